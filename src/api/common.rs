@@ -1,0 +1,269 @@
+//! Plumbing shared by every resource: the JSON body extractor that turns bad
+//! input into problem+json, cursor pagination, and ETag / If-Match handling.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse,
+    dev::Payload,
+    error::PayloadError,
+    http::{StatusCode, header},
+    web::Bytes,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::{ApiError, FieldError};
+
+/// A request body type: what it refuses (read-only and derived fields) and
+/// how it validates itself after parsing.
+pub trait Input: DeserializeOwned {
+    /// Fields a client might send but may not set (ids, versions, derived
+    /// figures); sending one gets a 422 that says so.
+    const READ_ONLY: &'static [&'static str] = &["id", "version", "created_at", "updated_at"];
+
+    /// Field errors beyond what the types already enforce.
+    fn validate(&self) -> Vec<FieldError> {
+        Vec::new()
+    }
+}
+
+/// A JSON body of type `T`: 415 for another content type, 413 when too
+/// large, 400 for malformed JSON, 422 with field errors otherwise.
+pub struct ApiJson<T>(pub T);
+
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false)
+}
+
+/// Parses and validates a JSON document into `T`.
+pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    if let serde_json::Value::Object(map) = &value {
+        let errors: Vec<FieldError> = T::READ_ONLY
+            .iter()
+            .filter(|f| map.contains_key(**f))
+            .map(|f| FieldError::new(*f, "is read-only (set or computed by the service); leave it out"))
+            .collect();
+        if !errors.is_empty() {
+            return Err(ApiError::Validation(errors));
+        }
+    } else {
+        return Err(ApiError::validation("", "the body must be a JSON object"));
+    }
+    let input: T = serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        ApiError::Validation(vec![FieldError::new(field, clean_serde_message(&e.inner().to_string()))])
+    })?;
+    let errors = input.validate();
+    if errors.is_empty() { Ok(input) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// serde's messages end with " at line 1 column 7"; the field path already says where.
+fn clean_serde_message(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+impl<T: Input + 'static> FromRequest for ApiJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => {
+                    ApiError::PayloadTooLarge("the request body is too large".into())
+                }
+                _ if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::PayloadTooLarge("the request body is too large".into())
+                }
+                _ => ApiError::BadRequest("the request body could not be read".into()),
+            })?;
+            parse_input(&bytes).map(ApiJson)
+        })
+    }
+}
+
+/// `limit` and `cursor` of every list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–500 (default 50).
+    #[param(example = 50, minimum = 1, maximum = 500)]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    #[param(example = "AZqTn2hGd0uN1l0wM2cGJw")]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<Uuid>,
+}
+
+impl PageParams {
+    pub fn parse(&self) -> Result<PageRequest, ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=500).contains(&limit) {
+            return Err(ApiError::validation("limit", "must be between 1 and 500"));
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) if c.is_empty() => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::validation("cursor", "is not a cursor returned by this list")
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+pub fn encode_cursor(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode_cursor(text: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The strong ETag of a resource version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+fn tag_matches(header_value: &str, version: i32) -> bool {
+    header_value.split(',').map(str::trim).any(|tag| {
+        tag == "*" || tag.trim_start_matches("W/") == etag(version)
+    })
+}
+
+/// The version a write is conditioned on: 428 without `If-Match`, 412 when
+/// it does not match the current version.
+pub fn check_if_match(req: &HttpRequest, current_version: i32) -> Result<(), ApiError> {
+    let value = req
+        .headers()
+        .get(header::IF_MATCH)
+        .ok_or_else(|| {
+            ApiError::PreconditionRequired(
+                "send If-Match with the ETag you read, so no one else's change is overwritten".into(),
+            )
+        })?
+        .to_str()
+        .map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?;
+    if tag_matches(value, current_version) {
+        Ok(())
+    } else {
+        Err(ApiError::PreconditionFailed(format!(
+            "the resource has changed (now version {current_version}); read it again and retry"
+        )))
+    }
+}
+
+/// A resource response with its ETag; `304 Not Modified` when the client's
+/// `If-None-Match` already names this version.
+pub fn versioned<T: Serialize>(req: &HttpRequest, status: StatusCode, version: i32, body: &T) -> HttpResponse {
+    let tag = etag(version);
+    let not_modified = status == StatusCode::OK
+        && req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| tag_matches(v, version));
+    if not_modified {
+        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+    }
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, tag))
+        .json(body)
+}
+
+/// A 201 response with `Location`.
+pub fn created<T: Serialize>(req: &HttpRequest, version: i32, id: Uuid, body: &T) -> HttpResponse {
+    let mut response = versioned(req, StatusCode::CREATED, version, body);
+    let location = format!("{}/{id}", req.path().trim_end_matches('/'));
+    if let Ok(value) = header::HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Sample {
+        #[allow(dead_code)]
+        name: String,
+    }
+    impl Input for Sample {}
+
+    #[test]
+    fn cursor_round_trips() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
+        assert_eq!(decode_cursor("not a cursor"), None);
+    }
+
+    #[test]
+    fn read_only_fields_are_named() {
+        let err = parse_input::<Sample>(br#"{"name":"x","id":"1"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "id"));
+    }
+
+    #[test]
+    fn malformed_is_400_and_wrong_type_is_422() {
+        assert!(matches!(parse_input::<Sample>(b"{"), Err(ApiError::BadRequest(_))));
+        let err = parse_input::<Sample>(br#"{"name": 3}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "name"));
+    }
+
+    #[test]
+    fn if_match_accepts_weak_and_star() {
+        assert!(tag_matches("W/\"3\"", 3));
+        assert!(tag_matches("\"2\", \"3\"", 3));
+        assert!(tag_matches("*", 9));
+        assert!(!tag_matches("\"2\"", 3));
+    }
+
+    #[test]
+    fn limits_are_checked() {
+        let params = PageParams { limit: Some(0), cursor: None };
+        assert!(params.parse().is_err());
+        let params = PageParams { limit: Some(501), cursor: None };
+        assert!(params.parse().is_err());
+    }
+}

@@ -1,0 +1,218 @@
+//! `/api/v1/kommuner`: the tenant. A token sees only its own kommun; an
+//! admin creates its kommun once (bootstrap) and may rename it.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, versioned};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    entity::kommun,
+    error::{ApiError, FieldError},
+    service::{crud, kommuner},
+    startup::AppState,
+    structure::KommunKod,
+};
+
+/// A kommun (the tenant).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607180", "code": "0483", "name": "Katrineholms kommun",
+    "version": 1, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct KommunDto {
+    pub id: Uuid,
+    /// SCB kommunkod.
+    pub code: String,
+    pub name: String,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<kommun::Model> for KommunDto {
+    fn from(m: kommun::Model) -> Self {
+        KommunDto {
+            id: m.id,
+            code: m.code,
+            name: m.name,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+/// Creates the kommun named in your token (admin only).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "0483", "name": "Katrineholms kommun"}))]
+pub struct CreateKommun {
+    /// SCB kommunkod: four digits; must be the kommun of your token.
+    pub code: String,
+    pub name: String,
+}
+
+/// Renames a kommun; its code never changes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Katrineholms kommun"}))]
+pub struct UpdateKommun {
+    pub name: String,
+}
+
+fn check_name(name: &str) -> Vec<FieldError> {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        vec![FieldError::new("name", "must be 1–200 characters")]
+    } else {
+        vec![]
+    }
+}
+
+impl Input for CreateKommun {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = check_name(&self.name);
+        if let Err(e) = KommunKod::parse(&self.code) {
+            errors.insert(0, FieldError::new("code", e));
+        }
+        errors
+    }
+}
+
+impl Input for UpdateKommun {
+    const READ_ONLY: &'static [&'static str] = &["id", "code", "version", "created_at", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        check_name(&self.name)
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KommunQuery {
+    /// Only the kommun with this kommunkod.
+    #[param(example = "0483")]
+    pub code: Option<String>,
+}
+
+/// List kommuner: your own, the only one a token can see.
+#[utoipa::path(
+    tag = "kommuner",
+    params(KommunQuery, PageParams),
+    responses((status = 200, description = "Your kommun, when it exists", body = Page<KommunDto>))
+)]
+#[get("/kommuner")]
+pub async fn list_kommuner(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KommunQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    page.parse()?;
+    let wanted = query.code.as_deref().is_none_or(|c| c == principal.kommun_code);
+    let items = match principal.kommun_id {
+        Some(id) if wanted => {
+            authorize(&principal, Action::Read, Target::Kommun { code: &principal.kommun_code })?;
+            vec![KommunDto::from(crud::get::<kommun::Entity>(&state.db, id, id).await?)]
+        }
+        _ => vec![],
+    };
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
+}
+
+/// Create the kommun of your token (admin; once).
+#[utoipa::path(
+    tag = "kommuner",
+    request_body = CreateKommun,
+    responses(
+        (status = 201, description = "Created", body = KommunDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid code or kommun already exists", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/kommuner")]
+pub async fn create_kommun(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateKommun>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    if body.code != principal.kommun_code {
+        return Err(ApiError::Forbidden(
+            "a token may only create its own kommun (the kommun claim)".into(),
+        ));
+    }
+    authorize(&principal, Action::Create, Target::Kommun { code: &body.code })?;
+    let code = KommunKod::parse(&body.code).map_err(|e| ApiError::validation("code", e))?;
+    let model = kommuner::create(&state.db, &code, body.name.trim()).await?;
+    let dto = KommunDto::from(model);
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read your kommun.
+#[utoipa::path(
+    tag = "kommuner",
+    params(("id" = Uuid, Path, description = "Kommun id")),
+    responses(
+        (status = 200, description = "The kommun", body = KommunDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    )
+)]
+#[get("/kommuner/{id}")]
+pub async fn get_kommun(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let own = principal.require_kommun()?;
+    if *id != own {
+        return Err(crud::not_found::<kommun::Entity>(*id));
+    }
+    authorize(&principal, Action::Read, Target::Kommun { code: &principal.kommun_code })?;
+    let dto = KommunDto::from(crud::get::<kommun::Entity>(&state.db, own, own).await?);
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Rename your kommun (admin). Needs `If-Match`.
+#[utoipa::path(
+    tag = "kommuner",
+    request_body = UpdateKommun,
+    params(
+        ("id" = Uuid, Path, description = "Kommun id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 200, description = "Renamed", body = KommunDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name, or an attempt to change the code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/kommuner/{id}")]
+pub async fn update_kommun(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateKommun>,
+) -> Result<HttpResponse, ApiError> {
+    let own = principal.require_kommun()?;
+    if *id != own {
+        return Err(crud::not_found::<kommun::Entity>(*id));
+    }
+    authorize(&principal, Action::Update, Target::Kommun { code: &principal.kommun_code })?;
+    let current = crud::get::<kommun::Entity>(&state.db, own, own).await?;
+    check_if_match(&req, current.version)?;
+    let model = kommuner::rename(&state.db, own, current.version, body.0.name.trim()).await?;
+    let dto = KommunDto::from(model);
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_kommuner)
+        .service(create_kommun)
+        .service(get_kommun)
+        .service(update_kommun);
+}

@@ -1,0 +1,149 @@
+//! HTTP layer: thin handlers that parse, authorise, call a service and map
+//! to DTOs. Routes and the OpenAPI document come from one registration.
+
+pub mod common;
+pub mod health;
+pub mod kommuner;
+pub mod namnder;
+pub mod periods;
+mod schema;
+
+use actix_web::App;
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, Components, ContentBuilder, RefOr, ResponseBuilder,
+        security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+    },
+};
+use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "kommunrapport",
+        description = "System of record for Swedish municipal follow-up reporting: nämnder report \
+money, volumes, staff figures, goals, indicators and assignments; derived fields (avvikelse, \
+bedömning, trend) are computed on read.\n\nAll `/api/v1` endpoints need `Authorization: Bearer <JWT>`. \
+Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Updates need `If-Match`.",
+        version = "1.0.0"
+    ),
+    tags(
+        (name = "kommuner", description = "The tenant (SCB kommunkod)"),
+        (name = "namnder", description = "Nämnder, styrelser and bolag"),
+        (name = "periods", description = "Reporting periods"),
+        (name = "health", description = "Liveness and readiness"),
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError))
+)]
+struct ApiDoc;
+
+/// Every resource under `/api/v1`.
+pub fn configure_v1(cfg: &mut ServiceConfig) {
+    kommuner::configure(cfg);
+    namnder::configure(cfg);
+    periods::configure(cfg);
+}
+
+/// Registers every route on `app` and returns it with the OpenAPI
+/// document collected from the same registration.
+pub fn register<T>(app: utoipa_actix_web::UtoipaApp<T>) -> (App<T>, openapi::OpenApi)
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    let (app, mut doc) = app
+        .openapi(ApiDoc::openapi())
+        .configure(health::configure)
+        .service(scope::scope("/api/v1").configure(configure_v1))
+        .split_for_parts();
+    SecurityAndProblems.modify(&mut doc);
+    (app, doc)
+}
+
+/// The OpenAPI document, without starting anything.
+pub fn openapi_document() -> openapi::OpenApi {
+    register(App::new().into_utoipa_app()).1
+}
+
+/// The document as committed in `openapi/openapi.json`.
+pub fn openapi_json() -> String {
+    let mut text = openapi_document()
+        .to_pretty_json()
+        .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    text.push('\n');
+    text
+}
+
+/// Adds the bearer scheme, requires it on `/api/v1`, and documents the
+/// problem responses every authenticated operation can give.
+struct SecurityAndProblems;
+
+const COMMON_PROBLEMS: [(&str, &str); 6] = [
+    ("400", "Malformed request (bad JSON, query or header)"),
+    ("401", "Missing, expired or invalid bearer token"),
+    ("403", "Your role may not do this"),
+    ("404", "Not found, or not visible to you"),
+    ("415", "Body is not application/json"),
+    ("503", "The database is unavailable"),
+];
+
+impl Modify for SecurityAndProblems {
+    fn modify(&self, doc: &mut openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "HS256 JWT with claims sub, kommun, role, namnder, exp. Get one locally with `kommunrapport token --role admin --kommun 0483`.",
+                    ))
+                    .build(),
+            ),
+        );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                for (status, description) in COMMON_PROBLEMS {
+                    let has_body = operation.request_body.is_some();
+                    if status == "415" && !has_body {
+                        continue;
+                    }
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                }
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(openapi::Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}

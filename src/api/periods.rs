@@ -1,0 +1,218 @@
+//! `/api/v1/periods`: the reporting periods of the caller's kommun. Start,
+//! end and label are derived from kind, year and number.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    entity::period,
+    error::{ApiError, FieldError},
+    service::{crud, periods},
+    startup::AppState,
+    structure::{PeriodKind, PeriodSpec},
+};
+
+/// A reporting period.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "kommun": "0483", "kind": "delar", "year": 2024,
+    "number": null, "start_date": "2024-01-01", "end_date": "2024-08-31", "label": "Delår 2024",
+    "version": 1, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct PeriodDto {
+    pub id: Uuid,
+    pub kommun: String,
+    pub kind: PeriodKind,
+    pub year: i32,
+    /// Month 1–12, tertial 1–3 or halvår 1–2; null for delår and helår.
+    pub number: Option<u32>,
+    /// Derived from kind, year and number.
+    pub start_date: NaiveDate,
+    /// Derived from kind, year and number.
+    pub end_date: NaiveDate,
+    /// Derived, e.g. "Delår 2024", "Mars 2023".
+    pub label: String,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl PeriodDto {
+    fn from_model(model: period::Model, kommun: &str) -> Result<Self, ApiError> {
+        let spec = periods::spec_of(&model)?;
+        Ok(PeriodDto {
+            id: model.id,
+            kommun: kommun.to_string(),
+            kind: spec.kind,
+            year: spec.year,
+            number: (spec.number > 0).then_some(spec.number),
+            start_date: spec.start_date(),
+            end_date: spec.end_date(),
+            label: spec.label(),
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        })
+    }
+}
+
+/// A new period.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"kind": "manad", "year": 2023, "number": 3}))]
+pub struct CreatePeriod {
+    pub kind: PeriodKind,
+    /// 1900–2200.
+    pub year: i32,
+    /// Required for manad (1–12), tertial (1–3) and halvar (1–2); left out otherwise.
+    pub number: Option<u32>,
+}
+
+impl CreatePeriod {
+    fn spec(&self) -> Result<PeriodSpec, FieldError> {
+        PeriodSpec::new(self.kind, self.year, self.number).map_err(|(field, message)| FieldError::new(field, message))
+    }
+}
+
+impl Input for CreatePeriod {
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "kommun", "start_date", "end_date", "label", "version", "created_at", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        self.spec().err().into_iter().collect()
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    pub kind: Option<PeriodKind>,
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+}
+
+fn structure(principal: &Principal) -> Target<'_> {
+    Target::Structure {
+        kommun: &principal.kommun_code,
+    }
+}
+
+/// List the periods of your kommun.
+#[utoipa::path(
+    tag = "periods",
+    params(PeriodQuery, PageParams),
+    responses((status = 200, description = "One page of periods", body = Page<PeriodDto>))
+)]
+#[get("/periods")]
+pub async fn list_periods(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<PeriodQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, structure(&principal))?;
+    let page = page.parse()?;
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(HttpResponse::Ok().json(Page::<PeriodDto> { items: vec![], next_cursor: None }));
+    };
+    let filter = periods::PeriodFilter {
+        kind: query.kind,
+        year: query.year,
+    };
+    let (rows, next) = periods::list(&state.db, kommun_id, &filter, &page).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| PeriodDto::from_model(m, &principal.kommun_code))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Create a period (admin, kommunledning).
+#[utoipa::path(
+    tag = "periods",
+    request_body = CreatePeriod,
+    responses(
+        (status = 201, description = "Created", body = PeriodDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid or already existing period", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/periods")]
+pub async fn create_period(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreatePeriod>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, structure(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let spec = body.0.spec().map_err(|e| ApiError::Validation(vec![e]))?;
+    let model = periods::create(&state.db, kommun_id, spec).await?;
+    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read one period.
+#[utoipa::path(
+    tag = "periods",
+    params(("id" = Uuid, Path, description = "Period id")),
+    responses(
+        (status = 200, description = "The period", body = PeriodDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    )
+)]
+#[get("/periods/{id}")]
+pub async fn get_period(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, structure(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let model = crud::get::<period::Entity>(&state.db, kommun_id, *id).await?;
+    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a period that nothing refers to (admin, kommunledning). Needs `If-Match`.
+#[utoipa::path(
+    tag = "periods",
+    params(
+        ("id" = Uuid, Path, description = "Period id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Reports still refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/periods/{id}")]
+pub async fn delete_period(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Delete, structure(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<period::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    crud::delete_versioned::<period::Entity>(&state.db, kommun_id, *id, current.version).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_periods)
+        .service(create_period)
+        .service(get_period)
+        .service(delete_period);
+}

@@ -1,0 +1,82 @@
+//! The authenticated caller, extracted from the `Authorization: Bearer` header.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use uuid::Uuid;
+
+use super::claims::Role;
+use crate::{error::ApiError, startup::AppState};
+
+/// Who is calling. Built only from a validated token.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    /// SCB kommunkod from the token.
+    pub kommun_code: String,
+    /// The tenant's id, when the kommun exists in the database.
+    pub kommun_id: Option<Uuid>,
+    /// Nämnd codes of a nämnd-scoped role.
+    pub namnder: Vec<String>,
+}
+
+impl Principal {
+    /// The tenant's id, or a 404 when the kommun of the token does not exist
+    /// yet (only an admin can create it).
+    pub fn require_kommun(&self) -> Result<Uuid, ApiError> {
+        self.kommun_id.ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "kommun {} does not exist yet; an admin creates it with POST /api/v1/kommuner",
+                self.kommun_code
+            ))
+        })
+    }
+
+    pub fn has_namnd(&self, code: &str) -> bool {
+        self.namnder.iter().any(|n| n == code)
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
+    let text = value
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text".into()))?;
+    let (scheme, token) = text
+        .split_once(' ')
+        .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
+        return Err(ApiError::Unauthorized(
+            "expected Authorization: Bearer <token>".into(),
+        ));
+    }
+    Ok(token.trim().to_string())
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
+            let token = bearer_token(&req)?;
+            let claims = state.tokens.validate(&token)?;
+            let kommun_id = state.kommun_id(&claims.kommun).await?;
+            Ok(Principal {
+                subject: claims.sub,
+                role: claims.role,
+                kommun_code: claims.kommun,
+                kommun_id,
+                namnder: claims.namnder,
+            })
+        })
+    }
+}

@@ -1,0 +1,259 @@
+//! The organisation and calendar of a kommun: codes users know resources by
+//! (parsed once at the edge), kinds of nämnd, and reporting periods with
+//! their derived dates and labels.
+
+use std::{fmt, str::FromStr};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// SCB kommunkod: four digits, e.g. `0483` (Katrineholm).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KommunKod(String);
+
+impl KommunKod {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) && text != "0000" {
+            Ok(KommunKod(text.to_string()))
+        } else {
+            Err(format!("{text:?} is not a kommunkod: expected four digits, e.g. 0483"))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for KommunKod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Short code of a nämnd, styrelse or bolag: `VON`, `KS/KLF`, `SOCN`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NamndCode(String);
+
+impl NamndCode {
+    pub const MAX_LEN: usize = 20;
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let valid_chars = text
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '/' | '-' | 'Å' | 'Ä' | 'Ö'));
+        let starts_well = text.chars().next().is_some_and(|c| c.is_alphanumeric());
+        if !text.is_empty() && text.chars().count() <= Self::MAX_LEN && valid_chars && starts_well {
+            Ok(NamndCode(text.to_string()))
+        } else {
+            Err("must be 1–20 characters: upper-case letters, digits, / and -, e.g. VON or KS/KLF".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for NamndCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Generates an enum with its API spelling, `as_str`, `FromStr` and the list
+/// of accepted values for error messages.
+macro_rules! spelled_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $(#[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!(
+                        "{s:?} is not one of {}",
+                        [$($text),+].join(", ")
+                    )),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use spelled_enum;
+
+spelled_enum! {
+    /// What kind of organisational unit reports.
+    NamndKind { Namnd => "namnd", Styrelse => "styrelse", Bolag => "bolag" }
+}
+
+spelled_enum! {
+    /// The length of a reporting period.
+    PeriodKind {
+        Manad => "manad",
+        Tertial => "tertial",
+        Delar => "delar",
+        Halvar => "halvar",
+        Helar => "helar",
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Januari", "Februari", "Mars", "April", "Maj", "Juni", "Juli", "Augusti", "September",
+    "Oktober", "November", "December",
+];
+
+/// A period as users name it: kind, year and, for months, tertials and
+/// halvår, which one. Dates and label are derived from these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeriodSpec {
+    pub kind: PeriodKind,
+    pub year: i32,
+    /// 1–12 for manad, 1–3 for tertial, 1–2 for halvar; 0 otherwise.
+    pub number: u32,
+}
+
+impl PeriodSpec {
+    pub const MIN_YEAR: i32 = 1900;
+    pub const MAX_YEAR: i32 = 2200;
+
+    /// Checks the combination; the error names the offending field.
+    pub fn new(kind: PeriodKind, year: i32, number: Option<u32>) -> Result<Self, (&'static str, String)> {
+        if !(Self::MIN_YEAR..=Self::MAX_YEAR).contains(&year) {
+            return Err(("year", format!("must be between {} and {}", Self::MIN_YEAR, Self::MAX_YEAR)));
+        }
+        let max = match kind {
+            PeriodKind::Manad => 12,
+            PeriodKind::Tertial => 3,
+            PeriodKind::Halvar => 2,
+            PeriodKind::Delar | PeriodKind::Helar => 0,
+        };
+        let number = match (max, number) {
+            (0, None) => 0,
+            (0, Some(_)) => return Err(("number", format!("must be left out for kind {kind}"))),
+            (_, None) => return Err(("number", format!("is required for kind {kind}: 1–{max}"))),
+            (_, Some(n)) if (1..=max).contains(&n) => n,
+            (_, Some(_)) => return Err(("number", format!("must be 1–{max} for kind {kind}"))),
+        };
+        Ok(PeriodSpec { kind, year, number })
+    }
+
+    /// First and last month (1–12) of the period.
+    pub fn months(&self) -> (u32, u32) {
+        match self.kind {
+            PeriodKind::Manad => (self.number, self.number),
+            PeriodKind::Tertial => (self.number * 4 - 3, self.number * 4),
+            PeriodKind::Halvar => (self.number * 6 - 5, self.number * 6),
+            // Delår is January–August in Swedish municipal reporting.
+            PeriodKind::Delar => (1, 8),
+            PeriodKind::Helar => (1, 12),
+        }
+    }
+
+    pub fn start_date(&self) -> NaiveDate {
+        let (first, _) = self.months();
+        NaiveDate::from_ymd_opt(self.year, first, 1).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn end_date(&self) -> NaiveDate {
+        let (_, last) = self.months();
+        let next = if last == 12 {
+            NaiveDate::from_ymd_opt(self.year + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(self.year, last + 1, 1)
+        };
+        next.and_then(|d| d.pred_opt()).unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The Swedish label, e.g. "Delår 2024", "Mars 2023", "Tertial 1 2024".
+    pub fn label(&self) -> String {
+        match self.kind {
+            PeriodKind::Manad => {
+                let name = MONTHS.get(self.number as usize - 1).copied().unwrap_or("Månad");
+                format!("{name} {}", self.year)
+            }
+            PeriodKind::Tertial => format!("Tertial {} {}", self.number, self.year),
+            PeriodKind::Halvar => format!("Halvår {} {}", self.number, self.year),
+            PeriodKind::Delar => format!("Delår {}", self.year),
+            PeriodKind::Helar => format!("Helår {}", self.year),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kommunkod_accepts_four_digits_only() {
+        assert!(KommunKod::parse("0483").is_ok());
+        assert!(KommunKod::parse("1882").is_ok());
+        for bad in ["483", "04830", "04a3", "", " 0483", "0000"] {
+            assert!(KommunKod::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn namnd_codes_of_the_seeds_parse() {
+        for code in ["VON", "KS/KLF", "KS/SBF", "SOCN", "KFAB", "KVAAB", "VSR", "SN"] {
+            assert_eq!(NamndCode::parse(code).unwrap().as_str(), code);
+        }
+        for bad in ["", "von", "/VON", "A B", "ABCDEFGHIJKLMNOPQRSTU"] {
+            assert!(NamndCode::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn period_dates_and_labels() {
+        let delar = PeriodSpec::new(PeriodKind::Delar, 2024, None).unwrap();
+        assert_eq!(delar.start_date().to_string(), "2024-01-01");
+        assert_eq!(delar.end_date().to_string(), "2024-08-31");
+        assert_eq!(delar.label(), "Delår 2024");
+        let feb = PeriodSpec::new(PeriodKind::Manad, 2024, Some(2)).unwrap();
+        assert_eq!(feb.end_date().to_string(), "2024-02-29");
+        assert_eq!(feb.label(), "Februari 2024");
+        let t3 = PeriodSpec::new(PeriodKind::Tertial, 2023, Some(3)).unwrap();
+        assert_eq!((t3.start_date().to_string(), t3.end_date().to_string()), ("2023-09-01".into(), "2023-12-31".into()));
+        let h2 = PeriodSpec::new(PeriodKind::Halvar, 2024, Some(1)).unwrap();
+        assert_eq!(h2.end_date().to_string(), "2024-06-30");
+        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 2024, None).unwrap().label(), "Helår 2024");
+    }
+
+    #[test]
+    fn period_numbers_are_checked() {
+        assert_eq!(PeriodSpec::new(PeriodKind::Manad, 2024, None).unwrap_err().0, "number");
+        assert_eq!(PeriodSpec::new(PeriodKind::Manad, 2024, Some(13)).unwrap_err().0, "number");
+        assert_eq!(PeriodSpec::new(PeriodKind::Tertial, 2024, Some(0)).unwrap_err().0, "number");
+        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 2024, Some(1)).unwrap_err().0, "number");
+        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 1800, None).unwrap_err().0, "year");
+    }
+
+    #[test]
+    fn kinds_parse_their_spelling() {
+        for kind in PeriodKind::ALL {
+            assert_eq!(kind.as_str().parse::<PeriodKind>().unwrap(), *kind);
+        }
+        assert!("year".parse::<PeriodKind>().is_err());
+        assert_eq!("bolag".parse::<NamndKind>().unwrap(), NamndKind::Bolag);
+    }
+}

@@ -1,0 +1,294 @@
+//! One error type for the whole API, rendered as RFC 9457
+//! `application/problem+json`. Internal causes are logged, never sent.
+
+use actix_web::{
+    HttpResponse, ResponseError,
+    http::{StatusCode, header},
+};
+use sea_orm::DbErr;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[schema(example = json!({"field": "code", "message": "must be 1–20 characters: A–Z, 0–9, / and -"}))]
+pub struct FieldError {
+    /// Path of the field in the request (`items[3].amount`), or the query parameter.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "Invalid request",
+    "status": 422,
+    "detail": "1 field is invalid",
+    "errors": [{"field": "code", "message": "must be 1–20 characters: A–Z, 0–9, / and -"}]
+}))]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("stale version")]
+    PreconditionFailed(String),
+    #[error("payload too large")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type")]
+    UnsupportedMediaType(String),
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("If-Match required")]
+    PreconditionRequired(String),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Db(DbErr),
+    #[error("unexpected: {0}")]
+    Unexpected(String),
+}
+
+impl ApiError {
+    pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("{what} was not found"))
+    }
+
+    fn slug_and_title(&self) -> (&'static str, &'static str) {
+        match self {
+            ApiError::BadRequest(_) => ("bad-request", "Malformed request"),
+            ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
+            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
+            ApiError::NotFound(_) => ("not-found", "Not found"),
+            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
+            ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::Validation(_) => ("validation", "Invalid request"),
+            ApiError::PreconditionRequired(_) => ("if-match-required", "Precondition required"),
+            ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
+            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Db(_) | ApiError::Unexpected(_) => ("internal", "Internal error"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(d)
+            | ApiError::Unauthorized(d)
+            | ApiError::Forbidden(d)
+            | ApiError::NotFound(d)
+            | ApiError::Conflict(d)
+            | ApiError::PreconditionFailed(d)
+            | ApiError::PayloadTooLarge(d)
+            | ApiError::UnsupportedMediaType(d)
+            | ApiError::PreconditionRequired(d) => d.clone(),
+            ApiError::Validation(errors) => match errors.len() {
+                1 => format!("{}: {}", errors[0].field, errors[0].message),
+                n => format!("{n} fields are invalid"),
+            },
+            ApiError::TooManyRequests { retry_after_secs } => {
+                format!("rate limit exceeded; retry after {retry_after_secs} s")
+            }
+            ApiError::Unavailable(_) => "the database is unavailable; retry later".into(),
+            ApiError::Db(_) | ApiError::Unexpected(_) => {
+                "an unexpected error occurred; it has been logged".into()
+            }
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let (slug, title) = self.slug_and_title();
+        Problem {
+            type_: format!("/problems/{slug}"),
+            title: title.into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+}
+
+/// True when the error means the database cannot be reached (as opposed to
+/// a bad query): those map to 503.
+pub fn is_connection_error(err: &DbErr) -> bool {
+    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+        || err.to_string().contains("PoolTimedOut")
+        || err.to_string().contains("Connection refused")
+}
+
+impl From<DbErr> for ApiError {
+    fn from(err: DbErr) -> Self {
+        if is_connection_error(&err) {
+            ApiError::Unavailable(err.to_string())
+        } else {
+            ApiError::Db(err)
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Db(_) | ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Db(_) | ApiError::Unexpected(_) | ApiError::Unavailable(_) => {
+                tracing::error!(error = %self, "request failed");
+            }
+            _ => tracing::debug!(error = %self, "request refused"),
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        match self {
+            ApiError::Unauthorized(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            ApiError::TooManyRequests { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            ApiError::Unavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| {
+            r#"{"type":"/problems/internal","title":"Internal error","status":500,"detail":"error"}"#
+                .into()
+        });
+        response.body(body)
+    }
+}
+
+/// A unique index: its name (PostgreSQL reports it) and its table and
+/// columns (SQLite reports `table.column` instead).
+pub struct UniqueKey {
+    pub name: &'static str,
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+}
+
+impl UniqueKey {
+    fn matches(&self, message: &str) -> bool {
+        message.contains(self.name)
+            || self
+                .columns
+                .iter()
+                .all(|c| message.contains(&format!("{}.{c}", self.table)))
+    }
+}
+
+/// Maps a violation of `key` to a 422 on `field`; every other database
+/// error passes through.
+pub fn unique_violation(err: DbErr, key: &UniqueKey, field: &str, message: &str) -> ApiError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(text)) if key.matches(&text) => {
+            ApiError::validation(field, message)
+        }
+        _ => ApiError::from(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_status() {
+        let cases: Vec<(ApiError, u16)> = vec![
+            (ApiError::BadRequest("x".into()), 400),
+            (ApiError::Unauthorized("x".into()), 401),
+            (ApiError::Forbidden("x".into()), 403),
+            (ApiError::NotFound("x".into()), 404),
+            (ApiError::Conflict("x".into()), 409),
+            (ApiError::PreconditionFailed("x".into()), 412),
+            (ApiError::PayloadTooLarge("x".into()), 413),
+            (ApiError::UnsupportedMediaType("x".into()), 415),
+            (ApiError::validation("f", "m"), 422),
+            (ApiError::PreconditionRequired("x".into()), 428),
+            (ApiError::TooManyRequests { retry_after_secs: 3 }, 429),
+            (ApiError::Unavailable("x".into()), 503),
+            (ApiError::Db(DbErr::Custom("x".into())), 500),
+            (ApiError::Unexpected("x".into()), 500),
+        ];
+        for (err, status) in cases {
+            assert_eq!(err.status_code().as_u16(), status, "{err:?}");
+            assert_eq!(err.problem().status, status);
+        }
+    }
+
+    #[test]
+    fn internal_causes_are_not_sent() {
+        let err = ApiError::Db(DbErr::Custom("secret table detail".into()));
+        assert!(!err.problem().detail.contains("secret"));
+    }
+
+    #[test]
+    fn unauthorized_carries_www_authenticate() {
+        let response = ApiError::Unauthorized("no token".into()).error_response();
+        assert_eq!(response.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+    }
+
+    #[test]
+    fn unique_key_matches_both_dialects() {
+        let key = UniqueKey {
+            name: "uq_namnd_kommun_code",
+            table: "namnd",
+            columns: &["kommun_id", "code"],
+        };
+        assert!(key.matches("UNIQUE constraint failed: namnd.kommun_id, namnd.code"));
+        assert!(key.matches("duplicate key value violates unique constraint \"uq_namnd_kommun_code\""));
+        assert!(!key.matches("UNIQUE constraint failed: period.kommun_id, period.kind"));
+    }
+}

@@ -1,0 +1,14 @@
+//! kommunrapport: the system of record for Swedish municipal follow-up
+//! reporting. The binary in `main.rs` is a thin command line over this crate.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+#[path = "domain/structure.rs"]
+pub mod structure; // moves into domain/ when the domain module lands
+pub mod entity;
+pub mod error;
+pub mod service;
+pub mod startup;
+pub mod telemetry;

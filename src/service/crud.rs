@@ -1,0 +1,149 @@
+//! Get, list and versioned update shared by every tenant-owned table, so
+//! each resource writes only what is particular to it.
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, sea_query::{Expr, ExprTrait},
+};
+use uuid::Uuid;
+
+use crate::{api::common::PageRequest, error::ApiError};
+
+/// A table whose rows belong to one kommun and carry an optimistic-locking
+/// `version`.
+pub trait TenantEntity: EntityTrait {
+    /// Name used in messages ("nämnd", "period").
+    const NOUN: &'static str;
+    fn id_column() -> Self::Column;
+    fn kommun_column() -> Self::Column;
+    fn version_column() -> Self::Column;
+    fn id_of(model: &Self::Model) -> Uuid;
+}
+
+pub fn not_found<E: TenantEntity>(id: Uuid) -> ApiError {
+    ApiError::NotFound(format!("no {} with id {id}", E::NOUN))
+}
+
+/// One row of the kommun, or 404 (also for another kommun's ids).
+pub async fn get<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<E::Model, ApiError> {
+    E::find()
+        .filter(E::id_column().eq(id))
+        .filter(E::kommun_column().eq(kommun_id))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found::<E>(id))
+}
+
+/// One page in id order (UUIDv7: creation order), filtered by `condition`.
+/// Returns the rows and whether more follow.
+pub async fn list<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    condition: Condition,
+    page: &PageRequest,
+) -> Result<(Vec<E::Model>, Option<Uuid>), ApiError> {
+    let mut query = E::find()
+        .filter(E::kommun_column().eq(kommun_id))
+        .filter(condition);
+    if let Some(after) = page.after {
+        query = query.filter(E::id_column().gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(E::id_column())
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next = if more { rows.last().map(E::id_of) } else { None };
+    Ok((rows, next))
+}
+
+/// Writes `changes` to the row if it is still at `expected_version`, bumping
+/// the version; 412 when someone else changed it first.
+pub async fn update_versioned<E, A>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    changes: A,
+) -> Result<E::Model, ApiError>
+where
+    E: TenantEntity,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    E::Model: IntoActiveModel<A>,
+{
+    let result = E::update_many()
+        .set(changes)
+        .col_expr(E::version_column(), Expr::col(E::version_column()).add(1))
+        .filter(E::id_column().eq(id))
+        .filter(E::kommun_column().eq(kommun_id))
+        .filter(E::version_column().eq(expected_version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        get::<E>(db, kommun_id, id).await?;
+        return Err(ApiError::PreconditionFailed(format!(
+            "the {} was changed by someone else; read it again and retry",
+            E::NOUN
+        )));
+    }
+    get::<E>(db, kommun_id, id).await
+}
+
+/// Deletes the row if still at `expected_version`; 409 when other data
+/// refers to it.
+pub async fn delete_versioned<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let result = E::delete_many()
+        .filter(E::id_column().eq(id))
+        .filter(E::kommun_column().eq(kommun_id))
+        .filter(E::version_column().eq(expected_version))
+        .exec(db)
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict(format!(
+                "the {} is still referred to by other data; remove that first",
+                E::NOUN
+            )),
+            _ => ApiError::from(e),
+        })?;
+    if result.rows_affected == 0 {
+        get::<E>(db, kommun_id, id).await?;
+        return Err(ApiError::PreconditionFailed(format!(
+            "the {} was changed by someone else; read it again and retry",
+            E::NOUN
+        )));
+    }
+    Ok(())
+}
+
+/// Implements [`TenantEntity`] for an entity module with the standard columns.
+macro_rules! tenant_entity {
+    ($module:ident, $noun:literal) => {
+        impl $crate::service::crud::TenantEntity for $crate::entity::$module::Entity {
+            const NOUN: &'static str = $noun;
+            fn id_column() -> Self::Column {
+                $crate::entity::$module::Column::Id
+            }
+            fn kommun_column() -> Self::Column {
+                $crate::entity::$module::Column::KommunId
+            }
+            fn version_column() -> Self::Column {
+                $crate::entity::$module::Column::Version
+            }
+            fn id_of(model: &Self::Model) -> uuid::Uuid {
+                model.id
+            }
+        }
+    };
+}
+pub(crate) use tenant_entity;

@@ -1,0 +1,95 @@
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet};
+use uuid::Uuid;
+
+use crate::{
+    api::common::PageRequest,
+    entity::namnd,
+    error::{ApiError, UniqueKey, unique_violation},
+    structure::{NamndCode, NamndKind},
+};
+
+super::crud::tenant_entity!(namnd, "nämnd");
+
+const UQ_CODE: UniqueKey = UniqueKey {
+    name: "uq_namnd_kommun_code",
+    table: "namnd",
+    columns: &["kommun_id", "code"],
+};
+const CODE_TAKEN: &str = "another nämnd of this kommun already has this code";
+
+pub struct NewNamnd {
+    pub code: NamndCode,
+    pub name: String,
+    pub kind: NamndKind,
+}
+
+#[derive(Default)]
+pub struct NamndChanges {
+    pub code: Option<NamndCode>,
+    pub name: Option<String>,
+    pub kind: Option<NamndKind>,
+}
+
+#[derive(Default)]
+pub struct NamndFilter {
+    pub code: Option<String>,
+    pub kind: Option<NamndKind>,
+}
+
+pub async fn create(db: &impl ConnectionTrait, kommun_id: Uuid, new: NewNamnd) -> Result<namnd::Model, ApiError> {
+    let now = Utc::now();
+    let model = namnd::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        code: Set(new.code.as_str().to_string()),
+        name: Set(new.name),
+        kind: Set(new.kind.as_str().to_string()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    namnd::Entity::insert(model)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_CODE, "code", CODE_TAKEN))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    changes: NamndChanges,
+) -> Result<namnd::Model, ApiError> {
+    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+    let active = namnd::ActiveModel {
+        code: set(changes.code.map(|c| c.as_str().to_string())),
+        name: set(changes.name),
+        kind: set(changes.kind.map(|k| k.as_str().to_string())),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    super::crud::update_versioned::<namnd::Entity, _>(db, kommun_id, id, expected_version, active)
+        .await
+        .map_err(|e| match e {
+            ApiError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
+            other => other,
+        })
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &NamndFilter,
+    page: &PageRequest,
+) -> Result<(Vec<namnd::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if let Some(code) = &filter.code {
+        condition = condition.add(namnd::Column::Code.eq(code.as_str()));
+    }
+    if let Some(kind) = filter.kind {
+        condition = condition.add(namnd::Column::Kind.eq(kind.as_str()));
+    }
+    super::crud::list::<namnd::Entity>(db, kommun_id, condition, page).await
+}

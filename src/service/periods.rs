@@ -1,0 +1,71 @@
+use chrono::Utc;
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use uuid::Uuid;
+
+use crate::{
+    api::common::PageRequest,
+    entity::period,
+    error::{ApiError, UniqueKey, unique_violation},
+    structure::{PeriodKind, PeriodSpec},
+};
+
+super::crud::tenant_entity!(period, "period");
+
+const UQ_PERIOD: UniqueKey = UniqueKey {
+    name: "uq_period_kommun_kind_year_number",
+    table: "period",
+    columns: &["kommun_id", "kind", "year", "number"],
+};
+
+#[derive(Default)]
+pub struct PeriodFilter {
+    pub kind: Option<PeriodKind>,
+    pub year: Option<i32>,
+}
+
+/// The period's kind, year and number as the domain type.
+pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ApiError> {
+    let kind: PeriodKind = model
+        .kind
+        .parse()
+        .map_err(|e| ApiError::Unexpected(format!("stored period kind: {e}")))?;
+    let number = u32::try_from(model.number).ok().filter(|n| *n > 0);
+    PeriodSpec::new(kind, model.year, number)
+        .map_err(|(field, e)| ApiError::Unexpected(format!("stored period {field}: {e}")))
+}
+
+pub async fn create(db: &impl ConnectionTrait, kommun_id: Uuid, spec: PeriodSpec) -> Result<period::Model, ApiError> {
+    let now = Utc::now();
+    let model = period::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        kind: Set(spec.kind.as_str().to_string()),
+        year: Set(spec.year),
+        number: Set(spec.number as i32),
+        start_date: Set(spec.start_date()),
+        end_date: Set(spec.end_date()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    period::Entity::insert(model)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_PERIOD, "kind", "this period already exists in the kommun"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &PeriodFilter,
+    page: &PageRequest,
+) -> Result<(Vec<period::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if let Some(kind) = filter.kind {
+        condition = condition.add(period::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(year) = filter.year {
+        condition = condition.add(period::Column::Year.eq(year));
+    }
+    super::crud::list::<period::Entity>(db, kommun_id, condition, page).await
+}

@@ -1,0 +1,205 @@
+//! Builds the application: database, state, routes and middleware.
+//! `Application::build` binds the listener (port 0 in tests) before running.
+
+use std::{collections::HashMap, net::TcpListener, sync::RwLock, time::{Duration, Instant}};
+
+use actix_web::{
+    App, HttpMessage, HttpResponse, HttpServer,
+    body::MessageBody,
+    dev::{Server, ServiceRequest, ServiceResponse},
+    http::header::{self, HeaderName, HeaderValue},
+    middleware::{DefaultHeaders, Next, from_fn},
+    web,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+use uuid::Uuid;
+
+use crate::{auth::TokenService, config::Settings, error::ApiError, service::kommuner};
+
+/// Shared by every request.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub tokens: TokenService,
+    pub settings: Settings,
+    /// Kommunkod → id. Codes never change once created, so entries never go stale.
+    kommun_ids: RwLock<HashMap<String, Uuid>>,
+}
+
+impl AppState {
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
+        AppState {
+            tokens: TokenService::new(&settings.jwt),
+            db,
+            settings,
+            kommun_ids: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The id of the kommun with this code, if it exists.
+    pub async fn kommun_id(&self, code: &str) -> Result<Option<Uuid>, ApiError> {
+        if let Some(id) = self.kommun_ids.read().ok().and_then(|m| m.get(code).copied()) {
+            return Ok(Some(id));
+        }
+        let found = kommuner::find_by_code(&self.db, code).await?.map(|k| k.id);
+        if let (Some(id), Ok(mut cache)) = (found, self.kommun_ids.write()) {
+            cache.insert(code.to_string(), id);
+        }
+        Ok(found)
+    }
+}
+
+/// Connects with short timeouts so an unreachable database gives a quick
+/// 503 rather than hanging requests; the pool reconnects by itself.
+pub async fn connect(database_url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    if let Some(path) = sqlite_file(database_url) {
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| sea_orm::DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        }
+    }
+    let mut options = ConnectOptions::new(database_url.to_string());
+    options
+        .max_connections(10)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(3))
+        .acquire_timeout(Duration::from_secs(3))
+        .sqlx_logging(false);
+    Database::connect(options).await
+}
+
+/// The file path of an SQLite URL, if it names a file.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects, migrates (unless disabled) and binds. Tests pass a
+    /// `BIND_ADDRESS` with port 0 and read the port back.
+    pub async fn build(settings: Settings) -> Result<Self, String> {
+        let db = connect(&settings.database_url)
+            .await
+            .map_err(|e| format!("cannot connect to the database: {e}"))?;
+        if settings.run_migrations {
+            Migrator::up(&db, None)
+                .await
+                .map_err(|e| format!("migrations failed: {e}"))?;
+        }
+        let listener = TcpListener::bind(&settings.bind_address)
+            .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let state = web::Data::new(AppState::new(db, settings));
+        let server = run(listener, state).map_err(|e| e.to_string())?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+    let max_body = state.settings.max_body_bytes;
+    let server = HttpServer::new(move || {
+        let (app, doc) = crate::api::register(
+            App::new()
+                .into_utoipa_app()
+                .app_data(state.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::PathConfig::default().error_handler(|err, _| {
+                    {
+                    tracing::debug!(%err, "bad path parameter");
+                    ApiError::NotFound("no such resource: the id in the path is not valid".into()).into()
+                }
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
+                })),
+        );
+        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
+            }))
+            .wrap(security_headers())
+            .wrap(from_fn(trace_request))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::CACHE_CONTROL, "no-store"))
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request id of the current request (accepted from `X-Request-Id` or generated).
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+fn accepted_request_id(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get(REQUEST_ID)?.to_str().ok()?;
+    let valid = !value.is_empty()
+        && value.len() <= 128
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    valid.then(|| value.to_string())
+}
+
+/// One structured log line per request (method, route, status, latency,
+/// request id), and `X-Request-Id` echoed. No headers or bodies are logged.
+async fn trace_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let request_id = accepted_request_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().to_string();
+    let started = Instant::now();
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let result = {
+        let _guard = span.enter();
+        next.call(req)
+    }
+    .await;
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match result {
+        Ok(mut response) => {
+            let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+            let status = response.status().as_u16();
+            tracing::info!(
+                request_id = %request_id, method = %method, route = %route, status,
+                latency_ms = format_args!("{latency_ms:.2}"), "request"
+            );
+            if let Ok(value) = HeaderValue::from_str(&request_id) {
+                response.headers_mut().insert(REQUEST_ID, value);
+            }
+            Ok(response)
+        }
+        Err(err) => {
+            tracing::info!(
+                request_id = %request_id, method = %method, status = err.as_response_error().status_code().as_u16(),
+                latency_ms = format_args!("{latency_ms:.2}"), "request failed"
+            );
+            Err(err)
+        }
+    }
+}
