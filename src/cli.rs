@@ -13,7 +13,11 @@ use crate::{
 };
 
 #[derive(Parser)]
-#[command(name = "kommunrapport", version, about = "System of record for municipal follow-up reporting")]
+#[command(
+    name = "kommunrapport",
+    version,
+    about = "System of record for municipal follow-up reporting"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -71,8 +75,15 @@ pub async fn run() -> ExitCode {
             print!("{}", crate::api::openapi_json());
             Ok(())
         }
-        Command::Token { role, kommun, namnder, ttl, sub } => parse_ttl(&ttl).and_then(|ttl| {
-            let token = TokenService::new(&settings.jwt).issue(&sub, role, &kommun, &namnder, ttl)?;
+        Command::Token {
+            role,
+            kommun,
+            namnder,
+            ttl,
+            sub,
+        } => parse_ttl(&ttl).and_then(|ttl| {
+            let token =
+                TokenService::new(&settings.jwt).issue(&sub, role, &kommun, &namnder, ttl)?;
             println!("{token}");
             Ok(())
         }),
@@ -105,7 +116,9 @@ async fn serve(settings: Settings) -> Result<(), String> {
 }
 
 async fn migrate(settings: &Settings) -> Result<(), String> {
-    let db = connect(&settings.database_url).await.map_err(|e| e.to_string())?;
+    let db = connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
     Migrator::up(&db, None).await.map_err(|e| e.to_string())?;
     eprintln!("migrations applied");
     Ok(())

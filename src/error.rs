@@ -96,7 +96,9 @@ impl ApiError {
             ApiError::Conflict(_) => ("conflict", "Conflict"),
             ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            ApiError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            ApiError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
             ApiError::Validation(_) => ("validation", "Invalid request"),
             ApiError::PreconditionRequired(_) => ("if-match-required", "Precondition required"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
@@ -257,7 +259,12 @@ mod tests {
             (ApiError::UnsupportedMediaType("x".into()), 415),
             (ApiError::validation("f", "m"), 422),
             (ApiError::PreconditionRequired("x".into()), 428),
-            (ApiError::TooManyRequests { retry_after_secs: 3 }, 429),
+            (
+                ApiError::TooManyRequests {
+                    retry_after_secs: 3,
+                },
+                429,
+            ),
             (ApiError::Unavailable("x".into()), 503),
             (ApiError::Db(DbErr::Custom("x".into())), 500),
             (ApiError::Unexpected("x".into()), 500),
@@ -277,7 +284,10 @@ mod tests {
     #[test]
     fn unauthorized_carries_www_authenticate() {
         let response = ApiError::Unauthorized("no token".into()).error_response();
-        assert_eq!(response.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+        assert_eq!(
+            response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer"
+        );
     }
 
     #[test]
@@ -288,7 +298,9 @@ mod tests {
             columns: &["kommun_id", "code"],
         };
         assert!(key.matches("UNIQUE constraint failed: namnd.kommun_id, namnd.code"));
-        assert!(key.matches("duplicate key value violates unique constraint \"uq_namnd_kommun_code\""));
+        assert!(
+            key.matches("duplicate key value violates unique constraint \"uq_namnd_kommun_code\"")
+        );
         assert!(!key.matches("UNIQUE constraint failed: period.kommun_id, period.kind"));
     }
 }

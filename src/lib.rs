@@ -5,10 +5,10 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;
-#[path = "domain/structure.rs"]
-pub mod structure; // moves into domain/ when the domain module lands
 pub mod entity;
 pub mod error;
 pub mod service;
 pub mod startup;
+#[path = "domain/structure.rs"]
+pub mod structure; // moves into domain/ when the domain module lands
 pub mod telemetry;

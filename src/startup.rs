@@ -1,7 +1,12 @@
 //! Builds the application: database, state, routes and middleware.
 //! `Application::build` binds the listener (port 0 in tests) before running.
 
-use std::{collections::HashMap, net::TcpListener, sync::RwLock, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    net::TcpListener,
+    sync::RwLock,
+    time::{Duration, Instant},
+};
 
 use actix_web::{
     App, HttpMessage, HttpResponse, HttpServer,
@@ -40,7 +45,12 @@ impl AppState {
 
     /// The id of the kommun with this code, if it exists.
     pub async fn kommun_id(&self, code: &str) -> Result<Option<Uuid>, ApiError> {
-        if let Some(id) = self.kommun_ids.read().ok().and_then(|m| m.get(code).copied()) {
+        if let Some(id) = self
+            .kommun_ids
+            .read()
+            .ok()
+            .and_then(|m| m.get(code).copied())
+        {
             return Ok(Some(id));
         }
         let found = kommuner::find_by_code(&self.db, code).await?.map(|k| k.id);
@@ -54,11 +64,12 @@ impl AppState {
 /// Connects with short timeouts so an unreachable database gives a quick
 /// 503 rather than hanging requests; the pool reconnects by itself.
 pub async fn connect(database_url: &str) -> Result<DatabaseConnection, sea_orm::DbErr> {
-    if let Some(path) = sqlite_file(database_url) {
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| sea_orm::DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
-        }
+    let sqlite_dir = sqlite_file(database_url)
+        .and_then(|path| std::path::Path::new(path).parent())
+        .filter(|dir| !dir.as_os_str().is_empty());
+    if let Some(dir) = sqlite_dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| sea_orm::DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = ConnectOptions::new(database_url.to_string());
     options
@@ -72,7 +83,9 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, sea_orm::
 
 /// The file path of an SQLite URL, if it names a file.
 fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
     (!path.is_empty() && path != ":memory:").then_some(path)
 }
@@ -120,10 +133,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::PathConfig::default().error_handler(|err, _| {
-                    {
                     tracing::debug!(%err, "bad path parameter");
-                    ApiError::NotFound("no such resource: the id in the path is not valid".into()).into()
-                }
+                    ApiError::NotFound("no such resource: the id in the path is not valid".into())
+                        .into()
                 }))
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
@@ -160,7 +172,9 @@ fn accepted_request_id(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(REQUEST_ID)?.to_str().ok()?;
     let valid = !value.is_empty()
         && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
     valid.then(|| value.to_string())
 }
 
@@ -183,7 +197,10 @@ async fn trace_request(
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(mut response) => {
-            let route = response.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+            let route = response
+                .request()
+                .match_pattern()
+                .unwrap_or_else(|| "unmatched".into());
             let status = response.status().as_u16();
             tracing::info!(
                 request_id = %request_id, method = %method, route = %route, status,

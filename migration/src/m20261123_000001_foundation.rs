@@ -52,7 +52,9 @@ impl MigrationTrait for Migration {
             .col(uuid(Kommun::Id).primary_key())
             .col(string_len(Kommun::Code, 4))
             .col(string_len(Kommun::Name, 200));
-        manager.create_table(bookkeeping(&mut kommun).to_owned()).await?;
+        manager
+            .create_table(bookkeeping(&mut kommun).to_owned())
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -78,7 +80,9 @@ impl MigrationTrait for Migration {
                     .from(Namnd::Table, Namnd::KommunId)
                     .to(Kommun::Table, Kommun::Id),
             );
-        manager.create_table(bookkeeping(&mut namnd).to_owned()).await?;
+        manager
+            .create_table(bookkeeping(&mut namnd).to_owned())
+            .await?;
         manager
             .create_index(
                 Index::create()
@@ -107,7 +111,9 @@ impl MigrationTrait for Migration {
                     .from(Period::Table, Period::KommunId)
                     .to(Kommun::Table, Kommun::Id),
             );
-        manager.create_table(bookkeeping(&mut period).to_owned()).await?;
+        manager
+            .create_table(bookkeeping(&mut period).to_owned())
+            .await?;
         manager
             .create_index(
                 Index::create()

@@ -41,7 +41,8 @@ fn is_json(req: &HttpRequest) -> bool {
         .and_then(|v| v.split(';').next())
         .map(|mime| {
             let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
         })
         .unwrap_or(false)
 }
@@ -54,7 +55,12 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
         let errors: Vec<FieldError> = T::READ_ONLY
             .iter()
             .filter(|f| map.contains_key(**f))
-            .map(|f| FieldError::new(*f, "is read-only (set or computed by the service); leave it out"))
+            .map(|f| {
+                FieldError::new(
+                    *f,
+                    "is read-only (set or computed by the service); leave it out",
+                )
+            })
             .collect();
         if !errors.is_empty() {
             return Err(ApiError::Validation(errors));
@@ -65,10 +71,17 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     let input: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
-        ApiError::Validation(vec![FieldError::new(field, clean_serde_message(&e.inner().to_string()))])
+        ApiError::Validation(vec![FieldError::new(
+            field,
+            clean_serde_message(&e.inner().to_string()),
+        )])
     })?;
     let errors = input.validate();
-    if errors.is_empty() { Ok(input) } else { Err(ApiError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(input)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// serde's messages end with " at line 1 column 7"; the field path already says where.
@@ -164,9 +177,10 @@ pub fn etag(version: i32) -> String {
 }
 
 fn tag_matches(header_value: &str, version: i32) -> bool {
-    header_value.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.trim_start_matches("W/") == etag(version)
-    })
+    header_value
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag(version))
 }
 
 /// The version a write is conditioned on: 428 without `If-Match`, 412 when
@@ -177,7 +191,8 @@ pub fn check_if_match(req: &HttpRequest, current_version: i32) -> Result<(), Api
         .get(header::IF_MATCH)
         .ok_or_else(|| {
             ApiError::PreconditionRequired(
-                "send If-Match with the ETag you read, so no one else's change is overwritten".into(),
+                "send If-Match with the ETag you read, so no one else's change is overwritten"
+                    .into(),
             )
         })?
         .to_str()
@@ -193,7 +208,12 @@ pub fn check_if_match(req: &HttpRequest, current_version: i32) -> Result<(), Api
 
 /// A resource response with its ETag; `304 Not Modified` when the client's
 /// `If-None-Match` already names this version.
-pub fn versioned<T: Serialize>(req: &HttpRequest, status: StatusCode, version: i32, body: &T) -> HttpResponse {
+pub fn versioned<T: Serialize>(
+    req: &HttpRequest,
+    status: StatusCode,
+    version: i32,
+    body: &T,
+) -> HttpResponse {
     let tag = etag(version);
     let not_modified = status == StatusCode::OK
         && req
@@ -202,7 +222,9 @@ pub fn versioned<T: Serialize>(req: &HttpRequest, status: StatusCode, version: i
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| tag_matches(v, version));
     if not_modified {
-        return HttpResponse::NotModified().insert_header((header::ETAG, tag)).finish();
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish();
     }
     HttpResponse::build(status)
         .insert_header((header::ETAG, tag))
@@ -246,7 +268,10 @@ mod tests {
 
     #[test]
     fn malformed_is_400_and_wrong_type_is_422() {
-        assert!(matches!(parse_input::<Sample>(b"{"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse_input::<Sample>(b"{"),
+            Err(ApiError::BadRequest(_))
+        ));
         let err = parse_input::<Sample>(br#"{"name": 3}"#).unwrap_err();
         assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "name"));
     }
@@ -261,9 +286,15 @@ mod tests {
 
     #[test]
     fn limits_are_checked() {
-        let params = PageParams { limit: Some(0), cursor: None };
+        let params = PageParams {
+            limit: Some(0),
+            cursor: None,
+        };
         assert!(params.parse().is_err());
-        let params = PageParams { limit: Some(501), cursor: None };
+        let params = PageParams {
+            limit: Some(501),
+            cursor: None,
+        };
         assert!(params.parse().is_err());
     }
 }

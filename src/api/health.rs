@@ -34,7 +34,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => HttpResponse::Ok().json(HealthStatus { status: "ok" }),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(HealthStatus { status: "unavailable" })
+            HttpResponse::ServiceUnavailable().json(HealthStatus {
+                status: "unavailable",
+            })
         }
     }
 }

@@ -82,7 +82,8 @@ impl Input for CreateKommun {
 }
 
 impl Input for UpdateKommun {
-    const READ_ONLY: &'static [&'static str] = &["id", "code", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "code", "version", "created_at", "updated_at"];
     fn validate(&self) -> Vec<FieldError> {
         check_name(&self.name)
     }
@@ -110,15 +111,29 @@ pub async fn list_kommuner(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     page.parse()?;
-    let wanted = query.code.as_deref().is_none_or(|c| c == principal.kommun_code);
+    let wanted = query
+        .code
+        .as_deref()
+        .is_none_or(|c| c == principal.kommun_code);
     let items = match principal.kommun_id {
         Some(id) if wanted => {
-            authorize(&principal, Action::Read, Target::Kommun { code: &principal.kommun_code })?;
-            vec![KommunDto::from(crud::get::<kommun::Entity>(&state.db, id, id).await?)]
+            authorize(
+                &principal,
+                Action::Read,
+                Target::Kommun {
+                    code: &principal.kommun_code,
+                },
+            )?;
+            vec![KommunDto::from(
+                crud::get::<kommun::Entity>(&state.db, id, id).await?,
+            )]
         }
         _ => vec![],
     };
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor: None }))
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Create the kommun of your token (admin; once).
@@ -143,7 +158,11 @@ pub async fn create_kommun(
             "a token may only create its own kommun (the kommun claim)".into(),
         ));
     }
-    authorize(&principal, Action::Create, Target::Kommun { code: &body.code })?;
+    authorize(
+        &principal,
+        Action::Create,
+        Target::Kommun { code: &body.code },
+    )?;
     let code = KommunKod::parse(&body.code).map_err(|e| ApiError::validation("code", e))?;
     let model = kommuner::create(&state.db, &code, body.name.trim()).await?;
     let dto = KommunDto::from(model);
@@ -170,7 +189,13 @@ pub async fn get_kommun(
     if *id != own {
         return Err(crud::not_found::<kommun::Entity>(*id));
     }
-    authorize(&principal, Action::Read, Target::Kommun { code: &principal.kommun_code })?;
+    authorize(
+        &principal,
+        Action::Read,
+        Target::Kommun {
+            code: &principal.kommun_code,
+        },
+    )?;
     let dto = KommunDto::from(crud::get::<kommun::Entity>(&state.db, own, own).await?);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
@@ -202,7 +227,13 @@ pub async fn update_kommun(
     if *id != own {
         return Err(crud::not_found::<kommun::Entity>(*id));
     }
-    authorize(&principal, Action::Update, Target::Kommun { code: &principal.kommun_code })?;
+    authorize(
+        &principal,
+        Action::Update,
+        Target::Kommun {
+            code: &principal.kommun_code,
+        },
+    )?;
     let current = crud::get::<kommun::Entity>(&state.db, own, own).await?;
     check_if_match(&req, current.version)?;
     let model = kommuner::rename(&state.db, own, current.version, body.0.name.trim()).await?;

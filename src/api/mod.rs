@@ -119,7 +119,10 @@ impl Modify for SecurityAndProblems {
                 &mut item.delete,
             ];
             for operation in operations.into_iter().flatten() {
-                operation.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                operation.security = Some(vec![SecurityRequirement::new(
+                    "bearer",
+                    Vec::<String>::new(),
+                )]);
                 for (status, description) in COMMON_PROBLEMS {
                     let has_body = operation.request_body.is_some();
                     if status == "415" && !has_body {

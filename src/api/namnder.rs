@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned};
+use super::common::{
+    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     entity::namnd,
@@ -95,7 +97,8 @@ impl Input for CreateNamnd {
 }
 
 impl Input for UpdateNamnd {
-    const READ_ONLY: &'static [&'static str] = &["id", "kommun", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "kommun", "version", "created_at", "updated_at"];
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(code) = &self.code {
@@ -140,7 +143,10 @@ pub async fn list_namnder(
     authorize(&principal, Action::Read, structure(&principal))?;
     let page = page.parse()?;
     let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<NamndDto> { items: vec![], next_cursor: None }));
+        return Ok(HttpResponse::Ok().json(Page::<NamndDto> {
+            items: vec![],
+            next_cursor: None,
+        }));
     };
     let filter = namnder::NamndFilter {
         code: query.code.clone(),

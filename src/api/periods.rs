@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned};
+use super::common::{
+    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     entity::period,
@@ -75,13 +77,22 @@ pub struct CreatePeriod {
 
 impl CreatePeriod {
     fn spec(&self) -> Result<PeriodSpec, FieldError> {
-        PeriodSpec::new(self.kind, self.year, self.number).map_err(|(field, message)| FieldError::new(field, message))
+        PeriodSpec::new(self.kind, self.year, self.number)
+            .map_err(|(field, message)| FieldError::new(field, message))
     }
 }
 
 impl Input for CreatePeriod {
-    const READ_ONLY: &'static [&'static str] =
-        &["id", "kommun", "start_date", "end_date", "label", "version", "created_at", "updated_at"];
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "kommun",
+        "start_date",
+        "end_date",
+        "label",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
     fn validate(&self) -> Vec<FieldError> {
         self.spec().err().into_iter().collect()
     }
@@ -117,7 +128,10 @@ pub async fn list_periods(
     authorize(&principal, Action::Read, structure(&principal))?;
     let page = page.parse()?;
     let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<PeriodDto> { items: vec![], next_cursor: None }));
+        return Ok(HttpResponse::Ok().json(Page::<PeriodDto> {
+            items: vec![],
+            next_cursor: None,
+        }));
     };
     let filter = periods::PeriodFilter {
         kind: query.kind,

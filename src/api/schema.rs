@@ -5,7 +5,10 @@ use std::borrow::Cow;
 
 use utoipa::{
     PartialSchema, ToSchema,
-    openapi::{ObjectBuilder, RefOr, Schema, schema::{SchemaType, Type}},
+    openapi::{
+        ObjectBuilder, RefOr, Schema,
+        schema::{SchemaType, Type},
+    },
 };
 
 use crate::structure::{NamndKind, PeriodKind};
@@ -37,4 +40,8 @@ macro_rules! domain_enum_schema {
 }
 
 domain_enum_schema!(NamndKind, "NamndKind", "Kind of organisational unit");
-domain_enum_schema!(PeriodKind, "PeriodKind", "manad, tertial, delar (jan–aug), halvar or helar");
+domain_enum_schema!(
+    PeriodKind,
+    "PeriodKind",
+    "manad, tertial, delar (jan–aug), halvar or helar"
+);

@@ -33,7 +33,11 @@ impl Target<'_> {
 
 /// Ok when `principal` may do `action` on `target`. Another kommun's data is
 /// reported as not found, so its existence is never revealed.
-pub fn authorize(principal: &Principal, action: Action, target: Target<'_>) -> Result<(), ApiError> {
+pub fn authorize(
+    principal: &Principal,
+    action: Action,
+    target: Target<'_>,
+) -> Result<(), ApiError> {
     if principal.kommun_code != target.kommun() {
         return Err(ApiError::not_found("the resource"));
     }
@@ -80,7 +84,11 @@ mod tests {
     #[test]
     fn other_kommun_is_not_found_for_every_role() {
         for role in Role::ALL {
-            let err = authorize(&principal(role), Action::Read, Target::Structure { kommun: "1882" });
+            let err = authorize(
+                &principal(role),
+                Action::Read,
+                Target::Structure { kommun: "1882" },
+            );
             assert!(matches!(err, Err(ApiError::NotFound(_))), "{role}");
         }
     }
@@ -88,7 +96,11 @@ mod tests {
     #[test]
     fn structure_writes_need_admin_or_kommunledning() {
         for role in Role::ALL {
-            let result = authorize(&principal(role), Action::Create, Target::Structure { kommun: "0483" });
+            let result = authorize(
+                &principal(role),
+                Action::Create,
+                Target::Structure { kommun: "0483" },
+            );
             let expected = matches!(role, Role::Admin | Role::Kommunledning);
             assert_eq!(result.is_ok(), expected, "{role}");
             if !expected {
@@ -100,14 +112,25 @@ mod tests {
     #[test]
     fn every_role_reads_its_own_kommun_structure() {
         for role in Role::ALL {
-            assert!(authorize(&principal(role), Action::Read, Target::Structure { kommun: "0483" }).is_ok());
+            assert!(
+                authorize(
+                    &principal(role),
+                    Action::Read,
+                    Target::Structure { kommun: "0483" }
+                )
+                .is_ok()
+            );
         }
     }
 
     #[test]
     fn only_admin_changes_the_kommun() {
         for role in Role::ALL {
-            let result = authorize(&principal(role), Action::Update, Target::Kommun { code: "0483" });
+            let result = authorize(
+                &principal(role),
+                Action::Update,
+                Target::Kommun { code: "0483" },
+            );
             assert_eq!(result.is_ok(), role == Role::Admin, "{role}");
         }
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 
 use super::claims::{Claims, Role};
-use crate::{structure::KommunKod, config::JwtSettings, error::ApiError};
+use crate::{config::JwtSettings, error::ApiError, structure::KommunKod};
 
 #[derive(Clone)]
 pub struct TokenService {
@@ -90,7 +90,10 @@ impl TokenService {
 /// Parses `8h`, `30m`, `2d`, `3600s` or a bare number of seconds.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (digits, unit) = text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
+    let (digits, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
     let n: u64 = digits
         .parse()
         .map_err(|_| format!("invalid ttl {text:?}; use e.g. 8h, 30m, 2d"))?;
@@ -124,7 +127,13 @@ mod tests {
     fn issued_token_validates() {
         let s = service();
         let token = s
-            .issue("anna", Role::Redaktor, "0483", &["VON".into()], Duration::from_secs(60))
+            .issue(
+                "anna",
+                Role::Redaktor,
+                "0483",
+                &["VON".into()],
+                Duration::from_secs(60),
+            )
             .unwrap();
         let claims = s.validate(&token).unwrap();
         assert_eq!(claims.role, Role::Redaktor);
@@ -142,7 +151,10 @@ mod tests {
             audience: Some("api".into()),
             is_dev_default: false,
         });
-        assert!(matches!(other.validate(&token), Err(ApiError::Unauthorized(_))));
+        assert!(matches!(
+            other.validate(&token),
+            Err(ApiError::Unauthorized(_))
+        ));
     }
 
     #[test]

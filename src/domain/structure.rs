@@ -16,7 +16,9 @@ impl KommunKod {
         if text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) && text != "0000" {
             Ok(KommunKod(text.to_string()))
         } else {
-            Err(format!("{text:?} is not a kommunkod: expected four digits, e.g. 0483"))
+            Err(format!(
+                "{text:?} is not a kommunkod: expected four digits, e.g. 0483"
+            ))
         }
     }
 
@@ -39,14 +41,17 @@ impl NamndCode {
     pub const MAX_LEN: usize = 20;
 
     pub fn parse(text: &str) -> Result<Self, String> {
-        let valid_chars = text
-            .chars()
-            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '/' | '-' | 'Å' | 'Ä' | 'Ö'));
+        let valid_chars = text.chars().all(|c| {
+            c.is_ascii_uppercase() || c.is_ascii_digit() || matches!(c, '/' | '-' | 'Å' | 'Ä' | 'Ö')
+        });
         let starts_well = text.chars().next().is_some_and(|c| c.is_alphanumeric());
         if !text.is_empty() && text.chars().count() <= Self::MAX_LEN && valid_chars && starts_well {
             Ok(NamndCode(text.to_string()))
         } else {
-            Err("must be 1–20 characters: upper-case letters, digits, / and -, e.g. VON or KS/KLF".into())
+            Err(
+                "must be 1–20 characters: upper-case letters, digits, / and -, e.g. VON or KS/KLF"
+                    .into(),
+            )
         }
     }
 
@@ -119,8 +124,18 @@ spelled_enum! {
 }
 
 const MONTHS: [&str; 12] = [
-    "Januari", "Februari", "Mars", "April", "Maj", "Juni", "Juli", "Augusti", "September",
-    "Oktober", "November", "December",
+    "Januari",
+    "Februari",
+    "Mars",
+    "April",
+    "Maj",
+    "Juni",
+    "Juli",
+    "Augusti",
+    "September",
+    "Oktober",
+    "November",
+    "December",
 ];
 
 /// A period as users name it: kind, year and, for months, tertials and
@@ -138,9 +153,16 @@ impl PeriodSpec {
     pub const MAX_YEAR: i32 = 2200;
 
     /// Checks the combination; the error names the offending field.
-    pub fn new(kind: PeriodKind, year: i32, number: Option<u32>) -> Result<Self, (&'static str, String)> {
+    pub fn new(
+        kind: PeriodKind,
+        year: i32,
+        number: Option<u32>,
+    ) -> Result<Self, (&'static str, String)> {
         if !(Self::MIN_YEAR..=Self::MAX_YEAR).contains(&year) {
-            return Err(("year", format!("must be between {} and {}", Self::MIN_YEAR, Self::MAX_YEAR)));
+            return Err((
+                "year",
+                format!("must be between {} and {}", Self::MIN_YEAR, Self::MAX_YEAR),
+            ));
         }
         let max = match kind {
             PeriodKind::Manad => 12,
@@ -189,7 +211,10 @@ impl PeriodSpec {
     pub fn label(&self) -> String {
         match self.kind {
             PeriodKind::Manad => {
-                let name = MONTHS.get(self.number as usize - 1).copied().unwrap_or("Månad");
+                let name = MONTHS
+                    .get(self.number as usize - 1)
+                    .copied()
+                    .unwrap_or("Månad");
                 format!("{name} {}", self.year)
             }
             PeriodKind::Tertial => format!("Tertial {} {}", self.number, self.year),
@@ -215,7 +240,9 @@ mod tests {
 
     #[test]
     fn namnd_codes_of_the_seeds_parse() {
-        for code in ["VON", "KS/KLF", "KS/SBF", "SOCN", "KFAB", "KVAAB", "VSR", "SN"] {
+        for code in [
+            "VON", "KS/KLF", "KS/SBF", "SOCN", "KFAB", "KVAAB", "VSR", "SN",
+        ] {
             assert_eq!(NamndCode::parse(code).unwrap().as_str(), code);
         }
         for bad in ["", "von", "/VON", "A B", "ABCDEFGHIJKLMNOPQRSTU"] {
@@ -233,19 +260,52 @@ mod tests {
         assert_eq!(feb.end_date().to_string(), "2024-02-29");
         assert_eq!(feb.label(), "Februari 2024");
         let t3 = PeriodSpec::new(PeriodKind::Tertial, 2023, Some(3)).unwrap();
-        assert_eq!((t3.start_date().to_string(), t3.end_date().to_string()), ("2023-09-01".into(), "2023-12-31".into()));
+        assert_eq!(
+            (t3.start_date().to_string(), t3.end_date().to_string()),
+            ("2023-09-01".into(), "2023-12-31".into())
+        );
         let h2 = PeriodSpec::new(PeriodKind::Halvar, 2024, Some(1)).unwrap();
         assert_eq!(h2.end_date().to_string(), "2024-06-30");
-        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 2024, None).unwrap().label(), "Helår 2024");
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Helar, 2024, None)
+                .unwrap()
+                .label(),
+            "Helår 2024"
+        );
     }
 
     #[test]
     fn period_numbers_are_checked() {
-        assert_eq!(PeriodSpec::new(PeriodKind::Manad, 2024, None).unwrap_err().0, "number");
-        assert_eq!(PeriodSpec::new(PeriodKind::Manad, 2024, Some(13)).unwrap_err().0, "number");
-        assert_eq!(PeriodSpec::new(PeriodKind::Tertial, 2024, Some(0)).unwrap_err().0, "number");
-        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 2024, Some(1)).unwrap_err().0, "number");
-        assert_eq!(PeriodSpec::new(PeriodKind::Helar, 1800, None).unwrap_err().0, "year");
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Manad, 2024, None)
+                .unwrap_err()
+                .0,
+            "number"
+        );
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Manad, 2024, Some(13))
+                .unwrap_err()
+                .0,
+            "number"
+        );
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Tertial, 2024, Some(0))
+                .unwrap_err()
+                .0,
+            "number"
+        );
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Helar, 2024, Some(1))
+                .unwrap_err()
+                .0,
+            "number"
+        );
+        assert_eq!(
+            PeriodSpec::new(PeriodKind::Helar, 1800, None)
+                .unwrap_err()
+                .0,
+            "year"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, sea_query::{Expr, ExprTrait},
+    QuerySelect,
+    sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
 
@@ -59,7 +60,11 @@ pub async fn list<E: TenantEntity>(
         .await?;
     let more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
-    let next = if more { rows.last().map(E::id_of) } else { None };
+    let next = if more {
+        rows.last().map(E::id_of)
+    } else {
+        None
+    };
     Ok((rows, next))
 }
 

@@ -1,5 +1,5 @@
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, ColumnTrait};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::{
@@ -22,14 +22,21 @@ const UQ_CODE: UniqueKey = UniqueKey {
     columns: &["code"],
 };
 
-pub async fn find_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<kommun::Model>, ApiError> {
+pub async fn find_by_code(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<kommun::Model>, ApiError> {
     Ok(kommun::Entity::find()
         .filter(kommun::Column::Code.eq(code))
         .one(db)
         .await?)
 }
 
-pub async fn create(db: &impl ConnectionTrait, code: &KommunKod, name: &str) -> Result<kommun::Model, ApiError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    code: &KommunKod,
+    name: &str,
+) -> Result<kommun::Model, ApiError> {
     let now = Utc::now();
     let model = kommun::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -42,7 +49,14 @@ pub async fn create(db: &impl ConnectionTrait, code: &KommunKod, name: &str) -> 
     kommun::Entity::insert(model)
         .exec_with_returning(db)
         .await
-        .map_err(|e| unique_violation(e, &UQ_CODE, "code", "a kommun with this code already exists"))
+        .map_err(|e| {
+            unique_violation(
+                e,
+                &UQ_CODE,
+                "code",
+                "a kommun with this code already exists",
+            )
+        })
 }
 
 pub async fn rename(

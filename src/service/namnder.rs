@@ -37,7 +37,11 @@ pub struct NamndFilter {
     pub kind: Option<NamndKind>,
 }
 
-pub async fn create(db: &impl ConnectionTrait, kommun_id: Uuid, new: NewNamnd) -> Result<namnd::Model, ApiError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    new: NewNamnd,
+) -> Result<namnd::Model, ApiError> {
     let now = Utc::now();
     let model = namnd::ActiveModel {
         id: Set(Uuid::now_v7()),

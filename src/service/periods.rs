@@ -34,7 +34,11 @@ pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ApiError> {
         .map_err(|(field, e)| ApiError::Unexpected(format!("stored period {field}: {e}")))
 }
 
-pub async fn create(db: &impl ConnectionTrait, kommun_id: Uuid, spec: PeriodSpec) -> Result<period::Model, ApiError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    spec: PeriodSpec,
+) -> Result<period::Model, ApiError> {
     let now = Utc::now();
     let model = period::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -51,7 +55,14 @@ pub async fn create(db: &impl ConnectionTrait, kommun_id: Uuid, spec: PeriodSpec
     period::Entity::insert(model)
         .exec_with_returning(db)
         .await
-        .map_err(|e| unique_violation(e, &UQ_PERIOD, "kind", "this period already exists in the kommun"))
+        .map_err(|e| {
+            unique_violation(
+                e,
+                &UQ_PERIOD,
+                "kind",
+                "this period already exists in the kommun",
+            )
+        })
 }
 
 pub async fn list(

@@ -1,0 +1,205 @@
+use std::time::Duration;
+
+use jsonwebtoken::{EncodingKey, Header, encode};
+use kommunrapport::auth::{Claims, Role};
+use serde_json::json;
+
+use crate::{both_databases, helpers::*};
+
+fn claims(kommun: &str, role: Role, exp_offset: i64) -> Claims {
+    let now = chrono::Utc::now().timestamp();
+    Claims {
+        sub: "x".into(),
+        kommun: kommun.into(),
+        role,
+        namnder: vec![],
+        exp: now + exp_offset,
+        nbf: None,
+        iat: Some(now),
+        iss: None,
+        aud: None,
+    }
+}
+
+async fn bad_tokens_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.katrineholm().await;
+    let path = "/api/v1/namnder";
+
+    let no_token = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
+    problem(no_token, 401).await;
+
+    let expired = encode(
+        &Header::default(),
+        &claims("0483", Role::Admin, -3600),
+        &EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+    let forged = encode(
+        &Header::default(),
+        &claims("0483", Role::Admin, 3600),
+        &EncodingKey::from_secret(b"another-secret-another-secret-another"),
+    )
+    .unwrap();
+    let unsigned = {
+        // alg "none": header {"alg":"none","typ":"JWT"}, the claims, no signature.
+        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+        let body =
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims("0483", Role::Admin, 3600)).unwrap());
+        format!("{header}.{body}.")
+    };
+    for (what, token) in [
+        ("expired", expired),
+        ("forged", forged),
+        ("alg none", unsigned),
+        ("garbage", "abc.def.ghi".to_string()),
+    ] {
+        let response = app.get(path, &token).send().await.unwrap();
+        let p = problem(response, 401).await;
+        assert!(!p["detail"].as_str().unwrap().is_empty(), "{what}");
+    }
+    let basic = app
+        .client
+        .get(app.url(path))
+        .header("Authorization", "Basic YTpi")
+        .send()
+        .await
+        .unwrap();
+    problem(basic, 401).await;
+}
+both_databases!(bad_tokens_are_refused);
+
+async fn writes_need_admin_or_kommunledning(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.katrineholm().await;
+    for (i, role) in Role::ALL.into_iter().enumerate() {
+        let token = app.token(role);
+        let code = format!("N{i}");
+        let response = app
+            .post(
+                "/api/v1/namnder",
+                &token,
+                &json!({"code": code, "name": "Test", "kind": "namnd"}),
+            )
+            .send()
+            .await
+            .unwrap();
+        let expected = if matches!(role, Role::Admin | Role::Kommunledning) {
+            201
+        } else {
+            403
+        };
+        assert_eq!(response.status().as_u16(), expected, "{role}");
+        // Every role reads the structure of its own kommun.
+        let response = app.get("/api/v1/namnder", &token).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{role} reads");
+    }
+}
+both_databases!(writes_need_admin_or_kommunledning);
+
+async fn no_token_crosses_kommun(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let katrineholm = app.katrineholm().await;
+    let askersund = app.create_kommun("1882", "Askersunds kommun").await;
+    let von = app.create_namnd(&katrineholm, "VON", "namnd").await;
+    let id = von["id"].as_str().unwrap();
+
+    // Askersund's admin neither sees nor touches Katrineholm's nämnd.
+    problem(
+        app.get(&format!("/api/v1/namnder/{id}"), &askersund)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let list: serde_json::Value = app
+        .get("/api/v1/namnder", &askersund)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 0);
+    let response = app
+        .patch(
+            &format!("/api/v1/namnder/{id}"),
+            &askersund,
+            &json!({"name": "Hacked"}),
+        )
+        .header("If-Match", "*")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 404).await;
+    problem(
+        app.delete(&format!("/api/v1/namnder/{id}"), &askersund)
+            .header("If-Match", "*")
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    // Nor Katrineholm's kommun record.
+    let kommuner: serde_json::Value = app
+        .get("/api/v1/kommuner", &askersund)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kommuner["items"].as_array().unwrap().len(), 1);
+    assert_eq!(kommuner["items"][0]["code"], "1882");
+
+    // Still intact for its owner.
+    let (status, body) = body(
+        app.get(&format!("/api/v1/namnder/{id}"), &katrineholm)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body["name"].as_str()), (200, Some("Nämnd VON")));
+}
+both_databases!(no_token_crosses_kommun);
+
+#[test]
+fn token_command_prints_only_a_valid_token() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kommunrapport"))
+        .args([
+            "token", "--role", "redaktor", "--kommun", "0483", "--namnd", "VON", "--ttl", "1h",
+        ])
+        .env("JWT_SECRET", SECRET)
+        .output()
+        .expect("run the binary");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let token = stdout.trim_end();
+    assert_eq!(stdout.lines().count(), 1);
+    let claims = kommunrapport::auth::TokenService::new(&jwt_settings())
+        .validate(token)
+        .unwrap();
+    assert_eq!(
+        (claims.role, claims.kommun.as_str(), claims.namnder.clone()),
+        (Role::Redaktor, "0483", vec!["VON".to_string()])
+    );
+    assert!(
+        claims.exp - chrono::Utc::now().timestamp() <= Duration::from_secs(3600).as_secs() as i64
+    );
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_kommunrapport"))
+        .args(["token", "--role", "emperor", "--kommun", "0483"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(bad.stdout.is_empty());
+}

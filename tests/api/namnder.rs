@@ -1,0 +1,348 @@
+use std::collections::HashSet;
+
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{both_databases, helpers::*};
+
+async fn create_read_update_delete(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let created = app.create_namnd(&admin, "KS/KLF", "styrelse").await;
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
+    assert_eq!(
+        (
+            created["kommun"].as_str(),
+            created["kind"].as_str(),
+            created["version"].as_i64()
+        ),
+        (Some("0483"), Some("styrelse"), Some(1))
+    );
+    let path = format!("/api/v1/namnder/{id}");
+
+    let response = app.get(&path, &admin).send().await.unwrap();
+    assert_eq!(response.headers()["etag"], "\"1\"");
+    let not_modified = app
+        .get(&path, &admin)
+        .header("If-None-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_modified.status(), 304);
+
+    problem(
+        app.patch(&path, &admin, &json!({"name": "KS"}))
+            .send()
+            .await
+            .unwrap(),
+        428,
+    )
+    .await;
+    problem(
+        app.patch(&path, &admin, &json!({"name": "KS"}))
+            .header("If-Match", "\"7\"")
+            .send()
+            .await
+            .unwrap(),
+        412,
+    )
+    .await;
+    let response = app
+        .patch(&path, &admin, &json!({"name": "Kommunstyrelsen"}))
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["etag"], "\"2\"");
+    let (status, changed) = body(response).await;
+    assert_eq!(
+        (
+            status,
+            changed["name"].as_str(),
+            changed["code"].as_str(),
+            changed["version"].as_i64()
+        ),
+        (200, Some("Kommunstyrelsen"), Some("KS/KLF"), Some(2))
+    );
+    // The old ETag is stale now.
+    problem(
+        app.patch(&path, &admin, &json!({"name": "X"}))
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap(),
+        412,
+    )
+    .await;
+    let modified = app
+        .get(&path, &admin)
+        .header("If-None-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(modified.status(), 200);
+
+    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
+    let deleted = app
+        .delete(&path, &admin)
+        .header("If-Match", "\"2\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+}
+both_databases!(create_read_update_delete);
+
+async fn bad_input_gets_clear_problems(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    let post = |body: Value| app.post("/api/v1/namnder", &admin, &body).send();
+
+    let p = problem(
+        post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["code"]);
+    let p = problem(
+        post(json!({"code": "von", "name": "", "kind": "namnd"}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["code", "name"]);
+    let p = problem(
+        post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["kind"]);
+    let p = problem(
+        post(json!({"code": "SOCN", "name": "Soc"})).await.unwrap(),
+        422,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("kind"), "{p}");
+    let p = problem(
+        post(json!({"code": "SOCN", "name": "Soc", "kind": "namnd", "colour": "red"}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("colour"), "{p}");
+    let p = problem(
+        post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["id"]);
+    problem(post(json!(["not", "an", "object"])).await.unwrap(), 422).await;
+
+    let malformed = app
+        .client
+        .post(app.url("/api/v1/namnder"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"code\":")
+        .send()
+        .await
+        .unwrap();
+    problem(malformed, 400).await;
+    let text = app
+        .client
+        .post(app.url("/api/v1/namnder"))
+        .bearer_auth(&admin)
+        .header("content-type", "text/plain")
+        .body("VON")
+        .send()
+        .await
+        .unwrap();
+    problem(text, 415).await;
+    let huge = json!({"code": "BIG", "name": "x".repeat(100_000), "kind": "namnd"});
+    problem(post(huge).await.unwrap(), 413).await;
+    problem(
+        app.get("/api/v1/namnder/not-a-uuid", &admin)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/namnder?limit=0", &admin)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/namnder?limit=abc", &admin)
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+    problem(
+        app.get("/api/v1/namnder?cursor=nonsense", &admin)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+
+    // Nothing was written by any of the refused requests.
+    let list: Value = app
+        .get("/api/v1/namnder", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+both_databases!(bad_input_gets_clear_problems);
+
+async fn pages_never_skip_or_repeat(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let codes = [
+        "KS/KLF", "KS/SBF", "BIN", "BMN", "KULN", "STN", "SOCN", "VIAN", "VON", "KFAB", "KVAAB",
+    ];
+    for code in codes {
+        app.create_namnd(
+            &admin,
+            code,
+            if code.ends_with("AB") {
+                "bolag"
+            } else {
+                "namnd"
+            },
+        )
+        .await;
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/namnder?limit=4&cursor={c}"),
+            None => "/api/v1/namnder?limit=4".to_string(),
+        };
+        let page: Value = app
+            .get(&path, &admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 4);
+        seen.extend(
+            items
+                .iter()
+                .map(|n| n["code"].as_str().unwrap().to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, codes, "creation order, each once");
+    let unique: HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), codes.len());
+
+    let by_code: Value = app
+        .get("/api/v1/namnder?code=KS/KLF", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_code["items"].as_array().unwrap().len(), 1);
+    let bolag: Value = app
+        .get("/api/v1/namnder?kind=bolag", &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bolag["items"].as_array().unwrap().len(), 2);
+    problem(
+        app.get("/api/v1/namnder?kind=kommitte", &admin)
+            .send()
+            .await
+            .unwrap(),
+        400,
+    )
+    .await;
+}
+both_databases!(pages_never_skip_or_repeat);
+
+async fn changing_to_a_taken_code_is_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
+    let path = format!("/api/v1/namnder/{}", socn["id"].as_str().unwrap());
+    let p = problem(
+        app.patch(&path, &admin, &json!({"code": "VON"}))
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["code"]);
+    let p = problem(
+        app.patch(&path, &admin, &json!({"version": 5}))
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["version"]);
+    // A redaktör may read but not change.
+    let redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    problem(
+        app.patch(&path, &redaktor, &json!({"name": "x"}))
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    let unchanged: Value = app
+        .get(&path, &admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (unchanged["code"].as_str(), unchanged["version"].as_i64()),
+        (Some("SOCN"), Some(1))
+    );
+}
+both_databases!(changing_to_a_taken_code_is_refused);

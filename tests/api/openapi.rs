@@ -1,0 +1,66 @@
+use serde_json::Value;
+
+use crate::helpers::*;
+
+const REGENERATE: &str = "cargo run -q -- openapi > openapi/openapi.json";
+
+#[test]
+fn committed_document_matches_the_code() {
+    let committed =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
+            .unwrap_or_default();
+    let generated = kommunrapport::api::openapi_json();
+    assert!(
+        committed == generated,
+        "openapi/openapi.json is out of date with the code; regenerate it with `{REGENERATE}`"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_document_is_the_committed_one() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let served: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let generated: Value = serde_json::from_str(&kommunrapport::api::openapi_json()).unwrap();
+    assert_eq!(served, generated);
+    assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));
+    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.text().await.unwrap().contains("swagger"));
+}
+
+/// Every operation documents its errors and has an example on every schema.
+#[test]
+fn every_operation_is_documented() {
+    let doc: Value = serde_json::from_str(&kommunrapport::api::openapi_json()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let where_ = format!("{method} {path}");
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{where_} lacks a description"
+            );
+            if path.starts_with("/api/") {
+                assert!(op["security"].is_array(), "{where_} lacks security");
+                for status in ["401", "403", "404"] {
+                    assert!(
+                        op["responses"][status].is_object(),
+                        "{where_} lacks {status}"
+                    );
+                }
+            }
+        }
+    }
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        let has_example = schema.get("example").is_some() || schema.get("examples").is_some();
+        let is_page = name.starts_with("Page");
+        assert!(has_example || is_page, "schema {name} has no example");
+    }
+}
