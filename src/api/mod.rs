@@ -2,6 +2,7 @@
 //! to DTOs. Routes and the OpenAPI document come from one registration.
 
 pub mod common;
+pub mod decimal;
 pub mod health;
 pub mod kommuner;
 pub mod namnder;

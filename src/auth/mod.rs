@@ -7,6 +7,6 @@ pub mod principal;
 pub mod token;
 
 pub use claims::{Claims, Role};
-pub use policy::{Action, Target, authorize};
+pub use policy::{Action, ReportState, Target, authorize};
 pub use principal::Principal;
 pub use token::TokenService;

@@ -11,6 +11,22 @@ pub enum Action {
     Create,
     Update,
     Delete,
+    /// Report workflow: utkast → for_beslut.
+    Submit,
+    /// Report workflow: for_beslut → godkand, with the nämnd's decision.
+    Approve,
+    /// Report workflow: for_beslut → utkast, with a reason.
+    Return,
+    /// Report workflow: godkand → utkast (admin only; recorded).
+    Reopen,
+}
+
+/// Workflow state of a report, as the policy needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportState {
+    Utkast,
+    ForBeslut,
+    Godkand,
 }
 
 /// What is being accessed. Plan structure belongs to the whole kommun.
@@ -20,6 +36,15 @@ pub enum Target<'a> {
     Kommun { code: &'a str },
     /// Organisation and calendar of a kommun: nämnder, periods.
     Structure { kommun: &'a str },
+    /// A nämnd's report and everything entered through it.
+    Report {
+        kommun: &'a str,
+        namnd: &'a str,
+        state: ReportState,
+    },
+    /// Figures a nämnd keeps outside any one report: budget lines and their
+    /// values, volume measures, staff key figures.
+    NamndFigures { kommun: &'a str, namnd: &'a str },
 }
 
 impl Target<'_> {
@@ -27,6 +52,7 @@ impl Target<'_> {
         match self {
             Target::Kommun { code } => code,
             Target::Structure { kommun } => kommun,
+            Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
 }
@@ -41,35 +67,259 @@ pub fn authorize(
     if principal.kommun_code != target.kommun() {
         return Err(ApiError::not_found("the resource"));
     }
+    if let Target::Report { namnd, state, .. } = target {
+        return authorize_report(principal, action, namnd, state);
+    }
     let allowed = match (target, action) {
+        (Target::NamndFigures { namnd, .. }, Action::Read) => {
+            !matches!(principal.role, Role::Lasare) && sees_namnd(principal, namnd)
+        }
+        (Target::NamndFigures { namnd, .. }, _) => match principal.role {
+            Role::Admin | Role::Kommunledning | Role::Integration => true,
+            Role::Redaktor => principal.has_namnd(namnd),
+            _ => false,
+        },
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
         }
-        (Target::Kommun { .. }, Action::Delete) => false,
-        (Target::Structure { .. }, _) => {
+        (Target::Kommun { .. }, _) => false,
+        (Target::Structure { .. }, Action::Create | Action::Update | Action::Delete) => {
             matches!(principal.role, Role::Admin | Role::Kommunledning)
         }
+        (Target::Structure { .. }, _) => false,
+        (Target::Report { .. }, _) => false,
     };
     if allowed {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
-            "role {} may not {} this resource",
-            principal.role,
-            match action {
-                Action::Read => "read",
-                Action::Create => "create",
-                Action::Update => "change",
-                Action::Delete => "delete",
-            }
-        )))
+        Err(forbidden(principal, action))
     }
+}
+
+/// Nämnd-scoped roles see only their own nämnder's data; others see all.
+fn sees_namnd(principal: &Principal, namnd: &str) -> bool {
+    !principal.role.is_namnd_scoped() || principal.has_namnd(namnd)
+}
+
+fn forbidden(principal: &Principal, action: Action) -> ApiError {
+    let verb = match action {
+        Action::Read => "read",
+        Action::Create => "create",
+        Action::Update => "change",
+        Action::Delete => "delete",
+        Action::Submit => "submit",
+        Action::Approve => "approve",
+        Action::Return => "return",
+        Action::Reopen => "reopen",
+    };
+    ApiError::Forbidden(format!(
+        "role {} may not {verb} this resource",
+        principal.role
+    ))
+}
+
+/// Reports: who may act (403 otherwise), then whether the workflow state
+/// allows it (409 otherwise). A report nobody may see is "not found".
+fn authorize_report(
+    principal: &Principal,
+    action: Action,
+    namnd: &str,
+    state: ReportState,
+) -> Result<(), ApiError> {
+    let own = principal.has_namnd(namnd);
+    let visible = match principal.role {
+        Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration => true,
+        Role::Redaktor | Role::Namndsekreterare => own || state == ReportState::Godkand,
+        Role::Lasare => state == ReportState::Godkand,
+    };
+    if !visible {
+        return Err(ApiError::not_found("the report"));
+    }
+    let role_may = match action {
+        Action::Read => true,
+        Action::Create | Action::Update | Action::Delete | Action::Submit => match principal.role {
+            Role::Admin | Role::Kommunledning => true,
+            Role::Redaktor => own,
+            _ => false,
+        },
+        Action::Approve => match principal.role {
+            Role::Admin => true,
+            Role::Namndsekreterare => own,
+            _ => false,
+        },
+        Action::Return => match principal.role {
+            Role::Admin | Role::Kommunledning => true,
+            Role::Namndsekreterare => own,
+            _ => false,
+        },
+        Action::Reopen => principal.role == Role::Admin,
+    };
+    if !role_may {
+        return Err(forbidden(principal, action));
+    }
+    let state_allows = match action {
+        Action::Read => Ok(()),
+        Action::Create | Action::Update | Action::Delete | Action::Submit => match state {
+            ReportState::Utkast => Ok(()),
+            ReportState::ForBeslut => Err(
+                "the report is for_beslut (awaiting decision); return it to utkast to change it",
+            ),
+            ReportState::Godkand => {
+                Err("the report is godkand (approved) and locked; only an admin can reopen it")
+            }
+        },
+        Action::Approve | Action::Return => match state {
+            ReportState::ForBeslut => Ok(()),
+            _ => Err("only a report that is for_beslut can be approved or returned"),
+        },
+        Action::Reopen => match state {
+            ReportState::Godkand => Ok(()),
+            _ => Err("only an approved (godkand) report can be reopened"),
+        },
+    };
+    state_allows.map_err(|why| ApiError::Conflict(why.into()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn scoped(role: Role, namnd: &str) -> Principal {
+        Principal {
+            namnder: vec![namnd.into()],
+            ..principal(role)
+        }
+    }
+
+    fn report(state: ReportState) -> Target<'static> {
+        Target::Report {
+            kommun: "0483",
+            namnd: "VON",
+            state,
+        }
+    }
+
+    #[test]
+    fn redaktor_reaches_only_its_own_drafts() {
+        let own = scoped(Role::Redaktor, "VON");
+        let other = scoped(Role::Redaktor, "SOCN");
+        assert!(authorize(&own, Action::Update, report(ReportState::Utkast)).is_ok());
+        assert!(matches!(
+            authorize(&other, Action::Read, report(ReportState::Utkast)),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(authorize(&other, Action::Read, report(ReportState::Godkand)).is_ok());
+        assert!(matches!(
+            authorize(&other, Action::Update, report(ReportState::Godkand)),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&own, Action::Update, report(ReportState::ForBeslut)),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(matches!(
+            authorize(&own, Action::Update, report(ReportState::Godkand)),
+            Err(ApiError::Conflict(_))
+        ));
+    }
+
+    #[test]
+    fn workflow_actions_need_their_roles() {
+        let sekreterare = scoped(Role::Namndsekreterare, "VON");
+        assert!(
+            authorize(
+                &sekreterare,
+                Action::Approve,
+                report(ReportState::ForBeslut)
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            authorize(
+                &scoped(Role::Redaktor, "VON"),
+                Action::Approve,
+                report(ReportState::ForBeslut)
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&sekreterare, Action::Approve, report(ReportState::Utkast)),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(
+            authorize(
+                &principal(Role::Admin),
+                Action::Reopen,
+                report(ReportState::Godkand)
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            authorize(
+                &principal(Role::Kommunledning),
+                Action::Reopen,
+                report(ReportState::Godkand)
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(
+            authorize(
+                &principal(Role::Kommunledning),
+                Action::Return,
+                report(ReportState::ForBeslut)
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn lasare_sees_only_approved_reports() {
+        let lasare = principal(Role::Lasare);
+        assert!(matches!(
+            authorize(&lasare, Action::Read, report(ReportState::Utkast)),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(matches!(
+            authorize(&lasare, Action::Read, report(ReportState::ForBeslut)),
+            Err(ApiError::NotFound(_))
+        ));
+        assert!(authorize(&lasare, Action::Read, report(ReportState::Godkand)).is_ok());
+        assert!(matches!(
+            authorize(
+                &principal(Role::Revisor),
+                Action::Update,
+                report(ReportState::Utkast)
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn namnd_figures_are_written_by_their_redaktor_and_integrations() {
+        let figures = Target::NamndFigures {
+            kommun: "0483",
+            namnd: "VON",
+        };
+        assert!(authorize(&scoped(Role::Redaktor, "VON"), Action::Update, figures).is_ok());
+        assert!(authorize(&principal(Role::Integration), Action::Update, figures).is_ok());
+        assert!(matches!(
+            authorize(&scoped(Role::Redaktor, "SOCN"), Action::Update, figures),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&scoped(Role::Redaktor, "SOCN"), Action::Read, figures),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&principal(Role::Revisor), Action::Update, figures),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(&principal(Role::Lasare), Action::Read, figures),
+            Err(ApiError::Forbidden(_))
+        ));
+    }
 
     fn principal(role: Role) -> Principal {
         Principal {

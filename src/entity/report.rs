@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "report")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub kommun_id: Uuid,
+    pub namnd_id: Uuid,
+    pub period_id: Uuid,
+    pub report_type: String,
+    pub status: String,
+    pub beslut_datum: Option<Date>,
+    pub beslut_paragraf: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub status_reason: Option<String>,
+    pub submitted_at: Option<ChronoDateTimeUtc>,
+    pub approved_at: Option<ChronoDateTimeUtc>,
+    pub version: i32,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
