@@ -10,6 +10,4 @@ pub mod entity;
 pub mod error;
 pub mod service;
 pub mod startup;
-#[path = "domain/structure.rs"]
-pub mod structure; // moves into domain/ when the domain module lands
 pub mod telemetry;

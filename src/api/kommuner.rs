@@ -9,11 +9,11 @@ use uuid::Uuid;
 use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, versioned};
 use crate::{
     auth::{Action, Principal, Target, authorize},
+    domain::structure::KommunKod,
     entity::kommun,
     error::{ApiError, FieldError},
     service::{crud, kommuner},
     startup::AppState,
-    structure::KommunKod,
 };
 
 /// A kommun (the tenant).

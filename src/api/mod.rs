@@ -1,13 +1,18 @@
 //! HTTP layer: thin handlers that parse, authorise, call a service and map
 //! to DTOs. Routes and the OpenAPI document come from one registration.
 
+pub mod budget_lines;
 pub mod common;
 pub mod decimal;
 pub mod health;
+pub mod key_figures;
 pub mod kommuner;
 pub mod namnder;
 pub mod periods;
+pub mod reports;
 mod schema;
+pub mod values;
+pub mod volume_measures;
 
 use actix_web::App;
 use utoipa::{
@@ -33,6 +38,8 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "kommuner", description = "The tenant (SCB kommunkod)"),
         (name = "namnder", description = "Nämnder, styrelser and bolag"),
         (name = "periods", description = "Reporting periods"),
+        (name = "volume-measures", description = "Volymmått of a nämnd, their monthly and whole-period values, and period figures"),
+        (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -44,6 +51,10 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     kommuner::configure(cfg);
     namnder::configure(cfg);
     periods::configure(cfg);
+    reports::configure(cfg);
+    budget_lines::configure(cfg);
+    volume_measures::configure(cfg);
+    key_figures::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -10,11 +10,11 @@ use super::common::{
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
+    domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, FieldError},
     service::{crud, namnder},
     startup::AppState,
-    structure::{NamndCode, NamndKind},
 };
 
 /// A nämnd, styrelse or bolag.

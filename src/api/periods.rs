@@ -12,11 +12,11 @@ use super::common::{
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
+    domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     error::{ApiError, FieldError},
     service::{crud, periods},
     startup::AppState,
-    structure::{PeriodKind, PeriodSpec},
 };
 
 /// A reporting period.

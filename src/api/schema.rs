@@ -11,7 +11,7 @@ use utoipa::{
     },
 };
 
-use crate::structure::{NamndKind, PeriodKind};
+use crate::domain::structure::{NamndKind, PeriodKind};
 
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
     let values: Vec<&str> = values.into_iter().collect();
@@ -45,3 +45,59 @@ domain_enum_schema!(
     "PeriodKind",
     "manad, tertial, delar (jan–aug), halvar or helar"
 );
+
+impl PartialSchema for crate::domain::Measure {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            ["utfall", "budget", "prognos"],
+            "utfall (actual), budget, or prognos (full-year forecast)",
+        )
+    }
+}
+impl ToSchema for crate::domain::Measure {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Measure")
+    }
+}
+
+impl PartialSchema for crate::domain::BudgetLineKind {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            ["drift", "investering"],
+            "drift (verksamhetsområde) or investering (huvudprojekt)",
+        )
+    }
+}
+impl ToSchema for crate::domain::BudgetLineKind {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("BudgetLineKind")
+    }
+}
+
+domain_enum_schema!(
+    crate::domain::structure::ReportType,
+    "ReportType",
+    "manadsrapport, tertialrapport, delarsrapport, arsredovisning or plan"
+);
+domain_enum_schema!(
+    crate::domain::structure::ReportStatus,
+    "ReportStatus",
+    "utkast → for_beslut → godkand"
+);
+
+// The domain's `Aggregation` has no `ALL`/`as_str`; its serde spelling is
+// snake_case, listed here.
+impl PartialSchema for crate::domain::Aggregation {
+    fn schema() -> RefOr<Schema> {
+        string_enum(
+            ["snitt_per_manad", "sista_manad", "summa"],
+            "How monthly values make a period value: snitt_per_manad (mean of the months), \
+sista_manad (the last month's value) or summa",
+        )
+    }
+}
+impl ToSchema for crate::domain::Aggregation {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Aggregation")
+    }
+}

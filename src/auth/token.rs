@@ -6,7 +6,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
 
 use super::claims::{Claims, Role};
-use crate::{config::JwtSettings, error::ApiError, structure::KommunKod};
+use crate::{config::JwtSettings, domain::structure::KommunKod, error::ApiError};
 
 #[derive(Clone)]
 pub struct TokenService {

@@ -58,6 +58,7 @@ mod goal;
 mod indicator;
 mod money;
 mod period;
+pub mod structure;
 mod volume;
 
 #[cfg(test)]

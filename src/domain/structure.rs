@@ -123,6 +123,89 @@ spelled_enum! {
     }
 }
 
+spelled_enum! {
+    /// What kind of report: each needs its own kind of period.
+    ReportType {
+        Manadsrapport => "manadsrapport",
+        Tertialrapport => "tertialrapport",
+        Delarsrapport => "delarsrapport",
+        Arsredovisning => "arsredovisning",
+        Plan => "plan",
+    }
+}
+
+spelled_enum! {
+    /// Workflow: utkast → for_beslut → godkand (and back, see `allowed`).
+    ReportStatus { Utkast => "utkast", ForBeslut => "for_beslut", Godkand => "godkand" }
+}
+
+impl ReportType {
+    /// The period kinds this report type is made for.
+    pub fn period_kinds(self) -> &'static [PeriodKind] {
+        match self {
+            ReportType::Manadsrapport => &[PeriodKind::Manad],
+            ReportType::Tertialrapport => &[PeriodKind::Tertial],
+            ReportType::Delarsrapport => &[PeriodKind::Delar, PeriodKind::Halvar],
+            ReportType::Arsredovisning | ReportType::Plan => &[PeriodKind::Helar],
+        }
+    }
+
+    /// Whether the report shows the last month's own and the accumulated
+    /// figures beside the period's (month and delår reports do).
+    pub fn shows_month_and_ack(self) -> bool {
+        matches!(
+            self,
+            ReportType::Manadsrapport | ReportType::Tertialrapport | ReportType::Delarsrapport
+        )
+    }
+
+    /// The standard headings offered when a report is created (key, title),
+    /// as the seed reports use them.
+    pub fn standard_sections(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            ReportType::Manadsrapport => &[
+                ("verksamhetsrapport", "Verksamhetsrapport"),
+                ("ekonomisk_uppfoljning", "Ekonomisk uppföljning"),
+                ("personal", "Personal"),
+                ("forvantad_utveckling", "Förväntad utveckling"),
+            ],
+            ReportType::Tertialrapport | ReportType::Delarsrapport => &[
+                ("inledning", "Inledning"),
+                ("verksamhetsrapport", "Verksamhetsrapport"),
+                ("volymutveckling", "Volymutveckling"),
+                ("malbedomning", "Förväntad måluppfyllelse"),
+                ("driftredovisning", "Driftredovisning"),
+                ("investeringsredovisning", "Investeringsredovisning"),
+                ("atgardsplan", "Åtgärdsplan"),
+                ("personal", "Personal"),
+                ("forvantad_utveckling", "Förväntad utveckling"),
+            ],
+            ReportType::Arsredovisning => &[
+                ("inledning", "Inledning"),
+                ("ansvarsomrade", "Ansvarsområde och organisation"),
+                ("verksamhetsrapport", "Verksamhetsrapport"),
+                ("volymutveckling", "Volymutveckling"),
+                ("hallbarhet", "Hållbarhet"),
+                ("samlad_bedomning", "Samlad bedömning"),
+                ("driftredovisning", "Driftredovisning"),
+                ("investeringsredovisning", "Investeringsredovisning"),
+                ("personal", "Väsentliga personalförhållanden"),
+                ("forvantad_utveckling", "Förväntad utveckling"),
+                ("sarskilda_uppdrag", "Särskilda uppdrag"),
+            ],
+            ReportType::Plan => &[
+                ("inledning", "Inledning"),
+                ("ansvarsomrade", "Ansvarsområde"),
+                ("omvarldsanalys", "Omvärldsanalys"),
+                ("resultatmal", "Resultatmål"),
+                ("volymer", "Volymer"),
+                ("ekonomi", "Ekonomi"),
+                ("investeringar", "Investeringar"),
+            ],
+        }
+    }
+}
+
 const MONTHS: [&str; 12] = [
     "Januari",
     "Februari",
@@ -315,5 +398,21 @@ mod tests {
         }
         assert!("year".parse::<PeriodKind>().is_err());
         assert_eq!("bolag".parse::<NamndKind>().unwrap(), NamndKind::Bolag);
+    }
+
+    #[test]
+    fn every_report_type_has_a_period_kind_and_sections() {
+        for t in ReportType::ALL {
+            assert!(!t.period_kinds().is_empty());
+            assert!(!t.standard_sections().is_empty());
+            let keys: std::collections::HashSet<_> =
+                t.standard_sections().iter().map(|s| s.0).collect();
+            assert_eq!(keys.len(), t.standard_sections().len(), "{t}: unique keys");
+        }
+        assert_eq!(
+            ReportType::Delarsrapport.period_kinds()[0],
+            PeriodKind::Delar
+        );
+        assert!(!ReportType::Arsredovisning.shows_month_and_ack());
     }
 }

@@ -3,9 +3,9 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use uuid::Uuid;
 
 use crate::{
+    domain::structure::KommunKod,
     entity::kommun,
     error::{ApiError, UniqueKey, unique_violation},
-    structure::KommunKod,
 };
 
 super::crud::tenant_entity!(kommun, "kommun");

@@ -1,7 +1,12 @@
 //! Async functions on a connection or transaction that return domain
 //! results. Every query is scoped to the caller's kommun.
 
+pub mod audit;
+pub mod budget_lines;
 pub mod crud;
+pub mod key_figures;
 pub mod kommuner;
 pub mod namnder;
 pub mod periods;
+pub mod reports;
+pub mod volumes;

@@ -4,9 +4,9 @@ use uuid::Uuid;
 
 use crate::{
     api::common::PageRequest,
+    domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, UniqueKey, unique_violation},
-    structure::{NamndCode, NamndKind},
 };
 
 super::crud::tenant_entity!(namnd, "nämnd");

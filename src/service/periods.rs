@@ -4,9 +4,9 @@ use uuid::Uuid;
 
 use crate::{
     api::common::PageRequest,
+    domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     error::{ApiError, UniqueKey, unique_violation},
-    structure::{PeriodKind, PeriodSpec},
 };
 
 super::crud::tenant_entity!(period, "period");

@@ -1,0 +1,785 @@
+//! Budget lines (verksamhetsområden and huvudprojekt) of a nämnd, their
+//! values per month or whole period, and the figures a report shows for
+//! them, computed by `domain::line_figures` and `domain::roll_up`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use crate::{
+    api::{
+        common::PageRequest,
+        decimal::{from_ore, to_ore},
+    },
+    domain::{
+        self, Amount, BudgetLine, BudgetLineKind, EntryPeriod, LineEntry, LineFigures, Measure,
+        ReportPeriod, RolledUpLine, YearMonth,
+    },
+    entity::{budget_line, budget_value},
+    error::{ApiError, FieldError, UniqueKey, unique_violation},
+    service::crud,
+};
+
+super::crud::tenant_entity!(budget_line, "budget line");
+
+pub const UQ_CODE: UniqueKey = UniqueKey {
+    name: "uq_budget_line_namnd_kind_code",
+    table: "budget_line",
+    columns: &["namnd_id", "kind", "code"],
+};
+
+/// `yyyymm` as stored.
+pub fn month_key(ym: YearMonth) -> i32 {
+    ym.year() * 100 + ym.month() as i32
+}
+
+fn month_of(key: i32) -> Result<YearMonth, ApiError> {
+    YearMonth::new(key / 100, (key % 100) as u32)
+        .map_err(|e| ApiError::Unexpected(format!("stored month {key}: {e}")))
+}
+
+pub fn measure_str(m: Measure) -> &'static str {
+    match m {
+        Measure::Utfall => "utfall",
+        Measure::Budget => "budget",
+        Measure::Prognos => "prognos",
+    }
+}
+
+pub fn parse_measure(text: &str) -> Option<Measure> {
+    match text {
+        "utfall" => Some(Measure::Utfall),
+        "budget" => Some(Measure::Budget),
+        "prognos" => Some(Measure::Prognos),
+        _ => None,
+    }
+}
+
+pub fn kind_str(k: BudgetLineKind) -> &'static str {
+    match k {
+        BudgetLineKind::Drift => "drift",
+        BudgetLineKind::Investering => "investering",
+    }
+}
+
+/// One value to write: `amount` None deletes it.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueWrite {
+    pub measure: Measure,
+    pub period: EntryPeriod,
+    pub amount_ore: Option<i64>,
+}
+
+/// A stored value as the domain sees it.
+fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ApiError> {
+    let measure = parse_measure(&v.measure)
+        .ok_or_else(|| ApiError::Unexpected(format!("stored measure {}", v.measure)))?;
+    let period = EntryPeriod::range(month_of(v.from_month)?, month_of(v.to_month)?)
+        .map_err(|e| ApiError::Unexpected(format!("stored value period: {e}")))?;
+    Ok(LineEntry::new(
+        period,
+        measure,
+        Amount(from_ore(v.amount_ore)),
+    ))
+}
+
+type ValueKey = (Measure, i32, i32);
+
+fn key_of(measure: Measure, period: EntryPeriod) -> ValueKey {
+    (measure, month_key(period.from()), month_key(period.to()))
+}
+
+/// The new value set of one line after `writes`, checked by the domain
+/// (no month counted twice). Errors name `field`.
+fn merged_values(
+    existing: &[budget_value::Model],
+    writes: &[ValueWrite],
+    field: &str,
+) -> Result<BTreeMap<ValueKey, i64>, ApiError> {
+    let mut values = BTreeMap::new();
+    for v in existing {
+        let e = entry_of(v)?;
+        values.insert(key_of(e.measure, e.period), v.amount_ore);
+    }
+    for w in writes {
+        let key = key_of(w.measure, w.period);
+        match w.amount_ore {
+            Some(amount) => values.insert(key, amount),
+            None => values.remove(&key),
+        };
+    }
+    let entries: Vec<LineEntry> = values
+        .iter()
+        .map(|(&(measure, from, to), &ore)| {
+            let period = EntryPeriod::range(month_of(from)?, month_of(to)?)
+                .map_err(|e| ApiError::validation(field, e.to_string()))?;
+            Ok(LineEntry::new(period, measure, Amount(from_ore(ore))))
+        })
+        .collect::<Result<_, ApiError>>()?;
+    domain::validate_entries(&entries).map_err(|e| {
+        ApiError::validation(field, format!("{e}: a month may have either its own value or be part of one whole-period value, not both"))
+    })?;
+    Ok(values)
+}
+
+/// Writes the difference between the stored values of `line_id` and `target`.
+async fn apply_values(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    line_id: Uuid,
+    existing: &[budget_value::Model],
+    target: &BTreeMap<ValueKey, i64>,
+) -> Result<usize, ApiError> {
+    let now = Utc::now();
+    let mut changed = 0;
+    let mut kept: HashMap<ValueKey, &budget_value::Model> = HashMap::new();
+    for v in existing {
+        let e = entry_of(v)?;
+        kept.insert(key_of(e.measure, e.period), v);
+    }
+    let stale: Vec<Uuid> = kept
+        .iter()
+        .filter(|(k, _)| !target.contains_key(k))
+        .map(|(_, v)| v.id)
+        .collect();
+    if !stale.is_empty() {
+        changed += stale.len();
+        budget_value::Entity::delete_many()
+            .filter(budget_value::Column::Id.is_in(stale))
+            .exec(db)
+            .await?;
+    }
+    let mut inserts = Vec::new();
+    for (&(measure, from, to), &amount) in target {
+        match kept.get(&(measure, from, to)) {
+            Some(v) if v.amount_ore == amount => {}
+            Some(v) => {
+                changed += 1;
+                budget_value::Entity::update_many()
+                    .set(budget_value::ActiveModel {
+                        amount_ore: Set(amount),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    })
+                    .filter(budget_value::Column::Id.eq(v.id))
+                    .exec(db)
+                    .await?;
+            }
+            None => {
+                changed += 1;
+                inserts.push(budget_value::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    line_id: Set(line_id),
+                    measure: Set(measure_str(measure).into()),
+                    from_month: Set(from),
+                    to_month: Set(to),
+                    amount_ore: Set(amount),
+                    updated_at: Set(now),
+                });
+            }
+        }
+    }
+    for chunk in inserts.chunks(500) {
+        budget_value::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(changed)
+}
+
+pub async fn values_of(
+    db: &impl ConnectionTrait,
+    line_ids: &[Uuid],
+) -> Result<Vec<budget_value::Model>, ApiError> {
+    if line_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(budget_value::Entity::find()
+        .filter(budget_value::Column::LineId.is_in(line_ids.to_vec()))
+        .order_by_asc(budget_value::Column::LineId)
+        .order_by_asc(budget_value::Column::Measure)
+        .order_by_asc(budget_value::Column::FromMonth)
+        .order_by_asc(budget_value::Column::ToMonth)
+        .all(db)
+        .await?)
+}
+
+#[derive(Serialize)]
+struct ValueSnapshot {
+    measure: &'static str,
+    from: i32,
+    to: i32,
+    amount_ore: Option<i64>,
+}
+
+fn writes_snapshot(writes: &[ValueWrite]) -> Vec<ValueSnapshot> {
+    writes
+        .iter()
+        .map(|w| ValueSnapshot {
+            measure: measure_str(w.measure),
+            from: month_key(w.period.from()),
+            to: month_key(w.period.to()),
+            amount_ore: w.amount_ore,
+        })
+        .collect()
+}
+
+/// Upserts values of one line, all or nothing. Returns how many changed.
+pub async fn put_values(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    line: &budget_line::Model,
+    writes: &[ValueWrite],
+) -> Result<usize, ApiError> {
+    let txn = db.begin().await?;
+    let existing = values_of(&txn, &[line.id]).await?;
+    let target = merged_values(&existing, writes, "values")?;
+    let changed = apply_values(&txn, actor.kommun_id, line.id, &existing, &target).await?;
+    if changed > 0 {
+        audit::record(
+            &txn,
+            actor,
+            "budget_line_values",
+            Some(line.id),
+            "put",
+            None::<&()>,
+            Some(&writes_snapshot(writes)),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// A new line or changes to one.
+#[derive(Debug, Clone)]
+pub struct LineWrite {
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    pub planned_completion: Option<YearMonth>,
+    pub position: Option<i32>,
+}
+
+#[derive(Serialize)]
+struct LineSnapshot<'a> {
+    code: &'a str,
+    name: &'a str,
+    parent_id: Option<Uuid>,
+    planned_completion: Option<i32>,
+}
+
+fn line_snapshot(l: &budget_line::Model) -> LineSnapshot<'_> {
+    LineSnapshot {
+        code: &l.code,
+        name: &l.name,
+        parent_id: l.parent_id,
+        planned_completion: l.planned_completion,
+    }
+}
+
+/// Checks that `parent_id` is a line of the same nämnd and kind and that no
+/// cycle would arise.
+async fn check_parent(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    kind: &str,
+    line_id: Option<Uuid>,
+    parent_id: Option<Uuid>,
+    field: &str,
+) -> Result<(), ApiError> {
+    let mut next = parent_id;
+    let mut depth = 0;
+    while let Some(id) = next {
+        if Some(id) == line_id {
+            return Err(ApiError::validation(
+                field,
+                "would make the line its own ancestor",
+            ));
+        }
+        let parent = crud::get::<budget_line::Entity>(db, kommun_id, id)
+            .await
+            .map_err(|_| ApiError::validation(field, "is not a budget line of this kommun"))?;
+        if parent.namnd_id != namnd_id || parent.kind != kind {
+            return Err(ApiError::validation(
+                field,
+                "must be a line of the same nämnd and kind",
+            ));
+        }
+        depth += 1;
+        if depth > domain::MAX_ROLLUP_DEPTH {
+            return Err(ApiError::validation(field, "lines are nested too deep"));
+        }
+        next = parent.parent_id;
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+    write: LineWrite,
+) -> Result<budget_line::Model, ApiError> {
+    let txn = db.begin().await?;
+    check_parent(
+        &txn,
+        actor.kommun_id,
+        namnd_id,
+        kind_str(kind),
+        None,
+        write.parent_id,
+        "parent_id",
+    )
+    .await?;
+    let created = insert_line(&txn, actor.kommun_id, namnd_id, kind, write).await?;
+    audit::record(
+        &txn,
+        actor,
+        "budget_line",
+        Some(created.id),
+        "create",
+        None::<&()>,
+        Some(&line_snapshot(&created)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+async fn insert_line(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+    write: LineWrite,
+) -> Result<budget_line::Model, ApiError> {
+    let now = Utc::now();
+    let position = write.position.unwrap_or(0);
+    let model = budget_line::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        namnd_id: Set(namnd_id),
+        kind: Set(kind_str(kind).into()),
+        code: Set(write.code),
+        name: Set(write.name),
+        parent_id: Set(write.parent_id),
+        planned_completion: Set(write.planned_completion.map(month_key)),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    budget_line::Entity::insert(model)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| {
+            unique_violation(
+                e,
+                &UQ_CODE,
+                "code",
+                "the nämnd already has a line of this kind with this code",
+            )
+        })
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &budget_line::Model,
+    write: LineWrite,
+) -> Result<budget_line::Model, ApiError> {
+    let txn = db.begin().await?;
+    check_parent(
+        &txn,
+        actor.kommun_id,
+        current.namnd_id,
+        &current.kind,
+        Some(current.id),
+        write.parent_id,
+        "parent_id",
+    )
+    .await?;
+    let changes = budget_line::ActiveModel {
+        code: Set(write.code),
+        name: Set(write.name),
+        parent_id: Set(write.parent_id),
+        planned_completion: Set(write.planned_completion.map(month_key)),
+        position: write.position.map(Set).unwrap_or_default(),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let after = crud::update_versioned::<budget_line::Entity, _>(
+        &txn,
+        actor.kommun_id,
+        current.id,
+        current.version,
+        changes,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Db(err) => unique_violation(
+            err,
+            &UQ_CODE,
+            "code",
+            "the nämnd already has a line of this kind with this code",
+        ),
+        other => other,
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        "budget_line",
+        Some(current.id),
+        "update",
+        Some(&line_snapshot(current)),
+        Some(&line_snapshot(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &budget_line::Model,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    crud::delete_versioned::<budget_line::Entity>(
+        &txn,
+        actor.kommun_id,
+        current.id,
+        current.version,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "budget_line",
+        Some(current.id),
+        "delete",
+        Some(&line_snapshot(current)),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct LineFilter {
+    pub namnd_id: Option<Uuid>,
+    pub kind: Option<BudgetLineKind>,
+    pub code: Option<String>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &LineFilter,
+    page: &PageRequest,
+) -> Result<(Vec<budget_line::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if let Some(id) = filter.namnd_id {
+        condition = condition.add(budget_line::Column::NamndId.eq(id));
+    }
+    if let Some(kind) = filter.kind {
+        condition = condition.add(budget_line::Column::Kind.eq(kind_str(kind)));
+    }
+    if let Some(code) = &filter.code {
+        condition = condition.add(budget_line::Column::Code.eq(code.as_str()));
+    }
+    crud::list::<budget_line::Entity>(db, kommun_id, condition, page).await
+}
+
+/// The lines of one nämnd and kind, in report order (position, then code).
+pub async fn lines_of(
+    db: &impl ConnectionTrait,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+) -> Result<Vec<budget_line::Model>, ApiError> {
+    Ok(budget_line::Entity::find()
+        .filter(budget_line::Column::NamndId.eq(namnd_id))
+        .filter(budget_line::Column::Kind.eq(kind_str(kind)))
+        .order_by_asc(budget_line::Column::Position)
+        .order_by_asc(budget_line::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// One row of a whole-table upsert (a report's driftredovisning).
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    pub code: String,
+    pub name: Option<String>,
+    pub parent_code: Option<String>,
+    pub planned_completion: Option<YearMonth>,
+    pub values: Vec<ValueWrite>,
+}
+
+/// Upserts a whole table of lines with their values for one nämnd, in one
+/// transaction: every row's errors are collected (`lines[i].field`) and
+/// nothing is written unless all rows are valid. Returns (lines created,
+/// values changed).
+pub async fn put_table(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+    rows: &[TableRow],
+) -> Result<(usize, usize), ApiError> {
+    let txn = db.begin().await?;
+    let mut lines: HashMap<String, budget_line::Model> = lines_of(&txn, namnd_id, kind)
+        .await?
+        .into_iter()
+        .map(|l| (l.code.clone(), l))
+        .collect();
+    let mut errors = Vec::new();
+    let mut seen = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(first) = seen.insert(row.code.as_str(), i) {
+            errors.push(FieldError::new(
+                format!("lines[{i}].code"),
+                format!("repeats the code of lines[{first}]"),
+            ));
+        }
+        if !lines.contains_key(&row.code) && row.name.is_none() {
+            errors.push(FieldError::new(
+                format!("lines[{i}].name"),
+                "is required for a new line",
+            ));
+        }
+        if let Some(parent) = &row.parent_code
+            && !lines.contains_key(parent)
+            && !rows.iter().any(|r| &r.code == parent)
+        {
+            errors.push(FieldError::new(
+                format!("lines[{i}].parent_code"),
+                format!("no line with code {parent:?}"),
+            ));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    // Create or rename lines: parents before children.
+    let mut created = 0;
+    let mut pending: Vec<&TableRow> = rows.iter().collect();
+    let position_base = lines.values().map(|l| l.position).max().unwrap_or(0);
+    let positions: HashMap<&str, i32> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.code.as_str(), position_base + i as i32 + 1))
+        .collect();
+    while !pending.is_empty() {
+        let before = pending.len();
+        let mut rest = Vec::new();
+        for row in pending {
+            let parent_id = match &row.parent_code {
+                None => None,
+                Some(code) => match lines.get(code) {
+                    Some(p) => Some(p.id),
+                    None => {
+                        rest.push(row);
+                        continue;
+                    }
+                },
+            };
+            match lines.get(&row.code) {
+                Some(existing) => {
+                    let name = row.name.clone().unwrap_or_else(|| existing.name.clone());
+                    let parent_changed =
+                        row.parent_code.is_some() && existing.parent_id != parent_id;
+                    if name != existing.name
+                        || parent_changed
+                        || (row.planned_completion.is_some()
+                            && existing.planned_completion != row.planned_completion.map(month_key))
+                    {
+                        let changes = budget_line::ActiveModel {
+                            name: Set(name),
+                            parent_id: if parent_changed {
+                                Set(parent_id)
+                            } else {
+                                Default::default()
+                            },
+                            planned_completion: row
+                                .planned_completion
+                                .map(|m| Set(Some(month_key(m))))
+                                .unwrap_or_default(),
+                            updated_at: Set(Utc::now()),
+                            ..Default::default()
+                        };
+                        let after = crud::update_versioned::<budget_line::Entity, _>(
+                            &txn,
+                            actor.kommun_id,
+                            existing.id,
+                            existing.version,
+                            changes,
+                        )
+                        .await?;
+                        lines.insert(row.code.clone(), after);
+                    }
+                }
+                None => {
+                    let write = LineWrite {
+                        code: row.code.clone(),
+                        name: row.name.clone().unwrap_or_default(),
+                        parent_id,
+                        planned_completion: row.planned_completion,
+                        position: positions.get(row.code.as_str()).copied(),
+                    };
+                    let line = insert_line(&txn, actor.kommun_id, namnd_id, kind, write).await?;
+                    created += 1;
+                    lines.insert(row.code.clone(), line);
+                }
+            }
+        }
+        if rest.len() == before {
+            return Err(ApiError::validation(
+                "lines",
+                "the parent_code links form a cycle",
+            ));
+        }
+        pending = rest;
+    }
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| lines.get(&r.code).map(|l| l.id))
+        .collect();
+    let mut existing: HashMap<Uuid, Vec<budget_value::Model>> = HashMap::new();
+    for v in values_of(&txn, &ids).await? {
+        existing.entry(v.line_id).or_default().push(v);
+    }
+    let mut targets = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let Some(line) = lines.get(&row.code) else {
+            continue;
+        };
+        let current = existing.remove(&line.id).unwrap_or_default();
+        match merged_values(&current, &row.values, &format!("lines[{i}].values")) {
+            Ok(target) => targets.push((line.id, current, target)),
+            Err(ApiError::Validation(mut e)) => errors.append(&mut e),
+            Err(other) => return Err(other),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut changed = 0;
+    for (line_id, current, target) in &targets {
+        changed += apply_values(&txn, actor.kommun_id, *line_id, current, target).await?;
+    }
+    if changed > 0 || created > 0 {
+        #[derive(Serialize)]
+        struct TableSnapshot<'a> {
+            kind: &'a str,
+            lines: usize,
+            lines_created: usize,
+            values_changed: usize,
+        }
+        let summary = TableSnapshot {
+            kind: kind_str(kind),
+            lines: rows.len(),
+            lines_created: created,
+            values_changed: changed,
+        };
+        audit::record(
+            &txn,
+            actor,
+            "budget_table",
+            Some(namnd_id),
+            "put",
+            None::<&()>,
+            Some(&summary),
+        )
+        .await?;
+    }
+    txn.commit().await?;
+    Ok((created, changed))
+}
+
+/// The figures of a nämnd's lines of `kind` for a report period: each line
+/// with its children nested (parents include their children) and the total.
+pub struct ReportTable {
+    pub lines: HashMap<Uuid, budget_line::Model>,
+    pub rows: Vec<RolledUpLine<Uuid>>,
+    pub total: LineFigures,
+}
+
+pub async fn report_table(
+    db: &impl ConnectionTrait,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+    period: ReportPeriod,
+) -> Result<ReportTable, ApiError> {
+    let lines = lines_of(db, namnd_id, kind).await?;
+    let ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
+    // Only the report year and the year before matter.
+    let from = (period.year() - 1) * 100 + 1;
+    let to = period.year() * 100 + 12;
+    let values = if ids.is_empty() {
+        vec![]
+    } else {
+        budget_value::Entity::find()
+            .filter(budget_value::Column::LineId.is_in(ids))
+            .filter(budget_value::Column::FromMonth.gte(from))
+            .filter(budget_value::Column::ToMonth.lte(to))
+            .all(db)
+            .await?
+    };
+    let mut entries: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
+    for v in &values {
+        entries.entry(v.line_id).or_default().push(entry_of(v)?);
+    }
+    let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
+    let budget_lines = lines
+        .iter()
+        .map(|l| {
+            let figures =
+                domain::line_figures(entries.get(&l.id).map(Vec::as_slice).unwrap_or(&[]), period)
+                    .map_err(overflow)?;
+            Ok(BudgetLine {
+                id: l.id,
+                parent: l.parent_id,
+                figures,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    let rows = domain::roll_up(&budget_lines)
+        .map_err(|e| ApiError::Unexpected(format!("roll-up: {e}")))?;
+    let total = domain::summa(rows.iter().map(|r| &r.figures)).map_err(overflow)?;
+    Ok(ReportTable {
+        lines: lines.into_iter().map(|l| (l.id, l)).collect(),
+        rows,
+        total,
+    })
+}
+
+/// The value of `amount` in kronor as öre, or a field error.
+pub fn amount_to_ore(
+    amount: rust_decimal::Decimal,
+    costs_positive: bool,
+    measure: Measure,
+    field: &str,
+) -> Result<i64, FieldError> {
+    // Sources that write costs as positive numbers: utfall, budget and
+    // prognos are all turned into the result convention on the way in.
+    let _ = measure;
+    let value = if costs_positive {
+        Amount::from_cost_positive(amount).0
+    } else {
+        amount
+    };
+    to_ore(value).map_err(|e| FieldError::new(field, e))
+}

@@ -1,0 +1,686 @@
+//! Reports: creation with the standard sections, the workflow, sections and
+//! action plans. Every write records an audit entry in its transaction.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use crate::{
+    api::common::PageRequest,
+    auth::{Principal, ReportState, Target},
+    domain::structure::{PeriodSpec, ReportStatus, ReportType},
+    entity::{action_plan, namnd, period, report, report_section},
+    error::{ApiError, UniqueKey, unique_violation},
+    service::{crud, periods},
+};
+
+super::crud::tenant_entity!(report, "report");
+super::crud::tenant_entity!(report_section, "section");
+super::crud::tenant_entity!(action_plan, "action plan");
+
+const UQ_REPORT: UniqueKey = UniqueKey {
+    name: "uq_report_namnd_period_type",
+    table: "report",
+    columns: &["namnd_id", "period_id", "report_type"],
+};
+
+/// A report with the nämnd and period it belongs to.
+#[derive(Debug, Clone)]
+pub struct ReportContext {
+    pub report: report::Model,
+    pub namnd: namnd::Model,
+    pub period: period::Model,
+    pub spec: PeriodSpec,
+    pub report_type: ReportType,
+    pub status: ReportStatus,
+}
+
+impl ReportContext {
+    pub fn state(&self) -> ReportState {
+        match self.status {
+            ReportStatus::Utkast => ReportState::Utkast,
+            ReportStatus::ForBeslut => ReportState::ForBeslut,
+            ReportStatus::Godkand => ReportState::Godkand,
+        }
+    }
+
+    pub fn target<'a>(&'a self, principal: &'a Principal) -> Target<'a> {
+        Target::Report {
+            kommun: &principal.kommun_code,
+            namnd: &self.namnd.code,
+            state: self.state(),
+        }
+    }
+
+    /// The domain's view of the report period.
+    pub fn report_period(&self) -> Result<crate::domain::ReportPeriod, ApiError> {
+        let (first, last) = self.spec.months();
+        crate::domain::ReportPeriod::new(self.spec.year, first, last)
+            .map_err(|e| ApiError::Unexpected(format!("report period: {e}")))
+    }
+}
+
+fn parse_stored<T: std::str::FromStr<Err = String>>(text: &str, what: &str) -> Result<T, ApiError> {
+    text.parse()
+        .map_err(|e| ApiError::Unexpected(format!("stored {what}: {e}")))
+}
+
+pub async fn context_of(
+    db: &impl ConnectionTrait,
+    report: report::Model,
+) -> Result<ReportContext, ApiError> {
+    let namnd = crud::get::<namnd::Entity>(db, report.kommun_id, report.namnd_id).await?;
+    let period = crud::get::<period::Entity>(db, report.kommun_id, report.period_id).await?;
+    Ok(ReportContext {
+        spec: periods::spec_of(&period)?,
+        report_type: parse_stored(&report.report_type, "report type")?,
+        status: parse_stored(&report.status, "report status")?,
+        report,
+        namnd,
+        period,
+    })
+}
+
+pub async fn load(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<ReportContext, ApiError> {
+    let report = crud::get::<report::Entity>(db, kommun_id, id).await?;
+    context_of(db, report).await
+}
+
+/// A snapshot of a report's own fields for the audit log.
+#[derive(Serialize)]
+struct ReportSnapshot<'a> {
+    status: &'a str,
+    beslut_datum: Option<NaiveDate>,
+    beslut_paragraf: Option<&'a str>,
+    status_reason: Option<&'a str>,
+    version: i32,
+}
+
+fn snapshot(r: &report::Model) -> ReportSnapshot<'_> {
+    ReportSnapshot {
+        status: &r.status,
+        beslut_datum: r.beslut_datum,
+        beslut_paragraf: r.beslut_paragraf.as_deref(),
+        status_reason: r.status_reason.as_deref(),
+        version: r.version,
+    }
+}
+
+/// Creates a report in `utkast` with the standard sections of its type.
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    namnd: &namnd::Model,
+    period: &period::Model,
+    report_type: ReportType,
+) -> Result<report::Model, ApiError> {
+    let spec = periods::spec_of(period)?;
+    if !report_type.period_kinds().contains(&spec.kind) {
+        let kinds: Vec<&str> = report_type
+            .period_kinds()
+            .iter()
+            .map(|k| k.as_str())
+            .collect();
+        return Err(ApiError::validation(
+            "period_id",
+            format!(
+                "a {report_type} is made for a period of kind {}; {} is {}",
+                kinds.join(" or "),
+                spec.label(),
+                spec.kind
+            ),
+        ));
+    }
+    let txn = db.begin().await?;
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let model = report::ActiveModel {
+        id: Set(id),
+        kommun_id: Set(actor.kommun_id),
+        namnd_id: Set(namnd.id),
+        period_id: Set(period.id),
+        report_type: Set(report_type.as_str().into()),
+        status: Set(ReportStatus::Utkast.as_str().into()),
+        beslut_datum: Set(None),
+        beslut_paragraf: Set(None),
+        status_reason: Set(None),
+        submitted_at: Set(None),
+        approved_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let created = report::Entity::insert(model)
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
+            ApiError::Validation(_) => ApiError::Conflict(format!(
+                "{} already has a {report_type} for {}",
+                namnd.code,
+                spec.label()
+            )),
+            other => other,
+        })?;
+    let sections = report_type
+        .standard_sections()
+        .iter()
+        .enumerate()
+        .map(|(i, (key, title))| report_section::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(actor.kommun_id),
+            report_id: Set(id),
+            key: Set((*key).into()),
+            title: Set((*title).into()),
+            body: Set(String::new()),
+            position: Set(i as i32 + 1),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+    report_section::Entity::insert_many(sections)
+        .exec_without_returning(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "report",
+        Some(id),
+        "create",
+        None::<&()>,
+        Some(&snapshot(&created)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// A workflow step: the new status and what is recorded with it.
+pub enum Transition {
+    Submit,
+    Approve {
+        beslut_datum: NaiveDate,
+        beslut_paragraf: String,
+    },
+    Return {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+impl Transition {
+    fn name(&self) -> &'static str {
+        match self {
+            Transition::Submit => "submit",
+            Transition::Approve { .. } => "approve",
+            Transition::Return { .. } => "return",
+            Transition::Reopen { .. } => "reopen",
+        }
+    }
+}
+
+/// Applies a workflow step the policy has allowed, if the report is still
+/// at `expected_version`.
+pub async fn transition(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    step: Transition,
+) -> Result<report::Model, ApiError> {
+    let now = Utc::now();
+    let mut changes = report::ActiveModel {
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    match &step {
+        Transition::Submit => {
+            changes.status = Set(ReportStatus::ForBeslut.as_str().into());
+            changes.submitted_at = Set(Some(now));
+            changes.status_reason = Set(None);
+        }
+        Transition::Approve {
+            beslut_datum,
+            beslut_paragraf,
+        } => {
+            changes.status = Set(ReportStatus::Godkand.as_str().into());
+            changes.beslut_datum = Set(Some(*beslut_datum));
+            changes.beslut_paragraf = Set(Some(beslut_paragraf.clone()));
+            changes.approved_at = Set(Some(now));
+            changes.status_reason = Set(None);
+        }
+        Transition::Return { reason } | Transition::Reopen { reason } => {
+            changes.status = Set(ReportStatus::Utkast.as_str().into());
+            changes.status_reason = Set(Some(reason.clone()));
+            if matches!(step, Transition::Reopen { .. }) {
+                changes.beslut_datum = Set(None);
+                changes.beslut_paragraf = Set(None);
+                changes.approved_at = Set(None);
+            }
+        }
+    }
+    let txn = db.begin().await?;
+    let before = &ctx.report;
+    let after = crud::update_versioned::<report::Entity, _>(
+        &txn,
+        actor.kommun_id,
+        before.id,
+        before.version,
+        changes,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "report",
+        Some(before.id),
+        step.name(),
+        Some(&snapshot(before)),
+        Some(&snapshot(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Which reports a principal may see in lists.
+pub enum Visibility {
+    All,
+    ApprovedOnly,
+    OwnOrApproved(Vec<Uuid>),
+}
+
+#[derive(Default)]
+pub struct ReportFilter {
+    pub namnd_id: Option<Uuid>,
+    pub period_id: Option<Uuid>,
+    pub report_type: Option<ReportType>,
+    pub status: Option<ReportStatus>,
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &ReportFilter,
+    visibility: &Visibility,
+    page: &PageRequest,
+) -> Result<(Vec<report::Model>, Option<Uuid>), ApiError> {
+    let approved = report::Column::Status.eq(ReportStatus::Godkand.as_str());
+    let mut condition = match visibility {
+        Visibility::All => Condition::all(),
+        Visibility::ApprovedOnly => Condition::all().add(approved),
+        Visibility::OwnOrApproved(ids) => Condition::all().add(
+            Condition::any()
+                .add(approved)
+                .add(report::Column::NamndId.is_in(ids.clone())),
+        ),
+    };
+    if let Some(id) = filter.namnd_id {
+        condition = condition.add(report::Column::NamndId.eq(id));
+    }
+    if let Some(id) = filter.period_id {
+        condition = condition.add(report::Column::PeriodId.eq(id));
+    }
+    if let Some(t) = filter.report_type {
+        condition = condition.add(report::Column::ReportType.eq(t.as_str()));
+    }
+    if let Some(s) = filter.status {
+        condition = condition.add(report::Column::Status.eq(s.as_str()));
+    }
+    crud::list::<report::Entity>(db, kommun_id, condition, page).await
+}
+
+/// Deletes a draft with its sections and action plans.
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    crud::delete_versioned::<report::Entity>(
+        &txn,
+        actor.kommun_id,
+        ctx.report.id,
+        ctx.report.version,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "report",
+        Some(ctx.report.id),
+        "delete",
+        Some(&snapshot(&ctx.report)),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn sections(
+    db: &impl ConnectionTrait,
+    report_id: Uuid,
+) -> Result<Vec<report_section::Model>, ApiError> {
+    Ok(report_section::Entity::find()
+        .filter(report_section::Column::ReportId.eq(report_id))
+        .order_by_asc(report_section::Column::Position)
+        .order_by_asc(report_section::Column::Key)
+        .all(db)
+        .await?)
+}
+
+/// What a section write sets; absent fields keep their value.
+pub struct SectionWrite {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub position: Option<i32>,
+}
+
+#[derive(Serialize)]
+struct SectionSnapshot<'a> {
+    key: &'a str,
+    title: &'a str,
+    body: &'a str,
+    position: i32,
+}
+
+fn section_snapshot(s: &report_section::Model) -> SectionSnapshot<'_> {
+    SectionSnapshot {
+        key: &s.key,
+        title: &s.title,
+        body: &s.body,
+        position: s.position,
+    }
+}
+
+/// Creates or changes the section `key` of a report. `expected_version`
+/// guards a change when the client sent If-Match.
+pub async fn put_section(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    key: &str,
+    write: SectionWrite,
+    expected_version: Option<i32>,
+) -> Result<(report_section::Model, bool), ApiError> {
+    let txn = db.begin().await?;
+    let existing = report_section::Entity::find()
+        .filter(report_section::Column::ReportId.eq(ctx.report.id))
+        .filter(report_section::Column::Key.eq(key))
+        .one(&txn)
+        .await?;
+    let now = Utc::now();
+    let (model, created) = match existing {
+        Some(current) => {
+            if let Some(v) = expected_version
+                && v != current.version
+            {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "the section has changed (now version {}); read it again and retry",
+                    current.version
+                )));
+            }
+            let changes = report_section::ActiveModel {
+                title: write.title.map(Set).unwrap_or_default(),
+                body: write.body.map(Set).unwrap_or_default(),
+                position: write.position.map(Set).unwrap_or_default(),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let after = crud::update_versioned::<report_section::Entity, _>(
+                &txn,
+                actor.kommun_id,
+                current.id,
+                current.version,
+                changes,
+            )
+            .await?;
+            audit::record(
+                &txn,
+                actor,
+                "report_section",
+                Some(current.id),
+                "update",
+                Some(&section_snapshot(&current)),
+                Some(&section_snapshot(&after)),
+            )
+            .await?;
+            (after, false)
+        }
+        None => {
+            let Some(title) = write.title else {
+                return Err(ApiError::validation(
+                    "title",
+                    "is required for a new section",
+                ));
+            };
+            let position = match write.position {
+                Some(p) => p,
+                None => {
+                    sections(&txn, ctx.report.id)
+                        .await?
+                        .iter()
+                        .map(|s| s.position)
+                        .max()
+                        .unwrap_or(0)
+                        + 1
+                }
+            };
+            let model = report_section::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(actor.kommun_id),
+                report_id: Set(ctx.report.id),
+                key: Set(key.to_string()),
+                title: Set(title),
+                body: Set(write.body.unwrap_or_default()),
+                position: Set(position),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            let created = report_section::Entity::insert(model)
+                .exec_with_returning(&txn)
+                .await?;
+            audit::record(
+                &txn,
+                actor,
+                "report_section",
+                Some(created.id),
+                "create",
+                None::<&()>,
+                Some(&section_snapshot(&created)),
+            )
+            .await?;
+            (created, true)
+        }
+    };
+    txn.commit().await?;
+    Ok((model, created))
+}
+
+pub async fn action_plans(
+    db: &impl ConnectionTrait,
+    report_id: Uuid,
+) -> Result<Vec<action_plan::Model>, ApiError> {
+    Ok(action_plan::Entity::find()
+        .filter(action_plan::Column::ReportId.eq(report_id))
+        .order_by_asc(action_plan::Column::Position)
+        .order_by_asc(action_plan::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The four columns of an åtgärdsplan row.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionPlanFields {
+    pub avvikelse: String,
+    pub atgard: String,
+    pub ekonomisk_effekt: String,
+    pub verksamhetseffekt: String,
+    pub position: Option<i32>,
+}
+
+fn plan_snapshot(p: &action_plan::Model) -> ActionPlanFields {
+    ActionPlanFields {
+        avvikelse: p.avvikelse.clone(),
+        atgard: p.atgard.clone(),
+        ekonomisk_effekt: p.ekonomisk_effekt.clone(),
+        verksamhetseffekt: p.verksamhetseffekt.clone(),
+        position: Some(p.position),
+    }
+}
+
+pub async fn create_action_plan(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    fields: ActionPlanFields,
+) -> Result<action_plan::Model, ApiError> {
+    let txn = db.begin().await?;
+    let position = match fields.position {
+        Some(p) => p,
+        None => {
+            action_plans(&txn, ctx.report.id)
+                .await?
+                .iter()
+                .map(|p| p.position)
+                .max()
+                .unwrap_or(0)
+                + 1
+        }
+    };
+    let now = Utc::now();
+    let model = action_plan::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(actor.kommun_id),
+        report_id: Set(ctx.report.id),
+        avvikelse: Set(fields.avvikelse),
+        atgard: Set(fields.atgard),
+        ekonomisk_effekt: Set(fields.ekonomisk_effekt),
+        verksamhetseffekt: Set(fields.verksamhetseffekt),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let created = action_plan::Entity::insert(model)
+        .exec_with_returning(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "action_plan",
+        Some(created.id),
+        "create",
+        None::<&()>,
+        Some(&plan_snapshot(&created)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// The action plan `id` of this report, or 404.
+pub async fn action_plan_of(
+    db: &impl ConnectionTrait,
+    ctx: &ReportContext,
+    id: Uuid,
+) -> Result<action_plan::Model, ApiError> {
+    let plan = crud::get::<action_plan::Entity>(db, ctx.report.kommun_id, id).await?;
+    if plan.report_id == ctx.report.id {
+        Ok(plan)
+    } else {
+        Err(crud::not_found::<action_plan::Entity>(id))
+    }
+}
+
+pub async fn update_action_plan(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &action_plan::Model,
+    fields: ActionPlanFields,
+) -> Result<action_plan::Model, ApiError> {
+    let txn = db.begin().await?;
+    let changes = action_plan::ActiveModel {
+        avvikelse: Set(fields.avvikelse),
+        atgard: Set(fields.atgard),
+        ekonomisk_effekt: Set(fields.ekonomisk_effekt),
+        verksamhetseffekt: Set(fields.verksamhetseffekt),
+        position: fields.position.map(Set).unwrap_or_default(),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let after = crud::update_versioned::<action_plan::Entity, _>(
+        &txn,
+        actor.kommun_id,
+        current.id,
+        current.version,
+        changes,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "action_plan",
+        Some(current.id),
+        "update",
+        Some(&plan_snapshot(current)),
+        Some(&plan_snapshot(&after)),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_action_plan(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &action_plan::Model,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    crud::delete_versioned::<action_plan::Entity>(
+        &txn,
+        actor.kommun_id,
+        current.id,
+        current.version,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "action_plan",
+        Some(current.id),
+        "delete",
+        Some(&plan_snapshot(current)),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Ids of the nämnder with these codes in the kommun.
+pub async fn namnd_ids(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    codes: &[String],
+) -> Result<Vec<Uuid>, ApiError> {
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .filter(namnd::Column::Code.is_in(codes.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| n.id)
+        .collect())
+}
