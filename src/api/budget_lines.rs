@@ -1,3 +1,513 @@
-//! Stub.
+//! `/api/v1/budget-lines`: verksamhetsområden (drift) and huvudprojekt
+//! (investering) of a nämnd, with their values per month or whole period.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    common::{
+        ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option,
+        encode_cursor, versioned,
+    },
+    values::{ValueInput, ValueOutput, output_of, to_writes},
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::{BudgetLineKind, YearMonth},
+    entity::{budget_line, namnd},
+    error::{ApiError, FieldError},
+    service::{budget_lines, crud},
+    startup::AppState,
+};
+
+/// A row of the drift- or investeringsredovisning.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg", "parent_id": null,
+    "planned_completion": null, "position": 2, "version": 1,
+    "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct BudgetLineDto {
+    pub id: Uuid,
+    pub namnd_id: Uuid,
+    /// Code of the nämnd.
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    /// For projects: planned completion, `YYYY-MM`.
+    pub planned_completion: Option<String>,
+    pub position: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub fn format_month(key: i32) -> String {
+    format!("{:04}-{:02}", key / 100, key % 100)
+}
+
+impl BudgetLineDto {
+    fn new(m: budget_line::Model, namnd: &str) -> Result<Self, ApiError> {
+        Ok(BudgetLineDto {
+            kind: parse_kind(&m.kind)
+                .ok_or_else(|| ApiError::Unexpected(format!("stored kind {}", m.kind)))?,
+            id: m.id,
+            namnd_id: m.namnd_id,
+            namnd: namnd.to_string(),
+            code: m.code,
+            name: m.name,
+            parent_id: m.parent_id,
+            planned_completion: m.planned_completion.map(format_month),
+            position: m.position,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+fn parse_kind(text: &str) -> Option<BudgetLineKind> {
+    match text {
+        "drift" => Some(BudgetLineKind::Drift),
+        "investering" => Some(BudgetLineKind::Investering),
+        _ => None,
+    }
+}
+
+/// A new budget line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg"}))]
+pub struct CreateBudgetLine {
+    pub namnd_id: Uuid,
+    pub kind: BudgetLineKind,
+    /// Unique per nämnd and kind (e.g. an RS verksamhetskod or a project number).
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<Uuid>,
+    /// `YYYY-MM`.
+    pub planned_completion: Option<String>,
+    pub position: Option<i32>,
+}
+
+/// Changes to a budget line; `parent_id: null` makes it a top-level line.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Äldreomsorg", "parent_id": null}))]
+pub struct UpdateBudgetLine {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub planned_completion: Option<Option<String>>,
+    pub position: Option<i32>,
+}
+
+pub fn check_code(code: &str, field: &str, errors: &mut Vec<FieldError>) {
+    let ok = !code.trim().is_empty() && code.chars().count() <= 40 && code.trim() == code;
+    if !ok {
+        errors.push(FieldError::new(
+            field,
+            "must be 1–40 characters without surrounding spaces",
+        ));
+    }
+}
+
+pub fn check_name(name: &str, field: &str, errors: &mut Vec<FieldError>) {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new(field, "must be 1–200 characters"));
+    }
+}
+
+pub fn parse_completion(
+    text: Option<&str>,
+    field: &str,
+    errors: &mut Vec<FieldError>,
+) -> Option<YearMonth> {
+    let text = text?;
+    match text.parse::<YearMonth>() {
+        Ok(m) => Some(m),
+        Err(e) => {
+            errors.push(FieldError::new(field, format!("{e}; expected YYYY-MM")));
+            None
+        }
+    }
+}
+
+impl Input for CreateBudgetLine {
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "namnd", "version", "created_at", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_code(&self.code, "code", &mut errors);
+        check_name(&self.name, "name", &mut errors);
+        parse_completion(
+            self.planned_completion.as_deref(),
+            "planned_completion",
+            &mut errors,
+        );
+        errors
+    }
+}
+
+impl Input for UpdateBudgetLine {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "namnd",
+        "namnd_id",
+        "kind",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(code) = &self.code {
+            check_code(code, "code", &mut errors);
+        }
+        if let Some(name) = &self.name {
+            check_name(name, "name", &mut errors);
+        }
+        if let Some(Some(m)) = &self.planned_completion {
+            parse_completion(Some(m), "planned_completion", &mut errors);
+        }
+        errors
+    }
+}
+
+/// Values to write to one line, all or nothing.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"values": [
+    {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -29814000},
+    {"measure": "utfall", "month": "2024-01", "amount": -1650000},
+    {"measure": "prognos", "made_at": "2024-08", "amount": -21000000}
+]}))]
+pub struct PutValues {
+    /// The source writes costs as positive numbers; they are turned into the
+    /// result convention (costs negative) before storing.
+    #[serde(default)]
+    pub costs_positive: bool,
+    pub values: Vec<ValueInput>,
+}
+
+impl Input for PutValues {
+    const READ_ONLY: &'static [&'static str] =
+        &["avvikelse", "avvikelse_procent", "prognos_avvikelse"];
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetLineQuery {
+    /// Only lines of the nämnd with this code.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    pub kind: Option<BudgetLineKind>,
+    #[param(example = "aldreomsorg")]
+    pub code: Option<String>,
+}
+
+/// The line with its nämnd, after checking `action` is allowed.
+async fn authorized_line(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<(budget_line::Model, namnd::Model), ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let line = crud::get::<budget_line::Entity>(&state.db, kommun_id, id).await?;
+    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, line.namnd_id).await?;
+    let target = Target::NamndFigures {
+        kommun: &principal.kommun_code,
+        namnd: &namnd.code,
+    };
+    if action == Action::Read {
+        authorize(principal, action, target).map_err(|e| hide_forbidden_read(e, id))?;
+    } else {
+        authorize(principal, action, target)?;
+    }
+    Ok((line, namnd))
+}
+
+/// A figure one may not read is reported as not found.
+fn hide_forbidden_read(err: ApiError, id: Uuid) -> ApiError {
+    match err {
+        ApiError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id),
+        other => other,
+    }
+}
+
+/// List budget lines.
+#[utoipa::path(tag = "budget-lines", params(BudgetLineQuery, PageParams),
+    responses((status = 200, description = "One page of lines", body = Page<BudgetLineDto>)))]
+#[get("/budget-lines")]
+pub async fn list_budget_lines(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<BudgetLineQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(HttpResponse::Ok().json(Page::<BudgetLineDto> {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let namnder = crate::service::reports::namnd_map(&state.db, kommun_id).await?;
+    let namnd_id = match &query.namnd {
+        Some(code) => match namnder.values().find(|n| &n.code == code) {
+            Some(n) => Some(n.id),
+            None => {
+                return Ok(HttpResponse::Ok().json(Page::<BudgetLineDto> {
+                    items: vec![],
+                    next_cursor: None,
+                }));
+            }
+        },
+        None => None,
+    };
+    let filter = budget_lines::LineFilter {
+        namnd_id,
+        kind: query.kind,
+        code: query.code.clone(),
+    };
+    let (rows, next) = budget_lines::list(&state.db, kommun_id, &filter, &page).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(namnd) = namnder.get(&row.namnd_id) else {
+            continue;
+        };
+        // Lists show only what the caller may read.
+        if authorize(
+            &principal,
+            Action::Read,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: &namnd.code,
+            },
+        )
+        .is_ok()
+        {
+            items.push(BudgetLineDto::new(row, &namnd.code)?);
+        }
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Create a budget line (admin, kommunledning, integration, the nämnd's redaktör).
+#[utoipa::path(tag = "budget-lines", request_body = CreateBudgetLine,
+    responses(
+        (status = 201, description = "Created", body = BudgetLineDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid, duplicate code or bad parent", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/budget-lines")]
+pub async fn create_budget_line(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateBudgetLine>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let body = body.0;
+    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
+        .await
+        .map_err(|_| ApiError::validation("namnd_id", "no nämnd with this id in your kommun"))?;
+    authorize(
+        &principal,
+        Action::Create,
+        Target::NamndFigures {
+            kommun: &principal.kommun_code,
+            namnd: &namnd.code,
+        },
+    )?;
+    let mut errors = Vec::new();
+    let write = budget_lines::LineWrite {
+        planned_completion: parse_completion(
+            body.planned_completion.as_deref(),
+            "planned_completion",
+            &mut errors,
+        ),
+        code: body.code,
+        name: body.name.trim().to_string(),
+        parent_id: body.parent_id,
+        position: body.position,
+    };
+    let model = budget_lines::create(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        namnd.id,
+        body.kind,
+        write,
+    )
+    .await?;
+    let dto = BudgetLineDto::new(model, &namnd.code)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read a budget line.
+#[utoipa::path(tag = "budget-lines", params(("id" = Uuid, Path, description = "Line id")),
+    responses(
+        (status = 200, description = "The line", body = BudgetLineDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+    ))]
+#[get("/budget-lines/{id}")]
+pub async fn get_budget_line(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (line, namnd) = authorized_line(&state, &principal, *id, Action::Read).await?;
+    let dto = BudgetLineDto::new(line, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change a budget line. Needs `If-Match`.
+#[utoipa::path(tag = "budget-lines", request_body = UpdateBudgetLine,
+    params(("id" = Uuid, Path, description = "Line id"), ("If-Match" = String, Header, description = "ETag you read", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = BudgetLineDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/budget-lines/{id}")]
+pub async fn update_budget_line(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateBudgetLine>,
+) -> Result<HttpResponse, ApiError> {
+    let (line, namnd) = authorized_line(&state, &principal, *id, Action::Update).await?;
+    check_if_match(&req, line.version)?;
+    let body = body.0;
+    let mut errors = Vec::new();
+    let planned_completion = match &body.planned_completion {
+        None => line
+            .planned_completion
+            .and_then(|k| YearMonth::new(k / 100, (k % 100) as u32).ok()),
+        Some(None) => None,
+        Some(Some(text)) => parse_completion(Some(text), "planned_completion", &mut errors),
+    };
+    let write = budget_lines::LineWrite {
+        code: body.code.unwrap_or_else(|| line.code.clone()),
+        name: body
+            .name
+            .map(|n| n.trim().to_string())
+            .unwrap_or_else(|| line.name.clone()),
+        parent_id: body.parent_id.unwrap_or(line.parent_id),
+        planned_completion,
+        position: body.position,
+    };
+    let model = budget_lines::update(
+        &state.db,
+        &actor(&req, &principal, line.kommun_id),
+        &line,
+        write,
+    )
+    .await?;
+    let dto = BudgetLineDto::new(model, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a budget line with its values (not one with child lines). Needs `If-Match`.
+#[utoipa::path(tag = "budget-lines",
+    params(("id" = Uuid, Path, description = "Line id"), ("If-Match" = String, Header, description = "ETag you read", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "The line has child lines", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/budget-lines/{id}")]
+pub async fn delete_budget_line(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (line, _) = authorized_line(&state, &principal, *id, Action::Delete).await?;
+    check_if_match(&req, line.version)?;
+    budget_lines::delete(&state.db, &actor(&req, &principal, line.kommun_id), &line).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The stored values of a line.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"line_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "values": [{"measure": "utfall", "month": "2024-01", "period": null, "amount": -1650000}]}))]
+pub struct LineValues {
+    pub line_id: Uuid,
+    pub values: Vec<ValueOutput>,
+}
+
+async fn line_values(state: &AppState, line_id: Uuid) -> Result<LineValues, ApiError> {
+    let values = budget_lines::values_of(&state.db, &[line_id]).await?;
+    Ok(LineValues {
+        line_id,
+        values: values.iter().filter_map(output_of).collect(),
+    })
+}
+
+/// Read the values of a line.
+#[utoipa::path(tag = "budget-lines", params(("id" = Uuid, Path, description = "Line id")),
+    responses((status = 200, description = "Values", body = LineValues)))]
+#[get("/budget-lines/{id}/values")]
+pub async fn get_values(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorized_line(&state, &principal, *id, Action::Read).await?;
+    Ok(HttpResponse::Ok().json(line_values(&state, *id).await?))
+}
+
+/// Write values of a line: each (measure, month or period) is created or
+/// replaced; `amount: null` removes it. All or nothing.
+#[utoipa::path(tag = "budget-lines", request_body = PutValues, params(("id" = Uuid, Path, description = "Line id")),
+    responses(
+        (status = 200, description = "The line's values after the write", body = LineValues),
+        (status = 422, description = "Invalid values; nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/budget-lines/{id}/values")]
+pub async fn put_values(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<PutValues>,
+) -> Result<HttpResponse, ApiError> {
+    let (line, _) = authorized_line(&state, &principal, *id, Action::Update).await?;
+    let writes =
+        to_writes(&body.0.values, "values", body.0.costs_positive).map_err(ApiError::Validation)?;
+    budget_lines::put_values(
+        &state.db,
+        &actor(&req, &principal, line.kommun_id),
+        &line,
+        &writes,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(line_values(&state, *id).await?))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_budget_lines)
+        .service(create_budget_line)
+        .service(get_budget_line)
+        .service(update_budget_line)
+        .service(delete_budget_line)
+        .service(get_values)
+        .service(put_values);
+}

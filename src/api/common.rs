@@ -241,6 +241,63 @@ pub fn created<T: Serialize>(req: &HttpRequest, version: i32, id: Uuid, body: &T
     response
 }
 
+/// For PATCH fields that can be cleared: absent → None, null → Some(None).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// The audit actor of this request.
+pub fn actor(
+    req: &HttpRequest,
+    principal: &crate::auth::Principal,
+    kommun_id: Uuid,
+) -> crate::service::audit::Actor {
+    use actix_web::HttpMessage;
+    let request_id = req
+        .extensions()
+        .get::<crate::startup::RequestId>()
+        .map(|r| r.0.clone());
+    crate::service::audit::Actor::new(principal, kommun_id, request_id)
+}
+
+/// A computed view with a weak ETag from its content: derived figures can
+/// change without the resource's own version changing.
+pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
+    use std::hash::{Hash, Hasher};
+    let bytes =
+        serde_json::to_vec(body).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut hasher);
+    let tag = format!("W/\"{:016x}\"", hasher.finish());
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish());
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json")
+        .body(bytes))
+}
+
+/// `If-Match` when the client sent one (workflow steps accept it optionally).
+pub fn check_optional_if_match(req: &HttpRequest, current_version: i32) -> Result<(), ApiError> {
+    if req.headers().contains_key(header::IF_MATCH) {
+        check_if_match(req, current_version)
+    } else {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

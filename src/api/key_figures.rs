@@ -1,3 +1,585 @@
-//! Stub: filled in by the volumes/key-figures work.
+//! `/api/v1/key-figures`: staff key figures (nyckeltal) of a nämnd per year,
+//! with values for totalt (T), kvinnor (K) and män (M), and the table a
+//! report prints (this year and last year side by side).
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{
+    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+};
+use super::volume_measures::{authorized_namnd, max_abs, readable_namnder};
+use crate::{
+    auth::{Action, Principal},
+    entity::{key_figure, namnd},
+    error::{ApiError, FieldError},
+    service::{crud, key_figures},
+    startup::AppState,
+};
+
+/// Unit of a key figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "procent")]
+pub enum KeyFigureUnit {
+    Antal,
+    Procent,
+    Tkr,
+    Index,
+    Timmar,
+}
+
+impl KeyFigureUnit {
+    pub const ALL: [KeyFigureUnit; 5] = [
+        KeyFigureUnit::Antal,
+        KeyFigureUnit::Procent,
+        KeyFigureUnit::Tkr,
+        KeyFigureUnit::Index,
+        KeyFigureUnit::Timmar,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyFigureUnit::Antal => "antal",
+            KeyFigureUnit::Procent => "procent",
+            KeyFigureUnit::Tkr => "tkr",
+            KeyFigureUnit::Index => "index",
+            KeyFigureUnit::Timmar => "timmar",
+        }
+    }
+}
+
+/// A staff key figure of a nämnd for one year.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "namnd": "VON", "name": "Årsarbetare, antal omräknade heltider", "unit": "antal",
+    "year": 2024, "measured": "1/1-31/12", "t": 1332.5, "k": 1061.7, "m": 270.8,
+    "position": 7, "version": 1,
+    "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct KeyFigureDto {
+    pub id: Uuid,
+    pub namnd_id: Uuid,
+    /// Code of the nämnd (read-only).
+    pub namnd: String,
+    pub name: String,
+    pub unit: KeyFigureUnit,
+    pub year: i32,
+    /// Measurement date or range as printed ("30-nov", "1/12–30/11"); null when none.
+    pub measured: Option<String>,
+    /// Totalt.
+    #[serde(with = "super::decimal::option")]
+    pub t: Option<Decimal>,
+    /// Kvinnor.
+    #[serde(with = "super::decimal::option")]
+    pub k: Option<Decimal>,
+    /// Män.
+    #[serde(with = "super::decimal::option")]
+    pub m: Option<Decimal>,
+    /// Order within the nämnd's table.
+    pub position: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl KeyFigureDto {
+    fn from_model(model: key_figure::Model, namnd_code: &str) -> Result<Self, ApiError> {
+        Ok(KeyFigureDto {
+            unit: key_figures::parse_unit(&model.unit)?,
+            t: key_figures::decimal_of(&model.value_t)?,
+            k: key_figures::decimal_of(&model.value_k)?,
+            m: key_figures::decimal_of(&model.value_m)?,
+            measured: Some(model.measured).filter(|s| !s.is_empty()),
+            id: model.id,
+            namnd_id: model.namnd_id,
+            namnd: namnd_code.to_string(),
+            name: model.name,
+            year: model.year,
+            position: model.position,
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        })
+    }
+}
+
+/// A new key figure.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "name": "Månadsanställda, antal", "unit": "antal", "year": 2024, "measured": "30-nov",
+    "t": 1231, "k": 1012, "m": 219
+}))]
+pub struct CreateKeyFigure {
+    pub namnd_id: Uuid,
+    /// 1–200 characters; unique per nämnd and year.
+    pub name: String,
+    pub unit: KeyFigureUnit,
+    /// 1900–2200.
+    pub year: i32,
+    /// Measurement date or range, at most 60 characters.
+    pub measured: Option<String>,
+    /// Totalt: a number or numeric string, exact.
+    #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
+    #[schema(value_type = Option<f64>)]
+    pub t: Option<Decimal>,
+    /// Kvinnor.
+    #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
+    #[schema(value_type = Option<f64>)]
+    pub k: Option<Decimal>,
+    /// Män.
+    #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
+    #[schema(value_type = Option<f64>)]
+    pub m: Option<Decimal>,
+    /// Placed last among the nämnd's figures of the year when left out.
+    pub position: Option<i32>,
+}
+
+/// `null` clears a value; absent leaves it.
+fn patch_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Decimal>>, D::Error> {
+    super::decimal::option::deserialize(d).map(Some)
+}
+
+/// Changes to a key figure; fields left out stay as they are, `null` clears a value.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"t": "96.5", "k": 96.5, "m": null}))]
+pub struct UpdateKeyFigure {
+    pub name: Option<String>,
+    pub unit: Option<KeyFigureUnit>,
+    pub year: Option<i32>,
+    /// Empty text clears it.
+    pub measured: Option<String>,
+    #[serde(default, deserialize_with = "patch_decimal")]
+    #[schema(value_type = Option<f64>)]
+    pub t: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "patch_decimal")]
+    #[schema(value_type = Option<f64>)]
+    pub k: Option<Option<Decimal>>,
+    #[serde(default, deserialize_with = "patch_decimal")]
+    #[schema(value_type = Option<f64>)]
+    pub m: Option<Option<Decimal>>,
+    pub position: Option<i32>,
+}
+
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1–200 characters"));
+    }
+}
+
+fn check_year(year: i32, errors: &mut Vec<FieldError>) {
+    if !(1900..=2200).contains(&year) {
+        errors.push(FieldError::new("year", "must be between 1900 and 2200"));
+    }
+}
+
+fn check_measured(measured: &str, errors: &mut Vec<FieldError>) {
+    if measured.trim().chars().count() > 60 {
+        errors.push(FieldError::new("measured", "must be at most 60 characters"));
+    }
+}
+
+fn check_value(field: &str, value: Option<Decimal>, errors: &mut Vec<FieldError>) {
+    if value.is_some_and(|v| v.abs() >= max_abs()) {
+        errors.push(FieldError::new(field, "is too large"));
+    }
+}
+
+impl Input for CreateKeyFigure {
+    const READ_ONLY: &'static [&'static str] =
+        &["id", "namnd", "version", "created_at", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_name(&self.name, &mut errors);
+        check_year(self.year, &mut errors);
+        if let Some(measured) = &self.measured {
+            check_measured(measured, &mut errors);
+        }
+        check_value("t", self.t, &mut errors);
+        check_value("k", self.k, &mut errors);
+        check_value("m", self.m, &mut errors);
+        errors
+    }
+}
+
+impl Input for UpdateKeyFigure {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "namnd",
+        "namnd_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            check_name(name, &mut errors);
+        }
+        if let Some(year) = self.year {
+            check_year(year, &mut errors);
+        }
+        if let Some(measured) = &self.measured {
+            check_measured(measured, &mut errors);
+        }
+        check_value("t", self.t.flatten(), &mut errors);
+        check_value("k", self.k.flatten(), &mut errors);
+        check_value("m", self.m.flatten(), &mut errors);
+        errors
+    }
+}
+
+/// One row of a report's staff table: this year's and last year's values.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "name": "Årsarbetare, antal omräknade heltider", "unit": "antal", "measured": "1/1-31/12",
+    "t": 1332.5, "k": 1061.7, "m": 270.8,
+    "t_foregaende_ar": 1296.7, "k_foregaende_ar": 1044.1, "m_foregaende_ar": 252.6
+}))]
+pub struct KeyFigureRow {
+    pub name: String,
+    pub unit: KeyFigureUnit,
+    /// This year's measurement date or range (last year's when only that exists).
+    pub measured: Option<String>,
+    /// Totalt, this year.
+    #[serde(with = "super::decimal::option")]
+    pub t: Option<Decimal>,
+    /// Kvinnor, this year.
+    #[serde(with = "super::decimal::option")]
+    pub k: Option<Decimal>,
+    /// Män, this year.
+    #[serde(with = "super::decimal::option")]
+    pub m: Option<Decimal>,
+    /// Totalt, last year.
+    #[serde(with = "super::decimal::option")]
+    pub t_foregaende_ar: Option<Decimal>,
+    /// Kvinnor, last year.
+    #[serde(with = "super::decimal::option")]
+    pub k_foregaende_ar: Option<Decimal>,
+    /// Män, last year.
+    #[serde(with = "super::decimal::option")]
+    pub m_foregaende_ar: Option<Decimal>,
+}
+
+/// A nämnd's staff table for a year.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON", "year": 2024,
+    "items": [{
+        "name": "Månadsanställda, antal", "unit": "antal", "measured": "30-nov",
+        "t": 1231, "k": 1012, "m": 219,
+        "t_foregaende_ar": 1230, "k_foregaende_ar": 1003, "m_foregaende_ar": 224
+    }]
+}))]
+pub struct KeyFigureTable {
+    pub namnd_id: Uuid,
+    pub namnd: String,
+    pub year: i32,
+    /// By position, then name.
+    pub items: Vec<KeyFigureRow>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyFigureQuery {
+    /// Only the figures of the nämnd with this code.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Only the figures of this nämnd.
+    pub namnd_id: Option<Uuid>,
+    /// Only this year.
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KeyFigureTableQuery {
+    /// Code of the nämnd (or give `namnd_id`).
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Id of the nämnd (or give `namnd`).
+    pub namnd_id: Option<Uuid>,
+    /// The report year; last year's values come alongside.
+    #[param(example = 2024)]
+    pub year: i32,
+}
+
+/// The figure and its nämnd, after checking `action`.
+async fn load(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<(key_figure::Model, namnd::Model), ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let figure = crud::get::<key_figure::Entity>(&state.db, kommun_id, id).await?;
+    let namnd = authorized_namnd(&state.db, principal, kommun_id, figure.namnd_id, action).await?;
+    Ok((figure, namnd))
+}
+
+/// List key figures of the nämnder you may see.
+#[utoipa::path(
+    tag = "key-figures",
+    params(KeyFigureQuery, PageParams),
+    responses((status = 200, description = "One page of key figures, in creation order", body = Page<KeyFigureDto>))
+)]
+#[get("/key-figures")]
+pub async fn list_key_figures(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KeyFigureQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let empty = || {
+        HttpResponse::Ok().json(Page::<KeyFigureDto> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(empty());
+    };
+    let namnder = readable_namnder(
+        &state.db,
+        &principal,
+        kommun_id,
+        query.namnd.as_deref(),
+        query.namnd_id,
+    )
+    .await?;
+    if namnder.is_empty() {
+        return Ok(empty());
+    }
+    let ids: Vec<Uuid> = namnder.iter().map(|n| n.id).collect();
+    let filter = key_figures::KeyFigureFilter { year: query.year };
+    let (rows, next) = key_figures::list(&state.db, kommun_id, &ids, &filter, &page).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let code = namnder
+                .iter()
+                .find(|n| n.id == m.namnd_id)
+                .map(|n| n.code.clone())
+                .unwrap_or_default();
+            KeyFigureDto::from_model(m, &code)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// A nämnd's staff table for a year with last year's values alongside, as
+/// the reports print it.
+#[utoipa::path(
+    tag = "key-figures",
+    params(KeyFigureTableQuery),
+    responses(
+        (status = 200, description = "The table", body = KeyFigureTable),
+        (status = 422, description = "Neither or both of namnd and namnd_id", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/key-figures/table")]
+pub async fn key_figure_table(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KeyFigureTableQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let namnd_id = match (&query.namnd, query.namnd_id) {
+        (Some(code), None) => {
+            namnd::Entity::find()
+                .filter(namnd::Column::KommunId.eq(kommun_id))
+                .filter(namnd::Column::Code.eq(code.as_str()))
+                .one(&state.db)
+                .await?
+                .ok_or_else(|| ApiError::NotFound(format!("no nämnd with code {code}")))?
+                .id
+        }
+        (None, Some(id)) => id,
+        _ => {
+            return Err(ApiError::validation(
+                "namnd",
+                "give either namnd (the code) or namnd_id",
+            ));
+        }
+    };
+    if !(1900..=2200).contains(&query.year) {
+        return Err(ApiError::validation(
+            "year",
+            "must be between 1900 and 2200",
+        ));
+    }
+    let namnd = authorized_namnd(&state.db, &principal, kommun_id, namnd_id, Action::Read).await?;
+    let items = key_figures::key_figure_rows(&state.db, kommun_id, namnd.id, query.year).await?;
+    Ok(HttpResponse::Ok().json(KeyFigureTable {
+        namnd_id: namnd.id,
+        namnd: namnd.code,
+        year: query.year,
+        items,
+    }))
+}
+
+/// Create a key figure (admin, kommunledning, integration, the nämnd's redaktör).
+#[utoipa::path(
+    tag = "key-figures",
+    request_body = CreateKeyFigure,
+    responses(
+        (status = 201, description = "Created", body = KeyFigureDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid, or the name already exists for the nämnd and year", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/key-figures")]
+pub async fn create_key_figure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateKeyFigure>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let body = body.0;
+    let namnd = authorized_namnd(
+        &state.db,
+        &principal,
+        kommun_id,
+        body.namnd_id,
+        Action::Create,
+    )
+    .await?;
+    let new = key_figures::NewKeyFigure {
+        namnd_id: namnd.id,
+        name: body.name.trim().to_string(),
+        unit: body.unit,
+        year: body.year,
+        measured: body.measured.unwrap_or_default().trim().to_string(),
+        t: body.t,
+        k: body.k,
+        m: body.m,
+        position: body.position,
+    };
+    let model = key_figures::create(&state.db, kommun_id, new).await?;
+    let dto = KeyFigureDto::from_model(model, &namnd.code)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read one key figure.
+#[utoipa::path(
+    tag = "key-figures",
+    params(("id" = Uuid, Path, description = "Key figure id")),
+    responses(
+        (status = 200, description = "The key figure", body = KeyFigureDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    )
+)]
+#[get("/key-figures/{id}")]
+pub async fn get_key_figure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (figure, namnd) = load(&state, &principal, *id, Action::Read).await?;
+    let dto = KeyFigureDto::from_model(figure, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change a key figure. Needs `If-Match`.
+#[utoipa::path(
+    tag = "key-figures",
+    request_body = UpdateKeyFigure,
+    params(
+        ("id" = Uuid, Path, description = "Key figure id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 200, description = "Changed", body = KeyFigureDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or the name already exists for the nämnd and year", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/key-figures/{id}")]
+pub async fn update_key_figure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateKeyFigure>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, namnd) = load(&state, &principal, *id, Action::Update).await?;
+    check_if_match(&req, current.version)?;
+    let body = body.0;
+    let changes = key_figures::KeyFigureChanges {
+        name: body.name.map(|n| n.trim().to_string()),
+        unit: body.unit,
+        year: body.year,
+        measured: body.measured.map(|m| m.trim().to_string()),
+        t: body.t,
+        k: body.k,
+        m: body.m,
+        position: body.position,
+    };
+    let model = key_figures::update(
+        &state.db,
+        current.kommun_id,
+        current.id,
+        current.version,
+        changes,
+    )
+    .await?;
+    let dto = KeyFigureDto::from_model(model, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a key figure. Needs `If-Match`.
+#[utoipa::path(
+    tag = "key-figures",
+    params(
+        ("id" = Uuid, Path, description = "Key figure id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/key-figures/{id}")]
+pub async fn delete_key_figure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
+    check_if_match(&req, current.version)?;
+    crud::delete_versioned::<key_figure::Entity>(
+        &state.db,
+        current.kommun_id,
+        current.id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    // The table before `{id}`, so "table" is not taken for an id.
+    cfg.service(list_key_figures)
+        .service(key_figure_table)
+        .service(create_key_figure)
+        .service(get_key_figure)
+        .service(update_key_figure)
+        .service(delete_key_figure);
+}

@@ -4,11 +4,13 @@
 pub mod budget_lines;
 pub mod common;
 pub mod decimal;
+pub mod figures;
 pub mod health;
 pub mod key_figures;
 pub mod kommuner;
 pub mod namnder;
 pub mod periods;
+pub mod report_parts;
 pub mod reports;
 mod schema;
 pub mod values;

@@ -1,3 +1,1068 @@
-//! Stub.
+//! `/api/v1/reports`: a nämnd's report for a period, its workflow, narrative
+//! sections, åtgärdsplan and its drift/investering tables with derived
+//! figures. `GET /reports/{id}?include=…` returns it whole in one request.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    common::{
+        ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, computed,
+        created, encode_cursor, versioned,
+    },
+    figures::{TableDto, Unit, UnitQuery, table_dto},
+    values::{ValueInput, to_writes},
+};
+use crate::{
+    auth::{Action, Principal, Role, authorize},
+    domain::{
+        BudgetLineKind,
+        structure::{ReportStatus, ReportType},
+    },
+    entity::{action_plan, namnd, period, report, report_section},
+    error::{ApiError, FieldError},
+    service::{
+        budget_lines::{self, TableRow},
+        crud,
+        reports::{self, ReportContext, Transition, Visibility},
+    },
+    startup::AppState,
+};
+
+/// A report (without its content; see `include`).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON",
+    "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "type": "arsredovisning", "status": "godkand", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
+    "status_reason": null, "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z",
+    "version": 3, "created_at": "2025-01-15T09:00:00Z", "updated_at": "2025-02-27T15:00:00Z"
+}))]
+pub struct ReportDto {
+    pub id: Uuid,
+    pub namnd_id: Uuid,
+    pub namnd: String,
+    pub period_id: Uuid,
+    /// Label of the period, e.g. "Delår 2024".
+    pub period: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    #[serde(rename = "type")]
+    pub report_type: ReportType,
+    pub status: ReportStatus,
+    /// The nämnd's decision date, set on approval.
+    pub beslut_datum: Option<NaiveDate>,
+    /// The decision's paragraph, e.g. "§ 22".
+    pub beslut_paragraf: Option<String>,
+    /// Why it was returned or reopened.
+    pub status_reason: Option<String>,
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl ReportDto {
+    fn new(
+        r: &report::Model,
+        namnd: &namnd::Model,
+        period: &period::Model,
+    ) -> Result<Self, ApiError> {
+        let spec = crate::service::periods::spec_of(period)?;
+        Ok(ReportDto {
+            id: r.id,
+            namnd_id: r.namnd_id,
+            namnd: namnd.code.clone(),
+            period_id: r.period_id,
+            period: spec.label(),
+            period_start: spec.start_date(),
+            period_end: spec.end_date(),
+            report_type: r.report_type.parse().map_err(ApiError::Unexpected)?,
+            status: r.status.parse().map_err(ApiError::Unexpected)?,
+            beslut_datum: r.beslut_datum,
+            beslut_paragraf: r.beslut_paragraf.clone(),
+            status_reason: r.status_reason.clone(),
+            submitted_at: r.submitted_at,
+            approved_at: r.approved_at,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
+
+    fn of(ctx: &ReportContext) -> Result<Self, ApiError> {
+        Self::new(&ctx.report, &ctx.namnd, &ctx.period)
+    }
+}
+
+/// A narrative section (markdown).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"key": "verksamhetsrapport", "title": "Verksamhetsrapport", "body": "Under året har …", "position": 3, "version": 2, "updated_at": "2025-02-01T10:00:00Z"}))]
+pub struct SectionDto {
+    pub key: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+    pub position: i32,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<report_section::Model> for SectionDto {
+    fn from(s: report_section::Model) -> Self {
+        SectionDto {
+            key: s.key,
+            title: s.title,
+            body: s.body,
+            position: s.position,
+            version: s.version,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// One row of the åtgärdsplan.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071b0", "avvikelse": "Underskott hemtjänst −4 mnkr",
+    "atgard": "Se över planeringen av hemtjänstinsatser", "ekonomisk_effekt": "2 mnkr 2024", "verksamhetseffekt": "Effektivare planering",
+    "position": 1, "version": 1}))]
+pub struct ActionPlanDto {
+    pub id: Uuid,
+    pub avvikelse: String,
+    pub atgard: String,
+    pub ekonomisk_effekt: String,
+    pub verksamhetseffekt: String,
+    pub position: i32,
+    pub version: i32,
+}
+
+impl From<action_plan::Model> for ActionPlanDto {
+    fn from(p: action_plan::Model) -> Self {
+        ActionPlanDto {
+            id: p.id,
+            avvikelse: p.avvikelse,
+            atgard: p.atgard,
+            ekonomisk_effekt: p.ekonomisk_effekt,
+            verksamhetseffekt: p.verksamhetseffekt,
+            position: p.position,
+            version: p.version,
+        }
+    }
+}
+
+/// A report with the parts asked for in `include`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"report": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd": "VON", "type": "arsredovisning"},
+    "drift": {"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"avvikelse": -449}}}))]
+pub struct ReportDetail {
+    pub report: ReportDto,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sections: Option<Vec<SectionDto>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drift: Option<TableDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub investering: Option<TableDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_plans: Option<Vec<ActionPlanDto>>,
+    /// Volymmått for the period (see `VolumeRow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::api::volume_measures::VolumeRow>>)]
+    pub volymer: Option<serde_json::Value>,
+    /// Staff key figures, this year and last (see `KeyFigureRow`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::api::key_figures::KeyFigureRow>>)]
+    pub nyckeltal: Option<serde_json::Value>,
+}
+
+/// Loads a report and checks that `action` is allowed on it.
+async fn authorized(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<ReportContext, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let ctx = reports::load(&state.db, kommun_id, id).await?;
+    // Reports one may not see are "not found" even for the first check.
+    authorize(principal, Action::Read, ctx.target(principal))?;
+    authorize(principal, action, ctx.target(principal))?;
+    Ok(ctx)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// Nämnd code.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    pub period_id: Option<Uuid>,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub report_type: Option<ReportType>,
+    pub status: Option<ReportStatus>,
+}
+
+/// List the reports you may see (läsare: approved only; redaktör and
+/// nämndsekreterare: their own nämnder's, and others' approved ones).
+#[utoipa::path(tag = "reports", params(ReportQuery, PageParams),
+    responses((status = 200, description = "One page of reports", body = Page<ReportDto>)))]
+#[get("/reports")]
+pub async fn list_reports(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ReportQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let empty = || {
+        HttpResponse::Ok().json(Page::<ReportDto> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(empty());
+    };
+    let namnder = reports::namnd_map(&state.db, kommun_id).await?;
+    let visibility = match principal.role {
+        Role::Lasare => Visibility::ApprovedOnly,
+        role if role.is_namnd_scoped() => Visibility::OwnOrApproved(
+            namnder
+                .values()
+                .filter(|n| principal.has_namnd(&n.code))
+                .map(|n| n.id)
+                .collect(),
+        ),
+        _ => Visibility::All,
+    };
+    let namnd_id = match &query.namnd {
+        Some(code) => match namnder.values().find(|n| &n.code == code) {
+            Some(n) => Some(n.id),
+            None => return Ok(empty()),
+        },
+        None => None,
+    };
+    let filter = reports::ReportFilter {
+        namnd_id,
+        period_id: query.period_id,
+        report_type: query.report_type,
+        status: query.status,
+    };
+    let (rows, next) = reports::list(&state.db, kommun_id, &filter, &visibility, &page).await?;
+    let period_ids: Vec<Uuid> = rows.iter().map(|r| r.period_id).collect();
+    let periods = crate::service::periods::by_ids(&state.db, kommun_id, &period_ids).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let (Some(n), Some(p)) = (namnder.get(&r.namnd_id), periods.get(&r.period_id)) else {
+            continue;
+        };
+        items.push(ReportDto::new(r, n, p)?);
+    }
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// A new report (in `utkast`, with the standard sections of its type).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "type": "delarsrapport"}))]
+pub struct CreateReport {
+    pub namnd_id: Uuid,
+    pub period_id: Uuid,
+    #[serde(rename = "type")]
+    #[schema(rename = "type")]
+    pub report_type: ReportType,
+}
+
+impl Input for CreateReport {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "status",
+        "beslut_datum",
+        "beslut_paragraf",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+}
+
+/// Create a report: one per nämnd, period and type.
+#[utoipa::path(tag = "reports", request_body = CreateReport,
+    responses(
+        (status = 201, description = "Created with its standard sections", body = ReportDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The nämnd already has this report", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown nämnd or period, or a period of the wrong kind", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports")]
+pub async fn create_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateReport>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let body = body.0;
+    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
+        .await
+        .map_err(|_| ApiError::validation("namnd_id", "no nämnd with this id in your kommun"))?;
+    let target = crate::auth::Target::Report {
+        kommun: &principal.kommun_code,
+        namnd: &namnd.code,
+        state: crate::auth::ReportState::Utkast,
+    };
+    authorize(&principal, Action::Create, target)?;
+    let period = crud::get::<period::Entity>(&state.db, kommun_id, body.period_id)
+        .await
+        .map_err(|_| ApiError::validation("period_id", "no period with this id in your kommun"))?;
+    let model = reports::create(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        &namnd,
+        &period,
+        body.report_type,
+    )
+    .await?;
+    let dto = ReportDto::new(&model, &namnd, &period)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DetailQuery {
+    /// Comma-separated parts to include: `drift`, `investering`, `volymer`,
+    /// `nyckeltal`, `sections`, `action_plans`.
+    #[param(example = "drift,investering,sections")]
+    pub include: Option<String>,
+    /// `kr` (default) or `tkr`.
+    pub unit: Option<Unit>,
+}
+
+const INCLUDES: [&str; 6] = [
+    "drift",
+    "investering",
+    "volymer",
+    "nyckeltal",
+    "sections",
+    "action_plans",
+];
+
+async fn table(
+    state: &AppState,
+    ctx: &ReportContext,
+    kind: BudgetLineKind,
+    unit: Unit,
+) -> Result<TableDto, ApiError> {
+    let data =
+        budget_lines::report_table(&state.db, ctx.namnd.id, kind, ctx.report_period()?).await?;
+    table_dto(
+        &data,
+        kind,
+        ctx.spec.label(),
+        unit,
+        ctx.report_type.shows_month_and_ack(),
+    )
+}
+
+/// Read a report; with `include`, its content and derived figures in one response.
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), DetailQuery),
+    responses(
+        (status = 200, description = "The report; ETag changes when any included figure does", body = ReportDetail, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 422, description = "Unknown include", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/reports/{id}")]
+pub async fn get_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    query: web::Query<DetailQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let includes: Vec<&str> = query
+        .include
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if let Some(bad) = includes.iter().find(|i| !INCLUDES.contains(i)) {
+        return Err(ApiError::validation(
+            "include",
+            format!("unknown part {bad:?}; use {}", INCLUDES.join(", ")),
+        ));
+    }
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let unit = query.unit.unwrap_or_default();
+    let has = |part: &str| includes.contains(&part);
+    let mut detail = ReportDetail {
+        report: ReportDto::of(&ctx)?,
+        sections: None,
+        drift: None,
+        investering: None,
+        action_plans: None,
+        volymer: None,
+        nyckeltal: None,
+    };
+    if has("sections") {
+        detail.sections = Some(
+            reports::sections(&state.db, ctx.report.id)
+                .await?
+                .into_iter()
+                .map(SectionDto::from)
+                .collect(),
+        );
+    }
+    if has("drift") {
+        detail.drift = Some(table(&state, &ctx, BudgetLineKind::Drift, unit).await?);
+    }
+    if has("investering") {
+        detail.investering = Some(table(&state, &ctx, BudgetLineKind::Investering, unit).await?);
+    }
+    if has("action_plans") {
+        detail.action_plans = Some(
+            reports::action_plans(&state.db, ctx.report.id)
+                .await?
+                .into_iter()
+                .map(ActionPlanDto::from)
+                .collect(),
+        );
+    }
+    if has("volymer") {
+        detail.volymer = Some(super::report_parts::volymer(&state, &ctx).await?);
+    }
+    if has("nyckeltal") {
+        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state, &ctx).await?);
+    }
+    if includes.is_empty() {
+        return Ok(versioned(&req, StatusCode::OK, ctx.report.version, &detail));
+    }
+    computed(&req, &detail)
+}
+
+/// Delete a draft report (with its sections and åtgärdsplan). Needs `If-Match`.
+#[utoipa::path(tag = "reports",
+    params(("id" = Uuid, Path, description = "Report id"), ("If-Match" = String, Header, description = "ETag of the report", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/reports/{id}")]
+pub async fn delete_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Delete).await?;
+    check_if_match(&req, ctx.report.version)?;
+    reports::delete(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &ctx,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn step(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+    transition: Transition,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(state, principal, id, action).await?;
+    check_optional_if_match(req, ctx.report.version)?;
+    let model = reports::transition(
+        &state.db,
+        &actor(req, principal, ctx.report.kommun_id),
+        &ctx,
+        transition,
+    )
+    .await?;
+    let dto = ReportDto::new(&model, &ctx.namnd, &ctx.period)?;
+    Ok(versioned(req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Submit a draft for decision: utkast → for_beslut (the nämnd's redaktör,
+/// admin, kommunledning).
+#[utoipa::path(tag = "reports",
+    params(("id" = Uuid, Path, description = "Report id"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the report")),
+    responses(
+        (status = 200, description = "Submitted", body = ReportDto),
+        (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports/{id}/submit")]
+pub async fn submit_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    step(
+        &req,
+        &state,
+        &principal,
+        *id,
+        Action::Submit,
+        Transition::Submit,
+    )
+    .await
+}
+
+/// The nämnd's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22"}))]
+pub struct ApproveReport {
+    pub beslut_datum: NaiveDate,
+    pub beslut_paragraf: String,
+}
+
+impl Input for ApproveReport {
+    fn validate(&self) -> Vec<FieldError> {
+        let p = self.beslut_paragraf.trim();
+        if p.is_empty() || p.chars().count() > 50 {
+            vec![FieldError::new(
+                "beslut_paragraf",
+                "must be 1–50 characters, e.g. § 22",
+            )]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// Record the nämnd's approval: for_beslut → godkand (the nämnd's
+/// nämndsekreterare, admin). The report is then locked.
+#[utoipa::path(tag = "reports", request_body = ApproveReport,
+    params(("id" = Uuid, Path, description = "Report id"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the report")),
+    responses(
+        (status = 200, description = "Approved", body = ReportDto),
+        (status = 409, description = "Not for_beslut", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid decision", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports/{id}/approve")]
+pub async fn approve_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<ApproveReport>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.0;
+    let t = Transition::Approve {
+        beslut_datum: body.beslut_datum,
+        beslut_paragraf: body.beslut_paragraf.trim().to_string(),
+    };
+    step(&req, &state, &principal, *id, Action::Approve, t).await
+}
+
+/// Why a report goes back to utkast.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Avvikelsen för hemtjänsten behöver kommenteras"}))]
+pub struct Reason {
+    pub reason: String,
+}
+
+impl Input for Reason {
+    fn validate(&self) -> Vec<FieldError> {
+        if self.reason.trim().is_empty() {
+            vec![FieldError::new("reason", "is required")]
+        } else {
+            vec![]
+        }
+    }
+}
+
+/// Return a report awaiting decision to utkast, with a reason (kommunledning,
+/// admin, the nämnd's nämndsekreterare).
+#[utoipa::path(tag = "reports", request_body = Reason,
+    params(("id" = Uuid, Path, description = "Report id"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the report")),
+    responses(
+        (status = 200, description = "Returned to utkast", body = ReportDto),
+        (status = 409, description = "Not for_beslut", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Reason missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports/{id}/return")]
+pub async fn return_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    step(
+        &req,
+        &state,
+        &principal,
+        *id,
+        Action::Return,
+        Transition::Return {
+            reason: body.0.reason.trim().to_string(),
+        },
+    )
+    .await
+}
+
+/// Reopen an approved report (admin only; recorded in the audit log).
+#[utoipa::path(tag = "reports", request_body = Reason,
+    params(("id" = Uuid, Path, description = "Report id"), ("If-Match" = Option<String>, Header, description = "Optional: ETag of the report")),
+    responses(
+        (status = 200, description = "Reopened as utkast", body = ReportDto),
+        (status = 409, description = "Not approved", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Reason missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports/{id}/reopen")]
+pub async fn reopen_report(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<Reason>,
+) -> Result<HttpResponse, ApiError> {
+    step(
+        &req,
+        &state,
+        &principal,
+        *id,
+        Action::Reopen,
+        Transition::Reopen {
+            reason: body.0.reason.trim().to_string(),
+        },
+    )
+    .await
+}
+
+/// List a report's sections.
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "Sections in order", body = Vec<SectionDto>)))]
+#[get("/reports/{id}/sections")]
+pub async fn list_sections(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let items: Vec<SectionDto> = reports::sections(&state.db, ctx.report.id)
+        .await?
+        .into_iter()
+        .map(SectionDto::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// A section's new content; absent fields are kept (a new section needs a title).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"body": "Under året har verksamheten …"}))]
+pub struct PutSection {
+    pub title: Option<String>,
+    /// Markdown.
+    pub body: Option<String>,
+    pub position: Option<i32>,
+}
+
+impl Input for PutSection {
+    const READ_ONLY: &'static [&'static str] = &["key", "version", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(t) = &self.title
+            && (t.trim().is_empty() || t.chars().count() > 200)
+        {
+            errors.push(FieldError::new("title", "must be 1–200 characters"));
+        }
+        if self.body.as_ref().is_some_and(|b| b.len() > 1_000_000) {
+            errors.push(FieldError::new("body", "must be at most 1 MB"));
+        }
+        errors
+    }
+}
+
+/// Create or change a section (while the report is utkast). `If-Match`
+/// (the section's ETag) guards a change when given.
+#[utoipa::path(tag = "reports", request_body = PutSection,
+    params(("id" = Uuid, Path, description = "Report id"), ("key" = String, Path, description = "Section key, e.g. verksamhetsrapport"),
+        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the section")),
+    responses(
+        (status = 200, description = "Changed", body = SectionDto, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = SectionDto, headers(("ETag" = String))),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The section changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/reports/{id}/sections/{key}")]
+pub async fn put_section(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, String)>,
+    body: ApiJson<PutSection>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, key) = path.into_inner();
+    let valid_key = !key.is_empty()
+        && key.len() <= 60
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid_key {
+        return Err(ApiError::validation(
+            "key",
+            "must be 1–60 characters a–z, 0–9 and _",
+        ));
+    }
+    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let expected = match req
+        .headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        None => None,
+        Some(v) => Some(
+            v.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .parse::<i32>()
+                .map_err(|_| {
+                    ApiError::BadRequest("If-Match must be an ETag such as \"2\"".into())
+                })?,
+        ),
+    };
+    let body = body.0;
+    let write = reports::SectionWrite {
+        title: body.title.map(|t| t.trim().to_string()),
+        body: body.body,
+        position: body.position,
+    };
+    let (model, was_created) = reports::put_section(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &ctx,
+        &key,
+        write,
+        expected,
+    )
+    .await?;
+    let status = if was_created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let version = model.version;
+    Ok(versioned(&req, status, version, &SectionDto::from(model)))
+}
+
+/// Read the report's driftredovisning or investeringsredovisning with derived figures.
+#[utoipa::path(tag = "reports",
+    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
+    responses(
+        (status = 200, description = "Lines with figures, children nested, and the total", body = TableDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified"),
+    ))]
+#[get("/reports/{id}/{kind}")]
+pub async fn get_table(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, BudgetLineKind)>,
+    query: web::Query<UnitQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, kind) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Read).await?;
+    computed(
+        &req,
+        &table(&state, &ctx, kind, query.unit.unwrap_or_default()).await?,
+    )
+}
+
+/// One line of a table upsert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "aldreomsorg", "name": "Äldreomsorg", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -314902000}]}))]
+pub struct TableLineInput {
+    pub code: String,
+    /// Required for a new line.
+    pub name: Option<String>,
+    /// Code of the parent line (e.g. RS 51 for its sub-rows).
+    pub parent_code: Option<String>,
+    /// `YYYY-MM`, for projects.
+    pub planned_completion: Option<String>,
+    #[serde(default)]
+    pub values: Vec<ValueInput>,
+}
+
+/// A whole driftredovisning (or investeringsredovisning) for the report's nämnd.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"costs_positive": false, "lines": [
+    {"code": "forvaltningsgemensamt", "name": "Förvaltningsgemensamt", "values": [
+        {"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20790000},
+        {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -29814000}]}]}))]
+pub struct PutTable {
+    /// Amounts are written with costs as positive numbers (converted on the way in).
+    #[serde(default)]
+    pub costs_positive: bool,
+    pub lines: Vec<TableLineInput>,
+}
+
+impl Input for PutTable {
+    const READ_ONLY: &'static [&'static str] = &["rows", "total", "avvikelse", "unit"];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.lines.is_empty() {
+            errors.push(FieldError::new("lines", "must have at least one line"));
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            super::budget_lines::check_code(&line.code, &format!("lines[{i}].code"), &mut errors);
+            if let Some(name) = &line.name {
+                super::budget_lines::check_name(name, &format!("lines[{i}].name"), &mut errors);
+            }
+            super::budget_lines::parse_completion(
+                line.planned_completion.as_deref(),
+                &format!("lines[{i}].planned_completion"),
+                &mut errors,
+            );
+            if let Err(mut e) = to_writes(
+                &line.values,
+                &format!("lines[{i}].values"),
+                self.costs_positive,
+            ) {
+                errors.append(&mut e);
+            }
+        }
+        errors
+    }
+}
+
+/// Enter a whole driftredovisning or investeringsredovisning for the report:
+/// lines are created or renamed by code and their values created or
+/// replaced, in one transaction; every row's errors come back together and
+/// nothing is written unless all rows are valid.
+#[utoipa::path(tag = "reports", request_body = PutTable,
+    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
+    responses(
+        (status = 200, description = "The table after the write", body = TableDto),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Row errors; nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/reports/{id}/{kind}")]
+pub async fn put_table(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, BudgetLineKind)>,
+    query: web::Query<UnitQuery>,
+    body: ApiJson<PutTable>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, kind) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let body = body.0;
+    let mut rows = Vec::with_capacity(body.lines.len());
+    for (i, line) in body.lines.iter().enumerate() {
+        let mut errors = Vec::new();
+        let planned_completion = super::budget_lines::parse_completion(
+            line.planned_completion.as_deref(),
+            &format!("lines[{i}].planned_completion"),
+            &mut errors,
+        );
+        rows.push(TableRow {
+            code: line.code.clone(),
+            name: line.name.as_ref().map(|n| n.trim().to_string()),
+            parent_code: line.parent_code.clone(),
+            planned_completion,
+            values: to_writes(
+                &line.values,
+                &format!("lines[{i}].values"),
+                body.costs_positive,
+            )
+            .map_err(ApiError::Validation)?,
+        });
+    }
+    budget_lines::put_table(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        ctx.namnd.id,
+        kind,
+        &rows,
+    )
+    .await?;
+    computed(
+        &req,
+        &table(&state, &ctx, kind, query.unit.unwrap_or_default()).await?,
+    )
+}
+
+/// A row of the åtgärdsplan.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn av planeringen", "ekonomisk_effekt": "2 mnkr", "verksamhetseffekt": "Effektivare planering"}))]
+pub struct ActionPlanInput {
+    pub avvikelse: String,
+    pub atgard: String,
+    #[serde(default)]
+    pub ekonomisk_effekt: String,
+    #[serde(default)]
+    pub verksamhetseffekt: String,
+    pub position: Option<i32>,
+}
+
+impl Input for ActionPlanInput {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        for (field, value) in [("avvikelse", &self.avvikelse), ("atgard", &self.atgard)] {
+            if value.trim().is_empty() {
+                errors.push(FieldError::new(field, "is required"));
+            }
+        }
+        errors
+    }
+}
+
+impl ActionPlanInput {
+    fn fields(self) -> reports::ActionPlanFields {
+        reports::ActionPlanFields {
+            avvikelse: self.avvikelse,
+            atgard: self.atgard,
+            ekonomisk_effekt: self.ekonomisk_effekt,
+            verksamhetseffekt: self.verksamhetseffekt,
+            position: self.position,
+        }
+    }
+}
+
+/// The report's åtgärdsplan.
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "Rows in order", body = Vec<ActionPlanDto>)))]
+#[get("/reports/{id}/action-plans")]
+pub async fn list_action_plans(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let items: Vec<ActionPlanDto> = reports::action_plans(&state.db, ctx.report.id)
+        .await?
+        .into_iter()
+        .map(ActionPlanDto::from)
+        .collect();
+    Ok(HttpResponse::Ok().json(items))
+}
+
+/// Add a row to the åtgärdsplan (while utkast).
+#[utoipa::path(tag = "reports", request_body = ActionPlanInput, params(("id" = Uuid, Path, description = "Report id")),
+    responses(
+        (status = 201, description = "Created", body = ActionPlanDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/reports/{id}/action-plans")]
+pub async fn create_action_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<ActionPlanInput>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Update).await?;
+    let model = reports::create_action_plan(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &ctx,
+        body.0.fields(),
+    )
+    .await?;
+    let dto = ActionPlanDto::from(model);
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Change a row of the åtgärdsplan. Needs `If-Match`.
+#[utoipa::path(tag = "reports", request_body = ActionPlanInput,
+    params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = ActionPlanDto),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/reports/{id}/action-plans/{plan_id}")]
+pub async fn update_action_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<ActionPlanInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, plan_id) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
+    check_if_match(&req, current.version)?;
+    let model = reports::update_action_plan(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &current,
+        body.0.fields(),
+    )
+    .await?;
+    let dto = ActionPlanDto::from(model);
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Remove a row of the åtgärdsplan. Needs `If-Match`.
+#[utoipa::path(tag = "reports",
+    params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/reports/{id}/action-plans/{plan_id}")]
+pub async fn delete_action_plan(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, plan_id) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Delete).await?;
+    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
+    check_if_match(&req, current.version)?;
+    reports::delete_action_plan(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &current,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_reports)
+        .service(create_report)
+        .service(get_report)
+        .service(delete_report)
+        .service(submit_report)
+        .service(approve_report)
+        .service(return_report)
+        .service(reopen_report)
+        .service(list_sections)
+        .service(put_section)
+        .service(list_action_plans)
+        .service(create_action_plan)
+        .service(update_action_plan)
+        .service(delete_action_plan)
+        .service(get_table)
+        .service(put_table);
+}

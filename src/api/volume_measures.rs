@@ -1,3 +1,756 @@
-//! Stub: filled in by the volumes/key-figures work.
+//! `/api/v1/volume-measures`: a nämnd's volymmått (hemtjänsttimmar, belagda
+//! platser …), their monthly, whole-period and prognos values, and the
+//! period figures a report shows.
 
-pub fn configure(_cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {}
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{
+    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::{Aggregation, ReportPeriod, YearMonth},
+    entity::{namnd, period, volume_measure},
+    error::{ApiError, FieldError},
+    service::{crud, periods, volumes},
+    startup::AppState,
+};
+
+/// A volume measure of a nämnd.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "namnd": "VON", "name": "Belagda platser på särskilt boende för äldre", "unit": "platser",
+    "aggregation": "sista_manad", "position": 3, "version": 1,
+    "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct VolumeMeasureDto {
+    pub id: Uuid,
+    pub namnd_id: Uuid,
+    /// Code of the nämnd (read-only).
+    pub namnd: String,
+    pub name: String,
+    /// E.g. `timmar`, `platser`, `placeringar`, `brukare`.
+    pub unit: String,
+    pub aggregation: Aggregation,
+    /// Order within the nämnd's volume table.
+    pub position: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl VolumeMeasureDto {
+    fn from_model(model: volume_measure::Model, namnd_code: &str) -> Result<Self, ApiError> {
+        Ok(VolumeMeasureDto {
+            aggregation: volumes::parse_aggregation(&model.aggregation)?,
+            id: model.id,
+            namnd_id: model.namnd_id,
+            namnd: namnd_code.to_string(),
+            name: model.name,
+            unit: model.unit,
+            position: model.position,
+            version: model.version,
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        })
+    }
+}
+
+/// A new volume measure.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "name": "Planerade hemtjänsttimmar per månad, intern regi", "unit": "timmar",
+    "aggregation": "snitt_per_manad"
+}))]
+pub struct CreateVolumeMeasure {
+    pub namnd_id: Uuid,
+    /// 1–200 characters, unique within the nämnd.
+    pub name: String,
+    /// 1–40 characters.
+    pub unit: String,
+    pub aggregation: Aggregation,
+    /// Placed after the nämnd's other measures when left out.
+    pub position: Option<i32>,
+}
+
+/// Changes to a volume measure; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"unit": "platser", "position": 4}))]
+pub struct UpdateVolumeMeasure {
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub aggregation: Option<Aggregation>,
+    pub position: Option<i32>,
+}
+
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "must be 1–200 characters"));
+    }
+}
+
+fn check_unit(unit: &str, errors: &mut Vec<FieldError>) {
+    if unit.trim().is_empty() || unit.chars().count() > 40 {
+        errors.push(FieldError::new("unit", "must be 1–40 characters"));
+    }
+}
+
+const READ_ONLY: &[&str] = &["id", "namnd", "version", "created_at", "updated_at"];
+
+impl Input for CreateVolumeMeasure {
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_name(&self.name, &mut errors);
+        check_unit(&self.unit, &mut errors);
+        errors
+    }
+}
+
+impl Input for UpdateVolumeMeasure {
+    const READ_ONLY: &'static [&'static str] = &[
+        "id",
+        "namnd",
+        "namnd_id",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            check_name(name, &mut errors);
+        }
+        if let Some(unit) = &self.unit {
+            check_unit(unit, &mut errors);
+        }
+        errors
+    }
+}
+
+/// Whether a value is an outcome or a forecast.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "utfall")]
+pub enum VolumeValueKind {
+    /// Actual outcome for a month or a whole period.
+    Utfall,
+    /// Full-year forecast, recorded for the month it was made.
+    Prognos,
+}
+
+/// Months `from..=to` of one year.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"from": "2024-01", "to": "2024-12"}))]
+pub struct MonthRange {
+    /// First month, `YYYY-MM`.
+    pub from: String,
+    /// Last month, `YYYY-MM`, in the same year, not before `from`.
+    pub to: String,
+}
+
+/// One value to write: a month or a whole period, and the value (`null`
+/// deletes it).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"month": "2024-03", "kind": "utfall", "value": 1234.5}))]
+pub struct VolumeValueInput {
+    /// The month (`YYYY-MM`); for a prognos the month it was made. Give
+    /// either `month` or `period`.
+    #[schema(example = "2024-03")]
+    pub month: Option<String>,
+    /// A whole period within one year, for values without months (utfall only).
+    pub period: Option<MonthRange>,
+    pub kind: VolumeValueKind,
+    /// A number or numeric string, exact; `null` deletes the value.
+    #[schema(value_type = Option<f64>, required = true)]
+    pub value: serde_json::Value,
+}
+
+/// Values to insert, change or delete; values not mentioned stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"values": [
+    {"month": "2024-03", "kind": "utfall", "value": 1234.5},
+    {"period": {"from": "2024-01", "to": "2024-12"}, "kind": "utfall", "value": "33.5"},
+    {"month": "2024-08", "kind": "prognos", "value": 120}
+]}))]
+pub struct PutVolumeValues {
+    /// At most 1000 values.
+    pub values: Vec<VolumeValueInput>,
+}
+
+/// Values must be smaller than this in magnitude (10^18), so sums over any
+/// window never overflow.
+pub(crate) fn max_abs() -> Decimal {
+    Decimal::new(1_000_000_000_000_000_000, 0)
+}
+
+impl PutVolumeValues {
+    fn entries(&self) -> Result<Vec<volumes::ValueEntry>, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut entries: Vec<(usize, volumes::ValueEntry)> = Vec::new();
+        if self.values.len() > 1000 {
+            errors.push(FieldError::new("values", "at most 1000 values per request"));
+            return Err(errors);
+        }
+        for (i, input) in self.values.iter().enumerate() {
+            let at = |field: &str| format!("values[{i}]{field}");
+            let before = errors.len();
+            let month = |text: &str, field: &str, errors: &mut Vec<FieldError>| {
+                text.parse::<YearMonth>()
+                    .map_err(|e| errors.push(FieldError::new(at(field), e.to_string())))
+                    .ok()
+            };
+            let months = match (&input.month, &input.period) {
+                (Some(_), Some(_)) => {
+                    errors.push(FieldError::new(
+                        at(""),
+                        "give either month or period, not both",
+                    ));
+                    None
+                }
+                (None, None) => {
+                    errors.push(FieldError::new(at(""), "give month or period"));
+                    None
+                }
+                (Some(m), None) => month(m, ".month", &mut errors).map(|m| (m, m)),
+                (None, Some(range)) => {
+                    if input.kind == VolumeValueKind::Prognos {
+                        errors.push(FieldError::new(
+                            at(".period"),
+                            "a prognos is recorded for the month it was made: send month instead of period",
+                        ));
+                        None
+                    } else {
+                        let from = month(&range.from, ".period.from", &mut errors);
+                        let to = month(&range.to, ".period.to", &mut errors);
+                        match (from, to) {
+                            (Some(f), Some(t)) if f.year() != t.year() => {
+                                errors.push(FieldError::new(
+                                    at(".period"),
+                                    "must lie within one year",
+                                ));
+                                None
+                            }
+                            (Some(f), Some(t)) if f > t => {
+                                errors.push(FieldError::new(
+                                    at(".period"),
+                                    "from must not be after to",
+                                ));
+                                None
+                            }
+                            (Some(f), Some(t)) => Some((f, t)),
+                            _ => None,
+                        }
+                    }
+                }
+            };
+            let value = match &input.value {
+                serde_json::Value::Null => Some(None),
+                v => match super::decimal::parse_decimal(v) {
+                    Ok(d) if d.abs() >= max_abs() => {
+                        errors.push(FieldError::new(at(".value"), "is too large"));
+                        None
+                    }
+                    Ok(d) => Some(Some(d)),
+                    Err(e) => {
+                        errors.push(FieldError::new(at(".value"), e));
+                        None
+                    }
+                },
+            };
+            if errors.len() > before {
+                continue;
+            }
+            if let (Some((from, to)), Some(value)) = (months, value) {
+                if let Some((j, _)) = entries
+                    .iter()
+                    .find(|(_, e)| e.kind == input.kind && e.from == from && e.to == to)
+                {
+                    errors.push(FieldError::new(
+                        at(""),
+                        format!("the same kind and month(s) as values[{j}]; send each value once"),
+                    ));
+                    continue;
+                }
+                entries.push((
+                    i,
+                    volumes::ValueEntry {
+                        kind: input.kind,
+                        from,
+                        to,
+                        value,
+                    },
+                ));
+            }
+        }
+        if errors.is_empty() {
+            Ok(entries.into_iter().map(|(_, e)| e).collect())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Input for PutVolumeValues {
+    fn validate(&self) -> Vec<FieldError> {
+        self.entries().err().unwrap_or_default()
+    }
+}
+
+/// One stored value: a month or a whole period.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"month": "2024-03", "kind": "utfall", "value": 1234.5}))]
+pub struct VolumeValueDto {
+    /// The month; for a prognos the month it was made. Absent for a whole-period value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+    /// The whole period of a value without months. Absent for a monthly value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<MonthRange>,
+    pub kind: VolumeValueKind,
+    #[serde(with = "super::decimal")]
+    pub value: Decimal,
+}
+
+/// Every value of a measure (not paginated): utfall, then prognos, by month.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "measure_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190",
+    "values": [
+        {"period": {"from": "2023-01", "to": "2023-12"}, "kind": "utfall", "value": 304},
+        {"month": "2024-08", "kind": "utfall", "value": 304},
+        {"month": "2024-08", "kind": "prognos", "value": 314}
+    ]
+}))]
+pub struct VolumeValues {
+    pub measure_id: Uuid,
+    pub values: Vec<VolumeValueDto>,
+}
+
+impl VolumeValues {
+    fn new(measure_id: Uuid, values: Vec<volumes::StoredValue>) -> Self {
+        let values = values
+            .into_iter()
+            .map(|v| {
+                let (month, period) = if v.from == v.to {
+                    (Some(v.from.to_string()), None)
+                } else {
+                    (
+                        None,
+                        Some(MonthRange {
+                            from: v.from.to_string(),
+                            to: v.to.to_string(),
+                        }),
+                    )
+                };
+                VolumeValueDto {
+                    month,
+                    period,
+                    kind: v.kind,
+                    value: v.value,
+                }
+            })
+            .collect();
+        VolumeValues { measure_id, values }
+    }
+}
+
+/// A volume measure's figures for a report period (read-only, derived):
+/// the columns of the reports' volume tables.
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190",
+    "name": "Planerade hemtjänsttimmar per månad, intern regi", "unit": "timmar",
+    "aggregation": "snitt_per_manad", "period_value": 20450, "prognos": 20900,
+    "same_period_last_year": 19057, "last_year": 19364
+}))]
+pub struct VolumeRow {
+    /// Id of the volume measure.
+    pub id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub aggregation: Aggregation,
+    /// The report period's value by the aggregation rule.
+    #[serde(with = "super::decimal::option")]
+    pub period_value: Option<Decimal>,
+    /// The latest full-year prognos of the period's year made by the period's end.
+    #[serde(with = "super::decimal::option")]
+    pub prognos: Option<Decimal>,
+    /// The same months of the previous year.
+    #[serde(with = "super::decimal::option")]
+    pub same_period_last_year: Option<Decimal>,
+    /// The whole previous year.
+    #[serde(with = "super::decimal::option")]
+    pub last_year: Option<Decimal>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VolumeMeasureQuery {
+    /// Only the measures of the nämnd with this code.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Only the measures of this nämnd.
+    pub namnd_id: Option<Uuid>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FiguresQuery {
+    /// Id of the period (see `/api/v1/periods`).
+    pub period_id: Uuid,
+}
+
+/// The nämnder of the kommun, optionally filtered, whose figures the caller
+/// may read. Refused when the caller may read none of the matching ones.
+pub(crate) async fn readable_namnder(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    kommun_id: Uuid,
+    code: Option<&str>,
+    id: Option<Uuid>,
+) -> Result<Vec<namnd::Model>, ApiError> {
+    let mut query = namnd::Entity::find().filter(namnd::Column::KommunId.eq(kommun_id));
+    if let Some(code) = code {
+        query = query.filter(namnd::Column::Code.eq(code));
+    }
+    if let Some(id) = id {
+        query = query.filter(namnd::Column::Id.eq(id));
+    }
+    let mut visible = Vec::new();
+    let mut refused = None;
+    for n in query.order_by_asc(namnd::Column::Id).all(db).await? {
+        let target = Target::NamndFigures {
+            kommun: &principal.kommun_code,
+            namnd: &n.code,
+        };
+        match authorize(principal, Action::Read, target) {
+            Ok(()) => visible.push(n),
+            Err(e) => {
+                refused.get_or_insert(e);
+            }
+        }
+    }
+    match refused {
+        Some(e) if visible.is_empty() => Err(e),
+        _ => Ok(visible),
+    }
+}
+
+/// The nämnd of kommun `kommun_id`, after checking `action` on its figures.
+pub(crate) async fn authorized_namnd(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    action: Action,
+) -> Result<namnd::Model, ApiError> {
+    let namnd = crud::get::<namnd::Entity>(db, kommun_id, namnd_id).await?;
+    authorize(
+        principal,
+        action,
+        Target::NamndFigures {
+            kommun: &principal.kommun_code,
+            namnd: &namnd.code,
+        },
+    )?;
+    Ok(namnd)
+}
+
+/// The measure and its nämnd, after checking `action`.
+async fn load(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<(volume_measure::Model, namnd::Model), ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let measure = crud::get::<volume_measure::Entity>(&state.db, kommun_id, id).await?;
+    let namnd = authorized_namnd(&state.db, principal, kommun_id, measure.namnd_id, action).await?;
+    Ok((measure, namnd))
+}
+
+/// List volume measures of the nämnder you may see.
+#[utoipa::path(
+    tag = "volume-measures",
+    params(VolumeMeasureQuery, PageParams),
+    responses((status = 200, description = "One page of volume measures, in creation order", body = Page<VolumeMeasureDto>))
+)]
+#[get("/volume-measures")]
+pub async fn list_volume_measures(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<VolumeMeasureQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page.parse()?;
+    let empty = || {
+        HttpResponse::Ok().json(Page::<VolumeMeasureDto> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(empty());
+    };
+    let namnder = readable_namnder(
+        &state.db,
+        &principal,
+        kommun_id,
+        query.namnd.as_deref(),
+        query.namnd_id,
+    )
+    .await?;
+    if namnder.is_empty() {
+        return Ok(empty());
+    }
+    let ids: Vec<Uuid> = namnder.iter().map(|n| n.id).collect();
+    let (rows, next) = volumes::list(&state.db, kommun_id, &ids, &page).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let code = namnder
+                .iter()
+                .find(|n| n.id == m.namnd_id)
+                .map(|n| n.code.clone())
+                .unwrap_or_default();
+            VolumeMeasureDto::from_model(m, &code)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Create a volume measure (admin, kommunledning, integration, the nämnd's redaktör).
+#[utoipa::path(
+    tag = "volume-measures",
+    request_body = CreateVolumeMeasure,
+    responses(
+        (status = 201, description = "Created", body = VolumeMeasureDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid, or the nämnd already has a measure with this name", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/volume-measures")]
+pub async fn create_volume_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateVolumeMeasure>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let body = body.0;
+    let namnd = authorized_namnd(
+        &state.db,
+        &principal,
+        kommun_id,
+        body.namnd_id,
+        Action::Create,
+    )
+    .await?;
+    let new = volumes::NewMeasure {
+        namnd_id: namnd.id,
+        name: body.name.trim().to_string(),
+        unit: body.unit.trim().to_string(),
+        aggregation: body.aggregation,
+        position: body.position,
+    };
+    let model = volumes::create(&state.db, kommun_id, new).await?;
+    let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read one volume measure.
+#[utoipa::path(
+    tag = "volume-measures",
+    params(("id" = Uuid, Path, description = "Volume measure id")),
+    responses(
+        (status = 200, description = "The volume measure", body = VolumeMeasureDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    )
+)]
+#[get("/volume-measures/{id}")]
+pub async fn get_volume_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (measure, namnd) = load(&state, &principal, *id, Action::Read).await?;
+    let dto = VolumeMeasureDto::from_model(measure, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change a volume measure. Needs `If-Match`.
+#[utoipa::path(
+    tag = "volume-measures",
+    request_body = UpdateVolumeMeasure,
+    params(
+        ("id" = Uuid, Path, description = "Volume measure id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 200, description = "Changed", body = VolumeMeasureDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or duplicate name", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/volume-measures/{id}")]
+pub async fn update_volume_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateVolumeMeasure>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, namnd) = load(&state, &principal, *id, Action::Update).await?;
+    check_if_match(&req, current.version)?;
+    let body = body.0;
+    let changes = volumes::MeasureChanges {
+        name: body.name.map(|n| n.trim().to_string()),
+        unit: body.unit.map(|u| u.trim().to_string()),
+        aggregation: body.aggregation,
+        position: body.position,
+    };
+    let model = volumes::update(
+        &state.db,
+        current.kommun_id,
+        current.id,
+        current.version,
+        changes,
+    )
+    .await?;
+    let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a volume measure with all its values. Needs `If-Match`.
+#[utoipa::path(
+    tag = "volume-measures",
+    params(
+        ("id" = Uuid, Path, description = "Volume measure id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
+    ),
+    responses(
+        (status = 204, description = "Deleted, with its values"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/volume-measures/{id}")]
+pub async fn delete_volume_measure(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
+    check_if_match(&req, current.version)?;
+    crud::delete_versioned::<volume_measure::Entity>(
+        &state.db,
+        current.kommun_id,
+        current.id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Every value of a volume measure.
+#[utoipa::path(
+    tag = "volume-measures",
+    params(("id" = Uuid, Path, description = "Volume measure id")),
+    responses((status = 200, description = "The values", body = VolumeValues))
+)]
+#[get("/volume-measures/{id}/values")]
+pub async fn get_volume_values(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (measure, _) = load(&state, &principal, *id, Action::Read).await?;
+    let values = volumes::values(&state.db, measure.kommun_id, measure.id).await?;
+    Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
+}
+
+/// Insert, change or delete (`"value": null`) values of a volume measure:
+/// all or nothing. Values not mentioned stay; identical ones change nothing.
+#[utoipa::path(
+    tag = "volume-measures",
+    request_body = PutVolumeValues,
+    params(("id" = Uuid, Path, description = "Volume measure id")),
+    responses(
+        (status = 200, description = "Written; every value of the measure now", body = VolumeValues),
+        (status = 409, description = "Written concurrently by someone else; retry", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid values, named by position (`values[2].month`); nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/volume-measures/{id}/values")]
+pub async fn put_volume_values(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<PutVolumeValues>,
+) -> Result<HttpResponse, ApiError> {
+    let (measure, _) = load(&state, &principal, *id, Action::Update).await?;
+    let entries = body.0.entries().map_err(ApiError::Validation)?;
+    let values = volumes::put_values(&state.db, measure.kommun_id, measure.id, entries).await?;
+    Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
+}
+
+/// The report period as the domain type.
+pub(crate) fn report_period(model: &period::Model) -> Result<ReportPeriod, ApiError> {
+    let spec = periods::spec_of(model)?;
+    let (first, last) = spec.months();
+    ReportPeriod::new(spec.year, first, last)
+        .map_err(|e| ApiError::Unexpected(format!("stored period: {e}")))
+}
+
+/// A volume measure's figures for a period, as a report shows them: period
+/// value, prognos, same period last year, whole last year.
+#[utoipa::path(
+    tag = "volume-measures",
+    params(("id" = Uuid, Path, description = "Volume measure id"), FiguresQuery),
+    responses((status = 200, description = "The derived figures", body = VolumeRow))
+)]
+#[get("/volume-measures/{id}/figures")]
+pub async fn get_volume_figures(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    query: web::Query<FiguresQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (measure, _) = load(&state, &principal, *id, Action::Read).await?;
+    let period = crud::get::<period::Entity>(&state.db, measure.kommun_id, query.period_id).await?;
+    let period = report_period(&period)?;
+    let kommun_id = measure.kommun_id;
+    let row = volumes::volume_row(&state.db, kommun_id, measure, period).await?;
+    Ok(HttpResponse::Ok().json(row))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_volume_measures)
+        .service(create_volume_measure)
+        .service(get_volume_measure)
+        .service(update_volume_measure)
+        .service(delete_volume_measure)
+        .service(get_volume_values)
+        .service(put_volume_values)
+        .service(get_volume_figures);
+}

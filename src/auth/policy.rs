@@ -133,7 +133,8 @@ fn authorize_report(
         Role::Redaktor | Role::Namndsekreterare => own || state == ReportState::Godkand,
         Role::Lasare => state == ReportState::Godkand,
     };
-    if !visible {
+    // Creating concerns a report that does not exist yet: nothing to hide.
+    if !visible && action != Action::Create {
         return Err(ApiError::not_found("the report"));
     }
     let role_may = match action {

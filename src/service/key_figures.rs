@@ -1,1 +1,233 @@
-//! Stub.
+//! Staff key figures (nyckeltal) of a nämnd per year, with values for T, K
+//! and M stored as canonical decimal strings.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::{
+    api::{
+        common::PageRequest,
+        key_figures::{KeyFigureRow, KeyFigureUnit},
+    },
+    entity::key_figure,
+    error::{ApiError, UniqueKey, unique_violation},
+};
+
+super::crud::tenant_entity!(key_figure, "key figure");
+
+const UQ_NAME_YEAR: UniqueKey = UniqueKey {
+    name: "uq_key_figure_namnd_name_year",
+    table: "key_figure",
+    columns: &["namnd_id", "name", "year"],
+};
+const NAME_TAKEN: &str = "the nämnd already has a key figure with this name for this year";
+
+/// A stored value as a decimal.
+pub fn decimal_of(text: &Option<String>) -> Result<Option<Decimal>, ApiError> {
+    text.as_deref()
+        .map(|t| {
+            Decimal::from_str(t)
+                .map_err(|_| ApiError::Unexpected(format!("stored key figure value {t:?}")))
+        })
+        .transpose()
+}
+
+fn text_of(value: Option<Decimal>) -> Option<String> {
+    value.map(|v| v.normalize().to_string())
+}
+
+pub fn parse_unit(text: &str) -> Result<KeyFigureUnit, ApiError> {
+    KeyFigureUnit::ALL
+        .into_iter()
+        .find(|u| u.as_str() == text)
+        .ok_or_else(|| ApiError::Unexpected(format!("stored key figure unit {text:?}")))
+}
+
+pub struct NewKeyFigure {
+    pub namnd_id: Uuid,
+    pub name: String,
+    pub unit: KeyFigureUnit,
+    pub year: i32,
+    pub measured: String,
+    pub t: Option<Decimal>,
+    pub k: Option<Decimal>,
+    pub m: Option<Decimal>,
+    /// Placed last among the nämnd's figures of the year when left out.
+    pub position: Option<i32>,
+}
+
+/// Changes; `Some(None)` clears a value.
+#[derive(Default)]
+pub struct KeyFigureChanges {
+    pub name: Option<String>,
+    pub unit: Option<KeyFigureUnit>,
+    pub year: Option<i32>,
+    pub measured: Option<String>,
+    pub t: Option<Option<Decimal>>,
+    pub k: Option<Option<Decimal>>,
+    pub m: Option<Option<Decimal>>,
+    pub position: Option<i32>,
+}
+
+#[derive(Default)]
+pub struct KeyFigureFilter {
+    pub year: Option<i32>,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    new: NewKeyFigure,
+) -> Result<key_figure::Model, ApiError> {
+    let position = match new.position {
+        Some(p) => p,
+        None => key_figure::Entity::find()
+            .filter(key_figure::Column::KommunId.eq(kommun_id))
+            .filter(key_figure::Column::NamndId.eq(new.namnd_id))
+            .filter(key_figure::Column::Year.eq(new.year))
+            .order_by_desc(key_figure::Column::Position)
+            .one(db)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = key_figure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        namnd_id: Set(new.namnd_id),
+        name: Set(new.name),
+        unit: Set(new.unit.as_str().to_string()),
+        year: Set(new.year),
+        measured: Set(new.measured),
+        value_t: Set(text_of(new.t)),
+        value_k: Set(text_of(new.k)),
+        value_m: Set(text_of(new.m)),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    key_figure::Entity::insert(model)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_NAME_YEAR, "name", NAME_TAKEN))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    changes: KeyFigureChanges,
+) -> Result<key_figure::Model, ApiError> {
+    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+    let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
+    let active = key_figure::ActiveModel {
+        name: set(changes.name),
+        unit: set(changes.unit.map(|u| u.as_str().to_string())),
+        year: changes.year.map(Set).unwrap_or(NotSet),
+        measured: set(changes.measured),
+        value_t: value(changes.t),
+        value_k: value(changes.k),
+        value_m: value(changes.m),
+        position: changes.position.map(Set).unwrap_or(NotSet),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    super::crud::update_versioned::<key_figure::Entity, _>(
+        db,
+        kommun_id,
+        id,
+        expected_version,
+        active,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),
+        other => other,
+    })
+}
+
+/// One page of the key figures of `namnd_ids` (the nämnder the caller sees).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_ids: &[Uuid],
+    filter: &KeyFigureFilter,
+    page: &PageRequest,
+) -> Result<(Vec<key_figure::Model>, Option<Uuid>), ApiError> {
+    let mut condition =
+        Condition::all().add(key_figure::Column::NamndId.is_in(namnd_ids.iter().copied()));
+    if let Some(year) = filter.year {
+        condition = condition.add(key_figure::Column::Year.eq(year));
+    }
+    super::crud::list::<key_figure::Entity>(db, kommun_id, condition, page).await
+}
+
+/// The nämnd's staff table for `year` as the reports print it: one row per
+/// name with this year's and last year's T, K and M. Rows follow this year's
+/// position (last year's for names only recorded then), then name. One query.
+pub async fn key_figure_rows(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    year: i32,
+) -> Result<Vec<KeyFigureRow>, ApiError> {
+    let models = key_figure::Entity::find()
+        .filter(key_figure::Column::KommunId.eq(kommun_id))
+        .filter(key_figure::Column::NamndId.eq(namnd_id))
+        .filter(key_figure::Column::Year.is_in([year, year.saturating_sub(1)]))
+        .all(db)
+        .await?;
+    let mut by_name: HashMap<&str, (Option<&key_figure::Model>, Option<&key_figure::Model>)> =
+        HashMap::new();
+    for m in &models {
+        let slot = by_name.entry(m.name.as_str()).or_default();
+        if m.year == year {
+            slot.0 = Some(m);
+        } else {
+            slot.1 = Some(m);
+        }
+    }
+    let mut rows = Vec::with_capacity(by_name.len());
+    for (name, (this, last)) in by_name {
+        // Every name has at least one of the two.
+        let Some(main) = this.or(last) else { continue };
+        let values = |m: Option<&key_figure::Model>| -> Result<[Option<Decimal>; 3], ApiError> {
+            match m {
+                Some(m) => Ok([
+                    decimal_of(&m.value_t)?,
+                    decimal_of(&m.value_k)?,
+                    decimal_of(&m.value_m)?,
+                ]),
+                None => Ok([None; 3]),
+            }
+        };
+        let [t, k, m] = values(this)?;
+        let [t_prev, k_prev, m_prev] = values(last)?;
+        rows.push((
+            main.position,
+            KeyFigureRow {
+                name: name.to_string(),
+                unit: parse_unit(&main.unit)?,
+                measured: Some(main.measured.clone()).filter(|s| !s.is_empty()),
+                t,
+                k,
+                m,
+                t_foregaende_ar: t_prev,
+                k_foregaende_ar: k_prev,
+                m_foregaende_ar: m_prev,
+            },
+        ));
+    }
+    rows.sort_by(|a, b| (a.0, &a.1.name).cmp(&(b.0, &b.1.name)));
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
+}

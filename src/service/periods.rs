@@ -1,5 +1,7 @@
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -79,4 +81,23 @@ pub async fn list(
         condition = condition.add(period::Column::Year.eq(year));
     }
     super::crud::list::<period::Entity>(db, kommun_id, condition, page).await
+}
+
+/// Periods by id, one query.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, period::Model>, ApiError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(period::Entity::find()
+        .filter(period::Column::KommunId.eq(kommun_id))
+        .filter(period::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect())
 }

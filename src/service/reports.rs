@@ -684,3 +684,17 @@ pub async fn namnd_ids(
         .map(|n| n.id)
         .collect())
 }
+
+/// Every nämnd of the kommun by id (a kommun has tens of them).
+pub async fn namnd_map(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ApiError> {
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n))
+        .collect())
+}

@@ -1,1 +1,518 @@
-//! Stub.
+//! Volymmått of a nämnd, their values (monthly, whole-period and prognos)
+//! and the period figures a report shows. Months are stored as `yyyymm`;
+//! values as canonical decimal strings.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+};
+use uuid::Uuid;
+
+use crate::{
+    api::{
+        common::PageRequest,
+        volume_measures::{VolumeRow, VolumeValueKind},
+    },
+    domain::{Aggregation, MonthValue, ReportPeriod, VolumePrognos, YearMonth, volume_figures},
+    entity::{volume_measure, volume_value},
+    error::{ApiError, UniqueKey, unique_violation},
+};
+
+super::crud::tenant_entity!(volume_measure, "volume measure");
+
+const UQ_NAME: UniqueKey = UniqueKey {
+    name: "uq_volume_measure_namnd_name",
+    table: "volume_measure",
+    columns: &["namnd_id", "name"],
+};
+const NAME_TAKEN: &str = "the nämnd already has a volume measure with this name";
+
+const UQ_VALUE: UniqueKey = UniqueKey {
+    name: "uq_volume_value_measure_kind_months",
+    table: "volume_value",
+    columns: &["measure_id", "kind", "from_month", "to_month"],
+};
+
+/// The stored spelling of an aggregation rule.
+pub fn aggregation_str(rule: Aggregation) -> &'static str {
+    match rule {
+        Aggregation::SnittPerManad => "snitt_per_manad",
+        Aggregation::SistaManad => "sista_manad",
+        Aggregation::Summa => "summa",
+    }
+}
+
+/// The aggregation rule of a stored measure.
+pub fn parse_aggregation(text: &str) -> Result<Aggregation, ApiError> {
+    match text {
+        "snitt_per_manad" => Ok(Aggregation::SnittPerManad),
+        "sista_manad" => Ok(Aggregation::SistaManad),
+        "summa" => Ok(Aggregation::Summa),
+        other => Err(ApiError::Unexpected(format!(
+            "stored volume aggregation {other:?}"
+        ))),
+    }
+}
+
+fn kind_str(kind: VolumeValueKind) -> &'static str {
+    match kind {
+        VolumeValueKind::Utfall => "utfall",
+        VolumeValueKind::Prognos => "prognos",
+    }
+}
+
+fn parse_kind(text: &str) -> Result<VolumeValueKind, ApiError> {
+    match text {
+        "utfall" => Ok(VolumeValueKind::Utfall),
+        "prognos" => Ok(VolumeValueKind::Prognos),
+        other => Err(ApiError::Unexpected(format!(
+            "stored volume kind {other:?}"
+        ))),
+    }
+}
+
+/// `yyyymm` of a month.
+pub fn month_number(ym: YearMonth) -> i32 {
+    ym.year() * 100 + ym.month() as i32
+}
+
+fn month_of(number: i32) -> Result<YearMonth, ApiError> {
+    u32::try_from(number % 100)
+        .ok()
+        .and_then(|m| YearMonth::new(number / 100, m).ok())
+        .ok_or_else(|| ApiError::Unexpected(format!("stored month {number}")))
+}
+
+fn decimal_of(text: &str) -> Result<Decimal, ApiError> {
+    Decimal::from_str(text).map_err(|_| ApiError::Unexpected(format!("stored decimal {text:?}")))
+}
+
+/// The canonical stored text of a decimal.
+pub fn canonical(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+pub struct NewMeasure {
+    pub namnd_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub aggregation: Aggregation,
+    /// Placed last when left out.
+    pub position: Option<i32>,
+}
+
+#[derive(Default)]
+pub struct MeasureChanges {
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub aggregation: Option<Aggregation>,
+    pub position: Option<i32>,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    new: NewMeasure,
+) -> Result<volume_measure::Model, ApiError> {
+    let position = match new.position {
+        Some(p) => p,
+        None => volume_measure::Entity::find()
+            .filter(volume_measure::Column::KommunId.eq(kommun_id))
+            .filter(volume_measure::Column::NamndId.eq(new.namnd_id))
+            .order_by_desc(volume_measure::Column::Position)
+            .one(db)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = volume_measure::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        namnd_id: Set(new.namnd_id),
+        name: Set(new.name),
+        unit: Set(new.unit),
+        aggregation: Set(aggregation_str(new.aggregation).to_string()),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    volume_measure::Entity::insert(model)
+        .exec_with_returning(db)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: i32,
+    changes: MeasureChanges,
+) -> Result<volume_measure::Model, ApiError> {
+    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+    let active = volume_measure::ActiveModel {
+        name: set(changes.name),
+        unit: set(changes.unit),
+        aggregation: set(changes.aggregation.map(|a| aggregation_str(a).to_string())),
+        position: changes.position.map(Set).unwrap_or(NotSet),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    super::crud::update_versioned::<volume_measure::Entity, _>(
+        db,
+        kommun_id,
+        id,
+        expected_version,
+        active,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
+        other => other,
+    })
+}
+
+/// One page of the measures of `namnd_ids` (the nämnder the caller sees).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_ids: &[Uuid],
+    page: &PageRequest,
+) -> Result<(Vec<volume_measure::Model>, Option<Uuid>), ApiError> {
+    let condition =
+        Condition::all().add(volume_measure::Column::NamndId.is_in(namnd_ids.iter().copied()));
+    super::crud::list::<volume_measure::Entity>(db, kommun_id, condition, page).await
+}
+
+/// One stored value of a measure. `from == to` is a month (for a prognos:
+/// the month it was made); otherwise a whole period within one year.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredValue {
+    pub kind: VolumeValueKind,
+    pub from: YearMonth,
+    pub to: YearMonth,
+    pub value: Decimal,
+}
+
+/// A value to write; `None` deletes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueEntry {
+    pub kind: VolumeValueKind,
+    pub from: YearMonth,
+    pub to: YearMonth,
+    pub value: Option<Decimal>,
+}
+
+fn stored(model: &volume_value::Model) -> Result<StoredValue, ApiError> {
+    Ok(StoredValue {
+        kind: parse_kind(&model.kind)?,
+        from: month_of(model.from_month)?,
+        to: month_of(model.to_month)?,
+        value: decimal_of(&model.value)?,
+    })
+}
+
+/// Every value of a measure: utfall before prognos, then by month.
+pub async fn values(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    measure_id: Uuid,
+) -> Result<Vec<StoredValue>, ApiError> {
+    let rows = volume_value::Entity::find()
+        .filter(volume_value::Column::KommunId.eq(kommun_id))
+        .filter(volume_value::Column::MeasureId.eq(measure_id))
+        .all(db)
+        .await?;
+    let mut values = rows.iter().map(stored).collect::<Result<Vec<_>, _>>()?;
+    values.sort_by_key(|v| (v.kind, v.from, v.to));
+    Ok(values)
+}
+
+/// Writes `entries` in one transaction: new values are inserted, changed
+/// ones updated, `None` ones deleted; identical ones are left untouched.
+/// The entries must already be free of duplicates.
+pub async fn put_values(
+    db: &DatabaseConnection,
+    kommun_id: Uuid,
+    measure_id: Uuid,
+    entries: Vec<ValueEntry>,
+) -> Result<Vec<StoredValue>, ApiError> {
+    let txn = db.begin().await?;
+    // The measure may have been deleted since the caller read it.
+    super::crud::get::<volume_measure::Entity>(&txn, kommun_id, measure_id).await?;
+    let existing: HashMap<(String, i32, i32), volume_value::Model> = volume_value::Entity::find()
+        .filter(volume_value::Column::KommunId.eq(kommun_id))
+        .filter(volume_value::Column::MeasureId.eq(measure_id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| ((m.kind.clone(), m.from_month, m.to_month), m))
+        .collect();
+    let now = Utc::now();
+    let mut inserts = Vec::new();
+    let mut deletes = Vec::new();
+    for entry in entries {
+        let key = (
+            kind_str(entry.kind).to_string(),
+            month_number(entry.from),
+            month_number(entry.to),
+        );
+        match (existing.get(&key), entry.value) {
+            (None, None) => {}
+            (Some(old), None) => deletes.push(old.id),
+            (None, Some(value)) => inserts.push(volume_value::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                measure_id: Set(measure_id),
+                kind: Set(key.0),
+                from_month: Set(key.1),
+                to_month: Set(key.2),
+                value: Set(canonical(value)),
+                updated_at: Set(now),
+            }),
+            (Some(old), Some(value)) => {
+                let text = canonical(value);
+                if old.value != text {
+                    volume_value::Entity::update_many()
+                        .col_expr(volume_value::Column::Value, Expr::value(text))
+                        .col_expr(volume_value::Column::UpdatedAt, Expr::value(now))
+                        .filter(volume_value::Column::Id.eq(old.id))
+                        .exec(&txn)
+                        .await?;
+                }
+            }
+        }
+    }
+    if !deletes.is_empty() {
+        volume_value::Entity::delete_many()
+            .filter(volume_value::Column::Id.is_in(deletes))
+            .exec(&txn)
+            .await?;
+    }
+    if !inserts.is_empty() {
+        volume_value::Entity::insert_many(inserts)
+            .exec(&txn)
+            .await
+            .map_err(|e| match unique_violation(e, &UQ_VALUE, "values", "") {
+                ApiError::Validation(_) => ApiError::Conflict(
+                    "the values were changed by someone else at the same time; retry".into(),
+                ),
+                other => other,
+            })?;
+    }
+    let result = values(&txn, kommun_id, measure_id).await?;
+    txn.commit().await?;
+    Ok(result)
+}
+
+/// The volume rows of a nämnd's report for `period`: every measure of the
+/// nämnd (by position, then name) with its period value, prognos, same
+/// period last year and whole last year. Two queries whatever the number of
+/// measures.
+pub async fn volume_rows(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    period: ReportPeriod,
+) -> Result<Vec<VolumeRow>, ApiError> {
+    let measures = volume_measure::Entity::find()
+        .filter(volume_measure::Column::KommunId.eq(kommun_id))
+        .filter(volume_measure::Column::NamndId.eq(namnd_id))
+        .order_by_asc(volume_measure::Column::Position)
+        .order_by_asc(volume_measure::Column::Name)
+        .order_by_asc(volume_measure::Column::Id)
+        .all(db)
+        .await?;
+    rows_for(db, kommun_id, measures, period).await
+}
+
+/// The figures of one measure for `period`.
+pub async fn volume_row(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    measure: volume_measure::Model,
+    period: ReportPeriod,
+) -> Result<VolumeRow, ApiError> {
+    rows_for(db, kommun_id, vec![measure], period)
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::Unexpected("no figures for the measure".into()))
+}
+
+async fn rows_for(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    measures: Vec<volume_measure::Model>,
+    period: ReportPeriod,
+) -> Result<Vec<VolumeRow>, ApiError> {
+    if measures.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Everything a row needs lies in the period's year and the year before.
+    let first = (period.year() - 1) * 100 + 1;
+    let last = period.year() * 100 + 12;
+    let values = volume_value::Entity::find()
+        .filter(volume_value::Column::KommunId.eq(kommun_id))
+        .filter(volume_value::Column::MeasureId.is_in(measures.iter().map(|m| m.id)))
+        .filter(volume_value::Column::FromMonth.gte(first))
+        .filter(volume_value::Column::ToMonth.lte(last))
+        .all(db)
+        .await?;
+    let mut by_measure: HashMap<Uuid, Vec<StoredValue>> = HashMap::new();
+    for value in &values {
+        by_measure
+            .entry(value.measure_id)
+            .or_default()
+            .push(stored(value)?);
+    }
+    measures
+        .into_iter()
+        .map(|m| {
+            let values = by_measure.remove(&m.id).unwrap_or_default();
+            compute_row(m, &values, period)
+        })
+        .collect()
+}
+
+/// Monthly values through the domain rule; a window without any monthly
+/// value falls back to a whole-period value recorded for exactly that window.
+fn compute_row(
+    measure: volume_measure::Model,
+    values: &[StoredValue],
+    period: ReportPeriod,
+) -> Result<VolumeRow, ApiError> {
+    let rule = parse_aggregation(&measure.aggregation)?;
+    let mut months = Vec::new();
+    let mut prognoser = Vec::new();
+    let mut wholes = Vec::new();
+    for v in values {
+        match (v.kind, v.from == v.to) {
+            (VolumeValueKind::Utfall, true) => months.push(MonthValue {
+                month: v.from,
+                value: v.value,
+            }),
+            (VolumeValueKind::Utfall, false) => wholes.push(v),
+            (VolumeValueKind::Prognos, _) => prognoser.push(VolumePrognos {
+                made_at: v.to,
+                value: v.value,
+            }),
+        }
+    }
+    let figures = volume_figures(&months, &prognoser, period, rule)
+        .map_err(|e| ApiError::Unexpected(format!("volume figures: {e}")))?;
+    let whole = |from: YearMonth, to: YearMonth| {
+        wholes
+            .iter()
+            .find(|w| w.from == from && w.to == to)
+            .map(|w| w.value)
+    };
+    let previous = period.previous_year().ok();
+    let same_period_last_year = figures
+        .same_period_last_year
+        .or_else(|| previous.and_then(|p| whole(p.start(), p.end())));
+    let last_year = figures.last_year.or_else(|| {
+        let year = period.year() - 1;
+        match (YearMonth::new(year, 1), YearMonth::new(year, 12)) {
+            (Ok(from), Ok(to)) => whole(from, to),
+            _ => None,
+        }
+    });
+    Ok(VolumeRow {
+        id: measure.id,
+        name: measure.name,
+        unit: measure.unit,
+        aggregation: rule,
+        period_value: figures
+            .period
+            .or_else(|| whole(period.start(), period.end())),
+        prognos: figures.prognos,
+        same_period_last_year,
+        last_year,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ym(y: i32, m: u32) -> YearMonth {
+        YearMonth::new(y, m).unwrap()
+    }
+
+    fn measure(aggregation: &str) -> volume_measure::Model {
+        let now = Utc::now();
+        volume_measure::Model {
+            id: Uuid::now_v7(),
+            kommun_id: Uuid::now_v7(),
+            namnd_id: Uuid::now_v7(),
+            name: "Belagda platser".into(),
+            unit: "platser".into(),
+            aggregation: aggregation.into(),
+            position: 1,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn value(kind: VolumeValueKind, from: YearMonth, to: YearMonth, v: i64) -> StoredValue {
+        StoredValue {
+            kind,
+            from,
+            to,
+            value: Decimal::from(v),
+        }
+    }
+
+    #[test]
+    fn whole_periods_answer_only_their_exact_window() {
+        use VolumeValueKind::*;
+        let values = [
+            value(Utfall, ym(2024, 1), ym(2024, 8), 304),
+            value(Utfall, ym(2023, 1), ym(2023, 8), 303),
+            value(Utfall, ym(2023, 1), ym(2023, 12), 300),
+            value(Prognos, ym(2024, 8), ym(2024, 8), 314),
+        ];
+        let delar = ReportPeriod::delar(2024).unwrap();
+        let row = compute_row(measure("sista_manad"), &values, delar).unwrap();
+        assert_eq!(
+            (
+                row.period_value,
+                row.prognos,
+                row.same_period_last_year,
+                row.last_year
+            ),
+            (
+                Some(Decimal::from(304)),
+                Some(Decimal::from(314)),
+                Some(Decimal::from(303)),
+                Some(Decimal::from(300))
+            )
+        );
+        let tertial = ReportPeriod::new(2024, 1, 4).unwrap();
+        let row = compute_row(measure("sista_manad"), &values, tertial).unwrap();
+        assert_eq!((row.period_value, row.prognos), (None, None));
+        assert_eq!(row.last_year, Some(Decimal::from(300)));
+    }
+
+    #[test]
+    fn monthly_values_win_over_whole_periods() {
+        use VolumeValueKind::*;
+        let values = [
+            value(Utfall, ym(2023, 1), ym(2023, 12), 999),
+            value(Utfall, ym(2023, 3), ym(2023, 3), 10),
+            value(Utfall, ym(2023, 4), ym(2023, 4), 20),
+        ];
+        let helar = ReportPeriod::helar(2024).unwrap();
+        let row = compute_row(measure("snitt_per_manad"), &values, helar).unwrap();
+        assert_eq!(row.last_year, Some(Decimal::from(15)));
+        assert_eq!(row.period_value, None);
+        assert!(compute_row(measure("median"), &values, helar).is_err());
+    }
+}

@@ -5,7 +5,11 @@ mod helpers;
 
 mod auth;
 mod health;
+mod key_figures;
 mod kommuner;
 mod namnder;
 mod openapi;
 mod periods;
+mod reports;
+mod seeds;
+mod volumes;

@@ -1,0 +1,36 @@
+//! Parts of a report computed by other resources (volumes, staff figures).
+
+use crate::{
+    error::ApiError,
+    service::{key_figures, reports::ReportContext, volumes},
+    startup::AppState,
+};
+
+fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(rows).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))
+}
+
+/// Volymmått for the report period: period value, prognos, the same period
+/// last year and the whole last year.
+pub async fn volymer(state: &AppState, ctx: &ReportContext) -> Result<serde_json::Value, ApiError> {
+    json(
+        &volumes::volume_rows(
+            &state.db,
+            ctx.report.kommun_id,
+            ctx.namnd.id,
+            ctx.report_period()?,
+        )
+        .await?,
+    )
+}
+
+/// Staff key figures of the report year and the year before.
+pub async fn nyckeltal(
+    state: &AppState,
+    ctx: &ReportContext,
+) -> Result<serde_json::Value, ApiError> {
+    json(
+        &key_figures::key_figure_rows(&state.db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
+            .await?,
+    )
+}

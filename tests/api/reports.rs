@@ -1,0 +1,643 @@
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{both_databases, helpers::*, seeds};
+
+/// A VON delårsrapport in utkast; returns (admin token, report id, nämnd id).
+async fn delar_report(app: &TestApp) -> (String, String, String) {
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let (_, period) = body(
+        app.post(
+            "/api/v1/periods",
+            &admin,
+            &json!({"kind": "delar", "year": 2024}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let (status, report) = body(
+        app.post(
+            "/api/v1/reports",
+            &admin,
+            &json!({"namnd_id": von["id"], "period_id": period["id"], "type": "delarsrapport"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{report}");
+    assert_eq!(
+        (report["status"].as_str(), report["period"].as_str()),
+        (Some("utkast"), Some("Delår 2024"))
+    );
+    (
+        admin,
+        report["id"].as_str().unwrap().into(),
+        von["id"].as_str().unwrap().into(),
+    )
+}
+
+async fn workflow_transitions(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, id, _) = delar_report(&app).await;
+    let path = |action: &str| format!("/api/v1/reports/{id}/{action}");
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    let other_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    let sekreterare = app.token_in("0483", Role::Namndsekreterare, &["VON"]);
+    let kommunledning = app.token(Role::Kommunledning);
+    let lasare = app.token(Role::Lasare);
+    let decision = json!({"beslut_datum": "2024-09-26", "beslut_paragraf": "§ 71"});
+    let send =
+        |token: &str, action: &str, body: Value| app.post(&path(action), token, &body).send();
+
+    // Refused while utkast: approving, returning, reopening; others' redaktörer cannot even see it.
+    problem(
+        send(&sekreterare, "approve", decision.clone())
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    problem(
+        send(&kommunledning, "return", json!({"reason": "x"}))
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    problem(
+        send(&admin, "reopen", json!({"reason": "x"}))
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    problem(
+        send(&other_redaktor, "submit", json!({})).await.unwrap(),
+        404,
+    )
+    .await;
+    problem(send(&sekreterare, "submit", json!({})).await.unwrap(), 403).await;
+    problem(
+        app.get(&format!("/api/v1/reports/{id}"), &lasare)
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+
+    // utkast → for_beslut by the nämnd's redaktör.
+    let (status, submitted) = body(send(&redaktor, "submit", json!({})).await.unwrap()).await;
+    assert_eq!(
+        (status, submitted["status"].as_str()),
+        (200, Some("for_beslut"))
+    );
+    problem(
+        app.client
+            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
+            .bearer_auth(&redaktor)
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    problem(send(&redaktor, "submit", json!({})).await.unwrap(), 409).await;
+
+    // for_beslut → utkast with a reason; a reason is required.
+    let p = problem(
+        send(&kommunledning, "return", json!({"reason": " "}))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["reason"]);
+    let (_, returned) = body(
+        send(
+            &kommunledning,
+            "return",
+            json!({"reason": "Komplettera avvikelserna"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            returned["status"].as_str(),
+            returned["status_reason"].as_str()
+        ),
+        (Some("utkast"), Some("Komplettera avvikelserna"))
+    );
+
+    // Submit again, approve with the decision.
+    send(&redaktor, "submit", json!({})).await.unwrap();
+    problem(
+        send(&redaktor, "approve", decision.clone()).await.unwrap(),
+        403,
+    )
+    .await;
+    let p = problem(
+        send(
+            &sekreterare,
+            "approve",
+            json!({"beslut_datum": "2024-02-30", "beslut_paragraf": "§ 71"}),
+        )
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["beslut_datum"]);
+    let (status, approved) = body(
+        send(&sekreterare, "approve", decision.clone())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            status,
+            approved["status"].as_str(),
+            approved["beslut_datum"].as_str(),
+            approved["beslut_paragraf"].as_str()
+        ),
+        (200, Some("godkand"), Some("2024-09-26"), Some("§ 71"))
+    );
+
+    // Locked: nobody edits; the läsare and other nämnders redaktörer now see it.
+    let p = problem(
+        app.client
+            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
+            .bearer_auth(&admin)
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("godkand"), "{p}");
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/{id}"), &lasare)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/reports/{id}"), &other_redaktor)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    problem(
+        send(
+            &kommunledning,
+            "reopen",
+            json!({"reason": "Fel i siffrorna"}),
+        )
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+    let (_, reopened) = body(
+        send(&admin, "reopen", json!({"reason": "Fel i siffrorna"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (
+            reopened["status"].as_str(),
+            reopened["beslut_datum"].clone()
+        ),
+        (Some("utkast"), Value::Null)
+    );
+
+    // Every step is in the audit log, in the same transaction as the change.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT action FROM audit_log WHERE resource_type = 'report' ORDER BY occurred_at, id",
+        ))
+        .await
+        .unwrap();
+    let actions: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String>("", "action").unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["create", "submit", "return", "submit", "approve", "reopen"]
+    );
+}
+both_databases!(workflow_transitions);
+
+async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, _, von) = delar_report(&app).await;
+    let (_, periods) = body(
+        app.get("/api/v1/periods?kind=delar", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let period = periods["items"][0]["id"].clone();
+    problem(
+        app.post(
+            "/api/v1/reports",
+            &admin,
+            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        409,
+    )
+    .await;
+    let p = problem(
+        app.post(
+            "/api/v1/reports",
+            &admin,
+            &json!({"namnd_id": von, "period_id": period, "type": "manadsrapport"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["period_id"]);
+    let p = problem(
+        app.post(
+            "/api/v1/reports",
+            &admin,
+            &json!({"namnd_id": von, "period_id": period, "type": "kvartalsrapport"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["type"]);
+    let p = problem(app.post("/api/v1/reports", &admin, &json!({"namnd_id": uuid::Uuid::now_v7(), "period_id": period, "type": "delarsrapport"})).send().await.unwrap(), 422).await;
+    assert_eq!(error_fields(&p), ["namnd_id"]);
+    let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    problem(
+        app.post(
+            "/api/v1/reports",
+            &socn_redaktor,
+            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+}
+both_databases!(a_report_exists_once_and_needs_the_right_period);
+
+async fn sections_are_offered_and_edited(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, id, _) = delar_report(&app).await;
+    let (_, sections) = body(
+        app.get(&format!("/api/v1/reports/{id}/sections"), &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let keys: Vec<&str> = sections
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["key"].as_str().unwrap())
+        .collect();
+    assert!(
+        keys.contains(&"verksamhetsrapport")
+            && keys.contains(&"forvantad_utveckling")
+            && keys.contains(&"atgardsplan"),
+        "{keys:?}"
+    );
+    let url = app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport"));
+    let (status, s) = body(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&json!({"body": "## Hemtjänst\nVolymerna ökar."}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, s["version"].as_i64(), s["title"].as_str()),
+        (200, Some(2), Some("Verksamhetsrapport"))
+    );
+    problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .header("If-Match", "\"1\"")
+            .json(&json!({"body": "stale"}))
+            .send()
+            .await
+            .unwrap(),
+        412,
+    )
+    .await;
+    let new = app.url(&format!("/api/v1/reports/{id}/sections/egen_rubrik"));
+    let p = problem(
+        app.client
+            .put(&new)
+            .bearer_auth(&admin)
+            .json(&json!({"body": "x"}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["title"]);
+    assert_eq!(
+        app.client
+            .put(&new)
+            .bearer_auth(&admin)
+            .json(&json!({"title": "Egen rubrik", "body": "x"}))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    let (_, whole) = body(
+        app.get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let served = whole["sections"].as_array().unwrap();
+    assert_eq!(served.len(), keys.len() + 1);
+    assert!(
+        served
+            .iter()
+            .any(|s| s["body"] == "## Hemtjänst\nVolymerna ökar.")
+    );
+    problem(
+        app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+}
+both_databases!(sections_are_offered_and_edited);
+
+async fn amounts_round_trip_exactly(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, id, _) = delar_report(&app).await;
+    let body_json = json!({"lines": [
+        {"code": "big", "name": "Stort", "values": [{"measure": "utfall", "month": "2024-08", "amount": "123456789012.34"}]},
+        {"code": "tiny", "name": "Litet", "values": [{"measure": "utfall", "month": "2024-08", "amount": -0.01}, {"measure": "budget", "month": "2024-08", "amount": 0}]}
+    ]});
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/reports/{id}/drift")))
+        .bearer_auth(&admin)
+        .json(&body_json)
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    assert!(text.contains("\"utfall_manad\":123456789012.34"), "{text}");
+    assert!(text.contains("\"utfall_manad\":-0.01"), "{text}");
+    assert!(text.contains("\"avvikelse_manad\":-0.01"), "{text}");
+    let (_, lines) = body(
+        app.get("/api/v1/budget-lines?code=big", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let line_id = lines["items"][0]["id"].as_str().unwrap();
+    let values = app
+        .get(&format!("/api/v1/budget-lines/{line_id}/values"), &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(values.contains("\"amount\":123456789012.34"), "{values}");
+    // More than two decimals is refused rather than rounded.
+    let p = problem(
+        app.client
+            .put(app.url(&format!("/api/v1/budget-lines/{line_id}/values")))
+            .bearer_auth(&admin)
+            .json(
+                &json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}),
+            )
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["values[0].amount"]);
+}
+both_databases!(amounts_round_trip_exactly);
+
+async fn a_bad_table_writes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, id, _) = delar_report(&app).await;
+    let url = app.url(&format!("/api/v1/reports/{id}/drift"));
+    let bad = json!({"lines": [
+        {"code": "ok", "name": "Bra rad", "values": [{"measure": "utfall", "month": "2024-08", "amount": -100}]},
+        {"code": "bad", "name": "Dålig rad", "values": [{"measure": "utfall", "month": "2024-13", "amount": -100}, {"measure": "budget", "month": "2024-08", "amount": "10"}]},
+        {"code": "child", "name": "Barn", "parent_code": "missing", "values": []},
+        {"code": "new-without-name", "values": []},
+        {"code": "over", "name": "Dubbelt", "values": [{"measure": "utfall", "month": "2024-03", "amount": 1}, {"measure": "utfall", "period": {"from": "2024-01", "to": "2024-08"}, "amount": 5}]}
+    ]});
+    // A text amount is named.
+    let text = json!({"lines": [{"code": "t", "name": "Text", "values": [{"measure": "utfall", "month": "2024-08", "amount": "tio"}]}]});
+    let p = problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&text)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["lines[0].values[0].amount"], "{p}");
+    // A derived measure cannot be written.
+    let derived = json!({"lines": [{"code": "derived", "name": "Härledd", "values": [{"measure": "avvikelse", "month": "2024-08", "amount": 5}]}]});
+    let p = problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&derived)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["lines[0].values[0].measure"], "{p}");
+    let mut bad = bad;
+    let p = problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let fields = error_fields(&p);
+    assert_eq!(fields, ["lines[1].values[0].month"], "{p}");
+    bad["lines"][1]["values"] = json!([]);
+    let p = problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let fields = error_fields(&p);
+    for expected in ["lines[2].parent_code", "lines[3].name"] {
+        assert!(
+            fields.contains(&expected.to_string()),
+            "{expected} in {fields:?}"
+        );
+    }
+    bad["lines"].as_array_mut().unwrap().remove(3);
+    bad["lines"].as_array_mut().unwrap().remove(2);
+    let p = problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&p),
+        ["lines[2].values"],
+        "a month counted twice: {p}"
+    );
+    // Nothing of the refused writes exists.
+    let (_, lines) = body(
+        app.get("/api/v1/budget-lines", &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(lines["items"], json!([]));
+    problem(
+        app.client
+            .put(&url)
+            .bearer_auth(&admin)
+            .json(&json!({"lines": [], "total": {}}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+}
+both_databases!(a_bad_table_writes_nothing);
+
+/// Seeds 000 (årsredovisning), 001 (delårsrapport) and 003 (månadsrapport):
+/// every printed avvikelse, kvar av årets budget and Summa row is served,
+/// within the 1 tkr that printed rounding allows.
+async fn seed_money_tables_are_reproduced(backend: Backend) {
+    for name in ["seed000", "seed001", "seed003"] {
+        let app = spawn_app(backend).await;
+        let admin = app.katrineholm().await;
+        let seed = seeds::seed(name);
+        let id = seeds::enter_money(&app, &admin, &seed).await;
+        let (checked, mismatches) = seeds::compare_money(&app, &admin, &seed, &id).await;
+        assert!(mismatches.is_empty(), "{name}:\n{}", mismatches.join("\n"));
+        assert!(
+            checked >= 8,
+            "{name}: only {checked} printed figures compared"
+        );
+    }
+}
+both_databases!(seed_money_tables_are_reproduced);
+
+async fn the_whole_report_in_one_request(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let seed = seeds::seed("seed000");
+    let id = seeds::enter_money(&app, &admin, &seed).await;
+    app.post(
+        &format!("/api/v1/reports/{id}/action-plans"),
+        &admin,
+        &json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    let response = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).send().await.unwrap();
+    let etag = response.headers()["etag"].to_str().unwrap().to_string();
+    let (status, whole) = body(response).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        whole["drift"]["total"]["avvikelse"]
+            .as_f64()
+            .map(|v| v.round()),
+        Some(-449.0),
+        "{}",
+        whole["drift"]["total"]
+    );
+    assert_eq!(
+        whole["drift"]["total"]["utfall_foregaende_ar"],
+        json!(-867424)
+    );
+    assert_eq!(whole["investering"]["total"]["avvikelse"], json!(5486));
+    assert!(whole["sections"].as_array().unwrap().len() >= 5);
+    assert_eq!(whole["action_plans"].as_array().unwrap().len(), 1);
+    assert!(whole["volymer"].is_array() && whole["nyckeltal"].is_array());
+    // Unchanged → 304; a figure changes → a new ETag.
+    let same = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(same.status(), 304);
+    app.client.put(app.url(&format!("/api/v1/reports/{id}/drift"))).bearer_auth(&admin)
+        .json(&json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
+        .send().await.unwrap();
+    let changed = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(changed.status(), 200);
+}
+both_databases!(the_whole_report_in_one_request);
