@@ -29,6 +29,8 @@ enum Command {
     Serve,
     /// Run the database migrations and exit.
     Migrate,
+    /// Load the demo data (the seed reports) into the database; idempotent.
+    SeedDemo,
     /// Print the OpenAPI document.
     Openapi,
     /// Print a signed JWT for local use (and nothing else on stdout).
@@ -71,6 +73,7 @@ pub async fn run() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
+        Command::SeedDemo => seed_demo(&settings).await,
         Command::Openapi => {
             print!("{}", crate::api::openapi_json());
             Ok(())
@@ -113,6 +116,17 @@ async fn serve(settings: Settings) -> Result<(), String> {
     let app = Application::build(settings).await?;
     tracing::info!(%address, port = app.port(), "kommunrapport listening; API docs at /docs");
     app.run_until_stopped().await.map_err(|e| e.to_string())
+}
+
+async fn seed_demo(settings: &Settings) -> Result<(), String> {
+    telemetry::init(settings.log_format, std::io::stderr);
+    let db = connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    Migrator::up(&db, None).await.map_err(|e| e.to_string())?;
+    let created = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
+    eprintln!("demo data loaded: {created} new report(s)");
+    Ok(())
 }
 
 async fn migrate(settings: &Settings) -> Result<(), String> {

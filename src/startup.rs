@@ -72,8 +72,17 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, sea_orm::
             .map_err(|e| sea_orm::DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     let mut options = ConnectOptions::new(database_url.to_string());
+    // SQLite has one writer: a single connection serialises writes, and a
+    // transaction abandoned on an error path is rolled back before the
+    // connection is used again instead of holding the file lock meanwhile.
+    let max_connections =
+        if sqlite_file(database_url).is_some() || database_url.starts_with("sqlite:") {
+            1
+        } else {
+            10
+        };
     options
-        .max_connections(10)
+        .max_connections(max_connections)
         .min_connections(0)
         .connect_timeout(Duration::from_secs(3))
         .acquire_timeout(Duration::from_secs(3))
@@ -106,6 +115,22 @@ impl Application {
             Migrator::up(&db, None)
                 .await
                 .map_err(|e| format!("migrations failed: {e}"))?;
+        }
+        // A fresh embedded database starts with the demo data, so a newcomer
+        // has real figures at once; PostgreSQL only when asked for.
+        if settings.auto_seed_demo && settings.is_sqlite() {
+            let empty = crate::demo::is_empty(&db)
+                .await
+                .map_err(|e| format!("demo data: {e}"))?;
+            if empty {
+                let created = crate::demo::load(&db)
+                    .await
+                    .map_err(|e| format!("demo data: {e}"))?;
+                tracing::info!(
+                    reports = created,
+                    "loaded the demo data into the new embedded database"
+                );
+            }
         }
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;

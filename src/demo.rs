@@ -1,0 +1,540 @@
+//! Demo data: the five seed reports (Katrineholm's VON, Askersund's SN),
+//! transcribed in `demo/`, loaded through the same service layer the API
+//! uses. Idempotent: a seed whose report already exists is skipped.
+//!
+//! The seeds print the same VON lines at different granularity (seed 000 a
+//! whole year, seeds 001 and 003 single months of it). The service keeps one
+//! consistent ledger per line and never counts a month twice, so seed 000 is
+//! loaded in full first and values of the later seeds that would overlap it
+//! are skipped (each skip is logged).
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::{
+    domain::{
+        Aggregation, BudgetLineKind, EntryPeriod, Measure, YearMonth,
+        structure::{KommunKod, NamndCode, NamndKind, PeriodKind, PeriodSpec, ReportType},
+    },
+    entity::{kommun, namnd, period, report},
+    error::ApiError,
+    service::{
+        audit::Actor,
+        budget_lines::{self, TableRow, ValueWrite},
+        key_figures, kommuner, namnder, periods,
+        reports::{self, SectionWrite, Transition},
+        volumes,
+    },
+};
+
+const KOMMUNER: &str = include_str!("../demo/kommuner.json");
+const SEEDS: [(&str, &str); 5] = [
+    ("seed000", include_str!("../demo/seed000.json")),
+    ("seed001", include_str!("../demo/seed001.json")),
+    ("seed003", include_str!("../demo/seed003.json")),
+    ("seed004", include_str!("../demo/seed004.json")),
+    ("seed002", include_str!("../demo/seed002.json")),
+];
+
+#[derive(Deserialize)]
+struct Kommuner {
+    kommuner: Vec<KommunData>,
+}
+
+#[derive(Deserialize)]
+struct KommunData {
+    code: String,
+    name: String,
+    namnder: Vec<NamndData>,
+}
+
+#[derive(Deserialize)]
+struct NamndData {
+    code: String,
+    name: String,
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct Seed {
+    kommun: String,
+    namnd: String,
+    report: ReportData,
+    #[serde(default)]
+    budget_lines: Vec<LineData>,
+    #[serde(default)]
+    volume_measures: Vec<VolumeData>,
+    #[serde(default)]
+    key_figures: Vec<KeyFigureData>,
+    #[serde(default)]
+    action_plans: Vec<ActionPlanData>,
+}
+
+#[derive(Deserialize)]
+struct ReportData {
+    #[serde(rename = "type")]
+    report_type: String,
+    period: PeriodData,
+    status: Option<String>,
+    beslut_datum: Option<String>,
+    beslut_paragraf: Option<String>,
+    #[serde(default)]
+    sections: Vec<SectionData>,
+}
+
+#[derive(Deserialize)]
+struct PeriodData {
+    kind: String,
+    year: i32,
+    month: Option<u32>,
+}
+
+#[derive(Deserialize)]
+struct SectionData {
+    key: String,
+    title: String,
+    body: String,
+}
+
+#[derive(Deserialize)]
+struct LineData {
+    kind: String,
+    code: Option<String>,
+    name: String,
+    parent: Option<String>,
+    #[serde(default)]
+    costs_positive: bool,
+    #[serde(default)]
+    values: Vec<ValueData>,
+}
+
+#[derive(Deserialize)]
+struct ValueData {
+    measure: String,
+    period: String,
+    amount_tkr: Option<String>,
+    made_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct VolumeData {
+    name: String,
+    unit: Option<String>,
+    aggregation: Option<String>,
+    #[serde(default)]
+    values: Vec<VolumeValueData>,
+}
+
+#[derive(Deserialize)]
+struct VolumeValueData {
+    period: String,
+    value: Option<String>,
+    kind: Option<String>,
+    made_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct KeyFigureData {
+    name: String,
+    unit: Option<String>,
+    measured: Option<String>,
+    year: i32,
+    #[serde(rename = "T")]
+    t: Option<String>,
+    #[serde(rename = "K")]
+    k: Option<String>,
+    #[serde(rename = "M")]
+    m: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ActionPlanData {
+    avvikelse: String,
+    atgard: String,
+    ekonomisk_effekt: Option<String>,
+    verksamhetseffekt: Option<String>,
+}
+
+fn bad(what: impl std::fmt::Display) -> ApiError {
+    ApiError::Unexpected(format!("demo data: {what}"))
+}
+
+/// `"2024"`, `"2024-08"` or `"2024-01..2024-08"` as months.
+fn months(text: &str) -> Result<(YearMonth, YearMonth), ApiError> {
+    let parse = |t: &str| YearMonth::from_str(t).map_err(bad);
+    match text.split_once("..") {
+        Some((a, b)) => Ok((parse(a)?, parse(b)?)),
+        None if text.len() == 4 => {
+            let year: i32 = text.parse().map_err(bad)?;
+            Ok((
+                YearMonth::new(year, 1).map_err(bad)?,
+                YearMonth::new(year, 12).map_err(bad)?,
+            ))
+        }
+        None => {
+            let m = parse(text)?;
+            Ok((m, m))
+        }
+    }
+}
+
+/// The month a prognos was made; a plan's forecast for a year without one
+/// counts as made at the end of that period.
+fn made_at(made_at: Option<&str>, period: &str) -> Result<YearMonth, ApiError> {
+    match made_at {
+        Some(m) => YearMonth::from_str(m).map_err(bad),
+        None => months(period).map(|(_, to)| to),
+    }
+}
+
+fn decimal(text: &str) -> Result<Decimal, ApiError> {
+    Decimal::from_str(text).map_err(bad)
+}
+
+/// Loads every seed not yet loaded. Returns the number of reports created.
+pub async fn load(db: &DatabaseConnection) -> Result<usize, ApiError> {
+    let data: Kommuner = serde_json::from_str(KOMMUNER).map_err(bad)?;
+    for k in &data.kommuner {
+        ensure_kommun(db, k).await?;
+    }
+    let mut created = 0;
+    for (name, text) in SEEDS {
+        let seed: Seed = serde_json::from_str(text).map_err(|e| bad(format!("{name}: {e}")))?;
+        if load_seed(db, name, &seed).await? {
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+/// True when the database holds no kommun yet (a fresh embedded database).
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, ApiError> {
+    Ok(kommun::Entity::find().count(db).await? == 0)
+}
+
+async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uuid, ApiError> {
+    let kommun = match kommuner::find_by_code(db, &data.code).await? {
+        Some(k) => k,
+        None => {
+            kommuner::create(db, &KommunKod::parse(&data.code).map_err(bad)?, &data.name).await?
+        }
+    };
+    for n in &data.namnder {
+        let exists = namnd::Entity::find()
+            .filter(namnd::Column::KommunId.eq(kommun.id))
+            .filter(namnd::Column::Code.eq(n.code.as_str()))
+            .one(db)
+            .await?
+            .is_some();
+        if !exists {
+            let new = namnder::NewNamnd {
+                code: NamndCode::parse(&n.code).map_err(bad)?,
+                name: n.name.clone(),
+                kind: n.kind.parse::<NamndKind>().map_err(bad)?,
+            };
+            namnder::create(db, kommun.id, new).await?;
+        }
+    }
+    Ok(kommun.id)
+}
+
+async fn ensure_period(
+    db: &DatabaseConnection,
+    kommun_id: Uuid,
+    p: &PeriodData,
+) -> Result<period::Model, ApiError> {
+    let kind: PeriodKind = p.kind.parse().map_err(bad)?;
+    let spec = PeriodSpec::new(kind, p.year, p.month).map_err(|(f, e)| bad(format!("{f}: {e}")))?;
+    let existing = period::Entity::find()
+        .filter(period::Column::KommunId.eq(kommun_id))
+        .filter(period::Column::Kind.eq(kind.as_str()))
+        .filter(period::Column::Year.eq(spec.year))
+        .filter(period::Column::Number.eq(spec.number as i32))
+        .one(db)
+        .await?;
+    match existing {
+        Some(p) => Ok(p),
+        None => periods::create(db, kommun_id, spec).await,
+    }
+}
+
+fn actor(kommun_id: Uuid) -> Actor {
+    Actor {
+        kommun_id,
+        principal: "seed-demo".into(),
+        role: "admin".into(),
+        request_id: None,
+    }
+}
+
+async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<bool, ApiError> {
+    let kommun = kommuner::find_by_code(db, &seed.kommun)
+        .await?
+        .ok_or_else(|| bad(format!("{name}: kommun {}", seed.kommun)))?;
+    let namnd = namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun.id))
+        .filter(namnd::Column::Code.eq(seed.namnd.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| bad(format!("{name}: nämnd {}", seed.namnd)))?;
+    let period = ensure_period(db, kommun.id, &seed.report.period).await?;
+    let report_type: ReportType = seed.report.report_type.parse().map_err(bad)?;
+    let exists = report::Entity::find()
+        .filter(report::Column::NamndId.eq(namnd.id))
+        .filter(report::Column::PeriodId.eq(period.id))
+        .filter(report::Column::ReportType.eq(report_type.as_str()))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        tracing::info!(seed = name, "demo report already loaded");
+        return Ok(false);
+    }
+    let actor = actor(kommun.id);
+    let created = reports::create(db, &actor, &namnd, &period, report_type).await?;
+    let ctx = reports::context_of(db, created).await?;
+    for s in &seed.report.sections {
+        let write = SectionWrite {
+            title: Some(s.title.clone()),
+            body: Some(s.body.clone()),
+            position: None,
+        };
+        reports::put_section(db, &actor, &ctx, &s.key, write, None).await?;
+    }
+    load_money(db, &actor, name, namnd.id, &seed.budget_lines).await?;
+    load_volumes(db, kommun.id, name, namnd.id, &seed.volume_measures).await?;
+    load_key_figures(db, kommun.id, namnd.id, &seed.key_figures).await?;
+    for p in &seed.action_plans {
+        let fields = reports::ActionPlanFields {
+            avvikelse: p.avvikelse.clone(),
+            atgard: p.atgard.clone(),
+            ekonomisk_effekt: p.ekonomisk_effekt.clone().unwrap_or_default(),
+            verksamhetseffekt: p.verksamhetseffekt.clone().unwrap_or_default(),
+            position: None,
+        };
+        reports::create_action_plan(db, &actor, &ctx, fields).await?;
+    }
+    if seed.report.status.as_deref() == Some("godkand") {
+        let ctx = reports::load(db, kommun.id, ctx.report.id).await?;
+        let submitted = reports::transition(db, &actor, &ctx, Transition::Submit).await?;
+        let ctx = reports::context_of(db, submitted).await?;
+        let beslut_datum =
+            chrono::NaiveDate::from_str(seed.report.beslut_datum.as_deref().unwrap_or_default())
+                .map_err(bad)?;
+        let beslut_paragraf = seed.report.beslut_paragraf.clone().unwrap_or_default();
+        reports::transition(
+            db,
+            &actor,
+            &ctx,
+            Transition::Approve {
+                beslut_datum,
+                beslut_paragraf,
+            },
+        )
+        .await?;
+    }
+    tracing::info!(seed = name, kommun = %seed.kommun, namnd = %seed.namnd, "demo report loaded");
+    Ok(true)
+}
+
+fn line_code(line: &LineData) -> String {
+    line.code.clone().unwrap_or_else(|| {
+        line.name
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .take(40)
+            .collect()
+    })
+}
+
+fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>, ApiError> {
+    let Some(measure) = budget_lines::parse_measure(&v.measure) else {
+        return Ok(None);
+    };
+    let Some(tkr) = v.amount_tkr.as_deref() else {
+        return Ok(None);
+    };
+    let mut kronor = decimal(tkr)? * Decimal::ONE_THOUSAND;
+    if costs_positive {
+        kronor = -kronor;
+    }
+    let period = if measure == Measure::Prognos {
+        EntryPeriod::month(made_at(v.made_at.as_deref(), &v.period)?)
+    } else {
+        let (from, to) = months(&v.period)?;
+        EntryPeriod::range(from, to).map_err(bad)?
+    };
+    let ore = crate::api::decimal::to_ore(kronor).map_err(bad)?;
+    Ok(Some(ValueWrite {
+        measure,
+        period,
+        amount_ore: Some(ore),
+    }))
+}
+
+async fn load_money(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    name: &str,
+    namnd_id: Uuid,
+    lines: &[LineData],
+) -> Result<(), ApiError> {
+    // Parents before children, so parent codes resolve.
+    let mut ordered: Vec<&LineData> = lines.iter().filter(|l| l.parent.is_none()).collect();
+    ordered.extend(lines.iter().filter(|l| l.parent.is_some()));
+    for line in ordered {
+        let kind = match line.kind.as_str() {
+            "drift" => BudgetLineKind::Drift,
+            "investering" => BudgetLineKind::Investering,
+            other => return Err(bad(format!("{name}: kind {other}"))),
+        };
+        let code = line_code(line);
+        // A printed parent row is the sum of its sub-rows: keep only theirs.
+        let has_children = lines
+            .iter()
+            .any(|c| c.parent.as_deref() == Some(code.as_str()));
+        let values = if has_children {
+            vec![]
+        } else {
+            line.values
+                .iter()
+                .map(|v| value_write(v, line.costs_positive))
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .collect()
+        };
+        // A line another seed already created keeps its first name.
+        let known = budget_lines::lines_of(db, namnd_id, kind)
+            .await?
+            .iter()
+            .any(|l| l.code == code);
+        let line_name = (!known).then(|| line.name.clone());
+        let row = TableRow {
+            code: code.clone(),
+            name: line_name,
+            parent_code: line.parent.clone(),
+            planned_completion: None,
+            values,
+        };
+        match budget_lines::put_table(db, actor, namnd_id, kind, std::slice::from_ref(&row)).await {
+            Ok(_) => {}
+            Err(ApiError::Validation(errors)) => {
+                tracing::warn!(seed = name, line = %code, ?errors, "demo values overlap values already loaded; kept the line without them");
+                let bare = TableRow {
+                    values: vec![],
+                    ..row
+                };
+                budget_lines::put_table(db, actor, namnd_id, kind, &[bare]).await?;
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
+
+async fn load_volumes(
+    db: &DatabaseConnection,
+    kommun_id: Uuid,
+    name: &str,
+    namnd_id: Uuid,
+    measures: &[VolumeData],
+) -> Result<(), ApiError> {
+    let existing = volumes::list(
+        db,
+        kommun_id,
+        &[namnd_id],
+        &crate::api::common::PageRequest {
+            limit: 500,
+            after: None,
+        },
+    )
+    .await?
+    .0;
+    for m in measures {
+        let measure = match existing.iter().find(|e| e.name == m.name) {
+            Some(e) => e.clone(),
+            None => {
+                let aggregation = m
+                    .aggregation
+                    .as_deref()
+                    .map(volumes::parse_aggregation)
+                    .transpose()?
+                    .unwrap_or(Aggregation::Summa);
+                let new = volumes::NewMeasure {
+                    namnd_id,
+                    name: m.name.clone(),
+                    unit: m.unit.clone().unwrap_or_else(|| "antal".into()),
+                    aggregation,
+                    position: None,
+                };
+                volumes::create(db, kommun_id, new).await?
+            }
+        };
+        let mut entries = Vec::new();
+        for v in &m.values {
+            let Some(value) = v.value.as_deref() else {
+                continue;
+            };
+            let kind = match v.kind.as_deref() {
+                Some("prognos") => crate::api::volume_measures::VolumeValueKind::Prognos,
+                Some("utfall") | None => crate::api::volume_measures::VolumeValueKind::Utfall,
+                Some(_) => continue,
+            };
+            let (from, to) = if kind == crate::api::volume_measures::VolumeValueKind::Prognos {
+                let made = made_at(v.made_at.as_deref(), &v.period)?;
+                (made, made)
+            } else {
+                months(&v.period)?
+            };
+            let entry = volumes::ValueEntry {
+                kind,
+                from,
+                to,
+                value: Some(decimal(value)?),
+            };
+            if !entries.iter().any(|e: &volumes::ValueEntry| {
+                e.kind == entry.kind && e.from == entry.from && e.to == entry.to
+            }) {
+                entries.push(entry);
+            }
+        }
+        if let Err(e) = volumes::put_values(db, kommun_id, measure.id, entries).await {
+            tracing::warn!(seed = name, measure = %m.name, error = %e, "demo volume values skipped");
+        }
+    }
+    Ok(())
+}
+
+async fn load_key_figures(
+    db: &DatabaseConnection,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    figures: &[KeyFigureData],
+) -> Result<(), ApiError> {
+    let opt = |v: &Option<String>| v.as_deref().map(decimal).transpose();
+    for f in figures {
+        let new = key_figures::NewKeyFigure {
+            namnd_id,
+            name: f.name.clone(),
+            unit: key_figures::parse_unit(f.unit.as_deref().unwrap_or("antal"))
+                .unwrap_or(crate::api::key_figures::KeyFigureUnit::Antal),
+            year: f.year,
+            measured: f.measured.clone().unwrap_or_default(),
+            t: opt(&f.t)?,
+            k: opt(&f.k)?,
+            m: opt(&f.m)?,
+            position: None,
+        };
+        // The same figure printed in two reports is kept once.
+        match key_figures::create(db, kommun_id, new).await {
+            Ok(_) | Err(ApiError::Validation(_)) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(())
+}
