@@ -1,12 +1,15 @@
 //! HTTP layer: thin handlers that parse, authorise, call a service and map
 //! to DTOs. Routes and the OpenAPI document come from one registration.
 
+pub mod audit;
 pub mod budget_lines;
 pub mod common;
+pub mod csv;
 pub mod decimal;
 pub mod figures;
 pub mod health;
 pub mod key_figures;
+pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
 pub mod periods;
@@ -31,7 +34,6 @@ use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
     info(
         title = "kommunrapport",
         description = "System of record for Swedish municipal follow-up reporting: nämnder report \
-money, volumes, staff figures, goals, indicators and assignments; derived fields (avvikelse, \
 bedömning, trend) are computed on read.\n\nAll `/api/v1` endpoints need `Authorization: Bearer <JWT>`. \
 Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Updates need `If-Match`.",
         version = "1.0.0"
@@ -42,6 +44,8 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "periods", description = "Reporting periods"),
         (name = "volume-measures", description = "Volymmått of a nämnd, their monthly and whole-period values, and period figures"),
         (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
+        (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
+        (name = "audit", description = "The audit log (admin, revisor)"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -57,6 +61,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     budget_lines::configure(cfg);
     volume_measures::configure(cfg);
     key_figures::configure(cfg);
+    kommun_views::configure(cfg);
+    audit::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -45,13 +45,28 @@ pub enum Target<'a> {
     /// Figures a nämnd keeps outside any one report: budget lines and their
     /// values, volume measures, staff key figures.
     NamndFigures { kommun: &'a str, namnd: &'a str },
+    /// The kommun's plan: goal areas, goals, indicators with riktvärden and
+    /// overrides, assignments. Read by every role of the kommun, written by
+    /// admin and kommunledning.
+    Plan { kommun: &'a str },
+    /// Indicator values (utfall): as [`Target::Plan`], and also written by
+    /// integrations (Kolada imports).
+    IndicatorValues { kommun: &'a str },
+    /// The kommunledningsförvaltning's views over every nämnd (read-only).
+    Consolidated { kommun: &'a str },
+    /// The audit log (read-only for everyone; nothing in the API changes it).
+    AuditLog { kommun: &'a str },
 }
 
 impl Target<'_> {
     fn kommun(&self) -> &str {
         match self {
             Target::Kommun { code } => code,
-            Target::Structure { kommun } => kommun,
+            Target::Structure { kommun }
+            | Target::Plan { kommun }
+            | Target::IndicatorValues { kommun }
+            | Target::Consolidated { kommun }
+            | Target::AuditLog { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -79,6 +94,16 @@ pub fn authorize(
             Role::Redaktor => principal.has_namnd(namnd),
             _ => false,
         },
+        (Target::Consolidated { .. }, Action::Read) => {
+            matches!(
+                principal.role,
+                Role::Admin | Role::Kommunledning | Role::Revisor
+            )
+        }
+        (Target::AuditLog { .. }, Action::Read) => {
+            matches!(principal.role, Role::Admin | Role::Revisor)
+        }
+        (Target::Consolidated { .. } | Target::AuditLog { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -88,6 +113,16 @@ pub fn authorize(
             matches!(principal.role, Role::Admin | Role::Kommunledning)
         }
         (Target::Structure { .. }, _) => false,
+        (Target::Plan { .. }, Action::Create | Action::Update | Action::Delete) => {
+            matches!(principal.role, Role::Admin | Role::Kommunledning)
+        }
+        (Target::IndicatorValues { .. }, Action::Create | Action::Update | Action::Delete) => {
+            matches!(
+                principal.role,
+                Role::Admin | Role::Kommunledning | Role::Integration
+            )
+        }
+        (Target::Plan { .. } | Target::IndicatorValues { .. }, _) => false,
         (Target::Report { .. }, _) => false,
     };
     if allowed {
@@ -372,6 +407,108 @@ mod tests {
                 .is_ok()
             );
         }
+    }
+
+    #[test]
+    fn consolidated_views_and_audit_log_are_read_only_for_their_roles() {
+        for role in Role::ALL {
+            let views = authorize(
+                &principal(role),
+                Action::Read,
+                Target::Consolidated { kommun: "0483" },
+            );
+            assert_eq!(
+                views.is_ok(),
+                matches!(role, Role::Admin | Role::Kommunledning | Role::Revisor),
+                "{role}"
+            );
+            let audit = authorize(
+                &principal(role),
+                Action::Read,
+                Target::AuditLog { kommun: "0483" },
+            );
+            assert_eq!(
+                audit.is_ok(),
+                matches!(role, Role::Admin | Role::Revisor),
+                "{role}"
+            );
+            for action in [Action::Create, Action::Update, Action::Delete] {
+                assert!(
+                    authorize(
+                        &principal(role),
+                        action,
+                        Target::AuditLog { kommun: "0483" }
+                    )
+                    .is_err()
+                );
+                assert!(
+                    authorize(
+                        &principal(role),
+                        action,
+                        Target::Consolidated { kommun: "0483" }
+                    )
+                    .is_err()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plan_is_read_by_all_and_written_by_admin_and_kommunledning() {
+        for role in Role::ALL {
+            let plan = Target::Plan { kommun: "0483" };
+            assert!(
+                authorize(&principal(role), Action::Read, plan).is_ok(),
+                "{role}"
+            );
+            for action in [Action::Create, Action::Update, Action::Delete] {
+                let result = authorize(&principal(role), action, plan);
+                let expected = matches!(role, Role::Admin | Role::Kommunledning);
+                assert_eq!(result.is_ok(), expected, "{role} {action:?}");
+                if !expected {
+                    assert!(matches!(result, Err(ApiError::Forbidden(_))), "{role}");
+                }
+            }
+            assert!(matches!(
+                authorize(&principal(role), Action::Submit, plan),
+                Err(ApiError::Forbidden(_))
+            ));
+            assert!(matches!(
+                authorize(
+                    &principal(role),
+                    Action::Read,
+                    Target::Plan { kommun: "1882" }
+                ),
+                Err(ApiError::NotFound(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn indicator_values_are_also_written_by_integrations() {
+        let values = Target::IndicatorValues { kommun: "0483" };
+        for role in Role::ALL {
+            let result = authorize(&principal(role), Action::Update, values);
+            let expected = matches!(role, Role::Admin | Role::Kommunledning | Role::Integration);
+            assert_eq!(result.is_ok(), expected, "{role}");
+            assert!(authorize(&principal(role), Action::Read, values).is_ok());
+        }
+        assert!(matches!(
+            authorize(
+                &scoped(Role::Redaktor, "VON"),
+                Action::Update,
+                Target::Plan { kommun: "0483" }
+            ),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            authorize(
+                &principal(Role::Integration),
+                Action::Update,
+                Target::IndicatorValues { kommun: "1882" }
+            ),
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[test]

@@ -78,7 +78,7 @@ pub struct ValueWrite {
 }
 
 /// A stored value as the domain sees it.
-fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ApiError> {
+pub fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ApiError> {
     let measure = parse_measure(&v.measure)
         .ok_or_else(|| ApiError::Unexpected(format!("stored measure {}", v.measure)))?;
     let period = EntryPeriod::range(month_of(v.from_month)?, month_of(v.to_month)?)

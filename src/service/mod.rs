@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod budget_lines;
+pub mod consolidation;
 pub mod crud;
 pub mod key_figures;
 pub mod kommuner;

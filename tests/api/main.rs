@@ -7,6 +7,7 @@ mod auth;
 mod demo;
 mod health;
 mod key_figures;
+mod kommun_views;
 mod kommuner;
 mod namnder;
 mod openapi;

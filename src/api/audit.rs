@@ -1,0 +1,144 @@
+//! `GET /api/v1/audit`: the audit log for admin and revisor. Nothing in the
+//! API writes, changes or deletes it; services append to it in the same
+//! transaction as each change.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{Page, PageParams, encode_cursor};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    entity::audit_log,
+    error::ApiError,
+    startup::AppState,
+};
+
+/// One recorded change.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0", "occurred_at": "2025-02-27T15:00:00Z", "principal": "anna.sekreterare",
+    "role": "namndsekreterare", "resource_type": "report", "resource_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "action": "approve",
+    "before": {"status": "for_beslut", "version": 2}, "after": {"status": "godkand", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22", "version": 3},
+    "request_id": "01a207b9-eb68-772c-8345-147210193ad8"
+}))]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    /// The token's subject.
+    pub principal: String,
+    pub role: String,
+    pub resource_type: String,
+    pub resource_id: Option<Uuid>,
+    pub action: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub request_id: Option<String>,
+}
+
+fn parse_json(text: Option<String>) -> Option<serde_json::Value> {
+    text.and_then(|t| serde_json::from_str(&t).ok())
+}
+
+impl From<audit_log::Model> for AuditEntry {
+    fn from(m: audit_log::Model) -> Self {
+        AuditEntry {
+            id: m.id,
+            occurred_at: m.occurred_at,
+            principal: m.principal,
+            role: m.role,
+            resource_type: m.resource_type,
+            resource_id: m.resource_id,
+            action: m.action,
+            before: parse_json(m.before_json),
+            after: parse_json(m.after_json),
+            request_id: m.request_id,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// e.g. `report`, `budget_table`, `report_section`.
+    #[param(example = "report")]
+    pub resource_type: Option<String>,
+    pub resource_id: Option<Uuid>,
+    /// The subject of the token that made the change.
+    pub principal: Option<String>,
+    /// From this time (inclusive), RFC 3339.
+    pub from: Option<DateTime<Utc>>,
+    /// Until this time (exclusive), RFC 3339.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Read the audit log, oldest first (admin, revisor).
+#[utoipa::path(tag = "audit", params(AuditQuery, PageParams),
+    responses((status = 200, description = "One page of entries", body = Page<AuditEntry>)))]
+#[get("/audit")]
+pub async fn list_audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AuditQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(
+        &principal,
+        Action::Read,
+        Target::AuditLog {
+            kommun: &principal.kommun_code,
+        },
+    )?;
+    let page = page.parse()?;
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(HttpResponse::Ok().json(Page::<AuditEntry> {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let mut condition = Condition::all().add(audit_log::Column::KommunId.eq(kommun_id));
+    if let Some(t) = &query.resource_type {
+        condition = condition.add(audit_log::Column::ResourceType.eq(t.as_str()));
+    }
+    if let Some(id) = query.resource_id {
+        condition = condition.add(audit_log::Column::ResourceId.eq(id));
+    }
+    if let Some(p) = &query.principal {
+        condition = condition.add(audit_log::Column::Principal.eq(p.as_str()));
+    }
+    if let Some(from) = query.from {
+        condition = condition.add(audit_log::Column::OccurredAt.gte(from));
+    }
+    if let Some(to) = query.to {
+        condition = condition.add(audit_log::Column::OccurredAt.lt(to));
+    }
+    if let Some(after) = page.after {
+        condition = condition.add(audit_log::Column::Id.gt(after));
+    }
+    let mut rows = audit_log::Entity::find()
+        .filter(condition)
+        .order_by_asc(audit_log::Column::Id)
+        .limit(page.limit + 1)
+        .all(&state.db)
+        .await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next = if more {
+        rows.last().map(|r| encode_cursor(r.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.into_iter().map(AuditEntry::from).collect(),
+        next_cursor: next,
+    }))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_audit);
+}

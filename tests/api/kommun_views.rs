@@ -1,0 +1,305 @@
+//! The kommunledningsförvaltning's consolidated views and the audit log, on the demo data.
+
+use kommunrapport::auth::Role;
+use serde_json::Value;
+
+use crate::{both_databases, helpers::*};
+
+async fn demo_app(backend: Backend) -> TestApp {
+    let url = fresh_database(backend).await;
+    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    kommunrapport::demo::load(&db).await.unwrap();
+    app
+}
+
+async fn period_id(app: &TestApp, token: &str, query: &str) -> String {
+    let (_, periods) = body(
+        app.get(&format!("/api/v1/periods?{query}"), token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    periods["items"][0]["id"].as_str().unwrap().to_string()
+}
+
+async fn kommun_driftredovisning(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
+    let (status, view) = body(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+    let rows = view["namnder"].as_array().unwrap();
+    assert_eq!(rows.len(), 14, "every nämnd of Katrineholm has a row");
+    let von = rows.iter().find(|r| r["namnd"] == "VON").unwrap();
+    // Seed 000 prints −450 from unrounded kronor; its printed rows sum to −449.
+    let avvikelse = von["figures"]["avvikelse"].as_f64().unwrap();
+    assert!((avvikelse + 450.0).abs() <= 1.0, "{avvikelse}");
+    assert_eq!(von["figures"]["utfall"], Value::from(-907875));
+    assert_eq!(
+        view["total"]["budget"], von["figures"]["budget"],
+        "only VON has figures for 2024"
+    );
+    let (_, investering) = body(
+        app.get(
+            &format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(investering["total"]["avvikelse"], Value::from(5486));
+
+    // Drill-down to VON's lines.
+    let (_, lines) = body(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=VON"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let aldreomsorg = lines["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Äldreomsorg")
+        .unwrap();
+    assert_eq!(aldreomsorg["figures"]["utfall"], Value::from(-314902));
+    problem(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}&namnd=XYZ"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+
+    // CSV for Excel: BOM, semicolons, decimal comma.
+    let response = app
+        .get(
+            &format!("/api/v1/kommun/drift?period_id={helar}&format=csv"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    let von_line = text.lines().find(|l| l.starts_with("VON;")).unwrap();
+    assert!(von_line.contains(";-907875000;"), "{von_line}");
+    let (_, pct) = body(
+        app.get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let von_pct = pct["namnder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["namnd"] == "VON")
+        .unwrap()["figures"]["avvikelse_procent"]
+        .to_string();
+    assert!(
+        von_line.contains(&von_pct.replace('.', ",")),
+        "{von_line} has {von_pct} with a decimal comma"
+    );
+
+    // Read-only views: a redaktör and a läsare get 403, another kommun sees nothing of this period.
+    problem(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}"),
+            &app.token_in("0483", Role::Redaktor, &["VON"]),
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}"),
+            &app.token(Role::Lasare),
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}"),
+            &app.token_in("1882", Role::Kommunledning, &[]),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(
+        app.get(
+            &format!("/api/v1/kommun/drift?period_id={helar}"),
+            &app.token(Role::Revisor)
+        )
+        .send()
+        .await
+        .unwrap()
+        .status(),
+        200
+    );
+}
+both_databases!(kommun_driftredovisning);
+
+async fn submission_status(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let delar = period_id(&app, &token, "kind=delar&year=2024").await;
+    let (status, rows) = body(
+        app.get(
+            &format!("/api/v1/kommun/submissions?period_id={delar}&type=delarsrapport"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{rows}");
+    let rows = rows.as_array().unwrap();
+    let von = rows.iter().find(|r| r["namnd"] == "VON").unwrap();
+    assert_eq!(
+        (
+            von["status"].as_str(),
+            von["beslut_datum"].as_str(),
+            von["beslut_paragraf"].as_str()
+        ),
+        (Some("godkand"), Some("2024-09-26"), Some("§ 88"))
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r["namnd"] != "VON")
+            .all(|r| r["status"] == "saknas")
+    );
+    let csv = app
+        .get(
+            &format!("/api/v1/kommun/submissions?period_id={delar}&type=delarsrapport&format=csv"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("VON;") && l.contains(";godkand;")),
+        "{csv}"
+    );
+    problem(
+        app.get(
+            &format!("/api/v1/kommun/submissions?period_id={delar}&type=veckorapport"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+        400,
+    )
+    .await;
+}
+both_databases!(submission_status);
+
+async fn audit_log_is_readable_by_admin_and_revisor_only(backend: Backend) {
+    let app = demo_app(backend).await;
+    let revisor = app.token(Role::Revisor);
+    let (status, page) = body(
+        app.get("/api/v1/audit?resource_type=report&limit=500", &revisor)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    let entries = page["items"].as_array().unwrap();
+    let approvals: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e["action"] == "approve")
+        .collect();
+    assert_eq!(approvals.len(), 2, "seed 000 and 001 were approved");
+    assert_eq!(approvals[0]["before"]["status"], "for_beslut");
+    assert_eq!(approvals[0]["after"]["status"], "godkand");
+    assert_eq!(approvals[0]["principal"], "seed-demo");
+    for role in [
+        Role::Kommunledning,
+        Role::Redaktor,
+        Role::Lasare,
+        Role::Integration,
+        Role::Namndsekreterare,
+    ] {
+        problem(
+            app.get("/api/v1/audit", &app.token(role))
+                .send()
+                .await
+                .unwrap(),
+            403,
+        )
+        .await;
+    }
+    // Another kommun's admin sees only its own kommun's entries.
+    let (_, askersund) = body(
+        app.get(
+            "/api/v1/audit?resource_type=report",
+            &app.token_in("1882", Role::Admin, &[]),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(
+        askersund["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !entries.iter().any(|k| k["id"] == e["id"]))
+    );
+    // There is no way to change it.
+    let delete = app
+        .client
+        .delete(app.url("/api/v1/audit"))
+        .bearer_auth(app.token(Role::Admin))
+        .send()
+        .await
+        .unwrap();
+    assert!(delete.status().is_client_error());
+}
+both_databases!(audit_log_is_readable_by_admin_and_revisor_only);
