@@ -171,6 +171,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
             }))
+            .wrap(from_fn(crate::api::idempotency::layer))
             .wrap(security_headers())
             .wrap(from_fn(trace_request))
     })

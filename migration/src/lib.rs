@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_000002_reports;
+mod m20261123_000003_plan;
+mod m20261123_000004_idempotency;
 
 pub struct Migrator;
 
@@ -14,6 +16,8 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_000002_reports::Migration),
+            Box::new(m20261123_000003_plan::Migration),
+            Box::new(m20261123_000004_idempotency::Migration),
         ]
     }
 }

@@ -1,13 +1,19 @@
 //! HTTP layer: thin handlers that parse, authorise, call a service and map
 //! to DTOs. Routes and the OpenAPI document come from one registration.
 
+pub mod assessments;
+pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
 pub mod common;
 pub mod csv;
 pub mod decimal;
 pub mod figures;
+pub mod goal_areas;
+pub mod goals;
 pub mod health;
+pub mod idempotency;
+pub mod indicators;
 pub mod key_figures;
 pub mod kommun_views;
 pub mod kommuner;
@@ -34,6 +40,7 @@ use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
     info(
         title = "kommunrapport",
         description = "System of record for Swedish municipal follow-up reporting: nämnder report \
+money, volumes, staff figures, goals, indicators and assignments; derived fields (avvikelse, \
 bedömning, trend) are computed on read.\n\nAll `/api/v1` endpoints need `Authorization: Bearer <JWT>`. \
 Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Updates need `If-Match`.",
         version = "1.0.0"
@@ -46,6 +53,11 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
         (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
         (name = "audit", description = "The audit log (admin, revisor)"),
+        (name = "goal-areas", description = "Övergripande mål (målområden) of a plan period"),
+        (name = "goals", description = "Resultatmål with huvudansvar and medansvariga, and the nämnder's own goals"),
+        (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
+        (name = "assessments", description = "A nämnd's bedömning of its goals per report, beside the suggestion from the indicators"),
+        (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -57,10 +69,16 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     kommuner::configure(cfg);
     namnder::configure(cfg);
     periods::configure(cfg);
+    // Before reports: its GET /reports/{id}/{kind} would take these paths.
+    assessments::configure(cfg);
+    assignments::configure(cfg);
     reports::configure(cfg);
     budget_lines::configure(cfg);
     volume_measures::configure(cfg);
     key_figures::configure(cfg);
+    goal_areas::configure(cfg);
+    goals::configure(cfg);
+    indicators::configure(cfg);
     kommun_views::configure(cfg);
     audit::configure(cfg);
 }
@@ -130,6 +148,27 @@ impl Modify for SecurityAndProblems {
         for (path, item) in doc.paths.paths.iter_mut() {
             if !path.starts_with("/api/") {
                 continue;
+            }
+            let retryable = [&mut item.post, &mut item.put];
+            for operation in retryable.into_iter().flatten() {
+                let parameters = operation.parameters.get_or_insert_with(Vec::new);
+                let present = parameters
+                    .iter()
+                    .any(|p| matches!(p, RefOr::T(p) if p.name == idempotency::HEADER));
+                if !present {
+                    parameters.push(RefOr::T(
+                        openapi::path::ParameterBuilder::new()
+                            .name(idempotency::HEADER)
+                            .parameter_in(openapi::path::ParameterIn::Header)
+                            .required(openapi::Required::False)
+                            .description(Some(
+                                "Makes a retry safe: the first successful response to this key is replayed (with Idempotent-Replayed: true); the same key with another request is refused with 422.",
+                            ))
+                            .schema(Some(openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String).max_length(Some(255))))
+                            .example(Some(serde_json::json!("3f0c6a52-5d1e-4c1e-9a55-8c4a4b0b2f10")))
+                            .build(),
+                    ));
+                }
             }
             let operations = [
                 &mut item.get,

@@ -101,3 +101,45 @@ impl ToSchema for crate::domain::Aggregation {
         Cow::Borrowed("Aggregation")
     }
 }
+
+/// Schemas for domain enums whose serde spelling is listed here (they have no
+/// `ALL`/`as_str`).
+macro_rules! listed_enum_schema {
+    ($ty:ty, $name:literal, [$($value:literal),+], $description:literal) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                string_enum([$($value),+], $description)
+            }
+        }
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+listed_enum_schema!(
+    crate::domain::Bedomning,
+    "Bedomning",
+    ["gron", "gul", "rod", "ingen"],
+    "Assessment colour: gron (reached), gul (95–100 %), rod (below 95 %), ingen (not assessed)"
+);
+listed_enum_schema!(
+    crate::domain::Trend,
+    "Trend",
+    ["forbattrad", "oforandrad", "forsamrad", "ej_jamforbar"],
+    "Development against the previous available utfall: forbattrad ↗, oforandrad →, forsamrad ↘, ej_jamforbar —"
+);
+listed_enum_schema!(
+    crate::domain::Polarity,
+    "Polarity",
+    ["hogre_ar_battre", "lagre_ar_battre"],
+    "Whether a higher or a lower utfall is better"
+);
+listed_enum_schema!(
+    crate::domain::Gender,
+    "Gender",
+    ["T", "K", "M"],
+    "As in Kolada: T totalt, K kvinnor, M män"
+);

@@ -1,10 +1,14 @@
 //! Async functions on a connection or transaction that return domain
 //! results. Every query is scoped to the caller's kommun.
 
+pub mod assessments;
+pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
 pub mod consolidation;
 pub mod crud;
+pub mod goals;
+pub mod indicators;
 pub mod key_figures;
 pub mod kommuner;
 pub mod namnder;

@@ -3,9 +3,14 @@
 
 mod helpers;
 
+mod assessments;
+mod assignments;
 mod auth;
 mod demo;
+mod goals;
 mod health;
+mod idempotency;
+mod indicators;
 mod key_figures;
 mod kommun_views;
 mod kommuner;

@@ -1,0 +1,260 @@
+//! `/api/v1/reports/{id}/assessments`: the report nämnd's bedömning and
+//! comment for each goal it answers for (in a delårsrapport the expected
+//! fulfilment), beside the bedömning suggested from the goal's indicators.
+
+use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{
+    common::{ApiJson, Input, actor, computed, versioned},
+    goals::{GoalDto, namnder_of},
+    indicators::{BedomningDto, RiktvardeDto, YearValueDto},
+};
+use crate::{
+    auth::{Action, Principal, authorize},
+    domain::{Bedomning, Trend},
+    error::{ApiError, FieldError},
+    service::{
+        assessments,
+        reports::{self, ReportContext},
+    },
+    startup::AppState,
+};
+
+/// Loads a report and checks that `action` is allowed on it (a report one
+/// may not see is "not found").
+pub async fn authorized(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<ReportContext, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let ctx = reports::load(&state.db, kommun_id, id).await?;
+    authorize(principal, Action::Read, ctx.target(principal))?;
+    authorize(principal, action, ctx.target(principal))?;
+    Ok(ctx)
+}
+
+/// The nämnd's assessment of a goal in a report.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"goal_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0", "bedomning": "rod",
+    "comment": "- Resultatet i brukarundersökningen minskade.", "version": 1, "updated_at": "2025-02-01T10:00:00Z"}))]
+pub struct AssessmentDto {
+    pub goal_id: Uuid,
+    /// In a delårsrapport: the expected fulfilment.
+    pub bedomning: Bedomning,
+    /// Markdown.
+    pub comment: String,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AssessmentDto {
+    fn new(m: &crate::entity::assessment::Model) -> Result<Self, ApiError> {
+        Ok(AssessmentDto {
+            goal_id: m.goal_id,
+            bedomning: assessments::bedomning_of(m)?,
+            comment: m.comment.clone(),
+            version: m.version,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// An indicator of the goal with its figures for the report year.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0", "name": "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)",
+    "utfall": {"year": 2024, "value": 83}, "riktvarde": {"year": 2024, "value": 90, "text": null}, "trend": "forsamrad",
+    "bedomning": {"computed": "rod", "final": "rod", "override_reason": null}}))]
+pub struct GoalIndicatorDto {
+    pub id: Uuid,
+    pub name: String,
+    /// The utfall used (latest available up to the report year).
+    pub utfall: Option<YearValueDto>,
+    pub riktvarde: Option<RiktvardeDto>,
+    /// Final trend.
+    pub trend: Trend,
+    pub bedomning: BedomningDto,
+}
+
+/// A goal of the report's nämnd with its assessment and the suggestion.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "goal": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0", "kind": "kommun", "title": "Ökad nöjdhet med hemtjänsten"},
+    "role": "huvudansvar",
+    "assessment": {"goal_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0", "bedomning": "rod", "comment": "…", "version": 1, "updated_at": "2025-02-01T10:00:00Z"},
+    "suggested_bedomning": "rod",
+    "indicators": []
+}))]
+pub struct AssessmentRowDto {
+    pub goal: GoalDto,
+    /// The nämnd's part: `huvudansvar`, `medansvarig` or `alla_namnder`.
+    pub role: String,
+    /// Null until the nämnd has assessed the goal in this report.
+    pub assessment: Option<AssessmentDto>,
+    /// From the indicators' final bedömning for the report year: none
+    /// assessed → ingen, all gron → gron, all rod → rod, otherwise gul.
+    pub suggested_bedomning: Bedomning,
+    pub indicators: Vec<GoalIndicatorDto>,
+}
+
+/// The assessments of a report.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd": "VON", "year": 2024, "items": []}))]
+pub struct AssessmentList {
+    pub report_id: Uuid,
+    pub namnd: String,
+    /// The report year the suggestions are computed for.
+    pub year: i32,
+    pub items: Vec<AssessmentRowDto>,
+}
+
+/// The goals the report's nämnd answers for, each with its assessment in
+/// the report and the suggestion from its indicators (not paginated).
+#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "The assessments", body = AssessmentList, headers(("ETag" = String)))))]
+#[get("/reports/{id}/assessments")]
+pub async fn list_assessments(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let rows = assessments::for_report(&state.db, &ctx).await?;
+    let goals: Vec<_> = rows.iter().map(|r| r.goal.clone()).collect();
+    let namnder = namnder_of(&state, ctx.report.kommun_id, &goals).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let role = if r.goal.model.huvudansvar_id == Some(ctx.namnd.id) {
+            "huvudansvar"
+        } else if r.goal.medansvariga.contains(&ctx.namnd.id) {
+            "medansvarig"
+        } else {
+            "alla_namnder"
+        };
+        items.push(AssessmentRowDto {
+            goal: GoalDto::new(&r.goal, &namnder)?,
+            role: role.to_string(),
+            assessment: r.assessment.as_ref().map(AssessmentDto::new).transpose()?,
+            suggested_bedomning: r.suggested,
+            indicators: r
+                .indicators
+                .iter()
+                .map(|(d, derived)| GoalIndicatorDto {
+                    id: d.model.id,
+                    name: d.model.name.clone(),
+                    utfall: derived.utfall.map(YearValueDto::from),
+                    riktvarde: match (derived.year, &derived.riktvarde) {
+                        (Some(y), Some(t)) => Some(RiktvardeDto::new(y, t)),
+                        _ => None,
+                    },
+                    trend: derived.trend.final_value(),
+                    bedomning: BedomningDto::of(derived),
+                })
+                .collect(),
+        });
+    }
+    computed(
+        &req,
+        &AssessmentList {
+            report_id: ctx.report.id,
+            namnd: ctx.namnd.code.clone(),
+            year: ctx.spec.year,
+            items,
+        },
+    )
+}
+
+/// The nämnd's assessment of a goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"bedomning": "gul", "comment": "- Andelen heltidsanställda ökar kontinuerligt."}))]
+pub struct PutAssessment {
+    /// gron, gul, rod or ingen; in a delårsrapport the expected fulfilment.
+    pub bedomning: Bedomning,
+    /// Markdown, at most 1 MB.
+    #[serde(default)]
+    pub comment: String,
+}
+
+impl Input for PutAssessment {
+    const READ_ONLY: &'static [&'static str] =
+        &["goal_id", "version", "updated_at", "suggested_bedomning"];
+    fn validate(&self) -> Vec<FieldError> {
+        if self.comment.len() > 1_000_000 {
+            vec![FieldError::new("comment", "must be at most 1 MB")]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// The version in an optional `If-Match`.
+pub fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    match req
+        .headers()
+        .get(actix_web::http::header::IF_MATCH)
+        .map(|v| v.to_str())
+    {
+        None => Ok(None),
+        Some(Ok(v)) => v
+            .trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i32>()
+            .map(Some)
+            .map_err(|_| ApiError::BadRequest("If-Match must be an ETag such as \"2\"".into())),
+        Some(Err(_)) => Err(ApiError::BadRequest("If-Match is not valid text".into())),
+    }
+}
+
+/// Assess a goal in the report (the nämnd's redaktör, while utkast). Only
+/// goals the nämnd answers for. `If-Match` guards a change when given.
+#[utoipa::path(tag = "assessments", request_body = PutAssessment,
+    params(("id" = Uuid, Path, description = "Report id"), ("goal_id" = Uuid, Path, description = "Goal id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the assessment")),
+    responses(
+        (status = 200, description = "Changed", body = AssessmentDto, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = AssessmentDto, headers(("ETag" = String))),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The assessment changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or a goal the nämnd does not answer for", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/reports/{id}/assessments/{goal_id}")]
+pub async fn put_assessment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<PutAssessment>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, goal_id) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let expected = optional_version(&req)?;
+    let b = body.0;
+    let (model, created) = assessments::put(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &ctx,
+        goal_id,
+        b.bedomning,
+        b.comment,
+        expected,
+    )
+    .await?;
+    let dto = AssessmentDto::new(&model)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(versioned(&req, status, dto.version, &dto))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_assessments).service(put_assessment);
+}

@@ -1,0 +1,619 @@
+//! `/api/v1/assignments`: uppdrag of the kommun plan (including särskilda
+//! uppdrag such as "Fortsätta effektivisera") with their responsible
+//! nämnder; `/api/v1/reports/{id}/assignment-statuses`: the report nämnd's
+//! status and comment for each.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    assessments::{authorized, optional_version},
+    common::{
+        ApiJson, Input, Page, PageParams, actor, check_if_match, computed, created, double_option,
+        encode_cursor, versioned,
+    },
+    goals::NamndRef,
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    entity::{assignment, assignment_status, namnd},
+    error::{ApiError, FieldError},
+    service::{
+        assignments::{self, AssignmentFull, AssignmentSpec, AssignmentStatus},
+        crud, goals,
+    },
+    startup::AppState,
+};
+
+/// An assignment (uppdrag).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "plan": "Övergripande plan med budget 2024-2026",
+    "goal_area_id": null, "goal_id": null, "title": "Fortsätta effektivisera",
+    "description": "Uppdrag till samtliga nämnder och bolag att fortsätta effektivisera.",
+    "huvudansvar": null, "medansvariga": [], "alla_namnder": true,
+    "planned_start": null, "slutdatum": "2024-12-31", "sarskilt": true, "position": 28,
+    "version": 1, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct AssignmentDto {
+    pub id: Uuid,
+    pub plan: Option<String>,
+    pub goal_area_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    pub title: String,
+    /// Markdown.
+    pub description: Option<String>,
+    /// Null for an assignment to all nämnder.
+    pub huvudansvar: Option<NamndRef>,
+    pub medansvariga: Vec<NamndRef>,
+    /// To every nämnd (and bolag).
+    pub alla_namnder: bool,
+    pub planned_start: Option<NaiveDate>,
+    pub slutdatum: Option<NaiveDate>,
+    /// A särskilt uppdrag (outside the goal areas).
+    pub sarskilt: bool,
+    pub position: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AssignmentDto {
+    fn new(
+        a: &AssignmentFull,
+        namnder: &std::collections::HashMap<Uuid, namnd::Model>,
+    ) -> Result<Self, ApiError> {
+        let m = &a.model;
+        Ok(AssignmentDto {
+            id: m.id,
+            plan: m.plan.clone(),
+            goal_area_id: m.goal_area_id,
+            goal_id: m.goal_id,
+            title: m.title.clone(),
+            description: m.description.clone(),
+            huvudansvar: m
+                .huvudansvar_id
+                .map(|h| NamndRef::of(h, namnder))
+                .transpose()?,
+            medansvariga: a
+                .medansvariga
+                .iter()
+                .map(|n| NamndRef::of(*n, namnder))
+                .collect::<Result<_, _>>()?,
+            alla_namnder: m.alla_namnder,
+            planned_start: m.planned_start,
+            slutdatum: m.slutdatum,
+            sarskilt: m.sarskilt,
+            position: m.position,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+async fn namnder_of(
+    state: &AppState,
+    kommun_id: Uuid,
+    rows: &[AssignmentFull],
+) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ApiError> {
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|a| {
+            a.model
+                .huvudansvar_id
+                .into_iter()
+                .chain(a.medansvariga.iter().copied())
+        })
+        .collect();
+    goals::namnder_by_id(&state.db, kommun_id, ids).await
+}
+
+/// A new assignment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "plan": "Kommunplan 2023-2026", "goal_area_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071e0",
+    "title": "Utveckla boendekedjan för äldre",
+    "huvudansvar": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607186",
+    "medansvariga": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182"],
+    "slutdatum": "2026-12-31"
+}))]
+pub struct CreateAssignment {
+    pub plan: Option<String>,
+    pub goal_area_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    /// 1–2000 characters.
+    pub title: String,
+    pub description: Option<String>,
+    /// Id of exactly one nämnd; leave out with `alla_namnder`.
+    pub huvudansvar: Option<Uuid>,
+    #[serde(default)]
+    pub medansvariga: Vec<Uuid>,
+    #[serde(default)]
+    pub alla_namnder: bool,
+    pub planned_start: Option<NaiveDate>,
+    pub slutdatum: Option<NaiveDate>,
+    #[serde(default)]
+    pub sarskilt: bool,
+    pub position: Option<i32>,
+}
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+impl CreateAssignment {
+    fn spec(&self) -> AssignmentSpec {
+        AssignmentSpec {
+            plan: clean(self.plan.clone()),
+            goal_area_id: self.goal_area_id,
+            goal_id: self.goal_id,
+            title: self.title.trim().to_string(),
+            description: clean(self.description.clone()),
+            huvudansvar: self.huvudansvar,
+            medansvariga: self.medansvariga.clone(),
+            alla_namnder: self.alla_namnder,
+            planned_start: self.planned_start,
+            slutdatum: self.slutdatum,
+            sarskilt: self.sarskilt,
+            position: self.position,
+        }
+    }
+}
+
+impl Input for CreateAssignment {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = assignments::check_spec(&self.spec());
+        if self.plan.as_ref().is_some_and(|p| p.chars().count() > 200) {
+            errors.push(FieldError::new("plan", "must be at most 200 characters"));
+        }
+        errors
+    }
+}
+
+/// Changes to an assignment; fields left out stay, `null` clears, lists
+/// replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"slutdatum": "2025-06-30"}))]
+pub struct UpdateAssignment {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub plan: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub goal_area_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub goal_id: Option<Option<Uuid>>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub huvudansvar: Option<Option<Uuid>>,
+    pub medansvariga: Option<Vec<Uuid>>,
+    pub alla_namnder: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub planned_start: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub slutdatum: Option<Option<NaiveDate>>,
+    pub sarskilt: Option<bool>,
+    pub position: Option<i32>,
+}
+
+impl Input for UpdateAssignment {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(t) = &self.title {
+            goals::check_text("title", t, 2000, &mut errors);
+        }
+        errors
+    }
+}
+
+impl UpdateAssignment {
+    fn merge(self, mut s: AssignmentSpec) -> Result<AssignmentSpec, Vec<FieldError>> {
+        if let Some(p) = self.plan {
+            s.plan = clean(p);
+        }
+        if let Some(a) = self.goal_area_id {
+            s.goal_area_id = a;
+        }
+        if let Some(g) = self.goal_id {
+            s.goal_id = g;
+        }
+        if let Some(t) = self.title {
+            s.title = t.trim().to_string();
+        }
+        if let Some(d) = self.description {
+            s.description = clean(d);
+        }
+        if let Some(h) = self.huvudansvar {
+            s.huvudansvar = h;
+        }
+        if let Some(m) = self.medansvariga {
+            s.medansvariga = m;
+        }
+        if let Some(a) = self.alla_namnder {
+            s.alla_namnder = a;
+        }
+        if let Some(p) = self.planned_start {
+            s.planned_start = p;
+        }
+        if let Some(e) = self.slutdatum {
+            s.slutdatum = e;
+        }
+        if let Some(x) = self.sarskilt {
+            s.sarskilt = x;
+        }
+        if let Some(p) = self.position {
+            s.position = Some(p);
+        }
+        let errors = assignments::check_spec(&s);
+        if errors.is_empty() {
+            Ok(s)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssignmentQuery {
+    pub goal_area_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    /// Assignments this nämnd (code) answers for.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Only särskilda uppdrag (true) or only the others (false).
+    pub sarskilt: Option<bool>,
+    /// Part of the title or description (case-insensitive).
+    #[param(example = "boendekedjan")]
+    pub q: Option<String>,
+}
+
+fn plan_target(principal: &Principal) -> Target<'_> {
+    Target::Plan {
+        kommun: &principal.kommun_code,
+    }
+}
+
+/// List assignments.
+#[utoipa::path(tag = "assignments", params(AssignmentQuery, PageParams),
+    responses((status = 200, description = "One page of assignments", body = Page<AssignmentDto>)))]
+#[get("/assignments")]
+pub async fn list_assignments(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<AssignmentQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, plan_target(&principal))?;
+    let page = page.parse()?;
+    let empty = || {
+        HttpResponse::Ok().json(Page::<AssignmentDto> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(empty());
+    };
+    let namnd_id = match &query.namnd {
+        None => None,
+        Some(code) => match goals::namnd_by_code(&state.db, kommun_id, code).await? {
+            Some(n) => Some(n.id),
+            None => return Ok(empty()),
+        },
+    };
+    let filter = assignments::AssignmentFilter {
+        goal_area_id: query.goal_area_id,
+        goal_id: query.goal_id,
+        namnd_id,
+        sarskilt: query.sarskilt,
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
+    };
+    let (rows, next) = assignments::list(&state.db, kommun_id, &filter, &page).await?;
+    let namnder = namnder_of(&state, kommun_id, &rows).await?;
+    let items = rows
+        .iter()
+        .map(|a| AssignmentDto::new(a, &namnder))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+async fn dto(
+    state: &AppState,
+    kommun_id: Uuid,
+    a: &AssignmentFull,
+) -> Result<AssignmentDto, ApiError> {
+    let namnder = namnder_of(state, kommun_id, std::slice::from_ref(a)).await?;
+    AssignmentDto::new(a, &namnder)
+}
+
+/// Create an assignment (admin, kommunledning).
+#[utoipa::path(tag = "assignments", request_body = CreateAssignment,
+    responses(
+        (status = 201, description = "Created", body = AssignmentDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/assignments")]
+pub async fn create_assignment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateAssignment>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let a = assignments::create(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        body.0.spec(),
+    )
+    .await?;
+    let dto = dto(&state, kommun_id, &a).await?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read an assignment.
+#[utoipa::path(tag = "assignments", params(("id" = Uuid, Path, description = "Assignment id")),
+    responses(
+        (status = 200, description = "The assignment", body = AssignmentDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+#[get("/assignments/{id}")]
+pub async fn get_assignment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let a = assignments::get_full(&state.db, kommun_id, *id).await?;
+    let dto = dto(&state, kommun_id, &a).await?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change an assignment (admin, kommunledning). Needs `If-Match`.
+#[utoipa::path(tag = "assignments", request_body = UpdateAssignment,
+    params(("id" = Uuid, Path, description = "Assignment id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = AssignmentDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/assignments/{id}")]
+pub async fn update_assignment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateAssignment>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Update, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = assignments::get_full(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.model.version)?;
+    let spec = body.0.merge(current.spec()).map_err(ApiError::Validation)?;
+    let a = assignments::update(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.model.version,
+        spec,
+    )
+    .await?;
+    let dto = dto(&state, kommun_id, &a).await?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete an assignment without statuses (admin, kommunledning). Needs `If-Match`.
+#[utoipa::path(tag = "assignments",
+    params(("id" = Uuid, Path, description = "Assignment id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Reports have statuses for it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/assignments/{id}")]
+pub async fn delete_assignment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Delete, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<assignment::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    assignments::delete(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The status of an assignment in a report.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"assignment_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "status": "paborjad",
+    "comment": "- Arbete i enlighet med boendeplanen.", "version": 1, "updated_at": "2025-02-01T10:00:00Z"}))]
+pub struct AssignmentStatusDto {
+    pub assignment_id: Uuid,
+    /// Null when only a comment is given.
+    pub status: Option<AssignmentStatus>,
+    /// Markdown.
+    pub comment: Option<String>,
+    pub version: i32,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl AssignmentStatusDto {
+    fn new(m: &assignment_status::Model) -> Result<Self, ApiError> {
+        Ok(AssignmentStatusDto {
+            assignment_id: m.assignment_id,
+            status: m
+                .status
+                .as_deref()
+                .map(AssignmentStatus::parse)
+                .transpose()?,
+            comment: m.comment.clone(),
+            version: m.version,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// An assignment of the report's nämnd with its status in the report.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"assignment": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "title": "Fortsätta effektivisera"},
+    "status": {"assignment_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "status": "paborjad", "comment": null, "version": 1, "updated_at": "2025-02-01T10:00:00Z"}}))]
+pub struct AssignmentStatusRow {
+    pub assignment: AssignmentDto,
+    /// Null until the nämnd has given one in this report.
+    pub status: Option<AssignmentStatusDto>,
+}
+
+/// The assignments of a report's nämnd with their statuses.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd": "VON", "items": []}))]
+pub struct AssignmentStatusList {
+    pub report_id: Uuid,
+    pub namnd: String,
+    pub items: Vec<AssignmentStatusRow>,
+}
+
+/// The assignments the report's nämnd answers for, with their status in
+/// the report (not paginated).
+#[utoipa::path(tag = "assignments", params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "The statuses", body = AssignmentStatusList, headers(("ETag" = String)))))]
+#[get("/reports/{id}/assignment-statuses")]
+pub async fn list_statuses(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let rows = assignments::for_report(&state.db, &ctx).await?;
+    let all: Vec<AssignmentFull> = rows.iter().map(|r| r.assignment.clone()).collect();
+    let namnder = namnder_of(&state, ctx.report.kommun_id, &all).await?;
+    let items = rows
+        .iter()
+        .map(|r| {
+            Ok(AssignmentStatusRow {
+                assignment: AssignmentDto::new(&r.assignment, &namnder)?,
+                status: r
+                    .status
+                    .as_ref()
+                    .map(AssignmentStatusDto::new)
+                    .transpose()?,
+            })
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    computed(
+        &req,
+        &AssignmentStatusList {
+            report_id: ctx.report.id,
+            namnd: ctx.namnd.code.clone(),
+            items,
+        },
+    )
+}
+
+/// A status with its comment.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "paborjad", "comment": "- Genomfört utredning gällande Igelkotten hus 1-3."}))]
+pub struct PutAssignmentStatus {
+    /// ej_startad, paborjad, klar or stoppad; null for a comment only.
+    pub status: Option<AssignmentStatus>,
+    /// Markdown, at most 1 MB.
+    pub comment: Option<String>,
+}
+
+impl Input for PutAssignmentStatus {
+    const READ_ONLY: &'static [&'static str] = &["assignment_id", "version", "updated_at"];
+    fn validate(&self) -> Vec<FieldError> {
+        if self.comment.as_ref().is_some_and(|c| c.len() > 1_000_000) {
+            vec![FieldError::new("comment", "must be at most 1 MB")]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Give the status of an assignment in the report (the nämnd's redaktör,
+/// while utkast). `If-Match` guards a change when given.
+#[utoipa::path(tag = "assignments", request_body = PutAssignmentStatus,
+    params(("id" = Uuid, Path, description = "Report id"), ("assignment_id" = Uuid, Path, description = "Assignment id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the status")),
+    responses(
+        (status = 200, description = "Changed", body = AssignmentStatusDto, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = AssignmentStatusDto, headers(("ETag" = String))),
+        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The status changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid, or an assignment the nämnd does not answer for", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[put("/reports/{id}/assignment-statuses/{assignment_id}")]
+pub async fn put_status(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ApiJson<PutAssignmentStatus>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, assignment_id) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let expected = optional_version(&req)?;
+    let b = body.0;
+    let (model, created) = assignments::put_status(
+        &state.db,
+        &actor(&req, &principal, ctx.report.kommun_id),
+        &ctx,
+        assignment_id,
+        b.status,
+        b.comment
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty()),
+        expected,
+    )
+    .await?;
+    let dto = AssignmentStatusDto::new(&model)?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(versioned(&req, status, dto.version, &dto))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_assignments)
+        .service(create_assignment)
+        .service(get_assignment)
+        .service(update_assignment)
+        .service(delete_assignment)
+        .service(list_statuses)
+        .service(put_status);
+}

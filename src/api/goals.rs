@@ -1,0 +1,637 @@
+//! `/api/v1/goals`: the kommun plan's resultatmål (one `huvudansvar` nämnd,
+//! any number of `medansvariga`, Agenda 2030 goals, linked indicators) and
+//! the nämnder's own goals (kind `namnd`) with "bäring på" a kommun goal and
+//! a target that is a number or a text.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    common::{
+        ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option,
+        encode_cursor, versioned,
+    },
+    indicators::{RiktvardeDto, de_year},
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::Bedomning,
+    entity::{goal, namnd},
+    error::{ApiError, FieldError},
+    service::{
+        assessments, crud,
+        goals::{self, GoalFull, GoalKind, GoalSpec},
+        indicators::Target as GoalTarget,
+        reports,
+    },
+    startup::AppState,
+};
+
+/// A nämnd referred to by a goal or assignment.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "code": "VON", "name": "Vård- och omsorgsnämnden"}))]
+pub struct NamndRef {
+    pub id: Uuid,
+    pub code: String,
+    pub name: String,
+}
+
+impl NamndRef {
+    pub fn of(id: Uuid, namnder: &HashMap<Uuid, namnd::Model>) -> Result<Self, ApiError> {
+        namnder
+            .get(&id)
+            .map(|n| NamndRef {
+                id,
+                code: n.code.clone(),
+                name: n.name.clone(),
+            })
+            .ok_or_else(|| ApiError::Unexpected(format!("nämnd {id} of a goal is missing")))
+    }
+}
+
+/// An Agenda 2030 goal.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"number": 3, "name": "God hälsa och välbefinnande"}))]
+pub struct Agenda2030Dto {
+    pub number: u8,
+    /// Swedish name.
+    pub name: String,
+}
+
+/// Kind of goal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "kommun")]
+pub enum GoalKindDto {
+    /// A resultatmål of the kommun plan.
+    Kommun,
+    /// A nämnd's own goal (owned by its huvudansvar nämnd).
+    Namnd,
+}
+
+impl From<GoalKindDto> for GoalKind {
+    fn from(k: GoalKindDto) -> Self {
+        match k {
+            GoalKindDto::Kommun => GoalKind::Kommun,
+            GoalKindDto::Namnd => GoalKind::Namnd,
+        }
+    }
+}
+
+impl From<GoalKind> for GoalKindDto {
+    fn from(k: GoalKind) -> Self {
+        match k {
+            GoalKind::Kommun => GoalKindDto::Kommun,
+            GoalKind::Namnd => GoalKindDto::Namnd,
+        }
+    }
+}
+
+/// A goal.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0", "kind": "kommun",
+    "goal_area_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071e0",
+    "title": "Ökad nöjdhet med hemtjänsten", "description": null,
+    "huvudansvar": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "code": "VON", "name": "Vård- och omsorgsnämnden"},
+    "medansvariga": [{"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607185", "code": "STN", "name": "Service- och tekniknämnden"}],
+    "alla_namnder": false,
+    "agenda2030": [{"number": 3, "name": "God hälsa och välbefinnande"}],
+    "indicator_ids": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0"],
+    "bar_pa_goal_id": null, "bar_pa": null, "target": null, "position": 3,
+    "version": 1, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct GoalDto {
+    pub id: Uuid,
+    pub kind: GoalKindDto,
+    pub goal_area_id: Option<Uuid>,
+    pub title: String,
+    /// Markdown.
+    pub description: Option<String>,
+    /// The one nämnd with huvudansvar (for a nämnd's own goal: its owner);
+    /// null for a goal of all nämnder.
+    pub huvudansvar: Option<NamndRef>,
+    pub medansvariga: Vec<NamndRef>,
+    /// The goal applies to every nämnd ("alla nämnder").
+    pub alla_namnder: bool,
+    pub agenda2030: Vec<Agenda2030Dto>,
+    pub indicator_ids: Vec<Uuid>,
+    /// The kommun goal a nämnd's own goal has bäring på.
+    pub bar_pa_goal_id: Option<Uuid>,
+    /// "Bäring på" as printed.
+    pub bar_pa: Option<String>,
+    /// The goal's target: a number or a text such as "öka".
+    pub target: Option<RiktvardeDto>,
+    pub position: i32,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl GoalDto {
+    pub fn new(g: &GoalFull, namnder: &HashMap<Uuid, namnd::Model>) -> Result<Self, ApiError> {
+        let m = &g.model;
+        Ok(GoalDto {
+            id: m.id,
+            kind: g.kind()?.into(),
+            goal_area_id: m.goal_area_id,
+            title: m.title.clone(),
+            description: m.description.clone(),
+            huvudansvar: m
+                .huvudansvar_id
+                .map(|h| NamndRef::of(h, namnder))
+                .transpose()?,
+            medansvariga: g
+                .medansvariga
+                .iter()
+                .map(|n| NamndRef::of(*n, namnder))
+                .collect::<Result<_, _>>()?,
+            alla_namnder: m.alla_namnder,
+            agenda2030: g
+                .agenda2030()
+                .into_iter()
+                .filter_map(|n| {
+                    goals::agenda2030_name(n).map(|name| Agenda2030Dto {
+                        number: n,
+                        name: name.to_string(),
+                    })
+                })
+                .collect(),
+            indicator_ids: g.indicator_ids.clone(),
+            bar_pa_goal_id: m.bar_pa_goal_id,
+            bar_pa: m.bar_pa.clone(),
+            target: match (m.target_year, g.target()?) {
+                (Some(y), Some(t)) => Some(RiktvardeDto::new(y, &t)),
+                _ => None,
+            },
+            position: m.position,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        })
+    }
+}
+
+/// The nämnder referred to by `goals` (one query).
+pub async fn namnder_of(
+    state: &AppState,
+    kommun_id: Uuid,
+    goals: &[GoalFull],
+) -> Result<HashMap<Uuid, namnd::Model>, ApiError> {
+    let ids = goals.iter().flat_map(|g| {
+        g.model
+            .huvudansvar_id
+            .into_iter()
+            .chain(g.medansvariga.iter().copied())
+    });
+    goals::namnder_by_id(&state.db, kommun_id, ids.collect::<Vec<_>>()).await
+}
+
+/// A target of a goal: a number (`value`) or a text (`text`), for a year.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"year": 2024, "text": "Öka jmf utfall 2023"}))]
+pub struct GoalTargetInput {
+    #[serde(deserialize_with = "de_year")]
+    #[schema(value_type = i32, example = 2024)]
+    pub year: i32,
+    #[serde(default, with = "super::decimal::option")]
+    #[schema(value_type = Option<f64>)]
+    pub value: Option<Decimal>,
+    pub text: Option<String>,
+}
+
+impl GoalTargetInput {
+    fn target(&self) -> Result<GoalTarget, FieldError> {
+        match (&self.value, &self.text) {
+            (Some(v), None) => Ok(GoalTarget::Value(*v)),
+            (None, Some(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => {
+                Ok(GoalTarget::Text(t.trim().to_string()))
+            }
+            _ => Err(FieldError::new(
+                "target",
+                "give either value (a number) or text (1–200 characters, e.g. \"öka\")",
+            )),
+        }
+    }
+}
+
+fn kommun_kind() -> GoalKindDto {
+    GoalKindDto::Kommun
+}
+
+/// A new goal.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "kind": "kommun", "goal_area_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071e0",
+    "title": "Ökad nöjdhet med hemtjänsten",
+    "huvudansvar": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
+    "medansvariga": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f607185"],
+    "agenda2030": [3], "indicator_ids": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0"]
+}))]
+pub struct CreateGoal {
+    /// `kommun` (default) or `namnd`.
+    #[serde(default = "kommun_kind")]
+    pub kind: GoalKindDto,
+    /// Required for a kommun goal.
+    pub goal_area_id: Option<Uuid>,
+    /// 1–2000 characters.
+    pub title: String,
+    pub description: Option<String>,
+    /// Id of exactly one nämnd (for a nämnd's own goal: its owner). Leave
+    /// out with `alla_namnder`.
+    pub huvudansvar: Option<Uuid>,
+    /// Ids of the co-responsible nämnder, not the huvudansvar one.
+    #[serde(default)]
+    pub medansvariga: Vec<Uuid>,
+    #[serde(default)]
+    pub alla_namnder: bool,
+    /// Agenda 2030 goal numbers 1–17.
+    #[serde(default)]
+    pub agenda2030: Vec<u8>,
+    #[serde(default)]
+    pub indicator_ids: Vec<Uuid>,
+    /// For a nämnd's own goal: the kommun goal it has bäring på.
+    pub bar_pa_goal_id: Option<Uuid>,
+    /// "Bäring på" as printed.
+    pub bar_pa: Option<String>,
+    pub target: Option<GoalTargetInput>,
+    pub position: Option<i32>,
+}
+
+const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
+
+fn clean(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+impl CreateGoal {
+    fn spec(&self) -> Result<GoalSpec, Vec<FieldError>> {
+        let target = self
+            .target
+            .as_ref()
+            .map(GoalTargetInput::target)
+            .transpose()
+            .map_err(|e| vec![e])?;
+        Ok(GoalSpec {
+            kind: self.kind.into(),
+            goal_area_id: self.goal_area_id,
+            title: self.title.trim().to_string(),
+            description: clean(self.description.clone()),
+            huvudansvar: self.huvudansvar,
+            medansvariga: self.medansvariga.clone(),
+            alla_namnder: self.alla_namnder,
+            agenda2030: self.agenda2030.clone(),
+            indicator_ids: self.indicator_ids.clone(),
+            bar_pa_goal_id: self.bar_pa_goal_id,
+            bar_pa: clean(self.bar_pa.clone()),
+            target_year: self.target.as_ref().map(|t| t.year),
+            target,
+            position: self.position,
+        })
+    }
+}
+
+impl Input for CreateGoal {
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+    fn validate(&self) -> Vec<FieldError> {
+        match self.spec() {
+            Ok(spec) => goals::check_spec(&spec),
+            Err(errors) => errors,
+        }
+    }
+}
+
+/// Changes to a goal; fields left out stay as they are, lists given replace
+/// the stored ones, `null` clears.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"medansvariga": [], "agenda2030": [3, 10]}))]
+pub struct UpdateGoal {
+    pub kind: Option<GoalKindDto>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub goal_area_id: Option<Option<Uuid>>,
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub huvudansvar: Option<Option<Uuid>>,
+    pub medansvariga: Option<Vec<Uuid>>,
+    pub alla_namnder: Option<bool>,
+    pub agenda2030: Option<Vec<u8>>,
+    pub indicator_ids: Option<Vec<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub bar_pa_goal_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub bar_pa: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<GoalTargetInput>)]
+    pub target: Option<Option<GoalTargetInput>>,
+    pub position: Option<i32>,
+}
+
+impl UpdateGoal {
+    fn merge(self, mut spec: GoalSpec) -> Result<GoalSpec, Vec<FieldError>> {
+        if let Some(k) = self.kind {
+            spec.kind = k.into();
+        }
+        if let Some(a) = self.goal_area_id {
+            spec.goal_area_id = a;
+        }
+        if let Some(t) = self.title {
+            spec.title = t.trim().to_string();
+        }
+        if let Some(d) = self.description {
+            spec.description = clean(d);
+        }
+        if let Some(h) = self.huvudansvar {
+            spec.huvudansvar = h;
+        }
+        if let Some(m) = self.medansvariga {
+            spec.medansvariga = m;
+        }
+        if let Some(a) = self.alla_namnder {
+            spec.alla_namnder = a;
+        }
+        if let Some(a) = self.agenda2030 {
+            spec.agenda2030 = a;
+        }
+        if let Some(i) = self.indicator_ids {
+            spec.indicator_ids = i;
+        }
+        if let Some(b) = self.bar_pa_goal_id {
+            spec.bar_pa_goal_id = b;
+        }
+        if let Some(b) = self.bar_pa {
+            spec.bar_pa = clean(b);
+        }
+        if let Some(t) = self.target {
+            match t {
+                None => {
+                    spec.target = None;
+                    spec.target_year = None;
+                }
+                Some(t) => {
+                    spec.target = Some(t.target().map_err(|e| vec![e])?);
+                    spec.target_year = Some(t.year);
+                }
+            }
+        }
+        if let Some(p) = self.position {
+            spec.position = Some(p);
+        }
+        let errors = goals::check_spec(&spec);
+        if errors.is_empty() {
+            Ok(spec)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+impl Input for UpdateGoal {
+    const READ_ONLY: &'static [&'static str] = READ_ONLY;
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(t) = &self.title {
+            goals::check_text("title", t, 2000, &mut errors);
+        }
+        if let Some(Some(t)) = &self.target
+            && let Err(e) = t.target()
+        {
+            errors.push(e);
+        }
+        errors
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct GoalQuery {
+    pub goal_area_id: Option<Uuid>,
+    /// Goals this nämnd (code) answers for: huvudansvar, medansvar, or all nämnder.
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Part of the title or description (case-insensitive).
+    #[param(example = "hemtjänst")]
+    pub q: Option<String>,
+    pub kind: Option<GoalKindDto>,
+    /// Nämnd goals with bäring på this kommun goal.
+    pub bar_pa_goal_id: Option<Uuid>,
+    /// Goals linked to this indicator.
+    pub indicator_id: Option<Uuid>,
+    /// With `bedomning`: the report whose assessments to filter by.
+    pub report_id: Option<Uuid>,
+    /// Goals assessed with this bedömning in `report_id`.
+    pub bedomning: Option<Bedomning>,
+}
+
+fn plan_target(principal: &Principal) -> Target<'_> {
+    Target::Plan {
+        kommun: &principal.kommun_code,
+    }
+}
+
+/// List goals.
+#[utoipa::path(tag = "goals", params(GoalQuery, PageParams),
+    responses(
+        (status = 200, description = "One page of goals", body = Page<GoalDto>),
+        (status = 422, description = "bedomning without report_id", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/goals")]
+pub async fn list_goals(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<GoalQuery>,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, plan_target(&principal))?;
+    let page = page.parse()?;
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(HttpResponse::Ok().json(Page::<GoalDto> {
+            items: vec![],
+            next_cursor: None,
+        }));
+    };
+    let empty = || {
+        HttpResponse::Ok().json(Page::<GoalDto> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let namnd_id = match &query.namnd {
+        None => None,
+        Some(code) => match goals::namnd_by_code(&state.db, kommun_id, code).await? {
+            Some(n) => Some(n.id),
+            None => return Ok(empty()),
+        },
+    };
+    let ids = match (query.bedomning, query.report_id) {
+        (Some(_), None) => {
+            return Err(ApiError::validation(
+                "report_id",
+                "filtering by bedomning needs the report whose assessments to use",
+            ));
+        }
+        (Some(b), Some(report_id)) => {
+            let ctx = reports::load(&state.db, kommun_id, report_id).await?;
+            authorize(&principal, Action::Read, ctx.target(&principal))?;
+            Some(assessments::goals_with(&state.db, kommun_id, report_id, b).await?)
+        }
+        (None, _) => None,
+    };
+    let filter = goals::GoalFilter {
+        kind: query.kind.map(GoalKind::from),
+        goal_area_id: query.goal_area_id,
+        namnd_id,
+        q: query.q.clone().filter(|q| !q.trim().is_empty()),
+        bar_pa_goal_id: query.bar_pa_goal_id,
+        indicator_id: query.indicator_id,
+        ids,
+    };
+    let (rows, next) = goals::list(&state.db, kommun_id, &filter, &page).await?;
+    let namnder = namnder_of(&state, kommun_id, &rows).await?;
+    let items = rows
+        .iter()
+        .map(|g| GoalDto::new(g, &namnder))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+async fn dto(state: &AppState, kommun_id: Uuid, g: &GoalFull) -> Result<GoalDto, ApiError> {
+    let namnder = namnder_of(state, kommun_id, std::slice::from_ref(g)).await?;
+    GoalDto::new(g, &namnder)
+}
+
+/// Create a goal (admin, kommunledning).
+#[utoipa::path(tag = "goals", request_body = CreateGoal,
+    responses(
+        (status = 201, description = "Created", body = GoalDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid, e.g. two huvudansvar or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/goals")]
+pub async fn create_goal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateGoal>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let spec = body.0.spec().map_err(ApiError::Validation)?;
+    let g = goals::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
+    let dto = dto(&state, kommun_id, &g).await?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read a goal.
+#[utoipa::path(tag = "goals", params(("id" = Uuid, Path, description = "Goal id")),
+    responses(
+        (status = 200, description = "The goal", body = GoalDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+#[get("/goals/{id}")]
+pub async fn get_goal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let g = goals::get_full(&state.db, kommun_id, *id).await?;
+    let dto = dto(&state, kommun_id, &g).await?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change a goal (admin, kommunledning). Needs `If-Match`.
+#[utoipa::path(tag = "goals", request_body = UpdateGoal,
+    params(("id" = Uuid, Path, description = "Goal id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = GoalDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/goals/{id}")]
+pub async fn update_goal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateGoal>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Update, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = goals::get_full(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.model.version)?;
+    let spec = body
+        .0
+        .merge(current.spec()?)
+        .map_err(ApiError::Validation)?;
+    let g = goals::update(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.model.version,
+        spec,
+    )
+    .await?;
+    let dto = dto(&state, kommun_id, &g).await?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a goal that no assessment or other goal refers to (admin,
+/// kommunledning). Needs `If-Match`.
+#[utoipa::path(tag = "goals",
+    params(("id" = Uuid, Path, description = "Goal id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 409, description = "Assessments, assignments or nämnd goals refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/goals/{id}")]
+pub async fn delete_goal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Delete, plan_target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<goal::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    goals::delete(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_goals)
+        .service(create_goal)
+        .service(get_goal)
+        .service(update_goal)
+        .service(delete_goal);
+}

@@ -1,0 +1,180 @@
+//! `Idempotency-Key` for POST and PUT: the first successful response to a
+//! key is stored per caller (kommun and token subject) and replayed for a
+//! retry with the same key and request; the same key with a different
+//! request is refused. Without the header nothing changes.
+
+use std::hash::{Hash, Hasher};
+
+use actix_web::{
+    Error, FromRequest, HttpResponse, ResponseError,
+    body::{BoxBody, MessageBody, to_bytes},
+    dev::{Payload, ServiceRequest, ServiceResponse},
+    http::{Method, StatusCode, header},
+    middleware::Next,
+    web::{self, Bytes},
+};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::{entity::idempotency_key, error::ApiError, startup::AppState};
+
+pub const HEADER: &str = "Idempotency-Key";
+
+fn problem(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
+    req.into_response(err.error_response())
+}
+
+fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    req.method().as_str().hash(&mut hasher);
+    req.path().hash(&mut hasher);
+    req.query_string().hash(&mut hasher);
+    body.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The caller the key belongs to, from a valid bearer token; None lets the
+/// request through to be refused by the handler.
+fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))?;
+    let claims = state.tokens.validate(token.trim()).ok()?;
+    Some(format!("{}:{}", claims.kommun, claims.sub))
+}
+
+pub async fn layer(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let key = req
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().map(str::to_string));
+    let applies = matches!(*req.method(), Method::POST | Method::PUT);
+    let (Some(key), true) = (key, applies) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key {
+        Ok(k) if !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()) => k,
+        _ => {
+            return Ok(problem(
+                req,
+                ApiError::BadRequest(format!("{HEADER} must be 1–255 visible ASCII characters")),
+            ));
+        }
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let Some(scope) = scope_of(&req, &state) else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let (http_req, payload) = req.parts_mut();
+    let body = match Bytes::from_request(http_req, payload).await {
+        Ok(b) => b,
+        Err(e) => {
+            let err = if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            } else {
+                ApiError::BadRequest("the request body could not be read".into())
+            };
+            return Ok(problem(req, err));
+        }
+    };
+    let hash = request_hash(&req, &body);
+    req.set_payload(Payload::from(body));
+
+    let stored = idempotency_key::Entity::find()
+        .filter(idempotency_key::Column::Scope.eq(scope.as_str()))
+        .filter(idempotency_key::Column::Key.eq(key.as_str()))
+        .one(&state.db)
+        .await;
+    match stored {
+        Err(e) => return Ok(problem(req, ApiError::from(e))),
+        Ok(Some(row)) if row.request_hash == hash => return Ok(req.into_response(replay(&row))),
+        Ok(Some(_)) => {
+            return Ok(problem(
+                req,
+                ApiError::validation(
+                    HEADER,
+                    "was already used for a different request; use a new key for a new request",
+                ),
+            ));
+        }
+        Ok(None) => {}
+    }
+
+    let response = next.call(req).await?;
+    if !response.status().is_success() {
+        return Ok(response.map_into_boxed_body());
+    }
+    let (req, res) = response.into_parts();
+    let (res, body) = res.into_parts();
+    let bytes = match to_bytes(body).await {
+        Ok(b) => b,
+        Err(_) => {
+            return Ok(ServiceResponse::new(
+                req,
+                ApiError::Unexpected("response body".into()).error_response(),
+            ));
+        }
+    };
+    let header_text = |name: header::HeaderName| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let row = idempotency_key::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        scope: Set(scope),
+        key: Set(key),
+        request_hash: Set(hash),
+        status: Set(i32::from(res.status().as_u16())),
+        content_type: Set(header_text(header::CONTENT_TYPE)),
+        location: Set(header_text(header::LOCATION)),
+        etag: Set(header_text(header::ETAG)),
+        body: Set(String::from_utf8_lossy(&bytes).into_owned()),
+        created_at: Set(chrono::Utc::now()),
+    };
+    // Two first attempts racing: the later insert fails on the unique key
+    // and its own (equivalent) response is returned.
+    if let Err(e) = idempotency_key::Entity::insert(row)
+        .exec_without_returning(&state.db)
+        .await
+    {
+        tracing::debug!(error = %e, "idempotency key not stored");
+    }
+    let res = res.set_body(BoxBody::new(bytes));
+    Ok(ServiceResponse::new(req, res))
+}
+
+fn replay(row: &idempotency_key::Model) -> HttpResponse {
+    let status = u16::try_from(row.status)
+        .ok()
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut response = HttpResponse::build(status);
+    response.insert_header(("Idempotent-Replayed", "true"));
+    for (name, value) in [
+        (header::CONTENT_TYPE, &row.content_type),
+        (header::LOCATION, &row.location),
+        (header::ETAG, &row.etag),
+    ] {
+        if let Some(v) = value {
+            response.insert_header((name, v.as_str()));
+        }
+    }
+    response.body(row.body.clone())
+}

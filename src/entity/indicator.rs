@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
+#[sea_orm(table_name = "indicator")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub kommun_id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub polarity: String,
+    pub trend_threshold: String,
+    #[sea_orm(column_type = "Text")]
+    pub source: Option<String>,
+    pub kolada_id: Option<String>,
+    pub divided_by_gender: bool,
+    pub position: i32,
+    pub version: i32,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,238 @@
+//! A nämnd's assessment of the goals it answers for, per report: its
+//! bedömning and comment, beside the bedömning suggested from the goals'
+//! indicators for the report's year (`domain::suggest_goal_bedomning`).
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    goals::{self, GoalFull},
+    indicators::{self, Derived, IndicatorData, bedomning_str, parse_bedomning},
+    reports::ReportContext,
+};
+use crate::{
+    domain::{Bedomning, suggest_goal_bedomning},
+    entity::{assessment, indicator},
+    error::{ApiError, UniqueKey, unique_violation},
+};
+
+super::crud::tenant_entity!(assessment, "assessment");
+
+const UQ: UniqueKey = UniqueKey {
+    name: "uq_assessment_report_goal",
+    table: "assessment",
+    columns: &["report_id", "goal_id"],
+};
+
+/// A goal of the report's nämnd with its assessment (if made) and the
+/// suggestion from its indicators.
+pub struct AssessmentRow {
+    pub goal: GoalFull,
+    pub assessment: Option<assessment::Model>,
+    pub suggested: Bedomning,
+    /// The goal's indicators with their figures for the report year.
+    pub indicators: Vec<(IndicatorData, Derived)>,
+}
+
+/// The suggestion for each goal from its indicators' final bedömning for
+/// `year`, with the indicators' figures. Four queries whatever the number of
+/// goals.
+pub async fn suggestions(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    goals: &[GoalFull],
+    year: i32,
+) -> Result<HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>, ApiError> {
+    let ids: BTreeSet<Uuid> = goals
+        .iter()
+        .flat_map(|g| g.indicator_ids.iter().copied())
+        .collect();
+    let models = if ids.is_empty() {
+        Vec::new()
+    } else {
+        indicator::Entity::find()
+            .filter(indicator::Column::KommunId.eq(kommun_id))
+            .filter(indicator::Column::Id.is_in(ids))
+            .all(db)
+            .await?
+    };
+    let data: HashMap<Uuid, IndicatorData> = indicators::load_data(db, kommun_id, models)
+        .await?
+        .into_iter()
+        .map(|d| (d.model.id, d))
+        .collect();
+    let mut out = HashMap::new();
+    for g in goals {
+        let mut rows = Vec::new();
+        for id in &g.indicator_ids {
+            if let Some(d) = data.get(id) {
+                let derived = indicators::derive(d, Some(year))?;
+                rows.push((d.clone(), derived));
+            }
+        }
+        let suggested = suggest_goal_bedomning(rows.iter().map(|(_, d)| d.bedomning.final_value()));
+        out.insert(g.model.id, (suggested, rows));
+    }
+    Ok(out)
+}
+
+pub async fn for_report(
+    db: &impl ConnectionTrait,
+    ctx: &ReportContext,
+) -> Result<Vec<AssessmentRow>, ApiError> {
+    let kommun_id = ctx.report.kommun_id;
+    let goals = goals::of_namnd(db, kommun_id, ctx.namnd.id).await?;
+    let mut assessments: HashMap<Uuid, assessment::Model> = assessment::Entity::find()
+        .filter(assessment::Column::KommunId.eq(kommun_id))
+        .filter(assessment::Column::ReportId.eq(ctx.report.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| (a.goal_id, a))
+        .collect();
+    let mut suggestions = suggestions(db, kommun_id, &goals, ctx.spec.year).await?;
+    Ok(goals
+        .into_iter()
+        .map(|goal| {
+            let (suggested, indicators) = suggestions
+                .remove(&goal.model.id)
+                .unwrap_or((Bedomning::Ingen, Vec::new()));
+            AssessmentRow {
+                assessment: assessments.remove(&goal.model.id),
+                suggested,
+                indicators,
+                goal,
+            }
+        })
+        .collect())
+}
+
+/// Ids of the goals assessed with `bedomning` in the report.
+pub async fn goals_with(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    report_id: Uuid,
+    bedomning: Bedomning,
+) -> Result<Vec<Uuid>, ApiError> {
+    Ok(assessment::Entity::find()
+        .filter(assessment::Column::KommunId.eq(kommun_id))
+        .filter(assessment::Column::ReportId.eq(report_id))
+        .filter(assessment::Column::Bedomning.eq(bedomning_str(bedomning)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.goal_id)
+        .collect())
+}
+
+pub fn bedomning_of(model: &assessment::Model) -> Result<Bedomning, ApiError> {
+    parse_bedomning(&model.bedomning)
+}
+
+/// Creates or changes the nämnd's assessment of `goal_id` in the report
+/// (the caller has authorized the write). Returns the row and whether it
+/// was created. 422 when the nämnd does not answer for the goal; 412 when
+/// `expected_version` is stale.
+pub async fn put(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    goal_id: Uuid,
+    bedomning: Bedomning,
+    comment: String,
+    expected_version: Option<i32>,
+) -> Result<(assessment::Model, bool), ApiError> {
+    let kommun_id = ctx.report.kommun_id;
+    let txn = db.begin().await?;
+    let goal = goals::get_full(&txn, kommun_id, goal_id).await?;
+    if !goal.concerns(ctx.namnd.id) {
+        return Err(ApiError::validation(
+            "goal_id",
+            format!(
+                "{} has neither huvudansvar nor medansvar for this goal",
+                ctx.namnd.code
+            ),
+        ));
+    }
+    let existing = assessment::Entity::find()
+        .filter(assessment::Column::KommunId.eq(kommun_id))
+        .filter(assessment::Column::ReportId.eq(ctx.report.id))
+        .filter(assessment::Column::GoalId.eq(goal_id))
+        .one(&txn)
+        .await?;
+    let now = Utc::now();
+    let (after, created) = match &existing {
+        Some(old) => {
+            if let Some(v) = expected_version
+                && v != old.version
+            {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "the assessment has changed (now version {}); read it again and retry",
+                    old.version
+                )));
+            }
+            let active = assessment::ActiveModel {
+                bedomning: Set(bedomning_str(bedomning).to_string()),
+                comment: Set(comment),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let after = super::crud::update_versioned::<assessment::Entity, _>(
+                &txn,
+                kommun_id,
+                old.id,
+                old.version,
+                active,
+            )
+            .await?;
+            (after, false)
+        }
+        None => {
+            if expected_version.is_some() {
+                return Err(ApiError::PreconditionFailed(
+                    "there is no assessment yet to match If-Match against".into(),
+                ));
+            }
+            let model = assessment::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                report_id: Set(ctx.report.id),
+                goal_id: Set(goal_id),
+                bedomning: Set(bedomning_str(bedomning).to_string()),
+                comment: Set(comment),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            let after = assessment::Entity::insert(model)
+                .exec_with_returning(&txn)
+                .await
+                .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
+                    ApiError::Validation(_) => ApiError::Conflict(
+                        "the assessment was created by someone else at the same time; retry".into(),
+                    ),
+                    other => other,
+                })?;
+            (after, true)
+        }
+    };
+    audit::record(
+        &txn,
+        actor,
+        "assessment",
+        Some(after.id),
+        if created { "create" } else { "update" },
+        existing.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, created))
+}

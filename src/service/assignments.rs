@@ -1,0 +1,593 @@
+//! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
+//! and per report the status each nämnd gives them.
+
+use std::collections::HashMap;
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    goals::{check_namnder, check_responsibility, check_text, namnder_by_id},
+    indicators::lower_like,
+    reports::ReportContext,
+};
+use crate::{
+    api::common::PageRequest,
+    entity::{assignment, assignment_namnd, assignment_status, goal, goal_area},
+    error::{ApiError, FieldError, UniqueKey, unique_violation},
+};
+
+super::crud::tenant_entity!(assignment, "assignment");
+super::crud::tenant_entity!(assignment_status, "assignment status");
+
+/// Status of an assignment in a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "paborjad")]
+pub enum AssignmentStatus {
+    /// Not started.
+    EjStartad,
+    /// In progress.
+    Paborjad,
+    /// Done.
+    Klar,
+    /// Stopped.
+    Stoppad,
+}
+
+impl AssignmentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentStatus::EjStartad => "ej_startad",
+            AssignmentStatus::Paborjad => "paborjad",
+            AssignmentStatus::Klar => "klar",
+            AssignmentStatus::Stoppad => "stoppad",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<Self, ApiError> {
+        match text {
+            "ej_startad" => Ok(AssignmentStatus::EjStartad),
+            "paborjad" => Ok(AssignmentStatus::Paborjad),
+            "klar" => Ok(AssignmentStatus::Klar),
+            "stoppad" => Ok(AssignmentStatus::Stoppad),
+            other => Err(ApiError::Unexpected(format!(
+                "stored assignment status {other:?}"
+            ))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignmentSpec {
+    pub plan: Option<String>,
+    pub goal_area_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub huvudansvar: Option<Uuid>,
+    pub medansvariga: Vec<Uuid>,
+    pub alla_namnder: bool,
+    pub planned_start: Option<NaiveDate>,
+    pub slutdatum: Option<NaiveDate>,
+    pub sarskilt: bool,
+    pub position: Option<i32>,
+}
+
+pub fn check_spec(spec: &AssignmentSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    check_text("title", &spec.title, 2000, &mut errors);
+    check_responsibility(
+        spec.huvudansvar,
+        &spec.medansvariga,
+        spec.alla_namnder,
+        true,
+        &mut errors,
+    );
+    if let (Some(s), Some(e)) = (spec.planned_start, spec.slutdatum)
+        && s > e
+    {
+        errors.push(FieldError::new(
+            "slutdatum",
+            "must not be before planned_start",
+        ));
+    }
+    errors
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignmentFull {
+    pub model: assignment::Model,
+    pub medansvariga: Vec<Uuid>,
+}
+
+impl AssignmentFull {
+    pub fn concerns(&self, namnd_id: Uuid) -> bool {
+        self.model.alla_namnder
+            || self.model.huvudansvar_id == Some(namnd_id)
+            || self.medansvariga.contains(&namnd_id)
+    }
+
+    pub fn spec(&self) -> AssignmentSpec {
+        let m = &self.model;
+        AssignmentSpec {
+            plan: m.plan.clone(),
+            goal_area_id: m.goal_area_id,
+            goal_id: m.goal_id,
+            title: m.title.clone(),
+            description: m.description.clone(),
+            huvudansvar: m.huvudansvar_id,
+            medansvariga: self.medansvariga.clone(),
+            alla_namnder: m.alla_namnder,
+            planned_start: m.planned_start,
+            slutdatum: m.slutdatum,
+            sarskilt: m.sarskilt,
+            position: Some(m.position),
+        }
+    }
+}
+
+pub async fn with_links(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    models: Vec<assignment::Model>,
+) -> Result<Vec<AssignmentFull>, ApiError> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for l in assignment_namnd::Entity::find()
+        .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
+        .filter(assignment_namnd::Column::AssignmentId.is_in(models.iter().map(|m| m.id)))
+        .order_by_asc(assignment_namnd::Column::Position)
+        .all(db)
+        .await?
+    {
+        links.entry(l.assignment_id).or_default().push(l.namnd_id);
+    }
+    Ok(models
+        .into_iter()
+        .map(|model| AssignmentFull {
+            medansvariga: links.remove(&model.id).unwrap_or_default(),
+            model,
+        })
+        .collect())
+}
+
+pub async fn get_full(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<AssignmentFull, ApiError> {
+    let model = super::crud::get::<assignment::Entity>(db, kommun_id, id).await?;
+    with_links(db, kommun_id, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| super::crud::not_found::<assignment::Entity>(id))
+}
+
+async fn check_refs(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    spec: &AssignmentSpec,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(a) = spec.goal_area_id
+        && super::crud::get::<goal_area::Entity>(txn, kommun_id, a)
+            .await
+            .is_err()
+    {
+        errors.push(FieldError::new(
+            "goal_area_id",
+            format!("no goal area with id {a} in this kommun"),
+        ));
+    }
+    if let Some(g) = spec.goal_id
+        && super::crud::get::<goal::Entity>(txn, kommun_id, g)
+            .await
+            .is_err()
+    {
+        errors.push(FieldError::new(
+            "goal_id",
+            format!("no goal with id {g} in this kommun"),
+        ));
+    }
+    if let Some(h) = spec.huvudansvar
+        && namnder_by_id(txn, kommun_id, [h]).await?.is_empty()
+    {
+        errors.push(FieldError::new(
+            "huvudansvar",
+            format!("no nämnd with id {h} in this kommun"),
+        ));
+    }
+    check_namnder(
+        txn,
+        kommun_id,
+        "medansvariga",
+        &spec.medansvariga,
+        &mut errors,
+    )
+    .await?;
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+async fn write_links(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Uuid,
+    spec: &AssignmentSpec,
+) -> Result<(), ApiError> {
+    assignment_namnd::Entity::delete_many()
+        .filter(assignment_namnd::Column::AssignmentId.eq(id))
+        .exec(txn)
+        .await?;
+    let rows: Vec<assignment_namnd::ActiveModel> = spec
+        .medansvariga
+        .iter()
+        .enumerate()
+        .map(|(i, n)| assignment_namnd::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            assignment_id: Set(id),
+            namnd_id: Set(*n),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+        })
+        .collect();
+    if !rows.is_empty() {
+        assignment_namnd::Entity::insert_many(rows)
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn active(spec: &AssignmentSpec) -> assignment::ActiveModel {
+    assignment::ActiveModel {
+        plan: Set(spec.plan.clone()),
+        goal_area_id: Set(spec.goal_area_id),
+        goal_id: Set(spec.goal_id),
+        title: Set(spec.title.clone()),
+        description: Set(spec.description.clone()),
+        huvudansvar_id: Set(spec.huvudansvar),
+        alla_namnder: Set(spec.alla_namnder),
+        planned_start: Set(spec.planned_start),
+        slutdatum: Set(spec.slutdatum),
+        sarskilt: Set(spec.sarskilt),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: AssignmentSpec,
+) -> Result<AssignmentFull, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    check_refs(&txn, kommun_id, &spec).await?;
+    let position = match spec.position {
+        Some(p) => p,
+        None => assignment::Entity::find()
+            .filter(assignment::Column::KommunId.eq(kommun_id))
+            .order_by_desc(assignment::Column::Position)
+            .one(&txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let id = Uuid::now_v7();
+    let now = Utc::now();
+    let mut model = active(&spec);
+    model.id = Set(id);
+    model.kommun_id = Set(kommun_id);
+    model.position = Set(position);
+    model.version = Set(1);
+    model.created_at = Set(now);
+    model.updated_at = Set(now);
+    assignment::Entity::insert(model)
+        .exec_without_returning(&txn)
+        .await?;
+    write_links(&txn, kommun_id, id, &spec).await?;
+    let after = get_full(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "assignment",
+        Some(id),
+        "create",
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    spec: AssignmentSpec,
+) -> Result<AssignmentFull, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = get_full(&txn, kommun_id, id).await?;
+    check_refs(&txn, kommun_id, &spec).await?;
+    let mut changes = active(&spec);
+    if let Some(p) = spec.position {
+        changes.position = Set(p);
+    }
+    super::crud::update_versioned::<assignment::Entity, _>(
+        &txn,
+        kommun_id,
+        id,
+        expected_version,
+        changes,
+    )
+    .await?;
+    write_links(&txn, kommun_id, id, &spec).await?;
+    let after = get_full(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "assignment",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    let before = get_full(&txn, actor.kommun_id, id).await?;
+    super::crud::delete_versioned::<assignment::Entity>(
+        &txn,
+        actor.kommun_id,
+        id,
+        expected_version,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "assignment",
+        Some(id),
+        "delete",
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct AssignmentFilter {
+    pub goal_area_id: Option<Uuid>,
+    pub goal_id: Option<Uuid>,
+    pub namnd_id: Option<Uuid>,
+    pub sarskilt: Option<bool>,
+    pub q: Option<String>,
+}
+
+async fn condition(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &AssignmentFilter,
+) -> Result<Condition, ApiError> {
+    let mut condition = Condition::all();
+    if let Some(a) = filter.goal_area_id {
+        condition = condition.add(assignment::Column::GoalAreaId.eq(a));
+    }
+    if let Some(g) = filter.goal_id {
+        condition = condition.add(assignment::Column::GoalId.eq(g));
+    }
+    if let Some(s) = filter.sarskilt {
+        condition = condition.add(assignment::Column::Sarskilt.eq(s));
+    }
+    if let Some(q) = &filter.q {
+        condition = condition.add(
+            Condition::any()
+                .add(lower_like(assignment::Column::Title, q))
+                .add(lower_like(assignment::Column::Description, q)),
+        );
+    }
+    if let Some(n) = filter.namnd_id {
+        let ids: Vec<Uuid> = assignment_namnd::Entity::find()
+            .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
+            .filter(assignment_namnd::Column::NamndId.eq(n))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.assignment_id)
+            .collect();
+        condition = condition.add(
+            Condition::any()
+                .add(assignment::Column::HuvudansvarId.eq(n))
+                .add(assignment::Column::AllaNamnder.eq(true))
+                .add(assignment::Column::Id.is_in(ids)),
+        );
+    }
+    Ok(condition)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &AssignmentFilter,
+    page: &PageRequest,
+) -> Result<(Vec<AssignmentFull>, Option<Uuid>), ApiError> {
+    let condition = condition(db, kommun_id, filter).await?;
+    let (rows, next) =
+        super::crud::list::<assignment::Entity>(db, kommun_id, condition, page).await?;
+    Ok((with_links(db, kommun_id, rows).await?, next))
+}
+
+// ---------------------------------------------------------------------------
+// Statuses per report
+
+pub struct StatusRow {
+    pub assignment: AssignmentFull,
+    pub status: Option<assignment_status::Model>,
+}
+
+/// Every assignment the report's nämnd answers for, with its status in the
+/// report (three queries).
+pub async fn for_report(
+    db: &impl ConnectionTrait,
+    ctx: &ReportContext,
+) -> Result<Vec<StatusRow>, ApiError> {
+    let kommun_id = ctx.report.kommun_id;
+    let filter = AssignmentFilter {
+        namnd_id: Some(ctx.namnd.id),
+        ..Default::default()
+    };
+    let condition = condition(db, kommun_id, &filter).await?;
+    let rows = assignment::Entity::find()
+        .filter(assignment::Column::KommunId.eq(kommun_id))
+        .filter(condition)
+        .order_by_asc(assignment::Column::Position)
+        .order_by_asc(assignment::Column::Id)
+        .all(db)
+        .await?;
+    let assignments = with_links(db, kommun_id, rows).await?;
+    let mut statuses: HashMap<Uuid, assignment_status::Model> = assignment_status::Entity::find()
+        .filter(assignment_status::Column::KommunId.eq(kommun_id))
+        .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| (s.assignment_id, s))
+        .collect();
+    Ok(assignments
+        .into_iter()
+        .map(|a| StatusRow {
+            status: statuses.remove(&a.model.id),
+            assignment: a,
+        })
+        .collect())
+}
+
+const UQ_STATUS: UniqueKey = UniqueKey {
+    name: "uq_assignment_status_report_assignment",
+    table: "assignment_status",
+    columns: &["report_id", "assignment_id"],
+};
+
+/// Creates or changes the report nämnd's status of an assignment.
+pub async fn put_status(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    assignment_id: Uuid,
+    status: Option<AssignmentStatus>,
+    comment: Option<String>,
+    expected_version: Option<i32>,
+) -> Result<(assignment_status::Model, bool), ApiError> {
+    let kommun_id = ctx.report.kommun_id;
+    let txn = db.begin().await?;
+    let a = get_full(&txn, kommun_id, assignment_id).await?;
+    if !a.concerns(ctx.namnd.id) {
+        return Err(ApiError::validation(
+            "assignment_id",
+            format!("{} is not responsible for this assignment", ctx.namnd.code),
+        ));
+    }
+    let existing = assignment_status::Entity::find()
+        .filter(assignment_status::Column::KommunId.eq(kommun_id))
+        .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
+        .filter(assignment_status::Column::AssignmentId.eq(assignment_id))
+        .one(&txn)
+        .await?;
+    let now = Utc::now();
+    let status_text = status.map(|s| s.as_str().to_string());
+    let (after, created) = match &existing {
+        Some(old) => {
+            if let Some(v) = expected_version
+                && v != old.version
+            {
+                return Err(ApiError::PreconditionFailed(format!(
+                    "the status has changed (now version {}); read it again and retry",
+                    old.version
+                )));
+            }
+            let active = assignment_status::ActiveModel {
+                status: Set(status_text),
+                comment: Set(comment),
+                updated_at: Set(now),
+                ..Default::default()
+            };
+            let after = super::crud::update_versioned::<assignment_status::Entity, _>(
+                &txn,
+                kommun_id,
+                old.id,
+                old.version,
+                active,
+            )
+            .await?;
+            (after, false)
+        }
+        None => {
+            if expected_version.is_some() {
+                return Err(ApiError::PreconditionFailed(
+                    "there is no status yet to match If-Match against".into(),
+                ));
+            }
+            let model = assignment_status::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                report_id: Set(ctx.report.id),
+                assignment_id: Set(assignment_id),
+                status: Set(status_text),
+                comment: Set(comment),
+                version: Set(1),
+                created_at: Set(now),
+                updated_at: Set(now),
+            };
+            let after = assignment_status::Entity::insert(model)
+                .exec_with_returning(&txn)
+                .await
+                .map_err(
+                    |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
+                        ApiError::Validation(_) => ApiError::Conflict(
+                            "the status was created by someone else at the same time; retry".into(),
+                        ),
+                        other => other,
+                    },
+                )?;
+            (after, true)
+        }
+    };
+    audit::record(
+        &txn,
+        actor,
+        "assignment_status",
+        Some(after.id),
+        if created { "create" } else { "update" },
+        existing.as_ref(),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((after, created))
+}

@@ -1,0 +1,955 @@
+//! Goal areas (övergripande mål of a plan period) and goals: the kommun's
+//! resultatmål with one huvudansvar nämnd and medansvariga, and the nämnder's
+//! own goals with "bäring på" a kommun goal and a target. Every write runs
+//! in a transaction with its audit entry.
+
+use std::collections::{BTreeSet, HashMap};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    indicators::{Target, lower_like},
+};
+use crate::{
+    api::common::PageRequest,
+    entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
+    error::{ApiError, FieldError, UniqueKey, unique_violation},
+};
+
+super::crud::tenant_entity!(goal_area, "goal area");
+super::crud::tenant_entity!(goal, "goal");
+
+/// The Swedish names of the 17 global goals of Agenda 2030.
+pub const AGENDA2030: [&str; 17] = [
+    "Ingen fattigdom",
+    "Ingen hunger",
+    "God hälsa och välbefinnande",
+    "God utbildning för alla",
+    "Jämställdhet",
+    "Rent vatten och sanitet för alla",
+    "Hållbar energi för alla",
+    "Anständiga arbetsvillkor och ekonomisk tillväxt",
+    "Hållbar industri, innovationer och infrastruktur",
+    "Minskad ojämlikhet",
+    "Hållbara städer och samhällen",
+    "Hållbar konsumtion och produktion",
+    "Bekämpa klimatförändringarna",
+    "Hav och marina resurser",
+    "Ekosystem och biologisk mångfald",
+    "Fredliga och inkluderande samhällen",
+    "Genomförande och globalt partnerskap",
+];
+
+/// The Swedish name of Agenda 2030 goal `number` (1–17).
+pub fn agenda2030_name(number: u8) -> Option<&'static str> {
+    AGENDA2030.get(usize::from(number).checked_sub(1)?).copied()
+}
+
+// ---------------------------------------------------------------------------
+// Nämnder
+
+/// The nämnder with `ids` of the kommun (one query).
+pub async fn namnder_by_id(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, namnd::Model>, ApiError> {
+    let ids: BTreeSet<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .filter(namnd::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n))
+        .collect())
+}
+
+/// The nämnd with `code`, if the kommun has one.
+pub async fn namnd_by_code(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    code: &str,
+) -> Result<Option<namnd::Model>, ApiError> {
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .filter(namnd::Column::Code.eq(code.trim()))
+        .one(db)
+        .await?)
+}
+
+/// 422 on `field[i]` for every id in `ids` that is not a nämnd of the kommun.
+pub async fn check_namnder(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    field: &str,
+    ids: &[Uuid],
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ApiError> {
+    let found = namnder_by_id(db, kommun_id, ids.iter().copied()).await?;
+    for (i, id) in ids.iter().enumerate() {
+        if !found.contains_key(id) {
+            errors.push(FieldError::new(
+                format!("{field}[{i}]"),
+                format!("no nämnd with id {id} in this kommun"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks huvudansvar, medansvariga and alla_namnder of a goal or assignment.
+pub fn check_responsibility(
+    huvudansvar: Option<Uuid>,
+    medansvariga: &[Uuid],
+    alla_namnder: bool,
+    huvudansvar_required: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    match huvudansvar {
+        None if huvudansvar_required && !alla_namnder => errors.push(FieldError::new(
+            "huvudansvar",
+            "give the id of the one nämnd with huvudansvar (or set alla_namnder)",
+        )),
+        Some(_) if alla_namnder => errors.push(FieldError::new(
+            "alla_namnder",
+            "a goal for all nämnder has no huvudansvar; leave huvudansvar out",
+        )),
+        _ => {}
+    }
+    let mut seen = BTreeSet::new();
+    for (i, m) in medansvariga.iter().enumerate() {
+        if Some(*m) == huvudansvar {
+            errors.push(FieldError::new(
+                format!("medansvariga[{i}]"),
+                "is the huvudansvar nämnd; a nämnd has either huvudansvar or medansvar, and there is exactly one huvudansvar",
+            ));
+        } else if !seen.insert(*m) {
+            errors.push(FieldError::new(
+                format!("medansvariga[{i}]"),
+                "is listed twice",
+            ));
+        }
+    }
+}
+
+pub fn check_text(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
+    if text.trim().is_empty() || text.chars().count() > max {
+        errors.push(FieldError::new(
+            field,
+            format!("must be 1–{max} characters"),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Goal areas
+
+const UQ_AREA: UniqueKey = UniqueKey {
+    name: "uq_goal_area_kommun_plan_name",
+    table: "goal_area",
+    columns: &["kommun_id", "plan", "name"],
+};
+const AREA_TAKEN: &str = "the plan already has a goal area with this name";
+
+pub struct GoalAreaSpec {
+    pub plan: String,
+    pub name: String,
+    pub from_year: Option<i32>,
+    pub to_year: Option<i32>,
+    pub position: Option<i32>,
+}
+
+#[derive(Default)]
+pub struct GoalAreaChanges {
+    pub plan: Option<String>,
+    pub name: Option<String>,
+    pub from_year: Option<Option<i32>>,
+    pub to_year: Option<Option<i32>>,
+    pub position: Option<i32>,
+}
+
+pub async fn create_area(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: GoalAreaSpec,
+) -> Result<goal_area::Model, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let position = match spec.position {
+        Some(p) => p,
+        None => goal_area::Entity::find()
+            .filter(goal_area::Column::KommunId.eq(kommun_id))
+            .filter(goal_area::Column::Plan.eq(spec.plan.as_str()))
+            .order_by_desc(goal_area::Column::Position)
+            .one(&txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = goal_area::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        plan: Set(spec.plan),
+        name: Set(spec.name),
+        from_year: Set(spec.from_year),
+        to_year: Set(spec.to_year),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let model = goal_area::Entity::insert(model)
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_AREA, "name", AREA_TAKEN))?;
+    audit::record(
+        &txn,
+        actor,
+        "goal_area",
+        Some(model.id),
+        "create",
+        None::<&()>,
+        Some(&model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn update_area(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    changes: GoalAreaChanges,
+) -> Result<goal_area::Model, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = super::crud::get::<goal_area::Entity>(&txn, kommun_id, id).await?;
+    let from = changes.from_year.unwrap_or(before.from_year);
+    let to = changes.to_year.unwrap_or(before.to_year);
+    if let (Some(f), Some(t)) = (from, to)
+        && f > t
+    {
+        return Err(ApiError::validation(
+            "to_year",
+            "must not be before from_year",
+        ));
+    }
+    let active = goal_area::ActiveModel {
+        plan: changes.plan.map(Set).unwrap_or(NotSet),
+        name: changes.name.map(Set).unwrap_or(NotSet),
+        from_year: changes.from_year.map(Set).unwrap_or(NotSet),
+        to_year: changes.to_year.map(Set).unwrap_or(NotSet),
+        position: changes.position.map(Set).unwrap_or(NotSet),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let after = super::crud::update_versioned::<goal_area::Entity, _>(
+        &txn,
+        kommun_id,
+        id,
+        expected_version,
+        active,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
+        other => other,
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        "goal_area",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete_area(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    let before = super::crud::get::<goal_area::Entity>(&txn, actor.kommun_id, id).await?;
+    super::crud::delete_versioned::<goal_area::Entity>(&txn, actor.kommun_id, id, expected_version)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "goal_area",
+        Some(id),
+        "delete",
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn list_areas(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    plan: Option<&str>,
+    page: &PageRequest,
+) -> Result<(Vec<goal_area::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if let Some(plan) = plan {
+        condition = condition.add(goal_area::Column::Plan.eq(plan.trim()));
+    }
+    super::crud::list::<goal_area::Entity>(db, kommun_id, condition, page).await
+}
+
+// ---------------------------------------------------------------------------
+// Goals
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum GoalKind {
+    /// A goal of the kommun plan (resultatmål).
+    Kommun,
+    /// A nämnd's own goal.
+    Namnd,
+}
+
+impl GoalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GoalKind::Kommun => "kommun",
+            GoalKind::Namnd => "namnd",
+        }
+    }
+
+    pub fn parse(text: &str) -> Result<GoalKind, ApiError> {
+        match text {
+            "kommun" => Ok(GoalKind::Kommun),
+            "namnd" => Ok(GoalKind::Namnd),
+            other => Err(ApiError::Unexpected(format!("stored goal kind {other:?}"))),
+        }
+    }
+}
+
+/// Everything a goal is, as written.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalSpec {
+    pub kind: GoalKind,
+    pub goal_area_id: Option<Uuid>,
+    pub title: String,
+    pub description: Option<String>,
+    pub huvudansvar: Option<Uuid>,
+    pub medansvariga: Vec<Uuid>,
+    pub alla_namnder: bool,
+    pub agenda2030: Vec<u8>,
+    pub indicator_ids: Vec<Uuid>,
+    pub bar_pa_goal_id: Option<Uuid>,
+    pub bar_pa: Option<String>,
+    pub target_year: Option<i32>,
+    pub target: Option<Target>,
+    pub position: Option<i32>,
+}
+
+/// Field errors of a goal that need no database.
+pub fn check_spec(spec: &GoalSpec) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    check_text("title", &spec.title, 2000, &mut errors);
+    match spec.kind {
+        GoalKind::Kommun => {
+            if spec.goal_area_id.is_none() {
+                errors.push(FieldError::new(
+                    "goal_area_id",
+                    "a kommun goal (resultatmål) belongs to a goal area",
+                ));
+            }
+            check_responsibility(
+                spec.huvudansvar,
+                &spec.medansvariga,
+                spec.alla_namnder,
+                true,
+                &mut errors,
+            );
+            if spec.bar_pa_goal_id.is_some() {
+                errors.push(FieldError::new(
+                    "bar_pa_goal_id",
+                    "only a nämnd's own goal has bäring på a kommun goal",
+                ));
+            }
+        }
+        GoalKind::Namnd => {
+            if spec.huvudansvar.is_none() {
+                errors.push(FieldError::new(
+                    "huvudansvar",
+                    "a nämnd's own goal needs its nämnd as huvudansvar",
+                ));
+            }
+            if spec.alla_namnder {
+                errors.push(FieldError::new(
+                    "alla_namnder",
+                    "a nämnd's own goal belongs to one nämnd",
+                ));
+            }
+            check_responsibility(
+                spec.huvudansvar,
+                &spec.medansvariga,
+                false,
+                true,
+                &mut errors,
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, n) in spec.agenda2030.iter().enumerate() {
+        if agenda2030_name(*n).is_none() {
+            errors.push(FieldError::new(
+                format!("agenda2030[{i}]"),
+                "must be an Agenda 2030 goal number 1–17",
+            ));
+        } else if !seen.insert(*n) {
+            errors.push(FieldError::new(
+                format!("agenda2030[{i}]"),
+                "is listed twice",
+            ));
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (i, id) in spec.indicator_ids.iter().enumerate() {
+        if !seen.insert(*id) {
+            errors.push(FieldError::new(
+                format!("indicator_ids[{i}]"),
+                "is listed twice",
+            ));
+        }
+    }
+    if spec.target.is_some() != spec.target_year.is_some() {
+        errors.push(FieldError::new(
+            "target",
+            "give the target together with its year",
+        ));
+    }
+    errors
+}
+
+/// A goal with its medansvariga and indicators.
+#[derive(Debug, Clone, Serialize)]
+pub struct GoalFull {
+    pub model: goal::Model,
+    pub medansvariga: Vec<Uuid>,
+    pub indicator_ids: Vec<Uuid>,
+}
+
+impl GoalFull {
+    pub fn kind(&self) -> Result<GoalKind, ApiError> {
+        GoalKind::parse(&self.model.kind)
+    }
+
+    pub fn agenda2030(&self) -> Vec<u8> {
+        self.model
+            .agenda2030
+            .split(',')
+            .filter_map(|n| n.trim().parse().ok())
+            .collect()
+    }
+
+    pub fn target(&self) -> Result<Option<Target>, ApiError> {
+        Target::from_stored(
+            self.model.target_value.as_deref(),
+            self.model.target_text.as_deref(),
+        )
+    }
+
+    /// Whether the nämnd answers for the goal (huvudansvar, medansvar, or a
+    /// goal for all nämnder).
+    pub fn concerns(&self, namnd_id: Uuid) -> bool {
+        self.model.alla_namnder
+            || self.model.huvudansvar_id == Some(namnd_id)
+            || self.medansvariga.contains(&namnd_id)
+    }
+
+    pub fn spec(&self) -> Result<GoalSpec, ApiError> {
+        let target = self.target()?;
+        Ok(GoalSpec {
+            kind: self.kind()?,
+            goal_area_id: self.model.goal_area_id,
+            title: self.model.title.clone(),
+            description: self.model.description.clone(),
+            huvudansvar: self.model.huvudansvar_id,
+            medansvariga: self.medansvariga.clone(),
+            alla_namnder: self.model.alla_namnder,
+            agenda2030: self.agenda2030(),
+            indicator_ids: self.indicator_ids.clone(),
+            bar_pa_goal_id: self.model.bar_pa_goal_id,
+            bar_pa: self.model.bar_pa.clone(),
+            target_year: self.model.target_year,
+            target,
+            position: Some(self.model.position),
+        })
+    }
+}
+
+/// Attaches medansvariga and indicators to `models` (two queries).
+pub async fn with_links(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    models: Vec<goal::Model>,
+) -> Result<Vec<GoalFull>, ApiError> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let mut medansvariga: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for l in goal_namnd::Entity::find()
+        .filter(goal_namnd::Column::KommunId.eq(kommun_id))
+        .filter(goal_namnd::Column::GoalId.is_in(ids.clone()))
+        .order_by_asc(goal_namnd::Column::Position)
+        .all(db)
+        .await?
+    {
+        medansvariga.entry(l.goal_id).or_default().push(l.namnd_id);
+    }
+    let mut indicators: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for l in goal_indicator::Entity::find()
+        .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+        .filter(goal_indicator::Column::GoalId.is_in(ids))
+        .order_by_asc(goal_indicator::Column::Position)
+        .all(db)
+        .await?
+    {
+        indicators
+            .entry(l.goal_id)
+            .or_default()
+            .push(l.indicator_id);
+    }
+    Ok(models
+        .into_iter()
+        .map(|model| GoalFull {
+            medansvariga: medansvariga.remove(&model.id).unwrap_or_default(),
+            indicator_ids: indicators.remove(&model.id).unwrap_or_default(),
+            model,
+        })
+        .collect())
+}
+
+pub async fn get_full(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<GoalFull, ApiError> {
+    let model = super::crud::get::<goal::Entity>(db, kommun_id, id).await?;
+    with_links(db, kommun_id, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| super::crud::not_found::<goal::Entity>(id))
+}
+
+/// 422s for references to rows the kommun does not have.
+async fn check_refs(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Option<Uuid>,
+    spec: &GoalSpec,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if let Some(area) = spec.goal_area_id
+        && super::crud::get::<goal_area::Entity>(txn, kommun_id, area)
+            .await
+            .is_err()
+    {
+        errors.push(FieldError::new(
+            "goal_area_id",
+            format!("no goal area with id {area} in this kommun"),
+        ));
+    }
+    if let Some(h) = spec.huvudansvar
+        && namnder_by_id(txn, kommun_id, [h]).await?.is_empty()
+    {
+        errors.push(FieldError::new(
+            "huvudansvar",
+            format!("no nämnd with id {h} in this kommun"),
+        ));
+    }
+    check_namnder(
+        txn,
+        kommun_id,
+        "medansvariga",
+        &spec.medansvariga,
+        &mut errors,
+    )
+    .await?;
+    if !spec.indicator_ids.is_empty() {
+        let found: BTreeSet<Uuid> = indicator::Entity::find()
+            .filter(indicator::Column::KommunId.eq(kommun_id))
+            .filter(indicator::Column::Id.is_in(spec.indicator_ids.iter().copied()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        for (i, ind) in spec.indicator_ids.iter().enumerate() {
+            if !found.contains(ind) {
+                errors.push(FieldError::new(
+                    format!("indicator_ids[{i}]"),
+                    format!("no indicator with id {ind} in this kommun"),
+                ));
+            }
+        }
+    }
+    if let Some(b) = spec.bar_pa_goal_id {
+        match super::crud::get::<goal::Entity>(txn, kommun_id, b).await {
+            Ok(g) if g.kind == GoalKind::Kommun.as_str() && Some(g.id) != id => {}
+            Ok(_) => errors.push(FieldError::new(
+                "bar_pa_goal_id",
+                "must be another goal of the kommun plan (kind kommun)",
+            )),
+            Err(_) => errors.push(FieldError::new(
+                "bar_pa_goal_id",
+                format!("no goal with id {b} in this kommun"),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+async fn write_links(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    goal_id: Uuid,
+    spec: &GoalSpec,
+) -> Result<(), ApiError> {
+    goal_namnd::Entity::delete_many()
+        .filter(goal_namnd::Column::GoalId.eq(goal_id))
+        .exec(txn)
+        .await?;
+    goal_indicator::Entity::delete_many()
+        .filter(goal_indicator::Column::GoalId.eq(goal_id))
+        .exec(txn)
+        .await?;
+    let namnder: Vec<goal_namnd::ActiveModel> = spec
+        .medansvariga
+        .iter()
+        .enumerate()
+        .map(|(i, n)| goal_namnd::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            goal_id: Set(goal_id),
+            namnd_id: Set(*n),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+        })
+        .collect();
+    if !namnder.is_empty() {
+        goal_namnd::Entity::insert_many(namnder).exec(txn).await?;
+    }
+    let indicators: Vec<goal_indicator::ActiveModel> = spec
+        .indicator_ids
+        .iter()
+        .enumerate()
+        .map(|(i, ind)| goal_indicator::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            goal_id: Set(goal_id),
+            indicator_id: Set(*ind),
+            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+        })
+        .collect();
+    if !indicators.is_empty() {
+        goal_indicator::Entity::insert_many(indicators)
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn agenda_text(numbers: &[u8]) -> String {
+    numbers
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: GoalSpec,
+) -> Result<GoalFull, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    check_refs(&txn, kommun_id, None, &spec).await?;
+    let position = match spec.position {
+        Some(p) => p,
+        None => goal::Entity::find()
+            .filter(goal::Column::KommunId.eq(kommun_id))
+            .order_by_desc(goal::Column::Position)
+            .one(&txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let (target_value, target_text) = spec
+        .target
+        .as_ref()
+        .map(Target::to_stored)
+        .unwrap_or_default();
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let model = goal::ActiveModel {
+        id: Set(id),
+        kommun_id: Set(kommun_id),
+        kind: Set(spec.kind.as_str().to_string()),
+        goal_area_id: Set(spec.goal_area_id),
+        title: Set(spec.title.clone()),
+        description: Set(spec.description.clone()),
+        huvudansvar_id: Set(spec.huvudansvar),
+        alla_namnder: Set(spec.alla_namnder),
+        agenda2030: Set(agenda_text(&spec.agenda2030)),
+        bar_pa_goal_id: Set(spec.bar_pa_goal_id),
+        bar_pa: Set(spec.bar_pa.clone()),
+        target_year: Set(spec.target_year),
+        target_value: Set(target_value),
+        target_text: Set(target_text),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    goal::Entity::insert(model)
+        .exec_without_returning(&txn)
+        .await?;
+    write_links(&txn, kommun_id, id, &spec).await?;
+    let after = get_full(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "goal",
+        Some(id),
+        "create",
+        None::<&()>,
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Replaces the goal with `spec` (the caller merged its changes into the
+/// current goal and checked the result with [`check_spec`]).
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    spec: GoalSpec,
+) -> Result<GoalFull, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = get_full(&txn, kommun_id, id).await?;
+    check_refs(&txn, kommun_id, Some(id), &spec).await?;
+    let (target_value, target_text) = spec
+        .target
+        .as_ref()
+        .map(Target::to_stored)
+        .unwrap_or_default();
+    let active = goal::ActiveModel {
+        kind: Set(spec.kind.as_str().to_string()),
+        goal_area_id: Set(spec.goal_area_id),
+        title: Set(spec.title.clone()),
+        description: Set(spec.description.clone()),
+        huvudansvar_id: Set(spec.huvudansvar),
+        alla_namnder: Set(spec.alla_namnder),
+        agenda2030: Set(agenda_text(&spec.agenda2030)),
+        bar_pa_goal_id: Set(spec.bar_pa_goal_id),
+        bar_pa: Set(spec.bar_pa.clone()),
+        target_year: Set(spec.target_year),
+        target_value: Set(target_value),
+        target_text: Set(target_text),
+        position: spec.position.map(Set).unwrap_or(NotSet),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    super::crud::update_versioned::<goal::Entity, _>(&txn, kommun_id, id, expected_version, active)
+        .await?;
+    write_links(&txn, kommun_id, id, &spec).await?;
+    let after = get_full(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "goal",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    let before = get_full(&txn, actor.kommun_id, id).await?;
+    super::crud::delete_versioned::<goal::Entity>(&txn, actor.kommun_id, id, expected_version)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "goal",
+        Some(id),
+        "delete",
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct GoalFilter {
+    pub kind: Option<GoalKind>,
+    pub goal_area_id: Option<Uuid>,
+    /// Goals this nämnd answers for (huvudansvar, medansvar or all nämnder).
+    pub namnd_id: Option<Uuid>,
+    pub q: Option<String>,
+    pub bar_pa_goal_id: Option<Uuid>,
+    pub indicator_id: Option<Uuid>,
+    /// Only these ids (e.g. the goals with a given bedömning in a report).
+    pub ids: Option<Vec<Uuid>>,
+}
+
+/// Ids of the goals `namnd_id` is medansvarig for.
+async fn medansvar_goal_ids(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+) -> Result<Vec<Uuid>, ApiError> {
+    Ok(goal_namnd::Entity::find()
+        .filter(goal_namnd::Column::KommunId.eq(kommun_id))
+        .filter(goal_namnd::Column::NamndId.eq(namnd_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.goal_id)
+        .collect())
+}
+
+async fn condition(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &GoalFilter,
+) -> Result<Condition, ApiError> {
+    let mut condition = Condition::all();
+    if let Some(kind) = filter.kind {
+        condition = condition.add(goal::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(area) = filter.goal_area_id {
+        condition = condition.add(goal::Column::GoalAreaId.eq(area));
+    }
+    if let Some(n) = filter.namnd_id {
+        let medansvar = medansvar_goal_ids(db, kommun_id, n).await?;
+        condition = condition.add(
+            Condition::any()
+                .add(goal::Column::HuvudansvarId.eq(n))
+                .add(goal::Column::AllaNamnder.eq(true))
+                .add(goal::Column::Id.is_in(medansvar)),
+        );
+    }
+    if let Some(q) = &filter.q {
+        condition = condition.add(
+            Condition::any()
+                .add(lower_like(goal::Column::Title, q))
+                .add(lower_like(goal::Column::Description, q)),
+        );
+    }
+    if let Some(b) = filter.bar_pa_goal_id {
+        condition = condition.add(goal::Column::BarPaGoalId.eq(b));
+    }
+    if let Some(ind) = filter.indicator_id {
+        let ids: Vec<Uuid> = goal_indicator::Entity::find()
+            .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+            .filter(goal_indicator::Column::IndicatorId.eq(ind))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.goal_id)
+            .collect();
+        condition = condition.add(goal::Column::Id.is_in(ids));
+    }
+    if let Some(ids) = &filter.ids {
+        condition = condition.add(goal::Column::Id.is_in(ids.iter().copied()));
+    }
+    Ok(condition)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &GoalFilter,
+    page: &PageRequest,
+) -> Result<(Vec<GoalFull>, Option<Uuid>), ApiError> {
+    let condition = condition(db, kommun_id, filter).await?;
+    let (rows, next) = super::crud::list::<goal::Entity>(db, kommun_id, condition, page).await?;
+    Ok((with_links(db, kommun_id, rows).await?, next))
+}
+
+/// Every goal `namnd_id` answers for, by position (not paginated: a report
+/// shows them all).
+pub async fn of_namnd(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+) -> Result<Vec<GoalFull>, ApiError> {
+    let filter = GoalFilter {
+        namnd_id: Some(namnd_id),
+        ..Default::default()
+    };
+    let condition = condition(db, kommun_id, &filter).await?;
+    let rows = goal::Entity::find()
+        .filter(goal::Column::KommunId.eq(kommun_id))
+        .filter(condition)
+        .order_by_asc(goal::Column::Position)
+        .order_by_asc(goal::Column::Id)
+        .all(db)
+        .await?;
+    with_links(db, kommun_id, rows).await
+}
+
+/// Ids of every goal matching `filter` (not paginated).
+pub async fn ids(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &GoalFilter,
+) -> Result<Vec<Uuid>, ApiError> {
+    let condition = condition(db, kommun_id, filter).await?;
+    Ok(goal::Entity::find()
+        .filter(goal::Column::KommunId.eq(kommun_id))
+        .filter(condition)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|g| g.id)
+        .collect())
+}

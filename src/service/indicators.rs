@@ -1,0 +1,981 @@
+//! Indicators of a kommun's plan: their riktvärden, values per year and
+//! gender, trend/bedömning overrides, and the figures derived from them for
+//! a year (through `crate::domain`). Decimals are stored as canonical
+//! strings; every write runs in a transaction with its audit entry and
+//! bumps the indicator's version.
+
+use std::collections::{BTreeSet, HashMap};
+use std::str::FromStr;
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    NotSet, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::{Expr, ExprTrait, Func},
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use crate::{
+    api::common::PageRequest,
+    domain::{
+        Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, Polarity,
+        Trend, TrendThreshold, bedomning_gender_aware, derive_indicator_year, fulfilment_ratio,
+    },
+    entity::{
+        goal, goal_indicator, indicator, indicator_override, indicator_riktvarde, indicator_value,
+    },
+    error::ApiError,
+};
+
+super::crud::tenant_entity!(indicator, "indicator");
+
+// ---------------------------------------------------------------------------
+// Stored spellings
+
+pub fn polarity_str(p: Polarity) -> &'static str {
+    match p {
+        Polarity::HogreArBattre => "hogre_ar_battre",
+        Polarity::LagreArBattre => "lagre_ar_battre",
+    }
+}
+
+pub fn parse_polarity(text: &str) -> Result<Polarity, ApiError> {
+    match text {
+        "hogre_ar_battre" => Ok(Polarity::HogreArBattre),
+        "lagre_ar_battre" => Ok(Polarity::LagreArBattre),
+        other => Err(ApiError::Unexpected(format!("stored polarity {other:?}"))),
+    }
+}
+
+pub fn gender_str(g: Gender) -> &'static str {
+    match g {
+        Gender::T => "T",
+        Gender::K => "K",
+        Gender::M => "M",
+    }
+}
+
+fn parse_gender(text: &str) -> Result<Gender, ApiError> {
+    match text {
+        "T" => Ok(Gender::T),
+        "K" => Ok(Gender::K),
+        "M" => Ok(Gender::M),
+        other => Err(ApiError::Unexpected(format!("stored gender {other:?}"))),
+    }
+}
+
+pub fn trend_str(t: Trend) -> &'static str {
+    match t {
+        Trend::Forbattrad => "forbattrad",
+        Trend::Oforandrad => "oforandrad",
+        Trend::Forsamrad => "forsamrad",
+        Trend::EjJamforbar => "ej_jamforbar",
+    }
+}
+
+fn parse_trend(text: &str) -> Result<Trend, ApiError> {
+    match text {
+        "forbattrad" => Ok(Trend::Forbattrad),
+        "oforandrad" => Ok(Trend::Oforandrad),
+        "forsamrad" => Ok(Trend::Forsamrad),
+        "ej_jamforbar" => Ok(Trend::EjJamforbar),
+        other => Err(ApiError::Unexpected(format!("stored trend {other:?}"))),
+    }
+}
+
+pub fn bedomning_str(b: Bedomning) -> &'static str {
+    match b {
+        Bedomning::Gron => "gron",
+        Bedomning::Gul => "gul",
+        Bedomning::Rod => "rod",
+        Bedomning::Ingen => "ingen",
+    }
+}
+
+pub fn parse_bedomning(text: &str) -> Result<Bedomning, ApiError> {
+    match text {
+        "gron" => Ok(Bedomning::Gron),
+        "gul" => Ok(Bedomning::Gul),
+        "rod" => Ok(Bedomning::Rod),
+        "ingen" => Ok(Bedomning::Ingen),
+        other => Err(ApiError::Unexpected(format!("stored bedömning {other:?}"))),
+    }
+}
+
+pub fn decimal_of(text: &str) -> Result<Decimal, ApiError> {
+    Decimal::from_str(text).map_err(|_| ApiError::Unexpected(format!("stored decimal {text:?}")))
+}
+
+/// The canonical stored text of a decimal.
+pub fn canonical(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+/// A riktvärde (or a goal's target): a number, or a text such as "öka" or
+/// "Öka jmf utfall 2023".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Target {
+    Value(Decimal),
+    Text(String),
+}
+
+impl Target {
+    pub fn from_stored(
+        value: Option<&str>,
+        text: Option<&str>,
+    ) -> Result<Option<Target>, ApiError> {
+        match (value, text) {
+            (Some(v), _) => Ok(Some(Target::Value(decimal_of(v)?))),
+            (None, Some(t)) => Ok(Some(Target::Text(t.to_string()))),
+            (None, None) => Ok(None),
+        }
+    }
+
+    /// (value, text) columns.
+    pub fn to_stored(&self) -> (Option<String>, Option<String>) {
+        match self {
+            Target::Value(v) => (Some(canonical(*v)), None),
+            Target::Text(t) => (None, Some(t.clone())),
+        }
+    }
+
+    pub fn value(&self) -> Option<Decimal> {
+        match self {
+            Target::Value(v) => Some(*v),
+            Target::Text(_) => None,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Indicator rows
+
+pub struct IndicatorSpec {
+    pub name: String,
+    pub unit: String,
+    pub polarity: Polarity,
+    /// Percent (1.5 = 1.5 %).
+    pub trend_threshold: Decimal,
+    pub source: Option<String>,
+    pub kolada_id: Option<String>,
+    pub divided_by_gender: bool,
+    pub position: Option<i32>,
+}
+
+#[derive(Default)]
+pub struct IndicatorChanges {
+    pub name: Option<String>,
+    pub unit: Option<String>,
+    pub polarity: Option<Polarity>,
+    pub trend_threshold: Option<Decimal>,
+    pub source: Option<Option<String>>,
+    pub kolada_id: Option<Option<String>>,
+    pub divided_by_gender: Option<bool>,
+    pub position: Option<i32>,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: IndicatorSpec,
+) -> Result<indicator::Model, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let position = match spec.position {
+        Some(p) => p,
+        None => indicator::Entity::find()
+            .filter(indicator::Column::KommunId.eq(kommun_id))
+            .order_by_desc(indicator::Column::Position)
+            .one(&txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = indicator::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        name: Set(spec.name),
+        unit: Set(spec.unit),
+        polarity: Set(polarity_str(spec.polarity).to_string()),
+        trend_threshold: Set(canonical(spec.trend_threshold)),
+        source: Set(spec.source),
+        kolada_id: Set(spec.kolada_id),
+        divided_by_gender: Set(spec.divided_by_gender),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let model = indicator::Entity::insert(model)
+        .exec_with_returning(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator",
+        Some(model.id),
+        "create",
+        None::<&()>,
+        Some(&model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    changes: IndicatorChanges,
+) -> Result<indicator::Model, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = super::crud::get::<indicator::Entity>(&txn, kommun_id, id).await?;
+    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+    let active = indicator::ActiveModel {
+        name: set(changes.name),
+        unit: set(changes.unit),
+        polarity: set(changes.polarity.map(|p| polarity_str(p).to_string())),
+        trend_threshold: set(changes.trend_threshold.map(canonical)),
+        source: changes.source.map(Set).unwrap_or(NotSet),
+        kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
+        divided_by_gender: changes.divided_by_gender.map(Set).unwrap_or(NotSet),
+        position: changes.position.map(Set).unwrap_or(NotSet),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let after = super::crud::update_versioned::<indicator::Entity, _>(
+        &txn,
+        kommun_id,
+        id,
+        expected_version,
+        active,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let txn = db.begin().await?;
+    let before = super::crud::get::<indicator::Entity>(&txn, actor.kommun_id, id).await?;
+    super::crud::delete_versioned::<indicator::Entity>(&txn, actor.kommun_id, id, expected_version)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator",
+        Some(id),
+        "delete",
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct IndicatorFilter {
+    pub kolada_id: Option<String>,
+    /// Only indicators linked to one of these goals.
+    pub goal_ids: Option<Vec<Uuid>>,
+    /// Case-insensitive part of the name.
+    pub q: Option<String>,
+}
+
+/// `%text%` for LIKE, with the wildcards of `text` escaped.
+pub fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// `lower(column) LIKE pattern ESCAPE '\'`.
+pub fn lower_like<C: ColumnTrait>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr {
+    Expr::expr(Func::lower(Expr::col(column)))
+        .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\'))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &IndicatorFilter,
+    page: &PageRequest,
+) -> Result<(Vec<indicator::Model>, Option<Uuid>), ApiError> {
+    let mut condition = Condition::all();
+    if let Some(k) = &filter.kolada_id {
+        condition = condition.add(indicator::Column::KoladaId.eq(k.trim()));
+    }
+    if let Some(q) = &filter.q {
+        condition = condition.add(lower_like(indicator::Column::Name, q));
+    }
+    if let Some(goal_ids) = &filter.goal_ids {
+        let linked: Vec<Uuid> = goal_indicator::Entity::find()
+            .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+            .filter(goal_indicator::Column::GoalId.is_in(goal_ids.iter().copied()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|l| l.indicator_id)
+            .collect();
+        condition = condition.add(indicator::Column::Id.is_in(linked));
+    }
+    super::crud::list::<indicator::Entity>(db, kommun_id, condition, page).await
+}
+
+// ---------------------------------------------------------------------------
+// Values, riktvärden, overrides
+
+/// One value of an indicator for a year and gender. A value may be absent
+/// when only a status or note is recorded ("Mäts vartannat år").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredValue {
+    pub year: i32,
+    pub gender: Gender,
+    pub value: Option<Decimal>,
+    pub status: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredRiktvarde {
+    pub year: i32,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum OverrideKind {
+    Trend,
+    Bedomning,
+}
+
+impl OverrideKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            OverrideKind::Trend => "trend",
+            OverrideKind::Bedomning => "bedomning",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredOverride {
+    pub year: i32,
+    pub kind: OverrideKind,
+    pub value: String,
+    pub reason: String,
+}
+
+/// An indicator with everything its derived figures need.
+#[derive(Debug, Clone)]
+pub struct IndicatorData {
+    pub model: indicator::Model,
+    pub values: Vec<StoredValue>,
+    pub riktvarden: Vec<StoredRiktvarde>,
+    pub overrides: Vec<StoredOverride>,
+}
+
+fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ApiError> {
+    Ok(StoredValue {
+        year: m.year,
+        gender: parse_gender(&m.gender)?,
+        value: m.value.as_deref().map(decimal_of).transpose()?,
+        status: m.status.clone(),
+        note: m.note.clone(),
+    })
+}
+
+fn stored_override(m: &indicator_override::Model) -> Result<StoredOverride, ApiError> {
+    let kind = match m.kind.as_str() {
+        "trend" => OverrideKind::Trend,
+        "bedomning" => OverrideKind::Bedomning,
+        other => {
+            return Err(ApiError::Unexpected(format!(
+                "stored override kind {other:?}"
+            )));
+        }
+    };
+    Ok(StoredOverride {
+        year: m.year,
+        kind,
+        value: m.value.clone(),
+        reason: m.reason.clone(),
+    })
+}
+
+/// The values, riktvärden and overrides of `models`, in three queries
+/// whatever their number. Keeps the order of `models`.
+pub async fn load_data(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    models: Vec<indicator::Model>,
+) -> Result<Vec<IndicatorData>, ApiError> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let values = indicator_value::Entity::find()
+        .filter(indicator_value::Column::KommunId.eq(kommun_id))
+        .filter(indicator_value::Column::IndicatorId.is_in(ids.clone()))
+        .order_by_asc(indicator_value::Column::Year)
+        .order_by_asc(indicator_value::Column::Gender)
+        .all(db)
+        .await?;
+    let riktvarden = indicator_riktvarde::Entity::find()
+        .filter(indicator_riktvarde::Column::KommunId.eq(kommun_id))
+        .filter(indicator_riktvarde::Column::IndicatorId.is_in(ids.clone()))
+        .order_by_asc(indicator_riktvarde::Column::Year)
+        .all(db)
+        .await?;
+    let overrides = indicator_override::Entity::find()
+        .filter(indicator_override::Column::KommunId.eq(kommun_id))
+        .filter(indicator_override::Column::IndicatorId.is_in(ids))
+        .order_by_asc(indicator_override::Column::Year)
+        .order_by_asc(indicator_override::Column::Kind)
+        .all(db)
+        .await?;
+    let mut data: Vec<IndicatorData> = models
+        .into_iter()
+        .map(|model| IndicatorData {
+            model,
+            values: Vec::new(),
+            riktvarden: Vec::new(),
+            overrides: Vec::new(),
+        })
+        .collect();
+    let index: HashMap<Uuid, usize> = data
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.model.id, i))
+        .collect();
+    for v in &values {
+        if let Some(d) = index.get(&v.indicator_id).and_then(|&i| data.get_mut(i)) {
+            d.values.push(stored_value(v)?);
+        }
+    }
+    for r in &riktvarden {
+        if let Some(d) = index.get(&r.indicator_id).and_then(|&i| data.get_mut(i))
+            && let Some(target) = Target::from_stored(r.value.as_deref(), r.text.as_deref())?
+        {
+            d.riktvarden.push(StoredRiktvarde {
+                year: r.year,
+                target,
+            });
+        }
+    }
+    for o in &overrides {
+        if let Some(d) = index.get(&o.indicator_id).and_then(|&i| data.get_mut(i)) {
+            d.overrides.push(stored_override(o)?);
+        }
+    }
+    Ok(data)
+}
+
+pub async fn load_one(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<IndicatorData, ApiError> {
+    let model = super::crud::get::<indicator::Entity>(db, kommun_id, id).await?;
+    load_data(db, kommun_id, vec![model])
+        .await?
+        .pop()
+        .ok_or_else(|| super::crud::not_found::<indicator::Entity>(id))
+}
+
+/// The indicator's data, in the transaction, for the audit log.
+async fn snapshot(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<Snapshot, ApiError> {
+    let d = load_one(txn, kommun_id, id).await?;
+    Ok(Snapshot {
+        values: d.values,
+        riktvarden: d.riktvarden,
+        overrides: d.overrides,
+    })
+}
+
+#[derive(Serialize)]
+struct Snapshot {
+    values: Vec<StoredValue>,
+    riktvarden: Vec<StoredRiktvarde>,
+    overrides: Vec<StoredOverride>,
+}
+
+/// Checks the optional expected version and bumps the indicator's version.
+async fn touch(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    let current = super::crud::get::<indicator::Entity>(txn, kommun_id, id).await?;
+    let version = expected_version.unwrap_or(current.version);
+    let active = indicator::ActiveModel {
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    super::crud::update_versioned::<indicator::Entity, _>(txn, kommun_id, id, version, active)
+        .await?;
+    Ok(())
+}
+
+/// A value to write. All of value, status and note absent deletes it.
+#[derive(Debug, Clone)]
+pub struct ValueWrite {
+    pub year: i32,
+    pub gender: Gender,
+    pub value: Option<Decimal>,
+    pub status: Option<String>,
+    pub note: Option<String>,
+}
+
+/// Writes `writes` (already free of duplicates) all or nothing: values not
+/// mentioned stay.
+pub async fn put_values(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    writes: Vec<ValueWrite>,
+) -> Result<IndicatorData, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = snapshot(&txn, kommun_id, id).await?;
+    touch(&txn, kommun_id, id, expected_version).await?;
+    let existing: HashMap<(i32, String), indicator_value::Model> = indicator_value::Entity::find()
+        .filter(indicator_value::Column::KommunId.eq(kommun_id))
+        .filter(indicator_value::Column::IndicatorId.eq(id))
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| ((m.year, m.gender.clone()), m))
+        .collect();
+    let now = Utc::now();
+    let mut deletes = Vec::new();
+    let mut inserts = Vec::new();
+    for w in writes {
+        let key = (w.year, gender_str(w.gender).to_string());
+        let empty = w.value.is_none() && w.status.is_none() && w.note.is_none();
+        let value = w.value.map(canonical);
+        match existing.get(&key) {
+            Some(old) if empty => deletes.push(old.id),
+            None if empty => {}
+            Some(old) => {
+                if old.value != value || old.status != w.status || old.note != w.note {
+                    indicator_value::Entity::update_many()
+                        .col_expr(indicator_value::Column::Value, Expr::value(value))
+                        .col_expr(indicator_value::Column::Status, Expr::value(w.status))
+                        .col_expr(indicator_value::Column::Note, Expr::value(w.note))
+                        .col_expr(indicator_value::Column::UpdatedAt, Expr::value(now))
+                        .filter(indicator_value::Column::Id.eq(old.id))
+                        .exec(&txn)
+                        .await?;
+                }
+            }
+            None => inserts.push(indicator_value::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                indicator_id: Set(id),
+                year: Set(key.0),
+                gender: Set(key.1),
+                value: Set(value),
+                status: Set(w.status),
+                note: Set(w.note),
+                updated_at: Set(now),
+            }),
+        }
+    }
+    if !deletes.is_empty() {
+        indicator_value::Entity::delete_many()
+            .filter(indicator_value::Column::Id.is_in(deletes))
+            .exec(&txn)
+            .await?;
+    }
+    if !inserts.is_empty() {
+        indicator_value::Entity::insert_many(inserts)
+            .exec(&txn)
+            .await
+            .map_err(concurrent)?;
+    }
+    let after = load_one(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator_values",
+        Some(id),
+        "put",
+        Some(&before.values),
+        Some(&after.values),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+fn concurrent(e: sea_orm::DbErr) -> ApiError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict(
+            "the indicator was changed by someone else at the same time; retry".into(),
+        ),
+        _ => ApiError::from(e),
+    }
+}
+
+/// Replaces every riktvärde of the indicator with `riktvarden` (distinct years).
+pub async fn put_riktvarden(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    riktvarden: Vec<StoredRiktvarde>,
+) -> Result<IndicatorData, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = snapshot(&txn, kommun_id, id).await?;
+    touch(&txn, kommun_id, id, expected_version).await?;
+    indicator_riktvarde::Entity::delete_many()
+        .filter(indicator_riktvarde::Column::KommunId.eq(kommun_id))
+        .filter(indicator_riktvarde::Column::IndicatorId.eq(id))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<indicator_riktvarde::ActiveModel> = riktvarden
+        .iter()
+        .map(|r| {
+            let (value, text) = r.target.to_stored();
+            indicator_riktvarde::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                indicator_id: Set(id),
+                year: Set(r.year),
+                value: Set(value),
+                text: Set(text),
+                updated_at: Set(now),
+            }
+        })
+        .collect();
+    if !rows.is_empty() {
+        indicator_riktvarde::Entity::insert_many(rows)
+            .exec(&txn)
+            .await
+            .map_err(concurrent)?;
+    }
+    let after = load_one(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator_riktvarden",
+        Some(id),
+        "put",
+        Some(&before.riktvarden),
+        Some(&after.riktvarden),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Sets (or with `None` clears) the trend and bedömning overrides of `year`.
+pub async fn put_overrides(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+    year: i32,
+    trend: Option<Override<Trend>>,
+    bedomning: Option<Override<Bedomning>>,
+) -> Result<IndicatorData, ApiError> {
+    let kommun_id = actor.kommun_id;
+    let txn = db.begin().await?;
+    let before = snapshot(&txn, kommun_id, id).await?;
+    touch(&txn, kommun_id, id, expected_version).await?;
+    indicator_override::Entity::delete_many()
+        .filter(indicator_override::Column::KommunId.eq(kommun_id))
+        .filter(indicator_override::Column::IndicatorId.eq(id))
+        .filter(indicator_override::Column::Year.eq(year))
+        .exec(&txn)
+        .await?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    let trend = trend.map(|o| {
+        (
+            OverrideKind::Trend,
+            trend_str(*o.value()),
+            o.reason().to_string(),
+        )
+    });
+    let bedomning = bedomning.map(|o| {
+        (
+            OverrideKind::Bedomning,
+            bedomning_str(*o.value()),
+            o.reason().to_string(),
+        )
+    });
+    for (kind, value, reason) in trend.into_iter().chain(bedomning) {
+        rows.push(indicator_override::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            indicator_id: Set(id),
+            year: Set(year),
+            kind: Set(kind.as_str().to_string()),
+            value: Set(value.to_string()),
+            reason: Set(reason),
+            updated_at: Set(now),
+        });
+    }
+    if !rows.is_empty() {
+        indicator_override::Entity::insert_many(rows)
+            .exec(&txn)
+            .await
+            .map_err(concurrent)?;
+    }
+    let after = load_one(&txn, kommun_id, id).await?;
+    audit::record(
+        &txn,
+        actor,
+        "indicator_overrides",
+        Some(id),
+        "put",
+        Some(&before.overrides),
+        Some(&after.overrides),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+// ---------------------------------------------------------------------------
+// Derived figures
+
+/// The figures of an indicator for one year, all computed by the domain.
+#[derive(Debug, Clone)]
+pub struct Derived {
+    /// The year assessed: the requested one, else the latest with a
+    /// riktvärde, else the latest with an utfall.
+    pub year: Option<i32>,
+    /// The utfall (totalt) used: the latest available up to the year.
+    pub utfall: Option<Observation>,
+    /// The previous available utfall, compared for the trend.
+    pub foregaende: Option<Observation>,
+    pub riktvarde: Option<Target>,
+    /// Fulfilment ratio (1 = 100 %) of `utfall` against a numeric riktvärde.
+    pub ratio: Option<Decimal>,
+    pub trend: Assessed<Trend>,
+    pub bedomning: Assessed<Bedomning>,
+}
+
+/// Bedömning of a text target ("öka", "Öka jmf utfall 2023"): there is no
+/// number to compare with, so it follows the (computed) trend: forbattrad
+/// reaches it, oforandrad is gul, forsamrad rod, no trend no bedömning.
+/// DOMAIN.md leaves this to the nämnd ("follows the trend, or is set by
+/// hand"); an override sets it by hand.
+fn bedomning_of_text_target(trend: Trend) -> Bedomning {
+    match trend {
+        Trend::Forbattrad => Bedomning::Gron,
+        Trend::Oforandrad => Bedomning::Gul,
+        Trend::Forsamrad => Bedomning::Rod,
+        Trend::EjJamforbar => Bedomning::Ingen,
+    }
+}
+
+fn observations(values: &[StoredValue], gender: Gender) -> Vec<Observation> {
+    values
+        .iter()
+        .filter(|v| v.gender == gender)
+        .filter_map(|v| {
+            v.value.map(|value| Observation {
+                year: v.year,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// The year served by default: the latest with a riktvärde, else the latest
+/// with a value.
+pub fn default_year(data: &IndicatorData) -> Option<i32> {
+    data.riktvarden
+        .iter()
+        .map(|r| r.year)
+        .max()
+        .or_else(|| data.values.iter().map(|v| v.year).max())
+}
+
+/// Trend and bedömning of the indicator for `year` (default:
+/// [`default_year`]), with the overrides stored for that year.
+pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ApiError> {
+    let polarity = parse_polarity(&data.model.polarity)?;
+    let threshold = TrendThreshold::from_percent(decimal_of(&data.model.trend_threshold)?)
+        .map_err(|e| ApiError::Unexpected(format!("stored trend threshold: {e}")))?;
+    let year = year.or_else(|| default_year(data));
+    let at = year.unwrap_or(MAX_YEAR);
+    let total = observations(&data.values, Gender::T);
+    let riktvarde = data
+        .riktvarden
+        .iter()
+        .find(|r| Some(r.year) == year)
+        .map(|r| r.target.clone());
+    let rv = riktvarde.as_ref().and_then(Target::value);
+    let derived = derive_indicator_year(&total, rv, at, polarity, threshold);
+    let computed_bedomning = match &riktvarde {
+        Some(Target::Text(_)) => bedomning_of_text_target(derived.trend),
+        _ if data.model.divided_by_gender => {
+            let kvinnor = observations(&data.values, Gender::K);
+            let man = observations(&data.values, Gender::M);
+            let series = GenderSeries {
+                total: &total,
+                kvinnor: &kvinnor,
+                man: &man,
+            };
+            bedomning_gender_aware(&series, rv, at, polarity, threshold)
+        }
+        _ => derived.bedomning,
+    };
+    let mut trend = Assessed::new(derived.trend);
+    let mut bedomning = Assessed::new(computed_bedomning);
+    for o in data.overrides.iter().filter(|o| Some(o.year) == year) {
+        match o.kind {
+            OverrideKind::Trend => trend.set_override(Some(
+                Override::new(parse_trend(&o.value)?, o.reason.clone())
+                    .map_err(|e| ApiError::Unexpected(format!("stored override: {e}")))?,
+            )),
+            OverrideKind::Bedomning => bedomning.set_override(Some(
+                Override::new(parse_bedomning(&o.value)?, o.reason.clone())
+                    .map_err(|e| ApiError::Unexpected(format!("stored override: {e}")))?,
+            )),
+        }
+    }
+    let ratio = match (derived.utfall, rv) {
+        (Some(u), Some(rv)) => fulfilment_ratio(u.value, rv, polarity).map(|r| r.value()),
+        _ => None,
+    };
+    Ok(Derived {
+        year,
+        utfall: derived.utfall,
+        foregaende: derived.foregaende,
+        riktvarde,
+        ratio,
+        trend,
+        bedomning,
+    })
+}
+
+/// The goals each of `indicator_ids` is linked to (one query).
+pub async fn goals_of(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    indicator_ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, ApiError> {
+    let links = goal_indicator::Entity::find()
+        .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+        .filter(goal_indicator::Column::IndicatorId.is_in(indicator_ids.iter().copied()))
+        .order_by_asc(goal_indicator::Column::Position)
+        .all(db)
+        .await?;
+    let mut map: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for l in links {
+        map.entry(l.indicator_id).or_default().push(l.goal_id);
+    }
+    Ok(map)
+}
+
+/// The appendix: the goals (of one goal area, or all; optionally only
+/// `goal_ids`) by goal area and position, each with its indicators' data in
+/// link order. Four queries plus [`load_data`]'s three.
+pub struct Appendix {
+    pub areas: Vec<crate::entity::goal_area::Model>,
+    pub goals: Vec<goal::Model>,
+    /// goal id → indicator ids in order.
+    pub links: HashMap<Uuid, Vec<Uuid>>,
+    pub indicators: HashMap<Uuid, IndicatorData>,
+}
+
+pub async fn appendix(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    goal_area_id: Option<Uuid>,
+    goal_ids: Option<&BTreeSet<Uuid>>,
+) -> Result<Appendix, ApiError> {
+    use crate::entity::goal_area;
+    let mut areas = goal_area::Entity::find().filter(goal_area::Column::KommunId.eq(kommun_id));
+    if let Some(a) = goal_area_id {
+        areas = areas.filter(goal_area::Column::Id.eq(a));
+    }
+    let areas = areas
+        .order_by_asc(goal_area::Column::Position)
+        .order_by_asc(goal_area::Column::Id)
+        .all(db)
+        .await?;
+    let area_ids: Vec<Uuid> = areas.iter().map(|a| a.id).collect();
+    let mut goals = goal::Entity::find()
+        .filter(goal::Column::KommunId.eq(kommun_id))
+        .filter(goal::Column::GoalAreaId.is_in(area_ids));
+    if let Some(ids) = goal_ids {
+        goals = goals.filter(goal::Column::Id.is_in(ids.iter().copied()));
+    }
+    let goals = goals
+        .order_by_asc(goal::Column::Position)
+        .order_by_asc(goal::Column::Id)
+        .all(db)
+        .await?;
+    let links_rows = goal_indicator::Entity::find()
+        .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+        .filter(goal_indicator::Column::GoalId.is_in(goals.iter().map(|g| g.id)))
+        .order_by_asc(goal_indicator::Column::Position)
+        .order_by_asc(goal_indicator::Column::Id)
+        .all(db)
+        .await?;
+    let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    let mut indicator_ids = BTreeSet::new();
+    for l in links_rows {
+        indicator_ids.insert(l.indicator_id);
+        links.entry(l.goal_id).or_default().push(l.indicator_id);
+    }
+    let models = indicator::Entity::find()
+        .filter(indicator::Column::KommunId.eq(kommun_id))
+        .filter(indicator::Column::Id.is_in(indicator_ids))
+        .all(db)
+        .await?;
+    let indicators = load_data(db, kommun_id, models)
+        .await?
+        .into_iter()
+        .map(|d| (d.model.id, d))
+        .collect();
+    Ok(Appendix {
+        areas,
+        goals,
+        links,
+        indicators,
+    })
+}

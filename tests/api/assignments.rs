@@ -1,0 +1,222 @@
+//! Assignments (uppdrag) of seed 000 with VON's statuses in the
+//! årsredovisning 2024, including the särskilt uppdrag "Fortsätta
+//! effektivisera" to all nämnder.
+
+use std::collections::HashMap;
+
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{
+    assessments::von_report,
+    both_databases,
+    helpers::*,
+    indicators::{katrineholm_with_namnder, ok, put},
+    seeds::seed,
+};
+
+async fn seed000_assignments(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, namnder) = katrineholm_with_namnder(&app).await;
+    let s = seed("seed000");
+    let mut areas = HashMap::new();
+    for a in s["goal_areas"].as_array().unwrap() {
+        let created = ok(
+            app.post(
+                "/api/v1/goal-areas",
+                &admin,
+                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
+            ),
+            201,
+            "area",
+        )
+        .await;
+        areas.insert(
+            a["name"].as_str().unwrap().to_string(),
+            created["id"].clone(),
+        );
+    }
+    let report = von_report(&app, &admin, &namnder["VON"]).await;
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    let mut ids = Vec::new();
+    for a in s["assignments"].as_array().unwrap() {
+        let mut b = json!({
+            "plan": a["plan"], "title": a["title"], "description": a["description"],
+            "medansvariga": a["medansvariga"].as_array().unwrap().iter().map(|c| namnder[c.as_str().unwrap()].clone()).collect::<Vec<_>>(),
+            "slutdatum": a["slutdatum"], "sarskilt": a["sarskilt"],
+        });
+        if let Some(area) = a["goal_area"].as_str() {
+            b["goal_area_id"] = areas[area].clone();
+        }
+        match a["huvudansvar"].as_str() {
+            Some(h) => b["huvudansvar"] = json!(namnder[h]),
+            None => b["alla_namnder"] = json!(true),
+        }
+        let created = ok(
+            app.post("/api/v1/assignments", &admin, &b),
+            201,
+            a["title"].as_str().unwrap(),
+        )
+        .await;
+        let aid = created["id"].as_str().unwrap().to_string();
+        for st in a["statuses"].as_array().unwrap() {
+            ok(
+                put(
+                    &app,
+                    &format!("/api/v1/reports/{report}/assignment-statuses/{aid}"),
+                    &redaktor,
+                    &json!({"status": st["status"], "comment": st["comment"]}),
+                ),
+                201,
+                "status",
+            )
+            .await;
+        }
+        ids.push((aid, a.clone()));
+    }
+    let list = ok(
+        app.get(
+            &format!("/api/v1/reports/{report}/assignment-statuses"),
+            &redaktor,
+        ),
+        200,
+        "statuses",
+    )
+    .await;
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), ids.len());
+    for (aid, a) in &ids {
+        let row = items
+            .iter()
+            .find(|i| i["assignment"]["id"] == aid.as_str())
+            .unwrap_or_else(|| panic!("line {}", a["source_line"]));
+        let printed = &a["statuses"][0];
+        assert_eq!(
+            row["status"]["status"], printed["status"],
+            "line {}",
+            a["source_line"]
+        );
+        assert_eq!(
+            row["assignment"]["huvudansvar"]["code"].as_str(),
+            a["huvudansvar"].as_str()
+        );
+    }
+    let ej_startad = items
+        .iter()
+        .filter(|i| i["status"]["status"] == "ej_startad")
+        .count();
+    assert_eq!(ej_startad, 2);
+    let effektivisera: &Value = items
+        .iter()
+        .find(|i| i["assignment"]["title"] == "Fortsätta effektivisera")
+        .unwrap();
+    assert_eq!(effektivisera["assignment"]["alla_namnder"], true);
+    assert_eq!(effektivisera["assignment"]["sarskilt"], true);
+    assert_eq!(effektivisera["assignment"]["slutdatum"], "2024-12-31");
+
+    let lasare = app.token(Role::Lasare);
+    let sarskilda = ok(
+        app.get("/api/v1/assignments?sarskilt=true", &lasare),
+        200,
+        "sarskilt",
+    )
+    .await;
+    assert_eq!(sarskilda["items"].as_array().unwrap().len(), 1);
+    let bmn = ok(
+        app.get("/api/v1/assignments?namnd=BMN&limit=100", &lasare),
+        200,
+        "BMN",
+    )
+    .await;
+    let expected = s["assignments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["huvudansvar"].is_null()
+                || a["huvudansvar"] == "BMN"
+                || a["medansvariga"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("BMN"))
+        })
+        .count();
+    assert_eq!(bmn["items"].as_array().unwrap().len(), expected);
+
+    // Bad input and access.
+    let (aid, _) = &ids[0];
+    let path = format!("/api/v1/reports/{report}/assignment-statuses/{aid}");
+    let p = problem(
+        put(&app, &path, &redaktor, &json!({"status": "pagaende"}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["status"]);
+    let other = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    problem(
+        put(&app, &path, &other, &json!({"status": "klar"}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        put(&app, &path, &lasare, &json!({"status": "klar"}))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let changed = ok(
+        put(
+            &app,
+            &path,
+            &redaktor,
+            &json!({"status": "klar", "comment": "Klart"}),
+        ),
+        200,
+        "change",
+    )
+    .await;
+    assert_eq!(changed["status"], "klar");
+    let p = problem(
+        app.post(
+            "/api/v1/assignments",
+            &admin,
+            &json!({"title": "X", "huvudansvar": namnder["VON"], "medansvariga": [namnder["VON"]]}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["medansvariga[0]"]);
+    let p = problem(
+        app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["slutdatum"]);
+    problem(
+        app.post(
+            "/api/v1/assignments",
+            &lasare,
+            &json!({"title": "X", "alla_namnder": true}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        403,
+    )
+    .await;
+}
+both_databases!(seed000_assignments);

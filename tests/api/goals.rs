@@ -1,0 +1,541 @@
+//! Goals: seed 000's resultatmål with huvudansvar/medansvariga and Agenda
+//! 2030 tags, seed 002's nämnd goals with bäring på and text targets,
+//! filters, validation and access.
+
+use std::collections::HashMap;
+
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{
+    both_databases,
+    helpers::*,
+    indicators::{enter_plan_000, ok, put},
+    seeds::seed,
+};
+
+async fn seed000_goals_read_back(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let plan = enter_plan_000(&app).await;
+    let lasare = app.token(Role::Lasare);
+    let s = seed("seed000");
+    for g in s["goals"].as_array().unwrap() {
+        let title = g["title"].as_str().unwrap();
+        let gid = &plan.goals[title];
+        let served = ok(
+            app.get(&format!("/api/v1/goals/{gid}"), &lasare),
+            200,
+            title,
+        )
+        .await;
+        assert_eq!(served["huvudansvar"]["code"], g["huvudansvar"], "{title}");
+        let medansvariga: Vec<&str> = served["medansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap())
+            .collect();
+        let printed: Vec<&str> = g["medansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert_eq!(medansvariga, printed, "line {}", g["source_line"]);
+        let numbers: Vec<&Value> = served["agenda2030"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| &a["number"])
+            .collect();
+        assert_eq!(json!(numbers), g["agenda2030"], "{title}");
+        assert_eq!(served["kind"], "kommun");
+    }
+    let hemtjansten = ok(
+        app.get(
+            &format!(
+                "/api/v1/goals/{}",
+                plan.goals["Ökad nöjdhet med hemtjänsten"]
+            ),
+            &lasare,
+        ),
+        200,
+        "hemtjänsten",
+    )
+    .await;
+    assert_eq!(
+        hemtjansten["agenda2030"],
+        json!([{"number": 3, "name": "God hälsa och välbefinnande"}])
+    );
+    assert_eq!(hemtjansten["indicator_ids"].as_array().unwrap().len(), 1);
+
+    // Filters: nämnd (huvudansvar or medansvar), goal area, free text.
+    let count = |v: &Value| v["items"].as_array().unwrap().len();
+    let von = ok(
+        app.get("/api/v1/goals?namnd=VON&limit=100", &lasare),
+        200,
+        "VON",
+    )
+    .await;
+    assert_eq!(count(&von), 16);
+    let stn = ok(
+        app.get("/api/v1/goals?namnd=STN&limit=100", &lasare),
+        200,
+        "STN",
+    )
+    .await;
+    let expected = s["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| {
+            g["huvudansvar"] == "STN"
+                || g["medansvariga"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!("STN"))
+        })
+        .count();
+    assert_eq!(count(&stn), expected);
+    let area = &plan.areas["Trygg omsorg & vård"];
+    let in_area = ok(
+        app.get(&format!("/api/v1/goals?goal_area_id={area}"), &lasare),
+        200,
+        "area",
+    )
+    .await;
+    assert_eq!(count(&in_area), 6);
+    let q = ok(
+        app.get("/api/v1/goals?q=sjukfr%C3%A5nvaro", &lasare),
+        200,
+        "q",
+    )
+    .await;
+    assert_eq!(count(&q), 1);
+    let none = ok(app.get("/api/v1/goals?namnd=NOPE", &lasare), 200, "none").await;
+    assert_eq!(count(&none), 0);
+    let by_indicator = ok(
+        app.get(
+            &format!(
+                "/api/v1/goals?indicator_id={}",
+                plan.indicators["Sjukfrånvaro totalt (%)"]
+            ),
+            &lasare,
+        ),
+        200,
+        "indicator",
+    )
+    .await;
+    assert_eq!(
+        by_indicator["items"][0]["title"],
+        "Halverad sjukfrånvaro för kommunens medarbetare"
+    );
+    // bedomning needs a report.
+    let p = problem(
+        app.get("/api/v1/goals?bedomning=rod", &lasare)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["report_id"]);
+
+    // Change with If-Match: medansvariga replaced.
+    let gid = &plan.goals["Ökad nöjdhet med hemtjänsten"];
+    let response = app
+        .patch(
+            &format!("/api/v1/goals/{gid}"),
+            &plan.admin,
+            &json!({"medansvariga": []}),
+        )
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    let (status, changed) = body(response).await;
+    assert_eq!(status, 200, "{changed}");
+    assert_eq!(changed["medansvariga"], json!([]));
+    assert_eq!(changed["version"], 2);
+    // Making the huvudansvar a medansvarig as well is refused.
+    let von_id = &plan.namnder["VON"];
+    let p = problem(
+        app.patch(
+            &format!("/api/v1/goals/{gid}"),
+            &plan.admin,
+            &json!({"medansvariga": [von_id]}),
+        )
+        .header("If-Match", "\"2\"")
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["medansvariga[0]"]);
+}
+both_databases!(seed000_goals_read_back);
+
+async fn two_huvudansvar_are_refused(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
+    let area = ok(
+        app.post(
+            "/api/v1/goal-areas",
+            &admin,
+            &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
+        ),
+        201,
+        "area",
+    )
+    .await;
+    let base = json!({"goal_area_id": area["id"], "title": "Ökad nöjdhet med hemtjänsten"});
+    let with = |extra: Value| {
+        let mut b = base.clone();
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let cases = [
+        (
+            json!({"huvudansvar": [von["id"], socn["id"]]}),
+            "huvudansvar",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "medansvariga": [socn["id"], von["id"]]}),
+            "medansvariga[1]",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "medansvariga": [socn["id"], socn["id"]]}),
+            "medansvariga[1]",
+        ),
+        (json!({}), "huvudansvar"),
+        (
+            json!({"huvudansvar": von["id"], "agenda2030": [3, 18]}),
+            "agenda2030[1]",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "alla_namnder": true}),
+            "alla_namnder",
+        ),
+        (
+            json!({"huvudansvar": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607100"}),
+            "huvudansvar",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "indicator_ids": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f607100"]}),
+            "indicator_ids[0]",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "target": {"year": 2024}}),
+            "target",
+        ),
+        (
+            json!({"huvudansvar": von["id"], "target": {"year": "2024-12", "value": 1}}),
+            "target.year",
+        ),
+    ];
+    for (extra, field) in cases {
+        let p = problem(
+            app.post("/api/v1/goals", &admin, &with(extra.clone()))
+                .send()
+                .await
+                .unwrap(),
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&p), [field], "{extra}: {p}");
+    }
+    // Plan structure is written by admin and kommunledning only.
+    let good =
+        with(json!({"huvudansvar": von["id"], "medansvariga": [socn["id"]], "agenda2030": [3]}));
+    for role in [Role::Lasare, Role::Revisor, Role::Integration] {
+        problem(
+            app.post("/api/v1/goals", &app.token(role), &good)
+                .send()
+                .await
+                .unwrap(),
+            403,
+        )
+        .await;
+        problem(
+            app.post(
+                "/api/v1/goal-areas",
+                &app.token(role),
+                &json!({"plan": "P", "name": "N"}),
+            )
+            .send()
+            .await
+            .unwrap(),
+            403,
+        )
+        .await;
+    }
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    problem(
+        app.post("/api/v1/goals", &redaktor, &good)
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+    let created = ok(
+        app.post("/api/v1/goals", &app.token(Role::Kommunledning), &good),
+        201,
+        "kl",
+    )
+    .await;
+    // Another kommun sees nothing of it.
+    let other = app.create_kommun("1882", "Askersunds kommun").await;
+    problem(
+        app.get(
+            &format!("/api/v1/goals/{}", created["id"].as_str().unwrap()),
+            &other,
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        app.get(
+            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
+            &other,
+        )
+        .send()
+        .await
+        .unwrap(),
+        404,
+    )
+    .await;
+    // A goal area with goals cannot be deleted.
+    problem(
+        app.delete(
+            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
+            &admin,
+        )
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap(),
+        409,
+    )
+    .await;
+    let dup = problem(
+        app.post(
+            "/api/v1/goal-areas",
+            &admin,
+            &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&dup), ["name"]);
+}
+both_databases!(two_huvudansvar_are_refused);
+
+/// Seed 002's kommun goal "bäring på" each nämnd goal refers to (the seed
+/// prints the nämnd's wording; mapped here by meaning), or none.
+fn bar_pa_goal(bar_pa: &str) -> Option<&'static str> {
+    let b = bar_pa.to_lowercase();
+    if b.contains("attraktiv arbetsgivare") {
+        Some("Kommunen är en attraktiv arbetsgivare.")
+    } else if b.contains("effektiv resursanvändning") {
+        Some("Att kommunen verksamheter präglas av effektiv resursanvändning och hög kvalitet.")
+    } else if b.contains("äldreomsorg som är trygg") {
+        Some("Socialnämnden har en äldreomsorg som är trygg och väldimensionerad")
+    } else {
+        None
+    }
+}
+
+async fn seed002_namnd_goals(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.create_kommun("1882", "Askersunds kommun").await;
+    let sn = app.create_namnd(&admin, "SN", "namnd").await;
+    let s = seed("seed002");
+    let mut areas = HashMap::new();
+    for a in s["goal_areas"].as_array().unwrap() {
+        let created = ok(
+            app.post(
+                "/api/v1/goal-areas",
+                &admin,
+                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
+            ),
+            201,
+            "area",
+        )
+        .await;
+        areas.insert(
+            a["name"].as_str().unwrap().to_string(),
+            created["id"].clone(),
+        );
+    }
+    let mut kommun_goals = HashMap::new();
+    for g in s["goals"].as_array().unwrap() {
+        let mut b =
+            json!({"goal_area_id": areas[g["goal_area"].as_str().unwrap()], "title": g["title"]});
+        if g["huvudansvar"].is_null() {
+            b["alla_namnder"] = json!(true);
+        } else {
+            b["huvudansvar"] = sn["id"].clone();
+        }
+        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "kommun goal").await;
+        kommun_goals.insert(
+            g["title"].as_str().unwrap().to_string(),
+            created["id"].clone(),
+        );
+    }
+    let mut mismatches = Vec::new();
+    for g in s["namnd_goals"].as_array().unwrap() {
+        let line = &g["source_line"];
+        // Each measure is an indicator with its 2024 target (number or text).
+        let mut indicator_ids = Vec::new();
+        for i in g["indicators"].as_array().unwrap() {
+            let created = ok(
+                app.post(
+                    "/api/v1/indicators",
+                    &admin,
+                    &json!({"name": i["name"], "unit": i["unit"], "polarity": "hogre_ar_battre"}),
+                ),
+                201,
+                "indicator",
+            )
+            .await;
+            let iid = created["id"].as_str().unwrap().to_string();
+            let mut values = vec![json!({"year": 2024, "value": i["utfall_2024"]})];
+            if !i["utfall_2023"].is_null() {
+                values.push(json!({"year": 2023, "value": i["utfall_2023"]}));
+            }
+            ok(
+                put(
+                    &app,
+                    &format!("/api/v1/indicators/{iid}/values"),
+                    &admin,
+                    &json!({"values": values}),
+                ),
+                200,
+                "values",
+            )
+            .await;
+            let target = i["mal_2024"].as_str().unwrap();
+            let rv = if target.parse::<f64>().is_ok() {
+                json!({"year": 2024, "value": target})
+            } else {
+                json!({"year": 2024, "text": target})
+            };
+            let served = ok(
+                put(
+                    &app,
+                    &format!("/api/v1/indicators/{iid}/riktvarden"),
+                    &admin,
+                    &json!({"riktvarden": [rv]}),
+                ),
+                200,
+                "riktvarde",
+            )
+            .await;
+            if rv.get("text").is_some() {
+                assert_eq!(served["riktvarde"]["text"], target, "line {line}");
+                // "öka": bedömning follows the trend.
+                let expected = match served["trend"]["computed"].as_str() {
+                    Some("forbattrad") => "gron",
+                    Some("oforandrad") => "gul",
+                    Some("forsamrad") => "rod",
+                    _ => "ingen",
+                };
+                if served["bedomning"]["computed"] != expected {
+                    mismatches.push(format!("line {}: {served}", i["source_line"]));
+                }
+            }
+            indicator_ids.push(iid);
+        }
+        let mut b = json!({
+            "kind": "namnd", "goal_area_id": areas[g["malomrade"].as_str().unwrap()], "title": g["title"],
+            "huvudansvar": sn["id"], "bar_pa": g["bar_pa"], "indicator_ids": indicator_ids,
+            "description": g["metod"],
+        });
+        if let Some(t) = g["mal_2024"].as_str() {
+            b["target"] = if t.parse::<f64>().is_ok() {
+                json!({"year": 2024, "value": t})
+            } else {
+                json!({"year": 2024, "text": t})
+            };
+        }
+        if let Some(k) = bar_pa_goal(g["bar_pa"].as_str().unwrap()) {
+            b["bar_pa_goal_id"] = kommun_goals[k].clone();
+        }
+        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "nämnd goal").await;
+        assert_eq!(created["kind"], "namnd");
+        assert_eq!(created["huvudansvar"]["code"], "SN");
+        assert_eq!(created["bar_pa"], g["bar_pa"], "line {line}");
+        match g["mal_2024"].as_str() {
+            Some(t) if t.parse::<f64>().is_err() => {
+                assert_eq!(created["target"]["text"], t, "line {line}")
+            }
+            Some(t) => assert_eq!(
+                created["target"]["value"].to_string().parse::<f64>().ok(),
+                t.parse::<f64>().ok(),
+                "line {line}"
+            ),
+            None => assert!(created["target"].is_null()),
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    let count = |v: &Value| v["items"].as_array().unwrap().len();
+    let namnd_goals = ok(
+        app.get("/api/v1/goals?kind=namnd&limit=100", &admin),
+        200,
+        "kind",
+    )
+    .await;
+    assert_eq!(
+        count(&namnd_goals),
+        s["namnd_goals"].as_array().unwrap().len()
+    );
+    let attraktiv = kommun_goals["Kommunen är en attraktiv arbetsgivare."]
+        .as_str()
+        .unwrap();
+    let bar = ok(
+        app.get(&format!("/api/v1/goals?bar_pa_goal_id={attraktiv}"), &admin),
+        200,
+        "bar",
+    )
+    .await;
+    assert_eq!(count(&bar), 3);
+    // SN answers for the goals of all nämnder, its own and the nämnd goals.
+    let sn_goals = ok(
+        app.get("/api/v1/goals?namnd=SN&limit=100", &admin),
+        200,
+        "SN",
+    )
+    .await;
+    assert_eq!(
+        count(&sn_goals),
+        s["goals"].as_array().unwrap().len() + s["namnd_goals"].as_array().unwrap().len()
+    );
+    // A nämnd goal's bäring på must be a kommun goal.
+    let own = namnd_goals["items"][0]["id"].clone();
+    let p = problem(
+        app.post(
+            "/api/v1/goals",
+            &admin,
+            &json!({"kind": "namnd", "title": "X", "huvudansvar": sn["id"], "bar_pa_goal_id": own}),
+        )
+        .send()
+        .await
+        .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["bar_pa_goal_id"]);
+}
+both_databases!(seed002_namnd_goals);
