@@ -128,6 +128,61 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
                 .starts_with("Årsredovisningen innehåller")
     }));
 
+    // Seed 000's indicator appendix: every printed trend arrow, from one request.
+    let (status, table) = body(
+        app.get("/api/v1/indicators/table?year=2024", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{table}");
+    let served: Vec<&Value> = table["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["goals"].as_array().unwrap().iter())
+        .flat_map(|g| g["indicators"].as_array().unwrap().iter())
+        .collect();
+    let mut mismatches = Vec::new();
+    for i in seed["indicators"].as_array().unwrap() {
+        let Some(row) = served.iter().find(|r| r["name"] == i["name"]) else {
+            mismatches.push(format!(
+                "seed 000 line {}: {} not served",
+                i["source_line"], i["name"]
+            ));
+            continue;
+        };
+        if row["trend"]["final"] != i["printed_trend"] {
+            mismatches.push(format!(
+                "seed 000 line {}: {} trend printed {}, served {}",
+                i["source_line"], i["name"], i["printed_trend"], row["trend"]["final"]
+            ));
+        }
+        if !i["printed_bedomning"].is_null() && row["bedomning"]["final"] != i["printed_bedomning"]
+        {
+            mismatches.push(format!(
+                "seed 000 line {}: {} bedömning printed {}, served {}",
+                i["source_line"], i["name"], i["printed_bedomning"], row["bedomning"]["final"]
+            ));
+        }
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+    assert_eq!(served.len(), seed["indicators"].as_array().unwrap().len());
+    // The nämnd's assessments of its resultatmål, with their comments.
+    let (_, assessments) = body(
+        app.get(&format!("/api/v1/reports/{id}/assessments"), &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let text = assessments.to_string();
+    assert!(
+        text.contains("handledarorganisationen"),
+        "VON's comment on Ökad sysselsättning is served"
+    );
+
     // Askersund: its own kommun, invisible to Katrineholm.
     let askersund = app.token_in("1882", Role::Kommunledning, &[]);
     let (_, sn) = body(app.get("/api/v1/reports", &askersund).send().await.unwrap()).await;
