@@ -335,5 +335,545 @@ pub async fn submissions(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(submissions).service(kommun_table);
+    cfg.service(submissions)
+        .service(goal_matrix)
+        .service(indicator_overview)
+        .service(assignment_overview)
+        .service(kommun_table);
 }
+
+mod plan_views {
+    use std::collections::{BTreeMap, HashMap};
+
+    use actix_web::{HttpRequest, HttpResponse, get, web};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use serde::{Deserialize, Serialize};
+    use utoipa::{IntoParams, ToSchema};
+    use uuid::Uuid;
+
+    use super::{Format, view_period};
+    use crate::{
+        api::{common::computed, csv},
+        auth::Principal,
+        domain::{Bedomning, Trend, structure::ReportType},
+        entity::{assessment, assignment, assignment_status, goal, goal_area, namnd},
+        error::ApiError,
+        service::{assessments, assignments, consolidation, goals, indicators},
+        startup::AppState,
+    };
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct PlanViewQuery {
+        pub period_id: Uuid,
+        /// The report type whose assessments and statuses are shown.
+        #[serde(rename = "type")]
+        #[param(rename = "type")]
+        pub report_type: ReportType,
+        pub format: Option<Format>,
+    }
+
+    /// Colour counts.
+    #[derive(Debug, Default, Clone, Serialize, ToSchema)]
+    #[schema(example = json!({"gron": 3, "gul": 1, "rod": 0, "ingen": 2}))]
+    pub struct ColourCount {
+        pub gron: u32,
+        pub gul: u32,
+        pub rod: u32,
+        pub ingen: u32,
+    }
+
+    impl ColourCount {
+        fn add(&mut self, b: Bedomning) {
+            match b {
+                Bedomning::Gron => self.gron += 1,
+                Bedomning::Gul => self.gul += 1,
+                Bedomning::Rod => self.rod += 1,
+                Bedomning::Ingen => self.ingen += 1,
+            }
+        }
+    }
+
+    /// One nämnd's assessment of a goal.
+    #[derive(Debug, Serialize, ToSchema)]
+    #[schema(example = json!({"namnd": "VON", "role": "huvudansvar", "report_id": null, "bedomning": "gul", "comment": "Delvis uppfyllt"}))]
+    pub struct MatrixCell {
+        pub namnd: String,
+        /// `huvudansvar` or `medansvar`.
+        pub role: String,
+        pub report_id: Option<Uuid>,
+        /// The nämnd's final bedömning; null when not assessed yet.
+        pub bedomning: Option<Bedomning>,
+        pub comment: Option<String>,
+    }
+
+    #[derive(Debug, Serialize, ToSchema)]
+    #[schema(example = json!({"goal_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0", "title": "Ökad nöjdhet med hemtjänsten", "suggested": "rod",
+        "cells": [], "summary": {"gron": 0, "gul": 0, "rod": 1, "ingen": 0}}))]
+    pub struct MatrixGoal {
+        pub goal_id: Uuid,
+        pub title: String,
+        /// Suggested from the goal's indicators for the period's year.
+        pub suggested: Bedomning,
+        pub cells: Vec<MatrixCell>,
+        pub summary: ColourCount,
+    }
+
+    #[derive(Debug, Serialize, ToSchema)]
+    #[schema(example = json!({"goal_area_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071e0", "name": "Trygg omsorg & vård", "goals": [], "summary": {"gron": 2, "gul": 3, "rod": 1, "ingen": 0}}))]
+    pub struct MatrixArea {
+        pub goal_area_id: Uuid,
+        pub name: String,
+        pub goals: Vec<MatrixGoal>,
+        pub summary: ColourCount,
+    }
+
+    fn parse_bedomning(text: &str) -> Option<Bedomning> {
+        serde_json::from_value(serde_json::Value::String(text.into())).ok()
+    }
+
+    /// The goal matrix: every resultatmål × every responsible nämnd with its
+    /// bedömning (and the suggestion from the indicators), with counts per
+    /// colour for each goal and goal area.
+    #[utoipa::path(tag = "kommun", params(PlanViewQuery),
+        responses(
+            (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv`", body = Vec<MatrixArea>,
+                content((Vec<MatrixArea> = "application/json"), (String = "text/csv"))),
+            (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+        ))]
+    #[get("/kommun/goal-matrix")]
+    pub async fn goal_matrix(
+        req: HttpRequest,
+        state: web::Data<AppState>,
+        principal: Principal,
+        query: web::Query<PlanViewQuery>,
+    ) -> Result<HttpResponse, ApiError> {
+        let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
+        let db = &state.db;
+        let namnder = namnd::Entity::find()
+            .filter(namnd::Column::KommunId.eq(kommun_id))
+            .all(db)
+            .await?;
+        let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
+        let areas = goal_area::Entity::find()
+            .filter(goal_area::Column::KommunId.eq(kommun_id))
+            .order_by_asc(goal_area::Column::Position)
+            .all(db)
+            .await?;
+        let models = goal::Entity::find()
+            .filter(goal::Column::KommunId.eq(kommun_id))
+            .filter(goal::Column::Kind.eq(goals::GoalKind::Kommun.as_str()))
+            .order_by_asc(goal::Column::Position)
+            .all(db)
+            .await?;
+        let goals = goals::with_links(db, kommun_id, models).await?;
+        let mut suggestions = assessments::suggestions(db, kommun_id, &goals, spec.year).await?;
+        let reports = consolidation::reports_by_namnd(
+            db,
+            kommun_id,
+            query.period_id,
+            query.report_type.as_str(),
+        )
+        .await?;
+        let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
+        let found: HashMap<(Uuid, Uuid), assessment::Model> = if report_ids.is_empty() {
+            HashMap::new()
+        } else {
+            assessment::Entity::find()
+                .filter(assessment::Column::ReportId.is_in(report_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|a| ((a.report_id, a.goal_id), a))
+                .collect()
+        };
+        let mut by_area: BTreeMap<usize, MatrixArea> = BTreeMap::new();
+        for g in goals {
+            let Some((index, area)) = areas
+                .iter()
+                .enumerate()
+                .find(|(_, a)| Some(a.id) == g.model.goal_area_id)
+            else {
+                continue;
+            };
+            let mut summary = ColourCount::default();
+            let cells: Vec<MatrixCell> = consolidation::responsible(
+                g.model.huvudansvar_id,
+                &g.medansvariga,
+                g.model.alla_namnder,
+                &namnder,
+            )
+            .into_iter()
+            .map(|(namnd_id, role)| {
+                let report = reports.get(&namnd_id);
+                let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
+                let bedomning = a.and_then(|a| parse_bedomning(&a.bedomning));
+                if let Some(b) = bedomning {
+                    summary.add(b);
+                }
+                MatrixCell {
+                    namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
+                    role: role.into(),
+                    report_id: report.map(|r| r.id),
+                    bedomning,
+                    comment: a.map(|a| a.comment.clone()),
+                }
+            })
+            .collect();
+            let suggested = suggestions
+                .remove(&g.model.id)
+                .map(|s| s.0)
+                .unwrap_or(Bedomning::Ingen);
+            let entry = by_area.entry(index).or_insert_with(|| MatrixArea {
+                goal_area_id: area.id,
+                name: area.name.clone(),
+                goals: vec![],
+                summary: ColourCount::default(),
+            });
+            entry.summary.gron += summary.gron;
+            entry.summary.gul += summary.gul;
+            entry.summary.rod += summary.rod;
+            entry.summary.ingen += summary.ingen;
+            entry.goals.push(MatrixGoal {
+                goal_id: g.model.id,
+                title: g.model.title.clone(),
+                suggested,
+                cells,
+                summary,
+            });
+        }
+        let rows: Vec<MatrixArea> = by_area.into_values().collect();
+        if query.format == Some(Format::Csv) {
+            let name = |b: Option<Bedomning>| {
+                b.map(|b| {
+                    serde_json::to_value(b)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default()
+                })
+                .unwrap_or_default()
+            };
+            let mut cells = Vec::new();
+            for a in &rows {
+                for g in &a.goals {
+                    for c in &g.cells {
+                        cells.push(vec![
+                            a.name.clone(),
+                            g.title.clone(),
+                            c.namnd.clone(),
+                            c.role.clone(),
+                            name(c.bedomning),
+                            name(Some(g.suggested)),
+                            c.comment.clone().unwrap_or_default(),
+                        ]);
+                    }
+                }
+            }
+            return Ok(csv::response(
+                &format!("malmatris-{}.csv", spec.year),
+                &[
+                    "Målområde",
+                    "Resultatmål",
+                    "Nämnd",
+                    "Ansvar",
+                    "Bedömning",
+                    "Förslag från indikatorer",
+                    "Kommentar",
+                ],
+                &cells,
+            ));
+        }
+        computed(&req, &rows)
+    }
+
+    #[derive(Debug, Deserialize, IntoParams)]
+    #[into_params(parameter_in = Query)]
+    pub struct IndicatorOverviewQuery {
+        /// Year assessed (default: each indicator's latest year with a riktvärde).
+        pub year: Option<i32>,
+        pub goal_area_id: Option<Uuid>,
+        /// Nämnd code: indicators of goals it answers for.
+        #[param(example = "VON")]
+        pub namnd: Option<String>,
+        /// Only this final colour.
+        pub bedomning: Option<Bedomning>,
+        pub format: Option<Format>,
+    }
+
+    #[derive(Debug, Serialize, ToSchema)]
+    #[schema(example = json!({"indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "name": "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)",
+        "goal_areas": ["Trygg omsorg & vård"], "year": 2024, "utfall_year": 2024, "utfall": 83, "trend": "forsamrad", "riktvarde": 90, "bedomning": "rod", "bedomning_computed": "rod", "kolada_id": "U21468"}))]
+    pub struct IndicatorOverviewRow {
+        pub indicator_id: Uuid,
+        pub name: String,
+        pub goal_areas: Vec<String>,
+        pub year: Option<i32>,
+        /// Year of the latest available utfall used.
+        pub utfall_year: Option<i32>,
+        #[serde(with = "crate::api::decimal::option")]
+        #[schema(value_type = Option<f64>)]
+        pub utfall: Option<rust_decimal::Decimal>,
+        pub trend: Trend,
+        #[serde(with = "crate::api::decimal::option")]
+        #[schema(value_type = Option<f64>)]
+        pub riktvarde: Option<rust_decimal::Decimal>,
+        pub bedomning: Bedomning,
+        pub bedomning_computed: Bedomning,
+        pub kolada_id: Option<String>,
+    }
+
+    /// Every indicator with latest utfall, trend, riktvärde and bedömning,
+    /// filterable by goal area, nämnd and colour.
+    #[utoipa::path(tag = "kommun", params(IndicatorOverviewQuery),
+        responses((status = 200, description = "A row per indicator; CSV with `format=csv`", body = Vec<IndicatorOverviewRow>,
+            content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv")))))]
+    #[get("/kommun/indicators")]
+    pub async fn indicator_overview(
+        req: HttpRequest,
+        state: web::Data<AppState>,
+        principal: Principal,
+        query: web::Query<IndicatorOverviewQuery>,
+    ) -> Result<HttpResponse, ApiError> {
+        crate::auth::authorize(
+            &principal,
+            crate::auth::Action::Read,
+            crate::auth::Target::Consolidated {
+                kommun: &principal.kommun_code,
+            },
+        )?;
+        let Some(kommun_id) = principal.kommun_id else {
+            return computed(&req, &Vec::<IndicatorOverviewRow>::new());
+        };
+        let db = &state.db;
+        let appendix = indicators::appendix(db, kommun_id, query.goal_area_id, None).await?;
+        let namnd_id = match &query.namnd {
+            Some(code) => Some(
+                namnd::Entity::find()
+                    .filter(namnd::Column::KommunId.eq(kommun_id))
+                    .filter(namnd::Column::Code.eq(code.as_str()))
+                    .one(db)
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::validation("namnd", format!("no nämnd {code:?} in your kommun"))
+                    })?
+                    .id,
+            ),
+            None => None,
+        };
+        let goal_ids: Vec<Uuid> = appendix.goals.iter().map(|g| g.id).collect();
+        let medansvar: Vec<(Uuid, Uuid)> = if namnd_id.is_some() && !goal_ids.is_empty() {
+            crate::entity::goal_namnd::Entity::find()
+                .filter(crate::entity::goal_namnd::Column::GoalId.is_in(goal_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|gn| (gn.goal_id, gn.namnd_id))
+                .collect()
+        } else {
+            vec![]
+        };
+        let area_names: HashMap<Uuid, String> = appendix
+            .areas
+            .iter()
+            .map(|a| (a.id, a.name.clone()))
+            .collect();
+        let mut rows: Vec<IndicatorOverviewRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for g in &appendix.goals {
+            if let Some(n) = namnd_id {
+                let responsible =
+                    g.alla_namnder || g.huvudansvar_id == Some(n) || medansvar.contains(&(g.id, n));
+                if !responsible {
+                    continue;
+                }
+            }
+            for id in appendix.links.get(&g.id).into_iter().flatten() {
+                let Some(data) = appendix.indicators.get(id) else {
+                    continue;
+                };
+                let area = g.goal_area_id.and_then(|a| area_names.get(&a).cloned());
+                if !seen.insert(*id) {
+                    if let (Some(row), Some(area)) =
+                        (rows.iter_mut().find(|r| r.indicator_id == *id), area)
+                        && !row.goal_areas.contains(&area)
+                    {
+                        row.goal_areas.push(area);
+                    }
+                    continue;
+                }
+                let d = indicators::derive(data, query.year)?;
+                let row = IndicatorOverviewRow {
+                    indicator_id: *id,
+                    name: data.model.name.clone(),
+                    goal_areas: area.into_iter().collect(),
+                    year: d.year,
+                    utfall_year: d.utfall.map(|o| o.year),
+                    utfall: d.utfall.map(|o| o.value),
+                    trend: d.trend.final_value(),
+                    riktvarde: d.riktvarde.as_ref().and_then(|t| t.value()),
+                    bedomning: d.bedomning.final_value(),
+                    bedomning_computed: d.bedomning.computed(),
+                    kolada_id: data.model.kolada_id.clone(),
+                };
+                if query.bedomning.is_none_or(|b| b == row.bedomning) {
+                    rows.push(row);
+                }
+            }
+        }
+        if query.format == Some(Format::Csv) {
+            let s = |v: serde_json::Result<serde_json::Value>| {
+                v.ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default()
+            };
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.name.clone(),
+                        r.goal_areas.join(", "),
+                        r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
+                        csv::number(r.utfall),
+                        s(serde_json::to_value(r.trend)),
+                        csv::number(r.riktvarde),
+                        s(serde_json::to_value(r.bedomning)),
+                        r.kolada_id.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            return Ok(csv::response(
+                "indikatorer.csv",
+                &[
+                    "Indikator",
+                    "Målområde",
+                    "Utfallsår",
+                    "Utfall",
+                    "Trend",
+                    "Riktvärde",
+                    "Bedömning",
+                    "Kolada",
+                ],
+                &cells,
+            ));
+        }
+        computed(&req, &rows)
+    }
+
+    #[derive(Debug, Serialize, ToSchema)]
+    #[schema(example = json!({"assignment_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607200", "title": "Fortsätta effektivisera", "sarskilt": true, "slutdatum": null,
+        "namnd": "VON", "role": "huvudansvar", "report_id": null, "status": "paborjad", "comment": "Arbetet pågår"}))]
+    pub struct AssignmentOverviewRow {
+        pub assignment_id: Uuid,
+        pub title: String,
+        pub sarskilt: bool,
+        pub slutdatum: Option<chrono::NaiveDate>,
+        pub namnd: String,
+        pub role: String,
+        pub report_id: Option<Uuid>,
+        /// `ej_startad`, `paborjad`, `klar`, `stoppad`; null when not reported.
+        pub status: Option<String>,
+        pub comment: Option<String>,
+    }
+
+    /// Every uppdrag × responsible nämnd with the status and comment of the
+    /// nämnd's report for the period.
+    #[utoipa::path(tag = "kommun", params(PlanViewQuery),
+        responses(
+            (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv`", body = Vec<AssignmentOverviewRow>,
+                content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv"))),
+            (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+        ))]
+    #[get("/kommun/assignments")]
+    pub async fn assignment_overview(
+        req: HttpRequest,
+        state: web::Data<AppState>,
+        principal: Principal,
+        query: web::Query<PlanViewQuery>,
+    ) -> Result<HttpResponse, ApiError> {
+        let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
+        let db = &state.db;
+        let namnder = namnd::Entity::find()
+            .filter(namnd::Column::KommunId.eq(kommun_id))
+            .all(db)
+            .await?;
+        let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
+        let models = assignment::Entity::find()
+            .filter(assignment::Column::KommunId.eq(kommun_id))
+            .order_by_asc(assignment::Column::Position)
+            .all(db)
+            .await?;
+        let list = assignments::with_links(db, kommun_id, models).await?;
+        let reports = consolidation::reports_by_namnd(
+            db,
+            kommun_id,
+            query.period_id,
+            query.report_type.as_str(),
+        )
+        .await?;
+        let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
+        let statuses: HashMap<(Uuid, Uuid), assignment_status::Model> = if report_ids.is_empty() {
+            HashMap::new()
+        } else {
+            assignment_status::Entity::find()
+                .filter(assignment_status::Column::ReportId.is_in(report_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| ((s.report_id, s.assignment_id), s))
+                .collect()
+        };
+        let mut rows = Vec::new();
+        for a in &list {
+            for (namnd_id, role) in consolidation::responsible(
+                a.model.huvudansvar_id,
+                &a.medansvariga,
+                a.model.alla_namnder,
+                &namnder,
+            ) {
+                let report = reports.get(&namnd_id);
+                let status = report.and_then(|r| statuses.get(&(r.id, a.model.id)));
+                rows.push(AssignmentOverviewRow {
+                    assignment_id: a.model.id,
+                    title: a.model.title.clone(),
+                    sarskilt: a.model.sarskilt,
+                    slutdatum: a.model.slutdatum,
+                    namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
+                    role: role.into(),
+                    report_id: report.map(|r| r.id),
+                    status: status.and_then(|s| s.status.clone()),
+                    comment: status.and_then(|s| s.comment.clone()),
+                });
+            }
+        }
+        if query.format == Some(Format::Csv) {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.title.clone(),
+                        r.namnd.clone(),
+                        r.role.clone(),
+                        r.status.clone().unwrap_or_default(),
+                        r.slutdatum.map(|d| d.to_string()).unwrap_or_default(),
+                        r.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            return Ok(csv::response(
+                &format!("uppdrag-{}.csv", spec.year),
+                &[
+                    "Uppdrag",
+                    "Nämnd",
+                    "Ansvar",
+                    "Status",
+                    "Slutdatum",
+                    "Kommentar",
+                ],
+                &cells,
+            ));
+        }
+        computed(&req, &rows)
+    }
+}
+
+pub use plan_views::{assignment_overview, goal_matrix, indicator_overview};

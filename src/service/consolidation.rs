@@ -120,3 +120,50 @@ pub async fn submissions(
         })
         .collect())
 }
+
+/// Every goal or uppdrag responsibility: (nämnd, role).
+pub fn responsible(
+    huvudansvar: Option<Uuid>,
+    medansvariga: &[Uuid],
+    alla: bool,
+    namnder: &[namnd::Model],
+) -> Vec<(Uuid, &'static str)> {
+    if alla {
+        return namnder
+            .iter()
+            .map(|n| {
+                (
+                    n.id,
+                    if Some(n.id) == huvudansvar {
+                        "huvudansvar"
+                    } else {
+                        "medansvar"
+                    },
+                )
+            })
+            .collect();
+    }
+    huvudansvar
+        .map(|h| (h, "huvudansvar"))
+        .into_iter()
+        .chain(medansvariga.iter().map(|m| (*m, "medansvar")))
+        .collect()
+}
+
+/// The reports of a period and type by nämnd.
+pub async fn reports_by_namnd(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+    report_type: &str,
+) -> Result<HashMap<Uuid, report::Model>, ApiError> {
+    Ok(report::Entity::find()
+        .filter(report::Column::KommunId.eq(kommun_id))
+        .filter(report::Column::PeriodId.eq(period_id))
+        .filter(report::Column::ReportType.eq(report_type))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.namnd_id, r))
+        .collect())
+}

@@ -303,3 +303,151 @@ async fn audit_log_is_readable_by_admin_and_revisor_only(backend: Backend) {
     assert!(delete.status().is_client_error());
 }
 both_databases!(audit_log_is_readable_by_admin_and_revisor_only);
+
+async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
+    let (status, matrix) = body(
+        app.get(
+            &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{matrix}");
+    let goals: Vec<&Value> = matrix
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["goals"].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(goals.len(), 16, "seed 000's resultatmål");
+    // VON's own assessments (with their comments) are in the matrix, beside every other responsible nämnd.
+    let hemtjanst = goals
+        .iter()
+        .find(|g| g["title"] == "Ökad nöjdhet med hemtjänsten")
+        .unwrap();
+    let von = hemtjanst["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["namnd"] == "VON")
+        .unwrap();
+    assert_eq!(
+        (von["role"].as_str(), von["bedomning"].as_str()),
+        (Some("huvudansvar"), Some("rod"))
+    );
+    assert!(von["report_id"].is_string() && von["comment"].is_string());
+    assert_eq!(hemtjanst["summary"]["rod"], 1);
+    assert!(
+        hemtjanst["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["namnd"] == "STN" && c["role"] == "medansvar")
+    );
+    let area_total: u64 = matrix
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["summary"]["rod"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        area_total,
+        goals
+            .iter()
+            .map(|g| g["summary"]["rod"].as_u64().unwrap())
+            .sum::<u64>()
+    );
+
+    // Indicator overview, filtered by nämnd and colour.
+    let (_, all) = body(
+        app.get("/api/v1/kommun/indicators?year=2024", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(all.as_array().unwrap().len(), 40);
+    let (_, rod) = body(
+        app.get(
+            "/api/v1/kommun/indicators?year=2024&namnd=VON&bedomning=rod",
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let rod = rod.as_array().unwrap();
+    assert!(!rod.is_empty() && rod.len() < 40);
+    assert!(rod.iter().all(|r| r["bedomning"] == "rod"));
+    let hemtjanst_indicator = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kolada_id"] == "U21468")
+        .unwrap();
+    assert_eq!(
+        (
+            hemtjanst_indicator["utfall"].as_f64(),
+            hemtjanst_indicator["trend"].as_str(),
+            hemtjanst_indicator["riktvarde"].as_f64()
+        ),
+        (Some(83.0), Some("forsamrad"), Some(90.0))
+    );
+    let csv = app
+        .get("/api/v1/kommun/indicators?year=2024&format=csv", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains(";U21468"),
+        "{}",
+        &csv[..200]
+    );
+
+    // Uppdrag overview: every uppdrag × nämnd, VON's comments from its report.
+    let (_, uppdrag) = body(
+        app.get(
+            &format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let von_rows: Vec<&Value> = uppdrag
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["namnd"] == "VON")
+        .collect();
+    assert!(von_rows.len() >= 20, "{}", von_rows.len());
+    assert!(von_rows.iter().filter(|r| r["comment"].is_string()).count() >= 20);
+    assert!(
+        uppdrag
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["namnd"] != "VON" && r["report_id"].is_null())
+    );
+
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    for path in [
+        format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
+        "/api/v1/kommun/indicators".to_string(),
+        format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
+    ] {
+        problem(app.get(&path, &redaktor).send().await.unwrap(), 403).await;
+    }
+}
+both_databases!(goal_matrix_indicators_and_uppdrag);
