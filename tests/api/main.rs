@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod access_matrix;
 mod assessments;
 mod assignments;
 mod auth;
