@@ -39,6 +39,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Requests per minute one principal (kommun and token subject) may make;
+    /// 0 turns the limit off.
+    pub rate_limit_per_minute: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,7 +84,14 @@ impl Settings {
                 .parse()
                 .map_err(|_| format!("MAX_BODY_BYTES: expected a number of bytes, got {v:?}"))?,
         };
+        let rate_limit_per_minute = match env_opt("RATE_LIMIT_PER_MINUTE") {
+            None => 1200,
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("RATE_LIMIT_PER_MINUTE: expected a number, got {v:?}"))?,
+        };
         Ok(Settings {
+            rate_limit_per_minute,
             database_url: env_opt("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind_address: env_opt("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".into()),
             jwt: JwtSettings {

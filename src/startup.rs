@@ -31,6 +31,15 @@ pub struct AppState {
     pub settings: Settings,
     /// Kommunkod → id. Codes never change once created, so entries never go stale.
     kommun_ids: RwLock<HashMap<String, Uuid>>,
+    /// Requests per principal in the current minute.
+    rate: std::sync::Mutex<RateWindow>,
+}
+
+/// A fixed one-minute window of request counts per principal.
+#[derive(Default)]
+pub struct RateWindow {
+    minute: u64,
+    counts: HashMap<String, u32>,
 }
 
 impl AppState {
@@ -40,7 +49,36 @@ impl AppState {
             db,
             settings,
             kommun_ids: RwLock::new(HashMap::new()),
+            rate: std::sync::Mutex::new(RateWindow::default()),
         }
+    }
+
+    /// Counts a request of `principal`; 429 with the seconds until the next
+    /// window when the per-minute limit is used up.
+    pub fn check_rate(&self, principal: &str) -> Result<(), ApiError> {
+        let limit = self.settings.rate_limit_per_minute;
+        if limit == 0 {
+            return Ok(());
+        }
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let Ok(mut window) = self.rate.lock() else {
+            return Ok(());
+        };
+        if window.minute != now / 60 {
+            window.minute = now / 60;
+            window.counts.clear();
+        }
+        let count = window.counts.entry(principal.to_string()).or_insert(0);
+        *count = count.saturating_add(1);
+        if *count > limit {
+            return Err(ApiError::TooManyRequests {
+                retry_after_secs: 60 - now % 60,
+            });
+        }
+        Ok(())
     }
 
     /// The id of the kommun with this code, if it exists.

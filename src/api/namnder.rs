@@ -5,15 +5,17 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use sea_orm::TransactionTrait;
+
 use super::common::{
-    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, FieldError},
-    service::{crud, namnder},
+    service::{audit, crud, namnder},
     startup::AppState,
 };
 
@@ -187,8 +189,20 @@ pub async fn create_namnd(
         name: body.name.trim().to_string(),
         kind: body.kind,
     };
-    let model = namnder::create(&state.db, kommun_id, new).await?;
+    let txn = state.db.begin().await?;
+    let model = namnder::create(&txn, kommun_id, new).await?;
     let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    audit::record(
+        &txn,
+        &actor(&req, &principal, kommun_id),
+        "namnd",
+        Some(dto.id),
+        "create",
+        None::<&()>,
+        Some(&dto),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -252,8 +266,21 @@ pub async fn update_namnd(
         name: body.name.map(|n| n.trim().to_string()),
         kind: body.kind,
     };
-    let model = namnder::update(&state.db, kommun_id, *id, current.version, changes).await?;
+    let txn = state.db.begin().await?;
+    let model = namnder::update(&txn, kommun_id, *id, current.version, changes).await?;
     let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let before = NamndDto::from_model(current, &principal.kommun_code)?;
+    audit::record(
+        &txn,
+        &actor(&req, &principal, kommun_id),
+        "namnd",
+        Some(dto.id),
+        "update",
+        Some(&before),
+        Some(&dto),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -282,7 +309,20 @@ pub async fn delete_namnd(
     let kommun_id = principal.require_kommun()?;
     let current = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
     check_if_match(&req, current.version)?;
-    crud::delete_versioned::<namnd::Entity>(&state.db, kommun_id, *id, current.version).await?;
+    let txn = state.db.begin().await?;
+    crud::delete_versioned::<namnd::Entity>(&txn, kommun_id, *id, current.version).await?;
+    let before = NamndDto::from_model(current, &principal.kommun_code)?;
+    audit::record(
+        &txn,
+        &actor(&req, &principal, kommun_id),
+        "namnd",
+        Some(before.id),
+        "delete",
+        Some(&before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -69,6 +69,7 @@ impl FromRequest for Principal {
                 .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
             let token = bearer_token(&req)?;
             let claims = state.tokens.validate(&token)?;
+            state.check_rate(&format!("{}:{}", claims.kommun, claims.sub))?;
             let kommun_id = state.kommun_id(&claims.kommun).await?;
             Ok(Principal {
                 subject: claims.sub,

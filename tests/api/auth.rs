@@ -203,3 +203,48 @@ fn token_command_prints_only_a_valid_token() {
     assert!(!bad.status.success());
     assert!(bad.stdout.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_principal_over_its_rate_limit_gets_429() {
+    let url = fresh_database(Backend::Sqlite).await;
+    let mut settings = test_settings(url);
+    settings.rate_limit_per_minute = 5;
+    let app = spawn_with_settings(Backend::Sqlite, settings).await;
+    let busy = app.token(Role::Lasare);
+    // A window may roll over mid-test; within 12 requests the limit must bite.
+    let mut limited = None;
+    for _ in 0..12 {
+        let response = app.get("/api/v1/namnder", &busy).send().await.unwrap();
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let response = limited.expect("a 429 after five requests a minute");
+    let retry: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry));
+    problem(response, 429).await;
+    // Another principal is not affected.
+    let other = app
+        .tokens
+        .issue(
+            "someone-else",
+            Role::Lasare,
+            "0483",
+            &[],
+            Duration::from_secs(60),
+        )
+        .unwrap();
+    assert_eq!(
+        app.get("/api/v1/namnder", &other)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}

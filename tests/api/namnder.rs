@@ -92,6 +92,29 @@ async fn create_read_update_delete(backend: Backend) {
         .unwrap();
     assert_eq!(deleted.status(), 204);
     problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+
+    // Every change is in the audit log with before and after.
+    let (_, audit) = body(
+        app.get(&format!("/api/v1/audit?resource_id={id}"), &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let entries = audit["items"].as_array().unwrap();
+    let actions: Vec<&str> = entries
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "update", "delete"]);
+    assert_eq!(
+        (
+            entries[1]["before"]["name"].as_str(),
+            entries[1]["after"]["name"].as_str()
+        ),
+        (Some("Nämnd KS/KLF"), Some("Kommunstyrelsen"))
+    );
+    assert!(entries[2]["after"].is_null() && entries[2]["request_id"].is_string());
 }
 both_databases!(create_read_update_delete);
 
