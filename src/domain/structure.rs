@@ -295,7 +295,7 @@ impl PeriodSpec {
         match self.kind {
             PeriodKind::Manad => {
                 let name = MONTHS
-                    .get(self.number as usize - 1)
+                    .get((self.number as usize).wrapping_sub(1))
                     .copied()
                     .unwrap_or("Månad");
                 format!("{name} {}", self.year)
