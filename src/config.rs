@@ -15,6 +15,29 @@ pub struct JwtSettings {
     pub audience: Option<String>,
     /// True when the development default secret is in use.
     pub is_dev_default: bool,
+    /// A JWKS file with the identity provider's public keys (RS256, ES256).
+    pub jwks_file: Option<String>,
+    /// Where the identity provider puts role, kommun and nämnder.
+    pub claims: ClaimMapping,
+}
+
+/// Names of the claims that carry role, kommun and nämnder in tokens from an
+/// identity provider (e.g. Entra ID puts roles in `roles`, an array).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimMapping {
+    pub role: String,
+    pub kommun: String,
+    pub namnder: String,
+}
+
+impl Default for ClaimMapping {
+    fn default() -> Self {
+        ClaimMapping {
+            role: "role".into(),
+            kommun: "kommun".into(),
+            namnder: "namnder".into(),
+        }
+    }
 }
 
 impl fmt::Debug for JwtSettings {
@@ -24,6 +47,8 @@ impl fmt::Debug for JwtSettings {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("is_dev_default", &self.is_dev_default)
+            .field("jwks_file", &self.jwks_file)
+            .field("claims", &self.claims)
             .finish()
     }
 }
@@ -99,6 +124,12 @@ impl Settings {
                 issuer: env_opt("JWT_ISSUER"),
                 audience: env_opt("JWT_AUDIENCE"),
                 is_dev_default,
+                jwks_file: env_opt("JWKS_FILE"),
+                claims: ClaimMapping {
+                    role: env_opt("JWT_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
+                    kommun: env_opt("JWT_KOMMUN_CLAIM").unwrap_or_else(|| "kommun".into()),
+                    namnder: env_opt("JWT_NAMNDER_CLAIM").unwrap_or_else(|| "namnder".into()),
+                },
             },
             run_migrations: env_bool("RUN_MIGRATIONS", true)?,
             auto_seed_demo: env_bool("AUTO_SEED_DEMO", true)?,

@@ -43,14 +43,14 @@ pub struct RateWindow {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Self {
-        AppState {
-            tokens: TokenService::new(&settings.jwt),
+    pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, String> {
+        Ok(AppState {
+            tokens: TokenService::with_jwks(&settings.jwt)?,
             db,
             settings,
             kommun_ids: RwLock::new(HashMap::new()),
             rate: std::sync::Mutex::new(RateWindow::default()),
-        }
+        })
     }
 
     /// Counts a request of `principal`; 429 with the seconds until the next
@@ -173,7 +173,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let state = web::Data::new(AppState::new(db, settings));
+        let state = web::Data::new(AppState::new(db, settings)?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })
     }

@@ -1,12 +1,64 @@
-//! Signing (for local use: `kommunrapport token`) and validation of HS256
-//! bearer tokens.
+//! Signing (for local use: `kommunrapport token`) and validation of bearer
+//! tokens: HS256 with the shared secret, and RS256/ES256 from an identity
+//! provider whose public keys are in a JWKS file (reloaded, at most once a
+//! minute, when a token names an unknown `kid`).
 
-use std::time::Duration;
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+    jwk::JwkSet,
+};
 
 use super::claims::{Claims, Role};
-use crate::{config::JwtSettings, domain::structure::KommunKod, error::ApiError};
+use crate::{
+    config::{ClaimMapping, JwtSettings},
+    domain::structure::KommunKod,
+    error::ApiError,
+};
+
+/// The identity provider's keys, from a JWKS file.
+struct Jwks {
+    path: String,
+    /// The keys and when the file was last reloaded for an unknown `kid`.
+    keys: RwLock<(JwkSet, Option<Instant>)>,
+}
+
+impl Jwks {
+    fn read(path: &str) -> Result<JwkSet, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("JWKS_FILE {path}: {e}"))?;
+        serde_json::from_str(&text).map_err(|e| format!("JWKS_FILE {path}: {e}"))
+    }
+
+    /// The key for `kid`, reloading the file once (rate-limited) when unknown.
+    fn key(&self, kid: &str) -> Option<DecodingKey> {
+        let find = |set: &JwkSet| {
+            set.find(kid)
+                .and_then(|jwk| DecodingKey::from_jwk(jwk).ok())
+        };
+        if let Some(key) = self.keys.read().ok().and_then(|k| find(&k.0)) {
+            return Some(key);
+        }
+        let mut guard = self.keys.write().ok()?;
+        if guard
+            .1
+            .is_some_and(|at| at.elapsed() < Duration::from_secs(60))
+        {
+            return find(&guard.0);
+        }
+        match Self::read(&self.path) {
+            Ok(set) => *guard = (set, Some(Instant::now())),
+            Err(e) => {
+                tracing::warn!(error = %e, "JWKS reload failed");
+                guard.1 = Some(Instant::now());
+            }
+        }
+        find(&guard.0)
+    }
+}
 
 #[derive(Clone)]
 pub struct TokenService {
@@ -15,9 +67,24 @@ pub struct TokenService {
     validation: Validation,
     issuer: Option<String>,
     audience: Option<String>,
+    jwks: Option<Arc<Jwks>>,
+    claims: ClaimMapping,
 }
 
 impl TokenService {
+    /// Like [`TokenService::new`], and reads the JWKS file if one is configured.
+    pub fn with_jwks(settings: &JwtSettings) -> Result<Self, String> {
+        let mut service = Self::new(settings);
+        if let Some(path) = &settings.jwks_file {
+            let set = Jwks::read(path)?;
+            service.jwks = Some(Arc::new(Jwks {
+                path: path.clone(),
+                keys: RwLock::new((set, None)),
+            }));
+        }
+        Ok(service)
+    }
+
     pub fn new(settings: &JwtSettings) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_nbf = true;
@@ -37,6 +104,8 @@ impl TokenService {
             validation,
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
+            jwks: None,
+            claims: settings.claims.clone(),
         }
     }
 
@@ -68,23 +137,92 @@ impl TokenService {
 
     /// Validates signature, algorithm, exp, nbf and (when configured) iss and aud.
     pub fn validate(&self, token: &str) -> Result<Claims, ApiError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                use jsonwebtoken::errors::ErrorKind;
-                let reason = match e.kind() {
-                    ErrorKind::ExpiredSignature => "the token has expired",
-                    ErrorKind::ImmatureSignature => "the token is not valid yet",
-                    ErrorKind::InvalidIssuer => "the token has the wrong issuer",
-                    ErrorKind::InvalidAudience => "the token has the wrong audience",
-                    ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
-                        "the token's claims are incomplete or invalid"
-                    }
-                    _ => "the token is invalid",
-                };
-                ApiError::Unauthorized(reason.into())
-            })
+        let header = decode_header(token)
+            .map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
+        match header.alg {
+            Algorithm::HS256 => decode::<Claims>(token, &self.decoding, &self.validation)
+                .map(|data| data.claims)
+                .map_err(reject),
+            Algorithm::RS256 | Algorithm::ES256 => self.validate_external(token, header),
+            _ => Err(ApiError::Unauthorized(
+                "the token's algorithm is not accepted".into(),
+            )),
+        }
     }
+
+    /// A token of the identity provider: key by `kid`, claims mapped.
+    fn validate_external(&self, token: &str, header: Header) -> Result<Claims, ApiError> {
+        let unknown = || ApiError::Unauthorized("the token's signing key is not known".into());
+        let jwks = self.jwks.as_ref().ok_or_else(unknown)?;
+        let kid = header.kid.as_deref().ok_or_else(unknown)?;
+        let key = jwks.key(kid).ok_or_else(unknown)?;
+        let mut validation = self.validation.clone();
+        validation.algorithms = vec![header.alg];
+        let data = decode::<serde_json::Value>(token, &key, &validation).map_err(reject)?;
+        map_claims(&data.claims, &self.claims)
+    }
+}
+
+fn reject(e: jsonwebtoken::errors::Error) -> ApiError {
+    use jsonwebtoken::errors::ErrorKind;
+    let reason = match e.kind() {
+        ErrorKind::ExpiredSignature => "the token has expired",
+        ErrorKind::ImmatureSignature => "the token is not valid yet",
+        ErrorKind::InvalidIssuer => "the token has the wrong issuer",
+        ErrorKind::InvalidAudience => "the token has the wrong audience",
+        ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
+            "the token's claims are incomplete or invalid"
+        }
+        _ => "the token is invalid",
+    };
+    ApiError::Unauthorized(reason.into())
+}
+
+/// An identity provider's claims as ours: role may be one string or an array
+/// (the first known role counts); nämnder an array or a space-separated string.
+fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Claims, ApiError> {
+    let invalid = |what: &str| {
+        ApiError::Unauthorized(format!("the token's {what} claim is missing or invalid"))
+    };
+    let text = |name: &str| {
+        claims
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let role = match claims.get(&mapping.role) {
+        Some(serde_json::Value::String(s)) => s.parse::<Role>().ok(),
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str())
+            .find_map(|s| s.parse::<Role>().ok()),
+        _ => None,
+    }
+    .ok_or_else(|| invalid("role"))?;
+    let namnder = match claims.get(&mapping.namnder) {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(serde_json::Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
+        _ => Vec::new(),
+    };
+    let kommun = text(&mapping.kommun).ok_or_else(|| invalid("kommun"))?;
+    KommunKod::parse(&kommun).map_err(|_| invalid("kommun"))?;
+    Ok(Claims {
+        sub: text("sub").ok_or_else(|| invalid("sub"))?,
+        kommun,
+        role,
+        namnder,
+        exp: claims
+            .get("exp")
+            .and_then(|v| v.as_i64())
+            .ok_or_else(|| invalid("exp"))?,
+        nbf: claims.get("nbf").and_then(|v| v.as_i64()),
+        iat: claims.get("iat").and_then(|v| v.as_i64()),
+        iss: text("iss"),
+        aud: text("aud"),
+    })
 }
 
 /// Parses `8h`, `30m`, `2d`, `3600s` or a bare number of seconds.
@@ -120,6 +258,8 @@ mod tests {
             issuer: Some("kommunrapport".into()),
             audience: Some("api".into()),
             is_dev_default: false,
+            jwks_file: None,
+            claims: Default::default(),
         })
     }
 
@@ -150,6 +290,8 @@ mod tests {
             issuer: Some("kommunrapport".into()),
             audience: Some("api".into()),
             is_dev_default: false,
+            jwks_file: None,
+            claims: Default::default(),
         });
         assert!(matches!(
             other.validate(&token),

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{EncodingKey, Header, encode};
 use kommunrapport::auth::{Claims, Role};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
@@ -248,3 +248,134 @@ async fn a_principal_over_its_rate_limit_gets_429() {
         200
     );
 }
+
+/// An ES256 key generated here, with its JWKS.
+fn es256_key(kid: &str) -> (jsonwebtoken::EncodingKey, Value) {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    use p256::{SecretKey, elliptic_curve::sec1::ToEncodedPoint, pkcs8::EncodePrivateKey};
+    let mut bytes = [0u8; 32];
+    bytes[..16].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
+    bytes[16..].copy_from_slice(uuid::Uuid::now_v7().as_bytes());
+    bytes[0] = 0x42;
+    let secret = SecretKey::from_slice(&bytes).unwrap();
+    let der = secret.to_pkcs8_der().unwrap();
+    let point = secret.public_key().to_encoded_point(false);
+    let jwk = json!({"kty": "EC", "crv": "P-256", "alg": "ES256", "use": "sig", "kid": kid,
+        "x": URL_SAFE_NO_PAD.encode(point.x().unwrap()), "y": URL_SAFE_NO_PAD.encode(point.y().unwrap())});
+    (jsonwebtoken::EncodingKey::from_ec_der(der.as_bytes()), jwk)
+}
+
+fn es256_token(key: &jsonwebtoken::EncodingKey, kid: &str, claims: &Value) -> String {
+    let mut header = Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(kid.into());
+    encode(&header, claims, key).unwrap()
+}
+
+async fn identity_provider_tokens(backend: Backend) {
+    let (key, jwk) = es256_key("idp-1");
+    let jwk_for_rotation = jwk.clone();
+    let (other_key, other_jwk) = es256_key("idp-2");
+    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
+    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
+    let mut settings = test_settings(fresh_database(backend).await);
+    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
+    settings.jwt.audience = Some("api://kommunrapport".into());
+    settings.jwt.issuer = Some("https://login.example/tenant".into());
+    // Entra ID style: roles in an array, kommun and nämnder in custom claims.
+    settings.jwt.claims = kommunrapport::config::ClaimMapping {
+        role: "roles".into(),
+        kommun: "extn.kommun".into(),
+        namnder: "extn.namnder".into(),
+    };
+    let mut hs_settings = settings.clone();
+    hs_settings.jwt.jwks_file = None;
+    let app = spawn_with_settings(backend, settings).await;
+    // HS256 tokens keep working beside the identity provider's (with its iss and aud).
+    let hs = kommunrapport::auth::TokenService::new(&hs_settings.jwt);
+    let admin = hs
+        .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
+        .unwrap();
+    app.post(
+        "/api/v1/kommuner",
+        &admin,
+        &json!({"code": "0483", "name": "Katrineholm"}),
+    )
+    .send()
+    .await
+    .unwrap();
+
+    let now = chrono::Utc::now().timestamp();
+    let claims = |aud: &str| {
+        json!({"sub": "anna@katrineholm.se", "roles": ["Other.Role", "kommunledning"], "extn.kommun": "0483",
+        "extn.namnder": ["VON"], "exp": now + 600, "iss": "https://login.example/tenant", "aud": aud})
+    };
+    let good = es256_token(&key, "idp-1", &claims("api://kommunrapport"));
+    assert_eq!(
+        app.get("/api/v1/namnder", &good)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Kommunledning from the roles array may write structure.
+    let created = app
+        .post(
+            "/api/v1/namnder",
+            &good,
+            &json!({"code": "VON", "name": "V", "kind": "namnd"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+
+    // Key rotation: a key added to the JWKS is picked up when a token first names it.
+    std::fs::write(
+        &jwks_path,
+        json!({"keys": [jwk_for_rotation, other_jwk]}).to_string(),
+    )
+    .unwrap();
+    let rotated = app
+        .get(
+            "/api/v1/namnder",
+            &es256_token(&other_key, "idp-2", &claims("api://kommunrapport")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rotated.status(), 200, "reloaded once for the unknown kid");
+
+    let mut expired = claims("api://kommunrapport");
+    expired["exp"] = json!(now - 3600);
+    for (what, token) in [
+        (
+            "wrong audience",
+            es256_token(&key, "idp-1", &claims("api://other")),
+        ),
+        (
+            "unknown kid",
+            es256_token(&other_key, "idp-9", &claims("api://kommunrapport")),
+        ),
+        (
+            "key of another kid",
+            es256_token(&other_key, "idp-1", &claims("api://kommunrapport")),
+        ),
+        ("expired", es256_token(&key, "idp-1", &expired)),
+    ] {
+        let response = app.get("/api/v1/namnder", &token).send().await.unwrap();
+        assert_eq!(response.status(), 401, "{what}");
+    }
+    // A token without a known role is refused.
+    let mut no_role = claims("api://kommunrapport");
+    no_role["roles"] = json!(["Other.Role"]);
+    assert_eq!(
+        app.get("/api/v1/namnder", &es256_token(&key, "idp-1", &no_role))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+}
+both_databases!(identity_provider_tokens);

@@ -57,6 +57,8 @@ pub fn jwt_settings() -> JwtSettings {
         issuer: None,
         audience: None,
         is_dev_default: false,
+        jwks_file: None,
+        claims: Default::default(),
     }
 }
 
