@@ -84,6 +84,9 @@ struct PlanData {
     indicators: Vec<serde_json::Value>,
     #[serde(default)]
     assignments: Vec<serde_json::Value>,
+    /// A nämnd's own goals with "bäring på" a kommun goal (seed 002).
+    #[serde(default)]
+    namnd_goals: Vec<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -709,7 +712,7 @@ async fn load_plan(
             description: None,
             huvudansvar,
             medansvariga,
-            alla_namnder: false,
+            alla_namnder: huvudansvar.is_none() && mentions_all(g, "ansvariga"),
             agenda2030: parsed(g, "agenda2030").unwrap_or_default(),
             indicator_ids: by_goal.get(&title).cloned().unwrap_or_default(),
             bar_pa_goal_id: None,
@@ -765,6 +768,9 @@ async fn load_plan(
                 tracing::warn!(goal = %title, error = %e, "demo assessment skipped");
             }
         }
+    }
+    for g in plan.namnd_goals.iter().filter(|_| !known_plan) {
+        load_namnd_goal(db, actor, ctx, g).await?;
     }
     for u in &plan.assignments {
         let medansvariga = u
@@ -835,6 +841,82 @@ async fn load_plan(
                 tracing::warn!(assignment = %title, error = %e, "demo uppdrag status skipped");
             }
         }
+    }
+    Ok(())
+}
+
+fn mentions_all(v: &serde_json::Value, key: &str) -> bool {
+    v.get(key)
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|x| x.as_str())
+        .any(|x| x.to_lowercase().contains("alla"))
+}
+
+/// A nämnd's own goal: owned by the report's nämnd, "bäring på" a kommun
+/// goal (matched by title when the kommun has it), with its target for the
+/// year (a number, or a text such as "öka") and the nämnd's comment.
+async fn load_namnd_goal(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &reports::ReportContext,
+    g: &serde_json::Value,
+) -> Result<(), ApiError> {
+    use crate::{
+        domain::Bedomning,
+        entity::goal,
+        service::{assessments, goals, indicators},
+    };
+    let title = text(g, "title").unwrap_or_default();
+    let bar_pa = text(g, "bar_pa");
+    let bar_pa_goal_id = match &bar_pa {
+        Some(t) => goal::Entity::find()
+            .filter(goal::Column::KommunId.eq(actor.kommun_id))
+            .filter(goal::Column::Title.eq(t.as_str()))
+            .one(db)
+            .await?
+            .map(|g| g.id),
+        None => None,
+    };
+    let target = text(g, "mal_2024").map(|t| match decimal(&t) {
+        Ok(d) => indicators::Target::Value(d),
+        Err(_) => indicators::Target::Text(t),
+    });
+    let spec = goals::GoalSpec {
+        kind: goals::GoalKind::Namnd,
+        goal_area_id: None,
+        title: title.clone(),
+        description: text(g, "metod"),
+        huvudansvar: Some(ctx.namnd.id),
+        medansvariga: vec![],
+        alla_namnder: false,
+        agenda2030: vec![],
+        indicator_ids: vec![],
+        bar_pa_goal_id,
+        bar_pa,
+        target_year: target.as_ref().map(|_| ctx.spec.year),
+        target,
+        position: None,
+    };
+    match goals::create(db, actor, spec).await {
+        Ok(created) => {
+            let comment = text(g, "comment").unwrap_or_default();
+            if let Err(e) = assessments::put(
+                db,
+                actor,
+                ctx,
+                created.model.id,
+                Bedomning::Ingen,
+                comment,
+                None,
+            )
+            .await
+            {
+                tracing::warn!(goal = %title, error = %e, "demo nämnd goal assessment skipped");
+            }
+        }
+        Err(e) => tracing::warn!(goal = %title, error = ?e, "demo nämnd goal skipped"),
     }
     Ok(())
 }

@@ -188,6 +188,32 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     let (_, sn) = body(app.get("/api/v1/reports", &askersund).send().await.unwrap()).await;
     assert_eq!(sn["items"].as_array().unwrap().len(), 1);
     assert_eq!(sn["items"][0]["namnd"], "SN");
+    // Askersund's nämnd goals (seed 002), with SN's comments as its assessments.
+    let (_, own_goals) = body(
+        app.get("/api/v1/goals?kind=namnd&limit=100", &askersund)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(own_goals["items"].as_array().unwrap().len(), 12);
+    let (_, sn_assessments) = body(
+        app.get(
+            &format!(
+                "/api/v1/reports/{}/assessments",
+                sn["items"][0]["id"].as_str().unwrap()
+            ),
+            &askersund,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(
+        sn_assessments.to_string().contains("Sjukskrivningstalen"),
+        "nämnd goals are assessed in SN's report"
+    );
     let (_, from_katrineholm) = body(
         app.get(
             &format!("/api/v1/reports/{}", sn["items"][0]["id"].as_str().unwrap()),
