@@ -13,6 +13,7 @@ pub mod goal_areas;
 pub mod goals;
 pub mod health;
 pub mod idempotency;
+pub mod imports;
 pub mod indicators;
 pub mod key_figures;
 pub mod kommun_views;
@@ -58,6 +59,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
         (name = "assessments", description = "A nämnd's bedömning of its goals per report, beside the suggestion from the indicators"),
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
+        (name = "imports", description = "Integration files: Kolada v2 JSON and flat budget rows (CSV, JSON) in and out"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -81,6 +83,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     indicators::configure(cfg);
     kommun_views::configure(cfg);
     audit::configure(cfg);
+    imports::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -531,9 +531,9 @@ pub struct TableRow {
 /// Upserts a whole table of lines with their values for one nämnd, in one
 /// transaction: every row's errors are collected (`lines[i].field`) and
 /// nothing is written unless all rows are valid. Returns (lines created,
-/// values changed).
+/// values changed). Inside a caller's transaction it runs as a savepoint.
 pub async fn put_table(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
     actor: &Actor,
     namnd_id: Uuid,
     kind: BudgetLineKind,

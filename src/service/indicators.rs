@@ -561,9 +561,9 @@ pub struct ValueWrite {
 }
 
 /// Writes `writes` (already free of duplicates) all or nothing: values not
-/// mentioned stay.
+/// mentioned stay. Inside a caller's transaction it runs as a savepoint.
 pub async fn put_values(
-    db: &DatabaseConnection,
+    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,

@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod consolidation;
 pub mod crud;
 pub mod goals;
+pub mod imports;
 pub mod indicators;
 pub mod key_figures;
 pub mod kommuner;

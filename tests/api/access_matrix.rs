@@ -165,6 +165,10 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/kommun/indicators", Rule::Consolidated),
     ("GET /api/v1/kommun/assignments", Rule::Consolidated),
     ("GET /api/v1/audit", Rule::Audit),
+    ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
+    ("GET /api/v1/exports/kolada", Rule::ReadAll),
+    ("POST /api/v1/imports/flat", Rule::WriteFigures),
+    ("GET /api/v1/exports/flat", Rule::ReadFigures),
 ];
 
 /// A caller: role and the nämnd it is scoped to (own = VON, other = SOCN).

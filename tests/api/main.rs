@@ -11,6 +11,7 @@ mod demo;
 mod goals;
 mod health;
 mod idempotency;
+mod imports;
 mod indicators;
 mod key_figures;
 mod kommun_views;

@@ -1,0 +1,1406 @@
+//! `/api/v1/imports` and `/api/v1/exports`: Kolada v2 indicator values and
+//! flat budget rows (CSV or JSON, as planning systems and ledgers export
+//! them). An export imported again changes nothing.
+
+use std::{collections::HashMap, future::Future, pin::Pin, str::FromStr};
+
+use actix_web::{
+    FromRequest, HttpRequest, HttpResponse,
+    dev::Payload,
+    error::PayloadError,
+    get,
+    http::{StatusCode, header},
+    post,
+    web::{self, Bytes},
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    budget_lines::{check_code, check_name, format_month},
+    common::actor,
+    csv,
+    decimal::from_ore,
+    kommun_views::Format,
+    values::{MonthRange, ValueInput},
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::{BudgetLineKind, Gender, MAX_YEAR, MIN_YEAR, Measure},
+    entity::namnd,
+    error::{ApiError, FieldError},
+    service::{
+        budget_lines::kind_str,
+        imports::{self, FlatRow, ImportError, KoladaEntry, KoladaValue, RowIssue},
+        indicators::gender_str,
+        reports::namnd_map,
+    },
+    startup::AppState,
+};
+
+// ---------------------------------------------------------------------------
+// Shared
+
+/// `dry_run` of every import.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KoladaImportQuery {
+    /// Report what would change without writing anything (default false).
+    #[param(example = true)]
+    pub dry_run: Option<bool>,
+}
+
+/// One invalid row of an imported file.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"index": 2, "line_number": 4, "field": "month", "message": "\"2024-13\" is not a valid month; expected YYYY-MM, e.g. 2024-08"}))]
+pub struct RowError {
+    /// Position of the row among the file's rows (Kolada: in `values`), from 0.
+    pub index: usize,
+    /// For CSV: the line of the file, from 1, the header being line 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_number: Option<usize>,
+    /// The column (CSV), or the field path within the row (JSON).
+    pub field: String,
+    pub message: String,
+}
+
+/// A refused import: RFC 9457 problem details whose `errors` name the rows.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation", "title": "Invalid request", "status": 422,
+    "detail": "2 rows are invalid; nothing was imported",
+    "errors": [
+        {"index": 0, "line_number": 2, "field": "namnd", "message": "no nämnd \"XYZ\" in your kommun"},
+        {"index": 1, "line_number": 3, "field": "amount", "message": "\"tjugo\" is not a number"}
+    ]
+}))]
+pub struct ImportProblem {
+    #[serde(rename = "type")]
+    pub type_: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    pub errors: Vec<RowError>,
+}
+
+fn refused(errors: Vec<RowError>) -> HttpResponse {
+    let n = errors.len();
+    let problem = ImportProblem {
+        type_: "/problems/validation".into(),
+        title: "Invalid request".into(),
+        status: 422,
+        detail: if n == 1 {
+            "1 row is invalid; nothing was imported".into()
+        } else {
+            format!("{n} rows are invalid; nothing was imported")
+        },
+        errors,
+    };
+    HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
+        .content_type("application/problem+json")
+        .json(problem)
+}
+
+/// The raw request body: 413 when larger than the configured limit.
+pub struct RawBody(pub Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            body.await.map(RawBody).map_err(|e| {
+                let too_large =
+                    matches!(e.as_error::<PayloadError>(), Some(PayloadError::Overflow))
+                        || e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE;
+                if too_large {
+                    ApiError::PayloadTooLarge("the file is too large".into())
+                } else {
+                    ApiError::BadRequest("the request body could not be read".into())
+                }
+            })
+        })
+    }
+}
+
+fn mime(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn is_json_mime(mime: &str) -> bool {
+    mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+}
+
+fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+}
+
+fn decimal_json(value: Option<Decimal>) -> Value {
+    match value {
+        Some(v) => serde_json::to_value(DecimalJson(v)).unwrap_or(Value::Null),
+        None => Value::Null,
+    }
+}
+
+#[derive(Serialize)]
+struct DecimalJson(#[serde(with = "crate::api::decimal")] Decimal);
+
+// ---------------------------------------------------------------------------
+// Kolada
+
+/// One value of a Kolada entry.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"gender": "T", "value": 83.0, "status": "", "count": 1}))]
+pub struct KoladaValueDto {
+    /// T (totalt), K (kvinnor) or M (män).
+    pub gender: String,
+    /// The value; null when Kolada has none (then `status` may say why).
+    #[schema(value_type = Option<f64>)]
+    pub value: Value,
+    /// Kolada's status; "" when there is nothing to say.
+    pub status: String,
+    /// Number of observations behind the value (we write 1, or 0 without a value).
+    pub count: u32,
+}
+
+/// One Kolada id, kommun and year.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"kpi": "U21468", "municipality": "0483", "period": 2024,
+    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}))]
+pub struct KoladaEntryDto {
+    /// The Kolada id of the indicator (`kolada_id`).
+    pub kpi: String,
+    /// Kommunkod.
+    pub municipality: String,
+    /// The year.
+    pub period: i32,
+    pub values: Vec<KoladaValueDto>,
+}
+
+/// Kolada v2 JSON, as `https://api.kolada.se/v2/data/...` answers. Unknown
+/// members (`next_page`, `previous_page`, `isdeleted`) are ignored on import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1}))]
+pub struct KoladaDocument {
+    pub values: Vec<KoladaEntryDto>,
+    /// Number of entries in `values`.
+    pub count: usize,
+}
+
+/// A value that changes (or would change, in a dry run).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
+    "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}))]
+pub struct KoladaChangeDto {
+    pub kpi: String,
+    pub indicator_id: Uuid,
+    pub year: i32,
+    pub gender: Gender,
+    #[schema(value_type = Option<f64>)]
+    pub before: Value,
+    #[schema(value_type = Option<f64>)]
+    pub after: Value,
+    /// Kolada's status as stored; null when empty.
+    pub status: Option<String>,
+}
+
+/// An entry that was not applied, and why.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"index": 3, "reason": "municipality 1882 is not your kommun (0483)"}))]
+pub struct SkippedRow {
+    pub index: usize,
+    pub reason: String,
+}
+
+/// What a Kolada import did (or, in a dry run, would do).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": false, "applied": true, "rows": 2,
+    "changes": [{"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
+        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}],
+    "unchanged": 0,
+    "skipped": [{"index": 1, "reason": "municipality 1882 is not your kommun (0483)"}],
+    "errors": []
+}))]
+pub struct KoladaImportReport {
+    pub dry_run: bool,
+    /// True when the changes were written.
+    pub applied: bool,
+    /// Entries in the file.
+    pub rows: usize,
+    pub changes: Vec<KoladaChangeDto>,
+    /// Values equal to what is stored (or null with an empty status: no data).
+    pub unchanged: usize,
+    pub skipped: Vec<SkippedRow>,
+    /// Only in a dry run (an import with errors is refused with 422).
+    pub errors: Vec<RowError>,
+}
+
+/// The parts of a Kolada document: entries for the caller's kommun,
+/// skipped entries, row errors and the number of entries.
+struct ParsedKolada {
+    entries: Vec<KoladaEntry>,
+    skipped: Vec<SkippedRow>,
+    errors: Vec<RowError>,
+    rows: usize,
+}
+
+fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowError {
+    RowError {
+        index,
+        line_number: None,
+        field,
+        message: message.into(),
+    }
+}
+
+fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
+    let Some(list) = doc.get("values").and_then(Value::as_array) else {
+        return Err(ApiError::validation(
+            "values",
+            "must be the array of Kolada entries ({\"values\": [...], \"count\": n})",
+        ));
+    };
+    let mut parsed = ParsedKolada {
+        entries: Vec::new(),
+        skipped: Vec::new(),
+        errors: Vec::new(),
+        rows: list.len(),
+    };
+    let mut seen: HashMap<(String, i32, Gender), usize> = HashMap::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = |f: &str| format!("values[{i}].{f}");
+        let before = parsed.errors.len();
+        let text = |key: &str, errors: &mut Vec<RowError>| match item.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => {
+                errors.push(kolada_error(i, at(key), "must be a non-empty string"));
+                None
+            }
+        };
+        let kpi = text("kpi", &mut parsed.errors);
+        let municipality = text("municipality", &mut parsed.errors);
+        let year = match item.get("period") {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let year = match year {
+            Some(y) if (i64::from(MIN_YEAR)..=i64::from(MAX_YEAR)).contains(&y) => Some(y as i32),
+            _ => {
+                parsed.errors.push(kolada_error(
+                    i,
+                    at("period"),
+                    format!("must be a year between {MIN_YEAR} and {MAX_YEAR}, e.g. 2024"),
+                ));
+                None
+            }
+        };
+        let Some(values) = item.get("values").and_then(Value::as_array) else {
+            parsed
+                .errors
+                .push(kolada_error(i, at("values"), "must be an array of values"));
+            continue;
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for (j, v) in values.iter().enumerate() {
+            let at = |f: &str| format!("values[{i}].values[{j}].{f}");
+            let gender = match v.get("gender").and_then(Value::as_str) {
+                Some("T") => Some(Gender::T),
+                Some("K") => Some(Gender::K),
+                Some("M") => Some(Gender::M),
+                other => {
+                    parsed.errors.push(kolada_error(
+                        i,
+                        at("gender"),
+                        format!(
+                            "{} is not a Kolada gender: T, K or M",
+                            other.map_or_else(|| "missing".into(), |g| format!("{g:?}"))
+                        ),
+                    ));
+                    None
+                }
+            };
+            let value = match v.get("value") {
+                None | Some(Value::Null) => Ok(None),
+                Some(raw) => super::decimal::parse_decimal(raw).map(Some),
+            };
+            let value = match value {
+                Ok(v) => v,
+                Err(message) => {
+                    parsed.errors.push(kolada_error(i, at("value"), message));
+                    None
+                }
+            };
+            let status = match v.get("status") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s.trim().is_empty() => None,
+                Some(Value::String(s)) => Some(s.trim().to_string()),
+                Some(_) => {
+                    parsed
+                        .errors
+                        .push(kolada_error(i, at("status"), "must be a string"));
+                    None
+                }
+            };
+            if let Some(gender) = gender {
+                out.push((
+                    j,
+                    KoladaValue {
+                        gender,
+                        value,
+                        status,
+                    },
+                ));
+            }
+        }
+        if parsed.errors.len() > before {
+            continue;
+        }
+        let (Some(kpi), Some(municipality), Some(year)) = (kpi, municipality, year) else {
+            continue;
+        };
+        if municipality != kommun_code {
+            parsed.skipped.push(SkippedRow {
+                index: i,
+                reason: format!("municipality {municipality} is not your kommun ({kommun_code})"),
+            });
+            continue;
+        }
+        for (j, v) in &out {
+            if let Some(first) = seen.insert((kpi.clone(), year, v.gender), i) {
+                parsed.errors.push(kolada_error(
+                    i,
+                    format!("values[{i}].values[{j}].gender"),
+                    format!(
+                        "{kpi} {year} {} is already given in values[{first}]",
+                        gender_str(v.gender)
+                    ),
+                ));
+            }
+        }
+        parsed.entries.push(KoladaEntry {
+            index: i,
+            kpi,
+            year,
+            values: out.into_iter().map(|(_, v)| v).collect(),
+        });
+    }
+    Ok(parsed)
+}
+
+/// Import indicator values in the Kolada v2 JSON format (admin,
+/// kommunledning, integration). Entries land on the indicators of your
+/// kommun whose `kolada_id` is the entry's `kpi`, per year (`period`) and
+/// gender (T, K, M). Entries of another `municipality`, or with a Kolada id
+/// none of your indicators has, are reported as skipped. A value that is null
+/// with an empty status leaves the stored one alone; notes are kept. The
+/// import is one transaction: any invalid entry refuses the whole file with
+/// 422 and the entries' `index`. `dry_run=true` reports the changes (and any
+/// errors) without writing. Importing the same file again changes nothing.
+#[utoipa::path(tag = "imports", params(KoladaImportQuery),
+    request_body(content = KoladaDocument, content_type = "application/json", description = "A Kolada v2 JSON document"),
+    responses(
+        (status = 200, description = "What changed (or would change)", body = KoladaImportReport),
+        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid entries; nothing was imported", body = ImportProblem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports/kolada")]
+pub async fn import_kolada(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KoladaImportQuery>,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    authorize(
+        &principal,
+        Action::Update,
+        Target::IndicatorValues {
+            kommun: &principal.kommun_code,
+        },
+    )?;
+    if !is_json_mime(&mime(&req)) {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the Kolada file as application/json".into(),
+        ));
+    }
+    let doc = parse_json(&body.0)?;
+    let parsed = parse_kolada(&doc, &principal.kommun_code)?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    if !dry_run && !parsed.errors.is_empty() {
+        return Ok(refused(parsed.errors));
+    }
+    let apply = !dry_run;
+    let outcome = imports::import_kolada(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        &parsed.entries,
+        apply,
+    )
+    .await?;
+    let mut skipped = parsed.skipped;
+    skipped.extend(
+        outcome
+            .skipped
+            .into_iter()
+            .map(|(index, reason)| SkippedRow { index, reason }),
+    );
+    skipped.sort_by_key(|s| s.index);
+    let report = KoladaImportReport {
+        dry_run,
+        applied: apply && !outcome.changes.is_empty(),
+        rows: parsed.rows,
+        changes: outcome
+            .changes
+            .into_iter()
+            .map(|c| KoladaChangeDto {
+                kpi: c.kpi,
+                indicator_id: c.indicator_id,
+                year: c.year,
+                gender: c.gender,
+                before: decimal_json(c.before),
+                after: decimal_json(c.after),
+                status: c.status,
+            })
+            .collect(),
+        unchanged: outcome.unchanged,
+        skipped,
+        errors: parsed.errors,
+    };
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KoladaExportQuery {
+    /// Only this year (default: every year).
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+}
+
+fn check_year(year: Option<i32>) -> Result<(), ApiError> {
+    match year {
+        Some(y) if !(MIN_YEAR..=MAX_YEAR).contains(&y) => Err(ApiError::validation(
+            "year",
+            format!("must be a year between {MIN_YEAR} and {MAX_YEAR}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Export the values of your kommun's indicators that have a Kolada id, in
+/// the Kolada v2 JSON format that `POST /imports/kolada` reads.
+#[utoipa::path(tag = "imports", params(KoladaExportQuery),
+    responses(
+        (status = 200, description = "Kolada v2 JSON", body = KoladaDocument),
+        (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/exports/kolada")]
+pub async fn export_kolada(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KoladaExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    authorize(
+        &principal,
+        Action::Read,
+        Target::IndicatorValues {
+            kommun: &principal.kommun_code,
+        },
+    )?;
+    check_year(query.year)?;
+    let entries = imports::export_kolada(&state.db, kommun_id, query.year).await?;
+    let values: Vec<KoladaEntryDto> = entries
+        .into_iter()
+        .map(|e| KoladaEntryDto {
+            kpi: e.kpi,
+            municipality: principal.kommun_code.clone(),
+            period: e.year,
+            values: e
+                .values
+                .into_iter()
+                .map(|v| KoladaValueDto {
+                    gender: gender_str(v.gender).into(),
+                    count: u32::from(v.value.is_some()),
+                    value: decimal_json(v.value),
+                    status: v.status.unwrap_or_default(),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(KoladaDocument {
+        count: values.len(),
+        values,
+    }))
+}
+
+// ---------------------------------------------------------------------------
+// Flat rows
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlatImportQuery {
+    /// Report what would change without writing anything (default false).
+    #[param(example = true)]
+    pub dry_run: Option<bool>,
+    /// The file writes costs as positive numbers (income negative); they
+    /// are stored in the result convention (costs negative). Default false.
+    #[param(example = false)]
+    pub costs_positive: Option<bool>,
+}
+
+/// One flat row: a value of a budget line of a nämnd.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "Äldreomsorg",
+    "measure": "utfall", "month": "2024-03", "amount": -26241000}))]
+pub struct FlatRowDto {
+    /// Nämnd code.
+    #[schema(example = "VON")]
+    pub namnd: String,
+    /// Default drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<BudgetLineKind>,
+    /// Line code (verksamhet or project number), unique per nämnd and kind.
+    #[schema(example = "aldreomsorg")]
+    pub line: String,
+    /// Name of the line: used when the line is created (default: the code)
+    /// and renames an existing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub measure: Measure,
+    /// `YYYY-MM`: the month of the value (for prognos: the month it was made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2024-03")]
+    pub month: Option<String>,
+    /// A whole-period value (budget or utfall) instead of `month`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<MonthRange>,
+    /// For prognos: the month it was made (instead of `month`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
+    /// Kronor; a number or a numeric string.
+    #[serde(with = "crate::api::decimal")]
+    #[schema(value_type = f64, example = -26241000)]
+    pub amount: Decimal,
+}
+
+/// Flat rows as JSON (the CSV form has the same columns).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"rows": [
+    {"namnd": "VON", "line": "aldreomsorg", "kind": "drift", "month": "2024-03", "measure": "utfall", "amount": -26241000},
+    {"namnd": "VON", "line": "aldreomsorg", "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -320000000},
+    {"namnd": "VON", "line": "aldreomsorg", "measure": "prognos", "made_at": "2024-08", "amount": -318500000}
+]}))]
+pub struct FlatDocument {
+    pub rows: Vec<FlatRowDto>,
+}
+
+/// A line the import creates.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg"}))]
+pub struct CreatedLineDto {
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub code: String,
+    pub name: String,
+}
+
+/// A value that changes (or would change).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"index": 0, "line_number": 2, "namnd": "VON", "kind": "drift", "line": "aldreomsorg",
+    "measure": "utfall", "month": "2024-03", "period": null, "before": null, "after": -26241000}))]
+pub struct FlatChangeDto {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_number: Option<usize>,
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub line: String,
+    pub measure: Measure,
+    pub month: Option<String>,
+    pub period: Option<MonthRange>,
+    #[schema(value_type = Option<f64>)]
+    pub before: Value,
+    #[schema(value_type = Option<f64>)]
+    pub after: Value,
+}
+
+/// What a flat import did (or, in a dry run, would do).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": true, "applied": false, "format": "csv", "rows": 1,
+    "lines_created": [{"namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg"}],
+    "values_changed": 1,
+    "changes": [{"index": 0, "line_number": 2, "namnd": "VON", "kind": "drift", "line": "aldreomsorg",
+        "measure": "utfall", "month": "2024-03", "period": null, "before": null, "after": -26241000}],
+    "unchanged": 0, "errors": []
+}))]
+pub struct FlatImportReport {
+    pub dry_run: bool,
+    /// True when something was written.
+    pub applied: bool,
+    /// `csv` or `json`: how the file was read.
+    pub format: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    pub lines_created: Vec<CreatedLineDto>,
+    /// Values inserted or changed.
+    pub values_changed: usize,
+    /// The changed values (the first 1000).
+    pub changes: Vec<FlatChangeDto>,
+    /// Rows whose value is already stored.
+    pub unchanged: usize,
+    /// Only in a dry run (an import with errors is refused with 422).
+    pub errors: Vec<RowError>,
+}
+
+/// A row as read from the file, before checking.
+#[derive(Debug, Default)]
+struct RawRow {
+    namnd: String,
+    kind: Option<String>,
+    line: String,
+    name: Option<String>,
+    measure: String,
+    month: Option<String>,
+    period: Option<MonthRange>,
+    made_at: Option<String>,
+    amount: AmountCell,
+}
+
+#[derive(Debug, Default)]
+enum AmountCell {
+    #[default]
+    Missing,
+    Value(Decimal),
+    Bad(String),
+}
+
+/// Decodes a file: UTF-8 (with or without BOM), else Windows-1252.
+pub fn decode_text(bytes: &[u8]) -> String {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_string(),
+        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+    }
+}
+
+/// Windows-1252: Latin-1 except 0x80–0x9F.
+fn windows_1252(b: u8) -> char {
+    const HIGH: [char; 32] = [
+        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8d}', 'Ž',
+        '\u{8f}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9d}',
+        'ž', 'Ÿ',
+    ];
+    match b {
+        0x80..=0x9f => HIGH[usize::from(b - 0x80)],
+        _ => char::from(b),
+    }
+}
+
+/// CSV records with the line each starts on (1-based). Quoted fields may
+/// hold separators, quotes (doubled) and line breaks.
+pub fn csv_records(text: &str, separator: char) -> Vec<(usize, Vec<String>)> {
+    let mut records = Vec::new();
+    let mut record = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut line = 1;
+    let mut start = 1;
+    let mut chars = text.chars().peekable();
+    let mut any = false;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() => {
+                quoted = true;
+                any = true;
+            }
+            c if c == separator => {
+                record.push(std::mem::take(&mut field));
+                any = true;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                if any || !field.is_empty() {
+                    record.push(std::mem::take(&mut field));
+                    records.push((start, std::mem::take(&mut record)));
+                }
+                any = false;
+                line += 1;
+                start = line;
+            }
+            _ => {
+                field.push(c);
+                any = true;
+            }
+        }
+    }
+    if any || !field.is_empty() {
+        record.push(field);
+        records.push((start, record));
+    }
+    records
+}
+
+/// An amount as Swedish files write it: decimal comma, spaces between
+/// thousands, `−` for minus.
+pub fn parse_amount(text: &str) -> Result<Decimal, String> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .map(|c| if c == '\u{2212}' { '-' } else { c })
+        .collect();
+    if cleaned.is_empty() {
+        return Err("is empty; give an amount (0 for zero)".into());
+    }
+    let normal = match (cleaned.rfind(','), cleaned.rfind('.')) {
+        (Some(c), Some(d)) if c > d => cleaned.replace('.', "").replace(',', "."),
+        (Some(_), Some(_)) => cleaned.replace(',', ""),
+        (Some(_), None) => cleaned.replace(',', "."),
+        _ => cleaned,
+    };
+    Decimal::from_str(&normal).map_err(|_| format!("{:?} is not a number", text.trim()))
+}
+
+const COLUMNS: [(&str, &[&str]); 8] = [
+    ("namnd", &["namnd", "nämnd"]),
+    ("kind", &["kind", "typ"]),
+    ("line", &["line", "rad", "verksamhet"]),
+    ("name", &["name", "namn"]),
+    ("month", &["month", "manad", "månad", "period"]),
+    ("made_at", &["made_at"]),
+    ("measure", &["measure", "matt", "mått"]),
+    ("amount", &["amount", "belopp"]),
+];
+
+/// The rows of a CSV file with their line numbers.
+fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
+    let text = decode_text(bytes);
+    let first = text.lines().next().unwrap_or_default();
+    let separator = if first.contains(';') {
+        ';'
+    } else if first.contains('\t') {
+        '\t'
+    } else {
+        ','
+    };
+    let mut records = csv_records(&text, separator).into_iter();
+    let Some((_, header)) = records.next() else {
+        return Err(ApiError::validation(
+            "header",
+            "the file is empty; expected the header namnd;line;month;measure;amount",
+        ));
+    };
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut unknown = Vec::new();
+    for (i, name) in header.iter().enumerate() {
+        let name = name.trim().to_lowercase();
+        match COLUMNS
+            .iter()
+            .find(|(_, aliases)| aliases.contains(&name.as_str()))
+        {
+            Some((column, _)) => {
+                index.insert(column, i);
+            }
+            None if name.is_empty() => {}
+            None => unknown.push(name),
+        }
+    }
+    let mut errors: Vec<FieldError> = ["namnd", "line", "month", "measure", "amount"]
+        .iter()
+        .filter(|c| !index.contains_key(*c))
+        .map(|c| FieldError::new("header", format!("the column {c} is missing")))
+        .collect();
+    errors.extend(
+        unknown
+            .into_iter()
+            .map(|c| FieldError::new("header", format!("unknown column {c:?}"))),
+    );
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut rows = Vec::new();
+    for (line, cells) in records {
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let cell = |column: &str| {
+            index
+                .get(column)
+                .and_then(|&i| cells.get(i))
+                .map(|c| c.trim().to_string())
+                .filter(|c| !c.is_empty())
+        };
+        let (month, period) = match cell("month") {
+            Some(m) => match m.split_once('/') {
+                Some((from, to)) => (
+                    None,
+                    Some(MonthRange {
+                        from: from.trim().into(),
+                        to: to.trim().into(),
+                    }),
+                ),
+                None => (Some(m), None),
+            },
+            None => (None, None),
+        };
+        let amount = match cell("amount") {
+            None => AmountCell::Missing,
+            Some(text) => match parse_amount(&text) {
+                Ok(v) => AmountCell::Value(v),
+                Err(e) => AmountCell::Bad(e),
+            },
+        };
+        rows.push((
+            line,
+            RawRow {
+                namnd: cell("namnd").unwrap_or_default(),
+                kind: cell("kind"),
+                line: cell("line").unwrap_or_default(),
+                name: cell("name"),
+                measure: cell("measure").unwrap_or_default(),
+                month,
+                period,
+                made_at: cell("made_at"),
+                amount,
+            },
+        ));
+    }
+    Ok(rows)
+}
+
+/// The rows of a JSON document; a row that does not parse is an error.
+fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
+    let doc = parse_json(bytes)?;
+    let Some(list) = doc.get("rows").and_then(Value::as_array) else {
+        return Err(ApiError::validation(
+            "rows",
+            "must be the array of rows ({\"rows\": [...]})",
+        ));
+    };
+    let mut rows = Vec::with_capacity(list.len());
+    let mut issues = Vec::new();
+    for (i, item) in list.iter().enumerate() {
+        // The amount is checked apart so that a text amount names its field.
+        let mut item = item.clone();
+        let amount = match item.as_object_mut().map(|o| o.remove("amount")) {
+            Some(None) | Some(Some(Value::Null)) => AmountCell::Missing,
+            Some(Some(v)) => match super::decimal::parse_decimal(&v) {
+                Ok(d) => AmountCell::Value(d),
+                Err(e) => AmountCell::Bad(e),
+            },
+            None => {
+                issues.push(RowIssue::new(i, "", "must be an object"));
+                rows.push(RawRow::default());
+                continue;
+            }
+        };
+        if let Some(o) = item.as_object_mut() {
+            o.insert("amount".into(), Value::from(0));
+        }
+        match serde_path_to_error::deserialize::<_, FlatRowDto>(item) {
+            Ok(r) => rows.push(RawRow {
+                namnd: r.namnd,
+                kind: r.kind.map(|k| kind_str(k).to_string()),
+                line: r.line,
+                name: r.name,
+                measure: crate::service::budget_lines::measure_str(r.measure).into(),
+                month: r.month,
+                period: r.period,
+                made_at: r.made_at,
+                amount,
+            }),
+            Err(e) => {
+                let message = e.inner().to_string();
+                let message = match message.rfind(" at line ") {
+                    Some(k) => message[..k].to_string(),
+                    None => message,
+                };
+                let path = e.path().to_string();
+                let field = if path == "." { String::new() } else { path };
+                issues.push(RowIssue::new(i, field, message));
+                rows.push(RawRow::default());
+            }
+        }
+    }
+    Ok((rows, issues))
+}
+
+/// Checks a raw row into a flat row, collecting every problem.
+fn check_row(
+    index: usize,
+    raw: RawRow,
+    namnder: &HashMap<String, namnd::Model>,
+    costs_positive: bool,
+    issues: &mut Vec<RowIssue>,
+) -> Option<FlatRow> {
+    let before = issues.len();
+    let mut errors = Vec::new();
+    if raw.namnd.is_empty() {
+        errors.push(FieldError::new("namnd", "is required"));
+    } else if !namnder.contains_key(&raw.namnd) {
+        errors.push(FieldError::new(
+            "namnd",
+            format!("no nämnd {:?} in your kommun", raw.namnd),
+        ));
+    }
+    let kind = match raw.kind.as_deref() {
+        None | Some("drift") => Some(BudgetLineKind::Drift),
+        Some("investering") => Some(BudgetLineKind::Investering),
+        Some(other) => {
+            errors.push(FieldError::new(
+                "kind",
+                format!("{other:?} is not drift or investering"),
+            ));
+            None
+        }
+    };
+    check_code(&raw.line, "line", &mut errors);
+    if let Some(name) = &raw.name {
+        check_name(name, "name", &mut errors);
+    }
+    let measure = crate::service::budget_lines::parse_measure(&raw.measure);
+    if measure.is_none() {
+        errors.push(FieldError::new(
+            "measure",
+            format!("{:?} is not utfall, budget or prognos", raw.measure),
+        ));
+    }
+    let amount = match raw.amount {
+        AmountCell::Value(v) => Some(v),
+        AmountCell::Missing => {
+            errors.push(FieldError::new("amount", "is required"));
+            None
+        }
+        AmountCell::Bad(message) => {
+            errors.push(FieldError::new("amount", message));
+            None
+        }
+    };
+    let mut write = None;
+    if let (Some(measure), Some(amount)) = (measure, amount) {
+        let input = ValueInput {
+            measure,
+            month: raw.month,
+            period: raw.period,
+            made_at: raw.made_at,
+            amount: Some(amount),
+        };
+        match input.to_write("row", costs_positive) {
+            Ok(w) => write = Some(w),
+            Err(e) => errors.extend(e.into_iter().map(|f| {
+                FieldError::new(
+                    f.field.strip_prefix("row.").unwrap_or(&f.field).to_string(),
+                    f.message,
+                )
+            })),
+        }
+    }
+    issues.extend(
+        errors
+            .into_iter()
+            .map(|e| RowIssue::new(index, e.field, e.message)),
+    );
+    if issues.len() > before {
+        return None;
+    }
+    Some(FlatRow {
+        index,
+        namnd: raw.namnd,
+        kind: kind?,
+        line: raw.line,
+        name: raw.name.map(|n| n.trim().to_string()),
+        write: write?,
+    })
+}
+
+fn month_or_period(from: i32, to: i32) -> (Option<String>, Option<MonthRange>) {
+    if from == to {
+        (Some(format_month(from)), None)
+    } else {
+        (
+            None,
+            Some(MonthRange {
+                from: format_month(from),
+                to: format_month(to),
+            }),
+        )
+    }
+}
+
+fn ore_json(ore: Option<i64>) -> Value {
+    decimal_json(ore.map(from_ore))
+}
+
+/// Import budget values as flat rows, as planning systems (Hypergene-style)
+/// and ledgers export them (admin, kommunledning, integration, and a
+/// redaktör for their own nämnder).
+///
+/// Send `application/json` (`{"rows": [...]}`, see the schema) or
+/// `text/csv` with a header row and the columns:
+///
+/// | column | required | content |
+/// |---|---|---|
+/// | `namnd` | yes | nämnd code, e.g. `VON` |
+/// | `line` | yes | line code, e.g. `aldreomsorg` (created if missing) |
+/// | `month` | yes | `YYYY-MM`; for prognos the month it was made; a whole-period value as `2024-01/2024-12` |
+/// | `measure` | yes | `utfall`, `budget` or `prognos` |
+/// | `amount` | yes | kronor, decimal comma or point: `-26241000,50` |
+/// | `kind` | no | `drift` (default) or `investering` |
+/// | `name` | no | name of the line (default for a new line: its code) |
+///
+/// Swedish habits are accepted: `;` (or `,` or tab) between columns, decimal
+/// comma, quoted fields, UTF-8 with or without BOM, and Windows-1252 (a file
+/// that is not valid UTF-8 is read as Windows-1252). Column names may also be
+/// `nämnd`, `rad`, `månad`, `mått`, `belopp`, `typ`, `namn`.
+///
+/// Rows are grouped per nämnd and kind and written as whole tables, all in one
+/// transaction: any invalid row refuses the whole file with 422 naming every
+/// row (`index`, CSV `line_number` counting the header as line 1, `field`).
+/// `dry_run=true` reports the lines that would be created and the values that
+/// would change, and any errors, without writing. Importing the same file
+/// again changes nothing; `GET /exports/flat` writes the same format.
+#[utoipa::path(tag = "imports", params(FlatImportQuery),
+    request_body(description = "Flat rows as JSON or CSV (columns in the description)",
+        content(
+            (FlatDocument = "application/json"),
+            (String = "text/csv", example = json!("namnd;line;month;measure;amount\r\nVON;aldreomsorg;2024-03;utfall;-26241000,50\r\nVON;aldreomsorg;2024-01/2024-12;budget;-320000000\r\n")),
+        )),
+    responses(
+        (status = 200, description = "What changed (or would change)", body = FlatImportReport),
+        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rows (or a CSV header without the required columns); nothing was imported", body = ImportProblem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports/flat")]
+pub async fn import_flat(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<FlatImportQuery>,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let mime = mime(&req);
+    let (format, raw, mut issues, lines) = if is_json_mime(&mime) {
+        let (rows, issues) = read_json(&body.0)?;
+        ("json", rows, issues, Vec::new())
+    } else if matches!(
+        mime.as_str(),
+        "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
+    ) {
+        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0)?.into_iter().unzip();
+        ("csv", rows, Vec::new(), lines)
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the rows as application/json or text/csv".into(),
+        ));
+    };
+    let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .map(|n| (n.code.clone(), n))
+        .collect();
+    // Every nämnd written must be writable by the caller.
+    let mut codes: Vec<&str> = raw
+        .iter()
+        .map(|r| r.namnd.as_str())
+        .filter(|c| namnder.contains_key(*c))
+        .collect();
+    codes.sort_unstable();
+    codes.dedup();
+    for code in codes {
+        authorize(
+            &principal,
+            Action::Update,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: code,
+            },
+        )?;
+    }
+    let costs_positive = query.costs_positive.unwrap_or(false);
+    let total = raw.len();
+    let failed: std::collections::HashSet<usize> = issues.iter().map(|i| i.index).collect();
+    let mut rows = Vec::with_capacity(total);
+    for (i, r) in raw.into_iter().enumerate() {
+        if failed.contains(&i) {
+            continue;
+        }
+        if let Some(row) = check_row(i, r, &namnder, costs_positive, &mut issues) {
+            rows.push(row);
+        }
+    }
+    let line_of = |index: usize| lines.get(index).copied();
+    let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
+        let mut errors: Vec<RowError> = issues
+            .into_iter()
+            .map(|i| RowError {
+                index: i.index,
+                line_number: line_of(i.index),
+                field: i.field,
+                message: i.message,
+            })
+            .collect();
+        errors.sort_by_key(|e| e.index);
+        errors
+    };
+    let dry_run = query.dry_run.unwrap_or(false);
+    let mut report = FlatImportReport {
+        dry_run,
+        applied: false,
+        format: format.to_string(),
+        rows: total,
+        lines_created: Vec::new(),
+        values_changed: 0,
+        changes: Vec::new(),
+        unchanged: 0,
+        errors: Vec::new(),
+    };
+    if !issues.is_empty() {
+        if dry_run {
+            report.errors = to_errors(issues);
+            return Ok(HttpResponse::Ok().json(report));
+        }
+        return Ok(refused(to_errors(issues)));
+    }
+    let actor = actor(&req, &principal, kommun_id);
+    let outcome = match imports::import_flat(&state.db, &actor, &namnder, &rows, !dry_run).await {
+        Ok(o) => o,
+        Err(ImportError::Rows(issues)) if dry_run => {
+            report.errors = to_errors(issues);
+            return Ok(HttpResponse::Ok().json(report));
+        }
+        Err(ImportError::Rows(issues)) => return Ok(refused(to_errors(issues))),
+        Err(ImportError::Other(e)) => return Err(e),
+    };
+    report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
+    report.values_changed = outcome.values_changed;
+    report.unchanged = outcome.unchanged;
+    report.lines_created = outcome
+        .lines_created
+        .into_iter()
+        .map(|l| CreatedLineDto {
+            namnd: l.namnd,
+            kind: l.kind,
+            code: l.code,
+            name: l.name,
+        })
+        .collect();
+    report.changes = outcome
+        .changes
+        .into_iter()
+        .map(|c| {
+            let (month, period) = month_or_period(c.from, c.to);
+            FlatChangeDto {
+                index: c.index,
+                line_number: line_of(c.index),
+                namnd: c.namnd,
+                kind: c.kind,
+                line: c.line,
+                measure: c.measure,
+                month,
+                period,
+                before: ore_json(c.before_ore),
+                after: ore_json(c.after_ore),
+            }
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlatExportQuery {
+    /// Only values of this year (default: every year).
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+    /// `json` (default) or `csv`.
+    pub format: Option<Format>,
+    /// Only this nämnd (code).
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Only drift or investering lines (default both).
+    pub kind: Option<BudgetLineKind>,
+}
+
+const CSV_COLUMNS: [&str; 7] = [
+    "namnd", "kind", "line", "name", "month", "measure", "amount",
+];
+
+/// Export budget values as flat rows in the format `POST /imports/flat`
+/// reads: JSON, or with `format=csv` a CSV for Excel (UTF-8 with BOM, `;`,
+/// decimal comma) with the columns `namnd;kind;line;name;month;measure;amount`
+/// (a whole-period value's month is `2024-01/2024-12`). Amounts in kronor,
+/// costs negative. Only the nämnder whose figures you may read.
+#[utoipa::path(tag = "imports", params(FlatExportQuery),
+    responses(
+        (status = 200, description = "Flat rows; CSV with `format=csv`", body = FlatDocument,
+            content((FlatDocument = "application/json"), (String = "text/csv", example = json!("\u{feff}namnd;kind;line;name;month;measure;amount\r\nVON;drift;aldreomsorg;Äldreomsorg;2024-01/2024-12;budget;-320000000\r\n")))),
+        (status = 422, description = "Invalid year or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/exports/flat")]
+pub async fn export_flat(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<FlatExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    check_year(query.year)?;
+    let mut namnder: Vec<namnd::Model> = namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .collect();
+    let readable = |code: &str| {
+        authorize(
+            &principal,
+            Action::Read,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: code,
+            },
+        )
+    };
+    match &query.namnd {
+        Some(code) => {
+            namnder.retain(|n| &n.code == code);
+            if namnder.is_empty() {
+                return Err(ApiError::validation(
+                    "namnd",
+                    format!("no nämnd {code:?} in your kommun"),
+                ));
+            }
+            readable(code)?;
+        }
+        None => namnder.retain(|n| readable(&n.code).is_ok()),
+    }
+    let rows = imports::export_flat(&state.db, &namnder, query.kind, query.year).await?;
+    let year = query
+        .year
+        .map_or_else(|| "alla".to_string(), |y| y.to_string());
+    if query.format == Some(Format::Csv) {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let month = if r.from == r.to {
+                    format_month(r.from)
+                } else {
+                    format!("{}/{}", format_month(r.from), format_month(r.to))
+                };
+                vec![
+                    r.namnd.clone(),
+                    kind_str(r.kind).into(),
+                    r.line.clone(),
+                    r.name.clone(),
+                    month,
+                    crate::service::budget_lines::measure_str(r.measure).into(),
+                    csv::number(Some(from_ore(r.amount_ore))),
+                ]
+            })
+            .collect();
+        return Ok(csv::response(
+            &format!("budgetrader-{year}.csv"),
+            &CSV_COLUMNS,
+            &cells,
+        ));
+    }
+    let doc = FlatDocument {
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let (month, period) = month_or_period(r.from, r.to);
+                FlatRowDto {
+                    namnd: r.namnd,
+                    kind: Some(r.kind),
+                    line: r.line,
+                    name: Some(r.name),
+                    measure: r.measure,
+                    month,
+                    period,
+                    made_at: None,
+                    amount: from_ore(r.amount_ore),
+                }
+            })
+            .collect(),
+    };
+    Ok(HttpResponse::Ok().json(doc))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(import_kolada)
+        .service(export_kolada)
+        .service(import_flat)
+        .service(export_flat);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn swedish_amounts() {
+        let d = |s: &str| parse_amount(s).map(|d| d.to_string());
+        assert_eq!(d("-26241000,50").as_deref(), Ok("-26241000.50"));
+        assert_eq!(d("-26 241 000").as_deref(), Ok("-26241000"));
+        assert_eq!(d("1.234,5").as_deref(), Ok("1234.5"));
+        assert_eq!(d("1,234.5").as_deref(), Ok("1234.5"));
+        assert_eq!(d("−12").as_deref(), Ok("-12"));
+        assert!(parse_amount("tjugo").is_err());
+        assert!(parse_amount("").is_err());
+    }
+
+    #[test]
+    fn windows_1252_and_bom() {
+        assert_eq!(decode_text(b"\xef\xbb\xbf\xc3\x84ldre"), "Äldre");
+        assert_eq!(decode_text(b"\xc4ldreomsorg \x80"), "Äldreomsorg €");
+    }
+
+    #[test]
+    fn csv_quotes_and_line_numbers() {
+        let records = csv_records(
+            "a;b\r\n\"x;1\";\"he said \"\"hi\"\"\"\r\n\r\n\"multi\nline\";2\n",
+            ';',
+        );
+        assert_eq!(
+            records,
+            vec![
+                (1, vec!["a".to_string(), "b".to_string()]),
+                (2, vec!["x;1".to_string(), "he said \"hi\"".to_string()]),
+                (4, vec!["multi\nline".to_string(), "2".to_string()]),
+            ]
+        );
+    }
+}

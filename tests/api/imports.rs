@@ -1,0 +1,687 @@
+//! Integration files: Kolada v2 JSON and flat budget rows (CSV and JSON),
+//! imported with dry runs, row errors and idempotent re-imports, and
+//! exported in the same formats.
+
+use kommunrapport::auth::Role;
+use reqwest::Response;
+use serde_json::{Value, json};
+
+use crate::{both_databases, helpers::*};
+
+/// An application with the demo data (seed 000 for Katrineholm's VON).
+async fn demo_app(backend: Backend) -> TestApp {
+    let url = fresh_database(backend).await;
+    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    kommunrapport::demo::load(&db).await.unwrap();
+    app
+}
+
+async fn post_kolada(app: &TestApp, token: &str, query: &str, doc: &Value) -> Response {
+    app.post(&format!("/api/v1/imports/kolada{query}"), token, doc)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn post_csv(app: &TestApp, token: &str, query: &str, bytes: Vec<u8>) -> Response {
+    app.client
+        .post(app.url(&format!("/api/v1/imports/flat{query}")))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The stored value of `kpi` for `year` and `gender` (from the export).
+async fn kolada_value(app: &TestApp, token: &str, kpi: &str, year: i32, gender: &str) -> Value {
+    let (status, doc) = body(
+        app.get(&format!("/api/v1/exports/kolada?year={year}"), token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    doc["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kpi"] == kpi)
+        .and_then(|e| {
+            e["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|v| v["gender"] == gender)
+        })
+        .map(|v| v["value"].clone())
+        .unwrap_or(Value::Null)
+}
+
+fn entry(kpi: &str, municipality: &str, year: i32, values: Value) -> Value {
+    json!({"kpi": kpi, "municipality": municipality, "period": year, "values": values})
+}
+
+fn kolada(entries: Vec<Value>) -> Value {
+    json!({"count": entries.len(), "values": entries, "next_page": null})
+}
+
+async fn kolada_file_updates_seed_000(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Integration);
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "T").await, 83);
+    let file = kolada(vec![
+        entry(
+            "U21468",
+            "0483",
+            2024,
+            json!([
+                {"gender": "T", "value": 84.0, "status": "", "count": 1},
+                {"gender": "K", "value": 86.5, "status": "", "count": 1},
+                {"gender": "M", "value": null, "status": "", "count": 0}
+            ]),
+        ),
+        entry(
+            "U23471",
+            "0483",
+            2023,
+            json!([{"gender": "T", "value": 83.0, "status": "", "count": 1, "isdeleted": false}]),
+        ),
+        entry(
+            "U28519",
+            "0483",
+            2024,
+            json!([{"gender": "T", "value": 81, "status": "", "count": 1}]),
+        ),
+        entry(
+            "U21468",
+            "1882",
+            2024,
+            json!([{"gender": "T", "value": 12, "status": ""}]),
+        ),
+        entry(
+            "N99999",
+            "0483",
+            2024,
+            json!([{"gender": "T", "value": 1, "status": ""}]),
+        ),
+    ]);
+
+    // A dry run reports the changes and writes nothing.
+    let (status, report) = body(post_kolada(&app, &token, "?dry_run=true", &file).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["dry_run"], true);
+    assert_eq!(report["applied"], false);
+    assert_eq!(report["rows"], 5);
+    assert_eq!(report["changes"].as_array().unwrap().len(), 3, "{report}");
+    assert_eq!(report["unchanged"], 2, "83 for U23471 2023 and the null M");
+    let skipped: Vec<u64> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["index"].as_u64().unwrap())
+        .collect();
+    assert_eq!(skipped, [3, 4]);
+    assert!(
+        report["skipped"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("1882")
+    );
+    let change = report["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kpi"] == "U21468" && c["gender"] == "T")
+        .unwrap();
+    assert_eq!(
+        (change["before"].clone(), change["after"].clone()),
+        (json!(83), json!(84))
+    );
+    assert!(change["indicator_id"].is_string());
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "T").await, 83);
+
+    // Applied: the values land on the indicators.
+    let (status, report) = body(post_kolada(&app, &token, "", &file).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (
+            report["applied"].clone(),
+            report["changes"].as_array().unwrap().len()
+        ),
+        (json!(true), 3)
+    );
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "T").await, 84);
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "K").await, 86.5);
+    assert_eq!(kolada_value(&app, &token, "U28519", 2024, "T").await, 81);
+    // The indicator's derived figures follow the new utfall.
+    let (_, list) = body(
+        app.get("/api/v1/indicators?kolada_id=U21468", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
+
+    // Importing the same file again changes nothing.
+    let (_, again) = body(post_kolada(&app, &token, "", &file).await).await;
+    assert_eq!(again["changes"], json!([]), "{again}");
+    assert_eq!(again["applied"], false);
+    assert_eq!(again["unchanged"], 5);
+
+    // A bad gender refuses the whole file, naming the entry.
+    let bad = kolada(vec![
+        entry(
+            "U21468",
+            "0483",
+            2024,
+            json!([{"gender": "T", "value": 90}]),
+        ),
+        entry(
+            "U23471",
+            "0483",
+            2024,
+            json!([{"gender": "X", "value": 70}]),
+        ),
+    ]);
+    let p = problem(post_kolada(&app, &token, "", &bad).await, 422).await;
+    assert_eq!(p["errors"][0]["index"], 1, "{p}");
+    assert_eq!(p["errors"][0]["field"], "values[1].values[0].gender");
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "T").await, 84);
+    // The dry run of the same file lists the error.
+    let (status, dry) = body(post_kolada(&app, &token, "?dry_run=true", &bad).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(dry["errors"][0]["index"], 1, "{dry}");
+    // Not JSON, or not a Kolada document.
+    let p = problem(
+        app.client
+            .post(app.url("/api/v1/imports/kolada"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .body("kpi;value")
+            .send()
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("application/json"));
+    let p = problem(
+        post_kolada(&app, &token, "", &json!({"rows": []})).await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["values"]);
+
+    // Export → import changes nothing.
+    let (status, export) = body(
+        app.get("/api/v1/exports/kolada", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let entries = export["values"].as_array().unwrap();
+    assert_eq!(export["count"], entries.len());
+    assert!(entries.len() >= 20, "{} entries", entries.len());
+    assert!(entries.iter().all(|e| e["municipality"] == "0483"));
+    let (_, round) = body(post_kolada(&app, &token, "", &export).await).await;
+    assert_eq!(round["changes"], json!([]), "{round}");
+    assert_eq!(round["skipped"], json!([]));
+    assert_eq!(round["errors"], json!([]));
+
+    // A retried import with the same Idempotency-Key is answered once.
+    let update = kolada(vec![entry(
+        "U21468",
+        "0483",
+        2024,
+        json!([{"gender": "T", "value": 85}]),
+    )]);
+    let send = || {
+        app.post("/api/v1/imports/kolada", &token, &update)
+            .header("Idempotency-Key", "kolada-2024-run-1")
+            .send()
+    };
+    let (status, first) = body(send().await.unwrap()).await;
+    assert_eq!(
+        (status, first["changes"].as_array().unwrap().len()),
+        (200, 1)
+    );
+    let retry = send().await.unwrap();
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let (_, replayed) = body(retry).await;
+    assert_eq!(replayed, first);
+    assert_eq!(kolada_value(&app, &token, "U21468", 2024, "T").await, 85);
+}
+both_databases!(kolada_file_updates_seed_000);
+
+async fn only_integrations_and_planners_import(backend: Backend) {
+    let app = demo_app(backend).await;
+    let file = kolada(vec![entry(
+        "U21468",
+        "0483",
+        2024,
+        json!([{"gender": "T", "value": 99}]),
+    )]);
+    let csv = b"namnd;line;month;measure;amount\r\nVON;nytt;2025-01;budget;-100\r\n".to_vec();
+    for role in [Role::Lasare, Role::Revisor, Role::Namndsekreterare] {
+        let token = app.token(role);
+        problem(post_kolada(&app, &token, "", &file).await, 403).await;
+        problem(post_csv(&app, &token, "", csv.clone()).await, 403).await;
+    }
+    // A redaktör writes the figures of their own nämnd only.
+    let socn = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    problem(
+        post_csv(&app, &socn, "?dry_run=true", csv.clone()).await,
+        403,
+    )
+    .await;
+    let von = app.token_in("0483", Role::Redaktor, &["VON"]);
+    let (status, _) = body(post_csv(&app, &von, "?dry_run=true", csv.clone()).await).await;
+    assert_eq!(status, 200);
+    let kommunledning = app.token(Role::Kommunledning);
+    let (status, _) = body(post_kolada(&app, &kommunledning, "?dry_run=true", &file).await).await;
+    assert_eq!(status, 200);
+    // Without a token: 401.
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/imports/kolada"))
+        .json(&file)
+        .send()
+        .await
+        .unwrap();
+    problem(anonymous, 401).await;
+
+    // Another kommun's integration (Askersund, in the demo data) cannot touch Katrineholm.
+    let other = app.token_in("1882", Role::Integration, &[]);
+    let (status, report) = body(post_kolada(&app, &other, "", &file).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["changes"], json!([]));
+    assert_eq!(report["skipped"][0]["index"], 0);
+    let p = problem(post_csv(&app, &other, "", csv.clone()).await, 422).await;
+    assert_eq!(p["errors"][0]["field"], "namnd", "{p}");
+    problem(
+        app.get("/api/v1/exports/flat?namnd=VON", &other)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let (_, export) = body(
+        app.get("/api/v1/exports/kolada", &other)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(export["values"], json!([]), "{export}");
+    let integration = app.token(Role::Integration);
+    assert_eq!(
+        kolada_value(&app, &integration, "U21468", 2024, "T").await,
+        83
+    );
+    // A kommun that does not exist yet: 404.
+    let nowhere = app.token_in("0180", Role::Integration, &[]);
+    problem(post_kolada(&app, &nowhere, "", &file).await, 404).await;
+}
+both_databases!(only_integrations_and_planners_import);
+
+/// The lines of VON with their values, as the export serves them.
+async fn flat_rows(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let (status, doc) = body(
+        app.get(&format!("/api/v1/exports/flat{query}"), token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{doc}");
+    doc["rows"].as_array().unwrap().clone()
+}
+
+async fn flat_csv_with_swedish_habits(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    let token = app.token(Role::Integration);
+    let file = "\u{feff}namnd;line;month;measure;amount\r\n\
+        VON;aldreomsorg;2024-03;utfall;-26241000,50\r\n\
+        VON;aldreomsorg;2024-01/2024-12;budget;-320 000 000\r\n\
+        \r\n\
+        VON;aldreomsorg;2024-08;prognos;-318500000\r\n";
+
+    let (status, dry) =
+        body(post_csv(&app, &token, "?dry_run=true", file.as_bytes().to_vec()).await).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!(
+        (
+            dry["format"].clone(),
+            dry["rows"].clone(),
+            dry["values_changed"].clone()
+        ),
+        (json!("csv"), json!(3), json!(3))
+    );
+    assert_eq!(
+        dry["lines_created"],
+        json!([{"namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "aldreomsorg"}])
+    );
+    assert_eq!(dry["changes"][0]["line_number"], 2);
+    assert_eq!(dry["changes"][0]["after"], json!(-26241000.5));
+    assert_eq!(dry["changes"][2]["line_number"], 5, "the blank line counts");
+    assert_eq!(
+        dry["changes"][1]["period"],
+        json!({"from": "2024-01", "to": "2024-12"})
+    );
+    assert!(
+        flat_rows(&app, &token, "").await.is_empty(),
+        "a dry run writes nothing"
+    );
+
+    let (status, applied) = body(post_csv(&app, &token, "", file.as_bytes().to_vec()).await).await;
+    assert_eq!(status, 200, "{applied}");
+    assert_eq!(
+        (
+            applied["applied"].clone(),
+            applied["values_changed"].clone()
+        ),
+        (json!(true), json!(3))
+    );
+    let rows = flat_rows(&app, &token, "?year=2024").await;
+    assert_eq!(
+        rows,
+        [
+            json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "aldreomsorg", "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -320000000}),
+            json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "aldreomsorg", "measure": "utfall", "month": "2024-03", "amount": -26241000.5}),
+            json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "aldreomsorg", "measure": "prognos", "month": "2024-08", "amount": -318500000}),
+        ]
+    );
+    // Again: nothing changes.
+    let (_, again) = body(post_csv(&app, &token, "", file.as_bytes().to_vec()).await).await;
+    assert_eq!(
+        (again["values_changed"].clone(), again["unchanged"].clone()),
+        (json!(0), json!(3)),
+        "{again}"
+    );
+    assert_eq!(again["lines_created"], json!([]));
+    assert_eq!(again["applied"], false);
+
+    // Comma separated with kind and name columns, costs positive.
+    let file = "namnd,kind,line,name,month,measure,amount\n\
+        VON,investering,P100,\"Nytt boende, etapp 1\",2024-05,utfall,\"1500000,25\"\n";
+    let (status, report) = body(
+        post_csv(
+            &app,
+            &token,
+            "?costs_positive=true",
+            file.as_bytes().to_vec(),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["lines_created"][0]["name"], "Nytt boende, etapp 1");
+    let rows = flat_rows(&app, &token, "?kind=investering").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["line"].clone(), rows[0]["amount"].clone()),
+        (json!("P100"), json!(-1500000.25))
+    );
+
+    // Windows-1252 with Ä.
+    let mut file = b"namnd;line;name;month;measure;amount\r\nVON;aldreomsorg_2;".to_vec();
+    file.extend_from_slice(b"\xc4ldreomsorg;2024-04;utfall;-100\r\n");
+    assert!(std::str::from_utf8(&file).is_err());
+    let (status, report) = body(post_csv(&app, &token, "", file).await).await;
+    assert_eq!(status, 200, "{report}");
+    let (_, lines) = body(
+        app.get("/api/v1/budget-lines?code=aldreomsorg_2", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(lines["items"][0]["name"], "Äldreomsorg", "{lines}");
+
+    // JSON rows with kind by default, period and made_at.
+    let doc = json!({"rows": [
+        {"namnd": "VON", "line": "hemtjanst", "measure": "budget", "period": {"from": "2024-01", "to": "2024-06"}, "amount": "-1000"},
+        {"namnd": "VON", "line": "hemtjanst", "name": "Hemtjänst", "measure": "prognos", "made_at": "2024-04", "amount": -2000}
+    ]});
+    let (status, report) = body(
+        app.post("/api/v1/imports/flat", &token, &doc)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["format"].clone(), report["values_changed"].clone()),
+        (json!("json"), json!(2))
+    );
+    assert_eq!(report["lines_created"][0]["name"], "Hemtjänst");
+    assert!(report["changes"][0].get("line_number").is_none());
+
+    // Another content type: 415.
+    let p = problem(
+        app.client
+            .post(app.url("/api/v1/imports/flat"))
+            .bearer_auth(&token)
+            .header("content-type", "application/xml")
+            .body("<rows/>")
+            .send()
+            .await
+            .unwrap(),
+        415,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("text/csv"));
+    // A header without the required columns.
+    let p = problem(
+        post_csv(&app, &token, "", b"namnd;belopp\r\nVON;1\r\n".to_vec()).await,
+        422,
+    )
+    .await;
+    assert!(error_fields(&p).iter().all(|f| f == "header"), "{p}");
+}
+both_databases!(flat_csv_with_swedish_habits);
+
+async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    let token = app.token(Role::Integration);
+    let file = "namnd;line;month;measure;amount\r\n\
+        VON;aldreomsorg;2024-03;utfall;-100\r\n\
+        VON;aldreomsorg;2024-13;utfall;-100\r\n\
+        XYZ;aldreomsorg;2024-04;utfall;-100\r\n\
+        VON;aldreomsorg;2024-05;utfall;tjugo\r\n\
+        VON;aldreomsorg;2024-06;forecast;-1\r\n\
+        VON;aldreomsorg;2024-03;utfall;-200\r\n";
+    let p = problem(
+        post_csv(&app, &token, "", file.as_bytes().to_vec()).await,
+        422,
+    )
+    .await;
+    let errors: Vec<(u64, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["line_number"].as_u64().unwrap(),
+                e["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [(3, "month"), (4, "namnd"), (5, "amount"), (6, "measure")],
+        "{p}"
+    );
+    assert_eq!(p["errors"][0]["index"], 1);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was imported")
+    );
+    assert!(
+        flat_rows(&app, &token, "").await.is_empty(),
+        "nothing applied"
+    );
+    // The dry run reports the same rows.
+    let (status, dry) =
+        body(post_csv(&app, &token, "?dry_run=true", file.as_bytes().to_vec()).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(dry["errors"].as_array().unwrap().len(), 4, "{dry}");
+    // Once the others are fixed, the repeated value of line 7 is refused.
+    let fixed = "namnd;line;month;measure;amount\r\n\
+        VON;aldreomsorg;2024-03;utfall;-100\r\n\
+        VON;aldreomsorg;2024-03;utfall;-200\r\n";
+    let p = problem(
+        post_csv(&app, &token, "", fixed.as_bytes().to_vec()).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["line_number"], 3, "{p}");
+    // A month inside a whole-period value already given: refused by the ledger rule.
+    let overlap = "namnd;line;month;measure;amount\r\n\
+        VON;aldreomsorg;2024-01/2024-12;utfall;-1200\r\n\
+        VON;aldreomsorg;2024-03;utfall;-100\r\n";
+    let p = problem(
+        post_csv(&app, &token, "", overlap.as_bytes().to_vec()).await,
+        422,
+    )
+    .await;
+    assert_eq!(p["errors"][0]["line_number"], 2, "{p}");
+    assert!(
+        flat_rows(&app, &token, "").await.is_empty(),
+        "nothing applied"
+    );
+
+    // JSON: a text amount and an unknown field, by row index.
+    let doc = json!({"rows": [
+        {"namnd": "VON", "line": "a", "measure": "utfall", "month": "2024-01", "amount": "tjugo"},
+        {"namnd": "VON", "line": "a", "measure": "utfall", "month": "2024-02", "amount": 1, "avvikelse": 3},
+        {"namnd": "VON", "line": "a", "measure": "utfall", "month": "2024-03", "amount": 1}
+    ]});
+    let p = problem(
+        app.post("/api/v1/imports/flat", &token, &doc)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    let errors: Vec<(u64, &str)> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["index"].as_u64().unwrap(), e["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(errors, [(0, "amount"), (1, "avvikelse")], "{p}");
+    assert!(
+        flat_rows(&app, &token, "").await.is_empty(),
+        "nothing applied"
+    );
+}
+both_databases!(a_broken_file_is_refused_with_its_rows);
+
+async fn flat_export_round_trips(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Integration);
+    let json_rows = flat_rows(&app, &token, "?year=2024&namnd=VON").await;
+    assert!(json_rows.len() >= 10, "{} rows", json_rows.len());
+    let aldreomsorg = json_rows
+        .iter()
+        .find(|r| r["line"] == "aldreomsorg" && r["measure"] == "budget")
+        .unwrap();
+    assert_eq!(
+        aldreomsorg["period"],
+        json!({"from": "2024-01", "to": "2024-12"})
+    );
+
+    let csv = app
+        .get("/api/v1/exports/flat?year=2024&format=csv", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let bytes = csv.bytes().await.unwrap().to_vec();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(text.starts_with("\u{feff}namnd;kind;line;name;month;measure;amount\r\n"));
+    assert!(
+        text.contains("VON;drift;aldreomsorg;Äldreomsorg;2024-01/2024-12;budget;"),
+        "{text}"
+    );
+    let (status, report) = body(post_csv(&app, &token, "", bytes).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["values_changed"], 0, "{report}");
+    assert_eq!(report["lines_created"], json!([]));
+    assert_eq!(report["unchanged"], report["rows"]);
+
+    let doc = json!({"rows": json_rows});
+    let (status, report) = body(
+        app.post("/api/v1/imports/flat", &token, &doc)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        (report["values_changed"].clone(), report["applied"].clone()),
+        (json!(0), json!(false))
+    );
+
+    // A new month on the demo lines (2025), retried with an Idempotency-Key.
+    let file =
+        b"namnd;line;month;measure;amount\r\nVON;aldreomsorg;2025-01;utfall;-27000000\r\n".to_vec();
+    let send = || {
+        app.client
+            .post(app.url("/api/v1/imports/flat"))
+            .bearer_auth(&token)
+            .header("content-type", "text/csv")
+            .header("Idempotency-Key", "flat-2025-01")
+            .body(file.clone())
+            .send()
+    };
+    let (status, first) = body(send().await.unwrap()).await;
+    assert_eq!(
+        (status, first["values_changed"].clone()),
+        (200, json!(1)),
+        "{first}"
+    );
+    let retry = send().await.unwrap();
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let (_, replayed) = body(retry).await;
+    assert_eq!(replayed, first);
+    let rows = flat_rows(&app, &token, "?year=2025&namnd=VON").await;
+    assert_eq!(rows.len(), 1);
+
+    // Readers without figure access get nothing from the export.
+    let lasare = app.token(Role::Lasare);
+    assert!(flat_rows(&app, &lasare, "?year=2024").await.is_empty());
+    problem(
+        app.get("/api/v1/exports/flat?namnd=VON", &lasare)
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
+}
+both_databases!(flat_export_round_trips);
