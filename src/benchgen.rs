@@ -226,6 +226,18 @@ impl<A: ActiveModelTrait + Send> Bulk<A> {
     }
 }
 
+/// Writes `rows` in chunks (for children collected until their parents are written).
+async fn insert_all<A: ActiveModelTrait + Send>(
+    db: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<u64, DbErr> {
+    let mut bulk = Bulk::new();
+    for row in rows {
+        bulk.push(db, row).await?;
+    }
+    bulk.flush(db).await
+}
+
 fn bad(what: impl std::fmt::Display) -> DbErr {
     DbErr::Custom(format!("bench data: {what}"))
 }
@@ -303,7 +315,8 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     let mut bulk = Bulk::new();
     for year in first_period_year..=LAST_YEAR {
         for kind in [PeriodKind::Delar, PeriodKind::Helar] {
-            let spec = PeriodSpec::new(kind, year, None).map_err(|(f, e)| bad(format!("{f}: {e}")))?;
+            let spec =
+                PeriodSpec::new(kind, year, None).map_err(|(f, e)| bad(format!("{f}: {e}")))?;
             let id = Uuid::now_v7();
             periods.push(Period { id, year, kind });
             bulk.push(
@@ -327,24 +340,25 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     }
     bulk.flush(db).await?;
 
-    // Budget lines and their values.
+    // Budget lines (a parent always before its children), then their values.
     let investering_per_namnd = args.lines / 5;
+    let mut line_ids = Vec::with_capacity(args.namnder * args.lines);
     let mut lines = Bulk::new();
-    let mut values = Bulk::new();
     for &namnd_id in &namnder {
         for (kind, count) in [
             ("drift", args.lines - investering_per_namnd),
             ("investering", investering_per_namnd),
         ] {
+            let (prefix, name) = if kind == "drift" {
+                ("D", "Verksamhet")
+            } else {
+                ("I", "Projekt")
+            };
             let mut parent = None;
             for i in 0..count {
                 let id = Uuid::now_v7();
                 let is_parent = i % 10 == 0;
-                let (prefix, name) = if kind == "drift" {
-                    ("D", "Verksamhet")
-                } else {
-                    ("I", "Projekt")
-                };
+                line_ids.push(id);
                 lines
                     .push(
                         db,
@@ -368,47 +382,32 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                     .await?;
                 if is_parent {
                     parent = Some(id);
-                    // Lines reference their parent: write the parent first.
-                    lines.flush(db).await?;
                 }
-                // Yearly budget 0.5–20 Mkr (in öre), costs negative.
-                let yearly = -rng.range(50_000_000, 2_000_000_000);
-                for year in first_year..=LAST_YEAR {
-                    let monthly = yearly / 12;
-                    for month in 1..=12 {
-                        let key = year * 100 + month;
-                        let utfall = monthly / 100 * rng.range(90, 111);
-                        for (measure, amount) in [("budget", monthly), ("utfall", utfall)] {
-                            values
-                                .push(
-                                    db,
-                                    budget_value::Model {
-                                        id: Uuid::now_v7(),
-                                        kommun_id,
-                                        line_id: id,
-                                        measure: measure.into(),
-                                        from_month: key,
-                                        to_month: key,
-                                        amount_ore: amount,
-                                        updated_at: now,
-                                    }
-                                    .into_active_model(),
-                                )
-                                .await?;
-                        }
-                    }
-                    // A prognos for the year, made in August.
+            }
+        }
+    }
+    lines.flush(db).await?;
+    let mut values = Bulk::new();
+    for &line_id in &line_ids {
+        // Yearly budget 0.5–20 Mkr (in öre), costs negative.
+        let yearly = -rng.range(50_000_000, 2_000_000_000);
+        let monthly = yearly / 12;
+        for year in first_year..=LAST_YEAR {
+            for month in 1..=12 {
+                let key = year * 100 + month;
+                let utfall = monthly / 100 * rng.range(90, 111);
+                for (measure, amount) in [("budget", monthly), ("utfall", utfall)] {
                     values
                         .push(
                             db,
                             budget_value::Model {
                                 id: Uuid::now_v7(),
                                 kommun_id,
-                                line_id: id,
-                                measure: "prognos".into(),
-                                from_month: year * 100 + 8,
-                                to_month: year * 100 + 8,
-                                amount_ore: yearly / 100 * rng.range(95, 106),
+                                line_id,
+                                measure: measure.into(),
+                                from_month: key,
+                                to_month: key,
+                                amount_ore: amount,
                                 updated_at: now,
                             }
                             .into_active_model(),
@@ -416,10 +415,25 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                         .await?;
                 }
             }
+            // A prognos for the year, made in August.
+            values
+                .push(
+                    db,
+                    budget_value::Model {
+                        id: Uuid::now_v7(),
+                        kommun_id,
+                        line_id,
+                        measure: "prognos".into(),
+                        from_month: year * 100 + 8,
+                        to_month: year * 100 + 8,
+                        amount_ore: yearly / 100 * rng.range(95, 106),
+                        updated_at: now,
+                    }
+                    .into_active_model(),
+                )
+                .await?;
         }
     }
-    // Values reference lines: lines first.
-    lines.flush(db).await?;
     values.flush(db).await?;
 
     // Reports: an årsredovisning per nämnd and year; in the last year one in
@@ -507,7 +521,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     // Per goal: (id, alla, responsible nämnd indexes).
     let mut goals: Vec<(Uuid, Vec<usize>)> = Vec::with_capacity(goal_count);
     let mut bulk = Bulk::new();
-    let mut links = Bulk::new();
+    let mut links = Vec::new();
     for g in 0..goal_count {
         let id = Uuid::now_v7();
         let alla = g % 10 == 0;
@@ -525,7 +539,9 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
         let responsible = if alla {
             (0..n).collect()
         } else {
-            std::iter::once(huvud).chain(medansvar.iter().copied()).collect()
+            std::iter::once(huvud)
+                .chain(medansvar.iter().copied())
+                .collect()
         };
         goals.push((id, responsible));
         bulk.push(
@@ -554,32 +570,29 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
         )
         .await?;
         for (pos, m) in medansvar.iter().enumerate() {
-            links
-                .push(
-                    db,
-                    goal_namnd::Model {
-                        id: Uuid::now_v7(),
-                        kommun_id,
-                        goal_id: id,
-                        namnd_id: namnder[*m],
-                        position: pos as i32,
-                    }
-                    .into_active_model(),
-                )
-                .await?;
+            links.push(
+                goal_namnd::Model {
+                    id: Uuid::now_v7(),
+                    kommun_id,
+                    goal_id: id,
+                    namnd_id: namnder[*m],
+                    position: pos as i32,
+                }
+                .into_active_model(),
+            );
         }
     }
     bulk.flush(db).await?;
-    links.flush(db).await?;
+    insert_all(db, links).await?;
 
     // Indicators with values per year (and gender for every fourth),
     // riktvärden (a text target for every twentieth) and a few overrides.
     let first_ind_year = LAST_YEAR - args.indicator_years as i32 + 1;
     let mut inds = Bulk::new();
-    let mut goal_links = Bulk::new();
-    let mut ind_values = Bulk::new();
-    let mut riktvarden = Bulk::new();
-    let mut overrides = Bulk::new();
+    let mut goal_links = Vec::new();
+    let mut ind_values = Vec::new();
+    let mut riktvarden = Vec::new();
+    let mut overrides = Vec::new();
     for k in 0..args.indicators {
         let id = Uuid::now_v7();
         let higher_better = k % 3 != 0;
@@ -615,19 +628,16 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
             linked.push((k + 1) % goal_count);
         }
         for g in linked {
-            goal_links
-                .push(
-                    db,
-                    goal_indicator::Model {
-                        id: Uuid::now_v7(),
-                        kommun_id,
-                        goal_id: goals[g].0,
-                        indicator_id: id,
-                        position: (k / goal_count) as i32,
-                    }
-                    .into_active_model(),
-                )
-                .await?;
+            goal_links.push(
+                goal_indicator::Model {
+                    id: Uuid::now_v7(),
+                    kommun_id,
+                    goal_id: goals[g].0,
+                    indicator_id: id,
+                    position: (k / goal_count) as i32,
+                }
+                .into_active_model(),
+            );
         }
         let base = rng.range(300, 900); // tenths of a percent
         let slope = rng.range(-15, 16);
@@ -640,23 +650,20 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
             };
             for &(gender, offset) in genders {
                 let v = (total + offset).clamp(0, 1000);
-                ind_values
-                    .push(
-                        db,
-                        indicator_value::Model {
-                            id: Uuid::now_v7(),
-                            kommun_id,
-                            indicator_id: id,
-                            year,
-                            gender: gender.into(),
-                            value: Some(format!("{}.{}", v / 10, v % 10)),
-                            status: None,
-                            note: None,
-                            updated_at: now,
-                        }
-                        .into_active_model(),
-                    )
-                    .await?;
+                ind_values.push(
+                    indicator_value::Model {
+                        id: Uuid::now_v7(),
+                        kommun_id,
+                        indicator_id: id,
+                        year,
+                        gender: gender.into(),
+                        value: Some(format!("{}.{}", v / 10, v % 10)),
+                        status: None,
+                        note: None,
+                        updated_at: now,
+                    }
+                    .into_active_model(),
+                );
             }
             let (value, text) = if k % 20 == 19 {
                 (None, Some("öka".to_string()))
@@ -664,46 +671,40 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 let target = (base + slope * y as i64 + 20).clamp(0, 1000);
                 (Some(format!("{}", target / 10)), None)
             };
-            riktvarden
-                .push(
-                    db,
-                    indicator_riktvarde::Model {
-                        id: Uuid::now_v7(),
-                        kommun_id,
-                        indicator_id: id,
-                        year,
-                        value,
-                        text,
-                        updated_at: now,
-                    }
-                    .into_active_model(),
-                )
-                .await?;
+            riktvarden.push(
+                indicator_riktvarde::Model {
+                    id: Uuid::now_v7(),
+                    kommun_id,
+                    indicator_id: id,
+                    year,
+                    value,
+                    text,
+                    updated_at: now,
+                }
+                .into_active_model(),
+            );
         }
         if k % 50 == 0 {
-            overrides
-                .push(
-                    db,
-                    indicator_override::Model {
-                        id: Uuid::now_v7(),
-                        kommun_id,
-                        indicator_id: id,
-                        year: LAST_YEAR,
-                        kind: "bedomning".into(),
-                        value: "gul".into(),
-                        reason: "Bedömd för hand i prestandamätningen".into(),
-                        updated_at: now,
-                    }
-                    .into_active_model(),
-                )
-                .await?;
+            overrides.push(
+                indicator_override::Model {
+                    id: Uuid::now_v7(),
+                    kommun_id,
+                    indicator_id: id,
+                    year: LAST_YEAR,
+                    kind: "bedomning".into(),
+                    value: "gul".into(),
+                    reason: "Bedömd för hand i prestandamätningen".into(),
+                    updated_at: now,
+                }
+                .into_active_model(),
+            );
         }
     }
     inds.flush(db).await?;
-    goal_links.flush(db).await?;
-    ind_values.flush(db).await?;
-    riktvarden.flush(db).await?;
-    overrides.flush(db).await?;
+    insert_all(db, goal_links).await?;
+    insert_all(db, ind_values).await?;
+    insert_all(db, riktvarden).await?;
+    insert_all(db, overrides).await?;
 
     // Assessments: every report assesses the goals its nämnd answers for.
     let colours = ["gron", "gul", "rod", "gron", "ingen"];
@@ -737,7 +738,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     // medansvarig; a status per report of each responsible nämnd.
     let statuses = ["ej_startad", "paborjad", "klar", "paborjad", "stoppad"];
     let mut bulk = Bulk::new();
-    let mut links = Bulk::new();
+    let mut links = Vec::new();
     let mut assignments: Vec<(Uuid, Vec<usize>)> = Vec::new();
     for u in 0..4 * n {
         let id = Uuid::now_v7();
@@ -775,24 +776,21 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
         )
         .await?;
         if !alla && med != huvud {
-            links
-                .push(
-                    db,
-                    assignment_namnd::Model {
-                        id: Uuid::now_v7(),
-                        kommun_id,
-                        assignment_id: id,
-                        namnd_id: namnder[med],
-                        position: 0,
-                    }
-                    .into_active_model(),
-                )
-                .await?;
+            links.push(
+                assignment_namnd::Model {
+                    id: Uuid::now_v7(),
+                    kommun_id,
+                    assignment_id: id,
+                    namnd_id: namnder[med],
+                    position: 0,
+                }
+                .into_active_model(),
+            );
         }
         assignments.push((id, responsible));
     }
     bulk.flush(db).await?;
-    links.flush(db).await?;
+    insert_all(db, links).await?;
     let mut bulk = Bulk::new();
     for r in &reports {
         for (u, (assignment_id, responsible)) in assignments.iter().enumerate() {
@@ -987,6 +985,9 @@ struct ViewResult {
 fn summarise(mut ms: Vec<f64>) -> Option<Timings> {
     ms.sort_by(f64::total_cmp);
     let n = ms.len();
+    if n == 0 {
+        return None;
+    }
     let median = if n % 2 == 1 {
         *ms.get(n / 2)?
     } else {
@@ -1166,8 +1167,8 @@ impl Client {
                 line.clear();
                 conn.read_line(&mut line)?;
                 let size_text = line.trim().split(';').next().unwrap_or_default();
-                let size = usize::from_str_radix(size_text, 16)
-                    .map_err(|_| invalid("bad chunk size"))?;
+                let size =
+                    usize::from_str_radix(size_text, 16).map_err(|_| invalid("bad chunk size"))?;
                 if size == 0 {
                     // Trailers up to the empty line.
                     loop {

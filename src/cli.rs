@@ -31,6 +31,9 @@ enum Command {
     Migrate,
     /// Load the demo data (the seed reports) into the database; idempotent.
     SeedDemo,
+    /// Generate a large kommun (unless present) and time the consolidated
+    /// kommun views over HTTP against it.
+    BenchViews(crate::benchgen::BenchArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Print a signed JWT for local use (and nothing else on stdout).
@@ -74,6 +77,7 @@ pub async fn run() -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Migrate => migrate(&settings).await,
         Command::SeedDemo => seed_demo(&settings).await,
+        Command::BenchViews(args) => crate::benchgen::run(settings, args).await,
         Command::Openapi => {
             print!("{}", crate::api::openapi_json());
             Ok(())
