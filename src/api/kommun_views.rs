@@ -4,6 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -142,16 +143,20 @@ pub async fn kommun_table(
     let (kommun_id, spec, period) = view_period(&state, &principal, query.period_id).await?;
     let unit = query.unit.unwrap_or_default();
     let month_and_ack = spec.kind != PeriodKind::Helar;
-    let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
     let csv_name = format!("{}-{}-{}.csv", kind_name(kind), spec.year, spec.kind);
     if let Some(code) = &query.namnd {
-        let Some((_, table)) = data.namnder.iter().find(|(n, _)| &n.code == code) else {
-            return Err(ApiError::validation(
-                "namnd",
-                format!("no nämnd {code:?} in your kommun"),
-            ));
-        };
-        let dto: TableDto = table_dto(table, kind, spec.label(), unit, month_and_ack)?;
+        // Drill-down: only that nämnd's lines.
+        let namnd = crate::entity::namnd::Entity::find()
+            .filter(crate::entity::namnd::Column::KommunId.eq(kommun_id))
+            .filter(crate::entity::namnd::Column::Code.eq(code.as_str()))
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| {
+                ApiError::validation("namnd", format!("no nämnd {code:?} in your kommun"))
+            })?;
+        let table =
+            crate::service::budget_lines::report_table(&state.db, namnd.id, kind, period).await?;
+        let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
         if query.format == Some(Format::Csv) {
             let mut rows = Vec::new();
             flatten(&dto.rows, 0, &mut rows);
@@ -167,6 +172,7 @@ pub async fn kommun_table(
         }
         return computed(&req, &dto);
     }
+    let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
     let dto = KommunTableDto {
         kind,
         unit,
@@ -174,11 +180,11 @@ pub async fn kommun_table(
         namnder: data
             .namnder
             .iter()
-            .map(|(n, t)| NamndRow {
+            .map(|(n, figures)| NamndRow {
                 namnd_id: n.id,
                 namnd: n.code.clone(),
                 name: n.name.clone(),
-                figures: FiguresDto::new(&t.total, unit, month_and_ack),
+                figures: FiguresDto::new(figures, unit, month_and_ack),
             })
             .collect(),
         total: FiguresDto::new(&data.total, unit, month_and_ack),

@@ -8,85 +8,136 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::{
-    domain::{self, BudgetLine, BudgetLineKind, LineEntry, LineFigures, ReportPeriod},
-    entity::{budget_line, budget_value, namnd, report},
+    domain::{self, BudgetLineKind, LineEntry, LineFigures, ReportPeriod},
+    entity::{budget_value, namnd, report},
     error::ApiError,
-    service::budget_lines::{ReportTable, entry_of, kind_str},
+    service::budget_lines::{entry_of, kind_str},
 };
 
-/// Every nämnd's lines of `kind`, rolled up, for one period.
+/// Every nämnd's total of its lines of `kind` for one period, and the
+/// kommun total.
 pub struct KommunTable {
-    /// In nämnd code order.
-    pub namnder: Vec<(namnd::Model, ReportTable)>,
+    /// In nämnd code order; nämnder without lines have empty figures.
+    pub namnder: Vec<(namnd::Model, LineFigures)>,
     pub total: LineFigures,
 }
 
+/// A nämnd's total is its lines' entries summed: every figure but
+/// helårsprognos sums the entries that fit a window, so utfall and budget
+/// are summed in SQL per nämnd and month range (a few rows per nämnd instead
+/// of every value). Helårsprognos is each line's latest forecast, so the
+/// prognos entries are read per line and summed afterwards.
 pub async fn kommun_table(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
 ) -> Result<KommunTable, ApiError> {
+    use sea_orm::{DbBackend, Statement};
+
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .order_by_asc(namnd::Column::Code)
         .all(db)
         .await?;
-    let lines = budget_line::Entity::find()
-        .filter(budget_line::Column::KommunId.eq(kommun_id))
-        .filter(budget_line::Column::Kind.eq(kind_str(kind)))
-        .order_by_asc(budget_line::Column::Position)
-        .order_by_asc(budget_line::Column::Code)
-        .all(db)
-        .await?;
-    let from = (period.year() - 1) * 100 + 1;
-    let to = period.year() * 100 + 12;
-    let values = budget_value::Entity::find()
-        .filter(budget_value::Column::KommunId.eq(kommun_id))
-        .filter(budget_value::Column::FromMonth.gte(from))
-        .filter(budget_value::Column::ToMonth.lte(to))
-        .all(db)
-        .await?;
-    let mut entries: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
-    for v in &values {
-        entries.entry(v.line_id).or_default().push(entry_of(v)?);
+    let backend = db.get_database_backend();
+    let p = |n: usize| {
+        if backend == DbBackend::Postgres {
+            format!("${n}")
+        } else {
+            "?".into()
+        }
+    };
+    let sql = |measures: &str, group: bool| {
+        let (select, group_by) = if group {
+            (
+                "CAST(SUM(v.amount_ore) AS BIGINT) AS amount_ore",
+                " GROUP BY l.namnd_id, v.measure, v.from_month, v.to_month",
+            )
+        } else {
+            ("v.amount_ore AS amount_ore, v.line_id AS line_id", "")
+        };
+        format!(
+            "SELECT l.namnd_id AS namnd_id, v.measure AS measure, v.from_month AS from_month, v.to_month AS to_month, {select} \
+             FROM budget_value v INNER JOIN budget_line l ON l.id = v.line_id \
+             WHERE v.kommun_id = {} AND l.kind = {} AND v.measure IN ({measures}) AND v.from_month >= {} AND v.to_month <= {}{group_by}",
+            p(1),
+            p(2),
+            p(3),
+            p(4)
+        )
+    };
+    let values = |text: String| {
+        Statement::from_sql_and_values(
+            backend,
+            text,
+            [
+                kommun_id.into(),
+                kind_str(kind).into(),
+                ((period.year() - 1) * 100 + 1).into(),
+                (period.year() * 100 + 12).into(),
+            ],
+        )
+    };
+    let stored = |row: &sea_orm::QueryResult| -> Result<(Uuid, budget_value::Model), ApiError> {
+        let get_err = |e: sea_orm::DbErr| ApiError::Unexpected(format!("consolidation row: {e}"));
+        let namnd_id: Uuid = row.try_get("", "namnd_id").map_err(get_err)?;
+        Ok((
+            namnd_id,
+            budget_value::Model {
+                id: Uuid::nil(),
+                kommun_id,
+                line_id: row.try_get("", "line_id").unwrap_or(namnd_id),
+                measure: row.try_get("", "measure").map_err(get_err)?,
+                from_month: row.try_get("", "from_month").map_err(get_err)?,
+                to_month: row.try_get("", "to_month").map_err(get_err)?,
+                amount_ore: row.try_get("", "amount_ore").map_err(get_err)?,
+                updated_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
+            },
+        ))
+    };
+    let mut sums: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
+    for row in db
+        .query_all_raw(values(sql("'utfall', 'budget'", true)))
+        .await?
+    {
+        let (namnd_id, v) = stored(&row)?;
+        sums.entry(namnd_id).or_default().push(entry_of(&v)?);
     }
-    let mut by_namnd: HashMap<Uuid, Vec<budget_line::Model>> = HashMap::new();
-    for line in lines {
-        by_namnd.entry(line.namnd_id).or_default().push(line);
+    let mut prognoser: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
+    for row in db.query_all_raw(values(sql("'prognos'", false))).await? {
+        let (namnd_id, v) = stored(&row)?;
+        prognoser
+            .entry(namnd_id)
+            .or_default()
+            .entry(v.line_id)
+            .or_default()
+            .push(entry_of(&v)?);
     }
     let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
-    let mut tables = Vec::with_capacity(namnder.len());
+    let mut rows = Vec::with_capacity(namnder.len());
     for n in namnder {
-        let lines = by_namnd.remove(&n.id).unwrap_or_default();
-        let budget_lines = lines
-            .iter()
-            .map(|l| {
-                let figures = domain::line_figures(
-                    entries.get(&l.id).map(Vec::as_slice).unwrap_or(&[]),
-                    period,
-                )
+        let mut figures =
+            domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
                 .map_err(overflow)?;
-                Ok(BudgetLine {
-                    id: l.id,
-                    parent: l.parent_id,
-                    figures,
-                })
-            })
-            .collect::<Result<Vec<_>, ApiError>>()?;
-        let rows = domain::roll_up(&budget_lines)
-            .map_err(|e| ApiError::Unexpected(format!("roll-up: {e}")))?;
-        let total = domain::summa(rows.iter().map(|r| &r.figures)).map_err(overflow)?;
-        let table = ReportTable {
-            lines: lines.into_iter().map(|l| (l.id, l)).collect(),
-            rows,
-            total,
-        };
-        tables.push((n, table));
+        let mut helarsprognos: Option<domain::Amount> = None;
+        for entries in prognoser.get(&n.id).into_iter().flat_map(|m| m.values()) {
+            if let Some(p) = domain::line_figures(entries, period)
+                .map_err(overflow)?
+                .helarsprognos
+            {
+                helarsprognos = Some(match helarsprognos {
+                    Some(total) => total.checked_add(p).map_err(overflow)?,
+                    None => p,
+                });
+            }
+        }
+        figures.helarsprognos = helarsprognos;
+        rows.push((n, figures.derive().map_err(overflow)?));
     }
-    let total = domain::summa(tables.iter().map(|(_, t)| &t.total)).map_err(overflow)?;
+    let total = domain::summa(rows.iter().map(|(_, f)| f)).map_err(overflow)?;
     Ok(KommunTable {
-        namnder: tables,
+        namnder: rows,
         total,
     })
 }

@@ -62,6 +62,78 @@ async fn kommun_driftredovisning(backend: Backend) {
     .await;
     assert_eq!(investering["total"]["avvikelse"], Value::from(5486));
 
+    // The summed-in-SQL row equals VON's own report, prognos included.
+    let (_, lines_page) = body(
+        app.get("/api/v1/budget-lines?namnd=VON&kind=drift", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let admin = app.token(Role::Admin);
+    for (i, line) in lines_page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .take(2)
+        .enumerate()
+    {
+        let url = app.url(&format!(
+            "/api/v1/budget-lines/{}/values",
+            line["id"].as_str().unwrap()
+        ));
+        let body_json = serde_json::json!({"values": [
+            {"measure": "prognos", "made_at": "2024-08", "amount": -1000000 * (i as i64 + 1)},
+            {"measure": "prognos", "made_at": "2024-10", "amount": -2000000 * (i as i64 + 1)},
+        ]});
+        assert_eq!(
+            app.client
+                .put(url)
+                .bearer_auth(&admin)
+                .json(&body_json)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
+    }
+    let (_, view) = body(
+        app.get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let von = view["namnder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["namnd"] == "VON")
+        .unwrap()
+        .clone();
+    let (_, reports) = body(
+        app.get("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let report = reports["items"][0]["id"].as_str().unwrap();
+    let (_, own) = body(
+        app.get(&format!("/api/v1/reports/{report}/drift"), &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(von["figures"], own["total"]);
+    assert_eq!(
+        von["figures"]["helarsprognos"],
+        Value::from(-6000000),
+        "the latest prognos of each line, summed"
+    );
+
     // Drill-down to VON's lines.
     let (_, lines) = body(
         app.get(
