@@ -7,6 +7,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_reports;
 mod m20261123_000003_plan;
 mod m20261123_000004_idempotency;
+mod tables;
 
 pub struct Migrator;
 
