@@ -358,27 +358,16 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    let before = get_full(&txn, actor.kommun_id, id).await?;
-    super::crud::delete_versioned::<assignment::Entity>(
-        &txn,
-        actor.kommun_id,
-        id,
-        expected_version,
-    )
-    .await?;
-    audit::record(
-        &txn,
+    let before = get_full(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<assignment::Entity>(
+        db,
         actor,
         "assignment",
-        Some(id),
-        "delete",
-        Some(&before),
-        None::<&()>,
+        id,
+        expected_version,
+        &before,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Default)]

@@ -455,26 +455,15 @@ pub async fn delete(
     actor: &Actor,
     current: &budget_line::Model,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    crud::delete_versioned::<budget_line::Entity>(
-        &txn,
-        actor.kommun_id,
-        current.id,
-        current.version,
-    )
-    .await?;
-    audit::record(
-        &txn,
+    crud::delete_audited::<budget_line::Entity>(
+        db,
         actor,
         "budget_line",
-        Some(current.id),
-        "delete",
-        Some(&line_snapshot(current)),
-        None::<&()>,
+        current.id,
+        current.version,
+        &line_snapshot(current),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Default)]

@@ -131,6 +131,33 @@ pub async fn delete_versioned<E: TenantEntity>(
     Ok(())
 }
 
+/// Deletes the row if still at `expected_version` and records `before` in
+/// the audit log, in one transaction.
+pub async fn delete_audited<E: TenantEntity>(
+    db: &sea_orm::DatabaseConnection,
+    actor: &super::audit::Actor,
+    resource_type: &str,
+    id: Uuid,
+    expected_version: i32,
+    before: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    delete_versioned::<E>(&txn, actor.kommun_id, id, expected_version).await?;
+    super::audit::record(
+        &txn,
+        actor,
+        resource_type,
+        Some(id),
+        "delete",
+        Some(before),
+        None::<&()>,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Implements [`TenantEntity`] for an entity module with the standard columns.
 macro_rules! tenant_entity {
     ($module:ident, $noun:literal) => {

@@ -288,22 +288,16 @@ pub async fn delete_area(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    let before = super::crud::get::<goal_area::Entity>(&txn, actor.kommun_id, id).await?;
-    super::crud::delete_versioned::<goal_area::Entity>(&txn, actor.kommun_id, id, expected_version)
-        .await?;
-    audit::record(
-        &txn,
+    let before = super::crud::get::<goal_area::Entity>(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<goal_area::Entity>(
+        db,
         actor,
         "goal_area",
-        Some(id),
-        "delete",
-        Some(&before),
-        None::<&()>,
+        id,
+        expected_version,
+        &before,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn list_areas(
@@ -809,22 +803,9 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    let before = get_full(&txn, actor.kommun_id, id).await?;
-    super::crud::delete_versioned::<goal::Entity>(&txn, actor.kommun_id, id, expected_version)
-        .await?;
-    audit::record(
-        &txn,
-        actor,
-        "goal",
-        Some(id),
-        "delete",
-        Some(&before),
-        None::<&()>,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    let before = get_full(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<goal::Entity>(db, actor, "goal", id, expected_version, &before)
+        .await
 }
 
 #[derive(Default)]

@@ -278,22 +278,16 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    let before = super::crud::get::<indicator::Entity>(&txn, actor.kommun_id, id).await?;
-    super::crud::delete_versioned::<indicator::Entity>(&txn, actor.kommun_id, id, expected_version)
-        .await?;
-    audit::record(
-        &txn,
+    let before = super::crud::get::<indicator::Entity>(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<indicator::Entity>(
+        db,
         actor,
         "indicator",
-        Some(id),
-        "delete",
-        Some(&before),
-        None::<&()>,
+        id,
+        expected_version,
+        &before,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 #[derive(Default)]

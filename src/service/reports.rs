@@ -345,26 +345,15 @@ pub async fn delete(
     actor: &Actor,
     ctx: &ReportContext,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    crud::delete_versioned::<report::Entity>(
-        &txn,
-        actor.kommun_id,
-        ctx.report.id,
-        ctx.report.version,
-    )
-    .await?;
-    audit::record(
-        &txn,
+    crud::delete_audited::<report::Entity>(
+        db,
         actor,
         "report",
-        Some(ctx.report.id),
-        "delete",
-        Some(&snapshot(&ctx.report)),
-        None::<&()>,
+        ctx.report.id,
+        ctx.report.version,
+        &snapshot(&ctx.report),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 pub async fn sections(
@@ -647,26 +636,15 @@ pub async fn delete_action_plan(
     actor: &Actor,
     current: &action_plan::Model,
 ) -> Result<(), ApiError> {
-    let txn = db.begin().await?;
-    crud::delete_versioned::<action_plan::Entity>(
-        &txn,
-        actor.kommun_id,
-        current.id,
-        current.version,
-    )
-    .await?;
-    audit::record(
-        &txn,
+    crud::delete_audited::<action_plan::Entity>(
+        db,
         actor,
         "action_plan",
-        Some(current.id),
-        "delete",
-        Some(&plan_snapshot(current)),
-        None::<&()>,
+        current.id,
+        current.version,
+        &plan_snapshot(current),
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Ids of the nämnder with these codes in the kommun.
