@@ -28,9 +28,9 @@ use crate::{
     domain::structure::{PeriodKind, PeriodSpec},
     entity::{
         action_plan, assessment, assignment, assignment_namnd, assignment_status, audit_log,
-        budget_line, budget_value, goal, goal_area, goal_indicator, goal_namnd, indicator,
-        indicator_override, indicator_riktvarde, indicator_value, key_figure, kommun, namnd,
-        period, report, report_section, volume_measure, volume_value,
+        budget_line, budget_value, budget_value_total, goal, goal_area, goal_indicator, goal_namnd,
+        indicator, indicator_override, indicator_riktvarde, indicator_value, key_figure, kommun,
+        namnd, period, report, report_section, volume_measure, volume_value,
     },
     startup::{Application, connect},
 };
@@ -435,6 +435,8 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
         }
     }
     values.flush(db).await?;
+    // The values went in around the service: sum them as it would have.
+    crate::service::budget_totals::rebuild_kommun(db, kommun_id).await?;
 
     // Reports: an årsredovisning per nämnd and year; in the last year one in
     // four nämnder has none yet and the others are in utkast, for_beslut or
@@ -846,6 +848,7 @@ async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> Result<(), D
         indicator_riktvarde,
         indicator,
         goal_area,
+        budget_value_total,
         budget_value,
         budget_line,
         report_section,

@@ -24,7 +24,7 @@ use crate::{
     },
     entity::{budget_line, budget_value},
     error::{ApiError, FieldError, UniqueKey, unique_violation},
-    service::crud,
+    service::{budget_totals::TotalsDelta, crud},
 };
 
 super::crud::tenant_entity!(budget_line, "budget line");
@@ -79,14 +79,24 @@ pub struct ValueWrite {
 
 /// A stored value as the domain sees it.
 pub fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ApiError> {
-    let measure = parse_measure(&v.measure)
-        .ok_or_else(|| ApiError::Unexpected(format!("stored measure {}", v.measure)))?;
-    let period = EntryPeriod::range(month_of(v.from_month)?, month_of(v.to_month)?)
+    stored_entry(&v.measure, v.from_month, v.to_month, v.amount_ore)
+}
+
+/// A stored (measure, from, to, amount) as the domain sees it.
+pub fn stored_entry(
+    measure: &str,
+    from_month: i32,
+    to_month: i32,
+    amount_ore: i64,
+) -> Result<LineEntry, ApiError> {
+    let measure = parse_measure(measure)
+        .ok_or_else(|| ApiError::Unexpected(format!("stored measure {measure}")))?;
+    let period = EntryPeriod::range(month_of(from_month)?, month_of(to_month)?)
         .map_err(|e| ApiError::Unexpected(format!("stored value period: {e}")))?;
     Ok(LineEntry::new(
         period,
         measure,
-        Amount(from_ore(v.amount_ore)),
+        Amount(from_ore(amount_ore)),
     ))
 }
 
@@ -129,13 +139,15 @@ fn merged_values(
     Ok(values)
 }
 
-/// Writes the difference between the stored values of `line_id` and `target`.
+/// Writes the difference between the stored values of `line` and `target`,
+/// and records it in `totals` (which the caller applies in the same
+/// transaction).
 async fn apply_values(
     db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    line_id: Uuid,
+    line: &budget_line::Model,
     existing: &[budget_value::Model],
     target: &BTreeMap<ValueKey, i64>,
+    totals: &mut TotalsDelta,
 ) -> Result<usize, ApiError> {
     let now = Utc::now();
     let mut changed = 0;
@@ -144,11 +156,13 @@ async fn apply_values(
         let e = entry_of(v)?;
         kept.insert(key_of(e.measure, e.period), v);
     }
-    let stale: Vec<Uuid> = kept
-        .iter()
-        .filter(|(k, _)| !target.contains_key(k))
-        .map(|(_, v)| v.id)
-        .collect();
+    let mut stale: Vec<Uuid> = Vec::new();
+    for (&key, v) in &kept {
+        if !target.contains_key(&key) {
+            stale.push(v.id);
+            totals.add(line, key, -v.amount_ore, -1)?;
+        }
+    }
     if !stale.is_empty() {
         changed += stale.len();
         budget_value::Entity::delete_many()
@@ -162,6 +176,7 @@ async fn apply_values(
             Some(v) if v.amount_ore == amount => {}
             Some(v) => {
                 changed += 1;
+                totals.add(line, (measure, from, to), amount - v.amount_ore, 0)?;
                 budget_value::Entity::update_many()
                     .set(budget_value::ActiveModel {
                         amount_ore: Set(amount),
@@ -174,10 +189,11 @@ async fn apply_values(
             }
             None => {
                 changed += 1;
+                totals.add(line, (measure, from, to), amount, 1)?;
                 inserts.push(budget_value::ActiveModel {
                     id: Set(Uuid::now_v7()),
-                    kommun_id: Set(kommun_id),
-                    line_id: Set(line_id),
+                    kommun_id: Set(line.kommun_id),
+                    line_id: Set(line.id),
                     measure: Set(measure_str(measure).into()),
                     from_month: Set(from),
                     to_month: Set(to),
@@ -242,7 +258,9 @@ pub async fn put_values(
     let txn = db.begin().await?;
     let existing = values_of(&txn, &[line.id]).await?;
     let target = merged_values(&existing, writes, "values")?;
-    let changed = apply_values(&txn, actor.kommun_id, line.id, &existing, &target).await?;
+    let mut totals = TotalsDelta::default();
+    let changed = apply_values(&txn, line, &existing, &target, &mut totals).await?;
+    totals.apply(&txn, actor.kommun_id).await?;
     if changed > 0 {
         audit::record(
             &txn,
@@ -450,20 +468,31 @@ pub async fn update(
     Ok(after)
 }
 
+/// Deletes the line; its values go with it (cascade), so they are first
+/// subtracted from the nämnd's totals in the same transaction.
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
     current: &budget_line::Model,
 ) -> Result<(), ApiError> {
-    crud::delete_audited::<budget_line::Entity>(
-        db,
+    let txn = db.begin().await?;
+    let mut totals = TotalsDelta::default();
+    for v in values_of(&txn, &[current.id]).await? {
+        let e = entry_of(&v)?;
+        totals.add(current, key_of(e.measure, e.period), -v.amount_ore, -1)?;
+    }
+    totals.apply(&txn, actor.kommun_id).await?;
+    crud::delete_audited_in::<budget_line::Entity>(
+        &txn,
         actor,
         "budget_line",
         current.id,
         current.version,
         &line_snapshot(current),
     )
-    .await
+    .await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 #[derive(Default)]
@@ -657,7 +686,7 @@ pub async fn put_table(
         };
         let current = existing.remove(&line.id).unwrap_or_default();
         match merged_values(&current, &row.values, &format!("lines[{i}].values")) {
-            Ok(target) => targets.push((line.id, current, target)),
+            Ok(target) => targets.push((line, current, target)),
             Err(ApiError::Validation(mut e)) => errors.append(&mut e),
             Err(other) => return Err(other),
         }
@@ -666,9 +695,11 @@ pub async fn put_table(
         return Err(ApiError::Validation(errors));
     }
     let mut changed = 0;
-    for (line_id, current, target) in &targets {
-        changed += apply_values(&txn, actor.kommun_id, *line_id, current, target).await?;
+    let mut totals = TotalsDelta::default();
+    for (line, current, target) in &targets {
+        changed += apply_values(&txn, line, current, target, &mut totals).await?;
     }
+    totals.apply(&txn, actor.kommun_id).await?;
     if changed > 0 || created > 0 {
         #[derive(Serialize)]
         struct TableSnapshot<'a> {

@@ -1,17 +1,20 @@
 //! The kommunledningsförvaltning's views over every nämnd, computed on read
-//! with set-based queries: one query for the lines of the kommun, one for
-//! their values in the two years needed, whatever the number of nämnder.
+//! with set-based queries, whatever the number of nämnder: the nämnder's
+//! pre-aggregated totals (`budget_value_total`) and the lines' prognoser.
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
 use uuid::Uuid;
 
 use crate::{
     domain::{self, BudgetLineKind, LineEntry, LineFigures, ReportPeriod},
-    entity::{budget_value, namnd, report},
+    entity::{budget_value_total, namnd, report},
     error::ApiError,
-    service::budget_lines::{entry_of, kind_str},
+    service::budget_lines::{kind_str, stored_entry},
 };
 
 /// Every nämnd's total of its lines of `kind` for one period, and the
@@ -24,95 +27,35 @@ pub struct KommunTable {
 
 /// A nämnd's total is its lines' entries summed: every figure but
 /// helårsprognos sums the entries that fit a window, so utfall and budget
-/// are summed in SQL per nämnd and month range (a few rows per nämnd instead
-/// of every value). Helårsprognos is each line's latest forecast, so the
-/// prognos entries are read per line and summed afterwards.
+/// come from `budget_value_total` (kept per nämnd and month range by every
+/// value write; a few rows per nämnd instead of every value). Helårsprognos
+/// is each line's latest forecast, so the prognos entries are read per line
+/// and summed afterwards.
 pub async fn kommun_table(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
 ) -> Result<KommunTable, ApiError> {
-    use sea_orm::{DbBackend, Statement};
-
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .order_by_asc(namnd::Column::Code)
         .all(db)
         .await?;
-    let backend = db.get_database_backend();
-    let p = |n: usize| {
-        if backend == DbBackend::Postgres {
-            format!("${n}")
-        } else {
-            "?".into()
-        }
-    };
-    let sql = |measures: &str, group: bool| {
-        let (select, group_by) = if group {
-            (
-                "CAST(SUM(v.amount_ore) AS BIGINT) AS amount_ore",
-                " GROUP BY l.namnd_id, v.measure, v.from_month, v.to_month",
-            )
-        } else {
-            ("v.amount_ore AS amount_ore, v.line_id AS line_id", "")
-        };
-        format!(
-            "SELECT l.namnd_id AS namnd_id, v.measure AS measure, v.from_month AS from_month, v.to_month AS to_month, {select} \
-             FROM budget_value v INNER JOIN budget_line l ON l.id = v.line_id \
-             WHERE v.kommun_id = {} AND l.kind = {} AND v.measure IN ({measures}) AND v.from_month >= {} AND v.to_month <= {}{group_by}",
-            p(1),
-            p(2),
-            p(3),
-            p(4)
-        )
-    };
-    let values = |text: String| {
-        Statement::from_sql_and_values(
-            backend,
-            text,
-            [
-                kommun_id.into(),
-                kind_str(kind).into(),
-                ((period.year() - 1) * 100 + 1).into(),
-                (period.year() * 100 + 12).into(),
-            ],
-        )
-    };
-    let stored = |row: &sea_orm::QueryResult| -> Result<(Uuid, budget_value::Model), ApiError> {
-        let get_err = |e: sea_orm::DbErr| ApiError::Unexpected(format!("consolidation row: {e}"));
-        let namnd_id: Uuid = row.try_get("", "namnd_id").map_err(get_err)?;
-        Ok((
-            namnd_id,
-            budget_value::Model {
-                id: Uuid::nil(),
-                kommun_id,
-                line_id: row.try_get("", "line_id").unwrap_or(namnd_id),
-                measure: row.try_get("", "measure").map_err(get_err)?,
-                from_month: row.try_get("", "from_month").map_err(get_err)?,
-                to_month: row.try_get("", "to_month").map_err(get_err)?,
-                amount_ore: row.try_get("", "amount_ore").map_err(get_err)?,
-                updated_at: chrono::DateTime::<chrono::Utc>::MIN_UTC,
-            },
-        ))
-    };
     let mut sums: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
-    for row in db
-        .query_all_raw(values(sql("'utfall', 'budget'", true)))
-        .await?
-    {
-        let (namnd_id, v) = stored(&row)?;
-        sums.entry(namnd_id).or_default().push(entry_of(&v)?);
+    for (namnd_id, measure, from, to, amount) in totals_of(db, kommun_id, kind, period).await? {
+        sums.entry(namnd_id)
+            .or_default()
+            .push(stored_entry(&measure, from, to, amount)?);
     }
     let mut prognoser: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
-    for row in db.query_all_raw(values(sql("'prognos'", false))).await? {
-        let (namnd_id, v) = stored(&row)?;
+    for (namnd_id, line_id, from, to, amount) in prognoser_of(db, kommun_id, kind, period).await? {
         prognoser
             .entry(namnd_id)
             .or_default()
-            .entry(v.line_id)
+            .entry(line_id)
             .or_default()
-            .push(entry_of(&v)?);
+            .push(stored_entry("prognos", from, to, amount)?);
     }
     let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
     let mut rows = Vec::with_capacity(namnder.len());
@@ -140,6 +83,84 @@ pub async fn kommun_table(
         namnder: rows,
         total,
     })
+}
+
+/// (namnd_id, measure, from_month, to_month, amount_ore) of the kommun's
+/// utfall and budget totals of `kind` in the report year and the year before.
+async fn totals_of(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    kind: BudgetLineKind,
+    period: ReportPeriod,
+) -> Result<Vec<(Uuid, String, i32, i32, i64)>, ApiError> {
+    use budget_value_total::Column as C;
+    Ok(budget_value_total::Entity::find()
+        .select_only()
+        .columns([
+            C::NamndId,
+            C::Measure,
+            C::FromMonth,
+            C::ToMonth,
+            C::AmountOre,
+        ])
+        .filter(C::KommunId.eq(kommun_id))
+        .filter(C::Kind.eq(kind_str(kind)))
+        .filter(C::FromMonth.gte((period.year() - 1) * 100 + 1))
+        .filter(C::ToMonth.lte(period.year() * 100 + 12))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// (namnd_id, line_id, from_month, to_month, amount_ore) of every prognos of
+/// the kommun's lines of `kind` that can be a forecast for the report year
+/// (made in that year).
+async fn prognoser_of(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    kind: BudgetLineKind,
+    period: ReportPeriod,
+) -> Result<Vec<(Uuid, Uuid, i32, i32, i64)>, ApiError> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| {
+        if backend == DbBackend::Postgres {
+            format!("${n}")
+        } else {
+            "?".into()
+        }
+    };
+    // from_month bounds the index range; a prognos's year is its to_month's.
+    let sql = format!(
+        "SELECT l.namnd_id, v.line_id, v.from_month, v.to_month, v.amount_ore \
+         FROM budget_value v INNER JOIN budget_line l ON l.id = v.line_id \
+         WHERE v.kommun_id = {} AND v.measure = 'prognos' AND v.from_month >= {} \
+         AND v.to_month >= {} AND v.to_month <= {} AND l.kind = {}",
+        p(1),
+        p(2),
+        p(3),
+        p(4),
+        p(5)
+    );
+    let statement = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            kommun_id.into(),
+            ((period.year() - 1) * 100 + 1).into(),
+            (period.year() * 100 + 1).into(),
+            (period.year() * 100 + 12).into(),
+            kind_str(kind).into(),
+        ],
+    );
+    let get_err = |e: sea_orm::TryGetError| ApiError::Unexpected(format!("prognos row: {e:?}"));
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| {
+            <(Uuid, Uuid, i32, i32, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(row)
+                .map_err(get_err)
+        })
+        .collect()
 }
 
 /// Every nämnd with its report of `report_type` for the period, if any.

@@ -143,9 +143,24 @@ pub async fn delete_audited<E: TenantEntity>(
 ) -> Result<(), ApiError> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
-    delete_versioned::<E>(&txn, actor.kommun_id, id, expected_version).await?;
+    delete_audited_in::<E>(&txn, actor, resource_type, id, expected_version, before).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`delete_audited`] inside the caller's transaction, for deletes that
+/// change other data in the same transaction.
+pub async fn delete_audited_in<E: TenantEntity>(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &super::audit::Actor,
+    resource_type: &str,
+    id: Uuid,
+    expected_version: i32,
+    before: &impl serde::Serialize,
+) -> Result<(), ApiError> {
+    delete_versioned::<E>(txn, actor.kommun_id, id, expected_version).await?;
     super::audit::record(
-        &txn,
+        txn,
         actor,
         resource_type,
         Some(id),
@@ -153,9 +168,7 @@ pub async fn delete_audited<E: TenantEntity>(
         Some(before),
         None::<&()>,
     )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
 /// Implements [`TenantEntity`] for an entity module with the standard columns.

@@ -523,3 +523,191 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     }
 }
 both_databases!(goal_matrix_indicators_and_uppdrag);
+
+/// Each nämnd's row of the kommun view (read from the maintained totals)
+/// against the Summa of that nämnd's own table (computed from its lines).
+async fn assert_kommun_rows_match_own_tables(app: &TestApp, token: &str, period: &str, kind: &str) {
+    let (status, view) = body(
+        app.get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{view}");
+    for row in view["namnder"].as_array().unwrap() {
+        let code = row["namnd"].as_str().unwrap();
+        let (_, own) = body(
+            app.get(
+                &format!("/api/v1/kommun/{kind}?period_id={period}&namnd={code}"),
+                token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(row["figures"], own["total"], "{kind} of {code}");
+    }
+}
+
+/// One nämnd's row of the kommun view.
+async fn kommun_row(app: &TestApp, token: &str, period: &str, kind: &str, code: &str) -> Value {
+    let (_, view) = body(
+        app.get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    view["namnder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["namnd"] == code)
+        .unwrap()
+        .clone()
+}
+
+async fn kommun_view_follows_every_value_write(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let token = app.token(Role::Kommunledning);
+    let (status, period) = body(
+        app.post(
+            "/api/v1/periods",
+            &admin,
+            &serde_json::json!({"kind": "delar", "year": 2024}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{period}");
+    let period = period["id"].as_str().unwrap().to_string();
+    let soc = app.create_namnd(&admin, "SOC", "namnd").await["id"].clone();
+    let bun = app.create_namnd(&admin, "BUN", "namnd").await["id"].clone();
+    let mut lines = Vec::new();
+    for (namnd, kind) in [(&soc, "drift"), (&soc, "investering"), (&bun, "drift")] {
+        for i in 0..2 {
+            let (status, line) = body(
+                app.post(
+                    "/api/v1/budget-lines",
+                    &admin,
+                    &serde_json::json!({"namnd_id": namnd, "kind": kind, "code": format!("{kind}{i}"), "name": format!("Rad {i}")}),
+                )
+                .send()
+                .await
+                .unwrap(),
+            )
+            .await;
+            assert_eq!(status, 201, "{line}");
+            lines.push(line["id"].as_str().unwrap().to_string());
+        }
+    }
+    let put = |line: &str, values: Value| {
+        let request = app
+            .client
+            .put(app.url(&format!("/api/v1/budget-lines/{line}/values")))
+            .bearer_auth(&admin)
+            .json(&serde_json::json!({ "values": values }));
+        async move {
+            let (status, response) = body(request.send().await.unwrap()).await;
+            assert_eq!(status, 200, "{response}");
+        }
+    };
+    let check = || async {
+        for kind in ["drift", "investering"] {
+            assert_kommun_rows_match_own_tables(&app, &token, &period, kind).await;
+        }
+    };
+    // Write: months, a whole period, last year's, prognoser; the two SOC
+    // drift lines cancel to exactly 0 kr in March.
+    put(
+        &lines[0],
+        serde_json::json!([
+            {"measure": "utfall", "month": "2024-03", "amount": -1000},
+            {"measure": "budget", "month": "2024-03", "amount": -900},
+            {"measure": "utfall", "month": "2023-05", "amount": -50},
+            {"measure": "prognos", "made_at": "2024-06", "amount": -12000},
+        ]),
+    )
+    .await;
+    put(
+        &lines[1],
+        serde_json::json!([
+            {"measure": "utfall", "month": "2024-03", "amount": 1000},
+            {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -6000},
+        ]),
+    )
+    .await;
+    put(
+        &lines[2],
+        serde_json::json!([{"measure": "utfall", "month": "2024-04", "amount": -300.5}]),
+    )
+    .await;
+    put(
+        &lines[4],
+        serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": -77}]),
+    )
+    .await;
+    check().await;
+    let soc = kommun_row(&app, &token, &period, "drift", "SOC").await;
+    assert_eq!(
+        soc["figures"]["utfall"],
+        Value::from(0),
+        "entries summing to 0 kr are a figure"
+    );
+    assert_eq!(soc["figures"]["helarsprognos"], Value::from(-12000));
+
+    // Change and delete values.
+    put(
+        &lines[0],
+        serde_json::json!([
+            {"measure": "utfall", "month": "2024-03", "amount": -1500},
+            {"measure": "budget", "month": "2024-03", "amount": null},
+        ]),
+    )
+    .await;
+    put(
+        &lines[4],
+        serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": null}]),
+    )
+    .await;
+    check().await;
+
+    // Delete a line with its values.
+    let (_, line) = body(
+        app.get(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let response = app
+        .delete(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
+        .header("If-Match", format!("\"{}\"", line["version"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    check().await;
+    let soc = kommun_row(&app, &token, &period, "drift", "SOC").await;
+    assert_eq!(soc["figures"]["utfall"], Value::from(-1500));
+    let (_, investering) = body(
+        app.get(
+            &format!("/api/v1/kommun/investering?period_id={period}"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert!(
+        investering["total"]["budget"].is_null(),
+        "no entry left is no figure, not 0 kr: {investering}"
+    );
+}
+both_databases!(kommun_view_follows_every_value_write);
