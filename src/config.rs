@@ -64,6 +64,9 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
+    /// Largest accepted file on the import endpoints (`/imports/...`), read
+    /// incrementally; above it 413.
+    pub max_import_bytes: usize,
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
@@ -88,6 +91,15 @@ fn env_bool(name: &str, default: bool) -> Result<bool, String> {
     }
 }
 
+fn env_bytes(name: &str, default: usize) -> Result<usize, String> {
+    match env_opt(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name}: expected a number of bytes, got {v:?}")),
+    }
+}
+
 impl Settings {
     /// Reads every setting from the environment, with the documented defaults.
     pub fn from_env() -> Result<Self, String> {
@@ -103,12 +115,8 @@ impl Settings {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(format!("LOG_FORMAT: expected text or json, got {other:?}")),
         };
-        let max_body_bytes = match env_opt("MAX_BODY_BYTES") {
-            None => 4 * 1024 * 1024,
-            Some(v) => v
-                .parse()
-                .map_err(|_| format!("MAX_BODY_BYTES: expected a number of bytes, got {v:?}"))?,
-        };
+        let max_body_bytes = env_bytes("MAX_BODY_BYTES", 4 * 1024 * 1024)?;
+        let max_import_bytes = env_bytes("MAX_IMPORT_BYTES", 512 * 1024 * 1024)?;
         let rate_limit_per_minute = match env_opt("RATE_LIMIT_PER_MINUTE") {
             None => 1200,
             Some(v) => v
@@ -135,6 +143,7 @@ impl Settings {
             auto_seed_demo: env_bool("AUTO_SEED_DEMO", true)?,
             log_format,
             max_body_bytes,
+            max_import_bytes,
         })
     }
 

@@ -298,6 +298,39 @@ pub fn check_optional_if_match(req: &HttpRequest, current_version: i32) -> Resul
     }
 }
 
+/// Path prefix of the endpoints that take files, with their own body limit.
+pub const IMPORTS_PATH: &str = "/api/v1/imports/";
+
+/// The body limit for a request path: `MAX_IMPORT_BYTES` for imports,
+/// `MAX_BODY_BYTES` for everything else.
+pub fn body_limit(path: &str, settings: &crate::config::Settings) -> usize {
+    if path.starts_with(IMPORTS_PATH) {
+        settings.max_import_bytes
+    } else {
+        settings.max_body_bytes
+    }
+}
+
+/// Reads the body chunk by chunk, stopping with 413 as soon as it passes
+/// `limit` (nothing beyond the limit is buffered).
+pub async fn read_body_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let unreadable = || ApiError::BadRequest("the request body could not be read".into());
+    let payload = actix_web::web::Payload::from_request(req, payload)
+        .await
+        .map_err(|_| unreadable())?;
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(unreadable()),
+        Err(_) => Err(ApiError::PayloadTooLarge(format!(
+            "the request body is larger than {limit} bytes"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,12 +6,12 @@
 use std::hash::{Hash, Hasher};
 
 use actix_web::{
-    Error, FromRequest, HttpResponse, ResponseError,
+    Error, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody, to_bytes},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode, header},
     middleware::Next,
-    web::{self, Bytes},
+    web::{self},
 };
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -80,17 +80,11 @@ pub async fn layer(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let limit = super::common::body_limit(req.path(), &state.settings);
     let (http_req, payload) = req.parts_mut();
-    let body = match Bytes::from_request(http_req, payload).await {
+    let body = match super::common::read_body_limited(http_req, payload, limit).await {
         Ok(b) => b,
-        Err(e) => {
-            let err = if e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge("the request body is too large".into())
-            } else {
-                ApiError::BadRequest("the request body could not be read".into())
-            };
-            return Ok(problem(req, err));
-        }
+        Err(err) => return Ok(problem(req, err)),
     };
     let hash = request_hash(&req, &body);
     req.set_payload(Payload::from(body));

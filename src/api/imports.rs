@@ -2,12 +2,17 @@
 //! flat budget rows (CSV or JSON, as planning systems and ledgers export
 //! them). An export imported again changes nothing.
 
-use std::{collections::HashMap, future::Future, pin::Pin, str::FromStr};
+use std::{
+    borrow::Cow,
+    collections::{BTreeSet, HashMap, HashSet},
+    future::Future,
+    pin::Pin,
+    str::FromStr,
+};
 
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse,
     dev::Payload,
-    error::PayloadError,
     get,
     http::{StatusCode, header},
     post,
@@ -34,7 +39,7 @@ use crate::{
     error::{ApiError, FieldError},
     service::{
         budget_lines::kind_str,
-        imports::{self, FlatRow, ImportError, KoladaEntry, KoladaValue, RowIssue},
+        imports::{self, FlatRow, FlatRows, ImportError, KoladaEntry, KoladaValue, RowIssue},
         indicators::gender_str,
         reports::namnd_map,
     },
@@ -104,7 +109,8 @@ fn refused(errors: Vec<RowError>) -> HttpResponse {
         .json(problem)
 }
 
-/// The raw request body: 413 when larger than the configured limit.
+/// The raw request body of an import, read incrementally up to
+/// `MAX_IMPORT_BYTES` (413 beyond it) instead of the general body limit.
 pub struct RawBody(pub Bytes);
 
 impl FromRequest for RawBody {
@@ -112,18 +118,15 @@ impl FromRequest for RawBody {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let body = Bytes::from_request(req, payload);
+        let req = req.clone();
+        let mut payload = payload.take();
         Box::pin(async move {
-            body.await.map(RawBody).map_err(|e| {
-                let too_large =
-                    matches!(e.as_error::<PayloadError>(), Some(PayloadError::Overflow))
-                        || e.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE;
-                if too_large {
-                    ApiError::PayloadTooLarge("the file is too large".into())
-                } else {
-                    ApiError::BadRequest("the request body could not be read".into())
-                }
-            })
+            let limit = req
+                .app_data::<web::Data<AppState>>()
+                .map_or(0, |state| state.settings.max_import_bytes);
+            super::common::read_body_limited(&req, &mut payload, limit)
+                .await
+                .map(RawBody)
         })
     }
 }
@@ -695,10 +698,15 @@ enum AmountCell {
 
 /// Decodes a file: UTF-8 (with or without BOM), else Windows-1252.
 pub fn decode_text(bytes: &[u8]) -> String {
+    decode_borrowed(bytes).into_owned()
+}
+
+/// [`decode_text`] without copying a UTF-8 file.
+fn decode_borrowed(bytes: &[u8]) -> Cow<'_, str> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(text) => text.to_string(),
-        Err(_) => bytes.iter().map(|&b| windows_1252(b)).collect(),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
     }
 }
 
@@ -718,60 +726,82 @@ fn windows_1252(b: u8) -> char {
 /// CSV records with the line each starts on (1-based). Quoted fields may
 /// hold separators, quotes (doubled) and line breaks.
 pub fn csv_records(text: &str, separator: char) -> Vec<(usize, Vec<String>)> {
-    let mut records = Vec::new();
-    let mut record = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut line = 1;
-    let mut start = 1;
-    let mut chars = text.chars().peekable();
-    let mut any = false;
-    while let Some(c) = chars.next() {
-        if quoted {
+    CsvRecords::new(text, separator).collect()
+}
+
+/// [`csv_records`] one record at a time, so a large file is never held as
+/// a whole in records.
+pub struct CsvRecords<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    separator: char,
+    line: usize,
+}
+
+impl<'a> CsvRecords<'a> {
+    pub fn new(text: &'a str, separator: char) -> Self {
+        CsvRecords {
+            chars: text.chars().peekable(),
+            separator,
+            line: 1,
+        }
+    }
+}
+
+impl Iterator for CsvRecords<'_> {
+    type Item = (usize, Vec<String>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let mut record = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut start = self.line;
+        let mut any = false;
+        while let Some(c) = self.chars.next() {
+            if quoted {
+                match c {
+                    '"' if self.chars.peek() == Some(&'"') => {
+                        self.chars.next();
+                        field.push('"');
+                    }
+                    '"' => quoted = false,
+                    '\n' => {
+                        self.line += 1;
+                        field.push(c);
+                    }
+                    _ => field.push(c),
+                }
+                continue;
+            }
             match c {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
+                '"' if field.is_empty() => {
+                    quoted = true;
+                    any = true;
                 }
-                '"' => quoted = false,
-                '\n' => {
-                    line += 1;
-                    field.push(c);
-                }
-                _ => field.push(c),
-            }
-            continue;
-        }
-        match c {
-            '"' if field.is_empty() => {
-                quoted = true;
-                any = true;
-            }
-            c if c == separator => {
-                record.push(std::mem::take(&mut field));
-                any = true;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                if any || !field.is_empty() {
+                c if c == self.separator => {
                     record.push(std::mem::take(&mut field));
-                    records.push((start, std::mem::take(&mut record)));
+                    any = true;
                 }
-                any = false;
-                line += 1;
-                start = line;
-            }
-            _ => {
-                field.push(c);
-                any = true;
+                '\r' if self.chars.peek() == Some(&'\n') => {}
+                '\n' | '\r' => {
+                    self.line += 1;
+                    if any || !field.is_empty() {
+                        record.push(field);
+                        return Some((start, record));
+                    }
+                    start = self.line;
+                }
+                _ => {
+                    field.push(c);
+                    any = true;
+                }
             }
         }
+        if any || !field.is_empty() {
+            record.push(field);
+            return Some((start, record));
+        }
+        None
     }
-    if any || !field.is_empty() {
-        record.push(field);
-        records.push((start, record));
-    }
-    records
 }
 
 /// An amount as Swedish files write it: decimal comma, spaces between
@@ -806,9 +836,8 @@ const COLUMNS: [(&str, &[&str]); 8] = [
     ("amount", &["amount", "belopp"]),
 ];
 
-/// The rows of a CSV file with their line numbers.
-fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
-    let text = decode_text(bytes);
+/// The rows of a CSV file with their line numbers, read one at a time.
+fn read_csv(text: &str) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, ApiError> {
     let first = text.lines().next().unwrap_or_default();
     let separator = if first.contains(';') {
         ';'
@@ -817,7 +846,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
     } else {
         ','
     };
-    let mut records = csv_records(&text, separator).into_iter();
+    let mut records = CsvRecords::new(text, separator);
     let Some((_, header)) = records.next() else {
         return Err(ApiError::validation(
             "header",
@@ -852,54 +881,51 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let mut rows = Vec::new();
-    for (line, cells) in records {
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        let cell = |column: &str| {
-            index
-                .get(column)
-                .and_then(|&i| cells.get(i))
-                .map(|c| c.trim().to_string())
-                .filter(|c| !c.is_empty())
-        };
-        let (month, period) = match cell("month") {
-            Some(m) => match m.split_once('/') {
-                Some((from, to)) => (
-                    None,
-                    Some(MonthRange {
-                        from: from.trim().into(),
-                        to: to.trim().into(),
-                    }),
-                ),
-                None => (Some(m), None),
-            },
-            None => (None, None),
-        };
-        let amount = match cell("amount") {
-            None => AmountCell::Missing,
-            Some(text) => match parse_amount(&text) {
-                Ok(v) => AmountCell::Value(v),
-                Err(e) => AmountCell::Bad(e),
-            },
-        };
-        rows.push((
-            line,
-            RawRow {
-                namnd: cell("namnd").unwrap_or_default(),
-                kind: cell("kind"),
-                line: cell("line").unwrap_or_default(),
-                name: cell("name"),
-                measure: cell("measure").unwrap_or_default(),
-                month,
-                period,
-                made_at: cell("made_at"),
-                amount,
-            },
-        ));
+    Ok(records
+        .filter(|(_, cells)| !cells.iter().all(|c| c.trim().is_empty()))
+        .map(move |(line, cells)| (line, raw_row(&index, &cells))))
+}
+
+/// One CSV record as a row, by the header's column positions.
+fn raw_row(index: &HashMap<&str, usize>, cells: &[String]) -> RawRow {
+    let cell = |column: &str| {
+        index
+            .get(column)
+            .and_then(|&i| cells.get(i))
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+    };
+    let (month, period) = match cell("month") {
+        Some(m) => match m.split_once('/') {
+            Some((from, to)) => (
+                None,
+                Some(MonthRange {
+                    from: from.trim().into(),
+                    to: to.trim().into(),
+                }),
+            ),
+            None => (Some(m), None),
+        },
+        None => (None, None),
+    };
+    let amount = match cell("amount") {
+        None => AmountCell::Missing,
+        Some(text) => match parse_amount(&text) {
+            Ok(v) => AmountCell::Value(v),
+            Err(e) => AmountCell::Bad(e),
+        },
+    };
+    RawRow {
+        namnd: cell("namnd").unwrap_or_default(),
+        kind: cell("kind"),
+        line: cell("line").unwrap_or_default(),
+        name: cell("name"),
+        measure: cell("measure").unwrap_or_default(),
+        month,
+        period,
+        made_at: cell("made_at"),
+        amount,
     }
-    Ok(rows)
 }
 
 /// The rows of a JSON document; a row that does not parse is an error.
@@ -1047,6 +1073,42 @@ fn check_row(
     })
 }
 
+/// Checks the rows of a file as they are read, keeping only the checked
+/// rows (compactly), the row errors and the nämnder named.
+struct RowChecker<'a> {
+    namnder: &'a HashMap<String, namnd::Model>,
+    costs_positive: bool,
+    issues: Vec<RowIssue>,
+    /// Codes of the kommun's nämnder that rows name, valid or not.
+    codes: BTreeSet<String>,
+    rows: FlatRows,
+    /// Rows read.
+    total: usize,
+}
+
+impl RowChecker<'_> {
+    /// The next row of the file; `failed` when it could not be read.
+    fn check(&mut self, raw: RawRow, failed: bool) {
+        let index = self.total;
+        self.total += 1;
+        if failed {
+            return;
+        }
+        if self.namnder.contains_key(&raw.namnd) && !self.codes.contains(&raw.namnd) {
+            self.codes.insert(raw.namnd.clone());
+        }
+        if let Some(row) = check_row(
+            index,
+            raw,
+            self.namnder,
+            self.costs_positive,
+            &mut self.issues,
+        ) {
+            self.rows.push(row);
+        }
+    }
+}
+
 fn month_or_period(from: i32, to: i32) -> (Option<String>, Option<MonthRange>) {
     if from == to {
         (Some(format_month(from)), None)
@@ -1115,34 +1177,57 @@ pub async fn import_flat(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let mime = mime(&req);
-    let (format, raw, mut issues, lines) = if is_json_mime(&mime) {
-        let (rows, issues) = read_json(&body.0)?;
-        ("json", rows, issues, Vec::new())
-    } else if matches!(
+    let is_csv = matches!(
         mime.as_str(),
         "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
-    ) {
-        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0)?.into_iter().unzip();
-        ("csv", rows, Vec::new(), lines)
-    } else {
+    );
+    if !is_json_mime(&mime) && !is_csv {
         return Err(ApiError::UnsupportedMediaType(
             "send the rows as application/json or text/csv".into(),
         ));
-    };
+    }
     let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
         .await?
         .into_values()
         .map(|n| (n.code.clone(), n))
         .collect();
+    let mut checker = RowChecker {
+        namnder: &namnder,
+        costs_positive: query.costs_positive.unwrap_or(false),
+        issues: Vec::new(),
+        codes: BTreeSet::new(),
+        rows: FlatRows::default(),
+        total: 0,
+    };
+    // CSV line numbers by row index.
+    let mut lines: Vec<usize> = Vec::new();
+    let format = if is_csv {
+        let text = decode_borrowed(&body.0);
+        for (line, raw) in read_csv(&text)? {
+            lines.push(line);
+            checker.check(raw, false);
+        }
+        "csv"
+    } else {
+        let (raw, issues) = read_json(&body.0)?;
+        let failed: HashSet<usize> = issues.iter().map(|i| i.index).collect();
+        checker.issues = issues;
+        for (i, r) in raw.into_iter().enumerate() {
+            checker.check(r, failed.contains(&i));
+        }
+        "json"
+    };
+    // The file is in rows now; free it before writing.
+    drop(body);
+    let RowChecker {
+        issues,
+        codes,
+        rows,
+        total,
+        ..
+    } = checker;
     // Every nämnd written must be writable by the caller.
-    let mut codes: Vec<&str> = raw
-        .iter()
-        .map(|r| r.namnd.as_str())
-        .filter(|c| namnder.contains_key(*c))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    for code in codes {
+    for code in &codes {
         authorize(
             &principal,
             Action::Update,
@@ -1151,18 +1236,6 @@ pub async fn import_flat(
                 namnd: code,
             },
         )?;
-    }
-    let costs_positive = query.costs_positive.unwrap_or(false);
-    let total = raw.len();
-    let failed: std::collections::HashSet<usize> = issues.iter().map(|i| i.index).collect();
-    let mut rows = Vec::with_capacity(total);
-    for (i, r) in raw.into_iter().enumerate() {
-        if failed.contains(&i) {
-            continue;
-        }
-        if let Some(row) = check_row(i, r, &namnder, costs_positive, &mut issues) {
-            rows.push(row);
-        }
     }
     let line_of = |index: usize| lines.get(index).copied();
     let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {

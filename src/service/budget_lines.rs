@@ -100,9 +100,10 @@ pub fn stored_entry(
     ))
 }
 
-type ValueKey = (Measure, i32, i32);
+/// (measure, from_month, to_month) of a stored value.
+pub type ValueKey = (Measure, i32, i32);
 
-fn key_of(measure: Measure, period: EntryPeriod) -> ValueKey {
+pub fn key_of(measure: Measure, period: EntryPeriod) -> ValueKey {
     (measure, month_key(period.from()), month_key(period.to()))
 }
 
@@ -125,6 +126,13 @@ fn merged_values(
             None => values.remove(&key),
         };
     }
+    check_entries(&values, field)?;
+    Ok(values)
+}
+
+/// Checks a line's complete value set with the domain: no month counted
+/// twice. The error names `field`.
+pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<(), ApiError> {
     let entries: Vec<LineEntry> = values
         .iter()
         .map(|(&(measure, from, to), &ore)| {
@@ -135,8 +143,7 @@ fn merged_values(
         .collect::<Result<_, ApiError>>()?;
     domain::validate_entries(&entries).map_err(|e| {
         ApiError::validation(field, format!("{e}: a month may have either its own value or be part of one whole-period value, not both"))
-    })?;
-    Ok(values)
+    })
 }
 
 /// Writes the difference between the stored values of `line` and `target`,
@@ -190,16 +197,7 @@ async fn apply_values(
             None => {
                 changed += 1;
                 totals.add(line, (measure, from, to), amount, 1)?;
-                inserts.push(budget_value::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(line.kommun_id),
-                    line_id: Set(line.id),
-                    measure: Set(measure_str(measure).into()),
-                    from_month: Set(from),
-                    to_month: Set(to),
-                    amount_ore: Set(amount),
-                    updated_at: Set(now),
-                });
+                inserts.push(new_value(line, (measure, from, to), amount, now));
             }
         }
     }
@@ -209,6 +207,25 @@ async fn apply_values(
             .await?;
     }
     Ok(changed)
+}
+
+/// A value of `line` to insert.
+pub fn new_value(
+    line: &budget_line::Model,
+    (measure, from, to): ValueKey,
+    amount_ore: i64,
+    now: chrono::DateTime<Utc>,
+) -> budget_value::ActiveModel {
+    budget_value::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(line.kommun_id),
+        line_id: Set(line.id),
+        measure: Set(measure_str(measure).into()),
+        from_month: Set(from),
+        to_month: Set(to),
+        amount_ore: Set(amount_ore),
+        updated_at: Set(now),
+    }
 }
 
 pub async fn values_of(
@@ -700,33 +717,49 @@ pub async fn put_table(
         changed += apply_values(&txn, line, current, target, &mut totals).await?;
     }
     totals.apply(&txn, actor.kommun_id).await?;
-    if changed > 0 || created > 0 {
-        #[derive(Serialize)]
-        struct TableSnapshot<'a> {
-            kind: &'a str,
-            lines: usize,
-            lines_created: usize,
-            values_changed: usize,
-        }
-        let summary = TableSnapshot {
-            kind: kind_str(kind),
-            lines: rows.len(),
-            lines_created: created,
-            values_changed: changed,
-        };
-        audit::record(
-            &txn,
-            actor,
-            "budget_table",
-            Some(namnd_id),
-            "put",
-            None::<&()>,
-            Some(&summary),
-        )
-        .await?;
-    }
+    audit_table(&txn, actor, namnd_id, kind, rows.len(), created, changed).await?;
     txn.commit().await?;
     Ok((created, changed))
+}
+
+/// Records a whole-table write of a nämnd's lines of `kind` in the audit log
+/// (as a summary: a table can hold thousands of values), unless nothing
+/// changed.
+pub async fn audit_table(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    namnd_id: Uuid,
+    kind: BudgetLineKind,
+    lines: usize,
+    created: usize,
+    changed: usize,
+) -> Result<(), ApiError> {
+    if changed == 0 && created == 0 {
+        return Ok(());
+    }
+    #[derive(Serialize)]
+    struct TableSnapshot<'a> {
+        kind: &'a str,
+        lines: usize,
+        lines_created: usize,
+        values_changed: usize,
+    }
+    let summary = TableSnapshot {
+        kind: kind_str(kind),
+        lines,
+        lines_created: created,
+        values_changed: changed,
+    };
+    audit::record(
+        db,
+        actor,
+        "budget_table",
+        Some(namnd_id),
+        "put",
+        None::<&()>,
+        Some(&summary),
+    )
+    .await
 }
 
 /// The figures of a nämnd's lines of `kind` for a report period: each line

@@ -11,15 +11,17 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+pub use super::flat_import::FlatRows;
 use super::{
     audit::Actor,
-    budget_lines::{self, TableRow, ValueWrite as LineValueWrite, month_key},
+    budget_lines::{self, ValueWrite as LineValueWrite},
+    flat_import,
     indicators::{self, ValueWrite as IndicatorValueWrite},
 };
 use crate::{
     domain::{BudgetLineKind, Gender, Measure},
-    entity::{budget_line, indicator, namnd},
-    error::{ApiError, FieldError},
+    entity::{indicator, namnd},
+    error::ApiError,
 };
 
 /// A problem with one row of an imported file: `index` is the row's
@@ -283,159 +285,32 @@ pub struct FlatOutcome {
 /// How many changed values a report lists (the count covers all).
 pub const MAX_LISTED: usize = 1000;
 
-type ValueKey = (Measure, i32, i32);
-
-fn value_key(w: &LineValueWrite) -> ValueKey {
-    (
-        w.measure,
-        month_key(w.period.from()),
-        month_key(w.period.to()),
-    )
-}
-
-/// Writes `rows` (nämnd codes already checked to be in `namnder`) through
-/// [`budget_lines::put_table`], one call per nämnd and kind, all in one
-/// transaction. With `apply` false everything is rolled back.
+/// Writes `rows` (nämnd codes already checked to be in `namnder`) in one
+/// transaction, all or nothing (see [`flat_import::write_rows`]). With
+/// `apply` false everything is rolled back, so a dry run reports exactly
+/// what an apply would change.
 pub async fn import_flat(
     db: &DatabaseConnection,
     actor: &Actor,
     namnder: &HashMap<String, namnd::Model>,
-    rows: &[FlatRow],
+    rows: &FlatRows,
     apply: bool,
 ) -> Result<FlatOutcome, ImportError> {
-    // Group per nämnd and kind, and per line in order of appearance.
-    type Group<'a> = Vec<(&'a str, Vec<&'a FlatRow>)>;
-    let mut groups: BTreeMap<(&str, BudgetLineKind), Group<'_>> = BTreeMap::new();
-    let mut issues = Vec::new();
-    let mut first_of: HashMap<(&str, BudgetLineKind, &str, ValueKey), usize> = HashMap::new();
-    for row in rows {
-        if let Some(first) = first_of.insert(
-            (&row.namnd, row.kind, &row.line, value_key(&row.write)),
-            row.index,
-        ) {
-            issues.push(RowIssue::new(
-                row.index,
-                "month",
-                format!("repeats the value of row {}", first + 1),
-            ));
-            continue;
-        }
-        let group = groups.entry((&row.namnd, row.kind)).or_default();
-        match group.iter_mut().find(|(code, _)| *code == row.line) {
-            Some((_, list)) => list.push(row),
-            None => group.push((&row.line, vec![row])),
-        }
-    }
-    if !issues.is_empty() {
-        return Err(ImportError::Rows(issues));
-    }
     let txn = db.begin().await?;
-    let mut outcome = FlatOutcome::default();
-    for ((namnd_code, kind), lines) in &groups {
-        let Some(namnd) = namnder.get(*namnd_code) else {
-            return Err(ApiError::Unexpected(format!("nämnd {namnd_code} not resolved")).into());
-        };
-        let existing: HashMap<String, budget_line::Model> =
-            budget_lines::lines_of(&txn, namnd.id, *kind)
-                .await?
-                .into_iter()
-                .map(|l| (l.code.clone(), l))
-                .collect();
-        let ids: Vec<Uuid> = existing.values().map(|l| l.id).collect();
-        let mut stored: HashMap<(Uuid, ValueKey), i64> = HashMap::new();
-        for v in budget_lines::values_of(&txn, &ids).await? {
-            let Some(measure) = budget_lines::parse_measure(&v.measure) else {
-                continue;
-            };
-            stored.insert(
-                (v.line_id, (measure, v.from_month, v.to_month)),
-                v.amount_ore,
-            );
-        }
-        let mut table = Vec::with_capacity(lines.len());
-        for (code, line_rows) in lines {
-            let given = line_rows.iter().rev().find_map(|r| r.name.clone());
-            let line = existing.get(*code);
-            let name = match line {
-                Some(_) => given,
-                None => {
-                    let name = given.unwrap_or_else(|| code.to_string());
-                    outcome.lines_created.push(CreatedLine {
-                        namnd: namnd_code.to_string(),
-                        kind: *kind,
-                        code: code.to_string(),
-                        name: name.clone(),
-                    });
-                    Some(name)
-                }
-            };
-            for r in line_rows {
-                let key = value_key(&r.write);
-                let before = line.and_then(|l| stored.get(&(l.id, key)).copied());
-                if before == r.write.amount_ore {
-                    outcome.unchanged += 1;
-                } else if outcome.changes.len() < MAX_LISTED {
-                    outcome.changes.push(FlatChange {
-                        index: r.index,
-                        namnd: namnd_code.to_string(),
-                        kind: *kind,
-                        line: code.to_string(),
-                        measure: r.write.measure,
-                        from: key.1,
-                        to: key.2,
-                        before_ore: before,
-                        after_ore: r.write.amount_ore,
-                    });
-                }
+    match flat_import::write_rows(&txn, actor, namnder, rows).await? {
+        Ok(outcome) => {
+            if apply {
+                txn.commit().await?;
+            } else {
+                txn.rollback().await?;
             }
-            table.push(TableRow {
-                code: code.to_string(),
-                name,
-                parent_code: None,
-                planned_completion: None,
-                values: line_rows.iter().map(|r| r.write).collect(),
-            });
+            Ok(outcome)
         }
-        match budget_lines::put_table(&txn, actor, namnd.id, *kind, &table).await {
-            Ok((_, changed)) => outcome.values_changed += changed,
-            Err(ApiError::Validation(errors)) => {
-                issues.extend(errors.into_iter().map(|e| row_issue(e, lines)));
-            }
-            Err(other) => return Err(other.into()),
+        Err(issues) => {
+            txn.rollback().await?;
+            Err(ImportError::Rows(issues))
         }
     }
-    if !issues.is_empty() {
-        txn.rollback().await?;
-        issues.sort_by_key(|i| i.index);
-        return Err(ImportError::Rows(issues));
-    }
-    if apply {
-        txn.commit().await?;
-    } else {
-        txn.rollback().await?;
-    }
-    Ok(outcome)
-}
-
-/// A field error of `put_table` (`lines[i].values`) as an issue of the first
-/// source row of that line.
-fn row_issue(e: FieldError, lines: &[(&str, Vec<&FlatRow>)]) -> RowIssue {
-    let index = e
-        .field
-        .strip_prefix("lines[")
-        .and_then(|rest| rest.split(']').next())
-        .and_then(|i| i.parse::<usize>().ok())
-        .and_then(|i| lines.get(i))
-        .and_then(|(_, rows)| rows.first())
-        .map_or(0, |r| r.index);
-    let field = if e.field.ends_with(".name") {
-        "name"
-    } else if e.field.ends_with(".code") {
-        "line"
-    } else {
-        "month"
-    };
-    RowIssue::new(index, field, e.message)
 }
 
 /// One value of an export.

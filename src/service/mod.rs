@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod budget_totals;
 pub mod consolidation;
 pub mod crud;
+pub mod flat_import;
 pub mod goals;
 pub mod imports;
 pub mod indicators;

@@ -98,6 +98,7 @@ pub fn test_settings(database_url: String) -> Settings {
         auto_seed_demo: false,
         log_format: LogFormat::Text,
         max_body_bytes: 64 * 1024,
+        max_import_bytes: 4 * 1024 * 1024,
         rate_limit_per_minute: 0,
     }
 }

@@ -1,0 +1,525 @@
+//! The write path of flat imports, built for files of a million rows:
+//! checked rows are held compactly (each nämnd code, line code and name
+//! stored once), lines are created and values upserted with multi-row
+//! statements, and the stored values are read per batch of lines, never one
+//! query per row. Same rules as [`super::budget_lines::put_table`]: no month
+//! counted twice per line, totals kept, one audit entry per nämnd and kind.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, sea_query::OnConflict,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::Actor,
+    budget_lines::{self, ValueKey, ValueWrite, key_of, kind_str, measure_str},
+    budget_totals::TotalsDelta,
+    crud,
+    imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
+};
+use crate::{
+    domain::BudgetLineKind,
+    entity::{budget_line, budget_value, namnd},
+    error::{ApiError, unique_violation},
+};
+
+/// Rows per multi-row INSERT (8–12 parameters each, well under the limits
+/// of both databases).
+const CHUNK: usize = 1000;
+/// Line ids per `IN (…)` when reading stored values.
+const LINES_PER_READ: usize = 500;
+
+/// Each distinct text once, by number.
+#[derive(Default)]
+struct Texts {
+    ids: HashMap<Arc<str>, u32>,
+    texts: Vec<Arc<str>>,
+}
+
+impl Texts {
+    fn id(&mut self, text: String) -> u32 {
+        if let Some(&id) = self.ids.get(text.as_str()) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        let text: Arc<str> = text.into();
+        self.texts.push(text.clone());
+        self.ids.insert(text, id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        &self.texts[id as usize]
+    }
+}
+
+/// A line the rows name: nämnd code, kind and line code.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct LineRef {
+    namnd: u32,
+    kind: BudgetLineKind,
+    code: u32,
+}
+
+struct LineSlot {
+    line: LineRef,
+    /// The last name a row gives the line.
+    name: Option<u32>,
+}
+
+struct PackedRow {
+    index: usize,
+    slot: u32,
+    write: ValueWrite,
+}
+
+/// Checked flat rows in file order, compact enough for a million.
+#[derive(Default)]
+pub struct FlatRows {
+    texts: Texts,
+    slots: Vec<LineSlot>,
+    slot_of: HashMap<LineRef, u32>,
+    rows: Vec<PackedRow>,
+}
+
+impl FlatRows {
+    /// Adds the next row of the file.
+    pub fn push(&mut self, row: FlatRow) {
+        let line = LineRef {
+            namnd: self.texts.id(row.namnd),
+            kind: row.kind,
+            code: self.texts.id(row.line),
+        };
+        let slot = match self.slot_of.get(&line) {
+            Some(&slot) => slot,
+            None => {
+                let slot = self.slots.len() as u32;
+                self.slots.push(LineSlot { line, name: None });
+                self.slot_of.insert(line, slot);
+                slot
+            }
+        };
+        if let Some(name) = row.name {
+            let name = self.texts.id(name);
+            self.slots[slot as usize].name = Some(name);
+        }
+        self.rows.push(PackedRow {
+            index: row.index,
+            slot,
+            write: row.write,
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+impl FromIterator<FlatRow> for FlatRows {
+    fn from_iter<I: IntoIterator<Item = FlatRow>>(iter: I) -> Self {
+        let mut rows = FlatRows::default();
+        for row in iter {
+            rows.push(row);
+        }
+        rows
+    }
+}
+
+/// The lines of one nämnd and kind that the file names, in order of first
+/// appearance, as the groups are written (by nämnd code, then kind).
+fn groups(rows: &FlatRows) -> BTreeMap<(&str, BudgetLineKind), Vec<u32>> {
+    let mut groups: BTreeMap<(&str, BudgetLineKind), Vec<u32>> = BTreeMap::new();
+    for (slot, s) in rows.slots.iter().enumerate() {
+        groups
+            .entry((rows.texts.get(s.line.namnd), s.line.kind))
+            .or_default()
+            .push(slot as u32);
+    }
+    groups
+}
+
+/// The rows of every line together, lines in group order, rows in file order.
+fn rows_by_line(rows: &FlatRows, rank: &[u32]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..rows.rows.len() as u32).collect();
+    order.sort_by_key(|&r| rank[rows.rows[r as usize].slot as usize]);
+    order
+}
+
+/// A second value for the same line, measure and months.
+fn repeated_values(rows: &FlatRows, order: &[u32]) -> Vec<RowIssue> {
+    let mut issues = Vec::new();
+    for line_rows in
+        order.chunk_by(|&a, &b| rows.rows[a as usize].slot == rows.rows[b as usize].slot)
+    {
+        let mut first_of: HashMap<ValueKey, usize> = HashMap::new();
+        for &r in line_rows {
+            let row = &rows.rows[r as usize];
+            let key = key_of(row.write.measure, row.write.period);
+            if let Some(&first) = first_of.get(&key) {
+                issues.push(RowIssue::new(
+                    row.index,
+                    "month",
+                    format!("repeats the value of row {}", first + 1),
+                ));
+            } else {
+                first_of.insert(key, row.index);
+            }
+        }
+    }
+    issues
+}
+
+/// Every stored value of the lines in `line_slots` (line id → slot), grouped
+/// by slot.
+async fn stored_values(
+    txn: &DatabaseTransaction,
+    line_slots: &HashMap<Uuid, u32>,
+) -> Result<HashMap<u32, Vec<(ValueKey, i64)>>, ApiError> {
+    use budget_value::Column as C;
+    let ids: Vec<Uuid> = line_slots.keys().copied().collect();
+    let mut stored: HashMap<u32, Vec<(ValueKey, i64)>> = HashMap::new();
+    for batch in ids.chunks(LINES_PER_READ) {
+        let rows: Vec<(Uuid, String, i32, i32, i64)> = budget_value::Entity::find()
+            .select_only()
+            .columns([
+                C::LineId,
+                C::Measure,
+                C::FromMonth,
+                C::ToMonth,
+                C::AmountOre,
+            ])
+            .filter(C::LineId.is_in(batch.to_vec()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        for (line_id, measure, from, to, amount_ore) in rows {
+            let Some(measure) = budget_lines::parse_measure(&measure) else {
+                return Err(ApiError::Unexpected(format!("stored measure {measure}")));
+            };
+            let Some(&slot) = line_slots.get(&line_id) else {
+                continue;
+            };
+            stored
+                .entry(slot)
+                .or_default()
+                .push(((measure, from, to), amount_ore));
+        }
+    }
+    Ok(stored)
+}
+
+/// Upserts values in multi-row statements as they are added.
+struct ValueWriter {
+    pending: Vec<budget_value::ActiveModel>,
+    deleted: Vec<(Uuid, ValueKey)>,
+}
+
+impl ValueWriter {
+    fn new() -> Self {
+        ValueWriter {
+            pending: Vec::with_capacity(CHUNK),
+            deleted: Vec::new(),
+        }
+    }
+
+    async fn set(
+        &mut self,
+        txn: &DatabaseTransaction,
+        line: &budget_line::Model,
+        key: ValueKey,
+        amount_ore: i64,
+    ) -> Result<(), ApiError> {
+        self.pending
+            .push(budget_lines::new_value(line, key, amount_ore, Utc::now()));
+        if self.pending.len() >= CHUNK {
+            self.flush(txn).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+        use budget_value::Column as C;
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let rows = std::mem::take(&mut self.pending);
+        budget_value::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::columns([C::LineId, C::Measure, C::FromMonth, C::ToMonth])
+                    .update_columns([C::AmountOre, C::UpdatedAt])
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+        Ok(())
+    }
+
+    async fn finish(mut self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+        use budget_value::Column as C;
+        self.flush(txn).await?;
+        for batch in self.deleted.chunks(CHUNK) {
+            for (line_id, (measure, from, to)) in batch {
+                budget_value::Entity::delete_many()
+                    .filter(C::LineId.eq(*line_id))
+                    .filter(C::Measure.eq(measure_str(*measure)))
+                    .filter(C::FromMonth.eq(*from))
+                    .filter(C::ToMonth.eq(*to))
+                    .exec(txn)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the walk over one nämnd and kind changed, for its audit entry.
+#[derive(Default)]
+struct GroupCount {
+    lines: usize,
+    created: usize,
+    changed: usize,
+}
+
+/// The file's lines as stored: existing ones (renamed when a row gives
+/// another name) and new ones inserted in multi-row statements.
+async fn resolve_lines(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    namnder: &HashMap<String, namnd::Model>,
+    rows: &FlatRows,
+    groups: &BTreeMap<(&str, BudgetLineKind), Vec<u32>>,
+    outcome: &mut FlatOutcome,
+) -> Result<
+    (
+        Vec<Option<budget_line::Model>>,
+        HashMap<(Uuid, BudgetLineKind), GroupCount>,
+    ),
+    ApiError,
+> {
+    let mut lines: Vec<Option<budget_line::Model>> = vec![None; rows.slots.len()];
+    let mut counts: HashMap<(Uuid, BudgetLineKind), GroupCount> = HashMap::new();
+    let mut new_lines = Vec::new();
+    let now = Utc::now();
+    for ((namnd_code, kind), slots) in groups {
+        let Some(namnd) = namnder.get(*namnd_code) else {
+            return Err(ApiError::Unexpected(format!(
+                "nämnd {namnd_code} not resolved"
+            )));
+        };
+        let existing: HashMap<String, budget_line::Model> =
+            budget_lines::lines_of(txn, namnd.id, *kind)
+                .await?
+                .into_iter()
+                .map(|l| (l.code.clone(), l))
+                .collect();
+        let position_base = existing.values().map(|l| l.position).max().unwrap_or(0);
+        let count = counts.entry((namnd.id, *kind)).or_default();
+        count.lines = slots.len();
+        for (i, &slot) in slots.iter().enumerate() {
+            let s = &rows.slots[slot as usize];
+            let code = rows.texts.get(s.line.code);
+            let given = s.name.map(|n| rows.texts.get(n).to_string());
+            let line = match existing.get(code) {
+                Some(line) => match given {
+                    Some(name) if name != line.name => {
+                        let changes = budget_line::ActiveModel {
+                            name: Set(name),
+                            updated_at: Set(now),
+                            ..Default::default()
+                        };
+                        crud::update_versioned::<budget_line::Entity, _>(
+                            txn,
+                            actor.kommun_id,
+                            line.id,
+                            line.version,
+                            changes,
+                        )
+                        .await?
+                    }
+                    _ => line.clone(),
+                },
+                None => {
+                    let name = given.unwrap_or_else(|| code.to_string());
+                    outcome.lines_created.push(CreatedLine {
+                        namnd: namnd_code.to_string(),
+                        kind: *kind,
+                        code: code.to_string(),
+                        name: name.clone(),
+                    });
+                    count.created += 1;
+                    let line = budget_line::Model {
+                        id: Uuid::now_v7(),
+                        kommun_id: actor.kommun_id,
+                        namnd_id: namnd.id,
+                        kind: kind_str(*kind).into(),
+                        code: code.to_string(),
+                        name,
+                        parent_id: None,
+                        planned_completion: None,
+                        position: position_base + i as i32 + 1,
+                        version: 1,
+                        created_at: now,
+                        updated_at: now,
+                    };
+                    new_lines.push(line.clone().into_active_model());
+                    line
+                }
+            };
+            lines[slot as usize] = Some(line);
+        }
+    }
+    for batch in new_lines.chunks(CHUNK) {
+        budget_line::Entity::insert_many(batch.to_vec())
+            .exec_without_returning(txn)
+            .await
+            .map_err(|e| {
+                unique_violation(
+                    e,
+                    &budget_lines::UQ_CODE,
+                    "line",
+                    "another import created this line at the same time; retry",
+                )
+            })?;
+    }
+    Ok((lines, counts))
+}
+
+/// Writes `rows` (nämnd codes already checked to be in `namnder`) in the
+/// caller's transaction: creates the missing lines, upserts every value that
+/// differs from the stored one and keeps the totals. Row errors (a repeated
+/// value, a month counted twice on a line) are returned after checking every
+/// row; then nothing must be committed.
+pub async fn write_rows(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    namnder: &HashMap<String, namnd::Model>,
+    rows: &FlatRows,
+) -> Result<Result<FlatOutcome, Vec<RowIssue>>, ApiError> {
+    let groups = groups(rows);
+    let mut rank = vec![0u32; rows.slots.len()];
+    for (i, &slot) in groups.values().flatten().enumerate() {
+        rank[slot as usize] = i as u32;
+    }
+    let order = rows_by_line(rows, &rank);
+    let issues = repeated_values(rows, &order);
+    if !issues.is_empty() {
+        return Ok(Err(issues));
+    }
+    let mut outcome = FlatOutcome::default();
+    let (lines, mut counts) =
+        resolve_lines(txn, actor, namnder, rows, &groups, &mut outcome).await?;
+    let line_slots: HashMap<Uuid, u32> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(slot, l)| l.as_ref().map(|l| (l.id, slot as u32)))
+        .collect();
+    let mut stored = stored_values(txn, &line_slots).await?;
+    let mut issues = Vec::new();
+    let mut writer = ValueWriter::new();
+    let mut totals = TotalsDelta::default();
+    for line_rows in
+        order.chunk_by(|&a, &b| rows.rows[a as usize].slot == rows.rows[b as usize].slot)
+    {
+        let slot = rows.rows[line_rows[0] as usize].slot;
+        let Some(line) = &lines[slot as usize] else {
+            return Err(ApiError::Unexpected("line not resolved".into()));
+        };
+        let before: HashMap<ValueKey, i64> = stored
+            .remove(&slot)
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let mut merged: BTreeMap<ValueKey, i64> = before.iter().map(|(k, v)| (*k, *v)).collect();
+        for &r in line_rows {
+            let w = &rows.rows[r as usize].write;
+            match w.amount_ore {
+                Some(amount) => merged.insert(key_of(w.measure, w.period), amount),
+                None => merged.remove(&key_of(w.measure, w.period)),
+            };
+        }
+        if let Err(ApiError::Validation(errors)) = budget_lines::check_entries(&merged, "month") {
+            let first = rows.rows[line_rows[0] as usize].index;
+            issues.extend(
+                errors
+                    .into_iter()
+                    .map(|e| RowIssue::new(first, "month", e.message)),
+            );
+            continue;
+        }
+        let Some(count) = counts.get_mut(&(line.namnd_id, rows.slots[slot as usize].line.kind))
+        else {
+            return Err(ApiError::Unexpected("group not counted".into()));
+        };
+        for &r in line_rows {
+            let row = &rows.rows[r as usize];
+            let key = key_of(row.write.measure, row.write.period);
+            let old = before.get(&key).copied();
+            let new = row.write.amount_ore;
+            if old == new {
+                outcome.unchanged += 1;
+                continue;
+            }
+            count.changed += 1;
+            outcome.values_changed += 1;
+            if outcome.changes.len() < MAX_LISTED {
+                let s = &rows.slots[slot as usize];
+                outcome.changes.push(FlatChange {
+                    index: row.index,
+                    namnd: rows.texts.get(s.line.namnd).to_string(),
+                    kind: s.line.kind,
+                    line: rows.texts.get(s.line.code).to_string(),
+                    measure: row.write.measure,
+                    from: key.1,
+                    to: key.2,
+                    before_ore: old,
+                    after_ore: new,
+                });
+            }
+            if !issues.is_empty() {
+                continue;
+            }
+            match (old, new) {
+                (Some(old), Some(new)) => {
+                    totals.add(line, key, new - old, 0)?;
+                    writer.set(txn, line, key, new).await?;
+                }
+                (None, Some(new)) => {
+                    totals.add(line, key, new, 1)?;
+                    writer.set(txn, line, key, new).await?;
+                }
+                (Some(old), None) => {
+                    totals.add(line, key, -old, -1)?;
+                    writer.deleted.push((line.id, key));
+                }
+                (None, None) => {}
+            }
+        }
+    }
+    if !issues.is_empty() {
+        issues.sort_by_key(|i| i.index);
+        return Ok(Err(issues));
+    }
+    writer.finish(txn).await?;
+    totals.apply(txn, actor.kommun_id).await?;
+    for (namnd_code, kind) in groups.keys() {
+        let Some(namnd) = namnder.get(*namnd_code) else {
+            continue;
+        };
+        if let Some(c) = counts.remove(&(namnd.id, *kind)) {
+            budget_lines::audit_table(txn, actor, namnd.id, *kind, c.lines, c.created, c.changed)
+                .await?;
+        }
+    }
+    Ok(Ok(outcome))
+}
