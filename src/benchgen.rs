@@ -822,7 +822,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
 }
 
 /// Deletes every row of the kommun, children before parents.
-async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> Result<(), DbErr> {
+pub(crate) async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> Result<(), DbErr> {
     macro_rules! delete {
         ($txn:expr, $($entity:ident),+) => {
             $(

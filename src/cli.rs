@@ -34,6 +34,9 @@ enum Command {
     /// Generate a large kommun (unless present) and time the consolidated
     /// kommun views over HTTP against it.
     BenchViews(crate::benchgen::BenchArgs),
+    /// Generate a large flat CSV and time importing it over HTTP (wall time
+    /// and peak memory).
+    BenchImport(crate::benchimport::BenchImportArgs),
     /// Print the OpenAPI document.
     Openapi,
     /// Print a signed JWT for local use (and nothing else on stdout).
@@ -78,6 +81,7 @@ pub async fn run() -> ExitCode {
         Command::Migrate => migrate(&settings).await,
         Command::SeedDemo => seed_demo(&settings).await,
         Command::BenchViews(args) => crate::benchgen::run(settings, args).await,
+        Command::BenchImport(args) => crate::benchimport::run(settings, args).await,
         Command::Openapi => {
             print!("{}", crate::api::openapi_json());
             Ok(())

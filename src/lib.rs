@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod benchgen;
+pub mod benchimport;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -685,3 +685,109 @@ async fn flat_export_round_trips(backend: Backend) {
     .await;
 }
 both_databases!(flat_export_round_trips);
+
+/// A ledger file of `lines` lines × 2 years × 12 months × utfall and budget,
+/// with `extra` inserted after half the rows.
+fn ledger_csv(lines: usize, extra: Option<&str>) -> (Vec<u8>, usize) {
+    let mut rows = Vec::new();
+    for l in 0..lines {
+        let namnd = if l % 2 == 0 { "VON" } else { "BUN" };
+        for year in [2023, 2024] {
+            for month in 1..=12 {
+                for measure in ["utfall", "budget"] {
+                    rows.push(format!(
+                        "{namnd};L{l:03};{year}-{month:02};{measure};-{},{:02}",
+                        1000 + l * 10 + month,
+                        l % 100
+                    ));
+                }
+            }
+        }
+    }
+    let middle = rows.len() / 2;
+    if let Some(extra) = extra {
+        rows.insert(middle, extra.to_string());
+    }
+    let file = format!(
+        "namnd;line;month;measure;amount\r\n{}\r\n",
+        rows.join("\r\n")
+    );
+    (file.into_bytes(), middle)
+}
+
+async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    app.create_namnd(&admin, "BUN", "namnd").await;
+    let token = app.token(Role::Integration);
+    let nothing_stored = || async {
+        assert!(flat_rows(&app, &token, "").await.is_empty());
+        let (_, lines) = body(
+            app.get("/api/v1/budget-lines", &admin)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(lines["items"], json!([]), "no line was created");
+    };
+
+    // A row that fails its own check, in the middle of 2 881 rows.
+    let (file, middle) = ledger_csv(60, Some("VON;L010;2024-05;utfall;tjugo"));
+    let p = problem(post_csv(&app, &token, "", file).await, 422).await;
+    assert_eq!(p["errors"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["errors"][0]["line_number"], middle + 2, "{p}");
+    assert_eq!(p["errors"][0]["field"], "amount");
+    nothing_stored().await;
+
+    // A row that is fine alone but counts months of L030 twice: found while
+    // writing, and everything written before it is rolled back.
+    let (file, _) = ledger_csv(60, Some("BUN;L031;2024-01/2024-12;budget;-5"));
+    let p = problem(post_csv(&app, &token, "", file).await, 422).await;
+    assert_eq!(p["errors"].as_array().unwrap().len(), 1, "{p}");
+    assert_eq!(p["errors"][0]["field"], "month");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("either its own value or be part of one whole-period value"),
+        "{p}"
+    );
+    nothing_stored().await;
+
+    // The same file without the bad row applies whole, and again changes nothing.
+    let (file, _) = ledger_csv(60, None);
+    let (status, report) = body(post_csv(&app, &token, "", file.clone()).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["values_changed"], 2880);
+    assert_eq!(report["lines_created"].as_array().unwrap().len(), 60);
+    assert_eq!(flat_rows(&app, &token, "").await.len(), 2880);
+    let (_, again) = body(post_csv(&app, &token, "", file).await).await;
+    assert_eq!(
+        (again["values_changed"].clone(), again["unchanged"].clone()),
+        (json!(0), json!(2880))
+    );
+
+    // The kommun view (kept totals) agrees with each nämnd's own lines.
+    let (status, period) = body(
+        app.post(
+            "/api/v1/periods",
+            &admin,
+            &json!({"kind": "delar", "year": 2024}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{period}");
+    crate::kommun_views::assert_kommun_rows_match_own_tables(
+        &app,
+        &app.token(Role::Kommunledning),
+        period["id"].as_str().unwrap(),
+        "drift",
+    )
+    .await;
+}
+both_databases!(a_large_file_with_one_bad_row_applies_nothing);

@@ -526,7 +526,12 @@ both_databases!(goal_matrix_indicators_and_uppdrag);
 
 /// Each nämnd's row of the kommun view (read from the maintained totals)
 /// against the Summa of that nämnd's own table (computed from its lines).
-async fn assert_kommun_rows_match_own_tables(app: &TestApp, token: &str, period: &str, kind: &str) {
+pub async fn assert_kommun_rows_match_own_tables(
+    app: &TestApp,
+    token: &str,
+    period: &str,
+    kind: &str,
+) {
     let (status, view) = body(
         app.get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
             .send()
