@@ -43,9 +43,9 @@ pub struct RateWindow {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, String> {
+    pub async fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, String> {
         Ok(AppState {
-            tokens: TokenService::with_jwks(&settings.jwt)?,
+            tokens: TokenService::with_jwks(&settings.jwt).await?,
             db,
             settings,
             kommun_ids: RwLock::new(HashMap::new()),
@@ -173,7 +173,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let state = web::Data::new(AppState::new(db, settings)?);
+        let state = web::Data::new(AppState::new(db, settings).await?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })
     }

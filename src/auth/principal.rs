@@ -68,7 +68,7 @@ impl FromRequest for Principal {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
             let token = bearer_token(&req)?;
-            let claims = state.tokens.validate(&token)?;
+            let claims = state.tokens.validate(&token).await?;
             state.check_rate(&format!("{}:{}", claims.kommun, claims.sub))?;
             let kommun_id = state.kommun_id(&claims.kommun).await?;
             Ok(Principal {

@@ -168,8 +168,8 @@ async fn no_token_crosses_kommun(backend: Backend) {
 }
 both_databases!(no_token_crosses_kommun);
 
-#[test]
-fn token_command_prints_only_a_valid_token() {
+#[tokio::test]
+async fn token_command_prints_only_a_valid_token() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kommunrapport"))
         .args([
             "token", "--role", "redaktor", "--kommun", "0483", "--namnd", "VON", "--ttl", "1h",
@@ -187,6 +187,7 @@ fn token_command_prints_only_a_valid_token() {
     assert_eq!(stdout.lines().count(), 1);
     let claims = kommunrapport::auth::TokenService::new(&jwt_settings())
         .validate(token)
+        .await
         .unwrap();
     assert_eq!(
         (claims.role, claims.kommun.as_str(), claims.namnder.clone()),
