@@ -5,10 +5,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{
-        Arc, RwLock,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
 
@@ -163,8 +160,6 @@ pub struct Jwks {
     /// When a reload for an unknown `kid` last started; the lock makes
     /// concurrent requests share one reload.
     last_reload: tokio::sync::Mutex<Option<Instant>>,
-    /// Reads of the source, for the log and for tests.
-    loads: AtomicU64,
 }
 
 impl Jwks {
@@ -173,14 +168,12 @@ impl Jwks {
             source,
             keys: RwLock::new(Arc::new(HashMap::new())),
             last_reload: tokio::sync::Mutex::new(None),
-            loads: AtomicU64::new(0),
         }
     }
 
     /// Reads the source and, when it holds a usable key set, replaces the
     /// cached one. A failed read keeps the keys there were.
     pub async fn load(&self) -> Result<usize, String> {
-        self.loads.fetch_add(1, Ordering::Relaxed);
         let describe = || self.source.describe();
         let bytes = self
             .source
@@ -195,16 +188,8 @@ impl Jwks {
         Ok(count)
     }
 
-    /// How often the source has been read.
-    pub fn loads(&self) -> u64 {
-        self.loads.load(Ordering::Relaxed)
-    }
-
     fn cached(&self) -> Arc<HashMap<String, PublicKey>> {
-        self.keys
-            .read()
-            .map(|k| Arc::clone(&k))
-            .unwrap_or_default()
+        self.keys.read().map(|k| Arc::clone(&k)).unwrap_or_default()
     }
 
     fn find(&self, kid: &str, alg: Algorithm) -> Option<PublicKey> {
@@ -244,6 +229,23 @@ impl Jwks {
 mod tests {
     use super::*;
 
+    const EC_KEY: &str = r#"{"kty": "EC", "crv": "P-256", "kid": "ec", "alg": "ES256",
+        "x": "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI",
+        "y": "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc"}"#;
+
+    #[tokio::test]
+    async fn a_bad_reload_keeps_the_keys_there_were() {
+        let path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
+        std::fs::write(&path, format!(r#"{{"keys": [{EC_KEY}]}}"#)).unwrap();
+        let jwks = Jwks::new(KeySource::File(path.display().to_string()));
+        assert_eq!(jwks.load().await, Ok(1));
+        std::fs::write(&path, "<html>").unwrap();
+        assert!(jwks.key("other", Algorithm::ES256).await.is_none());
+        assert!(jwks.key("ec", Algorithm::ES256).await.is_some());
+        assert!(jwks.key("ec", Algorithm::RS256).await.is_none());
+        std::fs::remove_file(&path).ok();
+    }
+
     #[test]
     fn unusable_documents_are_refused() {
         for bad in [
@@ -265,19 +267,17 @@ mod tests {
 
     #[test]
     fn usable_keys_are_kept_and_others_skipped() {
-        let set = br#"{"keys": [
-            {"kty": "EC", "crv": "P-256", "kid": "ec", "alg": "ES256",
-             "x": "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI",
-             "y": "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc"},
-            {"kty": "EC", "crv": "P-256", "kid": "enc", "use": "enc",
-             "x": "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI",
-             "y": "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc"},
-            {"kty": "EC", "crv": "P-256",
-             "x": "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI",
-             "y": "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc"},
-            {"kty": "weird", "kid": "w"}
-        ]}"#;
-        let keys = parse_key_set(set).unwrap();
+        let set = format!(
+            r#"{{"keys": [
+            {EC_KEY},
+            {without_kid},
+            {encryption},
+            {{"kty": "weird", "kid": "w"}}
+        ]}}"#,
+            without_kid = EC_KEY.replace(r#""kid": "ec","#, ""),
+            encryption = EC_KEY.replace(r#""kid": "ec""#, r#""kid": "enc", "use": "enc""#),
+        );
+        let keys = parse_key_set(set.as_bytes()).unwrap();
         assert_eq!(keys.len(), 1);
         assert!(keys["ec"].accepts(Algorithm::ES256));
         assert!(!keys["ec"].accepts(Algorithm::RS256));

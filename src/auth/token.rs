@@ -42,7 +42,8 @@ struct DummyKeys {
     ec: Option<DecodingKey>,
 }
 
-static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| DummyKeys {
+static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| {
+    DummyKeys {
     hmac: DecodingKey::from_secret(b"kommunrapport-dummy-key-that-verifies-nothing"),
     rsa: DecodingKey::from_rsa_components(
         "0jE9rHP6JA74gxlhJRaQZBFArN-5e8FG250M6wq0gougRrbuiJqVCgDFGszVFkeQB7_PW5CXmbgecrlcoyAw8R_O3U8EZ7aTkgHZ-cenJCxe1CBbqUI1AqBG9K3Jwh8vklUtTnXBavv7jnwDSRSYdBTLLwPgV8QUiD1kMQqTdjVGJemGOOWF8Nj5bOra0Ysnz-gr-ryAuQalfp7Wx04TroJq4eQ6_daGQLaqFGth1ACtGGfFHSSYrA2iIGiL-IqbFzlvBG6tbHd1Ypew15ajRu8FYrLu9wTa6izZu150EMJio2yi04QJuqkqVKofzBFNd2Frwssw1JqflA4XVQYvgw",
@@ -54,6 +55,7 @@ static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| DummyKeys {
         "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc",
     )
     .ok(),
+}
 });
 
 /// Spends about what checking the signature of `token` would cost: an HMAC
@@ -98,11 +100,6 @@ impl TokenService {
         }
         service.jwks = Some(Arc::new(jwks));
         Ok(service)
-    }
-
-    /// How often the JWKS source has been read (0 without one).
-    pub fn jwks_loads(&self) -> u64 {
-        self.jwks.as_ref().map_or(0, |j| j.loads())
     }
 
     pub fn new(settings: &JwtSettings) -> Self {
@@ -227,10 +224,7 @@ fn reason(e: jsonwebtoken::errors::Error) -> &'static str {
 
 /// An identity provider's claims as ours: role may be one string or an array
 /// (the first known role counts); nämnder an array or a space-separated string.
-fn map_claims(
-    claims: &serde_json::Value,
-    mapping: &ClaimMapping,
-) -> Result<Claims, &'static str> {
+fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Claims, &'static str> {
     let text = |name: &str| {
         claims
             .get(name)
