@@ -612,3 +612,78 @@ async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
     assert_eq!(status_with(&app, &app.token(Role::Lasare)).await, 200);
 }
 both_databases!(a_jwks_url_serving_no_key_set_is_refused_gracefully);
+
+async fn import_csv(app: &TestApp, token: &str, csv: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/imports/flat"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
+    let (_, list) = body(
+        app.get(
+            &format!("/api/v1/budget-lines?namnd={namnd}&limit=500"),
+            &app.token(Role::Admin),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["code"].as_str().map(String::from))
+        .collect()
+}
+
+async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backend) {
+    let url = fresh_database(backend).await;
+    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    kommunrapport::demo::load(&db).await.unwrap();
+    let header = "namnd;line;month;measure;amount\r\n";
+    let row = |namnd: &str, line: &str| format!("{namnd};{line};2025-01;budget;-100\r\n");
+
+    let von_feed = app.token_in("0483", Role::Integration, &["VON"]);
+    assert_eq!(
+        import_csv(&app, &von_feed, &format!("{header}{}", row("VON", "feed"))).await,
+        200
+    );
+    assert_eq!(
+        import_csv(&app, &von_feed, &format!("{header}{}", row("SOCN", "feed"))).await,
+        403
+    );
+    // One other nämnd's row refuses the whole file: nothing of it is stored.
+    let mixed = format!("{header}{}{}", row("VON", "mixed"), row("SOCN", "mixed"));
+    assert_eq!(import_csv(&app, &von_feed, &mixed).await, 403);
+    assert!(line_codes(&app, "VON").await.contains(&"feed".to_string()));
+    assert!(!line_codes(&app, "VON").await.contains(&"mixed".to_string()));
+    // Indicator values are the kommun's: a narrowed integration still imports them.
+    let kolada = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+        "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1});
+    let response = app
+        .post("/api/v1/imports/kolada?dry_run=true", &von_feed, &kolada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Without the claim an integration writes every nämnd's figures.
+    let kommun_wide = app.token_in("0483", Role::Integration, &[]);
+    assert_eq!(import_csv(&app, &kommun_wide, &mixed).await, 200);
+    assert!(
+        line_codes(&app, "SOCN")
+            .await
+            .contains(&"mixed".to_string())
+    );
+}
+both_databases!(an_integration_naming_namnder_writes_only_their_figures);
