@@ -18,6 +18,7 @@ use actix_web::{
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
@@ -252,12 +253,9 @@ async fn trace_request(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
     let started = Instant::now();
+    // Everything logged while the request runs carries its id.
     let span = tracing::info_span!("request", request_id = %request_id);
-    let result = {
-        let _guard = span.enter();
-        next.call(req)
-    }
-    .await;
+    let result = next.call(req).instrument(span).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(mut response) => {
@@ -406,7 +404,11 @@ mod tests {
             "{log}"
         );
         assert!(log.contains(r#""status":401"#), "{log}");
-        assert!(log.contains("bearer token refused"), "{log}");
+        let refusal = log.lines().find(|l| l.contains("bearer token refused"));
+        assert!(
+            refusal.is_some_and(|l| l.contains("request_id")),
+            "the refusal's reason is logged with the request id:\n{log}"
+        );
         for secret in [
             good.as_str(),
             forged.as_str(),

@@ -88,6 +88,15 @@ impl TokenService {
             (None, Some(url)) => KeySource::url(url)?,
             (None, None) => return Ok(service),
         };
+        // An identity provider signs tokens for many applications: without
+        // both checks a token meant for another one would be accepted here.
+        if settings.issuer.is_none() || settings.audience.is_none() {
+            return Err(
+                "JWKS_FILE and JWKS_URL need JWT_ISSUER and JWT_AUDIENCE: the identity \
+                 provider's tokens must be checked for who issued them and whom they are for"
+                    .into(),
+            );
+        }
         let is_file = matches!(source, KeySource::File(_));
         let jwks = Jwks::new(source);
         match jwks.load().await {
@@ -303,6 +312,30 @@ mod tests {
             jwks_url: None,
             claims: Default::default(),
         })
+    }
+
+    #[tokio::test]
+    async fn identity_provider_keys_need_issuer_and_audience() {
+        let mut settings = JwtSettings {
+            secret: "x".repeat(40),
+            issuer: None,
+            audience: Some("api".into()),
+            is_dev_default: false,
+            jwks_file: None,
+            jwks_url: Some("http://127.0.0.1:9/jwks".into()),
+            claims: Default::default(),
+        };
+        assert!(TokenService::with_jwks(&settings).await.is_err());
+        settings.issuer = Some("https://idp.test".into());
+        // Port 9 refuses: logged, and the service still starts.
+        assert!(TokenService::with_jwks(&settings).await.is_ok());
+        settings.jwks_file = Some("/nonexistent/jwks.json".into());
+        assert!(
+            TokenService::with_jwks(&settings).await.is_err(),
+            "both set"
+        );
+        settings.jwks_url = None;
+        assert!(TokenService::with_jwks(&settings).await.is_err(), "no file");
     }
 
     #[test]

@@ -527,13 +527,35 @@ impl KeyServer {
 
 fn idp_claims() -> Value {
     json!({"sub": "idp-user", "role": "revisor", "kommun": "0483",
-        "exp": chrono::Utc::now().timestamp() + 600})
+        "exp": chrono::Utc::now().timestamp() + 600, "iss": "https://idp.test", "aud": "api"})
 }
 
-async fn spawn_with_jwks_url(backend: Backend, url: &str) -> TestApp {
+/// The application with its keys at `url`, Katrineholm created, and an
+/// HS256 token service with its issuer and audience.
+async fn spawn_with_jwks_url(
+    backend: Backend,
+    url: &str,
+) -> (TestApp, kommunrapport::auth::TokenService) {
     let mut settings = test_settings(fresh_database(backend).await);
     settings.jwt.jwks_url = Some(url.to_string());
-    spawn_with_settings(backend, settings).await
+    settings.jwt.issuer = Some("https://idp.test".into());
+    settings.jwt.audience = Some("api".into());
+    let hs = kommunrapport::auth::TokenService::new(&settings.jwt);
+    let app = spawn_with_settings(backend, settings).await;
+    let admin = hs
+        .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
+        .unwrap();
+    let created = app
+        .post(
+            "/api/v1/kommuner",
+            &admin,
+            &json!({"code": "0483", "name": "Katrineholm"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    (app, hs)
 }
 
 async fn status_with(app: &TestApp, token: &str) -> u16 {
@@ -549,8 +571,7 @@ async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) 
     let (key_a, jwk_a) = es256_key("a");
     let (key_b, jwk_b) = es256_key("b");
     let idp = KeyServer::start(200, json!({"keys": [jwk_a.clone()]}).to_string());
-    let app = spawn_with_jwks_url(backend, &idp.url).await;
-    app.katrineholm().await;
+    let (app, _) = spawn_with_jwks_url(backend, &idp.url).await;
     let token_a = es256_token(&key_a, "a", &idp_claims());
     for _ in 0..3 {
         assert_eq!(status_with(&app, &token_a).await, 200);
@@ -583,9 +604,8 @@ async fn a_jwks_url_down_at_start_is_retried_on_demand(backend: Backend) {
     let (key, jwk) = es256_key("a");
     // The identity provider is down when the service starts: it starts anyway.
     let idp = KeyServer::start(503, "down".into());
-    let app = spawn_with_jwks_url(backend, &idp.url).await;
+    let (app, _) = spawn_with_jwks_url(backend, &idp.url).await;
     assert_eq!(idp.hits(), 1, "tried at start");
-    app.katrineholm().await;
     idp.serve(200, json!({"keys": [jwk]}).to_string());
     let token = es256_token(&key, "a", &idp_claims());
     assert_eq!(status_with(&app, &token).await, 200);
@@ -597,8 +617,7 @@ both_databases!(a_jwks_url_down_at_start_is_retried_on_demand);
 async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
     let (key, _) = es256_key("a");
     let idp = KeyServer::start(200, "<html>sign in</html>".into());
-    let app = spawn_with_jwks_url(backend, &idp.url).await;
-    app.katrineholm().await;
+    let (app, hs) = spawn_with_jwks_url(backend, &idp.url).await;
     let token = es256_token(&key, "a", &idp_claims());
     for _ in 0..3 {
         assert_eq!(refusal(&app, &token).await, refused_body());
@@ -609,7 +628,10 @@ async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
         "at start, then one retry for the first token"
     );
     // HS256 tokens are not affected.
-    assert_eq!(status_with(&app, &app.token(Role::Lasare)).await, 200);
+    let lasare = hs
+        .issue("l", Role::Lasare, "0483", &[], Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(status_with(&app, &lasare).await, 200);
 }
 both_databases!(a_jwks_url_serving_no_key_set_is_refused_gracefully);
 
