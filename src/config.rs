@@ -94,7 +94,7 @@ fn env_bool(name: &str, default: bool) -> Result<bool, String> {
 
 /// A JWKS URL as given, when it is one the keys may be trusted from: https,
 /// or plain http only to this machine (a local proxy, tests).
-fn jwks_url(text: &str) -> Result<String, String> {
+pub fn trusted_jwks_url(text: &str) -> Result<String, String> {
     let url = reqwest::Url::parse(text).map_err(|e| format!("JWKS_URL {text:?}: {e}"))?;
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
@@ -149,7 +149,9 @@ impl Settings {
                 audience: env_opt("JWT_AUDIENCE"),
                 is_dev_default,
                 jwks_file: env_opt("JWKS_FILE"),
-                jwks_url: env_opt("JWKS_URL").map(|u| jwks_url(&u)).transpose()?,
+                jwks_url: env_opt("JWKS_URL")
+                    .map(|u| trusted_jwks_url(&u))
+                    .transpose()?,
                 claims: ClaimMapping {
                     role: env_opt("JWT_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
                     kommun: env_opt("JWT_KOMMUN_CLAIM").unwrap_or_else(|| "kommun".into()),
@@ -180,10 +182,10 @@ mod tests {
             "http://localhost/jwks",
             "http://[::1]:8000/jwks",
         ] {
-            assert_eq!(jwks_url(ok).as_deref(), Ok(ok));
+            assert_eq!(trusted_jwks_url(ok).as_deref(), Ok(ok));
         }
         for bad in ["http://login.example/keys", "ftp://x/keys", "not a url"] {
-            assert!(jwks_url(bad).is_err(), "{bad}");
+            assert!(trusted_jwks_url(bad).is_err(), "{bad}");
         }
     }
 }

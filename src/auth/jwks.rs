@@ -32,10 +32,13 @@ impl KeySource {
     /// A source for a URL, with an HTTP client that gives up quickly: a slow
     /// identity provider must not hold requests for long.
     pub fn url(url: &str) -> Result<Self, String> {
+        crate::config::trusted_jwks_url(url)?;
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(3))
             .timeout(Duration::from_secs(5))
-            .redirect(reqwest::redirect::Policy::limited(3))
+            // The keys come from where they are configured to, not from
+            // wherever a redirect points.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("kommunrapport/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| format!("JWKS_URL: cannot build the HTTP client: {e}"))?;

@@ -115,7 +115,12 @@ impl TokenService {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_nbf = true;
         validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured issuer or audience must be in the token: the library
+        // checks them only when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend(settings.issuer.as_ref().map(|_| "iss"));
+        required.extend(settings.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         match &settings.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,

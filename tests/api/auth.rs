@@ -104,6 +104,8 @@ async fn every_bad_token_gets_the_same_answer(backend: Backend) {
             hs256(&with("role", json!("emperor")), &secret),
         ),
         ("no sub", hs256(&without("sub"), &secret)),
+        ("no audience", hs256(&without("aud"), &secret)),
+        ("no issuer", hs256(&without("iss"), &secret)),
         ("alg none", unsigned(r#"{"alg":"none","typ":"JWT"}"#, &good)),
         ("alg HS512", hs512),
         ("garbage", "abc.def.ghi".to_string()),
@@ -130,6 +132,10 @@ async fn every_bad_token_gets_the_same_answer(backend: Backend) {
             es256_token(&key, "idp-1", &with("exp", json!(now - 3600))),
         ),
         ("idp no role", es256_token(&key, "idp-1", &without("role"))),
+        (
+            "idp no audience",
+            es256_token(&key, "idp-1", &without("aud")),
+        ),
         // A kommun that is not a kommunkod; a real other kommun's token is
         // valid and meets 404s instead (no_token_crosses_kommun).
         (
