@@ -51,7 +51,7 @@ impl fmt::Debug for JwtSettings {
             .field("audience", &self.audience)
             .field("is_dev_default", &self.is_dev_default)
             .field("jwks_file", &self.jwks_file)
-            .field("jwks_url", &self.jwks_url)
+            .field("jwks_url", &self.jwks_url.as_deref().map(redacted_url))
             .field("claims", &self.claims)
             .finish()
     }
@@ -92,10 +92,28 @@ fn env_bool(name: &str, default: bool) -> Result<bool, String> {
     }
 }
 
+/// `url` for the log: without user, password, query or fragment, which may
+/// carry credentials.
+pub fn redacted_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) => {
+            // Only URLs that cannot be a base refuse these, and those have no
+            // credentials to hide.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "<not a URL>".into(),
+    }
+}
+
 /// A JWKS URL as given, when it is one the keys may be trusted from: https,
 /// or plain http only to this machine (a local proxy, tests).
 pub fn trusted_jwks_url(text: &str) -> Result<String, String> {
-    let url = reqwest::Url::parse(text).map_err(|e| format!("JWKS_URL {text:?}: {e}"))?;
+    let shown = redacted_url(text);
+    let url = reqwest::Url::parse(text).map_err(|e| format!("JWKS_URL {shown}: {e}"))?;
     let host = url.host_str().unwrap_or_default();
     let loopback = host == "localhost"
         || host
@@ -107,7 +125,7 @@ pub fn trusted_jwks_url(text: &str) -> Result<String, String> {
         "https" => Ok(text.to_string()),
         "http" if loopback => Ok(text.to_string()),
         _ => Err(format!(
-            "JWKS_URL {text:?}: must be https (plain http only to localhost)"
+            "JWKS_URL {shown}: must be https (plain http only to localhost)"
         )),
     }
 }
@@ -187,5 +205,12 @@ mod tests {
         for bad in ["http://login.example/keys", "ftp://x/keys", "not a url"] {
             assert!(trusted_jwks_url(bad).is_err(), "{bad}");
         }
+        let secret = "http://user:pw@idp.example/keys?token=abc#x";
+        assert_eq!(redacted_url(secret), "http://idp.example/keys");
+        let refused = trusted_jwks_url(secret).unwrap_err();
+        assert!(
+            !refused.contains("pw") && !refused.contains("abc"),
+            "{refused}"
+        );
     }
 }

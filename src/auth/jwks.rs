@@ -51,7 +51,9 @@ impl KeySource {
     fn describe(&self) -> String {
         match self {
             KeySource::File(path) => format!("JWKS_FILE {path}"),
-            KeySource::Url { url, .. } => format!("JWKS_URL {url}"),
+            KeySource::Url { url, .. } => {
+                format!("JWKS_URL {}", crate::config::redacted_url(url))
+            }
         }
     }
 
@@ -70,12 +72,17 @@ async fn fetch_url(client: &reqwest::Client, url: &str) -> Result<Vec<u8>, Strin
         .header(reqwest::header::ACCEPT, "application/json")
         .send()
         .await
-        .map_err(|e| e.to_string())?;
+        // The URL is in the caller's message already, redacted.
+        .map_err(|e| e.without_url().to_string())?;
     if !response.status().is_success() {
         return Err(format!("HTTP status {}", response.status()));
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|e| e.to_string())? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| e.without_url().to_string())?
+    {
         if body.len() + chunk.len() > MAX_JWKS_BYTES {
             return Err(format!("larger than {MAX_JWKS_BYTES} bytes"));
         }
