@@ -30,7 +30,7 @@ use crate::{
 /// The one answer to every bad token.
 pub const REFUSED: &str = "the bearer token is missing, expired or not valid";
 
-fn refused() -> ApiError {
+pub fn refused() -> ApiError {
     ApiError::Unauthorized(REFUSED.into())
 }
 
