@@ -42,20 +42,22 @@ struct DummyKeys {
     ec: Option<DecodingKey>,
 }
 
-static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| {
-    DummyKeys {
+/// A 2048-bit RSA modulus and a P-256 point whose private keys were thrown away.
+const DUMMY_RSA_N: &str = concat!(
+    "0jE9rHP6JA74gxlhJRaQZBFArN-5e8FG250M6wq0gougRrbuiJqVCgDFGszVFkeQ",
+    "B7_PW5CXmbgecrlcoyAw8R_O3U8EZ7aTkgHZ-cenJCxe1CBbqUI1AqBG9K3Jwh8v",
+    "klUtTnXBavv7jnwDSRSYdBTLLwPgV8QUiD1kMQqTdjVGJemGOOWF8Nj5bOra0Ysn",
+    "z-gr-ryAuQalfp7Wx04TroJq4eQ6_daGQLaqFGth1ACtGGfFHSSYrA2iIGiL-Iqb",
+    "FzlvBG6tbHd1Ypew15ajRu8FYrLu9wTa6izZu150EMJio2yi04QJuqkqVKofzBFN",
+    "d2Frwssw1JqflA4XVQYvgw",
+);
+const DUMMY_EC_X: &str = "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI";
+const DUMMY_EC_Y: &str = "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc";
+
+static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| DummyKeys {
     hmac: DecodingKey::from_secret(b"kommunrapport-dummy-key-that-verifies-nothing"),
-    rsa: DecodingKey::from_rsa_components(
-        "0jE9rHP6JA74gxlhJRaQZBFArN-5e8FG250M6wq0gougRrbuiJqVCgDFGszVFkeQB7_PW5CXmbgecrlcoyAw8R_O3U8EZ7aTkgHZ-cenJCxe1CBbqUI1AqBG9K3Jwh8vklUtTnXBavv7jnwDSRSYdBTLLwPgV8QUiD1kMQqTdjVGJemGOOWF8Nj5bOra0Ysnz-gr-ryAuQalfp7Wx04TroJq4eQ6_daGQLaqFGth1ACtGGfFHSSYrA2iIGiL-IqbFzlvBG6tbHd1Ypew15ajRu8FYrLu9wTa6izZu150EMJio2yi04QJuqkqVKofzBFNd2Frwssw1JqflA4XVQYvgw",
-        "AQAB",
-    )
-    .ok(),
-    ec: DecodingKey::from_ec_components(
-        "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI",
-        "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc",
-    )
-    .ok(),
-}
+    rsa: DecodingKey::from_rsa_components(DUMMY_RSA_N, "AQAB").ok(),
+    ec: DecodingKey::from_ec_components(DUMMY_EC_X, DUMMY_EC_Y).ok(),
 });
 
 /// Spends about what checking the signature of `token` would cost: an HMAC
