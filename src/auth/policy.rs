@@ -43,7 +43,9 @@ pub enum Target<'a> {
         state: ReportState,
     },
     /// Figures a nämnd keeps outside any one report: budget lines and their
-    /// values, volume measures, staff key figures.
+    /// values, volume measures, staff key figures. Written by admin,
+    /// kommunledning, the nämnd's redaktör and integrations (narrowed to the
+    /// nämnder of their token when it names any).
     NamndFigures { kommun: &'a str, namnd: &'a str },
     /// The kommun's plan: goal areas, goals, indicators with riktvärden and
     /// overrides, assignments. Read by every role of the kommun, written by
@@ -90,7 +92,10 @@ pub fn authorize(
             !matches!(principal.role, Role::Lasare) && sees_namnd(principal, namnd)
         }
         (Target::NamndFigures { namnd, .. }, _) => match principal.role {
-            Role::Admin | Role::Kommunledning | Role::Integration => true,
+            Role::Admin | Role::Kommunledning => true,
+            // An integration token naming nämnder (a feed for some of them)
+            // writes only theirs; without the claim, every nämnd's.
+            Role::Integration => principal.namnder.is_empty() || principal.has_namnd(namnd),
             Role::Redaktor => principal.has_namnd(namnd),
             _ => false,
         },
@@ -355,6 +360,69 @@ mod tests {
             authorize(&principal(Role::Lasare), Action::Read, figures),
             Err(ApiError::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn integration_narrowed_by_namnder_writes_only_theirs() {
+        let figures = |namnd| Target::NamndFigures {
+            kommun: "0483",
+            namnd,
+        };
+        let feed = scoped(Role::Integration, "VON");
+        assert!(authorize(&feed, Action::Update, figures("VON")).is_ok());
+        assert!(matches!(
+            authorize(&feed, Action::Create, figures("SOCN")),
+            Err(ApiError::Forbidden(_))
+        ));
+        // Reading is not narrowed: an integration reads what it reconciles.
+        assert!(authorize(&feed, Action::Read, figures("SOCN")).is_ok());
+        let values = Target::IndicatorValues { kommun: "0483" };
+        assert!(authorize(&feed, Action::Update, values).is_ok());
+    }
+
+    #[test]
+    fn integration_writes_nothing_but_figures_and_indicator_values() {
+        let integration = principal(Role::Integration);
+        let states = [
+            ReportState::Utkast,
+            ReportState::ForBeslut,
+            ReportState::Godkand,
+        ];
+        let writes = [
+            Action::Create,
+            Action::Update,
+            Action::Delete,
+            Action::Submit,
+            Action::Approve,
+            Action::Return,
+            Action::Reopen,
+        ];
+        for action in writes {
+            for target in [
+                Target::Kommun { code: "0483" },
+                Target::Structure { kommun: "0483" },
+                Target::Plan { kommun: "0483" },
+                Target::Consolidated { kommun: "0483" },
+                Target::AuditLog { kommun: "0483" },
+            ] {
+                assert!(
+                    matches!(
+                        authorize(&integration, action, target),
+                        Err(ApiError::Forbidden(_))
+                    ),
+                    "{action:?} {target:?}"
+                );
+            }
+            for state in states {
+                assert!(
+                    matches!(
+                        authorize(&integration, action, report(state)),
+                        Err(ApiError::Forbidden(_))
+                    ),
+                    "{action:?} {state:?}"
+                );
+            }
+        }
     }
 
     fn principal(role: Role) -> Principal {

@@ -26,7 +26,8 @@ enum Rule {
     WriteStructure,
     /// The kommun itself: admin.
     WriteKommun,
-    /// Nämnd figures: admin, kommunledning, integration, the nämnd's redaktör.
+    /// Nämnd figures: admin, kommunledning, the nämnd's redaktör, integration
+    /// (only the nämnder of its token when it names any).
     WriteFigures,
     /// Indicator values: admin, kommunledning, integration.
     WriteIndicatorValues,
@@ -171,25 +172,36 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/exports/flat", Rule::ReadFigures),
 ];
 
-/// A caller: role and the nämnd it is scoped to (own = VON, other = SOCN).
+/// A caller: role and the nämnd its token names (own = VON, other = SOCN,
+/// or none).
 #[derive(Debug, Clone, Copy)]
 struct Caller {
     role: Role,
-    own_namnd: bool,
+    namnd: Option<&'static str>,
 }
 
+impl Caller {
+    fn own_namnd(self) -> bool {
+        self.namnd == Some("VON")
+    }
+}
+
+/// Every role; nämnd-scoped roles with their own and another nämnd, and
+/// integrations also narrowed to a nämnd (own or other) besides kommun-wide.
 fn callers() -> Vec<Caller> {
     let mut out = Vec::new();
     for role in Role::ALL {
-        out.push(Caller {
-            role,
-            own_namnd: true,
-        });
-        if role.is_namnd_scoped() {
-            out.push(Caller {
-                role,
-                own_namnd: false,
-            });
+        let narrowed = role.is_namnd_scoped() || role == Role::Integration;
+        if narrowed {
+            for namnd in ["VON", "SOCN"] {
+                out.push(Caller {
+                    role,
+                    namnd: Some(namnd),
+                });
+            }
+        }
+        if !role.is_namnd_scoped() {
+            out.push(Caller { role, namnd: None });
         }
     }
     out
@@ -199,7 +211,8 @@ fn callers() -> Vec<Caller> {
 /// approved årsredovisning and its figures).
 fn allowed(rule: Rule, c: Caller) -> bool {
     use Role::*;
-    let own_scoped = !c.role.is_namnd_scoped() || c.own_namnd;
+    let own = c.own_namnd();
+    let own_scoped = !c.role.is_namnd_scoped() || own;
     match rule {
         Rule::Public | Rule::ReadAll => true,
         Rule::ReadFigures => c.role != Lasare && own_scoped,
@@ -208,16 +221,17 @@ fn allowed(rule: Rule, c: Caller) -> bool {
         Rule::WriteStructure => matches!(c.role, Admin | Kommunledning),
         Rule::WriteKommun => c.role == Admin,
         Rule::WriteFigures => {
-            matches!(c.role, Admin | Kommunledning | Integration)
-                || (c.role == Redaktor && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning)
+                || (c.role == Integration && (c.namnd.is_none() || own))
+                || (c.role == Redaktor && own)
         }
         Rule::WriteIndicatorValues => matches!(c.role, Admin | Kommunledning | Integration),
         Rule::EditApprovedReport | Rule::CreateReport => {
-            matches!(c.role, Admin | Kommunledning) || (c.role == Redaktor && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning) || (c.role == Redaktor && own)
         }
-        Rule::Approve => c.role == Admin || (c.role == Namndsekreterare && c.own_namnd),
+        Rule::Approve => c.role == Admin || (c.role == Namndsekreterare && own),
         Rule::Return => {
-            matches!(c.role, Admin | Kommunledning) || (c.role == Namndsekreterare && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning) || (c.role == Namndsekreterare && own)
         }
         Rule::Reopen => c.role == Admin,
     }
@@ -397,8 +411,8 @@ async fn every_operation_every_role_every_tenant() {
         };
         // Own kommun: refused callers get 403 (or 404 where even existence is hidden).
         for caller in callers() {
-            let namnd = if caller.own_namnd { "VON" } else { "SOCN" };
-            let token = app.token_in("0483", caller.role, &[namnd]);
+            let namnd = caller.namnd.unwrap_or("no nämnd");
+            let token = app.token_in("0483", caller.role, caller.namnd.as_slice());
             let status = send(token).await.unwrap().status().as_u16();
             let expected = allowed(*rule, caller);
             let ok = if expected {

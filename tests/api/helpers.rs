@@ -58,6 +58,7 @@ pub fn jwt_settings() -> JwtSettings {
         audience: None,
         is_dev_default: false,
         jwks_file: None,
+        jwks_url: None,
         claims: Default::default(),
     }
 }
