@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
+pub mod changes;
 pub mod consolidation;
 pub mod crud;
 pub mod goals;
