@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
+pub mod kolada_fetch;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
@@ -87,6 +88,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     changes::configure(cfg);
     imports::configure(cfg);
+    kolada_fetch::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

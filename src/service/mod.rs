@@ -12,6 +12,7 @@ pub mod goals;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
+pub mod kolada_fetch;
 pub mod kommuner;
 pub mod namnder;
 pub mod periods;

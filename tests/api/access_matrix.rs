@@ -169,6 +169,10 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/audit", Rule::Audit),
     ("GET /api/v1/changes", Rule::ChangeFeed),
     ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
+    (
+        "POST /api/v1/imports/kolada/fetch",
+        Rule::WriteIndicatorValues,
+    ),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),
     ("POST /api/v1/imports/flat", Rule::WriteFigures),
     ("GET /api/v1/exports/flat", Rule::ReadFigures),

@@ -15,6 +15,7 @@ mod idempotency;
 mod imports;
 mod indicators;
 mod key_figures;
+mod kolada_fetch;
 mod kommun_views;
 mod kommuner;
 mod namnder;
