@@ -381,3 +381,74 @@ async fn migration_backfills_the_feed_from_the_audit_log(backend: Backend) {
     assert_eq!(seqs(&after), [1, 2, 3, 4]);
 }
 both_databases!(migration_backfills_the_feed_from_the_audit_log);
+
+/// A change without a resource, recorded as every service records one.
+async fn change(
+    txn: &sea_orm::DatabaseTransaction,
+    actor: &kommunrapport::service::audit::Actor,
+    action: &str,
+) {
+    kommunrapport::service::audit::record(
+        txn,
+        actor,
+        "test",
+        None,
+        action,
+        None::<&()>,
+        None::<&()>,
+    )
+    .await
+    .unwrap();
+}
+
+/// The order guarantee itself, step by step: while one transaction holds an
+/// uncommitted change, a second writer of the kommun waits for it (so it
+/// cannot take a number that a reader might see first), and a reader sees
+/// neither until they commit, then both in commit order.
+async fn a_later_writer_waits_for_the_uncommitted_change(backend: Backend) {
+    use kommunrapport::service::audit::Actor;
+    use sea_orm::TransactionTrait;
+
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let (_, start) = follow(&app, &admin, "", 50).await;
+    let kommun_id = body(app.get("/api/v1/kommuner", &admin).send().await.unwrap())
+        .await
+        .1["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let actor = Actor {
+        kommun_id,
+        principal: "test".into(),
+        role: "admin".into(),
+        request_id: None,
+    };
+    let db = kommunrapport::startup::connect(&app.database_url)
+        .await
+        .unwrap();
+    let first = db.begin().await.unwrap();
+    change(&first, &actor, "first").await;
+    let second = {
+        let (db, actor) = (db.clone(), actor.clone());
+        tokio::spawn(async move {
+            let txn = db.begin().await.unwrap();
+            change(&txn, &actor, "second").await;
+            txn.commit().await.unwrap();
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!second.is_finished(), "the second writer did not wait");
+    assert_eq!(follow(&app, &admin, &start, 50).await.0.len(), 0);
+    first.commit().await.unwrap();
+    second.await.unwrap();
+    let (items, _) = follow(&app, &admin, &start, 50).await;
+    let actions: Vec<&str> = items
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["first", "second"]);
+    assert_strictly_increasing(&seqs(&items));
+}
+both_databases!(a_later_writer_waits_for_the_uncommitted_change);
