@@ -28,9 +28,9 @@ use crate::{
     domain::structure::{PeriodKind, PeriodSpec},
     entity::{
         action_plan, assessment, assignment, assignment_namnd, assignment_status, audit_log,
-        budget_line, budget_value, goal, goal_area, goal_indicator, goal_namnd, indicator,
-        indicator_override, indicator_riktvarde, indicator_value, key_figure, kommun, namnd,
-        period, report, report_section, volume_measure, volume_value,
+        budget_line, budget_value, change_counter, change_feed, goal, goal_area, goal_indicator,
+        goal_namnd, indicator, indicator_override, indicator_riktvarde, indicator_value,
+        key_figure, kommun, namnd, period, report, report_section, volume_measure, volume_value,
     },
     startup::{Application, connect},
 };
@@ -856,7 +856,9 @@ async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> Result<(), D
         report,
         period,
         namnd,
-        audit_log
+        audit_log,
+        change_feed,
+        change_counter
     );
     kommun::Entity::delete_by_id(kommun_id).exec(&txn).await?;
     txn.commit().await

@@ -71,7 +71,13 @@ pub struct Settings {
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
+    /// Where `POST /imports/kolada/fetch` fetches Kolada v2 data from (no
+    /// trailing slash): the real Kolada or a compatible mirror.
+    pub kolada_base_url: String,
 }
+
+/// Kolada's public API.
+pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -130,6 +136,18 @@ pub fn trusted_jwks_url(text: &str) -> Result<String, String> {
     }
 }
 
+/// An http(s) URL without a trailing slash, or why not.
+fn kolada_base_url(text: String) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| format!("KOLADA_BASE_URL: not a URL ({e}): {text:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(format!(
+            "KOLADA_BASE_URL: expected an http or https URL such as {DEFAULT_KOLADA_BASE_URL}, got {text:?}"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 impl Settings {
     /// Reads every setting from the environment, with the documented defaults.
     pub fn from_env() -> Result<Self, String> {
@@ -157,8 +175,12 @@ impl Settings {
                 .parse()
                 .map_err(|_| format!("RATE_LIMIT_PER_MINUTE: expected a number, got {v:?}"))?,
         };
+        let kolada_base_url = kolada_base_url(
+            env_opt("KOLADA_BASE_URL").unwrap_or_else(|| DEFAULT_KOLADA_BASE_URL.into()),
+        )?;
         Ok(Settings {
             rate_limit_per_minute,
+            kolada_base_url,
             database_url: env_opt("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind_address: env_opt("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".into()),
             jwt: JwtSettings {
@@ -212,5 +234,19 @@ mod tests {
             !refused.contains("pw") && !refused.contains("abc"),
             "{refused}"
         );
+    }
+
+    #[test]
+    fn kolada_base_url_is_an_http_url_without_trailing_slash() {
+        assert_eq!(
+            kolada_base_url("https://api.kolada.se/v2/".into()).as_deref(),
+            Ok("https://api.kolada.se/v2")
+        );
+        assert_eq!(
+            kolada_base_url("http://127.0.0.1:8099".into()).as_deref(),
+            Ok("http://127.0.0.1:8099")
+        );
+        assert!(kolada_base_url("ftp://example.org".into()).is_err());
+        assert!(kolada_base_url("api.kolada.se".into()).is_err());
     }
 }

@@ -338,6 +338,7 @@ mod tests {
             log_format: LogFormat::Json,
             max_body_bytes: 1024,
             rate_limit_per_minute: 0,
+            kolada_base_url: "http://127.0.0.1:9".into(),
         }
     }
 

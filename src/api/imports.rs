@@ -251,11 +251,11 @@ pub struct KoladaImportReport {
 
 /// The parts of a Kolada document: entries for the caller's kommun,
 /// skipped entries, row errors and the number of entries.
-struct ParsedKolada {
-    entries: Vec<KoladaEntry>,
-    skipped: Vec<SkippedRow>,
-    errors: Vec<RowError>,
-    rows: usize,
+pub(crate) struct ParsedKolada {
+    pub(crate) entries: Vec<KoladaEntry>,
+    pub(crate) skipped: Vec<SkippedRow>,
+    pub(crate) errors: Vec<RowError>,
+    pub(crate) rows: usize,
 }
 
 fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowError {
@@ -267,7 +267,7 @@ fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowE
     }
 }
 
-fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
+pub(crate) fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
     let Some(list) = doc.get("values").and_then(Value::as_array) else {
         return Err(ApiError::validation(
             "values",
@@ -402,6 +402,20 @@ fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError
     Ok(parsed)
 }
 
+/// The caller's kommun when it may do `action` on indicator values (the
+/// policy of every Kolada import and export).
+pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uuid, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    authorize(
+        principal,
+        action,
+        Target::IndicatorValues {
+            kommun: &principal.kommun_code,
+        },
+    )?;
+    Ok(kommun_id)
+}
+
 /// Import indicator values in the Kolada v2 JSON format (admin,
 /// kommunledning, integration). Entries land on the indicators of your
 /// kommun whose `kolada_id` is the entry's `kpi`, per year (`period`) and
@@ -426,14 +440,7 @@ pub async fn import_kolada(
     query: web::Query<KoladaImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    authorize(
-        &principal,
-        Action::Update,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    let kommun_id = kolada_access(&principal, Action::Update)?;
     if !is_json_mime(&mime(&req)) {
         return Err(ApiError::UnsupportedMediaType(
             "send the Kolada file as application/json".into(),
@@ -445,14 +452,21 @@ pub async fn import_kolada(
     if !dry_run && !parsed.errors.is_empty() {
         return Ok(refused(parsed.errors));
     }
+    let report = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Writes (or, in a dry run, only compares) the entries of a parsed Kolada
+/// document and reports the outcome: the one path of every Kolada import,
+/// file or fetched.
+pub(crate) async fn apply_kolada(
+    state: &AppState,
+    actor: &crate::service::audit::Actor,
+    parsed: ParsedKolada,
+    dry_run: bool,
+) -> Result<KoladaImportReport, ApiError> {
     let apply = !dry_run;
-    let outcome = imports::import_kolada(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        &parsed.entries,
-        apply,
-    )
-    .await?;
+    let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, apply).await?;
     let mut skipped = parsed.skipped;
     skipped.extend(
         outcome
@@ -461,7 +475,7 @@ pub async fn import_kolada(
             .map(|(index, reason)| SkippedRow { index, reason }),
     );
     skipped.sort_by_key(|s| s.index);
-    let report = KoladaImportReport {
+    Ok(KoladaImportReport {
         dry_run,
         applied: apply && !outcome.changes.is_empty(),
         rows: parsed.rows,
@@ -481,8 +495,7 @@ pub async fn import_kolada(
         unchanged: outcome.unchanged,
         skipped,
         errors: parsed.errors,
-    };
-    Ok(HttpResponse::Ok().json(report))
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -516,14 +529,7 @@ pub async fn export_kolada(
     principal: Principal,
     query: web::Query<KoladaExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    authorize(
-        &principal,
-        Action::Read,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    let kommun_id = kolada_access(&principal, Action::Read)?;
     check_year(query.year)?;
     let entries = imports::export_kolada(&state.db, kommun_id, query.year).await?;
     let values: Vec<KoladaEntryDto> = entries

@@ -388,7 +388,7 @@ fn check_threshold(t: Decimal, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_kolada(k: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_kolada(k: &str, errors: &mut Vec<FieldError>) {
     let ok = (2..=20).contains(&k.len())
         && k.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());

@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
+pub mod changes;
 pub mod common;
 pub mod csv;
 pub mod decimal;
@@ -16,6 +17,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
+pub mod kolada_fetch;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
@@ -54,6 +56,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
         (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
         (name = "audit", description = "The audit log (admin, revisor)"),
+        (name = "changes", description = "The change feed: every change in commit order, for clients that keep a copy in sync"),
         (name = "goal-areas", description = "Övergripande mål (målområden) of a plan period"),
         (name = "goals", description = "Resultatmål with huvudansvar and medansvariga, and the nämnder's own goals"),
         (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
@@ -83,7 +86,9 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     indicators::configure(cfg);
     kommun_views::configure(cfg);
     audit::configure(cfg);
+    changes::configure(cfg);
     imports::configure(cfg);
+    kolada_fetch::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

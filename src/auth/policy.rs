@@ -58,6 +58,13 @@ pub enum Target<'a> {
     Consolidated { kommun: &'a str },
     /// The audit log (read-only for everyone; nothing in the API changes it).
     AuditLog { kommun: &'a str },
+    /// The change feed: ids, actions and versions of every change in the
+    /// kommun, drafts of every nämnd included. Read by the roles that see
+    /// the whole kommun; nämnd-scoped roles and läsare would learn ids of
+    /// drafts they may not see, so they are refused rather than given a
+    /// filtered feed (whether a change was visible depends on the report's
+    /// state at the time, which the feed does not keep).
+    ChangeFeed { kommun: &'a str },
 }
 
 impl Target<'_> {
@@ -68,7 +75,8 @@ impl Target<'_> {
             | Target::Plan { kommun }
             | Target::IndicatorValues { kommun }
             | Target::Consolidated { kommun }
-            | Target::AuditLog { kommun } => kommun,
+            | Target::AuditLog { kommun }
+            | Target::ChangeFeed { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -108,7 +116,13 @@ pub fn authorize(
         (Target::AuditLog { .. }, Action::Read) => {
             matches!(principal.role, Role::Admin | Role::Revisor)
         }
-        (Target::Consolidated { .. } | Target::AuditLog { .. }, _) => false,
+        (Target::ChangeFeed { .. }, Action::Read) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration
+        ),
+        (Target::Consolidated { .. } | Target::AuditLog { .. } | Target::ChangeFeed { .. }, _) => {
+            false
+        }
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -519,6 +533,31 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn change_feed_is_read_by_the_roles_that_see_the_whole_kommun() {
+        let feed = Target::ChangeFeed { kommun: "0483" };
+        for role in Role::ALL {
+            let read = authorize(&principal(role), Action::Read, feed);
+            let expected = matches!(
+                role,
+                Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration
+            );
+            assert_eq!(read.is_ok(), expected, "{role}");
+            if !expected {
+                assert!(matches!(read, Err(ApiError::Forbidden(_))), "{role}");
+            }
+            assert!(authorize(&principal(role), Action::Update, feed).is_err());
+        }
+        assert!(matches!(
+            authorize(
+                &principal(Role::Admin),
+                Action::Read,
+                Target::ChangeFeed { kommun: "1882" }
+            ),
+            Err(ApiError::NotFound(_))
+        ));
     }
 
     #[test]

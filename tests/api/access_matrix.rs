@@ -22,6 +22,8 @@ enum Rule {
     Consolidated,
     /// Audit log: admin, revisor.
     Audit,
+    /// Change feed: admin, kommunledning, revisor, integration.
+    ChangeFeed,
     /// Organisation, calendar and plan structure: admin, kommunledning.
     WriteStructure,
     /// The kommun itself: admin.
@@ -166,7 +168,12 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/kommun/indicators", Rule::Consolidated),
     ("GET /api/v1/kommun/assignments", Rule::Consolidated),
     ("GET /api/v1/audit", Rule::Audit),
+    ("GET /api/v1/changes", Rule::ChangeFeed),
     ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
+    (
+        "POST /api/v1/imports/kolada/fetch",
+        Rule::WriteIndicatorValues,
+    ),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),
     ("POST /api/v1/imports/flat", Rule::WriteFigures),
     ("GET /api/v1/exports/flat", Rule::ReadFigures),
@@ -218,6 +225,7 @@ fn allowed(rule: Rule, c: Caller) -> bool {
         Rule::ReadFigures => c.role != Lasare && own_scoped,
         Rule::Consolidated => matches!(c.role, Admin | Kommunledning | Revisor),
         Rule::Audit => matches!(c.role, Admin | Revisor),
+        Rule::ChangeFeed => matches!(c.role, Admin | Kommunledning | Revisor | Integration),
         Rule::WriteStructure => matches!(c.role, Admin | Kommunledning),
         Rule::WriteKommun => c.role == Admin,
         Rule::WriteFigures => {
