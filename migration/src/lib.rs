@@ -7,6 +7,7 @@ mod m20261123_000001_foundation;
 mod m20261123_000002_reports;
 mod m20261123_000003_plan;
 mod m20261123_000004_idempotency;
+mod m20261202_000007_dimension_mappings;
 mod tables;
 
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_reports::Migration),
             Box::new(m20261123_000003_plan::Migration),
             Box::new(m20261123_000004_idempotency::Migration),
+            Box::new(m20261202_000007_dimension_mappings::Migration),
         ]
     }
 }

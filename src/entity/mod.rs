@@ -9,6 +9,7 @@ pub mod assignment_status;
 pub mod audit_log;
 pub mod budget_line;
 pub mod budget_value;
+pub mod dimension_mapping;
 pub mod goal;
 pub mod goal_area;
 pub mod goal_indicator;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod budget_lines;
 pub mod consolidation;
 pub mod crud;
+pub mod dimension_mappings;
 pub mod goals;
 pub mod imports;
 pub mod indicators;
