@@ -13,6 +13,7 @@ pub mod imports;
 pub mod indicators;
 pub mod key_figures;
 pub mod kommuner;
+pub mod mapped_imports;
 pub mod namnder;
 pub mod periods;
 pub mod reports;
