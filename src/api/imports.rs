@@ -91,7 +91,7 @@ pub struct ImportProblem {
     pub errors: Vec<RowError>,
 }
 
-fn refused(errors: Vec<RowError>) -> HttpResponse {
+pub(super) fn refused(errors: Vec<RowError>) -> HttpResponse {
     let n = errors.len();
     let problem = ImportProblem {
         type_: "/problems/validation".into(),
@@ -133,7 +133,7 @@ impl FromRequest for RawBody {
     }
 }
 
-fn mime(req: &HttpRequest) -> String {
+pub(super) fn mime(req: &HttpRequest) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())

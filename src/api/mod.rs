@@ -24,6 +24,7 @@ pub mod periods;
 pub mod report_parts;
 pub mod reports;
 mod schema;
+pub mod sie;
 pub mod values;
 pub mod volume_measures;
 
@@ -87,6 +88,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     imports::configure(cfg);
     dimension_mappings::configure(cfg);
+    sie::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

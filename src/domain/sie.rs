@@ -196,6 +196,8 @@ pub struct SieFile {
     /// `#KONTO`: account → name.
     pub accounts: BTreeMap<String, String>,
     pub balances: Vec<Balance>,
+    /// `#PSALDO` and `#PBUDGET` records, malformed ones included.
+    pub balance_records: usize,
     pub errors: Vec<LineError>,
     /// The line of each record, by index.
     pub record_lines: Vec<usize>,
@@ -267,6 +269,7 @@ pub fn parse(bytes: &[u8]) -> Result<SieFile, SieRefusal> {
                 }
             }
             "#PSALDO" | "#PBUDGET" => {
+                file.balance_records += 1;
                 let measure = if label == "#PSALDO" {
                     Measure::Utfall
                 } else {
@@ -759,6 +762,7 @@ mod tests {
         );
         assert!(file.errors[0].message.contains("cut short"));
         assert!(file.balances.is_empty());
+        assert_eq!(file.balance_records, 4);
     }
 
     #[test]
