@@ -39,8 +39,8 @@ use crate::{
         budget_lines::kind_str,
         dimension_mappings,
         imports::{self, FlatRow, ImportError, KoladaEntry, KoladaValue, RowIssue},
-        mapped_imports::{self, sum_same_values},
         indicators::gender_str,
+        mapped_imports::{self, sum_same_values},
         reports::namnd_map,
     },
     startup::AppState,
@@ -880,7 +880,11 @@ fn read_csv(bytes: &[u8], mapped: bool) -> Result<Vec<(usize, RawRow)>, ApiError
             .into_iter()
             .map(|c| FieldError::new("header", format!("unknown column {c:?}"))),
     );
-    if mapped && !["ansvar", "line", "konto"].iter().any(|c| index.contains_key(c)) {
+    if mapped
+        && !["ansvar", "line", "konto"]
+            .iter()
+            .any(|c| index.contains_key(c))
+    {
         errors.push(FieldError::new(
             "header",
             "with a mapping, give the column ansvar, verksamhet or konto",
@@ -1018,7 +1022,12 @@ fn map_rows(raw: &mut [RawRow], rules: &[MappingRule], issues: &mut Vec<RowIssue
         if row.codes.verksamhet.is_none() && !row.line.is_empty() {
             row.codes.verksamhet = Some(std::mem::take(&mut row.line));
         }
-        match mapped_imports::map_codes(rules, &row.codes, !row.namnd.is_empty(), row.kind.as_deref()) {
+        match mapped_imports::map_codes(
+            rules,
+            &row.codes,
+            !row.namnd.is_empty(),
+            row.kind.as_deref(),
+        ) {
             Ok(target) => {
                 row.namnd = target.namnd.clone();
                 row.line = target.line.clone();
@@ -1191,7 +1200,9 @@ pub async fn import_flat(
         mime.as_str(),
         "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
     ) {
-        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0, query.mapping.is_some())?.into_iter().unzip();
+        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0, query.mapping.is_some())?
+            .into_iter()
+            .unzip();
         ("csv", rows, Vec::new(), lines)
     } else {
         return Err(ApiError::UnsupportedMediaType(

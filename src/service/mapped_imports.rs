@@ -136,7 +136,7 @@ pub fn sie_rows(postings: &[Posting], rules: &[MappingRule]) -> (Vec<FlatRow>, V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{YearMonth, mapping::Pattern, mapping::Dimension};
+    use crate::domain::{YearMonth, mapping::Dimension, mapping::Pattern};
     use rust_decimal::Decimal;
 
     fn rules() -> Vec<MappingRule> {
@@ -188,9 +188,14 @@ mod tests {
             ansvar: Some("110".into()),
             ..Default::default()
         };
-        assert_eq!(map_codes(&rules(), &codes, true, None).unwrap_err().0, "namnd");
         assert_eq!(
-            map_codes(&rules(), &codes, false, Some("investering")).unwrap_err().0,
+            map_codes(&rules(), &codes, true, None).unwrap_err().0,
+            "namnd"
+        );
+        assert_eq!(
+            map_codes(&rules(), &codes, false, Some("investering"))
+                .unwrap_err()
+                .0,
             "kind"
         );
         assert_eq!(
