@@ -45,7 +45,8 @@ pub async fn create_von_mapping(app: &TestApp) -> String {
     created["id"].as_str().unwrap().to_string()
 }
 
-/// The values of VON's lines in `year`, as (line, measure, month, amount).
+/// The values of VON's lines in `year`, as (line, measure, month, amount),
+/// in that order.
 pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String, Value)> {
     let token = app.token(Role::Admin);
     let (status, doc) = body(
@@ -60,7 +61,7 @@ pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String
     .await;
     assert_eq!(status, 200, "{doc}");
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    doc["rows"]
+    let mut values: Vec<_> = doc["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -72,7 +73,9 @@ pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String
                 r["amount"].clone(),
             )
         })
-        .collect()
+        .collect();
+    values.sort_by(|a, b| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)));
+    values
 }
 
 fn value(line: &str, measure: &str, month: &str, amount: Value) -> (String, String, String, Value) {
