@@ -1333,7 +1333,7 @@ pub(super) async fn write_rows(
         }
         return Ok(Err(to_errors(issues)));
     }
-    let outcome = match imports::import_flat(&state.db, &actor, &namnder, &rows, !dry_run).await {
+    let outcome = match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run).await {
         Ok(o) => o,
         Err(ImportError::Rows(issues)) if dry_run => {
             report.errors = to_errors(issues);

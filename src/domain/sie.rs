@@ -442,7 +442,7 @@ fn read_balance(label: &str, args: &[Field]) -> FieldResult<Balance> {
 }
 
 fn read_objects(items: &[String]) -> FieldResult<Vec<(u32, String)>> {
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err((
             "objects",
             "the object list must hold pairs: dimension \"object\"".into(),

@@ -124,18 +124,17 @@ async fn check_targets(
             ));
             continue;
         };
-        if !lines.contains_key(&namnd_id) {
-            let codes = budget_lines::lines_of(db, namnd_id, BudgetLineKind::Drift)
-                .await?
-                .into_iter()
-                .map(|l| l.code)
-                .collect();
-            lines.insert(namnd_id, codes);
-        }
-        if !lines
-            .get(&namnd_id)
-            .is_some_and(|codes| codes.contains(&rule.target.line))
-        {
+        let codes = match lines.entry(namnd_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                budget_lines::lines_of(db, namnd_id, BudgetLineKind::Drift)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.code)
+                    .collect(),
+            ),
+        };
+        if !codes.contains(&rule.target.line) {
             errors.push(FieldError::new(
                 format!("rules[{i}].target.line"),
                 format!(
