@@ -1213,29 +1213,13 @@ pub async fn import_flat(
         let mapping = dimension_mappings::load_for_import(&state.db, kommun_id, id).await?;
         map_rows(&mut raw, &mapping.rules, &mut issues);
     }
-    let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
-        .await?
-        .into_values()
-        .map(|n| (n.code.clone(), n))
-        .collect();
-    // Every nämnd written must be writable by the caller.
-    let mut codes: Vec<&str> = raw
-        .iter()
-        .map(|r| r.namnd.as_str())
-        .filter(|c| namnder.contains_key(*c))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    for code in codes {
-        authorize(
-            &principal,
-            Action::Update,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: code,
-            },
-        )?;
-    }
+    let namnder = namnder_by_code(&state, kommun_id).await?;
+    authorize_namnder(
+        &principal,
+        raw.iter()
+            .map(|r| r.namnd.as_str())
+            .filter(|c| namnder.contains_key(*c)),
+    )?;
     let costs_positive = query.costs_positive.unwrap_or(false);
     let total = raw.len();
     let failed: std::collections::HashSet<usize> = issues.iter().map(|i| i.index).collect();
@@ -1267,6 +1251,37 @@ pub async fn import_flat(
         Ok(report) => HttpResponse::Ok().json(report),
         Err(errors) => refused(errors),
     })
+}
+
+/// The kommun's nämnder by code.
+pub(super) async fn namnder_by_code(
+    state: &AppState,
+    kommun_id: Uuid,
+) -> Result<HashMap<String, namnd::Model>, ApiError> {
+    Ok(namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .map(|n| (n.code.clone(), n))
+        .collect())
+}
+
+/// Every nämnd an import writes must be writable by the caller.
+pub(super) fn authorize_namnder<'a>(
+    principal: &Principal,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    let codes: std::collections::BTreeSet<&str> = codes.into_iter().collect();
+    for code in codes {
+        authorize(
+            principal,
+            Action::Update,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: code,
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Checked rows on their way in, with what the report needs about the file.

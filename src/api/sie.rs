@@ -3,8 +3,6 @@
 //! current year, placed on drift lines through a dimension mapping and
 //! written like flat rows: dry run, row errors, all or nothing, idempotent.
 
-use std::collections::{BTreeSet, HashMap};
-
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -12,18 +10,19 @@ use uuid::Uuid;
 
 use super::{
     common::actor,
-    imports::{FlatImport, FlatImportReport, RawBody, mime, refused, write_rows},
+    imports::{
+        FlatImport, FlatImportReport, RawBody, authorize_namnder, mime, namnder_by_code, refused,
+        write_rows,
+    },
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::sie::{self, LineError},
-    entity::namnd,
     error::ApiError,
     service::{
         dimension_mappings::load_for_import,
         imports::RowIssue,
         mapped_imports::{sie_rows, sum_same_values},
-        reports::namnd_map,
     },
     startup::AppState,
 };
@@ -151,11 +150,7 @@ pub async fn import_sie(
     issues.extend(file.errors.iter().cloned().map(issue_of));
     issues.extend(posting_errors.into_iter().map(issue_of));
     let rows = sum_same_values(rows, &mut issues);
-    let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
-        .await?
-        .into_values()
-        .map(|n| (n.code.clone(), n))
-        .collect();
+    let namnder = namnder_by_code(&state, kommun_id).await?;
     let (rows, gone): (Vec<_>, Vec<_>) = rows
         .into_iter()
         .partition(|r| namnder.contains_key(&r.namnd));
@@ -169,17 +164,7 @@ pub async fn import_sie(
             ),
         )
     }));
-    let codes: BTreeSet<&str> = rows.iter().map(|r| r.namnd.as_str()).collect();
-    for code in codes {
-        authorize(
-            &principal,
-            Action::Update,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: code,
-            },
-        )?;
-    }
+    authorize_namnder(&principal, rows.iter().map(|r| r.namnd.as_str()))?;
     let outcome = write_rows(FlatImport {
         state: &state,
         actor: actor(&req, &principal, kommun_id),

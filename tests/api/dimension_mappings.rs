@@ -27,20 +27,18 @@ pub fn von_rules() -> Value {
     ])
 }
 
+async fn create(app: &TestApp, token: &str, mapping: &Value) -> Response {
+    app.post("/api/v1/dimension-mappings", token, mapping)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Creates the VON mapping as kommunledning; returns its id.
 pub async fn create_von_mapping(app: &TestApp) -> String {
     let token = app.token(Role::Kommunledning);
-    let (status, created) = body(
-        app.post(
-            "/api/v1/dimension-mappings",
-            &token,
-            &json!({"name": "Raindance", "rules": von_rules()}),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+    let mapping = json!({"name": "Raindance", "rules": von_rules()});
+    let (status, created) = body(create(app, &token, &mapping).await).await;
     assert_eq!(status, 201, "{created}");
     created["id"].as_str().unwrap().to_string()
 }
@@ -85,16 +83,9 @@ fn value(line: &str, measure: &str, month: &str, amount: Value) -> (String, Stri
 async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let response = app
-        .post(
-            "/api/v1/dimension-mappings",
-            &token,
-            &json!({"name": "Raindance", "description": "Ekonomisystemet",
-                "sie_dimensions": {"ansvar": 1, "verksamhet": 20}, "rules": von_rules()}),
-        )
-        .send()
-        .await
-        .unwrap();
+    let mapping = json!({"name": "Raindance", "description": "Ekonomisystemet",
+        "sie_dimensions": {"ansvar": 1, "verksamhet": 20}, "rules": von_rules()});
+    let response = create(&app, &token, &mapping).await;
     assert_eq!(response.headers()["etag"], "\"1\"");
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let (status, created) = body(response).await;
@@ -115,18 +106,9 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
     problem(app.get(&path, &redaktor).send().await.unwrap(), 403).await;
-    problem(
-        app.post(
-            "/api/v1/dimension-mappings",
-            &app.token(Role::Integration),
-            &json!({"name": "X", "rules": von_rules()}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
-    )
-    .await;
+    let integration = app.token(Role::Integration);
+    let other = json!({"name": "X", "rules": von_rules()});
+    problem(create(&app, &integration, &other).await, 403).await;
     let (_, list) = body(
         app.get("/api/v1/dimension-mappings", &token)
             .send()
@@ -143,45 +125,21 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         {"match": {"konto": "3000-3999"}, "target": {"namnd": "XYZ", "line": "aldreomsorg"}},
         {"match": {"konto": "4000-4999"}, "target": {"namnd": "VON", "line": "finns_inte"}}
     ]});
-    let p = problem(
-        app.post("/api/v1/dimension-mappings", &token, &bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = problem(create(&app, &token, &bad).await, 422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].match.ansvar", "rules[1].match"],
         "{p}"
     );
     let bad = json!({"name": "Bad", "rules": [bad["rules"][2], bad["rules"][3]]});
-    let p = problem(
-        app.post("/api/v1/dimension-mappings", &token, &bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = problem(create(&app, &token, &bad).await, 422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].target.namnd", "rules[1].target.line"],
         "{p}"
     );
-    let p = problem(
-        app.post(
-            "/api/v1/dimension-mappings",
-            &token,
-            &json!({"name": "Raindance", "rules": von_rules()}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+    let duplicate = json!({"name": "Raindance", "rules": von_rules()});
+    let p = problem(create(&app, &token, &duplicate).await, 422).await;
     assert_eq!(error_fields(&p), ["name"]);
 
     // Updates need the current ETag.
