@@ -168,7 +168,7 @@ mod tests {
     fn postings_of_one_line_and_month_are_summed() {
         let postings = vec![
             posting(0, "110", 1, -1050),
-            posting(1, "120", 1, -200),
+            posting(1, "111", 1, -200),
             posting(2, "110", 2, -100),
             posting(3, "999", 1, -1),
         ];
