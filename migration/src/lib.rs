@@ -8,6 +8,7 @@ mod m20261123_000002_reports;
 mod m20261123_000003_plan;
 mod m20261123_000004_idempotency;
 mod m20261202_000006_change_feed;
+mod m20261202_000007_dimension_mappings;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_plan::Migration),
             Box::new(m20261123_000004_idempotency::Migration),
             Box::new(m20261202_000006_change_feed::Migration),
+            Box::new(m20261202_000007_dimension_mappings::Migration),
         ]
     }
 }

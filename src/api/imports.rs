@@ -29,13 +29,18 @@ use super::{
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
-    domain::{BudgetLineKind, Gender, MAX_YEAR, MIN_YEAR, Measure},
+    domain::{
+        BudgetLineKind, Gender, MAX_YEAR, MIN_YEAR, Measure,
+        mapping::{DimensionCodes, MappingRule},
+    },
     entity::namnd,
     error::{ApiError, FieldError},
     service::{
         budget_lines::kind_str,
+        dimension_mappings,
         imports::{self, FlatRow, ImportError, KoladaEntry, KoladaValue, RowIssue},
         indicators::gender_str,
+        mapped_imports::{self, sum_same_values},
         reports::namnd_map,
     },
     startup::AppState,
@@ -86,7 +91,7 @@ pub struct ImportProblem {
     pub errors: Vec<RowError>,
 }
 
-fn refused(errors: Vec<RowError>) -> HttpResponse {
+pub(super) fn refused(errors: Vec<RowError>) -> HttpResponse {
     let n = errors.len();
     let problem = ImportProblem {
         type_: "/problems/validation".into(),
@@ -128,7 +133,7 @@ impl FromRequest for RawBody {
     }
 }
 
-fn mime(req: &HttpRequest) -> String {
+pub(super) fn mime(req: &HttpRequest) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -569,6 +574,11 @@ pub struct FlatImportQuery {
     /// are stored in the result convention (costs negative). Default false.
     #[param(example = false)]
     pub costs_positive: Option<bool>,
+    /// A dimension mapping (`/dimension-mappings`): rows then give `ansvar`,
+    /// `verksamhet` and/or `konto` instead of `namnd` and `line`, and rows
+    /// that reach the same line, month and measure are summed.
+    #[param(example = "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293")]
+    pub mapping: Option<Uuid>,
 }
 
 /// One flat row: a value of a budget line of a nämnd.
@@ -577,15 +587,27 @@ pub struct FlatImportQuery {
 #[schema(example = json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "Äldreomsorg",
     "measure": "utfall", "month": "2024-03", "amount": -26241000}))]
 pub struct FlatRowDto {
-    /// Nämnd code.
+    /// Nämnd code (required unless the import names a `mapping`).
+    #[serde(default)]
     #[schema(example = "VON")]
     pub namnd: String,
     /// Default drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<BudgetLineKind>,
-    /// Line code (verksamhet or project number), unique per nämnd and kind.
+    /// Line code (verksamhet or project number), unique per nämnd and kind
+    /// (required unless the import names a `mapping`).
+    #[serde(default)]
     #[schema(example = "aldreomsorg")]
     pub line: String,
+    /// With a `mapping`: the ledger's ansvar code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ansvar: Option<String>,
+    /// With a `mapping`: the ledger's verksamhet code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verksamhet: Option<String>,
+    /// With a `mapping`: the account (konto).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub konto: Option<String>,
     /// Name of the line: used when the line is created (default: the code)
     /// and renames an existing one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -689,6 +711,8 @@ struct RawRow {
     period: Option<MonthRange>,
     made_at: Option<String>,
     amount: AmountCell,
+    /// Ledger codes for a dimension mapping.
+    codes: DimensionCodes,
 }
 
 #[derive(Debug, Default)]
@@ -801,7 +825,9 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     Decimal::from_str(&normal).map_err(|_| format!("{:?} is not a number", text.trim()))
 }
 
-const COLUMNS: [(&str, &[&str]); 8] = [
+const COLUMNS: [(&str, &[&str]); 10] = [
+    ("ansvar", &["ansvar"]),
+    ("konto", &["konto", "account"]),
     ("namnd", &["namnd", "nämnd"]),
     ("kind", &["kind", "typ"]),
     ("line", &["line", "rad", "verksamhet"]),
@@ -813,7 +839,7 @@ const COLUMNS: [(&str, &[&str]); 8] = [
 ];
 
 /// The rows of a CSV file with their line numbers.
-fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
+fn read_csv(bytes: &[u8], mapped: bool) -> Result<Vec<(usize, RawRow)>, ApiError> {
     let text = decode_text(bytes);
     let first = text.lines().next().unwrap_or_default();
     let separator = if first.contains(';') {
@@ -845,7 +871,12 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
             None => unknown.push(name),
         }
     }
-    let mut errors: Vec<FieldError> = ["namnd", "line", "month", "measure", "amount"]
+    let required: &[&str] = if mapped {
+        &["month", "measure", "amount"]
+    } else {
+        &["namnd", "line", "month", "measure", "amount"]
+    };
+    let mut errors: Vec<FieldError> = required
         .iter()
         .filter(|c| !index.contains_key(*c))
         .map(|c| FieldError::new("header", format!("the column {c} is missing")))
@@ -855,6 +886,16 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
             .into_iter()
             .map(|c| FieldError::new("header", format!("unknown column {c:?}"))),
     );
+    if mapped
+        && !["ansvar", "line", "konto"]
+            .iter()
+            .any(|c| index.contains_key(c))
+    {
+        errors.push(FieldError::new(
+            "header",
+            "with a mapping, give the column ansvar, verksamhet or konto",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -902,6 +943,11 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, RawRow)>, ApiError> {
                 period,
                 made_at: cell("made_at"),
                 amount,
+                codes: DimensionCodes {
+                    ansvar: cell("ansvar"),
+                    verksamhet: None,
+                    konto: cell("konto"),
+                },
             },
         ));
     }
@@ -948,6 +994,11 @@ fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
                 period: r.period,
                 made_at: r.made_at,
                 amount,
+                codes: DimensionCodes {
+                    ansvar: r.ansvar,
+                    verksamhet: r.verksamhet,
+                    konto: r.konto,
+                },
             }),
             Err(e) => {
                 let message = e.inner().to_string();
@@ -963,6 +1014,33 @@ fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
         }
     }
     Ok((rows, issues))
+}
+
+/// With a dimension mapping: each row's ledger codes (the `line` column,
+/// alias `verksamhet`, counts as verksamhet) give its nämnd and line; an
+/// unmapped row is an issue.
+fn map_rows(raw: &mut [RawRow], rules: &[MappingRule], issues: &mut Vec<RowIssue>) {
+    let failed: std::collections::HashSet<usize> = issues.iter().map(|i| i.index).collect();
+    for (i, row) in raw.iter_mut().enumerate() {
+        if failed.contains(&i) {
+            continue;
+        }
+        if row.codes.verksamhet.is_none() && !row.line.is_empty() {
+            row.codes.verksamhet = Some(std::mem::take(&mut row.line));
+        }
+        match mapped_imports::map_codes(
+            rules,
+            &row.codes,
+            !row.namnd.is_empty(),
+            row.kind.as_deref(),
+        ) {
+            Ok(target) => {
+                row.namnd = target.namnd.clone();
+                row.line = target.line.clone();
+            }
+            Err((field, message)) => issues.push(RowIssue::new(i, field, message)),
+        }
+    }
 }
 
 /// Checks a raw row into a flat row, collecting every problem.
@@ -1121,43 +1199,33 @@ pub async fn import_flat(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let mime = mime(&req);
-    let (format, raw, mut issues, lines) = if is_json_mime(&mime) {
+    let (format, mut raw, mut issues, lines) = if is_json_mime(&mime) {
         let (rows, issues) = read_json(&body.0)?;
         ("json", rows, issues, Vec::new())
     } else if matches!(
         mime.as_str(),
         "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
     ) {
-        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0)?.into_iter().unzip();
+        let (lines, rows): (Vec<usize>, Vec<RawRow>) = read_csv(&body.0, query.mapping.is_some())?
+            .into_iter()
+            .unzip();
         ("csv", rows, Vec::new(), lines)
     } else {
         return Err(ApiError::UnsupportedMediaType(
             "send the rows as application/json or text/csv".into(),
         ));
     };
-    let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
-        .await?
-        .into_values()
-        .map(|n| (n.code.clone(), n))
-        .collect();
-    // Every nämnd written must be writable by the caller.
-    let mut codes: Vec<&str> = raw
-        .iter()
-        .map(|r| r.namnd.as_str())
-        .filter(|c| namnder.contains_key(*c))
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    for code in codes {
-        authorize(
-            &principal,
-            Action::Update,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: code,
-            },
-        )?;
+    if let Some(id) = query.mapping {
+        let mapping = dimension_mappings::load_for_import(&state.db, kommun_id, id).await?;
+        map_rows(&mut raw, &mapping.rules, &mut issues);
     }
+    let namnder = namnder_by_code(&state, kommun_id).await?;
+    authorize_namnder(
+        &principal,
+        raw.iter()
+            .map(|r| r.namnd.as_str())
+            .filter(|c| namnder.contains_key(*c)),
+    )?;
     let costs_positive = query.costs_positive.unwrap_or(false);
     let total = raw.len();
     let failed: std::collections::HashSet<usize> = issues.iter().map(|i| i.index).collect();
@@ -1170,6 +1238,90 @@ pub async fn import_flat(
             rows.push(row);
         }
     }
+    if query.mapping.is_some() {
+        rows = sum_same_values(rows, &mut issues);
+    }
+    let outcome = write_rows(FlatImport {
+        state: &state,
+        actor: actor(&req, &principal, kommun_id),
+        namnder: &namnder,
+        rows,
+        issues,
+        lines: &lines,
+        format,
+        total,
+        dry_run: query.dry_run.unwrap_or(false),
+    })
+    .await?;
+    Ok(match outcome {
+        Ok(report) => HttpResponse::Ok().json(report),
+        Err(errors) => refused(errors),
+    })
+}
+
+/// The kommun's nämnder by code.
+pub(super) async fn namnder_by_code(
+    state: &AppState,
+    kommun_id: Uuid,
+) -> Result<HashMap<String, namnd::Model>, ApiError> {
+    Ok(namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .map(|n| (n.code.clone(), n))
+        .collect())
+}
+
+/// Every nämnd an import writes must be writable by the caller.
+pub(super) fn authorize_namnder<'a>(
+    principal: &Principal,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    let codes: std::collections::BTreeSet<&str> = codes.into_iter().collect();
+    for code in codes {
+        authorize(
+            principal,
+            Action::Update,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: code,
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Checked rows on their way in, with what the report needs about the file.
+pub(super) struct FlatImport<'a> {
+    pub state: &'a AppState,
+    pub actor: crate::service::audit::Actor,
+    pub namnder: &'a HashMap<String, namnd::Model>,
+    pub rows: Vec<FlatRow>,
+    /// Problems found so far (the import is then refused or, dry, reported).
+    pub issues: Vec<RowIssue>,
+    /// The file line of each row, by index (empty when the file has none).
+    pub lines: &'a [usize],
+    pub format: &'static str,
+    /// Rows in the file.
+    pub total: usize,
+    pub dry_run: bool,
+}
+
+/// Writes (or, dry, tries) the rows: the report, or the row errors that
+/// refuse the file.
+pub(super) async fn write_rows(
+    import: FlatImport<'_>,
+) -> Result<Result<FlatImportReport, Vec<RowError>>, ApiError> {
+    let FlatImport {
+        state,
+        actor,
+        namnder,
+        rows,
+        issues,
+        lines,
+        format,
+        total,
+        dry_run,
+    } = import;
     let line_of = |index: usize| lines.get(index).copied();
     let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
         let mut errors: Vec<RowError> = issues
@@ -1184,7 +1336,6 @@ pub async fn import_flat(
         errors.sort_by_key(|e| e.index);
         errors
     };
-    let dry_run = query.dry_run.unwrap_or(false);
     let mut report = FlatImportReport {
         dry_run,
         applied: false,
@@ -1199,18 +1350,17 @@ pub async fn import_flat(
     if !issues.is_empty() {
         if dry_run {
             report.errors = to_errors(issues);
-            return Ok(HttpResponse::Ok().json(report));
+            return Ok(Ok(report));
         }
-        return Ok(refused(to_errors(issues)));
+        return Ok(Err(to_errors(issues)));
     }
-    let actor = actor(&req, &principal, kommun_id);
-    let outcome = match imports::import_flat(&state.db, &actor, &namnder, &rows, !dry_run).await {
+    let outcome = match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run).await {
         Ok(o) => o,
         Err(ImportError::Rows(issues)) if dry_run => {
             report.errors = to_errors(issues);
-            return Ok(HttpResponse::Ok().json(report));
+            return Ok(Ok(report));
         }
-        Err(ImportError::Rows(issues)) => return Ok(refused(to_errors(issues))),
+        Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
         Err(ImportError::Other(e)) => return Err(e),
     };
     report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
@@ -1245,7 +1395,7 @@ pub async fn import_flat(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(report))
+    Ok(Ok(report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1352,6 +1502,9 @@ pub async fn export_flat(
                     namnd: r.namnd,
                     kind: Some(r.kind),
                     line: r.line,
+                    ansvar: None,
+                    verksamhet: None,
+                    konto: None,
                     name: Some(r.name),
                     measure: r.measure,
                     month,

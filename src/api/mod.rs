@@ -9,6 +9,7 @@ pub mod changes;
 pub mod common;
 pub mod csv;
 pub mod decimal;
+pub mod dimension_mappings;
 pub mod figures;
 pub mod goal_areas;
 pub mod goals;
@@ -25,6 +26,7 @@ pub mod periods;
 pub mod report_parts;
 pub mod reports;
 mod schema;
+pub mod sie;
 pub mod values;
 pub mod volume_measures;
 
@@ -62,7 +64,8 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
         (name = "assessments", description = "A nämnd's bedömning of its goals per report, beside the suggestion from the indicators"),
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
-        (name = "imports", description = "Integration files: Kolada v2 JSON and flat budget rows (CSV, JSON) in and out"),
+        (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
+        (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -89,6 +92,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     changes::configure(cfg);
     imports::configure(cfg);
     kolada_fetch::configure(cfg);
+    dimension_mappings::configure(cfg);
+    sie::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -65,6 +65,13 @@ pub enum Target<'a> {
     /// filtered feed (whether a change was visible depends on the report's
     /// state at the time, which the feed does not keep).
     ChangeFeed { kommun: &'a str },
+    /// Dimension mappings (ledger codes to nämnd and line): written by admin
+    /// and kommunledning, read by them, integrations and revisorer.
+    DimensionMappings { kommun: &'a str },
+    /// Sending a figure file whose nämnder are known only once its rows are
+    /// mapped (SIE): the roles that may write some nämnd's figures. Each
+    /// nämnd the rows reach is then checked as [`Target::NamndFigures`].
+    FigureImport { kommun: &'a str },
 }
 
 impl Target<'_> {
@@ -76,7 +83,9 @@ impl Target<'_> {
             | Target::IndicatorValues { kommun }
             | Target::Consolidated { kommun }
             | Target::AuditLog { kommun }
-            | Target::ChangeFeed { kommun } => kommun,
+            | Target::ChangeFeed { kommun }
+            | Target::DimensionMappings { kommun }
+            | Target::FigureImport { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -123,6 +132,18 @@ pub fn authorize(
         (Target::Consolidated { .. } | Target::AuditLog { .. } | Target::ChangeFeed { .. }, _) => {
             false
         }
+        (Target::DimensionMappings { .. }, Action::Read) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Integration | Role::Revisor
+        ),
+        (Target::DimensionMappings { .. }, Action::Create | Action::Update | Action::Delete) => {
+            matches!(principal.role, Role::Admin | Role::Kommunledning)
+        }
+        (Target::FigureImport { .. }, Action::Create | Action::Update) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Integration | Role::Redaktor
+        ),
+        (Target::DimensionMappings { .. } | Target::FigureImport { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -627,6 +648,38 @@ mod tests {
                 Target::Kommun { code: "0483" },
             );
             assert_eq!(result.is_ok(), role == Role::Admin, "{role}");
+        }
+    }
+
+    #[test]
+    fn dimension_mappings_and_figure_imports() {
+        let mappings = Target::DimensionMappings { kommun: "0483" };
+        for role in Role::ALL {
+            let p = principal(role);
+            let reads = authorize(&p, Action::Read, mappings).is_ok();
+            let writes = authorize(&p, Action::Update, mappings).is_ok();
+            let imports = authorize(&p, Action::Create, Target::FigureImport { kommun: "0483" });
+            assert_eq!(
+                reads,
+                matches!(
+                    role,
+                    Role::Admin | Role::Kommunledning | Role::Integration | Role::Revisor
+                ),
+                "{role}"
+            );
+            assert_eq!(
+                writes,
+                matches!(role, Role::Admin | Role::Kommunledning),
+                "{role}"
+            );
+            assert_eq!(
+                imports.is_ok(),
+                matches!(
+                    role,
+                    Role::Admin | Role::Kommunledning | Role::Integration | Role::Redaktor
+                ),
+                "{role}"
+            );
         }
     }
 }

@@ -56,8 +56,10 @@ mod error;
 mod figures;
 mod goal;
 mod indicator;
+pub mod mapping;
 mod money;
 mod period;
+pub mod sie;
 pub mod structure;
 mod volume;
 

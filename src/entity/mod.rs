@@ -11,6 +11,7 @@ pub mod budget_line;
 pub mod budget_value;
 pub mod change_counter;
 pub mod change_feed;
+pub mod dimension_mapping;
 pub mod goal;
 pub mod goal_area;
 pub mod goal_indicator;

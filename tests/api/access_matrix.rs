@@ -43,6 +43,11 @@ enum Rule {
     Return,
     /// Reopening an approved report: admin only.
     Reopen,
+    /// Dimension mappings: admin, kommunledning, integration, revisor.
+    ReadMappings,
+    /// Files whose nämnder are known only after mapping (SIE): admin,
+    /// kommunledning, integration, any redaktör (each nämnd is checked later).
+    ImportMapped,
 }
 
 const RULES: &[(&str, Rule)] = &[
@@ -177,6 +182,18 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/exports/kolada", Rule::ReadAll),
     ("POST /api/v1/imports/flat", Rule::WriteFigures),
     ("GET /api/v1/exports/flat", Rule::ReadFigures),
+    ("POST /api/v1/imports/sie", Rule::ImportMapped),
+    ("GET /api/v1/dimension-mappings", Rule::ReadMappings),
+    ("POST /api/v1/dimension-mappings", Rule::WriteStructure),
+    ("GET /api/v1/dimension-mappings/{id}", Rule::ReadMappings),
+    (
+        "PATCH /api/v1/dimension-mappings/{id}",
+        Rule::WriteStructure,
+    ),
+    (
+        "DELETE /api/v1/dimension-mappings/{id}",
+        Rule::WriteStructure,
+    ),
 ];
 
 /// A caller: role and the nämnd its token names (own = VON, other = SOCN,
@@ -242,6 +259,8 @@ fn allowed(rule: Rule, c: Caller) -> bool {
             matches!(c.role, Admin | Kommunledning) || (c.role == Namndsekreterare && own)
         }
         Rule::Reopen => c.role == Admin,
+        Rule::ReadMappings => matches!(c.role, Admin | Kommunledning | Integration | Revisor),
+        Rule::ImportMapped => matches!(c.role, Admin | Kommunledning | Integration | Redaktor),
     }
 }
 
@@ -296,6 +315,18 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
     let assignment = first(get("/api/v1/assignments?namnd=VON".into()).await);
     ids.insert("assignments", assignment.clone());
     ids.insert("assignment_id", assignment);
+    let mapping = json!({"name": "Fixture", "rules": [
+        {"match": {"ansvar": "1*"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}]});
+    let created = app
+        .post("/api/v1/dimension-mappings", &admin, &mapping)
+        .send()
+        .await
+        .unwrap();
+    let created = body(created).await.1;
+    ids.insert(
+        "dimension-mappings",
+        created["id"].as_str().unwrap_or_default().to_string(),
+    );
     for (k, v) in &ids {
         assert!(!v.is_empty(), "fixture {k} has no object in the demo data");
     }
