@@ -738,7 +738,8 @@ pub struct YearQuery {
 #[into_params(parameter_in = Query)]
 pub struct TableQuery {
     /// The report year (`YYYY`); default the latest year with a riktvärde
-    /// of any indicator in the table.
+    /// of any indicator in the table. Only goal areas of plans in force that
+    /// year (their from/to years include it) are shown.
     #[param(example = "2024", value_type = Option<String>)]
     pub year: Option<String>,
     /// Only this goal area.
@@ -952,7 +953,13 @@ pub async fn indicator_table(
     )
     .await?;
     let mut areas = Vec::new();
-    for area in &appendix.areas {
+    // The appendix of a year is that of the plan in force then: a kommun
+    // holding an earlier kommunplan (2019–2022 beside 2023–2026) shows only
+    // the goal areas whose years include it.
+    let in_force = |a: &&crate::entity::goal_area::Model| {
+        a.from_year.is_none_or(|from| from <= year) && a.to_year.is_none_or(|to| year <= to)
+    };
+    for area in appendix.areas.iter().filter(in_force) {
         let mut goals_out = Vec::new();
         for g in appendix
             .goals

@@ -169,6 +169,77 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(served.len(), seed["indicators"].as_array().unwrap().len());
+    let plans: Vec<&Value> = table["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["plan"])
+        .collect();
+    assert!(
+        plans.iter().all(|p| *p == "Kommunplan 2023-2026"),
+        "the 2024 appendix is the plan in force in 2024: {plans:?}"
+    );
+
+    // Seed 004 (plan 2020): the resultatmål of Kommunplan 2019-2022, each
+    // with the nämnder the plan lists for it and no huvudansvar marked.
+    let seed004 = seeds::seed("seed004");
+    let (_, table_2020) = body(
+        app.get("/api/v1/indicators/table?year=2020", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let goals_2020: Vec<&Value> = table_2020["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|a| assert_eq!(a["plan"], "Kommunplan 2019-2022"))
+        .flat_map(|a| a["goals"].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(goals_2020.len(), seed004["goals"].as_array().unwrap().len());
+    for printed in seed004["goals"].as_array().unwrap() {
+        let served = goals_2020
+            .iter()
+            .find(|g| g["title"] == printed["title"])
+            .unwrap_or_else(|| {
+                panic!(
+                    "seed 004 line {}: {} served",
+                    printed["source_line"], printed["title"]
+                )
+            });
+        let (_, goal) = body(
+            app.get(
+                &format!("/api/v1/goals/{}", served["id"].as_str().unwrap()),
+                &token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        let mut codes: Vec<&str> = goal["medansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        let mut listed: Vec<&str> = printed["ansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(
+            (codes, &goal["huvudansvar"]),
+            (listed, &Value::Null),
+            "seed 004 line {}: {}",
+            printed["ansvar_source_line"],
+            printed["title"]
+        );
+    }
     // The nämnd's assessments of its resultatmål, with their comments.
     let (_, assessments) = body(
         app.get(&format!("/api/v1/reports/{id}/assessments"), &token)
@@ -197,6 +268,37 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     )
     .await;
     assert_eq!(own_goals["items"].as_array().unwrap().len(), 12);
+    // "Bäring på" links the kommunfullmäktige goal the seed names.
+    let (_, kf_goals) = body(
+        app.get("/api/v1/goals?kind=kommun&limit=100", &askersund)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let seed002 = seeds::seed("seed002");
+    for printed in seed002["namnd_goals"].as_array().unwrap() {
+        let served = own_goals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["title"] == printed["title"])
+            .unwrap();
+        let linked = kf_goals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == served["bar_pa_goal_id"])
+            .map(|k| &k["title"]);
+        assert_eq!(
+            linked.unwrap_or(&Value::Null),
+            &printed["bar_pa_goal"],
+            "seed 002 line {}: {}",
+            printed["bar_pa_source_line"],
+            printed["title"]
+        );
+        assert_eq!(served["bar_pa"], printed["bar_pa"], "the text is kept");
+    }
     let (_, sn_assessments) = body(
         app.get(
             &format!(
