@@ -953,13 +953,11 @@ pub async fn indicator_table(
     )
     .await?;
     let mut areas = Vec::new();
-    // The appendix of a year is that of the plan in force then: a kommun
-    // holding an earlier kommunplan (2019–2022 beside 2023–2026) shows only
-    // the goal areas whose years include it.
-    let in_force = |a: &&crate::entity::goal_area::Model| {
-        a.from_year.is_none_or(|from| from <= year) && a.to_year.is_none_or(|to| year <= to)
-    };
-    for area in appendix.areas.iter().filter(in_force) {
+    for area in appendix
+        .areas
+        .iter()
+        .filter(|a| crate::domain::plan_in_force(a.from_year, a.to_year, year))
+    {
         let mut goals_out = Vec::new();
         for g in appendix
             .goals

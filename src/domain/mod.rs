@@ -78,7 +78,7 @@ pub use figures::{
     Measure, RolledUpLine, RollupError, entries_nest, line_figures, roll_up, summa,
     validate_entries,
 };
-pub use goal::suggest_goal_bedomning;
+pub use goal::{plan_in_force, suggest_goal_bedomning};
 pub use indicator::{
     Bedomning, Gender, GenderSeries, IndicatorYear, Observation, Polarity, ThresholdError, Trend,
     TrendThreshold, bedomning, bedomning_for_year, bedomning_gender_aware, derive_indicator_year,
