@@ -124,7 +124,7 @@ fn merged_values(
         })
         .collect::<Result<_, ApiError>>()?;
     domain::validate_entries(&entries).map_err(|e| {
-        ApiError::validation(field, format!("{e}: a month may have either its own value or be part of one whole-period value, not both"))
+        ApiError::validation(field, format!("{e}: values of one measure may share months only when one period lies wholly inside the other (a month beside its whole year), never when they cross or repeat"))
     })?;
     Ok(values)
 }

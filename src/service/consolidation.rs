@@ -114,12 +114,37 @@ pub async fn kommun_table(
             .or_default()
             .push(entry_of(&v)?);
     }
+    // Pooled sums are exact only while no entries nest (a whole year beside
+    // its months): the exact-cover reading depends on each line's own
+    // entries, so such nämnder are read line by line.
+    let mut by_line: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
+    if sums.values().any(|e| domain::entries_nest(e)) {
+        for row in db
+            .query_all_raw(values(sql("'utfall', 'budget'", false)))
+            .await?
+        {
+            let (namnd_id, v) = stored(&row)?;
+            if sums.get(&namnd_id).is_some_and(|e| domain::entries_nest(e)) {
+                let lines = by_line.entry(namnd_id).or_default();
+                lines.entry(v.line_id).or_default().push(entry_of(&v)?);
+            }
+        }
+    }
     let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
     let mut rows = Vec::with_capacity(namnder.len());
     for n in namnder {
-        let mut figures =
-            domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
-                .map_err(overflow)?;
+        let mut figures = match by_line.get(&n.id) {
+            Some(lines) => {
+                let each = lines
+                    .values()
+                    .map(|entries| domain::line_figures(entries, period))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(overflow)?;
+                domain::summa(&each).map_err(overflow)?
+            }
+            None => domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
+                .map_err(overflow)?,
+        };
         let mut helarsprognos: Option<domain::Amount> = None;
         for entries in prognoser.get(&n.id).into_iter().flat_map(|m| m.values()) {
             if let Some(p) = domain::line_figures(entries, period)

@@ -551,10 +551,11 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
     )
     .await;
     assert_eq!(p["errors"][0]["line_number"], 3, "{p}");
-    // A month inside a whole-period value already given: refused by the ledger rule.
+    // Two whole-period values that cross (jan–aug, jul–dec): refused by the
+    // ledger rule, as july and august would count twice.
     let overlap = "namnd;line;month;measure;amount\r\n\
-        VON;aldreomsorg;2024-01/2024-12;utfall;-1200\r\n\
-        VON;aldreomsorg;2024-03;utfall;-100\r\n";
+        VON;aldreomsorg;2024-01/2024-08;utfall;-800\r\n\
+        VON;aldreomsorg;2024-07/2024-12;utfall;-600\r\n";
     let p = problem(
         post_csv(&app, &token, "", overlap.as_bytes().to_vec()).await,
         422,
