@@ -41,13 +41,23 @@ fn unsigned(header: &str, claims: &Value) -> String {
     )
 }
 
-async fn every_bad_token_gets_the_same_answer(backend: Backend) {
-    let (key, jwk) = es256_key("idp-1");
-    let (other_key, _) = es256_key("idp-2");
+/// Test settings whose identity-provider keys are a JWKS file holding `jwk`;
+/// the file's path is returned so a test can rotate the keys.
+async fn settings_with_jwks_file(
+    backend: Backend,
+    jwk: &Value,
+) -> (std::path::PathBuf, kommunrapport::config::Settings) {
     let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
     std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
     let mut settings = test_settings(fresh_database(backend).await);
     settings.jwt.jwks_file = Some(jwks_path.display().to_string());
+    (jwks_path, settings)
+}
+
+async fn every_bad_token_gets_the_same_answer(backend: Backend) {
+    let (key, jwk) = es256_key("idp-1");
+    let (other_key, _) = es256_key("idp-2");
+    let (_, mut settings) = settings_with_jwks_file(backend, &jwk).await;
     settings.jwt.issuer = Some("kommunrapport".into());
     settings.jwt.audience = Some("api".into());
     let secret = settings.jwt.secret.clone().into_bytes();
@@ -370,10 +380,7 @@ async fn identity_provider_tokens(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let jwk_for_rotation = jwk.clone();
     let (other_key, other_jwk) = es256_key("idp-2");
-    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
-    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
+    let (jwks_path, mut settings) = settings_with_jwks_file(backend, &jwk).await;
     settings.jwt.audience = Some("api://kommunrapport".into());
     settings.jwt.issuer = Some("https://login.example/tenant".into());
     // Entra ID style: roles in an array, kommun and nämnder in custom claims.
