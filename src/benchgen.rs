@@ -28,9 +28,10 @@ use crate::{
     domain::structure::{PeriodKind, PeriodSpec},
     entity::{
         action_plan, assessment, assignment, assignment_namnd, assignment_status, audit_log,
-        budget_line, budget_value, budget_value_total, goal, goal_area, goal_indicator, goal_namnd,
-        indicator, indicator_override, indicator_riktvarde, indicator_value, key_figure, kommun,
-        namnd, period, report, report_section, volume_measure, volume_value,
+        budget_line, budget_value, budget_value_total, change_counter, change_feed, goal,
+        goal_area, goal_indicator, goal_namnd, indicator, indicator_override, indicator_riktvarde,
+        indicator_value, key_figure, kommun, namnd, period, report, report_section, volume_measure,
+        volume_value,
     },
     startup::{Application, connect},
 };
@@ -859,7 +860,9 @@ pub(crate) async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> R
         report,
         period,
         namnd,
-        audit_log
+        audit_log,
+        change_feed,
+        change_counter
     );
     kommun::Entity::delete_by_id(kommun_id).exec(&txn).await?;
     txn.commit().await

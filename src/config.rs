@@ -17,6 +17,9 @@ pub struct JwtSettings {
     pub is_dev_default: bool,
     /// A JWKS file with the identity provider's public keys (RS256, ES256).
     pub jwks_file: Option<String>,
+    /// Or the URL the identity provider publishes them at (https, or http on
+    /// a loopback address).
+    pub jwks_url: Option<String>,
     /// Where the identity provider puts role, kommun and nämnder.
     pub claims: ClaimMapping,
 }
@@ -48,6 +51,7 @@ impl fmt::Debug for JwtSettings {
             .field("audience", &self.audience)
             .field("is_dev_default", &self.is_dev_default)
             .field("jwks_file", &self.jwks_file)
+            .field("jwks_url", &self.jwks_url.as_deref().map(redacted_url))
             .field("claims", &self.claims)
             .finish()
     }
@@ -70,7 +74,13 @@ pub struct Settings {
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
+    /// Where `POST /imports/kolada/fetch` fetches Kolada v2 data from (no
+    /// trailing slash): the real Kolada or a compatible mirror.
+    pub kolada_base_url: String,
 }
+
+/// Kolada's public API.
+pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -100,6 +110,56 @@ fn env_bytes(name: &str, default: usize) -> Result<usize, String> {
     }
 }
 
+/// `url` for the log: without user, password, query or fragment, which may
+/// carry credentials.
+pub fn redacted_url(text: &str) -> String {
+    match reqwest::Url::parse(text) {
+        Ok(mut url) => {
+            // Only URLs that cannot be a base refuse these, and those have no
+            // credentials to hide.
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.set_query(None);
+            url.set_fragment(None);
+            url.to_string()
+        }
+        Err(_) => "<not a URL>".into(),
+    }
+}
+
+/// A JWKS URL as given, when it is one the keys may be trusted from: https,
+/// or plain http only to this machine (a local proxy, tests).
+pub fn trusted_jwks_url(text: &str) -> Result<String, String> {
+    let shown = redacted_url(text);
+    let url = reqwest::Url::parse(text).map_err(|e| format!("JWKS_URL {shown}: {e}"))?;
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" => Ok(text.to_string()),
+        "http" if loopback => Ok(text.to_string()),
+        _ => Err(format!(
+            "JWKS_URL {shown}: must be https (plain http only to localhost)"
+        )),
+    }
+}
+
+/// An http(s) URL without a trailing slash, or why not.
+fn kolada_base_url(text: String) -> Result<String, String> {
+    let url = reqwest::Url::parse(text.trim())
+        .map_err(|e| format!("KOLADA_BASE_URL: not a URL ({e}): {text:?}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
+        return Err(format!(
+            "KOLADA_BASE_URL: expected an http or https URL such as {DEFAULT_KOLADA_BASE_URL}, got {text:?}"
+        ));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
+}
+
 impl Settings {
     /// Reads every setting from the environment, with the documented defaults.
     pub fn from_env() -> Result<Self, String> {
@@ -123,8 +183,12 @@ impl Settings {
                 .parse()
                 .map_err(|_| format!("RATE_LIMIT_PER_MINUTE: expected a number, got {v:?}"))?,
         };
+        let kolada_base_url = kolada_base_url(
+            env_opt("KOLADA_BASE_URL").unwrap_or_else(|| DEFAULT_KOLADA_BASE_URL.into()),
+        )?;
         Ok(Settings {
             rate_limit_per_minute,
+            kolada_base_url,
             database_url: env_opt("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind_address: env_opt("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".into()),
             jwt: JwtSettings {
@@ -133,6 +197,9 @@ impl Settings {
                 audience: env_opt("JWT_AUDIENCE"),
                 is_dev_default,
                 jwks_file: env_opt("JWKS_FILE"),
+                jwks_url: env_opt("JWKS_URL")
+                    .map(|u| trusted_jwks_url(&u))
+                    .transpose()?,
                 claims: ClaimMapping {
                     role: env_opt("JWT_ROLE_CLAIM").unwrap_or_else(|| "role".into()),
                     kommun: env_opt("JWT_KOMMUN_CLAIM").unwrap_or_else(|| "kommun".into()),
@@ -149,5 +216,46 @@ impl Settings {
 
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwks_urls_must_be_https_or_local() {
+        for ok in [
+            "https://login.example/keys",
+            "http://127.0.0.1:9000/jwks",
+            "http://localhost/jwks",
+            "http://[::1]:8000/jwks",
+        ] {
+            assert_eq!(trusted_jwks_url(ok).as_deref(), Ok(ok));
+        }
+        for bad in ["http://login.example/keys", "ftp://x/keys", "not a url"] {
+            assert!(trusted_jwks_url(bad).is_err(), "{bad}");
+        }
+        let secret = "http://user:pw@idp.example/keys?token=abc#x";
+        assert_eq!(redacted_url(secret), "http://idp.example/keys");
+        let refused = trusted_jwks_url(secret).unwrap_err();
+        assert!(
+            !refused.contains("pw") && !refused.contains("abc"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn kolada_base_url_is_an_http_url_without_trailing_slash() {
+        assert_eq!(
+            kolada_base_url("https://api.kolada.se/v2/".into()).as_deref(),
+            Ok("https://api.kolada.se/v2")
+        );
+        assert_eq!(
+            kolada_base_url("http://127.0.0.1:8099".into()).as_deref(),
+            Ok("http://127.0.0.1:8099")
+        );
+        assert!(kolada_base_url("ftp://example.org".into()).is_err());
+        assert!(kolada_base_url("api.kolada.se".into()).is_err());
     }
 }

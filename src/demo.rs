@@ -3,10 +3,12 @@
 //! uses. Idempotent: a seed whose report already exists is skipped.
 //!
 //! The seeds print the same VON lines at different granularity (seed 000 a
-//! whole year, seeds 001 and 003 single months of it). The service keeps one
-//! consistent ledger per line and never counts a month twice, so seed 000 is
-//! loaded in full first and values of the later seeds that would overlap it
-//! are skipped (each skip is logged).
+//! whole year, seeds 001 and 003 single months of it). Both are loaded: the
+//! ledger's exact-cover rule (`domain::validate_entries`) lets a month sit
+//! beside the whole year it lies in, and each report period reads the
+//! coarsest values that fit it, so no month is counted twice. Only values
+//! that would cross one already held are refused; such a refusal is logged
+//! and the line kept without them.
 
 use std::str::FromStr;
 
@@ -323,9 +325,7 @@ async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<b
     load_money(db, &actor, name, namnd.id, &seed.budget_lines).await?;
     load_volumes(db, kommun.id, name, namnd.id, &seed.volume_measures).await?;
     load_key_figures(db, kommun.id, namnd.id, &seed.key_figures).await?;
-    if let Some(plan) = &seed.plan
-        && report_type != ReportType::Plan
-    {
+    if let Some(plan) = &seed.plan {
         load_plan(db, &actor, &ctx, plan).await?;
     }
     for p in &seed.action_plans {
@@ -444,7 +444,7 @@ async fn load_money(
         match budget_lines::put_table(db, actor, namnd_id, kind, std::slice::from_ref(&row)).await {
             Ok(_) => {}
             Err(ApiError::Validation(errors)) => {
-                tracing::warn!(seed = name, line = %code, ?errors, "demo values overlap values already loaded; kept the line without them");
+                tracing::warn!(seed = name, line = %code, ?errors, "demo values cross values already loaded; kept the line without them");
                 let bare = TableRow {
                     values: vec![],
                     ..row
@@ -595,7 +595,7 @@ async fn load_plan(
             .copied()
             .ok_or_else(|| bad(format!("nämnd {code}")))
     };
-    use crate::entity::{assignment, goal, goal_area};
+    use crate::entity::{assignment, goal_area};
     let plan_name = plan.goal_areas.first().and_then(|a| text(a, "plan"));
     let known_plan = match &plan_name {
         Some(name) => goal_area::Entity::find()
@@ -609,11 +609,13 @@ async fn load_plan(
     let mut areas = HashMap::new();
     for a in plan.goal_areas.iter().filter(|_| !known_plan) {
         let name = text(a, "name").unwrap_or_default();
+        let plan_name = text(a, "plan").unwrap_or_default();
+        let (from_year, to_year) = plan_years(&plan_name);
         let spec = goals::GoalAreaSpec {
-            plan: text(a, "plan").unwrap_or_default(),
+            plan: plan_name,
             name: name.clone(),
-            from_year: Some(2023),
-            to_year: Some(2026),
+            from_year,
+            to_year,
             position: a.get("position").and_then(|p| p.as_i64()).map(|p| p as i32),
         };
         areas.insert(name, goals::create_area(db, actor, spec).await?.id);
@@ -697,12 +699,19 @@ async fn load_plan(
                 continue;
             }
         };
-        let medansvariga = g
-            .get("medansvariga")
-            .and_then(|m| m.as_array())
+        // A plan that lists a goal's nämnder without marking huvudansvar
+        // (seed 004) makes every listed nämnd jointly responsible.
+        let listed = match g.get("medansvariga").filter(|m| !m.is_null()) {
+            Some(m) => m,
+            None if huvudansvar.is_none() => g.get("ansvariga").unwrap_or(&serde_json::Value::Null),
+            None => &serde_json::Value::Null,
+        };
+        let medansvariga = listed
+            .as_array()
             .into_iter()
             .flatten()
             .filter_map(|c| c.as_str())
+            .filter(|c| !c.to_lowercase().contains("alla"))
             .map(namnd)
             .collect::<Result<Vec<_>, _>>()?;
         let spec = goals::GoalSpec {
@@ -721,11 +730,7 @@ async fn load_plan(
             target: None,
             position: None,
         };
-        let existing = goal::Entity::find()
-            .filter(goal::Column::KommunId.eq(actor.kommun_id))
-            .filter(goal::Column::Title.eq(title.as_str()))
-            .one(db)
-            .await?;
+        let existing = plan_goal(db, actor.kommun_id, plan_name.as_deref(), &title).await?;
         let goal_id = match existing {
             Some(g) => g.id,
             None if known_plan => continue,
@@ -845,6 +850,47 @@ async fn load_plan(
     Ok(())
 }
 
+/// The years of a plan named like "Kommunplan 2019-2022"; the current
+/// kommunplan's 2023–2026 when the name holds no range.
+fn plan_years(name: &str) -> (Option<i32>, Option<i32>) {
+    let years: Vec<i32> = name
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|t| t.len() == 4)
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    match years.as_slice() {
+        [from, to, ..] => (Some(*from), Some(*to)),
+        _ => (Some(2023), Some(2026)),
+    }
+}
+
+/// A goal of the plan by title: plans of different periods may repeat a
+/// title ("Säkrad kompetensförsörjning"), so the goal is looked for among
+/// the goal areas of the named plan.
+async fn plan_goal(
+    db: &DatabaseConnection,
+    kommun_id: Uuid,
+    plan: Option<&str>,
+    title: &str,
+) -> Result<Option<crate::entity::goal::Model>, ApiError> {
+    use crate::entity::{goal, goal_area};
+    let mut query = goal::Entity::find()
+        .filter(goal::Column::KommunId.eq(kommun_id))
+        .filter(goal::Column::Title.eq(title));
+    if let Some(plan) = plan {
+        let areas: Vec<Uuid> = goal_area::Entity::find()
+            .filter(goal_area::Column::KommunId.eq(kommun_id))
+            .filter(goal_area::Column::Plan.eq(plan))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        query = query.filter(goal::Column::GoalAreaId.is_in(areas));
+    }
+    Ok(query.one(db).await?)
+}
+
 fn mentions_all(v: &serde_json::Value, key: &str) -> bool {
     v.get(key)
         .and_then(|a| a.as_array())
@@ -870,7 +916,9 @@ async fn load_namnd_goal(
     };
     let title = text(g, "title").unwrap_or_default();
     let bar_pa = text(g, "bar_pa");
-    let bar_pa_goal_id = match &bar_pa {
+    // The kommun goal the seed's "bäring på" names, as transcribed in
+    // `bar_pa_goal` (see demo/README.md); the text is kept either way.
+    let bar_pa_goal_id = match text(g, "bar_pa_goal") {
         Some(t) => goal::Entity::find()
             .filter(goal::Column::KommunId.eq(actor.kommun_id))
             .filter(goal::Column::Title.eq(t.as_str()))

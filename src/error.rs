@@ -72,6 +72,13 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A server this service fetches from (Kolada) failed or sent something
+    /// unusable; the detail says what, and is sent.
+    #[error("upstream failed: {0}")]
+    BadGateway(String),
+    /// A server this service fetches from did not answer in time.
+    #[error("upstream timed out: {0}")]
+    GatewayTimeout(String),
     #[error("database error: {0}")]
     Db(DbErr),
     #[error("unexpected: {0}")]
@@ -103,6 +110,8 @@ impl ApiError {
             ApiError::PreconditionRequired(_) => ("if-match-required", "Precondition required"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::BadGateway(_) => ("bad-gateway", "Upstream server failed"),
+            ApiError::GatewayTimeout(_) => ("gateway-timeout", "Upstream server timed out"),
             ApiError::Db(_) | ApiError::Unexpected(_) => ("internal", "Internal error"),
         }
     }
@@ -117,7 +126,9 @@ impl ApiError {
             | ApiError::PreconditionFailed(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d)
-            | ApiError::PreconditionRequired(d) => d.clone(),
+            | ApiError::PreconditionRequired(d)
+            | ApiError::BadGateway(d)
+            | ApiError::GatewayTimeout(d) => d.clone(),
             ApiError::Validation(errors) => match errors.len() {
                 1 => format!("{}: {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
@@ -180,6 +191,8 @@ impl ResponseError for ApiError {
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Db(_) | ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -188,6 +201,9 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Db(_) | ApiError::Unexpected(_) | ApiError::Unavailable(_) => {
                 tracing::error!(error = %self, "request failed");
+            }
+            ApiError::BadGateway(_) | ApiError::GatewayTimeout(_) => {
+                tracing::warn!(error = %self, "upstream request failed");
             }
             _ => tracing::debug!(error = %self, "request refused"),
         }
@@ -266,6 +282,8 @@ mod tests {
                 429,
             ),
             (ApiError::Unavailable("x".into()), 503),
+            (ApiError::BadGateway("x".into()), 502),
+            (ApiError::GatewayTimeout("x".into()), 504),
             (ApiError::Db(DbErr::Custom("x".into())), 500),
             (ApiError::Unexpected("x".into()), 500),
         ];

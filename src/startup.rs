@@ -18,6 +18,7 @@ use actix_web::{
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
@@ -43,9 +44,9 @@ pub struct RateWindow {
 }
 
 impl AppState {
-    pub fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, String> {
+    pub async fn new(db: DatabaseConnection, settings: Settings) -> Result<Self, String> {
         Ok(AppState {
-            tokens: TokenService::with_jwks(&settings.jwt)?,
+            tokens: TokenService::with_jwks(&settings.jwt).await?,
             db,
             settings,
             kommun_ids: RwLock::new(HashMap::new()),
@@ -173,7 +174,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
-        let state = web::Data::new(AppState::new(db, settings)?);
+        let state = web::Data::new(AppState::new(db, settings).await?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })
     }
@@ -252,12 +253,9 @@ async fn trace_request(
     req.extensions_mut().insert(RequestId(request_id.clone()));
     let method = req.method().to_string();
     let started = Instant::now();
+    // Everything logged while the request runs carries its id.
     let span = tracing::info_span!("request", request_id = %request_id);
-    let result = {
-        let _guard = span.enter();
-        next.call(req)
-    }
-    .await;
+    let result = next.call(req).instrument(span).await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {
         Ok(mut response) => {
@@ -281,6 +279,149 @@ async fn trace_request(
                 latency_ms = format_args!("{latency_ms:.2}"), "request failed"
             );
             Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::{App, test, web};
+
+    use super::*;
+    use crate::{
+        auth::{Principal, Role},
+        config::{JwtSettings, LogFormat},
+    };
+
+    /// Collects everything the subscriber writes.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut out) = self.0.lock() {
+                out.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            self.0
+                .lock()
+                .map(|out| String::from_utf8_lossy(&out).into_owned())
+                .unwrap_or_default()
+        }
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            database_url: "sqlite::memory:".into(),
+            bind_address: "127.0.0.1:0".into(),
+            jwt: JwtSettings {
+                secret: "s".repeat(40),
+                issuer: None,
+                audience: None,
+                is_dev_default: false,
+                jwks_file: None,
+                jwks_url: None,
+                claims: Default::default(),
+            },
+            run_migrations: true,
+            auto_seed_demo: false,
+            log_format: LogFormat::Json,
+            max_body_bytes: 1024,
+            max_import_bytes: 4096,
+            rate_limit_per_minute: 0,
+            kolada_base_url: "http://127.0.0.1:9".into(),
+        }
+    }
+
+    /// A token signed with the test secret, carrying personal claims an
+    /// identity provider might add.
+    fn token_with_personal_claims(secret: &str) -> String {
+        let claims = serde_json::json!({
+            "sub": "anna.andersson@katrineholm.se", "kommun": "0483", "role": "redaktor",
+            "namnder": ["VON"], "name": "Anna Andersson", "email": "anna.andersson@katrineholm.se",
+            "exp": chrono::Utc::now().timestamp() + 600,
+        });
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::default(),
+            &claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        )
+        .unwrap_or_default()
+    }
+
+    #[actix_web::test]
+    async fn the_log_holds_no_token_query_secret_or_personal_claim() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .json()
+            .flatten_event(true)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+
+        let settings = settings();
+        let good = token_with_personal_claims(&settings.jwt.secret);
+        let forged = token_with_personal_claims(&"f".repeat(40));
+        let db = connect(&settings.database_url).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        let state = web::Data::new(AppState::new(db, settings).await.unwrap());
+        let app = test::init_service(
+            App::new()
+                .app_data(state)
+                .route(
+                    "/probe",
+                    web::get().to(|p: Principal| async move {
+                        assert_eq!(p.role, Role::Redaktor);
+                        HttpResponse::Ok().finish()
+                    }),
+                )
+                .wrap(from_fn(trace_request)),
+        )
+        .await;
+        for (token, status) in [(&good, 200), (&forged, 401)] {
+            let request = test::TestRequest::get()
+                .uri("/probe?access_token=query-secret-1234&page=2")
+                .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+                .to_request();
+            let response = test::call_service(&app, request).await;
+            assert_eq!(response.status().as_u16(), status);
+        }
+
+        let log = captured.text();
+        // The lines are there: one per request, and the refusal's reason at debug.
+        assert!(
+            log.contains(r#""route":"/probe""#) && log.contains(r#""status":200"#),
+            "{log}"
+        );
+        assert!(log.contains(r#""status":401"#), "{log}");
+        let refusal = log.lines().find(|l| l.contains("bearer token refused"));
+        assert!(
+            refusal.is_some_and(|l| l.contains("request_id")),
+            "the refusal's reason is logged with the request id:\n{log}"
+        );
+        for secret in [
+            good.as_str(),
+            forged.as_str(),
+            // A token's signature alone identifies it.
+            good.rsplit('.').next().unwrap_or_default(),
+            "query-secret-1234",
+            "access_token",
+            "anna.andersson",
+            "Anna Andersson",
+        ] {
+            assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
         }
     }
 }

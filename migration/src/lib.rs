@@ -8,7 +8,13 @@ mod m20261123_000002_reports;
 mod m20261123_000003_plan;
 mod m20261123_000004_idempotency;
 mod m20261202_000005_budget_totals;
+mod m20261202_000006_change_feed;
+mod m20261202_000007_dimension_mappings;
 mod tables;
+
+/// Numbers the audit log into an empty change feed (what the migration
+/// does to existing rows); public so a test can run it on real data.
+pub use m20261202_000006_change_feed::backfill as backfill_change_feed;
 
 pub struct Migrator;
 
@@ -21,6 +27,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_plan::Migration),
             Box::new(m20261123_000004_idempotency::Migration),
             Box::new(m20261202_000005_budget_totals::Migration),
+            Box::new(m20261202_000006_change_feed::Migration),
+            Box::new(m20261202_000007_dimension_mappings::Migration),
         ]
     }
 }

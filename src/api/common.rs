@@ -139,10 +139,7 @@ pub struct PageRequest {
 
 impl PageParams {
     pub fn parse(&self) -> Result<PageRequest, ApiError> {
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=500).contains(&limit) {
-            return Err(ApiError::validation("limit", "must be between 1 and 500"));
-        }
+        let limit = parse_limit(self.limit)?;
         let after = match &self.cursor {
             None => None,
             Some(c) if c.is_empty() => None,
@@ -151,6 +148,16 @@ impl PageParams {
             })?),
         };
         Ok(PageRequest { limit, after })
+    }
+}
+
+/// `limit` of a list: 1–500, default 50.
+pub fn parse_limit(limit: Option<u64>) -> Result<u64, ApiError> {
+    let limit = limit.unwrap_or(50);
+    if (1..=500).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::validation("limit", "must be between 1 and 500"))
     }
 }
 

@@ -35,12 +35,12 @@ fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
 
 /// The caller the key belongs to, from a valid bearer token; None lets the
 /// request through to be refused by the handler.
-fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+async fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))?;
-    let claims = state.tokens.validate(token.trim()).ok()?;
+    let claims = state.tokens.validate(token.trim()).await.ok()?;
     Some(format!("{}:{}", claims.kommun, claims.sub))
 }
 
@@ -74,7 +74,7 @@ pub async fn layer(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let Some(scope) = scope_of(&req, &state) else {
+    let Some(scope) = scope_of(&req, &state).await else {
         return next
             .call(req)
             .await

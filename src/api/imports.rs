@@ -34,13 +34,18 @@ use super::{
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
-    domain::{BudgetLineKind, Gender, MAX_YEAR, MIN_YEAR, Measure},
+    domain::{
+        BudgetLineKind, Gender, MAX_YEAR, MIN_YEAR, Measure,
+        mapping::{DimensionCodes, MappingRule},
+    },
     entity::namnd,
     error::{ApiError, FieldError},
     service::{
         budget_lines::kind_str,
+        dimension_mappings,
         imports::{self, FlatRow, FlatRows, ImportError, KoladaEntry, KoladaValue, RowIssue},
         indicators::gender_str,
+        mapped_imports::{self, sum_same_values},
         reports::namnd_map,
     },
     startup::AppState,
@@ -91,7 +96,7 @@ pub struct ImportProblem {
     pub errors: Vec<RowError>,
 }
 
-fn refused(errors: Vec<RowError>) -> HttpResponse {
+pub(super) fn refused(errors: Vec<RowError>) -> HttpResponse {
     let n = errors.len();
     let problem = ImportProblem {
         type_: "/problems/validation".into(),
@@ -131,7 +136,7 @@ impl FromRequest for RawBody {
     }
 }
 
-fn mime(req: &HttpRequest) -> String {
+pub(super) fn mime(req: &HttpRequest) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -254,11 +259,11 @@ pub struct KoladaImportReport {
 
 /// The parts of a Kolada document: entries for the caller's kommun,
 /// skipped entries, row errors and the number of entries.
-struct ParsedKolada {
-    entries: Vec<KoladaEntry>,
-    skipped: Vec<SkippedRow>,
-    errors: Vec<RowError>,
-    rows: usize,
+pub(crate) struct ParsedKolada {
+    pub(crate) entries: Vec<KoladaEntry>,
+    pub(crate) skipped: Vec<SkippedRow>,
+    pub(crate) errors: Vec<RowError>,
+    pub(crate) rows: usize,
 }
 
 fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowError {
@@ -270,7 +275,7 @@ fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowE
     }
 }
 
-fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
+pub(crate) fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
     let Some(list) = doc.get("values").and_then(Value::as_array) else {
         return Err(ApiError::validation(
             "values",
@@ -405,6 +410,20 @@ fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError
     Ok(parsed)
 }
 
+/// The caller's kommun when it may do `action` on indicator values (the
+/// policy of every Kolada import and export).
+pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uuid, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    authorize(
+        principal,
+        action,
+        Target::IndicatorValues {
+            kommun: &principal.kommun_code,
+        },
+    )?;
+    Ok(kommun_id)
+}
+
 /// Import indicator values in the Kolada v2 JSON format (admin,
 /// kommunledning, integration). Entries land on the indicators of your
 /// kommun whose `kolada_id` is the entry's `kpi`, per year (`period`) and
@@ -429,14 +448,7 @@ pub async fn import_kolada(
     query: web::Query<KoladaImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    authorize(
-        &principal,
-        Action::Update,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    let kommun_id = kolada_access(&principal, Action::Update)?;
     if !is_json_mime(&mime(&req)) {
         return Err(ApiError::UnsupportedMediaType(
             "send the Kolada file as application/json".into(),
@@ -448,14 +460,21 @@ pub async fn import_kolada(
     if !dry_run && !parsed.errors.is_empty() {
         return Ok(refused(parsed.errors));
     }
+    let report = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+/// Writes (or, in a dry run, only compares) the entries of a parsed Kolada
+/// document and reports the outcome: the one path of every Kolada import,
+/// file or fetched.
+pub(crate) async fn apply_kolada(
+    state: &AppState,
+    actor: &crate::service::audit::Actor,
+    parsed: ParsedKolada,
+    dry_run: bool,
+) -> Result<KoladaImportReport, ApiError> {
     let apply = !dry_run;
-    let outcome = imports::import_kolada(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        &parsed.entries,
-        apply,
-    )
-    .await?;
+    let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, apply).await?;
     let mut skipped = parsed.skipped;
     skipped.extend(
         outcome
@@ -464,7 +483,7 @@ pub async fn import_kolada(
             .map(|(index, reason)| SkippedRow { index, reason }),
     );
     skipped.sort_by_key(|s| s.index);
-    let report = KoladaImportReport {
+    Ok(KoladaImportReport {
         dry_run,
         applied: apply && !outcome.changes.is_empty(),
         rows: parsed.rows,
@@ -484,8 +503,7 @@ pub async fn import_kolada(
         unchanged: outcome.unchanged,
         skipped,
         errors: parsed.errors,
-    };
-    Ok(HttpResponse::Ok().json(report))
+    })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -519,14 +537,7 @@ pub async fn export_kolada(
     principal: Principal,
     query: web::Query<KoladaExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    authorize(
-        &principal,
-        Action::Read,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    let kommun_id = kolada_access(&principal, Action::Read)?;
     check_year(query.year)?;
     let entries = imports::export_kolada(&state.db, kommun_id, query.year).await?;
     let values: Vec<KoladaEntryDto> = entries
@@ -566,6 +577,11 @@ pub struct FlatImportQuery {
     /// are stored in the result convention (costs negative). Default false.
     #[param(example = false)]
     pub costs_positive: Option<bool>,
+    /// A dimension mapping (`/dimension-mappings`): rows then give `ansvar`,
+    /// `verksamhet` and/or `konto` instead of `namnd` and `line`, and rows
+    /// that reach the same line, month and measure are summed.
+    #[param(example = "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293")]
+    pub mapping: Option<Uuid>,
 }
 
 /// One flat row: a value of a budget line of a nämnd.
@@ -574,15 +590,27 @@ pub struct FlatImportQuery {
 #[schema(example = json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "Äldreomsorg",
     "measure": "utfall", "month": "2024-03", "amount": -26241000}))]
 pub struct FlatRowDto {
-    /// Nämnd code.
+    /// Nämnd code (required unless the import names a `mapping`).
+    #[serde(default)]
     #[schema(example = "VON")]
     pub namnd: String,
     /// Default drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<BudgetLineKind>,
-    /// Line code (verksamhet or project number), unique per nämnd and kind.
+    /// Line code (verksamhet or project number), unique per nämnd and kind
+    /// (required unless the import names a `mapping`).
+    #[serde(default)]
     #[schema(example = "aldreomsorg")]
     pub line: String,
+    /// With a `mapping`: the ledger's ansvar code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ansvar: Option<String>,
+    /// With a `mapping`: the ledger's verksamhet code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verksamhet: Option<String>,
+    /// With a `mapping`: the account (konto).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub konto: Option<String>,
     /// Name of the line: used when the line is created (default: the code)
     /// and renames an existing one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -686,6 +714,8 @@ struct RawRow {
     period: Option<MonthRange>,
     made_at: Option<String>,
     amount: AmountCell,
+    /// Ledger codes for a dimension mapping.
+    codes: DimensionCodes,
 }
 
 #[derive(Debug, Default)]
@@ -825,7 +855,9 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     Decimal::from_str(&normal).map_err(|_| format!("{:?} is not a number", text.trim()))
 }
 
-const COLUMNS: [(&str, &[&str]); 8] = [
+const COLUMNS: [(&str, &[&str]); 10] = [
+    ("ansvar", &["ansvar"]),
+    ("konto", &["konto", "account"]),
     ("namnd", &["namnd", "nämnd"]),
     ("kind", &["kind", "typ"]),
     ("line", &["line", "rad", "verksamhet"]),
@@ -837,7 +869,10 @@ const COLUMNS: [(&str, &[&str]); 8] = [
 ];
 
 /// The rows of a CSV file with their line numbers, read one at a time.
-fn read_csv(text: &str) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, ApiError> {
+fn read_csv(
+    text: &str,
+    mapped: bool,
+) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, ApiError> {
     let first = text.lines().next().unwrap_or_default();
     let separator = if first.contains(';') {
         ';'
@@ -868,7 +903,12 @@ fn read_csv(text: &str) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, Ap
             None => unknown.push(name),
         }
     }
-    let mut errors: Vec<FieldError> = ["namnd", "line", "month", "measure", "amount"]
+    let required: &[&str] = if mapped {
+        &["month", "measure", "amount"]
+    } else {
+        &["namnd", "line", "month", "measure", "amount"]
+    };
+    let mut errors: Vec<FieldError> = required
         .iter()
         .filter(|c| !index.contains_key(*c))
         .map(|c| FieldError::new("header", format!("the column {c} is missing")))
@@ -878,6 +918,16 @@ fn read_csv(text: &str) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, Ap
             .into_iter()
             .map(|c| FieldError::new("header", format!("unknown column {c:?}"))),
     );
+    if mapped
+        && !["ansvar", "line", "konto"]
+            .iter()
+            .any(|c| index.contains_key(c))
+    {
+        errors.push(FieldError::new(
+            "header",
+            "with a mapping, give the column ansvar, verksamhet or konto",
+        ));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -925,6 +975,11 @@ fn raw_row(index: &HashMap<&str, usize>, cells: &[String]) -> RawRow {
         period,
         made_at: cell("made_at"),
         amount,
+        codes: DimensionCodes {
+            ansvar: cell("ansvar"),
+            verksamhet: None,
+            konto: cell("konto"),
+        },
     }
 }
 
@@ -968,6 +1023,11 @@ fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
                 period: r.period,
                 made_at: r.made_at,
                 amount,
+                codes: DimensionCodes {
+                    ansvar: r.ansvar,
+                    verksamhet: r.verksamhet,
+                    konto: r.konto,
+                },
             }),
             Err(e) => {
                 let message = e.inner().to_string();
@@ -983,6 +1043,36 @@ fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
         }
     }
     Ok((rows, issues))
+}
+
+/// With a dimension mapping: the row's ledger codes (the `line` column,
+/// alias `verksamhet`, counts as verksamhet) give its nämnd and line. An
+/// unmapped row is an issue, and then `false`.
+fn map_row(
+    index: usize,
+    row: &mut RawRow,
+    rules: &[MappingRule],
+    issues: &mut Vec<RowIssue>,
+) -> bool {
+    if row.codes.verksamhet.is_none() && !row.line.is_empty() {
+        row.codes.verksamhet = Some(std::mem::take(&mut row.line));
+    }
+    match mapped_imports::map_codes(
+        rules,
+        &row.codes,
+        !row.namnd.is_empty(),
+        row.kind.as_deref(),
+    ) {
+        Ok(target) => {
+            row.namnd = target.namnd.clone();
+            row.line = target.line.clone();
+            true
+        }
+        Err((field, message)) => {
+            issues.push(RowIssue::new(index, field, message));
+            false
+        }
+    }
 }
 
 /// Checks a raw row into a flat row, collecting every problem.
@@ -1077,35 +1167,78 @@ fn check_row(
 /// rows (compactly), the row errors and the nämnder named.
 struct RowChecker<'a> {
     namnder: &'a HashMap<String, namnd::Model>,
+    /// The rules of the dimension mapping, when the import has one.
+    rules: Option<&'a [MappingRule]>,
     costs_positive: bool,
     issues: Vec<RowIssue>,
     /// Codes of the kommun's nämnder that rows name, valid or not.
     codes: BTreeSet<String>,
     rows: FlatRows,
+    /// With a mapping: the checked rows, summed once all are read (many
+    /// ledger rows reach one value).
+    mapped: Vec<FlatRow>,
     /// Rows read.
     total: usize,
 }
 
-impl RowChecker<'_> {
+impl<'a> RowChecker<'a> {
+    fn new(
+        namnder: &'a HashMap<String, namnd::Model>,
+        rules: Option<&'a [MappingRule]>,
+        costs_positive: bool,
+    ) -> Self {
+        RowChecker {
+            namnder,
+            rules,
+            costs_positive,
+            issues: Vec::new(),
+            codes: BTreeSet::new(),
+            rows: FlatRows::default(),
+            mapped: Vec::new(),
+            total: 0,
+        }
+    }
+
     /// The next row of the file; `failed` when it could not be read.
-    fn check(&mut self, raw: RawRow, failed: bool) {
+    fn check(&mut self, mut raw: RawRow, failed: bool) {
         let index = self.total;
         self.total += 1;
         if failed {
             return;
         }
+        if let Some(rules) = self.rules
+            && !map_row(index, &mut raw, rules, &mut self.issues)
+        {
+            return;
+        }
         if self.namnder.contains_key(&raw.namnd) && !self.codes.contains(&raw.namnd) {
             self.codes.insert(raw.namnd.clone());
         }
-        if let Some(row) = check_row(
+        let Some(row) = check_row(
             index,
             raw,
             self.namnder,
             self.costs_positive,
             &mut self.issues,
-        ) {
+        ) else {
+            return;
+        };
+        if self.rules.is_some() {
+            self.mapped.push(row);
+        } else {
             self.rows.push(row);
         }
+    }
+
+    /// The checked rows (mapped ones summed), the row errors, the nämnder
+    /// named and the number of rows read.
+    fn finish(mut self) -> (FlatRows, Vec<RowIssue>, BTreeSet<String>, usize) {
+        if self.rules.is_some() {
+            self.rows = sum_same_values(self.mapped, &mut self.issues)
+                .into_iter()
+                .collect();
+        }
+        (self.rows, self.issues, self.codes, self.total)
     }
 }
 
@@ -1186,24 +1319,21 @@ pub async fn import_flat(
             "send the rows as application/json or text/csv".into(),
         ));
     }
-    let namnder: HashMap<String, namnd::Model> = namnd_map(&state.db, kommun_id)
-        .await?
-        .into_values()
-        .map(|n| (n.code.clone(), n))
-        .collect();
-    let mut checker = RowChecker {
-        namnder: &namnder,
-        costs_positive: query.costs_positive.unwrap_or(false),
-        issues: Vec::new(),
-        codes: BTreeSet::new(),
-        rows: FlatRows::default(),
-        total: 0,
+    let mapping = match query.mapping {
+        Some(id) => Some(dimension_mappings::load_for_import(&state.db, kommun_id, id).await?),
+        None => None,
     };
+    let namnder = namnder_by_code(&state, kommun_id).await?;
+    let mut checker = RowChecker::new(
+        &namnder,
+        mapping.as_ref().map(|m| m.rules.as_slice()),
+        query.costs_positive.unwrap_or(false),
+    );
     // CSV line numbers by row index.
     let mut lines: Vec<usize> = Vec::new();
     let format = if is_csv {
         let text = decode_borrowed(&body.0);
-        for (line, raw) in read_csv(&text)? {
+        for (line, raw) in read_csv(&text, mapping.is_some())? {
             lines.push(line);
             checker.check(raw, false);
         }
@@ -1219,17 +1349,47 @@ pub async fn import_flat(
     };
     // The file is in rows now; free it before writing.
     drop(body);
-    let RowChecker {
-        issues,
-        codes,
+    let (rows, issues, codes, total) = checker.finish();
+    authorize_namnder(&principal, codes.iter().map(String::as_str))?;
+    let outcome = write_rows(FlatImport {
+        state: &state,
+        actor: actor(&req, &principal, kommun_id),
+        namnder: &namnder,
         rows,
+        issues,
+        lines: &lines,
+        format,
         total,
-        ..
-    } = checker;
-    // Every nämnd written must be writable by the caller.
-    for code in &codes {
+        dry_run: query.dry_run.unwrap_or(false),
+    })
+    .await?;
+    Ok(match outcome {
+        Ok(report) => HttpResponse::Ok().json(report),
+        Err(errors) => refused(errors),
+    })
+}
+
+/// The kommun's nämnder by code.
+pub(super) async fn namnder_by_code(
+    state: &AppState,
+    kommun_id: Uuid,
+) -> Result<HashMap<String, namnd::Model>, ApiError> {
+    Ok(namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .map(|n| (n.code.clone(), n))
+        .collect())
+}
+
+/// Every nämnd an import writes must be writable by the caller.
+pub(super) fn authorize_namnder<'a>(
+    principal: &Principal,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> Result<(), ApiError> {
+    let codes: std::collections::BTreeSet<&str> = codes.into_iter().collect();
+    for code in codes {
         authorize(
-            &principal,
+            principal,
             Action::Update,
             Target::NamndFigures {
                 kommun: &principal.kommun_code,
@@ -1237,6 +1397,41 @@ pub async fn import_flat(
             },
         )?;
     }
+    Ok(())
+}
+
+/// Checked rows on their way in, with what the report needs about the file.
+pub(super) struct FlatImport<'a> {
+    pub state: &'a AppState,
+    pub actor: crate::service::audit::Actor,
+    pub namnder: &'a HashMap<String, namnd::Model>,
+    pub rows: FlatRows,
+    /// Problems found so far (the import is then refused or, dry, reported).
+    pub issues: Vec<RowIssue>,
+    /// The file line of each row, by index (empty when the file has none).
+    pub lines: &'a [usize],
+    pub format: &'static str,
+    /// Rows in the file.
+    pub total: usize,
+    pub dry_run: bool,
+}
+
+/// Writes (or, dry, tries) the rows: the report, or the row errors that
+/// refuse the file.
+pub(super) async fn write_rows(
+    import: FlatImport<'_>,
+) -> Result<Result<FlatImportReport, Vec<RowError>>, ApiError> {
+    let FlatImport {
+        state,
+        actor,
+        namnder,
+        rows,
+        issues,
+        lines,
+        format,
+        total,
+        dry_run,
+    } = import;
     let line_of = |index: usize| lines.get(index).copied();
     let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
         let mut errors: Vec<RowError> = issues
@@ -1251,7 +1446,6 @@ pub async fn import_flat(
         errors.sort_by_key(|e| e.index);
         errors
     };
-    let dry_run = query.dry_run.unwrap_or(false);
     let mut report = FlatImportReport {
         dry_run,
         applied: false,
@@ -1266,18 +1460,17 @@ pub async fn import_flat(
     if !issues.is_empty() {
         if dry_run {
             report.errors = to_errors(issues);
-            return Ok(HttpResponse::Ok().json(report));
+            return Ok(Ok(report));
         }
-        return Ok(refused(to_errors(issues)));
+        return Ok(Err(to_errors(issues)));
     }
-    let actor = actor(&req, &principal, kommun_id);
-    let outcome = match imports::import_flat(&state.db, &actor, &namnder, &rows, !dry_run).await {
+    let outcome = match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run).await {
         Ok(o) => o,
         Err(ImportError::Rows(issues)) if dry_run => {
             report.errors = to_errors(issues);
-            return Ok(HttpResponse::Ok().json(report));
+            return Ok(Ok(report));
         }
-        Err(ImportError::Rows(issues)) => return Ok(refused(to_errors(issues))),
+        Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
         Err(ImportError::Other(e)) => return Err(e),
     };
     report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
@@ -1312,7 +1505,7 @@ pub async fn import_flat(
             }
         })
         .collect();
-    Ok(HttpResponse::Ok().json(report))
+    Ok(Ok(report))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -1419,6 +1612,9 @@ pub async fn export_flat(
                     namnd: r.namnd,
                     kind: Some(r.kind),
                     line: r.line,
+                    ansvar: None,
+                    verksamhet: None,
+                    konto: None,
                     name: Some(r.name),
                     measure: r.measure,
                     month,

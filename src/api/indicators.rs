@@ -388,7 +388,7 @@ fn check_threshold(t: Decimal, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_kolada(k: &str, errors: &mut Vec<FieldError>) {
+pub(crate) fn check_kolada(k: &str, errors: &mut Vec<FieldError>) {
     let ok = (2..=20).contains(&k.len())
         && k.bytes()
             .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
@@ -738,7 +738,8 @@ pub struct YearQuery {
 #[into_params(parameter_in = Query)]
 pub struct TableQuery {
     /// The report year (`YYYY`); default the latest year with a riktvärde
-    /// of any indicator in the table.
+    /// of any indicator in the table. Only goal areas of plans in force that
+    /// year (their from/to years include it) are shown.
     #[param(example = "2024", value_type = Option<String>)]
     pub year: Option<String>,
     /// Only this goal area.
@@ -952,7 +953,11 @@ pub async fn indicator_table(
     )
     .await?;
     let mut areas = Vec::new();
-    for area in &appendix.areas {
+    for area in appendix
+        .areas
+        .iter()
+        .filter(|a| crate::domain::plan_in_force(a.from_year, a.to_year, year))
+    {
         let mut goals_out = Vec::new();
         for g in appendix
             .goals

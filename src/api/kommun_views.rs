@@ -438,7 +438,8 @@ mod plan_views {
         serde_json::from_value(serde_json::Value::String(text.into())).ok()
     }
 
-    /// The goal matrix: every resultatmål × every responsible nämnd with its
+    /// The goal matrix: every resultatmål of the plan in force in the
+    /// period's year × every responsible nämnd with its
     /// bedömning (and the suggestion from the indicators), with counts per
     /// colour for each goal and goal area.
     #[utoipa::path(tag = "kommun", params(PlanViewQuery),
@@ -461,11 +462,14 @@ mod plan_views {
             .all(db)
             .await?;
         let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
-        let areas = goal_area::Entity::find()
+        let areas: Vec<goal_area::Model> = goal_area::Entity::find()
             .filter(goal_area::Column::KommunId.eq(kommun_id))
             .order_by_asc(goal_area::Column::Position)
             .all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .filter(|a| crate::domain::plan_in_force(a.from_year, a.to_year, spec.year))
+            .collect();
         let models = goal::Entity::find()
             .filter(goal::Column::KommunId.eq(kommun_id))
             .filter(goal::Column::Kind.eq(goals::GoalKind::Kommun.as_str()))

@@ -5,9 +5,11 @@ pub mod assessments;
 pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
+pub mod changes;
 pub mod common;
 pub mod csv;
 pub mod decimal;
+pub mod dimension_mappings;
 pub mod figures;
 pub mod goal_areas;
 pub mod goals;
@@ -16,6 +18,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
+pub mod kolada_fetch;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
@@ -23,6 +26,7 @@ pub mod periods;
 pub mod report_parts;
 pub mod reports;
 mod schema;
+pub mod sie;
 pub mod values;
 pub mod volume_measures;
 
@@ -54,12 +58,14 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
         (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
         (name = "audit", description = "The audit log (admin, revisor)"),
+        (name = "changes", description = "The change feed: every change in commit order, for clients that keep a copy in sync"),
         (name = "goal-areas", description = "Övergripande mål (målområden) of a plan period"),
         (name = "goals", description = "Resultatmål with huvudansvar and medansvariga, and the nämnder's own goals"),
         (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
         (name = "assessments", description = "A nämnd's bedömning of its goals per report, beside the suggestion from the indicators"),
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
-        (name = "imports", description = "Integration files: Kolada v2 JSON and flat budget rows (CSV, JSON) in and out"),
+        (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
+        (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
         (name = "health", description = "Liveness and readiness"),
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError))
@@ -83,7 +89,11 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     indicators::configure(cfg);
     kommun_views::configure(cfg);
     audit::configure(cfg);
+    changes::configure(cfg);
     imports::configure(cfg);
+    kolada_fetch::configure(cfg);
+    dimension_mappings::configure(cfg);
+    sie::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

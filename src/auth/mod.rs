@@ -2,6 +2,7 @@
 //! [`policy::authorize`] function that answers every access question).
 
 pub mod claims;
+pub mod jwks;
 pub mod policy;
 pub mod principal;
 pub mod token;

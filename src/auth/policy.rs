@@ -43,7 +43,9 @@ pub enum Target<'a> {
         state: ReportState,
     },
     /// Figures a nämnd keeps outside any one report: budget lines and their
-    /// values, volume measures, staff key figures.
+    /// values, volume measures, staff key figures. Written by admin,
+    /// kommunledning, the nämnd's redaktör and integrations (narrowed to the
+    /// nämnder of their token when it names any).
     NamndFigures { kommun: &'a str, namnd: &'a str },
     /// The kommun's plan: goal areas, goals, indicators with riktvärden and
     /// overrides, assignments. Read by every role of the kommun, written by
@@ -56,6 +58,20 @@ pub enum Target<'a> {
     Consolidated { kommun: &'a str },
     /// The audit log (read-only for everyone; nothing in the API changes it).
     AuditLog { kommun: &'a str },
+    /// The change feed: ids, actions and versions of every change in the
+    /// kommun, drafts of every nämnd included. Read by the roles that see
+    /// the whole kommun; nämnd-scoped roles and läsare would learn ids of
+    /// drafts they may not see, so they are refused rather than given a
+    /// filtered feed (whether a change was visible depends on the report's
+    /// state at the time, which the feed does not keep).
+    ChangeFeed { kommun: &'a str },
+    /// Dimension mappings (ledger codes to nämnd and line): written by admin
+    /// and kommunledning, read by them, integrations and revisorer.
+    DimensionMappings { kommun: &'a str },
+    /// Sending a figure file whose nämnder are known only once its rows are
+    /// mapped (SIE): the roles that may write some nämnd's figures. Each
+    /// nämnd the rows reach is then checked as [`Target::NamndFigures`].
+    FigureImport { kommun: &'a str },
 }
 
 impl Target<'_> {
@@ -66,7 +82,10 @@ impl Target<'_> {
             | Target::Plan { kommun }
             | Target::IndicatorValues { kommun }
             | Target::Consolidated { kommun }
-            | Target::AuditLog { kommun } => kommun,
+            | Target::AuditLog { kommun }
+            | Target::ChangeFeed { kommun }
+            | Target::DimensionMappings { kommun }
+            | Target::FigureImport { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -90,7 +109,10 @@ pub fn authorize(
             !matches!(principal.role, Role::Lasare) && sees_namnd(principal, namnd)
         }
         (Target::NamndFigures { namnd, .. }, _) => match principal.role {
-            Role::Admin | Role::Kommunledning | Role::Integration => true,
+            Role::Admin | Role::Kommunledning => true,
+            // An integration token naming nämnder (a feed for some of them)
+            // writes only theirs; without the claim, every nämnd's.
+            Role::Integration => principal.namnder.is_empty() || principal.has_namnd(namnd),
             Role::Redaktor => principal.has_namnd(namnd),
             _ => false,
         },
@@ -103,7 +125,25 @@ pub fn authorize(
         (Target::AuditLog { .. }, Action::Read) => {
             matches!(principal.role, Role::Admin | Role::Revisor)
         }
-        (Target::Consolidated { .. } | Target::AuditLog { .. }, _) => false,
+        (Target::ChangeFeed { .. }, Action::Read) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration
+        ),
+        (Target::Consolidated { .. } | Target::AuditLog { .. } | Target::ChangeFeed { .. }, _) => {
+            false
+        }
+        (Target::DimensionMappings { .. }, Action::Read) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Integration | Role::Revisor
+        ),
+        (Target::DimensionMappings { .. }, Action::Create | Action::Update | Action::Delete) => {
+            matches!(principal.role, Role::Admin | Role::Kommunledning)
+        }
+        (Target::FigureImport { .. }, Action::Create | Action::Update) => matches!(
+            principal.role,
+            Role::Admin | Role::Kommunledning | Role::Integration | Role::Redaktor
+        ),
+        (Target::DimensionMappings { .. } | Target::FigureImport { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -357,6 +397,69 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn integration_narrowed_by_namnder_writes_only_theirs() {
+        let figures = |namnd| Target::NamndFigures {
+            kommun: "0483",
+            namnd,
+        };
+        let feed = scoped(Role::Integration, "VON");
+        assert!(authorize(&feed, Action::Update, figures("VON")).is_ok());
+        assert!(matches!(
+            authorize(&feed, Action::Create, figures("SOCN")),
+            Err(ApiError::Forbidden(_))
+        ));
+        // Reading is not narrowed: an integration reads what it reconciles.
+        assert!(authorize(&feed, Action::Read, figures("SOCN")).is_ok());
+        let values = Target::IndicatorValues { kommun: "0483" };
+        assert!(authorize(&feed, Action::Update, values).is_ok());
+    }
+
+    #[test]
+    fn integration_writes_nothing_but_figures_and_indicator_values() {
+        let integration = principal(Role::Integration);
+        let states = [
+            ReportState::Utkast,
+            ReportState::ForBeslut,
+            ReportState::Godkand,
+        ];
+        let writes = [
+            Action::Create,
+            Action::Update,
+            Action::Delete,
+            Action::Submit,
+            Action::Approve,
+            Action::Return,
+            Action::Reopen,
+        ];
+        for action in writes {
+            for target in [
+                Target::Kommun { code: "0483" },
+                Target::Structure { kommun: "0483" },
+                Target::Plan { kommun: "0483" },
+                Target::Consolidated { kommun: "0483" },
+                Target::AuditLog { kommun: "0483" },
+            ] {
+                assert!(
+                    matches!(
+                        authorize(&integration, action, target),
+                        Err(ApiError::Forbidden(_))
+                    ),
+                    "{action:?} {target:?}"
+                );
+            }
+            for state in states {
+                assert!(
+                    matches!(
+                        authorize(&integration, action, report(state)),
+                        Err(ApiError::Forbidden(_))
+                    ),
+                    "{action:?} {state:?}"
+                );
+            }
+        }
+    }
+
     fn principal(role: Role) -> Principal {
         Principal {
             subject: "t".into(),
@@ -454,6 +557,31 @@ mod tests {
     }
 
     #[test]
+    fn change_feed_is_read_by_the_roles_that_see_the_whole_kommun() {
+        let feed = Target::ChangeFeed { kommun: "0483" };
+        for role in Role::ALL {
+            let read = authorize(&principal(role), Action::Read, feed);
+            let expected = matches!(
+                role,
+                Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration
+            );
+            assert_eq!(read.is_ok(), expected, "{role}");
+            if !expected {
+                assert!(matches!(read, Err(ApiError::Forbidden(_))), "{role}");
+            }
+            assert!(authorize(&principal(role), Action::Update, feed).is_err());
+        }
+        assert!(matches!(
+            authorize(
+                &principal(Role::Admin),
+                Action::Read,
+                Target::ChangeFeed { kommun: "1882" }
+            ),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+
+    #[test]
     fn plan_is_read_by_all_and_written_by_admin_and_kommunledning() {
         for role in Role::ALL {
             let plan = Target::Plan { kommun: "0483" };
@@ -520,6 +648,38 @@ mod tests {
                 Target::Kommun { code: "0483" },
             );
             assert_eq!(result.is_ok(), role == Role::Admin, "{role}");
+        }
+    }
+
+    #[test]
+    fn dimension_mappings_and_figure_imports() {
+        let mappings = Target::DimensionMappings { kommun: "0483" };
+        for role in Role::ALL {
+            let p = principal(role);
+            let reads = authorize(&p, Action::Read, mappings).is_ok();
+            let writes = authorize(&p, Action::Update, mappings).is_ok();
+            let imports = authorize(&p, Action::Create, Target::FigureImport { kommun: "0483" });
+            assert_eq!(
+                reads,
+                matches!(
+                    role,
+                    Role::Admin | Role::Kommunledning | Role::Integration | Role::Revisor
+                ),
+                "{role}"
+            );
+            assert_eq!(
+                writes,
+                matches!(role, Role::Admin | Role::Kommunledning),
+                "{role}"
+            );
+            assert_eq!(
+                imports.is_ok(),
+                matches!(
+                    role,
+                    Role::Admin | Role::Kommunledning | Role::Integration | Role::Redaktor
+                ),
+                "{role}"
+            );
         }
     }
 }

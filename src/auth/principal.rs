@@ -5,7 +5,7 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 use uuid::Uuid;
 
-use super::claims::Role;
+use super::{claims::Role, token::refused};
 use crate::{error::ApiError, startup::AppState};
 
 /// Who is calling. Built only from a validated token.
@@ -38,21 +38,18 @@ impl Principal {
     }
 }
 
+/// The bearer token of the request. A missing or malformed header gets the
+/// same 401 as a bad token (the `WWW-Authenticate: Bearer` header names the
+/// scheme).
 fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
-    let value = req
+    let text = req
         .headers()
         .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::Unauthorized("a bearer token is required".into()))?;
-    let text = value
-        .to_str()
-        .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid text".into()))?;
-    let (scheme, token) = text
-        .split_once(' ')
-        .ok_or_else(|| ApiError::Unauthorized("expected Authorization: Bearer <token>".into()))?;
+        .and_then(|value| value.to_str().ok())
+        .ok_or_else(refused)?;
+    let (scheme, token) = text.split_once(' ').ok_or_else(refused)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(ApiError::Unauthorized(
-            "expected Authorization: Bearer <token>".into(),
-        ));
+        return Err(refused());
     }
     Ok(token.trim().to_string())
 }
@@ -68,7 +65,7 @@ impl FromRequest for Principal {
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
             let token = bearer_token(&req)?;
-            let claims = state.tokens.validate(&token)?;
+            let claims = state.tokens.validate(&token).await?;
             state.check_rate(&format!("{}:{}", claims.kommun, claims.sub))?;
             let kommun_id = state.kommun_id(&claims.kommun).await?;
             Ok(Principal {

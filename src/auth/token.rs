@@ -1,63 +1,69 @@
 //! Signing (for local use: `kommunrapport token`) and validation of bearer
 //! tokens: HS256 with the shared secret, and RS256/ES256 from an identity
-//! provider whose public keys are in a JWKS file (reloaded, at most once a
-//! minute, when a token names an unknown `kid`).
+//! provider whose public keys are in a JWKS file or at a JWKS URL (see
+//! [`super::jwks`]).
+//!
+//! Every refusal looks the same from outside: one 401 body, and comparable
+//! work (a token whose header cannot be read or whose `kid` is unknown is
+//! still put through a signature check). Why a token was refused is logged
+//! at debug level only, never with the token.
 
 use std::{
-    sync::{Arc, RwLock},
-    time::{Duration, Instant},
+    sync::{Arc, LazyLock},
+    time::Duration,
 };
 
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
-    jwk::JwkSet,
 };
 
-use super::claims::{Claims, Role};
+use super::{
+    claims::{Claims, Role},
+    jwks::{Jwks, KeySource},
+};
 use crate::{
     config::{ClaimMapping, JwtSettings},
     domain::structure::KommunKod,
     error::ApiError,
 };
 
-/// The identity provider's keys, from a JWKS file.
-struct Jwks {
-    path: String,
-    /// The keys and when the file was last reloaded for an unknown `kid`.
-    keys: RwLock<(JwkSet, Option<Instant>)>,
+/// The one answer to every bad token.
+pub const REFUSED: &str = "the bearer token is missing, expired or not valid";
+
+pub fn refused() -> ApiError {
+    ApiError::Unauthorized(REFUSED.into())
 }
 
-impl Jwks {
-    fn read(path: &str) -> Result<JwkSet, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("JWKS_FILE {path}: {e}"))?;
-        serde_json::from_str(&text).map_err(|e| format!("JWKS_FILE {path}: {e}"))
-    }
+/// Keys no token is signed with, to spend a verification on tokens that are
+/// refused before their signature is looked at. Their results are discarded.
+struct DummyKeys {
+    hmac: DecodingKey,
+    rsa: Option<DecodingKey>,
+    ec: Option<DecodingKey>,
+}
 
-    /// The key for `kid`, reloading the file once (rate-limited) when unknown.
-    fn key(&self, kid: &str) -> Option<DecodingKey> {
-        let find = |set: &JwkSet| {
-            set.find(kid)
-                .and_then(|jwk| DecodingKey::from_jwk(jwk).ok())
-        };
-        if let Some(key) = self.keys.read().ok().and_then(|k| find(&k.0)) {
-            return Some(key);
-        }
-        let mut guard = self.keys.write().ok()?;
-        if guard
-            .1
-            .is_some_and(|at| at.elapsed() < Duration::from_secs(60))
-        {
-            return find(&guard.0);
-        }
-        match Self::read(&self.path) {
-            Ok(set) => *guard = (set, Some(Instant::now())),
-            Err(e) => {
-                tracing::warn!(error = %e, "JWKS reload failed");
-                guard.1 = Some(Instant::now());
-            }
-        }
-        find(&guard.0)
-    }
+/// A 2048-bit RSA modulus and a P-256 point whose private keys were thrown away.
+const DUMMY_RSA_N: &str = concat!(
+    "0jE9rHP6JA74gxlhJRaQZBFArN-5e8FG250M6wq0gougRrbuiJqVCgDFGszVFkeQ",
+    "B7_PW5CXmbgecrlcoyAw8R_O3U8EZ7aTkgHZ-cenJCxe1CBbqUI1AqBG9K3Jwh8v",
+    "klUtTnXBavv7jnwDSRSYdBTLLwPgV8QUiD1kMQqTdjVGJemGOOWF8Nj5bOra0Ysn",
+    "z-gr-ryAuQalfp7Wx04TroJq4eQ6_daGQLaqFGth1ACtGGfFHSSYrA2iIGiL-Iqb",
+    "FzlvBG6tbHd1Ypew15ajRu8FYrLu9wTa6izZu150EMJio2yi04QJuqkqVKofzBFN",
+    "d2Frwssw1JqflA4XVQYvgw",
+);
+const DUMMY_EC_X: &str = "35WHma-q14cb99gWd8QKOXbZLlU76rGuYfZzOVkAxLI";
+const DUMMY_EC_Y: &str = "8W7WnUN_lRUSYh_SvqdAxXmPvlZzuwIArT_xenZkOUc";
+
+static DUMMY: LazyLock<DummyKeys> = LazyLock::new(|| DummyKeys {
+    hmac: DecodingKey::from_secret(b"kommunrapport-dummy-key-that-verifies-nothing"),
+    rsa: DecodingKey::from_rsa_components(DUMMY_RSA_N, "AQAB").ok(),
+    ec: DecodingKey::from_ec_components(DUMMY_EC_X, DUMMY_EC_Y).ok(),
+});
+
+/// Spends about what checking the signature of `token` would cost: an HMAC
+/// over the token for tokens refused before verification.
+fn spend_hmac(token: &str) {
+    let _ = jsonwebtoken::crypto::verify("", token.as_bytes(), &DUMMY.hmac, Algorithm::HS256);
 }
 
 #[derive(Clone)]
@@ -72,16 +78,38 @@ pub struct TokenService {
 }
 
 impl TokenService {
-    /// Like [`TokenService::new`], and reads the JWKS file if one is configured.
-    pub fn with_jwks(settings: &JwtSettings) -> Result<Self, String> {
+    /// Like [`TokenService::new`], with the identity provider's keys when a
+    /// JWKS file or URL is configured. An unreadable file stops the start (a
+    /// configuration error); an unreachable URL is logged and retried when
+    /// the first identity-provider token arrives.
+    pub async fn with_jwks(settings: &JwtSettings) -> Result<Self, String> {
         let mut service = Self::new(settings);
-        if let Some(path) = &settings.jwks_file {
-            let set = Jwks::read(path)?;
-            service.jwks = Some(Arc::new(Jwks {
-                path: path.clone(),
-                keys: RwLock::new((set, None)),
-            }));
+        let source = match (&settings.jwks_file, &settings.jwks_url) {
+            (Some(_), Some(_)) => return Err("set JWKS_FILE or JWKS_URL, not both".into()),
+            (Some(path), None) => KeySource::File(path.clone()),
+            (None, Some(url)) => KeySource::url(url)?,
+            (None, None) => return Ok(service),
+        };
+        // An identity provider signs tokens for many applications: without
+        // both checks a token meant for another one would be accepted here.
+        if settings.issuer.is_none() || settings.audience.is_none() {
+            return Err(
+                "JWKS_FILE and JWKS_URL need JWT_ISSUER and JWT_AUDIENCE: the identity \
+                 provider's tokens must be checked for who issued them and whom they are for"
+                    .into(),
+            );
         }
+        let is_file = matches!(source, KeySource::File(_));
+        let jwks = Jwks::new(source);
+        match jwks.load().await {
+            Ok(count) => tracing::info!(keys = count, "JWKS loaded"),
+            Err(e) if is_file => return Err(e),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "JWKS not available at start; identity-provider tokens are refused until it is"
+            ),
+        }
+        service.jwks = Some(Arc::new(jwks));
         Ok(service)
     }
 
@@ -89,7 +117,12 @@ impl TokenService {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_nbf = true;
         validation.leeway = 30;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        // A configured issuer or audience must be in the token: the library
+        // checks them only when present.
+        let mut required = vec!["exp", "sub"];
+        required.extend(settings.issuer.as_ref().map(|_| "iss"));
+        required.extend(settings.audience.as_ref().map(|_| "aud"));
+        validation.set_required_spec_claims(&required);
         match &settings.issuer {
             Some(iss) => validation.set_issuer(&[iss]),
             None => validation.iss = None,
@@ -135,55 +168,79 @@ impl TokenService {
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| e.to_string())
     }
 
-    /// Validates signature, algorithm, exp, nbf and (when configured) iss and aud.
-    pub fn validate(&self, token: &str) -> Result<Claims, ApiError> {
-        let header = decode_header(token)
-            .map_err(|_| ApiError::Unauthorized("the token is invalid".into()))?;
+    /// Validates signature, algorithm, exp, nbf and (when configured) iss and
+    /// aud. Every refusal is the same 401; the reason goes to the debug log.
+    pub async fn validate(&self, token: &str) -> Result<Claims, ApiError> {
+        self.check(token).await.map_err(|reason| {
+            tracing::debug!(reason, "bearer token refused");
+            refused()
+        })
+    }
+
+    async fn check(&self, token: &str) -> Result<Claims, &'static str> {
+        let Ok(header) = decode_header(token) else {
+            spend_hmac(token);
+            return Err("the token's header is not readable");
+        };
         match header.alg {
             Algorithm::HS256 => decode::<Claims>(token, &self.decoding, &self.validation)
                 .map(|data| data.claims)
-                .map_err(reject),
-            Algorithm::RS256 | Algorithm::ES256 => self.validate_external(token, header),
-            _ => Err(ApiError::Unauthorized(
-                "the token's algorithm is not accepted".into(),
-            )),
+                .map_err(reason),
+            Algorithm::RS256 | Algorithm::ES256 => self.check_external(token, header).await,
+            _ => {
+                spend_hmac(token);
+                Err("the token's algorithm is not accepted")
+            }
         }
     }
 
-    /// A token of the identity provider: key by `kid`, claims mapped.
-    fn validate_external(&self, token: &str, header: Header) -> Result<Claims, ApiError> {
-        let unknown = || ApiError::Unauthorized("the token's signing key is not known".into());
-        let jwks = self.jwks.as_ref().ok_or_else(unknown)?;
-        let kid = header.kid.as_deref().ok_or_else(unknown)?;
-        let key = jwks.key(kid).ok_or_else(unknown)?;
+    /// A token of the identity provider: key by `kid`, claims mapped. An
+    /// unknown `kid` is still verified, against another key, so it takes as
+    /// long as a bad signature.
+    async fn check_external(&self, token: &str, header: Header) -> Result<Claims, &'static str> {
+        let alg = header.alg;
         let mut validation = self.validation.clone();
-        validation.algorithms = vec![header.alg];
-        let data = decode::<serde_json::Value>(token, &key, &validation).map_err(reject)?;
+        validation.algorithms = vec![alg];
+        let key = match (&self.jwks, header.kid.as_deref()) {
+            (Some(jwks), Some(kid)) => jwks.key(kid, alg).await,
+            _ => None,
+        };
+        let Some(key) = key else {
+            let stand_in = self.jwks.as_ref().and_then(|j| j.any_for(alg));
+            let dummy = match alg {
+                Algorithm::RS256 => DUMMY.rsa.as_ref(),
+                _ => DUMMY.ec.as_ref(),
+            };
+            if let Some(key) = stand_in.as_ref().map(|k| &k.key).or(dummy) {
+                let _ = decode::<serde_json::Value>(token, key, &validation);
+            }
+            return Err("the token's signing key is not known");
+        };
+        let data = decode::<serde_json::Value>(token, &key.key, &validation).map_err(reason)?;
         map_claims(&data.claims, &self.claims)
     }
 }
 
-fn reject(e: jsonwebtoken::errors::Error) -> ApiError {
+/// Why the library refused a token, for the debug log.
+fn reason(e: jsonwebtoken::errors::Error) -> &'static str {
     use jsonwebtoken::errors::ErrorKind;
-    let reason = match e.kind() {
+    match e.kind() {
         ErrorKind::ExpiredSignature => "the token has expired",
         ErrorKind::ImmatureSignature => "the token is not valid yet",
         ErrorKind::InvalidIssuer => "the token has the wrong issuer",
         ErrorKind::InvalidAudience => "the token has the wrong audience",
+        ErrorKind::InvalidSignature => "the token's signature is not valid",
+        ErrorKind::InvalidAlgorithm => "the token's algorithm does not fit its key",
         ErrorKind::Json(_) | ErrorKind::MissingRequiredClaim(_) => {
             "the token's claims are incomplete or invalid"
         }
-        _ => "the token is invalid",
-    };
-    ApiError::Unauthorized(reason.into())
+        _ => "the token is malformed",
+    }
 }
 
 /// An identity provider's claims as ours: role may be one string or an array
 /// (the first known role counts); nämnder an array or a space-separated string.
-fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Claims, ApiError> {
-    let invalid = |what: &str| {
-        ApiError::Unauthorized(format!("the token's {what} claim is missing or invalid"))
-    };
+fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Claims, &'static str> {
     let text = |name: &str| {
         claims
             .get(name)
@@ -198,7 +255,7 @@ fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Clai
             .find_map(|s| s.parse::<Role>().ok()),
         _ => None,
     }
-    .ok_or_else(|| invalid("role"))?;
+    .ok_or("the token has no known role")?;
     let namnder = match claims.get(&mapping.namnder) {
         Some(serde_json::Value::Array(items)) => items
             .iter()
@@ -207,17 +264,17 @@ fn map_claims(claims: &serde_json::Value, mapping: &ClaimMapping) -> Result<Clai
         Some(serde_json::Value::String(s)) => s.split_whitespace().map(str::to_string).collect(),
         _ => Vec::new(),
     };
-    let kommun = text(&mapping.kommun).ok_or_else(|| invalid("kommun"))?;
-    KommunKod::parse(&kommun).map_err(|_| invalid("kommun"))?;
+    let kommun = text(&mapping.kommun).ok_or("the token has no kommun")?;
+    KommunKod::parse(&kommun).map_err(|_| "the token's kommun is not a kommunkod")?;
     Ok(Claims {
-        sub: text("sub").ok_or_else(|| invalid("sub"))?,
+        sub: text("sub").ok_or("the token has no sub")?,
         kommun,
         role,
         namnder,
         exp: claims
             .get("exp")
             .and_then(|v| v.as_i64())
-            .ok_or_else(|| invalid("exp"))?,
+            .ok_or("the token has no exp")?,
         nbf: claims.get("nbf").and_then(|v| v.as_i64()),
         iat: claims.get("iat").and_then(|v| v.as_i64()),
         iss: text("iss"),
@@ -259,12 +316,42 @@ mod tests {
             audience: Some("api".into()),
             is_dev_default: false,
             jwks_file: None,
+            jwks_url: None,
             claims: Default::default(),
         })
     }
 
+    #[tokio::test]
+    async fn identity_provider_keys_need_issuer_and_audience() {
+        let mut settings = JwtSettings {
+            secret: "x".repeat(40),
+            issuer: None,
+            audience: Some("api".into()),
+            is_dev_default: false,
+            jwks_file: None,
+            jwks_url: Some("http://127.0.0.1:9/jwks".into()),
+            claims: Default::default(),
+        };
+        assert!(TokenService::with_jwks(&settings).await.is_err());
+        settings.issuer = Some("https://idp.test".into());
+        // Port 9 refuses: logged, and the service still starts.
+        assert!(TokenService::with_jwks(&settings).await.is_ok());
+        settings.jwks_file = Some("/nonexistent/jwks.json".into());
+        assert!(
+            TokenService::with_jwks(&settings).await.is_err(),
+            "both set"
+        );
+        settings.jwks_url = None;
+        assert!(TokenService::with_jwks(&settings).await.is_err(), "no file");
+    }
+
     #[test]
-    fn issued_token_validates() {
+    fn the_dummy_keys_are_usable() {
+        assert!(DUMMY.rsa.is_some() && DUMMY.ec.is_some());
+    }
+
+    #[tokio::test]
+    async fn issued_token_validates() {
         let s = service();
         let token = s
             .issue(
@@ -275,13 +362,13 @@ mod tests {
                 Duration::from_secs(60),
             )
             .unwrap();
-        let claims = s.validate(&token).unwrap();
+        let claims = s.validate(&token).await.unwrap();
         assert_eq!(claims.role, Role::Redaktor);
         assert_eq!(claims.namnder, vec!["VON".to_string()]);
     }
 
-    #[test]
-    fn other_secret_is_refused() {
+    #[tokio::test]
+    async fn other_secret_is_refused() {
         let token = service()
             .issue("anna", Role::Admin, "0483", &[], Duration::from_secs(60))
             .unwrap();
@@ -291,11 +378,12 @@ mod tests {
             audience: Some("api".into()),
             is_dev_default: false,
             jwks_file: None,
+            jwks_url: None,
             claims: Default::default(),
         });
         assert!(matches!(
-            other.validate(&token),
-            Err(ApiError::Unauthorized(_))
+            other.validate(&token).await,
+            Err(ApiError::Unauthorized(d)) if d == REFUSED
         ));
     }
 

@@ -71,8 +71,9 @@ pub enum EntryError {
     /// Invalid month.
     #[error(transparent)]
     Month(#[from] YearMonthError),
-    /// Two utfall (or budget) entries of one line cover the same month.
-    #[error("{measure:?} entries cover {month} more than once")]
+    /// Two utfall (or budget) entries of one line share a month without one
+    /// lying strictly inside the other (they cross, or repeat a period).
+    #[error("{measure:?} entries overlap in {month} without one lying wholly inside the other")]
     Overlap {
         /// The measure of the overlapping entries.
         measure: Measure,
@@ -125,10 +126,19 @@ impl EntryPeriod {
 
     /// Bit `m` set for each month `m` (1..=12) covered.
     fn mask(self) -> u16 {
-        let (f, t) = (self.from.month(), self.to.month());
-        // 1 <= f <= t <= 12: no shift overflows a u16.
-        ((1u16 << (t + 1)) - 1) & !((1u16 << f) - 1)
+        months_mask(self.from.month(), self.to.month())
     }
+}
+
+/// Bit `m` set for each month `m` in `from..=to` (1 <= from <= to <= 12).
+fn months_mask(from: u32, to: u32) -> u16 {
+    // No shift overflows a u16 for months 1..=12.
+    ((1u16 << (to + 1)) - 1) & !((1u16 << from) - 1)
+}
+
+/// Whether the months of `inner` all lie in `outer`.
+fn within(inner: u16, outer: u16) -> bool {
+    inner & !outer == 0
 }
 
 /// One figure of a budget line. For `Prognos` the value is the full-year
@@ -176,29 +186,55 @@ impl LineEntry {
     }
 }
 
-/// Checks that no two utfall entries, and no two budget entries, of one line
-/// cover the same month (entries are added up, so an overlap would count a
-/// month twice). Prognos entries are not checked: they are alternatives, of
-/// which the latest is used.
+/// Checks the exact-cover rule for the utfall and budget entries of one line:
+/// two entries of one measure may share months only when one lies wholly
+/// inside the other and is shorter (a month beside its whole year, jan–aug
+/// beside the year). Such nested entries are two readings of the same money,
+/// never added up ([`line_figures`] counts the coarsest one that fits a
+/// window); entries that cross (jan–aug and jul–dec) or repeat a period would
+/// count a month twice and are refused. Prognos entries are not checked: they
+/// are alternatives, of which the latest is used.
 pub fn validate_entries(entries: &[LineEntry]) -> Result<(), EntryError> {
-    let mut covered: HashMap<(i32, Measure), u16> = HashMap::new();
+    let mut seen: HashMap<(i32, Measure), Vec<u16>> = HashMap::new();
     for e in entries {
         if e.measure == Measure::Prognos {
             continue;
         }
         let mask = e.period.mask();
-        let seen = covered.entry((e.period.year(), e.measure)).or_insert(0);
-        let clash = *seen & mask;
-        if clash != 0 {
-            let month = YearMonth::new(e.period.year(), clash.trailing_zeros())?;
-            return Err(EntryError::Overlap {
-                measure: e.measure,
-                month,
-            });
+        let masks = seen.entry((e.period.year(), e.measure)).or_default();
+        // A laminar family of month ranges of one year has at most 23
+        // members, so this scan stays short before it either succeeds or fails.
+        for &other in masks.iter() {
+            let shared = other & mask;
+            let nested = other != mask && (shared == mask || shared == other);
+            if shared != 0 && !nested {
+                let month = YearMonth::new(e.period.year(), shared.trailing_zeros())?;
+                return Err(EntryError::Overlap {
+                    measure: e.measure,
+                    month,
+                });
+            }
         }
-        *seen |= mask;
+        masks.push(mask);
     }
     Ok(())
+}
+
+/// Whether some utfall or budget entries of the same measure and year share a
+/// month (nested entries). Without any, every entry counts on its own and
+/// figures of several lines may be computed from their entries pooled.
+pub fn entries_nest(entries: &[LineEntry]) -> bool {
+    let mut covered: HashMap<(i32, Measure), u16> = HashMap::new();
+    entries
+        .iter()
+        .filter(|e| e.measure != Measure::Prognos)
+        .any(|e| {
+            let seen = covered.entry((e.period.year(), e.measure)).or_insert(0);
+            let mask = e.period.mask();
+            let clash = *seen & mask != 0;
+            *seen |= mask;
+            clash
+        })
 }
 
 /// The figures of one budget line (or of a total) for a report period.
@@ -346,13 +382,21 @@ fn fast_add(a: Decimal, b: Decimal) -> Result<Decimal, DomainError> {
     }
 }
 
-/// Computes a line's [`LineFigures`] for `period` from its entries, in one
-/// pass.
+/// Computes a line's [`LineFigures`] for `period` from its entries.
 ///
 /// An entry counts towards a window (the period, its last month, January to
 /// its last month, the year, and the same windows of the previous year) when
 /// all the months it covers lie in the window; whole-period entries are never
-/// split. Entries are added up (see [`validate_entries`]).
+/// split.
+///
+/// Nested entries (see [`validate_entries`]) follow the exact-cover rule:
+/// a window counts the coarsest entries that fit inside it, never the finer
+/// entries inside those (no month is counted twice). When a coarser entry
+/// reaches beyond the window and holds months of it that no counted entry
+/// covers (the whole year beside August, read for jan–aug), those months are
+/// known only as part of a value that cannot be split, and the window's
+/// figure is absent rather than a partial sum. Without nested entries every
+/// entry counts on its own, in one pass.
 ///
 /// `helarsprognos` is the prognos for the period's year with the latest
 /// `made_at` month not after the period's last month; several prognoser made
@@ -364,14 +408,31 @@ pub fn line_figures(
     entries: &[LineEntry],
     period: ReportPeriod,
 ) -> Result<LineFigures, DomainError> {
+    let base = if entries_nest(entries) {
+        nested_base_figures(entries, period)?
+    } else {
+        additive_base_figures(entries, period)?
+    };
+    LineFigures {
+        helarsprognos: latest_prognos(entries, period)?,
+        ..base
+    }
+    .derive()
+}
+
+/// The utfall and budget windows when no entries nest: each entry lands in
+/// exactly one bucket (period, before the period, after it), plus the month
+/// bucket when it is the last month; ack and full-year values are sums of
+/// buckets.
+fn additive_base_figures(
+    entries: &[LineEntry],
+    period: ReportPeriod,
+) -> Result<LineFigures, DomainError> {
     let year = period.year();
     let prev_year = year - 1;
     let first = period.first_month();
     let last = period.last_month();
 
-    // Each utfall/budget entry lands in exactly one bucket (period, before
-    // the period, after it), plus the month bucket when it is the last
-    // month; ack and full-year values are sums of buckets.
     let mut utfall = None;
     let mut utfall_before = None;
     let mut utfall_manad = None;
@@ -381,8 +442,6 @@ pub fn line_figures(
     let mut budget_manad = None;
     let mut utfall_fg = None;
     let mut utfall_fg_before = None;
-    let mut prognos: Option<Decimal> = None;
-    let mut prognos_made: Option<YearMonth> = None;
 
     for e in entries {
         let ey = e.period.from.year();
@@ -426,19 +485,7 @@ pub fn line_figures(
                     }
                 }
             }
-            Measure::Prognos => {
-                let made = e.period.to;
-                if ey == year && tm <= last {
-                    match prognos_made {
-                        Some(p) if made < p => {}
-                        Some(p) if made == p => add(&mut prognos, v)?,
-                        _ => {
-                            prognos_made = Some(made);
-                            prognos = Some(v);
-                        }
-                    }
-                }
-            }
+            Measure::Prognos => {}
         }
     }
 
@@ -447,7 +494,7 @@ pub fn line_figures(
     let utfall_fg = utfall_fg.map(Amount);
     let utfall_ack = opt_add(utfall_before.map(Amount), utfall)?;
     let budget_ack = opt_add(budget_before.map(Amount), budget)?;
-    LineFigures {
+    Ok(LineFigures {
         utfall,
         budget,
         utfall_manad: utfall_manad.map(Amount),
@@ -455,12 +502,99 @@ pub fn line_figures(
         utfall_ack,
         budget_ack,
         helarsbudget: opt_add(budget_ack, budget_after.map(Amount))?,
-        helarsprognos: prognos.map(Amount),
         utfall_foregaende_ar: utfall_fg,
         utfall_ack_foregaende_ar: opt_add(utfall_fg_before.map(Amount), utfall_fg)?,
         ..LineFigures::default()
+    })
+}
+
+/// The utfall and budget windows by the exact-cover rule, each window on its
+/// own (see [`line_figures`]).
+fn nested_base_figures(
+    entries: &[LineEntry],
+    period: ReportPeriod,
+) -> Result<LineFigures, DomainError> {
+    let year = period.year();
+    let (first, last) = (period.first_month(), period.last_month());
+    let utfall = |y: i32, from: u32, to: u32| cover_sum(entries, Measure::Utfall, y, from, to);
+    let budget = |from: u32, to: u32| cover_sum(entries, Measure::Budget, year, from, to);
+    Ok(LineFigures {
+        utfall: utfall(year, first, last)?,
+        budget: budget(first, last)?,
+        utfall_manad: utfall(year, last, last)?,
+        budget_manad: budget(last, last)?,
+        utfall_ack: utfall(year, 1, last)?,
+        budget_ack: budget(1, last)?,
+        helarsbudget: budget(1, 12)?,
+        utfall_foregaende_ar: utfall(year - 1, first, last)?,
+        utfall_ack_foregaende_ar: utfall(year - 1, 1, last)?,
+        ..LineFigures::default()
+    })
+}
+
+/// One measure over months `from..=to` of `year` by the exact-cover rule:
+/// the sum of the entries inside the window that lie inside no other such
+/// entry, or absent when nothing counts or when an entry reaching beyond the
+/// window encloses counted entries but holds months of the window that they
+/// leave uncovered.
+fn cover_sum(
+    entries: &[LineEntry],
+    measure: Measure,
+    year: i32,
+    from: u32,
+    to: u32,
+) -> Result<Option<Amount>, DomainError> {
+    let window = months_mask(from, to);
+    let of_measure: Vec<(u16, Decimal)> = entries
+        .iter()
+        .filter(|e| e.measure == measure && e.period.year() == year)
+        .map(|e| (e.period.mask(), e.amount.0))
+        .collect();
+    let inside: Vec<(u16, Decimal)> = of_measure
+        .iter()
+        .copied()
+        .filter(|&(m, _)| within(m, window))
+        .collect();
+    let mut covered = 0u16;
+    let mut sum = None;
+    for &(mask, amount) in &inside {
+        let in_coarser = inside
+            .iter()
+            .any(|&(other, _)| other != mask && within(mask, other));
+        if !in_coarser {
+            covered |= mask;
+            add(&mut sum, amount)?;
+        }
     }
-    .derive()
+    let unsplittable = of_measure.iter().any(|&(mask, _)| {
+        !within(mask, window) && mask & covered != 0 && mask & window & !covered != 0
+    });
+    Ok(if unsplittable { None } else { sum.map(Amount) })
+}
+
+/// The prognos for the period's year with the latest `made_at` month not
+/// after the period's last month; several made in that month are summed.
+fn latest_prognos(
+    entries: &[LineEntry],
+    period: ReportPeriod,
+) -> Result<Option<Amount>, DomainError> {
+    let mut prognos: Option<Decimal> = None;
+    let mut prognos_made: Option<YearMonth> = None;
+    for e in entries.iter().filter(|e| e.measure == Measure::Prognos) {
+        let made = e.period.to;
+        if e.period.from.year() != period.year() || made.month() > period.last_month() {
+            continue;
+        }
+        match prognos_made {
+            Some(p) if made < p => {}
+            Some(p) if made == p => add(&mut prognos, e.amount.0)?,
+            _ => {
+                prognos_made = Some(made);
+                prognos = Some(e.amount.0);
+            }
+        }
+    }
+    Ok(prognos.map(Amount))
 }
 
 /// The Summa row of some lines: their figures added with
@@ -662,18 +796,49 @@ mod tests {
             EntryPeriod::range(ym(2024, 3), ym(2024, 5)).unwrap(),
             amt(dec!(1)),
         ));
+        assert_eq!(validate_entries(&e), Ok(()), "a quarter over its months");
+        e.push(LineEntry::utfall(
+            EntryPeriod::range(ym(2024, 4), ym(2024, 6)).unwrap(),
+            amt(dec!(1)),
+        ));
         assert_eq!(
             validate_entries(&e),
             Err(EntryError::Overlap {
                 measure: Measure::Utfall,
-                month: ym(2024, 3)
+                month: ym(2024, 4)
             })
         );
         let whole_and_month = [
             LineEntry::budget(EntryPeriod::whole_year(2024).unwrap(), amt(dec!(1))),
             LineEntry::budget(month(2024, 12), amt(dec!(1))),
         ];
-        assert!(validate_entries(&whole_and_month).is_err());
+        assert_eq!(
+            validate_entries(&whole_and_month),
+            Ok(()),
+            "nested: two readings"
+        );
+        let crossing = [
+            LineEntry::budget(
+                EntryPeriod::range(ym(2024, 1), ym(2024, 8)).unwrap(),
+                amt(dec!(1)),
+            ),
+            LineEntry::budget(
+                EntryPeriod::range(ym(2024, 7), ym(2024, 12)).unwrap(),
+                amt(dec!(1)),
+            ),
+        ];
+        assert_eq!(
+            validate_entries(&crossing),
+            Err(EntryError::Overlap {
+                measure: Measure::Budget,
+                month: ym(2024, 7)
+            })
+        );
+        let repeated = [
+            LineEntry::budget(month(2024, 2), amt(dec!(1))),
+            LineEntry::budget(month(2024, 2), amt(dec!(2))),
+        ];
+        assert!(validate_entries(&repeated).is_err());
         let other_years = [
             LineEntry::budget(EntryPeriod::whole_year(2024).unwrap(), amt(dec!(1))),
             LineEntry::budget(EntryPeriod::whole_year(2023).unwrap(), amt(dec!(1))),
@@ -775,6 +940,114 @@ mod tests {
         assert_eq!(h.helarsbudget, Some(amt(dec!(-880))));
     }
 
+    /// Seed 000's whole years beside seed 001's August and seed 003's March
+    /// (Äldreomsorg, tkr as kronor for brevity).
+    fn year_and_months_line() -> Vec<LineEntry> {
+        vec![
+            LineEntry::utfall(EntryPeriod::whole_year(2024).unwrap(), amt(dec!(-314902))),
+            LineEntry::budget(EntryPeriod::whole_year(2024).unwrap(), amt(dec!(-309142))),
+            LineEntry::utfall(EntryPeriod::whole_year(2023).unwrap(), amt(dec!(-308457))),
+            LineEntry::utfall(month(2024, 8), amt(dec!(-31167))),
+            LineEntry::budget(month(2024, 8), amt(dec!(-31568))),
+            LineEntry::utfall(month(2023, 3), amt(dec!(-22214))),
+            LineEntry::budget(month(2023, 3), amt(dec!(-23554))),
+        ]
+    }
+
+    #[test]
+    fn whole_year_beside_months_counts_each_reading_once() {
+        let e = year_and_months_line();
+        assert_eq!(validate_entries(&e), Ok(()));
+        assert!(entries_nest(&e));
+        // The year reads the whole-year values, not the year plus August.
+        let h = line_figures(&e, ReportPeriod::helar(2024).unwrap()).unwrap();
+        assert_eq!(h.utfall, Some(amt(dec!(-314902))));
+        assert_eq!(h.avvikelse, Some(amt(dec!(-5760))));
+        assert_eq!(h.helarsbudget, Some(amt(dec!(-309142))));
+        assert_eq!(h.utfall_foregaende_ar, Some(amt(dec!(-308457))));
+        assert_eq!(h.utfall_manad, None, "the year is not December's");
+        // The delår reads August as its month; jan–aug would need to split
+        // the year: absent, never August passed off as the delår.
+        let d = line_figures(&e, delar(2024)).unwrap();
+        assert_eq!(d.utfall_manad, Some(amt(dec!(-31167))));
+        assert_eq!(d.avvikelse_manad, Some(amt(dec!(401))));
+        assert_eq!((d.utfall, d.budget, d.avvikelse), (None, None, None));
+        assert_eq!((d.utfall_ack, d.avvikelse_ack), (None, None));
+        assert_eq!(d.helarsbudget, Some(amt(dec!(-309142))));
+        assert_eq!(d.kvar_av_arets_budget, None);
+        assert_eq!(d.utfall_foregaende_ar, None);
+        // March 2023 as a month of its own.
+        let m = line_figures(&e, ReportPeriod::month(ym(2023, 3))).unwrap();
+        assert_eq!(m.utfall, Some(amt(dec!(-22214))));
+        assert_eq!(m.avvikelse, Some(amt(dec!(1340))));
+        assert_eq!(m.avvikelse_manad, Some(amt(dec!(1340))));
+        assert_eq!(m.utfall_ack, None, "jan–feb are only inside the year");
+        // No 2023 budget beside March: the year's budget is March's, as for
+        // any line with months only.
+        assert_eq!(m.helarsbudget, Some(amt(dec!(-23554))));
+    }
+
+    #[test]
+    fn a_year_fully_given_in_months_reads_the_months_inside_it() {
+        let mut e = monthly_line();
+        e.push(LineEntry::utfall(
+            EntryPeriod::whole_year(2024).unwrap(),
+            amt(dec!(-125)),
+        ));
+        assert_eq!(validate_entries(&e), Ok(()));
+        let d = line_figures(&e, delar(2024)).unwrap();
+        assert_eq!(d.utfall, Some(amt(dec!(-80))), "jan–aug from its months");
+        assert_eq!(d.utfall_ack, Some(amt(dec!(-80))));
+        let h = line_figures(&e, ReportPeriod::helar(2024).unwrap()).unwrap();
+        assert_eq!(h.utfall, Some(amt(dec!(-125))), "the year's own value");
+        assert_eq!(h.utfall_manad, Some(amt(dec!(-10))));
+        assert_eq!(h.budget, Some(amt(dec!(-132))));
+    }
+
+    #[test]
+    fn three_levels_count_the_coarsest_that_fits() {
+        let jan_aug = EntryPeriod::range(ym(2024, 1), ym(2024, 8)).unwrap();
+        let e = [
+            LineEntry::utfall(EntryPeriod::whole_year(2024).unwrap(), amt(dec!(-1200))),
+            LineEntry::utfall(jan_aug, amt(dec!(-800))),
+            LineEntry::utfall(month(2024, 8), amt(dec!(-100))),
+            LineEntry::utfall(month(2024, 3), amt(dec!(-90))),
+        ];
+        assert_eq!(validate_entries(&e), Ok(()));
+        let f = |p| line_figures(&e, p).unwrap();
+        assert_eq!(f(delar(2024)).utfall, Some(amt(dec!(-800))));
+        assert_eq!(f(delar(2024)).utfall_manad, Some(amt(dec!(-100))));
+        assert_eq!(
+            f(ReportPeriod::helar(2024).unwrap()).utfall,
+            Some(amt(dec!(-1200)))
+        );
+        assert_eq!(
+            f(ReportPeriod::month(ym(2024, 3))).utfall,
+            Some(amt(dec!(-90)))
+        );
+        assert_eq!(f(ReportPeriod::month(ym(2024, 3))).utfall_ack, None);
+        assert_eq!(
+            f(ReportPeriod::new(2024, 1, 9).unwrap()).utfall,
+            None,
+            "september only in the year"
+        );
+        // A month outside every coarser value is a reading of its own.
+        assert_eq!(f(ReportPeriod::new(2024, 3, 8).unwrap()).utfall, None);
+    }
+
+    #[test]
+    fn entries_nest_only_when_months_are_shared() {
+        assert!(!entries_nest(&monthly_line()));
+        let mut e = monthly_line();
+        e.push(LineEntry::prognos(ym(2024, 8), amt(dec!(1))));
+        assert!(!entries_nest(&e), "prognoser are alternatives");
+        e.push(LineEntry::budget(
+            EntryPeriod::whole_year(2023).unwrap(),
+            amt(dec!(1)),
+        ));
+        assert!(entries_nest(&e));
+    }
+
     #[test]
     fn prognos_latest_at_or_before_period_end() {
         let mut e = monthly_line();
@@ -804,6 +1077,126 @@ mod tests {
         let d = line_figures(&e, delar(2024)).unwrap();
         assert_eq!(d.helarsprognos, Some(amt(dec!(-130))));
         assert_eq!(d.prognos_avvikelse, None, "no budget");
+    }
+
+    mod exact_cover {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A month range of 2024 as (first month, last month).
+        fn range() -> impl Strategy<Value = (u32, u32)> {
+            (1u32..=12, 0u32..=11).prop_map(|(m, len)| (m, (m + len).min(12)))
+        }
+
+        fn utfall(from: u32, to: u32, amount: Decimal) -> LineEntry {
+            let p = EntryPeriod::range(ym(2024, from), ym(2024, to)).unwrap();
+            LineEntry::utfall(p, amt(amount))
+        }
+
+        /// Money per month and the ranges of a laminar family built greedily
+        /// from random ranges (those that would cross are dropped). Every
+        /// entry holds exactly the money of its months: consistent readings.
+        fn consistent_family(
+            money: &[Decimal],
+            ranges: &[(u32, u32)],
+            with_all_months: bool,
+        ) -> Vec<LineEntry> {
+            let sum = |f: u32, t: u32| (f..=t).map(|m| money[m as usize - 1]).sum::<Decimal>();
+            let mut entries: Vec<LineEntry> = Vec::new();
+            if with_all_months {
+                entries.extend((1..=12).map(|m| utfall(m, m, money[m as usize - 1])));
+            }
+            for &(f, t) in ranges {
+                let candidate = utfall(f, t, sum(f, t));
+                entries.push(candidate);
+                if validate_entries(&entries).is_err() {
+                    entries.pop();
+                }
+            }
+            entries
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1000))]
+
+            /// Whatever coarser values sit beside a complete month ledger,
+            /// every window reads exactly the money of its months.
+            #[test]
+            fn complete_months_read_exactly_beside_any_coarser_values(
+                money in proptest::collection::vec(-1_000_000i64..=1_000_000, 12),
+                ranges in proptest::collection::vec(range(), 0..12),
+                (first, last) in range(),
+            ) {
+                let money: Vec<Decimal> = money.into_iter().map(Decimal::from).collect();
+                let entries = consistent_family(&money, &ranges, true);
+                prop_assert_eq!(validate_entries(&entries), Ok(()));
+                let f = line_figures(&entries, ReportPeriod::new(2024, first, last).unwrap()).unwrap();
+                let sum = |a: u32, b: u32| (a..=b).map(|m| money[m as usize - 1]).sum::<Decimal>();
+                prop_assert_eq!(f.utfall, Some(amt(sum(first, last))));
+                prop_assert_eq!(f.utfall_ack, Some(amt(sum(1, last))));
+                prop_assert_eq!(f.utfall_manad, Some(amt(money[last as usize - 1])));
+            }
+
+            /// With money that is never negative, no reading of any laminar
+            /// family ever exceeds the money of the window: no month is
+            /// counted twice.
+            #[test]
+            fn no_reading_counts_a_month_twice(
+                money in proptest::collection::vec(0i64..=1_000_000, 12),
+                ranges in proptest::collection::vec(range(), 0..16),
+                with_all_months in any::<bool>(),
+                (first, last) in range(),
+            ) {
+                let money: Vec<Decimal> = money.into_iter().map(Decimal::from).collect();
+                let entries = consistent_family(&money, &ranges, with_all_months);
+                prop_assert_eq!(validate_entries(&entries), Ok(()));
+                let f = line_figures(&entries, ReportPeriod::new(2024, first, last).unwrap()).unwrap();
+                let sum = |a: u32, b: u32| (a..=b).map(|m| money[m as usize - 1]).sum::<Decimal>();
+                for (read, window) in [(f.utfall, sum(first, last)), (f.utfall_ack, sum(1, last)), (f.utfall_manad, money[last as usize - 1])] {
+                    if let Some(r) = read {
+                        prop_assert!(r.0 <= window, "{} > {}", r.0, window);
+                    }
+                }
+            }
+
+            /// Validation accepts exactly the families in which any two
+            /// ranges are disjoint or strictly nested.
+            #[test]
+            fn validation_is_the_laminar_rule(ranges in proptest::collection::vec(range(), 0..6)) {
+                let entries: Vec<LineEntry> = ranges.iter().map(|&(f, t)| utfall(f, t, Decimal::ONE)).collect();
+                let laminar = ranges.iter().enumerate().all(|(i, &(f1, t1))| {
+                    ranges[i + 1..].iter().all(|&(f2, t2)| {
+                        let disjoint = t1 < f2 || t2 < f1;
+                        let one_in_other = (f1 <= f2 && t2 <= t1) || (f2 <= f1 && t1 <= t2);
+                        disjoint || (one_in_other && (f1, t1) != (f2, t2))
+                    })
+                });
+                prop_assert_eq!(validate_entries(&entries).is_ok(), laminar);
+            }
+
+            /// Without nested entries the exact-cover reading is the additive
+            /// one-pass reading.
+            #[test]
+            fn both_readings_agree_without_nesting(
+                ranges in proptest::collection::vec((2023i32..=2024, range(), -1000i64..=1000, any::<bool>()), 0..16),
+                (first, last) in range(),
+            ) {
+                let mut entries: Vec<LineEntry> = Vec::new();
+                for (y, (f, t), a, is_budget) in ranges {
+                    let p = EntryPeriod::range(ym(y, f), ym(y, t)).unwrap();
+                    let measure = if is_budget { Measure::Budget } else { Measure::Utfall };
+                    entries.push(LineEntry::new(p, measure, amt(Decimal::from(a))));
+                    if entries_nest(&entries) {
+                        entries.pop();
+                    }
+                }
+                let period = ReportPeriod::new(2024, first, last).unwrap();
+                prop_assert_eq!(
+                    nested_base_figures(&entries, period).unwrap(),
+                    additive_base_figures(&entries, period).unwrap()
+                );
+            }
+        }
     }
 
     #[test]

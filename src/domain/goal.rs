@@ -1,4 +1,5 @@
-//! Resultatmål: the bedömning suggested from the goal's indicators.
+//! Resultatmål: the bedömning suggested from the goal's indicators, and
+//! which plan's goals a year's views show.
 
 use super::indicator::Bedomning;
 
@@ -25,9 +26,28 @@ pub fn suggest_goal_bedomning<I: IntoIterator<Item = Bedomning>>(indicators: I) 
     }
 }
 
+/// Whether a plan (goal area) running `from..=to` (open where absent) is in
+/// force in `year`. A kommun keeps its earlier kommunplaner (2019–2022 beside
+/// 2023–2026); a year's views (indicator appendix, goal matrix) show the
+/// plan in force that year only.
+pub fn plan_in_force(from: Option<i32>, to: Option<i32>, year: i32) -> bool {
+    from.is_none_or(|f| f <= year) && to.is_none_or(|t| year <= t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_years_include_their_ends() {
+        assert!(plan_in_force(Some(2023), Some(2026), 2023));
+        assert!(plan_in_force(Some(2023), Some(2026), 2026));
+        assert!(!plan_in_force(Some(2023), Some(2026), 2022));
+        assert!(!plan_in_force(Some(2019), Some(2022), 2024));
+        assert!(plan_in_force(None, Some(2022), 1990));
+        assert!(plan_in_force(Some(2019), None, 2100));
+        assert!(plan_in_force(None, None, 2024));
+    }
     use Bedomning::*;
 
     #[test]

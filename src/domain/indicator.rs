@@ -426,6 +426,20 @@ pub fn derive_indicator_year(
     }
 }
 
+/// Bedömning of a text target ("öka", "Öka jmf utfall 2023"): there is no
+/// number to compare with, so it follows the (computed) trend: forbattrad
+/// reaches it, oforandrad is gul, forsamrad rod, no trend no bedömning.
+/// DOMAIN.md leaves this to the nämnd ("follows the trend, or is set by
+/// hand"); an override sets it by hand.
+pub fn bedomning_of_text_target(trend: Trend) -> Bedomning {
+    match trend {
+        Trend::Forbattrad => Bedomning::Gron,
+        Trend::Oforandrad => Bedomning::Gul,
+        Trend::Forsamrad => Bedomning::Rod,
+        Trend::EjJamforbar => Bedomning::Ingen,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -784,5 +798,13 @@ mod tests {
         assert_eq!(Trend::from_arrow('x'), None);
         assert_eq!(Gron.rank(), Some(2));
         assert_eq!(Ingen.rank(), None);
+    }
+
+    #[test]
+    fn text_target_follows_the_trend() {
+        assert_eq!(bedomning_of_text_target(Forbattrad), Gron);
+        assert_eq!(bedomning_of_text_target(Oforandrad), Gul);
+        assert_eq!(bedomning_of_text_target(Forsamrad), Rod);
+        assert_eq!(bedomning_of_text_target(EjJamforbar), Ingen);
     }
 }

@@ -20,8 +20,13 @@
 //! * **Whole-period entries** (e.g. a value for all of 2024 or for jan–aug
 //!   2024) lie inside one calendar year and count towards a window only when
 //!   they fit entirely inside it; they are never split over months.
-//!   Entries are additive like ledger postings; [`validate_entries`] rejects
-//!   utfall/budget entries of one line that cover the same month twice.
+//!   Entries are additive like ledger postings. A whole-period entry may sit
+//!   beside finer entries inside it (seed 000's whole year 2024 beside seed
+//!   001's August): the exact-cover rule of [`validate_entries`] and
+//!   [`line_figures`] lets entries of one measure share months only when one
+//!   lies wholly inside the other, and a window then counts the coarsest
+//!   entries that fit it, so no month is ever counted twice; a window that
+//!   would need to split a coarser entry is absent, not a partial sum.
 //! * **helårsprognos** is the prognos for the period's year with the latest
 //!   `made_at` month not after the period's last month (a prognos entry's
 //!   month is the month it was made). Several prognos entries made in that
@@ -56,8 +61,10 @@ mod error;
 mod figures;
 mod goal;
 mod indicator;
+pub mod mapping;
 mod money;
 mod period;
+pub mod sie;
 pub mod structure;
 mod volume;
 
@@ -70,13 +77,15 @@ pub use assessed::{Assessed, Override, OverrideError};
 pub use error::DomainError;
 pub use figures::{
     BudgetLine, BudgetLineKind, EntryError, EntryPeriod, LineEntry, LineFigures, MAX_ROLLUP_DEPTH,
-    Measure, RolledUpLine, RollupError, line_figures, roll_up, summa, validate_entries,
+    Measure, RolledUpLine, RollupError, entries_nest, line_figures, roll_up, summa,
+    validate_entries,
 };
-pub use goal::suggest_goal_bedomning;
+pub use goal::{plan_in_force, suggest_goal_bedomning};
 pub use indicator::{
     Bedomning, Gender, GenderSeries, IndicatorYear, Observation, Polarity, ThresholdError, Trend,
-    TrendThreshold, bedomning, bedomning_for_year, bedomning_gender_aware, derive_indicator_year,
-    fulfilment_ratio, latest_available, latest_two_available, trend_between, trend_for_year,
+    TrendThreshold, bedomning, bedomning_for_year, bedomning_gender_aware,
+    bedomning_of_text_target, derive_indicator_year, fulfilment_ratio, latest_available,
+    latest_two_available, trend_between, trend_for_year,
 };
 pub use money::{
     Amount, Percent, Ratio, avvikelse, avvikelse_procent, cost_positive_avvikelse,

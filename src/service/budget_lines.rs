@@ -131,7 +131,7 @@ fn merged_values(
 }
 
 /// Checks a line's complete value set with the domain: no month counted
-/// twice. The error names `field`.
+/// twice (a month may sit inside a whole-period value, never cross one). The error names `field`.
 pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<(), ApiError> {
     let entries: Vec<LineEntry> = values
         .iter()
@@ -142,7 +142,7 @@ pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<()
         })
         .collect::<Result<_, ApiError>>()?;
     domain::validate_entries(&entries).map_err(|e| {
-        ApiError::validation(field, format!("{e}: a month may have either its own value or be part of one whole-period value, not both"))
+        ApiError::validation(field, format!("{e}: values of one measure may share months only when one period lies wholly inside the other (a month beside its whole year), never when they cross or repeat"))
     })
 }
 

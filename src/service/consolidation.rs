@@ -49,20 +49,52 @@ pub async fn kommun_table(
             .push(stored_entry(&measure, from, to, amount)?);
     }
     let mut prognoser: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
-    for (namnd_id, line_id, from, to, amount) in prognoser_of(db, kommun_id, kind, period).await? {
+    for (namnd_id, line_id, measure, from, to, amount) in
+        line_values_of(db, kommun_id, kind, period, LineValues::Prognoser).await?
+    {
         prognoser
             .entry(namnd_id)
             .or_default()
             .entry(line_id)
             .or_default()
-            .push(stored_entry("prognos", from, to, amount)?);
+            .push(stored_entry(&measure, from, to, amount)?);
+    }
+    // Pooled totals are exact only while no entries nest (a whole year beside
+    // its months): the exact-cover reading depends on each line's own
+    // entries, so such nämnder (few, if any) are read line by line.
+    let nested: Vec<Uuid> = sums
+        .iter()
+        .filter(|(_, entries)| domain::entries_nest(entries))
+        .map(|(id, _)| *id)
+        .collect();
+    let mut by_line: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
+    if !nested.is_empty() {
+        for (namnd_id, line_id, measure, from, to, amount) in
+            line_values_of(db, kommun_id, kind, period, LineValues::Figures(&nested)).await?
+        {
+            by_line
+                .entry(namnd_id)
+                .or_default()
+                .entry(line_id)
+                .or_default()
+                .push(stored_entry(&measure, from, to, amount)?);
+        }
     }
     let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
     let mut rows = Vec::with_capacity(namnder.len());
     for n in namnder {
-        let mut figures =
-            domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
-                .map_err(overflow)?;
+        let mut figures = match by_line.get(&n.id) {
+            Some(lines) => {
+                let each = lines
+                    .values()
+                    .map(|entries| domain::line_figures(entries, period))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(overflow)?;
+                domain::summa(&each).map_err(overflow)?
+            }
+            None => domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
+                .map_err(overflow)?,
+        };
         let mut helarsprognos: Option<domain::Amount> = None;
         for entries in prognoser.get(&n.id).into_iter().flat_map(|m| m.values()) {
             if let Some(p) = domain::line_figures(entries, period)
@@ -112,15 +144,26 @@ async fn totals_of(
         .await?)
 }
 
-/// (namnd_id, line_id, from_month, to_month, amount_ore) of every prognos of
-/// the kommun's lines of `kind` that can be a forecast for the report year
-/// (made in that year).
-async fn prognoser_of(
+/// Which stored values of the kommun's lines [`line_values_of`] reads.
+enum LineValues<'a> {
+    /// Every prognos that can be a forecast for the report year (made in
+    /// that year).
+    Prognoser,
+    /// The utfall and budget of these nämnder in the report year and the
+    /// year before.
+    Figures(&'a [Uuid]),
+}
+
+/// (namnd_id, line_id, measure, from_month, to_month, amount_ore) of the
+/// values of the kommun's lines of `kind` that `which` asks for, in one
+/// query.
+async fn line_values_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-) -> Result<Vec<(Uuid, Uuid, i32, i32, i64)>, ApiError> {
+    which: LineValues<'_>,
+) -> Result<Vec<(Uuid, Uuid, String, i32, i32, i64)>, ApiError> {
     let backend = db.get_database_backend();
     let p = |n: usize| {
         if backend == DbBackend::Postgres {
@@ -129,36 +172,47 @@ async fn prognoser_of(
             "?".into()
         }
     };
+    let mut params: Vec<sea_orm::Value> = vec![
+        kommun_id.into(),
+        kind_str(kind).into(),
+        ((period.year() - 1) * 100 + 1).into(),
+        (period.year() * 100 + 12).into(),
+    ];
     // from_month bounds the index range; a prognos's year is its to_month's.
+    let filter = match which {
+        LineValues::Prognoser => {
+            params.push((period.year() * 100 + 1).into());
+            format!("v.measure = 'prognos' AND v.to_month >= {}", p(5))
+        }
+        LineValues::Figures(namnder) => {
+            let list: Vec<String> = (0..namnder.len()).map(|i| p(5 + i)).collect();
+            params.extend(namnder.iter().map(|&id| sea_orm::Value::from(id)));
+            format!(
+                "v.measure IN ('utfall', 'budget') AND l.namnd_id IN ({})",
+                list.join(", ")
+            )
+        }
+    };
     let sql = format!(
-        "SELECT l.namnd_id, v.line_id, v.from_month, v.to_month, v.amount_ore \
+        "SELECT l.namnd_id, v.line_id, v.measure, v.from_month, v.to_month, v.amount_ore \
          FROM budget_value v INNER JOIN budget_line l ON l.id = v.line_id \
-         WHERE v.kommun_id = {} AND v.measure = 'prognos' AND v.from_month >= {} \
-         AND v.to_month >= {} AND v.to_month <= {} AND l.kind = {}",
+         WHERE v.kommun_id = {} AND l.kind = {} AND v.from_month >= {} AND v.to_month <= {} \
+         AND {filter}",
         p(1),
         p(2),
         p(3),
-        p(4),
-        p(5)
+        p(4)
     );
-    let statement = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            kommun_id.into(),
-            ((period.year() - 1) * 100 + 1).into(),
-            (period.year() * 100 + 1).into(),
-            (period.year() * 100 + 12).into(),
-            kind_str(kind).into(),
-        ],
-    );
-    let get_err = |e: sea_orm::TryGetError| ApiError::Unexpected(format!("prognos row: {e:?}"));
+    let statement = Statement::from_sql_and_values(backend, sql, params);
+    let get_err = |e: sea_orm::TryGetError| ApiError::Unexpected(format!("line value row: {e:?}"));
     db.query_all_raw(statement)
         .await?
         .iter()
         .map(|row| {
-            <(Uuid, Uuid, i32, i32, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(row)
-                .map_err(get_err)
+            <(Uuid, Uuid, String, i32, i32, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(
+                row,
+            )
+            .map_err(get_err)
         })
         .collect()
 }

@@ -103,7 +103,7 @@ pub struct KoladaOutcome {
 }
 
 /// Indicators of the kommun by Kolada id, in position order.
-async fn indicators_by_kpi(
+pub(crate) async fn indicators_by_kpi(
     db: &impl sea_orm::ConnectionTrait,
     kommun_id: Uuid,
     kpis: Option<Vec<String>>,

@@ -23,7 +23,8 @@ use crate::{
     api::common::PageRequest,
     domain::{
         Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, Polarity,
-        Trend, TrendThreshold, bedomning_gender_aware, derive_indicator_year, fulfilment_ratio,
+        Trend, TrendThreshold, bedomning_gender_aware, bedomning_of_text_target,
+        derive_indicator_year, fulfilment_ratio,
     },
     entity::{
         goal, goal_indicator, indicator, indicator_override, indicator_riktvarde, indicator_value,
@@ -787,20 +788,6 @@ pub struct Derived {
     pub ratio: Option<Decimal>,
     pub trend: Assessed<Trend>,
     pub bedomning: Assessed<Bedomning>,
-}
-
-/// Bedömning of a text target ("öka", "Öka jmf utfall 2023"): there is no
-/// number to compare with, so it follows the (computed) trend: forbattrad
-/// reaches it, oforandrad is gul, forsamrad rod, no trend no bedömning.
-/// DOMAIN.md leaves this to the nämnd ("follows the trend, or is set by
-/// hand"); an override sets it by hand.
-fn bedomning_of_text_target(trend: Trend) -> Bedomning {
-    match trend {
-        Trend::Forbattrad => Bedomning::Gron,
-        Trend::Oforandrad => Bedomning::Gul,
-        Trend::Forsamrad => Bedomning::Rod,
-        Trend::EjJamforbar => Bedomning::Ingen,
-    }
 }
 
 fn observations(values: &[StoredValue], gender: Gender) -> Vec<Observation> {

@@ -22,11 +22,14 @@ enum Rule {
     Consolidated,
     /// Audit log: admin, revisor.
     Audit,
+    /// Change feed: admin, kommunledning, revisor, integration.
+    ChangeFeed,
     /// Organisation, calendar and plan structure: admin, kommunledning.
     WriteStructure,
     /// The kommun itself: admin.
     WriteKommun,
-    /// Nämnd figures: admin, kommunledning, integration, the nämnd's redaktör.
+    /// Nämnd figures: admin, kommunledning, the nämnd's redaktör, integration
+    /// (only the nämnder of its token when it names any).
     WriteFigures,
     /// Indicator values: admin, kommunledning, integration.
     WriteIndicatorValues,
@@ -40,6 +43,11 @@ enum Rule {
     Return,
     /// Reopening an approved report: admin only.
     Reopen,
+    /// Dimension mappings: admin, kommunledning, integration, revisor.
+    ReadMappings,
+    /// Files whose nämnder are known only after mapping (SIE): admin,
+    /// kommunledning, integration, any redaktör (each nämnd is checked later).
+    ImportMapped,
 }
 
 const RULES: &[(&str, Rule)] = &[
@@ -165,31 +173,59 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/kommun/indicators", Rule::Consolidated),
     ("GET /api/v1/kommun/assignments", Rule::Consolidated),
     ("GET /api/v1/audit", Rule::Audit),
+    ("GET /api/v1/changes", Rule::ChangeFeed),
     ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
+    (
+        "POST /api/v1/imports/kolada/fetch",
+        Rule::WriteIndicatorValues,
+    ),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),
     ("POST /api/v1/imports/flat", Rule::WriteFigures),
     ("GET /api/v1/exports/flat", Rule::ReadFigures),
+    ("POST /api/v1/imports/sie", Rule::ImportMapped),
+    ("GET /api/v1/dimension-mappings", Rule::ReadMappings),
+    ("POST /api/v1/dimension-mappings", Rule::WriteStructure),
+    ("GET /api/v1/dimension-mappings/{id}", Rule::ReadMappings),
+    (
+        "PATCH /api/v1/dimension-mappings/{id}",
+        Rule::WriteStructure,
+    ),
+    (
+        "DELETE /api/v1/dimension-mappings/{id}",
+        Rule::WriteStructure,
+    ),
 ];
 
-/// A caller: role and the nämnd it is scoped to (own = VON, other = SOCN).
+/// A caller: role and the nämnd its token names (own = VON, other = SOCN,
+/// or none).
 #[derive(Debug, Clone, Copy)]
 struct Caller {
     role: Role,
-    own_namnd: bool,
+    namnd: Option<&'static str>,
 }
 
+impl Caller {
+    fn own_namnd(self) -> bool {
+        self.namnd == Some("VON")
+    }
+}
+
+/// Every role; nämnd-scoped roles with their own and another nämnd, and
+/// integrations also narrowed to a nämnd (own or other) besides kommun-wide.
 fn callers() -> Vec<Caller> {
     let mut out = Vec::new();
     for role in Role::ALL {
-        out.push(Caller {
-            role,
-            own_namnd: true,
-        });
-        if role.is_namnd_scoped() {
-            out.push(Caller {
-                role,
-                own_namnd: false,
-            });
+        let narrowed = role.is_namnd_scoped() || role == Role::Integration;
+        if narrowed {
+            for namnd in ["VON", "SOCN"] {
+                out.push(Caller {
+                    role,
+                    namnd: Some(namnd),
+                });
+            }
+        }
+        if !role.is_namnd_scoped() {
+            out.push(Caller { role, namnd: None });
         }
     }
     out
@@ -199,27 +235,32 @@ fn callers() -> Vec<Caller> {
 /// approved årsredovisning and its figures).
 fn allowed(rule: Rule, c: Caller) -> bool {
     use Role::*;
-    let own_scoped = !c.role.is_namnd_scoped() || c.own_namnd;
+    let own = c.own_namnd();
+    let own_scoped = !c.role.is_namnd_scoped() || own;
     match rule {
         Rule::Public | Rule::ReadAll => true,
         Rule::ReadFigures => c.role != Lasare && own_scoped,
         Rule::Consolidated => matches!(c.role, Admin | Kommunledning | Revisor),
         Rule::Audit => matches!(c.role, Admin | Revisor),
+        Rule::ChangeFeed => matches!(c.role, Admin | Kommunledning | Revisor | Integration),
         Rule::WriteStructure => matches!(c.role, Admin | Kommunledning),
         Rule::WriteKommun => c.role == Admin,
         Rule::WriteFigures => {
-            matches!(c.role, Admin | Kommunledning | Integration)
-                || (c.role == Redaktor && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning)
+                || (c.role == Integration && (c.namnd.is_none() || own))
+                || (c.role == Redaktor && own)
         }
         Rule::WriteIndicatorValues => matches!(c.role, Admin | Kommunledning | Integration),
         Rule::EditApprovedReport | Rule::CreateReport => {
-            matches!(c.role, Admin | Kommunledning) || (c.role == Redaktor && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning) || (c.role == Redaktor && own)
         }
-        Rule::Approve => c.role == Admin || (c.role == Namndsekreterare && c.own_namnd),
+        Rule::Approve => c.role == Admin || (c.role == Namndsekreterare && own),
         Rule::Return => {
-            matches!(c.role, Admin | Kommunledning) || (c.role == Namndsekreterare && c.own_namnd)
+            matches!(c.role, Admin | Kommunledning) || (c.role == Namndsekreterare && own)
         }
         Rule::Reopen => c.role == Admin,
+        Rule::ReadMappings => matches!(c.role, Admin | Kommunledning | Integration | Revisor),
+        Rule::ImportMapped => matches!(c.role, Admin | Kommunledning | Integration | Redaktor),
     }
 }
 
@@ -274,6 +315,18 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
     let assignment = first(get("/api/v1/assignments?namnd=VON".into()).await);
     ids.insert("assignments", assignment.clone());
     ids.insert("assignment_id", assignment);
+    let mapping = json!({"name": "Fixture", "rules": [
+        {"match": {"ansvar": "1*"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}]});
+    let created = app
+        .post("/api/v1/dimension-mappings", &admin, &mapping)
+        .send()
+        .await
+        .unwrap();
+    let created = body(created).await.1;
+    ids.insert(
+        "dimension-mappings",
+        created["id"].as_str().unwrap_or_default().to_string(),
+    );
     for (k, v) in &ids {
         assert!(!v.is_empty(), "fixture {k} has no object in the demo data");
     }
@@ -397,8 +450,8 @@ async fn every_operation_every_role_every_tenant() {
         };
         // Own kommun: refused callers get 403 (or 404 where even existence is hidden).
         for caller in callers() {
-            let namnd = if caller.own_namnd { "VON" } else { "SOCN" };
-            let token = app.token_in("0483", caller.role, &[namnd]);
+            let namnd = caller.namnd.unwrap_or("no nämnd");
+            let token = app.token_in("0483", caller.role, caller.namnd.as_slice());
             let status = send(token).await.unwrap().status().as_u16();
             let expected = allowed(*rule, caller);
             let ok = if expected {

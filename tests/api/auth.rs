@@ -1,75 +1,179 @@
 use std::time::Duration;
 
 use jsonwebtoken::{EncodingKey, Header, encode};
-use kommunrapport::auth::{Claims, Role};
+use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
-fn claims(kommun: &str, role: Role, exp_offset: i64) -> Claims {
+/// The one body every refused token gets: nothing in it says which check failed.
+fn refused_body() -> String {
+    format!(
+        r#"{{"type":"/problems/unauthorized","title":"Authentication required","status":401,"detail":"{}"}}"#,
+        kommunrapport::auth::token::REFUSED
+    )
+}
+
+/// The raw body of a 401 for `token`, with its `WWW-Authenticate`.
+async fn refusal(app: &TestApp, token: &str) -> String {
+    let response = app.get("/api/v1/namnder", token).send().await.unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    response.text().await.unwrap()
+}
+
+fn hs256(claims: &Value, secret: &[u8]) -> String {
+    encode(
+        &Header::default(),
+        claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .unwrap()
+}
+
+/// A token with a made-up header and claims and no real signature.
+fn unsigned(header: &str, claims: &Value) -> String {
+    use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+    format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    )
+}
+
+/// Test settings whose identity-provider keys are a JWKS file holding `jwk`;
+/// the file's path is returned so a test can rotate the keys.
+async fn settings_with_jwks_file(
+    backend: Backend,
+    jwk: &Value,
+) -> (std::path::PathBuf, kommunrapport::config::Settings) {
+    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
+    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
+    let mut settings = test_settings(fresh_database(backend).await);
+    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
+    (jwks_path, settings)
+}
+
+async fn every_bad_token_gets_the_same_answer(backend: Backend) {
+    let (key, jwk) = es256_key("idp-1");
+    let (other_key, _) = es256_key("idp-2");
+    let (_, mut settings) = settings_with_jwks_file(backend, &jwk).await;
+    settings.jwt.issuer = Some("kommunrapport".into());
+    settings.jwt.audience = Some("api".into());
+    let secret = settings.jwt.secret.clone().into_bytes();
+    let app = spawn_with_settings(backend, settings).await;
+
     let now = chrono::Utc::now().timestamp();
-    Claims {
-        sub: "x".into(),
-        kommun: kommun.into(),
-        role,
-        namnder: vec![],
-        exp: now + exp_offset,
-        nbf: None,
-        iat: Some(now),
-        iss: None,
-        aud: None,
-    }
-}
-
-async fn bad_tokens_are_refused(backend: Backend) {
-    let app = spawn_app(backend).await;
-    app.katrineholm().await;
-    let path = "/api/v1/namnder";
-
-    let no_token = app.client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(no_token.headers()["www-authenticate"], "Bearer");
-    problem(no_token, 401).await;
-
-    let expired = encode(
-        &Header::default(),
-        &claims("0483", Role::Admin, -3600),
-        &EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap();
-    let forged = encode(
-        &Header::default(),
-        &claims("0483", Role::Admin, 3600),
-        &EncodingKey::from_secret(b"another-secret-another-secret-another"),
-    )
-    .unwrap();
-    let unsigned = {
-        // alg "none": header {"alg":"none","typ":"JWT"}, the claims, no signature.
-        use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let body =
-            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&claims("0483", Role::Admin, 3600)).unwrap());
-        format!("{header}.{body}.")
+    let good = json!({"sub": "x", "kommun": "0483", "role": "admin", "exp": now + 600,
+        "iss": "kommunrapport", "aud": "api"});
+    let with = |field: &str, value: Value| {
+        let mut claims = good.clone();
+        claims[field] = value;
+        claims
     };
-    for (what, token) in [
-        ("expired", expired),
-        ("forged", forged),
-        ("alg none", unsigned),
-        ("garbage", "abc.def.ghi".to_string()),
-    ] {
-        let response = app.get(path, &token).send().await.unwrap();
-        let p = problem(response, 401).await;
-        assert!(!p["detail"].as_str().unwrap().is_empty(), "{what}");
+    let without = |field: &str| {
+        let mut claims = good.clone();
+        claims.as_object_mut().unwrap().remove(field);
+        claims
+    };
+    // The good claims are accepted with the right key: each variant below
+    // differs in one thing only.
+    for token in [hs256(&good, &secret), es256_token(&key, "idp-1", &good)] {
+        assert_eq!(
+            app.get("/api/v1/namnder", &token)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            200
+        );
     }
-    let basic = app
-        .client
-        .get(app.url(path))
-        .header("Authorization", "Basic YTpi")
-        .send()
-        .await
-        .unwrap();
-    problem(basic, 401).await;
+    let hs512 = encode(
+        &Header::new(jsonwebtoken::Algorithm::HS512),
+        &good,
+        &EncodingKey::from_secret(&secret),
+    )
+    .unwrap();
+    let variants = [
+        (
+            "forged signature",
+            hs256(&good, b"another-secret-another-secret-another"),
+        ),
+        (
+            "wrong audience",
+            hs256(&with("aud", json!("other")), &secret),
+        ),
+        ("wrong issuer", hs256(&with("iss", json!("other")), &secret)),
+        ("expired", hs256(&with("exp", json!(now - 3600)), &secret)),
+        (
+            "not valid yet",
+            hs256(&with("nbf", json!(now + 3600)), &secret),
+        ),
+        (
+            "unknown role",
+            hs256(&with("role", json!("emperor")), &secret),
+        ),
+        ("no sub", hs256(&without("sub"), &secret)),
+        ("no audience", hs256(&without("aud"), &secret)),
+        ("no issuer", hs256(&without("iss"), &secret)),
+        ("alg none", unsigned(r#"{"alg":"none","typ":"JWT"}"#, &good)),
+        ("alg HS512", hs512),
+        ("garbage", "abc.def.ghi".to_string()),
+        ("not a JWT", "x".to_string()),
+        (
+            "idp forged signature",
+            es256_token(&other_key, "idp-1", &good),
+        ),
+        ("idp unknown kid", es256_token(&other_key, "idp-9", &good)),
+        ("idp no kid", {
+            let header = Header::new(jsonwebtoken::Algorithm::ES256);
+            encode(&header, &good, &key).unwrap()
+        }),
+        (
+            "idp wrong audience",
+            es256_token(&key, "idp-1", &with("aud", json!("other"))),
+        ),
+        (
+            "idp wrong issuer",
+            es256_token(&key, "idp-1", &with("iss", json!("other"))),
+        ),
+        (
+            "idp expired",
+            es256_token(&key, "idp-1", &with("exp", json!(now - 3600))),
+        ),
+        ("idp no role", es256_token(&key, "idp-1", &without("role"))),
+        (
+            "idp no audience",
+            es256_token(&key, "idp-1", &without("aud")),
+        ),
+        // A kommun that is not a kommunkod; a real other kommun's token is
+        // valid and meets 404s instead (no_token_crosses_kommun).
+        (
+            "idp bad kommun",
+            es256_token(&key, "idp-1", &with("kommun", json!("04831"))),
+        ),
+        (
+            "idp unsigned",
+            unsigned(r#"{"alg":"ES256","kid":"idp-1"}"#, &good),
+        ),
+    ];
+    for (what, token) in &variants {
+        assert_eq!(refusal(&app, token).await, refused_body(), "{what}");
+    }
+
+    // No token, or not a bearer one: the same answer.
+    for header in [None, Some("Basic YTpi"), Some("Bearer "), Some("Bearer")] {
+        let mut request = app.client.get(app.url("/api/v1/namnder"));
+        if let Some(value) = header {
+            request = request.header("Authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{header:?}");
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        assert_eq!(response.text().await.unwrap(), refused_body(), "{header:?}");
+    }
 }
-both_databases!(bad_tokens_are_refused);
+both_databases!(every_bad_token_gets_the_same_answer);
 
 async fn writes_need_admin_or_kommunledning(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -168,8 +272,8 @@ async fn no_token_crosses_kommun(backend: Backend) {
 }
 both_databases!(no_token_crosses_kommun);
 
-#[test]
-fn token_command_prints_only_a_valid_token() {
+#[tokio::test]
+async fn token_command_prints_only_a_valid_token() {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_kommunrapport"))
         .args([
             "token", "--role", "redaktor", "--kommun", "0483", "--namnd", "VON", "--ttl", "1h",
@@ -187,6 +291,7 @@ fn token_command_prints_only_a_valid_token() {
     assert_eq!(stdout.lines().count(), 1);
     let claims = kommunrapport::auth::TokenService::new(&jwt_settings())
         .validate(token)
+        .await
         .unwrap();
     assert_eq!(
         (claims.role, claims.kommun.as_str(), claims.namnder.clone()),
@@ -275,10 +380,7 @@ async fn identity_provider_tokens(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let jwk_for_rotation = jwk.clone();
     let (other_key, other_jwk) = es256_key("idp-2");
-    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
-    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
+    let (jwks_path, mut settings) = settings_with_jwks_file(backend, &jwk).await;
     settings.jwt.audience = Some("api://kommunrapport".into());
     settings.jwt.issuer = Some("https://login.example/tenant".into());
     // Entra ID style: roles in an array, kommun and nämnder in custom claims.
@@ -379,3 +481,239 @@ async fn identity_provider_tokens(backend: Backend) {
     );
 }
 both_databases!(identity_provider_tokens);
+
+/// A JWKS endpoint for one test, on 127.0.0.1: answers (after 200 ms) with
+/// the status and body it holds at the moment, and counts its hits.
+struct KeyServer {
+    url: String,
+    reply: std::sync::Arc<std::sync::Mutex<(u16, String)>>,
+    hits: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl KeyServer {
+    fn start(status: u16, body: String) -> Self {
+        use actix_web::{HttpResponse, web};
+        let reply = std::sync::Arc::new(std::sync::Mutex::new((status, body)));
+        let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (shared_reply, shared_hits) = (reply.clone(), hits.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/jwks", listener.local_addr().unwrap());
+        let server = actix_web::HttpServer::new(move || {
+            let (reply, hits) = (shared_reply.clone(), shared_hits.clone());
+            actix_web::App::new().route(
+                "/jwks",
+                web::get().to(move || {
+                    let (reply, hits) = (reply.clone(), hits.clone());
+                    async move {
+                        hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        // Slow enough that a burst of requests overlaps the fetch.
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        let (status, body) = reply.lock().unwrap().clone();
+                        HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
+                            .content_type("application/json")
+                            .body(body)
+                    }
+                }),
+            )
+        })
+        .workers(1)
+        .listen(listener)
+        .unwrap()
+        .run();
+        tokio::spawn(server);
+        KeyServer { url, reply, hits }
+    }
+
+    fn serve(&self, status: u16, body: String) {
+        *self.reply.lock().unwrap() = (status, body);
+    }
+
+    fn hits(&self) -> usize {
+        self.hits.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+fn idp_claims() -> Value {
+    json!({"sub": "idp-user", "role": "revisor", "kommun": "0483",
+        "exp": chrono::Utc::now().timestamp() + 600, "iss": "https://idp.test", "aud": "api"})
+}
+
+/// The application with its keys at `url`, Katrineholm created, and an
+/// HS256 token service with its issuer and audience.
+async fn spawn_with_jwks_url(
+    backend: Backend,
+    url: &str,
+) -> (TestApp, kommunrapport::auth::TokenService) {
+    let mut settings = test_settings(fresh_database(backend).await);
+    settings.jwt.jwks_url = Some(url.to_string());
+    settings.jwt.issuer = Some("https://idp.test".into());
+    settings.jwt.audience = Some("api".into());
+    let hs = kommunrapport::auth::TokenService::new(&settings.jwt);
+    let app = spawn_with_settings(backend, settings).await;
+    let admin = hs
+        .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
+        .unwrap();
+    let created = app
+        .post(
+            "/api/v1/kommuner",
+            &admin,
+            &json!({"code": "0483", "name": "Katrineholm"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    (app, hs)
+}
+
+async fn status_with(app: &TestApp, token: &str) -> u16 {
+    app.get("/api/v1/namnder", token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) {
+    let (key_a, jwk_a) = es256_key("a");
+    let (key_b, jwk_b) = es256_key("b");
+    let idp = KeyServer::start(200, json!({"keys": [jwk_a.clone()]}).to_string());
+    let (app, _) = spawn_with_jwks_url(backend, &idp.url).await;
+    let token_a = es256_token(&key_a, "a", &idp_claims());
+    for _ in 0..3 {
+        assert_eq!(status_with(&app, &token_a).await, 200);
+    }
+    assert_eq!(idp.hits(), 1, "fetched at start, then the cache");
+
+    // Rotation: a burst of tokens with the new kid causes one fetch.
+    idp.serve(200, json!({"keys": [jwk_a, jwk_b]}).to_string());
+    let token_b = es256_token(&key_b, "b", &idp_claims());
+    let burst: Vec<_> = (0..8)
+        .map(|_| {
+            let request = app.get("/api/v1/namnder", &token_b);
+            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+        })
+        .collect();
+    for request in burst {
+        assert_eq!(request.await.unwrap(), 200);
+    }
+    assert_eq!(idp.hits(), 2, "one shared reload for the burst");
+
+    // Another unknown kid within the minute: refused without a fetch.
+    let token_c = es256_token(&key_b, "c", &idp_claims());
+    assert_eq!(refusal(&app, &token_c).await, refused_body());
+    assert_eq!(idp.hits(), 2, "reloads are at most once a minute");
+    assert_eq!(status_with(&app, &token_a).await, 200);
+}
+both_databases!(jwks_url_is_cached_and_reloaded_once_per_unknown_kid);
+
+async fn a_jwks_url_down_at_start_is_retried_on_demand(backend: Backend) {
+    let (key, jwk) = es256_key("a");
+    // The identity provider is down when the service starts: it starts anyway.
+    let idp = KeyServer::start(503, "down".into());
+    let (app, _) = spawn_with_jwks_url(backend, &idp.url).await;
+    assert_eq!(idp.hits(), 1, "tried at start");
+    idp.serve(200, json!({"keys": [jwk]}).to_string());
+    let token = es256_token(&key, "a", &idp_claims());
+    assert_eq!(status_with(&app, &token).await, 200);
+    assert_eq!(status_with(&app, &token).await, 200);
+    assert_eq!(idp.hits(), 2, "fetched for the first token, then cached");
+}
+both_databases!(a_jwks_url_down_at_start_is_retried_on_demand);
+
+async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
+    let (key, _) = es256_key("a");
+    let idp = KeyServer::start(200, "<html>sign in</html>".into());
+    let (app, hs) = spawn_with_jwks_url(backend, &idp.url).await;
+    let token = es256_token(&key, "a", &idp_claims());
+    for _ in 0..3 {
+        assert_eq!(refusal(&app, &token).await, refused_body());
+    }
+    assert_eq!(
+        idp.hits(),
+        2,
+        "at start, then one retry for the first token"
+    );
+    // HS256 tokens are not affected.
+    let lasare = hs
+        .issue("l", Role::Lasare, "0483", &[], Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(status_with(&app, &lasare).await, 200);
+}
+both_databases!(a_jwks_url_serving_no_key_set_is_refused_gracefully);
+
+async fn import_csv(app: &TestApp, token: &str, csv: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/imports/flat"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(csv.to_string())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
+    let (_, list) = body(
+        app.get(
+            &format!("/api/v1/budget-lines?namnd={namnd}&limit=500"),
+            &app.token(Role::Admin),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l["code"].as_str().map(String::from))
+        .collect()
+}
+
+async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backend) {
+    let url = fresh_database(backend).await;
+    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    kommunrapport::demo::load(&db).await.unwrap();
+    let header = "namnd;line;month;measure;amount\r\n";
+    let row = |namnd: &str, line: &str| format!("{namnd};{line};2025-01;budget;-100\r\n");
+
+    let von_feed = app.token_in("0483", Role::Integration, &["VON"]);
+    assert_eq!(
+        import_csv(&app, &von_feed, &format!("{header}{}", row("VON", "feed"))).await,
+        200
+    );
+    assert_eq!(
+        import_csv(&app, &von_feed, &format!("{header}{}", row("SOCN", "feed"))).await,
+        403
+    );
+    // One other nämnd's row refuses the whole file: nothing of it is stored.
+    let mixed = format!("{header}{}{}", row("VON", "mixed"), row("SOCN", "mixed"));
+    assert_eq!(import_csv(&app, &von_feed, &mixed).await, 403);
+    assert!(line_codes(&app, "VON").await.contains(&"feed".to_string()));
+    assert!(!line_codes(&app, "VON").await.contains(&"mixed".to_string()));
+    // Indicator values are the kommun's: a narrowed integration still imports them.
+    let kolada = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+        "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1});
+    let response = app
+        .post("/api/v1/imports/kolada?dry_run=true", &von_feed, &kolada)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    // Without the claim an integration writes every nämnd's figures.
+    let kommun_wide = app.token_in("0483", Role::Integration, &[]);
+    assert_eq!(import_csv(&app, &kommun_wide, &mixed).await, 200);
+    assert!(
+        line_codes(&app, "SOCN")
+            .await
+            .contains(&"mixed".to_string())
+    );
+}
+both_databases!(an_integration_naming_namnder_writes_only_their_figures);

@@ -169,6 +169,77 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(served.len(), seed["indicators"].as_array().unwrap().len());
+    let plans: Vec<&Value> = table["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| &a["plan"])
+        .collect();
+    assert!(
+        plans.iter().all(|p| *p == "Kommunplan 2023-2026"),
+        "the 2024 appendix is the plan in force in 2024: {plans:?}"
+    );
+
+    // Seed 004 (plan 2020): the resultatmål of Kommunplan 2019-2022, each
+    // with the nämnder the plan lists for it and no huvudansvar marked.
+    let seed004 = seeds::seed("seed004");
+    let (_, table_2020) = body(
+        app.get("/api/v1/indicators/table?year=2020", &token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let goals_2020: Vec<&Value> = table_2020["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .inspect(|a| assert_eq!(a["plan"], "Kommunplan 2019-2022"))
+        .flat_map(|a| a["goals"].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(goals_2020.len(), seed004["goals"].as_array().unwrap().len());
+    for printed in seed004["goals"].as_array().unwrap() {
+        let served = goals_2020
+            .iter()
+            .find(|g| g["title"] == printed["title"])
+            .unwrap_or_else(|| {
+                panic!(
+                    "seed 004 line {}: {} served",
+                    printed["source_line"], printed["title"]
+                )
+            });
+        let (_, goal) = body(
+            app.get(
+                &format!("/api/v1/goals/{}", served["id"].as_str().unwrap()),
+                &token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        let mut codes: Vec<&str> = goal["medansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["code"].as_str().unwrap())
+            .collect();
+        codes.sort_unstable();
+        let mut listed: Vec<&str> = printed["ansvariga"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        listed.sort_unstable();
+        assert_eq!(
+            (codes, &goal["huvudansvar"]),
+            (listed, &Value::Null),
+            "seed 004 line {}: {}",
+            printed["ansvar_source_line"],
+            printed["title"]
+        );
+    }
     // The nämnd's assessments of its resultatmål, with their comments.
     let (_, assessments) = body(
         app.get(&format!("/api/v1/reports/{id}/assessments"), &token)
@@ -197,6 +268,37 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     )
     .await;
     assert_eq!(own_goals["items"].as_array().unwrap().len(), 12);
+    // "Bäring på" links the kommunfullmäktige goal the seed names.
+    let (_, kf_goals) = body(
+        app.get("/api/v1/goals?kind=kommun&limit=100", &askersund)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let seed002 = seeds::seed("seed002");
+    for printed in seed002["namnd_goals"].as_array().unwrap() {
+        let served = own_goals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["title"] == printed["title"])
+            .unwrap();
+        let linked = kf_goals["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["id"] == served["bar_pa_goal_id"])
+            .map(|k| &k["title"]);
+        assert_eq!(
+            linked.unwrap_or(&Value::Null),
+            &printed["bar_pa_goal"],
+            "seed 002 line {}: {}",
+            printed["bar_pa_source_line"],
+            printed["title"]
+        );
+        assert_eq!(served["bar_pa"], printed["bar_pa"], "the text is kept");
+    }
     let (_, sn_assessments) = body(
         app.get(
             &format!(
@@ -227,6 +329,298 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     assert_eq!(from_katrineholm["status"], Value::from(404));
 }
 both_databases!(demo_data_matches_the_seeds);
+
+/// The report of `namnd` and `report_type` in the token's kommun.
+async fn report_of(app: &TestApp, token: &str, namnd: &str, report_type: &str) -> Value {
+    let (status, reports) = body(
+        app.get(
+            &format!("/api/v1/reports?namnd={namnd}&type={report_type}"),
+            token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{reports}");
+    reports["items"][0].clone()
+}
+
+/// The seed's own period as the demo files write periods: `"2024"`,
+/// `"2024-01..2024-08"` or `"2023-03"`, for `year`.
+fn seed_period(period: &Value, year: i64) -> String {
+    let end_month = &period["end"].as_str().unwrap()[5..7];
+    match period["kind"].as_str().unwrap() {
+        "helar" => year.to_string(),
+        "manad" => format!("{year}-{end_month}"),
+        _ => format!("{year}-01..{year}-{end_month}"),
+    }
+}
+
+/// The served volume field a printed volume value corresponds to.
+fn volume_field(value: &Value, period: &Value) -> Option<&'static str> {
+    let year = period["year"].as_i64().unwrap();
+    let printed = value["period"].as_str().unwrap();
+    match value["kind"].as_str().unwrap_or("utfall") {
+        "prognos" if printed == year.to_string() => Some("prognos"),
+        "utfall" if printed == seed_period(period, year) => Some("period_value"),
+        "utfall" if printed == (year - 1).to_string() => Some("last_year"),
+        "utfall" if printed == seed_period(period, year - 1) => Some("same_period_last_year"),
+        _ => None,
+    }
+}
+
+/// Every printed volume of the seed that its report period shows, compared
+/// with the report's `volymer`. Returns (compared, mismatches).
+async fn compare_volumes(
+    app: &TestApp,
+    token: &str,
+    seed: &Value,
+    report_id: &str,
+) -> (usize, Vec<String>) {
+    let source = seed["source"].as_str().unwrap();
+    let (_, whole) = body(
+        app.get(
+            &format!("/api/v1/reports/{report_id}?include=volymer"),
+            token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let served = whole["volymer"].as_array().unwrap();
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for measure in seed["volume_measures"].as_array().unwrap() {
+        let name = measure["name"].as_str().unwrap();
+        let Some(row) = served.iter().find(|r| r["name"] == name) else {
+            mismatches.push(format!(
+                "{source} line {}: volume {name} not served",
+                measure["source_line"]
+            ));
+            continue;
+        };
+        for value in measure["values"].as_array().unwrap() {
+            let (Some(field), Some(printed)) = (
+                volume_field(value, &seed["report"]["period"]),
+                value["value"].as_str(),
+            ) else {
+                continue;
+            };
+            compared += 1;
+            let printed: f64 = printed.parse().unwrap();
+            if row[field].as_f64() != Some(printed) {
+                let line = value.get("source_line").unwrap_or(&measure["source_line"]);
+                mismatches.push(format!(
+                    "{source} line {line}: volume {name} {field} printed {printed}, served {}",
+                    row[field]
+                ));
+            }
+        }
+    }
+    (compared, mismatches)
+}
+
+/// Columns that seeds 001 and 003 print only as deviations ("Avvikelse ack.",
+/// "Prognos helår"), without the utfall, budget or prognos behind them: the
+/// service cannot recompute them, so it must leave them absent, never serve
+/// another number.
+async fn deviations_without_figures_are_absent(
+    app: &TestApp,
+    token: &str,
+    seed: &Value,
+    report_id: &str,
+) -> (usize, Vec<String>) {
+    let source = seed["source"].as_str().unwrap();
+    let (_, table) = body(
+        app.get(
+            &format!("/api/v1/reports/{report_id}/drift?unit=tkr"),
+            token,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let rows = table["rows"].as_array().unwrap();
+    let period = &seed["report"]["period"];
+    let report_period = seed_period(period, period["year"].as_i64().unwrap());
+    let mut compared = 0;
+    let mut mismatches = Vec::new();
+    for line in seed["budget_lines"].as_array().unwrap() {
+        let Some(row) = seeds::find_row(rows, &seeds::line_code(line)) else {
+            continue;
+        };
+        // A delår's ack is its own period: both fields read it.
+        let ack_is_period = line["printed"]["avvikelse_ack_period"] == report_period.as_str();
+        let ack_fields: &[&str] = if ack_is_period {
+            &["avvikelse_ack", "avvikelse"]
+        } else {
+            &["avvikelse_ack"]
+        };
+        for (printed, fields) in [
+            ("avvikelse_ack", ack_fields),
+            ("prognos_avvikelse", ["prognos_avvikelse"].as_slice()),
+        ] {
+            let Some(value) = line["printed"][printed].as_str() else {
+                continue;
+            };
+            for field in fields {
+                compared += 1;
+                let served = &row["figures"][field];
+                let same = served
+                    .as_f64()
+                    .zip(value.parse::<f64>().ok())
+                    .is_some_and(|(s, p)| (s - p).abs() <= 1.0);
+                if !served.is_null() && !same {
+                    mismatches.push(format!(
+                        "{source} line {}: {} {printed} printed {value}, served {served} ({field})",
+                        line["source_line"], line["name"]
+                    ));
+                }
+            }
+        }
+    }
+    (compared, mismatches)
+}
+
+/// The kommun view of the report's period shows the nämnd as its own report
+/// does (VON's lines hold whole years beside single months).
+async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Value) -> Vec<String> {
+    let mut mismatches = Vec::new();
+    for kind in ["drift", "investering"] {
+        let (_, view) = body(
+            app.get(
+                &format!(
+                    "/api/v1/kommun/{kind}?period_id={}",
+                    report["period_id"].as_str().unwrap()
+                ),
+                token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        let (_, own) = body(
+            app.get(
+                &format!("/api/v1/reports/{}/{kind}", report["id"].as_str().unwrap()),
+                token,
+            )
+            .send()
+            .await
+            .unwrap(),
+        )
+        .await;
+        let row = view["namnder"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["namnd"] == report["namnd"]);
+        if row.map(|r| &r["figures"]) != Some(&own["total"]) {
+            mismatches.push(format!(
+                "{} {} {kind}: kommun view {:?}, report total {}",
+                report["namnd"],
+                report["period"],
+                row.map(|r| &r["figures"]),
+                own["total"]
+            ));
+        }
+    }
+    mismatches
+}
+
+/// Seeds 001 (delårsrapport), 003 (månadsrapport) and 002 (Askersund's
+/// årsbokslut) as the demo loads them: every printed avvikelse and sum the
+/// seed's figures allow, the deviation-only columns left absent, every
+/// printed volume of the period, and the kommun view agreeing with each
+/// report. Each mismatch names the seed and line.
+async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
+    let url = fresh_database(backend).await;
+    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    kommunrapport::demo::load(&db).await.unwrap();
+    let mut mismatches = Vec::new();
+    for (name, kommun, namnd, report_type, min_money, min_volumes) in [
+        ("seed001", "0483", "VON", "delarsrapport", 8, 40),
+        ("seed003", "0483", "VON", "manadsrapport", 8, 18),
+        ("seed002", "1882", "SN", "arsredovisning", 8, 10),
+    ] {
+        let token = app.token_in(kommun, Role::Kommunledning, &[]);
+        let seed = seeds::seed(name);
+        let report = report_of(&app, &token, namnd, report_type).await;
+        let id = report["id"].as_str().unwrap();
+        let (money, mut found) = seeds::compare_money(&app, &token, &seed, id).await;
+        assert!(
+            money >= min_money,
+            "{name}: only {money} money figures compared"
+        );
+        mismatches.append(&mut found);
+        let (volumes, mut found) = compare_volumes(&app, &token, &seed, id).await;
+        assert!(
+            volumes >= min_volumes,
+            "{name}: only {volumes} volumes compared"
+        );
+        mismatches.append(&mut found);
+        let (_, mut found) = deviations_without_figures_are_absent(&app, &token, &seed, id).await;
+        mismatches.append(&mut found);
+        mismatches.append(&mut kommun_view_matches_the_report(&app, &token, &report).await);
+    }
+    assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
+
+    // A VON line with August only, beside lines holding the whole year and
+    // August: the kommun view still reads every line on its own (pooling
+    // the lines' values would let the year hide the new line's August).
+    let admin = app.token(Role::Admin);
+    let katrineholm = app.token(Role::Kommunledning);
+    let arsredovisning = report_of(&app, &katrineholm, "VON", "arsredovisning").await;
+    let (status, line) = body(
+        app.post(
+            "/api/v1/budget-lines",
+            &admin,
+            &serde_json::json!({"namnd_id": arsredovisning["namnd_id"], "kind": "drift", "code": "bara_augusti", "name": "Bara augusti"}),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{line}");
+    let response = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/budget-lines/{}/values",
+            line["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let found = kommun_view_matches_the_report(&app, &katrineholm, &arsredovisning).await;
+    assert!(found.is_empty(), "{}", found.join("\n"));
+    let (_, own) = body(
+        app.get(
+            &format!(
+                "/api/v1/reports/{}/drift?unit=tkr",
+                arsredovisning["id"].as_str().unwrap()
+            ),
+            &katrineholm,
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        own["total"]["utfall"],
+        Value::from(-907875 - 1000),
+        "seed 000's years and the new line's August, each once"
+    );
+}
+both_databases!(demo_month_and_askersund_reports_match_their_seeds);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_embedded_database_starts_with_the_demo_data() {

@@ -58,6 +58,7 @@ pub fn jwt_settings() -> JwtSettings {
         audience: None,
         is_dev_default: false,
         jwks_file: None,
+        jwks_url: None,
         claims: Default::default(),
     }
 }
@@ -100,6 +101,8 @@ pub fn test_settings(database_url: String) -> Settings {
         max_body_bytes: 64 * 1024,
         max_import_bytes: 4 * 1024 * 1024,
         rate_limit_per_minute: 0,
+        // Nothing listens here: no test reaches the real Kolada.
+        kolada_base_url: "http://127.0.0.1:9".into(),
     }
 }
 

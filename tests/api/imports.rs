@@ -551,10 +551,11 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
     )
     .await;
     assert_eq!(p["errors"][0]["line_number"], 3, "{p}");
-    // A month inside a whole-period value already given: refused by the ledger rule.
+    // Two whole-period values that cross (jan–aug, jul–dec): refused by the
+    // ledger rule, as july and august would count twice.
     let overlap = "namnd;line;month;measure;amount\r\n\
-        VON;aldreomsorg;2024-01/2024-12;utfall;-1200\r\n\
-        VON;aldreomsorg;2024-03;utfall;-100\r\n";
+        VON;aldreomsorg;2024-01/2024-08;utfall;-800\r\n\
+        VON;aldreomsorg;2024-07/2024-12;utfall;-600\r\n";
     let p = problem(
         post_csv(&app, &token, "", overlap.as_bytes().to_vec()).await,
         422,
@@ -741,9 +742,13 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     assert_eq!(p["errors"][0]["field"], "amount");
     nothing_stored().await;
 
-    // A row that is fine alone but counts months of L030 twice: found while
-    // writing, and everything written before it is rolled back.
-    let (file, _) = ledger_csv(60, Some("BUN;L031;2024-01/2024-12;budget;-5"));
+    // Two rows that are fine alone but whose periods cross on L031 (a
+    // month counted twice): found while writing, and everything written
+    // before them is rolled back.
+    let (file, _) = ledger_csv(
+        60,
+        Some("BUN;L031;2024-01/2024-06;budget;-5\r\nBUN;L031;2024-04/2024-09;budget;-5"),
+    );
     let p = problem(post_csv(&app, &token, "", file).await, 422).await;
     assert_eq!(p["errors"].as_array().unwrap().len(), 1, "{p}");
     assert_eq!(p["errors"][0]["field"], "month");
@@ -751,7 +756,7 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
         p["errors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("either its own value or be part of one whole-period value"),
+            .contains("only when one period lies wholly inside the other"),
         "{p}"
     );
     nothing_stored().await;

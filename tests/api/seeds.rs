@@ -37,6 +37,29 @@ fn slug(name: &str) -> String {
         .collect()
 }
 
+/// The code a seed line is entered with: its own, or a slug of its name.
+pub fn line_code(line: &Value) -> String {
+    line["code"]
+        .as_str()
+        .map(String::from)
+        .unwrap_or_else(|| slug(line["name"].as_str().unwrap()))
+}
+
+/// The served row of a line by code, at any depth of the table (a line
+/// keeps the name it was first given, so names may differ between seeds).
+pub fn find_row<'a>(rows: &'a [Value], code: &str) -> Option<&'a Value> {
+    rows.iter().find_map(|r| {
+        if r["code"] == code {
+            Some(r)
+        } else {
+            find_row(
+                r["children"].as_array().map(Vec::as_slice).unwrap_or(&[]),
+                code,
+            )
+        }
+    })
+}
+
 /// Creates the seed's nämnd, period and report, enters its drift and
 /// investering tables and returns the report id.
 pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
@@ -72,8 +95,7 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
                 .iter()
                 .filter(|l| l["kind"] == kind && l["costs_positive"].as_bool().unwrap_or(false) == costs_positive)
                 .map(|l| {
-                    let code = l["code"].as_str().map(String::from).unwrap_or_else(|| slug(l["name"].as_str().unwrap()));
-                    json!({"code": code, "name": l["name"], "values": l["values"].as_array().unwrap().iter().map(value_json).collect::<Vec<_>>()})
+                    json!({"code": line_code(l), "name": l["name"], "values": l["values"].as_array().unwrap().iter().map(value_json).collect::<Vec<_>>()})
                 })
                 .collect();
             if lines.is_empty() {
@@ -166,7 +188,7 @@ pub async fn compare_money(
             .filter(|l| l["kind"] == kind)
         {
             let name = line["name"].as_str().unwrap();
-            let Some(row) = rows.iter().find(|r| r["name"] == name) else {
+            let Some(row) = find_row(rows, &line_code(line)) else {
                 mismatches.push(format!(
                     "{source} line {}: {name} not served",
                     line["source_line"]

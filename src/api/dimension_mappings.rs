@@ -1,0 +1,428 @@
+//! `/api/v1/dimension-mappings`: how a ledger's ansvar, verksamhet and konto
+//! codes reach the kommun's nämnd and drift-line codes. Configured once per
+//! ledger and named by `?mapping=<id>` on `POST /imports/flat` and
+//! `POST /imports/sie`.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::common::{
+    ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option, encode_cursor,
+    versioned,
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::sie::DimensionChoice,
+    entity::dimension_mapping,
+    error::{ApiError, FieldError},
+    service::{
+        crud,
+        dimension_mappings::{
+            self as mappings, MappingChanges, MappingSpec, RuleMatch, RuleSpec, RuleTarget,
+        },
+        goals::check_text,
+    },
+    startup::AppState,
+};
+
+/// The conditions of a rule: a pattern per dimension, at least one. A
+/// pattern is an exact code (`510`), a prefix (`11*`), any code (`*`) or a
+/// numeric range with both ends included (`3000-3999`). A dimension left out
+/// is not looked at; one given must be on the row and match.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ansvar": "11*", "verksamhet": "510"}))]
+pub struct RuleMatchDto {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "11*")]
+    pub ansvar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "510")]
+    pub verksamhet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "3000-8999")]
+    pub konto: Option<String>,
+}
+
+/// The drift line a rule sends its rows to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"namnd": "VON", "line": "aldreomsorg"}))]
+pub struct RuleTargetDto {
+    /// Nämnd code.
+    pub namnd: String,
+    /// Code of an existing drift line of that nämnd.
+    pub line: String,
+}
+
+/// One rule; the first rule (in list order) that matches a row decides.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"match": {"ansvar": "11*", "verksamhet": "510"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}))]
+pub struct MappingRuleDto {
+    #[serde(rename = "match")]
+    pub when: RuleMatchDto,
+    pub target: RuleTargetDto,
+}
+
+/// Which SIE dimensions (`#DIM` numbers) hold ansvar and verksamhet. Left
+/// out (null): the `#DIM` whose name starts with "ansvar" / "verksamhet"
+/// (any case), and for ansvar else dimension 1 (kostnadsställe).
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"ansvar": 1, "verksamhet": 20}))]
+pub struct SieDimensionsDto {
+    #[serde(default)]
+    #[schema(example = 1, minimum = 1, maximum = 9999)]
+    pub ansvar: Option<u32>,
+    #[serde(default)]
+    #[schema(example = 20, minimum = 1, maximum = 9999)]
+    pub verksamhet: Option<u32>,
+}
+
+/// A dimension mapping.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", "name": "Raindance ekonomi",
+    "description": "Ansvar 11x är vård och omsorg",
+    "sie_dimensions": {"ansvar": 1, "verksamhet": 20},
+    "rules": [
+        {"match": {"ansvar": "11*", "verksamhet": "510"}, "target": {"namnd": "VON", "line": "aldreomsorg"}},
+        {"match": {"ansvar": "11*"}, "target": {"namnd": "VON", "line": "forvaltningsgemensamt"}}
+    ],
+    "version": 1, "created_at": "2026-12-02T09:00:00Z", "updated_at": "2026-12-02T09:00:00Z"
+}))]
+pub struct DimensionMappingDto {
+    pub id: Uuid,
+    pub name: String,
+    pub description: Option<String>,
+    pub sie_dimensions: SieDimensionsDto,
+    pub rules: Vec<MappingRuleDto>,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<RuleSpec> for MappingRuleDto {
+    fn from(r: RuleSpec) -> Self {
+        MappingRuleDto {
+            when: RuleMatchDto {
+                ansvar: r.when.ansvar,
+                verksamhet: r.when.verksamhet,
+                konto: r.when.konto,
+            },
+            target: RuleTargetDto {
+                namnd: r.target.namnd,
+                line: r.target.line,
+            },
+        }
+    }
+}
+
+impl From<&MappingRuleDto> for RuleSpec {
+    fn from(r: &MappingRuleDto) -> Self {
+        let trimmed = |p: &Option<String>| p.as_ref().map(|p| p.trim().to_string());
+        RuleSpec {
+            when: RuleMatch {
+                ansvar: trimmed(&r.when.ansvar),
+                verksamhet: trimmed(&r.when.verksamhet),
+                konto: trimmed(&r.when.konto),
+            },
+            target: RuleTarget {
+                namnd: r.target.namnd.trim().to_string(),
+                line: r.target.line.trim().to_string(),
+            },
+        }
+    }
+}
+
+fn dto_of(m: dimension_mapping::Model) -> Result<DimensionMappingDto, ApiError> {
+    let rules = mappings::stored_rules(&m)?;
+    let dim = |d: Option<i32>| d.and_then(|n| u32::try_from(n).ok());
+    Ok(DimensionMappingDto {
+        id: m.id,
+        sie_dimensions: SieDimensionsDto {
+            ansvar: dim(m.sie_ansvar_dim),
+            verksamhet: dim(m.sie_verksamhet_dim),
+        },
+        rules: rules.into_iter().map(MappingRuleDto::from).collect(),
+        name: m.name,
+        description: m.description,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// A new dimension mapping.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Raindance ekonomi",
+    "sie_dimensions": {"ansvar": 1, "verksamhet": 20},
+    "rules": [
+        {"match": {"ansvar": "11*", "verksamhet": "510"}, "target": {"namnd": "VON", "line": "aldreomsorg"}},
+        {"match": {"ansvar": "11*"}, "target": {"namnd": "VON", "line": "forvaltningsgemensamt"}}
+    ]
+}))]
+pub struct CreateDimensionMapping {
+    /// 1–200 characters, unique in the kommun.
+    pub name: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub sie_dimensions: Option<SieDimensionsDto>,
+    /// 1–2000 rules, in the order they are tried.
+    pub rules: Vec<MappingRuleDto>,
+}
+
+/// Changes to a mapping; fields left out stay as they are. `rules` and
+/// `sie_dimensions` replace the whole list or pair.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"rules": [
+    {"match": {"ansvar": "11*", "konto": "3000-8999"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}
+]}))]
+pub struct UpdateDimensionMapping {
+    pub name: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub sie_dimensions: Option<SieDimensionsDto>,
+    pub rules: Option<Vec<MappingRuleDto>>,
+}
+
+fn check_common(
+    description: Option<&str>,
+    sie: Option<&SieDimensionsDto>,
+    rules: Option<&[MappingRuleDto]>,
+    errors: &mut Vec<FieldError>,
+) {
+    if description.is_some_and(|d| d.chars().count() > 2000) {
+        errors.push(FieldError::new(
+            "description",
+            "must be at most 2000 characters",
+        ));
+    }
+    if let Some(sie) = sie {
+        for (field, d) in [("ansvar", sie.ansvar), ("verksamhet", sie.verksamhet)] {
+            if d.is_some_and(|n| !(1..=9999).contains(&n)) {
+                errors.push(FieldError::new(
+                    format!("sie_dimensions.{field}"),
+                    "must be a SIE dimension number, 1–9999",
+                ));
+            }
+        }
+        if sie.ansvar.is_some() && sie.ansvar == sie.verksamhet {
+            errors.push(FieldError::new(
+                "sie_dimensions.verksamhet",
+                "must be another dimension than ansvar",
+            ));
+        }
+    }
+    if let Some(rules) = rules {
+        let specs: Vec<RuleSpec> = rules.iter().map(RuleSpec::from).collect();
+        mappings::check_rules(&specs, errors);
+    }
+}
+
+impl Input for CreateDimensionMapping {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_text("name", &self.name, 200, &mut errors);
+        check_common(
+            self.description.as_deref(),
+            self.sie_dimensions.as_ref(),
+            Some(&self.rules),
+            &mut errors,
+        );
+        errors
+    }
+}
+
+impl Input for UpdateDimensionMapping {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(name) = &self.name {
+            check_text("name", name, 200, &mut errors);
+        }
+        check_common(
+            self.description.as_ref().and_then(|d| d.as_deref()),
+            self.sie_dimensions.as_ref(),
+            self.rules.as_deref(),
+            &mut errors,
+        );
+        errors
+    }
+}
+
+fn target(principal: &Principal) -> Target<'_> {
+    Target::DimensionMappings {
+        kommun: &principal.kommun_code,
+    }
+}
+
+fn choice(sie: Option<SieDimensionsDto>) -> DimensionChoice {
+    let sie = sie.unwrap_or_default();
+    DimensionChoice {
+        ansvar: sie.ansvar,
+        verksamhet: sie.verksamhet,
+    }
+}
+
+/// List the kommun's dimension mappings (admin, kommunledning, integration,
+/// revisor), in creation order.
+#[utoipa::path(tag = "dimension-mappings", params(PageParams),
+    responses((status = 200, description = "One page of mappings", body = Page<DimensionMappingDto>)))]
+#[get("/dimension-mappings")]
+pub async fn list_dimension_mappings(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let page = page.parse()?;
+    let (rows, next) = mappings::list(&state.db, kommun_id, &page).await?;
+    let items = rows
+        .into_iter()
+        .map(dto_of)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Create a dimension mapping (admin, kommunledning). Every target must be
+/// an existing drift line of a nämnd of the kommun.
+#[utoipa::path(tag = "dimension-mappings", request_body = CreateDimensionMapping,
+    responses(
+        (status = 201, description = "Created", body = DimensionMappingDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid pattern, unknown nämnd or line, or duplicate name", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/dimension-mappings")]
+pub async fn create_dimension_mapping(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateDimensionMapping>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let b = body.0;
+    let spec = MappingSpec {
+        name: b.name.trim().to_string(),
+        description: b.description.map(|d| d.trim().to_string()),
+        sie: choice(b.sie_dimensions),
+        rules: b.rules.iter().map(RuleSpec::from).collect(),
+    };
+    let model = mappings::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
+    let dto = dto_of(model)?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read a dimension mapping.
+#[utoipa::path(tag = "dimension-mappings", params(("id" = Uuid, Path, description = "Mapping id")),
+    responses(
+        (status = 200, description = "The mapping", body = DimensionMappingDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+#[get("/dimension-mappings/{id}")]
+pub async fn get_dimension_mapping(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let dto = dto_of(crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change a dimension mapping (admin, kommunledning). Needs `If-Match`.
+#[utoipa::path(tag = "dimension-mappings", request_body = UpdateDimensionMapping,
+    params(("id" = Uuid, Path, description = "Mapping id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = DimensionMappingDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/dimension-mappings/{id}")]
+pub async fn update_dimension_mapping(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateDimensionMapping>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Update, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    let b = body.0;
+    let sie = b.sie_dimensions.map(|s| choice(Some(s)));
+    let changes = MappingChanges {
+        name: b.name.map(|n| n.trim().to_string()),
+        description: b.description.map(|d| d.map(|d| d.trim().to_string())),
+        sie_ansvar_dim: sie.map(|s| s.ansvar),
+        sie_verksamhet_dim: sie.map(|s| s.verksamhet),
+        rules: b.rules.map(|r| r.iter().map(RuleSpec::from).collect()),
+    };
+    let model = mappings::update(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+        changes,
+    )
+    .await?;
+    let dto = dto_of(model)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a dimension mapping (admin, kommunledning). Needs `If-Match`.
+/// Figures imported through it stay.
+#[utoipa::path(tag = "dimension-mappings",
+    params(("id" = Uuid, Path, description = "Mapping id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/dimension-mappings/{id}")]
+pub async fn delete_dimension_mapping(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Delete, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    mappings::delete(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_dimension_mappings)
+        .service(create_dimension_mapping)
+        .service(get_dimension_mapping)
+        .service(update_dimension_mapping)
+        .service(delete_dimension_mapping);
+}

@@ -1,0 +1,216 @@
+//! `POST /api/v1/imports/kolada/fetch`: the Kolada import fetched from the
+//! configured Kolada-compatible server (`KOLADA_BASE_URL`) instead of
+//! uploaded. The pages are collected first and then imported exactly as an
+//! uploaded file, so a fetch that fails anywhere writes nothing.
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{
+    common::actor,
+    imports::{KoladaImportReport, apply_kolada, kolada_access, parse_kolada},
+    indicators::check_kolada,
+};
+use crate::{
+    auth::{Action, Principal},
+    domain::{MAX_YEAR, MIN_YEAR},
+    error::{ApiError, FieldError},
+    service::{imports, kolada_fetch},
+    startup::AppState,
+};
+
+/// Most years one fetch asks for.
+const MAX_YEARS: usize = 50;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KoladaFetchQuery {
+    /// Report what would change without writing anything (default false).
+    #[param(example = true)]
+    pub dry_run: Option<bool>,
+    /// Years, comma-separated (default: every year the server has).
+    #[param(example = "2022,2023,2024")]
+    pub years: Option<String>,
+    /// Kolada ids, comma-separated (default: every Kolada id of your
+    /// kommun's indicators).
+    #[param(example = "U21468,N31816")]
+    pub kpi: Option<String>,
+}
+
+/// What a fetched Kolada import did (or, in a dry run, would do): the
+/// report of `POST /imports/kolada`, and what was fetched.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "kpis": ["U21468", "U28519"], "pages": 2,
+    "dry_run": true, "applied": false, "rows": 2,
+    "changes": [{"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
+        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}],
+    "unchanged": 1, "skipped": [], "errors": []
+}))]
+pub struct KoladaFetchReport {
+    /// The Kolada ids asked for.
+    pub kpis: Vec<String>,
+    /// Pages fetched (following `next_page`).
+    pub pages: usize,
+    #[serde(flatten)]
+    pub import: KoladaImportReport,
+}
+
+/// A comma-separated list of the query parameter `field`, each item checked.
+fn list<T>(
+    text: &str,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<Vec<T>, ApiError> {
+    let mut items = Vec::new();
+    let mut errors = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match parse(item) {
+            Ok(v) => items.push(v),
+            Err(message) => errors.push(FieldError::new(field, message)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(items)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+fn parse_year(text: &str) -> Result<i32, String> {
+    text.parse::<i32>()
+        .ok()
+        .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y))
+        .ok_or_else(|| {
+            format!("{text:?} is not a year between {MIN_YEAR} and {MAX_YEAR}, e.g. 2024")
+        })
+}
+
+fn parse_kpi(text: &str) -> Result<String, String> {
+    let mut errors = Vec::new();
+    check_kolada(text, &mut errors);
+    match errors.pop() {
+        None => Ok(text.to_string()),
+        Some(e) => Err(format!("{text:?} {}", e.message)),
+    }
+}
+
+fn years(query: &KoladaFetchQuery) -> Result<Vec<i32>, ApiError> {
+    let mut years = match &query.years {
+        None => Vec::new(),
+        Some(text) => list(text, "years", parse_year)?,
+    };
+    years.sort_unstable();
+    years.dedup();
+    if years.len() > MAX_YEARS {
+        return Err(ApiError::validation(
+            "years",
+            format!("at most {MAX_YEARS} years in one fetch"),
+        ));
+    }
+    Ok(years)
+}
+
+/// The Kolada ids asked for, or those of the kommun's indicators.
+async fn kpis(
+    state: &AppState,
+    kommun_id: uuid::Uuid,
+    query: &KoladaFetchQuery,
+) -> Result<Vec<String>, ApiError> {
+    let mut kpis = match &query.kpi {
+        Some(text) => list(text, "kpi", parse_kpi)?,
+        None => imports::indicators_by_kpi(&state.db, kommun_id, None)
+            .await?
+            .into_iter()
+            .filter_map(|m| m.kolada_id)
+            .filter(|k| parse_kpi(k).is_ok())
+            .collect(),
+    };
+    kpis.sort();
+    kpis.dedup();
+    if kpis.is_empty() {
+        return Err(ApiError::validation(
+            "kpi",
+            "none of your kommun's indicators has a kolada_id; give Kolada ids to fetch",
+        ));
+    }
+    Ok(kpis)
+}
+
+/// Fetch indicator values from the configured Kolada server
+/// (`KOLADA_BASE_URL`, by default `https://api.kolada.se/v2`) and import
+/// them (admin, kommunledning, integration). Requests
+/// `{base}/data/kpi/{ids}/municipality/{your kommunkod}/year/{years}` and
+/// follows `next_page` (on the same server only, at most 100 pages), then
+/// imports every value exactly as `POST /imports/kolada` does an uploaded
+/// file, in one transaction. `dry_run=true` reports what would change
+/// without writing. When the server cannot be reached, answers with an
+/// error or sends anything that is not Kolada v2 data (including invalid
+/// entries), nothing is imported and the answer is 502 (504 when it does
+/// not answer in time) with what went wrong in `detail`.
+#[utoipa::path(tag = "imports", params(KoladaFetchQuery),
+    responses(
+        (status = 200, description = "What changed (or would change)", body = KoladaFetchReport),
+        (status = 422, description = "Invalid years or Kolada ids, or none to fetch", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The Kolada server failed or sent something that is not valid Kolada v2 data; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The Kolada server did not answer in time; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports/kolada/fetch")]
+pub async fn fetch_kolada(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<KoladaFetchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = kolada_access(&principal, Action::Update)?;
+    let years = years(&query)?;
+    let kpis = kpis(&state, kommun_id, &query).await?;
+    let fetched = kolada_fetch::fetch(&kolada_fetch::FetchRequest {
+        base_url: &state.settings.kolada_base_url,
+        kpis: &kpis,
+        kommun_code: &principal.kommun_code,
+        years: &years,
+    })
+    .await?;
+    let document = serde_json::json!({ "values": fetched.entries });
+    let parsed = parse_kolada(&document, &principal.kommun_code)?;
+    let dry_run = query.dry_run.unwrap_or(false);
+    if !dry_run && let Some(first) = parsed.errors.first() {
+        return Err(ApiError::BadGateway(format!(
+            "the Kolada server sent {} invalid entries (first: {}: {}); nothing was imported",
+            parsed.errors.len(),
+            first.field,
+            first.message
+        )));
+    }
+    let import = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
+    Ok(HttpResponse::Ok().json(KoladaFetchReport {
+        kpis,
+        pages: fetched.pages,
+        import,
+    }))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(fetch_kolada);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_checked_item_by_item() {
+        assert_eq!(
+            list("2022, 2024,,2023", "years", parse_year).unwrap(),
+            [2022, 2024, 2023]
+        );
+        let err = list("2022,20x4,1066", "years", parse_year).unwrap_err();
+        assert!(
+            matches!(err, ApiError::Validation(ref e) if e.len() == 2 && e[0].field == "years")
+        );
+        assert_eq!(list("U21468", "kpi", parse_kpi).unwrap(), ["U21468"]);
+        assert!(list("U21468,../x", "kpi", parse_kpi).is_err());
+    }
+}

@@ -1,0 +1,374 @@
+//! Dimension mappings: a kommun's ordered rules from ledger codes (ansvar,
+//! verksamhet, konto) to its nämnder's drift lines, configured once and
+//! used by every flat (`?mapping=`) and SIE import. Every write checks that
+//! each target nämnd and line exists and runs in one transaction with its
+//! audit entry.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{
+    audit::{self, Actor},
+    budget_lines, crud,
+};
+use crate::{
+    api::common::PageRequest,
+    domain::{
+        BudgetLineKind,
+        mapping::{Dimension, MappingRule, MappingTarget, Pattern},
+        sie::DimensionChoice,
+    },
+    entity::dimension_mapping,
+    error::{ApiError, FieldError, UniqueKey, unique_violation},
+};
+
+crud::tenant_entity!(dimension_mapping, "dimension mapping");
+
+const UQ_NAME: UniqueKey = UniqueKey {
+    name: "uq_dimension_mapping_kommun_name",
+    table: "dimension_mapping",
+    columns: &["kommun_id", "name"],
+};
+const NAME_TAKEN: &str = "your kommun already has a dimension mapping with this name";
+
+/// Most rules one mapping holds.
+pub const MAX_RULES: usize = 2000;
+
+/// The conditions of a rule as stored: a pattern text per dimension.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleMatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ansvar: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verksamhet: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub konto: Option<String>,
+}
+
+impl RuleMatch {
+    fn patterns(&self) -> [(Dimension, Option<&String>); 3] {
+        [
+            (Dimension::Ansvar, self.ansvar.as_ref()),
+            (Dimension::Verksamhet, self.verksamhet.as_ref()),
+            (Dimension::Konto, self.konto.as_ref()),
+        ]
+    }
+}
+
+/// Where a rule sends its rows: a drift line of a nämnd, by codes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTarget {
+    pub namnd: String,
+    pub line: String,
+}
+
+/// One rule as stored (and as the API shows it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleSpec {
+    #[serde(rename = "match")]
+    pub when: RuleMatch,
+    pub target: RuleTarget,
+}
+
+/// Field errors of rules that do not parse (no database needed).
+pub fn check_rules(rules: &[RuleSpec], errors: &mut Vec<FieldError>) {
+    if rules.is_empty() || rules.len() > MAX_RULES {
+        errors.push(FieldError::new(
+            "rules",
+            format!("give 1–{MAX_RULES} rules; the first that matches a row decides"),
+        ));
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        let patterns = rule.when.patterns();
+        if patterns.iter().all(|(_, p)| p.is_none()) {
+            errors.push(FieldError::new(
+                format!("rules[{i}].match"),
+                "give at least one of ansvar, verksamhet, konto (\"*\" matches any code)",
+            ));
+        }
+        for (dimension, pattern) in patterns {
+            if let Some(Err(e)) = pattern.map(|p| Pattern::parse(p)) {
+                errors.push(FieldError::new(
+                    format!("rules[{i}].match.{}", dimension.as_str()),
+                    e.to_string(),
+                ));
+            }
+        }
+    }
+}
+
+/// Field errors for targets whose nämnd or drift line the kommun lacks.
+async fn check_targets(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    rules: &[RuleSpec],
+) -> Result<Vec<FieldError>, ApiError> {
+    let namnder: HashMap<String, Uuid> = super::reports::namnd_map(db, kommun_id)
+        .await?
+        .into_values()
+        .map(|n| (n.code, n.id))
+        .collect();
+    let mut lines: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, rule) in rules.iter().enumerate() {
+        let Some(&namnd_id) = namnder.get(&rule.target.namnd) else {
+            errors.push(FieldError::new(
+                format!("rules[{i}].target.namnd"),
+                format!("no nämnd {:?} in your kommun", rule.target.namnd),
+            ));
+            continue;
+        };
+        let codes = match lines.entry(namnd_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                budget_lines::lines_of(db, namnd_id, BudgetLineKind::Drift)
+                    .await?
+                    .into_iter()
+                    .map(|l| l.code)
+                    .collect(),
+            ),
+        };
+        if !codes.contains(&rule.target.line) {
+            errors.push(FieldError::new(
+                format!("rules[{i}].target.line"),
+                format!(
+                    "nämnd {} has no drift line {:?}",
+                    rule.target.namnd, rule.target.line
+                ),
+            ));
+        }
+    }
+    Ok(errors)
+}
+
+fn rules_json(rules: &[RuleSpec]) -> Result<String, ApiError> {
+    serde_json::to_string(rules).map_err(|e| ApiError::Unexpected(format!("rules json: {e}")))
+}
+
+/// The stored rules of a mapping.
+pub fn stored_rules(model: &dimension_mapping::Model) -> Result<Vec<RuleSpec>, ApiError> {
+    serde_json::from_str(&model.rules)
+        .map_err(|e| ApiError::Unexpected(format!("stored mapping rules: {e}")))
+}
+
+/// The rules of a mapping as the domain applies them.
+pub fn domain_rules(model: &dimension_mapping::Model) -> Result<Vec<MappingRule>, ApiError> {
+    stored_rules(model)?
+        .into_iter()
+        .map(|r| {
+            let mut conditions = Vec::new();
+            for (dimension, pattern) in r.when.patterns() {
+                if let Some(p) = pattern {
+                    let p = Pattern::parse(p)
+                        .map_err(|e| ApiError::Unexpected(format!("stored pattern {p:?}: {e}")))?;
+                    conditions.push((dimension, p));
+                }
+            }
+            Ok(MappingRule {
+                conditions,
+                target: MappingTarget {
+                    namnd: r.target.namnd,
+                    line: r.target.line,
+                },
+            })
+        })
+        .collect()
+}
+
+/// A mapping ready for an import.
+#[derive(Debug, Clone)]
+pub struct LoadedMapping {
+    pub id: Uuid,
+    pub rules: Vec<MappingRule>,
+    /// The SIE dimensions the mapping names (None: chosen from the file).
+    pub sie: DimensionChoice,
+}
+
+/// The mapping an import names: 422 on `mapping` when the kommun has none
+/// with that id.
+pub async fn load_for_import(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<LoadedMapping, ApiError> {
+    let model = crud::get::<dimension_mapping::Entity>(db, kommun_id, id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::validation(
+                "mapping",
+                format!("no dimension mapping with id {id} in your kommun"),
+            ),
+            other => other,
+        })?;
+    let dim = |d: Option<i32>| d.and_then(|n| u32::try_from(n).ok());
+    Ok(LoadedMapping {
+        id: model.id,
+        rules: domain_rules(&model)?,
+        sie: DimensionChoice {
+            ansvar: dim(model.sie_ansvar_dim),
+            verksamhet: dim(model.sie_verksamhet_dim),
+        },
+    })
+}
+
+/// A new mapping (already checked by [`check_rules`]).
+pub struct MappingSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub sie: DimensionChoice,
+    pub rules: Vec<RuleSpec>,
+}
+
+/// Changes to a mapping; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct MappingChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub sie_ansvar_dim: Option<Option<u32>>,
+    pub sie_verksamhet_dim: Option<Option<u32>>,
+    pub rules: Option<Vec<RuleSpec>>,
+}
+
+fn dim_column(d: Option<u32>) -> Option<i32> {
+    d.and_then(|n| i32::try_from(n).ok())
+}
+
+async fn refuse_missing_targets(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    rules: &[RuleSpec],
+) -> Result<(), ApiError> {
+    let errors = check_targets(db, kommun_id, rules).await?;
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: MappingSpec,
+) -> Result<dimension_mapping::Model, ApiError> {
+    let txn = db.begin().await?;
+    refuse_missing_targets(&txn, actor.kommun_id, &spec.rules).await?;
+    let now = Utc::now();
+    let model = dimension_mapping::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(actor.kommun_id),
+        name: Set(spec.name),
+        description: Set(spec.description),
+        sie_ansvar_dim: Set(dim_column(spec.sie.ansvar)),
+        sie_verksamhet_dim: Set(dim_column(spec.sie.verksamhet)),
+        rules: Set(rules_json(&spec.rules)?),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    let model = dimension_mapping::Entity::insert(model)
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))?;
+    audit::record(
+        &txn,
+        actor,
+        "dimension_mapping",
+        Some(model.id),
+        "create",
+        None::<&()>,
+        Some(&model),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(model)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    changes: MappingChanges,
+) -> Result<dimension_mapping::Model, ApiError> {
+    let txn = db.begin().await?;
+    let before = crud::get::<dimension_mapping::Entity>(&txn, actor.kommun_id, id).await?;
+    let rules = match &changes.rules {
+        Some(rules) => {
+            refuse_missing_targets(&txn, actor.kommun_id, rules).await?;
+            Set(rules_json(rules)?)
+        }
+        None => NotSet,
+    };
+    let active = dimension_mapping::ActiveModel {
+        name: changes.name.map(Set).unwrap_or(NotSet),
+        description: changes.description.map(Set).unwrap_or(NotSet),
+        sie_ansvar_dim: changes
+            .sie_ansvar_dim
+            .map(|d| Set(dim_column(d)))
+            .unwrap_or(NotSet),
+        sie_verksamhet_dim: changes
+            .sie_verksamhet_dim
+            .map(|d| Set(dim_column(d)))
+            .unwrap_or(NotSet),
+        rules,
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    let after = crud::update_versioned::<dimension_mapping::Entity, _>(
+        &txn,
+        actor.kommun_id,
+        id,
+        expected_version,
+        active,
+    )
+    .await
+    .map_err(|e| match e {
+        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
+        other => other,
+    })?;
+    audit::record(
+        &txn,
+        actor,
+        "dimension_mapping",
+        Some(id),
+        "update",
+        Some(&before),
+        Some(&after),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ApiError> {
+    let before = crud::get::<dimension_mapping::Entity>(db, actor.kommun_id, id).await?;
+    crud::delete_audited::<dimension_mapping::Entity>(
+        db,
+        actor,
+        "dimension_mapping",
+        id,
+        expected_version,
+        &before,
+    )
+    .await
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    page: &PageRequest,
+) -> Result<(Vec<dimension_mapping::Model>, Option<Uuid>), ApiError> {
+    crud::list::<dimension_mapping::Entity>(db, kommun_id, sea_orm::Condition::all(), page).await
+}
