@@ -1,14 +1,17 @@
 //! `kommunrapport bench-import`: generates a flat CSV of N rows (default one
 //! million: utfall and budget per month of 2024–2025 for lines spread over
-//! the nämnder of a generated kommun), starts the real application
-//! in-process on 127.0.0.1:0 and posts the file to `POST
-//! /api/v1/imports/flat` twice: the first import creates every line and
-//! value, the second (the same file) must change nothing. Reports the wall
-//! time of each request and the process's peak resident memory (VmHWM,
-//! reset before each request) — server and client share the process, so the
-//! client's copy of the file is included (issue 9).
+//! the nämnder of a generated kommun), starts the service as a child
+//! process (`kommunrapport serve` on a free local port, this same binary)
+//! and posts the file to `POST /api/v1/imports/flat` twice: the first
+//! import creates every line and value, the second (the same file) must
+//! change nothing. Reports the wall time of each request and the service
+//! process's peak resident memory (its VmHWM, reset before each request),
+//! which the client's copy of the file is not part of (issue 9).
 
-use std::time::{Duration, Instant};
+use std::{
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
 
 use chrono::Utc;
 use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
@@ -18,7 +21,7 @@ use crate::{
     auth::{Role, TokenService},
     config::Settings,
     entity::{kommun, namnd},
-    startup::{Application, connect},
+    startup::connect,
 };
 
 /// SCB-style code of the generated kommun (not a real kommun, and not the
@@ -76,26 +79,77 @@ fn flat_csv(rows: usize, namnder: usize) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// Peak resident set size of this process in kB (Linux).
-fn peak_rss_kb() -> Option<u64> {
-    status_kb("VmHWM:")
+/// Peak resident set size of process `pid` in kB (Linux).
+fn peak_rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmHWM:")
 }
 
-fn rss_kb() -> Option<u64> {
-    status_kb("VmRSS:")
+fn rss_kb(pid: u32) -> Option<u64> {
+    status_kb(pid, "VmRSS:")
 }
 
-fn status_kb(field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+fn status_kb(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
         .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
 
-/// Resets VmHWM to the current RSS, so the next peak is the request's.
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
+/// Resets the VmHWM of process `pid` to its current RSS, so the next peak
+/// is the request's.
+fn reset_peak_rss(pid: u32) {
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+}
+
+/// The service as a child process on `port`: this binary's `serve`, with
+/// the bench's settings (no migrations, no demo data, no rate limit, the
+/// HS256 secret the token is signed with).
+fn spawn_service(settings: &Settings, port: u16) -> Result<Child, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("own executable: {e}"))?;
+    Command::new(exe)
+        .arg("serve")
+        .env("DATABASE_URL", &settings.database_url)
+        .env("BIND_ADDRESS", format!("127.0.0.1:{port}"))
+        .env("RUN_MIGRATIONS", "false")
+        .env("AUTO_SEED_DEMO", "false")
+        .env("RATE_LIMIT_PER_MINUTE", "0")
+        .env("MAX_IMPORT_BYTES", settings.max_import_bytes.to_string())
+        .env("JWT_SECRET", &settings.jwt.secret)
+        .env_remove("JWKS_FILE")
+        .env_remove("JWKS_URL")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot start the service: {e}"))
+}
+
+/// A local port nothing listens on now.
+fn free_port() -> Result<u16, String> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .map_err(|e| format!("no free port: {e}"))
+}
+
+/// Waits until the service answers its liveness probe.
+async fn wait_until_live(
+    client: &reqwest::Client,
+    base: &str,
+    child: &mut Child,
+) -> Result<(), String> {
+    for _ in 0..300 {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("the service exited at start: {status}"));
+        }
+        if let Ok(r) = client.get(format!("{base}/health/live")).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err("the service did not start within 30 s".into())
 }
 
 async fn fresh_kommun(db: &sea_orm::DatabaseConnection, namnder: usize) -> Result<(), String> {
@@ -174,10 +228,6 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
         file.len() as f64 / 1e6
     );
 
-    settings.bind_address = "127.0.0.1:0".into();
-    settings.run_migrations = false;
-    settings.auto_seed_demo = false;
-    settings.rate_limit_per_minute = 0;
     let token = TokenService::new(&settings.jwt).issue(
         "bench-import",
         Role::Integration,
@@ -185,17 +235,21 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
         &[],
         Duration::from_secs(3600),
     )?;
-    let app = Application::build(settings).await?;
-    let url = format!("http://127.0.0.1:{}/api/v1/imports/flat", app.port());
-    let server = tokio::spawn(app.run_until_stopped());
+    let port = free_port()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let url = format!("{base}/api/v1/imports/flat");
+    let file = actix_web::web::Bytes::from(file);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(1800))
         .build()
         .map_err(|e| format!("http client: {e}"))?;
+    let mut child = spawn_service(&settings, port)?;
+    let pid = child.id();
     let result = async {
+        wait_until_live(&client, &base, &mut child).await?;
         for run in ["first import", "same file again"] {
-            reset_peak_rss();
-            let before = rss_kb().unwrap_or(0);
+            reset_peak_rss(pid);
+            let before = rss_kb(pid).unwrap_or(0);
             let started = Instant::now();
             let response = client
                 .post(&url)
@@ -209,13 +263,13 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
             let report: serde_json::Value =
                 response.json().await.map_err(|e| format!("response: {e}"))?;
             let seconds = started.elapsed().as_secs_f64();
-            let peak = peak_rss_kb().unwrap_or(0);
+            let peak = peak_rss_kb(pid).unwrap_or(0);
             if !status.is_success() {
                 return Err(format!("{run}: HTTP {status}: {report}"));
             }
             println!(
                 "{run:<16} HTTP {} in {seconds:.1} s: {} lines created, {} values changed, {} unchanged; \
-                 process RSS {:.0} MB before, peak {:.0} MB",
+                 service RSS {:.0} MB before, peak {:.0} MB",
                 status.as_u16(),
                 report["lines_created"].as_array().map_or(0, Vec::len),
                 report["values_changed"],
@@ -227,6 +281,7 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
         Ok(())
     }
     .await;
-    server.abort();
+    let _ = child.kill();
+    let _ = child.wait();
     result
 }

@@ -72,6 +72,11 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database aborted the transaction because a concurrent one held
+    /// what it needed (a deadlock, a serialisation failure, a busy SQLite
+    /// file). Nothing was changed; the same request again can succeed.
+    #[error("write contended: {0}")]
+    Contended(String),
     /// A server this service fetches from (Kolada) failed or sent something
     /// unusable; the detail says what, and is sent.
     #[error("upstream failed: {0}")]
@@ -110,6 +115,7 @@ impl ApiError {
             ApiError::PreconditionRequired(_) => ("if-match-required", "Precondition required"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
             ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            ApiError::Contended(_) => ("write-conflict", "Concurrent write conflict"),
             ApiError::BadGateway(_) => ("bad-gateway", "Upstream server failed"),
             ApiError::GatewayTimeout(_) => ("gateway-timeout", "Upstream server timed out"),
             ApiError::Db(_) | ApiError::Unexpected(_) => ("internal", "Internal error"),
@@ -137,6 +143,10 @@ impl ApiError {
                 format!("rate limit exceeded; retry after {retry_after_secs} s")
             }
             ApiError::Unavailable(_) => "the database is unavailable; retry later".into(),
+            ApiError::Contended(_) => {
+                "a concurrent write held the data this request needed; nothing was changed; retry"
+                    .into()
+            }
             ApiError::Db(_) | ApiError::Unexpected(_) => {
                 "an unexpected error occurred; it has been logged".into()
             }
@@ -166,9 +176,36 @@ pub fn is_connection_error(err: &DbErr) -> bool {
         || err.to_string().contains("Connection refused")
 }
 
+/// The code the database gave `err` (PostgreSQL's SQLSTATE, SQLite's
+/// extended result code), when the error came from the database.
+fn database_code(err: &DbErr) -> Option<String> {
+    use sea_orm::{RuntimeErr, sqlx};
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// True when a database `code` means the transaction lost to a concurrent
+/// one: PostgreSQL's deadlock (40P01) or serialisation failure (40001), or
+/// SQLite's BUSY or LOCKED (primary codes 5 and 6, with any extended code).
+pub fn is_contention_code(code: &str) -> bool {
+    match code {
+        "40P01" | "40001" => true,
+        _ => code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        if is_connection_error(&err) {
+        if database_code(&err).is_some_and(|c| is_contention_code(&c)) {
+            ApiError::Contended(err.to_string())
+        } else if is_connection_error(&err) {
             ApiError::Unavailable(err.to_string())
         } else {
             ApiError::Db(err)
@@ -190,7 +227,7 @@ impl ResponseError for ApiError {
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::Contended(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
             ApiError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Db(_) | ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -205,6 +242,9 @@ impl ResponseError for ApiError {
             ApiError::BadGateway(_) | ApiError::GatewayTimeout(_) => {
                 tracing::warn!(error = %self, "upstream request failed");
             }
+            ApiError::Contended(_) => {
+                tracing::warn!(error = %self, "write lost to a concurrent one")
+            }
             _ => tracing::debug!(error = %self, "request refused"),
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -218,6 +258,9 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::Contended(_) => {
+                response.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
         }
@@ -263,6 +306,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn contention_codes_of_both_databases() {
+        // PostgreSQL: deadlock, serialisation failure; SQLite: BUSY, LOCKED
+        // and their extended codes (BUSY_SNAPSHOT 517, LOCKED_SHAREDCACHE 262).
+        for code in ["40P01", "40001", "5", "6", "517", "262"] {
+            assert!(is_contention_code(code), "{code}");
+        }
+        // Unique and foreign-key violations, SQLite CONSTRAINT (19, 2067).
+        for code in ["23505", "23503", "19", "2067", "", "40P0"] {
+            assert!(!is_contention_code(code), "{code}");
+        }
+    }
+
+    #[test]
     fn every_variant_has_its_status() {
         let cases: Vec<(ApiError, u16)> = vec![
             (ApiError::BadRequest("x".into()), 400),
@@ -282,6 +338,7 @@ mod tests {
                 429,
             ),
             (ApiError::Unavailable("x".into()), 503),
+            (ApiError::Contended("x".into()), 503),
             (ApiError::BadGateway("x".into()), 502),
             (ApiError::GatewayTimeout("x".into()), 504),
             (ApiError::Db(DbErr::Custom("x".into())), 500),

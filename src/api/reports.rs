@@ -647,7 +647,7 @@ pub async fn reopen_report(
 
 /// List a report's sections.
 #[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
-    responses((status = 200, description = "Sections in order", body = Vec<SectionDto>)))]
+    responses((status = 200, description = "Sections in order, all on one page", body = Page<SectionDto>)))]
 #[get("/reports/{id}/sections")]
 pub async fn list_sections(
     state: web::Data<AppState>,
@@ -660,7 +660,11 @@ pub async fn list_sections(
         .into_iter()
         .map(SectionDto::from)
         .collect();
-    Ok(HttpResponse::Ok().json(items))
+    // Every row on one page (a report has few); the list shape of every list.
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// A section's new content; absent fields are kept (a new section needs a title).
@@ -943,7 +947,7 @@ impl ActionPlanInput {
 
 /// The report's åtgärdsplan.
 #[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
-    responses((status = 200, description = "Rows in order", body = Vec<ActionPlanDto>)))]
+    responses((status = 200, description = "Rows in order, all on one page", body = Page<ActionPlanDto>)))]
 #[get("/reports/{id}/action-plans")]
 pub async fn list_action_plans(
     state: web::Data<AppState>,
@@ -956,7 +960,11 @@ pub async fn list_action_plans(
         .into_iter()
         .map(ActionPlanDto::from)
         .collect();
-    Ok(HttpResponse::Ok().json(items))
+    // Every row on one page (a report has few); the list shape of every list.
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Add a row to the åtgärdsplan (while utkast).

@@ -18,6 +18,10 @@
 //! the commit itself for single changes and the rest of the transaction for
 //! imports that record many. Writers of different kommuner never wait for
 //! each other. (SQLite has one writer anyway; the same code runs there.)
+//!
+//! Two such transactions can deadlock on PostgreSQL (each holding a row the
+//! other needs next). The database then aborts one, which answers 503 with
+//! `Retry-After: 1` and changes nothing ([`crate::error::ApiError::Contended`]).
 
 use sea_orm::{
     ActiveValue::Set,

@@ -293,7 +293,10 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
     let plans = get(format!("/api/v1/reports/{delar}/action-plans")).await;
     ids.insert(
         "plan_id",
-        plans[0]["id"].as_str().unwrap_or_default().to_string(),
+        plans["items"][0]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
     );
     ids.insert(
         "budget-lines",

@@ -452,3 +452,49 @@ async fn a_later_writer_waits_for_the_uncommitted_change(backend: Backend) {
     assert_strictly_increasing(&seqs(&items));
 }
 both_databases!(a_later_writer_waits_for_the_uncommitted_change);
+
+/// A writer that loses a deadlock on PostgreSQL (as two multi-change
+/// transactions of one kommun can, each holding what the other needs) gets
+/// a 503 with `Retry-After` that says nothing was changed, not a 500.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_deadlock_is_a_503_to_retry() {
+    use actix_web::ResponseError;
+    use kommunrapport::error::ApiError;
+    use sea_orm::TransactionTrait;
+
+    let url = fresh_database(Backend::Postgres).await;
+    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    db.execute_unprepared(
+        "CREATE TABLE lock_probe (id INT PRIMARY KEY, n INT NOT NULL); \
+         INSERT INTO lock_probe VALUES (1, 0), (2, 0)",
+    )
+    .await
+    .unwrap();
+    let bump = |id: i32| format!("UPDATE lock_probe SET n = n + 1 WHERE id = {id}");
+    let first = db.begin().await.unwrap();
+    let second = db.begin().await.unwrap();
+    first.execute_unprepared(&bump(1)).await.unwrap();
+    second.execute_unprepared(&bump(2)).await.unwrap();
+    let (a, b) = tokio::join!(
+        first.execute_unprepared(&bump(2)),
+        second.execute_unprepared(&bump(1))
+    );
+    let lost = match (a, b) {
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => e,
+        other => panic!("expected exactly one deadlock victim, got {other:?}"),
+    };
+    let err = ApiError::from(lost);
+    assert!(matches!(err, ApiError::Contended(_)), "{err:?}");
+    let response = err.error_response();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let problem = err.problem();
+    assert_eq!(problem.type_, "/problems/write-conflict");
+    assert!(
+        problem.detail.contains("nothing was changed"),
+        "{}",
+        problem.detail
+    );
+    first.rollback().await.ok();
+    second.rollback().await.ok();
+}

@@ -324,7 +324,8 @@ async fn sections_are_offered_and_edited(backend: Backend) {
             .unwrap(),
     )
     .await;
-    let keys: Vec<&str> = sections
+    assert_eq!(sections["next_cursor"], Value::Null, "{sections}");
+    let keys: Vec<&str> = sections["items"]
         .as_array()
         .unwrap()
         .iter()
