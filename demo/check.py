@@ -15,7 +15,7 @@ Usage: python3 demo/check.py [-v]
 import json
 import os
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOL = Decimal(1)
@@ -39,10 +39,21 @@ def report(seed, line, msg, ok):
         print('ok       ' + text)
 
 
+def amount(v):
+    """a value in tkr: its kronor figure where it has one (it must round to the printed tkr)."""
+    if 'amount_kr' in v:
+        kr = D(v['amount_kr'])
+        tkr = (kr / 1000).quantize(D(1), rounding=ROUND_HALF_UP)
+        report('kronor', v.get('source_line'), f"amount_kr {kr} rounds to printed {v['amount_tkr']} tkr",
+               tkr == D(v['amount_tkr']))
+        return kr / 1000
+    return D(v['amount_tkr'])
+
+
 def value(line, measure, period=None):
     for v in line.get('values', []):
         if v['measure'] == measure and (period is None or v['period'] == period):
-            return D(v['amount_tkr'])
+            return amount(v)
     return None
 
 
@@ -71,7 +82,7 @@ def check_seed(name, d):
         for l in members:
             if m in ('utfall', 'budget', 'driftkostnad'):
                 src = l.get('values', []) + l.get('driftkostnad_konsekvens', [])
-                vals = [D(v['amount_tkr']) for v in src if v['measure'] == m and v['period'] == p]
+                vals = [amount(v) for v in src if v['measure'] == m and v['period'] == p]
                 if vals:
                     s += vals[0]
                     n += 1
@@ -104,8 +115,8 @@ def check_seed(name, d):
             bu = [v for v in l['values'] if v['measure'] == 'budget']
         if not ut or not bu:
             continue
-        u = result_conv(D(ut[0]['amount_tkr']), cp)
-        b = result_conv(D(bu[0]['amount_tkr']), cp)
+        u = result_conv(amount(ut[0]), cp)
+        b = result_conv(amount(bu[0]), cp)
         computed = u - b
         diff = computed - D(target)
         report(seed, l['source_line'],
@@ -127,7 +138,7 @@ def check_seed(name, d):
             for c in comps:
                 for v in c['values']:
                     if v['measure'] == m:
-                        s += result_conv(D(v['amount_tkr']), c.get('costs_positive', False))
+                        s += result_conv(amount(v), c.get('costs_positive', False))
             net = result_conv(value(l, m, '2024'), l.get('costs_positive', False))
             diff = s - net
             report(seed, comps[0]['source_line'],
@@ -143,7 +154,7 @@ def check_seed(name, d):
         comps = [c for l in lines for c in l.get('components', [])]
         for row, comp in (('Intäkter', 'intakt'), ('Kostnader', 'kostnad')):
             for m, p in (('utfall', '2024'), ('budget', '2024')):
-                s = sum(D(v['amount_tkr']) for c in comps if c['component'] == comp for v in c['values'] if v['measure'] == m)
+                s = sum(amount(v) for c in comps if c['component'] == comp for v in c['values'] if v['measure'] == m)
                 t = rows[row][(m, p)]
                 report(seed, t['source_line'], f"driftresultat {row} {m} {p}: printed {t['amount_tkr']}, sum of components {s}",
                        abs(s - D(t['amount_tkr'])) <= TOL)

@@ -134,6 +134,9 @@ struct ValueData {
     measure: String,
     period: String,
     amount_tkr: Option<String>,
+    /// The kronor behind a printed tkr figure, where the print's own sums
+    /// and avvikelser were made from unrounded kronor (see demo/README.md).
+    amount_kr: Option<String>,
     made_at: Option<String>,
 }
 
@@ -378,7 +381,7 @@ fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>
     let Some(tkr) = v.amount_tkr.as_deref() else {
         return Ok(None);
     };
-    let mut kronor = decimal(tkr)? * Decimal::ONE_THOUSAND;
+    let mut kronor = kronor_of(tkr, v.amount_kr.as_deref())?;
     if costs_positive {
         kronor = -kronor;
     }
@@ -394,6 +397,22 @@ fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>
         period,
         amount_ore: Some(ore),
     }))
+}
+
+/// The kronor of a printed tkr amount: its `amount_kr` where it has one
+/// (which must round to the printed figure), else the tkr times 1 000.
+fn kronor_of(tkr: &str, kr: Option<&str>) -> Result<Decimal, ApiError> {
+    let printed = decimal(tkr)?;
+    let Some(kr) = kr else {
+        return Ok(printed * Decimal::ONE_THOUSAND);
+    };
+    let kronor = decimal(kr)?;
+    if crate::domain::Amount(kronor).tkr_rounded() != printed {
+        return Err(bad(format!(
+            "amount_kr {kr} does not round to the printed {tkr} tkr"
+        )));
+    }
+    Ok(kronor)
 }
 
 async fn load_money(
@@ -967,4 +986,26 @@ async fn load_namnd_goal(
         Err(e) => tracing::warn!(goal = %title, error = ?e, "demo nämnd goal skipped"),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    #[test]
+    fn kronor_must_round_to_the_printed_tkr() {
+        assert_eq!(kronor_of("-314902", None).ok(), Some(dec!(-314902000)));
+        assert_eq!(
+            kronor_of("-314902", Some("-314902400")).ok(),
+            Some(dec!(-314902400))
+        );
+        assert_eq!(
+            kronor_of("-309142", Some("-309141500")).ok(),
+            Some(dec!(-309141500)),
+            "half a tkr rounds away from zero"
+        );
+        assert!(kronor_of("-314902", Some("-314902500")).is_err());
+        assert!(kronor_of("-314902", Some("-314901499")).is_err());
+    }
 }

@@ -36,7 +36,7 @@ pub struct UnitQuery {
 /// The figures of a line or a total. Absent figures are null.
 #[derive(Debug, Clone, Default, Serialize, ToSchema)]
 #[schema(example = json!({
-    "utfall": -314902, "budget": -309142, "avvikelse": -5760, "avvikelse_procent": -1.9,
+    "utfall": -314902, "budget": -309142, "avvikelse": -5761, "avvikelse_procent": -1.9,
     "utfall_manad": null, "budget_manad": null, "avvikelse_manad": null,
     "utfall_ack": null, "budget_ack": null, "avvikelse_ack": null, "avvikelse_procent_ack": null,
     "helarsbudget": -309142, "helarsprognos": null, "prognos_avvikelse": null,
@@ -141,7 +141,7 @@ impl FiguresDto {
 /// A line of the table with its computed figures and its child lines.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "code": "aldreomsorg", "name": "Äldreomsorg",
-    "planned_completion": null, "figures": {"utfall": -314902, "budget": -309142, "avvikelse": -5760}, "children": []}))]
+    "planned_completion": null, "figures": {"utfall": -314902, "budget": -309142, "avvikelse": -5761}, "children": []}))]
 pub struct TableRowDto {
     pub id: Uuid,
     pub code: String,
@@ -154,7 +154,7 @@ pub struct TableRowDto {
 
 /// A report's drift- or investeringsredovisning.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"utfall": -907875, "budget": -907426, "avvikelse": -449}}))]
+#[schema(example = json!({"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"utfall": -907875, "budget": -907426, "avvikelse": -450}}))]
 pub struct TableDto {
     pub kind: crate::domain::BudgetLineKind,
     pub unit: Unit,

@@ -53,7 +53,7 @@ pub struct KommunTableQuery {
 /// One nämnd's row of the kommun table.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON", "name": "Vård- och omsorgsnämnden",
-    "figures": {"utfall": -907875, "budget": -907426, "avvikelse": -449}}))]
+    "figures": {"utfall": -907875, "budget": -907426, "avvikelse": -450}}))]
 pub struct NamndRow {
     pub namnd_id: Uuid,
     pub namnd: String,
@@ -64,7 +64,7 @@ pub struct NamndRow {
 /// The kommun's driftredovisning or investeringsredovisning: a row per
 /// nämnd and the kommun total.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"kind": "drift", "unit": "tkr", "period": "Helår 2024", "namnder": [], "total": {"avvikelse": -449}}))]
+#[schema(example = json!({"kind": "drift", "unit": "tkr", "period": "Helår 2024", "namnder": [], "total": {"avvikelse": -450}}))]
 pub struct KommunTableDto {
     pub kind: BudgetLineKind,
     pub unit: Unit,

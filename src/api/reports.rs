@@ -157,7 +157,7 @@ impl From<action_plan::Model> for ActionPlanDto {
 /// A report with the parts asked for in `include`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"report": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd": "VON", "type": "arsredovisning"},
-    "drift": {"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"avvikelse": -449}}}))]
+    "drift": {"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"avvikelse": -450}}}))]
 pub struct ReportDetail {
     pub report: ReportDto,
     #[serde(skip_serializing_if = "Option::is_none")]
