@@ -726,18 +726,59 @@ enum AmountCell {
     Bad(String),
 }
 
-/// Decodes a file: UTF-8 (with or without BOM), else Windows-1252.
-pub fn decode_text(bytes: &[u8]) -> String {
-    decode_borrowed(bytes).into_owned()
+/// Decodes a file: UTF-8 (with or without BOM), UTF-16 with its BOM (Excel's
+/// "Unicode text"), else Windows-1252. A file with NUL bytes and no UTF-16
+/// BOM is not text (a workbook, say) and is refused rather than misread.
+pub fn decode_text(bytes: &[u8]) -> Result<String, ApiError> {
+    decode_borrowed(bytes).map(Cow::into_owned)
 }
 
 /// [`decode_text`] without copying a UTF-8 file.
-fn decode_borrowed(bytes: &[u8]) -> Cow<'_, str> {
+fn decode_borrowed(bytes: &[u8]) -> Result<Cow<'_, str>, ApiError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
+        return decode_utf16(rest, u16::from_le_bytes).map(Cow::Owned);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xfe\xff") {
+        return decode_utf16(rest, u16::from_be_bytes).map(Cow::Owned);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Err(not_text(
+            "the file is an Excel workbook (.xlsx); save it as CSV (semicolon or UTF-8) and send that",
+        ));
+    }
+    if bytes.contains(&0) {
+        return Err(not_text(
+            "the file holds NUL bytes, so it is not UTF-8 or Windows-1252 text \
+             (UTF-16 needs its byte-order mark); save it as CSV and send that",
+        ));
+    }
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
+    Ok(match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => Cow::Owned(bytes.iter().map(|&b| windows_1252(b)).collect()),
+    })
+}
+
+fn not_text(message: &str) -> ApiError {
+    ApiError::validation("file", message)
+}
+
+/// UTF-16 after its BOM, with the byte order `unit` reads.
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, ApiError> {
+    if bytes.len() % 2 != 0 {
+        return Err(not_text(
+            "the file starts with a UTF-16 byte-order mark but has an odd number of bytes: it is cut short",
+        ));
     }
+    let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
+    char::decode_utf16(units)
+        .collect::<Result<String, _>>()
+        .map_err(|e| {
+            not_text(&format!(
+                "the file is not valid UTF-16: an unpaired surrogate {:#06x}",
+                e.unpaired_surrogate()
+            ))
+        })
 }
 
 /// Windows-1252: Latin-1 except 0x80–0x9F.
@@ -1278,8 +1319,10 @@ fn ore_json(ore: Option<i64>) -> Value {
 /// | `name` | no | name of the line (default for a new line: its code) |
 ///
 /// Swedish habits are accepted: `;` (or `,` or tab) between columns, decimal
-/// comma, quoted fields, UTF-8 with or without BOM, and Windows-1252 (a file
-/// that is not valid UTF-8 is read as Windows-1252). Column names may also be
+/// comma, quoted fields, UTF-8 with or without BOM, UTF-16 with its BOM
+/// (Excel's "Unicode text", tab-separated), and Windows-1252 (a file that is
+/// not valid UTF-8 is read as Windows-1252; one with NUL bytes, such as an
+/// .xlsx workbook, is refused with a `file` error). Column names may also be
 /// `nämnd`, `rad`, `månad`, `mått`, `belopp`, `typ`, `namn`.
 ///
 /// Rows are grouped per nämnd and kind and written as whole tables, all in one
@@ -1332,7 +1375,7 @@ pub async fn import_flat(
     // CSV line numbers by row index.
     let mut lines: Vec<usize> = Vec::new();
     let format = if is_csv {
-        let text = decode_borrowed(&body.0);
+        let text = decode_borrowed(&body.0)?;
         for (line, raw) in read_csv(&text, mapping.is_some())? {
             lines.push(line);
             checker.check(raw, false);
@@ -1653,8 +1696,36 @@ mod tests {
 
     #[test]
     fn windows_1252_and_bom() {
-        assert_eq!(decode_text(b"\xef\xbb\xbf\xc3\x84ldre"), "Äldre");
-        assert_eq!(decode_text(b"\xc4ldreomsorg \x80"), "Äldreomsorg €");
+        assert_eq!(
+            decode_text(b"\xef\xbb\xbf\xc3\x84ldre").ok().as_deref(),
+            Some("Äldre")
+        );
+        assert_eq!(
+            decode_text(b"\xc4ldreomsorg \x80").ok().as_deref(),
+            Some("Äldreomsorg €")
+        );
+    }
+
+    #[test]
+    fn utf16_with_its_bom_and_no_binary() {
+        let le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("Äldre\tö".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode_text(&le).ok().as_deref(), Some("Äldre\tö"));
+        let be: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain("Äldre".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_text(&be).ok().as_deref(), Some("Äldre"));
+        let field = |bytes: &[u8]| match decode_text(bytes) {
+            Err(ApiError::Validation(errors)) => errors[0].field.clone(),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(field(&le[..le.len() - 1]), "file", "cut short");
+        assert_eq!(field(b"\xff\xfe\x00\xd8a\x00"), "file", "lone surrogate");
+        assert_eq!(field(b"PK\x03\x04\x14\x00"), "file", "a workbook");
+        assert_eq!(field(b"n\x00a\x00"), "file", "UTF-16 without BOM");
     }
 
     #[test]

@@ -448,6 +448,19 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
     .await;
     assert_eq!(lines["items"][0]["name"], "Äldreomsorg", "{lines}");
 
+    // Excel's "Unicode text": UTF-16LE with its BOM, tab-separated.
+    let text = "nämnd\trad\tnamn\tmånad\tmått\tbelopp\r\nVON\taldreomsorg_3\tÄldreomsorg 3\t2024-04\tutfall\t-100,5\r\n";
+    let file: Vec<u8> = [0xff, 0xfe]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let (status, report) = body(post_csv(&app, &token, "", file).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(
+        report["lines_created"][0]["name"], "Äldreomsorg 3",
+        "{report}"
+    );
+
     // JSON rows with kind by default, period and made_at.
     let doc = json!({"rows": [
         {"namnd": "VON", "line": "hemtjanst", "measure": "budget", "period": {"from": "2024-01", "to": "2024-06"}, "amount": "-1000"},
@@ -562,6 +575,24 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
     )
     .await;
     assert_eq!(p["errors"][0]["line_number"], 2, "{p}");
+    assert!(
+        flat_rows(&app, &token, "").await.is_empty(),
+        "nothing applied"
+    );
+
+    // Not text in any encoding read here: a workbook, and UTF-16 without
+    // its byte-order mark.
+    for (bytes, says) in [
+        (b"PK\x03\x04\x14\x00\x06\x00".to_vec(), ".xlsx"),
+        (b"n\x00a\x00m\x00n\x00d\x00".to_vec(), "NUL"),
+    ] {
+        let p = problem(post_csv(&app, &token, "", bytes).await, 422).await;
+        assert_eq!(error_fields(&p), ["file"], "{p}");
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(says),
+            "{p}"
+        );
+    }
     assert!(
         flat_rows(&app, &token, "").await.is_empty(),
         "nothing applied"
