@@ -765,7 +765,7 @@ fn not_text(message: &str) -> ApiError {
 
 /// UTF-16 after its BOM, with the byte order `unit` reads.
 fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, ApiError> {
-    if bytes.len() % 2 != 0 {
+    if !bytes.len().is_multiple_of(2) {
         return Err(not_text(
             "the file starts with a UTF-16 byte-order mark but has an odd number of bytes: it is cut short",
         ));
