@@ -128,7 +128,7 @@ fn figure_cells(f: &FiguresDto) -> Vec<String> {
 #[utoipa::path(tag = "kommun", params(("kind" = BudgetLineKind, Path, description = "drift or investering"), KommunTableQuery),
     responses(
         (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv`", body = KommunTableDto,
-            content((KommunTableDto = "application/json"), (String = "text/csv"))),
+            content((KommunTableDto = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Utfall;Budget;Avvikelse;Avvikelse %;Helårsbudget;Helårsprognos;Prognosavvikelse\r\nVON;Vård- och omsorgsnämnden;-907875;-907426;-450;0;-907426;;\r\nSumma;Kommunen;-907875;-907426;-450;0;-907426;;\r\n")))),
         (status = 422, description = "Unknown period or nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/kommun/{kind}")]
@@ -263,7 +263,7 @@ pub struct SubmissionRow {
 #[utoipa::path(tag = "kommun", params(SubmissionQuery),
     responses(
         (status = 200, description = "A row per nämnd; CSV with `format=csv`", body = Vec<SubmissionRow>,
-            content((Vec<SubmissionRow> = "application/json"), (String = "text/csv"))),
+            content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf\r\nBIN;Bildningsnämnden;saknas;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22\r\n")))),
         (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/kommun/submissions")]
@@ -445,7 +445,7 @@ mod plan_views {
     #[utoipa::path(tag = "kommun", params(PlanViewQuery),
         responses(
             (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv`", body = Vec<MatrixArea>,
-                content((Vec<MatrixArea> = "application/json"), (String = "text/csv"))),
+                content((Vec<MatrixArea> = "application/json"), (String = "text/csv", example = json!("\u{feff}Målområde;Resultatmål;Nämnd;Ansvar;Bedömning;Förslag från indikatorer;Kommentar\r\nTrygg omsorg & vård;Ökad nöjdhet med hemtjänsten;VON;huvudansvar;rod;rod;Målet är inte uppfyllt\r\n")))),
             (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
     #[get("/kommun/goal-matrix")]
@@ -636,7 +636,7 @@ mod plan_views {
     /// filterable by goal area, nämnd and colour.
     #[utoipa::path(tag = "kommun", params(IndicatorOverviewQuery),
         responses((status = 200, description = "A row per indicator; CSV with `format=csv`", body = Vec<IndicatorOverviewRow>,
-            content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv")))))]
+            content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;\r\n"))))))]
     #[get("/kommun/indicators")]
     pub async fn indicator_overview(
         req: HttpRequest,
@@ -790,7 +790,7 @@ mod plan_views {
     #[utoipa::path(tag = "kommun", params(PlanViewQuery),
         responses(
             (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv`", body = Vec<AssignmentOverviewRow>,
-                content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv"))),
+                content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Uppdrag;Nämnd;Ansvar;Status;Slutdatum;Kommentar\r\nUtveckla boendekedjan för äldre;VON;medansvar;paborjad;;\"Boendeplanen reviderades 2023; renoveringen är prioriterad\"\r\n")))),
             (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
     #[get("/kommun/assignments")]
