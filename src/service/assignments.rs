@@ -14,8 +14,8 @@ use uuid::Uuid;
 use super::{
     audit::{self, Actor},
     goals::{check_namnder, check_responsibility, check_text, namnder_by_id},
-    indicators::lower_like,
     reports::ReportContext,
+    search::contains_folded,
 };
 use crate::{
     api::common::PageRequest,
@@ -395,10 +395,11 @@ async fn condition(
         condition = condition.add(assignment::Column::Sarskilt.eq(s));
     }
     if let Some(q) = &filter.q {
+        let backend = db.get_database_backend();
         condition = condition.add(
             Condition::any()
-                .add(lower_like(assignment::Column::Title, q))
-                .add(lower_like(assignment::Column::Description, q)),
+                .add(contains_folded(backend, assignment::Column::Title, q))
+                .add(contains_folded(backend, assignment::Column::Description, q)),
         );
     }
     if let Some(n) = filter.namnd_id {

@@ -15,7 +15,8 @@ use uuid::Uuid;
 
 use super::{
     audit::{self, Actor},
-    indicators::{Target, lower_like},
+    indicators::Target,
+    search::contains_folded,
 };
 use crate::{
     api::common::PageRequest,
@@ -859,10 +860,11 @@ async fn condition(
         );
     }
     if let Some(q) = &filter.q {
+        let backend = db.get_database_backend();
         condition = condition.add(
             Condition::any()
-                .add(lower_like(goal::Column::Title, q))
-                .add(lower_like(goal::Column::Description, q)),
+                .add(contains_folded(backend, goal::Column::Title, q))
+                .add(contains_folded(backend, goal::Column::Description, q)),
         );
     }
     if let Some(b) = filter.bar_pa_goal_id {

@@ -10,15 +10,17 @@ use std::str::FromStr;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func},
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::{
+    audit::{self, Actor},
+    search::contains_folded,
+};
 use crate::{
     api::common::PageRequest,
     domain::{
@@ -300,25 +302,6 @@ pub struct IndicatorFilter {
     pub q: Option<String>,
 }
 
-/// `%text%` for LIKE, with the wildcards of `text` escaped.
-pub fn like_pattern(text: &str) -> String {
-    let mut pattern = String::from("%");
-    for c in text.trim().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
-}
-
-/// `lower(column) LIKE pattern ESCAPE '\'`.
-pub fn lower_like<C: ColumnTrait>(column: C, text: &str) -> sea_orm::sea_query::SimpleExpr {
-    Expr::expr(Func::lower(Expr::col(column)))
-        .like(sea_orm::sea_query::LikeExpr::new(like_pattern(text)).escape('\\'))
-}
-
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -330,7 +313,11 @@ pub async fn list(
         condition = condition.add(indicator::Column::KoladaId.eq(k.trim()));
     }
     if let Some(q) = &filter.q {
-        condition = condition.add(lower_like(indicator::Column::Name, q));
+        condition = condition.add(contains_folded(
+            db.get_database_backend(),
+            indicator::Column::Name,
+            q,
+        ));
     }
     if let Some(goal_ids) = &filter.goal_ids {
         let linked: Vec<Uuid> = goal_indicator::Entity::find()

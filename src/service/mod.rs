@@ -21,4 +21,5 @@ pub mod mapped_imports;
 pub mod namnder;
 pub mod periods;
 pub mod reports;
+pub mod search;
 pub mod volumes;

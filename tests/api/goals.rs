@@ -84,18 +84,13 @@ async fn seed000_goals_read_back(backend: Backend) {
         "STN",
     )
     .await;
-    let expected = s["goals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|g| {
-            g["huvudansvar"] == "STN"
-                || g["medansvariga"]
-                    .as_array()
-                    .unwrap()
-                    .contains(&json!("STN"))
-        })
-        .count();
+    let expected = seed_goals_where(&s, |g| {
+        g["huvudansvar"] == "STN"
+            || g["medansvariga"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("STN"))
+    });
     assert_eq!(count(&stn), expected);
     let area = &plan.areas["Trygg omsorg & vård"];
     let in_area = ok(
@@ -112,6 +107,26 @@ async fn seed000_goals_read_back(backend: Backend) {
     )
     .await;
     assert_eq!(count(&q), 1);
+    // Case folds beyond ASCII on both databases: "ökad" finds "Ökad …".
+    let folded = ok(
+        app.get(
+            "/api/v1/goals?q=%C3%B6KAD%20N%C3%96JDHET&limit=100",
+            &lasare,
+        ),
+        200,
+        "folded q",
+    )
+    .await;
+    let expected = seed_goals_where(&s, |g| {
+        let text = format!(
+            "{} {}",
+            g["title"].as_str().unwrap_or_default(),
+            g["description"].as_str().unwrap_or_default()
+        );
+        text.to_lowercase().contains("ökad nöjdhet")
+    });
+    assert!(expected >= 3, "{expected}");
+    assert_eq!(count(&folded), expected);
     let none = ok(app.get("/api/v1/goals?namnd=NOPE", &lasare), 200, "none").await;
     assert_eq!(count(&none), 0);
     let by_indicator = ok(
@@ -539,3 +554,13 @@ async fn seed002_namnd_goals(backend: Backend) {
     assert_eq!(error_fields(&p), ["bar_pa_goal_id"]);
 }
 both_databases!(seed002_namnd_goals);
+
+/// How many of the seed's goals `keep` holds for.
+fn seed_goals_where(seed: &Value, keep: impl Fn(&Value) -> bool) -> usize {
+    seed["goals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| keep(g))
+        .count()
+}
