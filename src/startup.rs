@@ -198,8 +198,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::PathConfig::default().error_handler(|err, _| {
                     tracing::debug!(%err, "bad path parameter");
-                    ApiError::NotFound("no such resource: the id in the path is not valid".into())
-                        .into()
+                    ApiError::NotFound(format!("no such resource: {err}")).into()
                 }))
                 .app_data(web::QueryConfig::default().error_handler(|err, _| {
                     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()

@@ -651,6 +651,10 @@ mod plan_views {
                 kommun: &principal.kommun_code,
             },
         )?;
+        if let Some(year) = query.year {
+            crate::api::indicators::parse_year(&year.into())
+                .map_err(|e| ApiError::validation("year", e))?;
+        }
         let Some(kommun_id) = principal.kommun_id else {
             return computed(&req, &Vec::<IndicatorOverviewRow>::new());
         };

@@ -485,6 +485,15 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         "{}",
         &csv[..200]
     );
+    let p = problem(
+        app.get("/api/v1/kommun/indicators?year=99999", &token)
+            .send()
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["year"], "{p}");
 
     // Uppdrag overview: every uppdrag × nämnd, VON's comments from its report.
     let (_, uppdrag) = body(
