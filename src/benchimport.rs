@@ -1,4 +1,5 @@
-//! `kommunrapport bench-import`: generates a flat CSV of N rows (default one
+//! `kommunrapport bench-import`: generates a flat CSV (or, with
+//! `--format json`, JSON) of N rows (default one
 //! million: utfall and budget per month of 2024–2025 for lines spread over
 //! the nämnder of a generated kommun), starts the service as a child
 //! process (`kommunrapport serve` on a free local port, this same binary)
@@ -42,17 +43,39 @@ pub struct BenchImportArgs {
     /// Nämnder the lines are spread over.
     #[arg(long, default_value_t = 25)]
     pub namnder: usize,
+    /// CSV (the default) or JSON.
+    #[arg(long, value_enum, default_value_t = FileFormat::Csv)]
+    pub format: FileFormat,
 }
 
-/// The file: `namnd;kind;line;name;month;measure;amount`, decimal comma, as
-/// a Swedish ledger exports it.
-fn flat_csv(rows: usize, namnder: usize) -> Vec<u8> {
-    let mut out = String::with_capacity(rows * 56 + 64);
-    out.push_str("namnd;kind;line;name;month;measure;amount\r\n");
+/// How the file is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FileFormat {
+    /// `text/csv` as a Swedish ledger exports it.
+    Csv,
+    /// `application/json`: `{"rows": [...]}`.
+    Json,
+}
+
+/// One generated row, its amount as kronor and öre.
+struct GeneratedRow<'a> {
+    namnd: String,
+    kind: &'a str,
+    line: String,
+    name: String,
+    month: String,
+    measure: &'a str,
+    /// Signed whole kronor ("-0" for −0,50 kr).
+    kronor: String,
+    ore: i64,
+}
+
+/// `rows` rows: utfall and budget per month of 2024–2025, line by line,
+/// the lines spread over `namnder` nämnder.
+fn generate_rows(rows: usize, namnder: usize, mut emit: impl FnMut(GeneratedRow)) {
     let mut written = 0;
     let mut line = 0usize;
     while written < rows {
-        let namnd = line % namnder + 1;
         let kind = if line % 5 == 4 {
             "investering"
         } else {
@@ -62,19 +85,61 @@ fn flat_csv(rows: usize, namnder: usize) -> Vec<u8> {
             for month in 1..=12 {
                 for measure in ["utfall", "budget"] {
                     if written == rows {
-                        break;
+                        return;
                     }
                     let ore = -((line as i64 * 7919 + month as i64 * 104_729) % 2_000_000_000);
-                    out.push_str(&format!(
-                        "N{namnd:02};{kind};L{line:06};Rad {line};{year}-{month:02};{measure};{},{:02}\r\n",
-                        ore / 100,
-                        (ore % 100).abs()
-                    ));
+                    emit(GeneratedRow {
+                        namnd: format!("N{:02}", line % namnder + 1),
+                        kind,
+                        line: format!("L{line:06}"),
+                        name: format!("Rad {line}"),
+                        month: format!("{year}-{month:02}"),
+                        measure,
+                        kronor: format!("{}{}", if ore < 0 { "-" } else { "" }, ore.abs() / 100),
+                        ore: ore.abs() % 100,
+                    });
                     written += 1;
                 }
             }
         }
         line += 1;
+    }
+}
+
+/// The file: `namnd;kind;line;name;month;measure;amount`, decimal comma,
+/// CRLF (CSV), or the same rows as a JSON document with text amounts.
+fn flat_file(rows: usize, namnder: usize, format: FileFormat) -> Vec<u8> {
+    let mut out = String::with_capacity(rows * 120 + 64);
+    match format {
+        FileFormat::Csv => out.push_str("namnd;kind;line;name;month;measure;amount\r\n"),
+        FileFormat::Json => out.push_str("{\"rows\": ["),
+    }
+    let mut first = true;
+    generate_rows(rows, namnder, |row| {
+        let GeneratedRow {
+            namnd,
+            kind,
+            line,
+            name,
+            month,
+            measure,
+            kronor,
+            ore,
+        } = row;
+        match format {
+            FileFormat::Csv => out.push_str(&format!(
+                "{namnd};{kind};{line};{name};{month};{measure};{kronor},{ore:02}\r\n"
+            )),
+            FileFormat::Json => out.push_str(&format!(
+                "{}\n{{\"namnd\": \"{namnd}\", \"kind\": \"{kind}\", \"line\": \"{line}\", \"name\": \"{name}\", \
+                 \"month\": \"{month}\", \"measure\": \"{measure}\", \"amount\": \"{kronor}.{ore:02}\"}}",
+                if first { "" } else { "," }
+            )),
+        }
+        first = false;
+    });
+    if format == FileFormat::Json {
+        out.push_str("\n]}\n");
     }
     out.into_bytes()
 }
@@ -218,10 +283,11 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
             .map_err(|e| format!("migrations failed: {e}"))?;
     }
     fresh_kommun(&db, args.namnder).await?;
-    let file = flat_csv(args.rows, args.namnder);
+    let file = flat_file(args.rows, args.namnder, args.format);
     let lines = args.rows.div_ceil(ROWS_PER_LINE);
     println!(
-        "file: {} rows, {} lines over {} nämnder, {:.1} MB",
+        "file: {:?}, {} rows, {} lines over {} nämnder, {:.1} MB",
+        args.format,
         args.rows,
         lines,
         args.namnder,
@@ -239,6 +305,10 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
     let base = format!("http://127.0.0.1:{port}");
     let url = format!("{base}/api/v1/imports/flat");
     let file = actix_web::web::Bytes::from(file);
+    let content_type = match args.format {
+        FileFormat::Csv => "text/csv",
+        FileFormat::Json => "application/json",
+    };
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(1800))
         .build()
@@ -254,7 +324,7 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
             let response = client
                 .post(&url)
                 .bearer_auth(&token)
-                .header("content-type", "text/csv")
+                .header("content-type", content_type)
                 .body(file.clone())
                 .send()
                 .await

@@ -4,7 +4,7 @@
 
 use std::{
     borrow::Cow,
-    collections::{BTreeSet, HashMap, HashSet},
+    collections::{BTreeSet, HashMap},
     future::Future,
     pin::Pin,
     str::FromStr,
@@ -1024,37 +1024,59 @@ fn raw_row(index: &HashMap<&str, usize>, cells: &[String]) -> RawRow {
     }
 }
 
-/// The rows of a JSON document; a row that does not parse is an error.
-fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
-    let doc = parse_json(bytes)?;
-    let Some(list) = doc.get("rows").and_then(Value::as_array) else {
-        return Err(ApiError::validation(
-            "rows",
-            "must be the array of rows ({\"rows\": [...]})",
-        ));
+/// The rows of a JSON document `{"rows": [...]}`, handed to `each` one at a
+/// time as they are parsed (with the error of a row that does not parse), so
+/// a large document is never held whole as a tree.
+fn read_json(bytes: &[u8], mut each: impl FnMut(RawRow, Option<RowIssue>)) -> Result<(), ApiError> {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut index = 0;
+    let mut on_row = |item: Value| {
+        let (raw, issue) = json_row(index, item);
+        index += 1;
+        each(raw, issue);
     };
-    let mut rows = Vec::with_capacity(list.len());
-    let mut issues = Vec::new();
-    for (i, item) in list.iter().enumerate() {
-        // The amount is checked apart so that a text amount names its field.
-        let mut item = item.clone();
-        let amount = match item.as_object_mut().map(|o| o.remove("amount")) {
-            Some(None) | Some(Some(Value::Null)) => AmountCell::Missing,
-            Some(Some(v)) => match super::decimal::parse_decimal(&v) {
-                Ok(d) => AmountCell::Value(d),
-                Err(e) => AmountCell::Bad(e),
-            },
-            None => {
-                issues.push(RowIssue::new(i, "", "must be an object"));
-                rows.push(RawRow::default());
-                continue;
-            }
-        };
-        if let Some(o) = item.as_object_mut() {
-            o.insert("amount".into(), Value::from(0));
+    let mut reader = serde_json::Deserializer::from_slice(bytes);
+    let found = serde::de::DeserializeSeed::deserialize(
+        RowsDocument {
+            on_row: &mut on_row,
+        },
+        &mut reader,
+    )
+    .and_then(|found| reader.end().map(|()| found));
+    let must_be_rows =
+        || ApiError::validation("rows", "must be the array of rows ({\"rows\": [...]})");
+    match found {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(must_be_rows()),
+        Err(e) if e.is_data() => Err(must_be_rows()),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "the body is not valid JSON: {e}"
+        ))),
+    }
+}
+
+/// One JSON row as a [`RawRow`], or the error that it does not parse.
+fn json_row(i: usize, mut item: Value) -> (RawRow, Option<RowIssue>) {
+    // The amount is checked apart so that a text amount names its field.
+    let amount = match item.as_object_mut().map(|o| o.remove("amount")) {
+        Some(None) | Some(Some(Value::Null)) => AmountCell::Missing,
+        Some(Some(v)) => match super::decimal::parse_decimal(&v) {
+            Ok(d) => AmountCell::Value(d),
+            Err(e) => AmountCell::Bad(e),
+        },
+        None => {
+            return (
+                RawRow::default(),
+                Some(RowIssue::new(i, "", "must be an object")),
+            );
         }
-        match serde_path_to_error::deserialize::<_, FlatRowDto>(item) {
-            Ok(r) => rows.push(RawRow {
+    };
+    if let Some(o) = item.as_object_mut() {
+        o.insert("amount".into(), Value::from(0));
+    }
+    match serde_path_to_error::deserialize::<_, FlatRowDto>(item) {
+        Ok(r) => (
+            RawRow {
                 namnd: r.namnd,
                 kind: r.kind.map(|k| kind_str(k).to_string()),
                 line: r.line,
@@ -1069,21 +1091,85 @@ fn read_json(bytes: &[u8]) -> Result<(Vec<RawRow>, Vec<RowIssue>), ApiError> {
                     verksamhet: r.verksamhet,
                     konto: r.konto,
                 },
-            }),
-            Err(e) => {
-                let message = e.inner().to_string();
-                let message = match message.rfind(" at line ") {
-                    Some(k) => message[..k].to_string(),
-                    None => message,
-                };
-                let path = e.path().to_string();
-                let field = if path == "." { String::new() } else { path };
-                issues.push(RowIssue::new(i, field, message));
-                rows.push(RawRow::default());
-            }
+            },
+            None,
+        ),
+        Err(e) => {
+            let message = e.inner().to_string();
+            let message = match message.rfind(" at line ") {
+                Some(k) => message[..k].to_string(),
+                None => message,
+            };
+            let path = e.path().to_string();
+            let field = if path == "." { String::new() } else { path };
+            (RawRow::default(), Some(RowIssue::new(i, field, message)))
         }
     }
-    Ok((rows, issues))
+}
+
+/// `{"rows": [...], ...}`: visits each row as it is parsed; other keys are
+/// skipped. Yields whether `rows` was there.
+struct RowsDocument<'f, F> {
+    on_row: &'f mut F,
+}
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for RowsDocument<'_, F> {
+    type Value = bool;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for RowsDocument<'_, F> {
+    type Value = bool;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object with the array \"rows\"")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
+        let mut found = false;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            if key == "rows" && !found {
+                map.next_value_seed(RowList {
+                    on_row: &mut *self.on_row,
+                })?;
+                found = true;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The array of rows, one [`Value`] at a time.
+struct RowList<'f, F> {
+    on_row: &'f mut F,
+}
+
+impl<'de, F: FnMut(Value)> serde::de::DeserializeSeed<'de> for RowList<'_, F> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(Value)> serde::de::Visitor<'de> for RowList<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("the array of rows")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<Value>()? {
+            (self.on_row)(item);
+        }
+        Ok(())
+    }
 }
 
 /// With a dimension mapping: the row's ledger codes (the `line` column,
@@ -1382,12 +1468,11 @@ pub async fn import_flat(
         }
         "csv"
     } else {
-        let (raw, issues) = read_json(&body.0)?;
-        let failed: HashSet<usize> = issues.iter().map(|i| i.index).collect();
-        checker.issues = issues;
-        for (i, r) in raw.into_iter().enumerate() {
-            checker.check(r, failed.contains(&i));
-        }
+        read_json(&body.0, |raw, issue| {
+            let failed = issue.is_some();
+            checker.issues.extend(issue);
+            checker.check(raw, failed);
+        })?;
         "json"
     };
     // The file is in rows now; free it before writing.
@@ -1704,6 +1789,51 @@ mod tests {
             decode_text(b"\xc4ldreomsorg \x80").ok().as_deref(),
             Some("Äldreomsorg €")
         );
+    }
+
+    /// The rows `read_json` hands on, as (namnd, issue field) pairs.
+    fn json_rows(text: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
+        let mut seen = Vec::new();
+        read_json(text.as_bytes(), |raw, issue| {
+            seen.push((raw.namnd, issue.map(|i| i.field)))
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn json_rows_are_read_one_at_a_time() {
+        let rows = json_rows(
+            "\u{feff}{\"source\": {\"x\": [1, 2]}, \"rows\": [\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-01\", \"amount\": \"-1,5\"},\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-02\", \"amount\": 1, \"extra\": 1},\
+             7], \"note\": null}",
+        );
+        let rows = rows.ok().unwrap_or_default();
+        assert_eq!(
+            rows,
+            [
+                ("VON".to_string(), None),
+                (String::new(), Some("extra".to_string())),
+                (String::new(), Some(String::new())),
+            ]
+        );
+        let status = |text: &str| match json_rows(text) {
+            Ok(_) => "ok".to_string(),
+            Err(ApiError::Validation(errors)) => format!("422 {}", errors[0].field),
+            Err(ApiError::BadRequest(_)) => "400".to_string(),
+            Err(other) => format!("{other:?}"),
+        };
+        assert_eq!(status("{\"rows\": []}"), "ok");
+        assert_eq!(status("{\"rows\": 5}"), "422 rows");
+        assert_eq!(status("{\"other\": []}"), "422 rows");
+        assert_eq!(status("[{\"namnd\": \"VON\"}]"), "422 rows");
+        assert_eq!(
+            status("{\"rows\": [{\"namnd\": \"VON\"}"),
+            "400",
+            "cut short"
+        );
+        assert_eq!(status("{\"rows\": []} trailing"), "400");
+        assert_eq!(status(""), "400");
     }
 
     #[test]
