@@ -68,7 +68,8 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
         (name = "health", description = "Liveness and readiness"),
     ),
-    components(schemas(crate::error::Problem, crate::error::FieldError))
+    // Format is only a query parameter, which utoipa does not collect.
+    components(schemas(crate::error::Problem, crate::error::FieldError, kommun_views::Format))
 )]
 struct ApiDoc;
 
@@ -113,7 +114,112 @@ where
         .service(scope::scope("/api/v1").configure(configure_v1))
         .split_for_parts();
     SecurityAndProblems.modify(&mut doc);
+    let doc = with_examples(doc);
     (app, doc)
+}
+
+/// An id in the examples (a UUIDv7).
+const EXAMPLE_ID: &str = "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182";
+
+/// Gives every parameter that has no example one that fits its schema (an
+/// id, the enum's example or first value, or a value named for the
+/// parameter), and every list page one made of its row's example. The API
+/// conventions promise an example everywhere, and this keeps new
+/// parameters and lists from arriving without one.
+fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
+    let Ok(mut value) = serde_json::to_value(&doc) else {
+        return doc;
+    };
+    let enums = enum_examples(&value);
+    add_page_examples(&mut value);
+    if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        let parameters = paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut())
+            .filter_map(|operation| operation.get_mut("parameters"))
+            .filter_map(|list| list.as_array_mut())
+            .flatten();
+        for parameter in parameters {
+            if parameter.get("example").is_some() {
+                continue;
+            }
+            if let Some(example) = parameter_example(parameter, &enums) {
+                parameter["example"] = example;
+            }
+        }
+    }
+    serde_json::from_value(value).unwrap_or(doc)
+}
+
+/// `Page_*` schemas: `{"items": [<the row's example>], "next_cursor": null}`.
+fn add_page_examples(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(|s| s.as_object_mut())
+    else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if !name.starts_with("Page_") || schema.get("example").is_some() {
+            continue;
+        }
+        if let Some(row) = schema.pointer("/properties/items/items/example").cloned() {
+            schema["example"] = serde_json::json!({"items": [row], "next_cursor": null});
+        }
+    }
+}
+
+/// The example (or else the first value) of each enum schema among the
+/// components, by reference.
+fn enum_examples(doc: &serde_json::Value) -> std::collections::HashMap<String, serde_json::Value> {
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(|s| s.as_object())
+    else {
+        return Default::default();
+    };
+    schemas
+        .iter()
+        .filter_map(|(name, schema)| {
+            let first = schema
+                .get("example")
+                .or_else(|| schema.pointer("/examples/0"))
+                .or_else(|| schema.pointer("/enum/0"))
+                .or_else(|| schema.pointer("/oneOf/0/enum/0"))?;
+            Some((format!("#/components/schemas/{name}"), first.clone()))
+        })
+        .collect()
+}
+
+fn parameter_example(
+    parameter: &serde_json::Value,
+    enums: &std::collections::HashMap<String, serde_json::Value>,
+) -> Option<serde_json::Value> {
+    use serde_json::json;
+    let schema = parameter.get("schema")?;
+    if let Some(example) = schema.get("example") {
+        return Some(example.clone());
+    }
+    if let Some(reference) = schema.get("$ref").and_then(|r| r.as_str()) {
+        return enums.get(reference).cloned();
+    }
+    if let Some(first) = schema.pointer("/enum/0") {
+        return Some(first.clone());
+    }
+    let name = parameter.get("name")?.as_str()?;
+    let format = schema.get("format").and_then(|f| f.as_str());
+    Some(match (name, format) {
+        (_, Some("uuid")) => json!(EXAMPLE_ID),
+        ("If-Match", _) => json!("\"3\""),
+        ("from", Some("date-time")) => json!("2024-01-01T00:00:00Z"),
+        ("to", Some("date-time")) => json!("2025-01-01T00:00:00Z"),
+        ("year", _) => json!(2024),
+        ("principal", _) => json!("local-user"),
+        ("key", _) => json!("verksamhetsrapport"),
+        _ if schema.get("type").and_then(|t| t.as_str()) == Some("boolean") => json!(true),
+        _ => return None,
+    })
 }
 
 /// The OpenAPI document, without starting anything.
