@@ -1027,20 +1027,28 @@ fn raw_row(index: &HashMap<&str, usize>, cells: &[String]) -> RawRow {
 /// The rows of a JSON document `{"rows": [...]}`, handed to `each` one at a
 /// time as they are parsed (with the error of a row that does not parse), so
 /// a large document is never held whole as a tree.
-fn read_json(bytes: &[u8], mut each: impl FnMut(RawRow, Option<RowIssue>)) -> Result<(), ApiError> {
+#[cfg(test)]
+fn read_json(bytes: &[u8], each: impl FnMut(RawRow, Option<RowIssue>)) -> Result<(), ApiError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    read_json_rows(&mut serde_json::Deserializer::from_slice(bytes), each)
+}
+
+/// [`read_json`] from any JSON source (a slice, or a body as it arrives).
+fn read_json_rows<'de, R: serde_json::de::Read<'de>>(
+    reader: &mut serde_json::Deserializer<R>,
+    mut each: impl FnMut(RawRow, Option<RowIssue>),
+) -> Result<(), ApiError> {
     let mut index = 0;
     let mut on_row = |item: Value| {
         let (raw, issue) = json_row(index, item);
         index += 1;
         each(raw, issue);
     };
-    let mut reader = serde_json::Deserializer::from_slice(bytes);
     let found = serde::de::DeserializeSeed::deserialize(
         RowsDocument {
             on_row: &mut on_row,
         },
-        &mut reader,
+        &mut *reader,
     )
     .and_then(|found| reader.end().map(|()| found));
     let must_be_rows =
@@ -1435,7 +1443,7 @@ pub async fn import_flat(
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<FlatImportQuery>,
-    body: RawBody,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let mime = mime(&req);
@@ -1453,31 +1461,42 @@ pub async fn import_flat(
         None => None,
     };
     let namnder = namnder_by_code(&state, kommun_id).await?;
-    let mut checker = RowChecker::new(
-        &namnder,
-        mapping.as_ref().map(|m| m.rules.as_slice()),
-        query.costs_positive.unwrap_or(false),
-    );
+    let rules = mapping.map(|m| m.rules);
+    let costs_positive = query.costs_positive.unwrap_or(false);
+    let limit = state.settings.max_import_bytes;
     // CSV line numbers by row index.
     let mut lines: Vec<usize> = Vec::new();
-    let format = if is_csv {
-        let text = decode_borrowed(&body.0)?;
-        for (line, raw) in read_csv(&text, mapping.is_some())? {
+    let (namnder, format, checked) = if is_csv {
+        let body = super::streamed_body::read_whole(&req, payload, limit).await?;
+        let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
+        let text = decode_borrowed(&body)?;
+        for (line, raw) in read_csv(&text, rules.is_some())? {
             lines.push(line);
             checker.check(raw, false);
         }
-        "csv"
+        let checked = checker.finish();
+        (namnder, "csv", checked)
     } else {
-        read_json(&body.0, |raw, issue| {
-            let failed = issue.is_some();
-            checker.issues.extend(issue);
-            checker.check(raw, failed);
-        })?;
-        "json"
+        // JSON is checked row by row as it arrives, never held whole.
+        let (namnder, checked) =
+            super::streamed_body::parse_streamed(&req, payload, limit, move |body| {
+                let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
+                let body = std::io::BufReader::with_capacity(64 * 1024, body);
+                let read = read_json_rows(
+                    &mut serde_json::Deserializer::from_reader(body),
+                    |raw, issue| {
+                        let failed = issue.is_some();
+                        checker.issues.extend(issue);
+                        checker.check(raw, failed);
+                    },
+                );
+                let checked = read.map(|()| checker.finish());
+                (namnder, checked)
+            })
+            .await?;
+        (namnder, "json", checked?)
     };
-    // The file is in rows now; free it before writing.
-    drop(body);
-    let (rows, issues, codes, total) = checker.finish();
+    let (rows, issues, codes, total) = checked;
     authorize_namnder(&principal, codes.iter().map(String::as_str))?;
     let outcome = write_rows(FlatImport {
         state: &state,

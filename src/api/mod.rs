@@ -27,6 +27,7 @@ pub mod report_parts;
 pub mod reports;
 mod schema;
 pub mod sie;
+pub mod streamed_body;
 pub mod values;
 pub mod volume_measures;
 

@@ -827,3 +827,106 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     .await;
 }
 both_databases!(a_large_file_with_one_bad_row_applies_nothing);
+
+/// The rows of [`ledger_csv`] (without an extra row) as a JSON document.
+fn ledger_json(lines: usize) -> Vec<u8> {
+    let (csv, _) = ledger_csv(lines, None);
+    let text = String::from_utf8(csv).unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let f: Vec<&str> = l.split(';').collect();
+            json!({"namnd": f[0], "line": f[1], "month": f[2], "measure": f[3], "amount": f[4].replace(',', ".")})
+        })
+        .collect();
+    serde_json::to_vec(&json!({"source": "ledger", "rows": rows})).unwrap()
+}
+
+async fn post_json_bytes(app: &TestApp, token: &str, bytes: Vec<u8>) -> Response {
+    app.client
+        .post(app.url("/api/v1/imports/flat"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Sends `body` with chunked transfer encoding (no Content-Length) and
+/// returns the status line.
+async fn post_chunked(app: &TestApp, token: &str, body: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/imports/flat HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    // The service may answer and close before the body is all sent.
+    let _ = stream.write_all(head.as_bytes()).await;
+    for chunk in body.chunks(16 * 1024) {
+        let framed = [
+            format!("{:x}\r\n", chunk.len()).into_bytes(),
+            chunk.to_vec(),
+            b"\r\n".to_vec(),
+        ]
+        .concat();
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    String::from_utf8_lossy(&response)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// JSON rows are checked as the body arrives: a file within
+/// MAX_IMPORT_BYTES applies whole, one beyond it is refused with 413
+/// whether or not it declares its length, and a cut-short file is a 400;
+/// neither of those changes anything.
+async fn a_json_file_streams_within_the_import_limit(backend: Backend) {
+    let url = fresh_database(backend).await;
+    let mut settings = test_settings(url);
+    settings.max_import_bytes = 256 * 1024;
+    let app = spawn_with_settings(backend, settings).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    app.create_namnd(&admin, "BUN", "namnd").await;
+    let token = app.token(Role::Integration);
+
+    let fits = ledger_json(30);
+    assert!(
+        fits.len() < 256 * 1024 && fits.len() > 64 * 1024,
+        "{}",
+        fits.len()
+    );
+    let with_bom = [b"\xef\xbb\xbf".to_vec(), fits].concat();
+    let (status, report) = body(post_json_bytes(&app, &token, with_bom).await).await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["values_changed"], 30 * 48);
+    assert_eq!(flat_rows(&app, &token, "").await.len(), 30 * 48);
+
+    let too_large = ledger_json(80);
+    assert!(too_large.len() > 256 * 1024);
+    problem(post_json_bytes(&app, &token, too_large.clone()).await, 413).await;
+    let status_line = post_chunked(&app, &token, &too_large).await;
+    assert!(status_line.contains(" 413 "), "{status_line}");
+
+    let cut = ledger_json(40);
+    let cut = cut[..cut.len() - 100].to_vec();
+    problem(post_json_bytes(&app, &token, cut).await, 400).await;
+    assert_eq!(
+        flat_rows(&app, &token, "").await.len(),
+        30 * 48,
+        "nothing changed"
+    );
+}
+both_databases!(a_json_file_streams_within_the_import_limit);
