@@ -1425,6 +1425,11 @@ fn ore_json(ore: Option<i64>) -> Value {
 /// `dry_run=true` reports the lines that would be created and the values that
 /// would change, and any errors, without writing. Importing the same file
 /// again changes nothing; `GET /exports/flat` writes the same format.
+///
+/// Files up to `MAX_IMPORT_BYTES` (default 512 MiB) are accepted; larger
+/// ones get 413. A JSON file is checked row by row while it arrives, so it
+/// is never held whole; a CSV file is read whole first (its encoding is
+/// known only then) and its rows checked one at a time.
 #[utoipa::path(tag = "imports", params(FlatImportQuery),
     request_body(description = "Flat rows as JSON or CSV (columns in the description)",
         content(
