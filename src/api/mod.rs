@@ -114,8 +114,14 @@ where
         .configure(health::configure)
         .service(scope::scope("/api/v1").configure(configure_v1))
         .split_for_parts();
-    SecurityAndProblems.modify(&mut doc);
-    let doc = with_examples(doc);
+    // Every worker registers the same routes; finish their document once.
+    static FINISHED: std::sync::OnceLock<openapi::OpenApi> = std::sync::OnceLock::new();
+    let doc = FINISHED
+        .get_or_init(|| {
+            SecurityAndProblems.modify(&mut doc);
+            with_examples(doc)
+        })
+        .clone();
     (app, doc)
 }
 
