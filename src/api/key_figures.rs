@@ -9,10 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
-};
-use super::volume_measures::{authorized_namnd, max_abs, readable_namnder};
+use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, versioned};
+use super::volume_measures::{authorized_namnd, max_abs, page_of_readable_namnder};
 use crate::{
     auth::{Action, Principal},
     entity::{key_figure, namnd},
@@ -340,44 +338,19 @@ pub async fn list_key_figures(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
-    let empty = || {
-        HttpResponse::Ok().json(Page::<KeyFigureDto> {
-            items: vec![],
-            next_cursor: None,
-        })
-    };
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(empty());
-    };
-    let namnder = readable_namnder(
-        &state.db,
-        &principal,
-        kommun_id,
-        query.namnd.as_deref(),
-        query.namnd_id,
-    )
-    .await?;
-    if namnder.is_empty() {
-        return Ok(empty());
-    }
-    let ids: Vec<Uuid> = namnder.iter().map(|n| n.id).collect();
     let filter = key_figures::KeyFigureFilter { year: query.year };
-    let (rows, next) = key_figures::list(&state.db, kommun_id, &ids, &filter, &page).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| {
-            let code = namnder
-                .iter()
-                .find(|n| n.id == m.namnd_id)
-                .map(|n| n.code.clone())
-                .unwrap_or_default();
-            KeyFigureDto::from_model(m, &code)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let db = &state.db;
+    page_of_readable_namnder(
+        &state,
+        &principal,
+        (query.namnd.as_deref(), query.namnd_id),
+        |kommun_id, ids: Vec<Uuid>| async move {
+            key_figures::list(db, kommun_id, &ids, &filter, &page).await
+        },
+        |m: &key_figure::Model| m.namnd_id,
+        KeyFigureDto::from_model,
+    )
+    .await
 }
 
 /// A nämnd's staff table for a year with last year's values alongside, as

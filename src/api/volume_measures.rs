@@ -451,6 +451,53 @@ pub(crate) async fn readable_namnder(
     }
 }
 
+/// One page of a kind of nämnd figures (volume measures, key figures) from
+/// the nämnder the caller may read: all, or those `namnd`/`namnd_id` name.
+/// `fetch` lists the page for the nämnd ids; each row becomes a DTO with
+/// its nämnd's code.
+pub(crate) async fn page_of_readable_namnder<M, D, Fut>(
+    state: &AppState,
+    principal: &Principal,
+    (namnd, namnd_id): (Option<&str>, Option<Uuid>),
+    fetch: impl FnOnce(Uuid, Vec<Uuid>) -> Fut,
+    namnd_of: impl Fn(&M) -> Uuid,
+    to_dto: impl Fn(M, &str) -> Result<D, ApiError>,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut: std::future::Future<Output = Result<(Vec<M>, Option<Uuid>), ApiError>>,
+    D: Serialize,
+{
+    let empty = || {
+        HttpResponse::Ok().json(Page::<D> {
+            items: vec![],
+            next_cursor: None,
+        })
+    };
+    let Some(kommun_id) = principal.kommun_id else {
+        return Ok(empty());
+    };
+    let namnder = readable_namnder(&state.db, principal, kommun_id, namnd, namnd_id).await?;
+    if namnder.is_empty() {
+        return Ok(empty());
+    }
+    let (rows, next) = fetch(kommun_id, namnder.iter().map(|n| n.id).collect()).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| {
+            let id = namnd_of(&m);
+            let code = namnder
+                .iter()
+                .find(|n| n.id == id)
+                .map_or("", |n| n.code.as_str());
+            to_dto(m, code)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
 /// The nämnd of kommun `kommun_id`, after checking `action` on its figures.
 pub(crate) async fn authorized_namnd(
     db: &impl ConnectionTrait,
@@ -498,43 +545,16 @@ pub async fn list_volume_measures(
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
-    let empty = || {
-        HttpResponse::Ok().json(Page::<VolumeMeasureDto> {
-            items: vec![],
-            next_cursor: None,
-        })
-    };
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(empty());
-    };
-    let namnder = readable_namnder(
-        &state.db,
+    let db = &state.db;
+    page_of_readable_namnder(
+        &state,
         &principal,
-        kommun_id,
-        query.namnd.as_deref(),
-        query.namnd_id,
+        (query.namnd.as_deref(), query.namnd_id),
+        |kommun_id, ids: Vec<Uuid>| async move { volumes::list(db, kommun_id, &ids, &page).await },
+        |m: &volume_measure::Model| m.namnd_id,
+        VolumeMeasureDto::from_model,
     )
-    .await?;
-    if namnder.is_empty() {
-        return Ok(empty());
-    }
-    let ids: Vec<Uuid> = namnder.iter().map(|n| n.id).collect();
-    let (rows, next) = volumes::list(&state.db, kommun_id, &ids, &page).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| {
-            let code = namnder
-                .iter()
-                .find(|n| n.id == m.namnd_id)
-                .map(|n| n.code.clone())
-                .unwrap_or_default();
-            VolumeMeasureDto::from_model(m, &code)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    .await
 }
 
 /// Create a volume measure (admin, kommunledning, integration, the nämnd's redaktör).
