@@ -6,7 +6,7 @@
 use std::hash::{Hash, Hasher};
 
 use actix_web::{
-    Error, HttpResponse, ResponseError,
+    Error, HttpMessage, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody, to_bytes},
     dev::{Payload, ServiceRequest, ServiceResponse},
     http::{Method, StatusCode, header},
@@ -41,7 +41,10 @@ async fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))?;
     let claims = state.tokens.validate(token.trim()).await.ok()?;
-    Some(format!("{}:{}", claims.kommun, claims.sub))
+    let scope = format!("{}:{}", claims.kommun, claims.sub);
+    // The handler's Principal takes these rather than validating again.
+    req.extensions_mut().insert(claims);
+    Some(scope)
 }
 
 pub async fn layer(

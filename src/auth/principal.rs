@@ -2,10 +2,13 @@
 
 use std::{future::Future, pin::Pin};
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use uuid::Uuid;
 
-use super::{claims::Role, token::refused};
+use super::{
+    claims::{Claims, Role},
+    token::refused,
+};
 use crate::{error::ApiError, startup::AppState};
 
 /// Who is calling. Built only from a validated token.
@@ -64,8 +67,12 @@ impl FromRequest for Principal {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
-            let token = bearer_token(&req)?;
-            let claims = state.tokens.validate(&token).await?;
+            // Claims already validated by the idempotency layer, or the token.
+            let validated = req.extensions().get::<Claims>().cloned();
+            let claims = match validated {
+                Some(claims) => claims,
+                None => state.tokens.validate(&bearer_token(&req)?).await?,
+            };
             state.check_rate(&format!("{}:{}", claims.kommun, claims.sub))?;
             let kommun_id = state.kommun_id(&claims.kommun).await?;
             Ok(Principal {
