@@ -49,8 +49,7 @@ fn is_json(req: &HttpRequest) -> bool {
 
 /// Parses and validates a JSON document into `T`.
 pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_json)?;
     if let serde_json::Value::Object(map) = &value {
         let errors: Vec<FieldError> = T::READ_ONLY
             .iter()
@@ -325,17 +324,15 @@ pub async fn read_body_limited(
     payload: &mut Payload,
     limit: usize,
 ) -> Result<Bytes, ApiError> {
-    let unreadable = || ApiError::BadRequest("the request body could not be read".into());
     let payload = actix_web::web::Payload::from_request(req, payload)
         .await
-        .map_err(|_| unreadable())?;
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(unreadable()),
-        Err(_) => Err(ApiError::PayloadTooLarge(format!(
-            "the request body is larger than {limit} bytes"
-        ))),
-    }
+        .map_err(|_| super::streamed_body::unreadable())?;
+    super::streamed_body::read_whole(req, payload, limit).await
+}
+
+/// A body that does not parse as JSON: 400.
+pub fn not_json(e: serde_json::Error) -> ApiError {
+    ApiError::BadRequest(format!("the body is not valid JSON: {e}"))
 }
 
 #[cfg(test)]

@@ -151,8 +151,7 @@ fn is_json_mime(mime: &str) -> bool {
 
 fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(super::common::not_json)
 }
 
 fn decimal_json(value: Option<Decimal>) -> Value {
@@ -1057,9 +1056,7 @@ fn read_json_rows<'de, R: serde_json::de::Read<'de>>(
         Ok(true) => Ok(()),
         Ok(false) => Err(must_be_rows()),
         Err(e) if e.is_data() => Err(must_be_rows()),
-        Err(e) => Err(ApiError::BadRequest(format!(
-            "the body is not valid JSON: {e}"
-        ))),
+        Err(e) => Err(super::common::not_json(e)),
     }
 }
 

@@ -87,7 +87,7 @@ pub async fn read_whole(
     }
 }
 
-fn unreadable() -> ApiError {
+pub(super) fn unreadable() -> ApiError {
     ApiError::BadRequest("the request body could not be read".into())
 }
 
