@@ -23,7 +23,7 @@ use crate::{
         structure::{KommunKod, NamndCode, NamndKind, PeriodKind, PeriodSpec, ReportType},
     },
     entity::{kommun, namnd, period, report},
-    error::ApiError,
+    service::error::ServiceError,
     service::{
         audit::Actor,
         budget_lines::{self, TableRow, ValueWrite},
@@ -179,12 +179,12 @@ struct ActionPlanData {
     verksamhetseffekt: Option<String>,
 }
 
-fn bad(what: impl std::fmt::Display) -> ApiError {
-    ApiError::Unexpected(format!("demo data: {what}"))
+fn bad(what: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Unexpected(format!("demo data: {what}"))
 }
 
 /// `"2024"`, `"2024-08"` or `"2024-01..2024-08"` as months.
-fn months(text: &str) -> Result<(YearMonth, YearMonth), ApiError> {
+fn months(text: &str) -> Result<(YearMonth, YearMonth), ServiceError> {
     let parse = |t: &str| YearMonth::from_str(t).map_err(bad);
     match text.split_once("..") {
         Some((a, b)) => Ok((parse(a)?, parse(b)?)),
@@ -204,19 +204,19 @@ fn months(text: &str) -> Result<(YearMonth, YearMonth), ApiError> {
 
 /// The month a prognos was made; a plan's forecast for a year without one
 /// counts as made at the end of that period.
-fn made_at(made_at: Option<&str>, period: &str) -> Result<YearMonth, ApiError> {
+fn made_at(made_at: Option<&str>, period: &str) -> Result<YearMonth, ServiceError> {
     match made_at {
         Some(m) => YearMonth::from_str(m).map_err(bad),
         None => months(period).map(|(_, to)| to),
     }
 }
 
-fn decimal(text: &str) -> Result<Decimal, ApiError> {
+fn decimal(text: &str) -> Result<Decimal, ServiceError> {
     Decimal::from_str(text).map_err(bad)
 }
 
 /// Loads every seed not yet loaded. Returns the number of reports created.
-pub async fn load(db: &DatabaseConnection) -> Result<usize, ApiError> {
+pub async fn load(db: &DatabaseConnection) -> Result<usize, ServiceError> {
     let data: Kommuner = serde_json::from_str(KOMMUNER).map_err(bad)?;
     for k in &data.kommuner {
         ensure_kommun(db, k).await?;
@@ -232,11 +232,11 @@ pub async fn load(db: &DatabaseConnection) -> Result<usize, ApiError> {
 }
 
 /// True when the database holds no kommun yet (a fresh embedded database).
-pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, ApiError> {
+pub async fn is_empty(db: &DatabaseConnection) -> Result<bool, ServiceError> {
     Ok(kommun::Entity::find().count(db).await? == 0)
 }
 
-async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uuid, ApiError> {
+async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uuid, ServiceError> {
     let kommun = match kommuner::find_by_code(db, &data.code).await? {
         Some(k) => k,
         None => {
@@ -266,7 +266,7 @@ async fn ensure_period(
     db: &DatabaseConnection,
     kommun_id: Uuid,
     p: &PeriodData,
-) -> Result<period::Model, ApiError> {
+) -> Result<period::Model, ServiceError> {
     let kind: PeriodKind = p.kind.parse().map_err(bad)?;
     let spec = PeriodSpec::new(kind, p.year, p.month).map_err(|(f, e)| bad(format!("{f}: {e}")))?;
     let existing = period::Entity::find()
@@ -291,7 +291,7 @@ fn actor(kommun_id: Uuid) -> Actor {
     }
 }
 
-async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<bool, ApiError> {
+async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<bool, ServiceError> {
     let kommun = kommuner::find_by_code(db, &seed.kommun)
         .await?
         .ok_or_else(|| bad(format!("{name}: kommun {}", seed.kommun)))?;
@@ -374,7 +374,7 @@ fn line_code(line: &LineData) -> String {
     })
 }
 
-fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>, ApiError> {
+fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>, ServiceError> {
     let Some(measure) = budget_lines::parse_measure(&v.measure) else {
         return Ok(None);
     };
@@ -391,7 +391,7 @@ fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>
         let (from, to) = months(&v.period)?;
         EntryPeriod::range(from, to).map_err(bad)?
     };
-    let ore = crate::api::decimal::to_ore(kronor).map_err(bad)?;
+    let ore = crate::domain::money::to_ore(kronor).map_err(bad)?;
     Ok(Some(ValueWrite {
         measure,
         period,
@@ -401,7 +401,7 @@ fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>
 
 /// The kronor of a printed tkr amount: its `amount_kr` where it has one
 /// (which must round to the printed figure), else the tkr times 1 000.
-fn kronor_of(tkr: &str, kr: Option<&str>) -> Result<Decimal, ApiError> {
+fn kronor_of(tkr: &str, kr: Option<&str>) -> Result<Decimal, ServiceError> {
     let printed = decimal(tkr)?;
     let Some(kr) = kr else {
         return Ok(printed * Decimal::ONE_THOUSAND);
@@ -421,7 +421,7 @@ async fn load_money(
     name: &str,
     namnd_id: Uuid,
     lines: &[LineData],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     // Parents before children, so parent codes resolve.
     let mut ordered: Vec<&LineData> = lines.iter().filter(|l| l.parent.is_none()).collect();
     ordered.extend(lines.iter().filter(|l| l.parent.is_some()));
@@ -462,7 +462,7 @@ async fn load_money(
         };
         match budget_lines::put_table(db, actor, namnd_id, kind, std::slice::from_ref(&row)).await {
             Ok(_) => {}
-            Err(ApiError::Validation(errors)) => {
+            Err(ServiceError::Validation(errors)) => {
                 tracing::warn!(seed = name, line = %code, ?errors, "demo values cross values already loaded; kept the line without them");
                 let bare = TableRow {
                     values: vec![],
@@ -482,12 +482,12 @@ async fn load_volumes(
     name: &str,
     namnd_id: Uuid,
     measures: &[VolumeData],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let existing = volumes::list(
         db,
         kommun_id,
         &[namnd_id],
-        &crate::api::common::PageRequest {
+        &crate::service::crud::PageRequest {
             limit: 500,
             after: None,
         },
@@ -520,11 +520,11 @@ async fn load_volumes(
                 continue;
             };
             let kind = match v.kind.as_deref() {
-                Some("prognos") => crate::api::volume_measures::VolumeValueKind::Prognos,
-                Some("utfall") | None => crate::api::volume_measures::VolumeValueKind::Utfall,
+                Some("prognos") => crate::domain::structure::VolumeValueKind::Prognos,
+                Some("utfall") | None => crate::domain::structure::VolumeValueKind::Utfall,
                 Some(_) => continue,
             };
-            let (from, to) = if kind == crate::api::volume_measures::VolumeValueKind::Prognos {
+            let (from, to) = if kind == crate::domain::structure::VolumeValueKind::Prognos {
                 let made = made_at(v.made_at.as_deref(), &v.period)?;
                 (made, made)
             } else {
@@ -554,14 +554,14 @@ async fn load_key_figures(
     kommun_id: Uuid,
     namnd_id: Uuid,
     figures: &[KeyFigureData],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let opt = |v: &Option<String>| v.as_deref().map(decimal).transpose();
     for f in figures {
         let new = key_figures::NewKeyFigure {
             namnd_id,
             name: f.name.clone(),
             unit: key_figures::parse_unit(f.unit.as_deref().unwrap_or("antal"))
-                .unwrap_or(crate::api::key_figures::KeyFigureUnit::Antal),
+                .unwrap_or(crate::domain::structure::KeyFigureUnit::Antal),
             year: f.year,
             measured: f.measured.clone().unwrap_or_default(),
             t: opt(&f.t)?,
@@ -571,7 +571,7 @@ async fn load_key_figures(
         };
         // The same figure printed in two reports is kept once.
         match key_figures::create(db, kommun_id, new).await {
-            Ok(_) | Err(ApiError::Validation(_)) => {}
+            Ok(_) | Err(ServiceError::Validation(_)) => {}
             Err(other) => return Err(other),
         }
     }
@@ -582,7 +582,10 @@ fn text(v: &serde_json::Value, key: &str) -> Option<String> {
     v.get(key).and_then(|x| x.as_str()).map(str::to_string)
 }
 
-fn parsed<T: serde::de::DeserializeOwned>(v: &serde_json::Value, key: &str) -> Result<T, ApiError> {
+fn parsed<T: serde::de::DeserializeOwned>(
+    v: &serde_json::Value,
+    key: &str,
+) -> Result<T, ServiceError> {
     serde_json::from_value(v.get(key).cloned().unwrap_or_default())
         .map_err(|e| bad(format!("{key}: {e}")))
 }
@@ -595,7 +598,7 @@ async fn load_plan(
     actor: &Actor,
     ctx: &reports::ReportContext,
     plan: &PlanData,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use std::collections::HashMap;
 
     use crate::{
@@ -891,7 +894,7 @@ async fn plan_goal(
     kommun_id: Uuid,
     plan: Option<&str>,
     title: &str,
-) -> Result<Option<crate::entity::goal::Model>, ApiError> {
+) -> Result<Option<crate::entity::goal::Model>, ServiceError> {
     use crate::entity::{goal, goal_area};
     let mut query = goal::Entity::find()
         .filter(goal::Column::KommunId.eq(kommun_id))
@@ -927,7 +930,7 @@ async fn load_namnd_goal(
     actor: &Actor,
     ctx: &reports::ReportContext,
     g: &serde_json::Value,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use crate::{
         domain::Bedomning,
         entity::goal,

@@ -9,22 +9,17 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-#[schema(example = json!({"field": "code", "message": "must be 1–20 characters: A–Z, 0–9, / and -"}))]
-pub struct FieldError {
-    /// Path of the field in the request (`items[3].amount`), or the query parameter.
-    pub field: String,
-    pub message: String,
-}
+use crate::service::error::ServiceError;
+pub use crate::service::error::{FieldError, UniqueKey, unique_violation};
 
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
+/// One invalid field of a request.
+#[derive(ToSchema)]
+#[schema(as = FieldError, example = json!({"field": "code", "message": "must be 1–20 characters: A–Z, 0–9, / and -"}))]
+#[allow(dead_code)]
+pub struct FieldErrorSchema {
+    /// Path of the field in the request (`items[3].amount`), or the query parameter.
+    field: String,
+    message: String,
 }
 
 /// RFC 9457 problem details.
@@ -43,6 +38,7 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<FieldErrorSchema>)]
     pub errors: Vec<FieldError>,
 }
 
@@ -168,47 +164,27 @@ impl ApiError {
     }
 }
 
-/// True when the error means the database cannot be reached (as opposed to
-/// a bad query): those map to 503.
-pub fn is_connection_error(err: &DbErr) -> bool {
-    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
-        || err.to_string().contains("PoolTimedOut")
-        || err.to_string().contains("Connection refused")
-}
-
-/// The code the database gave `err` (PostgreSQL's SQLSTATE, SQLite's
-/// extended result code), when the error came from the database.
-fn database_code(err: &DbErr) -> Option<String> {
-    use sea_orm::{RuntimeErr, sqlx};
-    match err {
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            match e.as_ref() {
-                sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
-/// True when a database `code` means the transaction lost to a concurrent
-/// one: PostgreSQL's deadlock (40P01) or serialisation failure (40001), or
-/// SQLite's BUSY or LOCKED (primary codes 5 and 6, with any extended code).
-pub fn is_contention_code(code: &str) -> bool {
-    match code {
-        "40P01" | "40001" => true,
-        _ => code.parse::<u32>().is_ok_and(|c| matches!(c & 0xff, 5 | 6)),
-    }
-}
-
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
-        if database_code(&err).is_some_and(|c| is_contention_code(&c)) {
-            ApiError::Contended(err.to_string())
-        } else if is_connection_error(&err) {
-            ApiError::Unavailable(err.to_string())
-        } else {
-            ApiError::Db(err)
+        ApiError::from(ServiceError::from(err))
+    }
+}
+
+/// Every way a service call fails has its HTTP status here, and only here.
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Forbidden(d) => ApiError::Forbidden(d),
+            ServiceError::NotFound(d) => ApiError::NotFound(d),
+            ServiceError::Conflict(d) => ApiError::Conflict(d),
+            ServiceError::PreconditionFailed(d) => ApiError::PreconditionFailed(d),
+            ServiceError::Validation(errors) => ApiError::Validation(errors),
+            ServiceError::Unavailable(d) => ApiError::Unavailable(d),
+            ServiceError::Contended(d) => ApiError::Contended(d),
+            ServiceError::BadGateway(d) => ApiError::BadGateway(d),
+            ServiceError::GatewayTimeout(d) => ApiError::GatewayTimeout(d),
+            ServiceError::Db(e) => ApiError::Db(e),
+            ServiceError::Unexpected(d) => ApiError::Unexpected(d),
         }
     }
 }
@@ -272,51 +248,9 @@ impl ResponseError for ApiError {
     }
 }
 
-/// A unique index: its name (PostgreSQL reports it) and its table and
-/// columns (SQLite reports `table.column` instead).
-pub struct UniqueKey {
-    pub name: &'static str,
-    pub table: &'static str,
-    pub columns: &'static [&'static str],
-}
-
-impl UniqueKey {
-    fn matches(&self, message: &str) -> bool {
-        message.contains(self.name)
-            || self
-                .columns
-                .iter()
-                .all(|c| message.contains(&format!("{}.{c}", self.table)))
-    }
-}
-
-/// Maps a violation of `key` to a 422 on `field`; every other database
-/// error passes through.
-pub fn unique_violation(err: DbErr, key: &UniqueKey, field: &str, message: &str) -> ApiError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(text)) if key.matches(&text) => {
-            ApiError::validation(field, message)
-        }
-        _ => ApiError::from(err),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn contention_codes_of_both_databases() {
-        // PostgreSQL: deadlock, serialisation failure; SQLite: BUSY, LOCKED
-        // and their extended codes (BUSY_SNAPSHOT 517, LOCKED_SHAREDCACHE 262).
-        for code in ["40P01", "40001", "5", "6", "517", "262"] {
-            assert!(is_contention_code(code), "{code}");
-        }
-        // Unique and foreign-key violations, SQLite CONSTRAINT (19, 2067).
-        for code in ["23505", "23503", "19", "2067", "", "40P0"] {
-            assert!(!is_contention_code(code), "{code}");
-        }
-    }
 
     #[test]
     fn every_variant_has_its_status() {
@@ -363,19 +297,5 @@ mod tests {
             response.headers().get(header::WWW_AUTHENTICATE).unwrap(),
             "Bearer"
         );
-    }
-
-    #[test]
-    fn unique_key_matches_both_dialects() {
-        let key = UniqueKey {
-            name: "uq_namnd_kommun_code",
-            table: "namnd",
-            columns: &["kommun_id", "code"],
-        };
-        assert!(key.matches("UNIQUE constraint failed: namnd.kommun_id, namnd.code"));
-        assert!(
-            key.matches("duplicate key value violates unique constraint \"uq_namnd_kommun_code\"")
-        );
-        assert!(!key.matches("UNIQUE constraint failed: period.kommun_id, period.kind"));
     }
 }

@@ -13,4 +13,8 @@ pub mod entity;
 pub mod error;
 pub mod service;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
+
+#[cfg(test)]
+mod layering_tests;

@@ -20,7 +20,7 @@ use crate::{
         assessments,
         reports::{self, ReportContext},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// Loads a report and checks that `action` is allowed on it (a report one

@@ -25,7 +25,7 @@ use crate::{
         assignments::{self, AssignmentFull, AssignmentSpec, AssignmentStatus},
         crud, goals,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// An assignment (uppdrag).
@@ -109,7 +109,7 @@ async fn namnder_of(
                 .chain(a.medansvariga.iter().copied())
         })
         .collect();
-    goals::namnder_by_id(&state.db, kommun_id, ids).await
+    Ok(goals::namnder_by_id(&state.db, kommun_id, ids).await?)
 }
 
 /// A new assignment.
@@ -475,7 +475,7 @@ impl AssignmentStatusDto {
             status: m
                 .status
                 .as_deref()
-                .map(AssignmentStatus::parse)
+                .map(assignments::parse_status)
                 .transpose()?,
             comment: m.comment.clone(),
             version: m.version,

@@ -14,7 +14,7 @@ use crate::{
     auth::{Action, Principal, Target, authorize},
     entity::audit_log,
     error::ApiError,
-    startup::AppState,
+    state::AppState,
 };
 
 /// One recorded change.

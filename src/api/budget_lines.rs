@@ -19,7 +19,7 @@ use crate::{
     entity::{budget_line, namnd},
     error::{ApiError, FieldError},
     service::{budget_lines, crud},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A row of the drift- or investeringsredovisning.
@@ -240,7 +240,7 @@ async fn authorized_line(
 /// A figure one may not read is reported as not found.
 fn hide_forbidden_read(err: ApiError, id: Uuid) -> ApiError {
     match err {
-        ApiError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id),
+        ApiError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id).into(),
         other => other,
     }
 }

@@ -17,7 +17,7 @@ use crate::{
     entity::change_feed,
     error::ApiError,
     service::changes,
-    startup::AppState,
+    state::AppState,
 };
 
 /// One change.

@@ -130,11 +130,7 @@ pub struct PageParams {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub limit: u64,
-    pub after: Option<Uuid>,
-}
+pub use crate::service::crud::PageRequest;
 
 impl PageParams {
     pub fn parse(&self) -> Result<PageRequest, ApiError> {

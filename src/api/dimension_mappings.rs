@@ -24,7 +24,7 @@ use crate::{
         },
         goals::check_text,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// The conditions of a rule: a pattern per dimension, at least one. A

@@ -18,7 +18,7 @@ use crate::{
     entity::goal_area,
     error::{ApiError, FieldError},
     service::{crud, goals},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A goal area of a plan.

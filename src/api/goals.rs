@@ -29,7 +29,7 @@ use crate::{
         indicators::Target as GoalTarget,
         reports,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// A nämnd referred to by a goal or assignment.
@@ -189,7 +189,7 @@ pub async fn namnder_of(
             .into_iter()
             .chain(g.medansvariga.iter().copied())
     });
-    goals::namnder_by_id(&state.db, kommun_id, ids.collect::<Vec<_>>()).await
+    Ok(goals::namnder_by_id(&state.db, kommun_id, ids.collect::<Vec<_>>()).await?)
 }
 
 /// A target of a goal: a number (`value`) or a text (`text`), for a year.

@@ -16,7 +16,7 @@ use actix_web::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::{entity::idempotency_key, error::ApiError, startup::AppState};
+use crate::{entity::idempotency_key, error::ApiError, state::AppState};
 
 pub const HEADER: &str = "Idempotency-Key";
 

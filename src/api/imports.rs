@@ -48,7 +48,7 @@ use crate::{
         mapped_imports::{self, sum_same_values},
         reports::namnd_map,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 // ---------------------------------------------------------------------------
@@ -1620,7 +1620,7 @@ pub(super) async fn write_rows(
             return Ok(Ok(report));
         }
         Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
-        Err(ImportError::Other(e)) => return Err(e),
+        Err(ImportError::Other(e)) => return Err(e.into()),
     };
     report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
     report.values_changed = outcome.values_changed;

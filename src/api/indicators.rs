@@ -27,7 +27,7 @@ use crate::{
         crud, goals,
         indicators::{self, Derived, IndicatorData, StoredRiktvarde, ValueWrite},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 // ---------------------------------------------------------------------------

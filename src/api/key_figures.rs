@@ -16,40 +16,10 @@ use crate::{
     entity::{key_figure, namnd},
     error::{ApiError, FieldError},
     service::{crud, key_figures},
-    startup::AppState,
+    state::AppState,
 };
 
-/// Unit of a key figure.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "procent")]
-pub enum KeyFigureUnit {
-    Antal,
-    Procent,
-    Tkr,
-    Index,
-    Timmar,
-}
-
-impl KeyFigureUnit {
-    pub const ALL: [KeyFigureUnit; 5] = [
-        KeyFigureUnit::Antal,
-        KeyFigureUnit::Procent,
-        KeyFigureUnit::Tkr,
-        KeyFigureUnit::Index,
-        KeyFigureUnit::Timmar,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyFigureUnit::Antal => "antal",
-            KeyFigureUnit::Procent => "procent",
-            KeyFigureUnit::Tkr => "tkr",
-            KeyFigureUnit::Index => "index",
-            KeyFigureUnit::Timmar => "timmar",
-        }
-    }
-}
+pub use crate::domain::structure::KeyFigureUnit;
 
 /// A staff key figure of a nämnd for one year.
 #[derive(Debug, Serialize, ToSchema)]
@@ -267,6 +237,22 @@ pub struct KeyFigureRow {
     pub m_foregaende_ar: Option<Decimal>,
 }
 
+impl From<key_figures::KeyFigureRow> for KeyFigureRow {
+    fn from(r: key_figures::KeyFigureRow) -> Self {
+        KeyFigureRow {
+            name: r.name,
+            unit: r.unit,
+            measured: r.measured,
+            t: r.t,
+            k: r.k,
+            m: r.m,
+            t_foregaende_ar: r.t_foregaende_ar,
+            k_foregaende_ar: r.k_foregaende_ar,
+            m_foregaende_ar: r.m_foregaende_ar,
+        }
+    }
+}
+
 /// A nämnd's staff table for a year.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -395,7 +381,11 @@ pub async fn key_figure_table(
         ));
     }
     let namnd = authorized_namnd(&state.db, &principal, kommun_id, namnd_id, Action::Read).await?;
-    let items = key_figures::key_figure_rows(&state.db, kommun_id, namnd.id, query.year).await?;
+    let items = key_figures::key_figure_rows(&state.db, kommun_id, namnd.id, query.year)
+        .await?
+        .into_iter()
+        .map(KeyFigureRow::from)
+        .collect();
     Ok(HttpResponse::Ok().json(KeyFigureTable {
         namnd_id: namnd.id,
         namnd: namnd.code,

@@ -17,7 +17,7 @@ use crate::{
     domain::{MAX_YEAR, MIN_YEAR},
     error::{ApiError, FieldError},
     service::{imports, kolada_fetch},
-    startup::AppState,
+    state::AppState,
 };
 
 /// Most years one fetch asks for.

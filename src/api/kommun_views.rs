@@ -23,7 +23,7 @@ use crate::{
     entity::period,
     error::ApiError,
     service::{consolidation, crud, periods},
-    startup::AppState,
+    state::AppState,
 };
 
 /// JSON (default) or CSV for Excel.
@@ -365,7 +365,7 @@ mod plan_views {
         entity::{assessment, assignment, assignment_status, goal, goal_area, namnd},
         error::ApiError,
         service::{assessments, assignments, consolidation, goals, indicators},
-        startup::AppState,
+        state::AppState,
     };
 
     #[derive(Debug, Deserialize, IntoParams)]

@@ -15,7 +15,7 @@ use crate::{
     entity::kommun,
     error::{ApiError, FieldError},
     service::{audit, crud, kommuner},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A kommun (the tenant).
@@ -201,7 +201,7 @@ pub async fn get_kommun(
 ) -> Result<HttpResponse, ApiError> {
     let own = principal.require_kommun()?;
     if *id != own {
-        return Err(crud::not_found::<kommun::Entity>(*id));
+        return Err(crud::not_found::<kommun::Entity>(*id).into());
     }
     authorize(
         &principal,
@@ -239,7 +239,7 @@ pub async fn update_kommun(
 ) -> Result<HttpResponse, ApiError> {
     let own = principal.require_kommun()?;
     if *id != own {
-        return Err(crud::not_found::<kommun::Entity>(*id));
+        return Err(crud::not_found::<kommun::Entity>(*id).into());
     }
     authorize(
         &principal,

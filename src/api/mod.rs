@@ -10,6 +10,7 @@ pub mod common;
 pub mod csv;
 pub mod decimal;
 pub mod dimension_mappings;
+pub mod extract;
 pub mod figures;
 pub mod goal_areas;
 pub mod goals;
@@ -70,7 +71,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "health", description = "Liveness and readiness"),
     ),
     // Format is only a query parameter, which utoipa does not collect.
-    components(schemas(crate::error::Problem, crate::error::FieldError, kommun_views::Format))
+    components(schemas(crate::error::Problem, crate::error::FieldErrorSchema, kommun_views::Format))
 )]
 struct ApiDoc;
 

@@ -16,7 +16,7 @@ use crate::{
     entity::namnd,
     error::{ApiError, FieldError},
     service::{audit, crud, namnder},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A nämnd, styrelse or bolag.

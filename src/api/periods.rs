@@ -18,7 +18,7 @@ use crate::{
     entity::period,
     error::{ApiError, FieldError},
     service::{audit, crud, periods},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A reporting period.

@@ -1,9 +1,10 @@
 //! Parts of a report computed by other resources (volumes, staff figures).
 
+use super::{key_figures::KeyFigureRow, volume_measures::VolumeRow};
 use crate::{
     error::ApiError,
     service::{key_figures, reports::ReportContext, volumes},
-    startup::AppState,
+    state::AppState,
 };
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
@@ -13,15 +14,14 @@ fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
 /// Volymmått for the report period: period value, prognos, the same period
 /// last year and the whole last year.
 pub async fn volymer(state: &AppState, ctx: &ReportContext) -> Result<serde_json::Value, ApiError> {
-    json(
-        &volumes::volume_rows(
-            &state.db,
-            ctx.report.kommun_id,
-            ctx.namnd.id,
-            ctx.report_period()?,
-        )
-        .await?,
+    let rows = volumes::volume_rows(
+        &state.db,
+        ctx.report.kommun_id,
+        ctx.namnd.id,
+        ctx.report_period()?,
     )
+    .await?;
+    json(&rows.into_iter().map(VolumeRow::from).collect::<Vec<_>>())
 }
 
 /// Staff key figures of the report year and the year before.
@@ -29,8 +29,8 @@ pub async fn nyckeltal(
     state: &AppState,
     ctx: &ReportContext,
 ) -> Result<serde_json::Value, ApiError> {
-    json(
-        &key_figures::key_figure_rows(&state.db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
-            .await?,
-    )
+    let rows =
+        key_figures::key_figure_rows(&state.db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
+            .await?;
+    json(&rows.into_iter().map(KeyFigureRow::from).collect::<Vec<_>>())
 }

@@ -29,7 +29,7 @@ use crate::{
         crud,
         reports::{self, ReportContext, Transition, Visibility},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 /// A report (without its content; see `include`).

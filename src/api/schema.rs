@@ -11,7 +11,9 @@ use utoipa::{
     },
 };
 
-use crate::domain::structure::{NamndKind, PeriodKind};
+use crate::domain::structure::{
+    AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, VolumeValueKind,
+};
 
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
     let values: Vec<&str> = values.into_iter().collect();
@@ -39,6 +41,17 @@ macro_rules! domain_enum_schema {
     };
 }
 
+domain_enum_schema!(
+    AssignmentStatus,
+    "AssignmentStatus",
+    "Status of an assignment: ej_startad, paborjad, klar or stoppad"
+);
+domain_enum_schema!(KeyFigureUnit, "KeyFigureUnit", "Unit of a key figure");
+domain_enum_schema!(
+    VolumeValueKind,
+    "VolumeValueKind",
+    "utfall (a month's or a whole period's outcome) or prognos (a full-year forecast, recorded for the month it was made)"
+);
 domain_enum_schema!(NamndKind, "NamndKind", "Kind of organisational unit");
 domain_enum_schema!(
     PeriodKind,

@@ -24,7 +24,7 @@ use crate::{
         imports::RowIssue,
         mapped_imports::{sie_rows, sum_same_values},
     },
-    startup::AppState,
+    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -18,7 +18,7 @@ use crate::{
     entity::{namnd, period, volume_measure},
     error::{ApiError, FieldError},
     service::{crud, periods, volumes},
-    startup::AppState,
+    state::AppState,
 };
 
 /// A volume measure of a nämnd.
@@ -137,18 +137,7 @@ impl Input for UpdateVolumeMeasure {
     }
 }
 
-/// Whether a value is an outcome or a forecast.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "utfall")]
-pub enum VolumeValueKind {
-    /// Actual outcome for a month or a whole period.
-    Utfall,
-    /// Full-year forecast, recorded for the month it was made.
-    Prognos,
-}
+pub use crate::domain::structure::VolumeValueKind;
 
 /// Months `from..=to` of one year.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -398,6 +387,21 @@ pub struct VolumeRow {
     pub last_year: Option<Decimal>,
 }
 
+impl From<volumes::VolumeRow> for VolumeRow {
+    fn from(r: volumes::VolumeRow) -> Self {
+        VolumeRow {
+            id: r.id,
+            name: r.name,
+            unit: r.unit,
+            aggregation: r.aggregation,
+            period_value: r.period_value,
+            prognos: r.prognos,
+            same_period_last_year: r.same_period_last_year,
+            last_year: r.last_year,
+        }
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct VolumeMeasureQuery {
@@ -464,7 +468,9 @@ pub(crate) async fn page_of_readable_namnder<M, D, Fut>(
     to_dto: impl Fn(M, &str) -> Result<D, ApiError>,
 ) -> Result<HttpResponse, ApiError>
 where
-    Fut: std::future::Future<Output = Result<(Vec<M>, Option<Uuid>), ApiError>>,
+    Fut: std::future::Future<
+            Output = Result<(Vec<M>, Option<Uuid>), crate::service::error::ServiceError>,
+        >,
     D: Serialize,
 {
     let empty = || {
@@ -760,7 +766,7 @@ pub async fn get_volume_figures(
     let period = crud::get::<period::Entity>(&state.db, measure.kommun_id, query.period_id).await?;
     let period = report_period(&period)?;
     let kommun_id = measure.kommun_id;
-    let row = volumes::volume_row(&state.db, kommun_id, measure, period).await?;
+    let row = VolumeRow::from(volumes::volume_row(&state.db, kommun_id, measure, period).await?);
     Ok(HttpResponse::Ok().json(row))
 }
 

@@ -62,7 +62,7 @@ mod figures;
 mod goal;
 mod indicator;
 pub mod mapping;
-mod money;
+pub mod money;
 mod period;
 pub mod sie;
 pub mod structure;

@@ -174,6 +174,22 @@ pub fn cost_positive_avvikelse(
     )
 }
 
+/// Kronor to integer öre: at most two decimals, within ±92 233 720 368 547 758 kr.
+pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
+    let ore = kronor
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .ok_or_else(|| "is too large".to_string())?;
+    if ore.fract() != Decimal::ZERO {
+        return Err("has more than two decimals (amounts are in kronor and öre)".into());
+    }
+    i64::try_from(ore).map_err(|_| "is too large".to_string())
+}
+
+/// Integer öre to kronor.
+pub fn from_ore(ore: i64) -> Decimal {
+    Decimal::new(ore, 2).normalize()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

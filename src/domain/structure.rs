@@ -71,7 +71,7 @@ impl fmt::Display for NamndCode {
 macro_rules! spelled_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub enum $name {
             $(#[serde(rename = $text)] $variant),+
         }
@@ -131,6 +131,33 @@ spelled_enum! {
         Delarsrapport => "delarsrapport",
         Arsredovisning => "arsredovisning",
         Plan => "plan",
+    }
+}
+
+spelled_enum! {
+    /// Unit of a staff key figure.
+    KeyFigureUnit {
+        Antal => "antal",
+        Procent => "procent",
+        Tkr => "tkr",
+        Index => "index",
+        Timmar => "timmar",
+    }
+}
+
+spelled_enum! {
+    /// Whether a volume value is an outcome (a month or a whole period) or
+    /// a full-year forecast, recorded for the month it was made.
+    VolumeValueKind { Utfall => "utfall", Prognos => "prognos" }
+}
+
+spelled_enum! {
+    /// Status of an assignment (uppdrag) in a report.
+    AssignmentStatus {
+        EjStartad => "ej_startad",
+        Paborjad => "paborjad",
+        Klar => "klar",
+        Stoppad => "stoppad",
     }
 }
 

@@ -20,7 +20,7 @@ use super::{
 use crate::{
     domain::{Bedomning, suggest_goal_bedomning},
     entity::{assessment, indicator},
-    error::{ApiError, UniqueKey, unique_violation},
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(assessment, "assessment");
@@ -49,7 +49,7 @@ pub async fn suggestions(
     kommun_id: Uuid,
     goals: &[GoalFull],
     year: i32,
-) -> Result<HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>, ApiError> {
+) -> Result<HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>, ServiceError> {
     let ids: BTreeSet<Uuid> = goals
         .iter()
         .flat_map(|g| g.indicator_ids.iter().copied())
@@ -86,7 +86,7 @@ pub async fn suggestions(
 pub async fn for_report(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
-) -> Result<Vec<AssessmentRow>, ApiError> {
+) -> Result<Vec<AssessmentRow>, ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     let goals = goals::of_namnd(db, kommun_id, ctx.namnd.id).await?;
     let mut assessments: HashMap<Uuid, assessment::Model> = assessment::Entity::find()
@@ -120,7 +120,7 @@ pub async fn goals_with(
     kommun_id: Uuid,
     report_id: Uuid,
     bedomning: Bedomning,
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<Uuid>, ServiceError> {
     Ok(assessment::Entity::find()
         .filter(assessment::Column::KommunId.eq(kommun_id))
         .filter(assessment::Column::ReportId.eq(report_id))
@@ -132,7 +132,7 @@ pub async fn goals_with(
         .collect())
 }
 
-pub fn bedomning_of(model: &assessment::Model) -> Result<Bedomning, ApiError> {
+pub fn bedomning_of(model: &assessment::Model) -> Result<Bedomning, ServiceError> {
     parse_bedomning(&model.bedomning)
 }
 
@@ -148,12 +148,12 @@ pub async fn put(
     bedomning: Bedomning,
     comment: String,
     expected_version: Option<i32>,
-) -> Result<(assessment::Model, bool), ApiError> {
+) -> Result<(assessment::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     let txn = db.begin().await?;
     let goal = goals::get_full(&txn, kommun_id, goal_id).await?;
     if !goal.concerns(ctx.namnd.id) {
-        return Err(ApiError::validation(
+        return Err(ServiceError::validation(
             "goal_id",
             format!(
                 "{} has neither huvudansvar nor medansvar for this goal",
@@ -173,7 +173,7 @@ pub async fn put(
             if let Some(v) = expected_version
                 && v != old.version
             {
-                return Err(ApiError::PreconditionFailed(format!(
+                return Err(ServiceError::PreconditionFailed(format!(
                     "the assessment has changed (now version {}); read it again and retry",
                     old.version
                 )));
@@ -196,7 +196,7 @@ pub async fn put(
         }
         None => {
             if expected_version.is_some() {
-                return Err(ApiError::PreconditionFailed(
+                return Err(ServiceError::PreconditionFailed(
                     "there is no assessment yet to match If-Match against".into(),
                 ));
             }
@@ -215,7 +215,7 @@ pub async fn put(
                 .exec_with_returning(&txn)
                 .await
                 .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
-                    ApiError::Validation(_) => ApiError::Conflict(
+                    ServiceError::Validation(_) => ServiceError::Conflict(
                         "the assessment was created by someone else at the same time; retry".into(),
                     ),
                     other => other,

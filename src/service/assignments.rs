@@ -18,50 +18,20 @@ use super::{
     search::contains_folded,
 };
 use crate::{
-    api::common::PageRequest,
     entity::{assignment, assignment_namnd, assignment_status, goal, goal_area},
-    error::{ApiError, FieldError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(assignment, "assignment");
 super::crud::tenant_entity!(assignment_status, "assignment status");
 
-/// Status of an assignment in a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "paborjad")]
-pub enum AssignmentStatus {
-    /// Not started.
-    EjStartad,
-    /// In progress.
-    Paborjad,
-    /// Done.
-    Klar,
-    /// Stopped.
-    Stoppad,
-}
+pub use crate::domain::structure::AssignmentStatus;
 
-impl AssignmentStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AssignmentStatus::EjStartad => "ej_startad",
-            AssignmentStatus::Paborjad => "paborjad",
-            AssignmentStatus::Klar => "klar",
-            AssignmentStatus::Stoppad => "stoppad",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<Self, ApiError> {
-        match text {
-            "ej_startad" => Ok(AssignmentStatus::EjStartad),
-            "paborjad" => Ok(AssignmentStatus::Paborjad),
-            "klar" => Ok(AssignmentStatus::Klar),
-            "stoppad" => Ok(AssignmentStatus::Stoppad),
-            other => Err(ApiError::Unexpected(format!(
-                "stored assignment status {other:?}"
-            ))),
-        }
-    }
+/// A stored assignment status.
+pub fn parse_status(text: &str) -> Result<AssignmentStatus, ServiceError> {
+    text.parse()
+        .map_err(|_| ServiceError::Unexpected(format!("stored assignment status {text:?}")))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,7 +107,7 @@ pub async fn with_links(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<assignment::Model>,
-) -> Result<Vec<AssignmentFull>, ApiError> {
+) -> Result<Vec<AssignmentFull>, ServiceError> {
     if models.is_empty() {
         return Ok(Vec::new());
     }
@@ -164,7 +134,7 @@ pub async fn get_full(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<AssignmentFull, ApiError> {
+) -> Result<AssignmentFull, ServiceError> {
     let model = super::crud::get::<assignment::Entity>(db, kommun_id, id).await?;
     with_links(db, kommun_id, vec![model])
         .await?
@@ -176,7 +146,7 @@ async fn check_refs(
     txn: &DatabaseTransaction,
     kommun_id: Uuid,
     spec: &AssignmentSpec,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut errors = Vec::new();
     if let Some(a) = spec.goal_area_id
         && super::crud::get::<goal_area::Entity>(txn, kommun_id, a)
@@ -217,7 +187,7 @@ async fn check_refs(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ServiceError::Validation(errors))
     }
 }
 
@@ -226,7 +196,7 @@ async fn write_links(
     kommun_id: Uuid,
     id: Uuid,
     spec: &AssignmentSpec,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     assignment_namnd::Entity::delete_many()
         .filter(assignment_namnd::Column::AssignmentId.eq(id))
         .exec(txn)
@@ -272,7 +242,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: AssignmentSpec,
-) -> Result<AssignmentFull, ApiError> {
+) -> Result<AssignmentFull, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     check_refs(&txn, kommun_id, &spec).await?;
@@ -319,7 +289,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     spec: AssignmentSpec,
-) -> Result<AssignmentFull, ApiError> {
+) -> Result<AssignmentFull, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = get_full(&txn, kommun_id, id).await?;
@@ -357,7 +327,7 @@ pub async fn delete(
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let before = get_full(db, actor.kommun_id, id).await?;
     super::crud::delete_audited::<assignment::Entity>(
         db,
@@ -383,7 +353,7 @@ async fn condition(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     filter: &AssignmentFilter,
-) -> Result<Condition, ApiError> {
+) -> Result<Condition, ServiceError> {
     let mut condition = Condition::all();
     if let Some(a) = filter.goal_area_id {
         condition = condition.add(assignment::Column::GoalAreaId.eq(a));
@@ -426,7 +396,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &AssignmentFilter,
     page: &PageRequest,
-) -> Result<(Vec<AssignmentFull>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<AssignmentFull>, Option<Uuid>), ServiceError> {
     let condition = condition(db, kommun_id, filter).await?;
     let (rows, next) =
         super::crud::list::<assignment::Entity>(db, kommun_id, condition, page).await?;
@@ -446,7 +416,7 @@ pub struct StatusRow {
 pub async fn for_report(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
-) -> Result<Vec<StatusRow>, ApiError> {
+) -> Result<Vec<StatusRow>, ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     let filter = AssignmentFilter {
         namnd_id: Some(ctx.namnd.id),
@@ -493,12 +463,12 @@ pub async fn put_status(
     status: Option<AssignmentStatus>,
     comment: Option<String>,
     expected_version: Option<i32>,
-) -> Result<(assignment_status::Model, bool), ApiError> {
+) -> Result<(assignment_status::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     let txn = db.begin().await?;
     let a = get_full(&txn, kommun_id, assignment_id).await?;
     if !a.concerns(ctx.namnd.id) {
-        return Err(ApiError::validation(
+        return Err(ServiceError::validation(
             "assignment_id",
             format!("{} is not responsible for this assignment", ctx.namnd.code),
         ));
@@ -516,7 +486,7 @@ pub async fn put_status(
             if let Some(v) = expected_version
                 && v != old.version
             {
-                return Err(ApiError::PreconditionFailed(format!(
+                return Err(ServiceError::PreconditionFailed(format!(
                     "the status has changed (now version {}); read it again and retry",
                     old.version
                 )));
@@ -539,7 +509,7 @@ pub async fn put_status(
         }
         None => {
             if expected_version.is_some() {
-                return Err(ApiError::PreconditionFailed(
+                return Err(ServiceError::PreconditionFailed(
                     "there is no status yet to match If-Match against".into(),
                 ));
             }
@@ -559,7 +529,7 @@ pub async fn put_status(
                 .await
                 .map_err(
                     |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
-                        ApiError::Validation(_) => ApiError::Conflict(
+                        ServiceError::Validation(_) => ServiceError::Conflict(
                             "the status was created by someone else at the same time; retry".into(),
                         ),
                         other => other,

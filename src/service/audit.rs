@@ -6,7 +6,7 @@ use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::{auth::Principal, entity::audit_log, error::ApiError};
+use crate::{auth::Principal, entity::audit_log, service::error::ServiceError};
 
 /// Who acts, and under which request.
 #[derive(Debug, Clone)]
@@ -28,10 +28,11 @@ impl Actor {
     }
 }
 
-fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, ApiError> {
+fn to_json<T: Serialize>(value: Option<&T>) -> Result<Option<String>, ServiceError> {
     value
         .map(|v| {
-            serde_json::to_string(v).map_err(|e| ApiError::Unexpected(format!("audit json: {e}")))
+            serde_json::to_string(v)
+                .map_err(|e| ServiceError::Unexpected(format!("audit json: {e}")))
         })
         .transpose()
 }
@@ -56,7 +57,7 @@ pub async fn record<B: Serialize, A: Serialize>(
     action: &str,
     before: Option<&B>,
     after: Option<&A>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let id = Uuid::now_v7();
     let occurred_at = chrono::Utc::now();
     let after_json = to_json(after)?;

@@ -14,17 +14,14 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use crate::{
-    api::{
-        common::PageRequest,
-        decimal::{from_ore, to_ore},
-    },
+    domain::money::{from_ore, to_ore},
     domain::{
         self, Amount, BudgetLine, BudgetLineKind, EntryPeriod, LineEntry, LineFigures, Measure,
         ReportPeriod, RolledUpLine, YearMonth,
     },
     entity::{budget_line, budget_value},
-    error::{ApiError, FieldError, UniqueKey, unique_violation},
-    service::{budget_totals::TotalsDelta, crud},
+    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
+    service::{budget_totals::TotalsDelta, crud, crud::PageRequest},
 };
 
 super::crud::tenant_entity!(budget_line, "budget line");
@@ -40,9 +37,9 @@ pub fn month_key(ym: YearMonth) -> i32 {
     ym.year() * 100 + ym.month() as i32
 }
 
-fn month_of(key: i32) -> Result<YearMonth, ApiError> {
+fn month_of(key: i32) -> Result<YearMonth, ServiceError> {
     YearMonth::new(key / 100, (key % 100) as u32)
-        .map_err(|e| ApiError::Unexpected(format!("stored month {key}: {e}")))
+        .map_err(|e| ServiceError::Unexpected(format!("stored month {key}: {e}")))
 }
 
 pub fn measure_str(m: Measure) -> &'static str {
@@ -78,7 +75,7 @@ pub struct ValueWrite {
 }
 
 /// A stored value as the domain sees it.
-pub fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ApiError> {
+pub fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ServiceError> {
     stored_entry(&v.measure, v.from_month, v.to_month, v.amount_ore)
 }
 
@@ -88,11 +85,11 @@ pub fn stored_entry(
     from_month: i32,
     to_month: i32,
     amount_ore: i64,
-) -> Result<LineEntry, ApiError> {
+) -> Result<LineEntry, ServiceError> {
     let measure = parse_measure(measure)
-        .ok_or_else(|| ApiError::Unexpected(format!("stored measure {measure}")))?;
+        .ok_or_else(|| ServiceError::Unexpected(format!("stored measure {measure}")))?;
     let period = EntryPeriod::range(month_of(from_month)?, month_of(to_month)?)
-        .map_err(|e| ApiError::Unexpected(format!("stored value period: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("stored value period: {e}")))?;
     Ok(LineEntry::new(
         period,
         measure,
@@ -113,7 +110,7 @@ fn merged_values(
     existing: &[budget_value::Model],
     writes: &[ValueWrite],
     field: &str,
-) -> Result<BTreeMap<ValueKey, i64>, ApiError> {
+) -> Result<BTreeMap<ValueKey, i64>, ServiceError> {
     let mut values = BTreeMap::new();
     for v in existing {
         let e = entry_of(v)?;
@@ -132,17 +129,17 @@ fn merged_values(
 
 /// Checks a line's complete value set with the domain: no month counted
 /// twice (a month may sit inside a whole-period value, never cross one). The error names `field`.
-pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<(), ApiError> {
+pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<(), ServiceError> {
     let entries: Vec<LineEntry> = values
         .iter()
         .map(|(&(measure, from, to), &ore)| {
             let period = EntryPeriod::range(month_of(from)?, month_of(to)?)
-                .map_err(|e| ApiError::validation(field, e.to_string()))?;
+                .map_err(|e| ServiceError::validation(field, e.to_string()))?;
             Ok(LineEntry::new(period, measure, Amount(from_ore(ore))))
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect::<Result<_, ServiceError>>()?;
     domain::validate_entries(&entries).map_err(|e| {
-        ApiError::validation(field, format!("{e}: values of one measure may share months only when one period lies wholly inside the other (a month beside its whole year), never when they cross or repeat"))
+        ServiceError::validation(field, format!("{e}: values of one measure may share months only when one period lies wholly inside the other (a month beside its whole year), never when they cross or repeat"))
     })
 }
 
@@ -155,7 +152,7 @@ async fn apply_values(
     existing: &[budget_value::Model],
     target: &BTreeMap<ValueKey, i64>,
     totals: &mut TotalsDelta,
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServiceError> {
     let now = Utc::now();
     let mut changed = 0;
     let mut kept: HashMap<ValueKey, &budget_value::Model> = HashMap::new();
@@ -231,7 +228,7 @@ pub fn new_value(
 pub async fn values_of(
     db: &impl ConnectionTrait,
     line_ids: &[Uuid],
-) -> Result<Vec<budget_value::Model>, ApiError> {
+) -> Result<Vec<budget_value::Model>, ServiceError> {
     if line_ids.is_empty() {
         return Ok(vec![]);
     }
@@ -271,7 +268,7 @@ pub async fn put_values(
     actor: &Actor,
     line: &budget_line::Model,
     writes: &[ValueWrite],
-) -> Result<usize, ApiError> {
+) -> Result<usize, ServiceError> {
     let txn = db.begin().await?;
     let existing = values_of(&txn, &[line.id]).await?;
     let target = merged_values(&existing, writes, "values")?;
@@ -331,28 +328,28 @@ async fn check_parent(
     line_id: Option<Uuid>,
     parent_id: Option<Uuid>,
     field: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut next = parent_id;
     let mut depth = 0;
     while let Some(id) = next {
         if Some(id) == line_id {
-            return Err(ApiError::validation(
+            return Err(ServiceError::validation(
                 field,
                 "would make the line its own ancestor",
             ));
         }
         let parent = crud::get::<budget_line::Entity>(db, kommun_id, id)
             .await
-            .map_err(|_| ApiError::validation(field, "is not a budget line of this kommun"))?;
+            .map_err(|_| ServiceError::validation(field, "is not a budget line of this kommun"))?;
         if parent.namnd_id != namnd_id || parent.kind != kind {
-            return Err(ApiError::validation(
+            return Err(ServiceError::validation(
                 field,
                 "must be a line of the same nämnd and kind",
             ));
         }
         depth += 1;
         if depth > domain::MAX_ROLLUP_DEPTH {
-            return Err(ApiError::validation(field, "lines are nested too deep"));
+            return Err(ServiceError::validation(field, "lines are nested too deep"));
         }
         next = parent.parent_id;
     }
@@ -365,7 +362,7 @@ pub async fn create(
     namnd_id: Uuid,
     kind: BudgetLineKind,
     write: LineWrite,
-) -> Result<budget_line::Model, ApiError> {
+) -> Result<budget_line::Model, ServiceError> {
     let txn = db.begin().await?;
     check_parent(
         &txn,
@@ -398,7 +395,7 @@ async fn insert_line(
     namnd_id: Uuid,
     kind: BudgetLineKind,
     write: LineWrite,
-) -> Result<budget_line::Model, ApiError> {
+) -> Result<budget_line::Model, ServiceError> {
     let now = Utc::now();
     let position = write.position.unwrap_or(0);
     let model = budget_line::ActiveModel {
@@ -433,7 +430,7 @@ pub async fn update(
     actor: &Actor,
     current: &budget_line::Model,
     write: LineWrite,
-) -> Result<budget_line::Model, ApiError> {
+) -> Result<budget_line::Model, ServiceError> {
     let txn = db.begin().await?;
     check_parent(
         &txn,
@@ -463,7 +460,7 @@ pub async fn update(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Db(err) => unique_violation(
+        ServiceError::Db(err) => unique_violation(
             err,
             &UQ_CODE,
             "code",
@@ -491,7 +488,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
     current: &budget_line::Model,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let txn = db.begin().await?;
     let mut totals = TotalsDelta::default();
     for v in values_of(&txn, &[current.id]).await? {
@@ -524,7 +521,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &LineFilter,
     page: &PageRequest,
-) -> Result<(Vec<budget_line::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<budget_line::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(id) = filter.namnd_id {
         condition = condition.add(budget_line::Column::NamndId.eq(id));
@@ -543,7 +540,7 @@ pub async fn lines_of(
     db: &impl ConnectionTrait,
     namnd_id: Uuid,
     kind: BudgetLineKind,
-) -> Result<Vec<budget_line::Model>, ApiError> {
+) -> Result<Vec<budget_line::Model>, ServiceError> {
     Ok(budget_line::Entity::find()
         .filter(budget_line::Column::NamndId.eq(namnd_id))
         .filter(budget_line::Column::Kind.eq(kind_str(kind)))
@@ -573,7 +570,7 @@ pub async fn put_table(
     namnd_id: Uuid,
     kind: BudgetLineKind,
     rows: &[TableRow],
-) -> Result<(usize, usize), ApiError> {
+) -> Result<(usize, usize), ServiceError> {
     let txn = db.begin().await?;
     let mut lines: HashMap<String, budget_line::Model> = lines_of(&txn, namnd_id, kind)
         .await?
@@ -606,7 +603,7 @@ pub async fn put_table(
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
     // Create or rename lines: parents before children.
     let mut created = 0;
@@ -681,7 +678,7 @@ pub async fn put_table(
             }
         }
         if rest.len() == before {
-            return Err(ApiError::validation(
+            return Err(ServiceError::validation(
                 "lines",
                 "the parent_code links form a cycle",
             ));
@@ -704,12 +701,12 @@ pub async fn put_table(
         let current = existing.remove(&line.id).unwrap_or_default();
         match merged_values(&current, &row.values, &format!("lines[{i}].values")) {
             Ok(target) => targets.push((line, current, target)),
-            Err(ApiError::Validation(mut e)) => errors.append(&mut e),
+            Err(ServiceError::Validation(mut e)) => errors.append(&mut e),
             Err(other) => return Err(other),
         }
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors));
     }
     let mut changed = 0;
     let mut totals = TotalsDelta::default();
@@ -733,7 +730,7 @@ pub async fn audit_table(
     lines: usize,
     created: usize,
     changed: usize,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if changed == 0 && created == 0 {
         return Ok(());
     }
@@ -775,7 +772,7 @@ pub async fn report_table(
     namnd_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-) -> Result<ReportTable, ApiError> {
+) -> Result<ReportTable, ServiceError> {
     let lines = lines_of(db, namnd_id, kind).await?;
     let ids: Vec<Uuid> = lines.iter().map(|l| l.id).collect();
     // Only the report year and the year before matter.
@@ -795,7 +792,7 @@ pub async fn report_table(
     for v in &values {
         entries.entry(v.line_id).or_default().push(entry_of(v)?);
     }
-    let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
+    let overflow = |e: domain::DomainError| ServiceError::Unexpected(format!("figures: {e}"));
     let budget_lines = lines
         .iter()
         .map(|l| {
@@ -808,9 +805,9 @@ pub async fn report_table(
                 figures,
             })
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .collect::<Result<Vec<_>, ServiceError>>()?;
     let rows = domain::roll_up(&budget_lines)
-        .map_err(|e| ApiError::Unexpected(format!("roll-up: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("roll-up: {e}")))?;
     let total = domain::summa(rows.iter().map(|r| &r.figures)).map_err(overflow)?;
     Ok(ReportTable {
         lines: lines.into_iter().map(|l| (l.id, l)).collect(),

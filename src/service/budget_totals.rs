@@ -16,8 +16,8 @@ use uuid::Uuid;
 use crate::{
     domain::Measure,
     entity::{budget_line, budget_value_total},
-    error::ApiError,
     service::budget_lines::measure_str,
+    service::error::ServiceError,
 };
 
 /// Rows per upsert statement (8 parameters each).
@@ -33,11 +33,13 @@ pub struct TotalsDelta {
 }
 
 /// The one spelling of a stored line kind, as a key the delta can hold.
-fn stored_kind(kind: &str) -> Result<&'static str, ApiError> {
+fn stored_kind(kind: &str) -> Result<&'static str, ServiceError> {
     match kind {
         "drift" => Ok("drift"),
         "investering" => Ok("investering"),
-        other => Err(ApiError::Unexpected(format!("stored line kind {other}"))),
+        other => Err(ServiceError::Unexpected(format!(
+            "stored line kind {other}"
+        ))),
     }
 }
 
@@ -51,7 +53,7 @@ impl TotalsDelta {
         (measure, from_month, to_month): (Measure, i32, i32),
         amount_ore: i64,
         entries: i32,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         if measure == Measure::Prognos {
             return Ok(());
         }
@@ -66,14 +68,18 @@ impl TotalsDelta {
         change.0 = change
             .0
             .checked_add(amount_ore)
-            .ok_or_else(|| ApiError::Unexpected("budget total overflows".into()))?;
+            .ok_or_else(|| ServiceError::Unexpected("budget total overflows".into()))?;
         change.1 += entries;
         Ok(())
     }
 
     /// Adds the collected changes to the stored totals (inserting missing
     /// rows) and removes the rows left without entries.
-    pub async fn apply(self, db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<(), ApiError> {
+    pub async fn apply(
+        self,
+        db: &impl ConnectionTrait,
+        kommun_id: Uuid,
+    ) -> Result<(), ServiceError> {
         let mut emptied: Vec<Uuid> = Vec::new();
         let rows: Vec<budget_value_total::ActiveModel> = self
             .changes
@@ -114,7 +120,7 @@ impl TotalsDelta {
 async fn upsert_adding(
     db: &impl ConnectionTrait,
     rows: Vec<budget_value_total::ActiveModel>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use budget_value_total::Column as C;
     let mut on_conflict =
         OnConflict::columns([C::NamndId, C::Kind, C::Measure, C::FromMonth, C::ToMonth]);

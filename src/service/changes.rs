@@ -21,7 +21,7 @@
 //!
 //! Two such transactions can deadlock on PostgreSQL (each holding a row the
 //! other needs next). The database then aborts one, which answers 503 with
-//! `Retry-After: 1` and changes nothing ([`crate::error::ApiError::Contended`]).
+//! `Retry-After: 1` and changes nothing ([`crate::error::ServiceError::Contended`]).
 
 use sea_orm::{
     ActiveValue::Set,
@@ -32,7 +32,7 @@ use uuid::Uuid;
 
 use crate::{
     entity::{change_counter, change_feed},
-    error::ApiError,
+    service::error::ServiceError,
 };
 
 /// One change, as the feed shows it.
@@ -49,7 +49,7 @@ pub struct Change<'a> {
 
 /// The kommun's next change number; locks its counter until the
 /// transaction ends.
-async fn next_seq(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, ApiError> {
+async fn next_seq(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, ServiceError> {
     use change_counter::{Column, Entity};
     let first = change_counter::ActiveModel {
         kommun_id: Set(kommun_id),
@@ -67,7 +67,7 @@ async fn next_seq(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, Api
 }
 
 /// Appends `change` to the feed with the kommun's next number.
-pub async fn append(db: &impl ConnectionTrait, change: Change<'_>) -> Result<i64, ApiError> {
+pub async fn append(db: &impl ConnectionTrait, change: Change<'_>) -> Result<i64, ServiceError> {
     let seq = next_seq(db, change.kommun_id).await?;
     let row = change_feed::ActiveModel {
         kommun_id: Set(change.kommun_id),
@@ -93,7 +93,7 @@ pub async fn list(
     after: i64,
     resource_type: Option<&str>,
     limit: u64,
-) -> Result<Vec<change_feed::Model>, ApiError> {
+) -> Result<Vec<change_feed::Model>, ServiceError> {
     let mut condition = Condition::all()
         .add(change_feed::Column::KommunId.eq(kommun_id))
         .add(change_feed::Column::Seq.gt(after));

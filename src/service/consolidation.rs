@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::{
     domain::{self, BudgetLineKind, LineEntry, LineFigures, ReportPeriod},
     entity::{budget_value_total, namnd, report},
-    error::ApiError,
     service::budget_lines::{kind_str, stored_entry},
+    service::error::ServiceError,
 };
 
 /// Every nämnd's total of its lines of `kind` for one period, and the
@@ -36,7 +36,7 @@ pub async fn kommun_table(
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-) -> Result<KommunTable, ApiError> {
+) -> Result<KommunTable, ServiceError> {
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .order_by_asc(namnd::Column::Code)
@@ -80,7 +80,7 @@ pub async fn kommun_table(
                 .push(stored_entry(&measure, from, to, amount)?);
         }
     }
-    let overflow = |e: domain::DomainError| ApiError::Unexpected(format!("figures: {e}"));
+    let overflow = |e: domain::DomainError| ServiceError::Unexpected(format!("figures: {e}"));
     let mut rows = Vec::with_capacity(namnder.len());
     for n in namnder {
         let mut figures = match by_line.get(&n.id) {
@@ -124,7 +124,7 @@ async fn totals_of(
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-) -> Result<Vec<(Uuid, String, i32, i32, i64)>, ApiError> {
+) -> Result<Vec<(Uuid, String, i32, i32, i64)>, ServiceError> {
     use budget_value_total::Column as C;
     Ok(budget_value_total::Entity::find()
         .select_only()
@@ -163,7 +163,7 @@ async fn line_values_of(
     kind: BudgetLineKind,
     period: ReportPeriod,
     which: LineValues<'_>,
-) -> Result<Vec<(Uuid, Uuid, String, i32, i32, i64)>, ApiError> {
+) -> Result<Vec<(Uuid, Uuid, String, i32, i32, i64)>, ServiceError> {
     let backend = db.get_database_backend();
     let p = |n: usize| {
         if backend == DbBackend::Postgres {
@@ -204,7 +204,8 @@ async fn line_values_of(
         p(4)
     );
     let statement = Statement::from_sql_and_values(backend, sql, params);
-    let get_err = |e: sea_orm::TryGetError| ApiError::Unexpected(format!("line value row: {e:?}"));
+    let get_err =
+        |e: sea_orm::TryGetError| ServiceError::Unexpected(format!("line value row: {e:?}"));
     db.query_all_raw(statement)
         .await?
         .iter()
@@ -223,7 +224,7 @@ pub async fn submissions(
     kommun_id: Uuid,
     period_id: Uuid,
     report_type: &str,
-) -> Result<Vec<(namnd::Model, Option<report::Model>)>, ApiError> {
+) -> Result<Vec<(namnd::Model, Option<report::Model>)>, ServiceError> {
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .order_by_asc(namnd::Column::Code)
@@ -282,7 +283,7 @@ pub async fn reports_by_namnd(
     kommun_id: Uuid,
     period_id: Uuid,
     report_type: &str,
-) -> Result<HashMap<Uuid, report::Model>, ApiError> {
+) -> Result<HashMap<Uuid, report::Model>, ServiceError> {
     Ok(report::Entity::find()
         .filter(report::Column::KommunId.eq(kommun_id))
         .filter(report::Column::PeriodId.eq(period_id))

@@ -8,7 +8,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::{api::common::PageRequest, error::ApiError};
+use crate::service::error::ServiceError;
+
+/// Which page of a list: at most `limit` rows after the row `after`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest {
+    pub limit: u64,
+    pub after: Option<Uuid>,
+}
 
 /// A table whose rows belong to one kommun and carry an optimistic-locking
 /// `version`.
@@ -21,8 +28,8 @@ pub trait TenantEntity: EntityTrait {
     fn id_of(model: &Self::Model) -> Uuid;
 }
 
-pub fn not_found<E: TenantEntity>(id: Uuid) -> ApiError {
-    ApiError::NotFound(format!("no {} with id {id}", E::NOUN))
+pub fn not_found<E: TenantEntity>(id: Uuid) -> ServiceError {
+    ServiceError::NotFound(format!("no {} with id {id}", E::NOUN))
 }
 
 /// One row of the kommun, or 404 (also for another kommun's ids).
@@ -30,7 +37,7 @@ pub async fn get<E: TenantEntity>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<E::Model, ApiError> {
+) -> Result<E::Model, ServiceError> {
     E::find()
         .filter(E::id_column().eq(id))
         .filter(E::kommun_column().eq(kommun_id))
@@ -46,7 +53,7 @@ pub async fn list<E: TenantEntity>(
     kommun_id: Uuid,
     condition: Condition,
     page: &PageRequest,
-) -> Result<(Vec<E::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<E::Model>, Option<Uuid>), ServiceError> {
     let mut query = E::find()
         .filter(E::kommun_column().eq(kommun_id))
         .filter(condition);
@@ -76,7 +83,7 @@ pub async fn update_versioned<E, A>(
     id: Uuid,
     expected_version: i32,
     changes: A,
-) -> Result<E::Model, ApiError>
+) -> Result<E::Model, ServiceError>
 where
     E: TenantEntity,
     A: sea_orm::ActiveModelTrait<Entity = E> + Send,
@@ -92,7 +99,7 @@ where
         .await?;
     if result.rows_affected == 0 {
         get::<E>(db, kommun_id, id).await?;
-        return Err(ApiError::PreconditionFailed(format!(
+        return Err(ServiceError::PreconditionFailed(format!(
             "the {} was changed by someone else; read it again and retry",
             E::NOUN
         )));
@@ -107,7 +114,7 @@ pub async fn delete_versioned<E: TenantEntity>(
     kommun_id: Uuid,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let result = E::delete_many()
         .filter(E::id_column().eq(id))
         .filter(E::kommun_column().eq(kommun_id))
@@ -115,15 +122,17 @@ pub async fn delete_versioned<E: TenantEntity>(
         .exec(db)
         .await
         .map_err(|e| match e.sql_err() {
-            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => ApiError::Conflict(format!(
-                "the {} is still referred to by other data; remove that first",
-                E::NOUN
-            )),
-            _ => ApiError::from(e),
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                ServiceError::Conflict(format!(
+                    "the {} is still referred to by other data; remove that first",
+                    E::NOUN
+                ))
+            }
+            _ => ServiceError::from(e),
         })?;
     if result.rows_affected == 0 {
         get::<E>(db, kommun_id, id).await?;
-        return Err(ApiError::PreconditionFailed(format!(
+        return Err(ServiceError::PreconditionFailed(format!(
             "the {} was changed by someone else; read it again and retry",
             E::NOUN
         )));
@@ -140,7 +149,7 @@ pub async fn delete_audited<E: TenantEntity>(
     id: Uuid,
     expected_version: i32,
     before: &impl serde::Serialize,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     use sea_orm::TransactionTrait;
     let txn = db.begin().await?;
     delete_audited_in::<E>(&txn, actor, resource_type, id, expected_version, before).await?;
@@ -157,7 +166,7 @@ pub async fn delete_audited_in<E: TenantEntity>(
     id: Uuid,
     expected_version: i32,
     before: &impl serde::Serialize,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     delete_versioned::<E>(txn, actor.kommun_id, id, expected_version).await?;
     super::audit::record(
         txn,

@@ -18,14 +18,14 @@ use super::{
     budget_lines, crud,
 };
 use crate::{
-    api::common::PageRequest,
     domain::{
         BudgetLineKind,
         mapping::{Dimension, MappingRule, MappingTarget, Pattern},
         sie::DimensionChoice,
     },
     entity::dimension_mapping,
-    error::{ApiError, FieldError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
 crud::tenant_entity!(dimension_mapping, "dimension mapping");
@@ -108,7 +108,7 @@ async fn check_targets(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     rules: &[RuleSpec],
-) -> Result<Vec<FieldError>, ApiError> {
+) -> Result<Vec<FieldError>, ServiceError> {
     let namnder: HashMap<String, Uuid> = super::reports::namnd_map(db, kommun_id)
         .await?
         .into_values()
@@ -147,26 +147,27 @@ async fn check_targets(
     Ok(errors)
 }
 
-fn rules_json(rules: &[RuleSpec]) -> Result<String, ApiError> {
-    serde_json::to_string(rules).map_err(|e| ApiError::Unexpected(format!("rules json: {e}")))
+fn rules_json(rules: &[RuleSpec]) -> Result<String, ServiceError> {
+    serde_json::to_string(rules).map_err(|e| ServiceError::Unexpected(format!("rules json: {e}")))
 }
 
 /// The stored rules of a mapping.
-pub fn stored_rules(model: &dimension_mapping::Model) -> Result<Vec<RuleSpec>, ApiError> {
+pub fn stored_rules(model: &dimension_mapping::Model) -> Result<Vec<RuleSpec>, ServiceError> {
     serde_json::from_str(&model.rules)
-        .map_err(|e| ApiError::Unexpected(format!("stored mapping rules: {e}")))
+        .map_err(|e| ServiceError::Unexpected(format!("stored mapping rules: {e}")))
 }
 
 /// The rules of a mapping as the domain applies them.
-pub fn domain_rules(model: &dimension_mapping::Model) -> Result<Vec<MappingRule>, ApiError> {
+pub fn domain_rules(model: &dimension_mapping::Model) -> Result<Vec<MappingRule>, ServiceError> {
     stored_rules(model)?
         .into_iter()
         .map(|r| {
             let mut conditions = Vec::new();
             for (dimension, pattern) in r.when.patterns() {
                 if let Some(p) = pattern {
-                    let p = Pattern::parse(p)
-                        .map_err(|e| ApiError::Unexpected(format!("stored pattern {p:?}: {e}")))?;
+                    let p = Pattern::parse(p).map_err(|e| {
+                        ServiceError::Unexpected(format!("stored pattern {p:?}: {e}"))
+                    })?;
                     conditions.push((dimension, p));
                 }
             }
@@ -196,11 +197,11 @@ pub async fn load_for_import(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<LoadedMapping, ApiError> {
+) -> Result<LoadedMapping, ServiceError> {
     let model = crud::get::<dimension_mapping::Entity>(db, kommun_id, id)
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::validation(
+            ServiceError::NotFound(_) => ServiceError::validation(
                 "mapping",
                 format!("no dimension mapping with id {id} in your kommun"),
             ),
@@ -243,12 +244,12 @@ async fn refuse_missing_targets(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     rules: &[RuleSpec],
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let errors = check_targets(db, kommun_id, rules).await?;
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ServiceError::Validation(errors))
     }
 }
 
@@ -256,7 +257,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: MappingSpec,
-) -> Result<dimension_mapping::Model, ApiError> {
+) -> Result<dimension_mapping::Model, ServiceError> {
     let txn = db.begin().await?;
     refuse_missing_targets(&txn, actor.kommun_id, &spec.rules).await?;
     let now = Utc::now();
@@ -296,7 +297,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     changes: MappingChanges,
-) -> Result<dimension_mapping::Model, ApiError> {
+) -> Result<dimension_mapping::Model, ServiceError> {
     let txn = db.begin().await?;
     let before = crud::get::<dimension_mapping::Entity>(&txn, actor.kommun_id, id).await?;
     let rules = match &changes.rules {
@@ -330,7 +331,7 @@ pub async fn update(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
+        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
         other => other,
     })?;
     audit::record(
@@ -352,7 +353,7 @@ pub async fn delete(
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let before = crud::get::<dimension_mapping::Entity>(db, actor.kommun_id, id).await?;
     crud::delete_audited::<dimension_mapping::Entity>(
         db,
@@ -369,6 +370,6 @@ pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     page: &PageRequest,
-) -> Result<(Vec<dimension_mapping::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<dimension_mapping::Model>, Option<Uuid>), ServiceError> {
     crud::list::<dimension_mapping::Entity>(db, kommun_id, sea_orm::Condition::all(), page).await
 }

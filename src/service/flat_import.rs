@@ -27,7 +27,7 @@ use super::{
 use crate::{
     domain::BudgetLineKind,
     entity::{budget_line, budget_value, namnd},
-    error::{ApiError, unique_violation},
+    service::error::{ServiceError, unique_violation},
 };
 
 /// Rows per multi-row INSERT (8–12 parameters each, well under the limits
@@ -185,7 +185,7 @@ fn repeated_values(rows: &FlatRows, order: &[u32]) -> Vec<RowIssue> {
 async fn stored_values(
     txn: &DatabaseTransaction,
     line_slots: &HashMap<Uuid, u32>,
-) -> Result<HashMap<u32, Vec<(ValueKey, i64)>>, ApiError> {
+) -> Result<HashMap<u32, Vec<(ValueKey, i64)>>, ServiceError> {
     use budget_value::Column as C;
     let ids: Vec<Uuid> = line_slots.keys().copied().collect();
     let mut stored: HashMap<u32, Vec<(ValueKey, i64)>> = HashMap::new();
@@ -205,7 +205,9 @@ async fn stored_values(
             .await?;
         for (line_id, measure, from, to, amount_ore) in rows {
             let Some(measure) = budget_lines::parse_measure(&measure) else {
-                return Err(ApiError::Unexpected(format!("stored measure {measure}")));
+                return Err(ServiceError::Unexpected(format!(
+                    "stored measure {measure}"
+                )));
             };
             let Some(&slot) = line_slots.get(&line_id) else {
                 continue;
@@ -239,7 +241,7 @@ impl ValueWriter {
         line: &budget_line::Model,
         key: ValueKey,
         amount_ore: i64,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), ServiceError> {
         self.pending
             .push(budget_lines::new_value(line, key, amount_ore, Utc::now()));
         if self.pending.len() >= CHUNK {
@@ -248,7 +250,7 @@ impl ValueWriter {
         Ok(())
     }
 
-    async fn flush(&mut self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+    async fn flush(&mut self, txn: &DatabaseTransaction) -> Result<(), ServiceError> {
         use budget_value::Column as C;
         if self.pending.is_empty() {
             return Ok(());
@@ -265,7 +267,7 @@ impl ValueWriter {
         Ok(())
     }
 
-    async fn finish(mut self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+    async fn finish(mut self, txn: &DatabaseTransaction) -> Result<(), ServiceError> {
         use budget_value::Column as C;
         self.flush(txn).await?;
         for batch in self.deleted.chunks(CHUNK) {
@@ -305,7 +307,7 @@ async fn resolve_lines(
         Vec<Option<budget_line::Model>>,
         HashMap<(Uuid, BudgetLineKind), GroupCount>,
     ),
-    ApiError,
+    ServiceError,
 > {
     let mut lines: Vec<Option<budget_line::Model>> = vec![None; rows.slots.len()];
     let mut counts: HashMap<(Uuid, BudgetLineKind), GroupCount> = HashMap::new();
@@ -313,7 +315,7 @@ async fn resolve_lines(
     let now = Utc::now();
     for ((namnd_code, kind), slots) in groups {
         let Some(namnd) = namnder.get(*namnd_code) else {
-            return Err(ApiError::Unexpected(format!(
+            return Err(ServiceError::Unexpected(format!(
                 "nämnd {namnd_code} not resolved"
             )));
         };
@@ -405,7 +407,7 @@ pub async fn write_rows(
     actor: &Actor,
     namnder: &HashMap<String, namnd::Model>,
     rows: &FlatRows,
-) -> Result<Result<FlatOutcome, Vec<RowIssue>>, ApiError> {
+) -> Result<Result<FlatOutcome, Vec<RowIssue>>, ServiceError> {
     let groups = groups(rows);
     let mut rank = vec![0u32; rows.slots.len()];
     for (i, &slot) in groups.values().flatten().enumerate() {
@@ -433,7 +435,7 @@ pub async fn write_rows(
     {
         let slot = rows.rows[line_rows[0] as usize].slot;
         let Some(line) = &lines[slot as usize] else {
-            return Err(ApiError::Unexpected("line not resolved".into()));
+            return Err(ServiceError::Unexpected("line not resolved".into()));
         };
         let before: HashMap<ValueKey, i64> = stored
             .remove(&slot)
@@ -448,7 +450,8 @@ pub async fn write_rows(
                 None => merged.remove(&key_of(w.measure, w.period)),
             };
         }
-        if let Err(ApiError::Validation(errors)) = budget_lines::check_entries(&merged, "month") {
+        if let Err(ServiceError::Validation(errors)) = budget_lines::check_entries(&merged, "month")
+        {
             let first = rows.rows[line_rows[0] as usize].index;
             issues.extend(
                 errors
@@ -459,7 +462,7 @@ pub async fn write_rows(
         }
         let Some(count) = counts.get_mut(&(line.namnd_id, rows.slots[slot as usize].line.kind))
         else {
-            return Err(ApiError::Unexpected("group not counted".into()));
+            return Err(ServiceError::Unexpected("group not counted".into()));
         };
         for &r in line_rows {
             let row = &rows.rows[r as usize];

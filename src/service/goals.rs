@@ -19,9 +19,9 @@ use super::{
     search::contains_folded,
 };
 use crate::{
-    api::common::PageRequest,
     entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
-    error::{ApiError, FieldError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(goal_area, "goal area");
@@ -61,7 +61,7 @@ pub async fn namnder_by_id(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     ids: impl IntoIterator<Item = Uuid>,
-) -> Result<HashMap<Uuid, namnd::Model>, ApiError> {
+) -> Result<HashMap<Uuid, namnd::Model>, ServiceError> {
     let ids: BTreeSet<Uuid> = ids.into_iter().collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -81,7 +81,7 @@ pub async fn namnd_by_code(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     code: &str,
-) -> Result<Option<namnd::Model>, ApiError> {
+) -> Result<Option<namnd::Model>, ServiceError> {
     Ok(namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .filter(namnd::Column::Code.eq(code.trim()))
@@ -96,7 +96,7 @@ pub async fn check_namnder(
     field: &str,
     ids: &[Uuid],
     errors: &mut Vec<FieldError>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let found = namnder_by_id(db, kommun_id, ids.iter().copied()).await?;
     for (i, id) in ids.iter().enumerate() {
         if !found.contains_key(id) {
@@ -184,7 +184,7 @@ pub async fn create_area(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: GoalAreaSpec,
-) -> Result<goal_area::Model, ApiError> {
+) -> Result<goal_area::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let position = match spec.position {
@@ -234,7 +234,7 @@ pub async fn update_area(
     id: Uuid,
     expected_version: i32,
     changes: GoalAreaChanges,
-) -> Result<goal_area::Model, ApiError> {
+) -> Result<goal_area::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = super::crud::get::<goal_area::Entity>(&txn, kommun_id, id).await?;
@@ -243,7 +243,7 @@ pub async fn update_area(
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err(ApiError::validation(
+        return Err(ServiceError::validation(
             "to_year",
             "must not be before from_year",
         ));
@@ -266,7 +266,7 @@ pub async fn update_area(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
+        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
         other => other,
     })?;
     audit::record(
@@ -288,7 +288,7 @@ pub async fn delete_area(
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let before = super::crud::get::<goal_area::Entity>(db, actor.kommun_id, id).await?;
     super::crud::delete_audited::<goal_area::Entity>(
         db,
@@ -306,7 +306,7 @@ pub async fn list_areas(
     kommun_id: Uuid,
     plan: Option<&str>,
     page: &PageRequest,
-) -> Result<(Vec<goal_area::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<goal_area::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(plan) = plan {
         condition = condition.add(goal_area::Column::Plan.eq(plan.trim()));
@@ -333,11 +333,13 @@ impl GoalKind {
         }
     }
 
-    pub fn parse(text: &str) -> Result<GoalKind, ApiError> {
+    pub fn parse(text: &str) -> Result<GoalKind, ServiceError> {
         match text {
             "kommun" => Ok(GoalKind::Kommun),
             "namnd" => Ok(GoalKind::Namnd),
-            other => Err(ApiError::Unexpected(format!("stored goal kind {other:?}"))),
+            other => Err(ServiceError::Unexpected(format!(
+                "stored goal kind {other:?}"
+            ))),
         }
     }
 }
@@ -450,7 +452,7 @@ pub struct GoalFull {
 }
 
 impl GoalFull {
-    pub fn kind(&self) -> Result<GoalKind, ApiError> {
+    pub fn kind(&self) -> Result<GoalKind, ServiceError> {
         GoalKind::parse(&self.model.kind)
     }
 
@@ -462,7 +464,7 @@ impl GoalFull {
             .collect()
     }
 
-    pub fn target(&self) -> Result<Option<Target>, ApiError> {
+    pub fn target(&self) -> Result<Option<Target>, ServiceError> {
         Target::from_stored(
             self.model.target_value.as_deref(),
             self.model.target_text.as_deref(),
@@ -477,7 +479,7 @@ impl GoalFull {
             || self.medansvariga.contains(&namnd_id)
     }
 
-    pub fn spec(&self) -> Result<GoalSpec, ApiError> {
+    pub fn spec(&self) -> Result<GoalSpec, ServiceError> {
         let target = self.target()?;
         Ok(GoalSpec {
             kind: self.kind()?,
@@ -503,7 +505,7 @@ pub async fn with_links(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<goal::Model>,
-) -> Result<Vec<GoalFull>, ApiError> {
+) -> Result<Vec<GoalFull>, ServiceError> {
     if models.is_empty() {
         return Ok(Vec::new());
     }
@@ -545,7 +547,7 @@ pub async fn get_full(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<GoalFull, ApiError> {
+) -> Result<GoalFull, ServiceError> {
     let model = super::crud::get::<goal::Entity>(db, kommun_id, id).await?;
     with_links(db, kommun_id, vec![model])
         .await?
@@ -559,7 +561,7 @@ async fn check_refs(
     kommun_id: Uuid,
     id: Option<Uuid>,
     spec: &GoalSpec,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let mut errors = Vec::new();
     if let Some(area) = spec.goal_area_id
         && super::crud::get::<goal_area::Entity>(txn, kommun_id, area)
@@ -621,7 +623,7 @@ async fn check_refs(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ServiceError::Validation(errors))
     }
 }
 
@@ -630,7 +632,7 @@ async fn write_links(
     kommun_id: Uuid,
     goal_id: Uuid,
     spec: &GoalSpec,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     goal_namnd::Entity::delete_many()
         .filter(goal_namnd::Column::GoalId.eq(goal_id))
         .exec(txn)
@@ -686,7 +688,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: GoalSpec,
-) -> Result<GoalFull, ApiError> {
+) -> Result<GoalFull, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     check_refs(&txn, kommun_id, None, &spec).await?;
@@ -753,7 +755,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     spec: GoalSpec,
-) -> Result<GoalFull, ApiError> {
+) -> Result<GoalFull, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = get_full(&txn, kommun_id, id).await?;
@@ -803,7 +805,7 @@ pub async fn delete(
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let before = get_full(db, actor.kommun_id, id).await?;
     super::crud::delete_audited::<goal::Entity>(db, actor, "goal", id, expected_version, &before)
         .await
@@ -827,7 +829,7 @@ async fn medansvar_goal_ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     namnd_id: Uuid,
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<Uuid>, ServiceError> {
     Ok(goal_namnd::Entity::find()
         .filter(goal_namnd::Column::KommunId.eq(kommun_id))
         .filter(goal_namnd::Column::NamndId.eq(namnd_id))
@@ -842,7 +844,7 @@ async fn condition(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     filter: &GoalFilter,
-) -> Result<Condition, ApiError> {
+) -> Result<Condition, ServiceError> {
     let mut condition = Condition::all();
     if let Some(kind) = filter.kind {
         condition = condition.add(goal::Column::Kind.eq(kind.as_str()));
@@ -892,7 +894,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &GoalFilter,
     page: &PageRequest,
-) -> Result<(Vec<GoalFull>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<GoalFull>, Option<Uuid>), ServiceError> {
     let condition = condition(db, kommun_id, filter).await?;
     let (rows, next) = super::crud::list::<goal::Entity>(db, kommun_id, condition, page).await?;
     Ok((with_links(db, kommun_id, rows).await?, next))
@@ -904,7 +906,7 @@ pub async fn of_namnd(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     namnd_id: Uuid,
-) -> Result<Vec<GoalFull>, ApiError> {
+) -> Result<Vec<GoalFull>, ServiceError> {
     let filter = GoalFilter {
         namnd_id: Some(namnd_id),
         ..Default::default()
@@ -925,7 +927,7 @@ pub async fn ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     filter: &GoalFilter,
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<Uuid>, ServiceError> {
     let condition = condition(db, kommun_id, filter).await?;
     Ok(goal::Entity::find()
         .filter(goal::Column::KommunId.eq(kommun_id))

@@ -21,7 +21,7 @@ use super::{
 use crate::{
     domain::{BudgetLineKind, Gender, Measure},
     entity::{indicator, namnd},
-    error::ApiError,
+    service::error::ServiceError,
 };
 
 /// A problem with one row of an imported file: `index` is the row's
@@ -47,11 +47,11 @@ impl RowIssue {
 #[derive(Debug)]
 pub enum ImportError {
     Rows(Vec<RowIssue>),
-    Other(ApiError),
+    Other(ServiceError),
 }
 
-impl From<ApiError> for ImportError {
-    fn from(e: ApiError) -> Self {
+impl From<ServiceError> for ImportError {
+    fn from(e: ServiceError) -> Self {
         ImportError::Other(e)
     }
 }
@@ -107,7 +107,7 @@ pub(crate) async fn indicators_by_kpi(
     db: &impl sea_orm::ConnectionTrait,
     kommun_id: Uuid,
     kpis: Option<Vec<String>>,
-) -> Result<Vec<indicator::Model>, ApiError> {
+) -> Result<Vec<indicator::Model>, ServiceError> {
     let mut query = indicator::Entity::find()
         .filter(indicator::Column::KommunId.eq(kommun_id))
         .filter(indicator::Column::KoladaId.is_not_null());
@@ -130,7 +130,7 @@ pub async fn import_kolada(
     actor: &Actor,
     entries: &[KoladaEntry],
     apply: bool,
-) -> Result<KoladaOutcome, ApiError> {
+) -> Result<KoladaOutcome, ServiceError> {
     let txn = db.begin().await?;
     let mut kpis: Vec<String> = entries.iter().map(|e| e.kpi.clone()).collect();
     kpis.sort();
@@ -212,7 +212,7 @@ pub async fn export_kolada(
     db: &DatabaseConnection,
     kommun_id: Uuid,
     year: Option<i32>,
-) -> Result<Vec<KoladaExportEntry>, ApiError> {
+) -> Result<Vec<KoladaExportEntry>, ServiceError> {
     let mut models = indicators_by_kpi(db, kommun_id, None).await?;
     let mut seen = std::collections::HashSet::new();
     models.retain(|m| m.kolada_id.as_ref().is_some_and(|k| seen.insert(k.clone())));
@@ -334,7 +334,7 @@ pub async fn export_flat(
     namnder: &[namnd::Model],
     kind: Option<BudgetLineKind>,
     year: Option<i32>,
-) -> Result<Vec<FlatExportRow>, ApiError> {
+) -> Result<Vec<FlatExportRow>, ServiceError> {
     let mut out = Vec::new();
     let mut namnder: Vec<&namnd::Model> = namnder.iter().collect();
     namnder.sort_by(|a, b| a.code.cmp(&b.code));

@@ -22,7 +22,6 @@ use super::{
     search::contains_folded,
 };
 use crate::{
-    api::common::PageRequest,
     domain::{
         Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, Polarity,
         Trend, TrendThreshold, bedomning_gender_aware, bedomning_of_text_target,
@@ -31,7 +30,8 @@ use crate::{
     entity::{
         goal, goal_indicator, indicator, indicator_override, indicator_riktvarde, indicator_value,
     },
-    error::ApiError,
+    service::crud::PageRequest,
+    service::error::ServiceError,
 };
 
 super::crud::tenant_entity!(indicator, "indicator");
@@ -46,11 +46,13 @@ pub fn polarity_str(p: Polarity) -> &'static str {
     }
 }
 
-pub fn parse_polarity(text: &str) -> Result<Polarity, ApiError> {
+pub fn parse_polarity(text: &str) -> Result<Polarity, ServiceError> {
     match text {
         "hogre_ar_battre" => Ok(Polarity::HogreArBattre),
         "lagre_ar_battre" => Ok(Polarity::LagreArBattre),
-        other => Err(ApiError::Unexpected(format!("stored polarity {other:?}"))),
+        other => Err(ServiceError::Unexpected(format!(
+            "stored polarity {other:?}"
+        ))),
     }
 }
 
@@ -62,12 +64,12 @@ pub fn gender_str(g: Gender) -> &'static str {
     }
 }
 
-fn parse_gender(text: &str) -> Result<Gender, ApiError> {
+fn parse_gender(text: &str) -> Result<Gender, ServiceError> {
     match text {
         "T" => Ok(Gender::T),
         "K" => Ok(Gender::K),
         "M" => Ok(Gender::M),
-        other => Err(ApiError::Unexpected(format!("stored gender {other:?}"))),
+        other => Err(ServiceError::Unexpected(format!("stored gender {other:?}"))),
     }
 }
 
@@ -80,13 +82,13 @@ pub fn trend_str(t: Trend) -> &'static str {
     }
 }
 
-fn parse_trend(text: &str) -> Result<Trend, ApiError> {
+fn parse_trend(text: &str) -> Result<Trend, ServiceError> {
     match text {
         "forbattrad" => Ok(Trend::Forbattrad),
         "oforandrad" => Ok(Trend::Oforandrad),
         "forsamrad" => Ok(Trend::Forsamrad),
         "ej_jamforbar" => Ok(Trend::EjJamforbar),
-        other => Err(ApiError::Unexpected(format!("stored trend {other:?}"))),
+        other => Err(ServiceError::Unexpected(format!("stored trend {other:?}"))),
     }
 }
 
@@ -99,18 +101,21 @@ pub fn bedomning_str(b: Bedomning) -> &'static str {
     }
 }
 
-pub fn parse_bedomning(text: &str) -> Result<Bedomning, ApiError> {
+pub fn parse_bedomning(text: &str) -> Result<Bedomning, ServiceError> {
     match text {
         "gron" => Ok(Bedomning::Gron),
         "gul" => Ok(Bedomning::Gul),
         "rod" => Ok(Bedomning::Rod),
         "ingen" => Ok(Bedomning::Ingen),
-        other => Err(ApiError::Unexpected(format!("stored bedömning {other:?}"))),
+        other => Err(ServiceError::Unexpected(format!(
+            "stored bedömning {other:?}"
+        ))),
     }
 }
 
-pub fn decimal_of(text: &str) -> Result<Decimal, ApiError> {
-    Decimal::from_str(text).map_err(|_| ApiError::Unexpected(format!("stored decimal {text:?}")))
+pub fn decimal_of(text: &str) -> Result<Decimal, ServiceError> {
+    Decimal::from_str(text)
+        .map_err(|_| ServiceError::Unexpected(format!("stored decimal {text:?}")))
 }
 
 /// The canonical stored text of a decimal.
@@ -130,7 +135,7 @@ impl Target {
     pub fn from_stored(
         value: Option<&str>,
         text: Option<&str>,
-    ) -> Result<Option<Target>, ApiError> {
+    ) -> Result<Option<Target>, ServiceError> {
         match (value, text) {
             (Some(v), _) => Ok(Some(Target::Value(decimal_of(v)?))),
             (None, Some(t)) => Ok(Some(Target::Text(t.to_string()))),
@@ -185,7 +190,7 @@ pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: IndicatorSpec,
-) -> Result<indicator::Model, ApiError> {
+) -> Result<indicator::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let position = match spec.position {
@@ -236,7 +241,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     changes: IndicatorChanges,
-) -> Result<indicator::Model, ApiError> {
+) -> Result<indicator::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = super::crud::get::<indicator::Entity>(&txn, kommun_id, id).await?;
@@ -280,7 +285,7 @@ pub async fn delete(
     actor: &Actor,
     id: Uuid,
     expected_version: i32,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let before = super::crud::get::<indicator::Entity>(db, actor.kommun_id, id).await?;
     super::crud::delete_audited::<indicator::Entity>(
         db,
@@ -307,7 +312,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &IndicatorFilter,
     page: &PageRequest,
-) -> Result<(Vec<indicator::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<indicator::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(k) = &filter.kolada_id {
         condition = condition.add(indicator::Column::KoladaId.eq(k.trim()));
@@ -385,7 +390,7 @@ pub struct IndicatorData {
     pub overrides: Vec<StoredOverride>,
 }
 
-fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ApiError> {
+fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ServiceError> {
     Ok(StoredValue {
         year: m.year,
         gender: parse_gender(&m.gender)?,
@@ -395,12 +400,12 @@ fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ApiError> {
     })
 }
 
-fn stored_override(m: &indicator_override::Model) -> Result<StoredOverride, ApiError> {
+fn stored_override(m: &indicator_override::Model) -> Result<StoredOverride, ServiceError> {
     let kind = match m.kind.as_str() {
         "trend" => OverrideKind::Trend,
         "bedomning" => OverrideKind::Bedomning,
         other => {
-            return Err(ApiError::Unexpected(format!(
+            return Err(ServiceError::Unexpected(format!(
                 "stored override kind {other:?}"
             )));
         }
@@ -419,7 +424,7 @@ pub async fn load_data(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<indicator::Model>,
-) -> Result<Vec<IndicatorData>, ApiError> {
+) -> Result<Vec<IndicatorData>, ServiceError> {
     if models.is_empty() {
         return Ok(Vec::new());
     }
@@ -485,7 +490,7 @@ pub async fn load_one(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<IndicatorData, ApiError> {
+) -> Result<IndicatorData, ServiceError> {
     let model = super::crud::get::<indicator::Entity>(db, kommun_id, id).await?;
     load_data(db, kommun_id, vec![model])
         .await?
@@ -498,7 +503,7 @@ async fn snapshot(
     txn: &DatabaseTransaction,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<Snapshot, ApiError> {
+) -> Result<Snapshot, ServiceError> {
     let d = load_one(txn, kommun_id, id).await?;
     Ok(Snapshot {
         values: d.values,
@@ -520,7 +525,7 @@ async fn touch(
     kommun_id: Uuid,
     id: Uuid,
     expected_version: Option<i32>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let current = super::crud::get::<indicator::Entity>(txn, kommun_id, id).await?;
     let version = expected_version.unwrap_or(current.version);
     let active = indicator::ActiveModel {
@@ -550,7 +555,7 @@ pub async fn put_values(
     id: Uuid,
     expected_version: Option<i32>,
     writes: Vec<ValueWrite>,
-) -> Result<IndicatorData, ApiError> {
+) -> Result<IndicatorData, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = snapshot(&txn, kommun_id, id).await?;
@@ -625,12 +630,12 @@ pub async fn put_values(
     Ok(after)
 }
 
-fn concurrent(e: sea_orm::DbErr) -> ApiError {
+fn concurrent(e: sea_orm::DbErr) -> ServiceError {
     match e.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ApiError::Conflict(
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
             "the indicator was changed by someone else at the same time; retry".into(),
         ),
-        _ => ApiError::from(e),
+        _ => ServiceError::from(e),
     }
 }
 
@@ -641,7 +646,7 @@ pub async fn put_riktvarden(
     id: Uuid,
     expected_version: Option<i32>,
     riktvarden: Vec<StoredRiktvarde>,
-) -> Result<IndicatorData, ApiError> {
+) -> Result<IndicatorData, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = snapshot(&txn, kommun_id, id).await?;
@@ -697,7 +702,7 @@ pub async fn put_overrides(
     year: i32,
     trend: Option<Override<Trend>>,
     bedomning: Option<Override<Bedomning>>,
-) -> Result<IndicatorData, ApiError> {
+) -> Result<IndicatorData, ServiceError> {
     let kommun_id = actor.kommun_id;
     let txn = db.begin().await?;
     let before = snapshot(&txn, kommun_id, id).await?;
@@ -802,10 +807,10 @@ pub fn default_year(data: &IndicatorData) -> Option<i32> {
 
 /// Trend and bedömning of the indicator for `year` (default:
 /// [`default_year`]), with the overrides stored for that year.
-pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ApiError> {
+pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ServiceError> {
     let polarity = parse_polarity(&data.model.polarity)?;
     let threshold = TrendThreshold::from_percent(decimal_of(&data.model.trend_threshold)?)
-        .map_err(|e| ApiError::Unexpected(format!("stored trend threshold: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("stored trend threshold: {e}")))?;
     let year = year.or_else(|| default_year(data));
     let at = year.unwrap_or(MAX_YEAR);
     let total = observations(&data.values, Gender::T);
@@ -836,11 +841,11 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ApiErr
         match o.kind {
             OverrideKind::Trend => trend.set_override(Some(
                 Override::new(parse_trend(&o.value)?, o.reason.clone())
-                    .map_err(|e| ApiError::Unexpected(format!("stored override: {e}")))?,
+                    .map_err(|e| ServiceError::Unexpected(format!("stored override: {e}")))?,
             )),
             OverrideKind::Bedomning => bedomning.set_override(Some(
                 Override::new(parse_bedomning(&o.value)?, o.reason.clone())
-                    .map_err(|e| ApiError::Unexpected(format!("stored override: {e}")))?,
+                    .map_err(|e| ServiceError::Unexpected(format!("stored override: {e}")))?,
             )),
         }
     }
@@ -864,7 +869,7 @@ pub async fn goals_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     indicator_ids: &[Uuid],
-) -> Result<HashMap<Uuid, Vec<Uuid>>, ApiError> {
+) -> Result<HashMap<Uuid, Vec<Uuid>>, ServiceError> {
     let links = goal_indicator::Entity::find()
         .filter(goal_indicator::Column::KommunId.eq(kommun_id))
         .filter(goal_indicator::Column::IndicatorId.is_in(indicator_ids.iter().copied()))
@@ -894,7 +899,7 @@ pub async fn appendix(
     kommun_id: Uuid,
     goal_area_id: Option<Uuid>,
     goal_ids: Option<&BTreeSet<Uuid>>,
-) -> Result<Appendix, ApiError> {
+) -> Result<Appendix, ServiceError> {
     use crate::entity::goal_area;
     let mut areas = goal_area::Entity::find().filter(goal_area::Column::KommunId.eq(kommun_id));
     if let Some(a) = goal_area_id {

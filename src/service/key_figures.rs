@@ -13,12 +13,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    api::{
-        common::PageRequest,
-        key_figures::{KeyFigureRow, KeyFigureUnit},
-    },
+    domain::structure::KeyFigureUnit,
     entity::key_figure,
-    error::{ApiError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(key_figure, "key figure");
@@ -31,11 +29,11 @@ const UQ_NAME_YEAR: UniqueKey = UniqueKey {
 const NAME_TAKEN: &str = "the nämnd already has a key figure with this name for this year";
 
 /// A stored value as a decimal.
-pub fn decimal_of(text: &Option<String>) -> Result<Option<Decimal>, ApiError> {
+pub fn decimal_of(text: &Option<String>) -> Result<Option<Decimal>, ServiceError> {
     text.as_deref()
         .map(|t| {
             Decimal::from_str(t)
-                .map_err(|_| ApiError::Unexpected(format!("stored key figure value {t:?}")))
+                .map_err(|_| ServiceError::Unexpected(format!("stored key figure value {t:?}")))
         })
         .transpose()
 }
@@ -44,11 +42,24 @@ fn text_of(value: Option<Decimal>) -> Option<String> {
     value.map(|v| v.normalize().to_string())
 }
 
-pub fn parse_unit(text: &str) -> Result<KeyFigureUnit, ApiError> {
-    KeyFigureUnit::ALL
-        .into_iter()
-        .find(|u| u.as_str() == text)
-        .ok_or_else(|| ApiError::Unexpected(format!("stored key figure unit {text:?}")))
+pub fn parse_unit(text: &str) -> Result<KeyFigureUnit, ServiceError> {
+    text.parse()
+        .map_err(|_| ServiceError::Unexpected(format!("stored key figure unit {text:?}")))
+}
+
+/// One row of a nämnd's staff table: this year's and last year's T, K, M.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyFigureRow {
+    pub name: String,
+    pub unit: KeyFigureUnit,
+    /// This year's measurement date or range (last year's when only that exists).
+    pub measured: Option<String>,
+    pub t: Option<Decimal>,
+    pub k: Option<Decimal>,
+    pub m: Option<Decimal>,
+    pub t_foregaende_ar: Option<Decimal>,
+    pub k_foregaende_ar: Option<Decimal>,
+    pub m_foregaende_ar: Option<Decimal>,
 }
 
 pub struct NewKeyFigure {
@@ -86,7 +97,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewKeyFigure,
-) -> Result<key_figure::Model, ApiError> {
+) -> Result<key_figure::Model, ServiceError> {
     let position = match new.position {
         Some(p) => p,
         None => key_figure::Entity::find()
@@ -127,7 +138,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     changes: KeyFigureChanges,
-) -> Result<key_figure::Model, ApiError> {
+) -> Result<key_figure::Model, ServiceError> {
     let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
     let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
     let active = key_figure::ActiveModel {
@@ -151,7 +162,7 @@ pub async fn update(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),
+        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),
         other => other,
     })
 }
@@ -163,7 +174,7 @@ pub async fn list(
     namnd_ids: &[Uuid],
     filter: &KeyFigureFilter,
     page: &PageRequest,
-) -> Result<(Vec<key_figure::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<key_figure::Model>, Option<Uuid>), ServiceError> {
     let mut condition =
         Condition::all().add(key_figure::Column::NamndId.is_in(namnd_ids.iter().copied()));
     if let Some(year) = filter.year {
@@ -180,7 +191,7 @@ pub async fn key_figure_rows(
     kommun_id: Uuid,
     namnd_id: Uuid,
     year: i32,
-) -> Result<Vec<KeyFigureRow>, ApiError> {
+) -> Result<Vec<KeyFigureRow>, ServiceError> {
     let models = key_figure::Entity::find()
         .filter(key_figure::Column::KommunId.eq(kommun_id))
         .filter(key_figure::Column::NamndId.eq(namnd_id))
@@ -201,7 +212,7 @@ pub async fn key_figure_rows(
     for (name, (this, last)) in by_name {
         // Every name has at least one of the two.
         let Some(main) = this.or(last) else { continue };
-        let values = |m: Option<&key_figure::Model>| -> Result<[Option<Decimal>; 3], ApiError> {
+        let values = |m: Option<&key_figure::Model>| -> Result<[Option<Decimal>; 3], ServiceError> {
             match m {
                 Some(m) => Ok([
                     decimal_of(&m.value_t)?,

@@ -13,7 +13,7 @@ use std::{collections::HashSet, time::Duration};
 use reqwest::{Client, Url};
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 /// Most pages one fetch follows.
 pub const MAX_PAGES: usize = 100;
@@ -44,12 +44,12 @@ pub struct Fetched {
     pub pages: usize,
 }
 
-fn base(url: &str) -> Result<Url, ApiError> {
-    Url::parse(url).map_err(|e| ApiError::Unexpected(format!("KOLADA_BASE_URL {url:?}: {e}")))
+fn base(url: &str) -> Result<Url, ServiceError> {
+    Url::parse(url).map_err(|e| ServiceError::Unexpected(format!("KOLADA_BASE_URL {url:?}: {e}")))
 }
 
 /// The first page of each group of Kolada ids.
-pub fn first_pages(request: &FetchRequest<'_>) -> Result<Vec<Url>, ApiError> {
+pub fn first_pages(request: &FetchRequest<'_>) -> Result<Vec<Url>, ServiceError> {
     let base = base(request.base_url)?;
     let years: Vec<String> = request.years.iter().map(i32::to_string).collect();
     request
@@ -58,9 +58,9 @@ pub fn first_pages(request: &FetchRequest<'_>) -> Result<Vec<Url>, ApiError> {
         .map(|kpis| {
             let mut url = base.clone();
             {
-                let mut path = url
-                    .path_segments_mut()
-                    .map_err(|_| ApiError::Unexpected("KOLADA_BASE_URL cannot be a base".into()))?;
+                let mut path = url.path_segments_mut().map_err(|_| {
+                    ServiceError::Unexpected("KOLADA_BASE_URL cannot be a base".into())
+                })?;
                 path.pop_if_empty();
                 path.extend(["data", "kpi", &kpis.join(",")]);
                 path.extend(["municipality", request.kommun_code]);
@@ -73,17 +73,17 @@ pub fn first_pages(request: &FetchRequest<'_>) -> Result<Vec<Url>, ApiError> {
         .collect()
 }
 
-fn client() -> Result<Client, ApiError> {
+fn client() -> Result<Client, ServiceError> {
     Client::builder()
         .connect_timeout(CONNECT_TIMEOUT)
         .timeout(REQUEST_TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| ApiError::Unexpected(format!("HTTP client: {e}")))
+        .map_err(|e| ServiceError::Unexpected(format!("HTTP client: {e}")))
 }
 
 /// Fetches every page of `request`.
-pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ApiError> {
+pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ServiceError> {
     let base = base(request.base_url)?;
     let client = client()?;
     let mut fetched = Fetched::default();
@@ -92,12 +92,12 @@ pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ApiError> {
         let mut next = Some(first);
         while let Some(url) = next.take() {
             if fetched.pages == MAX_PAGES {
-                return Err(ApiError::BadGateway(format!(
+                return Err(ServiceError::BadGateway(format!(
                     "the Kolada server sent more than {MAX_PAGES} pages; ask for fewer years or Kolada ids"
                 )));
             }
             if !visited.insert(url.clone()) {
-                return Err(ApiError::BadGateway(format!(
+                return Err(ServiceError::BadGateway(format!(
                     "the Kolada server's next_page leads back to {url}"
                 )));
             }
@@ -112,24 +112,24 @@ pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ApiError> {
     Ok(fetched)
 }
 
-fn transport_error(e: &reqwest::Error, url: &Url) -> ApiError {
+fn transport_error(e: &reqwest::Error, url: &Url) -> ServiceError {
     let server = url.host_str().unwrap_or("the Kolada server");
     if e.is_timeout() {
-        ApiError::GatewayTimeout(format!(
+        ServiceError::GatewayTimeout(format!(
             "the Kolada server {server} did not answer within {} s",
             REQUEST_TIMEOUT.as_secs()
         ))
     } else if e.is_connect() {
-        ApiError::BadGateway(format!(
+        ServiceError::BadGateway(format!(
             "cannot reach the Kolada server {server} (KOLADA_BASE_URL)"
         ))
     } else {
-        ApiError::BadGateway(format!("reading from the Kolada server {server} failed"))
+        ServiceError::BadGateway(format!("reading from the Kolada server {server} failed"))
     }
 }
 
 /// One page as JSON: a Kolada v2 document with a `values` array.
-async fn get_page(client: &Client, url: &Url, number: usize) -> Result<Value, ApiError> {
+async fn get_page(client: &Client, url: &Url, number: usize) -> Result<Value, ServiceError> {
     let mut response = client
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
@@ -138,12 +138,12 @@ async fn get_page(client: &Client, url: &Url, number: usize) -> Result<Value, Ap
         .map_err(|e| transport_error(&e, url))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(ApiError::BadGateway(format!(
+        return Err(ServiceError::BadGateway(format!(
             "the Kolada server answered {status} for page {number} ({url})"
         )));
     }
     let too_large = || {
-        ApiError::BadGateway(format!(
+        ServiceError::BadGateway(format!(
             "page {number} from the Kolada server is larger than {} MiB",
             MAX_PAGE_BYTES / (1024 * 1024)
         ))
@@ -166,12 +166,12 @@ async fn get_page(client: &Client, url: &Url, number: usize) -> Result<Value, Ap
         bytes.extend_from_slice(&chunk);
     }
     let page: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        ApiError::BadGateway(format!(
+        ServiceError::BadGateway(format!(
             "page {number} from the Kolada server is not JSON: {e}"
         ))
     })?;
     if !page.get("values").is_some_and(Value::is_array) {
-        return Err(ApiError::BadGateway(format!(
+        return Err(ServiceError::BadGateway(format!(
             "page {number} from the Kolada server is not Kolada v2 data: it has no \"values\" array"
         )));
     }
@@ -180,24 +180,24 @@ async fn get_page(client: &Client, url: &Url, number: usize) -> Result<Value, Ap
 
 /// The page's `next_page`: None when absent or null; an error when it is
 /// not a URL on the configured server.
-fn next_page(page: &Value, base: &Url, number: usize) -> Result<Option<Url>, ApiError> {
+fn next_page(page: &Value, base: &Url, number: usize) -> Result<Option<Url>, ServiceError> {
     let text = match page.get("next_page") {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
         Some(Value::String(s)) => s.trim(),
         Some(_) => {
-            return Err(ApiError::BadGateway(format!(
+            return Err(ServiceError::BadGateway(format!(
                 "page {number} from the Kolada server has a next_page that is not a URL"
             )));
         }
     };
     let url = base.join(text).map_err(|_| {
-        ApiError::BadGateway(format!(
+        ServiceError::BadGateway(format!(
             "page {number} from the Kolada server has a next_page that is not a URL: {text:?}"
         ))
     })?;
     if url.origin() != base.origin() {
-        return Err(ApiError::BadGateway(format!(
+        return Err(ServiceError::BadGateway(format!(
             "page {number} from the Kolada server points next_page at another server ({}); only {} is followed",
             url.origin().ascii_serialization(),
             base.origin().ascii_serialization()
@@ -267,7 +267,7 @@ mod tests {
         ] {
             assert!(matches!(
                 next_page(&page(bad), &base, 1),
-                Err(ApiError::BadGateway(_))
+                Err(ServiceError::BadGateway(_))
             ));
         }
     }

@@ -5,7 +5,7 @@ use uuid::Uuid;
 use crate::{
     domain::structure::KommunKod,
     entity::kommun,
-    error::{ApiError, UniqueKey, unique_violation},
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(kommun, "kommun");
@@ -25,7 +25,7 @@ const UQ_CODE: UniqueKey = UniqueKey {
 pub async fn find_by_code(
     db: &impl ConnectionTrait,
     code: &str,
-) -> Result<Option<kommun::Model>, ApiError> {
+) -> Result<Option<kommun::Model>, ServiceError> {
     Ok(kommun::Entity::find()
         .filter(kommun::Column::Code.eq(code))
         .one(db)
@@ -36,7 +36,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     code: &KommunKod,
     name: &str,
-) -> Result<kommun::Model, ApiError> {
+) -> Result<kommun::Model, ServiceError> {
     let now = Utc::now();
     let model = kommun::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -64,7 +64,7 @@ pub async fn rename(
     id: Uuid,
     expected_version: i32,
     name: &str,
-) -> Result<kommun::Model, ApiError> {
+) -> Result<kommun::Model, ServiceError> {
     let changes = kommun::ActiveModel {
         name: Set(name.to_string()),
         updated_at: Set(Utc::now()),

@@ -10,7 +10,7 @@ use super::{
     imports::{FlatRow, RowIssue},
 };
 use crate::{
-    api::decimal::to_ore,
+    domain::money::to_ore,
     domain::{
         BudgetLineKind, EntryPeriod, Measure,
         mapping::{DimensionCodes, MappingRule, MappingTarget, first_match},

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod consolidation;
 pub mod crud;
 pub mod dimension_mappings;
+pub mod error;
 pub mod flat_import;
 pub mod goals;
 pub mod imports;

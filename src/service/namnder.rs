@@ -3,10 +3,10 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityT
 use uuid::Uuid;
 
 use crate::{
-    api::common::PageRequest,
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
-    error::{ApiError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(namnd, "nämnd");
@@ -41,7 +41,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewNamnd,
-) -> Result<namnd::Model, ApiError> {
+) -> Result<namnd::Model, ServiceError> {
     let now = Utc::now();
     let model = namnd::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -65,7 +65,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     changes: NamndChanges,
-) -> Result<namnd::Model, ApiError> {
+) -> Result<namnd::Model, ServiceError> {
     let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
     let active = namnd::ActiveModel {
         code: set(changes.code.map(|c| c.as_str().to_string())),
@@ -77,7 +77,7 @@ pub async fn update(
     super::crud::update_versioned::<namnd::Entity, _>(db, kommun_id, id, expected_version, active)
         .await
         .map_err(|e| match e {
-            ApiError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
+            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
             other => other,
         })
 }
@@ -87,7 +87,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &NamndFilter,
     page: &PageRequest,
-) -> Result<(Vec<namnd::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<namnd::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(code) = &filter.code {
         condition = condition.add(namnd::Column::Code.eq(code.as_str()));

@@ -5,10 +5,10 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    api::common::PageRequest,
     domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
-    error::{ApiError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(period, "period");
@@ -26,21 +26,21 @@ pub struct PeriodFilter {
 }
 
 /// The period's kind, year and number as the domain type.
-pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ApiError> {
+pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
     let kind: PeriodKind = model
         .kind
         .parse()
-        .map_err(|e| ApiError::Unexpected(format!("stored period kind: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("stored period kind: {e}")))?;
     let number = u32::try_from(model.number).ok().filter(|n| *n > 0);
     PeriodSpec::new(kind, model.year, number)
-        .map_err(|(field, e)| ApiError::Unexpected(format!("stored period {field}: {e}")))
+        .map_err(|(field, e)| ServiceError::Unexpected(format!("stored period {field}: {e}")))
 }
 
 pub async fn create(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     spec: PeriodSpec,
-) -> Result<period::Model, ApiError> {
+) -> Result<period::Model, ServiceError> {
     let now = Utc::now();
     let model = period::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -72,7 +72,7 @@ pub async fn list(
     kommun_id: Uuid,
     filter: &PeriodFilter,
     page: &PageRequest,
-) -> Result<(Vec<period::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<period::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(kind) = filter.kind {
         condition = condition.add(period::Column::Kind.eq(kind.as_str()));
@@ -88,7 +88,7 @@ pub async fn by_ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     ids: &[Uuid],
-) -> Result<std::collections::HashMap<Uuid, period::Model>, ApiError> {
+) -> Result<std::collections::HashMap<Uuid, period::Model>, ServiceError> {
     if ids.is_empty() {
         return Ok(Default::default());
     }

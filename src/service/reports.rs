@@ -11,11 +11,11 @@ use uuid::Uuid;
 
 use super::audit::{self, Actor};
 use crate::{
-    api::common::PageRequest,
     auth::{Principal, ReportState, Target},
     domain::structure::{PeriodSpec, ReportStatus, ReportType},
     entity::{action_plan, namnd, period, report, report_section},
-    error::{ApiError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{ServiceError, UniqueKey, unique_violation},
     service::{crud, periods},
 };
 
@@ -58,22 +58,25 @@ impl ReportContext {
     }
 
     /// The domain's view of the report period.
-    pub fn report_period(&self) -> Result<crate::domain::ReportPeriod, ApiError> {
+    pub fn report_period(&self) -> Result<crate::domain::ReportPeriod, ServiceError> {
         let (first, last) = self.spec.months();
         crate::domain::ReportPeriod::new(self.spec.year, first, last)
-            .map_err(|e| ApiError::Unexpected(format!("report period: {e}")))
+            .map_err(|e| ServiceError::Unexpected(format!("report period: {e}")))
     }
 }
 
-fn parse_stored<T: std::str::FromStr<Err = String>>(text: &str, what: &str) -> Result<T, ApiError> {
+fn parse_stored<T: std::str::FromStr<Err = String>>(
+    text: &str,
+    what: &str,
+) -> Result<T, ServiceError> {
     text.parse()
-        .map_err(|e| ApiError::Unexpected(format!("stored {what}: {e}")))
+        .map_err(|e| ServiceError::Unexpected(format!("stored {what}: {e}")))
 }
 
 pub async fn context_of(
     db: &impl ConnectionTrait,
     report: report::Model,
-) -> Result<ReportContext, ApiError> {
+) -> Result<ReportContext, ServiceError> {
     let namnd = crud::get::<namnd::Entity>(db, report.kommun_id, report.namnd_id).await?;
     let period = crud::get::<period::Entity>(db, report.kommun_id, report.period_id).await?;
     Ok(ReportContext {
@@ -90,7 +93,7 @@ pub async fn load(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<ReportContext, ApiError> {
+) -> Result<ReportContext, ServiceError> {
     let report = crud::get::<report::Entity>(db, kommun_id, id).await?;
     context_of(db, report).await
 }
@@ -122,7 +125,7 @@ pub async fn create(
     namnd: &namnd::Model,
     period: &period::Model,
     report_type: ReportType,
-) -> Result<report::Model, ApiError> {
+) -> Result<report::Model, ServiceError> {
     let spec = periods::spec_of(period)?;
     if !report_type.period_kinds().contains(&spec.kind) {
         let kinds: Vec<&str> = report_type
@@ -130,7 +133,7 @@ pub async fn create(
             .iter()
             .map(|k| k.as_str())
             .collect();
-        return Err(ApiError::validation(
+        return Err(ServiceError::validation(
             "period_id",
             format!(
                 "a {report_type} is made for a period of kind {}; {} is {}",
@@ -163,7 +166,7 @@ pub async fn create(
         .exec_with_returning(&txn)
         .await
         .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
-            ApiError::Validation(_) => ApiError::Conflict(format!(
+            ServiceError::Validation(_) => ServiceError::Conflict(format!(
                 "{} already has a {report_type} for {}",
                 namnd.code,
                 spec.label()
@@ -236,7 +239,7 @@ pub async fn transition(
     actor: &Actor,
     ctx: &ReportContext,
     step: Transition,
-) -> Result<report::Model, ApiError> {
+) -> Result<report::Model, ServiceError> {
     let now = Utc::now();
     let mut changes = report::ActiveModel {
         updated_at: Set(now),
@@ -313,7 +316,7 @@ pub async fn list(
     filter: &ReportFilter,
     visibility: &Visibility,
     page: &PageRequest,
-) -> Result<(Vec<report::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<report::Model>, Option<Uuid>), ServiceError> {
     let approved = report::Column::Status.eq(ReportStatus::Godkand.as_str());
     let mut condition = match visibility {
         Visibility::All => Condition::all(),
@@ -344,7 +347,7 @@ pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
     ctx: &ReportContext,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     crud::delete_audited::<report::Entity>(
         db,
         actor,
@@ -359,7 +362,7 @@ pub async fn delete(
 pub async fn sections(
     db: &impl ConnectionTrait,
     report_id: Uuid,
-) -> Result<Vec<report_section::Model>, ApiError> {
+) -> Result<Vec<report_section::Model>, ServiceError> {
     Ok(report_section::Entity::find()
         .filter(report_section::Column::ReportId.eq(report_id))
         .order_by_asc(report_section::Column::Position)
@@ -401,7 +404,7 @@ pub async fn put_section(
     key: &str,
     write: SectionWrite,
     expected_version: Option<i32>,
-) -> Result<(report_section::Model, bool), ApiError> {
+) -> Result<(report_section::Model, bool), ServiceError> {
     let txn = db.begin().await?;
     let existing = report_section::Entity::find()
         .filter(report_section::Column::ReportId.eq(ctx.report.id))
@@ -414,7 +417,7 @@ pub async fn put_section(
             if let Some(v) = expected_version
                 && v != current.version
             {
-                return Err(ApiError::PreconditionFailed(format!(
+                return Err(ServiceError::PreconditionFailed(format!(
                     "the section has changed (now version {}); read it again and retry",
                     current.version
                 )));
@@ -448,7 +451,7 @@ pub async fn put_section(
         }
         None => {
             let Some(title) = write.title else {
-                return Err(ApiError::validation(
+                return Err(ServiceError::validation(
                     "title",
                     "is required for a new section",
                 ));
@@ -500,7 +503,7 @@ pub async fn put_section(
 pub async fn action_plans(
     db: &impl ConnectionTrait,
     report_id: Uuid,
-) -> Result<Vec<action_plan::Model>, ApiError> {
+) -> Result<Vec<action_plan::Model>, ServiceError> {
     Ok(action_plan::Entity::find()
         .filter(action_plan::Column::ReportId.eq(report_id))
         .order_by_asc(action_plan::Column::Position)
@@ -534,7 +537,7 @@ pub async fn create_action_plan(
     actor: &Actor,
     ctx: &ReportContext,
     fields: ActionPlanFields,
-) -> Result<action_plan::Model, ApiError> {
+) -> Result<action_plan::Model, ServiceError> {
     let txn = db.begin().await?;
     let position = match fields.position {
         Some(p) => p,
@@ -584,7 +587,7 @@ pub async fn action_plan_of(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
     id: Uuid,
-) -> Result<action_plan::Model, ApiError> {
+) -> Result<action_plan::Model, ServiceError> {
     let plan = crud::get::<action_plan::Entity>(db, ctx.report.kommun_id, id).await?;
     if plan.report_id == ctx.report.id {
         Ok(plan)
@@ -598,7 +601,7 @@ pub async fn update_action_plan(
     actor: &Actor,
     current: &action_plan::Model,
     fields: ActionPlanFields,
-) -> Result<action_plan::Model, ApiError> {
+) -> Result<action_plan::Model, ServiceError> {
     let txn = db.begin().await?;
     let changes = action_plan::ActiveModel {
         avvikelse: Set(fields.avvikelse),
@@ -635,7 +638,7 @@ pub async fn delete_action_plan(
     db: &DatabaseConnection,
     actor: &Actor,
     current: &action_plan::Model,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     crud::delete_audited::<action_plan::Entity>(
         db,
         actor,
@@ -652,7 +655,7 @@ pub async fn namnd_ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     codes: &[String],
-) -> Result<Vec<Uuid>, ApiError> {
+) -> Result<Vec<Uuid>, ServiceError> {
     Ok(namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .filter(namnd::Column::Code.is_in(codes.to_vec()))
@@ -667,7 +670,7 @@ pub async fn namnd_ids(
 pub async fn namnd_map(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
-) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ApiError> {
+) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ServiceError> {
     Ok(namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .all(db)

@@ -14,13 +14,11 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    api::{
-        common::PageRequest,
-        volume_measures::{VolumeRow, VolumeValueKind},
-    },
+    domain::structure::VolumeValueKind,
     domain::{Aggregation, MonthValue, ReportPeriod, VolumePrognos, YearMonth, volume_figures},
     entity::{volume_measure, volume_value},
-    error::{ApiError, UniqueKey, unique_violation},
+    service::crud::PageRequest,
+    service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(volume_measure, "volume measure");
@@ -48,12 +46,12 @@ pub fn aggregation_str(rule: Aggregation) -> &'static str {
 }
 
 /// The aggregation rule of a stored measure.
-pub fn parse_aggregation(text: &str) -> Result<Aggregation, ApiError> {
+pub fn parse_aggregation(text: &str) -> Result<Aggregation, ServiceError> {
     match text {
         "snitt_per_manad" => Ok(Aggregation::SnittPerManad),
         "sista_manad" => Ok(Aggregation::SistaManad),
         "summa" => Ok(Aggregation::Summa),
-        other => Err(ApiError::Unexpected(format!(
+        other => Err(ServiceError::Unexpected(format!(
             "stored volume aggregation {other:?}"
         ))),
     }
@@ -66,14 +64,33 @@ fn kind_str(kind: VolumeValueKind) -> &'static str {
     }
 }
 
-fn parse_kind(text: &str) -> Result<VolumeValueKind, ApiError> {
+fn parse_kind(text: &str) -> Result<VolumeValueKind, ServiceError> {
     match text {
         "utfall" => Ok(VolumeValueKind::Utfall),
         "prognos" => Ok(VolumeValueKind::Prognos),
-        other => Err(ApiError::Unexpected(format!(
+        other => Err(ServiceError::Unexpected(format!(
             "stored volume kind {other:?}"
         ))),
     }
+}
+
+/// A volume measure's figures for a report period: the columns of the
+/// reports' volume tables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeRow {
+    /// Id of the volume measure.
+    pub id: Uuid,
+    pub name: String,
+    pub unit: String,
+    pub aggregation: Aggregation,
+    /// The report period's value by the aggregation rule.
+    pub period_value: Option<Decimal>,
+    /// The latest full-year prognos of the period's year made by the period's end.
+    pub prognos: Option<Decimal>,
+    /// The same months of the previous year.
+    pub same_period_last_year: Option<Decimal>,
+    /// The whole previous year.
+    pub last_year: Option<Decimal>,
 }
 
 /// `yyyymm` of a month.
@@ -81,15 +98,16 @@ pub fn month_number(ym: YearMonth) -> i32 {
     ym.year() * 100 + ym.month() as i32
 }
 
-fn month_of(number: i32) -> Result<YearMonth, ApiError> {
+fn month_of(number: i32) -> Result<YearMonth, ServiceError> {
     u32::try_from(number % 100)
         .ok()
         .and_then(|m| YearMonth::new(number / 100, m).ok())
-        .ok_or_else(|| ApiError::Unexpected(format!("stored month {number}")))
+        .ok_or_else(|| ServiceError::Unexpected(format!("stored month {number}")))
 }
 
-fn decimal_of(text: &str) -> Result<Decimal, ApiError> {
-    Decimal::from_str(text).map_err(|_| ApiError::Unexpected(format!("stored decimal {text:?}")))
+fn decimal_of(text: &str) -> Result<Decimal, ServiceError> {
+    Decimal::from_str(text)
+        .map_err(|_| ServiceError::Unexpected(format!("stored decimal {text:?}")))
 }
 
 /// The canonical stored text of a decimal.
@@ -118,7 +136,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewMeasure,
-) -> Result<volume_measure::Model, ApiError> {
+) -> Result<volume_measure::Model, ServiceError> {
     let position = match new.position {
         Some(p) => p,
         None => volume_measure::Entity::find()
@@ -154,7 +172,7 @@ pub async fn update(
     id: Uuid,
     expected_version: i32,
     changes: MeasureChanges,
-) -> Result<volume_measure::Model, ApiError> {
+) -> Result<volume_measure::Model, ServiceError> {
     let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
     let active = volume_measure::ActiveModel {
         name: set(changes.name),
@@ -173,7 +191,7 @@ pub async fn update(
     )
     .await
     .map_err(|e| match e {
-        ApiError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
+        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
         other => other,
     })
 }
@@ -184,7 +202,7 @@ pub async fn list(
     kommun_id: Uuid,
     namnd_ids: &[Uuid],
     page: &PageRequest,
-) -> Result<(Vec<volume_measure::Model>, Option<Uuid>), ApiError> {
+) -> Result<(Vec<volume_measure::Model>, Option<Uuid>), ServiceError> {
     let condition =
         Condition::all().add(volume_measure::Column::NamndId.is_in(namnd_ids.iter().copied()));
     super::crud::list::<volume_measure::Entity>(db, kommun_id, condition, page).await
@@ -209,7 +227,7 @@ pub struct ValueEntry {
     pub value: Option<Decimal>,
 }
 
-fn stored(model: &volume_value::Model) -> Result<StoredValue, ApiError> {
+fn stored(model: &volume_value::Model) -> Result<StoredValue, ServiceError> {
     Ok(StoredValue {
         kind: parse_kind(&model.kind)?,
         from: month_of(model.from_month)?,
@@ -223,7 +241,7 @@ pub async fn values(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     measure_id: Uuid,
-) -> Result<Vec<StoredValue>, ApiError> {
+) -> Result<Vec<StoredValue>, ServiceError> {
     let rows = volume_value::Entity::find()
         .filter(volume_value::Column::KommunId.eq(kommun_id))
         .filter(volume_value::Column::MeasureId.eq(measure_id))
@@ -242,7 +260,7 @@ pub async fn put_values(
     kommun_id: Uuid,
     measure_id: Uuid,
     entries: Vec<ValueEntry>,
-) -> Result<Vec<StoredValue>, ApiError> {
+) -> Result<Vec<StoredValue>, ServiceError> {
     let txn = db.begin().await?;
     // The measure may have been deleted since the caller read it.
     super::crud::get::<volume_measure::Entity>(&txn, kommun_id, measure_id).await?;
@@ -300,7 +318,7 @@ pub async fn put_values(
             .exec(&txn)
             .await
             .map_err(|e| match unique_violation(e, &UQ_VALUE, "values", "") {
-                ApiError::Validation(_) => ApiError::Conflict(
+                ServiceError::Validation(_) => ServiceError::Conflict(
                     "the values were changed by someone else at the same time; retry".into(),
                 ),
                 other => other,
@@ -320,7 +338,7 @@ pub async fn volume_rows(
     kommun_id: Uuid,
     namnd_id: Uuid,
     period: ReportPeriod,
-) -> Result<Vec<VolumeRow>, ApiError> {
+) -> Result<Vec<VolumeRow>, ServiceError> {
     let measures = volume_measure::Entity::find()
         .filter(volume_measure::Column::KommunId.eq(kommun_id))
         .filter(volume_measure::Column::NamndId.eq(namnd_id))
@@ -338,11 +356,11 @@ pub async fn volume_row(
     kommun_id: Uuid,
     measure: volume_measure::Model,
     period: ReportPeriod,
-) -> Result<VolumeRow, ApiError> {
+) -> Result<VolumeRow, ServiceError> {
     rows_for(db, kommun_id, vec![measure], period)
         .await?
         .pop()
-        .ok_or_else(|| ApiError::Unexpected("no figures for the measure".into()))
+        .ok_or_else(|| ServiceError::Unexpected("no figures for the measure".into()))
 }
 
 async fn rows_for(
@@ -350,7 +368,7 @@ async fn rows_for(
     kommun_id: Uuid,
     measures: Vec<volume_measure::Model>,
     period: ReportPeriod,
-) -> Result<Vec<VolumeRow>, ApiError> {
+) -> Result<Vec<VolumeRow>, ServiceError> {
     if measures.is_empty() {
         return Ok(Vec::new());
     }
@@ -386,7 +404,7 @@ fn compute_row(
     measure: volume_measure::Model,
     values: &[StoredValue],
     period: ReportPeriod,
-) -> Result<VolumeRow, ApiError> {
+) -> Result<VolumeRow, ServiceError> {
     let rule = parse_aggregation(&measure.aggregation)?;
     let mut months = Vec::new();
     let mut prognoser = Vec::new();
@@ -405,7 +423,7 @@ fn compute_row(
         }
     }
     let figures = volume_figures(&months, &prognoser, period, rule)
-        .map_err(|e| ApiError::Unexpected(format!("volume figures: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("volume figures: {e}")))?;
     let whole = |from: YearMonth, to: YearMonth| {
         wholes
             .iter()
