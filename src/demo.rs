@@ -240,7 +240,8 @@ async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uui
     let kommun = match kommuner::find_by_code(db, &data.code).await? {
         Some(k) => k,
         None => {
-            kommuner::create(db, &KommunKod::parse(&data.code).map_err(bad)?, &data.name).await?
+            let code = KommunKod::parse(&data.code).map_err(bad)?;
+            kommuner::create(db, &actor(Uuid::now_v7()), &code, &data.name).await?
         }
     };
     for n in &data.namnder {
@@ -256,7 +257,7 @@ async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uui
                 name: n.name.clone(),
                 kind: n.kind.parse::<NamndKind>().map_err(bad)?,
             };
-            namnder::create(db, kommun.id, new).await?;
+            namnder::create(db, &actor(kommun.id), new).await?;
         }
     }
     Ok(kommun.id)
@@ -278,7 +279,7 @@ async fn ensure_period(
         .await?;
     match existing {
         Some(p) => Ok(p),
-        None => periods::create(db, kommun_id, spec).await,
+        None => periods::create(db, &actor(kommun_id), spec).await,
     }
 }
 
@@ -511,7 +512,7 @@ async fn load_volumes(
                     aggregation,
                     position: None,
                 };
-                volumes::create(db, kommun_id, new).await?
+                volumes::create(db, &actor(kommun_id), new).await?
             }
         };
         let mut entries = Vec::new();
@@ -542,7 +543,7 @@ async fn load_volumes(
                 entries.push(entry);
             }
         }
-        if let Err(e) = volumes::put_values(db, kommun_id, measure.id, entries).await {
+        if let Err(e) = volumes::put_values(db, &actor(kommun_id), measure.id, entries).await {
             tracing::warn!(seed = name, measure = %m.name, error = %e, "demo volume values skipped");
         }
     }
@@ -570,7 +571,7 @@ async fn load_key_figures(
             position: None,
         };
         // The same figure printed in two reports is kept once.
-        match key_figures::create(db, kommun_id, new).await {
+        match key_figures::create(db, &actor(kommun_id), new).await {
             Ok(_) | Err(ServiceError::Validation(_)) => {}
             Err(other) => return Err(other),
         }

@@ -9,8 +9,8 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::service::error::ServiceError;
 pub use crate::service::error::{FieldError, UniqueKey, unique_violation};
+use crate::service::error::{ServiceError, cause_chain};
 
 /// One invalid field of a request.
 #[derive(ToSchema)]
@@ -212,7 +212,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            ApiError::Db(_) | ApiError::Unexpected(_) | ApiError::Unavailable(_) => {
+            ApiError::Db(err) => {
+                tracing::error!(error = %cause_chain(err), "request failed");
+            }
+            ApiError::Unexpected(_) | ApiError::Unavailable(_) => {
                 tracing::error!(error = %self, "request failed");
             }
             ApiError::BadGateway(_) | ApiError::GatewayTimeout(_) => {

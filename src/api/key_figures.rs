@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams, check_if_match, created, versioned};
+use super::common::{ApiJson, Input, Page, PageParams, actor, check_if_match, created, versioned};
 use super::volume_measures::{authorized_namnd, max_abs, page_of_readable_namnder};
 use crate::{
     auth::{Action, Principal},
@@ -431,7 +431,7 @@ pub async fn create_key_figure(
         m: body.m,
         position: body.position,
     };
-    let model = key_figures::create(&state.db, kommun_id, new).await?;
+    let model = key_figures::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
     let dto = KeyFigureDto::from_model(model, &namnd.code)?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
@@ -493,14 +493,8 @@ pub async fn update_key_figure(
         m: body.m,
         position: body.position,
     };
-    let model = key_figures::update(
-        &state.db,
-        current.kommun_id,
-        current.id,
-        current.version,
-        changes,
-    )
-    .await?;
+    let actor = actor(&req, &principal, current.kommun_id);
+    let model = key_figures::update(&state.db, &actor, &current, current.version, changes).await?;
     let dto = KeyFigureDto::from_model(model, &namnd.code)?;
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
@@ -527,13 +521,9 @@ pub async fn delete_key_figure(
 ) -> Result<HttpResponse, ApiError> {
     let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, current.version)?;
-    crud::delete_versioned::<key_figure::Entity>(
-        &state.db,
-        current.kommun_id,
-        current.id,
-        current.version,
-    )
-    .await?;
+    let actor = actor(&req, &principal, current.kommun_id);
+    crud::delete_audited::<key_figure::Entity>(&state.db, &actor, &current, current.version)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -6,15 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use sea_orm::TransactionTrait;
-
 use super::common::{ApiJson, Input, Page, PageParams, actor, check_if_match, created, versioned};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::structure::KommunKod,
     entity::kommun,
     error::{ApiError, FieldError},
-    service::{audit, crud, kommuner},
+    service::{crud, kommuner},
     state::AppState,
 };
 
@@ -166,20 +164,9 @@ pub async fn create_kommun(
         Target::Kommun { code: &body.code },
     )?;
     let code = KommunKod::parse(&body.code).map_err(|e| ApiError::validation("code", e))?;
-    let txn = state.db.begin().await?;
-    let model = kommuner::create(&txn, &code, body.name.trim()).await?;
+    let actor = actor(&req, &principal, Uuid::now_v7());
+    let model = kommuner::create(&state.db, &actor, &code, body.name.trim()).await?;
     let dto = KommunDto::from(model);
-    audit::record(
-        &txn,
-        &actor(&req, &principal, dto.id),
-        "kommun",
-        Some(dto.id),
-        "create",
-        None::<&()>,
-        Some(&dto),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -250,21 +237,16 @@ pub async fn update_kommun(
     )?;
     let current = crud::get::<kommun::Entity>(&state.db, own, own).await?;
     check_if_match(&req, current.version)?;
-    let txn = state.db.begin().await?;
-    let model = kommuner::rename(&txn, own, current.version, body.0.name.trim()).await?;
-    let dto = KommunDto::from(model);
-    let before = KommunDto::from(current);
-    audit::record(
-        &txn,
-        &actor(&req, &principal, own),
-        "kommun",
-        Some(own),
-        "update",
-        Some(&before),
-        Some(&dto),
+    let actor = actor(&req, &principal, own);
+    let model = kommuner::rename(
+        &state.db,
+        &actor,
+        &current,
+        current.version,
+        body.0.name.trim(),
     )
     .await?;
-    txn.commit().await?;
+    let dto = KommunDto::from(model);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 

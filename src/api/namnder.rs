@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use sea_orm::TransactionTrait;
-
 use super::common::{
     ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
 };
@@ -15,7 +13,7 @@ use crate::{
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, FieldError},
-    service::{audit, crud, namnder},
+    service::{crud, namnder},
     state::AppState,
 };
 
@@ -189,20 +187,8 @@ pub async fn create_namnd(
         name: body.name.trim().to_string(),
         kind: body.kind,
     };
-    let txn = state.db.begin().await?;
-    let model = namnder::create(&txn, kommun_id, new).await?;
+    let model = namnder::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
     let dto = NamndDto::from_model(model, &principal.kommun_code)?;
-    audit::record(
-        &txn,
-        &actor(&req, &principal, kommun_id),
-        "namnd",
-        Some(dto.id),
-        "create",
-        None::<&()>,
-        Some(&dto),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -266,21 +252,9 @@ pub async fn update_namnd(
         name: body.name.map(|n| n.trim().to_string()),
         kind: body.kind,
     };
-    let txn = state.db.begin().await?;
-    let model = namnder::update(&txn, kommun_id, *id, current.version, changes).await?;
+    let actor = actor(&req, &principal, kommun_id);
+    let model = namnder::update(&state.db, &actor, &current, current.version, changes).await?;
     let dto = NamndDto::from_model(model, &principal.kommun_code)?;
-    let before = NamndDto::from_model(current, &principal.kommun_code)?;
-    audit::record(
-        &txn,
-        &actor(&req, &principal, kommun_id),
-        "namnd",
-        Some(dto.id),
-        "update",
-        Some(&before),
-        Some(&dto),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -309,20 +283,8 @@ pub async fn delete_namnd(
     let kommun_id = principal.require_kommun()?;
     let current = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
     check_if_match(&req, current.version)?;
-    let txn = state.db.begin().await?;
-    crud::delete_versioned::<namnd::Entity>(&txn, kommun_id, *id, current.version).await?;
-    let before = NamndDto::from_model(current, &principal.kommun_code)?;
-    audit::record(
-        &txn,
-        &actor(&req, &principal, kommun_id),
-        "namnd",
-        Some(before.id),
-        "delete",
-        Some(&before),
-        None::<&()>,
-    )
-    .await?;
-    txn.commit().await?;
+    let actor = actor(&req, &principal, kommun_id);
+    crud::delete_audited::<namnd::Entity>(&state.db, &actor, &current, current.version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,8 +7,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use sea_orm::TransactionTrait;
-
 use super::common::{
     ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
 };
@@ -17,7 +15,7 @@ use crate::{
     domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     error::{ApiError, FieldError},
-    service::{audit, crud, periods},
+    service::{crud, periods},
     state::AppState,
 };
 
@@ -169,20 +167,9 @@ pub async fn create_period(
     authorize(&principal, Action::Create, structure(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let spec = body.0.spec().map_err(|e| ApiError::Validation(vec![e]))?;
-    let txn = state.db.begin().await?;
-    let model = periods::create(&txn, kommun_id, spec).await?;
+    let actor = actor(&req, &principal, kommun_id);
+    let model = periods::create(&state.db, &actor, spec).await?;
     let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
-    audit::record(
-        &txn,
-        &actor(&req, &principal, kommun_id),
-        "period",
-        Some(dto.id),
-        "create",
-        None::<&()>,
-        Some(&dto),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -234,20 +221,8 @@ pub async fn delete_period(
     let kommun_id = principal.require_kommun()?;
     let current = crud::get::<period::Entity>(&state.db, kommun_id, *id).await?;
     check_if_match(&req, current.version)?;
-    let txn = state.db.begin().await?;
-    crud::delete_versioned::<period::Entity>(&txn, kommun_id, *id, current.version).await?;
-    let before = PeriodDto::from_model(current, &principal.kommun_code)?;
-    audit::record(
-        &txn,
-        &actor(&req, &principal, kommun_id),
-        "period",
-        Some(before.id),
-        "delete",
-        Some(&before),
-        None::<&()>,
-    )
-    .await?;
-    txn.commit().await?;
+    let actor = actor(&req, &principal, kommun_id);
+    crud::delete_audited::<period::Entity>(&state.db, &actor, &current, current.version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

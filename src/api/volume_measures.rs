@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::{
-    ApiJson, Input, Page, PageParams, check_if_match, created, encode_cursor, versioned,
+    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -596,7 +596,7 @@ pub async fn create_volume_measure(
         aggregation: body.aggregation,
         position: body.position,
     };
-    let model = volumes::create(&state.db, kommun_id, new).await?;
+    let model = volumes::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
     let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
     Ok(created(&req, dto.version, dto.id, &dto))
 }
@@ -654,14 +654,8 @@ pub async fn update_volume_measure(
         aggregation: body.aggregation,
         position: body.position,
     };
-    let model = volumes::update(
-        &state.db,
-        current.kommun_id,
-        current.id,
-        current.version,
-        changes,
-    )
-    .await?;
+    let actor = actor(&req, &principal, current.kommun_id);
+    let model = volumes::update(&state.db, &actor, &current, current.version, changes).await?;
     let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
@@ -688,13 +682,9 @@ pub async fn delete_volume_measure(
 ) -> Result<HttpResponse, ApiError> {
     let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, current.version)?;
-    crud::delete_versioned::<volume_measure::Entity>(
-        &state.db,
-        current.kommun_id,
-        current.id,
-        current.version,
-    )
-    .await?;
+    let actor = actor(&req, &principal, current.kommun_id);
+    crud::delete_audited::<volume_measure::Entity>(&state.db, &actor, &current, current.version)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -729,6 +719,7 @@ pub async fn get_volume_values(
 )]
 #[put("/volume-measures/{id}/values")]
 pub async fn put_volume_values(
+    req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
@@ -736,7 +727,8 @@ pub async fn put_volume_values(
 ) -> Result<HttpResponse, ApiError> {
     let (measure, _) = load(&state, &principal, *id, Action::Update).await?;
     let entries = body.0.entries().map_err(ApiError::Validation)?;
-    let values = volumes::put_values(&state.db, measure.kommun_id, measure.id, entries).await?;
+    let actor = actor(&req, &principal, measure.kommun_id);
+    let values = volumes::put_values(&state.db, &actor, measure.id, entries).await?;
     Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
 }
 

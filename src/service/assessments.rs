@@ -2,17 +2,17 @@
 //! bedömning and comment, beside the bedömning suggested from the goals'
 //! indicators for the report's year (`domain::suggest_goal_bedomning`).
 
+use super::write::audited;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor},
+    audit::Actor,
     goals::{self, GoalFull},
     indicators::{self, Derived, IndicatorData, bedomning_str, parse_bedomning},
     reports::ReportContext,
@@ -23,7 +23,7 @@ use crate::{
     service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(assessment, "assessment");
+super::crud::tenant_entity!(assessment, "assessment", "assessment");
 
 const UQ: UniqueKey = UniqueKey {
     name: "uq_assessment_report_goal",
@@ -150,89 +150,89 @@ pub async fn put(
     expected_version: Option<i32>,
 ) -> Result<(assessment::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
-    let txn = db.begin().await?;
-    let goal = goals::get_full(&txn, kommun_id, goal_id).await?;
-    if !goal.concerns(ctx.namnd.id) {
-        return Err(ServiceError::validation(
-            "goal_id",
-            format!(
-                "{} has neither huvudansvar nor medansvar for this goal",
-                ctx.namnd.code
-            ),
-        ));
-    }
-    let existing = assessment::Entity::find()
-        .filter(assessment::Column::KommunId.eq(kommun_id))
-        .filter(assessment::Column::ReportId.eq(ctx.report.id))
-        .filter(assessment::Column::GoalId.eq(goal_id))
-        .one(&txn)
-        .await?;
-    let now = Utc::now();
-    let (after, created) = match &existing {
-        Some(old) => {
-            if let Some(v) = expected_version
-                && v != old.version
-            {
-                return Err(ServiceError::PreconditionFailed(format!(
-                    "the assessment has changed (now version {}); read it again and retry",
-                    old.version
-                )));
-            }
-            let active = assessment::ActiveModel {
-                bedomning: Set(bedomning_str(bedomning).to_string()),
-                comment: Set(comment),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            let after = super::crud::update_versioned::<assessment::Entity, _>(
-                &txn,
-                kommun_id,
-                old.id,
-                old.version,
-                active,
-            )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let goal = goals::get_full(txn, kommun_id, goal_id).await?;
+        if !goal.concerns(ctx.namnd.id) {
+            return Err(ServiceError::validation(
+                "goal_id",
+                format!(
+                    "{} has neither huvudansvar nor medansvar for this goal",
+                    ctx.namnd.code
+                ),
+            ));
+        }
+        let existing = assessment::Entity::find()
+            .filter(assessment::Column::KommunId.eq(kommun_id))
+            .filter(assessment::Column::ReportId.eq(ctx.report.id))
+            .filter(assessment::Column::GoalId.eq(goal_id))
+            .one(txn)
             .await?;
-            (after, false)
-        }
-        None => {
-            if expected_version.is_some() {
-                return Err(ServiceError::PreconditionFailed(
-                    "there is no assessment yet to match If-Match against".into(),
-                ));
+        let now = Utc::now();
+        let (after, created) = match &existing {
+            Some(old) => {
+                if let Some(v) = expected_version
+                    && v != old.version
+                {
+                    return Err(ServiceError::PreconditionFailed(format!(
+                        "the assessment has changed (now version {}); read it again and retry",
+                        old.version
+                    )));
+                }
+                let active = assessment::ActiveModel {
+                    bedomning: Set(bedomning_str(bedomning).to_string()),
+                    comment: Set(comment),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let after = super::crud::update_versioned::<assessment::Entity, _>(
+                    txn,
+                    kommun_id,
+                    old.id,
+                    old.version,
+                    active,
+                )
+                .await?;
+                (after, false)
             }
-            let model = assessment::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                report_id: Set(ctx.report.id),
-                goal_id: Set(goal_id),
-                bedomning: Set(bedomning_str(bedomning).to_string()),
-                comment: Set(comment),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
-            let after = assessment::Entity::insert(model)
-                .exec_with_returning(&txn)
-                .await
-                .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
-                    ServiceError::Validation(_) => ServiceError::Conflict(
-                        "the assessment was created by someone else at the same time; retry".into(),
-                    ),
-                    other => other,
-                })?;
-            (after, true)
-        }
-    };
-    audit::record(
-        &txn,
-        actor,
-        "assessment",
-        Some(after.id),
-        if created { "create" } else { "update" },
-        existing.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((after, created))
+            None => {
+                if expected_version.is_some() {
+                    return Err(ServiceError::PreconditionFailed(
+                        "there is no assessment yet to match If-Match against".into(),
+                    ));
+                }
+                let model = assessment::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    report_id: Set(ctx.report.id),
+                    goal_id: Set(goal_id),
+                    bedomning: Set(bedomning_str(bedomning).to_string()),
+                    comment: Set(comment),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                let after = assessment::Entity::insert(model)
+                    .exec_with_returning(txn)
+                    .await
+                    .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
+                        ServiceError::Validation(_) => ServiceError::Conflict(
+                            "the assessment was created by someone else at the same time; retry"
+                                .into(),
+                        ),
+                        other => other,
+                    })?;
+                (after, true)
+            }
+        };
+        w.record(
+            "assessment",
+            Some(after.id),
+            if created { "create" } else { "update" },
+            existing.as_ref(),
+            Some(&after),
+        )?;
+        Ok((after, created))
+    })
+    .await
 }

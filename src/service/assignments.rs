@@ -1,18 +1,19 @@
 //! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
 //! and per report the status each nämnd gives them.
 
+use super::write::audited;
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::{
-    audit::{self, Actor},
+    audit::Actor,
     goals::{check_namnder, check_responsibility, check_text, namnder_by_id},
     reports::ReportContext,
     search::contains_folded,
@@ -23,8 +24,8 @@ use crate::{
     service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(assignment, "assignment");
-super::crud::tenant_entity!(assignment_status, "assignment status");
+super::crud::tenant_entity!(assignment, "assignment", "assignment");
+super::crud::tenant_entity!(assignment_status, "assignment status", "assignment_status");
 
 pub use crate::domain::structure::AssignmentStatus;
 
@@ -244,43 +245,36 @@ pub async fn create(
     spec: AssignmentSpec,
 ) -> Result<AssignmentFull, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    check_refs(&txn, kommun_id, &spec).await?;
-    let position = match spec.position {
-        Some(p) => p,
-        None => assignment::Entity::find()
-            .filter(assignment::Column::KommunId.eq(kommun_id))
-            .order_by_desc(assignment::Column::Position)
-            .one(&txn)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let id = Uuid::now_v7();
-    let now = Utc::now();
-    let mut model = active(&spec);
-    model.id = Set(id);
-    model.kommun_id = Set(kommun_id);
-    model.position = Set(position);
-    model.version = Set(1);
-    model.created_at = Set(now);
-    model.updated_at = Set(now);
-    assignment::Entity::insert(model)
-        .exec_without_returning(&txn)
-        .await?;
-    write_links(&txn, kommun_id, id, &spec).await?;
-    let after = get_full(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "assignment",
-        Some(id),
-        "create",
-        None::<&()>,
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        check_refs(txn, kommun_id, &spec).await?;
+        let position = match spec.position {
+            Some(p) => p,
+            None => assignment::Entity::find()
+                .filter(assignment::Column::KommunId.eq(kommun_id))
+                .order_by_desc(assignment::Column::Position)
+                .one(txn)
+                .await?
+                .map_or(1, |m| m.position.saturating_add(1)),
+        };
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        let mut model = active(&spec);
+        model.id = Set(id);
+        model.kommun_id = Set(kommun_id);
+        model.position = Set(position);
+        model.version = Set(1);
+        model.created_at = Set(now);
+        model.updated_at = Set(now);
+        assignment::Entity::insert(model)
+            .exec_without_returning(txn)
+            .await?;
+        write_links(txn, kommun_id, id, &spec).await?;
+        let after = get_full(txn, kommun_id, id).await?;
+        w.record("assignment", Some(id), "create", None::<&()>, Some(&after))?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn update(
@@ -291,35 +285,34 @@ pub async fn update(
     spec: AssignmentSpec,
 ) -> Result<AssignmentFull, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = get_full(&txn, kommun_id, id).await?;
-    check_refs(&txn, kommun_id, &spec).await?;
-    let mut changes = active(&spec);
-    if let Some(p) = spec.position {
-        changes.position = Set(p);
-    }
-    super::crud::update_versioned::<assignment::Entity, _>(
-        &txn,
-        kommun_id,
-        id,
-        expected_version,
-        changes,
-    )
-    .await?;
-    write_links(&txn, kommun_id, id, &spec).await?;
-    let after = get_full(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "assignment",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = get_full(txn, kommun_id, id).await?;
+        check_refs(txn, kommun_id, &spec).await?;
+        let mut changes = active(&spec);
+        if let Some(p) = spec.position {
+            changes.position = Set(p);
+        }
+        super::crud::update_versioned::<assignment::Entity, _>(
+            txn,
+            kommun_id,
+            id,
+            expected_version,
+            changes,
+        )
+        .await?;
+        write_links(txn, kommun_id, id, &spec).await?;
+        let after = get_full(txn, kommun_id, id).await?;
+        w.record(
+            "assignment",
+            Some(id),
+            "update",
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn delete(
@@ -328,15 +321,17 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError> {
-    let before = get_full(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<assignment::Entity>(
-        db,
-        actor,
-        "assignment",
-        id,
-        expected_version,
-        &before,
-    )
+    audited(db, actor, async |w| {
+        let before = get_full(w.db(), actor.kommun_id, id).await?;
+        super::crud::delete_versioned::<assignment::Entity>(
+            w.db(),
+            actor.kommun_id,
+            id,
+            expected_version,
+        )
+        .await?;
+        w.record("assignment", Some(id), "delete", Some(&before), None::<&()>)
+    })
     .await
 }
 
@@ -465,89 +460,89 @@ pub async fn put_status(
     expected_version: Option<i32>,
 ) -> Result<(assignment_status::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
-    let txn = db.begin().await?;
-    let a = get_full(&txn, kommun_id, assignment_id).await?;
-    if !a.concerns(ctx.namnd.id) {
-        return Err(ServiceError::validation(
-            "assignment_id",
-            format!("{} is not responsible for this assignment", ctx.namnd.code),
-        ));
-    }
-    let existing = assignment_status::Entity::find()
-        .filter(assignment_status::Column::KommunId.eq(kommun_id))
-        .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
-        .filter(assignment_status::Column::AssignmentId.eq(assignment_id))
-        .one(&txn)
-        .await?;
-    let now = Utc::now();
-    let status_text = status.map(|s| s.as_str().to_string());
-    let (after, created) = match &existing {
-        Some(old) => {
-            if let Some(v) = expected_version
-                && v != old.version
-            {
-                return Err(ServiceError::PreconditionFailed(format!(
-                    "the status has changed (now version {}); read it again and retry",
-                    old.version
-                )));
-            }
-            let active = assignment_status::ActiveModel {
-                status: Set(status_text),
-                comment: Set(comment),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            let after = super::crud::update_versioned::<assignment_status::Entity, _>(
-                &txn,
-                kommun_id,
-                old.id,
-                old.version,
-                active,
-            )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let a = get_full(txn, kommun_id, assignment_id).await?;
+        if !a.concerns(ctx.namnd.id) {
+            return Err(ServiceError::validation(
+                "assignment_id",
+                format!("{} is not responsible for this assignment", ctx.namnd.code),
+            ));
+        }
+        let existing = assignment_status::Entity::find()
+            .filter(assignment_status::Column::KommunId.eq(kommun_id))
+            .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
+            .filter(assignment_status::Column::AssignmentId.eq(assignment_id))
+            .one(txn)
             .await?;
-            (after, false)
-        }
-        None => {
-            if expected_version.is_some() {
-                return Err(ServiceError::PreconditionFailed(
-                    "there is no status yet to match If-Match against".into(),
-                ));
+        let now = Utc::now();
+        let status_text = status.map(|s| s.as_str().to_string());
+        let (after, created) = match &existing {
+            Some(old) => {
+                if let Some(v) = expected_version
+                    && v != old.version
+                {
+                    return Err(ServiceError::PreconditionFailed(format!(
+                        "the status has changed (now version {}); read it again and retry",
+                        old.version
+                    )));
+                }
+                let active = assignment_status::ActiveModel {
+                    status: Set(status_text),
+                    comment: Set(comment),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let after = super::crud::update_versioned::<assignment_status::Entity, _>(
+                    txn,
+                    kommun_id,
+                    old.id,
+                    old.version,
+                    active,
+                )
+                .await?;
+                (after, false)
             }
-            let model = assignment_status::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                report_id: Set(ctx.report.id),
-                assignment_id: Set(assignment_id),
-                status: Set(status_text),
-                comment: Set(comment),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
-            let after = assignment_status::Entity::insert(model)
-                .exec_with_returning(&txn)
-                .await
-                .map_err(
-                    |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
-                        ServiceError::Validation(_) => ServiceError::Conflict(
-                            "the status was created by someone else at the same time; retry".into(),
-                        ),
-                        other => other,
-                    },
-                )?;
-            (after, true)
-        }
-    };
-    audit::record(
-        &txn,
-        actor,
-        "assignment_status",
-        Some(after.id),
-        if created { "create" } else { "update" },
-        existing.as_ref(),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((after, created))
+            None => {
+                if expected_version.is_some() {
+                    return Err(ServiceError::PreconditionFailed(
+                        "there is no status yet to match If-Match against".into(),
+                    ));
+                }
+                let model = assignment_status::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    report_id: Set(ctx.report.id),
+                    assignment_id: Set(assignment_id),
+                    status: Set(status_text),
+                    comment: Set(comment),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                let after = assignment_status::Entity::insert(model)
+                    .exec_with_returning(txn)
+                    .await
+                    .map_err(
+                        |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
+                            ServiceError::Validation(_) => ServiceError::Conflict(
+                                "the status was created by someone else at the same time; retry"
+                                    .into(),
+                            ),
+                            other => other,
+                        },
+                    )?;
+                (after, true)
+            }
+        };
+        w.record(
+            "assignment_status",
+            Some(after.id),
+            if created { "create" } else { "update" },
+            existing.as_ref(),
+            Some(&after),
+        )?;
+        Ok((after, created))
+    })
+    .await
 }

@@ -2,17 +2,18 @@
 //! values per month or whole period, and the figures a report shows for
 //! them, computed by `domain::line_figures` and `domain::roll_up`.
 
+use super::write::{Write, audited};
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit::Actor;
 use crate::{
     domain::money::{from_ore, to_ore},
     domain::{
@@ -24,7 +25,7 @@ use crate::{
     service::{budget_totals::TotalsDelta, crud, crud::PageRequest},
 };
 
-super::crud::tenant_entity!(budget_line, "budget line");
+super::crud::tenant_entity!(budget_line, "budget line", "budget_line");
 
 pub const UQ_CODE: UniqueKey = UniqueKey {
     name: "uq_budget_line_namnd_kind_code",
@@ -242,26 +243,6 @@ pub async fn values_of(
         .await?)
 }
 
-#[derive(Serialize)]
-struct ValueSnapshot {
-    measure: &'static str,
-    from: i32,
-    to: i32,
-    amount_ore: Option<i64>,
-}
-
-fn writes_snapshot(writes: &[ValueWrite]) -> Vec<ValueSnapshot> {
-    writes
-        .iter()
-        .map(|w| ValueSnapshot {
-            measure: measure_str(w.measure),
-            from: month_key(w.period.from()),
-            to: month_key(w.period.to()),
-            amount_ore: w.amount_ore,
-        })
-        .collect()
-}
-
 /// Upserts values of one line, all or nothing. Returns how many changed.
 pub async fn put_values(
     db: &DatabaseConnection,
@@ -269,26 +250,26 @@ pub async fn put_values(
     line: &budget_line::Model,
     writes: &[ValueWrite],
 ) -> Result<usize, ServiceError> {
-    let txn = db.begin().await?;
-    let existing = values_of(&txn, &[line.id]).await?;
-    let target = merged_values(&existing, writes, "values")?;
-    let mut totals = TotalsDelta::default();
-    let changed = apply_values(&txn, line, &existing, &target, &mut totals).await?;
-    totals.apply(&txn, actor.kommun_id).await?;
-    if changed > 0 {
-        audit::record(
-            &txn,
-            actor,
-            "budget_line_values",
-            Some(line.id),
-            "put",
-            None::<&()>,
-            Some(&writes_snapshot(writes)),
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(changed)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let existing = values_of(txn, &[line.id]).await?;
+        let target = merged_values(&existing, writes, "values")?;
+        let mut totals = TotalsDelta::default();
+        let changed = apply_values(txn, line, &existing, &target, &mut totals).await?;
+        totals.apply(txn, actor.kommun_id).await?;
+        if changed > 0 {
+            let after = values_of(txn, &[line.id]).await?;
+            w.record(
+                "budget_line_values",
+                Some(line.id),
+                "put",
+                Some(&existing),
+                Some(&after),
+            )?;
+        }
+        Ok(changed)
+    })
+    .await
 }
 
 /// A new line or changes to one.
@@ -299,23 +280,6 @@ pub struct LineWrite {
     pub parent_id: Option<Uuid>,
     pub planned_completion: Option<YearMonth>,
     pub position: Option<i32>,
-}
-
-#[derive(Serialize)]
-struct LineSnapshot<'a> {
-    code: &'a str,
-    name: &'a str,
-    parent_id: Option<Uuid>,
-    planned_completion: Option<i32>,
-}
-
-fn line_snapshot(l: &budget_line::Model) -> LineSnapshot<'_> {
-    LineSnapshot {
-        code: &l.code,
-        name: &l.name,
-        parent_id: l.parent_id,
-        planned_completion: l.planned_completion,
-    }
 }
 
 /// Checks that `parent_id` is a line of the same nämnd and kind and that no
@@ -363,30 +327,23 @@ pub async fn create(
     kind: BudgetLineKind,
     write: LineWrite,
 ) -> Result<budget_line::Model, ServiceError> {
-    let txn = db.begin().await?;
-    check_parent(
-        &txn,
-        actor.kommun_id,
-        namnd_id,
-        kind_str(kind),
-        None,
-        write.parent_id,
-        "parent_id",
-    )
-    .await?;
-    let created = insert_line(&txn, actor.kommun_id, namnd_id, kind, write).await?;
-    audit::record(
-        &txn,
-        actor,
-        "budget_line",
-        Some(created.id),
-        "create",
-        None::<&()>,
-        Some(&line_snapshot(&created)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        check_parent(
+            txn,
+            actor.kommun_id,
+            namnd_id,
+            kind_str(kind),
+            None,
+            write.parent_id,
+            "parent_id",
+        )
+        .await?;
+        let created = insert_line(txn, actor.kommun_id, namnd_id, kind, write).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
 }
 
 async fn insert_line(
@@ -431,55 +388,40 @@ pub async fn update(
     current: &budget_line::Model,
     write: LineWrite,
 ) -> Result<budget_line::Model, ServiceError> {
-    let txn = db.begin().await?;
-    check_parent(
-        &txn,
-        actor.kommun_id,
-        current.namnd_id,
-        &current.kind,
-        Some(current.id),
-        write.parent_id,
-        "parent_id",
-    )
-    .await?;
-    let changes = budget_line::ActiveModel {
-        code: Set(write.code),
-        name: Set(write.name),
-        parent_id: Set(write.parent_id),
-        planned_completion: Set(write.planned_completion.map(month_key)),
-        position: write.position.map(Set).unwrap_or_default(),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let after = crud::update_versioned::<budget_line::Entity, _>(
-        &txn,
-        actor.kommun_id,
-        current.id,
-        current.version,
-        changes,
-    )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        check_parent(
+            txn,
+            actor.kommun_id,
+            current.namnd_id,
+            &current.kind,
+            Some(current.id),
+            write.parent_id,
+            "parent_id",
+        )
+        .await?;
+        let changes = budget_line::ActiveModel {
+            code: Set(write.code),
+            name: Set(write.name),
+            parent_id: Set(write.parent_id),
+            planned_completion: Set(write.planned_completion.map(month_key)),
+            position: write.position.map(Set).unwrap_or_default(),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        w.update::<budget_line::Entity, _>(current, current.version, changes)
+            .await
+            .map_err(|e| match e {
+                ServiceError::Db(err) => unique_violation(
+                    err,
+                    &UQ_CODE,
+                    "code",
+                    "the nämnd already has a line of this kind with this code",
+                ),
+                other => other,
+            })
+    })
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(err) => unique_violation(
-            err,
-            &UQ_CODE,
-            "code",
-            "the nämnd already has a line of this kind with this code",
-        ),
-        other => other,
-    })?;
-    audit::record(
-        &txn,
-        actor,
-        "budget_line",
-        Some(current.id),
-        "update",
-        Some(&line_snapshot(current)),
-        Some(&line_snapshot(&after)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 /// Deletes the line; its values go with it (cascade), so they are first
@@ -489,24 +431,18 @@ pub async fn delete(
     actor: &Actor,
     current: &budget_line::Model,
 ) -> Result<(), ServiceError> {
-    let txn = db.begin().await?;
-    let mut totals = TotalsDelta::default();
-    for v in values_of(&txn, &[current.id]).await? {
-        let e = entry_of(&v)?;
-        totals.add(current, key_of(e.measure, e.period), -v.amount_ore, -1)?;
-    }
-    totals.apply(&txn, actor.kommun_id).await?;
-    crud::delete_audited_in::<budget_line::Entity>(
-        &txn,
-        actor,
-        "budget_line",
-        current.id,
-        current.version,
-        &line_snapshot(current),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let mut totals = TotalsDelta::default();
+        for v in values_of(txn, &[current.id]).await? {
+            let e = entry_of(&v)?;
+            totals.add(current, key_of(e.measure, e.period), -v.amount_ore, -1)?;
+        }
+        totals.apply(txn, actor.kommun_id).await?;
+        w.delete::<budget_line::Entity>(current, current.version)
+            .await
+    })
+    .await
 }
 
 #[derive(Default)]
@@ -563,168 +499,170 @@ pub struct TableRow {
 /// Upserts a whole table of lines with their values for one nämnd, in one
 /// transaction: every row's errors are collected (`lines[i].field`) and
 /// nothing is written unless all rows are valid. Returns (lines created,
-/// values changed). Inside a caller's transaction it runs as a savepoint.
+/// values changed).
 pub async fn put_table(
-    db: &impl TransactionTrait<Transaction = sea_orm::DatabaseTransaction>,
+    db: &DatabaseConnection,
     actor: &Actor,
     namnd_id: Uuid,
     kind: BudgetLineKind,
     rows: &[TableRow],
 ) -> Result<(usize, usize), ServiceError> {
-    let txn = db.begin().await?;
-    let mut lines: HashMap<String, budget_line::Model> = lines_of(&txn, namnd_id, kind)
-        .await?
-        .into_iter()
-        .map(|l| (l.code.clone(), l))
-        .collect();
-    let mut errors = Vec::new();
-    let mut seen = HashMap::new();
-    for (i, row) in rows.iter().enumerate() {
-        if let Some(first) = seen.insert(row.code.as_str(), i) {
-            errors.push(FieldError::new(
-                format!("lines[{i}].code"),
-                format!("repeats the code of lines[{first}]"),
-            ));
-        }
-        if !lines.contains_key(&row.code) && row.name.is_none() {
-            errors.push(FieldError::new(
-                format!("lines[{i}].name"),
-                "is required for a new line",
-            ));
-        }
-        if let Some(parent) = &row.parent_code
-            && !lines.contains_key(parent)
-            && !rows.iter().any(|r| &r.code == parent)
-        {
-            errors.push(FieldError::new(
-                format!("lines[{i}].parent_code"),
-                format!("no line with code {parent:?}"),
-            ));
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
-    // Create or rename lines: parents before children.
-    let mut created = 0;
-    let mut pending: Vec<&TableRow> = rows.iter().collect();
-    let position_base = lines.values().map(|l| l.position).max().unwrap_or(0);
-    let positions: HashMap<&str, i32> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.code.as_str(), position_base + i as i32 + 1))
-        .collect();
-    while !pending.is_empty() {
-        let before = pending.len();
-        let mut rest = Vec::new();
-        for row in pending {
-            let parent_id = match &row.parent_code {
-                None => None,
-                Some(code) => match lines.get(code) {
-                    Some(p) => Some(p.id),
-                    None => {
-                        rest.push(row);
-                        continue;
-                    }
-                },
-            };
-            match lines.get(&row.code) {
-                Some(existing) => {
-                    let name = row.name.clone().unwrap_or_else(|| existing.name.clone());
-                    let parent_changed =
-                        row.parent_code.is_some() && existing.parent_id != parent_id;
-                    if name != existing.name
-                        || parent_changed
-                        || (row.planned_completion.is_some()
-                            && existing.planned_completion != row.planned_completion.map(month_key))
-                    {
-                        let changes = budget_line::ActiveModel {
-                            name: Set(name),
-                            parent_id: if parent_changed {
-                                Set(parent_id)
-                            } else {
-                                Default::default()
-                            },
-                            planned_completion: row
-                                .planned_completion
-                                .map(|m| Set(Some(month_key(m))))
-                                .unwrap_or_default(),
-                            updated_at: Set(Utc::now()),
-                            ..Default::default()
-                        };
-                        let after = crud::update_versioned::<budget_line::Entity, _>(
-                            &txn,
-                            actor.kommun_id,
-                            existing.id,
-                            existing.version,
-                            changes,
-                        )
-                        .await?;
-                        lines.insert(row.code.clone(), after);
-                    }
-                }
-                None => {
-                    let write = LineWrite {
-                        code: row.code.clone(),
-                        name: row.name.clone().unwrap_or_default(),
-                        parent_id,
-                        planned_completion: row.planned_completion,
-                        position: positions.get(row.code.as_str()).copied(),
-                    };
-                    let line = insert_line(&txn, actor.kommun_id, namnd_id, kind, write).await?;
-                    created += 1;
-                    lines.insert(row.code.clone(), line);
-                }
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let mut lines: HashMap<String, budget_line::Model> = lines_of(txn, namnd_id, kind)
+            .await?
+            .into_iter()
+            .map(|l| (l.code.clone(), l))
+            .collect();
+        let mut errors = Vec::new();
+        let mut seen = HashMap::new();
+        for (i, row) in rows.iter().enumerate() {
+            if let Some(first) = seen.insert(row.code.as_str(), i) {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].code"),
+                    format!("repeats the code of lines[{first}]"),
+                ));
+            }
+            if !lines.contains_key(&row.code) && row.name.is_none() {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].name"),
+                    "is required for a new line",
+                ));
+            }
+            if let Some(parent) = &row.parent_code
+                && !lines.contains_key(parent)
+                && !rows.iter().any(|r| &r.code == parent)
+            {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].parent_code"),
+                    format!("no line with code {parent:?}"),
+                ));
             }
         }
-        if rest.len() == before {
-            return Err(ServiceError::validation(
-                "lines",
-                "the parent_code links form a cycle",
-            ));
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
         }
-        pending = rest;
-    }
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|r| lines.get(&r.code).map(|l| l.id))
-        .collect();
-    let mut existing: HashMap<Uuid, Vec<budget_value::Model>> = HashMap::new();
-    for v in values_of(&txn, &ids).await? {
-        existing.entry(v.line_id).or_default().push(v);
-    }
-    let mut targets = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let Some(line) = lines.get(&row.code) else {
-            continue;
-        };
-        let current = existing.remove(&line.id).unwrap_or_default();
-        match merged_values(&current, &row.values, &format!("lines[{i}].values")) {
-            Ok(target) => targets.push((line, current, target)),
-            Err(ServiceError::Validation(mut e)) => errors.append(&mut e),
-            Err(other) => return Err(other),
+        // Create or rename lines: parents before children.
+        let mut created = 0;
+        let mut pending: Vec<&TableRow> = rows.iter().collect();
+        let position_base = lines.values().map(|l| l.position).max().unwrap_or(0);
+        let positions: HashMap<&str, i32> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.code.as_str(), position_base + i as i32 + 1))
+            .collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            let mut rest = Vec::new();
+            for row in pending {
+                let parent_id = match &row.parent_code {
+                    None => None,
+                    Some(code) => match lines.get(code) {
+                        Some(p) => Some(p.id),
+                        None => {
+                            rest.push(row);
+                            continue;
+                        }
+                    },
+                };
+                match lines.get(&row.code) {
+                    Some(existing) => {
+                        let name = row.name.clone().unwrap_or_else(|| existing.name.clone());
+                        let parent_changed =
+                            row.parent_code.is_some() && existing.parent_id != parent_id;
+                        if name != existing.name
+                            || parent_changed
+                            || (row.planned_completion.is_some()
+                                && existing.planned_completion
+                                    != row.planned_completion.map(month_key))
+                        {
+                            let changes = budget_line::ActiveModel {
+                                name: Set(name),
+                                parent_id: if parent_changed {
+                                    Set(parent_id)
+                                } else {
+                                    Default::default()
+                                },
+                                planned_completion: row
+                                    .planned_completion
+                                    .map(|m| Set(Some(month_key(m))))
+                                    .unwrap_or_default(),
+                                updated_at: Set(Utc::now()),
+                                ..Default::default()
+                            };
+                            let after = w
+                                .update::<budget_line::Entity, _>(
+                                    existing,
+                                    existing.version,
+                                    changes,
+                                )
+                                .await?;
+                            lines.insert(row.code.clone(), after);
+                        }
+                    }
+                    None => {
+                        let write = LineWrite {
+                            code: row.code.clone(),
+                            name: row.name.clone().unwrap_or_default(),
+                            parent_id,
+                            planned_completion: row.planned_completion,
+                            position: positions.get(row.code.as_str()).copied(),
+                        };
+                        let line = insert_line(txn, actor.kommun_id, namnd_id, kind, write).await?;
+                        w.created(&line)?;
+                        created += 1;
+                        lines.insert(row.code.clone(), line);
+                    }
+                }
+            }
+            if rest.len() == before {
+                return Err(ServiceError::validation(
+                    "lines",
+                    "the parent_code links form a cycle",
+                ));
+            }
+            pending = rest;
         }
-    }
-    if !errors.is_empty() {
-        return Err(ServiceError::Validation(errors));
-    }
-    let mut changed = 0;
-    let mut totals = TotalsDelta::default();
-    for (line, current, target) in &targets {
-        changed += apply_values(&txn, line, current, target, &mut totals).await?;
-    }
-    totals.apply(&txn, actor.kommun_id).await?;
-    audit_table(&txn, actor, namnd_id, kind, rows.len(), created, changed).await?;
-    txn.commit().await?;
-    Ok((created, changed))
+        let ids: Vec<Uuid> = rows
+            .iter()
+            .filter_map(|r| lines.get(&r.code).map(|l| l.id))
+            .collect();
+        let mut existing: HashMap<Uuid, Vec<budget_value::Model>> = HashMap::new();
+        for v in values_of(txn, &ids).await? {
+            existing.entry(v.line_id).or_default().push(v);
+        }
+        let mut targets = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            let Some(line) = lines.get(&row.code) else {
+                continue;
+            };
+            let current = existing.remove(&line.id).unwrap_or_default();
+            match merged_values(&current, &row.values, &format!("lines[{i}].values")) {
+                Ok(target) => targets.push((line, current, target)),
+                Err(ServiceError::Validation(mut e)) => errors.append(&mut e),
+                Err(other) => return Err(other),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ServiceError::Validation(errors));
+        }
+        let mut changed = 0;
+        let mut totals = TotalsDelta::default();
+        for (line, current, target) in &targets {
+            changed += apply_values(txn, line, current, target, &mut totals).await?;
+        }
+        totals.apply(txn, actor.kommun_id).await?;
+        audit_table(w, namnd_id, kind, rows.len(), created, changed)?;
+        Ok((created, changed))
+    })
+    .await
 }
 
 /// Records a whole-table write of a nämnd's lines of `kind` in the audit log
 /// (as a summary: a table can hold thousands of values), unless nothing
 /// changed.
-pub async fn audit_table(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
+pub fn audit_table(
+    w: &Write<'_>,
     namnd_id: Uuid,
     kind: BudgetLineKind,
     lines: usize,
@@ -747,16 +685,13 @@ pub async fn audit_table(
         lines_created: created,
         values_changed: changed,
     };
-    audit::record(
-        db,
-        actor,
+    w.record(
         "budget_table",
         Some(namnd_id),
         "put",
         None::<&()>,
         Some(&summary),
     )
-    .await
 }
 
 /// The figures of a nämnd's lines of `kind` for a report period: each line

@@ -2,7 +2,7 @@
 //! in commit order, for clients that keep a copy in sync.
 //!
 //! A number is taken in the same transaction as the change it numbers (by
-//! [`super::audit::record`], the one place every write passes). Taking it
+//! [`super::write::audited`], the one place every write passes). Taking it
 //! is an upsert of the kommun's `change_counter` row, whose row lock is held
 //! until the transaction commits or rolls back. So no other writer of the
 //! kommun gets the next number before this one has committed: numbers
@@ -12,12 +12,11 @@
 //! transaction holding a lower id can commit after one holding a higher id,
 //! and a reader that had already passed the higher one would skip it.
 //!
-//! The price is that writers of one kommun are serialised from their first
-//! recorded change to their commit. Services record a change right after
-//! the write it describes, at the end of the transaction, so the window is
-//! the commit itself for single changes and the rest of the transaction for
-//! imports that record many. Writers of different kommuner never wait for
-//! each other. (SQLite has one writer anyway; the same code runs there.)
+//! The price is that writers of one kommun are serialised from the moment
+//! the numbers are taken to their commit. The write path takes them last,
+//! just before the commit, for all of a transaction's changes at once, so
+//! the window is the commit itself. Writers of different kommuner never
+//! wait for each other. (SQLite has one writer anyway; the same code runs there.)
 //!
 //! Two such transactions can deadlock on PostgreSQL (each holding a row the
 //! other needs next). The database then aborts one, which answers 503 with
@@ -38,7 +37,6 @@ use crate::{
 /// One change, as the feed shows it.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
-    pub kommun_id: Uuid,
     pub audit_id: Uuid,
     pub resource_type: &'a str,
     pub resource_id: Option<Uuid>,
@@ -47,18 +45,22 @@ pub struct Change<'a> {
     pub occurred_at: chrono::DateTime<chrono::Utc>,
 }
 
-/// The kommun's next change number; locks its counter until the
-/// transaction ends.
-async fn next_seq(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, ServiceError> {
+/// Takes the kommun's next `count` change numbers and returns the last;
+/// locks its counter until the transaction ends.
+async fn take_numbers(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    count: i64,
+) -> Result<i64, ServiceError> {
     use change_counter::{Column, Entity};
     let first = change_counter::ActiveModel {
         kommun_id: Set(kommun_id),
-        seq: Set(1),
+        seq: Set(count),
     };
     let counter = Entity::insert(first)
         .on_conflict(
             OnConflict::column(Column::KommunId)
-                .value(Column::Seq, Expr::col((Entity, Column::Seq)).add(1))
+                .value(Column::Seq, Expr::col((Entity, Column::Seq)).add(count))
                 .to_owned(),
         )
         .exec_with_returning(db)
@@ -66,23 +68,37 @@ async fn next_seq(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, Ser
     Ok(counter.seq)
 }
 
-/// Appends `change` to the feed with the kommun's next number.
-pub async fn append(db: &impl ConnectionTrait, change: Change<'_>) -> Result<i64, ServiceError> {
-    let seq = next_seq(db, change.kommun_id).await?;
-    let row = change_feed::ActiveModel {
-        kommun_id: Set(change.kommun_id),
-        seq: Set(seq),
-        audit_id: Set(change.audit_id),
-        resource_type: Set(change.resource_type.to_string()),
-        resource_id: Set(change.resource_id),
-        action: Set(change.action.to_string()),
-        version: Set(change.version),
-        occurred_at: Set(change.occurred_at),
-    };
-    change_feed::Entity::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok(seq)
+/// Appends `changes` (all of one kommun) to its feed, numbered in order.
+pub async fn append(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    changes: &[Change<'_>],
+) -> Result<(), ServiceError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let count = changes.len() as i64;
+    let last = take_numbers(db, kommun_id, count).await?;
+    let rows: Vec<change_feed::ActiveModel> = changes
+        .iter()
+        .enumerate()
+        .map(|(i, change)| change_feed::ActiveModel {
+            kommun_id: Set(kommun_id),
+            seq: Set(last - count + 1 + i as i64),
+            audit_id: Set(change.audit_id),
+            resource_type: Set(change.resource_type.to_string()),
+            resource_id: Set(change.resource_id),
+            action: Set(change.action.to_string()),
+            version: Set(change.version),
+            occurred_at: Set(change.occurred_at),
+        })
+        .collect();
+    for chunk in rows.chunks(1000) {
+        change_feed::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Up to `limit` changes of the kommun after number `after`, oldest first,

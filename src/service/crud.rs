@@ -77,7 +77,7 @@ pub async fn list<E: TenantEntity>(
 
 /// Writes `changes` to the row if it is still at `expected_version`, bumping
 /// the version; 412 when someone else changed it first.
-pub async fn update_versioned<E, A>(
+pub(super) async fn update_versioned<E, A>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
@@ -109,7 +109,7 @@ where
 
 /// Deletes the row if still at `expected_version`; 409 when other data
 /// refers to it.
-pub async fn delete_versioned<E: TenantEntity>(
+pub(super) async fn delete_versioned<E: TenantEntity>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     id: Uuid,
@@ -140,49 +140,30 @@ pub async fn delete_versioned<E: TenantEntity>(
     Ok(())
 }
 
-/// Deletes the row if still at `expected_version` and records `before` in
-/// the audit log, in one transaction.
-pub async fn delete_audited<E: TenantEntity>(
+/// Deletes `current` if it is still at `expected_version`, as one audited
+/// write.
+pub async fn delete_audited<E>(
     db: &sea_orm::DatabaseConnection,
     actor: &super::audit::Actor,
-    resource_type: &str,
-    id: Uuid,
+    current: &E::Model,
     expected_version: i32,
-    before: &impl serde::Serialize,
-) -> Result<(), ServiceError> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
-    delete_audited_in::<E>(&txn, actor, resource_type, id, expected_version, before).await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// [`delete_audited`] inside the caller's transaction, for deletes that
-/// change other data in the same transaction.
-pub async fn delete_audited_in<E: TenantEntity>(
-    txn: &sea_orm::DatabaseTransaction,
-    actor: &super::audit::Actor,
-    resource_type: &str,
-    id: Uuid,
-    expected_version: i32,
-    before: &impl serde::Serialize,
-) -> Result<(), ServiceError> {
-    delete_versioned::<E>(txn, actor.kommun_id, id, expected_version).await?;
-    super::audit::record(
-        txn,
-        actor,
-        resource_type,
-        Some(id),
-        "delete",
-        Some(before),
-        None::<&()>,
-    )
+) -> Result<(), ServiceError>
+where
+    E: TenantEntity,
+    E::Model: super::write::Resource,
+{
+    super::write::audited(db, actor, async |w| {
+        w.delete::<E>(current, expected_version).await
+    })
     .await
 }
 
-/// Implements [`TenantEntity`] for an entity module with the standard columns.
+/// Implements [`TenantEntity`] for an entity module with the standard
+/// columns, and [`super::write::Resource`] for its model: `$noun` names it
+/// in messages, `$type` in the audit log and the change feed.
 macro_rules! tenant_entity {
-    ($module:ident, $noun:literal) => {
+    ($module:ident, $noun:literal, $type:literal) => {
+        $crate::service::write::versioned_resource!($module, $type);
         impl $crate::service::crud::TenantEntity for $crate::entity::$module::Entity {
             const NOUN: &'static str = $noun;
             fn id_column() -> Self::Column {

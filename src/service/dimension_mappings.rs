@@ -4,19 +4,15 @@
 //! each target nämnd and line exists and runs in one transaction with its
 //! audit entry.
 
+use super::write::audited;
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{
-    audit::{self, Actor},
-    budget_lines, crud,
-};
+use super::{audit::Actor, budget_lines, crud};
 use crate::{
     domain::{
         BudgetLineKind,
@@ -28,7 +24,7 @@ use crate::{
     service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
-crud::tenant_entity!(dimension_mapping, "dimension mapping");
+crud::tenant_entity!(dimension_mapping, "dimension mapping", "dimension_mapping");
 
 const UQ_NAME: UniqueKey = UniqueKey {
     name: "uq_dimension_mapping_kommun_name",
@@ -258,37 +254,36 @@ pub async fn create(
     actor: &Actor,
     spec: MappingSpec,
 ) -> Result<dimension_mapping::Model, ServiceError> {
-    let txn = db.begin().await?;
-    refuse_missing_targets(&txn, actor.kommun_id, &spec.rules).await?;
-    let now = Utc::now();
-    let model = dimension_mapping::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(actor.kommun_id),
-        name: Set(spec.name),
-        description: Set(spec.description),
-        sie_ansvar_dim: Set(dim_column(spec.sie.ansvar)),
-        sie_verksamhet_dim: Set(dim_column(spec.sie.verksamhet)),
-        rules: Set(rules_json(&spec.rules)?),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let model = dimension_mapping::Entity::insert(model)
-        .exec_with_returning(&txn)
-        .await
-        .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))?;
-    audit::record(
-        &txn,
-        actor,
-        "dimension_mapping",
-        Some(model.id),
-        "create",
-        None::<&()>,
-        Some(&model),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        refuse_missing_targets(txn, actor.kommun_id, &spec.rules).await?;
+        let now = Utc::now();
+        let model = dimension_mapping::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(actor.kommun_id),
+            name: Set(spec.name),
+            description: Set(spec.description),
+            sie_ansvar_dim: Set(dim_column(spec.sie.ansvar)),
+            sie_verksamhet_dim: Set(dim_column(spec.sie.verksamhet)),
+            rules: Set(rules_json(&spec.rules)?),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let model = dimension_mapping::Entity::insert(model)
+            .exec_with_returning(txn)
+            .await
+            .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))?;
+        w.record(
+            "dimension_mapping",
+            Some(model.id),
+            "create",
+            None::<&()>,
+            Some(&model),
+        )?;
+        Ok(model)
+    })
+    .await
 }
 
 pub async fn update(
@@ -298,54 +293,53 @@ pub async fn update(
     expected_version: i32,
     changes: MappingChanges,
 ) -> Result<dimension_mapping::Model, ServiceError> {
-    let txn = db.begin().await?;
-    let before = crud::get::<dimension_mapping::Entity>(&txn, actor.kommun_id, id).await?;
-    let rules = match &changes.rules {
-        Some(rules) => {
-            refuse_missing_targets(&txn, actor.kommun_id, rules).await?;
-            Set(rules_json(rules)?)
-        }
-        None => NotSet,
-    };
-    let active = dimension_mapping::ActiveModel {
-        name: changes.name.map(Set).unwrap_or(NotSet),
-        description: changes.description.map(Set).unwrap_or(NotSet),
-        sie_ansvar_dim: changes
-            .sie_ansvar_dim
-            .map(|d| Set(dim_column(d)))
-            .unwrap_or(NotSet),
-        sie_verksamhet_dim: changes
-            .sie_verksamhet_dim
-            .map(|d| Set(dim_column(d)))
-            .unwrap_or(NotSet),
-        rules,
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let after = crud::update_versioned::<dimension_mapping::Entity, _>(
-        &txn,
-        actor.kommun_id,
-        id,
-        expected_version,
-        active,
-    )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = crud::get::<dimension_mapping::Entity>(txn, actor.kommun_id, id).await?;
+        let rules = match &changes.rules {
+            Some(rules) => {
+                refuse_missing_targets(txn, actor.kommun_id, rules).await?;
+                Set(rules_json(rules)?)
+            }
+            None => NotSet,
+        };
+        let active = dimension_mapping::ActiveModel {
+            name: changes.name.map(Set).unwrap_or(NotSet),
+            description: changes.description.map(Set).unwrap_or(NotSet),
+            sie_ansvar_dim: changes
+                .sie_ansvar_dim
+                .map(|d| Set(dim_column(d)))
+                .unwrap_or(NotSet),
+            sie_verksamhet_dim: changes
+                .sie_verksamhet_dim
+                .map(|d| Set(dim_column(d)))
+                .unwrap_or(NotSet),
+            rules,
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let after = crud::update_versioned::<dimension_mapping::Entity, _>(
+            txn,
+            actor.kommun_id,
+            id,
+            expected_version,
+            active,
+        )
+        .await
+        .map_err(|e| match e {
+            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
+            other => other,
+        })?;
+        w.record(
+            "dimension_mapping",
+            Some(id),
+            "update",
+            Some(&before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
-        other => other,
-    })?;
-    audit::record(
-        &txn,
-        actor,
-        "dimension_mapping",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 pub async fn delete(
@@ -354,16 +348,9 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError> {
-    let before = crud::get::<dimension_mapping::Entity>(db, actor.kommun_id, id).await?;
-    crud::delete_audited::<dimension_mapping::Entity>(
-        db,
-        actor,
-        "dimension_mapping",
-        id,
-        expected_version,
-        &before,
-    )
-    .await
+    let current = super::crud::get::<dimension_mapping::Entity>(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<dimension_mapping::Entity>(db, actor, &current, expected_version)
+        .await
 }
 
 pub async fn list(

@@ -119,13 +119,30 @@ pub fn is_contention(code: &DatabaseCode) -> bool {
 impl From<DbErr> for ServiceError {
     fn from(err: DbErr) -> Self {
         if database_code(&err).is_some_and(|c| is_contention(&c)) {
-            ServiceError::Contended(err.to_string())
+            ServiceError::Contended(cause_chain(&err))
         } else if is_connection_error(&err) {
-            ServiceError::Unavailable(err.to_string())
+            ServiceError::Unavailable(cause_chain(&err))
         } else {
             ServiceError::Db(err)
         }
     }
+}
+
+/// An error and every cause behind it, outermost first, for the log (never
+/// for the client): "Execution Error: …: error returned from database: …".
+pub fn cause_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let more = cause.to_string();
+        // Wrappers often repeat their cause's text; say each part once.
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// A unique index: its name (PostgreSQL reports it) and its table and
@@ -181,6 +198,24 @@ mod tests {
         for code in [19, 2067, 1] {
             assert!(!is_contention(&Sqlite(code)), "{code}");
         }
+    }
+
+    #[test]
+    fn a_cause_chain_names_every_cause_once() {
+        #[derive(Debug)]
+        struct Outer(std::io::Error);
+        impl std::fmt::Display for Outer {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("query failed")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let err = Outer(std::io::Error::other("connection reset"));
+        assert_eq!(cause_chain(&err), "query failed: connection reset");
     }
 
     #[test]

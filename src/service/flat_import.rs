@@ -17,11 +17,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::write::Write;
 use super::{
-    audit::Actor,
     budget_lines::{self, ValueKey, ValueWrite, key_of, kind_str, measure_str},
     budget_totals::TotalsDelta,
-    crud,
     imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
 };
 use crate::{
@@ -296,8 +295,7 @@ struct GroupCount {
 /// The file's lines as stored: existing ones (renamed when a row gives
 /// another name) and new ones inserted in multi-row statements.
 async fn resolve_lines(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    w: &Write<'_>,
     namnder: &HashMap<String, namnd::Model>,
     rows: &FlatRows,
     groups: &BTreeMap<(&str, BudgetLineKind), Vec<u32>>,
@@ -309,6 +307,7 @@ async fn resolve_lines(
     ),
     ServiceError,
 > {
+    let (txn, actor) = (w.db(), w.actor());
     let mut lines: Vec<Option<budget_line::Model>> = vec![None; rows.slots.len()];
     let mut counts: HashMap<(Uuid, BudgetLineKind), GroupCount> = HashMap::new();
     let mut new_lines = Vec::new();
@@ -340,14 +339,8 @@ async fn resolve_lines(
                             updated_at: Set(now),
                             ..Default::default()
                         };
-                        crud::update_versioned::<budget_line::Entity, _>(
-                            txn,
-                            actor.kommun_id,
-                            line.id,
-                            line.version,
-                            changes,
-                        )
-                        .await?
+                        w.update::<budget_line::Entity, _>(line, line.version, changes)
+                            .await?
                     }
                     _ => line.clone(),
                 },
@@ -374,6 +367,7 @@ async fn resolve_lines(
                         created_at: now,
                         updated_at: now,
                     };
+                    w.created(&line)?;
                     new_lines.push(line.clone().into_active_model());
                     line
                 }
@@ -403,8 +397,7 @@ async fn resolve_lines(
 /// value, a month counted twice on a line) are returned after checking every
 /// row; then nothing must be committed.
 pub async fn write_rows(
-    txn: &DatabaseTransaction,
-    actor: &Actor,
+    w: &Write<'_>,
     namnder: &HashMap<String, namnd::Model>,
     rows: &FlatRows,
 ) -> Result<Result<FlatOutcome, Vec<RowIssue>>, ServiceError> {
@@ -418,9 +411,9 @@ pub async fn write_rows(
     if !issues.is_empty() {
         return Ok(Err(issues));
     }
+    let (txn, actor) = (w.db(), w.actor());
     let mut outcome = FlatOutcome::default();
-    let (lines, mut counts) =
-        resolve_lines(txn, actor, namnder, rows, &groups, &mut outcome).await?;
+    let (lines, mut counts) = resolve_lines(w, namnder, rows, &groups, &mut outcome).await?;
     let line_slots: HashMap<Uuid, u32> = lines
         .iter()
         .enumerate()
@@ -520,8 +513,7 @@ pub async fn write_rows(
             continue;
         };
         if let Some(c) = counts.remove(&(namnd.id, *kind)) {
-            budget_lines::audit_table(txn, actor, namnd.id, *kind, c.lines, c.created, c.changed)
-                .await?;
+            budget_lines::audit_table(w, namnd.id, *kind, c.lines, c.created, c.changed)?;
         }
     }
     Ok(Ok(outcome))

@@ -3,29 +3,26 @@
 //! own goals with "bäring på" a kommun goal and a target. Every write runs
 //! in a transaction with its audit entry.
 
+use super::write::audited;
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    audit::{self, Actor},
-    indicators::Target,
-    search::contains_folded,
-};
+use super::{audit::Actor, indicators::Target, search::contains_folded};
 use crate::{
     entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
     service::crud::PageRequest,
     service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(goal_area, "goal area");
-super::crud::tenant_entity!(goal, "goal");
+super::crud::tenant_entity!(goal_area, "goal area", "goal_area");
+super::crud::tenant_entity!(goal, "goal", "goal");
 
 /// The Swedish names of the 17 global goals of Agenda 2030.
 pub const AGENDA2030: [&str; 17] = [
@@ -186,46 +183,45 @@ pub async fn create_area(
     spec: GoalAreaSpec,
 ) -> Result<goal_area::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let position = match spec.position {
-        Some(p) => p,
-        None => goal_area::Entity::find()
-            .filter(goal_area::Column::KommunId.eq(kommun_id))
-            .filter(goal_area::Column::Plan.eq(spec.plan.as_str()))
-            .order_by_desc(goal_area::Column::Position)
-            .one(&txn)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let now = Utc::now();
-    let model = goal_area::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
-        plan: Set(spec.plan),
-        name: Set(spec.name),
-        from_year: Set(spec.from_year),
-        to_year: Set(spec.to_year),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let model = goal_area::Entity::insert(model)
-        .exec_with_returning(&txn)
-        .await
-        .map_err(|e| unique_violation(e, &UQ_AREA, "name", AREA_TAKEN))?;
-    audit::record(
-        &txn,
-        actor,
-        "goal_area",
-        Some(model.id),
-        "create",
-        None::<&()>,
-        Some(&model),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let position = match spec.position {
+            Some(p) => p,
+            None => goal_area::Entity::find()
+                .filter(goal_area::Column::KommunId.eq(kommun_id))
+                .filter(goal_area::Column::Plan.eq(spec.plan.as_str()))
+                .order_by_desc(goal_area::Column::Position)
+                .one(txn)
+                .await?
+                .map_or(1, |m| m.position.saturating_add(1)),
+        };
+        let now = Utc::now();
+        let model = goal_area::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            plan: Set(spec.plan),
+            name: Set(spec.name),
+            from_year: Set(spec.from_year),
+            to_year: Set(spec.to_year),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let model = goal_area::Entity::insert(model)
+            .exec_with_returning(txn)
+            .await
+            .map_err(|e| unique_violation(e, &UQ_AREA, "name", AREA_TAKEN))?;
+        w.record(
+            "goal_area",
+            Some(model.id),
+            "create",
+            None::<&()>,
+            Some(&model),
+        )?;
+        Ok(model)
+    })
+    .await
 }
 
 pub async fn update_area(
@@ -236,51 +232,44 @@ pub async fn update_area(
     changes: GoalAreaChanges,
 ) -> Result<goal_area::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = super::crud::get::<goal_area::Entity>(&txn, kommun_id, id).await?;
-    let from = changes.from_year.unwrap_or(before.from_year);
-    let to = changes.to_year.unwrap_or(before.to_year);
-    if let (Some(f), Some(t)) = (from, to)
-        && f > t
-    {
-        return Err(ServiceError::validation(
-            "to_year",
-            "must not be before from_year",
-        ));
-    }
-    let active = goal_area::ActiveModel {
-        plan: changes.plan.map(Set).unwrap_or(NotSet),
-        name: changes.name.map(Set).unwrap_or(NotSet),
-        from_year: changes.from_year.map(Set).unwrap_or(NotSet),
-        to_year: changes.to_year.map(Set).unwrap_or(NotSet),
-        position: changes.position.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let after = super::crud::update_versioned::<goal_area::Entity, _>(
-        &txn,
-        kommun_id,
-        id,
-        expected_version,
-        active,
-    )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = super::crud::get::<goal_area::Entity>(txn, kommun_id, id).await?;
+        let from = changes.from_year.unwrap_or(before.from_year);
+        let to = changes.to_year.unwrap_or(before.to_year);
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(ServiceError::validation(
+                "to_year",
+                "must not be before from_year",
+            ));
+        }
+        let active = goal_area::ActiveModel {
+            plan: changes.plan.map(Set).unwrap_or(NotSet),
+            name: changes.name.map(Set).unwrap_or(NotSet),
+            from_year: changes.from_year.map(Set).unwrap_or(NotSet),
+            to_year: changes.to_year.map(Set).unwrap_or(NotSet),
+            position: changes.position.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let after = super::crud::update_versioned::<goal_area::Entity, _>(
+            txn,
+            kommun_id,
+            id,
+            expected_version,
+            active,
+        )
+        .await
+        .map_err(|e| match e {
+            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
+            other => other,
+        })?;
+        w.record("goal_area", Some(id), "update", Some(&before), Some(&after))?;
+        Ok(after)
+    })
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
-        other => other,
-    })?;
-    audit::record(
-        &txn,
-        actor,
-        "goal_area",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 pub async fn delete_area(
@@ -289,16 +278,8 @@ pub async fn delete_area(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError> {
-    let before = super::crud::get::<goal_area::Entity>(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<goal_area::Entity>(
-        db,
-        actor,
-        "goal_area",
-        id,
-        expected_version,
-        &before,
-    )
-    .await
+    let current = super::crud::get::<goal_area::Entity>(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<goal_area::Entity>(db, actor, &current, expected_version).await
 }
 
 pub async fn list_areas(
@@ -690,61 +671,54 @@ pub async fn create(
     spec: GoalSpec,
 ) -> Result<GoalFull, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    check_refs(&txn, kommun_id, None, &spec).await?;
-    let position = match spec.position {
-        Some(p) => p,
-        None => goal::Entity::find()
-            .filter(goal::Column::KommunId.eq(kommun_id))
-            .order_by_desc(goal::Column::Position)
-            .one(&txn)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let (target_value, target_text) = spec
-        .target
-        .as_ref()
-        .map(Target::to_stored)
-        .unwrap_or_default();
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let model = goal::ActiveModel {
-        id: Set(id),
-        kommun_id: Set(kommun_id),
-        kind: Set(spec.kind.as_str().to_string()),
-        goal_area_id: Set(spec.goal_area_id),
-        title: Set(spec.title.clone()),
-        description: Set(spec.description.clone()),
-        huvudansvar_id: Set(spec.huvudansvar),
-        alla_namnder: Set(spec.alla_namnder),
-        agenda2030: Set(agenda_text(&spec.agenda2030)),
-        bar_pa_goal_id: Set(spec.bar_pa_goal_id),
-        bar_pa: Set(spec.bar_pa.clone()),
-        target_year: Set(spec.target_year),
-        target_value: Set(target_value),
-        target_text: Set(target_text),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    goal::Entity::insert(model)
-        .exec_without_returning(&txn)
-        .await?;
-    write_links(&txn, kommun_id, id, &spec).await?;
-    let after = get_full(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "goal",
-        Some(id),
-        "create",
-        None::<&()>,
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        check_refs(txn, kommun_id, None, &spec).await?;
+        let position = match spec.position {
+            Some(p) => p,
+            None => goal::Entity::find()
+                .filter(goal::Column::KommunId.eq(kommun_id))
+                .order_by_desc(goal::Column::Position)
+                .one(txn)
+                .await?
+                .map_or(1, |m| m.position.saturating_add(1)),
+        };
+        let (target_value, target_text) = spec
+            .target
+            .as_ref()
+            .map(Target::to_stored)
+            .unwrap_or_default();
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let model = goal::ActiveModel {
+            id: Set(id),
+            kommun_id: Set(kommun_id),
+            kind: Set(spec.kind.as_str().to_string()),
+            goal_area_id: Set(spec.goal_area_id),
+            title: Set(spec.title.clone()),
+            description: Set(spec.description.clone()),
+            huvudansvar_id: Set(spec.huvudansvar),
+            alla_namnder: Set(spec.alla_namnder),
+            agenda2030: Set(agenda_text(&spec.agenda2030)),
+            bar_pa_goal_id: Set(spec.bar_pa_goal_id),
+            bar_pa: Set(spec.bar_pa.clone()),
+            target_year: Set(spec.target_year),
+            target_value: Set(target_value),
+            target_text: Set(target_text),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        goal::Entity::insert(model)
+            .exec_without_returning(txn)
+            .await?;
+        write_links(txn, kommun_id, id, &spec).await?;
+        let after = get_full(txn, kommun_id, id).await?;
+        w.record("goal", Some(id), "create", None::<&()>, Some(&after))?;
+        Ok(after)
+    })
+    .await
 }
 
 /// Replaces the goal with `spec` (the caller merged its changes into the
@@ -757,47 +731,46 @@ pub async fn update(
     spec: GoalSpec,
 ) -> Result<GoalFull, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = get_full(&txn, kommun_id, id).await?;
-    check_refs(&txn, kommun_id, Some(id), &spec).await?;
-    let (target_value, target_text) = spec
-        .target
-        .as_ref()
-        .map(Target::to_stored)
-        .unwrap_or_default();
-    let active = goal::ActiveModel {
-        kind: Set(spec.kind.as_str().to_string()),
-        goal_area_id: Set(spec.goal_area_id),
-        title: Set(spec.title.clone()),
-        description: Set(spec.description.clone()),
-        huvudansvar_id: Set(spec.huvudansvar),
-        alla_namnder: Set(spec.alla_namnder),
-        agenda2030: Set(agenda_text(&spec.agenda2030)),
-        bar_pa_goal_id: Set(spec.bar_pa_goal_id),
-        bar_pa: Set(spec.bar_pa.clone()),
-        target_year: Set(spec.target_year),
-        target_value: Set(target_value),
-        target_text: Set(target_text),
-        position: spec.position.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    super::crud::update_versioned::<goal::Entity, _>(&txn, kommun_id, id, expected_version, active)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = get_full(txn, kommun_id, id).await?;
+        check_refs(txn, kommun_id, Some(id), &spec).await?;
+        let (target_value, target_text) = spec
+            .target
+            .as_ref()
+            .map(Target::to_stored)
+            .unwrap_or_default();
+        let active = goal::ActiveModel {
+            kind: Set(spec.kind.as_str().to_string()),
+            goal_area_id: Set(spec.goal_area_id),
+            title: Set(spec.title.clone()),
+            description: Set(spec.description.clone()),
+            huvudansvar_id: Set(spec.huvudansvar),
+            alla_namnder: Set(spec.alla_namnder),
+            agenda2030: Set(agenda_text(&spec.agenda2030)),
+            bar_pa_goal_id: Set(spec.bar_pa_goal_id),
+            bar_pa: Set(spec.bar_pa.clone()),
+            target_year: Set(spec.target_year),
+            target_value: Set(target_value),
+            target_text: Set(target_text),
+            position: spec.position.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        super::crud::update_versioned::<goal::Entity, _>(
+            txn,
+            kommun_id,
+            id,
+            expected_version,
+            active,
+        )
         .await?;
-    write_links(&txn, kommun_id, id, &spec).await?;
-    let after = get_full(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "goal",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+        write_links(txn, kommun_id, id, &spec).await?;
+        let after = get_full(txn, kommun_id, id).await?;
+        w.record("goal", Some(id), "update", Some(&before), Some(&after))?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn delete(
@@ -806,9 +779,18 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError> {
-    let before = get_full(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<goal::Entity>(db, actor, "goal", id, expected_version, &before)
-        .await
+    audited(db, actor, async |w| {
+        let before = get_full(w.db(), actor.kommun_id, id).await?;
+        super::crud::delete_versioned::<goal::Entity>(
+            w.db(),
+            actor.kommun_id,
+            id,
+            expected_version,
+        )
+        .await?;
+        w.record("goal", Some(id), "delete", Some(&before), None::<&()>)
+    })
+    .await
 }
 
 #[derive(Default)]

@@ -6,12 +6,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rust_decimal::Decimal;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 pub use super::flat_import::FlatRows;
+use super::write::audited;
 use super::{
     audit::Actor,
     budget_lines::{self, ValueWrite as LineValueWrite},
@@ -131,71 +130,73 @@ pub async fn import_kolada(
     entries: &[KoladaEntry],
     apply: bool,
 ) -> Result<KoladaOutcome, ServiceError> {
-    let txn = db.begin().await?;
-    let mut kpis: Vec<String> = entries.iter().map(|e| e.kpi.clone()).collect();
-    kpis.sort();
-    kpis.dedup();
-    let models = indicators_by_kpi(&txn, actor.kommun_id, Some(kpis)).await?;
-    let data = indicators::load_data(&txn, actor.kommun_id, models).await?;
-    let mut by_kpi: HashMap<&str, Vec<&indicators::IndicatorData>> = HashMap::new();
-    for d in &data {
-        if let Some(k) = d.model.kolada_id.as_deref() {
-            by_kpi.entry(k).or_default().push(d);
-        }
-    }
-    let mut outcome = KoladaOutcome::default();
-    let mut writes: BTreeMap<Uuid, Vec<IndicatorValueWrite>> = BTreeMap::new();
-    for entry in entries {
-        let Some(targets) = by_kpi.get(entry.kpi.as_str()) else {
-            outcome.skipped.push((
-                entry.index,
-                format!("no indicator with Kolada id {:?} in your kommun", entry.kpi),
-            ));
-            continue;
-        };
-        for target in targets {
-            for v in &entry.values {
-                let stored = target
-                    .values
-                    .iter()
-                    .find(|s| s.year == entry.year && s.gender == v.gender);
-                let no_data = v.value.is_none() && v.status.is_none();
-                let same = stored.is_some_and(|s| s.value == v.value && s.status == v.status);
-                if no_data || same {
-                    outcome.unchanged += 1;
-                    continue;
-                }
-                outcome.changes.push(KoladaChange {
-                    kpi: entry.kpi.clone(),
-                    indicator_id: target.model.id,
-                    year: entry.year,
-                    gender: v.gender,
-                    before: stored.and_then(|s| s.value),
-                    after: v.value,
-                    status: v.status.clone(),
-                });
-                writes
-                    .entry(target.model.id)
-                    .or_default()
-                    .push(IndicatorValueWrite {
-                        year: entry.year,
-                        gender: v.gender,
-                        value: v.value,
-                        status: v.status.clone(),
-                        note: stored.and_then(|s| s.note.clone()),
-                    });
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let mut kpis: Vec<String> = entries.iter().map(|e| e.kpi.clone()).collect();
+        kpis.sort();
+        kpis.dedup();
+        let models = indicators_by_kpi(txn, actor.kommun_id, Some(kpis)).await?;
+        let data = indicators::load_data(txn, actor.kommun_id, models).await?;
+        let mut by_kpi: HashMap<&str, Vec<&indicators::IndicatorData>> = HashMap::new();
+        for d in &data {
+            if let Some(k) = d.model.kolada_id.as_deref() {
+                by_kpi.entry(k).or_default().push(d);
             }
         }
-    }
-    if apply && !writes.is_empty() {
-        for (id, w) in writes {
-            indicators::put_values(&txn, actor, id, None, w).await?;
+        let mut outcome = KoladaOutcome::default();
+        let mut writes: BTreeMap<Uuid, Vec<IndicatorValueWrite>> = BTreeMap::new();
+        for entry in entries {
+            let Some(targets) = by_kpi.get(entry.kpi.as_str()) else {
+                outcome.skipped.push((
+                    entry.index,
+                    format!("no indicator with Kolada id {:?} in your kommun", entry.kpi),
+                ));
+                continue;
+            };
+            for target in targets {
+                for v in &entry.values {
+                    let stored = target
+                        .values
+                        .iter()
+                        .find(|s| s.year == entry.year && s.gender == v.gender);
+                    let no_data = v.value.is_none() && v.status.is_none();
+                    let same = stored.is_some_and(|s| s.value == v.value && s.status == v.status);
+                    if no_data || same {
+                        outcome.unchanged += 1;
+                        continue;
+                    }
+                    outcome.changes.push(KoladaChange {
+                        kpi: entry.kpi.clone(),
+                        indicator_id: target.model.id,
+                        year: entry.year,
+                        gender: v.gender,
+                        before: stored.and_then(|s| s.value),
+                        after: v.value,
+                        status: v.status.clone(),
+                    });
+                    writes
+                        .entry(target.model.id)
+                        .or_default()
+                        .push(IndicatorValueWrite {
+                            year: entry.year,
+                            gender: v.gender,
+                            value: v.value,
+                            status: v.status.clone(),
+                            note: stored.and_then(|s| s.note.clone()),
+                        });
+                }
+            }
         }
-        txn.commit().await?;
-    } else {
-        txn.rollback().await?;
-    }
-    Ok(outcome)
+        if apply && !writes.is_empty() {
+            for (id, values) in writes {
+                indicators::write_values(w, id, None, values).await?;
+            }
+        } else {
+            w.discard();
+        }
+        Ok(outcome)
+    })
+    .await
 }
 
 /// One Kolada entry of an export: an indicator's values of one year.
@@ -296,21 +297,15 @@ pub async fn import_flat(
     rows: &FlatRows,
     apply: bool,
 ) -> Result<FlatOutcome, ImportError> {
-    let txn = db.begin().await?;
-    match flat_import::write_rows(&txn, actor, namnder, rows).await? {
-        Ok(outcome) => {
-            if apply {
-                txn.commit().await?;
-            } else {
-                txn.rollback().await?;
-            }
-            Ok(outcome)
+    let written = audited(db, actor, async |w| {
+        let written = flat_import::write_rows(w, namnder, rows).await?;
+        if !apply || written.is_err() {
+            w.discard();
         }
-        Err(issues) => {
-            txn.rollback().await?;
-            Err(ImportError::Rows(issues))
-        }
-    }
+        Ok(written)
+    })
+    .await?;
+    written.map_err(ImportError::Rows)
 }
 
 /// One value of an export.

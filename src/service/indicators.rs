@@ -4,6 +4,7 @@
 //! strings; every write runs in a transaction with its audit entry and
 //! bumps the indicator's version.
 
+use super::write::{Write, audited};
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
@@ -11,16 +12,12 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, TransactionTrait,
-    sea_query::Expr,
+    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{
-    audit::{self, Actor},
-    search::contains_folded,
-};
+use super::{audit::Actor, search::contains_folded};
 use crate::{
     domain::{
         Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, Polarity,
@@ -34,7 +31,7 @@ use crate::{
     service::error::ServiceError,
 };
 
-super::crud::tenant_entity!(indicator, "indicator");
+super::crud::tenant_entity!(indicator, "indicator", "indicator");
 
 // ---------------------------------------------------------------------------
 // Stored spellings
@@ -192,47 +189,46 @@ pub async fn create(
     spec: IndicatorSpec,
 ) -> Result<indicator::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let position = match spec.position {
-        Some(p) => p,
-        None => indicator::Entity::find()
-            .filter(indicator::Column::KommunId.eq(kommun_id))
-            .order_by_desc(indicator::Column::Position)
-            .one(&txn)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let now = Utc::now();
-    let model = indicator::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
-        name: Set(spec.name),
-        unit: Set(spec.unit),
-        polarity: Set(polarity_str(spec.polarity).to_string()),
-        trend_threshold: Set(canonical(spec.trend_threshold)),
-        source: Set(spec.source),
-        kolada_id: Set(spec.kolada_id),
-        divided_by_gender: Set(spec.divided_by_gender),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let model = indicator::Entity::insert(model)
-        .exec_with_returning(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        actor,
-        "indicator",
-        Some(model.id),
-        "create",
-        None::<&()>,
-        Some(&model),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(model)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let position = match spec.position {
+            Some(p) => p,
+            None => indicator::Entity::find()
+                .filter(indicator::Column::KommunId.eq(kommun_id))
+                .order_by_desc(indicator::Column::Position)
+                .one(txn)
+                .await?
+                .map_or(1, |m| m.position.saturating_add(1)),
+        };
+        let now = Utc::now();
+        let model = indicator::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(kommun_id),
+            name: Set(spec.name),
+            unit: Set(spec.unit),
+            polarity: Set(polarity_str(spec.polarity).to_string()),
+            trend_threshold: Set(canonical(spec.trend_threshold)),
+            source: Set(spec.source),
+            kolada_id: Set(spec.kolada_id),
+            divided_by_gender: Set(spec.divided_by_gender),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let model = indicator::Entity::insert(model)
+            .exec_with_returning(txn)
+            .await?;
+        w.record(
+            "indicator",
+            Some(model.id),
+            "create",
+            None::<&()>,
+            Some(&model),
+        )?;
+        Ok(model)
+    })
+    .await
 }
 
 pub async fn update(
@@ -243,41 +239,34 @@ pub async fn update(
     changes: IndicatorChanges,
 ) -> Result<indicator::Model, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = super::crud::get::<indicator::Entity>(&txn, kommun_id, id).await?;
-    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
-    let active = indicator::ActiveModel {
-        name: set(changes.name),
-        unit: set(changes.unit),
-        polarity: set(changes.polarity.map(|p| polarity_str(p).to_string())),
-        trend_threshold: set(changes.trend_threshold.map(canonical)),
-        source: changes.source.map(Set).unwrap_or(NotSet),
-        kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
-        divided_by_gender: changes.divided_by_gender.map(Set).unwrap_or(NotSet),
-        position: changes.position.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let after = super::crud::update_versioned::<indicator::Entity, _>(
-        &txn,
-        kommun_id,
-        id,
-        expected_version,
-        active,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "indicator",
-        Some(id),
-        "update",
-        Some(&before),
-        Some(&after),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = super::crud::get::<indicator::Entity>(txn, kommun_id, id).await?;
+        let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+        let active = indicator::ActiveModel {
+            name: set(changes.name),
+            unit: set(changes.unit),
+            polarity: set(changes.polarity.map(|p| polarity_str(p).to_string())),
+            trend_threshold: set(changes.trend_threshold.map(canonical)),
+            source: changes.source.map(Set).unwrap_or(NotSet),
+            kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
+            divided_by_gender: changes.divided_by_gender.map(Set).unwrap_or(NotSet),
+            position: changes.position.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let after = super::crud::update_versioned::<indicator::Entity, _>(
+            txn,
+            kommun_id,
+            id,
+            expected_version,
+            active,
+        )
+        .await?;
+        w.record("indicator", Some(id), "update", Some(&before), Some(&after))?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn delete(
@@ -286,16 +275,8 @@ pub async fn delete(
     id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError> {
-    let before = super::crud::get::<indicator::Entity>(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<indicator::Entity>(
-        db,
-        actor,
-        "indicator",
-        id,
-        expected_version,
-        &before,
-    )
-    .await
+    let current = super::crud::get::<indicator::Entity>(db, actor.kommun_id, id).await?;
+    super::crud::delete_audited::<indicator::Entity>(db, actor, &current, expected_version).await
 }
 
 #[derive(Default)]
@@ -548,86 +529,98 @@ pub struct ValueWrite {
 }
 
 /// Writes `writes` (already free of duplicates) all or nothing: values not
-/// mentioned stay. Inside a caller's transaction it runs as a savepoint.
+/// mentioned stay.
 pub async fn put_values(
-    db: &impl TransactionTrait<Transaction = DatabaseTransaction>,
+    db: &DatabaseConnection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
     writes: Vec<ValueWrite>,
 ) -> Result<IndicatorData, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = snapshot(&txn, kommun_id, id).await?;
-    touch(&txn, kommun_id, id, expected_version).await?;
-    let existing: HashMap<(i32, String), indicator_value::Model> = indicator_value::Entity::find()
-        .filter(indicator_value::Column::KommunId.eq(kommun_id))
-        .filter(indicator_value::Column::IndicatorId.eq(id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|m| ((m.year, m.gender.clone()), m))
-        .collect();
-    let now = Utc::now();
-    let mut deletes = Vec::new();
-    let mut inserts = Vec::new();
-    for w in writes {
-        let key = (w.year, gender_str(w.gender).to_string());
-        let empty = w.value.is_none() && w.status.is_none() && w.note.is_none();
-        let value = w.value.map(canonical);
-        match existing.get(&key) {
-            Some(old) if empty => deletes.push(old.id),
-            None if empty => {}
-            Some(old) => {
-                if old.value != value || old.status != w.status || old.note != w.note {
-                    indicator_value::Entity::update_many()
-                        .col_expr(indicator_value::Column::Value, Expr::value(value))
-                        .col_expr(indicator_value::Column::Status, Expr::value(w.status))
-                        .col_expr(indicator_value::Column::Note, Expr::value(w.note))
-                        .col_expr(indicator_value::Column::UpdatedAt, Expr::value(now))
-                        .filter(indicator_value::Column::Id.eq(old.id))
-                        .exec(&txn)
-                        .await?;
+    audited(db, actor, async |w| {
+        write_values(w, id, expected_version, writes).await
+    })
+    .await
+}
+
+/// [`put_values`] as part of a larger write (an import).
+pub async fn write_values(
+    w: &Write<'_>,
+    id: Uuid,
+    expected_version: Option<i32>,
+    writes: Vec<ValueWrite>,
+) -> Result<IndicatorData, ServiceError> {
+    let kommun_id = w.kommun_id();
+    {
+        let txn = w.db();
+        let before = snapshot(txn, kommun_id, id).await?;
+        touch(txn, kommun_id, id, expected_version).await?;
+        let existing: HashMap<(i32, String), indicator_value::Model> =
+            indicator_value::Entity::find()
+                .filter(indicator_value::Column::KommunId.eq(kommun_id))
+                .filter(indicator_value::Column::IndicatorId.eq(id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|m| ((m.year, m.gender.clone()), m))
+                .collect();
+        let now = Utc::now();
+        let mut deletes = Vec::new();
+        let mut inserts = Vec::new();
+        for v in writes {
+            let key = (v.year, gender_str(v.gender).to_string());
+            let empty = v.value.is_none() && v.status.is_none() && v.note.is_none();
+            let value = v.value.map(canonical);
+            match existing.get(&key) {
+                Some(old) if empty => deletes.push(old.id),
+                None if empty => {}
+                Some(old) => {
+                    if old.value != value || old.status != v.status || old.note != v.note {
+                        indicator_value::Entity::update_many()
+                            .col_expr(indicator_value::Column::Value, Expr::value(value))
+                            .col_expr(indicator_value::Column::Status, Expr::value(v.status))
+                            .col_expr(indicator_value::Column::Note, Expr::value(v.note))
+                            .col_expr(indicator_value::Column::UpdatedAt, Expr::value(now))
+                            .filter(indicator_value::Column::Id.eq(old.id))
+                            .exec(txn)
+                            .await?;
+                    }
                 }
+                None => inserts.push(indicator_value::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    indicator_id: Set(id),
+                    year: Set(key.0),
+                    gender: Set(key.1),
+                    value: Set(value),
+                    status: Set(v.status),
+                    note: Set(v.note),
+                    updated_at: Set(now),
+                }),
             }
-            None => inserts.push(indicator_value::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                indicator_id: Set(id),
-                year: Set(key.0),
-                gender: Set(key.1),
-                value: Set(value),
-                status: Set(w.status),
-                note: Set(w.note),
-                updated_at: Set(now),
-            }),
         }
+        if !deletes.is_empty() {
+            indicator_value::Entity::delete_many()
+                .filter(indicator_value::Column::Id.is_in(deletes))
+                .exec(txn)
+                .await?;
+        }
+        if !inserts.is_empty() {
+            indicator_value::Entity::insert_many(inserts)
+                .exec(txn)
+                .await
+                .map_err(concurrent)?;
+        }
+        let after = load_one(txn, kommun_id, id).await?;
+        w.record(
+            "indicator_values",
+            Some(id),
+            "put",
+            Some(&before.values),
+            Some(&after.values),
+        )?;
+        Ok(after)
     }
-    if !deletes.is_empty() {
-        indicator_value::Entity::delete_many()
-            .filter(indicator_value::Column::Id.is_in(deletes))
-            .exec(&txn)
-            .await?;
-    }
-    if !inserts.is_empty() {
-        indicator_value::Entity::insert_many(inserts)
-            .exec(&txn)
-            .await
-            .map_err(concurrent)?;
-    }
-    let after = load_one(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "indicator_values",
-        Some(id),
-        "put",
-        Some(&before.values),
-        Some(&after.values),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
 }
 
 fn concurrent(e: sea_orm::DbErr) -> ServiceError {
@@ -648,49 +641,48 @@ pub async fn put_riktvarden(
     riktvarden: Vec<StoredRiktvarde>,
 ) -> Result<IndicatorData, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = snapshot(&txn, kommun_id, id).await?;
-    touch(&txn, kommun_id, id, expected_version).await?;
-    indicator_riktvarde::Entity::delete_many()
-        .filter(indicator_riktvarde::Column::KommunId.eq(kommun_id))
-        .filter(indicator_riktvarde::Column::IndicatorId.eq(id))
-        .exec(&txn)
-        .await?;
-    let now = Utc::now();
-    let rows: Vec<indicator_riktvarde::ActiveModel> = riktvarden
-        .iter()
-        .map(|r| {
-            let (value, text) = r.target.to_stored();
-            indicator_riktvarde::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                indicator_id: Set(id),
-                year: Set(r.year),
-                value: Set(value),
-                text: Set(text),
-                updated_at: Set(now),
-            }
-        })
-        .collect();
-    if !rows.is_empty() {
-        indicator_riktvarde::Entity::insert_many(rows)
-            .exec(&txn)
-            .await
-            .map_err(concurrent)?;
-    }
-    let after = load_one(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "indicator_riktvarden",
-        Some(id),
-        "put",
-        Some(&before.riktvarden),
-        Some(&after.riktvarden),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = snapshot(txn, kommun_id, id).await?;
+        touch(txn, kommun_id, id, expected_version).await?;
+        indicator_riktvarde::Entity::delete_many()
+            .filter(indicator_riktvarde::Column::KommunId.eq(kommun_id))
+            .filter(indicator_riktvarde::Column::IndicatorId.eq(id))
+            .exec(txn)
+            .await?;
+        let now = Utc::now();
+        let rows: Vec<indicator_riktvarde::ActiveModel> = riktvarden
+            .iter()
+            .map(|r| {
+                let (value, text) = r.target.to_stored();
+                indicator_riktvarde::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    indicator_id: Set(id),
+                    year: Set(r.year),
+                    value: Set(value),
+                    text: Set(text),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        if !rows.is_empty() {
+            indicator_riktvarde::Entity::insert_many(rows)
+                .exec(txn)
+                .await
+                .map_err(concurrent)?;
+        }
+        let after = load_one(txn, kommun_id, id).await?;
+        w.record(
+            "indicator_riktvarden",
+            Some(id),
+            "put",
+            Some(&before.riktvarden),
+            Some(&after.riktvarden),
+        )?;
+        Ok(after)
+    })
+    .await
 }
 
 /// Sets (or with `None` clears) the trend and bedömning overrides of `year`.
@@ -704,62 +696,61 @@ pub async fn put_overrides(
     bedomning: Option<Override<Bedomning>>,
 ) -> Result<IndicatorData, ServiceError> {
     let kommun_id = actor.kommun_id;
-    let txn = db.begin().await?;
-    let before = snapshot(&txn, kommun_id, id).await?;
-    touch(&txn, kommun_id, id, expected_version).await?;
-    indicator_override::Entity::delete_many()
-        .filter(indicator_override::Column::KommunId.eq(kommun_id))
-        .filter(indicator_override::Column::IndicatorId.eq(id))
-        .filter(indicator_override::Column::Year.eq(year))
-        .exec(&txn)
-        .await?;
-    let now = Utc::now();
-    let mut rows = Vec::new();
-    let trend = trend.map(|o| {
-        (
-            OverrideKind::Trend,
-            trend_str(*o.value()),
-            o.reason().to_string(),
-        )
-    });
-    let bedomning = bedomning.map(|o| {
-        (
-            OverrideKind::Bedomning,
-            bedomning_str(*o.value()),
-            o.reason().to_string(),
-        )
-    });
-    for (kind, value, reason) in trend.into_iter().chain(bedomning) {
-        rows.push(indicator_override::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            indicator_id: Set(id),
-            year: Set(year),
-            kind: Set(kind.as_str().to_string()),
-            value: Set(value.to_string()),
-            reason: Set(reason),
-            updated_at: Set(now),
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = snapshot(txn, kommun_id, id).await?;
+        touch(txn, kommun_id, id, expected_version).await?;
+        indicator_override::Entity::delete_many()
+            .filter(indicator_override::Column::KommunId.eq(kommun_id))
+            .filter(indicator_override::Column::IndicatorId.eq(id))
+            .filter(indicator_override::Column::Year.eq(year))
+            .exec(txn)
+            .await?;
+        let now = Utc::now();
+        let mut rows = Vec::new();
+        let trend = trend.map(|o| {
+            (
+                OverrideKind::Trend,
+                trend_str(*o.value()),
+                o.reason().to_string(),
+            )
         });
-    }
-    if !rows.is_empty() {
-        indicator_override::Entity::insert_many(rows)
-            .exec(&txn)
-            .await
-            .map_err(concurrent)?;
-    }
-    let after = load_one(&txn, kommun_id, id).await?;
-    audit::record(
-        &txn,
-        actor,
-        "indicator_overrides",
-        Some(id),
-        "put",
-        Some(&before.overrides),
-        Some(&after.overrides),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+        let bedomning = bedomning.map(|o| {
+            (
+                OverrideKind::Bedomning,
+                bedomning_str(*o.value()),
+                o.reason().to_string(),
+            )
+        });
+        for (kind, value, reason) in trend.into_iter().chain(bedomning) {
+            rows.push(indicator_override::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                indicator_id: Set(id),
+                year: Set(year),
+                kind: Set(kind.as_str().to_string()),
+                value: Set(value.to_string()),
+                reason: Set(reason),
+                updated_at: Set(now),
+            });
+        }
+        if !rows.is_empty() {
+            indicator_override::Entity::insert_many(rows)
+                .exec(txn)
+                .await
+                .map_err(concurrent)?;
+        }
+        let after = load_one(txn, kommun_id, id).await?;
+        w.record(
+            "indicator_overrides",
+            Some(id),
+            "put",
+            Some(&before.overrides),
+            Some(&after.overrides),
+        )?;
+        Ok(after)
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------

@@ -7,11 +7,12 @@ use std::str::FromStr;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
-    QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
+use super::{audit::Actor, write::audited};
 use crate::{
     domain::structure::KeyFigureUnit,
     entity::key_figure,
@@ -19,7 +20,7 @@ use crate::{
     service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(key_figure, "key figure");
+super::crud::tenant_entity!(key_figure, "key figure", "key_figure");
 
 const UQ_NAME_YEAR: UniqueKey = UniqueKey {
     name: "uq_key_figure_namnd_name_year",
@@ -94,6 +95,19 @@ pub struct KeyFigureFilter {
 }
 
 pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewKeyFigure,
+) -> Result<key_figure::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let created = insert(w.db(), actor.kommun_id, new).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewKeyFigure,
@@ -133,9 +147,9 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    id: Uuid,
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &key_figure::Model,
     expected_version: i32,
     changes: KeyFigureChanges,
 ) -> Result<key_figure::Model, ServiceError> {
@@ -153,13 +167,10 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    super::crud::update_versioned::<key_figure::Entity, _>(
-        db,
-        kommun_id,
-        id,
-        expected_version,
-        active,
-    )
+    audited(db, actor, async |w| {
+        w.update::<key_figure::Entity, _>(current, expected_version, active)
+            .await
+    })
     .await
     .map_err(|e| match e {
         ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),

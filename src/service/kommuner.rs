@@ -1,14 +1,20 @@
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::{
     domain::structure::KommunKod,
     entity::kommun,
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::{
+        audit::Actor,
+        error::{ServiceError, UniqueKey, unique_violation},
+        write::audited,
+    },
 };
 
-super::crud::tenant_entity!(kommun, "kommun");
+super::crud::tenant_entity!(kommun, "kommun", "kommun");
 
 // A kommun is its own tenant: its id is its kommun id.
 impl kommun::Column {
@@ -32,14 +38,30 @@ pub async fn find_by_code(
         .await?)
 }
 
+/// Creates the kommun of `actor` (whose `kommun_id` is the new kommun's id).
 pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    code: &KommunKod,
+    name: &str,
+) -> Result<kommun::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let created = insert(w.db(), actor.kommun_id, code, name).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
+    id: Uuid,
     code: &KommunKod,
     name: &str,
 ) -> Result<kommun::Model, ServiceError> {
     let now = Utc::now();
     let model = kommun::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         code: Set(code.as_str().to_string()),
         name: Set(name.to_string()),
         version: Set(1),
@@ -60,8 +82,9 @@ pub async fn create(
 }
 
 pub async fn rename(
-    db: &impl ConnectionTrait,
-    id: Uuid,
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &kommun::Model,
     expected_version: i32,
     name: &str,
 ) -> Result<kommun::Model, ServiceError> {
@@ -70,5 +93,9 @@ pub async fn rename(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    super::crud::update_versioned::<kommun::Entity, _>(db, id, id, expected_version, changes).await
+    audited(db, actor, async |w| {
+        w.update::<kommun::Entity, _>(current, expected_version, changes)
+            .await
+    })
+    .await
 }

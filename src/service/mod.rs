@@ -24,3 +24,4 @@ pub mod periods;
 pub mod reports;
 pub mod search;
 pub mod volumes;
+pub mod write;

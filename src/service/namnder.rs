@@ -1,15 +1,22 @@
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet,
+};
 use uuid::Uuid;
 
 use crate::{
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     service::crud::PageRequest,
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::{
+        audit::Actor,
+        error::{ServiceError, UniqueKey, unique_violation},
+        write::audited,
+    },
 };
 
-super::crud::tenant_entity!(namnd, "nämnd");
+super::crud::tenant_entity!(namnd, "nämnd", "namnd");
 
 const UQ_CODE: UniqueKey = UniqueKey {
     name: "uq_namnd_kommun_code",
@@ -38,6 +45,19 @@ pub struct NamndFilter {
 }
 
 pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewNamnd,
+) -> Result<namnd::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let created = insert(w.db(), actor.kommun_id, new).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewNamnd,
@@ -60,9 +80,9 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    id: Uuid,
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &namnd::Model,
     expected_version: i32,
     changes: NamndChanges,
 ) -> Result<namnd::Model, ServiceError> {
@@ -74,12 +94,15 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    super::crud::update_versioned::<namnd::Entity, _>(db, kommun_id, id, expected_version, active)
-        .await
-        .map_err(|e| match e {
-            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
-            other => other,
-        })
+    audited(db, actor, async |w| {
+        w.update::<namnd::Entity, _>(current, expected_version, active)
+            .await
+    })
+    .await
+    .map_err(|e| match e {
+        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
+        other => other,
+    })
 }
 
 pub async fn list(

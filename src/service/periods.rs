@@ -1,6 +1,7 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -9,9 +10,10 @@ use crate::{
     entity::period,
     service::crud::PageRequest,
     service::error::{ServiceError, UniqueKey, unique_violation},
+    service::{audit::Actor, write::audited},
 };
 
-super::crud::tenant_entity!(period, "period");
+super::crud::tenant_entity!(period, "period", "period");
 
 const UQ_PERIOD: UniqueKey = UniqueKey {
     name: "uq_period_kommun_kind_year_number",
@@ -37,6 +39,19 @@ pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
 }
 
 pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: PeriodSpec,
+) -> Result<period::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let created = insert(w.db(), actor.kommun_id, spec).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     spec: PeriodSpec,

@@ -1,15 +1,16 @@
 //! Reports: creation with the standard sections, the workflow, sections and
 //! action plans. Every write records an audit entry in its transaction.
 
+use super::write::audited;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, TransactionTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit::Actor;
 use crate::{
     auth::{Principal, ReportState, Target},
     domain::structure::{PeriodSpec, ReportStatus, ReportType},
@@ -19,9 +20,9 @@ use crate::{
     service::{crud, periods},
 };
 
-super::crud::tenant_entity!(report, "report");
-super::crud::tenant_entity!(report_section, "section");
-super::crud::tenant_entity!(action_plan, "action plan");
+super::crud::tenant_entity!(report, "report", "report");
+super::crud::tenant_entity!(report_section, "section", "report_section");
+super::crud::tenant_entity!(action_plan, "action plan", "action_plan");
 
 const UQ_REPORT: UniqueKey = UniqueKey {
     name: "uq_report_namnd_period_type",
@@ -98,26 +99,6 @@ pub async fn load(
     context_of(db, report).await
 }
 
-/// A snapshot of a report's own fields for the audit log.
-#[derive(Serialize)]
-struct ReportSnapshot<'a> {
-    status: &'a str,
-    beslut_datum: Option<NaiveDate>,
-    beslut_paragraf: Option<&'a str>,
-    status_reason: Option<&'a str>,
-    version: i32,
-}
-
-fn snapshot(r: &report::Model) -> ReportSnapshot<'_> {
-    ReportSnapshot {
-        status: &r.status,
-        beslut_datum: r.beslut_datum,
-        beslut_paragraf: r.beslut_paragraf.as_deref(),
-        status_reason: r.status_reason.as_deref(),
-        version: r.version,
-    }
-}
-
 /// Creates a report in `utkast` with the standard sections of its type.
 pub async fn create(
     db: &DatabaseConnection,
@@ -143,67 +124,61 @@ pub async fn create(
             ),
         ));
     }
-    let txn = db.begin().await?;
-    let now = Utc::now();
-    let id = Uuid::now_v7();
-    let model = report::ActiveModel {
-        id: Set(id),
-        kommun_id: Set(actor.kommun_id),
-        namnd_id: Set(namnd.id),
-        period_id: Set(period.id),
-        report_type: Set(report_type.as_str().into()),
-        status: Set(ReportStatus::Utkast.as_str().into()),
-        beslut_datum: Set(None),
-        beslut_paragraf: Set(None),
-        status_reason: Set(None),
-        submitted_at: Set(None),
-        approved_at: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let created = report::Entity::insert(model)
-        .exec_with_returning(&txn)
-        .await
-        .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
-            ServiceError::Validation(_) => ServiceError::Conflict(format!(
-                "{} already has a {report_type} for {}",
-                namnd.code,
-                spec.label()
-            )),
-            other => other,
-        })?;
-    let sections = report_type
-        .standard_sections()
-        .iter()
-        .enumerate()
-        .map(|(i, (key, title))| report_section::ActiveModel {
-            id: Set(Uuid::now_v7()),
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let now = Utc::now();
+        let id = Uuid::now_v7();
+        let model = report::ActiveModel {
+            id: Set(id),
             kommun_id: Set(actor.kommun_id),
-            report_id: Set(id),
-            key: Set((*key).into()),
-            title: Set((*title).into()),
-            body: Set(String::new()),
-            position: Set(i as i32 + 1),
+            namnd_id: Set(namnd.id),
+            period_id: Set(period.id),
+            report_type: Set(report_type.as_str().into()),
+            status: Set(ReportStatus::Utkast.as_str().into()),
+            beslut_datum: Set(None),
+            beslut_paragraf: Set(None),
+            status_reason: Set(None),
+            submitted_at: Set(None),
+            approved_at: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
-        });
-    report_section::Entity::insert_many(sections)
-        .exec_without_returning(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        actor,
-        "report",
-        Some(id),
-        "create",
-        None::<&()>,
-        Some(&snapshot(&created)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+        };
+        let created = report::Entity::insert(model)
+            .exec_with_returning(txn)
+            .await
+            .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
+                ServiceError::Validation(_) => ServiceError::Conflict(format!(
+                    "{} already has a {report_type} for {}",
+                    namnd.code,
+                    spec.label()
+                )),
+                other => other,
+            })?;
+        let sections =
+            report_type
+                .standard_sections()
+                .iter()
+                .enumerate()
+                .map(|(i, (key, title))| report_section::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(actor.kommun_id),
+                    report_id: Set(id),
+                    key: Set((*key).into()),
+                    title: Set((*title).into()),
+                    body: Set(String::new()),
+                    position: Set(i as i32 + 1),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                });
+        report_section::Entity::insert_many(sections)
+            .exec_without_returning(txn)
+            .await?;
+        w.record("report", Some(id), "create", None::<&()>, Some(&created))?;
+        Ok(created)
+    })
+    .await
 }
 
 /// A workflow step: the new status and what is recorded with it.
@@ -271,28 +246,27 @@ pub async fn transition(
             }
         }
     }
-    let txn = db.begin().await?;
-    let before = &ctx.report;
-    let after = crud::update_versioned::<report::Entity, _>(
-        &txn,
-        actor.kommun_id,
-        before.id,
-        before.version,
-        changes,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "report",
-        Some(before.id),
-        step.name(),
-        Some(&snapshot(before)),
-        Some(&snapshot(&after)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = &ctx.report;
+        let after = crud::update_versioned::<report::Entity, _>(
+            txn,
+            actor.kommun_id,
+            before.id,
+            before.version,
+            changes,
+        )
+        .await?;
+        w.record(
+            "report",
+            Some(before.id),
+            step.name(),
+            Some(before),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+    .await
 }
 
 /// Which reports a principal may see in lists.
@@ -348,15 +322,7 @@ pub async fn delete(
     actor: &Actor,
     ctx: &ReportContext,
 ) -> Result<(), ServiceError> {
-    crud::delete_audited::<report::Entity>(
-        db,
-        actor,
-        "report",
-        ctx.report.id,
-        ctx.report.version,
-        &snapshot(&ctx.report),
-    )
-    .await
+    crud::delete_audited::<report::Entity>(db, actor, &ctx.report, ctx.report.version).await
 }
 
 pub async fn sections(
@@ -378,23 +344,6 @@ pub struct SectionWrite {
     pub position: Option<i32>,
 }
 
-#[derive(Serialize)]
-struct SectionSnapshot<'a> {
-    key: &'a str,
-    title: &'a str,
-    body: &'a str,
-    position: i32,
-}
-
-fn section_snapshot(s: &report_section::Model) -> SectionSnapshot<'_> {
-    SectionSnapshot {
-        key: &s.key,
-        title: &s.title,
-        body: &s.body,
-        position: s.position,
-    }
-}
-
 /// Creates or changes the section `key` of a report. `expected_version`
 /// guards a change when the client sent If-Match.
 pub async fn put_section(
@@ -405,99 +354,95 @@ pub async fn put_section(
     write: SectionWrite,
     expected_version: Option<i32>,
 ) -> Result<(report_section::Model, bool), ServiceError> {
-    let txn = db.begin().await?;
-    let existing = report_section::Entity::find()
-        .filter(report_section::Column::ReportId.eq(ctx.report.id))
-        .filter(report_section::Column::Key.eq(key))
-        .one(&txn)
-        .await?;
-    let now = Utc::now();
-    let (model, created) = match existing {
-        Some(current) => {
-            if let Some(v) = expected_version
-                && v != current.version
-            {
-                return Err(ServiceError::PreconditionFailed(format!(
-                    "the section has changed (now version {}); read it again and retry",
-                    current.version
-                )));
-            }
-            let changes = report_section::ActiveModel {
-                title: write.title.map(Set).unwrap_or_default(),
-                body: write.body.map(Set).unwrap_or_default(),
-                position: write.position.map(Set).unwrap_or_default(),
-                updated_at: Set(now),
-                ..Default::default()
-            };
-            let after = crud::update_versioned::<report_section::Entity, _>(
-                &txn,
-                actor.kommun_id,
-                current.id,
-                current.version,
-                changes,
-            )
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let existing = report_section::Entity::find()
+            .filter(report_section::Column::ReportId.eq(ctx.report.id))
+            .filter(report_section::Column::Key.eq(key))
+            .one(txn)
             .await?;
-            audit::record(
-                &txn,
-                actor,
-                "report_section",
-                Some(current.id),
-                "update",
-                Some(&section_snapshot(&current)),
-                Some(&section_snapshot(&after)),
-            )
-            .await?;
-            (after, false)
-        }
-        None => {
-            let Some(title) = write.title else {
-                return Err(ServiceError::validation(
-                    "title",
-                    "is required for a new section",
-                ));
-            };
-            let position = match write.position {
-                Some(p) => p,
-                None => {
-                    sections(&txn, ctx.report.id)
-                        .await?
-                        .iter()
-                        .map(|s| s.position)
-                        .max()
-                        .unwrap_or(0)
-                        + 1
+        let now = Utc::now();
+        let (model, created) = match existing {
+            Some(current) => {
+                if let Some(v) = expected_version
+                    && v != current.version
+                {
+                    return Err(ServiceError::PreconditionFailed(format!(
+                        "the section has changed (now version {}); read it again and retry",
+                        current.version
+                    )));
                 }
-            };
-            let model = report_section::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(actor.kommun_id),
-                report_id: Set(ctx.report.id),
-                key: Set(key.to_string()),
-                title: Set(title),
-                body: Set(write.body.unwrap_or_default()),
-                position: Set(position),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            };
-            let created = report_section::Entity::insert(model)
-                .exec_with_returning(&txn)
+                let changes = report_section::ActiveModel {
+                    title: write.title.map(Set).unwrap_or_default(),
+                    body: write.body.map(Set).unwrap_or_default(),
+                    position: write.position.map(Set).unwrap_or_default(),
+                    updated_at: Set(now),
+                    ..Default::default()
+                };
+                let after = crud::update_versioned::<report_section::Entity, _>(
+                    txn,
+                    actor.kommun_id,
+                    current.id,
+                    current.version,
+                    changes,
+                )
                 .await?;
-            audit::record(
-                &txn,
-                actor,
-                "report_section",
-                Some(created.id),
-                "create",
-                None::<&()>,
-                Some(&section_snapshot(&created)),
-            )
-            .await?;
-            (created, true)
-        }
-    };
-    txn.commit().await?;
-    Ok((model, created))
+                w.record(
+                    "report_section",
+                    Some(current.id),
+                    "update",
+                    Some(&current),
+                    Some(&after),
+                )?;
+                (after, false)
+            }
+            None => {
+                let Some(title) = write.title else {
+                    return Err(ServiceError::validation(
+                        "title",
+                        "is required for a new section",
+                    ));
+                };
+                let position = match write.position {
+                    Some(p) => p,
+                    None => {
+                        sections(txn, ctx.report.id)
+                            .await?
+                            .iter()
+                            .map(|s| s.position)
+                            .max()
+                            .unwrap_or(0)
+                            + 1
+                    }
+                };
+                let model = report_section::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(actor.kommun_id),
+                    report_id: Set(ctx.report.id),
+                    key: Set(key.to_string()),
+                    title: Set(title),
+                    body: Set(write.body.unwrap_or_default()),
+                    position: Set(position),
+                    version: Set(1),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                };
+                let created = report_section::Entity::insert(model)
+                    .exec_with_returning(txn)
+                    .await?;
+                w.record(
+                    "report_section",
+                    Some(created.id),
+                    "create",
+                    None::<&()>,
+                    Some(&created),
+                )?;
+                (created, true)
+            }
+        };
+        Ok((model, created))
+    })
+    .await
 }
 
 pub async fn action_plans(
@@ -522,64 +467,53 @@ pub struct ActionPlanFields {
     pub position: Option<i32>,
 }
 
-fn plan_snapshot(p: &action_plan::Model) -> ActionPlanFields {
-    ActionPlanFields {
-        avvikelse: p.avvikelse.clone(),
-        atgard: p.atgard.clone(),
-        ekonomisk_effekt: p.ekonomisk_effekt.clone(),
-        verksamhetseffekt: p.verksamhetseffekt.clone(),
-        position: Some(p.position),
-    }
-}
-
 pub async fn create_action_plan(
     db: &DatabaseConnection,
     actor: &Actor,
     ctx: &ReportContext,
     fields: ActionPlanFields,
 ) -> Result<action_plan::Model, ServiceError> {
-    let txn = db.begin().await?;
-    let position = match fields.position {
-        Some(p) => p,
-        None => {
-            action_plans(&txn, ctx.report.id)
-                .await?
-                .iter()
-                .map(|p| p.position)
-                .max()
-                .unwrap_or(0)
-                + 1
-        }
-    };
-    let now = Utc::now();
-    let model = action_plan::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(actor.kommun_id),
-        report_id: Set(ctx.report.id),
-        avvikelse: Set(fields.avvikelse),
-        atgard: Set(fields.atgard),
-        ekonomisk_effekt: Set(fields.ekonomisk_effekt),
-        verksamhetseffekt: Set(fields.verksamhetseffekt),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    let created = action_plan::Entity::insert(model)
-        .exec_with_returning(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        actor,
-        "action_plan",
-        Some(created.id),
-        "create",
-        None::<&()>,
-        Some(&plan_snapshot(&created)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let position = match fields.position {
+            Some(p) => p,
+            None => {
+                action_plans(txn, ctx.report.id)
+                    .await?
+                    .iter()
+                    .map(|p| p.position)
+                    .max()
+                    .unwrap_or(0)
+                    + 1
+            }
+        };
+        let now = Utc::now();
+        let model = action_plan::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(actor.kommun_id),
+            report_id: Set(ctx.report.id),
+            avvikelse: Set(fields.avvikelse),
+            atgard: Set(fields.atgard),
+            ekonomisk_effekt: Set(fields.ekonomisk_effekt),
+            verksamhetseffekt: Set(fields.verksamhetseffekt),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        let created = action_plan::Entity::insert(model)
+            .exec_with_returning(txn)
+            .await?;
+        w.record(
+            "action_plan",
+            Some(created.id),
+            "create",
+            None::<&()>,
+            Some(&created),
+        )?;
+        Ok(created)
+    })
+    .await
 }
 
 /// The action plan `id` of this report, or 404.
@@ -602,36 +536,35 @@ pub async fn update_action_plan(
     current: &action_plan::Model,
     fields: ActionPlanFields,
 ) -> Result<action_plan::Model, ServiceError> {
-    let txn = db.begin().await?;
-    let changes = action_plan::ActiveModel {
-        avvikelse: Set(fields.avvikelse),
-        atgard: Set(fields.atgard),
-        ekonomisk_effekt: Set(fields.ekonomisk_effekt),
-        verksamhetseffekt: Set(fields.verksamhetseffekt),
-        position: fields.position.map(Set).unwrap_or_default(),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let after = crud::update_versioned::<action_plan::Entity, _>(
-        &txn,
-        actor.kommun_id,
-        current.id,
-        current.version,
-        changes,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        "action_plan",
-        Some(current.id),
-        "update",
-        Some(&plan_snapshot(current)),
-        Some(&plan_snapshot(&after)),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let changes = action_plan::ActiveModel {
+            avvikelse: Set(fields.avvikelse),
+            atgard: Set(fields.atgard),
+            ekonomisk_effekt: Set(fields.ekonomisk_effekt),
+            verksamhetseffekt: Set(fields.verksamhetseffekt),
+            position: fields.position.map(Set).unwrap_or_default(),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        let after = crud::update_versioned::<action_plan::Entity, _>(
+            txn,
+            actor.kommun_id,
+            current.id,
+            current.version,
+            changes,
+        )
+        .await?;
+        w.record(
+            "action_plan",
+            Some(current.id),
+            "update",
+            Some(current),
+            Some(&after),
+        )?;
+        Ok(after)
+    })
+    .await
 }
 
 pub async fn delete_action_plan(
@@ -639,15 +572,7 @@ pub async fn delete_action_plan(
     actor: &Actor,
     current: &action_plan::Model,
 ) -> Result<(), ServiceError> {
-    crud::delete_audited::<action_plan::Entity>(
-        db,
-        actor,
-        "action_plan",
-        current.id,
-        current.version,
-        &plan_snapshot(current),
-    )
-    .await
+    crud::delete_audited::<action_plan::Entity>(db, actor, current, current.version).await
 }
 
 /// Ids of the nämnder with these codes in the kommun.

@@ -9,10 +9,11 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter, QueryOrder, TransactionTrait, sea_query::Expr,
+    NotSet, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use uuid::Uuid;
 
+use super::{audit::Actor, write::audited};
 use crate::{
     domain::structure::VolumeValueKind,
     domain::{Aggregation, MonthValue, ReportPeriod, VolumePrognos, YearMonth, volume_figures},
@@ -21,7 +22,7 @@ use crate::{
     service::error::{ServiceError, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(volume_measure, "volume measure");
+super::crud::tenant_entity!(volume_measure, "volume measure", "volume_measure");
 
 const UQ_NAME: UniqueKey = UniqueKey {
     name: "uq_volume_measure_namnd_name",
@@ -133,6 +134,19 @@ pub struct MeasureChanges {
 }
 
 pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    new: NewMeasure,
+) -> Result<volume_measure::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let created = insert(w.db(), actor.kommun_id, new).await?;
+        w.created(&created)?;
+        Ok(created)
+    })
+    .await
+}
+
+async fn insert(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     new: NewMeasure,
@@ -167,9 +181,9 @@ pub async fn create(
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    id: Uuid,
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &volume_measure::Model,
     expected_version: i32,
     changes: MeasureChanges,
 ) -> Result<volume_measure::Model, ServiceError> {
@@ -182,13 +196,10 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    super::crud::update_versioned::<volume_measure::Entity, _>(
-        db,
-        kommun_id,
-        id,
-        expected_version,
-        active,
-    )
+    audited(db, actor, async |w| {
+        w.update::<volume_measure::Entity, _>(current, expected_version, active)
+            .await
+    })
     .await
     .map_err(|e| match e {
         ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
@@ -252,81 +263,109 @@ pub async fn values(
     Ok(values)
 }
 
+/// The stored rows of a measure's values, in month order.
+async fn value_rows(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    measure_id: Uuid,
+) -> Result<Vec<volume_value::Model>, ServiceError> {
+    Ok(volume_value::Entity::find()
+        .filter(volume_value::Column::KommunId.eq(kommun_id))
+        .filter(volume_value::Column::MeasureId.eq(measure_id))
+        .order_by_asc(volume_value::Column::Kind)
+        .order_by_asc(volume_value::Column::FromMonth)
+        .order_by_asc(volume_value::Column::ToMonth)
+        .all(db)
+        .await?)
+}
+
 /// Writes `entries` in one transaction: new values are inserted, changed
 /// ones updated, `None` ones deleted; identical ones are left untouched.
 /// The entries must already be free of duplicates.
 pub async fn put_values(
     db: &DatabaseConnection,
-    kommun_id: Uuid,
+    actor: &Actor,
     measure_id: Uuid,
     entries: Vec<ValueEntry>,
 ) -> Result<Vec<StoredValue>, ServiceError> {
-    let txn = db.begin().await?;
-    // The measure may have been deleted since the caller read it.
-    super::crud::get::<volume_measure::Entity>(&txn, kommun_id, measure_id).await?;
-    let existing: HashMap<(String, i32, i32), volume_value::Model> = volume_value::Entity::find()
-        .filter(volume_value::Column::KommunId.eq(kommun_id))
-        .filter(volume_value::Column::MeasureId.eq(measure_id))
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|m| ((m.kind.clone(), m.from_month, m.to_month), m))
-        .collect();
-    let now = Utc::now();
-    let mut inserts = Vec::new();
-    let mut deletes = Vec::new();
-    for entry in entries {
-        let key = (
-            kind_str(entry.kind).to_string(),
-            month_number(entry.from),
-            month_number(entry.to),
-        );
-        match (existing.get(&key), entry.value) {
-            (None, None) => {}
-            (Some(old), None) => deletes.push(old.id),
-            (None, Some(value)) => inserts.push(volume_value::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                measure_id: Set(measure_id),
-                kind: Set(key.0),
-                from_month: Set(key.1),
-                to_month: Set(key.2),
-                value: Set(canonical(value)),
-                updated_at: Set(now),
-            }),
-            (Some(old), Some(value)) => {
-                let text = canonical(value);
-                if old.value != text {
-                    volume_value::Entity::update_many()
-                        .col_expr(volume_value::Column::Value, Expr::value(text))
-                        .col_expr(volume_value::Column::UpdatedAt, Expr::value(now))
-                        .filter(volume_value::Column::Id.eq(old.id))
-                        .exec(&txn)
-                        .await?;
+    let kommun_id = actor.kommun_id;
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        // The measure may have been deleted since the caller read it.
+        super::crud::get::<volume_measure::Entity>(txn, kommun_id, measure_id).await?;
+        let before = value_rows(txn, kommun_id, measure_id).await?;
+        let existing: HashMap<(String, i32, i32), &volume_value::Model> = before
+            .iter()
+            .map(|m| ((m.kind.clone(), m.from_month, m.to_month), m))
+            .collect();
+        let now = Utc::now();
+        let mut inserts = Vec::new();
+        let mut deletes = Vec::new();
+        let mut changed = false;
+        for entry in entries {
+            let key = (
+                kind_str(entry.kind).to_string(),
+                month_number(entry.from),
+                month_number(entry.to),
+            );
+            match (existing.get(&key), entry.value) {
+                (None, None) => {}
+                (Some(old), None) => deletes.push(old.id),
+                (None, Some(value)) => inserts.push(volume_value::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    kommun_id: Set(kommun_id),
+                    measure_id: Set(measure_id),
+                    kind: Set(key.0),
+                    from_month: Set(key.1),
+                    to_month: Set(key.2),
+                    value: Set(canonical(value)),
+                    updated_at: Set(now),
+                }),
+                (Some(old), Some(value)) => {
+                    let text = canonical(value);
+                    if old.value != text {
+                        changed = true;
+                        volume_value::Entity::update_many()
+                            .col_expr(volume_value::Column::Value, Expr::value(text))
+                            .col_expr(volume_value::Column::UpdatedAt, Expr::value(now))
+                            .filter(volume_value::Column::Id.eq(old.id))
+                            .exec(txn)
+                            .await?;
+                    }
                 }
             }
         }
-    }
-    if !deletes.is_empty() {
-        volume_value::Entity::delete_many()
-            .filter(volume_value::Column::Id.is_in(deletes))
-            .exec(&txn)
-            .await?;
-    }
-    if !inserts.is_empty() {
-        volume_value::Entity::insert_many(inserts)
-            .exec(&txn)
-            .await
-            .map_err(|e| match unique_violation(e, &UQ_VALUE, "values", "") {
-                ServiceError::Validation(_) => ServiceError::Conflict(
-                    "the values were changed by someone else at the same time; retry".into(),
-                ),
-                other => other,
-            })?;
-    }
-    let result = values(&txn, kommun_id, measure_id).await?;
-    txn.commit().await?;
-    Ok(result)
+        changed |= !deletes.is_empty() || !inserts.is_empty();
+        if !deletes.is_empty() {
+            volume_value::Entity::delete_many()
+                .filter(volume_value::Column::Id.is_in(deletes))
+                .exec(txn)
+                .await?;
+        }
+        if !inserts.is_empty() {
+            volume_value::Entity::insert_many(inserts)
+                .exec(txn)
+                .await
+                .map_err(|e| match unique_violation(e, &UQ_VALUE, "values", "") {
+                    ServiceError::Validation(_) => ServiceError::Conflict(
+                        "the values were changed by someone else at the same time; retry".into(),
+                    ),
+                    other => other,
+                })?;
+        }
+        if changed {
+            let after = value_rows(txn, kommun_id, measure_id).await?;
+            w.record(
+                "volume_measure_values",
+                Some(measure_id),
+                "put",
+                Some(&before),
+                Some(&after),
+            )?;
+        }
+        values(txn, kommun_id, measure_id).await
+    })
+    .await
 }
 
 /// The volume rows of a nämnd's report for `period`: every measure of the

@@ -382,23 +382,24 @@ async fn migration_backfills_the_feed_from_the_audit_log(backend: Backend) {
 }
 both_databases!(migration_backfills_the_feed_from_the_audit_log);
 
-/// A change without a resource, recorded as every service records one.
+/// A change without a resource, numbered in the feed as the write path
+/// numbers every change, just before its commit.
 async fn change(
     txn: &sea_orm::DatabaseTransaction,
     actor: &kommunrapport::service::audit::Actor,
     action: &str,
 ) {
-    kommunrapport::service::audit::record(
-        txn,
-        actor,
-        "test",
-        None,
+    let change = kommunrapport::service::changes::Change {
+        audit_id: uuid::Uuid::now_v7(),
+        resource_type: "test",
+        resource_id: None,
         action,
-        None::<&()>,
-        None::<&()>,
-    )
-    .await
-    .unwrap();
+        version: None,
+        occurred_at: chrono::Utc::now(),
+    };
+    kommunrapport::service::changes::append(txn, actor.kommun_id, &[change])
+        .await
+        .unwrap();
 }
 
 /// The order guarantee itself, step by step: while one transaction holds an

@@ -26,3 +26,4 @@ mod reports;
 mod seeds;
 mod sie;
 mod volumes;
+mod write_walk;

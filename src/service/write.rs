@@ -1,0 +1,343 @@
+//! The one write path. Every change to the kommun's data runs inside
+//! [`audited`]: it opens the transaction, runs the change, writes one audit
+//! entry per changed resource (its state before and after, in one shape: the
+//! resource's stored fields as [`serde`] names them) and the change feed,
+//! and commits. Nothing else in the service opens a transaction for a
+//! write, so a change without its record cannot exist, and whatever later
+//! hangs on a write (decided versions, period locks, webhooks) has one
+//! place to hang on.
+//!
+//! Audit entries are collected while the change runs and written just
+//! before the commit. That keeps the change feed's counter row (see
+//! [`super::changes`]) locked only for the commit itself, and lets two
+//! records of one resource in one transaction fold into one entry.
+
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    IntoActiveModel, TransactionTrait,
+};
+use serde::Serialize;
+use std::sync::{
+    Mutex,
+    atomic::{AtomicBool, Ordering},
+};
+use uuid::Uuid;
+
+use super::{
+    audit::Actor,
+    changes,
+    crud::{self, TenantEntity},
+    error::ServiceError,
+};
+use crate::entity::audit_log;
+
+/// A resource as the audit log and the change feed name it.
+pub trait Resource: Serialize {
+    /// Its type in `/audit` and `/changes` (`namnd`, `budget_line`, …).
+    const TYPE: &'static str;
+    fn resource_id(&self) -> Uuid;
+}
+
+/// One changed resource, folded over the transaction.
+#[derive(Debug)]
+struct Entry {
+    resource_type: &'static str,
+    resource_id: Option<Uuid>,
+    action: &'static str,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    version: Option<i32>,
+}
+
+/// A write in progress: the transaction and what it has changed so far.
+/// Shared (`&Write`) by the change's code, so a statement on [`Write::db`]
+/// and a record may interleave freely.
+pub struct Write<'a> {
+    txn: DatabaseTransaction,
+    actor: &'a Actor,
+    entries: Mutex<Vec<Entry>>,
+    discard: AtomicBool,
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, ServiceError> {
+    serde_json::to_value(value).map_err(|e| ServiceError::Unexpected(format!("audit json: {e}")))
+}
+
+impl<'a> Write<'a> {
+    /// The transaction every statement of the change runs in.
+    pub fn db(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+
+    pub fn actor(&self) -> &'a Actor {
+        self.actor
+    }
+
+    pub fn kommun_id(&self) -> Uuid {
+        self.actor.kommun_id
+    }
+
+    /// Roll the whole change back at the end instead of committing (a dry
+    /// run, or row errors found after writing began). Nothing is recorded.
+    pub fn discard(&self) {
+        self.discard.store(true, Ordering::Relaxed);
+    }
+
+    /// Records a change of one resource: `action` is `create`, `update`,
+    /// `delete`, `put` (a collection replaced) or a workflow step. A resource
+    /// recorded twice in one write keeps one entry: its first `before`, its
+    /// last `after`. The change feed's version is the `version` of `after`.
+    pub fn record<B: Serialize + ?Sized, A: Serialize + ?Sized>(
+        &self,
+        resource_type: &'static str,
+        resource_id: Option<Uuid>,
+        action: &'static str,
+        before: Option<&B>,
+        after: Option<&A>,
+    ) -> Result<(), ServiceError> {
+        let before = before.map(to_json).transpose()?;
+        let after = after.map(to_json).transpose()?;
+        let version = after
+            .as_ref()
+            .and_then(|a| a.get("version"))
+            .and_then(serde_json::Value::as_i64)
+            .and_then(|v| i32::try_from(v).ok());
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?;
+        let earlier = entries
+            .iter_mut()
+            .find(|e| e.resource_type == resource_type && e.resource_id == resource_id);
+        match earlier {
+            Some(entry) if resource_id.is_some() => {
+                entry.action = fold(entry.action, action);
+                entry.after = after;
+                entry.version = version.or(entry.version);
+                if entry.before.is_none() && entry.action != "create" {
+                    entry.before = before;
+                }
+            }
+            _ => entries.push(Entry {
+                resource_type,
+                resource_id,
+                action,
+                before,
+                after,
+                version,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Records that `after` was created.
+    pub fn created<R: Resource>(&self, after: &R) -> Result<(), ServiceError> {
+        self.record(
+            R::TYPE,
+            Some(after.resource_id()),
+            "create",
+            None::<&()>,
+            Some(after),
+        )
+    }
+
+    /// Records that `before` became `after`.
+    pub fn updated<R: Resource>(&self, before: &R, after: &R) -> Result<(), ServiceError> {
+        self.record(
+            R::TYPE,
+            Some(after.resource_id()),
+            "update",
+            Some(before),
+            Some(after),
+        )
+    }
+
+    /// Records a workflow step that took `before` to `after`.
+    pub fn stepped<R: Resource>(
+        &self,
+        step: &'static str,
+        before: &R,
+        after: &R,
+    ) -> Result<(), ServiceError> {
+        self.record(
+            R::TYPE,
+            Some(after.resource_id()),
+            step,
+            Some(before),
+            Some(after),
+        )
+    }
+
+    /// Records that `before` was deleted.
+    pub fn deleted<R: Resource>(&self, before: &R) -> Result<(), ServiceError> {
+        self.record(
+            R::TYPE,
+            Some(before.resource_id()),
+            "delete",
+            Some(before),
+            None::<&()>,
+        )
+    }
+
+    /// Writes `changes` to `current` if it is still at the version the
+    /// caller read (412 otherwise) and records the change.
+    pub async fn update<E, A>(
+        &self,
+        current: &E::Model,
+        expected_version: i32,
+        changes: A,
+    ) -> Result<E::Model, ServiceError>
+    where
+        E: TenantEntity,
+        E::Model: Resource + IntoActiveModel<A>,
+        A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    {
+        let after = crud::update_versioned::<E, A>(
+            &self.txn,
+            self.kommun_id(),
+            E::id_of(current),
+            expected_version,
+            changes,
+        )
+        .await?;
+        self.updated(current, &after)?;
+        Ok(after)
+    }
+
+    /// Deletes `current` if it is still at the version the caller read and
+    /// records it.
+    pub async fn delete<E>(
+        &self,
+        current: &E::Model,
+        expected_version: i32,
+    ) -> Result<(), ServiceError>
+    where
+        E: TenantEntity,
+        E::Model: Resource,
+    {
+        crud::delete_versioned::<E>(
+            &self.txn,
+            self.kommun_id(),
+            E::id_of(current),
+            expected_version,
+        )
+        .await?;
+        self.deleted(current)
+    }
+
+    /// Writes the audit entries and the change feed, then commits.
+    async fn finish(self) -> Result<(), ServiceError> {
+        if self.discard.into_inner() {
+            self.txn.rollback().await?;
+            return Ok(());
+        }
+        let entries = self
+            .entries
+            .into_inner()
+            .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?;
+        write_entries(&self.txn, self.actor, entries).await?;
+        self.txn.commit().await?;
+        Ok(())
+    }
+}
+
+/// The action of two changes of one resource in one write.
+fn fold(first: &'static str, then: &'static str) -> &'static str {
+    match (first, then) {
+        (_, "delete") => "delete",
+        ("create", _) => "create",
+        (_, later) => later,
+    }
+}
+
+async fn write_entries(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entries: Vec<Entry>,
+) -> Result<(), ServiceError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let occurred_at = chrono::Utc::now();
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut feed = Vec::with_capacity(entries.len());
+    for entry in entries {
+        let id = Uuid::now_v7();
+        feed.push(changes::Change {
+            audit_id: id,
+            resource_type: entry.resource_type,
+            resource_id: entry.resource_id,
+            action: entry.action,
+            version: entry.version,
+            occurred_at,
+        });
+        rows.push(audit_log::ActiveModel {
+            id: Set(id),
+            kommun_id: Set(actor.kommun_id),
+            occurred_at: Set(occurred_at),
+            principal: Set(actor.principal.clone()),
+            role: Set(actor.role.clone()),
+            resource_type: Set(entry.resource_type.to_string()),
+            resource_id: Set(entry.resource_id),
+            action: Set(entry.action.to_string()),
+            before_json: Set(entry.before.map(|v| v.to_string())),
+            after_json: Set(entry.after.map(|v| v.to_string())),
+            request_id: Set(actor.request_id.clone()),
+        });
+    }
+    // Bounded statements: PostgreSQL takes at most 65 535 parameters.
+    for chunk in rows.chunks(1000) {
+        audit_log::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    changes::append(db, actor.kommun_id, &feed).await?;
+    Ok(())
+}
+
+/// Runs `change` as one audited write: all of it and its records, or
+/// nothing. The transaction rolls back when `change` fails (or calls
+/// [`Write::discard`]).
+#[tracing::instrument(name = "write", skip_all, fields(kommun_id = %actor.kommun_id))]
+pub async fn audited<T>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    change: impl AsyncFnOnce(&Write<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let txn = db.begin().await?;
+    let write = Write {
+        txn,
+        actor,
+        entries: Mutex::new(Vec::new()),
+        discard: AtomicBool::new(false),
+    };
+    let out = change(&write).await?;
+    write.finish().await?;
+    Ok(out)
+}
+
+/// Implements [`Resource`] for an entity's model with an `id` column.
+macro_rules! versioned_resource {
+    ($module:ident, $type:literal) => {
+        impl $crate::service::write::Resource for $crate::entity::$module::Model {
+            const TYPE: &'static str = $type;
+            fn resource_id(&self) -> uuid::Uuid {
+                self.id
+            }
+        }
+    };
+}
+pub(crate) use versioned_resource;
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn two_changes_of_one_resource_fold_into_one() {
+        assert_eq!(fold("create", "update"), "create");
+        assert_eq!(fold("update", "update"), "update");
+        assert_eq!(fold("create", "delete"), "delete");
+        assert_eq!(fold("update", "approve"), "approve");
+    }
+}
