@@ -37,6 +37,9 @@ enum Command {
     /// Generate a large flat CSV and time importing it over HTTP (wall time
     /// and peak memory).
     BenchImport(crate::benchimport::BenchImportArgs),
+    /// Recompute every decided report version's SHA-256 and check each
+    /// report's chain; exits 1 and names each broken link when one fails.
+    Verify,
     /// Print the OpenAPI document.
     Openapi,
     /// Print a signed JWT for local use (and nothing else on stdout).
@@ -82,6 +85,7 @@ pub async fn run() -> ExitCode {
         Command::SeedDemo => seed_demo(&settings).await,
         Command::BenchViews(args) => crate::benchgen::run(settings, args).await,
         Command::BenchImport(args) => crate::benchimport::run(settings, args).await,
+        Command::Verify => verify(&settings).await,
         Command::Openapi => {
             print!("{}", crate::api::openapi_json());
             Ok(())
@@ -135,6 +139,30 @@ async fn seed_demo(settings: &Settings) -> Result<(), String> {
     let created = crate::demo::load(&db).await.map_err(|e| e.to_string())?;
     eprintln!("demo data loaded: {created} new report(s)");
     Ok(())
+}
+
+async fn verify(settings: &Settings) -> Result<(), String> {
+    let db = connect(&settings.database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (checked, broken) = crate::service::versions::verify(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    for link in &broken {
+        println!(
+            "BROKEN report {} version {}: {}",
+            link.report_id, link.number, link.problem
+        );
+    }
+    if broken.is_empty() {
+        println!("{checked} decided version(s) verified: every hash and chain holds");
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {checked} decided version(s) fail verification",
+            broken.len()
+        ))
+    }
 }
 
 async fn migrate(settings: &Settings) -> Result<(), String> {

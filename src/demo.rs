@@ -350,15 +350,23 @@ async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<b
             chrono::NaiveDate::from_str(seed.report.beslut_datum.as_deref().unwrap_or_default())
                 .map_err(bad)?;
         let beslut_paragraf = seed.report.beslut_paragraf.clone().unwrap_or_default();
-        reports::transition(
-            db,
-            &actor,
-            &ctx,
-            Transition::Approve {
-                beslut_datum,
-                beslut_paragraf,
-            },
-        )
+        let decision = crate::service::versions::Decision {
+            beslut_datum,
+            beslut_paragraf,
+            diarienummer: None,
+        };
+        // The demo approves as the api does: with the decided version of
+        // what the report shows.
+        reports::approve(db, &actor, &ctx, decision, async |txn, after| {
+            let decided = reports::ReportContext {
+                report: after.clone(),
+                status: crate::domain::structure::ReportStatus::Godkand,
+                ..ctx.clone()
+            };
+            crate::api::decided::document(txn, &decided)
+                .await
+                .map_err(crate::error::into_service)
+        })
         .await?;
     }
     tracing::info!(seed = name, kommun = %seed.kommun, namnd = %seed.namnd, "demo report loaded");

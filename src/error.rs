@@ -189,6 +189,22 @@ impl From<ServiceError> for ApiError {
     }
 }
 
+/// An api error met inside a service call (a document the api builds for
+/// a write): the service's own case where there is one.
+pub fn into_service(err: ApiError) -> ServiceError {
+    match err {
+        ApiError::Forbidden(d) => ServiceError::Forbidden(d),
+        ApiError::NotFound(d) => ServiceError::NotFound(d),
+        ApiError::Conflict(d) => ServiceError::Conflict(d),
+        ApiError::PreconditionFailed(d) => ServiceError::PreconditionFailed(d),
+        ApiError::Validation(errors) => ServiceError::Validation(errors),
+        ApiError::Unavailable(d) => ServiceError::Unavailable(d),
+        ApiError::Contended(d) => ServiceError::Contended(d),
+        ApiError::Db(e) => ServiceError::Db(e),
+        other => ServiceError::Unexpected(other.to_string()),
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {

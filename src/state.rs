@@ -17,6 +17,31 @@ pub struct AppState {
     kommun_ids: RwLock<HashMap<String, Uuid>>,
     /// Requests per principal in the current minute.
     rate: std::sync::Mutex<RateWindow>,
+    /// Whether an approved report's live figures differ from its decided
+    /// version, as of a change number of its kommun.
+    pub decided_checks: DecidedChecks,
+}
+
+/// (report, version) → (the kommun's change number when checked, whether
+/// the live figures differed). An answer holds until the kommun changes.
+#[derive(Default)]
+pub struct DecidedChecks(std::sync::Mutex<HashMap<(Uuid, i32), (i64, bool)>>);
+
+impl DecidedChecks {
+    pub fn get(&self, key: (Uuid, i32), seq: i64) -> Option<bool> {
+        let map = self.0.lock().ok()?;
+        map.get(&key).filter(|(at, _)| *at == seq).map(|(_, c)| *c)
+    }
+
+    pub fn put(&self, key: (Uuid, i32), seq: i64, changed: bool) {
+        if let Ok(mut map) = self.0.lock() {
+            // Bounded: a kommun has a few hundred approved reports at most.
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(key, (seq, changed));
+        }
+    }
 }
 
 /// A fixed one-minute window of request counts per principal.
@@ -34,6 +59,7 @@ impl AppState {
             settings,
             kommun_ids: RwLock::new(HashMap::new()),
             rate: std::sync::Mutex::new(RateWindow::default()),
+            decided_checks: DecidedChecks::default(),
         })
     }
 

@@ -114,7 +114,7 @@ pub struct AssessmentList {
 
 /// The goals the report's nämnd answers for, each with its assessment in
 /// the report and the suggestion from its indicators (not paginated).
-#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "Report id")),
+#[utoipa::path(tag = "assessments", params(("id" = Uuid, Path, description = "Report id"), super::decided::BasisQuery),
     responses((status = 200, description = "The assessments", body = AssessmentList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/assessments")]
 pub async fn list_assessments(
@@ -122,11 +122,24 @@ pub async fn list_assessments(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
+    basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    let rows = assessments::for_report(&state.db, &ctx).await?;
+    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
+        return computed(&req, &d.part("assessments", super::figures::Unit::Kr));
+    }
+    computed(&req, &assessment_list(&state.db, &ctx).await?)
+}
+
+/// The goals the report's nämnd answers for with their assessments and the
+/// indicators behind the suggestions, as the report shows them.
+pub async fn assessment_list(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &ReportContext,
+) -> Result<AssessmentList, ApiError> {
+    let rows = assessments::for_report(db, ctx).await?;
     let goals: Vec<_> = rows.iter().map(|r| r.goal.clone()).collect();
-    let namnder = namnder_of(&state, ctx.report.kommun_id, &goals).await?;
+    let namnder = namnder_of(db, ctx.report.kommun_id, &goals).await?;
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let role = if r.goal.model.huvudansvar_id == Some(ctx.namnd.id) {
@@ -158,15 +171,12 @@ pub async fn list_assessments(
                 .collect(),
         });
     }
-    computed(
-        &req,
-        &AssessmentList {
-            report_id: ctx.report.id,
-            namnd: ctx.namnd.code.clone(),
-            year: ctx.spec.year,
-            items,
-        },
-    )
+    Ok(AssessmentList {
+        report_id: ctx.report.id,
+        namnd: ctx.namnd.code.clone(),
+        year: ctx.spec.year,
+        items,
+    })
 }
 
 /// The nämnd's assessment of a goal.

@@ -96,7 +96,7 @@ impl AssignmentDto {
 }
 
 async fn namnder_of(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     kommun_id: Uuid,
     rows: &[AssignmentFull],
 ) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ApiError> {
@@ -109,7 +109,7 @@ async fn namnder_of(
                 .chain(a.medansvariga.iter().copied())
         })
         .collect();
-    Ok(goals::namnder_by_id(&state.db, kommun_id, ids).await?)
+    Ok(goals::namnder_by_id(db, kommun_id, ids).await?)
 }
 
 /// A new assignment.
@@ -323,7 +323,7 @@ pub async fn list_assignments(
         q: query.q.clone().filter(|q| !q.trim().is_empty()),
     };
     let (rows, next) = assignments::list(&state.db, kommun_id, &filter, &page).await?;
-    let namnder = namnder_of(&state, kommun_id, &rows).await?;
+    let namnder = namnder_of(&state.db, kommun_id, &rows).await?;
     let items = rows
         .iter()
         .map(|a| AssignmentDto::new(a, &namnder))
@@ -339,7 +339,7 @@ async fn dto(
     kommun_id: Uuid,
     a: &AssignmentFull,
 ) -> Result<AssignmentDto, ApiError> {
-    let namnder = namnder_of(state, kommun_id, std::slice::from_ref(a)).await?;
+    let namnder = namnder_of(&state.db, kommun_id, std::slice::from_ref(a)).await?;
     AssignmentDto::new(a, &namnder)
 }
 
@@ -505,7 +505,7 @@ pub struct AssignmentStatusList {
 
 /// The assignments the report's nämnd answers for, with their status in
 /// the report (not paginated).
-#[utoipa::path(tag = "assignments", params(("id" = Uuid, Path, description = "Report id")),
+#[utoipa::path(tag = "assignments", params(("id" = Uuid, Path, description = "Report id"), super::decided::BasisQuery),
     responses((status = 200, description = "The statuses", body = AssignmentStatusList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/assignment-statuses")]
 pub async fn list_statuses(
@@ -513,11 +513,26 @@ pub async fn list_statuses(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
+    basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    let rows = assignments::for_report(&state.db, &ctx).await?;
+    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
+        return computed(
+            &req,
+            &d.part("assignment_statuses", super::figures::Unit::Kr),
+        );
+    }
+    computed(&req, &status_list(&state.db, &ctx).await?)
+}
+
+/// The assignments of the report's nämnd with their statuses in the report.
+pub async fn status_list(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &crate::service::reports::ReportContext,
+) -> Result<AssignmentStatusList, ApiError> {
+    let rows = assignments::for_report(db, ctx).await?;
     let all: Vec<AssignmentFull> = rows.iter().map(|r| r.assignment.clone()).collect();
-    let namnder = namnder_of(&state, ctx.report.kommun_id, &all).await?;
+    let namnder = namnder_of(db, ctx.report.kommun_id, &all).await?;
     let items = rows
         .iter()
         .map(|r| {
@@ -531,14 +546,11 @@ pub async fn list_statuses(
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
-    computed(
-        &req,
-        &AssignmentStatusList {
-            report_id: ctx.report.id,
-            namnd: ctx.namnd.code.clone(),
-            items,
-        },
-    )
+    Ok(AssignmentStatusList {
+        report_id: ctx.report.id,
+        namnd: ctx.namnd.code.clone(),
+        items,
+    })
 }
 
 /// A status with its comment.

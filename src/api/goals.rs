@@ -179,7 +179,7 @@ impl GoalDto {
 
 /// The nämnder referred to by `goals` (one query).
 pub async fn namnder_of(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     kommun_id: Uuid,
     goals: &[GoalFull],
 ) -> Result<HashMap<Uuid, namnd::Model>, ApiError> {
@@ -189,7 +189,7 @@ pub async fn namnder_of(
             .into_iter()
             .chain(g.medansvariga.iter().copied())
     });
-    Ok(goals::namnder_by_id(&state.db, kommun_id, ids.collect::<Vec<_>>()).await?)
+    Ok(goals::namnder_by_id(db, kommun_id, ids.collect::<Vec<_>>()).await?)
 }
 
 /// A target of a goal: a number (`value`) or a text (`text`), for a year.
@@ -501,7 +501,7 @@ pub async fn list_goals(
         ids,
     };
     let (rows, next) = goals::list(&state.db, kommun_id, &filter, &page).await?;
-    let namnder = namnder_of(&state, kommun_id, &rows).await?;
+    let namnder = namnder_of(&state.db, kommun_id, &rows).await?;
     let items = rows
         .iter()
         .map(|g| GoalDto::new(g, &namnder))
@@ -513,7 +513,7 @@ pub async fn list_goals(
 }
 
 async fn dto(state: &AppState, kommun_id: Uuid, g: &GoalFull) -> Result<GoalDto, ApiError> {
-    let namnder = namnder_of(state, kommun_id, std::slice::from_ref(g)).await?;
+    let namnder = namnder_of(&state.db, kommun_id, std::slice::from_ref(g)).await?;
     GoalDto::new(g, &namnder)
 }
 

@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod changes;
 pub mod common;
 pub mod csv;
+pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
 pub mod extract;
@@ -81,6 +82,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     namnder::configure(cfg);
     periods::configure(cfg);
     // Before reports: its GET /reports/{id}/{kind} would take these paths.
+    decided::configure(cfg);
     assessments::configure(cfg);
     assignments::configure(cfg);
     reports::configure(cfg);

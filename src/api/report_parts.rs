@@ -4,7 +4,6 @@ use super::{key_figures::KeyFigureRow, volume_measures::VolumeRow};
 use crate::{
     error::ApiError,
     service::{key_figures, reports::ReportContext, volumes},
-    state::AppState,
 };
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
@@ -13,9 +12,12 @@ fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
 
 /// Volymmått for the report period: period value, prognos, the same period
 /// last year and the whole last year.
-pub async fn volymer(state: &AppState, ctx: &ReportContext) -> Result<serde_json::Value, ApiError> {
+pub async fn volymer(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &ReportContext,
+) -> Result<serde_json::Value, ApiError> {
     let rows = volumes::volume_rows(
-        &state.db,
+        db,
         ctx.report.kommun_id,
         ctx.namnd.id,
         ctx.report_period()?,
@@ -26,11 +28,11 @@ pub async fn volymer(state: &AppState, ctx: &ReportContext) -> Result<serde_json
 
 /// Staff key figures of the report year and the year before.
 pub async fn nyckeltal(
-    state: &AppState,
+    db: &impl sea_orm::ConnectionTrait,
     ctx: &ReportContext,
 ) -> Result<serde_json::Value, ApiError> {
     let rows =
-        key_figures::key_figure_rows(&state.db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
+        key_figures::key_figure_rows(db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
             .await?;
     json(&rows.into_iter().map(KeyFigureRow::from).collect::<Vec<_>>())
 }

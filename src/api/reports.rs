@@ -16,6 +16,7 @@ use super::{
     figures::{TableDto, Unit, UnitQuery, table_dto},
     values::{ValueInput, to_writes},
 };
+use super::decided::BasisQuery;
 use crate::{
     auth::{Action, Principal, Role, authorize},
     domain::{
@@ -27,6 +28,7 @@ use crate::{
     service::{
         budget_lines::{self, TableRow},
         crud,
+        versions,
         reports::{self, ReportContext, Transition, Visibility},
     },
     state::AppState,
@@ -94,7 +96,7 @@ impl ReportDto {
         })
     }
 
-    fn of(ctx: &ReportContext) -> Result<Self, ApiError> {
+    pub fn of(ctx: &ReportContext) -> Result<Self, ApiError> {
         Self::new(&ctx.report, &ctx.namnd, &ctx.period)
     }
 }
@@ -160,6 +162,15 @@ impl From<action_plan::Model> for ActionPlanDto {
     "drift": {"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"avvikelse": -450}}}))]
 pub struct ReportDetail {
     pub report: ReportDto,
+    /// `beslutad`: an approved report as its nämnd decided it (its latest
+    /// decided version); `live`: today's figures (drafts, and `basis=live`).
+    pub basis: super::decided::Basis,
+    /// The latest decided version of an approved report; null otherwise.
+    pub decided_version: Option<super::decided::VersionDto>,
+    /// With `basis=beslutad`: whether today's figures differ from the
+    /// decided ones (see `GET /reports/{id}/diff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_since_decision: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sections: Option<Vec<SectionDto>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -341,6 +352,8 @@ pub struct DetailQuery {
     pub include: Option<String>,
     /// `kr` (default) or `tkr`.
     pub unit: Option<Unit>,
+    /// `beslutad` (default): an approved report as decided; `live`: today's figures.
+    pub basis: Option<super::decided::Basis>,
 }
 
 const INCLUDES: [&str; 6] = [
@@ -352,14 +365,14 @@ const INCLUDES: [&str; 6] = [
     "action_plans",
 ];
 
-async fn table(
-    state: &AppState,
+pub async fn table(
+    db: &impl sea_orm::ConnectionTrait,
     ctx: &ReportContext,
     kind: BudgetLineKind,
     unit: Unit,
 ) -> Result<TableDto, ApiError> {
     let data =
-        budget_lines::report_table(&state.db, ctx.namnd.id, kind, ctx.report_period()?).await?;
+        budget_lines::report_table(db, ctx.namnd.id, kind, ctx.report_period()?).await?;
     table_dto(
         &data,
         kind,
@@ -400,9 +413,26 @@ pub async fn get_report(
     }
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let unit = query.unit.unwrap_or_default();
+    let decided = super::decided::decided(&state, &ctx, query.basis).await?;
+    let header = super::decided::header(&state, &ctx, decided.as_ref()).await?;
+    if let Some(d) = &decided {
+        let mut body = serde_json::json!({"report": d.document["report"]});
+        let header = serde_json::to_value(&header)
+            .map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
+        if let (serde_json::Value::Object(map), serde_json::Value::Object(h)) = (&mut body, header) {
+            map.extend(h);
+            for part in &includes {
+                map.insert(part.to_string(), d.part(part, unit));
+            }
+        }
+        return computed(&req, &body);
+    }
     let has = |part: &str| includes.contains(&part);
     let mut detail = ReportDetail {
         report: ReportDto::of(&ctx)?,
+        basis: header.basis,
+        decided_version: header.decided_version,
+        changed_since_decision: header.changed_since_decision,
         sections: None,
         drift: None,
         investering: None,
@@ -420,10 +450,10 @@ pub async fn get_report(
         );
     }
     if has("drift") {
-        detail.drift = Some(table(&state, &ctx, BudgetLineKind::Drift, unit).await?);
+        detail.drift = Some(table(&state.db, &ctx, BudgetLineKind::Drift, unit).await?);
     }
     if has("investering") {
-        detail.investering = Some(table(&state, &ctx, BudgetLineKind::Investering, unit).await?);
+        detail.investering = Some(table(&state.db, &ctx, BudgetLineKind::Investering, unit).await?);
     }
     if has("action_plans") {
         detail.action_plans = Some(
@@ -435,13 +465,10 @@ pub async fn get_report(
         );
     }
     if has("volymer") {
-        detail.volymer = Some(super::report_parts::volymer(&state, &ctx).await?);
+        detail.volymer = Some(super::report_parts::volymer(&state.db, &ctx).await?);
     }
     if has("nyckeltal") {
-        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state, &ctx).await?);
-    }
-    if includes.is_empty() {
-        return Ok(versioned(&req, StatusCode::OK, ctx.report.version, &detail));
+        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state.db, &ctx).await?);
     }
     computed(&req, &detail)
 }
@@ -527,19 +554,30 @@ pub async fn submit_report(
 pub struct ApproveReport {
     pub beslut_datum: NaiveDate,
     pub beslut_paragraf: String,
+    /// The decision's registration number, when the nämnd gives one.
+    #[serde(default)]
+    pub diarienummer: Option<String>,
 }
 
 impl Input for ApproveReport {
     fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
         let p = self.beslut_paragraf.trim();
         if p.is_empty() || p.chars().count() > 50 {
-            vec![FieldError::new(
+            errors.push(FieldError::new(
                 "beslut_paragraf",
                 "must be 1–50 characters, e.g. § 22",
-            )]
-        } else {
-            vec![]
+            ));
         }
+        if let Some(d) = &self.diarienummer
+            && (d.trim().is_empty() || d.trim().chars().count() > 50)
+        {
+            errors.push(FieldError::new(
+                "diarienummer",
+                "must be 1–50 characters, e.g. VON 2025/12, or left out",
+            ));
+        }
+        errors
     }
 }
 
@@ -561,11 +599,27 @@ pub async fn approve_report(
     body: ApiJson<ApproveReport>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.0;
-    let t = Transition::Approve {
+    let ctx = authorized(&state, &principal, *id, Action::Approve).await?;
+    check_optional_if_match(&req, ctx.report.version)?;
+    let decision = versions::Decision {
         beslut_datum: body.beslut_datum,
         beslut_paragraf: body.beslut_paragraf.trim().to_string(),
+        diarienummer: body.diarienummer.map(|d| d.trim().to_string()),
     };
-    step(&req, &state, &principal, *id, Action::Approve, t).await
+    let actor = actor(&req, &principal, ctx.report.kommun_id);
+    let (model, _) = reports::approve(&state.db, &actor, &ctx, decision, async |txn, after| {
+        let decided = ReportContext {
+            report: after.clone(),
+            status: ReportStatus::Godkand,
+            ..ctx.clone()
+        };
+        super::decided::document(txn, &decided)
+            .await
+            .map_err(crate::error::into_service)
+    })
+    .await?;
+    let dto = ReportDto::new(&model, &ctx.namnd, &ctx.period)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
 /// Why a report goes back to utkast.
@@ -646,15 +700,20 @@ pub async fn reopen_report(
 }
 
 /// List a report's sections.
-#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), BasisQuery),
     responses((status = 200, description = "Sections in order, all on one page", body = Page<SectionDto>)))]
 #[get("/reports/{id}/sections")]
 pub async fn list_sections(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
+    basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
+        let items = d.part("sections", Unit::Kr);
+        return Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})));
+    }
     let items: Vec<SectionDto> = reports::sections(&state.db, ctx.report.id)
         .await?
         .into_iter()
@@ -769,7 +828,7 @@ pub async fn put_section(
 
 /// Read the report's driftredovisning or investeringsredovisning with derived figures.
 #[utoipa::path(tag = "reports",
-    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
+    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery, BasisQuery),
     responses(
         (status = 200, description = "Lines with figures, children nested, and the total", body = TableDto, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
@@ -781,13 +840,19 @@ pub async fn get_table(
     principal: Principal,
     path: web::Path<(Uuid, BudgetLineKind)>,
     query: web::Query<UnitQuery>,
+    basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, kind) = path.into_inner();
     let ctx = authorized(&state, &principal, id, Action::Read).await?;
-    computed(
-        &req,
-        &table(&state, &ctx, kind, query.unit.unwrap_or_default()).await?,
-    )
+    let unit = query.unit.unwrap_or_default();
+    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
+        let key = match kind {
+            BudgetLineKind::Drift => "drift",
+            BudgetLineKind::Investering => "investering",
+        };
+        return computed(&req, &d.part(key, unit));
+    }
+    computed(&req, &table(&state.db, &ctx, kind, unit).await?)
 }
 
 /// One line of a table upsert.
@@ -854,7 +919,7 @@ impl Input for PutTable {
 /// replaced, in one transaction; every row's errors come back together and
 /// nothing is written unless all rows are valid.
 #[utoipa::path(tag = "reports", request_body = PutTable,
-    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
+    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery, BasisQuery),
     responses(
         (status = 200, description = "The table after the write", body = TableDto),
         (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -903,7 +968,7 @@ pub async fn put_table(
     .await?;
     computed(
         &req,
-        &table(&state, &ctx, kind, query.unit.unwrap_or_default()).await?,
+        &table(&state.db, &ctx, kind, query.unit.unwrap_or_default()).await?,
     )
 }
 
@@ -946,15 +1011,20 @@ impl ActionPlanInput {
 }
 
 /// The report's åtgärdsplan.
-#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), BasisQuery),
     responses((status = 200, description = "Rows in order, all on one page", body = Page<ActionPlanDto>)))]
 #[get("/reports/{id}/action-plans")]
 pub async fn list_action_plans(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
+    basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
+        let items = d.part("action_plans", Unit::Kr);
+        return Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})));
+    }
     let items: Vec<ActionPlanDto> = reports::action_plans(&state.db, ctx.report.id)
         .await?
         .into_iter()

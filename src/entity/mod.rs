@@ -28,5 +28,6 @@ pub mod namnd;
 pub mod period;
 pub mod report;
 pub mod report_section;
+pub mod report_version;
 pub mod volume_measure;
 pub mod volume_value;

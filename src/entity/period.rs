@@ -12,6 +12,9 @@ pub struct Model {
     pub number: i32,
     pub start_date: Date,
     pub end_date: Date,
+    /// Set when the period is closed (bokslut): no value in its months may be written.
+    pub closed_at: Option<ChronoDateTimeUtc>,
+    pub closed_by: Option<String>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

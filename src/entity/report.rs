@@ -16,6 +16,8 @@ pub struct Model {
     pub status_reason: Option<String>,
     pub submitted_at: Option<ChronoDateTimeUtc>,
     pub approved_at: Option<ChronoDateTimeUtc>,
+    /// The decision's registration number, when the nämnd gives one.
+    pub diarienummer: Option<String>,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

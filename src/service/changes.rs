@@ -101,6 +101,15 @@ pub async fn append(
     Ok(())
 }
 
+/// The kommun's latest change number (0 before its first change): moves
+/// whenever anything of the kommun changes.
+pub async fn current(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, ServiceError> {
+    Ok(change_counter::Entity::find_by_id(kommun_id)
+        .one(db)
+        .await?
+        .map_or(0, |c| c.seq))
+}
+
 /// Up to `limit` changes of the kommun after number `after`, oldest first,
 /// optionally of one resource type.
 pub async fn list(

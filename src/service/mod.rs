@@ -23,5 +23,6 @@ pub mod namnder;
 pub mod periods;
 pub mod reports;
 pub mod search;
+pub mod versions;
 pub mod volumes;
 pub mod write;

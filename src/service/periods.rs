@@ -65,6 +65,8 @@ async fn insert(
         number: Set(spec.number as i32),
         start_date: Set(spec.start_date()),
         end_date: Set(spec.end_date()),
+        closed_at: Set(None),
+        closed_by: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -1,7 +1,10 @@
 //! Reports: creation with the standard sections, the workflow, sections and
 //! action plans. Every write records an audit entry in its transaction.
 
-use super::write::audited;
+use super::{
+    versions,
+    write::{Write, audited},
+};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -14,7 +17,7 @@ use super::audit::Actor;
 use crate::{
     auth::{Principal, ReportState, Target},
     domain::structure::{PeriodSpec, ReportStatus, ReportType},
-    entity::{action_plan, namnd, period, report, report_section},
+    entity::{action_plan, namnd, period, report, report_section, report_version},
     service::crud::PageRequest,
     service::error::{ServiceError, UniqueKey, unique_violation},
     service::{crud, periods},
@@ -140,6 +143,7 @@ pub async fn create(
             status_reason: Set(None),
             submitted_at: Set(None),
             approved_at: Set(None),
+            diarienummer: Set(None),
             version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
@@ -187,6 +191,7 @@ pub enum Transition {
     Approve {
         beslut_datum: NaiveDate,
         beslut_paragraf: String,
+        diarienummer: Option<String>,
     },
     Return {
         reason: String,
@@ -215,12 +220,48 @@ pub async fn transition(
     ctx: &ReportContext,
     step: Transition,
 ) -> Result<report::Model, ServiceError> {
+    audited(db, actor, async |w| take_step(w, ctx, &step).await)
+        .await
+}
+
+/// Approves the report and freezes what it shows as its next decided
+/// version, in the same transaction: `document` builds, on the approving
+/// transaction, everything the approved report shows.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    ctx: &ReportContext,
+    decision: versions::Decision,
+    document: impl AsyncFnOnce(
+        &sea_orm::DatabaseTransaction,
+        &report::Model,
+    ) -> Result<serde_json::Value, ServiceError>,
+) -> Result<(report::Model, report_version::Model), ServiceError> {
+    let step = Transition::Approve {
+        beslut_datum: decision.beslut_datum,
+        beslut_paragraf: decision.beslut_paragraf.clone(),
+        diarienummer: decision.diarienummer.clone(),
+    };
+    audited(db, actor, async |w| {
+        let after = take_step(w, ctx, &step).await?;
+        let shown = document(w.db(), &after).await?;
+        let version = versions::freeze(w, &after, &decision, &shown).await?;
+        Ok((after, version))
+    })
+    .await
+}
+
+async fn take_step(
+    w: &Write<'_>,
+    ctx: &ReportContext,
+    step: &Transition,
+) -> Result<report::Model, ServiceError> {
     let now = Utc::now();
     let mut changes = report::ActiveModel {
         updated_at: Set(now),
         ..Default::default()
     };
-    match &step {
+    match step {
         Transition::Submit => {
             changes.status = Set(ReportStatus::ForBeslut.as_str().into());
             changes.submitted_at = Set(Some(now));
@@ -229,10 +270,12 @@ pub async fn transition(
         Transition::Approve {
             beslut_datum,
             beslut_paragraf,
+            diarienummer,
         } => {
             changes.status = Set(ReportStatus::Godkand.as_str().into());
             changes.beslut_datum = Set(Some(*beslut_datum));
             changes.beslut_paragraf = Set(Some(beslut_paragraf.clone()));
+            changes.diarienummer = Set(diarienummer.clone());
             changes.approved_at = Set(Some(now));
             changes.status_reason = Set(None);
         }
@@ -242,31 +285,28 @@ pub async fn transition(
             if matches!(step, Transition::Reopen { .. }) {
                 changes.beslut_datum = Set(None);
                 changes.beslut_paragraf = Set(None);
+                changes.diarienummer = Set(None);
                 changes.approved_at = Set(None);
             }
         }
     }
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = &ctx.report;
-        let after = crud::update_versioned::<report::Entity, _>(
-            txn,
-            actor.kommun_id,
-            before.id,
-            before.version,
-            changes,
-        )
-        .await?;
-        w.record(
-            "report",
-            Some(before.id),
-            step.name(),
-            Some(before),
-            Some(&after),
-        )?;
-        Ok(after)
-    })
-    .await
+    let before = &ctx.report;
+    let after = crud::update_versioned::<report::Entity, _>(
+        w.db(),
+        w.kommun_id(),
+        before.id,
+        before.version,
+        changes,
+    )
+    .await?;
+    w.record(
+        "report",
+        Some(before.id),
+        step.name(),
+        Some(before),
+        Some(&after),
+    )?;
+    Ok(after)
 }
 
 /// Which reports a principal may see in lists.

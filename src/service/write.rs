@@ -29,7 +29,10 @@ use super::{
     crud::{self, TenantEntity},
     error::ServiceError,
 };
-use crate::entity::audit_log;
+use crate::{
+    domain::YearMonth,
+    entity::{audit_log, period},
+};
 
 /// A resource as the audit log and the change feed name it.
 pub trait Resource: Serialize {
@@ -57,6 +60,17 @@ pub struct Write<'a> {
     actor: &'a Actor,
     entries: Mutex<Vec<Entry>>,
     discard: AtomicBool,
+    /// The kommun's closed periods, read once per write when a value is.
+    closed: Mutex<Option<Vec<ClosedPeriod>>>,
+}
+
+/// A closed period (bokslut): `yyyymm` of its first and last month.
+#[derive(Debug, Clone)]
+struct ClosedPeriod {
+    first: i32,
+    last: i32,
+    label: String,
+    closed_at: chrono::DateTime<chrono::Utc>,
 }
 
 fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value, ServiceError> {
@@ -75,6 +89,41 @@ impl<'a> Write<'a> {
 
     pub fn kommun_id(&self) -> Uuid {
         self.actor.kommun_id
+    }
+
+    /// Refuses (409, naming the month and the period) a value in the months
+    /// `from..=to` when any of them lies in a closed period of the kommun.
+    /// Every value write checks this, so no endpoint or import writes into
+    /// a closed month.
+    pub async fn ensure_open(&self, from: YearMonth, to: YearMonth) -> Result<(), ServiceError> {
+        let loaded = self
+            .closed
+            .lock()
+            .map_err(|_| ServiceError::Unexpected("closed periods poisoned".into()))?
+            .clone();
+        let closed = match loaded {
+            Some(closed) => closed,
+            None => {
+                let closed = closed_periods(&self.txn, self.kommun_id()).await?;
+                if let Ok(mut slot) = self.closed.lock() {
+                    *slot = Some(closed.clone());
+                }
+                closed
+            }
+        };
+        let (first, last) = (month_key(from), month_key(to));
+        if let Some(p) = closed.iter().find(|p| p.first <= last && first <= p.last) {
+            let month = first.max(p.first);
+            return Err(ServiceError::Conflict(format!(
+                "{}-{:02} lies in the closed period {} (closed {}); nothing was written; \
+                 an admin or kommunledning reopens the period with POST /periods/{{id}}/reopen",
+                month / 100,
+                month % 100,
+                p.label,
+                p.closed_at.format("%Y-%m-%d"),
+            )));
+        }
+        Ok(())
     }
 
     /// Roll the whole change back at the end instead of committing (a dry
@@ -241,6 +290,34 @@ impl<'a> Write<'a> {
     }
 }
 
+fn month_key(ym: YearMonth) -> i32 {
+    ym.year() * 100 + ym.month() as i32
+}
+
+async fn closed_periods(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+) -> Result<Vec<ClosedPeriod>, ServiceError> {
+    use chrono::Datelike;
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let rows = period::Entity::find()
+        .filter(period::Column::KommunId.eq(kommun_id))
+        .filter(period::Column::ClosedAt.is_not_null())
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|p| {
+            let spec = super::periods::spec_of(&p)?;
+            Ok(ClosedPeriod {
+                first: p.start_date.year() * 100 + p.start_date.month() as i32,
+                last: p.end_date.year() * 100 + p.end_date.month() as i32,
+                label: spec.label(),
+                closed_at: p.closed_at.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The action of two changes of one resource in one write.
 fn fold(first: &'static str, then: &'static str) -> &'static str {
     match (first, then) {
@@ -310,6 +387,7 @@ pub async fn audited<T>(
         actor,
         entries: Mutex::new(Vec::new()),
         discard: AtomicBool::new(false),
+        closed: Mutex::new(None),
     };
     let out = change(&write).await?;
     write.finish().await?;

@@ -1,0 +1,468 @@
+//! Reports as decided. Approving a report stores everything it shows as a
+//! decided version ([`document`]); reads of an approved report serve that
+//! version unless `basis=live` asks for today's figures. The versions, their
+//! canonical bytes with `Content-Digest`, and the difference between the
+//! decided and the live figures are resources of their own.
+
+use std::collections::BTreeSet;
+
+use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::ConnectionTrait;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    assessments::{assessment_list, authorized},
+    assignments::status_list,
+    audit::AuditEntry,
+    common::computed,
+    figures::Unit,
+    report_parts,
+    reports::{ActionPlanDto, ReportDto, SectionDto, table},
+};
+use crate::{
+    auth::{Action, Principal},
+    domain::{BudgetLineKind, structure::ReportStatus},
+    entity::report_version,
+    error::ApiError,
+    service::{audit, changes, reports, reports::ReportContext, versions},
+    state::AppState,
+};
+
+/// Which figures a read of an approved report shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// As the nämnd decided them (the latest decided version); the default.
+    /// A report that was never approved is always live.
+    #[default]
+    Beslutad,
+    /// Today's figures.
+    Live,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BasisQuery {
+    /// `beslutad` (default): an approved report as decided; `live`: today's figures.
+    pub basis: Option<Basis>,
+}
+
+/// Which decided version a response shows.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"number": 1, "sha256": "9f2c…", "prev_sha256": null,
+    "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22", "diarienummer": null,
+    "decided_at": "2025-02-27T15:00:00Z", "decided_by": "anna.sekreterare"}))]
+pub struct VersionDto {
+    /// 1 for the first approval; n+1 after a reopen and a new approval.
+    pub number: i32,
+    /// SHA-256 (hex) of the version's canonical JSON.
+    pub sha256: String,
+    /// The previous version's hash; null for version 1.
+    pub prev_sha256: Option<String>,
+    pub beslut_datum: NaiveDate,
+    pub beslut_paragraf: String,
+    pub diarienummer: Option<String>,
+    pub decided_at: DateTime<Utc>,
+    /// The token subject that recorded the approval.
+    pub decided_by: String,
+}
+
+impl From<&report_version::Model> for VersionDto {
+    fn from(v: &report_version::Model) -> Self {
+        VersionDto {
+            number: v.number,
+            sha256: v.sha256.clone(),
+            prev_sha256: v.prev_sha256.clone(),
+            beslut_datum: v.beslut_datum,
+            beslut_paragraf: v.beslut_paragraf.clone(),
+            diarienummer: v.diarienummer.clone(),
+            decided_at: v.decided_at,
+            decided_by: v.decided_by.clone(),
+        }
+    }
+}
+
+fn to_value<T: Serialize>(v: &T) -> Result<Value, ApiError> {
+    serde_json::to_value(v).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))
+}
+
+/// Everything the report of `ctx` shows, as a decided version keeps it:
+/// the header with the decision, the sections, drift and investering (in kr
+/// and tkr, with every derived figure), åtgärdsplaner, volymmått, staff
+/// figures, the assessments with their suggested bedömning and the
+/// indicators behind them, and the uppdrag with their status.
+pub async fn document(db: &impl ConnectionTrait, ctx: &ReportContext) -> Result<Value, ApiError> {
+    let mut tables = serde_json::Map::new();
+    for (key, kind) in [
+        ("drift", BudgetLineKind::Drift),
+        ("investering", BudgetLineKind::Investering),
+    ] {
+        tables.insert(
+            key.into(),
+            json!({
+                "kr": to_value(&table(db, ctx, kind, Unit::Kr).await?)?,
+                "tkr": to_value(&table(db, ctx, kind, Unit::Tkr).await?)?,
+            }),
+        );
+    }
+    let sections: Vec<SectionDto> = reports::sections(db, ctx.report.id)
+        .await?
+        .into_iter()
+        .map(SectionDto::from)
+        .collect();
+    let plans: Vec<ActionPlanDto> = reports::action_plans(db, ctx.report.id)
+        .await?
+        .into_iter()
+        .map(ActionPlanDto::from)
+        .collect();
+    let mut doc = json!({
+        "report": to_value(&ReportDto::of(ctx)?)?,
+        "sections": to_value(&sections)?,
+        "action_plans": to_value(&plans)?,
+        "volymer": report_parts::volymer(db, ctx).await?,
+        "nyckeltal": report_parts::nyckeltal(db, ctx).await?,
+        "assessments": to_value(&assessment_list(db, ctx).await?)?,
+        "assignment_statuses": to_value(&status_list(db, ctx).await?)?,
+    });
+    if let Value::Object(map) = &mut doc {
+        map.extend(tables);
+    }
+    Ok(doc)
+}
+
+/// The decided version an approved report's read serves, with its
+/// document; `None` for live reads and reports never approved.
+pub struct Decided {
+    pub version: report_version::Model,
+    pub document: Value,
+}
+
+pub async fn decided(
+    state: &AppState,
+    ctx: &ReportContext,
+    basis: Option<Basis>,
+) -> Result<Option<Decided>, ApiError> {
+    if basis.unwrap_or_default() == Basis::Live || ctx.status != ReportStatus::Godkand {
+        return Ok(None);
+    }
+    let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
+        return Ok(None);
+    };
+    let document = serde_json::from_str(&version.document)
+        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    Ok(Some(Decided { version, document }))
+}
+
+impl Decided {
+    /// A part of the decided report (`drift` in `unit`, `sections`, …).
+    pub fn part(&self, key: &str, unit: Unit) -> Value {
+        let part = &self.document[key];
+        match key {
+            "drift" | "investering" => part[unit_key(unit)].clone(),
+            _ => part.clone(),
+        }
+    }
+}
+
+fn unit_key(unit: Unit) -> &'static str {
+    match unit {
+        Unit::Kr => "kr",
+        Unit::Tkr => "tkr",
+    }
+}
+
+/// Whether the live figures behind an approved report differ from its
+/// decided version. Rebuilding the live document costs a whole report, so
+/// the answer is kept per report until the kommun's change feed moves.
+pub async fn changed_since_decision(
+    state: &AppState,
+    ctx: &ReportContext,
+    decided: &Decided,
+) -> Result<bool, ApiError> {
+    let seq = changes::current(&state.db, ctx.report.kommun_id).await?;
+    let key = (ctx.report.id, decided.version.number);
+    if let Some(changed) = state.decided_checks.get(key, seq) {
+        return Ok(changed);
+    }
+    let live = document(&state.db, ctx).await?;
+    let changed = versions::canonical(&live) != decided.version.document;
+    state.decided_checks.put(key, seq, changed);
+    Ok(changed)
+}
+
+/// What a read of a report says about its basis.
+#[derive(Debug, Serialize)]
+pub struct Header {
+    pub basis: Basis,
+    pub decided_version: Option<VersionDto>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changed_since_decision: Option<bool>,
+}
+
+/// The header of a read of a report: which basis it shows, the latest
+/// decided version and, for a decided read, whether today's figures differ.
+pub async fn header(
+    state: &AppState,
+    ctx: &ReportContext,
+    decided: Option<&Decided>,
+) -> Result<Header, ApiError> {
+    let Some(d) = decided else {
+        let version = match ctx.status {
+            ReportStatus::Godkand => versions::latest(&state.db, ctx.report.id)
+                .await?
+                .map(|v| VersionDto::from(&v)),
+            _ => None,
+        };
+        return Ok(Header {
+            basis: Basis::Live,
+            decided_version: version,
+            changed_since_decision: None,
+        });
+    };
+    Ok(Header {
+        basis: Basis::Beslutad,
+        decided_version: Some(VersionDto::from(&d.version)),
+        changed_since_decision: Some(changed_since_decision(state, ctx, d).await?),
+    })
+}
+
+/// The versions of a report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VersionList {
+    pub report_id: Uuid,
+    /// Oldest first.
+    pub items: Vec<VersionDto>,
+}
+
+/// Every decided version of a report, oldest first: one per approval.
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+    responses((status = 200, description = "The versions", body = VersionList, headers(("ETag" = String)))))]
+#[get("/reports/{id}/versions")]
+pub async fn list_versions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let items = versions::list(&state.db, ctx.report.kommun_id, ctx.report.id)
+        .await?
+        .iter()
+        .map(VersionDto::from)
+        .collect();
+    computed(
+        &req,
+        &VersionList {
+            report_id: ctx.report.id,
+            items,
+        },
+    )
+}
+
+/// One decided version: the stored canonical JSON, byte for byte, with its
+/// SHA-256 in `Content-Digest` (RFC 9530) and as the strong ETag. A version
+/// never changes.
+#[utoipa::path(tag = "reports",
+    params(("id" = Uuid, Path, description = "Report id"), ("number" = i32, Path, description = "Version number, from 1")),
+    responses(
+        (status = 200, description = "The version's canonical JSON: report, sections, drift and investering (kr and tkr), action_plans, volymer, nyckeltal, assessments, assignment_statuses",
+            content_type = "application/json", body = Object,
+            headers(("Content-Digest" = String, description = "sha-256=:base64:"), ("ETag" = String))),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such version", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/reports/{id}/versions/{number}")]
+pub async fn get_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, number) = path.into_inner();
+    let ctx = authorized(&state, &principal, id, Action::Read).await?;
+    let version = versions::get(&state.db, ctx.report.kommun_id, ctx.report.id, number).await?;
+    let tag = format!("\"{}\"", version.sha256);
+    let not_modified = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    if not_modified {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag))
+            .finish());
+    }
+    let digest = hex_to_bytes(&version.sha256)
+        .ok_or_else(|| ApiError::Unexpected("stored hash is not hex".into()))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .insert_header(("Content-Digest", format!("sha-256=:{}:", STANDARD.encode(digest))))
+        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+        .content_type("application/json")
+        .body(version.document))
+}
+
+fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect()
+}
+
+/// One figure whose live value differs from the decided one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Difference {
+    /// JSON Pointer into the version document (`/drift/kr/rows/2/utfall`).
+    pub path: String,
+    #[schema(value_type = Object)]
+    pub decided: Value,
+    #[schema(value_type = Object)]
+    pub live: Value,
+}
+
+/// What changed behind an approved report since its latest decision.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportDiff {
+    pub report_id: Uuid,
+    pub version: VersionDto,
+    pub changed_since_decision: bool,
+    pub differences: Vec<Difference>,
+    /// The audit entries since the decision that touched the data the
+    /// decided version shows (its lines, measures, indicators, goals,
+    /// assignments and the nämnd's tables), oldest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// Every figure of an approved report whose live value differs from the
+/// decided one, and the changes since the decision behind them. 404 for a
+/// report without a decided version.
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "The differences", body = ReportDiff),
+        (status = 404, description = "Not found, or never approved", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/reports/{id}/diff")]
+pub async fn diff_report(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
+        return Err(ApiError::NotFound(
+            "the report has no decided version; it was never approved".into(),
+        ));
+    };
+    let decided: Value = serde_json::from_str(&version.document)
+        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    let live = document(&state.db, &ctx).await?;
+    let mut differences = Vec::new();
+    compare("", &decided, &live, &mut differences);
+    // The live header says the report is approved or reopened; the decided
+    // one is the decision itself: compare figures, not the workflow.
+    differences.retain(|d| !d.path.starts_with("/report/"));
+    let mut ids = BTreeSet::new();
+    collect_ids(&decided, &mut ids);
+    ids.remove(&ctx.report.id);
+    ids.remove(&ctx.period.id);
+    ids.remove(&ctx.report.kommun_id);
+    let entries = audit::touching(
+        &state.db,
+        ctx.report.kommun_id,
+        version.decided_at,
+        &ids.into_iter().collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ReportDiff {
+        report_id: ctx.report.id,
+        changed_since_decision: !differences.is_empty(),
+        version: VersionDto::from(&version),
+        differences,
+        audit: entries.into_iter().map(AuditEntry::from).collect(),
+    }))
+}
+
+/// The leaves where `live` differs from `decided`, as JSON Pointers.
+fn compare(path: &str, decided: &Value, live: &Value, out: &mut Vec<Difference>) {
+    match (decided, live) {
+        (Value::Object(a), Value::Object(b)) => {
+            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for k in keys {
+                let child = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
+                compare(
+                    &child,
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            for i in 0..a.len().max(b.len()) {
+                compare(
+                    &format!("{path}/{i}"),
+                    a.get(i).unwrap_or(&Value::Null),
+                    b.get(i).unwrap_or(&Value::Null),
+                    out,
+                );
+            }
+        }
+        (a, b) if a != b => out.push(Difference {
+            path: path.to_string(),
+            decided: a.clone(),
+            live: b.clone(),
+        }),
+        _ => {}
+    }
+}
+
+/// Every id the document names (`id`, `*_id` members).
+fn collect_ids(value: &Value, out: &mut BTreeSet<Uuid>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if k == "id" || k.ends_with("_id") {
+                    if let Some(id) = v.as_str().and_then(|s| s.parse().ok()) {
+                        out.insert(id);
+                    }
+                }
+                collect_ids(v, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_ids(v, out)),
+        _ => {}
+    }
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_versions)
+        .service(get_version)
+        .service(diff_report);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn differences_are_json_pointers_to_the_changed_leaves() {
+        let decided = json!({"drift": {"kr": {"rows": [{"utfall": -1, "name": "a/b"}]}}, "same": 1});
+        let live = json!({"drift": {"kr": {"rows": [{"utfall": -2, "name": "a/b"}]}}, "same": 1});
+        let mut out = Vec::new();
+        compare("", &decided, &live, &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].path, "/drift/kr/rows/0/utfall");
+        assert_eq!((out[0].decided.clone(), out[0].live.clone()), (json!(-1), json!(-2)));
+    }
+
+    #[test]
+    fn hex_digests_decode() {
+        assert_eq!(hex_to_bytes("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(hex_to_bytes("zz"), None);
+    }
+}

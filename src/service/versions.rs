@@ -1,0 +1,221 @@
+//! Decided report versions. Approving a report stores, in the same
+//! transaction, everything the report shows as one canonical JSON document
+//! with its SHA-256 and the previous version's hash (a chain per report).
+//! Nothing updates or deletes a version: a reopen and a new approval make
+//! version n+1. Reads of an approved report serve its latest version.
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder,
+};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::{error::ServiceError, write::Write};
+use crate::entity::{report, report_version};
+
+/// The nämnd's decision that approves a report.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub beslut_datum: NaiveDate,
+    pub beslut_paragraf: String,
+    pub diarienummer: Option<String>,
+}
+
+/// `value` as canonical JSON: object members in code-point order of their
+/// names, no insignificant white space, numbers and strings as serialised.
+/// The same document always gives the same bytes, whatever order it was
+/// built in.
+pub fn canonical(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+fn write_canonical(value: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut members: Vec<(&String, &Value)> = map.iter().collect();
+            members.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (name, member)) in members.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(name.clone()).to_string());
+                out.push(':');
+                write_canonical(member, out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        scalar => out.push_str(&scalar.to_string()),
+    }
+}
+
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Stores `document` as the next decided version of `report`, chained to
+/// the previous one, inside the approving write.
+pub async fn freeze(
+    w: &Write<'_>,
+    report: &report::Model,
+    decision: &Decision,
+    document: &serde_json::Value,
+) -> Result<report_version::Model, ServiceError> {
+    let previous = latest(w.db(), report.id).await?;
+    let text = canonical(document);
+    let version = report_version::Model {
+        id: Uuid::now_v7(),
+        kommun_id: report.kommun_id,
+        report_id: report.id,
+        number: previous.as_ref().map_or(1, |p| p.number + 1),
+        sha256: sha256_hex(text.as_bytes()),
+        document: text,
+        prev_sha256: previous.map(|p| p.sha256),
+        beslut_datum: decision.beslut_datum,
+        beslut_paragraf: decision.beslut_paragraf.clone(),
+        diarienummer: decision.diarienummer.clone(),
+        decided_at: Utc::now(),
+        decided_by: w.actor().principal.clone(),
+    };
+    report_version::Entity::insert(version.clone().into_active_model())
+        .exec_without_returning(w.db())
+        .await?;
+    w.record(
+        "report_version",
+        Some(version.id),
+        "create",
+        None::<&()>,
+        Some(&version),
+    )?;
+    Ok(version)
+}
+
+/// The latest decided version of a report, if it was ever approved.
+pub async fn latest(
+    db: &impl ConnectionTrait,
+    report_id: Uuid,
+) -> Result<Option<report_version::Model>, ServiceError> {
+    Ok(report_version::Entity::find()
+        .filter(report_version::Column::ReportId.eq(report_id))
+        .order_by_desc(report_version::Column::Number)
+        .one(db)
+        .await?)
+}
+
+/// Version `number` of a report of the kommun.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    report_id: Uuid,
+    number: i32,
+) -> Result<report_version::Model, ServiceError> {
+    report_version::Entity::find()
+        .filter(report_version::Column::KommunId.eq(kommun_id))
+        .filter(report_version::Column::ReportId.eq(report_id))
+        .filter(report_version::Column::Number.eq(number))
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound(format!("the report has no version {number}")))
+}
+
+/// Every version of a report, oldest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    report_id: Uuid,
+) -> Result<Vec<report_version::Model>, ServiceError> {
+    Ok(report_version::Entity::find()
+        .filter(report_version::Column::KommunId.eq(kommun_id))
+        .filter(report_version::Column::ReportId.eq(report_id))
+        .order_by_asc(report_version::Column::Number)
+        .all(db)
+        .await?)
+}
+
+/// A version whose stored hash or chain does not hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub report_id: Uuid,
+    pub number: i32,
+    pub problem: String,
+}
+
+/// Recomputes every version's hash and checks each chain: numbers 1, 2, …
+/// without gaps, each `prev_sha256` the hash of the version before. Returns
+/// how many versions were read and what does not hold.
+pub async fn verify(db: &impl ConnectionTrait) -> Result<(usize, Vec<BrokenLink>), ServiceError> {
+    let versions = report_version::Entity::find()
+        .order_by_asc(report_version::Column::ReportId)
+        .order_by_asc(report_version::Column::Number)
+        .all(db)
+        .await?;
+    let mut broken = Vec::new();
+    let mut previous: Option<&report_version::Model> = None;
+    for v in &versions {
+        let mut problem = |text: String| {
+            broken.push(BrokenLink {
+                report_id: v.report_id,
+                number: v.number,
+                problem: text,
+            })
+        };
+        let actual = sha256_hex(v.document.as_bytes());
+        if actual != v.sha256 {
+            problem(format!(
+                "the document's SHA-256 is {actual}, the stored hash {}",
+                v.sha256
+            ));
+        }
+        let before = previous.filter(|p| p.report_id == v.report_id);
+        let expected_number = before.map_or(1, |p| p.number + 1);
+        if v.number != expected_number {
+            problem(format!("version {expected_number} is missing before it"));
+        }
+        let expected_prev = before.map(|p| sha256_hex(p.document.as_bytes()));
+        if v.prev_sha256 != expected_prev {
+            problem(format!(
+                "prev_sha256 is {:?}, the previous document hashes to {:?}",
+                v.prev_sha256, expected_prev
+            ));
+        }
+        previous = Some(v);
+    }
+    Ok((versions.len(), broken))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn canonical_json_sorts_members_and_drops_white_space() {
+        let a = json!({"b": [1, {"y": "å", "x": null}], "a": -450});
+        assert_eq!(canonical(&a), r#"{"a":-450,"b":[1,{"x":null,"y":"å"}]}"#);
+    }
+
+    #[test]
+    fn sha256_of_the_empty_string() {
+        assert_eq!(
+            sha256_hex(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+}
