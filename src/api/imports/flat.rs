@@ -12,9 +12,7 @@ use uuid::Uuid;
 
 use super::{
     ImportProblem, RowError, authorize_namnder, check_year, decimal_json, is_json_mime, mime,
-    namnder_by_code,
-    readers::{RowChecker, decode_borrowed, read_csv, read_json_rows},
-    refused,
+    namnder_by_code, refused,
 };
 use crate::{
     api::{
@@ -22,12 +20,15 @@ use crate::{
         values::MonthRange,
     },
     auth::{Action, Principal, Target, authorize},
-    domain::{BudgetLineKind, Measure},
+    domain::{BudgetLineKind, Measure, mapping::DimensionCodes},
     entity::namnd,
     error::ApiError,
     service::{
-        budget_lines::kind_str,
+        budget_lines::{kind_str, measure_str},
         dimension_mappings,
+        import_readers::{
+            AmountCell, RawRow, RowChecker, decode_borrowed, read_csv, read_json_rows,
+        },
         imports::{self, FlatRows, ImportError, RowIssue},
         reports::namnd_map,
     },
@@ -97,6 +98,29 @@ pub struct FlatRowDto {
     #[serde(with = "crate::api::decimal")]
     #[schema(value_type = f64, example = -26241000)]
     pub amount: Decimal,
+}
+
+/// A JSON row as the reader checks it. The amount is not taken from here:
+/// the reader reads it apart, so that a text amount names its field.
+impl From<FlatRowDto> for RawRow {
+    fn from(r: FlatRowDto) -> Self {
+        RawRow {
+            namnd: r.namnd,
+            kind: r.kind.map(|k| kind_str(k).to_string()),
+            line: r.line,
+            name: r.name,
+            measure: measure_str(r.measure).into(),
+            month: r.month,
+            period: r.period.map(|p| (p.from, p.to)),
+            made_at: r.made_at,
+            amount: AmountCell::Missing,
+            codes: DimensionCodes {
+                ansvar: r.ansvar,
+                verksamhet: r.verksamhet,
+                konto: r.konto,
+            },
+        }
+    }
 }
 
 /// Flat rows as JSON (the CSV form has the same columns).
@@ -279,7 +303,7 @@ pub async fn import_flat(
             crate::api::streamed_body::parse_streamed(&req, payload, limit, move |body| {
                 let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
                 let body = std::io::BufReader::with_capacity(64 * 1024, body);
-                let read = read_json_rows(
+                let read = read_json_rows::<FlatRowDto, _>(
                     &mut serde_json::Deserializer::from_reader(body),
                     |raw, issue| {
                         let failed = issue.is_some();
@@ -505,7 +529,7 @@ pub async fn export_flat(
                     r.line.clone(),
                     r.name.clone(),
                     month,
-                    crate::service::budget_lines::measure_str(r.measure).into(),
+                    measure_str(r.measure).into(),
                     csv::number(Some(from_ore(r.amount_ore))),
                 ]
             })
@@ -539,4 +563,62 @@ pub async fn export_flat(
             .collect(),
     };
     Ok(HttpResponse::Ok().json(doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of a JSON document `{"rows": [...]}` (its BOM skipped), as
+    /// the import reads them.
+    fn read_json(bytes: &[u8], each: impl FnMut(RawRow, Option<RowIssue>)) -> Result<(), ApiError> {
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        read_json_rows::<FlatRowDto, _>(&mut serde_json::Deserializer::from_slice(bytes), each)?;
+        Ok(())
+    }
+
+    /// The rows `read_json` hands on, as (namnd, issue field) pairs.
+    fn json_rows(text: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
+        let mut seen = Vec::new();
+        read_json(text.as_bytes(), |raw, issue| {
+            seen.push((raw.namnd, issue.map(|i| i.field)))
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn json_rows_are_read_one_at_a_time() {
+        let rows = json_rows(
+            "\u{feff}{\"source\": {\"x\": [1, 2]}, \"rows\": [\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-01\", \"amount\": \"-1,5\"},\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-02\", \"amount\": 1, \"extra\": 1},\
+             7], \"note\": null}",
+        );
+        let rows = rows.ok().unwrap_or_default();
+        assert_eq!(
+            rows,
+            [
+                ("VON".to_string(), None),
+                (String::new(), Some("extra".to_string())),
+                (String::new(), Some(String::new())),
+            ]
+        );
+        let status = |text: &str| match json_rows(text) {
+            Ok(_) => "ok".to_string(),
+            Err(ApiError::Validation(errors)) => format!("422 {}", errors[0].field),
+            Err(ApiError::BadRequest(_)) => "400".to_string(),
+            Err(other) => format!("{other:?}"),
+        };
+        assert_eq!(status("{\"rows\": []}"), "ok");
+        assert_eq!(status("{\"rows\": 5}"), "422 rows");
+        assert_eq!(status("{\"other\": []}"), "422 rows");
+        assert_eq!(status("[{\"namnd\": \"VON\"}]"), "422 rows");
+        assert_eq!(
+            status("{\"rows\": [{\"namnd\": \"VON\"}"),
+            "400",
+            "cut short"
+        );
+        assert_eq!(status("{\"rows\": []} trailing"), "400");
+        assert_eq!(status(""), "400");
+    }
 }

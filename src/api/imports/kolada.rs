@@ -1,8 +1,6 @@
 //! `POST /imports/kolada` and `GET /exports/kolada`: indicator values in
 //! the Kolada v2 JSON format, uploaded and exported.
 
-use std::collections::HashMap;
-
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -11,15 +9,16 @@ use uuid::Uuid;
 
 use super::{
     ImportProblem, KoladaImportQuery, RawBody, RowError, check_year, decimal_json, is_json_mime,
-    mime, parse_json, refused,
+    mime, refused,
 };
 use crate::{
     api::common::actor,
     auth::{Action, Principal, Target, authorize},
-    domain::{Gender, MAX_YEAR, MIN_YEAR},
+    domain::Gender,
     error::ApiError,
     service::{
-        imports::{self, KoladaEntry, KoladaValue},
+        import_readers::{ParsedKolada, parse_json, parse_kolada},
+        imports::{self, RowIssue},
         indicators::gender_str,
     },
     state::AppState,
@@ -114,159 +113,6 @@ pub struct KoladaImportReport {
     pub errors: Vec<RowError>,
 }
 
-/// The parts of a Kolada document: entries for the caller's kommun,
-/// skipped entries, row errors and the number of entries.
-pub(crate) struct ParsedKolada {
-    pub(crate) entries: Vec<KoladaEntry>,
-    pub(crate) skipped: Vec<SkippedRow>,
-    pub(crate) errors: Vec<RowError>,
-    pub(crate) rows: usize,
-}
-
-fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowError {
-    RowError {
-        index,
-        line_number: None,
-        field,
-        message: message.into(),
-    }
-}
-
-pub(crate) fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ApiError> {
-    let Some(list) = doc.get("values").and_then(Value::as_array) else {
-        return Err(ApiError::validation(
-            "values",
-            "must be the array of Kolada entries ({\"values\": [...], \"count\": n})",
-        ));
-    };
-    let mut parsed = ParsedKolada {
-        entries: Vec::new(),
-        skipped: Vec::new(),
-        errors: Vec::new(),
-        rows: list.len(),
-    };
-    let mut seen: HashMap<(String, i32, Gender), usize> = HashMap::new();
-    for (i, item) in list.iter().enumerate() {
-        let at = |f: &str| format!("values[{i}].{f}");
-        let before = parsed.errors.len();
-        let text = |key: &str, errors: &mut Vec<RowError>| match item.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            _ => {
-                errors.push(kolada_error(i, at(key), "must be a non-empty string"));
-                None
-            }
-        };
-        let kpi = text("kpi", &mut parsed.errors);
-        let municipality = text("municipality", &mut parsed.errors);
-        let year = match item.get("period") {
-            Some(Value::Number(n)) => n.as_i64(),
-            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
-            _ => None,
-        };
-        let year = match year {
-            Some(y) if (i64::from(MIN_YEAR)..=i64::from(MAX_YEAR)).contains(&y) => Some(y as i32),
-            _ => {
-                parsed.errors.push(kolada_error(
-                    i,
-                    at("period"),
-                    format!("must be a year between {MIN_YEAR} and {MAX_YEAR}, e.g. 2024"),
-                ));
-                None
-            }
-        };
-        let Some(values) = item.get("values").and_then(Value::as_array) else {
-            parsed
-                .errors
-                .push(kolada_error(i, at("values"), "must be an array of values"));
-            continue;
-        };
-        let mut out = Vec::with_capacity(values.len());
-        for (j, v) in values.iter().enumerate() {
-            let at = |f: &str| format!("values[{i}].values[{j}].{f}");
-            let gender = match v.get("gender").and_then(Value::as_str) {
-                Some("T") => Some(Gender::T),
-                Some("K") => Some(Gender::K),
-                Some("M") => Some(Gender::M),
-                other => {
-                    parsed.errors.push(kolada_error(
-                        i,
-                        at("gender"),
-                        format!(
-                            "{} is not a Kolada gender: T, K or M",
-                            other.map_or_else(|| "missing".into(), |g| format!("{g:?}"))
-                        ),
-                    ));
-                    None
-                }
-            };
-            let value = match v.get("value") {
-                None | Some(Value::Null) => Ok(None),
-                Some(raw) => crate::api::decimal::parse_decimal(raw).map(Some),
-            };
-            let value = match value {
-                Ok(v) => v,
-                Err(message) => {
-                    parsed.errors.push(kolada_error(i, at("value"), message));
-                    None
-                }
-            };
-            let status = match v.get("status") {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) if s.trim().is_empty() => None,
-                Some(Value::String(s)) => Some(s.trim().to_string()),
-                Some(_) => {
-                    parsed
-                        .errors
-                        .push(kolada_error(i, at("status"), "must be a string"));
-                    None
-                }
-            };
-            if let Some(gender) = gender {
-                out.push((
-                    j,
-                    KoladaValue {
-                        gender,
-                        value,
-                        status,
-                    },
-                ));
-            }
-        }
-        if parsed.errors.len() > before {
-            continue;
-        }
-        let (Some(kpi), Some(municipality), Some(year)) = (kpi, municipality, year) else {
-            continue;
-        };
-        if municipality != kommun_code {
-            parsed.skipped.push(SkippedRow {
-                index: i,
-                reason: format!("municipality {municipality} is not your kommun ({kommun_code})"),
-            });
-            continue;
-        }
-        for (j, v) in &out {
-            if let Some(first) = seen.insert((kpi.clone(), year, v.gender), i) {
-                parsed.errors.push(kolada_error(
-                    i,
-                    format!("values[{i}].values[{j}].gender"),
-                    format!(
-                        "{kpi} {year} {} is already given in values[{first}]",
-                        gender_str(v.gender)
-                    ),
-                ));
-            }
-        }
-        parsed.entries.push(KoladaEntry {
-            index: i,
-            kpi,
-            year,
-            values: out.into_iter().map(|(_, v)| v).collect(),
-        });
-    }
-    Ok(parsed)
-}
-
 /// The caller's kommun when it may do `action` on indicator values (the
 /// policy of every Kolada import and export).
 pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uuid, ApiError> {
@@ -315,7 +161,7 @@ pub async fn import_kolada(
     let parsed = parse_kolada(&doc, &principal.kommun_code)?;
     let dry_run = query.dry_run.unwrap_or(false);
     if !dry_run && !parsed.errors.is_empty() {
-        return Ok(refused(parsed.errors));
+        return Ok(refused(parsed.errors.into_iter().map(row_error).collect()));
     }
     let report = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
     Ok(HttpResponse::Ok().json(report))
@@ -332,13 +178,12 @@ pub(crate) async fn apply_kolada(
 ) -> Result<KoladaImportReport, ApiError> {
     let apply = !dry_run;
     let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, apply).await?;
-    let mut skipped = parsed.skipped;
-    skipped.extend(
-        outcome
-            .skipped
-            .into_iter()
-            .map(|(index, reason)| SkippedRow { index, reason }),
-    );
+    let mut skipped: Vec<SkippedRow> = parsed
+        .skipped
+        .into_iter()
+        .chain(outcome.skipped)
+        .map(|(index, reason)| SkippedRow { index, reason })
+        .collect();
     skipped.sort_by_key(|s| s.index);
     Ok(KoladaImportReport {
         dry_run,
@@ -359,8 +204,18 @@ pub(crate) async fn apply_kolada(
             .collect(),
         unchanged: outcome.unchanged,
         skipped,
-        errors: parsed.errors,
+        errors: parsed.errors.into_iter().map(row_error).collect(),
     })
+}
+
+/// A row problem of a Kolada document (which has no line numbers).
+fn row_error(issue: RowIssue) -> RowError {
+    RowError {
+        index: issue.index,
+        line_number: None,
+        field: issue.field,
+        message: issue.message,
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -7,13 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::kolada::{KoladaImportReport, apply_kolada, kolada_access, parse_kolada};
+use super::kolada::{KoladaImportReport, apply_kolada, kolada_access};
 use crate::{
     api::{common::actor, indicators::check_kolada},
     auth::{Action, Principal},
     domain::{MAX_YEAR, MIN_YEAR},
     error::{ApiError, FieldError},
-    service::{imports, kolada_fetch},
+    service::{import_readers::parse_kolada, imports, kolada_fetch},
     state::AppState,
 };
 

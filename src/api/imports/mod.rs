@@ -9,7 +9,6 @@
 pub mod flat;
 pub mod kolada;
 pub mod kolada_fetch;
-pub mod readers;
 pub mod sie;
 
 use std::{collections::HashMap, future::Future, pin::Pin};
@@ -31,7 +30,7 @@ use crate::{
     domain::{MAX_YEAR, MIN_YEAR},
     entity::namnd,
     error::ApiError,
-    service::reports::namnd_map,
+    service::{import_readers::ReadError, reports::namnd_map},
     state::AppState,
 };
 
@@ -95,6 +94,17 @@ pub(super) fn refused(errors: Vec<RowError>) -> HttpResponse {
         .json(problem)
 }
 
+/// A file that cannot be read: 422 naming the field (`file`, `header`,
+/// `rows`, `values`), or 400 when it is not JSON at all.
+impl From<ReadError> for ApiError {
+    fn from(e: ReadError) -> Self {
+        match e {
+            ReadError::Invalid(errors) => ApiError::Validation(errors),
+            ReadError::NotJson(e) => super::common::not_json(e),
+        }
+    }
+}
+
 /// The raw request body of an import, read incrementally up to
 /// `MAX_IMPORT_BYTES` (413 beyond it) instead of the general body limit.
 pub struct RawBody(pub Bytes);
@@ -128,11 +138,6 @@ pub(super) fn mime(req: &HttpRequest) -> String {
 
 fn is_json_mime(mime: &str) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
-}
-
-fn parse_json(bytes: &[u8]) -> Result<Value, ApiError> {
-    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    serde_json::from_slice(bytes).map_err(super::common::not_json)
 }
 
 fn decimal_json(value: Option<Decimal>) -> Value {
