@@ -127,6 +127,7 @@ const COLUMNS: [(&str, &[&str]); 10] = [
 ];
 
 /// The rows of a CSV file with their line numbers, read one at a time.
+#[tracing::instrument(skip_all, fields(bytes = text.len(), mapped = mapped))]
 pub fn read_csv(
     text: &str,
     mapped: bool,

@@ -11,6 +11,7 @@ use super::{
 use crate::{domain::money::parse_decimal, service::imports::RowIssue};
 
 /// A whole JSON document (a UTF-8 byte-order mark before it is skipped).
+#[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
 pub fn parse_json(bytes: &[u8]) -> Result<Value, ReadError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     serde_json::from_slice(bytes).map_err(ReadError::NotJson)
@@ -20,6 +21,7 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, ReadError> {
 /// slice, or a body as it arrives), each read as a `T` and handed to `each`
 /// as a [`RawRow`] as it is parsed (with the error of a row that does not
 /// parse), so a large document is never held whole as a tree.
+#[tracing::instrument(skip_all, fields(rows = tracing::field::Empty))]
 pub fn read_json_rows<'de, T, R>(
     reader: &mut serde_json::Deserializer<R>,
     mut each: impl FnMut(RawRow, Option<RowIssue>),
@@ -41,6 +43,7 @@ where
         &mut *reader,
     )
     .and_then(|found| reader.end().map(|()| found));
+    tracing::Span::current().record("rows", index);
     let must_be_rows =
         || ReadError::invalid("rows", "must be the array of rows ({\"rows\": [...]})");
     match found {

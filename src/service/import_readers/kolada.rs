@@ -28,6 +28,7 @@ fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowI
     RowIssue::new(index, field, message)
 }
 
+#[tracing::instrument(skip_all, fields(kommun_code = kommun_code, rows = tracing::field::Empty))]
 pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ReadError> {
     let Some(list) = doc.get("values").and_then(Value::as_array) else {
         return Err(ReadError::invalid(
@@ -41,6 +42,7 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
         errors: Vec::new(),
         rows: list.len(),
     };
+    tracing::Span::current().record("rows", parsed.rows);
     let mut seen: HashMap<(String, i32, Gender), usize> = HashMap::new();
     for (i, item) in list.iter().enumerate() {
         let at = |f: &str| format!("values[{i}].{f}");

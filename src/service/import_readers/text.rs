@@ -14,6 +14,7 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, ReadError> {
 }
 
 /// [`decode_text`] without copying a UTF-8 file.
+#[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
 pub fn decode_borrowed(bytes: &[u8]) -> Result<Cow<'_, str>, ReadError> {
     if let Some(rest) = bytes.strip_prefix(b"\xff\xfe") {
         return decode_utf16(rest, u16::from_le_bytes).map(Cow::Owned);
