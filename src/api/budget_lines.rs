@@ -111,21 +111,7 @@ pub struct UpdateBudgetLine {
     pub position: Option<i32>,
 }
 
-pub fn check_code(code: &str, field: &str, errors: &mut Vec<FieldError>) {
-    let ok = !code.trim().is_empty() && code.chars().count() <= 40 && code.trim() == code;
-    if !ok {
-        errors.push(FieldError::new(
-            field,
-            "must be 1–40 characters without surrounding spaces",
-        ));
-    }
-}
-
-pub fn check_name(name: &str, field: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new(field, "must be 1–200 characters"));
-    }
-}
+pub use crate::service::line_input::{check_code, check_name};
 
 pub fn parse_completion(
     text: Option<&str>,

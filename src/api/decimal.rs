@@ -2,22 +2,8 @@
 //! JSON numbers without passing through f64 (serde_json's
 //! `arbitrary_precision`). Money is stored as integer öre.
 
-use std::str::FromStr;
-
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serializer, de::Error};
-
-/// Parses a JSON number or numeric string exactly ("1234.5", "-0.01", "1e3").
-pub fn parse_decimal(value: &serde_json::Value) -> Result<Decimal, String> {
-    let text = match value {
-        serde_json::Value::Number(n) => n.to_string(),
-        serde_json::Value::String(s) => s.trim().to_string(),
-        _ => return Err("must be a number or a numeric string".into()),
-    };
-    Decimal::from_str(&text)
-        .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| format!("{text:?} is not a number"))
-}
 
 pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
     let value = serde_json::Value::deserialize(d)?;
@@ -47,10 +33,12 @@ pub mod option {
     }
 }
 
-pub use crate::domain::money::{from_ore, to_ore};
+pub use crate::domain::money::{from_ore, parse_decimal, to_ore};
 
 #[cfg(test)]
 mod tests {
+    use std::str::FromStr;
+
     use super::*;
     use serde_json::json;
 

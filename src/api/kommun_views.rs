@@ -4,7 +4,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,9 +19,8 @@ use crate::{
         BudgetLineKind, ReportPeriod,
         structure::{PeriodKind, PeriodSpec, ReportType},
     },
-    entity::period,
     error::ApiError,
-    service::{consolidation, crud, periods},
+    service::{consolidation, kommun_views as views},
     state::AppState,
 };
 
@@ -87,13 +85,7 @@ async fn view_period(
         },
     )?;
     let kommun_id = principal.require_kommun()?;
-    let period = crud::get::<period::Entity>(&state.db, kommun_id, period_id)
-        .await
-        .map_err(|_| ApiError::validation("period_id", "no period with this id in your kommun"))?;
-    let spec = periods::spec_of(&period)?;
-    let (first, last) = spec.months();
-    let report_period = ReportPeriod::new(spec.year, first, last)
-        .map_err(|e| ApiError::Unexpected(e.to_string()))?;
+    let (spec, report_period) = views::view_period(&state.db, kommun_id, period_id).await?;
     Ok((kommun_id, spec, report_period))
 }
 
@@ -146,16 +138,7 @@ pub async fn kommun_table(
     let csv_name = format!("{}-{}-{}.csv", kind_name(kind), spec.year, spec.kind);
     if let Some(code) = &query.namnd {
         // Drill-down: only that nämnd's lines.
-        let namnd = crate::entity::namnd::Entity::find()
-            .filter(crate::entity::namnd::Column::KommunId.eq(kommun_id))
-            .filter(crate::entity::namnd::Column::Code.eq(code.as_str()))
-            .one(&state.db)
-            .await?
-            .ok_or_else(|| {
-                ApiError::validation("namnd", format!("no nämnd {code:?} in your kommun"))
-            })?;
-        let table =
-            crate::service::budget_lines::report_table(&state.db, namnd.id, kind, period).await?;
+        let table = views::namnd_table(&state.db, kommun_id, code, kind, period).await?;
         let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
         if query.format == Some(Format::Csv) {
             let mut rows = Vec::new();
@@ -349,10 +332,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 mod plan_views {
-    use std::collections::{BTreeMap, HashMap};
-
     use actix_web::{HttpRequest, HttpResponse, get, web};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     use serde::{Deserialize, Serialize};
     use utoipa::{IntoParams, ToSchema};
     use uuid::Uuid;
@@ -362,9 +342,8 @@ mod plan_views {
         api::{common::computed, csv},
         auth::Principal,
         domain::{Bedomning, Trend, structure::ReportType},
-        entity::{assessment, assignment, assignment_status, goal, goal_area, namnd},
         error::ApiError,
-        service::{assessments, assignments, consolidation, goals, indicators},
+        service::kommun_views as views,
         state::AppState,
     };
 
@@ -389,13 +368,13 @@ mod plan_views {
         pub ingen: u32,
     }
 
-    impl ColourCount {
-        fn add(&mut self, b: Bedomning) {
-            match b {
-                Bedomning::Gron => self.gron += 1,
-                Bedomning::Gul => self.gul += 1,
-                Bedomning::Rod => self.rod += 1,
-                Bedomning::Ingen => self.ingen += 1,
+    impl From<views::ColourCount> for ColourCount {
+        fn from(c: views::ColourCount) -> Self {
+            ColourCount {
+                gron: c.gron,
+                gul: c.gul,
+                rod: c.rod,
+                ingen: c.ingen,
             }
         }
     }
@@ -434,8 +413,35 @@ mod plan_views {
         pub summary: ColourCount,
     }
 
-    fn parse_bedomning(text: &str) -> Option<Bedomning> {
-        serde_json::from_value(serde_json::Value::String(text.into())).ok()
+    impl From<views::MatrixArea> for MatrixArea {
+        fn from(a: views::MatrixArea) -> Self {
+            MatrixArea {
+                goal_area_id: a.goal_area_id,
+                name: a.name,
+                goals: a
+                    .goals
+                    .into_iter()
+                    .map(|g| MatrixGoal {
+                        goal_id: g.goal_id,
+                        title: g.title,
+                        suggested: g.suggested,
+                        cells: g
+                            .cells
+                            .into_iter()
+                            .map(|c| MatrixCell {
+                                namnd: c.namnd,
+                                role: c.role.into(),
+                                report_id: c.report_id,
+                                bedomning: c.bedomning,
+                                comment: c.comment,
+                            })
+                            .collect(),
+                        summary: g.summary.into(),
+                    })
+                    .collect(),
+                summary: a.summary.into(),
+            }
+        }
     }
 
     /// The goal matrix: every resultatmål of the plan in force in the
@@ -456,103 +462,17 @@ mod plan_views {
         query: web::Query<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
         let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
-        let db = &state.db;
-        let namnder = namnd::Entity::find()
-            .filter(namnd::Column::KommunId.eq(kommun_id))
-            .all(db)
-            .await?;
-        let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
-        let areas: Vec<goal_area::Model> = goal_area::Entity::find()
-            .filter(goal_area::Column::KommunId.eq(kommun_id))
-            .order_by_asc(goal_area::Column::Position)
-            .all(db)
-            .await?
-            .into_iter()
-            .filter(|a| crate::domain::plan_in_force(a.from_year, a.to_year, spec.year))
-            .collect();
-        let models = goal::Entity::find()
-            .filter(goal::Column::KommunId.eq(kommun_id))
-            .filter(goal::Column::Kind.eq(goals::GoalKind::Kommun.as_str()))
-            .order_by_asc(goal::Column::Position)
-            .all(db)
-            .await?;
-        let goals = goals::with_links(db, kommun_id, models).await?;
-        let mut suggestions = assessments::suggestions(db, kommun_id, &goals, spec.year).await?;
-        let reports = consolidation::reports_by_namnd(
-            db,
+        let rows: Vec<MatrixArea> = views::goal_matrix(
+            &state.db,
             kommun_id,
             query.period_id,
+            spec.year,
             query.report_type.as_str(),
         )
-        .await?;
-        let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
-        let found: HashMap<(Uuid, Uuid), assessment::Model> = if report_ids.is_empty() {
-            HashMap::new()
-        } else {
-            assessment::Entity::find()
-                .filter(assessment::Column::ReportId.is_in(report_ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|a| ((a.report_id, a.goal_id), a))
-                .collect()
-        };
-        let mut by_area: BTreeMap<usize, MatrixArea> = BTreeMap::new();
-        for g in goals {
-            let Some((index, area)) = areas
-                .iter()
-                .enumerate()
-                .find(|(_, a)| Some(a.id) == g.model.goal_area_id)
-            else {
-                continue;
-            };
-            let mut summary = ColourCount::default();
-            let cells: Vec<MatrixCell> = consolidation::responsible(
-                g.model.huvudansvar_id,
-                &g.medansvariga,
-                g.model.alla_namnder,
-                &namnder,
-            )
-            .into_iter()
-            .map(|(namnd_id, role)| {
-                let report = reports.get(&namnd_id);
-                let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
-                let bedomning = a.and_then(|a| parse_bedomning(&a.bedomning));
-                if let Some(b) = bedomning {
-                    summary.add(b);
-                }
-                MatrixCell {
-                    namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
-                    role: role.into(),
-                    report_id: report.map(|r| r.id),
-                    bedomning,
-                    comment: a.map(|a| a.comment.clone()),
-                }
-            })
-            .collect();
-            let suggested = suggestions
-                .remove(&g.model.id)
-                .map(|s| s.0)
-                .unwrap_or(Bedomning::Ingen);
-            let entry = by_area.entry(index).or_insert_with(|| MatrixArea {
-                goal_area_id: area.id,
-                name: area.name.clone(),
-                goals: vec![],
-                summary: ColourCount::default(),
-            });
-            entry.summary.gron += summary.gron;
-            entry.summary.gul += summary.gul;
-            entry.summary.rod += summary.rod;
-            entry.summary.ingen += summary.ingen;
-            entry.goals.push(MatrixGoal {
-                goal_id: g.model.id,
-                title: g.model.title.clone(),
-                suggested,
-                cells,
-                summary,
-            });
-        }
-        let rows: Vec<MatrixArea> = by_area.into_values().collect();
+        .await?
+        .into_iter()
+        .map(MatrixArea::from)
+        .collect();
         if query.format == Some(Format::Csv) {
             let name = |b: Option<Bedomning>| {
                 b.map(|b| {
@@ -658,82 +578,30 @@ mod plan_views {
         let Some(kommun_id) = principal.kommun_id else {
             return computed(&req, &Vec::<IndicatorOverviewRow>::new());
         };
-        let db = &state.db;
-        let appendix = indicators::appendix(db, kommun_id, query.goal_area_id, None).await?;
-        let namnd_id = match &query.namnd {
-            Some(code) => Some(
-                namnd::Entity::find()
-                    .filter(namnd::Column::KommunId.eq(kommun_id))
-                    .filter(namnd::Column::Code.eq(code.as_str()))
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| {
-                        ApiError::validation("namnd", format!("no nämnd {code:?} in your kommun"))
-                    })?
-                    .id,
-            ),
-            None => None,
+        let filter = views::IndicatorFilter {
+            year: query.year,
+            goal_area_id: query.goal_area_id,
+            namnd: query.namnd.as_deref(),
+            bedomning: query.bedomning,
         };
-        let goal_ids: Vec<Uuid> = appendix.goals.iter().map(|g| g.id).collect();
-        let medansvar: Vec<(Uuid, Uuid)> = if namnd_id.is_some() && !goal_ids.is_empty() {
-            crate::entity::goal_namnd::Entity::find()
-                .filter(crate::entity::goal_namnd::Column::GoalId.is_in(goal_ids))
-                .all(db)
+        let rows: Vec<IndicatorOverviewRow> =
+            views::indicator_overview(&state.db, kommun_id, filter)
                 .await?
                 .into_iter()
-                .map(|gn| (gn.goal_id, gn.namnd_id))
-                .collect()
-        } else {
-            vec![]
-        };
-        let area_names: HashMap<Uuid, String> = appendix
-            .areas
-            .iter()
-            .map(|a| (a.id, a.name.clone()))
-            .collect();
-        let mut rows: Vec<IndicatorOverviewRow> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
-        for g in &appendix.goals {
-            if let Some(n) = namnd_id {
-                let responsible =
-                    g.alla_namnder || g.huvudansvar_id == Some(n) || medansvar.contains(&(g.id, n));
-                if !responsible {
-                    continue;
-                }
-            }
-            for id in appendix.links.get(&g.id).into_iter().flatten() {
-                let Some(data) = appendix.indicators.get(id) else {
-                    continue;
-                };
-                let area = g.goal_area_id.and_then(|a| area_names.get(&a).cloned());
-                if !seen.insert(*id) {
-                    if let (Some(row), Some(area)) =
-                        (rows.iter_mut().find(|r| r.indicator_id == *id), area)
-                        && !row.goal_areas.contains(&area)
-                    {
-                        row.goal_areas.push(area);
-                    }
-                    continue;
-                }
-                let d = indicators::derive(data, query.year)?;
-                let row = IndicatorOverviewRow {
-                    indicator_id: *id,
-                    name: data.model.name.clone(),
-                    goal_areas: area.into_iter().collect(),
-                    year: d.year,
-                    utfall_year: d.utfall.map(|o| o.year),
-                    utfall: d.utfall.map(|o| o.value),
-                    trend: d.trend.final_value(),
-                    riktvarde: d.riktvarde.as_ref().and_then(|t| t.value()),
-                    bedomning: d.bedomning.final_value(),
-                    bedomning_computed: d.bedomning.computed(),
-                    kolada_id: data.model.kolada_id.clone(),
-                };
-                if query.bedomning.is_none_or(|b| b == row.bedomning) {
-                    rows.push(row);
-                }
-            }
-        }
+                .map(|r| IndicatorOverviewRow {
+                    indicator_id: r.indicator_id,
+                    name: r.name,
+                    goal_areas: r.goal_areas,
+                    year: r.year,
+                    utfall_year: r.utfall_year,
+                    utfall: r.utfall,
+                    trend: r.trend,
+                    riktvarde: r.riktvarde,
+                    bedomning: r.bedomning,
+                    bedomning_computed: r.bedomning_computed,
+                    kolada_id: r.kolada_id,
+                })
+                .collect();
         if query.format == Some(Format::Csv) {
             let s = |v: serde_json::Result<serde_json::Value>| {
                 v.ok()
@@ -805,60 +673,26 @@ mod plan_views {
         query: web::Query<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
         let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
-        let db = &state.db;
-        let namnder = namnd::Entity::find()
-            .filter(namnd::Column::KommunId.eq(kommun_id))
-            .all(db)
-            .await?;
-        let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
-        let models = assignment::Entity::find()
-            .filter(assignment::Column::KommunId.eq(kommun_id))
-            .order_by_asc(assignment::Column::Position)
-            .all(db)
-            .await?;
-        let list = assignments::with_links(db, kommun_id, models).await?;
-        let reports = consolidation::reports_by_namnd(
-            db,
+        let rows: Vec<AssignmentOverviewRow> = views::assignment_overview(
+            &state.db,
             kommun_id,
             query.period_id,
             query.report_type.as_str(),
         )
-        .await?;
-        let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
-        let statuses: HashMap<(Uuid, Uuid), assignment_status::Model> = if report_ids.is_empty() {
-            HashMap::new()
-        } else {
-            assignment_status::Entity::find()
-                .filter(assignment_status::Column::ReportId.is_in(report_ids))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|s| ((s.report_id, s.assignment_id), s))
-                .collect()
-        };
-        let mut rows = Vec::new();
-        for a in &list {
-            for (namnd_id, role) in consolidation::responsible(
-                a.model.huvudansvar_id,
-                &a.medansvariga,
-                a.model.alla_namnder,
-                &namnder,
-            ) {
-                let report = reports.get(&namnd_id);
-                let status = report.and_then(|r| statuses.get(&(r.id, a.model.id)));
-                rows.push(AssignmentOverviewRow {
-                    assignment_id: a.model.id,
-                    title: a.model.title.clone(),
-                    sarskilt: a.model.sarskilt,
-                    slutdatum: a.model.slutdatum,
-                    namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
-                    role: role.into(),
-                    report_id: report.map(|r| r.id),
-                    status: status.and_then(|s| s.status.clone()),
-                    comment: status.and_then(|s| s.comment.clone()),
-                });
-            }
-        }
+        .await?
+        .into_iter()
+        .map(|r| AssignmentOverviewRow {
+            assignment_id: r.assignment_id,
+            title: r.title,
+            sarskilt: r.sarskilt,
+            slutdatum: r.slutdatum,
+            namnd: r.namnd,
+            role: r.role.into(),
+            report_id: r.report_id,
+            status: r.status,
+            comment: r.comment,
+        })
+        .collect();
         if query.format == Some(Format::Csv) {
             let cells: Vec<Vec<String>> = rows
                 .iter()

@@ -20,7 +20,6 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
-pub mod kolada_fetch;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
@@ -28,7 +27,6 @@ pub mod periods;
 pub mod report_parts;
 pub mod reports;
 mod schema;
-pub mod sie;
 pub mod streamed_body;
 pub mod values;
 pub mod volume_measures;
@@ -96,9 +94,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     audit::configure(cfg);
     changes::configure(cfg);
     imports::configure(cfg);
-    kolada_fetch::configure(cfg);
     dimension_mappings::configure(cfg);
-    sie::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -3,9 +3,9 @@
 //!
 //! The payload is read here, on the async side, and its chunks are passed
 //! through a small bounded channel to the parser on a blocking thread,
-//! which sees them as one `std::io::Read`. The limit is enforced as the
-//! chunks arrive; when the parser stops early (a syntax error), the rest of
-//! the body is not read.
+//! which sees them as one `std::io::Read` (less a UTF-8 byte-order mark:
+//! [`SkipBom`]). The limit is enforced as the chunks arrive; when the parser
+//! stops early (a syntax error), the rest of the body is not read.
 
 use std::io::Read;
 
@@ -14,17 +14,15 @@ use actix_web::{HttpRequest, http::header, web};
 use futures_util::StreamExt;
 use tokio::sync::mpsc;
 
-use crate::error::ApiError;
+use crate::{error::ApiError, service::import_readers::SkipBom};
 
 /// Chunks in flight between the payload and the parser.
 const CHUNKS_IN_FLIGHT: usize = 16;
 
-/// The body as the parser reads it; a UTF-8 byte-order mark at its start is
-/// skipped.
+/// The body's chunks as one reader.
 pub struct ChunkReader {
     chunks: mpsc::Receiver<Bytes>,
     chunk: Bytes,
-    started: bool,
 }
 
 impl ChunkReader {
@@ -32,34 +30,12 @@ impl ChunkReader {
         ChunkReader {
             chunks,
             chunk: Bytes::new(),
-            started: false,
         }
-    }
-
-    /// Gathers the first three bytes (or the whole body, if shorter) and
-    /// drops a byte-order mark among them.
-    fn skip_bom(&mut self) {
-        let mut start = Vec::new();
-        while start.len() < 3 {
-            match self.chunks.blocking_recv() {
-                Some(chunk) => start.extend_from_slice(&chunk),
-                None => break,
-            }
-        }
-        let start = start
-            .strip_prefix(b"\xef\xbb\xbf")
-            .map(<[u8]>::to_vec)
-            .unwrap_or(start);
-        self.chunk = Bytes::from(start);
-        self.started = true;
     }
 }
 
 impl Read for ChunkReader {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if !self.started {
-            self.skip_bom();
-        }
         while self.chunk.is_empty() {
             match self.chunks.blocking_recv() {
                 Some(chunk) => self.chunk = chunk,
@@ -107,9 +83,10 @@ fn check_declared_length(req: &HttpRequest, limit: usize) -> Result<(), ApiError
     }
 }
 
-/// Runs `parse` on a blocking thread over the body of `req`, read from
-/// `payload` up to `limit` bytes (413 beyond it, 400 when it cannot be
-/// read; either way the parser's result is dropped).
+/// Runs `parse` on a blocking thread over the body of `req` (a UTF-8
+/// byte-order mark at its start skipped), read from `payload` up to `limit`
+/// bytes (413 beyond it, 400 when it cannot be read; either way the parser's
+/// result is dropped).
 pub async fn parse_streamed<T, F>(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -117,12 +94,13 @@ pub async fn parse_streamed<T, F>(
     parse: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(ChunkReader) -> T + Send + 'static,
+    F: FnOnce(SkipBom<ChunkReader>) -> T + Send + 'static,
     T: Send + 'static,
 {
     check_declared_length(req, limit)?;
     let (sender, receiver) = mpsc::channel(CHUNKS_IN_FLIGHT);
-    let parser = tokio::task::spawn_blocking(move || parse(ChunkReader::new(receiver)));
+    let parser =
+        tokio::task::spawn_blocking(move || parse(SkipBom::new(ChunkReader::new(receiver))));
     let mut read = 0usize;
     let mut failure = None;
     while let Some(chunk) = payload.next().await {
@@ -161,7 +139,9 @@ mod tests {
         }
         drop(sender);
         let mut out = Vec::new();
-        ChunkReader::new(receiver).read_to_end(&mut out).ok();
+        SkipBom::new(ChunkReader::new(receiver))
+            .read_to_end(&mut out)
+            .ok();
         out
     }
 

@@ -6,9 +6,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    domain::{EntryPeriod, Measure, YearMonth},
+    domain::Measure,
     error::FieldError,
-    service::budget_lines::{ValueWrite, amount_to_ore, month_key},
+    service::{
+        budget_lines::{ValueWrite, month_key},
+        line_input::{ValueText, parse_month},
+    },
 };
 
 /// A span of months within one calendar year.
@@ -57,11 +60,6 @@ pub struct ValueOutput {
     pub amount: Decimal,
 }
 
-fn parse_month(text: &str, field: &str) -> Result<YearMonth, FieldError> {
-    text.parse::<YearMonth>()
-        .map_err(|e| FieldError::new(field, format!("{e}; expected YYYY-MM, e.g. 2024-08")))
-}
-
 impl ValueInput {
     /// The write this input asks for; errors are named `{path}.field`.
     pub fn to_write(
@@ -69,64 +67,17 @@ impl ValueInput {
         path: &str,
         costs_positive: bool,
     ) -> Result<ValueWrite, Vec<FieldError>> {
-        let month = match (&self.month, &self.made_at) {
-            (Some(_), Some(_)) => {
-                return Err(vec![FieldError::new(
-                    format!("{path}.made_at"),
-                    "give month or made_at, not both",
-                )]);
-            }
-            (Some(m), None) => Some(parse_month(m, &format!("{path}.month")).map_err(|e| vec![e])?),
-            (None, Some(m)) => {
-                if self.measure != Measure::Prognos {
-                    return Err(vec![FieldError::new(
-                        format!("{path}.made_at"),
-                        "is only for prognos; use month",
-                    )]);
-                }
-                Some(parse_month(m, &format!("{path}.made_at")).map_err(|e| vec![e])?)
-            }
-            (None, None) => None,
-        };
-        let period = match (month, &self.period) {
-            (Some(_), Some(_)) => {
-                return Err(vec![FieldError::new(
-                    format!("{path}.period"),
-                    "give month or period, not both",
-                )]);
-            }
-            (Some(m), None) => EntryPeriod::month(m),
-            (None, Some(_)) if self.measure == Measure::Prognos => {
-                return Err(vec![FieldError::new(
-                    format!("{path}.period"),
-                    "a prognos is made in one month: give month (or made_at)",
-                )]);
-            }
-            (None, Some(range)) => {
-                let from = parse_month(&range.from, &format!("{path}.period.from"))
-                    .map_err(|e| vec![e])?;
-                let to =
-                    parse_month(&range.to, &format!("{path}.period.to")).map_err(|e| vec![e])?;
-                EntryPeriod::range(from, to)
-                    .map_err(|e| vec![FieldError::new(format!("{path}.period"), e.to_string())])?
-            }
-            (None, None) => {
-                return Err(vec![FieldError::new(
-                    format!("{path}.month"),
-                    "give month (YYYY-MM) or period {from, to}",
-                )]);
-            }
-        };
-        let amount_ore = self
-            .amount
-            .map(|a| amount_to_ore(a, costs_positive, self.measure, &format!("{path}.amount")))
-            .transpose()
-            .map_err(|e| vec![e])?;
-        Ok(ValueWrite {
+        ValueText {
             measure: self.measure,
-            period,
-            amount_ore,
-        })
+            month: self.month.as_deref(),
+            period: self
+                .period
+                .as_ref()
+                .map(|range| (range.from.as_str(), range.to.as_str())),
+            made_at: self.made_at.as_deref(),
+            amount: self.amount,
+        }
+        .to_write(path, costs_positive)
     }
 }
 

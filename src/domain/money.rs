@@ -1,6 +1,8 @@
 //! Money in the result convention (income +, cost −), deviations and
 //! presentation in tkr.
 
+use std::str::FromStr;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +190,18 @@ pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
 /// Integer öre to kronor.
 pub fn from_ore(ore: i64) -> Decimal {
     Decimal::new(ore, 2).normalize()
+}
+
+/// Parses a JSON number or numeric string exactly ("1234.5", "-0.01", "1e3").
+pub fn parse_decimal(value: &serde_json::Value) -> Result<Decimal, String> {
+    let text = match value {
+        serde_json::Value::Number(n) => n.to_string(),
+        serde_json::Value::String(s) => s.trim().to_string(),
+        _ => return Err("must be a number or a numeric string".into()),
+    };
+    Decimal::from_str(&text)
+        .or_else(|_| Decimal::from_scientific(&text))
+        .map_err(|_| format!("{text:?} is not a number"))
 }
 
 #[cfg(test)]

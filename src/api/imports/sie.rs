@@ -9,13 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::actor,
-    imports::{
-        FlatImport, FlatImportReport, RawBody, authorize_namnder, mime, namnder_by_code, refused,
-        write_rows,
-    },
+    RawBody, authorize_namnder,
+    flat::{FlatImport, FlatImportReport, write_rows},
+    mime, namnder_by_code, refused,
 };
 use crate::{
+    api::common::actor,
     auth::{Action, Principal, Target, authorize},
     domain::sie::{self, LineError},
     error::ApiError,
@@ -188,8 +187,4 @@ pub async fn import_sie(
         }),
         Err(errors) => refused(errors),
     })
-}
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(import_sie);
 }

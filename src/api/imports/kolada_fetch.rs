@@ -7,16 +7,13 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    common::actor,
-    imports::{KoladaImportReport, apply_kolada, kolada_access, parse_kolada},
-    indicators::check_kolada,
-};
+use super::kolada::{KoladaImportReport, apply_kolada, kolada_access};
 use crate::{
+    api::{common::actor, indicators::check_kolada},
     auth::{Action, Principal},
     domain::{MAX_YEAR, MIN_YEAR},
     error::{ApiError, FieldError},
-    service::{imports, kolada_fetch},
+    service::{import_readers::parse_kolada, imports, kolada_fetch},
     state::AppState,
 };
 
@@ -190,10 +187,6 @@ pub async fn fetch_kolada(
         pages: fetched.pages,
         import,
     }))
-}
-
-pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(fetch_kolada);
 }
 
 #[cfg(test)]

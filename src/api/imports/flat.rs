@@ -1,0 +1,624 @@
+//! `POST /imports/flat` and `GET /exports/flat`: budget values as flat rows,
+//! CSV or JSON, as planning systems and ledgers export them.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{
+    ImportProblem, RowError, authorize_namnder, check_year, decimal_json, is_json_mime, mime,
+    namnder_by_code, refused,
+};
+use crate::{
+    api::{
+        budget_lines::format_month, common::actor, csv, decimal::from_ore, kommun_views::Format,
+        values::MonthRange,
+    },
+    auth::{Action, Principal, Target, authorize},
+    domain::{BudgetLineKind, Measure, mapping::DimensionCodes},
+    entity::namnd,
+    error::ApiError,
+    service::{
+        budget_lines::{kind_str, measure_str},
+        dimension_mappings,
+        import_readers::{
+            AmountCell, RawRow, RowChecker, decode_borrowed, read_csv, read_json_rows,
+        },
+        imports::{self, FlatRows, ImportError, RowIssue},
+        reports::namnd_map,
+    },
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlatImportQuery {
+    /// Report what would change without writing anything (default false).
+    #[param(example = true)]
+    pub dry_run: Option<bool>,
+    /// The file writes costs as positive numbers (income negative); they
+    /// are stored in the result convention (costs negative). Default false.
+    #[param(example = false)]
+    pub costs_positive: Option<bool>,
+    /// A dimension mapping (`/dimension-mappings`): rows then give `ansvar`,
+    /// `verksamhet` and/or `konto` instead of `namnd` and `line`, and rows
+    /// that reach the same line, month and measure are summed.
+    #[param(example = "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293")]
+    pub mapping: Option<Uuid>,
+}
+
+/// One flat row: a value of a budget line of a nämnd.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"namnd": "VON", "kind": "drift", "line": "aldreomsorg", "name": "Äldreomsorg",
+    "measure": "utfall", "month": "2024-03", "amount": -26241000}))]
+pub struct FlatRowDto {
+    /// Nämnd code (required unless the import names a `mapping`).
+    #[serde(default)]
+    #[schema(example = "VON")]
+    pub namnd: String,
+    /// Default drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<BudgetLineKind>,
+    /// Line code (verksamhet or project number), unique per nämnd and kind
+    /// (required unless the import names a `mapping`).
+    #[serde(default)]
+    #[schema(example = "aldreomsorg")]
+    pub line: String,
+    /// With a `mapping`: the ledger's ansvar code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ansvar: Option<String>,
+    /// With a `mapping`: the ledger's verksamhet code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verksamhet: Option<String>,
+    /// With a `mapping`: the account (konto).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub konto: Option<String>,
+    /// Name of the line: used when the line is created (default: the code)
+    /// and renames an existing one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub measure: Measure,
+    /// `YYYY-MM`: the month of the value (for prognos: the month it was made).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(example = "2024-03")]
+    pub month: Option<String>,
+    /// A whole-period value (budget or utfall) instead of `month`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<MonthRange>,
+    /// For prognos: the month it was made (instead of `month`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub made_at: Option<String>,
+    /// Kronor; a number or a numeric string.
+    #[serde(with = "crate::api::decimal")]
+    #[schema(value_type = f64, example = -26241000)]
+    pub amount: Decimal,
+}
+
+/// A JSON row as the reader checks it. The amount is not taken from here:
+/// the reader reads it apart, so that a text amount names its field.
+impl From<FlatRowDto> for RawRow {
+    fn from(r: FlatRowDto) -> Self {
+        RawRow {
+            namnd: r.namnd,
+            kind: r.kind.map(|k| kind_str(k).to_string()),
+            line: r.line,
+            name: r.name,
+            measure: measure_str(r.measure).into(),
+            month: r.month,
+            period: r.period.map(|p| (p.from, p.to)),
+            made_at: r.made_at,
+            amount: AmountCell::Missing,
+            codes: DimensionCodes {
+                ansvar: r.ansvar,
+                verksamhet: r.verksamhet,
+                konto: r.konto,
+            },
+        }
+    }
+}
+
+/// Flat rows as JSON (the CSV form has the same columns).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"rows": [
+    {"namnd": "VON", "line": "aldreomsorg", "kind": "drift", "month": "2024-03", "measure": "utfall", "amount": -26241000},
+    {"namnd": "VON", "line": "aldreomsorg", "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -320000000},
+    {"namnd": "VON", "line": "aldreomsorg", "measure": "prognos", "made_at": "2024-08", "amount": -318500000}
+]}))]
+pub struct FlatDocument {
+    pub rows: Vec<FlatRowDto>,
+}
+
+/// A line the import creates.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg"}))]
+pub struct CreatedLineDto {
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub code: String,
+    pub name: String,
+}
+
+/// A value that changes (or would change).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"index": 0, "line_number": 2, "namnd": "VON", "kind": "drift", "line": "aldreomsorg",
+    "measure": "utfall", "month": "2024-03", "period": null, "before": null, "after": -26241000}))]
+pub struct FlatChangeDto {
+    pub index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_number: Option<usize>,
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub line: String,
+    pub measure: Measure,
+    pub month: Option<String>,
+    pub period: Option<MonthRange>,
+    #[schema(value_type = Option<f64>)]
+    pub before: Value,
+    #[schema(value_type = Option<f64>)]
+    pub after: Value,
+}
+
+/// What a flat import did (or, in a dry run, would do).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": true, "applied": false, "format": "csv", "rows": 1,
+    "lines_created": [{"namnd": "VON", "kind": "drift", "code": "aldreomsorg", "name": "Äldreomsorg"}],
+    "values_changed": 1,
+    "changes": [{"index": 0, "line_number": 2, "namnd": "VON", "kind": "drift", "line": "aldreomsorg",
+        "measure": "utfall", "month": "2024-03", "period": null, "before": null, "after": -26241000}],
+    "unchanged": 0, "errors": []
+}))]
+pub struct FlatImportReport {
+    pub dry_run: bool,
+    /// True when something was written.
+    pub applied: bool,
+    /// `csv` or `json`: how the file was read.
+    pub format: String,
+    /// Data rows in the file.
+    pub rows: usize,
+    pub lines_created: Vec<CreatedLineDto>,
+    /// Values inserted or changed.
+    pub values_changed: usize,
+    /// The changed values (the first 1000).
+    pub changes: Vec<FlatChangeDto>,
+    /// Rows whose value is already stored.
+    pub unchanged: usize,
+    /// Only in a dry run (an import with errors is refused with 422).
+    pub errors: Vec<RowError>,
+}
+
+fn month_or_period(from: i32, to: i32) -> (Option<String>, Option<MonthRange>) {
+    if from == to {
+        (Some(format_month(from)), None)
+    } else {
+        (
+            None,
+            Some(MonthRange {
+                from: format_month(from),
+                to: format_month(to),
+            }),
+        )
+    }
+}
+
+fn ore_json(ore: Option<i64>) -> Value {
+    decimal_json(ore.map(from_ore))
+}
+
+/// Import budget values as flat rows, as planning systems (Hypergene-style)
+/// and ledgers export them (admin, kommunledning, integration, and a
+/// redaktör for their own nämnder).
+///
+/// Send `application/json` (`{"rows": [...]}`, see the schema) or
+/// `text/csv` with a header row and the columns:
+///
+/// | column | required | content |
+/// |---|---|---|
+/// | `namnd` | yes | nämnd code, e.g. `VON` |
+/// | `line` | yes | line code, e.g. `aldreomsorg` (created if missing) |
+/// | `month` | yes | `YYYY-MM`; for prognos the month it was made; a whole-period value as `2024-01/2024-12` |
+/// | `measure` | yes | `utfall`, `budget` or `prognos` |
+/// | `amount` | yes | kronor, decimal comma or point: `-26241000,50` |
+/// | `kind` | no | `drift` (default) or `investering` |
+/// | `name` | no | name of the line (default for a new line: its code) |
+///
+/// Swedish habits are accepted: `;` (or `,` or tab) between columns, decimal
+/// comma, quoted fields, UTF-8 with or without BOM, UTF-16 with its BOM
+/// (Excel's "Unicode text", tab-separated), and Windows-1252 (a file that is
+/// not valid UTF-8 is read as Windows-1252; one with NUL bytes, such as an
+/// .xlsx workbook, is refused with a `file` error). Column names may also be
+/// `nämnd`, `rad`, `månad`, `mått`, `belopp`, `typ`, `namn`.
+///
+/// Rows are grouped per nämnd and kind and written as whole tables, all in one
+/// transaction: any invalid row refuses the whole file with 422 naming every
+/// row (`index`, CSV `line_number` counting the header as line 1, `field`).
+/// `dry_run=true` reports the lines that would be created and the values that
+/// would change, and any errors, without writing. Importing the same file
+/// again changes nothing; `GET /exports/flat` writes the same format.
+///
+/// Files up to `MAX_IMPORT_BYTES` (default 512 MiB) are accepted; larger
+/// ones get 413. A JSON file is checked row by row while it arrives, so it
+/// is never held whole; a CSV file is read whole first (its encoding is
+/// known only then) and its rows checked one at a time.
+#[utoipa::path(tag = "imports", params(FlatImportQuery),
+    request_body(description = "Flat rows as JSON or CSV (columns in the description)",
+        content(
+            (FlatDocument = "application/json"),
+            (String = "text/csv", example = json!("namnd;line;month;measure;amount\r\nVON;aldreomsorg;2024-03;utfall;-26241000,50\r\nVON;aldreomsorg;2024-01/2024-12;budget;-320000000\r\n")),
+        )),
+    responses(
+        (status = 200, description = "What changed (or would change)", body = FlatImportReport),
+        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid rows (or a CSV header without the required columns); nothing was imported", body = ImportProblem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports/flat")]
+pub async fn import_flat(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<FlatImportQuery>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let mime = mime(&req);
+    let is_csv = matches!(
+        mime.as_str(),
+        "text/csv" | "application/csv" | "text/plain" | "application/vnd.ms-excel"
+    );
+    if !is_json_mime(&mime) && !is_csv {
+        return Err(ApiError::UnsupportedMediaType(
+            "send the rows as application/json or text/csv".into(),
+        ));
+    }
+    let mapping = match query.mapping {
+        Some(id) => Some(dimension_mappings::load_for_import(&state.db, kommun_id, id).await?),
+        None => None,
+    };
+    let namnder = namnder_by_code(&state, kommun_id).await?;
+    let rules = mapping.map(|m| m.rules);
+    let costs_positive = query.costs_positive.unwrap_or(false);
+    let limit = state.settings.max_import_bytes;
+    // CSV line numbers by row index.
+    let mut lines: Vec<usize> = Vec::new();
+    let (namnder, format, checked) = if is_csv {
+        let body = crate::api::streamed_body::read_whole(&req, payload, limit).await?;
+        let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
+        let text = decode_borrowed(&body)?;
+        for (line, raw) in read_csv(&text, rules.is_some())? {
+            lines.push(line);
+            checker.check(raw, false);
+        }
+        let checked = checker.finish();
+        (namnder, "csv", checked)
+    } else {
+        // JSON is checked row by row as it arrives, never held whole.
+        let (namnder, checked) =
+            crate::api::streamed_body::parse_streamed(&req, payload, limit, move |body| {
+                let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
+                let body = std::io::BufReader::with_capacity(64 * 1024, body);
+                let read = read_json_rows::<FlatRowDto, _>(
+                    &mut serde_json::Deserializer::from_reader(body),
+                    |raw, issue| {
+                        let failed = issue.is_some();
+                        checker.issues.extend(issue);
+                        checker.check(raw, failed);
+                    },
+                );
+                let checked = read.map(|()| checker.finish());
+                (namnder, checked)
+            })
+            .await?;
+        (namnder, "json", checked?)
+    };
+    let (rows, issues, codes, total) = checked;
+    authorize_namnder(&principal, codes.iter().map(String::as_str))?;
+    let outcome = write_rows(FlatImport {
+        state: &state,
+        actor: actor(&req, &principal, kommun_id),
+        namnder: &namnder,
+        rows,
+        issues,
+        lines: &lines,
+        format,
+        total,
+        dry_run: query.dry_run.unwrap_or(false),
+    })
+    .await?;
+    Ok(match outcome {
+        Ok(report) => HttpResponse::Ok().json(report),
+        Err(errors) => refused(errors),
+    })
+}
+
+/// Checked rows on their way in, with what the report needs about the file.
+pub(super) struct FlatImport<'a> {
+    pub state: &'a AppState,
+    pub actor: crate::service::audit::Actor,
+    pub namnder: &'a HashMap<String, namnd::Model>,
+    pub rows: FlatRows,
+    /// Problems found so far (the import is then refused or, dry, reported).
+    pub issues: Vec<RowIssue>,
+    /// The file line of each row, by index (empty when the file has none).
+    pub lines: &'a [usize],
+    pub format: &'static str,
+    /// Rows in the file.
+    pub total: usize,
+    pub dry_run: bool,
+}
+
+/// Writes (or, dry, tries) the rows: the report, or the row errors that
+/// refuse the file.
+pub(super) async fn write_rows(
+    import: FlatImport<'_>,
+) -> Result<Result<FlatImportReport, Vec<RowError>>, ApiError> {
+    let FlatImport {
+        state,
+        actor,
+        namnder,
+        rows,
+        issues,
+        lines,
+        format,
+        total,
+        dry_run,
+    } = import;
+    let line_of = |index: usize| lines.get(index).copied();
+    let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
+        let mut errors: Vec<RowError> = issues
+            .into_iter()
+            .map(|i| RowError {
+                index: i.index,
+                line_number: line_of(i.index),
+                field: i.field,
+                message: i.message,
+            })
+            .collect();
+        errors.sort_by_key(|e| e.index);
+        errors
+    };
+    let mut report = FlatImportReport {
+        dry_run,
+        applied: false,
+        format: format.to_string(),
+        rows: total,
+        lines_created: Vec::new(),
+        values_changed: 0,
+        changes: Vec::new(),
+        unchanged: 0,
+        errors: Vec::new(),
+    };
+    if !issues.is_empty() {
+        if dry_run {
+            report.errors = to_errors(issues);
+            return Ok(Ok(report));
+        }
+        return Ok(Err(to_errors(issues)));
+    }
+    let outcome = match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run).await {
+        Ok(o) => o,
+        Err(ImportError::Rows(issues)) if dry_run => {
+            report.errors = to_errors(issues);
+            return Ok(Ok(report));
+        }
+        Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
+        Err(ImportError::Other(e)) => return Err(e.into()),
+    };
+    report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
+    report.values_changed = outcome.values_changed;
+    report.unchanged = outcome.unchanged;
+    report.lines_created = outcome
+        .lines_created
+        .into_iter()
+        .map(|l| CreatedLineDto {
+            namnd: l.namnd,
+            kind: l.kind,
+            code: l.code,
+            name: l.name,
+        })
+        .collect();
+    report.changes = outcome
+        .changes
+        .into_iter()
+        .map(|c| {
+            let (month, period) = month_or_period(c.from, c.to);
+            FlatChangeDto {
+                index: c.index,
+                line_number: line_of(c.index),
+                namnd: c.namnd,
+                kind: c.kind,
+                line: c.line,
+                measure: c.measure,
+                month,
+                period,
+                before: ore_json(c.before_ore),
+                after: ore_json(c.after_ore),
+            }
+        })
+        .collect();
+    Ok(Ok(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FlatExportQuery {
+    /// Only values of this year (default: every year).
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+    /// `json` (default) or `csv`.
+    pub format: Option<Format>,
+    /// Only this nämnd (code).
+    #[param(example = "VON")]
+    pub namnd: Option<String>,
+    /// Only drift or investering lines (default both).
+    pub kind: Option<BudgetLineKind>,
+}
+
+const CSV_COLUMNS: [&str; 7] = [
+    "namnd", "kind", "line", "name", "month", "measure", "amount",
+];
+
+/// Export budget values as flat rows in the format `POST /imports/flat`
+/// reads: JSON, or with `format=csv` a CSV for Excel (UTF-8 with BOM, `;`,
+/// decimal comma) with the columns `namnd;kind;line;name;month;measure;amount`
+/// (a whole-period value's month is `2024-01/2024-12`). Amounts in kronor,
+/// costs negative. Only the nämnder whose figures you may read.
+#[utoipa::path(tag = "imports", params(FlatExportQuery),
+    responses(
+        (status = 200, description = "Flat rows; CSV with `format=csv`", body = FlatDocument,
+            content((FlatDocument = "application/json"), (String = "text/csv", example = json!("\u{feff}namnd;kind;line;name;month;measure;amount\r\nVON;drift;aldreomsorg;Äldreomsorg;2024-01/2024-12;budget;-320000000\r\n")))),
+        (status = 422, description = "Invalid year or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/exports/flat")]
+pub async fn export_flat(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<FlatExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    check_year(query.year)?;
+    let mut namnder: Vec<namnd::Model> = namnd_map(&state.db, kommun_id)
+        .await?
+        .into_values()
+        .collect();
+    let readable = |code: &str| {
+        authorize(
+            &principal,
+            Action::Read,
+            Target::NamndFigures {
+                kommun: &principal.kommun_code,
+                namnd: code,
+            },
+        )
+    };
+    match &query.namnd {
+        Some(code) => {
+            namnder.retain(|n| &n.code == code);
+            if namnder.is_empty() {
+                return Err(ApiError::validation(
+                    "namnd",
+                    format!("no nämnd {code:?} in your kommun"),
+                ));
+            }
+            readable(code)?;
+        }
+        None => namnder.retain(|n| readable(&n.code).is_ok()),
+    }
+    let rows = imports::export_flat(&state.db, &namnder, query.kind, query.year).await?;
+    let year = query
+        .year
+        .map_or_else(|| "alla".to_string(), |y| y.to_string());
+    if query.format == Some(Format::Csv) {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|r| {
+                let month = if r.from == r.to {
+                    format_month(r.from)
+                } else {
+                    format!("{}/{}", format_month(r.from), format_month(r.to))
+                };
+                vec![
+                    r.namnd.clone(),
+                    kind_str(r.kind).into(),
+                    r.line.clone(),
+                    r.name.clone(),
+                    month,
+                    measure_str(r.measure).into(),
+                    csv::number(Some(from_ore(r.amount_ore))),
+                ]
+            })
+            .collect();
+        return Ok(csv::response(
+            &format!("budgetrader-{year}.csv"),
+            &CSV_COLUMNS,
+            &cells,
+        ));
+    }
+    let doc = FlatDocument {
+        rows: rows
+            .into_iter()
+            .map(|r| {
+                let (month, period) = month_or_period(r.from, r.to);
+                FlatRowDto {
+                    namnd: r.namnd,
+                    kind: Some(r.kind),
+                    line: r.line,
+                    ansvar: None,
+                    verksamhet: None,
+                    konto: None,
+                    name: Some(r.name),
+                    measure: r.measure,
+                    month,
+                    period,
+                    made_at: None,
+                    amount: from_ore(r.amount_ore),
+                }
+            })
+            .collect(),
+    };
+    Ok(HttpResponse::Ok().json(doc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rows of a JSON document `{"rows": [...]}` (its BOM skipped), as
+    /// the import reads them.
+    fn read_json(bytes: &[u8], each: impl FnMut(RawRow, Option<RowIssue>)) -> Result<(), ApiError> {
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        read_json_rows::<FlatRowDto, _>(&mut serde_json::Deserializer::from_slice(bytes), each)?;
+        Ok(())
+    }
+
+    /// The rows `read_json` hands on, as (namnd, issue field) pairs.
+    fn json_rows(text: &str) -> Result<Vec<(String, Option<String>)>, ApiError> {
+        let mut seen = Vec::new();
+        read_json(text.as_bytes(), |raw, issue| {
+            seen.push((raw.namnd, issue.map(|i| i.field)))
+        })?;
+        Ok(seen)
+    }
+
+    #[test]
+    fn json_rows_are_read_one_at_a_time() {
+        let rows = json_rows(
+            "\u{feff}{\"source\": {\"x\": [1, 2]}, \"rows\": [\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-01\", \"amount\": \"-1,5\"},\
+             {\"namnd\": \"VON\", \"line\": \"a\", \"measure\": \"utfall\", \"month\": \"2024-02\", \"amount\": 1, \"extra\": 1},\
+             7], \"note\": null}",
+        );
+        let rows = rows.ok().unwrap_or_default();
+        assert_eq!(
+            rows,
+            [
+                ("VON".to_string(), None),
+                (String::new(), Some("extra".to_string())),
+                (String::new(), Some(String::new())),
+            ]
+        );
+        let status = |text: &str| match json_rows(text) {
+            Ok(_) => "ok".to_string(),
+            Err(ApiError::Validation(errors)) => format!("422 {}", errors[0].field),
+            Err(ApiError::BadRequest(_)) => "400".to_string(),
+            Err(other) => format!("{other:?}"),
+        };
+        assert_eq!(status("{\"rows\": []}"), "ok");
+        assert_eq!(status("{\"rows\": 5}"), "422 rows");
+        assert_eq!(status("{\"other\": []}"), "422 rows");
+        assert_eq!(status("[{\"namnd\": \"VON\"}]"), "422 rows");
+        assert_eq!(
+            status("{\"rows\": [{\"namnd\": \"VON\"}"),
+            "400",
+            "cut short"
+        );
+        assert_eq!(status("{\"rows\": []} trailing"), "400");
+        assert_eq!(status(""), "400");
+    }
+}

@@ -1,0 +1,166 @@
+//! Kolada v2 JSON (`{"values": [...]}`, as `/v2/data/...` answers): the
+//! entries of the caller's kommun, checked value by value.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::ReadError;
+use crate::{
+    domain::{Gender, MAX_YEAR, MIN_YEAR, money::parse_decimal},
+    service::{
+        imports::{KoladaEntry, KoladaValue, RowIssue},
+        indicators::gender_str,
+    },
+};
+
+/// The parts of a Kolada document: entries for the caller's kommun,
+/// skipped entries, row errors and the number of entries.
+pub struct ParsedKolada {
+    pub entries: Vec<KoladaEntry>,
+    /// (index, reason) of the entries of another kommun.
+    pub skipped: Vec<(usize, String)>,
+    pub errors: Vec<RowIssue>,
+    pub rows: usize,
+}
+
+fn kolada_error(index: usize, field: String, message: impl Into<String>) -> RowIssue {
+    RowIssue::new(index, field, message)
+}
+
+#[tracing::instrument(skip_all, fields(kommun_code = kommun_code, rows = tracing::field::Empty))]
+pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, ReadError> {
+    let Some(list) = doc.get("values").and_then(Value::as_array) else {
+        return Err(ReadError::invalid(
+            "values",
+            "must be the array of Kolada entries ({\"values\": [...], \"count\": n})",
+        ));
+    };
+    let mut parsed = ParsedKolada {
+        entries: Vec::new(),
+        skipped: Vec::new(),
+        errors: Vec::new(),
+        rows: list.len(),
+    };
+    tracing::Span::current().record("rows", parsed.rows);
+    let mut seen: HashMap<(String, i32, Gender), usize> = HashMap::new();
+    for (i, item) in list.iter().enumerate() {
+        let at = |f: &str| format!("values[{i}].{f}");
+        let before = parsed.errors.len();
+        let text = |key: &str, errors: &mut Vec<RowIssue>| match item.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            _ => {
+                errors.push(kolada_error(i, at(key), "must be a non-empty string"));
+                None
+            }
+        };
+        let kpi = text("kpi", &mut parsed.errors);
+        let municipality = text("municipality", &mut parsed.errors);
+        let year = match item.get("period") {
+            Some(Value::Number(n)) => n.as_i64(),
+            Some(Value::String(s)) => s.trim().parse::<i64>().ok(),
+            _ => None,
+        };
+        let year = match year {
+            Some(y) if (i64::from(MIN_YEAR)..=i64::from(MAX_YEAR)).contains(&y) => Some(y as i32),
+            _ => {
+                parsed.errors.push(kolada_error(
+                    i,
+                    at("period"),
+                    format!("must be a year between {MIN_YEAR} and {MAX_YEAR}, e.g. 2024"),
+                ));
+                None
+            }
+        };
+        let Some(values) = item.get("values").and_then(Value::as_array) else {
+            parsed
+                .errors
+                .push(kolada_error(i, at("values"), "must be an array of values"));
+            continue;
+        };
+        let mut out = Vec::with_capacity(values.len());
+        for (j, v) in values.iter().enumerate() {
+            let at = |f: &str| format!("values[{i}].values[{j}].{f}");
+            let gender = match v.get("gender").and_then(Value::as_str) {
+                Some("T") => Some(Gender::T),
+                Some("K") => Some(Gender::K),
+                Some("M") => Some(Gender::M),
+                other => {
+                    parsed.errors.push(kolada_error(
+                        i,
+                        at("gender"),
+                        format!(
+                            "{} is not a Kolada gender: T, K or M",
+                            other.map_or_else(|| "missing".into(), |g| format!("{g:?}"))
+                        ),
+                    ));
+                    None
+                }
+            };
+            let value = match v.get("value") {
+                None | Some(Value::Null) => Ok(None),
+                Some(raw) => parse_decimal(raw).map(Some),
+            };
+            let value = match value {
+                Ok(v) => v,
+                Err(message) => {
+                    parsed.errors.push(kolada_error(i, at("value"), message));
+                    None
+                }
+            };
+            let status = match v.get("status") {
+                None | Some(Value::Null) => None,
+                Some(Value::String(s)) if s.trim().is_empty() => None,
+                Some(Value::String(s)) => Some(s.trim().to_string()),
+                Some(_) => {
+                    parsed
+                        .errors
+                        .push(kolada_error(i, at("status"), "must be a string"));
+                    None
+                }
+            };
+            if let Some(gender) = gender {
+                out.push((
+                    j,
+                    KoladaValue {
+                        gender,
+                        value,
+                        status,
+                    },
+                ));
+            }
+        }
+        if parsed.errors.len() > before {
+            continue;
+        }
+        let (Some(kpi), Some(municipality), Some(year)) = (kpi, municipality, year) else {
+            continue;
+        };
+        if municipality != kommun_code {
+            parsed.skipped.push((
+                i,
+                format!("municipality {municipality} is not your kommun ({kommun_code})"),
+            ));
+            continue;
+        }
+        for (j, v) in &out {
+            if let Some(first) = seen.insert((kpi.clone(), year, v.gender), i) {
+                parsed.errors.push(kolada_error(
+                    i,
+                    format!("values[{i}].values[{j}].gender"),
+                    format!(
+                        "{kpi} {year} {} is already given in values[{first}]",
+                        gender_str(v.gender)
+                    ),
+                ));
+            }
+        }
+        parsed.entries.push(KoladaEntry {
+            index: i,
+            kpi,
+            year,
+            values: out.into_iter().map(|(_, v)| v).collect(),
+        });
+    }
+    Ok(parsed)
+}

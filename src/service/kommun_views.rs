@@ -1,0 +1,416 @@
+//! The queries behind the consolidated views over every nämnd
+//! (`/kommun/…`): the period viewed, one nämnd's table, the goal matrix,
+//! the indicator overview and the uppdrag overview. The kommun table and
+//! the submissions are in [`super::consolidation`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rust_decimal::Decimal;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::{
+    domain::{Bedomning, BudgetLineKind, ReportPeriod, Trend, structure::PeriodSpec},
+    entity::{
+        assessment, assignment, assignment_status, goal, goal_area, goal_namnd, namnd, period,
+    },
+    service::{
+        assessments, assignments,
+        budget_lines::{self, ReportTable},
+        consolidation, crud,
+        error::ServiceError,
+        goals, indicators, periods,
+    },
+};
+
+/// The period a view is asked for: its spec and its report period.
+#[tracing::instrument(skip_all, fields(%kommun_id, %period_id))]
+pub async fn view_period(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+) -> Result<(PeriodSpec, ReportPeriod), ServiceError> {
+    let period = crud::get::<period::Entity>(db, kommun_id, period_id)
+        .await
+        .map_err(|_| {
+            ServiceError::validation("period_id", "no period with this id in your kommun")
+        })?;
+    let spec = periods::spec_of(&period)?;
+    let (first, last) = spec.months();
+    let report_period = ReportPeriod::new(spec.year, first, last)
+        .map_err(|e| ServiceError::Unexpected(e.to_string()))?;
+    Ok((spec, report_period))
+}
+
+/// The kommun's nämnd with this code (a field error on `namnd` otherwise).
+async fn namnd_by_code(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    code: &str,
+) -> Result<namnd::Model, ServiceError> {
+    namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .filter(namnd::Column::Code.eq(code))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::validation("namnd", format!("no nämnd {code:?} in your kommun"))
+        })
+}
+
+/// The drill-down of the kommun table: one nämnd's lines of `kind`.
+#[tracing::instrument(skip_all, fields(%kommun_id, namnd = code))]
+pub async fn namnd_table(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    code: &str,
+    kind: BudgetLineKind,
+    period: ReportPeriod,
+) -> Result<ReportTable, ServiceError> {
+    let namnd = namnd_by_code(db, kommun_id, code).await?;
+    budget_lines::report_table(db, namnd.id, kind, period).await
+}
+
+/// Colour counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ColourCount {
+    pub gron: u32,
+    pub gul: u32,
+    pub rod: u32,
+    pub ingen: u32,
+}
+
+impl ColourCount {
+    fn add(&mut self, b: Bedomning) {
+        match b {
+            Bedomning::Gron => self.gron += 1,
+            Bedomning::Gul => self.gul += 1,
+            Bedomning::Rod => self.rod += 1,
+            Bedomning::Ingen => self.ingen += 1,
+        }
+    }
+}
+
+/// One nämnd's assessment of a goal.
+#[derive(Debug, Clone)]
+pub struct MatrixCell {
+    pub namnd: String,
+    /// `huvudansvar` or `medansvar`.
+    pub role: &'static str,
+    pub report_id: Option<Uuid>,
+    /// The nämnd's final bedömning; `None` when not assessed yet.
+    pub bedomning: Option<Bedomning>,
+    pub comment: Option<String>,
+}
+
+/// A goal of the matrix with its cells.
+#[derive(Debug, Clone)]
+pub struct MatrixGoal {
+    pub goal_id: Uuid,
+    pub title: String,
+    /// Suggested from the goal's indicators for the period's year.
+    pub suggested: Bedomning,
+    pub cells: Vec<MatrixCell>,
+    pub summary: ColourCount,
+}
+
+/// A goal area of the matrix with its goals.
+#[derive(Debug, Clone)]
+pub struct MatrixArea {
+    pub goal_area_id: Uuid,
+    pub name: String,
+    pub goals: Vec<MatrixGoal>,
+    pub summary: ColourCount,
+}
+
+fn parse_bedomning(text: &str) -> Option<Bedomning> {
+    serde_json::from_value(serde_json::Value::String(text.into())).ok()
+}
+
+/// The goal matrix: every resultatmål of the plan in force in `year` ×
+/// every responsible nämnd with its bedömning in its report of
+/// `report_type` for the period (and the suggestion from the indicators),
+/// with counts per colour for each goal and goal area.
+#[tracing::instrument(skip_all, fields(%kommun_id, %period_id, year = year, report_type = report_type))]
+pub async fn goal_matrix(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+    year: i32,
+    report_type: &str,
+) -> Result<Vec<MatrixArea>, ServiceError> {
+    let namnder = namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .all(db)
+        .await?;
+    let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
+    let areas: Vec<goal_area::Model> = goal_area::Entity::find()
+        .filter(goal_area::Column::KommunId.eq(kommun_id))
+        .order_by_asc(goal_area::Column::Position)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|a| crate::domain::plan_in_force(a.from_year, a.to_year, year))
+        .collect();
+    let models = goal::Entity::find()
+        .filter(goal::Column::KommunId.eq(kommun_id))
+        .filter(goal::Column::Kind.eq(goals::GoalKind::Kommun.as_str()))
+        .order_by_asc(goal::Column::Position)
+        .all(db)
+        .await?;
+    let goals = goals::with_links(db, kommun_id, models).await?;
+    let mut suggestions = assessments::suggestions(db, kommun_id, &goals, year).await?;
+    let reports = consolidation::reports_by_namnd(db, kommun_id, period_id, report_type).await?;
+    let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
+    let found: HashMap<(Uuid, Uuid), assessment::Model> = if report_ids.is_empty() {
+        HashMap::new()
+    } else {
+        assessment::Entity::find()
+            .filter(assessment::Column::ReportId.is_in(report_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| ((a.report_id, a.goal_id), a))
+            .collect()
+    };
+    let mut by_area: BTreeMap<usize, MatrixArea> = BTreeMap::new();
+    for g in goals {
+        let Some((index, area)) = areas
+            .iter()
+            .enumerate()
+            .find(|(_, a)| Some(a.id) == g.model.goal_area_id)
+        else {
+            continue;
+        };
+        let mut summary = ColourCount::default();
+        let cells: Vec<MatrixCell> = consolidation::responsible(
+            g.model.huvudansvar_id,
+            &g.medansvariga,
+            g.model.alla_namnder,
+            &namnder,
+        )
+        .into_iter()
+        .map(|(namnd_id, role)| {
+            let report = reports.get(&namnd_id);
+            let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
+            let bedomning = a.and_then(|a| parse_bedomning(&a.bedomning));
+            if let Some(b) = bedomning {
+                summary.add(b);
+            }
+            MatrixCell {
+                namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
+                role,
+                report_id: report.map(|r| r.id),
+                bedomning,
+                comment: a.map(|a| a.comment.clone()),
+            }
+        })
+        .collect();
+        let suggested = suggestions
+            .remove(&g.model.id)
+            .map(|s| s.0)
+            .unwrap_or(Bedomning::Ingen);
+        let entry = by_area.entry(index).or_insert_with(|| MatrixArea {
+            goal_area_id: area.id,
+            name: area.name.clone(),
+            goals: vec![],
+            summary: ColourCount::default(),
+        });
+        entry.summary.gron += summary.gron;
+        entry.summary.gul += summary.gul;
+        entry.summary.rod += summary.rod;
+        entry.summary.ingen += summary.ingen;
+        entry.goals.push(MatrixGoal {
+            goal_id: g.model.id,
+            title: g.model.title.clone(),
+            suggested,
+            cells,
+            summary,
+        });
+    }
+    Ok(by_area.into_values().collect())
+}
+
+/// Which indicators the overview lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IndicatorFilter<'a> {
+    /// Year assessed (default: each indicator's latest year with a riktvärde).
+    pub year: Option<i32>,
+    pub goal_area_id: Option<Uuid>,
+    /// Nämnd code: indicators of goals it answers for.
+    pub namnd: Option<&'a str>,
+    /// Only this final colour.
+    pub bedomning: Option<Bedomning>,
+}
+
+/// An indicator with its latest utfall, trend, riktvärde and bedömning.
+#[derive(Debug, Clone)]
+pub struct IndicatorOverviewRow {
+    pub indicator_id: Uuid,
+    pub name: String,
+    pub goal_areas: Vec<String>,
+    pub year: Option<i32>,
+    /// Year of the latest available utfall used.
+    pub utfall_year: Option<i32>,
+    pub utfall: Option<Decimal>,
+    pub trend: Trend,
+    pub riktvarde: Option<Decimal>,
+    pub bedomning: Bedomning,
+    pub bedomning_computed: Bedomning,
+    pub kolada_id: Option<String>,
+}
+
+/// Every indicator of the kommun's goals with its latest utfall, trend,
+/// riktvärde and bedömning, as `filter` narrows them.
+#[tracing::instrument(
+    skip_all,
+    fields(%kommun_id, year = filter.year, goal_area_id = ?filter.goal_area_id, namnd = filter.namnd)
+)]
+pub async fn indicator_overview(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: IndicatorFilter<'_>,
+) -> Result<Vec<IndicatorOverviewRow>, ServiceError> {
+    let appendix = indicators::appendix(db, kommun_id, filter.goal_area_id, None).await?;
+    let namnd_id = match filter.namnd {
+        Some(code) => Some(namnd_by_code(db, kommun_id, code).await?.id),
+        None => None,
+    };
+    let goal_ids: Vec<Uuid> = appendix.goals.iter().map(|g| g.id).collect();
+    let medansvar: Vec<(Uuid, Uuid)> = if namnd_id.is_some() && !goal_ids.is_empty() {
+        goal_namnd::Entity::find()
+            .filter(goal_namnd::Column::GoalId.is_in(goal_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|gn| (gn.goal_id, gn.namnd_id))
+            .collect()
+    } else {
+        vec![]
+    };
+    let area_names: HashMap<Uuid, String> = appendix
+        .areas
+        .iter()
+        .map(|a| (a.id, a.name.clone()))
+        .collect();
+    let mut rows: Vec<IndicatorOverviewRow> = Vec::new();
+    let mut seen = HashSet::new();
+    for g in &appendix.goals {
+        if let Some(n) = namnd_id {
+            let responsible =
+                g.alla_namnder || g.huvudansvar_id == Some(n) || medansvar.contains(&(g.id, n));
+            if !responsible {
+                continue;
+            }
+        }
+        for id in appendix.links.get(&g.id).into_iter().flatten() {
+            let Some(data) = appendix.indicators.get(id) else {
+                continue;
+            };
+            let area = g.goal_area_id.and_then(|a| area_names.get(&a).cloned());
+            if !seen.insert(*id) {
+                if let (Some(row), Some(area)) =
+                    (rows.iter_mut().find(|r| r.indicator_id == *id), area)
+                    && !row.goal_areas.contains(&area)
+                {
+                    row.goal_areas.push(area);
+                }
+                continue;
+            }
+            let d = indicators::derive(data, filter.year)?;
+            let row = IndicatorOverviewRow {
+                indicator_id: *id,
+                name: data.model.name.clone(),
+                goal_areas: area.into_iter().collect(),
+                year: d.year,
+                utfall_year: d.utfall.map(|o| o.year),
+                utfall: d.utfall.map(|o| o.value),
+                trend: d.trend.final_value(),
+                riktvarde: d.riktvarde.as_ref().and_then(|t| t.value()),
+                bedomning: d.bedomning.final_value(),
+                bedomning_computed: d.bedomning.computed(),
+                kolada_id: data.model.kolada_id.clone(),
+            };
+            if filter.bedomning.is_none_or(|b| b == row.bedomning) {
+                rows.push(row);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// One uppdrag and one responsible nämnd, with the status of the nämnd's
+/// report.
+#[derive(Debug, Clone)]
+pub struct AssignmentOverviewRow {
+    pub assignment_id: Uuid,
+    pub title: String,
+    pub sarskilt: bool,
+    pub slutdatum: Option<chrono::NaiveDate>,
+    pub namnd: String,
+    /// `huvudansvar` or `medansvar`.
+    pub role: &'static str,
+    pub report_id: Option<Uuid>,
+    /// `None` when not reported.
+    pub status: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// Every uppdrag × responsible nämnd with the status and comment of the
+/// nämnd's report of `report_type` for the period.
+#[tracing::instrument(skip_all, fields(%kommun_id, %period_id, report_type = report_type))]
+pub async fn assignment_overview(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+    report_type: &str,
+) -> Result<Vec<AssignmentOverviewRow>, ServiceError> {
+    let namnder = namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .all(db)
+        .await?;
+    let codes: HashMap<Uuid, String> = namnder.iter().map(|n| (n.id, n.code.clone())).collect();
+    let models = assignment::Entity::find()
+        .filter(assignment::Column::KommunId.eq(kommun_id))
+        .order_by_asc(assignment::Column::Position)
+        .all(db)
+        .await?;
+    let list = assignments::with_links(db, kommun_id, models).await?;
+    let reports = consolidation::reports_by_namnd(db, kommun_id, period_id, report_type).await?;
+    let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
+    let statuses: HashMap<(Uuid, Uuid), assignment_status::Model> = if report_ids.is_empty() {
+        HashMap::new()
+    } else {
+        assignment_status::Entity::find()
+            .filter(assignment_status::Column::ReportId.is_in(report_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| ((s.report_id, s.assignment_id), s))
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for a in &list {
+        for (namnd_id, role) in consolidation::responsible(
+            a.model.huvudansvar_id,
+            &a.medansvariga,
+            a.model.alla_namnder,
+            &namnder,
+        ) {
+            let report = reports.get(&namnd_id);
+            let status = report.and_then(|r| statuses.get(&(r.id, a.model.id)));
+            rows.push(AssignmentOverviewRow {
+                assignment_id: a.model.id,
+                title: a.model.title.clone(),
+                sarskilt: a.model.sarskilt,
+                slutdatum: a.model.slutdatum,
+                namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
+                role,
+                report_id: report.map(|r| r.id),
+                status: status.and_then(|s| s.status.clone()),
+                comment: status.and_then(|s| s.comment.clone()),
+            });
+        }
+    }
+    Ok(rows)
+}
