@@ -8,7 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
+    ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, created,
+    encode_cursor, versioned,
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -39,6 +40,11 @@ pub struct PeriodDto {
     pub end_date: NaiveDate,
     /// Derived, e.g. "Delår 2024", "Mars 2023".
     pub label: String,
+    /// When the period was closed (bokslut): no value in its months can be
+    /// written until it is reopened. Null while open.
+    pub closed_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Who closed it.
+    pub closed_by: Option<String>,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,
     pub updated_at: chrono::DateTime<chrono::Utc>,
@@ -56,6 +62,8 @@ impl PeriodDto {
             start_date: spec.start_date(),
             end_date: spec.end_date(),
             label: spec.label(),
+            closed_at: model.closed_at,
+            closed_by: model.closed_by,
             version: model.version,
             created_at: model.created_at,
             updated_at: model.updated_at,
@@ -226,8 +234,75 @@ pub async fn delete_period(
     Ok(HttpResponse::NoContent().finish())
 }
 
+async fn close_or_reopen(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: Uuid,
+    close: bool,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Update, structure(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<period::Entity>(&state.db, kommun_id, id).await?;
+    check_optional_if_match(&req, current.version)?;
+    let actor = actor(&req, &principal, kommun_id);
+    let model = periods::set_closed(&state.db, &actor, &current, close).await?;
+    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Close a period (bokslut; admin, kommunledning): from now on every write
+/// of a value in its months, through any endpoint or import, is refused
+/// whole with 409. Decided report versions are unaffected.
+#[utoipa::path(
+    tag = "periods",
+    params(
+        ("id" = Uuid, Path, description = "Period id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the period"),
+    ),
+    responses(
+        (status = 200, description = "Closed", body = PeriodDto, headers(("ETag" = String))),
+        (status = 409, description = "Already closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/periods/{id}/close")]
+pub async fn close_period(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    close_or_reopen(req, state, principal, *id, true).await
+}
+
+/// Reopen a closed period (admin, kommunledning): its months are writable again.
+#[utoipa::path(
+    tag = "periods",
+    params(
+        ("id" = Uuid, Path, description = "Period id"),
+        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the period"),
+    ),
+    responses(
+        (status = 200, description = "Reopened", body = PeriodDto, headers(("ETag" = String))),
+        (status = 409, description = "Not closed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/periods/{id}/reopen")]
+pub async fn reopen_period(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    close_or_reopen(req, state, principal, *id, false).await
+}
+
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_periods)
+        .service(close_period)
+        .service(reopen_period)
         .service(create_period)
         .service(get_period)
         .service(delete_period);

@@ -148,12 +148,13 @@ pub fn check_entries(values: &BTreeMap<ValueKey, i64>, field: &str) -> Result<()
 /// and records it in `totals` (which the caller applies in the same
 /// transaction).
 async fn apply_values(
-    db: &impl ConnectionTrait,
+    w: &Write<'_>,
     line: &budget_line::Model,
     existing: &[budget_value::Model],
     target: &BTreeMap<ValueKey, i64>,
     totals: &mut TotalsDelta,
 ) -> Result<usize, ServiceError> {
+    let db = w.db();
     let now = Utc::now();
     let mut changed = 0;
     let mut kept: HashMap<ValueKey, &budget_value::Model> = HashMap::new();
@@ -164,6 +165,7 @@ async fn apply_values(
     let mut stale: Vec<Uuid> = Vec::new();
     for (&key, v) in &kept {
         if !target.contains_key(&key) {
+            w.ensure_open_months(key.1, key.2).await?;
             stale.push(v.id);
             totals.add(line, key, -v.amount_ore, -1)?;
         }
@@ -180,6 +182,7 @@ async fn apply_values(
         match kept.get(&(measure, from, to)) {
             Some(v) if v.amount_ore == amount => {}
             Some(v) => {
+                w.ensure_open_months(from, to).await?;
                 changed += 1;
                 totals.add(line, (measure, from, to), amount - v.amount_ore, 0)?;
                 budget_value::Entity::update_many()
@@ -193,6 +196,7 @@ async fn apply_values(
                     .await?;
             }
             None => {
+                w.ensure_open_months(from, to).await?;
                 changed += 1;
                 totals.add(line, (measure, from, to), amount, 1)?;
                 inserts.push(new_value(line, (measure, from, to), amount, now));
@@ -255,7 +259,7 @@ pub async fn put_values(
         let existing = values_of(txn, &[line.id]).await?;
         let target = merged_values(&existing, writes, "values")?;
         let mut totals = TotalsDelta::default();
-        let changed = apply_values(txn, line, &existing, &target, &mut totals).await?;
+        let changed = apply_values(w, line, &existing, &target, &mut totals).await?;
         totals.apply(txn, actor.kommun_id).await?;
         if changed > 0 {
             let after = values_of(txn, &[line.id]).await?;
@@ -435,6 +439,7 @@ pub async fn delete(
         let txn = w.db();
         let mut totals = TotalsDelta::default();
         for v in values_of(txn, &[current.id]).await? {
+            w.ensure_open_months(v.from_month, v.to_month).await?;
             let e = entry_of(&v)?;
             totals.add(current, key_of(e.measure, e.period), -v.amount_ore, -1)?;
         }
@@ -649,7 +654,7 @@ pub async fn put_table(
         let mut changed = 0;
         let mut totals = TotalsDelta::default();
         for (line, current, target) in &targets {
-            changed += apply_values(txn, line, current, target, &mut totals).await?;
+            changed += apply_values(w, line, current, target, &mut totals).await?;
         }
         totals.apply(txn, actor.kommun_id).await?;
         audit_table(w, namnd_id, kind, rows.len(), created, changed)?;

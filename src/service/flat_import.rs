@@ -482,6 +482,9 @@ pub async fn write_rows(
                     after_ore: new,
                 });
             }
+            if old != new {
+                w.ensure_open_months(key.1, key.2).await?;
+            }
             if !issues.is_empty() {
                 continue;
             }

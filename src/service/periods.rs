@@ -118,3 +118,39 @@ pub async fn by_ids(
         .map(|p| (p.id, p))
         .collect())
 }
+
+/// Closes (`close`) or reopens a period, as one audited write whose action
+/// is `close` or `reopen`. 409 when it already is so.
+pub async fn set_closed(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &period::Model,
+    close: bool,
+) -> Result<period::Model, ServiceError> {
+    if current.closed_at.is_some() == close {
+        return Err(ServiceError::Conflict(format!(
+            "the period is already {}",
+            if close { "closed" } else { "open" }
+        )));
+    }
+    let now = Utc::now();
+    let changes = period::ActiveModel {
+        closed_at: Set(close.then_some(now)),
+        closed_by: Set(close.then(|| actor.principal.clone())),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    audited(db, actor, async |w| {
+        let after = super::crud::update_versioned::<period::Entity, _>(
+            w.db(),
+            actor.kommun_id,
+            current.id,
+            current.version,
+            changes,
+        )
+        .await?;
+        w.stepped(if close { "close" } else { "reopen" }, current, &after)?;
+        Ok(after)
+    })
+    .await
+}

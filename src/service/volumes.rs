@@ -308,6 +308,14 @@ pub async fn put_values(
                 month_number(entry.from),
                 month_number(entry.to),
             );
+            let writes = match (existing.get(&key), entry.value) {
+                (None, None) => false,
+                (Some(old), Some(value)) => old.value != canonical(value),
+                _ => true,
+            };
+            if writes {
+                w.ensure_open(entry.from, entry.to).await?;
+            }
             match (existing.get(&key), entry.value) {
                 (None, None) => {}
                 (Some(old), None) => deletes.push(old.id),

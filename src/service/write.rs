@@ -96,34 +96,21 @@ impl<'a> Write<'a> {
     /// Every value write checks this, so no endpoint or import writes into
     /// a closed month.
     pub async fn ensure_open(&self, from: YearMonth, to: YearMonth) -> Result<(), ServiceError> {
-        let loaded = self
-            .closed
-            .lock()
-            .map_err(|_| ServiceError::Unexpected("closed periods poisoned".into()))?
-            .clone();
-        let closed = match loaded {
-            Some(closed) => closed,
-            None => {
-                let closed = closed_periods(&self.txn, self.kommun_id()).await?;
-                if let Ok(mut slot) = self.closed.lock() {
-                    *slot = Some(closed.clone());
-                }
-                closed
-            }
-        };
-        let (first, last) = (month_key(from), month_key(to));
-        if let Some(p) = closed.iter().find(|p| p.first <= last && first <= p.last) {
-            let month = first.max(p.first);
-            return Err(ServiceError::Conflict(format!(
-                "{}-{:02} lies in the closed period {} (closed {}); nothing was written; \
-                 an admin or kommunledning reopens the period with POST /periods/{{id}}/reopen",
-                month / 100,
-                month % 100,
-                p.label,
-                p.closed_at.format("%Y-%m-%d"),
-            )));
+        self.ensure_open_months(month_key(from), month_key(to))
+            .await
+    }
+
+    /// [`Write::ensure_open`] for months as stored (`yyyymm`).
+    pub async fn ensure_open_months(&self, first: i32, last: i32) -> Result<(), ServiceError> {
+        let poisoned = || ServiceError::Unexpected("closed periods poisoned".into());
+        // Imports call this per changed row: no allocation once loaded.
+        if let Some(closed) = self.closed.lock().map_err(|_| poisoned())?.as_deref() {
+            return refuse_closed(closed, first, last);
         }
-        Ok(())
+        let closed = closed_periods(&self.txn, self.kommun_id()).await?;
+        let answer = refuse_closed(&closed, first, last);
+        *self.closed.lock().map_err(|_| poisoned())? = Some(closed);
+        answer
     }
 
     /// Roll the whole change back at the end instead of committing (a dry
@@ -287,6 +274,24 @@ impl<'a> Write<'a> {
         write_entries(&self.txn, self.actor, entries).await?;
         self.txn.commit().await?;
         Ok(())
+    }
+}
+
+/// 409 when the months `first..=last` (`yyyymm`) meet a closed period.
+fn refuse_closed(closed: &[ClosedPeriod], first: i32, last: i32) -> Result<(), ServiceError> {
+    match closed.iter().find(|p| p.first <= last && first <= p.last) {
+        None => Ok(()),
+        Some(p) => {
+            let month = first.max(p.first);
+            Err(ServiceError::Conflict(format!(
+                "{}-{:02} lies in the closed period {} (closed {}); nothing was written; \
+                 an admin or kommunledning reopens the period with POST /periods/{{id}}/reopen",
+                month / 100,
+                month % 100,
+                p.label,
+                p.closed_at.format("%Y-%m-%d"),
+            )))
+        }
     }
 }
 
