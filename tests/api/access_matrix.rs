@@ -377,10 +377,7 @@ fn example_body(doc: &Value, op: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_every_role_every_tenant() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let app = spawn_with_settings(Backend::Sqlite, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(Backend::Sqlite).await;
     let (ids, period) = fixture(&app).await;
     let doc: Value = app
         .client

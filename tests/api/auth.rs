@@ -41,27 +41,39 @@ fn unsigned(header: &str, claims: &Value) -> String {
     )
 }
 
-/// Test settings whose identity-provider keys are a JWKS file holding `jwk`;
-/// the file's path is returned so a test can rotate the keys.
-async fn settings_with_jwks_file(
-    backend: Backend,
-    jwk: &Value,
-) -> (std::path::PathBuf, kommunrapport::config::Settings) {
-    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
-    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
-    (jwks_path, settings)
+/// An identity provider's keys in a JWKS file, holding `jwk` at first so a
+/// test can rotate them; the file is deleted when this is dropped.
+struct JwksFile(std::path::PathBuf);
+
+impl JwksFile {
+    fn new(jwk: &Value) -> Self {
+        let path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
+        std::fs::write(&path, json!({"keys": [jwk]}).to_string()).unwrap();
+        JwksFile(path)
+    }
+
+    fn setting(&self) -> Option<String> {
+        Some(self.0.display().to_string())
+    }
+}
+
+impl Drop for JwksFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
 }
 
 async fn every_bad_token_gets_the_same_answer(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let (other_key, _) = es256_key("idp-2");
-    let (_, mut settings) = settings_with_jwks_file(backend, &jwk).await;
-    settings.jwt.issuer = Some("kommunrapport".into());
-    settings.jwt.audience = Some("api".into());
-    let secret = settings.jwt.secret.clone().into_bytes();
-    let app = spawn_with_settings(backend, settings).await;
+    let jwks = JwksFile::new(&jwk);
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_file = jwks.setting();
+        s.jwt.issuer = Some("kommunrapport".into());
+        s.jwt.audience = Some("api".into());
+    })
+    .await;
+    let secret = app.settings.jwt.secret.clone().into_bytes();
 
     let now = chrono::Utc::now().timestamp();
     let good = json!({"sub": "x", "kommun": "0483", "role": "admin", "exp": now + 600,
@@ -311,10 +323,7 @@ async fn token_command_prints_only_a_valid_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_principal_over_its_rate_limit_gets_429() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let mut settings = test_settings(url);
-    settings.rate_limit_per_minute = 5;
-    let app = spawn_with_settings(Backend::Sqlite, settings).await;
+    let app = spawn_with(Backend::Sqlite, |s| s.rate_limit_per_minute = 5).await;
     let busy = app.token(Role::Lasare);
     // A window may roll over mid-test; within 12 requests the limit must bite.
     let mut limited = None;
@@ -380,20 +389,23 @@ async fn identity_provider_tokens(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let jwk_for_rotation = jwk.clone();
     let (other_key, other_jwk) = es256_key("idp-2");
-    let (jwks_path, mut settings) = settings_with_jwks_file(backend, &jwk).await;
-    settings.jwt.audience = Some("api://kommunrapport".into());
-    settings.jwt.issuer = Some("https://login.example/tenant".into());
-    // Entra ID style: roles in an array, kommun and nämnder in custom claims.
-    settings.jwt.claims = kommunrapport::config::ClaimMapping {
-        role: "roles".into(),
-        kommun: "extn.kommun".into(),
-        namnder: "extn.namnder".into(),
-    };
-    let mut hs_settings = settings.clone();
-    hs_settings.jwt.jwks_file = None;
-    let app = spawn_with_settings(backend, settings).await;
+    let jwks = JwksFile::new(&jwk);
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_file = jwks.setting();
+        s.jwt.audience = Some("api://kommunrapport".into());
+        s.jwt.issuer = Some("https://login.example/tenant".into());
+        // Entra ID style: roles in an array, kommun and nämnder in custom claims.
+        s.jwt.claims = kommunrapport::config::ClaimMapping {
+            role: "roles".into(),
+            kommun: "extn.kommun".into(),
+            namnder: "extn.namnder".into(),
+        };
+    })
+    .await;
+    let mut hs_settings = app.settings.jwt.clone();
+    hs_settings.jwks_file = None;
     // HS256 tokens keep working beside the identity provider's (with its iss and aud).
-    let hs = kommunrapport::auth::TokenService::new(&hs_settings.jwt);
+    let hs = kommunrapport::auth::TokenService::new(&hs_settings);
     let admin = hs
         .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
         .unwrap();
@@ -434,7 +446,7 @@ async fn identity_provider_tokens(backend: Backend) {
 
     // Key rotation: a key added to the JWKS is picked up when a token first names it.
     std::fs::write(
-        &jwks_path,
+        &jwks.0,
         json!({"keys": [jwk_for_rotation, other_jwk]}).to_string(),
     )
     .unwrap();
@@ -544,12 +556,13 @@ async fn spawn_with_jwks_url(
     backend: Backend,
     url: &str,
 ) -> (TestApp, kommunrapport::auth::TokenService) {
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_url = Some(url.to_string());
-    settings.jwt.issuer = Some("https://idp.test".into());
-    settings.jwt.audience = Some("api".into());
-    let hs = kommunrapport::auth::TokenService::new(&settings.jwt);
-    let app = spawn_with_settings(backend, settings).await;
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_url = Some(url.to_string());
+        s.jwt.issuer = Some("https://idp.test".into());
+        s.jwt.audience = Some("api".into());
+    })
+    .await;
+    let hs = kommunrapport::auth::TokenService::new(&app.settings.jwt);
     let admin = hs
         .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
         .unwrap();
@@ -676,10 +689,7 @@ async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
 }
 
 async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(backend).await;
     let header = "namnd;line;month;measure;amount\r\n";
     let row = |namnd: &str, line: &str| format!("{namnd};{line};2025-01;budget;-100\r\n");
 

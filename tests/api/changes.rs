@@ -361,9 +361,7 @@ async fn migration_backfills_the_feed_from_the_audit_log(backend: Backend) {
     rename_namnd(&app, &admin, namnd["id"].as_str().unwrap(), "VON", 1).await;
     let (live, _) = follow(&app, &admin, "", 50).await;
 
-    let db = kommunrapport::startup::connect(&app.database_url)
-        .await
-        .unwrap();
+    let db = app.db().await;
     db.execute_unprepared("DELETE FROM change_feed")
         .await
         .unwrap();
@@ -425,9 +423,7 @@ async fn a_later_writer_waits_for_the_uncommitted_change(backend: Backend) {
         role: "admin".into(),
         request_id: None,
     };
-    let db = kommunrapport::startup::connect(&app.database_url)
-        .await
-        .unwrap();
+    let db = app.db().await;
     let first = db.begin().await.unwrap();
     change(&first, &actor, "first").await;
     let second = {
@@ -462,8 +458,10 @@ async fn a_lost_deadlock_is_a_503_to_retry() {
     use kommunrapport::error::ApiError;
     use sea_orm::TransactionTrait;
 
-    let url = fresh_database(Backend::Postgres).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    let database = fresh_database(Backend::Postgres).await;
+    let db = kommunrapport::startup::connect(&database.url)
+        .await
+        .unwrap();
     db.execute_unprepared(
         "CREATE TABLE lock_probe (id INT PRIMARY KEY, n INT NOT NULL); \
          INSERT INTO lock_probe VALUES (1, 0), (2, 0)",

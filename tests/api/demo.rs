@@ -6,19 +6,9 @@ use serde_json::Value;
 use crate::{both_databases, helpers::*, seeds};
 
 async fn demo_data_matches_the_seeds(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    assert_eq!(
-        kommunrapport::demo::load(&db).await.unwrap(),
-        5,
-        "five seed reports"
-    );
-    assert_eq!(
-        kommunrapport::demo::load(&db).await.unwrap(),
-        0,
-        "loading again changes nothing"
-    );
+    let app = spawn_app(backend).await;
+    assert_eq!(app.load_demo().await, 5, "five seed reports");
+    assert_eq!(app.load_demo().await, 0, "loading again changes nothing");
 
     let token = app.token(Role::Kommunledning);
     let (_, namnder) = body(
@@ -537,10 +527,7 @@ async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Val
 /// printed volume of the period, and the kommun view agreeing with each
 /// report. Each mismatch names the seed and line.
 async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(backend).await;
     let mut mismatches = Vec::new();
     for (name, kommun, namnd, report_type, min_money, min_volumes) in [
         ("seed001", "0483", "VON", "delarsrapport", 8, 40),
@@ -624,10 +611,7 @@ both_databases!(demo_month_and_askersund_reports_match_their_seeds);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_embedded_database_starts_with_the_demo_data() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let mut settings = test_settings(url);
-    settings.auto_seed_demo = true;
-    let app = spawn_with_settings(Backend::Sqlite, settings).await;
+    let app = spawn_with(Backend::Sqlite, |s| s.auto_seed_demo = true).await;
     let (_, reports) = body(
         app.get("/api/v1/reports", &app.token(Role::Lasare))
             .send()

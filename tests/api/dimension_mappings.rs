@@ -8,15 +8,6 @@ use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
-/// An application with the demo data (Katrineholm's VON with its drift lines).
-pub async fn demo_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
 /// Ansvar 11x is VON; verksamhet 510 äldreomsorg, 52x funktionsstöd, the
 /// rest förvaltningsgemensamt.
 pub fn von_rules() -> Value {

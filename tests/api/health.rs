@@ -45,10 +45,13 @@ both_databases!(request_id_is_echoed_or_generated);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_follows_the_database_without_restart() {
-    let url = fresh_database(Backend::Postgres).await;
     let proxy = ToggleProxy::start("127.0.0.1:5432".into()).await;
-    let proxied = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
-    let app = spawn_with_settings(Backend::Postgres, test_settings(proxied)).await;
+    let app = spawn_with(Backend::Postgres, |s| {
+        s.database_url =
+            s.database_url
+                .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1)
+    })
+    .await;
     let ready = || async {
         app.client
             .get(app.url("/health/ready"))

@@ -15,7 +15,7 @@ use kommunrapport::{
     startup::Application,
 };
 use reqwest::{Client, RequestBuilder, Response};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -41,14 +41,81 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-signing";
 
+/// A database that exists for one test. Dropping the guard (when the test
+/// ends, passed or panicked) drops the PostgreSQL database with `WITH
+/// (FORCE)`, which ends the connections the application still holds, or
+/// deletes the SQLite file with its `-wal`, `-shm` and `-journal` files.
+pub struct TestDatabase {
+    pub url: String,
+    backend: Backend,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", self.name));
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    match std::fs::remove_file(&file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            eprintln!("cannot delete {}: {e}", file.to_string_lossy())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Backend::Postgres => {
+                // Drop cannot await, and the test's runtime may be the one
+                // calling it: a thread of its own with a runtime of its own.
+                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                let dropped = std::thread::spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?
+                        .block_on(async {
+                            let admin = Database::connect(postgres_admin_url())
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            let dropped = admin.execute_unprepared(&sql).await;
+                            admin.close().await.ok();
+                            dropped.map(|_| ()).map_err(|e| e.to_string())
+                        })
+                })
+                .join();
+                match dropped {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("cannot drop test database {}: {e}", self.name),
+                    Err(_) => eprintln!("dropping test database {} panicked", self.name),
+                }
+            }
+        }
+    }
+}
+
+/// The application under test. Dropping it stops the server and then
+/// removes its database (see [`TestDatabase`]).
 pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub tokens: TokenService,
     #[allow(dead_code)]
     pub backend: Backend,
-    #[allow(dead_code)]
-    pub database_url: String,
+    /// The settings the application was built with.
+    pub settings: Settings,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Dropping actix's server closes its listener and stops its workers,
+        // so no request reaches the database that `_database` removes next.
+        self.server.abort();
+    }
 }
 
 pub fn jwt_settings() -> JwtSettings {
@@ -63,10 +130,10 @@ pub fn jwt_settings() -> JwtSettings {
     }
 }
 
-/// A fresh database URL for `backend`.
-pub async fn fresh_database(backend: Backend) -> String {
+/// A fresh database for `backend`, removed when the guard is dropped.
+pub async fn fresh_database(backend: Backend) -> TestDatabase {
     let name = format!("kr_test_{}", uuid::Uuid::now_v7().simple());
-    match backend {
+    let url = match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             format!("sqlite://{}?mode=rwc", path.display())
@@ -87,7 +154,8 @@ pub async fn fresh_database(backend: Backend) -> String {
                 .unwrap_or(admin_url);
             format!("{base}/{name}")
         }
-    }
+    };
+    TestDatabase { url, backend, name }
 }
 
 pub fn test_settings(database_url: String) -> Settings {
@@ -107,18 +175,21 @@ pub fn test_settings(database_url: String) -> Settings {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    spawn_with_settings(backend, test_settings(url)).await
+    spawn_with(backend, |_| {}).await
 }
 
-pub async fn spawn_with_settings(backend: Backend, settings: Settings) -> TestApp {
+/// The application on a fresh database, with the test settings changed by
+/// `configure` (which may also point `database_url` at a proxy of it).
+pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
-    let database_url = settings.database_url.clone();
-    let app = Application::build(settings)
+    let database = fresh_database(backend).await;
+    let mut settings = test_settings(database.url.clone());
+    configure(&mut settings);
+    let app = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: Client::builder()
@@ -127,11 +198,40 @@ pub async fn spawn_with_settings(backend: Backend, settings: Settings) -> TestAp
             .expect("client"),
         tokens: TokenService::new(&jwt_settings()),
         backend,
-        database_url,
+        settings,
+        server,
+        _database: database,
     }
 }
 
+/// An application with the demo data loaded.
+pub async fn demo_app(backend: Backend) -> TestApp {
+    demo_app_with(backend, |_| {}).await
+}
+
+/// [`demo_app`] with the test settings changed by `configure`.
+pub async fn demo_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let app = spawn_with(backend, configure).await;
+    app.load_demo().await;
+    app
+}
+
 impl TestApp {
+    /// A connection of the test's own to the application's database.
+    pub async fn db(&self) -> DatabaseConnection {
+        kommunrapport::startup::connect(&self.settings.database_url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Loads the demo data through the service layer; returns how many
+    /// reports it created.
+    pub async fn load_demo(&self) -> usize {
+        kommunrapport::demo::load(&self.db().await)
+            .await
+            .expect("load the demo data")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -8,15 +8,6 @@ use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
-/// An application with the demo data (seed 000 for Katrineholm's VON).
-async fn demo_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
 async fn post_kolada(app: &TestApp, token: &str, query: &str, doc: &Value) -> Response {
     app.post(&format!("/api/v1/imports/kolada{query}"), token, doc)
         .send()
@@ -893,10 +884,7 @@ async fn post_chunked(app: &TestApp, token: &str, body: &[u8]) -> String {
 /// whether or not it declares its length, and a cut-short file is a 400;
 /// neither of those changes anything.
 async fn a_json_file_streams_within_the_import_limit(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let mut settings = test_settings(url);
-    settings.max_import_bytes = 256 * 1024;
-    let app = spawn_with_settings(backend, settings).await;
+    let app = spawn_with(backend, |s| s.max_import_bytes = 256 * 1024).await;
     let admin = app.katrineholm().await;
     app.create_namnd(&admin, "VON", "namnd").await;
     app.create_namnd(&admin, "BUN", "namnd").await;

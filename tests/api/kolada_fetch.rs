@@ -123,16 +123,6 @@ fn serve_three_pages(fake: &FakeKolada, first_value: f64) {
     );
 }
 
-async fn demo_app_with_kolada(backend: Backend, base_url: &str) -> TestApp {
-    let url = fresh_database(backend).await;
-    let mut settings = test_settings(url.clone());
-    settings.kolada_base_url = base_url.to_string();
-    let app = spawn_with_settings(backend, settings).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
 async fn fetch(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
     app.client
         .post(app.url(&format!("/api/v1/imports/kolada/fetch{query}")))
@@ -189,7 +179,7 @@ fn changes(report: &Value) -> Vec<(String, i64, String, Value, Value)> {
 
 async fn fetch_follows_next_page_dry_run_then_apply(backend: Backend) {
     let fake = FakeKolada::start();
-    let app = demo_app_with_kolada(backend, &fake.base).await;
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
     let token = app.token(Role::Integration);
     serve_three_pages(&fake, 84.0);
     assert_eq!(indicator_value(&app, &token, "U21468", 2024, "T").await, 83);
@@ -295,7 +285,7 @@ both_databases!(fetch_follows_next_page_dry_run_then_apply);
 
 async fn a_broken_page_is_502_and_nothing_is_applied(backend: Backend) {
     let fake = FakeKolada::start();
-    let app = demo_app_with_kolada(backend, &fake.base).await;
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
     let token = app.token(Role::Integration);
     let base = fake.base.clone();
     // Page 1 would change U21468 2024 T from 83 to 90; page 2 breaks.
@@ -349,7 +339,7 @@ both_databases!(a_broken_page_is_502_and_nothing_is_applied);
 
 async fn an_unreachable_server_is_502(backend: Backend) {
     // The test settings point at a port where nothing listens.
-    let app = demo_app_with_kolada(backend, &test_settings(String::new()).kolada_base_url).await;
+    let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
     let p = problem(fetch(&app, &token, "?years=2024").await, 502).await;
     assert!(

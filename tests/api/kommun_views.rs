@@ -5,14 +5,6 @@ use serde_json::Value;
 
 use crate::{both_databases, helpers::*};
 
-async fn demo_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
 async fn period_id(app: &TestApp, token: &str, query: &str) -> String {
     let (_, periods) = body(
         app.get(&format!("/api/v1/periods?{query}"), token)

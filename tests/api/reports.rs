@@ -227,7 +227,7 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Every step is in the audit log, in the same transaction as the change.
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let db = app.db().await;
     use sea_orm::{ConnectionTrait, Statement};
     let rows = db
         .query_all_raw(Statement::from_string(

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::{
     both_databases,
-    dimension_mappings::{create_von_mapping, demo_app, von_values},
+    dimension_mappings::{create_von_mapping, von_values},
     helpers::*,
 };
 
