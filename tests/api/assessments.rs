@@ -34,7 +34,7 @@ pub async fn von_report(app: &TestApp, admin: &str, von_id: &str) -> String {
         "report",
     )
     .await;
-    report["id"].as_str().unwrap().to_string()
+    id_of(&report)
 }
 
 async fn seed000_assessments(backend: Backend) {
@@ -227,10 +227,7 @@ async fn seed000_assessments(backend: Backend) {
     let p = problem(
         put(
             &app,
-            &format!(
-                "/api/v1/reports/{report}/assessments/{}",
-                foreign["id"].as_str().unwrap()
-            ),
+            &format!("/api/v1/reports/{report}/assessments/{}", id_of(&foreign)),
             &redaktor,
             &json!({"bedomning": "gul"}),
         )

@@ -58,7 +58,7 @@ async fn seed000_assignments(backend: Backend) {
             a["title"].as_str().unwrap(),
         )
         .await;
-        let aid = created["id"].as_str().unwrap().to_string();
+        let aid = id_of(&created);
         for st in a["statuses"].as_array().unwrap() {
             ok(
                 put(

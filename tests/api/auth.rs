@@ -220,7 +220,7 @@ async fn no_token_crosses_kommun(backend: Backend) {
     let katrineholm = app.katrineholm().await;
     let askersund = app.create_kommun("1882", "Askersunds kommun").await;
     let von = app.create_namnd(&katrineholm, "VON", "namnd").await;
-    let id = von["id"].as_str().unwrap();
+    let id = id_of(&von);
 
     // Askersund's admin neither sees nor touches Katrineholm's nämnd.
     problem(

@@ -108,14 +108,9 @@ async fn audit_count(app: &TestApp, admin: &str) -> usize {
 async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let kommun_id = body(app.get("/api/v1/kommuner", &admin).send().await.unwrap())
-        .await
-        .1["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kommun_id = app.id_of("/api/v1/kommuner", &admin).await;
     let namnd = app.create_namnd(&admin, "VON", "namnd").await;
-    let namnd_id = namnd["id"].as_str().unwrap().to_string();
+    let namnd_id = id_of(&namnd);
     let path = format!("/api/v1/namnder/{namnd_id}");
     rename_namnd(&app, &admin, &namnd_id, "Vård- och omsorgsnämnden", 1).await;
     let (status, period) = body(
@@ -130,7 +125,7 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201, "{period}");
-    let period_id = period["id"].as_str().unwrap().to_string();
+    let period_id = id_of(&period);
     let response = app
         .delete(&path, &admin)
         .header("If-Match", "\"2\"")
@@ -292,7 +287,7 @@ async fn concurrent_writers_are_neither_skipped_nor_repeated(backend: Backend) {
     let mut existing = Vec::new();
     for n in 0..10 {
         let namnd = app.create_namnd(&admin, &format!("A{n}"), "namnd").await;
-        existing.push(namnd["id"].as_str().unwrap().to_string());
+        existing.push(id_of(&namnd));
     }
     let (_, start) = follow(&app, &admin, "", 500).await;
 
@@ -358,7 +353,7 @@ async fn migration_backfills_the_feed_from_the_audit_log(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let namnd = app.create_namnd(&admin, "VON", "namnd").await;
-    rename_namnd(&app, &admin, namnd["id"].as_str().unwrap(), "VON", 1).await;
+    rename_namnd(&app, &admin, &id_of(&namnd), "VON", 1).await;
     let (live, _) = follow(&app, &admin, "", 50).await;
 
     let db = app.db().await;
@@ -410,13 +405,7 @@ async fn a_later_writer_waits_for_the_uncommitted_change(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let (_, start) = follow(&app, &admin, "", 50).await;
-    let kommun_id = body(app.get("/api/v1/kommuner", &admin).send().await.unwrap())
-        .await
-        .1["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let kommun_id = app.id_of("/api/v1/kommuner", &admin).await.parse().unwrap();
     let actor = Actor {
         kommun_id,
         principal: "test".into(),

@@ -54,8 +54,8 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
 
     // Seed 000's money tables, every printed avvikelse and sum.
     let seed = seeds::seed("seed000");
-    let id = arsredovisning["id"].as_str().unwrap();
-    let (checked, mismatches) = seeds::compare_money(&app, &token, &seed, id).await;
+    let id = id_of(arsredovisning);
+    let (checked, mismatches) = seeds::compare_money(&app, &token, &seed, &id).await;
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked >= 10);
 
@@ -199,13 +199,10 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
                 )
             });
         let (_, goal) = body(
-            app.get(
-                &format!("/api/v1/goals/{}", served["id"].as_str().unwrap()),
-                &token,
-            )
-            .send()
-            .await
-            .unwrap(),
+            app.get(&format!("/api/v1/goals/{}", id_of(served)), &token)
+                .send()
+                .await
+                .unwrap(),
         )
         .await;
         let mut codes: Vec<&str> = goal["medansvariga"]
@@ -291,10 +288,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }
     let (_, sn_assessments) = body(
         app.get(
-            &format!(
-                "/api/v1/reports/{}/assessments",
-                sn["items"][0]["id"].as_str().unwrap()
-            ),
+            &format!("/api/v1/reports/{}/assessments", id_of(&sn["items"][0])),
             &askersund,
         )
         .send()
@@ -308,7 +302,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     );
     let (_, from_katrineholm) = body(
         app.get(
-            &format!("/api/v1/reports/{}", sn["items"][0]["id"].as_str().unwrap()),
+            &format!("/api/v1/reports/{}", id_of(&sn["items"][0])),
             &token,
         )
         .send()
@@ -494,13 +488,10 @@ async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Val
         )
         .await;
         let (_, own) = body(
-            app.get(
-                &format!("/api/v1/reports/{}/{kind}", report["id"].as_str().unwrap()),
-                token,
-            )
-            .send()
-            .await
-            .unwrap(),
+            app.get(&format!("/api/v1/reports/{}/{kind}", id_of(report)), token)
+                .send()
+                .await
+                .unwrap(),
         )
         .await;
         let row = view["namnder"]
@@ -537,20 +528,20 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         let token = app.token_in(kommun, Role::Kommunledning, &[]);
         let seed = seeds::seed(name);
         let report = report_of(&app, &token, namnd, report_type).await;
-        let id = report["id"].as_str().unwrap();
-        let (money, mut found) = seeds::compare_money(&app, &token, &seed, id).await;
+        let id = id_of(&report);
+        let (money, mut found) = seeds::compare_money(&app, &token, &seed, &id).await;
         assert!(
             money >= min_money,
             "{name}: only {money} money figures compared"
         );
         mismatches.append(&mut found);
-        let (volumes, mut found) = compare_volumes(&app, &token, &seed, id).await;
+        let (volumes, mut found) = compare_volumes(&app, &token, &seed, &id).await;
         assert!(
             volumes >= min_volumes,
             "{name}: only {volumes} volumes compared"
         );
         mismatches.append(&mut found);
-        let (_, mut found) = deviations_without_figures_are_absent(&app, &token, &seed, id).await;
+        let (_, mut found) = deviations_without_figures_are_absent(&app, &token, &seed, &id).await;
         mismatches.append(&mut found);
         mismatches.append(&mut kommun_view_matches_the_report(&app, &token, &report).await);
     }
@@ -578,7 +569,7 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         .client
         .put(app.url(&format!(
             "/api/v1/budget-lines/{}/values",
-            line["id"].as_str().unwrap()
+            id_of(&line)
         )))
         .bearer_auth(&admin)
         .json(&serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
@@ -590,10 +581,7 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
     assert!(found.is_empty(), "{}", found.join("\n"));
     let (_, own) = body(
         app.get(
-            &format!(
-                "/api/v1/reports/{}/drift?unit=tkr",
-                arsredovisning["id"].as_str().unwrap()
-            ),
+            &format!("/api/v1/reports/{}/drift?unit=tkr", id_of(&arsredovisning)),
             &katrineholm,
         )
         .send()

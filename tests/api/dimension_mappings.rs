@@ -31,7 +31,7 @@ pub async fn create_von_mapping(app: &TestApp) -> String {
     let mapping = json!({"name": "Raindance", "rules": von_rules()});
     let (status, created) = body(create(app, &token, &mapping).await).await;
     assert_eq!(status, 201, "{created}");
-    created["id"].as_str().unwrap().to_string()
+    id_of(&created)
 }
 
 /// The values of VON's lines in `year`, as (line, measure, month, amount),
@@ -81,7 +81,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let (status, created) = body(response).await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = id_of(&created);
     assert!(location.ends_with(&id));
     assert_eq!(created["rules"], von_rules());
     assert_eq!(

@@ -307,37 +307,28 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
     // Another kommun sees nothing of it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
     problem(
-        app.get(
-            &format!("/api/v1/goals/{}", created["id"].as_str().unwrap()),
-            &other,
-        )
-        .send()
-        .await
-        .unwrap(),
+        app.get(&format!("/api/v1/goals/{}", id_of(&created)), &other)
+            .send()
+            .await
+            .unwrap(),
         404,
     )
     .await;
     problem(
-        app.get(
-            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
-            &other,
-        )
-        .send()
-        .await
-        .unwrap(),
+        app.get(&format!("/api/v1/goal-areas/{}", id_of(&area)), &other)
+            .send()
+            .await
+            .unwrap(),
         404,
     )
     .await;
     // A goal area with goals cannot be deleted.
     problem(
-        app.delete(
-            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
-            &admin,
-        )
-        .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap(),
+        app.delete(&format!("/api/v1/goal-areas/{}", id_of(&area)), &admin)
+            .header("If-Match", "\"1\"")
+            .send()
+            .await
+            .unwrap(),
         409,
     )
     .await;
@@ -425,7 +416,7 @@ async fn seed002_namnd_goals(backend: Backend) {
                 "indicator",
             )
             .await;
-            let iid = created["id"].as_str().unwrap().to_string();
+            let iid = id_of(&created);
             let mut values = vec![json!({"year": 2024, "value": i["utfall_2024"]})];
             if !i["utfall_2023"].is_null() {
                 values.push(json!({"year": 2023, "value": i["utfall_2023"]}));

@@ -232,6 +232,16 @@ impl TestApp {
             .expect("load the demo data")
     }
 
+    /// The id of the first item that `GET path` lists: a query in `path`
+    /// picks the item, e.g. `/api/v1/periods?kind=helar&year=2024`.
+    pub async fn id_of(&self, path: &str, token: &str) -> String {
+        let (status, page) = body(self.get(path, token).send().await.expect("request")).await;
+        assert_eq!(status, 200, "GET {path}: {page}");
+        let item = &page["items"][0];
+        assert!(item.is_object(), "GET {path} lists no item: {page}");
+        id_of(item)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -308,6 +318,14 @@ impl TestApp {
     pub async fn katrineholm(&self) -> String {
         self.create_kommun("0483", "Katrineholms kommun").await
     }
+}
+
+/// The `"id"` of a JSON object: a created resource or an item of a list.
+pub fn id_of(value: &Value) -> String {
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+        .to_string()
 }
 
 /// Status and JSON body of a response (Null when the body is empty).

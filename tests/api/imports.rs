@@ -812,7 +812,7 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     crate::kommun_views::assert_kommun_rows_match_own_tables(
         &app,
         &app.token(Role::Kommunledning),
-        period["id"].as_str().unwrap(),
+        &id_of(&period),
         "drift",
     )
     .await;

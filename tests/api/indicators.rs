@@ -29,10 +29,6 @@ pub async fn ok(request: RequestBuilder, status: u16, what: &str) -> Value {
     value
 }
 
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
-}
-
 /// Creates Katrineholm with every nämnd of `demo/kommuner.json`.
 pub async fn katrineholm_with_namnder(app: &TestApp) -> (String, HashMap<String, String>) {
     let admin = app.katrineholm().await;
@@ -47,7 +43,7 @@ pub async fn katrineholm_with_namnder(app: &TestApp) -> (String, HashMap<String,
             let created = app
                 .create_namnd(&admin, code, n["kind"].as_str().unwrap())
                 .await;
-            namnder.insert(code.to_string(), id(&created));
+            namnder.insert(code.to_string(), id_of(&created));
         }
     }
     (admin, namnder)
@@ -70,7 +66,7 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
             "goal area",
         )
         .await;
-        areas.insert(a["name"].as_str().unwrap().to_string(), id(&created));
+        areas.insert(a["name"].as_str().unwrap().to_string(), id_of(&created));
     }
     let mut indicators = HashMap::new();
     let mut by_goal: HashMap<String, Vec<String>> = HashMap::new();
@@ -89,7 +85,7 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
         )
         .await;
         assert_eq!(created["trend_threshold"], json!(1.5), "{name}");
-        let iid = id(&created);
+        let iid = id_of(&created);
         let values: Vec<Value> = i["values"]
             .as_array()
             .unwrap()
@@ -163,7 +159,7 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
             "indicator_ids": by_goal.get(title).cloned().unwrap_or_default(),
         });
         let created = ok(app.post("/api/v1/goals", &admin, &body), 201, title).await;
-        goals.insert(title.to_string(), id(&created));
+        goals.insert(title.to_string(), id_of(&created));
     }
     Plan000 {
         admin,
@@ -357,7 +353,7 @@ async fn text_targets_and_gender_values(backend: Backend) {
         "create",
     )
     .await;
-    let iid = id(&created);
+    let iid = id_of(&created);
     let values = json!({"values": [
         {"year": 2023, "value": 2}, {"year": "2024", "gender": "T", "value": "78"},
         {"year": 2024, "gender": "K", "value": 40}, {"year": 2024, "gender": "M", "value": 38},
@@ -466,7 +462,7 @@ async fn bad_input_names_the_field(backend: Backend) {
         "create",
     )
     .await;
-    let iid = id(&created);
+    let iid = id_of(&created);
     let cases = [
         (
             format!("/api/v1/indicators/{iid}/riktvarden"),
@@ -590,7 +586,7 @@ async fn indicator_access(backend: Backend) {
         "kl",
     )
     .await;
-    let iid = id(&created);
+    let iid = id_of(&created);
     let values = json!({"values": [{"year": 2024, "value": 3}]});
     // Values: also integrations (Kolada imports); not redaktörer.
     ok(

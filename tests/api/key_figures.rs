@@ -9,10 +9,6 @@ use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 fn dec(value: &Value) -> Option<Decimal> {
     if value.is_null() {
         None

@@ -135,14 +135,9 @@ async fn fetch(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
 /// The stored value of the indicator with Kolada id `kpi`, as
 /// `GET /api/v1/indicators/{id}` shows it.
 async fn indicator_value(app: &TestApp, token: &str, kpi: &str, year: i32, gender: &str) -> Value {
-    let (_, list) = body(
-        app.get(&format!("/api/v1/indicators?kolada_id={kpi}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let id = list["items"][0]["id"].as_str().unwrap().to_string();
+    let id = app
+        .id_of(&format!("/api/v1/indicators?kolada_id={kpi}"), token)
+        .await;
     let (status, indicator) = body(
         app.get(&format!("/api/v1/indicators/{id}"), token)
             .send()

@@ -5,21 +5,12 @@ use serde_json::Value;
 
 use crate::{both_databases, helpers::*};
 
-async fn period_id(app: &TestApp, token: &str, query: &str) -> String {
-    let (_, periods) = body(
-        app.get(&format!("/api/v1/periods?{query}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    periods["items"][0]["id"].as_str().unwrap().to_string()
-}
-
 async fn kommun_driftredovisning(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
+    let helar = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
     let (status, view) = body(
         app.get(
             &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
@@ -70,10 +61,7 @@ async fn kommun_driftredovisning(backend: Backend) {
         .take(2)
         .enumerate()
     {
-        let url = app.url(&format!(
-            "/api/v1/budget-lines/{}/values",
-            line["id"].as_str().unwrap()
-        ));
+        let url = app.url(&format!("/api/v1/budget-lines/{}/values", id_of(line)));
         let body_json = serde_json::json!({"values": [
             {"measure": "prognos", "made_at": "2024-08", "amount": -1000000 * (i as i64 + 1)},
             {"measure": "prognos", "made_at": "2024-10", "amount": -2000000 * (i as i64 + 1)},
@@ -104,14 +92,9 @@ async fn kommun_driftredovisning(backend: Backend) {
         .find(|r| r["namnd"] == "VON")
         .unwrap()
         .clone();
-    let (_, reports) = body(
-        app.get("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let report = reports["items"][0]["id"].as_str().unwrap();
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
+        .await;
     let (_, own) = body(
         app.get(&format!("/api/v1/reports/{report}/drift"), &token)
             .send()
@@ -245,7 +228,9 @@ both_databases!(kommun_driftredovisning);
 async fn submission_status(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let delar = period_id(&app, &token, "kind=delar&year=2024").await;
+    let delar = app
+        .id_of("/api/v1/periods?kind=delar&year=2024", &token)
+        .await;
     let (status, rows) = body(
         app.get(
             &format!("/api/v1/kommun/submissions?period_id={delar}&type=delarsrapport"),
@@ -371,7 +356,9 @@ both_databases!(audit_log_is_readable_by_admin_and_revisor_only);
 async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
+    let helar = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
     let (status, matrix) = body(
         app.get(
             &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
@@ -591,7 +578,7 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201, "{period}");
-    let period = period["id"].as_str().unwrap().to_string();
+    let period = id_of(&period);
     let soc = app.create_namnd(&admin, "SOC", "namnd").await["id"].clone();
     let bun = app.create_namnd(&admin, "BUN", "namnd").await["id"].clone();
     let mut lines = Vec::new();
@@ -609,7 +596,7 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
             )
             .await;
             assert_eq!(status, 201, "{line}");
-            lines.push(line["id"].as_str().unwrap().to_string());
+            lines.push(id_of(&line));
         }
     }
     let put = |line: &str, values: Value| {

@@ -86,7 +86,7 @@ async fn an_admin_bootstraps_and_renames_its_kommun(backend: Backend) {
     )
     .await;
 
-    let path = format!("/api/v1/kommuner/{}", kommun["id"].as_str().unwrap());
+    let path = format!("/api/v1/kommuner/{}", id_of(&kommun));
     let p = problem(
         app.patch(&path, &admin, &json!({"code": "0484", "name": "K"}))
             .header("If-Match", "\"1\"")

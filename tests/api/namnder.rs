@@ -9,7 +9,7 @@ async fn create_read_update_delete(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let created = app.create_namnd(&admin, "KS/KLF", "styrelse").await;
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = id_of(&created);
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
     assert_eq!(
         (
@@ -323,7 +323,7 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
-    let path = format!("/api/v1/namnder/{}", socn["id"].as_str().unwrap());
+    let path = format!("/api/v1/namnder/{}", id_of(&socn));
     let p = problem(
         app.patch(&path, &admin, &json!({"code": "VON"}))
             .header("If-Match", "\"1\"")

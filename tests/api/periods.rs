@@ -152,7 +152,7 @@ async fn periods_are_deleted_with_if_match(backend: Backend) {
         .unwrap(),
     )
     .await;
-    let path = format!("/api/v1/periods/{}", period["id"].as_str().unwrap());
+    let path = format!("/api/v1/periods/{}", id_of(&period));
     let lasare = app.token(kommunrapport::auth::Role::Lasare);
     problem(
         app.delete(&path, &lasare)

@@ -34,11 +34,7 @@ async fn delar_report(app: &TestApp) -> (String, String, String) {
         (report["status"].as_str(), report["period"].as_str()),
         (Some("utkast"), Some("Delår 2024"))
     );
-    (
-        admin,
-        report["id"].as_str().unwrap().into(),
-        von["id"].as_str().unwrap().into(),
-    )
+    (admin, id_of(&report), id_of(&von))
 }
 
 async fn workflow_transitions(backend: Backend) {
@@ -250,14 +246,7 @@ both_databases!(workflow_transitions);
 async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, _, von) = delar_report(&app).await;
-    let (_, periods) = body(
-        app.get("/api/v1/periods?kind=delar", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let period = periods["items"][0]["id"].clone();
+    let period = app.id_of("/api/v1/periods?kind=delar", &admin).await;
     problem(
         app.post(
             "/api/v1/reports",
@@ -432,14 +421,7 @@ async fn amounts_round_trip_exactly(backend: Backend) {
     assert!(text.contains("\"utfall_manad\":123456789012.34"), "{text}");
     assert!(text.contains("\"utfall_manad\":-0.01"), "{text}");
     assert!(text.contains("\"avvikelse_manad\":-0.01"), "{text}");
-    let (_, lines) = body(
-        app.get("/api/v1/budget-lines?code=big", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let line_id = lines["items"][0]["id"].as_str().unwrap();
+    let line_id = app.id_of("/api/v1/budget-lines?code=big", &admin).await;
     let values = app
         .get(&format!("/api/v1/budget-lines/{line_id}/values"), &admin)
         .send()

@@ -90,7 +90,7 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
     )
     .await;
     assert_eq!(status, 201, "{report}");
-    let id = report["id"].as_str().unwrap().to_string();
+    let id = id_of(&report);
     for kind in ["drift", "investering"] {
         for costs_positive in [false, true] {
             let lines: Vec<Value> = seed["budget_lines"]

@@ -58,7 +58,7 @@ async fn create_period(app: &TestApp, token: &str, body_: Value) -> String {
     )
     .await;
     assert_eq!(status, 201, "{value}");
-    value["id"].as_str().unwrap().to_string()
+    id_of(&value)
 }
 
 fn dec(value: &Value) -> Option<Decimal> {
@@ -71,10 +71,6 @@ fn dec(value: &Value) -> Option<Decimal> {
 
 fn d(text: &str) -> Option<Decimal> {
     Some(Decimal::from_str(text).unwrap())
-}
-
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
 }
 
 async fn create_read_update_delete(backend: Backend) {
