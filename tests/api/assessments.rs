@@ -139,79 +139,44 @@ async fn seed000_assessments(backend: Backend) {
     assert_eq!(gul["items"][0]["title"], "Ökad nöjdhet med hemtjänsten");
 
     // Bad input and access.
-    let p = problem(
-        put(&app, &path, &redaktor, &json!({"bedomning": "bla"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = put(&app, &path, &redaktor, &json!({"bedomning": "bla"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["bedomning"]);
-    let p = problem(
-        put(
-            &app,
-            &path,
-            &redaktor,
-            &json!({"bedomning": "gul", "suggested_bedomning": "gul"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
+    let p = put(
+        &app,
+        &path,
+        &redaktor,
+        &json!({"bedomning": "gul", "suggested_bedomning": "gul"}),
     )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["suggested_bedomning"]);
     let socn = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &path, &socn, &json!({"bedomning": "gul"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
+    put(&app, &path, &socn, &json!({"bedomning": "gul"}))
+        .problem(404)
+        .await;
+    app.get(&format!("/api/v1/reports/{report}/assessments"), &socn)
+        .problem(404)
+        .await;
+    app.get(
+        &format!("/api/v1/reports/{report}/assessments"),
+        &app.token(Role::Lasare),
     )
+    .problem(404)
     .await;
-    problem(
-        app.get(&format!("/api/v1/reports/{report}/assessments"), &socn)
-            .send()
-            .await
-            .unwrap(),
-        404,
+    put(
+        &app,
+        &path,
+        &app.token(Role::Revisor),
+        &json!({"bedomning": "gul"}),
     )
-    .await;
-    problem(
-        app.get(
-            &format!("/api/v1/reports/{report}/assessments"),
-            &app.token(Role::Lasare),
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        put(
-            &app,
-            &path,
-            &app.token(Role::Revisor),
-            &json!({"bedomning": "gul"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
-    )
+    .problem(403)
     .await;
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        put(&app, &path, &other, &json!({"bedomning": "gul"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    put(&app, &path, &other, &json!({"bedomning": "gul"}))
+        .problem(404)
+        .await;
     // A goal VON has no part in.
     let area = &plan.areas["Trygg omsorg & vård"];
     let foreign = ok(
@@ -224,30 +189,20 @@ async fn seed000_assessments(backend: Backend) {
         "foreign",
     )
     .await;
-    let p = problem(
-        put(
-            &app,
-            &format!("/api/v1/reports/{report}/assessments/{}", id_of(&foreign)),
-            &redaktor,
-            &json!({"bedomning": "gul"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
+    let p = put(
+        &app,
+        &format!("/api/v1/reports/{report}/assessments/{}", id_of(&foreign)),
+        &redaktor,
+        &json!({"bedomning": "gul"}),
     )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["goal_id"]);
     // An assessed goal cannot be deleted.
-    problem(
-        app.delete(&format!("/api/v1/goals/{gid}"), &plan.admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    app.delete(&format!("/api/v1/goals/{gid}"), &plan.admin)
+        .header("If-Match", "\"1\"")
+        .problem(409)
+        .await;
 
     // Once submitted, the assessments are locked.
     ok(
@@ -260,13 +215,8 @@ async fn seed000_assessments(backend: Backend) {
         "submit",
     )
     .await;
-    problem(
-        put(&app, &path, &redaktor, &json!({"bedomning": "gron"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    put(&app, &path, &redaktor, &json!({"bedomning": "gron"}))
+        .problem(409)
+        .await;
 }
 both_databases!(seed000_assessments);

@@ -146,32 +146,17 @@ async fn seed000_assignments(backend: Backend) {
     // Bad input and access.
     let (aid, _) = &ids[0];
     let path = format!("/api/v1/reports/{report}/assignment-statuses/{aid}");
-    let p = problem(
-        put(&app, &path, &redaktor, &json!({"status": "pagaende"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = put(&app, &path, &redaktor, &json!({"status": "pagaende"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["status"]);
     let other = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &path, &other, &json!({"status": "klar"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        put(&app, &path, &lasare, &json!({"status": "klar"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    put(&app, &path, &other, &json!({"status": "klar"}))
+        .problem(404)
+        .await;
+    put(&app, &path, &lasare, &json!({"status": "klar"}))
+        .problem(404)
+        .await;
     let changed = ok(
         put(
             &app,
@@ -184,39 +169,24 @@ async fn seed000_assignments(backend: Backend) {
     )
     .await;
     assert_eq!(changed["status"], "klar");
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/assignments",
             &admin,
             &json!({"title": "X", "huvudansvar": namnder["VON"], "medansvariga": [namnder["VON"]]}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
-    let p = problem(
-        app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["slutdatum"]);
-    problem(
-        app.post(
-            "/api/v1/assignments",
-            &lasare,
-            &json!({"title": "X", "alla_namnder": true}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.post(
+        "/api/v1/assignments",
+        &lasare,
+        &json!({"title": "X", "alla_namnder": true}),
     )
+    .problem(403)
     .await;
 }
 both_databases!(seed000_assignments);

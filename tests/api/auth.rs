@@ -91,14 +91,7 @@ async fn every_bad_token_gets_the_same_answer(backend: Backend) {
     // The good claims are accepted with the right key: each variant below
     // differs in one thing only.
     for token in [hs256(&good, &secret), es256_token(&key, "idp-1", &good)] {
-        assert_eq!(
-            app.get("/api/v1/namnder", &token)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(app.get("/api/v1/namnder", &token).status().await, 200);
     }
     let hs512 = encode(
         &Header::new(jsonwebtoken::Algorithm::HS512),
@@ -223,14 +216,9 @@ async fn no_token_crosses_kommun(backend: Backend) {
     let id = id_of(&von);
 
     // Askersund's admin neither sees nor touches Katrineholm's nämnd.
-    problem(
-        app.get(&format!("/api/v1/namnder/{id}"), &askersund)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("/api/v1/namnder/{id}"), &askersund)
+        .problem(404)
+        .await;
     let list: serde_json::Value = app
         .get("/api/v1/namnder", &askersund)
         .send()
@@ -251,15 +239,10 @@ async fn no_token_crosses_kommun(backend: Backend) {
         .await
         .unwrap();
     problem(response, 404).await;
-    problem(
-        app.delete(&format!("/api/v1/namnder/{id}"), &askersund)
-            .header("If-Match", "*")
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.delete(&format!("/api/v1/namnder/{id}"), &askersund)
+        .header("If-Match", "*")
+        .problem(404)
+        .await;
     // Nor Katrineholm's kommun record.
     let kommuner: serde_json::Value = app
         .get("/api/v1/kommuner", &askersund)
@@ -273,13 +256,10 @@ async fn no_token_crosses_kommun(backend: Backend) {
     assert_eq!(kommuner["items"][0]["code"], "1882");
 
     // Still intact for its owner.
-    let (status, body) = body(
-        app.get(&format!("/api/v1/namnder/{id}"), &katrineholm)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .get(&format!("/api/v1/namnder/{id}"), &katrineholm)
+        .reply()
+        .await;
     assert_eq!((status, body["name"].as_str()), (200, Some("Nämnd VON")));
 }
 both_databases!(no_token_crosses_kommun);
@@ -353,14 +333,7 @@ async fn a_principal_over_its_rate_limit_gets_429() {
             Duration::from_secs(60),
         )
         .unwrap();
-    assert_eq!(
-        app.get("/api/v1/namnder", &other)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/api/v1/namnder", &other).status().await, 200);
 }
 
 /// An ES256 key generated here, with its JWKS.
@@ -424,14 +397,7 @@ async fn identity_provider_tokens(backend: Backend) {
         "extn.namnder": ["VON"], "exp": now + 600, "iss": "https://login.example/tenant", "aud": aud})
     };
     let good = es256_token(&key, "idp-1", &claims("api://kommunrapport"));
-    assert_eq!(
-        app.get("/api/v1/namnder", &good)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/api/v1/namnder", &good).status().await, 200);
     // Kommunledning from the roles array may write structure.
     let created = app
         .post(
@@ -485,10 +451,8 @@ async fn identity_provider_tokens(backend: Backend) {
     no_role["roles"] = json!(["Other.Role"]);
     assert_eq!(
         app.get("/api/v1/namnder", &es256_token(&key, "idp-1", &no_role))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         401
     );
 }
@@ -580,12 +544,7 @@ async fn spawn_with_jwks_url(
 }
 
 async fn status_with(app: &TestApp, token: &str) -> u16 {
-    app.get("/api/v1/namnder", token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.get("/api/v1/namnder", token).status().await
 }
 
 async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) {
@@ -605,7 +564,7 @@ async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) 
     let burst: Vec<_> = (0..8)
         .map(|_| {
             let request = app.get("/api/v1/namnder", &token_b);
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+            tokio::spawn(async move { request.status().await })
         })
         .collect();
     for request in burst {
@@ -662,24 +621,18 @@ async fn import_csv(app: &TestApp, token: &str, csv: &str) -> u16 {
         .bearer_auth(token)
         .header("content-type", "text/csv; charset=utf-8")
         .body(csv.to_string())
-        .send()
-        .await
-        .unwrap()
         .status()
-        .as_u16()
+        .await
 }
 
 async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
-    let (_, list) = body(
-        app.get(
+    let (_, list) = app
+        .get(
             &format!("/api/v1/budget-lines?namnd={namnd}&limit=500"),
             &app.token(Role::Admin),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     list["items"]
         .as_array()
         .unwrap()

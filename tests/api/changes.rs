@@ -15,14 +15,10 @@ use crate::{both_databases, helpers::*};
 
 /// One page of the feed after `since` (from the start when empty).
 async fn feed_page(app: &TestApp, token: &str, query: &str) -> Value {
-    let (status, page) = body(
-        app.get(&format!("/api/v1/changes?{query}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{page}");
+    let page = app
+        .get(&format!("/api/v1/changes?{query}"), token)
+        .returns(200)
+        .await;
     assert!(page["next_cursor"].is_string(), "{page}");
     page
 }
@@ -93,14 +89,7 @@ async fn rename_namnd(app: &TestApp, token: &str, id: &str, name: &str, version:
 }
 
 async fn audit_count(app: &TestApp, admin: &str) -> usize {
-    let (status, page) = body(
-        app.get("/api/v1/audit?limit=500", admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let page = app.get("/api/v1/audit?limit=500", admin).returns(200).await;
     assert!(page["next_cursor"].is_null(), "more than one page of audit");
     page["items"].as_array().unwrap().len()
 }
@@ -113,17 +102,14 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
     let namnd_id = id_of(&namnd);
     let path = format!("/api/v1/namnder/{namnd_id}");
     rename_namnd(&app, &admin, &namnd_id, "Vård- och omsorgsnämnden", 1).await;
-    let (status, period) = body(
-        app.post(
+    let (status, period) = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "helar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(status, 201, "{period}");
     let period_id = id_of(&period);
     let response = app
@@ -196,14 +182,7 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
 
     // Bad cursors and limits are refused; a cursor of another list is not one.
     app.create_namnd(&admin, "KS", "styrelse").await;
-    let other_list = body(
-        app.get("/api/v1/namnder?limit=1", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1["next_cursor"]
+    let other_list = app.get("/api/v1/namnder?limit=1", &admin).reply().await.1["next_cursor"]
         .as_str()
         .unwrap()
         .to_string();
@@ -211,24 +190,16 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
         "since=not-a-cursor".to_string(),
         format!("since={other_list}"),
     ] {
-        let p = problem(
-            app.get(&format!("/api/v1/changes?{query}"), &admin)
-                .send()
-                .await
-                .unwrap(),
-            422,
-        )
-        .await;
+        let p = app
+            .get(&format!("/api/v1/changes?{query}"), &admin)
+            .problem(422)
+            .await;
         assert_eq!(error_fields(&p), ["since"]);
     }
-    let p = problem(
-        app.get("/api/v1/changes?limit=501", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .get("/api/v1/changes?limit=501", &admin)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["limit"]);
 }
 both_databases!(writes_appear_in_commit_order_with_versions);
@@ -242,11 +213,7 @@ async fn only_roles_that_see_the_whole_kommun_read_the_feed(backend: Backend) {
     }
     for role in [Role::Redaktor, Role::Namndsekreterare, Role::Lasare] {
         let token = app.token_in("0483", role, &["VON"]);
-        problem(
-            app.get("/api/v1/changes", &token).send().await.unwrap(),
-            403,
-        )
-        .await;
+        app.get("/api/v1/changes", &token).problem(403).await;
     }
 }
 both_databases!(only_roles_that_see_the_whole_kommun_read_the_feed);

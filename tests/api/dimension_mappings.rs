@@ -38,17 +38,13 @@ pub async fn create_von_mapping(app: &TestApp) -> String {
 /// in that order.
 pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String, Value)> {
     let token = app.token(Role::Admin);
-    let (status, doc) = body(
-        app.get(
+    let doc = app
+        .get(
             &format!("/api/v1/exports/flat?namnd=VON&year={year}"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{doc}");
+        .returns(200)
+        .await;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let mut values: Vec<_> = doc["rows"]
         .as_array()
@@ -92,21 +88,15 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
 
     // Integrations and revisorer read; redaktörer do not; only planners write.
     for role in [Role::Integration, Role::Revisor] {
-        let (status, got) = body(app.get(&path, &app.token(role)).send().await.unwrap()).await;
+        let (status, got) = app.get(&path, &app.token(role)).reply().await;
         assert_eq!((status, got["name"].clone()), (200, json!("Raindance")));
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(app.get(&path, &redaktor).send().await.unwrap(), 403).await;
+    app.get(&path, &redaktor).problem(403).await;
     let integration = app.token(Role::Integration);
     let other = json!({"name": "X", "rules": von_rules()});
     problem(create(&app, &integration, &other).await, 403).await;
-    let (_, list) = body(
-        app.get("/api/v1/dimension-mappings", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = app.get("/api/v1/dimension-mappings", &token).reply().await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // Invalid rules name their fields.
@@ -135,24 +125,16 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
 
     // Updates need the current ETag.
     let change = json!({"rules": [von_rules()[2]], "description": null});
-    problem(app.patch(&path, &token, &change).send().await.unwrap(), 428).await;
-    problem(
-        app.patch(&path, &token, &change)
-            .header("if-match", "\"7\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let (status, changed) = body(
-        app.patch(&path, &token, &change)
-            .header("if-match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.patch(&path, &token, &change).problem(428).await;
+    app.patch(&path, &token, &change)
+        .header("if-match", "\"7\"")
+        .problem(412)
+        .await;
+    let (status, changed) = app
+        .patch(&path, &token, &change)
+        .header("if-match", "\"1\"")
+        .reply()
+        .await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!(
         (
@@ -163,16 +145,13 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         (json!(2), json!([von_rules()[2]]), Value::Null)
     );
 
-    let (_, audit) = body(
-        app.get(
+    let (_, audit) = app
+        .get(
             &format!("/api/v1/audit?resource_type=dimension_mapping&resource_id={id}"),
             &app.token(Role::Admin),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -184,7 +163,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         "{audit}"
     );
 
-    problem(app.delete(&path, &token).send().await.unwrap(), 428).await;
+    app.delete(&path, &token).problem(428).await;
     let response = app
         .delete(&path, &token)
         .header("if-match", "\"2\"")
@@ -192,16 +171,10 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
-    problem(app.get(&path, &token).send().await.unwrap(), 404).await;
+    app.get(&path, &token).problem(404).await;
     // Another kommun never sees it.
     let other = app.token_in("1882", Role::Admin, &[]);
-    let (_, list) = body(
-        app.get("/api/v1/dimension-mappings", &other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = app.get("/api/v1/dimension-mappings", &other).reply().await;
     assert_eq!(list["items"], json!([]));
 }
 both_databases!(mappings_are_versioned_validated_and_audited);
@@ -280,18 +253,13 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
     ]});
     let integration = app.token(Role::Integration);
     let url = format!("/api/v1/imports/flat?mapping={mapping}");
-    let p = problem(
-        app.post(&url, &integration, &doc).send().await.unwrap(),
-        422,
-    )
-    .await;
+    let p = app.post(&url, &integration, &doc).problem(422).await;
     assert_eq!(
         (p["errors"][0]["index"].clone(), error_fields(&p)),
         (json!(1), vec!["namnd".to_string()])
     );
     let doc = json!({"rows": [doc["rows"][0]]});
-    let (status, report) = body(app.post(&url, &integration, &doc).send().await.unwrap()).await;
-    assert_eq!(status, 200, "{report}");
+    let report = app.post(&url, &integration, &doc).returns(200).await;
     assert_eq!(report["changes"][0]["line"], "forvaltningsgemensamt");
 
     // A mapping of no one's: 422 on the parameter.

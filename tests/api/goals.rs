@@ -146,14 +146,10 @@ async fn seed000_goals_read_back(backend: Backend) {
         "Halverad sjukfrånvaro för kommunens medarbetare"
     );
     // bedomning needs a report.
-    let p = problem(
-        app.get("/api/v1/goals?bedomning=rod", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .get("/api/v1/goals?bedomning=rod", &lasare)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["report_id"]);
 
     // Change with If-Match: medansvariga replaced.
@@ -174,19 +170,15 @@ async fn seed000_goals_read_back(backend: Backend) {
     assert_eq!(changed["version"], 2);
     // Making the huvudansvar a medansvarig as well is refused.
     let von_id = &plan.namnder["VON"];
-    let p = problem(
-        app.patch(
+    let p = app
+        .patch(
             &format!("/api/v1/goals/{gid}"),
             &plan.admin,
             &json!({"medansvariga": [von_id]}),
         )
         .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
 }
 both_databases!(seed000_goals_read_back);
@@ -254,50 +246,31 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
         ),
     ];
     for (extra, field) in cases {
-        let p = problem(
-            app.post("/api/v1/goals", &admin, &with(extra.clone()))
-                .send()
-                .await
-                .unwrap(),
-            422,
-        )
-        .await;
+        let p = app
+            .post("/api/v1/goals", &admin, &with(extra.clone()))
+            .problem(422)
+            .await;
         assert_eq!(error_fields(&p), [field], "{extra}: {p}");
     }
     // Plan structure is written by admin and kommunledning only.
     let good =
         with(json!({"huvudansvar": von["id"], "medansvariga": [socn["id"]], "agenda2030": [3]}));
     for role in [Role::Lasare, Role::Revisor, Role::Integration] {
-        problem(
-            app.post("/api/v1/goals", &app.token(role), &good)
-                .send()
-                .await
-                .unwrap(),
-            403,
+        app.post("/api/v1/goals", &app.token(role), &good)
+            .problem(403)
+            .await;
+        app.post(
+            "/api/v1/goal-areas",
+            &app.token(role),
+            &json!({"plan": "P", "name": "N"}),
         )
-        .await;
-        problem(
-            app.post(
-                "/api/v1/goal-areas",
-                &app.token(role),
-                &json!({"plan": "P", "name": "N"}),
-            )
-            .send()
-            .await
-            .unwrap(),
-            403,
-        )
+        .problem(403)
         .await;
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(
-        app.post("/api/v1/goals", &redaktor, &good)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.post("/api/v1/goals", &redaktor, &good)
+        .problem(403)
+        .await;
     let created = ok(
         app.post("/api/v1/goals", &app.token(Role::Kommunledning), &good),
         201,
@@ -306,44 +279,25 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
     .await;
     // Another kommun sees nothing of it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        app.get(&format!("/api/v1/goals/{}", id_of(&created)), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get(&format!("/api/v1/goal-areas/{}", id_of(&area)), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("/api/v1/goals/{}", id_of(&created)), &other)
+        .problem(404)
+        .await;
+    app.get(&format!("/api/v1/goal-areas/{}", id_of(&area)), &other)
+        .problem(404)
+        .await;
     // A goal area with goals cannot be deleted.
-    problem(
-        app.delete(&format!("/api/v1/goal-areas/{}", id_of(&area)), &admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    let dup = problem(
-        app.post(
+    app.delete(&format!("/api/v1/goal-areas/{}", id_of(&area)), &admin)
+        .header("If-Match", "\"1\"")
+        .problem(409)
+        .await;
+    let dup = app
+        .post(
             "/api/v1/goal-areas",
             &admin,
             &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&dup), ["name"]);
 }
 both_databases!(two_huvudansvar_are_refused);
@@ -530,18 +484,14 @@ async fn seed002_namnd_goals(backend: Backend) {
     );
     // A nämnd goal's bäring på must be a kommun goal.
     let own = namnd_goals["items"][0]["id"].clone();
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/goals",
             &admin,
             &json!({"kind": "namnd", "title": "X", "huvudansvar": sn["id"], "bar_pa_goal_id": own}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["bar_pa_goal_id"]);
 }
 both_databases!(seed002_namnd_goals);

@@ -356,6 +356,42 @@ pub async fn problem(response: Response, status: u16) -> Value {
     value
 }
 
+/// Sending a request and reading its answer in one call, as the tests do
+/// with nearly every request.
+pub trait Call {
+    /// Status and JSON body of the response (see [`body`]).
+    fn reply(self) -> impl Future<Output = (u16, Value)> + Send;
+    /// The response as a problem+json with `status` (see [`problem`]).
+    fn problem(self, status: u16) -> impl Future<Output = Value> + Send;
+    /// The JSON body of the response, asserting its `status`.
+    fn returns(self, status: u16) -> impl Future<Output = Value> + Send;
+    /// The status of the response.
+    fn status(self) -> impl Future<Output = u16> + Send;
+}
+
+impl Call for RequestBuilder {
+    async fn reply(self) -> (u16, Value) {
+        body(self.send().await.expect("request")).await
+    }
+
+    async fn problem(self, status: u16) -> Value {
+        problem(self.send().await.expect("request"), status).await
+    }
+
+    async fn returns(self, status: u16) -> Value {
+        let (client, request) = self.build_split();
+        let request = request.expect("request");
+        let what = format!("{} {}", request.method(), request.url().path());
+        let (actual, value) = body(client.execute(request).await.expect("request")).await;
+        assert_eq!(actual, status, "{what}: {value}");
+        value
+    }
+
+    async fn status(self) -> u16 {
+        self.send().await.expect("request").status().as_u16()
+    }
+}
+
 /// The field names of a 422 problem.
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]

@@ -26,13 +26,7 @@ async fn a_retried_create_is_answered_once(backend: Backend) {
     assert!(retry.headers().get("location").is_some());
     let retry_body: serde_json::Value = retry.json().await.unwrap();
     assert_eq!(retry_body, first_body);
-    let (_, list) = body(
-        app.get("/api/v1/namnder?code=SOCN", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = app.get("/api/v1/namnder?code=SOCN", &admin).reply().await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // The same key for another request is refused; another caller's key space is separate.

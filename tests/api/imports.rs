@@ -28,14 +28,10 @@ async fn post_csv(app: &TestApp, token: &str, query: &str, bytes: Vec<u8>) -> Re
 
 /// The stored value of `kpi` for `year` and `gender` (from the export).
 async fn kolada_value(app: &TestApp, token: &str, kpi: &str, year: i32, gender: &str) -> Value {
-    let (status, doc) = body(
-        app.get(&format!("/api/v1/exports/kolada?year={year}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{doc}");
+    let doc = app
+        .get(&format!("/api/v1/exports/kolada?year={year}"), token)
+        .returns(200)
+        .await;
     doc["values"]
         .as_array()
         .unwrap()
@@ -149,13 +145,10 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
     assert_eq!(kolada_value(&app, &token, "U21468", 2024, "K").await, 86.5);
     assert_eq!(kolada_value(&app, &token, "U28519", 2024, "T").await, 81);
     // The indicator's derived figures follow the new utfall.
-    let (_, list) = body(
-        app.get("/api/v1/indicators?kolada_id=U21468", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = app
+        .get("/api/v1/indicators?kolada_id=U21468", &token)
+        .reply()
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1, "{list}");
 
     // Importing the same file again changes nothing.
@@ -188,18 +181,14 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(dry["errors"][0]["index"], 1, "{dry}");
     // Not JSON, or not a Kolada document.
-    let p = problem(
-        app.client
-            .post(app.url("/api/v1/imports/kolada"))
-            .bearer_auth(&token)
-            .header("content-type", "text/csv")
-            .body("kpi;value")
-            .send()
-            .await
-            .unwrap(),
-        415,
-    )
-    .await;
+    let p = app
+        .client
+        .post(app.url("/api/v1/imports/kolada"))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body("kpi;value")
+        .problem(415)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("application/json"));
     let p = problem(
         post_kolada(&app, &token, "", &json!({"rows": []})).await,
@@ -209,14 +198,7 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
     assert_eq!(error_fields(&p), ["values"]);
 
     // Export → import changes nothing.
-    let (status, export) = body(
-        app.get("/api/v1/exports/kolada", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let export = app.get("/api/v1/exports/kolada", &token).returns(200).await;
     let entries = export["values"].as_array().unwrap();
     assert_eq!(export["count"], entries.len());
     assert!(entries.len() >= 20, "{} entries", entries.len());
@@ -296,21 +278,10 @@ async fn only_integrations_and_planners_import(backend: Backend) {
     assert_eq!(report["skipped"][0]["index"], 0);
     let p = problem(post_csv(&app, &other, "", csv.clone()).await, 422).await;
     assert_eq!(p["errors"][0]["field"], "namnd", "{p}");
-    problem(
-        app.get("/api/v1/exports/flat?namnd=VON", &other)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    let (_, export) = body(
-        app.get("/api/v1/exports/kolada", &other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    app.get("/api/v1/exports/flat?namnd=VON", &other)
+        .problem(422)
+        .await;
+    let (_, export) = app.get("/api/v1/exports/kolada", &other).reply().await;
     assert_eq!(export["values"], json!([]), "{export}");
     let integration = app.token(Role::Integration);
     assert_eq!(
@@ -325,14 +296,10 @@ both_databases!(only_integrations_and_planners_import);
 
 /// The lines of VON with their values, as the export serves them.
 async fn flat_rows(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
-    let (status, doc) = body(
-        app.get(&format!("/api/v1/exports/flat{query}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{doc}");
+    let doc = app
+        .get(&format!("/api/v1/exports/flat{query}"), token)
+        .returns(200)
+        .await;
     doc["rows"].as_array().unwrap().clone()
 }
 
@@ -430,13 +397,10 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
     assert!(std::str::from_utf8(&file).is_err());
     let (status, report) = body(post_csv(&app, &token, "", file).await).await;
     assert_eq!(status, 200, "{report}");
-    let (_, lines) = body(
-        app.get("/api/v1/budget-lines?code=aldreomsorg_2", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, lines) = app
+        .get("/api/v1/budget-lines?code=aldreomsorg_2", &token)
+        .reply()
+        .await;
     assert_eq!(lines["items"][0]["name"], "Äldreomsorg", "{lines}");
 
     // Excel's "Unicode text": UTF-16LE with its BOM, tab-separated.
@@ -457,14 +421,10 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
         {"namnd": "VON", "line": "hemtjanst", "measure": "budget", "period": {"from": "2024-01", "to": "2024-06"}, "amount": "-1000"},
         {"namnd": "VON", "line": "hemtjanst", "name": "Hemtjänst", "measure": "prognos", "made_at": "2024-04", "amount": -2000}
     ]});
-    let (status, report) = body(
-        app.post("/api/v1/imports/flat", &token, &doc)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{report}");
+    let report = app
+        .post("/api/v1/imports/flat", &token, &doc)
+        .returns(200)
+        .await;
     assert_eq!(
         (report["format"].clone(), report["values_changed"].clone()),
         (json!("json"), json!(2))
@@ -473,18 +433,14 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
     assert!(report["changes"][0].get("line_number").is_none());
 
     // Another content type: 415.
-    let p = problem(
-        app.client
-            .post(app.url("/api/v1/imports/flat"))
-            .bearer_auth(&token)
-            .header("content-type", "application/xml")
-            .body("<rows/>")
-            .send()
-            .await
-            .unwrap(),
-        415,
-    )
-    .await;
+    let p = app
+        .client
+        .post(app.url("/api/v1/imports/flat"))
+        .bearer_auth(&token)
+        .header("content-type", "application/xml")
+        .body("<rows/>")
+        .problem(415)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("text/csv"));
     // A header without the required columns.
     let p = problem(
@@ -595,14 +551,10 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
         {"namnd": "VON", "line": "a", "measure": "utfall", "month": "2024-02", "amount": 1, "avvikelse": 3},
         {"namnd": "VON", "line": "a", "measure": "utfall", "month": "2024-03", "amount": 1}
     ]});
-    let p = problem(
-        app.post("/api/v1/imports/flat", &token, &doc)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .post("/api/v1/imports/flat", &token, &doc)
+        .problem(422)
+        .await;
     let errors: Vec<(u64, &str)> = p["errors"]
         .as_array()
         .unwrap()
@@ -657,14 +609,10 @@ async fn flat_export_round_trips(backend: Backend) {
     assert_eq!(report["unchanged"], report["rows"]);
 
     let doc = json!({"rows": json_rows});
-    let (status, report) = body(
-        app.post("/api/v1/imports/flat", &token, &doc)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{report}");
+    let report = app
+        .post("/api/v1/imports/flat", &token, &doc)
+        .returns(200)
+        .await;
     assert_eq!(
         (report["values_changed"].clone(), report["applied"].clone()),
         (json!(0), json!(false))
@@ -698,14 +646,9 @@ async fn flat_export_round_trips(backend: Backend) {
     // Readers without figure access get nothing from the export.
     let lasare = app.token(Role::Lasare);
     assert!(flat_rows(&app, &lasare, "?year=2024").await.is_empty());
-    problem(
-        app.get("/api/v1/exports/flat?namnd=VON", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.get("/api/v1/exports/flat?namnd=VON", &lasare)
+        .problem(403)
+        .await;
 }
 both_databases!(flat_export_round_trips);
 
@@ -746,13 +689,7 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     let token = app.token(Role::Integration);
     let nothing_stored = || async {
         assert!(flat_rows(&app, &token, "").await.is_empty());
-        let (_, lines) = body(
-            app.get("/api/v1/budget-lines", &admin)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (_, lines) = app.get("/api/v1/budget-lines", &admin).reply().await;
         assert_eq!(lines["items"], json!([]), "no line was created");
     };
 
@@ -797,18 +734,14 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     );
 
     // The kommun view (kept totals) agrees with each nämnd's own lines.
-    let (status, period) = body(
-        app.post(
+    let period = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "delar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{period}");
+        .returns(201)
+        .await;
     crate::kommun_views::assert_kommun_rows_match_own_tables(
         &app,
         &app.token(Role::Kommunledning),

@@ -24,7 +24,7 @@ pub fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> RequestBuild
 }
 
 pub async fn ok(request: RequestBuilder, status: u16, what: &str) -> Value {
-    let (actual, value) = body(request.send().await.expect("request")).await;
+    let (actual, value) = request.reply().await;
     assert_eq!(actual, status, "{what}: {value}");
     value
 }
@@ -511,49 +511,28 @@ async fn bad_input_names_the_field(backend: Backend) {
         ),
     ];
     for (path, body, field) in cases {
-        let p = problem(put(&app, &path, &admin, &body).send().await.unwrap(), 422).await;
+        let p = put(&app, &path, &admin, &body).problem(422).await;
         assert_eq!(error_fields(&p), [field], "{path} {body}: {p}");
     }
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/indicators",
             &admin,
             &json!({"name": "Y", "unit": "antal", "polarity": "hogre", "trend_threshold": 150}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["polarity"]);
-    let p = problem(
-        app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend_threshold": 150}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend_threshold": 150})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["trend_threshold"]);
     // Derived fields are read-only.
-    let p = problem(
-        app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend": "forbattrad"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend": "forbattrad"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["trend"]);
-    problem(
-        app.get("/api/v1/indicators?year=twenty", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.get("/api/v1/indicators?year=twenty", &admin)
+        .problem(422)
+        .await;
 }
 both_databases!(bad_input_names_the_field);
 
@@ -562,24 +541,14 @@ async fn indicator_access(backend: Backend) {
     let admin = app.katrineholm().await;
     let body = json!({"name": "X", "unit": "antal", "polarity": "hogre_ar_battre"});
     for role in [Role::Lasare, Role::Revisor, Role::Integration] {
-        problem(
-            app.post("/api/v1/indicators", &app.token(role), &body)
-                .send()
-                .await
-                .unwrap(),
-            403,
-        )
-        .await;
+        app.post("/api/v1/indicators", &app.token(role), &body)
+            .problem(403)
+            .await;
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(
-        app.post("/api/v1/indicators", &redaktor, &body)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.post("/api/v1/indicators", &redaktor, &body)
+        .problem(403)
+        .await;
     let created = ok(
         app.post("/api/v1/indicators", &app.token(Role::Kommunledning), &body),
         201,
@@ -600,31 +569,21 @@ async fn indicator_access(backend: Backend) {
         "integration",
     )
     .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &redaktor,
-            &values,
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    put(
+        &app,
+        &format!("/api/v1/indicators/{iid}/values"),
+        &redaktor,
+        &values,
     )
+    .problem(403)
     .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/riktvarden"),
-            &app.token(Role::Integration),
-            &json!({"riktvarden": []}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    put(
+        &app,
+        &format!("/api/v1/indicators/{iid}/riktvarden"),
+        &app.token(Role::Integration),
+        &json!({"riktvarden": []}),
     )
+    .problem(403)
     .await;
     // Every role of the kommun reads; another kommun does not see it.
     ok(
@@ -637,38 +596,23 @@ async fn indicator_access(backend: Backend) {
     )
     .await;
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        app.get(&format!("/api/v1/indicators/{iid}"), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
+    app.get(&format!("/api/v1/indicators/{iid}"), &other)
+        .problem(404)
+        .await;
+    put(
+        &app,
+        &format!("/api/v1/indicators/{iid}/values"),
+        &other,
+        &values,
     )
-    .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &other,
-            &values,
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
+    .problem(404)
     .await;
     let listed = ok(app.get("/api/v1/indicators", &other), 200, "other list").await;
     assert_eq!(listed["items"], json!([]));
     // Delete needs If-Match.
-    problem(
-        app.delete(&format!("/api/v1/indicators/{iid}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
+    app.delete(&format!("/api/v1/indicators/{iid}"), &admin)
+        .problem(428)
+        .await;
     let deleted = app
         .delete(&format!("/api/v1/indicators/{iid}"), &admin)
         .header("If-Match", created_version(&app, &admin, &iid).await)

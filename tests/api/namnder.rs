@@ -31,23 +31,13 @@ async fn create_read_update_delete(backend: Backend) {
         .unwrap();
     assert_eq!(not_modified.status(), 304);
 
-    problem(
-        app.patch(&path, &admin, &json!({"name": "KS"}))
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    problem(
-        app.patch(&path, &admin, &json!({"name": "KS"}))
-            .header("If-Match", "\"7\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.patch(&path, &admin, &json!({"name": "KS"}))
+        .problem(428)
+        .await;
+    app.patch(&path, &admin, &json!({"name": "KS"}))
+        .header("If-Match", "\"7\"")
+        .problem(412)
+        .await;
     let response = app
         .patch(&path, &admin, &json!({"name": "Kommunstyrelsen"}))
         .header("If-Match", "\"1\"")
@@ -66,15 +56,10 @@ async fn create_read_update_delete(backend: Backend) {
         (200, Some("Kommunstyrelsen"), Some("KS/KLF"), Some(2))
     );
     // The old ETag is stale now.
-    problem(
-        app.patch(&path, &admin, &json!({"name": "X"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.patch(&path, &admin, &json!({"name": "X"}))
+        .header("If-Match", "\"1\"")
+        .problem(412)
+        .await;
     let modified = app
         .get(&path, &admin)
         .header("If-None-Match", "\"1\"")
@@ -83,7 +68,7 @@ async fn create_read_update_delete(backend: Backend) {
         .unwrap();
     assert_eq!(modified.status(), 200);
 
-    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
+    app.delete(&path, &admin).problem(428).await;
     let deleted = app
         .delete(&path, &admin)
         .header("If-Match", "\"2\"")
@@ -91,16 +76,13 @@ async fn create_read_update_delete(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+    app.get(&path, &admin).problem(404).await;
 
     // Every change is in the audit log with before and after.
-    let (_, audit) = body(
-        app.get(&format!("/api/v1/audit?resource_id={id}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, audit) = app
+        .get(&format!("/api/v1/audit?resource_id={id}"), &admin)
+        .reply()
+        .await;
     let entries = audit["items"].as_array().unwrap();
     let actions: Vec<&str> = entries
         .iter()
@@ -194,38 +176,18 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     problem(text, 415).await;
     let huge = json!({"code": "BIG", "name": "x".repeat(100_000), "kind": "namnd"});
     problem(post(huge).await.unwrap(), 413).await;
-    problem(
-        app.get("/api/v1/namnder/not-a-uuid", &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?limit=0", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?limit=abc", &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?cursor=nonsense", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.get("/api/v1/namnder/not-a-uuid", &admin)
+        .problem(404)
+        .await;
+    app.get("/api/v1/namnder?limit=0", &admin)
+        .problem(422)
+        .await;
+    app.get("/api/v1/namnder?limit=abc", &admin)
+        .problem(400)
+        .await;
+    app.get("/api/v1/namnder?cursor=nonsense", &admin)
+        .problem(422)
+        .await;
 
     // Nothing was written by any of the refused requests.
     let list: Value = app
@@ -307,14 +269,9 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(bolag["items"].as_array().unwrap().len(), 2);
-    problem(
-        app.get("/api/v1/namnder?kind=kommitte", &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    app.get("/api/v1/namnder?kind=kommitte", &admin)
+        .problem(400)
+        .await;
 }
 both_databases!(pages_never_skip_or_repeat);
 
@@ -324,37 +281,24 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
     let path = format!("/api/v1/namnder/{}", id_of(&socn));
-    let p = problem(
-        app.patch(&path, &admin, &json!({"code": "VON"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .patch(&path, &admin, &json!({"code": "VON"}))
+        .header("If-Match", "\"1\"")
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code"]);
-    let p = problem(
-        app.patch(&path, &admin, &json!({"version": 5}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .patch(&path, &admin, &json!({"version": 5}))
+        .header("If-Match", "\"1\"")
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["version"]);
     // A redaktör may read but not change.
     let redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        app.patch(&path, &redaktor, &json!({"name": "x"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.patch(&path, &redaktor, &json!({"name": "x"}))
+        .header("If-Match", "\"1\"")
+        .problem(403)
+        .await;
     let unchanged: Value = app
         .get(&path, &admin)
         .send()

@@ -7,28 +7,22 @@ use crate::{both_databases, helpers::*, seeds};
 async fn delar_report(app: &TestApp) -> (String, String, String) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let (_, period) = body(
-        app.post(
+    let (_, period) = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "delar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let (status, report) = body(
-        app.post(
+        .reply()
+        .await;
+    let (status, report) = app
+        .post(
             "/api/v1/reports",
             &admin,
             &json!({"namnd_id": von["id"], "period_id": period["id"], "type": "delarsrapport"}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(status, 201, "{report}");
     assert_eq!(
         (report["status"].as_str(), report["period"].as_str()),
@@ -78,14 +72,9 @@ async fn workflow_transitions(backend: Backend) {
     )
     .await;
     problem(send(&sekreterare, "submit", json!({})).await.unwrap(), 403).await;
-    problem(
-        app.get(&format!("/api/v1/reports/{id}"), &lasare)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("/api/v1/reports/{id}"), &lasare)
+        .problem(404)
+        .await;
 
     // utkast → for_beslut by the nämnd's redaktör.
     let (status, submitted) = body(send(&redaktor, "submit", json!({})).await.unwrap()).await;
@@ -93,17 +82,12 @@ async fn workflow_transitions(backend: Backend) {
         (status, submitted["status"].as_str()),
         (200, Some("for_beslut"))
     );
-    problem(
-        app.client
-            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-            .bearer_auth(&redaktor)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    app.client
+        .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
+        .bearer_auth(&redaktor)
+        .json(&json!({"body": "x"}))
+        .problem(409)
+        .await;
     problem(send(&redaktor, "submit", json!({})).await.unwrap(), 409).await;
 
     // for_beslut → utkast with a reason; a reason is required.
@@ -169,32 +153,24 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Locked: nobody edits; the läsare and other nämnders redaktörer now see it.
-    let p = problem(
-        app.client
-            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-            .bearer_auth(&admin)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    let p = app
+        .client
+        .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
+        .bearer_auth(&admin)
+        .json(&json!({"body": "x"}))
+        .problem(409)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("godkand"), "{p}");
     assert_eq!(
         app.get(&format!("/api/v1/reports/{id}"), &lasare)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         200
     );
     assert_eq!(
         app.get(&format!("/api/v1/reports/{id}"), &other_redaktor)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         200
     );
     problem(
@@ -247,58 +223,40 @@ async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, _, von) = delar_report(&app).await;
     let period = app.id_of("/api/v1/periods?kind=delar", &admin).await;
-    problem(
-        app.post(
-            "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        409,
+    app.post(
+        "/api/v1/reports",
+        &admin,
+        &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
     )
+    .problem(409)
     .await;
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/reports",
             &admin,
             &json!({"namnd_id": von, "period_id": period, "type": "manadsrapport"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["period_id"]);
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/reports",
             &admin,
             &json!({"namnd_id": von, "period_id": period, "type": "kvartalsrapport"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["type"]);
-    let p = problem(app.post("/api/v1/reports", &admin, &json!({"namnd_id": uuid::Uuid::now_v7(), "period_id": period, "type": "delarsrapport"})).send().await.unwrap(), 422).await;
+    let p = app.post("/api/v1/reports", &admin, &json!({"namnd_id": uuid::Uuid::now_v7(), "period_id": period, "type": "delarsrapport"})).problem(422).await;
     assert_eq!(error_fields(&p), ["namnd_id"]);
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        app.post(
-            "/api/v1/reports",
-            &socn_redaktor,
-            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.post(
+        "/api/v1/reports",
+        &socn_redaktor,
+        &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
     )
+    .problem(403)
     .await;
 }
 both_databases!(a_report_exists_once_and_needs_the_right_period);
@@ -306,13 +264,10 @@ both_databases!(a_report_exists_once_and_needs_the_right_period);
 async fn sections_are_offered_and_edited(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, id, _) = delar_report(&app).await;
-    let (_, sections) = body(
-        app.get(&format!("/api/v1/reports/{id}/sections"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, sections) = app
+        .get(&format!("/api/v1/reports/{id}/sections"), &admin)
+        .reply()
+        .await;
     assert_eq!(sections["next_cursor"], Value::Null, "{sections}");
     let keys: Vec<&str> = sections["items"]
         .as_array()
@@ -327,63 +282,46 @@ async fn sections_are_offered_and_edited(backend: Backend) {
         "{keys:?}"
     );
     let url = app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport"));
-    let (status, s) = body(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"body": "## Hemtjänst\nVolymerna ökar."}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, s) = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"body": "## Hemtjänst\nVolymerna ökar."}))
+        .reply()
+        .await;
     assert_eq!(
         (status, s["version"].as_i64(), s["title"].as_str()),
         (200, Some(2), Some("Verksamhetsrapport"))
     );
-    problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .header("If-Match", "\"1\"")
-            .json(&json!({"body": "stale"}))
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.client
+        .put(&url)
+        .bearer_auth(&admin)
+        .header("If-Match", "\"1\"")
+        .json(&json!({"body": "stale"}))
+        .problem(412)
+        .await;
     let new = app.url(&format!("/api/v1/reports/{id}/sections/egen_rubrik"));
-    let p = problem(
-        app.client
-            .put(&new)
-            .bearer_auth(&admin)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&new)
+        .bearer_auth(&admin)
+        .json(&json!({"body": "x"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["title"]);
     assert_eq!(
         app.client
             .put(&new)
             .bearer_auth(&admin)
             .json(&json!({"title": "Egen rubrik", "body": "x"}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         201
     );
-    let (_, whole) = body(
-        app.get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, whole) = app
+        .get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
+        .reply()
+        .await;
     let served = whole["sections"].as_array().unwrap();
     assert_eq!(served.len(), keys.len() + 1);
     assert!(
@@ -391,14 +329,9 @@ async fn sections_are_offered_and_edited(backend: Backend) {
             .iter()
             .any(|s| s["body"] == "## Hemtjänst\nVolymerna ökar.")
     );
-    problem(
-        app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
+        .problem(422)
+        .await;
 }
 both_databases!(sections_are_offered_and_edited);
 
@@ -432,19 +365,13 @@ async fn amounts_round_trip_exactly(backend: Backend) {
         .unwrap();
     assert!(values.contains("\"amount\":123456789012.34"), "{values}");
     // More than two decimals is refused rather than rounded.
-    let p = problem(
-        app.client
-            .put(app.url(&format!("/api/v1/budget-lines/{line_id}/values")))
-            .bearer_auth(&admin)
-            .json(
-                &json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(app.url(&format!("/api/v1/budget-lines/{line_id}/values")))
+        .bearer_auth(&admin)
+        .json(&json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["values[0].amount"]);
 }
 both_databases!(amounts_round_trip_exactly);
@@ -462,58 +389,42 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     ]});
     // A text amount is named.
     let text = json!({"lines": [{"code": "t", "name": "Text", "values": [{"measure": "utfall", "month": "2024-08", "amount": "tio"}]}]});
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&text)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&text)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["lines[0].values[0].amount"], "{p}");
     // A derived measure cannot be written.
     let derived = json!({"lines": [{"code": "derived", "name": "Härledd", "values": [{"measure": "avvikelse", "month": "2024-08", "amount": 5}]}]});
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&derived)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&derived)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["lines[0].values[0].measure"], "{p}");
     let mut bad = bad;
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     let fields = error_fields(&p);
     assert_eq!(fields, ["lines[1].values[0].month"], "{p}");
     bad["lines"][1]["values"] = json!([]);
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     let fields = error_fields(&p);
     for expected in ["lines[2].parent_code", "lines[3].name"] {
         assert!(
@@ -523,42 +434,27 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     }
     bad["lines"].as_array_mut().unwrap().remove(3);
     bad["lines"].as_array_mut().unwrap().remove(2);
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     assert_eq!(
         error_fields(&p),
         ["lines[2].values"],
         "crossing periods would count march and april twice: {p}"
     );
     // Nothing of the refused writes exists.
-    let (_, lines) = body(
-        app.get("/api/v1/budget-lines", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, lines) = app.get("/api/v1/budget-lines", &admin).reply().await;
     assert_eq!(lines["items"], json!([]));
-    problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"lines": [], "total": {}}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"lines": [], "total": {}}))
+        .problem(422)
+        .await;
 }
 both_databases!(a_bad_table_writes_nothing);
 

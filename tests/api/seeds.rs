@@ -74,22 +74,11 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
     if let Some(m) = p.get("month") {
         period_body["number"] = m.clone();
     }
-    let (status, period) = body(
-        app.post("/api/v1/periods", admin, &period_body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{period}");
-    let (status, report) = body(
-        app.post("/api/v1/reports", admin, &json!({"namnd_id": namnd["id"], "period_id": period["id"], "type": seed["report"]["type"]}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{report}");
+    let period = app
+        .post("/api/v1/periods", admin, &period_body)
+        .returns(201)
+        .await;
+    let report = app.post("/api/v1/reports", admin, &json!({"namnd_id": namnd["id"], "period_id": period["id"], "type": seed["report"]["type"]})).returns(201).await;
     let id = id_of(&report);
     for kind in ["drift", "investering"] {
         for costs_positive in [false, true] {
@@ -173,17 +162,13 @@ pub async fn compare_money(
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for kind in ["drift", "investering"] {
-        let (status, table) = body(
-            app.get(
+        let table = app
+            .get(
                 &format!("/api/v1/reports/{report_id}/{kind}?unit=tkr"),
                 token,
             )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
-        assert_eq!(status, 200, "{table}");
+            .returns(200)
+            .await;
         let rows = table["rows"].as_array().unwrap();
         for line in seed["budget_lines"]
             .as_array()

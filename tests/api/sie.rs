@@ -213,17 +213,12 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("PC8"));
     let p = problem(post_sie(&app, &token, "", ledger_file()).await, 422).await;
     assert_eq!(error_fields(&p), ["mapping"]);
-    problem(
-        app.post(
-            &format!("/api/v1/imports/sie{query}"),
-            &token,
-            &json!({"rows": []}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        415,
+    app.post(
+        &format!("/api/v1/imports/sie{query}"),
+        &token,
+        &json!({"rows": []}),
     )
+    .problem(415)
     .await;
     assert!(von_values(&app, 2025).await.is_empty());
 }

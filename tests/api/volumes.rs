@@ -38,26 +38,16 @@ async fn create_measure(
 
 async fn put_values(app: &TestApp, token: &str, id: &str, values: Value) -> Value {
     let path = format!("/api/v1/volume-measures/{id}/values");
-    let (status, value) = body(
-        put(app, &path, token, &json!({ "values": values }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "put values: {value}");
-    value
+    put(app, &path, token, &json!({ "values": values }))
+        .returns(200)
+        .await
 }
 
 async fn create_period(app: &TestApp, token: &str, body_: Value) -> String {
-    let (status, value) = body(
-        app.post("/api/v1/periods", token, &body_)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{value}");
+    let value = app
+        .post("/api/v1/periods", token, &body_)
+        .returns(201)
+        .await;
     id_of(&value)
 }
 
@@ -129,19 +119,15 @@ async fn create_read_update_delete(backend: Backend) {
     assert_eq!(not_modified.status(), 304);
 
     // Duplicate name in the same nämnd.
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/volume-measures",
             &admin,
             &json!({"namnd_id": von_id, "name": "Belagda platser på särskilt boende för äldre",
                     "unit": "platser", "aggregation": "summa"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
     // The same name in another nämnd is fine.
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
@@ -155,46 +141,28 @@ async fn create_read_update_delete(backend: Backend) {
     )
     .await;
 
-    problem(
-        app.patch(&path, &admin, &json!({"unit": "platser"}))
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    problem(
-        app.patch(&path, &admin, &json!({"unit": "platser"}))
-            .header("If-Match", "\"9\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let p = problem(
-        app.patch(
+    app.patch(&path, &admin, &json!({"unit": "platser"}))
+        .problem(428)
+        .await;
+    app.patch(&path, &admin, &json!({"unit": "platser"}))
+        .header("If-Match", "\"9\"")
+        .problem(412)
+        .await;
+    let p = app
+        .patch(
             &path,
             &admin,
             &json!({"name": "Planerade hemtjänsttimmar per månad, intern regi"}),
         )
         .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
-    let p = problem(
-        app.patch(&path, &admin, &json!({"namnd": "SOCN"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .patch(&path, &admin, &json!({"namnd": "SOCN"}))
+        .header("If-Match", "\"1\"")
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["namnd"]);
     let response = app
         .patch(
@@ -287,16 +255,11 @@ async fn create_read_update_delete(backend: Backend) {
         json!([{"month": "2024-01", "kind": "utfall", "value": 3}]),
     )
     .await;
-    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
-    problem(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.delete(&path, &admin).problem(428).await;
+    app.delete(&path, &admin)
+        .header("If-Match", "\"1\"")
+        .problem(412)
+        .await;
     let deleted = app
         .delete(&path, &admin)
         .header("If-Match", "\"2\"")
@@ -304,15 +267,10 @@ async fn create_read_update_delete(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(deleted.status(), 204);
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
-    problem(
-        app.get(&format!("{path}/values"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&path, &admin).problem(404).await;
+    app.get(&format!("{path}/values"), &admin)
+        .problem(404)
+        .await;
 }
 both_databases!(create_read_update_delete);
 
@@ -448,7 +406,7 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
     assert!(p["detail"].as_str().unwrap().contains("value"), "{p}");
 
     // Nothing was written by any of them.
-    let (status, values) = body(app.get(&path, &admin).send().await.unwrap()).await;
+    let (status, values) = app.get(&path, &admin).reply().await;
     assert_eq!((status, &values["values"]), (200, &json!([])));
 }
 both_databases!(values_are_validated_all_or_nothing);
@@ -574,49 +532,22 @@ async fn access_follows_the_namnd(backend: Backend) {
         json!({"namnd_id": id_of(&von), "name": "Ny", "unit": "st", "aggregation": "summa"});
 
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &values, &socn_redaktor, &one)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.post("/api/v1/volume-measures", &socn_redaktor, &new_in_von)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(app.get(&path, &socn_redaktor).send().await.unwrap(), 403).await;
-    problem(
-        app.get("/api/v1/volume-measures?namnd=VON", &socn_redaktor)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.patch(&path, &socn_redaktor, &json!({"unit": "x"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.delete(&path, &socn_redaktor)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    put(&app, &values, &socn_redaktor, &one).problem(403).await;
+    app.post("/api/v1/volume-measures", &socn_redaktor, &new_in_von)
+        .problem(403)
+        .await;
+    app.get(&path, &socn_redaktor).problem(403).await;
+    app.get("/api/v1/volume-measures?namnd=VON", &socn_redaktor)
+        .problem(403)
+        .await;
+    app.patch(&path, &socn_redaktor, &json!({"unit": "x"}))
+        .header("If-Match", "\"1\"")
+        .problem(403)
+        .await;
+    app.delete(&path, &socn_redaktor)
+        .header("If-Match", "\"1\"")
+        .problem(403)
+        .await;
     // Its own nämnd is fine, and its list shows only its own.
     create_measure(
         &app,
@@ -661,41 +592,24 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
 
     let lasare = app.token(Role::Lasare);
-    problem(app.get(&path, &lasare).send().await.unwrap(), 403).await;
-    problem(
-        app.get("/api/v1/volume-measures", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(app.get(&values, &lasare).send().await.unwrap(), 403).await;
+    app.get(&path, &lasare).problem(403).await;
+    app.get("/api/v1/volume-measures", &lasare)
+        .problem(403)
+        .await;
+    app.get(&values, &lasare).problem(403).await;
 
     let revisor = app.token(Role::Revisor);
-    assert_eq!(
-        app.get(&values, &revisor).send().await.unwrap().status(),
-        200
-    );
-    problem(
-        put(&app, &values, &revisor, &one).send().await.unwrap(),
-        403,
-    )
-    .await;
+    assert_eq!(app.get(&values, &revisor).status().await, 200);
+    put(&app, &values, &revisor, &one).problem(403).await;
 
     // Another kommun never sees it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(app.get(&path, &other).send().await.unwrap(), 404).await;
-    problem(app.get(&values, &other).send().await.unwrap(), 404).await;
-    problem(put(&app, &values, &other, &one).send().await.unwrap(), 404).await;
-    problem(
-        app.post("/api/v1/volume-measures", &other, &new_in_von)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&path, &other).problem(404).await;
+    app.get(&values, &other).problem(404).await;
+    put(&app, &values, &other, &one).problem(404).await;
+    app.post("/api/v1/volume-measures", &other, &new_in_von)
+        .problem(404)
+        .await;
     let theirs: Value = app
         .get("/api/v1/volume-measures", &other)
         .send()
@@ -706,32 +620,17 @@ async fn access_follows_the_namnd(backend: Backend) {
         .unwrap();
     assert_eq!(theirs["items"], json!([]));
     let period = create_period(&app, &admin, json!({"kind": "helar", "year": 2024})).await;
-    problem(
-        app.get(&format!("{path}/figures?period_id={period}"), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("{path}/figures?period_id={period}"), &other)
+        .problem(404)
+        .await;
     // Their own period does not unlock ours either.
     let their_period = create_period(&app, &other, json!({"kind": "helar", "year": 2024})).await;
-    problem(
-        app.get(&format!("{path}/figures?period_id={their_period}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get(&format!("{path}/figures"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    app.get(&format!("{path}/figures?period_id={their_period}"), &admin)
+        .problem(404)
+        .await;
+    app.get(&format!("{path}/figures"), &admin)
+        .problem(400)
+        .await;
 }
 both_databases!(access_follows_the_namnd);
 
@@ -819,11 +718,7 @@ async fn seed_volumes_read_back_as_printed(backend: Backend) {
     let figures = |id: &str, period: &str| {
         let path = format!("/api/v1/volume-measures/{id}/figures?period_id={period}");
         let request = app.get(&path, &redaktor);
-        async move {
-            let (status, row) = body(request.send().await.unwrap()).await;
-            assert_eq!(status, 200, "{row}");
-            row
-        }
+        async move { request.returns(200).await }
     };
     let columns = |row: &Value| {
         (
