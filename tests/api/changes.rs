@@ -75,17 +75,17 @@ fn summary(items: &[Value]) -> Vec<(String, String, String, Value)> {
 
 /// Renames nämnd `id` at `version`, expecting success.
 async fn rename_namnd(app: &TestApp, token: &str, id: &str, name: &str, version: i64) {
-    let response = app
-        .patch(
+    assert_eq!(
+        app.patch(
             &format!("/api/v1/namnder/{id}"),
             token,
             &json!({ "name": name }),
         )
         .header("If-Match", format!("\"{version}\""))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .status()
+        .await,
+        200
+    );
 }
 
 async fn audit_count(app: &TestApp, admin: &str) -> usize {
@@ -112,13 +112,13 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
         .await;
     assert_eq!(status, 201, "{period}");
     let period_id = id_of(&period);
-    let response = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    assert_eq!(
+        app.delete(&path, &admin)
+            .header("If-Match", "\"2\"")
+            .status()
+            .await,
+        204
+    );
 
     let page = feed_page(&app, &admin, "").await;
     let items = page["items"].as_array().unwrap().clone();

@@ -40,12 +40,12 @@ async fn exists(backend: Backend, url: &str) -> bool {
 async fn used_app(backend: Backend) -> (TestApp, String) {
     let app = spawn_app(backend).await;
     app.katrineholm().await;
-    let response = app
-        .get("/api/v1/kommuner", &app.token(Role::Admin))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.get("/api/v1/kommuner", &app.token(Role::Admin))
+            .status()
+            .await,
+        200
+    );
     let url = app.settings.database_url.clone();
     assert!(exists(backend, &url).await, "{url} was never there");
     (app, url)

@@ -505,7 +505,7 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         ).reply()
     .await;
     assert_eq!(status, 201, "{line}");
-    let response = app
+    assert_eq!(app
         .client
         .put(app.url(&format!(
             "/api/v1/budget-lines/{}/values",
@@ -513,10 +513,7 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         )))
         .bearer_auth(&admin)
         .json(&serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .status().await, 200);
     let found = kommun_view_matches_the_report(&app, &katrineholm, &arsredovisning).await;
     assert!(found.is_empty(), "{}", found.join("\n"));
     let (_, own) = app

@@ -84,13 +84,13 @@ async fn create_read_update_delete(backend: Backend) {
     let path = format!("/api/v1/key-figures/{}", id_of(&created));
     let response = app.get(&path, &admin).send().await.unwrap();
     assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
+    assert_eq!(
+        app.get(&path, &admin)
+            .header("If-None-Match", "\"1\"")
+            .status()
+            .await,
+        304
+    );
     app.patch(&path, &admin, &json!({"t": 1}))
         .problem(428)
         .await;
@@ -131,7 +131,7 @@ async fn create_read_update_delete(backend: Backend) {
     let list = |query: &str| {
         let request = app.get(&format!("/api/v1/key-figures{query}"), &admin);
         async move {
-            let value: Value = request.send().await.unwrap().json().await.unwrap();
+            let value: Value = request.returns(200).await;
             value["items"].as_array().unwrap().len()
         }
     };
@@ -142,22 +142,18 @@ async fn create_read_update_delete(backend: Backend) {
     assert_eq!(list("?namnd=SOCN").await, 0);
     let page: Value = app
         .get("/api/v1/key-figures?limit=1", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert!(page["next_cursor"].is_string());
 
     app.delete(&path, &admin).problem(428).await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        app.delete(&path, &admin)
+            .header("If-Match", "\"2\"")
+            .status()
+            .await,
+        204
+    );
     app.get(&path, &admin).problem(404).await;
 }
 both_databases!(create_read_update_delete);
@@ -167,55 +163,36 @@ async fn bad_input_is_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let von_id = id_of(&von);
-    let post = |body: Value| app.post("/api/v1/key-figures", &admin, &body).send();
-    let p = problem(
-        post(
-            json!({"namnd_id": von_id, "name": "", "unit": "antal", "year": 1800,
+    let post = |body: Value| app.post("/api/v1/key-figures", &admin, &body);
+    let p = post(
+        json!({"namnd_id": von_id, "name": "", "unit": "antal", "year": 1800,
                     "measured": "x".repeat(61)}),
-        )
-        .await
-        .unwrap(),
-        422,
     )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["name", "year", "measured"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": "X", "unit": "procentenheter", "year": 2024}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"namnd_id": von_id, "name": "X", "unit": "procentenheter", "year": 2024}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["unit"]);
-    let p = problem(
+    let p =
         post(json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024, "t": "många"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+            .problem(422)
+            .await;
     assert_eq!(error_fields(&p), ["t"]);
-    let p = problem(
-        post(
-            json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024,
+    let p = post(
+        json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024,
                     "t_foregaende_ar": 3}),
-        )
-        .await
-        .unwrap(),
-        422,
     )
+    .problem(422)
     .await;
     assert!(
         p["detail"].as_str().unwrap().contains("t_foregaende_ar"),
         "{p}"
     );
-    problem(
-        post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
+        .problem(404)
+        .await;
     app.get("/api/v1/key-figures/table?year=2024", &admin)
         .problem(422)
         .await;
@@ -225,14 +202,7 @@ async fn bad_input_is_refused(backend: Backend) {
     app.get("/api/v1/key-figures/table?namnd=NOPE&year=2024", &admin)
         .problem(404)
         .await;
-    let empty: Value = app
-        .get("/api/v1/key-figures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let empty: Value = app.get("/api/v1/key-figures", &admin).returns(200).await;
     assert_eq!(empty["items"], json!([]));
 }
 both_databases!(bad_input_is_refused);
@@ -267,12 +237,8 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
     let own: Value = app
         .get("/api/v1/key-figures", &socn_redaktor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(own["items"], json!([]));
 
     let lasare = app.token(Role::Lasare);
@@ -288,13 +254,13 @@ async fn access_follows_the_namnd(backend: Backend) {
         .problem(403)
         .await;
     let integration = app.token(Role::Integration);
-    let response = app
-        .patch(&path, &integration, &json!({"t": 2}))
-        .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.patch(&path, &integration, &json!({"t": 2}))
+            .header("If-Match", "\"1\"")
+            .status()
+            .await,
+        200
+    );
 
     let other = app.create_kommun("1882", "Askersunds kommun").await;
     app.get(&path, &other).problem(404).await;

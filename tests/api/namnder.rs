@@ -23,13 +23,13 @@ async fn create_read_update_delete(backend: Backend) {
 
     let response = app.get(&path, &admin).send().await.unwrap();
     assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
+    assert_eq!(
+        app.get(&path, &admin)
+            .header("If-None-Match", "\"1\"")
+            .status()
+            .await,
+        304
+    );
 
     app.patch(&path, &admin, &json!({"name": "KS"}))
         .problem(428)
@@ -60,22 +60,22 @@ async fn create_read_update_delete(backend: Backend) {
         .header("If-Match", "\"1\"")
         .problem(412)
         .await;
-    let modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(modified.status(), 200);
+    assert_eq!(
+        app.get(&path, &admin)
+            .header("If-None-Match", "\"1\"")
+            .status()
+            .await,
+        200
+    );
 
     app.delete(&path, &admin).problem(428).await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        app.delete(&path, &admin)
+            .header("If-Match", "\"2\"")
+            .status()
+            .await,
+        204
+    );
     app.get(&path, &admin).problem(404).await;
 
     // Every change is in the audit log with before and after.
@@ -104,55 +104,33 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     app.create_namnd(&admin, "VON", "namnd").await;
-    let post = |body: Value| app.post("/api/v1/namnder", &admin, &body).send();
+    let post = |body: Value| app.post("/api/v1/namnder", &admin, &body);
 
-    let p = problem(
-        post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code"]);
-    let p = problem(
-        post(json!({"code": "von", "name": "", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "von", "name": "", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code", "name"]);
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["kind"]);
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc"})).await.unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc"}))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("kind"), "{p}");
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc", "kind": "namnd", "colour": "red"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc", "kind": "namnd", "colour": "red"}))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("colour"), "{p}");
-    let p = problem(
-        post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["id"]);
-    problem(post(json!(["not", "an", "object"])).await.unwrap(), 422).await;
+    post(json!(["not", "an", "object"])).problem(422).await;
 
     let malformed = app
         .client
@@ -175,7 +153,7 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
         .unwrap();
     problem(text, 415).await;
     let huge = json!({"code": "BIG", "name": "x".repeat(100_000), "kind": "namnd"});
-    problem(post(huge).await.unwrap(), 413).await;
+    post(huge).problem(413).await;
     app.get("/api/v1/namnder/not-a-uuid", &admin)
         .problem(404)
         .await;
@@ -190,14 +168,7 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
         .await;
 
     // Nothing was written by any of the refused requests.
-    let list: Value = app
-        .get("/api/v1/namnder", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get("/api/v1/namnder", &admin).returns(200).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 both_databases!(bad_input_gets_clear_problems);
@@ -227,14 +198,7 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
             Some(c) => format!("/api/v1/namnder?limit=4&cursor={c}"),
             None => "/api/v1/namnder?limit=4".to_string(),
         };
-        let page: Value = app
-            .get(&path, &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = app.get(&path, &admin).returns(200).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 4);
         seen.extend(
@@ -253,21 +217,13 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
 
     let by_code: Value = app
         .get("/api/v1/namnder?code=KS/KLF", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(by_code["items"].as_array().unwrap().len(), 1);
     let bolag: Value = app
         .get("/api/v1/namnder?kind=bolag", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(bolag["items"].as_array().unwrap().len(), 2);
     app.get("/api/v1/namnder?kind=kommitte", &admin)
         .problem(400)
@@ -299,14 +255,7 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
         .header("If-Match", "\"1\"")
         .problem(403)
         .await;
-    let unchanged: Value = app
-        .get(&path, &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unchanged: Value = app.get(&path, &admin).returns(200).await;
     assert_eq!(
         (unchanged["code"].as_str(), unchanged["version"].as_i64()),
         (Some("SOCN"), Some(1))

@@ -110,13 +110,13 @@ async fn create_read_update_delete(backend: Backend) {
     let path = format!("/api/v1/volume-measures/{id}");
     let response = app.get(&path, &admin).send().await.unwrap();
     assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
+    assert_eq!(
+        app.get(&path, &admin)
+            .header("If-None-Match", "\"1\"")
+            .status()
+            .await,
+        304
+    );
 
     // Duplicate name in the same nämnd.
     let p = app
@@ -190,22 +190,14 @@ async fn create_read_update_delete(backend: Backend) {
     // Lists: filters and pages.
     let list: Value = app
         .get("/api/v1/volume-measures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
     for filter in ["namnd=VON".to_string(), format!("namnd_id={von_id}")] {
         let list: Value = app
             .get(&format!("/api/v1/volume-measures?{filter}"), &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .returns(200)
+            .await;
         let names: Vec<&str> = list["items"]
             .as_array()
             .unwrap()
@@ -216,12 +208,8 @@ async fn create_read_update_delete(backend: Backend) {
     }
     let page: Value = app
         .get("/api/v1/volume-measures?limit=2", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     let cursor = page["next_cursor"].as_str().unwrap();
     let rest: Value = app
@@ -229,22 +217,14 @@ async fn create_read_update_delete(backend: Backend) {
             &format!("/api/v1/volume-measures?limit=2&cursor={cursor}"),
             &admin,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert!(rest["next_cursor"].is_null());
     let none: Value = app
         .get("/api/v1/volume-measures?namnd=NOPE", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(none["items"], json!([]));
 
     // Deleting takes the values with it.
@@ -260,13 +240,13 @@ async fn create_read_update_delete(backend: Backend) {
         .header("If-Match", "\"1\"")
         .problem(412)
         .await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        app.delete(&path, &admin)
+            .header("If-Match", "\"2\"")
+            .status()
+            .await,
+        204
+    );
     app.get(&path, &admin).problem(404).await;
     app.get(&format!("{path}/values"), &admin)
         .problem(404)
@@ -279,47 +259,25 @@ async fn bad_measures_are_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let von_id = id_of(&von);
-    let post = |body: Value| app.post("/api/v1/volume-measures", &admin, &body).send();
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let post = |body: Value| app.post("/api/v1/volume-measures", &admin, &body);
+    let p = post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name", "unit"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["aggregation"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["namnd"]);
     // A nämnd that is not in the kommun.
-    problem(
-        post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "st", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        404,
-    )
+    post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "st", "aggregation": "summa"})).problem(404)
     .await;
     let list: Value = app
         .get("/api/v1/volume-measures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(list["items"], json!([]));
 }
 both_databases!(bad_measures_are_refused);
@@ -339,10 +297,9 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
     .await;
     let id = id_of(&m);
     let path = format!("/api/v1/volume-measures/{id}/values");
-    let send = |values: Value| put(&app, &path, &admin, &json!({ "values": values })).send();
+    let send = |values: Value| put(&app, &path, &admin, &json!({ "values": values }));
 
-    let p = problem(
-        send(json!([
+    let p = send(json!([
             {"month": "2024-01", "kind": "utfall", "value": 6},
             {"month": "2024-13", "kind": "utfall", "value": 6},
             {"month": "2024-02", "period": {"from": "2024-01", "to": "2024-02"}, "kind": "utfall", "value": 6},
@@ -354,11 +311,7 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
             {"kind": "utfall", "value": 7},
             {"month": "2024-01", "kind": "utfall", "value": 5},
             {"month": "2024-04", "kind": "utfall", "value": true}
-        ]))
-        .await
-        .unwrap(),
-        422,
-    )
+        ])).problem(422)
     .await;
     assert_eq!(
         error_fields(&p),
@@ -377,32 +330,20 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
         "{p}"
     );
     // Unknown kind and unknown fields are named by path too.
-    let p = problem(
-        send(json!([
-            {"month": "2024-01", "kind": "utfall", "value": 6},
-            {"month": "2024-02", "kind": "budget", "value": 6}
-        ]))
-        .await
-        .unwrap(),
-        422,
-    )
+    let p = send(json!([
+        {"month": "2024-01", "kind": "utfall", "value": 6},
+        {"month": "2024-02", "kind": "budget", "value": 6}
+    ]))
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["values[1].kind"]);
-    let p = problem(
-        send(json!([{"month": "2024-02", "kind": "utfall", "value": 6, "gender": "K"}]))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = send(json!([{"month": "2024-02", "kind": "utfall", "value": 6, "gender": "K"}]))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["values[0].gender"]);
-    let p = problem(
-        send(json!([{"month": "2024-02", "kind": "utfall"}]))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = send(json!([{"month": "2024-02", "kind": "utfall"}]))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("value"), "{p}");
 
     // Nothing was written by any of them.
@@ -501,12 +442,8 @@ async fn values_are_upserted_exactly(backend: Backend) {
     );
     let measure: Value = app
         .get(&format!("/api/v1/volume-measures/{id}"), &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(measure["version"], 1);
 }
 both_databases!(values_are_upserted_exactly);
@@ -560,12 +497,8 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
     let own: Value = app
         .get("/api/v1/volume-measures", &socn_redaktor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     let codes: Vec<&str> = own["items"]
         .as_array()
         .unwrap()
@@ -612,12 +545,8 @@ async fn access_follows_the_namnd(backend: Backend) {
         .await;
     let theirs: Value = app
         .get("/api/v1/volume-measures", &other)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(theirs["items"], json!([]));
     let period = create_period(&app, &admin, json!({"kind": "helar", "year": 2024})).await;
     app.get(&format!("{path}/figures?period_id={period}"), &other)
