@@ -8,10 +8,7 @@ use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
 use crate::{
-    assessments::von_report,
-    both_databases,
-    helpers::*,
-    indicators::{katrineholm_with_namnder, ok, put},
+    assessments::von_report, both_databases, helpers::*, indicators::katrineholm_with_namnder,
     seeds::seed,
 };
 
@@ -21,16 +18,14 @@ async fn seed000_assignments(backend: Backend) {
     let s = seed("seed000");
     let mut areas = HashMap::new();
     for a in s["goal_areas"].as_array().unwrap() {
-        let created = ok(
-            app.post(
+        let created = app
+            .post(
                 "/api/v1/goal-areas",
                 &admin,
                 &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            ),
-            201,
-            "area",
-        )
-        .await;
+            )
+            .returns(201)
+            .await;
         areas.insert(
             a["name"].as_str().unwrap().to_string(),
             created["id"].clone(),
@@ -52,37 +47,29 @@ async fn seed000_assignments(backend: Backend) {
             Some(h) => b["huvudansvar"] = json!(namnder[h]),
             None => b["alla_namnder"] = json!(true),
         }
-        let created = ok(
-            app.post("/api/v1/assignments", &admin, &b),
-            201,
-            a["title"].as_str().unwrap(),
-        )
-        .await;
+        let created = app
+            .post("/api/v1/assignments", &admin, &b)
+            .returns(201)
+            .await;
         let aid = id_of(&created);
         for st in a["statuses"].as_array().unwrap() {
-            ok(
-                put(
-                    &app,
-                    &format!("/api/v1/reports/{report}/assignment-statuses/{aid}"),
-                    &redaktor,
-                    &json!({"status": st["status"], "comment": st["comment"]}),
-                ),
-                201,
-                "status",
+            app.put(
+                &format!("/api/v1/reports/{report}/assignment-statuses/{aid}"),
+                &redaktor,
+                &json!({"status": st["status"], "comment": st["comment"]}),
             )
+            .returns(201)
             .await;
         }
         ids.push((aid, a.clone()));
     }
-    let list = ok(
-        app.get(
+    let list = app
+        .get(
             &format!("/api/v1/reports/{report}/assignment-statuses"),
             &redaktor,
-        ),
-        200,
-        "statuses",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), ids.len());
     for (aid, a) in &ids {
@@ -115,19 +102,15 @@ async fn seed000_assignments(backend: Backend) {
     assert_eq!(effektivisera["assignment"]["slutdatum"], "2024-12-31");
 
     let lasare = app.token(Role::Lasare);
-    let sarskilda = ok(
-        app.get("/api/v1/assignments?sarskilt=true", &lasare),
-        200,
-        "sarskilt",
-    )
-    .await;
+    let sarskilda = app
+        .get("/api/v1/assignments?sarskilt=true", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(sarskilda["items"].as_array().unwrap().len(), 1);
-    let bmn = ok(
-        app.get("/api/v1/assignments?namnd=BMN&limit=100", &lasare),
-        200,
-        "BMN",
-    )
-    .await;
+    let bmn = app
+        .get("/api/v1/assignments?namnd=BMN&limit=100", &lasare)
+        .returns(200)
+        .await;
     let expected = s["assignments"]
         .as_array()
         .unwrap()
@@ -146,28 +129,26 @@ async fn seed000_assignments(backend: Backend) {
     // Bad input and access.
     let (aid, _) = &ids[0];
     let path = format!("/api/v1/reports/{report}/assignment-statuses/{aid}");
-    let p = put(&app, &path, &redaktor, &json!({"status": "pagaende"}))
+    let p = app
+        .put(&path, &redaktor, &json!({"status": "pagaende"}))
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["status"]);
     let other = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    put(&app, &path, &other, &json!({"status": "klar"}))
+    app.put(&path, &other, &json!({"status": "klar"}))
         .problem(404)
         .await;
-    put(&app, &path, &lasare, &json!({"status": "klar"}))
+    app.put(&path, &lasare, &json!({"status": "klar"}))
         .problem(404)
         .await;
-    let changed = ok(
-        put(
-            &app,
+    let changed = app
+        .put(
             &path,
             &redaktor,
             &json!({"status": "klar", "comment": "Klart"}),
-        ),
-        200,
-        "change",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(changed["status"], "klar");
     let p = app
         .post(

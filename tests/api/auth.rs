@@ -609,13 +609,14 @@ async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
 both_databases!(a_jwks_url_serving_no_key_set_is_refused_gracefully);
 
 async fn import_csv(app: &TestApp, token: &str, csv: &str) -> u16 {
-    app.client
-        .post(app.url("/api/v1/imports/flat"))
-        .bearer_auth(token)
-        .header("content-type", "text/csv; charset=utf-8")
-        .body(csv.to_string())
-        .status()
-        .await
+    app.upload(
+        "/api/v1/imports/flat",
+        token,
+        "text/csv; charset=utf-8",
+        csv.to_string(),
+    )
+    .status()
+    .await
 }
 
 async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {

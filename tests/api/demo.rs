@@ -505,14 +505,10 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         ).reply()
     .await;
     assert_eq!(status, 201, "{line}");
-    assert_eq!(app
-        .client
-        .put(app.url(&format!(
+    assert_eq!(app.put(&format!(
             "/api/v1/budget-lines/{}/values",
             id_of(&line)
-        )))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
+        ), &admin, &serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
         .status().await, 200);
     let found = kommun_view_matches_the_report(&app, &katrineholm, &arsredovisning).await;
     assert!(found.is_empty(), "{}", found.join("\n"));

@@ -180,14 +180,15 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
 both_databases!(mappings_are_versioned_validated_and_audited);
 
 async fn post_mapped_csv(app: &TestApp, query: &str, file: &str) -> Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports/flat{query}")))
-        .bearer_auth(app.token(Role::Integration))
-        .header("content-type", "text/csv")
-        .body(file.to_string())
-        .send()
-        .await
-        .unwrap()
+    app.upload(
+        &format!("/api/v1/imports/flat{query}"),
+        &app.token(Role::Integration),
+        "text/csv",
+        file.to_string(),
+    )
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {

@@ -7,12 +7,7 @@ use std::collections::HashMap;
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    both_databases,
-    helpers::*,
-    indicators::{enter_plan_000, ok, put},
-    seeds::seed,
-};
+use crate::{both_databases, helpers::*, indicators::enter_plan_000, seeds::seed};
 
 async fn seed000_goals_read_back(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -22,12 +17,10 @@ async fn seed000_goals_read_back(backend: Backend) {
     for g in s["goals"].as_array().unwrap() {
         let title = g["title"].as_str().unwrap();
         let gid = &plan.goals[title];
-        let served = ok(
-            app.get(&format!("/api/v1/goals/{gid}"), &lasare),
-            200,
-            title,
-        )
-        .await;
+        let served = app
+            .get(&format!("/api/v1/goals/{gid}"), &lasare)
+            .returns(200)
+            .await;
         assert_eq!(served["huvudansvar"]["code"], g["huvudansvar"], "{title}");
         let medansvariga: Vec<&str> = served["medansvariga"]
             .as_array()
@@ -51,18 +44,16 @@ async fn seed000_goals_read_back(backend: Backend) {
         assert_eq!(json!(numbers), g["agenda2030"], "{title}");
         assert_eq!(served["kind"], "kommun");
     }
-    let hemtjansten = ok(
-        app.get(
+    let hemtjansten = app
+        .get(
             &format!(
                 "/api/v1/goals/{}",
                 plan.goals["Ökad nöjdhet med hemtjänsten"]
             ),
             &lasare,
-        ),
-        200,
-        "hemtjänsten",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(
         hemtjansten["agenda2030"],
         json!([{"number": 3, "name": "God hälsa och välbefinnande"}])
@@ -71,19 +62,15 @@ async fn seed000_goals_read_back(backend: Backend) {
 
     // Filters: nämnd (huvudansvar or medansvar), goal area, free text.
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    let von = ok(
-        app.get("/api/v1/goals?namnd=VON&limit=100", &lasare),
-        200,
-        "VON",
-    )
-    .await;
+    let von = app
+        .get("/api/v1/goals?namnd=VON&limit=100", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&von), 16);
-    let stn = ok(
-        app.get("/api/v1/goals?namnd=STN&limit=100", &lasare),
-        200,
-        "STN",
-    )
-    .await;
+    let stn = app
+        .get("/api/v1/goals?namnd=STN&limit=100", &lasare)
+        .returns(200)
+        .await;
     let expected = seed_goals_where(&s, |g| {
         g["huvudansvar"] == "STN"
             || g["medansvariga"]
@@ -93,30 +80,24 @@ async fn seed000_goals_read_back(backend: Backend) {
     });
     assert_eq!(count(&stn), expected);
     let area = &plan.areas["Trygg omsorg & vård"];
-    let in_area = ok(
-        app.get(&format!("/api/v1/goals?goal_area_id={area}"), &lasare),
-        200,
-        "area",
-    )
-    .await;
+    let in_area = app
+        .get(&format!("/api/v1/goals?goal_area_id={area}"), &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&in_area), 6);
-    let q = ok(
-        app.get("/api/v1/goals?q=sjukfr%C3%A5nvaro", &lasare),
-        200,
-        "q",
-    )
-    .await;
+    let q = app
+        .get("/api/v1/goals?q=sjukfr%C3%A5nvaro", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&q), 1);
     // Case folds beyond ASCII on both databases: "ökad" finds "Ökad …".
-    let folded = ok(
-        app.get(
+    let folded = app
+        .get(
             "/api/v1/goals?q=%C3%B6KAD%20N%C3%96JDHET&limit=100",
             &lasare,
-        ),
-        200,
-        "folded q",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     let expected = seed_goals_where(&s, |g| {
         let text = format!(
             "{} {}",
@@ -127,20 +108,21 @@ async fn seed000_goals_read_back(backend: Backend) {
     });
     assert!(expected >= 3, "{expected}");
     assert_eq!(count(&folded), expected);
-    let none = ok(app.get("/api/v1/goals?namnd=NOPE", &lasare), 200, "none").await;
+    let none = app
+        .get("/api/v1/goals?namnd=NOPE", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&none), 0);
-    let by_indicator = ok(
-        app.get(
+    let by_indicator = app
+        .get(
             &format!(
                 "/api/v1/goals?indicator_id={}",
                 plan.indicators["Sjukfrånvaro totalt (%)"]
             ),
             &lasare,
-        ),
-        200,
-        "indicator",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(
         by_indicator["items"][0]["title"],
         "Halverad sjukfrånvaro för kommunens medarbetare"
@@ -188,16 +170,14 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
-    let area = ok(
-        app.post(
+    let area = app
+        .post(
             "/api/v1/goal-areas",
             &admin,
             &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
-        ),
-        201,
-        "area",
-    )
-    .await;
+        )
+        .returns(201)
+        .await;
     let base = json!({"goal_area_id": area["id"], "title": "Ökad nöjdhet med hemtjänsten"});
     let with = |extra: Value| {
         let mut b = base.clone();
@@ -271,12 +251,10 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
     app.post("/api/v1/goals", &redaktor, &good)
         .problem(403)
         .await;
-    let created = ok(
-        app.post("/api/v1/goals", &app.token(Role::Kommunledning), &good),
-        201,
-        "kl",
-    )
-    .await;
+    let created = app
+        .post("/api/v1/goals", &app.token(Role::Kommunledning), &good)
+        .returns(201)
+        .await;
     // Another kommun sees nothing of it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
     app.get(&format!("/api/v1/goals/{}", id_of(&created)), &other)
@@ -324,16 +302,14 @@ async fn seed002_namnd_goals(backend: Backend) {
     let s = seed("seed002");
     let mut areas = HashMap::new();
     for a in s["goal_areas"].as_array().unwrap() {
-        let created = ok(
-            app.post(
+        let created = app
+            .post(
                 "/api/v1/goal-areas",
                 &admin,
                 &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            ),
-            201,
-            "area",
-        )
-        .await;
+            )
+            .returns(201)
+            .await;
         areas.insert(
             a["name"].as_str().unwrap().to_string(),
             created["id"].clone(),
@@ -348,7 +324,7 @@ async fn seed002_namnd_goals(backend: Backend) {
         } else {
             b["huvudansvar"] = sn["id"].clone();
         }
-        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "kommun goal").await;
+        let created = app.post("/api/v1/goals", &admin, &b).returns(201).await;
         kommun_goals.insert(
             g["title"].as_str().unwrap().to_string(),
             created["id"].clone(),
@@ -360,31 +336,25 @@ async fn seed002_namnd_goals(backend: Backend) {
         // Each measure is an indicator with its 2024 target (number or text).
         let mut indicator_ids = Vec::new();
         for i in g["indicators"].as_array().unwrap() {
-            let created = ok(
-                app.post(
+            let created = app
+                .post(
                     "/api/v1/indicators",
                     &admin,
                     &json!({"name": i["name"], "unit": i["unit"], "polarity": "hogre_ar_battre"}),
-                ),
-                201,
-                "indicator",
-            )
-            .await;
+                )
+                .returns(201)
+                .await;
             let iid = id_of(&created);
             let mut values = vec![json!({"year": 2024, "value": i["utfall_2024"]})];
             if !i["utfall_2023"].is_null() {
                 values.push(json!({"year": 2023, "value": i["utfall_2023"]}));
             }
-            ok(
-                put(
-                    &app,
-                    &format!("/api/v1/indicators/{iid}/values"),
-                    &admin,
-                    &json!({"values": values}),
-                ),
-                200,
-                "values",
+            app.put(
+                &format!("/api/v1/indicators/{iid}/values"),
+                &admin,
+                &json!({"values": values}),
             )
+            .returns(200)
             .await;
             let target = i["mal_2024"].as_str().unwrap();
             let rv = if target.parse::<f64>().is_ok() {
@@ -392,17 +362,14 @@ async fn seed002_namnd_goals(backend: Backend) {
             } else {
                 json!({"year": 2024, "text": target})
             };
-            let served = ok(
-                put(
-                    &app,
+            let served = app
+                .put(
                     &format!("/api/v1/indicators/{iid}/riktvarden"),
                     &admin,
                     &json!({"riktvarden": [rv]}),
-                ),
-                200,
-                "riktvarde",
-            )
-            .await;
+                )
+                .returns(200)
+                .await;
             if rv.get("text").is_some() {
                 assert_eq!(served["riktvarde"]["text"], target, "line {line}");
                 // "öka": bedömning follows the trend.
@@ -433,7 +400,7 @@ async fn seed002_namnd_goals(backend: Backend) {
         if let Some(k) = bar_pa_goal(g["bar_pa"].as_str().unwrap()) {
             b["bar_pa_goal_id"] = kommun_goals[k].clone();
         }
-        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "nämnd goal").await;
+        let created = app.post("/api/v1/goals", &admin, &b).returns(201).await;
         assert_eq!(created["kind"], "namnd");
         assert_eq!(created["huvudansvar"]["code"], "SN");
         assert_eq!(created["bar_pa"], g["bar_pa"], "line {line}");
@@ -451,12 +418,10 @@ async fn seed002_namnd_goals(backend: Backend) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    let namnd_goals = ok(
-        app.get("/api/v1/goals?kind=namnd&limit=100", &admin),
-        200,
-        "kind",
-    )
-    .await;
+    let namnd_goals = app
+        .get("/api/v1/goals?kind=namnd&limit=100", &admin)
+        .returns(200)
+        .await;
     assert_eq!(
         count(&namnd_goals),
         s["namnd_goals"].as_array().unwrap().len()
@@ -464,20 +429,16 @@ async fn seed002_namnd_goals(backend: Backend) {
     let attraktiv = kommun_goals["Kommunen är en attraktiv arbetsgivare."]
         .as_str()
         .unwrap();
-    let bar = ok(
-        app.get(&format!("/api/v1/goals?bar_pa_goal_id={attraktiv}"), &admin),
-        200,
-        "bar",
-    )
-    .await;
+    let bar = app
+        .get(&format!("/api/v1/goals?bar_pa_goal_id={attraktiv}"), &admin)
+        .returns(200)
+        .await;
     assert_eq!(count(&bar), 3);
     // SN answers for the goals of all nämnder, its own and the nämnd goals.
-    let sn_goals = ok(
-        app.get("/api/v1/goals?namnd=SN&limit=100", &admin),
-        200,
-        "SN",
-    )
-    .await;
+    let sn_goals = app
+        .get("/api/v1/goals?namnd=SN&limit=100", &admin)
+        .returns(200)
+        .await;
     assert_eq!(
         count(&sn_goals),
         s["goals"].as_array().unwrap().len() + s["namnd_goals"].as_array().unwrap().len()

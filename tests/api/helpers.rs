@@ -275,11 +275,33 @@ impl TestApp {
             .json(body)
     }
 
+    pub fn put(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+    }
+
     pub fn patch(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
         self.client
             .patch(self.url(path))
             .bearer_auth(token)
             .json(body)
+    }
+
+    /// A POST of a file: `body` as it is, with its `content_type`.
+    pub fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
     }
 
     pub fn delete(&self, path: &str, token: &str) -> RequestBuilder {

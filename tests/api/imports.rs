@@ -16,14 +16,15 @@ async fn post_kolada(app: &TestApp, token: &str, query: &str, doc: &Value) -> Re
 }
 
 async fn post_csv(app: &TestApp, token: &str, query: &str, bytes: Vec<u8>) -> Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports/flat{query}")))
-        .bearer_auth(token)
-        .header("content-type", "text/csv; charset=utf-8")
-        .body(bytes)
-        .send()
-        .await
-        .unwrap()
+    app.upload(
+        &format!("/api/v1/imports/flat{query}"),
+        token,
+        "text/csv; charset=utf-8",
+        bytes,
+    )
+    .send()
+    .await
+    .unwrap()
 }
 
 /// The stored value of `kpi` for `year` and `gender` (from the export).
@@ -182,11 +183,7 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
     assert_eq!(dry["errors"][0]["index"], 1, "{dry}");
     // Not JSON, or not a Kolada document.
     let p = app
-        .client
-        .post(app.url("/api/v1/imports/kolada"))
-        .bearer_auth(&token)
-        .header("content-type", "text/csv")
-        .body("kpi;value")
+        .upload("/api/v1/imports/kolada", &token, "text/csv", "kpi;value")
         .problem(415)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("application/json"));
@@ -434,11 +431,7 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
 
     // Another content type: 415.
     let p = app
-        .client
-        .post(app.url("/api/v1/imports/flat"))
-        .bearer_auth(&token)
-        .header("content-type", "application/xml")
-        .body("<rows/>")
+        .upload("/api/v1/imports/flat", &token, "application/xml", "<rows/>")
         .problem(415)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("text/csv"));
@@ -622,12 +615,8 @@ async fn flat_export_round_trips(backend: Backend) {
     let file =
         b"namnd;line;month;measure;amount\r\nVON;aldreomsorg;2025-01;utfall;-27000000\r\n".to_vec();
     let send = || {
-        app.client
-            .post(app.url("/api/v1/imports/flat"))
-            .bearer_auth(&token)
-            .header("content-type", "text/csv")
+        app.upload("/api/v1/imports/flat", &token, "text/csv", file.clone())
             .header("Idempotency-Key", "flat-2025-01")
-            .body(file.clone())
             .send()
     };
     let (status, first) = body(send().await.unwrap()).await;
@@ -769,11 +758,7 @@ fn ledger_json(lines: usize) -> Vec<u8> {
 }
 
 async fn post_json_bytes(app: &TestApp, token: &str, bytes: Vec<u8>) -> Response {
-    app.client
-        .post(app.url("/api/v1/imports/flat"))
-        .bearer_auth(token)
-        .header("content-type", "application/json")
-        .body(bytes)
+    app.upload("/api/v1/imports/flat", token, "application/json", bytes)
         .send()
         .await
         .unwrap()

@@ -498,11 +498,11 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
         }
     }
     let put = |line: &str, values: Value| {
-        let request = app
-            .client
-            .put(app.url(&format!("/api/v1/budget-lines/{line}/values")))
-            .bearer_auth(&admin)
-            .json(&serde_json::json!({ "values": values }));
+        let request = app.put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &serde_json::json!({ "values": values }),
+        );
         async move {
             let (status, response) = request.reply().await;
             assert_eq!(status, 200, "{response}");

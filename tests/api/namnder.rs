@@ -133,21 +133,13 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     post(json!(["not", "an", "object"])).problem(422).await;
 
     let malformed = app
-        .client
-        .post(app.url("/api/v1/namnder"))
-        .bearer_auth(&admin)
-        .header("content-type", "application/json")
-        .body("{\"code\":")
+        .upload("/api/v1/namnder", &admin, "application/json", "{\"code\":")
         .send()
         .await
         .unwrap();
     problem(malformed, 400).await;
     let text = app
-        .client
-        .post(app.url("/api/v1/namnder"))
-        .bearer_auth(&admin)
-        .header("content-type", "text/plain")
-        .body("VON")
+        .upload("/api/v1/namnder", &admin, "text/plain", "VON")
         .send()
         .await
         .unwrap();

@@ -82,12 +82,13 @@ async fn workflow_transitions(backend: Backend) {
         (status, submitted["status"].as_str()),
         (200, Some("for_beslut"))
     );
-    app.client
-        .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-        .bearer_auth(&redaktor)
-        .json(&json!({"body": "x"}))
-        .problem(409)
-        .await;
+    app.put(
+        &format!("/api/v1/reports/{id}/sections/verksamhetsrapport"),
+        &redaktor,
+        &json!({"body": "x"}),
+    )
+    .problem(409)
+    .await;
     problem(send(&redaktor, "submit", json!({})).await.unwrap(), 409).await;
 
     // for_beslut → utkast with a reason; a reason is required.
@@ -154,10 +155,11 @@ async fn workflow_transitions(backend: Backend) {
 
     // Locked: nobody edits; the läsare and other nämnders redaktörer now see it.
     let p = app
-        .client
-        .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-        .bearer_auth(&admin)
-        .json(&json!({"body": "x"}))
+        .put(
+            &format!("/api/v1/reports/{id}/sections/verksamhetsrapport"),
+            &admin,
+            &json!({"body": "x"}),
+        )
         .problem(409)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("godkand"), "{p}");
@@ -343,10 +345,7 @@ async fn amounts_round_trip_exactly(backend: Backend) {
         {"code": "tiny", "name": "Litet", "values": [{"measure": "utfall", "month": "2024-08", "amount": -0.01}, {"measure": "budget", "month": "2024-08", "amount": 0}]}
     ]});
     let response = app
-        .client
-        .put(app.url(&format!("/api/v1/reports/{id}/drift")))
-        .bearer_auth(&admin)
-        .json(&body_json)
+        .put(&format!("/api/v1/reports/{id}/drift"), &admin, &body_json)
         .send()
         .await
         .unwrap();
@@ -366,10 +365,11 @@ async fn amounts_round_trip_exactly(backend: Backend) {
     assert!(values.contains("\"amount\":123456789012.34"), "{values}");
     // More than two decimals is refused rather than rounded.
     let p = app
-        .client
-        .put(app.url(&format!("/api/v1/budget-lines/{line_id}/values")))
-        .bearer_auth(&admin)
-        .json(&json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}))
+        .put(
+            &format!("/api/v1/budget-lines/{line_id}/values"),
+            &admin,
+            &json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}),
+        )
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["values[0].amount"]);
@@ -510,8 +510,7 @@ async fn the_whole_report_in_one_request(backend: Backend) {
     assert!(whole["volymer"].is_array() && whole["nyckeltal"].is_array());
     // Unchanged → 304; a figure changes → a new ETag.
     assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 304);
-    app.client.put(app.url(&format!("/api/v1/reports/{id}/drift"))).bearer_auth(&admin)
-        .json(&json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
+    app.put(&format!("/api/v1/reports/{id}/drift"), &admin, &json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
         .send().await.unwrap();
     assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 200);
 }

@@ -95,10 +95,11 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
                 continue;
             }
             let response = app
-                .client
-                .put(app.url(&format!("/api/v1/reports/{id}/{kind}")))
-                .bearer_auth(admin)
-                .json(&json!({"costs_positive": costs_positive, "lines": lines}))
+                .put(
+                    &format!("/api/v1/reports/{id}/{kind}"),
+                    admin,
+                    &json!({"costs_positive": costs_positive, "lines": lines}),
+                )
                 .send()
                 .await
                 .unwrap();

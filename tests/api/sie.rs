@@ -56,14 +56,15 @@ fn ledger_file() -> Vec<u8> {
 }
 
 async fn post_sie(app: &TestApp, token: &str, query: &str, file: Vec<u8>) -> Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports/sie{query}")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .body(file)
-        .send()
-        .await
-        .unwrap()
+    app.upload(
+        &format!("/api/v1/imports/sie{query}"),
+        token,
+        "application/octet-stream",
+        file,
+    )
+    .send()
+    .await
+    .unwrap()
 }
 
 async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {

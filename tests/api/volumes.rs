@@ -4,15 +4,10 @@
 use std::str::FromStr;
 
 use kommunrapport::auth::Role;
-use reqwest::RequestBuilder;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
-
-fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> RequestBuilder {
-    app.client.put(app.url(path)).bearer_auth(token).json(body)
-}
 
 async fn create_measure(
     app: &TestApp,
@@ -38,7 +33,7 @@ async fn create_measure(
 
 async fn put_values(app: &TestApp, token: &str, id: &str, values: Value) -> Value {
     let path = format!("/api/v1/volume-measures/{id}/values");
-    put(app, &path, token, &json!({ "values": values }))
+    app.put(&path, token, &json!({ "values": values }))
         .returns(200)
         .await
 }
@@ -297,7 +292,7 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
     .await;
     let id = id_of(&m);
     let path = format!("/api/v1/volume-measures/{id}/values");
-    let send = |values: Value| put(&app, &path, &admin, &json!({ "values": values }));
+    let send = |values: Value| app.put(&path, &admin, &json!({ "values": values }));
 
     let p = send(json!([
             {"month": "2024-01", "kind": "utfall", "value": 6},
@@ -469,7 +464,7 @@ async fn access_follows_the_namnd(backend: Backend) {
         json!({"namnd_id": id_of(&von), "name": "Ny", "unit": "st", "aggregation": "summa"});
 
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    put(&app, &values, &socn_redaktor, &one).problem(403).await;
+    app.put(&values, &socn_redaktor, &one).problem(403).await;
     app.post("/api/v1/volume-measures", &socn_redaktor, &new_in_von)
         .problem(403)
         .await;
@@ -533,13 +528,13 @@ async fn access_follows_the_namnd(backend: Backend) {
 
     let revisor = app.token(Role::Revisor);
     assert_eq!(app.get(&values, &revisor).status().await, 200);
-    put(&app, &values, &revisor, &one).problem(403).await;
+    app.put(&values, &revisor, &one).problem(403).await;
 
     // Another kommun never sees it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
     app.get(&path, &other).problem(404).await;
     app.get(&values, &other).problem(404).await;
-    put(&app, &values, &other, &one).problem(404).await;
+    app.put(&values, &other, &one).problem(404).await;
     app.post("/api/v1/volume-measures", &other, &new_in_von)
         .problem(404)
         .await;
