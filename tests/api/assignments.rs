@@ -2,35 +2,22 @@
 //! årsredovisning 2024, including the särskilt uppdrag "Fortsätta
 //! effektivisera" to all nämnder.
 
-use std::collections::HashMap;
-
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
 use crate::{
-    assessments::von_report, both_databases, helpers::*, indicators::katrineholm_with_namnder,
-    seeds::seed,
+    assessments::von_report,
+    both_databases,
+    helpers::*,
+    indicators::katrineholm_with_namnder,
+    seeds::{enter_goal_areas, seed},
 };
 
 async fn seed000_assignments(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, namnder) = katrineholm_with_namnder(&app).await;
     let s = seed("seed000");
-    let mut areas = HashMap::new();
-    for a in s["goal_areas"].as_array().unwrap() {
-        let created = app
-            .post(
-                "/api/v1/goal-areas",
-                &admin,
-                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            )
-            .returns(201)
-            .await;
-        areas.insert(
-            a["name"].as_str().unwrap().to_string(),
-            created["id"].clone(),
-        );
-    }
+    let areas = enter_goal_areas(&app, &admin, &s).await;
     let report = von_report(&app, &admin, &namnder["VON"]).await;
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
     let mut ids = Vec::new();

@@ -3,7 +3,7 @@
 //! Katrineholm's VON lines and summed.
 
 use kommunrapport::auth::Role;
-use reqwest::Response;
+use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
@@ -18,19 +18,15 @@ pub fn von_rules() -> Value {
     ])
 }
 
-async fn create(app: &TestApp, token: &str, mapping: &Value) -> Response {
+fn create(app: &TestApp, token: &str, mapping: &Value) -> RequestBuilder {
     app.post("/api/v1/dimension-mappings", token, mapping)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// Creates the VON mapping as kommunledning; returns its id.
 pub async fn create_von_mapping(app: &TestApp) -> String {
     let token = app.token(Role::Kommunledning);
     let mapping = json!({"name": "Raindance", "rules": von_rules()});
-    let (status, created) = body(create(app, &token, &mapping).await).await;
-    assert_eq!(status, 201, "{created}");
+    let created = create(app, &token, &mapping).returns(201).await;
     id_of(&created)
 }
 
@@ -72,7 +68,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     let token = app.token(Role::Kommunledning);
     let mapping = json!({"name": "Raindance", "description": "Ekonomisystemet",
         "sie_dimensions": {"ansvar": 1, "verksamhet": 20}, "rules": von_rules()});
-    let response = create(&app, &token, &mapping).await;
+    let response = create(&app, &token, &mapping).send().await.unwrap();
     assert_eq!(response.headers()["etag"], "\"1\"");
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let (status, created) = body(response).await;
@@ -95,7 +91,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     app.get(&path, &redaktor).problem(403).await;
     let integration = app.token(Role::Integration);
     let other = json!({"name": "X", "rules": von_rules()});
-    problem(create(&app, &integration, &other).await, 403).await;
+    create(&app, &integration, &other).problem(403).await;
     let (_, list) = app.get("/api/v1/dimension-mappings", &token).reply().await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
@@ -106,21 +102,21 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         {"match": {"konto": "3000-3999"}, "target": {"namnd": "XYZ", "line": "aldreomsorg"}},
         {"match": {"konto": "4000-4999"}, "target": {"namnd": "VON", "line": "finns_inte"}}
     ]});
-    let p = problem(create(&app, &token, &bad).await, 422).await;
+    let p = create(&app, &token, &bad).problem(422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].match.ansvar", "rules[1].match"],
         "{p}"
     );
     let bad = json!({"name": "Bad", "rules": [bad["rules"][2], bad["rules"][3]]});
-    let p = problem(create(&app, &token, &bad).await, 422).await;
+    let p = create(&app, &token, &bad).problem(422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].target.namnd", "rules[1].target.line"],
         "{p}"
     );
     let duplicate = json!({"name": "Raindance", "rules": von_rules()});
-    let p = problem(create(&app, &token, &duplicate).await, 422).await;
+    let p = create(&app, &token, &duplicate).problem(422).await;
     assert_eq!(error_fields(&p), ["name"]);
 
     // Updates need the current ETag.
@@ -130,12 +126,11 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         .header("if-match", "\"7\"")
         .problem(412)
         .await;
-    let (status, changed) = app
+    let changed = app
         .patch(&path, &token, &change)
         .header("if-match", "\"1\"")
-        .reply()
+        .returns(200)
         .await;
-    assert_eq!(status, 200, "{changed}");
     assert_eq!(
         (
             changed["version"].clone(),
@@ -179,16 +174,13 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
 }
 both_databases!(mappings_are_versioned_validated_and_audited);
 
-async fn post_mapped_csv(app: &TestApp, query: &str, file: &str) -> Response {
+fn post_mapped_csv(app: &TestApp, query: &str, file: &str) -> RequestBuilder {
     app.upload(
         &format!("/api/v1/imports/flat{query}"),
         &app.token(Role::Integration),
         "text/csv",
         file.to_string(),
     )
-    .send()
-    .await
-    .unwrap()
 }
 
 async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
@@ -200,8 +192,9 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
         110;520;4010;2025-03;utfall;-300\r\n\
         999;510;4010;2025-03;utfall;-1\r\n";
 
-    let (status, dry) =
-        body(post_mapped_csv(&app, &format!("?mapping={mapping}&dry_run=true"), file).await).await;
+    let (status, dry) = post_mapped_csv(&app, &format!("?mapping={mapping}&dry_run=true"), file)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{dry}");
     assert_eq!(dry["errors"].as_array().unwrap().len(), 1, "{dry}");
     assert_eq!(
@@ -217,17 +210,16 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             .unwrap()
             .contains("ansvar 999, verksamhet 510, konto 4010")
     );
-    let p = problem(
-        post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await,
-        422,
-    )
-    .await;
+    let p = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .problem(422)
+        .await;
     assert_eq!(p["errors"][0]["line_number"], 5);
     assert!(von_values(&app, 2025).await.is_empty(), "nothing applied");
 
     let file = file.rsplit_once("999;").unwrap().0;
-    let (status, report) =
-        body(post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await).await;
+    let (status, report) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
         (report["values_changed"].clone(), report["rows"].clone()),
@@ -240,7 +232,9 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             value("funktionsstod", "utfall", "2025-03", json!(-300)),
         ]
     );
-    let (_, again) = body(post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await).await;
+    let (_, again) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .reply()
+        .await;
     assert_eq!(
         (again["values_changed"].clone(), again["unchanged"].clone()),
         (json!(0), json!(2)),
@@ -264,11 +258,9 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
     assert_eq!(report["changes"][0]["line"], "forvaltningsgemensamt");
 
     // A mapping of no one's: 422 on the parameter.
-    let p = problem(
-        post_mapped_csv(&app, "?mapping=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", file).await,
-        422,
-    )
-    .await;
+    let p = post_mapped_csv(&app, "?mapping=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", file)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["mapping"]);
 }
 both_databases!(flat_rows_with_ledger_codes_are_mapped_and_summed);

@@ -7,7 +7,12 @@ use std::collections::HashMap;
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{both_databases, helpers::*, indicators::enter_plan_000, seeds::seed};
+use crate::{
+    both_databases,
+    helpers::*,
+    indicators::enter_plan_000,
+    seeds::{enter_goal_areas, seed},
+};
 
 async fn seed000_goals_read_back(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -300,21 +305,7 @@ async fn seed002_namnd_goals(backend: Backend) {
     let admin = app.create_kommun("1882", "Askersunds kommun").await;
     let sn = app.create_namnd(&admin, "SN", "namnd").await;
     let s = seed("seed002");
-    let mut areas = HashMap::new();
-    for a in s["goal_areas"].as_array().unwrap() {
-        let created = app
-            .post(
-                "/api/v1/goal-areas",
-                &admin,
-                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            )
-            .returns(201)
-            .await;
-        areas.insert(
-            a["name"].as_str().unwrap().to_string(),
-            created["id"].clone(),
-        );
-    }
+    let areas = enter_goal_areas(&app, &admin, &s).await;
     let mut kommun_goals = HashMap::new();
     for g in s["goals"].as_array().unwrap() {
         let mut b =

@@ -389,6 +389,8 @@ pub trait Call {
     fn returns(self, status: u16) -> impl Future<Output = Value> + Send;
     /// The status of the response.
     fn status(self) -> impl Future<Output = u16> + Send;
+    /// The body of the response as text, whatever its status.
+    fn text(self) -> impl Future<Output = String> + Send;
 }
 
 impl Call for RequestBuilder {
@@ -411,6 +413,11 @@ impl Call for RequestBuilder {
 
     async fn status(self) -> u16 {
         self.send().await.expect("request").status().as_u16()
+    }
+
+    async fn text(self) -> String {
+        let response = self.send().await.expect("request");
+        response.text().await.expect("body")
     }
 }
 

@@ -41,43 +41,26 @@ async fn workflow_transitions(backend: Backend) {
     let kommunledning = app.token(Role::Kommunledning);
     let lasare = app.token(Role::Lasare);
     let decision = json!({"beslut_datum": "2024-09-26", "beslut_paragraf": "§ 71"});
-    let send =
-        |token: &str, action: &str, body: Value| app.post(&path(action), token, &body).send();
+    let act = |token: &str, action: &str, body: Value| app.post(&path(action), token, &body);
 
     // Refused while utkast: approving, returning, reopening; others' redaktörer cannot even see it.
-    problem(
-        send(&sekreterare, "approve", decision.clone())
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&kommunledning, "return", json!({"reason": "x"}))
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&admin, "reopen", json!({"reason": "x"}))
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&other_redaktor, "submit", json!({})).await.unwrap(),
-        404,
-    )
-    .await;
-    problem(send(&sekreterare, "submit", json!({})).await.unwrap(), 403).await;
+    act(&sekreterare, "approve", decision.clone())
+        .problem(409)
+        .await;
+    act(&kommunledning, "return", json!({"reason": "x"}))
+        .problem(409)
+        .await;
+    act(&admin, "reopen", json!({"reason": "x"}))
+        .problem(409)
+        .await;
+    act(&other_redaktor, "submit", json!({})).problem(404).await;
+    act(&sekreterare, "submit", json!({})).problem(403).await;
     app.get(&format!("/api/v1/reports/{id}"), &lasare)
         .problem(404)
         .await;
 
     // utkast → for_beslut by the nämnd's redaktör.
-    let (status, submitted) = body(send(&redaktor, "submit", json!({})).await.unwrap()).await;
+    let (status, submitted) = act(&redaktor, "submit", json!({})).reply().await;
     assert_eq!(
         (status, submitted["status"].as_str()),
         (200, Some("for_beslut"))
@@ -89,26 +72,19 @@ async fn workflow_transitions(backend: Backend) {
     )
     .problem(409)
     .await;
-    problem(send(&redaktor, "submit", json!({})).await.unwrap(), 409).await;
+    act(&redaktor, "submit", json!({})).problem(409).await;
 
     // for_beslut → utkast with a reason; a reason is required.
-    let p = problem(
-        send(&kommunledning, "return", json!({"reason": " "}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = act(&kommunledning, "return", json!({"reason": " "}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["reason"]);
-    let (_, returned) = body(
-        send(
-            &kommunledning,
-            "return",
-            json!({"reason": "Komplettera avvikelserna"}),
-        )
-        .await
-        .unwrap(),
+    let (_, returned) = act(
+        &kommunledning,
+        "return",
+        json!({"reason": "Komplettera avvikelserna"}),
     )
+    .reply()
     .await;
     assert_eq!(
         (
@@ -119,30 +95,19 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Submit again, approve with the decision.
-    send(&redaktor, "submit", json!({})).await.unwrap();
-    problem(
-        send(&redaktor, "approve", decision.clone()).await.unwrap(),
-        403,
+    act(&redaktor, "submit", json!({})).send().await.unwrap();
+    act(&redaktor, "approve", decision.clone())
+        .problem(403)
+        .await;
+    let p = act(
+        &sekreterare,
+        "approve",
+        json!({"beslut_datum": "2024-02-30", "beslut_paragraf": "§ 71"}),
     )
-    .await;
-    let p = problem(
-        send(
-            &sekreterare,
-            "approve",
-            json!({"beslut_datum": "2024-02-30", "beslut_paragraf": "§ 71"}),
-        )
-        .await
-        .unwrap(),
-        422,
-    )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["beslut_datum"]);
-    let (status, approved) = body(
-        send(&sekreterare, "approve", decision.clone())
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, approved) = act(&sekreterare, "approve", decision.clone()).reply().await;
     assert_eq!(
         (
             status,
@@ -175,23 +140,16 @@ async fn workflow_transitions(backend: Backend) {
             .await,
         200
     );
-    problem(
-        send(
-            &kommunledning,
-            "reopen",
-            json!({"reason": "Fel i siffrorna"}),
-        )
-        .await
-        .unwrap(),
-        403,
+    act(
+        &kommunledning,
+        "reopen",
+        json!({"reason": "Fel i siffrorna"}),
     )
+    .problem(403)
     .await;
-    let (_, reopened) = body(
-        send(&admin, "reopen", json!({"reason": "Fel i siffrorna"}))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, reopened) = act(&admin, "reopen", json!({"reason": "Fel i siffrorna"}))
+        .reply()
+        .await;
     assert_eq!(
         (
             reopened["status"].as_str(),
@@ -356,12 +314,8 @@ async fn amounts_round_trip_exactly(backend: Backend) {
     let line_id = app.id_of("/api/v1/budget-lines?code=big", &admin).await;
     let values = app
         .get(&format!("/api/v1/budget-lines/{line_id}/values"), &admin)
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(values.contains("\"amount\":123456789012.34"), "{values}");
     // More than two decimals is refused rather than rounded.
     let p = app

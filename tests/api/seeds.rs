@@ -11,6 +11,30 @@ pub fn seed(name: &str) -> Value {
         .unwrap()
 }
 
+/// Enters the goal areas of `seed` as `admin`; returns their ids by name.
+pub async fn enter_goal_areas(
+    app: &TestApp,
+    admin: &str,
+    seed: &Value,
+) -> std::collections::HashMap<String, Value> {
+    let mut areas = std::collections::HashMap::new();
+    for a in seed["goal_areas"].as_array().unwrap() {
+        let created = app
+            .post(
+                "/api/v1/goal-areas",
+                admin,
+                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
+            )
+            .returns(201)
+            .await;
+        areas.insert(
+            a["name"].as_str().unwrap().to_string(),
+            created["id"].clone(),
+        );
+    }
+    areas
+}
+
 /// `"2024"` → a whole-year period; `"2024-08"` → month; `"2024-01..2024-08"` → range.
 fn value_json(v: &Value) -> Value {
     let period = v["period"].as_str().unwrap();
