@@ -90,7 +90,7 @@ async fn seed000_assessments(backend: Backend) {
             &redaktor,
             &json!({"bedomning": "gul", "comment": "Delvis uppfyllt"}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -102,7 +102,7 @@ async fn seed000_assessments(backend: Backend) {
     );
     let stale = app
         .put(&path, &redaktor, &json!({"bedomning": "rod"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -177,7 +177,7 @@ async fn seed000_assessments(backend: Backend) {
     assert_eq!(error_fields(&p), ["goal_id"]);
     // An assessed goal cannot be deleted.
     app.delete(&format!("/api/v1/goals/{gid}"), &plan.admin)
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(409)
         .await;
 

@@ -81,7 +81,7 @@ async fn rename_namnd(app: &TestApp, token: &str, id: &str, name: &str, version:
             token,
             &json!({ "name": name }),
         )
-        .header("If-Match", format!("\"{version}\""))
+        .if_match(version)
         .status()
         .await,
         200
@@ -111,13 +111,7 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
         .returns(201)
         .await;
     let period_id = id_of(&period);
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"2\"")
-            .status()
-            .await,
-        204
-    );
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
 
     let page = feed_page(&app, &admin, "").await;
     let items = page["items"].as_array().unwrap().clone();

@@ -147,7 +147,7 @@ async fn seed000_goals_read_back(backend: Backend) {
             &plan.admin,
             &json!({"medansvariga": []}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -163,7 +163,7 @@ async fn seed000_goals_read_back(backend: Backend) {
             &plan.admin,
             &json!({"medansvariga": [von_id]}),
         )
-        .header("If-Match", "\"2\"")
+        .if_match(2)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
@@ -270,7 +270,7 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
         .await;
     // A goal area with goals cannot be deleted.
     app.delete(&format!("/api/v1/goal-areas/{}", id_of(&area)), &admin)
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(409)
         .await;
     let dup = app

@@ -242,6 +242,13 @@ impl TestApp {
         id_of(item)
     }
 
+    /// Each `GET path` of `cases` answers a problem with its status.
+    pub async fn get_problems(&self, token: &str, cases: &[(&str, u16)]) {
+        for (path, status) in cases {
+            self.get(path, token).problem(*status).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -391,6 +398,8 @@ pub trait Call {
     fn status(self) -> impl Future<Output = u16> + Send;
     /// The body of the response as text, whatever its status.
     fn text(self) -> impl Future<Output = String> + Send;
+    /// The request with `If-Match` for `version` (its ETag).
+    fn if_match(self, version: impl std::fmt::Display) -> Self;
 }
 
 impl Call for RequestBuilder {
@@ -413,6 +422,10 @@ impl Call for RequestBuilder {
 
     async fn status(self) -> u16 {
         self.send().await.expect("request").status().as_u16()
+    }
+
+    fn if_match(self, version: impl std::fmt::Display) -> Self {
+        self.header("If-Match", format!("\"{version}\""))
     }
 
     async fn text(self) -> String {

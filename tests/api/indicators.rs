@@ -346,7 +346,7 @@ async fn text_targets_and_gender_values(backend: Backend) {
             &admin,
             &json!({"values": []}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();

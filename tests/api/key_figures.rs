@@ -95,12 +95,12 @@ async fn create_read_update_delete(backend: Backend) {
         .problem(428)
         .await;
     app.patch(&path, &admin, &json!({"t": 1}))
-        .header("If-Match", "\"2\"")
+        .if_match(2)
         .problem(412)
         .await;
     let p = app
         .patch(&path, &admin, &json!({"year": 2023}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["name"]);
@@ -111,7 +111,7 @@ async fn create_read_update_delete(backend: Backend) {
             &admin,
             &json!({"m": null, "t": "9.80", "measured": ""}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -147,13 +147,7 @@ async fn create_read_update_delete(backend: Backend) {
     assert!(page["next_cursor"].is_string());
 
     app.delete(&path, &admin).problem(428).await;
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"2\"")
-            .status()
-            .await,
-        204
-    );
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
     app.get(&path, &admin).problem(404).await;
 }
 both_databases!(create_read_update_delete);
@@ -193,15 +187,15 @@ async fn bad_input_is_refused(backend: Backend) {
     post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
         .problem(404)
         .await;
-    app.get("/api/v1/key-figures/table?year=2024", &admin)
-        .problem(422)
-        .await;
-    app.get("/api/v1/key-figures/table?namnd=VON", &admin)
-        .problem(400)
-        .await;
-    app.get("/api/v1/key-figures/table?namnd=NOPE&year=2024", &admin)
-        .problem(404)
-        .await;
+    app.get_problems(
+        &admin,
+        &[
+            ("/api/v1/key-figures/table?year=2024", 422),
+            ("/api/v1/key-figures/table?namnd=VON", 400),
+            ("/api/v1/key-figures/table?namnd=NOPE&year=2024", 404),
+        ],
+    )
+    .await;
     let empty: Value = app.get("/api/v1/key-figures", &admin).returns(200).await;
     assert_eq!(empty["items"], json!([]));
 }
@@ -222,11 +216,11 @@ async fn access_follows_the_namnd(backend: Backend) {
     let path = format!("/api/v1/key-figures/{}", id_of(&created));
     app.get(&path, &socn_redaktor).problem(403).await;
     app.patch(&path, &socn_redaktor, &json!({"t": 2}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     app.delete(&path, &socn_redaktor)
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     app.get(
@@ -242,21 +236,25 @@ async fn access_follows_the_namnd(backend: Backend) {
     assert_eq!(own["items"], json!([]));
 
     let lasare = app.token(Role::Lasare);
-    app.get(&path, &lasare).problem(403).await;
-    app.get("/api/v1/key-figures", &lasare).problem(403).await;
-    app.get("/api/v1/key-figures/table?namnd=VON&year=2024", &lasare)
-        .problem(403)
-        .await;
+    app.get_problems(
+        &lasare,
+        &[
+            (&path, 403),
+            ("/api/v1/key-figures", 403),
+            ("/api/v1/key-figures/table?namnd=VON&year=2024", 403),
+        ],
+    )
+    .await;
     let revisor = app.token(Role::Revisor);
     assert_eq!(app.get(&path, &revisor).status().await, 200);
     app.patch(&path, &revisor, &json!({"t": 2}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     let integration = app.token(Role::Integration);
     assert_eq!(
         app.patch(&path, &integration, &json!({"t": 2}))
-            .header("If-Match", "\"1\"")
+            .if_match(1)
             .status()
             .await,
         200
@@ -264,10 +262,7 @@ async fn access_follows_the_namnd(backend: Backend) {
 
     let other = app.create_kommun("1882", "Askersunds kommun").await;
     app.get(&path, &other).problem(404).await;
-    app.delete(&path, &other)
-        .header("If-Match", "\"2\"")
-        .problem(404)
-        .await;
+    app.delete(&path, &other).if_match(2).problem(404).await;
     app.post("/api/v1/key-figures", &other, &figure)
         .problem(404)
         .await;

@@ -565,7 +565,7 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
         .await;
     assert_eq!(
         app.delete(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
-            .header("If-Match", format!("\"{}\"", line["version"]))
+            .if_match(&line["version"])
             .status()
             .await,
         204

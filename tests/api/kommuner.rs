@@ -59,17 +59,17 @@ async fn an_admin_bootstraps_and_renames_its_kommun(backend: Backend) {
     let path = format!("/api/v1/kommuner/{}", id_of(&kommun));
     let p = app
         .patch(&path, &admin, &json!({"code": "0484", "name": "K"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["code"]);
     app.patch(&path, &kommunledning, &json!({"name": "K"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     let (status, renamed) = app
         .patch(&path, &admin, &json!({"name": "Katrineholms kommun"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .reply()
         .await;
     assert_eq!(

@@ -35,12 +35,12 @@ async fn create_read_update_delete(backend: Backend) {
         .problem(428)
         .await;
     app.patch(&path, &admin, &json!({"name": "KS"}))
-        .header("If-Match", "\"7\"")
+        .if_match(7)
         .problem(412)
         .await;
     let response = app
         .patch(&path, &admin, &json!({"name": "Kommunstyrelsen"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -57,7 +57,7 @@ async fn create_read_update_delete(backend: Backend) {
     );
     // The old ETag is stale now.
     app.patch(&path, &admin, &json!({"name": "X"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(412)
         .await;
     assert_eq!(
@@ -69,13 +69,7 @@ async fn create_read_update_delete(backend: Backend) {
     );
 
     app.delete(&path, &admin).problem(428).await;
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"2\"")
-            .status()
-            .await,
-        204
-    );
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
     app.get(&path, &admin).problem(404).await;
 
     // Every change is in the audit log with before and after.
@@ -146,18 +140,16 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     problem(text, 415).await;
     let huge = json!({"code": "BIG", "name": "x".repeat(100_000), "kind": "namnd"});
     post(huge).problem(413).await;
-    app.get("/api/v1/namnder/not-a-uuid", &admin)
-        .problem(404)
-        .await;
-    app.get("/api/v1/namnder?limit=0", &admin)
-        .problem(422)
-        .await;
-    app.get("/api/v1/namnder?limit=abc", &admin)
-        .problem(400)
-        .await;
-    app.get("/api/v1/namnder?cursor=nonsense", &admin)
-        .problem(422)
-        .await;
+    app.get_problems(
+        &admin,
+        &[
+            ("/api/v1/namnder/not-a-uuid", 404),
+            ("/api/v1/namnder?limit=0", 422),
+            ("/api/v1/namnder?limit=abc", 400),
+            ("/api/v1/namnder?cursor=nonsense", 422),
+        ],
+    )
+    .await;
 
     // Nothing was written by any of the refused requests.
     let list: Value = app.get("/api/v1/namnder", &admin).returns(200).await;
@@ -231,20 +223,20 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     let path = format!("/api/v1/namnder/{}", id_of(&socn));
     let p = app
         .patch(&path, &admin, &json!({"code": "VON"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["code"]);
     let p = app
         .patch(&path, &admin, &json!({"version": 5}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["version"]);
     // A redaktör may read but not change.
     let redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
     app.patch(&path, &redaktor, &json!({"name": "x"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     let unchanged: Value = app.get(&path, &admin).returns(200).await;

@@ -130,17 +130,8 @@ async fn periods_are_deleted_with_if_match(backend: Backend) {
         .await;
     let path = format!("/api/v1/periods/{}", id_of(&period));
     let lasare = app.token(kommunrapport::auth::Role::Lasare);
-    app.delete(&path, &lasare)
-        .header("If-Match", "\"1\"")
-        .problem(403)
-        .await;
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"1\"")
-            .status()
-            .await,
-        204
-    );
+    app.delete(&path, &lasare).if_match(1).problem(403).await;
+    assert_eq!(app.delete(&path, &admin).if_match(1).status().await, 204);
     app.get(&path, &admin).problem(404).await;
 }
 both_databases!(periods_are_deleted_with_if_match);

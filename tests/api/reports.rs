@@ -183,41 +183,25 @@ async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, _, von) = delar_report(&app).await;
     let period = app.id_of("/api/v1/periods?kind=delar", &admin).await;
-    app.post(
-        "/api/v1/reports",
-        &admin,
-        &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
-    )
-    .problem(409)
-    .await;
-    let p = app
-        .post(
+    let create = |token: &str, namnd: &str, kind: &str| {
+        app.post(
             "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "manadsrapport"}),
+            token,
+            &json!({"namnd_id": namnd, "period_id": period, "type": kind}),
         )
-        .problem(422)
-        .await;
+    };
+    create(&admin, &von, "delarsrapport").problem(409).await;
+    let p = create(&admin, &von, "manadsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["period_id"]);
-    let p = app
-        .post(
-            "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "kvartalsrapport"}),
-        )
-        .problem(422)
-        .await;
+    let p = create(&admin, &von, "kvartalsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["type"]);
-    let p = app.post("/api/v1/reports", &admin, &json!({"namnd_id": uuid::Uuid::now_v7(), "period_id": period, "type": "delarsrapport"})).problem(422).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let p = create(&admin, &unknown, "delarsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["namnd_id"]);
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    app.post(
-        "/api/v1/reports",
-        &socn_redaktor,
-        &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
-    )
-    .problem(403)
-    .await;
+    create(&socn_redaktor, &von, "delarsrapport")
+        .problem(403)
+        .await;
 }
 both_databases!(a_report_exists_once_and_needs_the_right_period);
 
@@ -256,7 +240,7 @@ async fn sections_are_offered_and_edited(backend: Backend) {
     app.client
         .put(&url)
         .bearer_auth(&admin)
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .json(&json!({"body": "stale"}))
         .problem(412)
         .await;

@@ -31,6 +31,22 @@ async fn create_measure(
     value
 }
 
+/// Katrineholm's VON with one measure, as its admin; returns the app, the
+/// admin token and the measure's id.
+async fn von_measure(
+    backend: Backend,
+    name: &str,
+    unit: &str,
+    aggregation: &str,
+) -> (TestApp, String, String) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let m = create_measure(&app, &admin, &id_of(&von), name, unit, aggregation).await;
+    let id = id_of(&m);
+    (app, admin, id)
+}
+
 async fn put_values(app: &TestApp, token: &str, id: &str, values: Value) -> Value {
     let path = format!("/api/v1/volume-measures/{id}/values");
     app.put(&path, token, &json!({ "values": values }))
@@ -140,7 +156,7 @@ async fn create_read_update_delete(backend: Backend) {
         .problem(428)
         .await;
     app.patch(&path, &admin, &json!({"unit": "platser"}))
-        .header("If-Match", "\"9\"")
+        .if_match(9)
         .problem(412)
         .await;
     let p = app
@@ -149,13 +165,13 @@ async fn create_read_update_delete(backend: Backend) {
             &admin,
             &json!({"name": "Planerade hemtjänsttimmar per månad, intern regi"}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["name"]);
     let p = app
         .patch(&path, &admin, &json!({"namnd": "SOCN"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["namnd"]);
@@ -165,7 +181,7 @@ async fn create_read_update_delete(backend: Backend) {
             &admin,
             &json!({"aggregation": "summa", "unit": "antal", "position": 5}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -231,17 +247,8 @@ async fn create_read_update_delete(backend: Backend) {
     )
     .await;
     app.delete(&path, &admin).problem(428).await;
-    app.delete(&path, &admin)
-        .header("If-Match", "\"1\"")
-        .problem(412)
-        .await;
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"2\"")
-            .status()
-            .await,
-        204
-    );
+    app.delete(&path, &admin).if_match(1).problem(412).await;
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
     app.get(&path, &admin).problem(404).await;
     app.get(&format!("{path}/values"), &admin)
         .problem(404)
@@ -278,19 +285,13 @@ async fn bad_measures_are_refused(backend: Backend) {
 both_databases!(bad_measures_are_refused);
 
 async fn values_are_validated_all_or_nothing(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let admin = app.katrineholm().await;
-    let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let m = create_measure(
-        &app,
-        &admin,
-        &id_of(&von),
+    let (app, admin, id) = von_measure(
+        backend,
         "Externa placeringar SoL",
         "placeringar",
         "sista_manad",
     )
     .await;
-    let id = id_of(&m);
     let path = format!("/api/v1/volume-measures/{id}/values");
     let send = |values: Value| app.put(&path, &admin, &json!({ "values": values }));
 
@@ -348,19 +349,13 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
 both_databases!(values_are_validated_all_or_nothing);
 
 async fn values_are_upserted_exactly(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let admin = app.katrineholm().await;
-    let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let m = create_measure(
-        &app,
-        &admin,
-        &id_of(&von),
+    let (app, admin, id) = von_measure(
+        backend,
         "Beviljade timmar boendestöd per månad",
         "timmar",
         "snitt_per_manad",
     )
     .await;
-    let id = id_of(&m);
     let written = put_values(
         &app,
         &admin,
@@ -469,11 +464,11 @@ async fn access_follows_the_namnd(backend: Backend) {
         .problem(403)
         .await;
     app.patch(&path, &socn_redaktor, &json!({"unit": "x"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     app.delete(&path, &socn_redaktor)
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .problem(403)
         .await;
     // Its own nämnd is fine, and its list shows only its own.
@@ -516,11 +511,15 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
 
     let lasare = app.token(Role::Lasare);
-    app.get(&path, &lasare).problem(403).await;
-    app.get("/api/v1/volume-measures", &lasare)
-        .problem(403)
-        .await;
-    app.get(&values, &lasare).problem(403).await;
+    app.get_problems(
+        &lasare,
+        &[
+            (&path, 403),
+            ("/api/v1/volume-measures", 403),
+            (&values, 403),
+        ],
+    )
+    .await;
 
     let revisor = app.token(Role::Revisor);
     assert_eq!(app.get(&values, &revisor).status().await, 200);
