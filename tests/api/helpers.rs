@@ -249,6 +249,16 @@ impl TestApp {
         }
     }
 
+    /// `GET path` carries the ETag of `version`, and a GET that sends it
+    /// back in `If-None-Match` is a 304.
+    pub async fn assert_etag(&self, path: &str, token: &str, version: i64) {
+        let etag = format!("\"{version}\"");
+        let response = self.get(path, token).send().await.expect("request");
+        assert_eq!(response.headers()["etag"], etag.as_str());
+        let again = self.get(path, token).header("If-None-Match", &etag);
+        assert_eq!(again.status().await, 304);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -82,15 +82,7 @@ async fn create_read_update_delete(backend: Backend) {
     assert!(last_year["measured"].is_null() && last_year["t"].is_null());
 
     let path = format!("/api/v1/key-figures/{}", id_of(&created));
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    assert_eq!(
-        app.get(&path, &admin)
-            .header("If-None-Match", "\"1\"")
-            .status()
-            .await,
-        304
-    );
+    app.assert_etag(&path, &admin, 1).await;
     app.patch(&path, &admin, &json!({"t": 1}))
         .problem(428)
         .await;

@@ -21,15 +21,7 @@ async fn create_read_update_delete(backend: Backend) {
     );
     let path = format!("/api/v1/namnder/{id}");
 
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    assert_eq!(
-        app.get(&path, &admin)
-            .header("If-None-Match", "\"1\"")
-            .status()
-            .await,
-        304
-    );
+    app.assert_etag(&path, &admin, 1).await;
 
     app.patch(&path, &admin, &json!({"name": "KS"}))
         .problem(428)

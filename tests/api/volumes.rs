@@ -119,15 +119,7 @@ async fn create_read_update_delete(backend: Backend) {
 
     let id = id_of(&created);
     let path = format!("/api/v1/volume-measures/{id}");
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    assert_eq!(
-        app.get(&path, &admin)
-            .header("If-None-Match", "\"1\"")
-            .status()
-            .await,
-        304
-    );
+    app.assert_etag(&path, &admin, 1).await;
 
     // Duplicate name in the same nämnd.
     let p = app
