@@ -138,7 +138,7 @@ impl GoalDto {
         let m = &g.model;
         Ok(GoalDto {
             id: m.id,
-            kind: g.kind()?.into(),
+            kind: m.kind.into(),
             goal_area_id: m.goal_area_id,
             title: m.title.clone(),
             description: m.description.clone(),

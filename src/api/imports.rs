@@ -41,10 +41,8 @@ use crate::{
     entity::namnd,
     error::{ApiError, FieldError},
     service::{
-        budget_lines::kind_str,
         dimension_mappings,
         imports::{self, FlatRow, FlatRows, ImportError, KoladaEntry, KoladaValue, RowIssue},
-        indicators::gender_str,
         mapped_imports::{self, sum_same_values},
         reports::namnd_map,
     },
@@ -394,7 +392,7 @@ pub(crate) fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolad
                     format!("values[{i}].values[{j}].gender"),
                     format!(
                         "{kpi} {year} {} is already given in values[{first}]",
-                        gender_str(v.gender)
+                        v.gender.as_str()
                     ),
                 ));
             }
@@ -549,7 +547,7 @@ pub async fn export_kolada(
                 .values
                 .into_iter()
                 .map(|v| KoladaValueDto {
-                    gender: gender_str(v.gender).into(),
+                    gender: v.gender.as_str().into(),
                     count: u32::from(v.value.is_some()),
                     value: decimal_json(v.value),
                     status: v.status.unwrap_or_default(),
@@ -1083,10 +1081,10 @@ fn json_row(i: usize, mut item: Value) -> (RawRow, Option<RowIssue>) {
         Ok(r) => (
             RawRow {
                 namnd: r.namnd,
-                kind: r.kind.map(|k| kind_str(k).to_string()),
+                kind: r.kind.map(|k| k.as_str().to_string()),
                 line: r.line,
                 name: r.name,
-                measure: crate::service::budget_lines::measure_str(r.measure).into(),
+                measure: r.measure.as_str().into(),
                 month: r.month,
                 period: r.period,
                 made_at: r.made_at,
@@ -1240,7 +1238,7 @@ fn check_row(
     if let Some(name) = &raw.name {
         check_name(name, "name", &mut errors);
     }
-    let measure = crate::service::budget_lines::parse_measure(&raw.measure);
+    let measure = raw.measure.parse::<Measure>().ok();
     if measure.is_none() {
         errors.push(FieldError::new(
             "measure",
@@ -1737,11 +1735,11 @@ pub async fn export_flat(
                 };
                 vec![
                     r.namnd.clone(),
-                    kind_str(r.kind).into(),
+                    r.kind.as_str().into(),
                     r.line.clone(),
                     r.name.clone(),
                     month,
-                    crate::service::budget_lines::measure_str(r.measure).into(),
+                    r.measure.as_str().into(),
                     csv::number(Some(from_ore(r.amount_ore))),
                 ]
             })

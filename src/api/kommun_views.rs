@@ -288,7 +288,7 @@ pub async fn submissions(
         name: n.name,
         status: r
             .as_ref()
-            .map(|r| r.status.clone())
+            .map(|r| r.status.to_string())
             .unwrap_or_else(|| "saknas".into()),
         report_id: r.as_ref().map(|r| r.id),
         created_at: r.as_ref().map(|r| r.created_at),
@@ -434,10 +434,6 @@ mod plan_views {
         pub summary: ColourCount,
     }
 
-    fn parse_bedomning(text: &str) -> Option<Bedomning> {
-        serde_json::from_value(serde_json::Value::String(text.into())).ok()
-    }
-
     /// The goal matrix: every resultatmål of the plan in force in the
     /// period's year × every responsible nämnd with its
     /// bedömning (and the suggestion from the indicators), with counts per
@@ -517,7 +513,7 @@ mod plan_views {
             .map(|(namnd_id, role)| {
                 let report = reports.get(&namnd_id);
                 let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
-                let bedomning = a.and_then(|a| parse_bedomning(&a.bedomning));
+                let bedomning = a.map(|a| a.bedomning);
                 if let Some(b) = bedomning {
                     summary.add(b);
                 }
@@ -854,7 +850,7 @@ mod plan_views {
                     namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
                     role: role.into(),
                     report_id: report.map(|r| r.id),
-                    status: status.and_then(|s| s.status.clone()),
+                    status: status.and_then(|s| s.status.map(|s| s.to_string())),
                     comment: status.and_then(|s| s.comment.clone()),
                 });
             }

@@ -39,12 +39,9 @@ pub struct NamndDto {
 }
 
 impl NamndDto {
-    fn from_model(model: namnd::Model, kommun: &str) -> Result<Self, ApiError> {
-        Ok(NamndDto {
-            kind: model
-                .kind
-                .parse()
-                .map_err(|e| ApiError::Unexpected(format!("stored nämnd kind: {e}")))?,
+    fn from_model(model: namnd::Model, kommun: &str) -> Self {
+        NamndDto {
+            kind: model.kind,
             id: model.id,
             kommun: kommun.to_string(),
             code: model.code,
@@ -52,7 +49,7 @@ impl NamndDto {
             version: model.version,
             created_at: model.created_at,
             updated_at: model.updated_at,
-        })
+        }
     }
 }
 
@@ -158,7 +155,7 @@ pub async fn list_namnder(
     let items = rows
         .into_iter()
         .map(|m| NamndDto::from_model(m, &principal.kommun_code))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: next.map(encode_cursor),
@@ -191,7 +188,7 @@ pub async fn create_namnd(
     };
     let txn = state.db.begin().await?;
     let model = namnder::create(&txn, kommun_id, new).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
     audit::record(
         &txn,
         &actor(&req, &principal, kommun_id),
@@ -225,7 +222,7 @@ pub async fn get_namnd(
     authorize(&principal, Action::Read, structure(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let model = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -268,8 +265,8 @@ pub async fn update_namnd(
     };
     let txn = state.db.begin().await?;
     let model = namnder::update(&txn, kommun_id, *id, current.version, changes).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
-    let before = NamndDto::from_model(current, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
+    let before = NamndDto::from_model(current, &principal.kommun_code);
     audit::record(
         &txn,
         &actor(&req, &principal, kommun_id),
@@ -311,7 +308,7 @@ pub async fn delete_namnd(
     check_if_match(&req, current.version)?;
     let txn = state.db.begin().await?;
     crud::delete_versioned::<namnd::Entity>(&txn, kommun_id, *id, current.version).await?;
-    let before = NamndDto::from_model(current, &principal.kommun_code)?;
+    let before = NamndDto::from_model(current, &principal.kommun_code);
     audit::record(
         &txn,
         &actor(&req, &principal, kommun_id),
