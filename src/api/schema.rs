@@ -105,3 +105,22 @@ domain_enum_schema!(
     "Gender",
     "As in Kolada: T totalt, K kvinnor, M män"
 );
+
+// Named `GoalKindDto`, with the one `example` it had when the api derived
+// its own copy of the enum.
+impl PartialSchema for crate::domain::GoalKind {
+    fn schema() -> RefOr<Schema> {
+        #[allow(deprecated)]
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(Self::ALL.iter().map(|k| k.as_str())))
+            .description(Some("Kind of goal."))
+            .example(Some(serde_json::Value::from(Self::Kommun.as_str())))
+            .into()
+    }
+}
+impl ToSchema for crate::domain::GoalKind {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GoalKindDto")
+    }
+}
