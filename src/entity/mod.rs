@@ -31,6 +31,9 @@ pub mod report_section;
 pub mod volume_measure;
 pub mod volume_value;
 
+#[cfg(test)]
+mod stored_enum_tests;
+
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
     structure::{
