@@ -25,7 +25,12 @@ use uuid::Uuid;
 use crate::{
     auth::{Role, TokenService},
     config::Settings,
-    domain::structure::{PeriodKind, PeriodSpec},
+    domain::{
+        Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+        structure::{
+            AssignmentStatus, NamndKind, PeriodKind, PeriodSpec, ReportStatus, ReportType,
+        },
+    },
     entity::{
         action_plan, assessment, assignment, assignment_namnd, assignment_status, audit_log,
         budget_line, budget_value, budget_value_total, change_counter, change_feed, goal,
@@ -299,7 +304,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 kommun_id,
                 code: format!("N{:0width$}", i + 1),
                 name: format!("Benchnämnd {:0width$}", i + 1),
-                kind: "namnd".into(),
+                kind: NamndKind::Namnd,
                 version: 1,
                 created_at: now,
                 updated_at: now,
@@ -325,7 +330,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 period::Model {
                     id,
                     kommun_id,
-                    kind: kind.as_str().into(),
+                    kind,
                     year,
                     number: 0,
                     start_date: spec.start_date(),
@@ -349,10 +354,10 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     let mut lines = Bulk::new();
     for &namnd_id in &namnder {
         for (kind, count) in [
-            ("drift", args.lines - investering_per_namnd),
-            ("investering", investering_per_namnd),
+            (BudgetLineKind::Drift, args.lines - investering_per_namnd),
+            (BudgetLineKind::Investering, investering_per_namnd),
         ] {
-            let (prefix, name) = if kind == "drift" {
+            let (prefix, name) = if kind == BudgetLineKind::Drift {
                 ("D", "Verksamhet")
             } else {
                 ("I", "Projekt")
@@ -369,11 +374,11 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                             id,
                             kommun_id,
                             namnd_id,
-                            kind: kind.into(),
+                            kind,
                             code: format!("{prefix}{:04}", i + 1),
                             name: format!("{name} {:04}", i + 1),
                             parent_id: if is_parent { None } else { parent },
-                            planned_completion: (kind == "investering")
+                            planned_completion: (kind == BudgetLineKind::Investering)
                                 .then_some(LAST_YEAR + (i % 3) as i32),
                             position: i as i32,
                             version: 1,
@@ -399,7 +404,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
             for month in 1..=12 {
                 let key = year * 100 + month;
                 let utfall = monthly / 100 * rng.range(90, 111);
-                for (measure, amount) in [("budget", monthly), ("utfall", utfall)] {
+                for (measure, amount) in [(Measure::Budget, monthly), (Measure::Utfall, utfall)] {
                     values
                         .push(
                             db,
@@ -407,7 +412,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                                 id: Uuid::now_v7(),
                                 kommun_id,
                                 line_id,
-                                measure: measure.into(),
+                                measure,
                                 from_month: key,
                                 to_month: key,
                                 amount_ore: amount,
@@ -426,7 +431,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                         id: Uuid::now_v7(),
                         kommun_id,
                         line_id,
-                        measure: "prognos".into(),
+                        measure: Measure::Prognos,
                         from_month: year * 100 + 8,
                         to_month: year * 100 + 8,
                         amount_ore: yearly / 100 * rng.range(95, 106),
@@ -452,13 +457,13 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     {
         for (n, &namnd_id) in namnder.iter().enumerate() {
             let status = if p.year < LAST_YEAR {
-                "godkand"
+                ReportStatus::Godkand
             } else {
                 match n % 4 {
                     0 => continue,
-                    1 => "utkast",
-                    2 => "for_beslut",
-                    _ => "godkand",
+                    1 => ReportStatus::Utkast,
+                    2 => ReportStatus::ForBeslut,
+                    _ => ReportStatus::Godkand,
                 }
             };
             let next = p.year + 1;
@@ -468,7 +473,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 namnd: n,
                 year: p.year,
             });
-            let godkand = status == "godkand";
+            let godkand = status == ReportStatus::Godkand;
             bulk.push(
                 db,
                 report::Model {
@@ -476,12 +481,14 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                     kommun_id,
                     namnd_id,
                     period_id: p.id,
-                    report_type: "arsredovisning".into(),
-                    status: status.into(),
+                    report_type: ReportType::Arsredovisning,
+                    status,
                     beslut_datum: godkand.then(|| date(next, 2, 27)).transpose()?,
                     beslut_paragraf: godkand.then(|| format!("§ {}", 10 + n)),
                     status_reason: None,
-                    submitted_at: (status != "utkast").then(|| at(next, 2, 10)).transpose()?,
+                    submitted_at: (status != ReportStatus::Utkast)
+                        .then(|| at(next, 2, 10))
+                        .transpose()?,
                     approved_at: godkand.then(|| at(next, 2, 27)).transpose()?,
                     diarienummer: None,
                     version: 1,
@@ -555,7 +562,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
             goal::Model {
                 id,
                 kommun_id,
-                kind: "kommun".into(),
+                kind: GoalKind::Kommun,
                 goal_area_id: Some(areas[g % areas.len()]),
                 title: format!("Resultatmål {}", g + 1),
                 description: Some("Genererat för prestandamätning".into()),
@@ -611,11 +618,10 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 name: format!("Benchindikator {:04}, andel (%)", k + 1),
                 unit: "%".into(),
                 polarity: if higher_better {
-                    "hogre_ar_battre"
+                    Polarity::HogreArBattre
                 } else {
-                    "lagre_ar_battre"
-                }
-                .into(),
+                    Polarity::LagreArBattre
+                },
                 trend_threshold: "2".into(),
                 source: Some("Kolada".into()),
                 kolada_id: Some(format!("B{:05}", k + 1)),
@@ -649,10 +655,10 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
         let slope = rng.range(-15, 16);
         for (y, year) in (first_ind_year..=LAST_YEAR).enumerate() {
             let total = base + slope * y as i64 + rng.range(-20, 21);
-            let genders: &[(&str, i64)] = if gendered {
-                &[("T", 0), ("K", 15), ("M", -15)]
+            let genders: &[(Gender, i64)] = if gendered {
+                &[(Gender::T, 0), (Gender::K, 15), (Gender::M, -15)]
             } else {
-                &[("T", 0)]
+                &[(Gender::T, 0)]
             };
             for &(gender, offset) in genders {
                 let v = (total + offset).clamp(0, 1000);
@@ -662,7 +668,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                         kommun_id,
                         indicator_id: id,
                         year,
-                        gender: gender.into(),
+                        gender,
                         value: Some(format!("{}.{}", v / 10, v % 10)),
                         status: None,
                         note: None,
@@ -697,8 +703,8 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                     kommun_id,
                     indicator_id: id,
                     year: LAST_YEAR,
-                    kind: "bedomning".into(),
-                    value: "gul".into(),
+                    kind: OverrideKind::Bedomning,
+                    value: Bedomning::Gul.as_str().into(),
                     reason: "Bedömd för hand i prestandamätningen".into(),
                     updated_at: now,
                 }
@@ -713,7 +719,13 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     insert_all(db, overrides).await?;
 
     // Assessments: every report assesses the goals its nämnd answers for.
-    let colours = ["gron", "gul", "rod", "gron", "ingen"];
+    let colours = [
+        Bedomning::Gron,
+        Bedomning::Gul,
+        Bedomning::Rod,
+        Bedomning::Gron,
+        Bedomning::Ingen,
+    ];
     let mut bulk = Bulk::new();
     for r in &reports {
         for (g, (goal_id, responsible)) in goals.iter().enumerate() {
@@ -727,7 +739,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                     kommun_id,
                     report_id: r.id,
                     goal_id: *goal_id,
-                    bedomning: colours[(g + r.namnd + r.year as usize) % colours.len()].into(),
+                    bedomning: colours[(g + r.namnd + r.year as usize) % colours.len()],
                     comment: format!("Bedömning av resultatmål {} för {}", g + 1, r.year),
                     version: 1,
                     created_at: now,
@@ -742,7 +754,13 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
 
     // Uppdrag: four per nämnd, every tenth for all nämnder, with a
     // medansvarig; a status per report of each responsible nämnd.
-    let statuses = ["ej_startad", "paborjad", "klar", "paborjad", "stoppad"];
+    let statuses = [
+        AssignmentStatus::EjStartad,
+        AssignmentStatus::Paborjad,
+        AssignmentStatus::Klar,
+        AssignmentStatus::Paborjad,
+        AssignmentStatus::Stoppad,
+    ];
     let mut bulk = Bulk::new();
     let mut links = Vec::new();
     let mut assignments: Vec<(Uuid, Vec<usize>)> = Vec::new();
@@ -810,7 +828,7 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                     kommun_id,
                     report_id: r.id,
                     assignment_id: *assignment_id,
-                    status: Some(statuses[(u + r.year as usize) % statuses.len()].into()),
+                    status: Some(statuses[(u + r.year as usize) % statuses.len()]),
                     comment: Some(format!("Lägesrapport {}", r.year)),
                     version: 1,
                     created_at: now,
@@ -928,7 +946,7 @@ async fn views(db: &DatabaseConnection, kommun_id: Uuid) -> Result<Vec<View>, St
     let latest = |kind: PeriodKind| {
         periods
             .iter()
-            .filter(|p| p.kind == kind.as_str())
+            .filter(|p| p.kind == kind)
             .max_by_key(|p| p.year)
             .map(|p| p.id)
             .ok_or_else(|| format!("the bench kommun has no {kind} period"))

@@ -251,7 +251,7 @@ async fn fresh_kommun(db: &sea_orm::DatabaseConnection, namnder: usize) -> Resul
             kommun_id,
             code: format!("N{i:02}"),
             name: format!("Importnämnd {i:02}"),
-            kind: "namnd".into(),
+            kind: crate::domain::structure::NamndKind::Namnd,
             version: 1,
             created_at: now,
             updated_at: now,

@@ -384,7 +384,7 @@ fn line_code(line: &LineData) -> String {
 }
 
 fn value_write(v: &ValueData, costs_positive: bool) -> Result<Option<ValueWrite>, ServiceError> {
-    let Some(measure) = budget_lines::parse_measure(&v.measure) else {
+    let Ok(measure) = v.measure.parse::<Measure>() else {
         return Ok(None);
     };
     let Some(tkr) = v.amount_tkr.as_deref() else {
@@ -510,7 +510,7 @@ async fn load_volumes(
                 let aggregation = m
                     .aggregation
                     .as_deref()
-                    .map(volumes::parse_aggregation)
+                    .map(|a| a.parse::<Aggregation>().map_err(ServiceError::Unexpected))
                     .transpose()?
                     .unwrap_or(Aggregation::Summa);
                 let new = volumes::NewMeasure {
@@ -569,7 +569,11 @@ async fn load_key_figures(
         let new = key_figures::NewKeyFigure {
             namnd_id,
             name: f.name.clone(),
-            unit: key_figures::parse_unit(f.unit.as_deref().unwrap_or("antal"))
+            unit: f
+                .unit
+                .as_deref()
+                .unwrap_or("antal")
+                .parse()
                 .unwrap_or(crate::domain::structure::KeyFigureUnit::Antal),
             year: f.year,
             measured: f.measured.clone().unwrap_or_default(),

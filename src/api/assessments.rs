@@ -53,14 +53,14 @@ pub struct AssessmentDto {
 }
 
 impl AssessmentDto {
-    fn new(m: &crate::entity::assessment::Model) -> Result<Self, ApiError> {
-        Ok(AssessmentDto {
+    fn new(m: &crate::entity::assessment::Model) -> Self {
+        AssessmentDto {
             goal_id: m.goal_id,
-            bedomning: assessments::bedomning_of(m)?,
+            bedomning: m.bedomning,
             comment: m.comment.clone(),
             version: m.version,
             updated_at: m.updated_at,
-        })
+        }
     }
 }
 
@@ -152,7 +152,7 @@ pub async fn assessment_list(
         items.push(AssessmentRowDto {
             goal: GoalDto::new(&r.goal, &namnder)?,
             role: role.to_string(),
-            assessment: r.assessment.as_ref().map(AssessmentDto::new).transpose()?,
+            assessment: r.assessment.as_ref().map(AssessmentDto::new),
             suggested_bedomning: r.suggested,
             indicators: r
                 .indicators
@@ -256,7 +256,7 @@ pub async fn put_assessment(
         expected,
     )
     .await?;
-    let dto = AssessmentDto::new(&model)?;
+    let dto = AssessmentDto::new(&model);
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -469,18 +469,14 @@ pub struct AssignmentStatusDto {
 }
 
 impl AssignmentStatusDto {
-    fn new(m: &assignment_status::Model) -> Result<Self, ApiError> {
-        Ok(AssignmentStatusDto {
+    fn new(m: &assignment_status::Model) -> Self {
+        AssignmentStatusDto {
             assignment_id: m.assignment_id,
-            status: m
-                .status
-                .as_deref()
-                .map(assignments::parse_status)
-                .transpose()?,
+            status: m.status,
             comment: m.comment.clone(),
             version: m.version,
             updated_at: m.updated_at,
-        })
+        }
     }
 }
 
@@ -538,11 +534,7 @@ pub async fn status_list(
         .map(|r| {
             Ok(AssignmentStatusRow {
                 assignment: AssignmentDto::new(&r.assignment, &namnder)?,
-                status: r
-                    .status
-                    .as_ref()
-                    .map(AssignmentStatusDto::new)
-                    .transpose()?,
+                status: r.status.as_ref().map(AssignmentStatusDto::new),
             })
         })
         .collect::<Result<Vec<_>, ApiError>>()?;
@@ -611,7 +603,7 @@ pub async fn put_status(
         expected,
     )
     .await?;
-    let dto = AssignmentStatusDto::new(&model)?;
+    let dto = AssignmentStatusDto::new(&model);
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -52,10 +52,9 @@ pub fn format_month(key: i32) -> String {
 }
 
 impl BudgetLineDto {
-    fn new(m: budget_line::Model, namnd: &str) -> Result<Self, ApiError> {
-        Ok(BudgetLineDto {
-            kind: parse_kind(&m.kind)
-                .ok_or_else(|| ApiError::Unexpected(format!("stored kind {}", m.kind)))?,
+    fn new(m: budget_line::Model, namnd: &str) -> Self {
+        BudgetLineDto {
+            kind: m.kind,
             id: m.id,
             namnd_id: m.namnd_id,
             namnd: namnd.to_string(),
@@ -67,15 +66,7 @@ impl BudgetLineDto {
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
-        })
-    }
-}
-
-fn parse_kind(text: &str) -> Option<BudgetLineKind> {
-    match text {
-        "drift" => Some(BudgetLineKind::Drift),
-        "investering" => Some(BudgetLineKind::Investering),
-        _ => None,
+        }
     }
 }
 
@@ -283,7 +274,7 @@ pub async fn list_budget_lines(
         )
         .is_ok()
         {
-            items.push(BudgetLineDto::new(row, &namnd.code)?);
+            items.push(BudgetLineDto::new(row, &namnd.code));
         }
     }
     Ok(HttpResponse::Ok().json(Page {
@@ -338,7 +329,7 @@ pub async fn create_budget_line(
         write,
     )
     .await?;
-    let dto = BudgetLineDto::new(model, &namnd.code)?;
+    let dto = BudgetLineDto::new(model, &namnd.code);
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -356,7 +347,7 @@ pub async fn get_budget_line(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let (line, namnd) = authorized_line(&state, &principal, *id, Action::Read).await?;
-    let dto = BudgetLineDto::new(line, &namnd.code)?;
+    let dto = BudgetLineDto::new(line, &namnd.code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -405,7 +396,7 @@ pub async fn update_budget_line(
         write,
     )
     .await?;
-    let dto = BudgetLineDto::new(model, &namnd.code)?;
+    let dto = BudgetLineDto::new(model, &namnd.code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -443,7 +434,7 @@ async fn line_values(state: &AppState, line_id: Uuid) -> Result<LineValues, ApiE
     let values = budget_lines::values_of(&state.db, &[line_id]).await?;
     Ok(LineValues {
         line_id,
-        values: values.iter().filter_map(output_of).collect(),
+        values: values.iter().map(output_of).collect(),
     })
 }
 

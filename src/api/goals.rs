@@ -63,35 +63,6 @@ pub struct Agenda2030Dto {
     pub name: String,
 }
 
-/// Kind of goal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-#[schema(example = "kommun")]
-pub enum GoalKindDto {
-    /// A resultatmål of the kommun plan.
-    Kommun,
-    /// A nämnd's own goal (owned by its huvudansvar nämnd).
-    Namnd,
-}
-
-impl From<GoalKindDto> for GoalKind {
-    fn from(k: GoalKindDto) -> Self {
-        match k {
-            GoalKindDto::Kommun => GoalKind::Kommun,
-            GoalKindDto::Namnd => GoalKind::Namnd,
-        }
-    }
-}
-
-impl From<GoalKind> for GoalKindDto {
-    fn from(k: GoalKind) -> Self {
-        match k {
-            GoalKind::Kommun => GoalKindDto::Kommun,
-            GoalKind::Namnd => GoalKindDto::Namnd,
-        }
-    }
-}
-
 /// A goal.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
@@ -108,7 +79,7 @@ impl From<GoalKind> for GoalKindDto {
 }))]
 pub struct GoalDto {
     pub id: Uuid,
-    pub kind: GoalKindDto,
+    pub kind: GoalKind,
     pub goal_area_id: Option<Uuid>,
     pub title: String,
     /// Markdown.
@@ -138,7 +109,7 @@ impl GoalDto {
         let m = &g.model;
         Ok(GoalDto {
             id: m.id,
-            kind: g.kind()?.into(),
+            kind: m.kind,
             goal_area_id: m.goal_area_id,
             title: m.title.clone(),
             description: m.description.clone(),
@@ -221,8 +192,8 @@ impl GoalTargetInput {
     }
 }
 
-fn kommun_kind() -> GoalKindDto {
-    GoalKindDto::Kommun
+fn kommun_kind() -> GoalKind {
+    GoalKind::Kommun
 }
 
 /// A new goal.
@@ -238,7 +209,7 @@ fn kommun_kind() -> GoalKindDto {
 pub struct CreateGoal {
     /// `kommun` (default) or `namnd`.
     #[serde(default = "kommun_kind")]
-    pub kind: GoalKindDto,
+    pub kind: GoalKind,
     /// Required for a kommun goal.
     pub goal_area_id: Option<Uuid>,
     /// 1–2000 characters.
@@ -280,7 +251,7 @@ impl CreateGoal {
             .transpose()
             .map_err(|e| vec![e])?;
         Ok(GoalSpec {
-            kind: self.kind.into(),
+            kind: self.kind,
             goal_area_id: self.goal_area_id,
             title: self.title.trim().to_string(),
             description: clean(self.description.clone()),
@@ -314,7 +285,7 @@ impl Input for CreateGoal {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"medansvariga": [], "agenda2030": [3, 10]}))]
 pub struct UpdateGoal {
-    pub kind: Option<GoalKindDto>,
+    pub kind: Option<GoalKind>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub goal_area_id: Option<Option<Uuid>>,
@@ -344,7 +315,7 @@ pub struct UpdateGoal {
 impl UpdateGoal {
     fn merge(self, mut spec: GoalSpec) -> Result<GoalSpec, Vec<FieldError>> {
         if let Some(k) = self.kind {
-            spec.kind = k.into();
+            spec.kind = k;
         }
         if let Some(a) = self.goal_area_id {
             spec.goal_area_id = a;
@@ -426,7 +397,7 @@ pub struct GoalQuery {
     /// Part of the title or description (case-insensitive).
     #[param(example = "hemtjänst")]
     pub q: Option<String>,
-    pub kind: Option<GoalKindDto>,
+    pub kind: Option<GoalKind>,
     /// Nämnd goals with bäring på this kommun goal.
     pub bar_pa_goal_id: Option<Uuid>,
     /// Goals linked to this indicator.
@@ -492,7 +463,7 @@ pub async fn list_goals(
         (None, _) => None,
     };
     let filter = goals::GoalFilter {
-        kind: query.kind.map(GoalKind::from),
+        kind: query.kind,
         goal_area_id: query.goal_area_id,
         namnd_id,
         q: query.q.clone().filter(|q| !q.trim().is_empty()),

@@ -262,7 +262,7 @@ impl IndicatorDto {
             id: m.id,
             name: m.name.clone(),
             unit: m.unit.clone(),
-            polarity: indicators::parse_polarity(&m.polarity)?,
+            polarity: m.polarity,
             trend_threshold: indicators::decimal_of(&m.trend_threshold)?,
             source: m.source.clone(),
             kolada_id: m.kolada_id.clone(),
@@ -974,7 +974,7 @@ pub async fn indicator_table(
                     id: d.model.id,
                     name: d.model.name.clone(),
                     unit: d.model.unit.clone(),
-                    polarity: indicators::parse_polarity(&d.model.polarity)?,
+                    polarity: d.model.polarity,
                     utfall: years
                         .iter()
                         .map(|y| YearValueDto {

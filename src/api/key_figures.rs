@@ -59,7 +59,7 @@ pub struct KeyFigureDto {
 impl KeyFigureDto {
     fn from_model(model: key_figure::Model, namnd_code: &str) -> Result<Self, ApiError> {
         Ok(KeyFigureDto {
-            unit: key_figures::parse_unit(&model.unit)?,
+            unit: model.unit,
             t: key_figures::decimal_of(&model.value_t)?,
             k: key_figures::decimal_of(&model.value_k)?,
             m: key_figures::decimal_of(&model.value_m)?,

@@ -271,7 +271,7 @@ pub async fn submissions(
         name: n.name,
         status: r
             .as_ref()
-            .map(|r| r.status.clone())
+            .map(|r| r.status.to_string())
             .unwrap_or_else(|| "saknas".into()),
         report_id: r.as_ref().map(|r| r.id),
         created_at: r.as_ref().map(|r| r.created_at),

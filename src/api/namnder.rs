@@ -37,12 +37,9 @@ pub struct NamndDto {
 }
 
 impl NamndDto {
-    fn from_model(model: namnd::Model, kommun: &str) -> Result<Self, ApiError> {
-        Ok(NamndDto {
-            kind: model
-                .kind
-                .parse()
-                .map_err(|e| ApiError::Unexpected(format!("stored nämnd kind: {e}")))?,
+    fn from_model(model: namnd::Model, kommun: &str) -> Self {
+        NamndDto {
+            kind: model.kind,
             id: model.id,
             kommun: kommun.to_string(),
             code: model.code,
@@ -50,7 +47,7 @@ impl NamndDto {
             version: model.version,
             created_at: model.created_at,
             updated_at: model.updated_at,
-        })
+        }
     }
 }
 
@@ -156,7 +153,7 @@ pub async fn list_namnder(
     let items = rows
         .into_iter()
         .map(|m| NamndDto::from_model(m, &principal.kommun_code))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect();
     Ok(HttpResponse::Ok().json(Page {
         items,
         next_cursor: next.map(encode_cursor),
@@ -188,7 +185,7 @@ pub async fn create_namnd(
         kind: body.kind,
     };
     let model = namnder::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
@@ -211,7 +208,7 @@ pub async fn get_namnd(
     authorize(&principal, Action::Read, structure(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let model = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
@@ -254,7 +251,7 @@ pub async fn update_namnd(
     };
     let actor = actor(&req, &principal, kommun_id);
     let model = namnder::update(&state.db, &actor, &current, current.version, changes).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code)?;
+    let dto = NamndDto::from_model(model, &principal.kommun_code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 

@@ -59,34 +59,16 @@ domain_enum_schema!(
     "manad, tertial, delar (jan–aug), halvar or helar"
 );
 
-impl PartialSchema for crate::domain::Measure {
-    fn schema() -> RefOr<Schema> {
-        string_enum(
-            ["utfall", "budget", "prognos"],
-            "utfall (actual), budget, or prognos (full-year forecast)",
-        )
-    }
-}
-impl ToSchema for crate::domain::Measure {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Measure")
-    }
-}
-
-impl PartialSchema for crate::domain::BudgetLineKind {
-    fn schema() -> RefOr<Schema> {
-        string_enum(
-            ["drift", "investering"],
-            "drift (verksamhetsområde) or investering (huvudprojekt)",
-        )
-    }
-}
-impl ToSchema for crate::domain::BudgetLineKind {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("BudgetLineKind")
-    }
-}
-
+domain_enum_schema!(
+    crate::domain::Measure,
+    "Measure",
+    "utfall (actual), budget, or prognos (full-year forecast)"
+);
+domain_enum_schema!(
+    crate::domain::BudgetLineKind,
+    "BudgetLineKind",
+    "drift (verksamhetsområde) or investering (huvudprojekt)"
+);
 domain_enum_schema!(
     crate::domain::structure::ReportType,
     "ReportType",
@@ -97,62 +79,48 @@ domain_enum_schema!(
     "ReportStatus",
     "utkast → for_beslut → godkand"
 );
-
-// The domain's `Aggregation` has no `ALL`/`as_str`; its serde spelling is
-// snake_case, listed here.
-impl PartialSchema for crate::domain::Aggregation {
-    fn schema() -> RefOr<Schema> {
-        string_enum(
-            ["snitt_per_manad", "sista_manad", "summa"],
-            "How monthly values make a period value: snitt_per_manad (mean of the months), \
-sista_manad (the last month's value) or summa",
-        )
-    }
-}
-impl ToSchema for crate::domain::Aggregation {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Aggregation")
-    }
-}
-
-/// Schemas for domain enums whose serde spelling is listed here (they have no
-/// `ALL`/`as_str`).
-macro_rules! listed_enum_schema {
-    ($ty:ty, $name:literal, [$($value:literal),+], $description:literal) => {
-        impl PartialSchema for $ty {
-            fn schema() -> RefOr<Schema> {
-                string_enum([$($value),+], $description)
-            }
-        }
-        impl ToSchema for $ty {
-            fn name() -> Cow<'static, str> {
-                Cow::Borrowed($name)
-            }
-        }
-    };
-}
-
-listed_enum_schema!(
+domain_enum_schema!(
+    crate::domain::Aggregation,
+    "Aggregation",
+    "How monthly values make a period value: snitt_per_manad (mean of the months), \
+sista_manad (the last month's value) or summa"
+);
+domain_enum_schema!(
     crate::domain::Bedomning,
     "Bedomning",
-    ["gron", "gul", "rod", "ingen"],
     "Assessment colour: gron (reached), gul (95–100 %), rod (below 95 %), ingen (not assessed)"
 );
-listed_enum_schema!(
+domain_enum_schema!(
     crate::domain::Trend,
     "Trend",
-    ["forbattrad", "oforandrad", "forsamrad", "ej_jamforbar"],
     "Development against the previous available utfall: forbattrad ↗, oforandrad →, forsamrad ↘, ej_jamforbar —"
 );
-listed_enum_schema!(
+domain_enum_schema!(
     crate::domain::Polarity,
     "Polarity",
-    ["hogre_ar_battre", "lagre_ar_battre"],
     "Whether a higher or a lower utfall is better"
 );
-listed_enum_schema!(
+domain_enum_schema!(
     crate::domain::Gender,
     "Gender",
-    ["T", "K", "M"],
     "As in Kolada: T totalt, K kvinnor, M män"
 );
+
+// Named `GoalKindDto`, with the one `example` it had when the api derived
+// its own copy of the enum.
+impl PartialSchema for crate::domain::GoalKind {
+    fn schema() -> RefOr<Schema> {
+        #[allow(deprecated)]
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::String))
+            .enum_values(Some(Self::ALL.iter().map(|k| k.as_str())))
+            .description(Some("Kind of goal."))
+            .example(Some(serde_json::Value::from(Self::Kommun.as_str())))
+            .into()
+    }
+}
+impl ToSchema for crate::domain::GoalKind {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("GoalKindDto")
+    }
+}

@@ -102,19 +102,18 @@ pub fn to_writes(
     }
 }
 
-pub fn output_of(v: &crate::entity::budget_value::Model) -> Option<ValueOutput> {
-    let measure = crate::service::budget_lines::parse_measure(&v.measure)?;
+pub fn output_of(v: &crate::entity::budget_value::Model) -> ValueOutput {
     let fmt = |k: i32| format!("{:04}-{:02}", k / 100, k % 100);
     let single = v.from_month == v.to_month;
-    Some(ValueOutput {
-        measure,
+    ValueOutput {
+        measure: v.measure,
         month: single.then(|| fmt(v.from_month)),
         period: (!single).then(|| MonthRange {
             from: fmt(v.from_month),
             to: fmt(v.to_month),
         }),
         amount: crate::api::decimal::from_ore(v.amount_ore),
-    })
+    }
 }
 
 /// `yyyymm` of a month text, for filters.

@@ -48,7 +48,7 @@ pub struct VolumeMeasureDto {
 impl VolumeMeasureDto {
     fn from_model(model: volume_measure::Model, namnd_code: &str) -> Result<Self, ApiError> {
         Ok(VolumeMeasureDto {
-            aggregation: volumes::parse_aggregation(&model.aggregation)?,
+            aggregation: model.aggregation,
             id: model.id,
             namnd_id: model.namnd_id,
             namnd: namnd_code.to_string(),

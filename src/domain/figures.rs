@@ -10,29 +10,30 @@ use serde::{Deserialize, Serialize};
 use super::DomainError;
 use super::money::{Amount, Percent, avvikelse_procent};
 use super::period::{ReportPeriod, YearMonth, YearMonthError};
+use super::structure::spelled_enum;
 
-/// What a figure is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Measure {
-    /// Actual outcome.
-    Utfall,
-    /// Budgeted amount.
-    Budget,
-    /// Forecast for the full year, made at a given month.
-    Prognos,
+spelled_enum! {
+    /// What a figure is.
+    Measure {
+        /// Actual outcome.
+        Utfall => "utfall",
+        /// Budgeted amount.
+        Budget => "budget",
+        /// Forecast for the full year, made at a given month.
+        Prognos => "prognos",
+    }
 }
 
-/// Kind of budget line: a row of the driftredovisning (verksamhetsområde) or
-/// of the investeringsredovisning (huvudprojekt). The rules are the same for
-/// both; for investments `avvikelse` is "Kvar av årets budget".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BudgetLineKind {
-    /// Operating line (verksamhetsområde).
-    Drift,
-    /// Investment line (huvudprojekt).
-    Investering,
+spelled_enum! {
+    /// Kind of budget line: a row of the driftredovisning (verksamhetsområde) or
+    /// of the investeringsredovisning (huvudprojekt). The rules are the same for
+    /// both; for investments `avvikelse` is "Kvar av årets budget".
+    BudgetLineKind {
+        /// Operating line (verksamhetsområde).
+        Drift => "drift",
+        /// Investment line (huvudprojekt).
+        Investering => "investering",
+    }
 }
 
 /// The months an entry covers: one month, or a whole period of consecutive

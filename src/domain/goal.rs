@@ -2,6 +2,17 @@
 //! which plan's goals a year's views show.
 
 use super::indicator::Bedomning;
+use super::structure::spelled_enum;
+
+spelled_enum! {
+    /// Whose goal it is.
+    GoalKind {
+        /// A goal of the kommun plan (resultatmål).
+        Kommun => "kommun",
+        /// A nämnd's own goal.
+        Namnd => "namnd",
+    }
+}
 
 /// Suggested bedömning of a goal from its indicators' bedömningar:
 /// none assessed (no indicators, or all `ingen`) → `ingen`; all assessed ones

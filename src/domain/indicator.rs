@@ -5,29 +5,30 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::money::Ratio;
+use super::structure::spelled_enum;
 
-/// Whether a higher or a lower utfall is better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Polarity {
-    /// Higher is better (andel nöjda …).
-    HogreArBattre,
-    /// Lower is better (arbetslöshet, sjukfrånvaro, väntetid …).
-    LagreArBattre,
+spelled_enum! {
+    /// Whether a higher or a lower utfall is better.
+    Polarity {
+        /// Higher is better (andel nöjda …).
+        HogreArBattre => "hogre_ar_battre",
+        /// Lower is better (arbetslöshet, sjukfrånvaro, väntetid …).
+        LagreArBattre => "lagre_ar_battre",
+    }
 }
 
-/// Assessment colour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Bedomning {
-    /// Target reached (ratio ≥ 100 %).
-    Gron,
-    /// 95 % ≤ ratio < 100 %.
-    Gul,
-    /// Ratio < 95 %.
-    Rod,
-    /// Not assessed (no utfall or no riktvärde).
-    Ingen,
+spelled_enum! {
+    /// Assessment colour.
+    Bedomning {
+        /// Target reached (ratio ≥ 100 %).
+        Gron => "gron",
+        /// 95 % ≤ ratio < 100 %.
+        Gul => "gul",
+        /// Ratio < 95 %.
+        Rod => "rod",
+        /// Not assessed (no utfall or no riktvärde).
+        Ingen => "ingen",
+    }
 }
 
 impl Bedomning {
@@ -42,18 +43,18 @@ impl Bedomning {
     }
 }
 
-/// Development of the utfall compared with the previous available one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Trend {
-    /// Better (↗).
-    Forbattrad,
-    /// Change below the threshold (→).
-    Oforandrad,
-    /// Worse (↘).
-    Forsamrad,
-    /// Not comparable: a value is missing (—).
-    EjJamforbar,
+spelled_enum! {
+    /// Development of the utfall compared with the previous available one.
+    Trend {
+        /// Better (↗).
+        Forbattrad => "forbattrad",
+        /// Change below the threshold (→).
+        Oforandrad => "oforandrad",
+        /// Worse (↘).
+        Forsamrad => "forsamrad",
+        /// Not comparable: a value is missing (—).
+        EjJamforbar => "ej_jamforbar",
+    }
 }
 
 impl Trend {
@@ -79,15 +80,54 @@ impl Trend {
     }
 }
 
-/// Gender as in Kolada: totalt, kvinnor, män.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Gender {
-    /// Totalt.
-    T,
-    /// Kvinnor.
-    K,
-    /// Män.
-    M,
+/// Which derived figure of an indicator's year a nämnd overrides. Stored
+/// (and read) by `as_str`/`FromStr` like the `spelled_enum!` enums; its
+/// serde spelling stays the variant name (`Trend`, `Bedomning`), as the
+/// audit log records overrides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum OverrideKind {
+    Trend,
+    Bedomning,
+}
+
+impl OverrideKind {
+    pub const ALL: &'static [OverrideKind] = &[OverrideKind::Trend, OverrideKind::Bedomning];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OverrideKind::Trend => "trend",
+            OverrideKind::Bedomning => "bedomning",
+        }
+    }
+}
+
+impl std::str::FromStr for OverrideKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "trend" => Ok(OverrideKind::Trend),
+            "bedomning" => Ok(OverrideKind::Bedomning),
+            _ => Err(format!("{s:?} is not one of trend, bedomning")),
+        }
+    }
+}
+
+impl std::fmt::Display for OverrideKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+spelled_enum! {
+    /// Gender as in Kolada: totalt, kvinnor, män.
+    Gender {
+        /// Totalt.
+        T => "T",
+        /// Kvinnor.
+        K => "K",
+        /// Män.
+        M => "M",
+    }
 }
 
 /// An utfall of an indicator for a year. A missing utfall is simply absent

@@ -80,10 +80,10 @@ pub use figures::{
     Measure, RolledUpLine, RollupError, entries_nest, line_figures, roll_up, summa,
     validate_entries,
 };
-pub use goal::{plan_in_force, suggest_goal_bedomning};
+pub use goal::{GoalKind, plan_in_force, suggest_goal_bedomning};
 pub use indicator::{
-    Bedomning, Gender, GenderSeries, IndicatorYear, Observation, Polarity, ThresholdError, Trend,
-    TrendThreshold, bedomning, bedomning_for_year, bedomning_gender_aware,
+    Bedomning, Gender, GenderSeries, IndicatorYear, Observation, OverrideKind, Polarity,
+    ThresholdError, Trend, TrendThreshold, bedomning, bedomning_for_year, bedomning_gender_aware,
     bedomning_of_text_target, derive_indicator_year, fulfilment_ratio, latest_available,
     latest_two_available, trend_between, trend_for_year,
 };

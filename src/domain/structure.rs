@@ -2,10 +2,9 @@
 //! (parsed once at the edge), kinds of nämnd, and reporting periods with
 //! their derived dates and labels.
 
-use std::{fmt, str::FromStr};
+use std::fmt;
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
 
 /// SCB kommunkod: four digits, e.g. `0483` (Katrineholm).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -67,13 +66,18 @@ impl fmt::Display for NamndCode {
 }
 
 /// Generates an enum with its API spelling, `as_str`, `FromStr` and the list
-/// of accepted values for error messages.
+/// of accepted values for error messages. The spelling is also the stored
+/// one: the entities store these enums by `as_str` and read them by
+/// `FromStr`.
 macro_rules! spelled_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash,
+            ::serde::Serialize, ::serde::Deserialize,
+        )]
         pub enum $name {
-            $(#[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
 
         impl $name {
@@ -84,7 +88,7 @@ macro_rules! spelled_enum {
             }
         }
 
-        impl FromStr for $name {
+        impl ::std::str::FromStr for $name {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
                 match s {
@@ -97,8 +101,8 @@ macro_rules! spelled_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
@@ -425,6 +429,51 @@ mod tests {
         }
         assert!("year".parse::<PeriodKind>().is_err());
         assert_eq!("bolag".parse::<NamndKind>().unwrap(), NamndKind::Bolag);
+    }
+
+    /// `as_str` is the stored spelling and serde the API's: they must agree,
+    /// and `FromStr` must read back what `as_str` wrote.
+    #[test]
+    fn spelled_enums_agree_with_their_serde_spelling() {
+        fn check<T>(all: &[T], as_str: fn(T) -> &'static str)
+        where
+            T: Copy + fmt::Debug + PartialEq + std::str::FromStr + serde::Serialize,
+            T::Err: fmt::Debug,
+        {
+            for &v in all {
+                let text = as_str(v);
+                assert_eq!(text.parse::<T>().unwrap(), v);
+                assert_eq!(serde_json::to_value(v).unwrap(), text, "{v:?}");
+            }
+            assert!("no such value".parse::<T>().is_err());
+        }
+        use crate::domain::{
+            Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, Polarity, Trend,
+        };
+        check(NamndKind::ALL, NamndKind::as_str);
+        check(PeriodKind::ALL, PeriodKind::as_str);
+        check(ReportType::ALL, ReportType::as_str);
+        check(ReportStatus::ALL, ReportStatus::as_str);
+        check(KeyFigureUnit::ALL, KeyFigureUnit::as_str);
+        check(VolumeValueKind::ALL, VolumeValueKind::as_str);
+        check(AssignmentStatus::ALL, AssignmentStatus::as_str);
+        check(Measure::ALL, Measure::as_str);
+        check(BudgetLineKind::ALL, BudgetLineKind::as_str);
+        check(Aggregation::ALL, Aggregation::as_str);
+        check(Polarity::ALL, Polarity::as_str);
+        check(Bedomning::ALL, Bedomning::as_str);
+        check(Trend::ALL, Trend::as_str);
+        check(Gender::ALL, Gender::as_str);
+        check(GoalKind::ALL, GoalKind::as_str);
+    }
+
+    #[test]
+    fn override_kinds_read_back_their_stored_spelling() {
+        use crate::domain::OverrideKind;
+        for &k in OverrideKind::ALL {
+            assert_eq!(k.as_str().parse::<OverrideKind>().unwrap(), k);
+        }
+        assert!("Trend".parse::<OverrideKind>().is_err());
     }
 
     #[test]

@@ -5,18 +5,19 @@ use serde::{Deserialize, Serialize};
 
 use super::DomainError;
 use super::period::{ReportPeriod, YearMonth};
+use super::structure::spelled_enum;
 
-/// How a volume measure's monthly values make a period value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Aggregation {
-    /// Mean of the months present in the period (hours per month).
-    SnittPerManad,
-    /// The value of the last month present in the period (places,
-    /// placements).
-    SistaManad,
-    /// Sum of the months.
-    Summa,
+spelled_enum! {
+    /// How a volume measure's monthly values make a period value.
+    Aggregation {
+        /// Mean of the months present in the period (hours per month).
+        SnittPerManad => "snitt_per_manad",
+        /// The value of the last month present in the period (places,
+        /// placements).
+        SistaManad => "sista_manad",
+        /// Sum of the months.
+        Summa => "summa",
+    }
 }
 
 /// A volume's value for one month.

@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::Bedomning;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "assessment")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub report_id: Uuid,
     pub goal_id: Uuid,
-    pub bedomning: String,
+    pub bedomning: Bedomning,
     #[sea_orm(column_type = "Text")]
     pub comment: String,
     pub version: i32,

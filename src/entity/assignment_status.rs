@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::structure::AssignmentStatus;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "assignment_status")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub report_id: Uuid,
     pub assignment_id: Uuid,
-    pub status: Option<String>,
+    pub status: Option<AssignmentStatus>,
     #[sea_orm(column_type = "Text")]
     pub comment: Option<String>,
     pub version: i32,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::BudgetLineKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "budget_line")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub kommun_id: Uuid,
     pub namnd_id: Uuid,
-    pub kind: String,
+    pub kind: BudgetLineKind,
     pub code: String,
     pub name: String,
     pub parent_id: Option<Uuid>,

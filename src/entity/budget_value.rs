@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Measure;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "budget_value")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub kommun_id: Uuid,
     pub line_id: Uuid,
-    pub measure: String,
+    pub measure: Measure,
     pub from_month: i32,
     pub to_month: i32,
     pub amount_ore: i64,

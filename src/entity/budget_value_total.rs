@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::{BudgetLineKind, Measure};
+
 /// Utfall or budget of one nämnd and kind summed per month range; kept by
 /// `service::budget_totals`. Present only while `entries > 0`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -9,9 +11,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub namnd_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub kind: String,
+    pub kind: BudgetLineKind,
     #[sea_orm(primary_key, auto_increment = false)]
-    pub measure: String,
+    pub measure: Measure,
     #[sea_orm(primary_key, auto_increment = false)]
     pub from_month: i32,
     #[sea_orm(primary_key, auto_increment = false)]

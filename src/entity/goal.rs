@@ -1,13 +1,15 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::GoalKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "goal")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub kommun_id: Uuid,
-    pub kind: String,
+    pub kind: GoalKind,
     pub goal_area_id: Option<Uuid>,
     #[sea_orm(column_type = "Text")]
     pub title: String,

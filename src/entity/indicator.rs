@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::Polarity;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "indicator")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub name: String,
     pub unit: String,
-    pub polarity: String,
+    pub polarity: Polarity,
     pub trend_threshold: String,
     #[sea_orm(column_type = "Text")]
     pub source: Option<String>,

@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::OverrideKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "indicator_override")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub indicator_id: Uuid,
     pub year: i32,
-    pub kind: String,
+    pub kind: OverrideKind,
     pub value: String,
     #[sea_orm(column_type = "Text")]
     pub reason: String,

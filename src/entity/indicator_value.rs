@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
+use crate::domain::Gender;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "indicator_value")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub indicator_id: Uuid,
     pub year: i32,
-    pub gender: String,
+    pub gender: Gender,
     pub value: Option<String>,
     pub status: Option<String>,
     #[sea_orm(column_type = "Text")]

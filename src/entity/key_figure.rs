@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::structure::KeyFigureUnit;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "key_figure")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub namnd_id: Uuid,
     pub name: String,
-    pub unit: String,
+    pub unit: KeyFigureUnit,
     pub year: i32,
     pub measured: String,
     pub value_t: Option<String>,

@@ -31,3 +31,102 @@ pub mod report_section;
 pub mod report_version;
 pub mod volume_measure;
 pub mod volume_value;
+
+#[cfg(test)]
+mod stored_enum_tests;
+
+use crate::domain::{
+    Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+    structure::{
+        AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
+        VolumeValueKind,
+    },
+};
+
+/// Makes domain enums column types: each is stored as its `as_str` spelling
+/// in a string column and read back by `FromStr`. This is what
+/// `#[derive(DeriveValueType)] #[sea_orm(value_type = "String")]` generates,
+/// written here because the domain knows nothing of sea-orm; `TryFromU64`
+/// (always an error) lets an enum be part of a composite primary key.
+macro_rules! stored_enum {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl From<$ty> for sea_orm::Value {
+            fn from(value: $ty) -> Self {
+                value.as_str().into()
+            }
+        }
+
+        impl sea_orm::TryGetable for $ty {
+            fn try_get_by<I: sea_orm::ColIdx>(
+                res: &sea_orm::QueryResult,
+                idx: I,
+            ) -> Result<Self, sea_orm::TryGetError> {
+                let text = String::try_get_by(res, idx)?;
+                text.parse().map_err(|e: String| {
+                    sea_orm::TryGetError::DbErr(sea_orm::DbErr::Type(format!(
+                        "stored {}: {e}",
+                        stringify!($ty)
+                    )))
+                })
+            }
+        }
+
+        impl sea_orm::sea_query::ValueType for $ty {
+            fn try_from(v: sea_orm::Value) -> Result<Self, sea_orm::sea_query::ValueTypeErr> {
+                <String as sea_orm::sea_query::ValueType>::try_from(v)?
+                    .parse()
+                    .map_err(|_| sea_orm::sea_query::ValueTypeErr)
+            }
+
+            fn type_name() -> String {
+                stringify!($ty).to_owned()
+            }
+
+            fn array_type() -> sea_orm::sea_query::ArrayType {
+                sea_orm::sea_query::ArrayType::String
+            }
+
+            fn column_type() -> sea_orm::sea_query::ColumnType {
+                sea_orm::sea_query::ColumnType::String(sea_orm::sea_query::StringLen::None)
+            }
+        }
+
+        impl sea_orm::sea_query::Nullable for $ty {
+            fn null() -> sea_orm::Value {
+                sea_orm::Value::String(None)
+            }
+        }
+
+        impl sea_orm::IntoActiveValue<$ty> for $ty {
+            fn into_active_value(self) -> sea_orm::ActiveValue<$ty> {
+                sea_orm::ActiveValue::Set(self)
+            }
+        }
+
+        impl sea_orm::TryFromU64 for $ty {
+            fn try_from_u64(_: u64) -> Result<Self, sea_orm::DbErr> {
+                Err(sea_orm::DbErr::ConvertFromU64(stringify!($ty)))
+            }
+        }
+
+        impl sea_orm::sea_query::postgres_array::NotU8 for $ty {}
+    )+};
+}
+
+stored_enum!(
+    Aggregation,
+    AssignmentStatus,
+    Bedomning,
+    BudgetLineKind,
+    Gender,
+    GoalKind,
+    KeyFigureUnit,
+    Measure,
+    NamndKind,
+    OverrideKind,
+    PeriodKind,
+    Polarity,
+    ReportStatus,
+    ReportType,
+    VolumeValueKind,
+);

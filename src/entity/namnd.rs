@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::structure::NamndKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "namnd")]
 pub struct Model {
@@ -8,7 +10,7 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: NamndKind,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,

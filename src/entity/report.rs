@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::structure::{ReportStatus, ReportType};
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "report")]
 pub struct Model {
@@ -8,8 +10,8 @@ pub struct Model {
     pub kommun_id: Uuid,
     pub namnd_id: Uuid,
     pub period_id: Uuid,
-    pub report_type: String,
-    pub status: String,
+    pub report_type: ReportType,
+    pub status: ReportStatus,
     pub beslut_datum: Option<Date>,
     pub beslut_paragraf: Option<String>,
     #[sea_orm(column_type = "Text")]

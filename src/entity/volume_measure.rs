@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::Aggregation;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "volume_measure")]
 pub struct Model {
@@ -9,7 +11,7 @@ pub struct Model {
     pub namnd_id: Uuid,
     pub name: String,
     pub unit: String,
-    pub aggregation: String,
+    pub aggregation: Aggregation,
     pub position: i32,
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::domain::structure::VolumeValueKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "volume_value")]
 pub struct Model {
@@ -7,7 +9,7 @@ pub struct Model {
     pub id: Uuid,
     pub kommun_id: Uuid,
     pub measure_id: Uuid,
-    pub kind: String,
+    pub kind: VolumeValueKind,
     pub from_month: i32,
     pub to_month: i32,
     pub value: String,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     audit::Actor,
     goals::{self, GoalFull},
-    indicators::{self, Derived, IndicatorData, bedomning_str, parse_bedomning},
+    indicators::{self, Derived, IndicatorData},
     reports::ReportContext,
 };
 use crate::{
@@ -124,16 +124,12 @@ pub async fn goals_with(
     Ok(assessment::Entity::find()
         .filter(assessment::Column::KommunId.eq(kommun_id))
         .filter(assessment::Column::ReportId.eq(report_id))
-        .filter(assessment::Column::Bedomning.eq(bedomning_str(bedomning)))
+        .filter(assessment::Column::Bedomning.eq(bedomning))
         .all(db)
         .await?
         .into_iter()
         .map(|a| a.goal_id)
         .collect())
-}
-
-pub fn bedomning_of(model: &assessment::Model) -> Result<Bedomning, ServiceError> {
-    parse_bedomning(&model.bedomning)
 }
 
 /// Creates or changes the nämnd's assessment of `goal_id` in the report
@@ -180,7 +176,7 @@ pub async fn put(
                     )));
                 }
                 let active = assessment::ActiveModel {
-                    bedomning: Set(bedomning_str(bedomning).to_string()),
+                    bedomning: Set(bedomning),
                     comment: Set(comment),
                     updated_at: Set(now),
                     ..Default::default()
@@ -206,7 +202,7 @@ pub async fn put(
                     kommun_id: Set(kommun_id),
                     report_id: Set(ctx.report.id),
                     goal_id: Set(goal_id),
-                    bedomning: Set(bedomning_str(bedomning).to_string()),
+                    bedomning: Set(bedomning),
                     comment: Set(comment),
                     version: Set(1),
                     created_at: Set(now),

@@ -29,12 +29,6 @@ super::crud::tenant_entity!(assignment_status, "assignment status", "assignment_
 
 pub use crate::domain::structure::AssignmentStatus;
 
-/// A stored assignment status.
-pub fn parse_status(text: &str) -> Result<AssignmentStatus, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::Unexpected(format!("stored assignment status {text:?}")))
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct AssignmentSpec {
     pub plan: Option<String>,
@@ -476,7 +470,6 @@ pub async fn put_status(
             .one(txn)
             .await?;
         let now = Utc::now();
-        let status_text = status.map(|s| s.as_str().to_string());
         let (after, created) = match &existing {
             Some(old) => {
                 if let Some(v) = expected_version
@@ -488,7 +481,7 @@ pub async fn put_status(
                     )));
                 }
                 let active = assignment_status::ActiveModel {
-                    status: Set(status_text),
+                    status: Set(status),
                     comment: Set(comment),
                     updated_at: Set(now),
                     ..Default::default()
@@ -514,7 +507,7 @@ pub async fn put_status(
                     kommun_id: Set(kommun_id),
                     report_id: Set(ctx.report.id),
                     assignment_id: Set(assignment_id),
-                    status: Set(status_text),
+                    status: Set(status),
                     comment: Set(comment),
                     version: Set(1),
                     created_at: Set(now),

@@ -43,30 +43,6 @@ fn month_of(key: i32) -> Result<YearMonth, ServiceError> {
         .map_err(|e| ServiceError::Unexpected(format!("stored month {key}: {e}")))
 }
 
-pub fn measure_str(m: Measure) -> &'static str {
-    match m {
-        Measure::Utfall => "utfall",
-        Measure::Budget => "budget",
-        Measure::Prognos => "prognos",
-    }
-}
-
-pub fn parse_measure(text: &str) -> Option<Measure> {
-    match text {
-        "utfall" => Some(Measure::Utfall),
-        "budget" => Some(Measure::Budget),
-        "prognos" => Some(Measure::Prognos),
-        _ => None,
-    }
-}
-
-pub fn kind_str(k: BudgetLineKind) -> &'static str {
-    match k {
-        BudgetLineKind::Drift => "drift",
-        BudgetLineKind::Investering => "investering",
-    }
-}
-
 /// One value to write: `amount` None deletes it.
 #[derive(Debug, Clone, Copy)]
 pub struct ValueWrite {
@@ -77,18 +53,16 @@ pub struct ValueWrite {
 
 /// A stored value as the domain sees it.
 pub fn entry_of(v: &budget_value::Model) -> Result<LineEntry, ServiceError> {
-    stored_entry(&v.measure, v.from_month, v.to_month, v.amount_ore)
+    stored_entry(v.measure, v.from_month, v.to_month, v.amount_ore)
 }
 
 /// A stored (measure, from, to, amount) as the domain sees it.
 pub fn stored_entry(
-    measure: &str,
+    measure: Measure,
     from_month: i32,
     to_month: i32,
     amount_ore: i64,
 ) -> Result<LineEntry, ServiceError> {
-    let measure = parse_measure(measure)
-        .ok_or_else(|| ServiceError::Unexpected(format!("stored measure {measure}")))?;
     let period = EntryPeriod::range(month_of(from_month)?, month_of(to_month)?)
         .map_err(|e| ServiceError::Unexpected(format!("stored value period: {e}")))?;
     Ok(LineEntry::new(
@@ -222,7 +196,7 @@ pub fn new_value(
         id: Set(Uuid::now_v7()),
         kommun_id: Set(line.kommun_id),
         line_id: Set(line.id),
-        measure: Set(measure_str(measure).into()),
+        measure: Set(measure),
         from_month: Set(from),
         to_month: Set(to),
         amount_ore: Set(amount_ore),
@@ -292,7 +266,7 @@ async fn check_parent(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     namnd_id: Uuid,
-    kind: &str,
+    kind: BudgetLineKind,
     line_id: Option<Uuid>,
     parent_id: Option<Uuid>,
     field: &str,
@@ -337,7 +311,7 @@ pub async fn create(
             txn,
             actor.kommun_id,
             namnd_id,
-            kind_str(kind),
+            kind,
             None,
             write.parent_id,
             "parent_id",
@@ -363,7 +337,7 @@ async fn insert_line(
         id: Set(Uuid::now_v7()),
         kommun_id: Set(kommun_id),
         namnd_id: Set(namnd_id),
-        kind: Set(kind_str(kind).into()),
+        kind: Set(kind),
         code: Set(write.code),
         name: Set(write.name),
         parent_id: Set(write.parent_id),
@@ -398,7 +372,7 @@ pub async fn update(
             txn,
             actor.kommun_id,
             current.namnd_id,
-            &current.kind,
+            current.kind,
             Some(current.id),
             write.parent_id,
             "parent_id",
@@ -468,7 +442,7 @@ pub async fn list(
         condition = condition.add(budget_line::Column::NamndId.eq(id));
     }
     if let Some(kind) = filter.kind {
-        condition = condition.add(budget_line::Column::Kind.eq(kind_str(kind)));
+        condition = condition.add(budget_line::Column::Kind.eq(kind));
     }
     if let Some(code) = &filter.code {
         condition = condition.add(budget_line::Column::Code.eq(code.as_str()));
@@ -484,7 +458,7 @@ pub async fn lines_of(
 ) -> Result<Vec<budget_line::Model>, ServiceError> {
     Ok(budget_line::Entity::find()
         .filter(budget_line::Column::NamndId.eq(namnd_id))
-        .filter(budget_line::Column::Kind.eq(kind_str(kind)))
+        .filter(budget_line::Column::Kind.eq(kind))
         .order_by_asc(budget_line::Column::Position)
         .order_by_asc(budget_line::Column::Code)
         .all(db)
@@ -685,7 +659,7 @@ pub fn audit_table(
         values_changed: usize,
     }
     let summary = TableSnapshot {
-        kind: kind_str(kind),
+        kind: kind.as_str(),
         lines,
         lines_created: created,
         values_changed: changed,

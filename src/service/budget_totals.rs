@@ -14,33 +14,21 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::Measure,
+    domain::{BudgetLineKind, Measure},
     entity::{budget_line, budget_value_total},
-    service::budget_lines::measure_str,
     service::error::ServiceError,
 };
 
 /// Rows per upsert statement (8 parameters each).
 const CHUNK: usize = 500;
 
-type TotalKey = (Uuid, &'static str, Measure, i32, i32);
+type TotalKey = (Uuid, BudgetLineKind, Measure, i32, i32);
 
 /// Changes to the totals collected while values are written, applied once
 /// with [`TotalsDelta::apply`] before the transaction commits.
 #[derive(Default)]
 pub struct TotalsDelta {
     changes: HashMap<TotalKey, (i64, i32)>,
-}
-
-/// The one spelling of a stored line kind, as a key the delta can hold.
-fn stored_kind(kind: &str) -> Result<&'static str, ServiceError> {
-    match kind {
-        "drift" => Ok("drift"),
-        "investering" => Ok("investering"),
-        other => Err(ServiceError::Unexpected(format!(
-            "stored line kind {other}"
-        ))),
-    }
 }
 
 impl TotalsDelta {
@@ -57,13 +45,7 @@ impl TotalsDelta {
         if measure == Measure::Prognos {
             return Ok(());
         }
-        let key = (
-            line.namnd_id,
-            stored_kind(&line.kind)?,
-            measure,
-            from_month,
-            to_month,
-        );
+        let key = (line.namnd_id, line.kind, measure, from_month, to_month);
         let change = self.changes.entry(key).or_default();
         change.0 = change
             .0
@@ -92,8 +74,8 @@ impl TotalsDelta {
                 budget_value_total::ActiveModel {
                     kommun_id: Set(kommun_id),
                     namnd_id: Set(namnd_id),
-                    kind: Set(kind.into()),
-                    measure: Set(measure_str(measure).into()),
+                    kind: Set(kind),
+                    measure: Set(measure),
                     from_month: Set(from),
                     to_month: Set(to),
                     amount_ore: Set(amount),

@@ -11,9 +11,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::{
-    domain::{self, BudgetLineKind, LineEntry, LineFigures, ReportPeriod},
+    domain::{self, BudgetLineKind, LineEntry, LineFigures, Measure, ReportPeriod},
     entity::{budget_value_total, namnd, report},
-    service::budget_lines::{kind_str, stored_entry},
+    service::budget_lines::stored_entry,
     service::error::ServiceError,
 };
 
@@ -46,7 +46,7 @@ pub async fn kommun_table(
     for (namnd_id, measure, from, to, amount) in totals_of(db, kommun_id, kind, period).await? {
         sums.entry(namnd_id)
             .or_default()
-            .push(stored_entry(&measure, from, to, amount)?);
+            .push(stored_entry(measure, from, to, amount)?);
     }
     let mut prognoser: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
     for (namnd_id, line_id, measure, from, to, amount) in
@@ -57,7 +57,7 @@ pub async fn kommun_table(
             .or_default()
             .entry(line_id)
             .or_default()
-            .push(stored_entry(&measure, from, to, amount)?);
+            .push(stored_entry(measure, from, to, amount)?);
     }
     // Pooled totals are exact only while no entries nest (a whole year beside
     // its months): the exact-cover reading depends on each line's own
@@ -77,7 +77,7 @@ pub async fn kommun_table(
                 .or_default()
                 .entry(line_id)
                 .or_default()
-                .push(stored_entry(&measure, from, to, amount)?);
+                .push(stored_entry(measure, from, to, amount)?);
         }
     }
     let overflow = |e: domain::DomainError| ServiceError::Unexpected(format!("figures: {e}"));
@@ -124,7 +124,7 @@ async fn totals_of(
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-) -> Result<Vec<(Uuid, String, i32, i32, i64)>, ServiceError> {
+) -> Result<Vec<(Uuid, Measure, i32, i32, i64)>, ServiceError> {
     use budget_value_total::Column as C;
     Ok(budget_value_total::Entity::find()
         .select_only()
@@ -136,7 +136,7 @@ async fn totals_of(
             C::AmountOre,
         ])
         .filter(C::KommunId.eq(kommun_id))
-        .filter(C::Kind.eq(kind_str(kind)))
+        .filter(C::Kind.eq(kind))
         .filter(C::FromMonth.gte((period.year() - 1) * 100 + 1))
         .filter(C::ToMonth.lte(period.year() * 100 + 12))
         .into_tuple()
@@ -163,7 +163,7 @@ async fn line_values_of(
     kind: BudgetLineKind,
     period: ReportPeriod,
     which: LineValues<'_>,
-) -> Result<Vec<(Uuid, Uuid, String, i32, i32, i64)>, ServiceError> {
+) -> Result<Vec<(Uuid, Uuid, Measure, i32, i32, i64)>, ServiceError> {
     let backend = db.get_database_backend();
     let p = |n: usize| {
         if backend == DbBackend::Postgres {
@@ -174,7 +174,7 @@ async fn line_values_of(
     };
     let mut params: Vec<sea_orm::Value> = vec![
         kommun_id.into(),
-        kind_str(kind).into(),
+        kind.into(),
         ((period.year() - 1) * 100 + 1).into(),
         (period.year() * 100 + 12).into(),
     ];
@@ -210,7 +210,7 @@ async fn line_values_of(
         .await?
         .iter()
         .map(|row| {
-            <(Uuid, Uuid, String, i32, i32, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(
+            <(Uuid, Uuid, Measure, i32, i32, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(
                 row,
             )
             .map_err(get_err)

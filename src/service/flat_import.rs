@@ -19,12 +19,12 @@ use uuid::Uuid;
 
 use super::write::Write;
 use super::{
-    budget_lines::{self, ValueKey, ValueWrite, key_of, kind_str, measure_str},
+    budget_lines::{self, ValueKey, ValueWrite, key_of},
     budget_totals::TotalsDelta,
     imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
 };
 use crate::{
-    domain::BudgetLineKind,
+    domain::{BudgetLineKind, Measure},
     entity::{budget_line, budget_value, namnd},
     service::error::{ServiceError, unique_violation},
 };
@@ -189,7 +189,7 @@ async fn stored_values(
     let ids: Vec<Uuid> = line_slots.keys().copied().collect();
     let mut stored: HashMap<u32, Vec<(ValueKey, i64)>> = HashMap::new();
     for batch in ids.chunks(LINES_PER_READ) {
-        let rows: Vec<(Uuid, String, i32, i32, i64)> = budget_value::Entity::find()
+        let rows: Vec<(Uuid, Measure, i32, i32, i64)> = budget_value::Entity::find()
             .select_only()
             .columns([
                 C::LineId,
@@ -203,11 +203,6 @@ async fn stored_values(
             .all(txn)
             .await?;
         for (line_id, measure, from, to, amount_ore) in rows {
-            let Some(measure) = budget_lines::parse_measure(&measure) else {
-                return Err(ServiceError::Unexpected(format!(
-                    "stored measure {measure}"
-                )));
-            };
             let Some(&slot) = line_slots.get(&line_id) else {
                 continue;
             };
@@ -273,7 +268,7 @@ impl ValueWriter {
             for (line_id, (measure, from, to)) in batch {
                 budget_value::Entity::delete_many()
                     .filter(C::LineId.eq(*line_id))
-                    .filter(C::Measure.eq(measure_str(*measure)))
+                    .filter(C::Measure.eq(*measure))
                     .filter(C::FromMonth.eq(*from))
                     .filter(C::ToMonth.eq(*to))
                     .exec(txn)
@@ -357,7 +352,7 @@ async fn resolve_lines(
                         id: Uuid::now_v7(),
                         kommun_id: actor.kommun_id,
                         namnd_id: namnd.id,
-                        kind: kind_str(*kind).into(),
+                        kind: *kind,
                         code: code.to_string(),
                         name,
                         parent_id: None,

@@ -298,32 +298,7 @@ pub async fn list_areas(
 // ---------------------------------------------------------------------------
 // Goals
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum GoalKind {
-    /// A goal of the kommun plan (resultatmål).
-    Kommun,
-    /// A nämnd's own goal.
-    Namnd,
-}
-
-impl GoalKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GoalKind::Kommun => "kommun",
-            GoalKind::Namnd => "namnd",
-        }
-    }
-
-    pub fn parse(text: &str) -> Result<GoalKind, ServiceError> {
-        match text {
-            "kommun" => Ok(GoalKind::Kommun),
-            "namnd" => Ok(GoalKind::Namnd),
-            other => Err(ServiceError::Unexpected(format!(
-                "stored goal kind {other:?}"
-            ))),
-        }
-    }
-}
+pub use crate::domain::GoalKind;
 
 /// Everything a goal is, as written.
 #[derive(Debug, Clone, Serialize)]
@@ -433,10 +408,6 @@ pub struct GoalFull {
 }
 
 impl GoalFull {
-    pub fn kind(&self) -> Result<GoalKind, ServiceError> {
-        GoalKind::parse(&self.model.kind)
-    }
-
     pub fn agenda2030(&self) -> Vec<u8> {
         self.model
             .agenda2030
@@ -463,7 +434,7 @@ impl GoalFull {
     pub fn spec(&self) -> Result<GoalSpec, ServiceError> {
         let target = self.target()?;
         Ok(GoalSpec {
-            kind: self.kind()?,
+            kind: self.model.kind,
             goal_area_id: self.model.goal_area_id,
             title: self.model.title.clone(),
             description: self.model.description.clone(),
@@ -590,7 +561,7 @@ async fn check_refs(
     }
     if let Some(b) = spec.bar_pa_goal_id {
         match super::crud::get::<goal::Entity>(txn, kommun_id, b).await {
-            Ok(g) if g.kind == GoalKind::Kommun.as_str() && Some(g.id) != id => {}
+            Ok(g) if g.kind == GoalKind::Kommun && Some(g.id) != id => {}
             Ok(_) => errors.push(FieldError::new(
                 "bar_pa_goal_id",
                 "must be another goal of the kommun plan (kind kommun)",
@@ -693,7 +664,7 @@ pub async fn create(
         let model = goal::ActiveModel {
             id: Set(id),
             kommun_id: Set(kommun_id),
-            kind: Set(spec.kind.as_str().to_string()),
+            kind: Set(spec.kind),
             goal_area_id: Set(spec.goal_area_id),
             title: Set(spec.title.clone()),
             description: Set(spec.description.clone()),
@@ -741,7 +712,7 @@ pub async fn update(
             .map(Target::to_stored)
             .unwrap_or_default();
         let active = goal::ActiveModel {
-            kind: Set(spec.kind.as_str().to_string()),
+            kind: Set(spec.kind),
             goal_area_id: Set(spec.goal_area_id),
             title: Set(spec.title.clone()),
             description: Set(spec.description.clone()),
@@ -829,7 +800,7 @@ async fn condition(
 ) -> Result<Condition, ServiceError> {
     let mut condition = Condition::all();
     if let Some(kind) = filter.kind {
-        condition = condition.add(goal::Column::Kind.eq(kind.as_str()));
+        condition = condition.add(goal::Column::Kind.eq(kind));
     }
     if let Some(area) = filter.goal_area_id {
         condition = condition.add(goal::Column::GoalAreaId.eq(area));

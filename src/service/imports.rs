@@ -351,20 +351,14 @@ pub async fn export_flat(
                 let Some(mut vs) = values.remove(&line.id) else {
                     continue;
                 };
-                vs.sort_by_key(|v| {
-                    let measure = budget_lines::parse_measure(&v.measure);
-                    (v.from_month, measure, v.to_month)
-                });
+                vs.sort_by_key(|v| (v.from_month, v.measure, v.to_month));
                 for v in vs {
-                    let Some(measure) = budget_lines::parse_measure(&v.measure) else {
-                        continue;
-                    };
                     out.push(FlatExportRow {
                         namnd: n.code.clone(),
                         kind,
                         line: line.code.clone(),
                         name: line.name.clone(),
-                        measure,
+                        measure: v.measure,
                         from: v.from_month,
                         to: v.to_month,
                         amount_ore: v.amount_ore,

@@ -20,8 +20,8 @@ use uuid::Uuid;
 use super::{audit::Actor, search::contains_folded};
 use crate::{
     domain::{
-        Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, Polarity,
-        Trend, TrendThreshold, bedomning_gender_aware, bedomning_of_text_target,
+        Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, OverrideKind,
+        Polarity, Trend, TrendThreshold, bedomning_gender_aware, bedomning_of_text_target,
         derive_indicator_year, fulfilment_ratio,
     },
     entity::{
@@ -32,83 +32,6 @@ use crate::{
 };
 
 super::crud::tenant_entity!(indicator, "indicator", "indicator");
-
-// ---------------------------------------------------------------------------
-// Stored spellings
-
-pub fn polarity_str(p: Polarity) -> &'static str {
-    match p {
-        Polarity::HogreArBattre => "hogre_ar_battre",
-        Polarity::LagreArBattre => "lagre_ar_battre",
-    }
-}
-
-pub fn parse_polarity(text: &str) -> Result<Polarity, ServiceError> {
-    match text {
-        "hogre_ar_battre" => Ok(Polarity::HogreArBattre),
-        "lagre_ar_battre" => Ok(Polarity::LagreArBattre),
-        other => Err(ServiceError::Unexpected(format!(
-            "stored polarity {other:?}"
-        ))),
-    }
-}
-
-pub fn gender_str(g: Gender) -> &'static str {
-    match g {
-        Gender::T => "T",
-        Gender::K => "K",
-        Gender::M => "M",
-    }
-}
-
-fn parse_gender(text: &str) -> Result<Gender, ServiceError> {
-    match text {
-        "T" => Ok(Gender::T),
-        "K" => Ok(Gender::K),
-        "M" => Ok(Gender::M),
-        other => Err(ServiceError::Unexpected(format!("stored gender {other:?}"))),
-    }
-}
-
-pub fn trend_str(t: Trend) -> &'static str {
-    match t {
-        Trend::Forbattrad => "forbattrad",
-        Trend::Oforandrad => "oforandrad",
-        Trend::Forsamrad => "forsamrad",
-        Trend::EjJamforbar => "ej_jamforbar",
-    }
-}
-
-fn parse_trend(text: &str) -> Result<Trend, ServiceError> {
-    match text {
-        "forbattrad" => Ok(Trend::Forbattrad),
-        "oforandrad" => Ok(Trend::Oforandrad),
-        "forsamrad" => Ok(Trend::Forsamrad),
-        "ej_jamforbar" => Ok(Trend::EjJamforbar),
-        other => Err(ServiceError::Unexpected(format!("stored trend {other:?}"))),
-    }
-}
-
-pub fn bedomning_str(b: Bedomning) -> &'static str {
-    match b {
-        Bedomning::Gron => "gron",
-        Bedomning::Gul => "gul",
-        Bedomning::Rod => "rod",
-        Bedomning::Ingen => "ingen",
-    }
-}
-
-pub fn parse_bedomning(text: &str) -> Result<Bedomning, ServiceError> {
-    match text {
-        "gron" => Ok(Bedomning::Gron),
-        "gul" => Ok(Bedomning::Gul),
-        "rod" => Ok(Bedomning::Rod),
-        "ingen" => Ok(Bedomning::Ingen),
-        other => Err(ServiceError::Unexpected(format!(
-            "stored bedömning {other:?}"
-        ))),
-    }
-}
 
 pub fn decimal_of(text: &str) -> Result<Decimal, ServiceError> {
     Decimal::from_str(text)
@@ -206,7 +129,7 @@ pub async fn create(
             kommun_id: Set(kommun_id),
             name: Set(spec.name),
             unit: Set(spec.unit),
-            polarity: Set(polarity_str(spec.polarity).to_string()),
+            polarity: Set(spec.polarity),
             trend_threshold: Set(canonical(spec.trend_threshold)),
             source: Set(spec.source),
             kolada_id: Set(spec.kolada_id),
@@ -246,7 +169,7 @@ pub async fn update(
         let active = indicator::ActiveModel {
             name: set(changes.name),
             unit: set(changes.unit),
-            polarity: set(changes.polarity.map(|p| polarity_str(p).to_string())),
+            polarity: changes.polarity.map(Set).unwrap_or(NotSet),
             trend_threshold: set(changes.trend_threshold.map(canonical)),
             source: changes.source.map(Set).unwrap_or(NotSet),
             kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
@@ -339,21 +262,6 @@ pub struct StoredRiktvarde {
     pub target: Target,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-pub enum OverrideKind {
-    Trend,
-    Bedomning,
-}
-
-impl OverrideKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            OverrideKind::Trend => "trend",
-            OverrideKind::Bedomning => "bedomning",
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StoredOverride {
     pub year: i32,
@@ -374,7 +282,7 @@ pub struct IndicatorData {
 fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ServiceError> {
     Ok(StoredValue {
         year: m.year,
-        gender: parse_gender(&m.gender)?,
+        gender: m.gender,
         value: m.value.as_deref().map(decimal_of).transpose()?,
         status: m.status.clone(),
         note: m.note.clone(),
@@ -382,18 +290,9 @@ fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ServiceError>
 }
 
 fn stored_override(m: &indicator_override::Model) -> Result<StoredOverride, ServiceError> {
-    let kind = match m.kind.as_str() {
-        "trend" => OverrideKind::Trend,
-        "bedomning" => OverrideKind::Bedomning,
-        other => {
-            return Err(ServiceError::Unexpected(format!(
-                "stored override kind {other:?}"
-            )));
-        }
-    };
     Ok(StoredOverride {
         year: m.year,
-        kind,
+        kind: m.kind,
         value: m.value.clone(),
         reason: m.reason.clone(),
     })
@@ -555,20 +454,20 @@ pub async fn write_values(
         let txn = w.db();
         let before = snapshot(txn, kommun_id, id).await?;
         touch(txn, kommun_id, id, expected_version).await?;
-        let existing: HashMap<(i32, String), indicator_value::Model> =
+        let existing: HashMap<(i32, Gender), indicator_value::Model> =
             indicator_value::Entity::find()
                 .filter(indicator_value::Column::KommunId.eq(kommun_id))
                 .filter(indicator_value::Column::IndicatorId.eq(id))
                 .all(txn)
                 .await?
                 .into_iter()
-                .map(|m| ((m.year, m.gender.clone()), m))
+                .map(|m| ((m.year, m.gender), m))
                 .collect();
         let now = Utc::now();
         let mut deletes = Vec::new();
         let mut inserts = Vec::new();
         for v in writes {
-            let key = (v.year, gender_str(v.gender).to_string());
+            let key = (v.year, v.gender);
             let empty = v.value.is_none() && v.status.is_none() && v.note.is_none();
             let value = v.value.map(canonical);
             match existing.get(&key) {
@@ -711,14 +610,14 @@ pub async fn put_overrides(
         let trend = trend.map(|o| {
             (
                 OverrideKind::Trend,
-                trend_str(*o.value()),
+                o.value().as_str(),
                 o.reason().to_string(),
             )
         });
         let bedomning = bedomning.map(|o| {
             (
                 OverrideKind::Bedomning,
-                bedomning_str(*o.value()),
+                o.value().as_str(),
                 o.reason().to_string(),
             )
         });
@@ -728,7 +627,7 @@ pub async fn put_overrides(
                 kommun_id: Set(kommun_id),
                 indicator_id: Set(id),
                 year: Set(year),
-                kind: Set(kind.as_str().to_string()),
+                kind: Set(kind),
                 value: Set(value.to_string()),
                 reason: Set(reason),
                 updated_at: Set(now),
@@ -799,7 +698,7 @@ pub fn default_year(data: &IndicatorData) -> Option<i32> {
 /// Trend and bedömning of the indicator for `year` (default:
 /// [`default_year`]), with the overrides stored for that year.
 pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ServiceError> {
-    let polarity = parse_polarity(&data.model.polarity)?;
+    let polarity = data.model.polarity;
     let threshold = TrendThreshold::from_percent(decimal_of(&data.model.trend_threshold)?)
         .map_err(|e| ServiceError::Unexpected(format!("stored trend threshold: {e}")))?;
     let year = year.or_else(|| default_year(data));
@@ -828,14 +727,15 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
     };
     let mut trend = Assessed::new(derived.trend);
     let mut bedomning = Assessed::new(computed_bedomning);
+    let bad_value = |e: String| ServiceError::Unexpected(format!("stored override value: {e}"));
     for o in data.overrides.iter().filter(|o| Some(o.year) == year) {
         match o.kind {
             OverrideKind::Trend => trend.set_override(Some(
-                Override::new(parse_trend(&o.value)?, o.reason.clone())
+                Override::new(o.value.parse().map_err(bad_value)?, o.reason.clone())
                     .map_err(|e| ServiceError::Unexpected(format!("stored override: {e}")))?,
             )),
             OverrideKind::Bedomning => bedomning.set_override(Some(
-                Override::new(parse_bedomning(&o.value)?, o.reason.clone())
+                Override::new(o.value.parse().map_err(bad_value)?, o.reason.clone())
                     .map_err(|e| ServiceError::Unexpected(format!("stored override: {e}")))?,
             )),
         }

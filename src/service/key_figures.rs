@@ -43,11 +43,6 @@ fn text_of(value: Option<Decimal>) -> Option<String> {
     value.map(|v| v.normalize().to_string())
 }
 
-pub fn parse_unit(text: &str) -> Result<KeyFigureUnit, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::Unexpected(format!("stored key figure unit {text:?}")))
-}
-
 /// One row of a nämnd's staff table: this year's and last year's T, K, M.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyFigureRow {
@@ -129,7 +124,7 @@ async fn insert(
         kommun_id: Set(kommun_id),
         namnd_id: Set(new.namnd_id),
         name: Set(new.name),
-        unit: Set(new.unit.as_str().to_string()),
+        unit: Set(new.unit),
         year: Set(new.year),
         measured: Set(new.measured),
         value_t: Set(text_of(new.t)),
@@ -157,7 +152,7 @@ pub async fn update(
     let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
     let active = key_figure::ActiveModel {
         name: set(changes.name),
-        unit: set(changes.unit.map(|u| u.as_str().to_string())),
+        unit: changes.unit.map(Set).unwrap_or(NotSet),
         year: changes.year.map(Set).unwrap_or(NotSet),
         measured: set(changes.measured),
         value_t: value(changes.t),
@@ -239,7 +234,7 @@ pub async fn key_figure_rows(
             main.position,
             KeyFigureRow {
                 name: name.to_string(),
-                unit: parse_unit(&main.unit)?,
+                unit: main.unit,
                 measured: Some(main.measured.clone()).filter(|s| !s.is_empty()),
                 t,
                 k,

@@ -123,10 +123,6 @@ pub struct MatrixArea {
     pub summary: ColourCount,
 }
 
-fn parse_bedomning(text: &str) -> Option<Bedomning> {
-    serde_json::from_value(serde_json::Value::String(text.into())).ok()
-}
-
 /// The goal matrix: every resultatmål of the plan in force in `year` ×
 /// every responsible nämnd with its bedömning in its report of
 /// `report_type` for the period (and the suggestion from the indicators),
@@ -193,7 +189,7 @@ pub async fn goal_matrix(
         .map(|(namnd_id, role)| {
             let report = reports.get(&namnd_id);
             let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
-            let bedomning = a.and_then(|a| parse_bedomning(&a.bedomning));
+            let bedomning = a.map(|a| a.bedomning);
             if let Some(b) = bedomning {
                 summary.add(b);
             }
@@ -407,7 +403,7 @@ pub async fn assignment_overview(
                 namnd: codes.get(&namnd_id).cloned().unwrap_or_default(),
                 role,
                 report_id: report.map(|r| r.id),
-                status: status.and_then(|s| s.status.clone()),
+                status: status.and_then(|s| s.status.map(|s| s.to_string())),
                 comment: status.and_then(|s| s.comment.clone()),
             });
         }

@@ -68,7 +68,7 @@ async fn insert(
         kommun_id: Set(kommun_id),
         code: Set(new.code.as_str().to_string()),
         name: Set(new.name),
-        kind: Set(new.kind.as_str().to_string()),
+        kind: Set(new.kind),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -90,7 +90,7 @@ pub async fn update(
     let active = namnd::ActiveModel {
         code: set(changes.code.map(|c| c.as_str().to_string())),
         name: set(changes.name),
-        kind: set(changes.kind.map(|k| k.as_str().to_string())),
+        kind: changes.kind.map(Set).unwrap_or(NotSet),
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
@@ -116,7 +116,7 @@ pub async fn list(
         condition = condition.add(namnd::Column::Code.eq(code.as_str()));
     }
     if let Some(kind) = filter.kind {
-        condition = condition.add(namnd::Column::Kind.eq(kind.as_str()));
+        condition = condition.add(namnd::Column::Kind.eq(kind));
     }
     super::crud::list::<namnd::Entity>(db, kommun_id, condition, page).await
 }

@@ -29,12 +29,8 @@ pub struct PeriodFilter {
 
 /// The period's kind, year and number as the domain type.
 pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
-    let kind: PeriodKind = model
-        .kind
-        .parse()
-        .map_err(|e| ServiceError::Unexpected(format!("stored period kind: {e}")))?;
     let number = u32::try_from(model.number).ok().filter(|n| *n > 0);
-    PeriodSpec::new(kind, model.year, number)
+    PeriodSpec::new(model.kind, model.year, number)
         .map_err(|(field, e)| ServiceError::Unexpected(format!("stored period {field}: {e}")))
 }
 
@@ -60,7 +56,7 @@ async fn insert(
     let model = period::ActiveModel {
         id: Set(Uuid::now_v7()),
         kommun_id: Set(kommun_id),
-        kind: Set(spec.kind.as_str().to_string()),
+        kind: Set(spec.kind),
         year: Set(spec.year),
         number: Set(spec.number as i32),
         start_date: Set(spec.start_date()),
@@ -92,7 +88,7 @@ pub async fn list(
 ) -> Result<(Vec<period::Model>, Option<Uuid>), ServiceError> {
     let mut condition = Condition::all();
     if let Some(kind) = filter.kind {
-        condition = condition.add(period::Column::Kind.eq(kind.as_str()));
+        condition = condition.add(period::Column::Kind.eq(kind));
     }
     if let Some(year) = filter.year {
         condition = condition.add(period::Column::Year.eq(year));

@@ -69,14 +69,6 @@ impl ReportContext {
     }
 }
 
-fn parse_stored<T: std::str::FromStr<Err = String>>(
-    text: &str,
-    what: &str,
-) -> Result<T, ServiceError> {
-    text.parse()
-        .map_err(|e| ServiceError::Unexpected(format!("stored {what}: {e}")))
-}
-
 pub async fn context_of(
     db: &impl ConnectionTrait,
     report: report::Model,
@@ -85,8 +77,8 @@ pub async fn context_of(
     let period = crud::get::<period::Entity>(db, report.kommun_id, report.period_id).await?;
     Ok(ReportContext {
         spec: periods::spec_of(&period)?,
-        report_type: parse_stored(&report.report_type, "report type")?,
-        status: parse_stored(&report.status, "report status")?,
+        report_type: report.report_type,
+        status: report.status,
         report,
         namnd,
         period,
@@ -136,8 +128,8 @@ pub async fn create(
             kommun_id: Set(actor.kommun_id),
             namnd_id: Set(namnd.id),
             period_id: Set(period.id),
-            report_type: Set(report_type.as_str().into()),
-            status: Set(ReportStatus::Utkast.as_str().into()),
+            report_type: Set(report_type),
+            status: Set(ReportStatus::Utkast),
             beslut_datum: Set(None),
             beslut_paragraf: Set(None),
             status_reason: Set(None),
@@ -263,7 +255,7 @@ async fn take_step(
     };
     match step {
         Transition::Submit => {
-            changes.status = Set(ReportStatus::ForBeslut.as_str().into());
+            changes.status = Set(ReportStatus::ForBeslut);
             changes.submitted_at = Set(Some(now));
             changes.status_reason = Set(None);
         }
@@ -272,7 +264,7 @@ async fn take_step(
             beslut_paragraf,
             diarienummer,
         } => {
-            changes.status = Set(ReportStatus::Godkand.as_str().into());
+            changes.status = Set(ReportStatus::Godkand);
             changes.beslut_datum = Set(Some(*beslut_datum));
             changes.beslut_paragraf = Set(Some(beslut_paragraf.clone()));
             changes.diarienummer = Set(diarienummer.clone());
@@ -280,7 +272,7 @@ async fn take_step(
             changes.status_reason = Set(None);
         }
         Transition::Return { reason } | Transition::Reopen { reason } => {
-            changes.status = Set(ReportStatus::Utkast.as_str().into());
+            changes.status = Set(ReportStatus::Utkast);
             changes.status_reason = Set(Some(reason.clone()));
             if matches!(step, Transition::Reopen { .. }) {
                 changes.beslut_datum = Set(None);
@@ -331,7 +323,7 @@ pub async fn list(
     visibility: &Visibility,
     page: &PageRequest,
 ) -> Result<(Vec<report::Model>, Option<Uuid>), ServiceError> {
-    let approved = report::Column::Status.eq(ReportStatus::Godkand.as_str());
+    let approved = report::Column::Status.eq(ReportStatus::Godkand);
     let mut condition = match visibility {
         Visibility::All => Condition::all(),
         Visibility::ApprovedOnly => Condition::all().add(approved),
@@ -348,10 +340,10 @@ pub async fn list(
         condition = condition.add(report::Column::PeriodId.eq(id));
     }
     if let Some(t) = filter.report_type {
-        condition = condition.add(report::Column::ReportType.eq(t.as_str()));
+        condition = condition.add(report::Column::ReportType.eq(t));
     }
     if let Some(s) = filter.status {
-        condition = condition.add(report::Column::Status.eq(s.as_str()));
+        condition = condition.add(report::Column::Status.eq(s));
     }
     crud::list::<report::Entity>(db, kommun_id, condition, page).await
 }

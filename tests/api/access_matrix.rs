@@ -267,55 +267,37 @@ fn allowed(rule: Rule, c: Caller) -> bool {
 /// Ids of Katrineholm's demo objects, by path parameter.
 async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
     let admin = app.token(Role::Admin);
-    let first = |v: Value| {
-        v["items"][0]["id"]
-            .as_str()
-            .map(String::from)
-            .unwrap_or_default()
-    };
-    let get = |path: String| {
-        let admin = admin.clone();
-        async move { body(app.get(&path, &admin).send().await.unwrap()).await.1 }
-    };
+    let first = |path: &'static str| app.id_of(path, &admin);
     let mut ids = HashMap::new();
-    ids.insert("kommuner", first(get("/api/v1/kommuner".into()).await));
-    ids.insert(
-        "namnder",
-        first(get("/api/v1/namnder?code=VON".into()).await),
-    );
-    let period = first(get("/api/v1/periods?kind=helar&year=2024".into()).await);
+    ids.insert("kommuner", first("/api/v1/kommuner").await);
+    ids.insert("namnder", first("/api/v1/namnder?code=VON").await);
+    let period = first("/api/v1/periods?kind=helar&year=2024").await;
     ids.insert("periods", period.clone());
     ids.insert(
         "reports",
-        first(get("/api/v1/reports?namnd=VON&type=arsredovisning".into()).await),
+        first("/api/v1/reports?namnd=VON&type=arsredovisning").await,
     );
-    let delar = first(get("/api/v1/reports?namnd=VON&type=delarsrapport".into()).await);
-    let plans = get(format!("/api/v1/reports/{delar}/action-plans")).await;
+    let delar = first("/api/v1/reports?namnd=VON&type=delarsrapport").await;
     ids.insert(
         "plan_id",
-        plans["items"][0]["id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
+        app.id_of(&format!("/api/v1/reports/{delar}/action-plans"), &admin)
+            .await,
     );
     ids.insert(
         "budget-lines",
-        first(get("/api/v1/budget-lines?namnd=VON".into()).await),
+        first("/api/v1/budget-lines?namnd=VON").await,
     );
     ids.insert(
         "volume-measures",
-        first(get("/api/v1/volume-measures?namnd=VON".into()).await),
+        first("/api/v1/volume-measures?namnd=VON").await,
     );
-    ids.insert(
-        "key-figures",
-        first(get("/api/v1/key-figures?namnd=VON".into()).await),
-    );
-    ids.insert("goal-areas", first(get("/api/v1/goal-areas".into()).await));
-    let goal = first(get("/api/v1/goals?namnd=VON".into()).await);
+    ids.insert("key-figures", first("/api/v1/key-figures?namnd=VON").await);
+    ids.insert("goal-areas", first("/api/v1/goal-areas").await);
+    let goal = first("/api/v1/goals?namnd=VON").await;
     ids.insert("goals", goal.clone());
     ids.insert("goal_id", goal);
-    ids.insert("indicators", first(get("/api/v1/indicators".into()).await));
-    let assignment = first(get("/api/v1/assignments?namnd=VON".into()).await);
+    ids.insert("indicators", first("/api/v1/indicators").await);
+    let assignment = first("/api/v1/assignments?namnd=VON").await;
     ids.insert("assignments", assignment.clone());
     ids.insert("assignment_id", assignment);
     let mapping = json!({"name": "Fixture", "rules": [
@@ -325,14 +307,7 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
         .send()
         .await
         .unwrap();
-    let created = body(created).await.1;
-    ids.insert(
-        "dimension-mappings",
-        created["id"].as_str().unwrap_or_default().to_string(),
-    );
-    for (k, v) in &ids {
-        assert!(!v.is_empty(), "fixture {k} has no object in the demo data");
-    }
+    ids.insert("dimension-mappings", id_of(&body(created).await.1));
     (ids, period)
 }
 
@@ -377,20 +352,9 @@ fn example_body(doc: &Value, op: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_every_role_every_tenant() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let app = spawn_with_settings(Backend::Sqlite, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(Backend::Sqlite).await;
     let (ids, period) = fixture(&app).await;
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.client.get(app.url("/openapi.json")).returns(200).await;
 
     let rules: HashMap<&str, Rule> = RULES.iter().copied().collect();
     let mut operations = Vec::new();

@@ -5,36 +5,27 @@
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
-use crate::{
-    both_databases,
-    helpers::*,
-    indicators::{enter_plan_000, ok, put},
-    seeds::seed,
-};
+use crate::{both_databases, helpers::*, indicators::enter_plan_000, seeds::seed};
 
 /// VON's årsredovisning 2024 in utkast; returns its id.
 pub async fn von_report(app: &TestApp, admin: &str, von_id: &str) -> String {
-    let period = ok(
-        app.post(
+    let period = app
+        .post(
             "/api/v1/periods",
             admin,
             &json!({"kind": "helar", "year": 2024}),
-        ),
-        201,
-        "period",
-    )
-    .await;
-    let report = ok(
-        app.post(
+        )
+        .returns(201)
+        .await;
+    let report = app
+        .post(
             "/api/v1/reports",
             admin,
             &json!({"namnd_id": von_id, "period_id": period["id"], "type": "arsredovisning"}),
-        ),
-        201,
-        "report",
-    )
-    .await;
-    report["id"].as_str().unwrap().to_string()
+        )
+        .returns(201)
+        .await;
+    id_of(&report)
 }
 
 async fn seed000_assessments(backend: Backend) {
@@ -49,25 +40,19 @@ async fn seed000_assessments(backend: Backend) {
         let gid = &plan.goals[g["title"].as_str().unwrap()];
         for a in g["assessments"].as_array().unwrap() {
             let bedomning = a["bedomning"].as_str().unwrap_or("ingen");
-            ok(
-                put(
-                    &app,
-                    &format!("/api/v1/reports/{report}/assessments/{gid}"),
-                    &redaktor,
-                    &json!({"bedomning": bedomning, "comment": a["comment"]}),
-                ),
-                201,
-                g["title"].as_str().unwrap(),
+            app.put(
+                &format!("/api/v1/reports/{report}/assessments/{gid}"),
+                &redaktor,
+                &json!({"bedomning": bedomning, "comment": a["comment"]}),
             )
+            .returns(201)
             .await;
         }
     }
-    let list = ok(
-        app.get(&format!("/api/v1/reports/{report}/assessments"), &redaktor),
-        200,
-        "list",
-    )
-    .await;
+    let list = app
+        .get(&format!("/api/v1/reports/{report}/assessments"), &redaktor)
+        .returns(200)
+        .await;
     assert_eq!(list["year"], 2024);
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), 16);
@@ -100,11 +85,12 @@ async fn seed000_assessments(backend: Backend) {
     let gid = &plan.goals["Ökad nöjdhet med hemtjänsten"];
     let path = format!("/api/v1/reports/{report}/assessments/{gid}");
     let changed = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&redaktor)
-        .header("If-Match", "\"1\"")
-        .json(&json!({"bedomning": "gul", "comment": "Delvis uppfyllt"}))
+        .put(
+            &path,
+            &redaktor,
+            &json!({"bedomning": "gul", "comment": "Delvis uppfyllt"}),
+        )
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -115,161 +101,96 @@ async fn seed000_assessments(backend: Backend) {
         "{changed}"
     );
     let stale = app
-        .client
-        .put(app.url(&path))
-        .bearer_auth(&redaktor)
-        .header("If-Match", "\"1\"")
-        .json(&json!({"bedomning": "rod"}))
+        .put(&path, &redaktor, &json!({"bedomning": "rod"}))
+        .if_match(1)
         .send()
         .await
         .unwrap();
     problem(stale, 412).await;
 
     // Goals filtered by their bedömning in the report.
-    let gul = ok(
-        app.get(
+    let gul = app
+        .get(
             &format!("/api/v1/goals?report_id={report}&bedomning=gul"),
             &redaktor,
-        ),
-        200,
-        "filter",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(gul["items"].as_array().unwrap().len(), 1);
     assert_eq!(gul["items"][0]["title"], "Ökad nöjdhet med hemtjänsten");
 
     // Bad input and access.
-    let p = problem(
-        put(&app, &path, &redaktor, &json!({"bedomning": "bla"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .put(&path, &redaktor, &json!({"bedomning": "bla"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["bedomning"]);
-    let p = problem(
-        put(
-            &app,
+    let p = app
+        .put(
             &path,
             &redaktor,
             &json!({"bedomning": "gul", "suggested_bedomning": "gul"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["suggested_bedomning"]);
     let socn = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &path, &socn, &json!({"bedomning": "gul"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
+    app.put(&path, &socn, &json!({"bedomning": "gul"}))
+        .problem(404)
+        .await;
+    app.get(&format!("/api/v1/reports/{report}/assessments"), &socn)
+        .problem(404)
+        .await;
+    app.get(
+        &format!("/api/v1/reports/{report}/assessments"),
+        &app.token(Role::Lasare),
     )
+    .problem(404)
     .await;
-    problem(
-        app.get(&format!("/api/v1/reports/{report}/assessments"), &socn)
-            .send()
-            .await
-            .unwrap(),
-        404,
+    app.put(
+        &path,
+        &app.token(Role::Revisor),
+        &json!({"bedomning": "gul"}),
     )
-    .await;
-    problem(
-        app.get(
-            &format!("/api/v1/reports/{report}/assessments"),
-            &app.token(Role::Lasare),
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        put(
-            &app,
-            &path,
-            &app.token(Role::Revisor),
-            &json!({"bedomning": "gul"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
-    )
+    .problem(403)
     .await;
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        put(&app, &path, &other, &json!({"bedomning": "gul"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.put(&path, &other, &json!({"bedomning": "gul"}))
+        .problem(404)
+        .await;
     // A goal VON has no part in.
     let area = &plan.areas["Trygg omsorg & vård"];
-    let foreign = ok(
-        app.post(
+    let foreign = app.post(
             "/api/v1/goals",
             &plan.admin,
             &json!({"goal_area_id": area, "title": "Annat mål", "huvudansvar": plan.namnder["SOCN"]}),
-        ),
-        201,
-        "foreign",
-    )
+        ).returns(201)
     .await;
-    let p = problem(
-        put(
-            &app,
-            &format!(
-                "/api/v1/reports/{report}/assessments/{}",
-                foreign["id"].as_str().unwrap()
-            ),
+    let p = app
+        .put(
+            &format!("/api/v1/reports/{report}/assessments/{}", id_of(&foreign)),
             &redaktor,
             &json!({"bedomning": "gul"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["goal_id"]);
     // An assessed goal cannot be deleted.
-    problem(
-        app.delete(&format!("/api/v1/goals/{gid}"), &plan.admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    app.delete(&format!("/api/v1/goals/{gid}"), &plan.admin)
+        .if_match(1)
+        .problem(409)
+        .await;
 
     // Once submitted, the assessments are locked.
-    ok(
-        app.post(
-            &format!("/api/v1/reports/{report}/submit"),
-            &redaktor,
-            &json!({}),
-        ),
-        200,
-        "submit",
+    app.post(
+        &format!("/api/v1/reports/{report}/submit"),
+        &redaktor,
+        &json!({}),
     )
+    .returns(200)
     .await;
-    problem(
-        put(&app, &path, &redaktor, &json!({"bedomning": "gron"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    app.put(&path, &redaktor, &json!({"bedomning": "gron"}))
+        .problem(409)
+        .await;
 }
 both_databases!(seed000_assessments);

@@ -2,8 +2,6 @@
 //! årsredovisning 2024, including the särskilt uppdrag "Fortsätta
 //! effektivisera" to all nämnder.
 
-use std::collections::HashMap;
-
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
@@ -11,31 +9,15 @@ use crate::{
     assessments::von_report,
     both_databases,
     helpers::*,
-    indicators::{katrineholm_with_namnder, ok, put},
-    seeds::seed,
+    indicators::katrineholm_with_namnder,
+    seeds::{enter_goal_areas, seed},
 };
 
 async fn seed000_assignments(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, namnder) = katrineholm_with_namnder(&app).await;
     let s = seed("seed000");
-    let mut areas = HashMap::new();
-    for a in s["goal_areas"].as_array().unwrap() {
-        let created = ok(
-            app.post(
-                "/api/v1/goal-areas",
-                &admin,
-                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            ),
-            201,
-            "area",
-        )
-        .await;
-        areas.insert(
-            a["name"].as_str().unwrap().to_string(),
-            created["id"].clone(),
-        );
-    }
+    let areas = enter_goal_areas(&app, &admin, &s).await;
     let report = von_report(&app, &admin, &namnder["VON"]).await;
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
     let mut ids = Vec::new();
@@ -52,37 +34,29 @@ async fn seed000_assignments(backend: Backend) {
             Some(h) => b["huvudansvar"] = json!(namnder[h]),
             None => b["alla_namnder"] = json!(true),
         }
-        let created = ok(
-            app.post("/api/v1/assignments", &admin, &b),
-            201,
-            a["title"].as_str().unwrap(),
-        )
-        .await;
-        let aid = created["id"].as_str().unwrap().to_string();
+        let created = app
+            .post("/api/v1/assignments", &admin, &b)
+            .returns(201)
+            .await;
+        let aid = id_of(&created);
         for st in a["statuses"].as_array().unwrap() {
-            ok(
-                put(
-                    &app,
-                    &format!("/api/v1/reports/{report}/assignment-statuses/{aid}"),
-                    &redaktor,
-                    &json!({"status": st["status"], "comment": st["comment"]}),
-                ),
-                201,
-                "status",
+            app.put(
+                &format!("/api/v1/reports/{report}/assignment-statuses/{aid}"),
+                &redaktor,
+                &json!({"status": st["status"], "comment": st["comment"]}),
             )
+            .returns(201)
             .await;
         }
         ids.push((aid, a.clone()));
     }
-    let list = ok(
-        app.get(
+    let list = app
+        .get(
             &format!("/api/v1/reports/{report}/assignment-statuses"),
             &redaktor,
-        ),
-        200,
-        "statuses",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     let items = list["items"].as_array().unwrap();
     assert_eq!(items.len(), ids.len());
     for (aid, a) in &ids {
@@ -115,19 +89,15 @@ async fn seed000_assignments(backend: Backend) {
     assert_eq!(effektivisera["assignment"]["slutdatum"], "2024-12-31");
 
     let lasare = app.token(Role::Lasare);
-    let sarskilda = ok(
-        app.get("/api/v1/assignments?sarskilt=true", &lasare),
-        200,
-        "sarskilt",
-    )
-    .await;
+    let sarskilda = app
+        .get("/api/v1/assignments?sarskilt=true", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(sarskilda["items"].as_array().unwrap().len(), 1);
-    let bmn = ok(
-        app.get("/api/v1/assignments?namnd=BMN&limit=100", &lasare),
-        200,
-        "BMN",
-    )
-    .await;
+    let bmn = app
+        .get("/api/v1/assignments?namnd=BMN&limit=100", &lasare)
+        .returns(200)
+        .await;
     let expected = s["assignments"]
         .as_array()
         .unwrap()
@@ -146,77 +116,45 @@ async fn seed000_assignments(backend: Backend) {
     // Bad input and access.
     let (aid, _) = &ids[0];
     let path = format!("/api/v1/reports/{report}/assignment-statuses/{aid}");
-    let p = problem(
-        put(&app, &path, &redaktor, &json!({"status": "pagaende"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .put(&path, &redaktor, &json!({"status": "pagaende"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["status"]);
     let other = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &path, &other, &json!({"status": "klar"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        put(&app, &path, &lasare, &json!({"status": "klar"}))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    let changed = ok(
-        put(
-            &app,
+    app.put(&path, &other, &json!({"status": "klar"}))
+        .problem(404)
+        .await;
+    app.put(&path, &lasare, &json!({"status": "klar"}))
+        .problem(404)
+        .await;
+    let changed = app
+        .put(
             &path,
             &redaktor,
             &json!({"status": "klar", "comment": "Klart"}),
-        ),
-        200,
-        "change",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(changed["status"], "klar");
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/assignments",
             &admin,
             &json!({"title": "X", "huvudansvar": namnder["VON"], "medansvariga": [namnder["VON"]]}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
-    let p = problem(
-        app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["slutdatum"]);
-    problem(
-        app.post(
-            "/api/v1/assignments",
-            &lasare,
-            &json!({"title": "X", "alla_namnder": true}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.post(
+        "/api/v1/assignments",
+        &lasare,
+        &json!({"title": "X", "alla_namnder": true}),
     )
+    .problem(403)
     .await;
 }
 both_databases!(seed000_assignments);

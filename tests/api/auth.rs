@@ -41,27 +41,39 @@ fn unsigned(header: &str, claims: &Value) -> String {
     )
 }
 
-/// Test settings whose identity-provider keys are a JWKS file holding `jwk`;
-/// the file's path is returned so a test can rotate the keys.
-async fn settings_with_jwks_file(
-    backend: Backend,
-    jwk: &Value,
-) -> (std::path::PathBuf, kommunrapport::config::Settings) {
-    let jwks_path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
-    std::fs::write(&jwks_path, json!({"keys": [jwk]}).to_string()).unwrap();
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_file = Some(jwks_path.display().to_string());
-    (jwks_path, settings)
+/// An identity provider's keys in a JWKS file, holding `jwk` at first so a
+/// test can rotate them; the file is deleted when this is dropped.
+struct JwksFile(std::path::PathBuf);
+
+impl JwksFile {
+    fn new(jwk: &Value) -> Self {
+        let path = std::env::temp_dir().join(format!("jwks-{}.json", uuid::Uuid::now_v7()));
+        std::fs::write(&path, json!({"keys": [jwk]}).to_string()).unwrap();
+        JwksFile(path)
+    }
+
+    fn setting(&self) -> Option<String> {
+        Some(self.0.display().to_string())
+    }
+}
+
+impl Drop for JwksFile {
+    fn drop(&mut self) {
+        std::fs::remove_file(&self.0).ok();
+    }
 }
 
 async fn every_bad_token_gets_the_same_answer(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let (other_key, _) = es256_key("idp-2");
-    let (_, mut settings) = settings_with_jwks_file(backend, &jwk).await;
-    settings.jwt.issuer = Some("kommunrapport".into());
-    settings.jwt.audience = Some("api".into());
-    let secret = settings.jwt.secret.clone().into_bytes();
-    let app = spawn_with_settings(backend, settings).await;
+    let jwks = JwksFile::new(&jwk);
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_file = jwks.setting();
+        s.jwt.issuer = Some("kommunrapport".into());
+        s.jwt.audience = Some("api".into());
+    })
+    .await;
+    let secret = app.settings.jwt.secret.clone().into_bytes();
 
     let now = chrono::Utc::now().timestamp();
     let good = json!({"sub": "x", "kommun": "0483", "role": "admin", "exp": now + 600,
@@ -79,14 +91,7 @@ async fn every_bad_token_gets_the_same_answer(backend: Backend) {
     // The good claims are accepted with the right key: each variant below
     // differs in one thing only.
     for token in [hs256(&good, &secret), es256_token(&key, "idp-1", &good)] {
-        assert_eq!(
-            app.get("/api/v1/namnder", &token)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(app.get("/api/v1/namnder", &token).status().await, 200);
     }
     let hs512 = encode(
         &Header::new(jsonwebtoken::Algorithm::HS512),
@@ -197,8 +202,11 @@ async fn writes_need_admin_or_kommunledning(backend: Backend) {
         };
         assert_eq!(response.status().as_u16(), expected, "{role}");
         // Every role reads the structure of its own kommun.
-        let response = app.get("/api/v1/namnder", &token).send().await.unwrap();
-        assert_eq!(response.status().as_u16(), 200, "{role} reads");
+        assert_eq!(
+            app.get("/api/v1/namnder", &token).status().await,
+            200,
+            "{role} reads"
+        );
     }
 }
 both_databases!(writes_need_admin_or_kommunledning);
@@ -208,25 +216,13 @@ async fn no_token_crosses_kommun(backend: Backend) {
     let katrineholm = app.katrineholm().await;
     let askersund = app.create_kommun("1882", "Askersunds kommun").await;
     let von = app.create_namnd(&katrineholm, "VON", "namnd").await;
-    let id = von["id"].as_str().unwrap();
+    let id = id_of(&von);
 
     // Askersund's admin neither sees nor touches Katrineholm's nämnd.
-    problem(
-        app.get(&format!("/api/v1/namnder/{id}"), &askersund)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    let list: serde_json::Value = app
-        .get("/api/v1/namnder", &askersund)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    app.get(&format!("/api/v1/namnder/{id}"), &askersund)
+        .problem(404)
+        .await;
+    let list: serde_json::Value = app.get("/api/v1/namnder", &askersund).returns(200).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 0);
     let response = app
         .patch(
@@ -239,35 +235,20 @@ async fn no_token_crosses_kommun(backend: Backend) {
         .await
         .unwrap();
     problem(response, 404).await;
-    problem(
-        app.delete(&format!("/api/v1/namnder/{id}"), &askersund)
-            .header("If-Match", "*")
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.delete(&format!("/api/v1/namnder/{id}"), &askersund)
+        .header("If-Match", "*")
+        .problem(404)
+        .await;
     // Nor Katrineholm's kommun record.
-    let kommuner: serde_json::Value = app
-        .get("/api/v1/kommuner", &askersund)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let kommuner: serde_json::Value = app.get("/api/v1/kommuner", &askersund).returns(200).await;
     assert_eq!(kommuner["items"].as_array().unwrap().len(), 1);
     assert_eq!(kommuner["items"][0]["code"], "1882");
 
     // Still intact for its owner.
-    let (status, body) = body(
-        app.get(&format!("/api/v1/namnder/{id}"), &katrineholm)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = app
+        .get(&format!("/api/v1/namnder/{id}"), &katrineholm)
+        .reply()
+        .await;
     assert_eq!((status, body["name"].as_str()), (200, Some("Nämnd VON")));
 }
 both_databases!(no_token_crosses_kommun);
@@ -311,10 +292,7 @@ async fn token_command_prints_only_a_valid_token() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_principal_over_its_rate_limit_gets_429() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let mut settings = test_settings(url);
-    settings.rate_limit_per_minute = 5;
-    let app = spawn_with_settings(Backend::Sqlite, settings).await;
+    let app = spawn_with(Backend::Sqlite, |s| s.rate_limit_per_minute = 5).await;
     let busy = app.token(Role::Lasare);
     // A window may roll over mid-test; within 12 requests the limit must bite.
     let mut limited = None;
@@ -344,14 +322,7 @@ async fn a_principal_over_its_rate_limit_gets_429() {
             Duration::from_secs(60),
         )
         .unwrap();
-    assert_eq!(
-        app.get("/api/v1/namnder", &other)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/api/v1/namnder", &other).status().await, 200);
 }
 
 /// An ES256 key generated here, with its JWKS.
@@ -380,20 +351,23 @@ async fn identity_provider_tokens(backend: Backend) {
     let (key, jwk) = es256_key("idp-1");
     let jwk_for_rotation = jwk.clone();
     let (other_key, other_jwk) = es256_key("idp-2");
-    let (jwks_path, mut settings) = settings_with_jwks_file(backend, &jwk).await;
-    settings.jwt.audience = Some("api://kommunrapport".into());
-    settings.jwt.issuer = Some("https://login.example/tenant".into());
-    // Entra ID style: roles in an array, kommun and nämnder in custom claims.
-    settings.jwt.claims = kommunrapport::config::ClaimMapping {
-        role: "roles".into(),
-        kommun: "extn.kommun".into(),
-        namnder: "extn.namnder".into(),
-    };
-    let mut hs_settings = settings.clone();
-    hs_settings.jwt.jwks_file = None;
-    let app = spawn_with_settings(backend, settings).await;
+    let jwks = JwksFile::new(&jwk);
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_file = jwks.setting();
+        s.jwt.audience = Some("api://kommunrapport".into());
+        s.jwt.issuer = Some("https://login.example/tenant".into());
+        // Entra ID style: roles in an array, kommun and nämnder in custom claims.
+        s.jwt.claims = kommunrapport::config::ClaimMapping {
+            role: "roles".into(),
+            kommun: "extn.kommun".into(),
+            namnder: "extn.namnder".into(),
+        };
+    })
+    .await;
+    let mut hs_settings = app.settings.jwt.clone();
+    hs_settings.jwks_file = None;
     // HS256 tokens keep working beside the identity provider's (with its iss and aud).
-    let hs = kommunrapport::auth::TokenService::new(&hs_settings.jwt);
+    let hs = kommunrapport::auth::TokenService::new(&hs_settings);
     let admin = hs
         .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
         .unwrap();
@@ -412,41 +386,35 @@ async fn identity_provider_tokens(backend: Backend) {
         "extn.namnder": ["VON"], "exp": now + 600, "iss": "https://login.example/tenant", "aud": aud})
     };
     let good = es256_token(&key, "idp-1", &claims("api://kommunrapport"));
-    assert_eq!(
-        app.get("/api/v1/namnder", &good)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get("/api/v1/namnder", &good).status().await, 200);
     // Kommunledning from the roles array may write structure.
-    let created = app
-        .post(
+    assert_eq!(
+        app.post(
             "/api/v1/namnder",
             &good,
             &json!({"code": "VON", "name": "V", "kind": "namnd"}),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+        .status()
+        .await,
+        201
+    );
 
     // Key rotation: a key added to the JWKS is picked up when a token first names it.
     std::fs::write(
-        &jwks_path,
+        &jwks.0,
         json!({"keys": [jwk_for_rotation, other_jwk]}).to_string(),
     )
     .unwrap();
-    let rotated = app
-        .get(
+    assert_eq!(
+        app.get(
             "/api/v1/namnder",
             &es256_token(&other_key, "idp-2", &claims("api://kommunrapport")),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rotated.status(), 200, "reloaded once for the unknown kid");
+        .status()
+        .await,
+        200,
+        "reloaded once for the unknown kid"
+    );
 
     let mut expired = claims("api://kommunrapport");
     expired["exp"] = json!(now - 3600);
@@ -465,18 +433,19 @@ async fn identity_provider_tokens(backend: Backend) {
         ),
         ("expired", es256_token(&key, "idp-1", &expired)),
     ] {
-        let response = app.get("/api/v1/namnder", &token).send().await.unwrap();
-        assert_eq!(response.status(), 401, "{what}");
+        assert_eq!(
+            app.get("/api/v1/namnder", &token).status().await,
+            401,
+            "{what}"
+        );
     }
     // A token without a known role is refused.
     let mut no_role = claims("api://kommunrapport");
     no_role["roles"] = json!(["Other.Role"]);
     assert_eq!(
         app.get("/api/v1/namnder", &es256_token(&key, "idp-1", &no_role))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         401
     );
 }
@@ -544,35 +513,31 @@ async fn spawn_with_jwks_url(
     backend: Backend,
     url: &str,
 ) -> (TestApp, kommunrapport::auth::TokenService) {
-    let mut settings = test_settings(fresh_database(backend).await);
-    settings.jwt.jwks_url = Some(url.to_string());
-    settings.jwt.issuer = Some("https://idp.test".into());
-    settings.jwt.audience = Some("api".into());
-    let hs = kommunrapport::auth::TokenService::new(&settings.jwt);
-    let app = spawn_with_settings(backend, settings).await;
+    let app = spawn_with(backend, |s| {
+        s.jwt.jwks_url = Some(url.to_string());
+        s.jwt.issuer = Some("https://idp.test".into());
+        s.jwt.audience = Some("api".into());
+    })
+    .await;
+    let hs = kommunrapport::auth::TokenService::new(&app.settings.jwt);
     let admin = hs
         .issue("boot", Role::Admin, "0483", &[], Duration::from_secs(60))
         .unwrap();
-    let created = app
-        .post(
+    assert_eq!(
+        app.post(
             "/api/v1/kommuner",
             &admin,
             &json!({"code": "0483", "name": "Katrineholm"}),
         )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+        .status()
+        .await,
+        201
+    );
     (app, hs)
 }
 
 async fn status_with(app: &TestApp, token: &str) -> u16 {
-    app.get("/api/v1/namnder", token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.get("/api/v1/namnder", token).status().await
 }
 
 async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) {
@@ -592,7 +557,7 @@ async fn jwks_url_is_cached_and_reloaded_once_per_unknown_kid(backend: Backend) 
     let burst: Vec<_> = (0..8)
         .map(|_| {
             let request = app.get("/api/v1/namnder", &token_b);
-            tokio::spawn(async move { request.send().await.unwrap().status().as_u16() })
+            tokio::spawn(async move { request.status().await })
         })
         .collect();
     for request in burst {
@@ -644,29 +609,24 @@ async fn a_jwks_url_serving_no_key_set_is_refused_gracefully(backend: Backend) {
 both_databases!(a_jwks_url_serving_no_key_set_is_refused_gracefully);
 
 async fn import_csv(app: &TestApp, token: &str, csv: &str) -> u16 {
-    app.client
-        .post(app.url("/api/v1/imports/flat"))
-        .bearer_auth(token)
-        .header("content-type", "text/csv; charset=utf-8")
-        .body(csv.to_string())
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.upload(
+        "/api/v1/imports/flat",
+        token,
+        "text/csv; charset=utf-8",
+        csv.to_string(),
+    )
+    .status()
+    .await
 }
 
 async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
-    let (_, list) = body(
-        app.get(
+    let (_, list) = app
+        .get(
             &format!("/api/v1/budget-lines?namnd={namnd}&limit=500"),
             &app.token(Role::Admin),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     list["items"]
         .as_array()
         .unwrap()
@@ -676,10 +636,7 @@ async fn line_codes(app: &TestApp, namnd: &str) -> Vec<String> {
 }
 
 async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(backend).await;
     let header = "namnd;line;month;measure;amount\r\n";
     let row = |namnd: &str, line: &str| format!("{namnd};{line};2025-01;budget;-100\r\n");
 
@@ -700,12 +657,12 @@ async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backen
     // Indicator values are the kommun's: a narrowed integration still imports them.
     let kolada = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
         "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1});
-    let response = app
-        .post("/api/v1/imports/kolada?dry_run=true", &von_feed, &kolada)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.post("/api/v1/imports/kolada?dry_run=true", &von_feed, &kolada)
+            .status()
+            .await,
+        200
+    );
 
     // Without the claim an integration writes every nämnd's figures.
     let kommun_wide = app.token_in("0483", Role::Integration, &[]);

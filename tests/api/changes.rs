@@ -15,14 +15,10 @@ use crate::{both_databases, helpers::*};
 
 /// One page of the feed after `since` (from the start when empty).
 async fn feed_page(app: &TestApp, token: &str, query: &str) -> Value {
-    let (status, page) = body(
-        app.get(&format!("/api/v1/changes?{query}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{page}");
+    let page = app
+        .get(&format!("/api/v1/changes?{query}"), token)
+        .returns(200)
+        .await;
     assert!(page["next_cursor"].is_string(), "{page}");
     page
 }
@@ -79,28 +75,21 @@ fn summary(items: &[Value]) -> Vec<(String, String, String, Value)> {
 
 /// Renames nämnd `id` at `version`, expecting success.
 async fn rename_namnd(app: &TestApp, token: &str, id: &str, name: &str, version: i64) {
-    let response = app
-        .patch(
+    assert_eq!(
+        app.patch(
             &format!("/api/v1/namnder/{id}"),
             token,
             &json!({ "name": name }),
         )
-        .header("If-Match", format!("\"{version}\""))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .if_match(version)
+        .status()
+        .await,
+        200
+    );
 }
 
 async fn audit_count(app: &TestApp, admin: &str) -> usize {
-    let (status, page) = body(
-        app.get("/api/v1/audit?limit=500", admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200);
+    let page = app.get("/api/v1/audit?limit=500", admin).returns(200).await;
     assert!(page["next_cursor"].is_null(), "more than one page of audit");
     page["items"].as_array().unwrap().len()
 }
@@ -108,36 +97,21 @@ async fn audit_count(app: &TestApp, admin: &str) -> usize {
 async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let kommun_id = body(app.get("/api/v1/kommuner", &admin).send().await.unwrap())
-        .await
-        .1["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let kommun_id = app.id_of("/api/v1/kommuner", &admin).await;
     let namnd = app.create_namnd(&admin, "VON", "namnd").await;
-    let namnd_id = namnd["id"].as_str().unwrap().to_string();
+    let namnd_id = id_of(&namnd);
     let path = format!("/api/v1/namnder/{namnd_id}");
     rename_namnd(&app, &admin, &namnd_id, "Vård- och omsorgsnämnden", 1).await;
-    let (status, period) = body(
-        app.post(
+    let period = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "helar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{period}");
-    let period_id = period["id"].as_str().unwrap().to_string();
-    let response = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+        .returns(201)
+        .await;
+    let period_id = id_of(&period);
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
 
     let page = feed_page(&app, &admin, "").await;
     let items = page["items"].as_array().unwrap().clone();
@@ -201,14 +175,7 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
 
     // Bad cursors and limits are refused; a cursor of another list is not one.
     app.create_namnd(&admin, "KS", "styrelse").await;
-    let other_list = body(
-        app.get("/api/v1/namnder?limit=1", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1["next_cursor"]
+    let other_list = app.get("/api/v1/namnder?limit=1", &admin).reply().await.1["next_cursor"]
         .as_str()
         .unwrap()
         .to_string();
@@ -216,24 +183,16 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
         "since=not-a-cursor".to_string(),
         format!("since={other_list}"),
     ] {
-        let p = problem(
-            app.get(&format!("/api/v1/changes?{query}"), &admin)
-                .send()
-                .await
-                .unwrap(),
-            422,
-        )
-        .await;
+        let p = app
+            .get(&format!("/api/v1/changes?{query}"), &admin)
+            .problem(422)
+            .await;
         assert_eq!(error_fields(&p), ["since"]);
     }
-    let p = problem(
-        app.get("/api/v1/changes?limit=501", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .get("/api/v1/changes?limit=501", &admin)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["limit"]);
 }
 both_databases!(writes_appear_in_commit_order_with_versions);
@@ -247,11 +206,7 @@ async fn only_roles_that_see_the_whole_kommun_read_the_feed(backend: Backend) {
     }
     for role in [Role::Redaktor, Role::Namndsekreterare, Role::Lasare] {
         let token = app.token_in("0483", role, &["VON"]);
-        problem(
-            app.get("/api/v1/changes", &token).send().await.unwrap(),
-            403,
-        )
-        .await;
+        app.get("/api/v1/changes", &token).problem(403).await;
     }
 }
 both_databases!(only_roles_that_see_the_whole_kommun_read_the_feed);
@@ -292,7 +247,7 @@ async fn concurrent_writers_are_neither_skipped_nor_repeated(backend: Backend) {
     let mut existing = Vec::new();
     for n in 0..10 {
         let namnd = app.create_namnd(&admin, &format!("A{n}"), "namnd").await;
-        existing.push(namnd["id"].as_str().unwrap().to_string());
+        existing.push(id_of(&namnd));
     }
     let (_, start) = follow(&app, &admin, "", 500).await;
 
@@ -358,12 +313,10 @@ async fn migration_backfills_the_feed_from_the_audit_log(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let namnd = app.create_namnd(&admin, "VON", "namnd").await;
-    rename_namnd(&app, &admin, namnd["id"].as_str().unwrap(), "VON", 1).await;
+    rename_namnd(&app, &admin, &id_of(&namnd), "VON", 1).await;
     let (live, _) = follow(&app, &admin, "", 50).await;
 
-    let db = kommunrapport::startup::connect(&app.database_url)
-        .await
-        .unwrap();
+    let db = app.db().await;
     db.execute_unprepared("DELETE FROM change_feed")
         .await
         .unwrap();
@@ -413,22 +366,14 @@ async fn a_later_writer_waits_for_the_uncommitted_change(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let (_, start) = follow(&app, &admin, "", 50).await;
-    let kommun_id = body(app.get("/api/v1/kommuner", &admin).send().await.unwrap())
-        .await
-        .1["items"][0]["id"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let kommun_id = app.id_of("/api/v1/kommuner", &admin).await.parse().unwrap();
     let actor = Actor {
         kommun_id,
         principal: "test".into(),
         role: "admin".into(),
         request_id: None,
     };
-    let db = kommunrapport::startup::connect(&app.database_url)
-        .await
-        .unwrap();
+    let db = app.db().await;
     let first = db.begin().await.unwrap();
     change(&first, &actor, "first").await;
     let second = {
@@ -463,8 +408,10 @@ async fn a_lost_deadlock_is_a_503_to_retry() {
     use kommunrapport::error::ApiError;
     use sea_orm::TransactionTrait;
 
-    let url = fresh_database(Backend::Postgres).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
+    let database = fresh_database(Backend::Postgres).await;
+    let db = kommunrapport::startup::connect(&database.url)
+        .await
+        .unwrap();
     db.execute_unprepared(
         "CREATE TABLE lock_probe (id INT PRIMARY KEY, n INT NOT NULL); \
          INSERT INTO lock_probe VALUES (1, 0), (2, 0)",

@@ -6,28 +6,12 @@ use serde_json::Value;
 use crate::{both_databases, helpers::*, seeds};
 
 async fn demo_data_matches_the_seeds(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    assert_eq!(
-        kommunrapport::demo::load(&db).await.unwrap(),
-        5,
-        "five seed reports"
-    );
-    assert_eq!(
-        kommunrapport::demo::load(&db).await.unwrap(),
-        0,
-        "loading again changes nothing"
-    );
+    let app = spawn_app(backend).await;
+    assert_eq!(app.load_demo().await, 5, "five seed reports");
+    assert_eq!(app.load_demo().await, 0, "loading again changes nothing");
 
     let token = app.token(Role::Kommunledning);
-    let (_, namnder) = body(
-        app.get("/api/v1/namnder?limit=500", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, namnder) = app.get("/api/v1/namnder?limit=500", &token).reply().await;
     let codes: Vec<&str> = namnder["items"]
         .as_array()
         .unwrap()
@@ -40,13 +24,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     ] {
         assert!(codes.contains(&code), "{code} in {codes:?}");
     }
-    let (_, reports) = body(
-        app.get("/api/v1/reports?namnd=VON", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, reports) = app.get("/api/v1/reports?namnd=VON", &token).reply().await;
     let reports = reports["items"].as_array().unwrap().clone();
     assert_eq!(reports.len(), 4);
     let arsredovisning = reports
@@ -64,22 +42,19 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
 
     // Seed 000's money tables, every printed avvikelse and sum.
     let seed = seeds::seed("seed000");
-    let id = arsredovisning["id"].as_str().unwrap();
-    let (checked, mismatches) = seeds::compare_money(&app, &token, &seed, id).await;
+    let id = id_of(arsredovisning);
+    let (checked, mismatches) = seeds::compare_money(&app, &token, &seed, &id).await;
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert!(checked >= 10);
 
     // Seed 000's volymmått: the year and the year before as printed.
-    let (_, whole) = body(
-        app.get(
+    let (_, whole) = app
+        .get(
             &format!("/api/v1/reports/{id}?include=volymer,nyckeltal,sections"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let mut compared = 0;
     for measure in seed["volume_measures"].as_array().unwrap() {
         let row = whole["volymer"]
@@ -129,13 +104,10 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }));
 
     // Seed 000's indicator appendix: every printed trend arrow, from one request.
-    let (status, table) = body(
-        app.get("/api/v1/indicators/table?year=2024", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, table) = app
+        .get("/api/v1/indicators/table?year=2024", &token)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{table}");
     let served: Vec<&Value> = table["goal_areas"]
         .as_array()
@@ -183,13 +155,10 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     // Seed 004 (plan 2020): the resultatmål of Kommunplan 2019-2022, each
     // with the nämnder the plan lists for it and no huvudansvar marked.
     let seed004 = seeds::seed("seed004");
-    let (_, table_2020) = body(
-        app.get("/api/v1/indicators/table?year=2020", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, table_2020) = app
+        .get("/api/v1/indicators/table?year=2020", &token)
+        .reply()
+        .await;
     let goals_2020: Vec<&Value> = table_2020["goal_areas"]
         .as_array()
         .unwrap()
@@ -208,16 +177,10 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
                     printed["source_line"], printed["title"]
                 )
             });
-        let (_, goal) = body(
-            app.get(
-                &format!("/api/v1/goals/{}", served["id"].as_str().unwrap()),
-                &token,
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+        let (_, goal) = app
+            .get(&format!("/api/v1/goals/{}", id_of(served)), &token)
+            .reply()
+            .await;
         let mut codes: Vec<&str> = goal["medansvariga"]
             .as_array()
             .unwrap()
@@ -241,13 +204,10 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         );
     }
     // The nämnd's assessments of its resultatmål, with their comments.
-    let (_, assessments) = body(
-        app.get(&format!("/api/v1/reports/{id}/assessments"), &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, assessments) = app
+        .get(&format!("/api/v1/reports/{id}/assessments"), &token)
+        .reply()
+        .await;
     let text = assessments.to_string();
     assert!(
         text.contains("handledarorganisationen"),
@@ -256,26 +216,20 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
 
     // Askersund: its own kommun, invisible to Katrineholm.
     let askersund = app.token_in("1882", Role::Kommunledning, &[]);
-    let (_, sn) = body(app.get("/api/v1/reports", &askersund).send().await.unwrap()).await;
+    let (_, sn) = app.get("/api/v1/reports", &askersund).reply().await;
     assert_eq!(sn["items"].as_array().unwrap().len(), 1);
     assert_eq!(sn["items"][0]["namnd"], "SN");
     // Askersund's nämnd goals (seed 002), with SN's comments as its assessments.
-    let (_, own_goals) = body(
-        app.get("/api/v1/goals?kind=namnd&limit=100", &askersund)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, own_goals) = app
+        .get("/api/v1/goals?kind=namnd&limit=100", &askersund)
+        .reply()
+        .await;
     assert_eq!(own_goals["items"].as_array().unwrap().len(), 12);
     // "Bäring på" links the kommunfullmäktige goal the seed names.
-    let (_, kf_goals) = body(
-        app.get("/api/v1/goals?kind=kommun&limit=100", &askersund)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, kf_goals) = app
+        .get("/api/v1/goals?kind=kommun&limit=100", &askersund)
+        .reply()
+        .await;
     let seed002 = seeds::seed("seed002");
     for printed in seed002["namnd_goals"].as_array().unwrap() {
         let served = own_goals["items"]
@@ -299,50 +253,37 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         );
         assert_eq!(served["bar_pa"], printed["bar_pa"], "the text is kept");
     }
-    let (_, sn_assessments) = body(
-        app.get(
-            &format!(
-                "/api/v1/reports/{}/assessments",
-                sn["items"][0]["id"].as_str().unwrap()
-            ),
+    let (_, sn_assessments) = app
+        .get(
+            &format!("/api/v1/reports/{}/assessments", id_of(&sn["items"][0])),
             &askersund,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert!(
         sn_assessments.to_string().contains("Sjukskrivningstalen"),
         "nämnd goals are assessed in SN's report"
     );
-    let (_, from_katrineholm) = body(
-        app.get(
-            &format!("/api/v1/reports/{}", sn["items"][0]["id"].as_str().unwrap()),
+    let (_, from_katrineholm) = app
+        .get(
+            &format!("/api/v1/reports/{}", id_of(&sn["items"][0])),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(from_katrineholm["status"], Value::from(404));
 }
 both_databases!(demo_data_matches_the_seeds);
 
 /// The report of `namnd` and `report_type` in the token's kommun.
 async fn report_of(app: &TestApp, token: &str, namnd: &str, report_type: &str) -> Value {
-    let (status, reports) = body(
-        app.get(
+    let reports = app
+        .get(
             &format!("/api/v1/reports?namnd={namnd}&type={report_type}"),
             token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{reports}");
+        .returns(200)
+        .await;
     reports["items"][0].clone()
 }
 
@@ -379,16 +320,13 @@ async fn compare_volumes(
     report_id: &str,
 ) -> (usize, Vec<String>) {
     let source = seed["source"].as_str().unwrap();
-    let (_, whole) = body(
-        app.get(
+    let (_, whole) = app
+        .get(
             &format!("/api/v1/reports/{report_id}?include=volymer"),
             token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let served = whole["volymer"].as_array().unwrap();
     let mut compared = 0;
     let mut mismatches = Vec::new();
@@ -433,16 +371,13 @@ async fn deviations_without_figures_are_absent(
     report_id: &str,
 ) -> (usize, Vec<String>) {
     let source = seed["source"].as_str().unwrap();
-    let (_, table) = body(
-        app.get(
+    let (_, table) = app
+        .get(
             &format!("/api/v1/reports/{report_id}/drift?unit=tkr"),
             token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let rows = table["rows"].as_array().unwrap();
     let period = &seed["report"]["period"];
     let report_period = seed_period(period, period["year"].as_i64().unwrap());
@@ -490,29 +425,20 @@ async fn deviations_without_figures_are_absent(
 async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Value) -> Vec<String> {
     let mut mismatches = Vec::new();
     for kind in ["drift", "investering"] {
-        let (_, view) = body(
-            app.get(
+        let (_, view) = app
+            .get(
                 &format!(
                     "/api/v1/kommun/{kind}?period_id={}",
                     report["period_id"].as_str().unwrap()
                 ),
                 token,
             )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
-        let (_, own) = body(
-            app.get(
-                &format!("/api/v1/reports/{}/{kind}", report["id"].as_str().unwrap()),
-                token,
-            )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+            .reply()
+            .await;
+        let (_, own) = app
+            .get(&format!("/api/v1/reports/{}/{kind}", id_of(report)), token)
+            .reply()
+            .await;
         let row = view["namnder"]
             .as_array()
             .unwrap()
@@ -537,10 +463,7 @@ async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Val
 /// printed volume of the period, and the kommun view agreeing with each
 /// report. Each mismatch names the seed and line.
 async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
+    let app = demo_app(backend).await;
     let mut mismatches = Vec::new();
     for (name, kommun, namnd, report_type, min_money, min_volumes) in [
         ("seed001", "0483", "VON", "delarsrapport", 8, 40),
@@ -550,20 +473,20 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
         let token = app.token_in(kommun, Role::Kommunledning, &[]);
         let seed = seeds::seed(name);
         let report = report_of(&app, &token, namnd, report_type).await;
-        let id = report["id"].as_str().unwrap();
-        let (money, mut found) = seeds::compare_money(&app, &token, &seed, id).await;
+        let id = id_of(&report);
+        let (money, mut found) = seeds::compare_money(&app, &token, &seed, &id).await;
         assert!(
             money >= min_money,
             "{name}: only {money} money figures compared"
         );
         mismatches.append(&mut found);
-        let (volumes, mut found) = compare_volumes(&app, &token, &seed, id).await;
+        let (volumes, mut found) = compare_volumes(&app, &token, &seed, &id).await;
         assert!(
             volumes >= min_volumes,
             "{name}: only {volumes} volumes compared"
         );
         mismatches.append(&mut found);
-        let (_, mut found) = deviations_without_figures_are_absent(&app, &token, &seed, id).await;
+        let (_, mut found) = deviations_without_figures_are_absent(&app, &token, &seed, &id).await;
         mismatches.append(&mut found);
         mismatches.append(&mut kommun_view_matches_the_report(&app, &token, &report).await);
     }
@@ -575,45 +498,25 @@ async fn demo_month_and_askersund_reports_match_their_seeds(backend: Backend) {
     let admin = app.token(Role::Admin);
     let katrineholm = app.token(Role::Kommunledning);
     let arsredovisning = report_of(&app, &katrineholm, "VON", "arsredovisning").await;
-    let (status, line) = body(
-        app.post(
+    let line = app.post(
             "/api/v1/budget-lines",
             &admin,
             &serde_json::json!({"namnd_id": arsredovisning["namnd_id"], "kind": "drift", "code": "bara_augusti", "name": "Bara augusti"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{line}");
-    let response = app
-        .client
-        .put(app.url(&format!(
+        ).returns(201).await;
+    assert_eq!(app.put(&format!(
             "/api/v1/budget-lines/{}/values",
-            line["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+            id_of(&line)
+        ), &admin, &serde_json::json!({"values": [{"measure": "utfall", "month": "2024-08", "amount": -1000000}]}))
+        .status().await, 200);
     let found = kommun_view_matches_the_report(&app, &katrineholm, &arsredovisning).await;
     assert!(found.is_empty(), "{}", found.join("\n"));
-    let (_, own) = body(
-        app.get(
-            &format!(
-                "/api/v1/reports/{}/drift?unit=tkr",
-                arsredovisning["id"].as_str().unwrap()
-            ),
+    let (_, own) = app
+        .get(
+            &format!("/api/v1/reports/{}/drift?unit=tkr", id_of(&arsredovisning)),
             &katrineholm,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(
         own["total"]["utfall"],
         Value::from(-907875 - 1000),
@@ -624,17 +527,11 @@ both_databases!(demo_month_and_askersund_reports_match_their_seeds);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_embedded_database_starts_with_the_demo_data() {
-    let url = fresh_database(Backend::Sqlite).await;
-    let mut settings = test_settings(url);
-    settings.auto_seed_demo = true;
-    let app = spawn_with_settings(Backend::Sqlite, settings).await;
-    let (_, reports) = body(
-        app.get("/api/v1/reports", &app.token(Role::Lasare))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let app = spawn_with(Backend::Sqlite, |s| s.auto_seed_demo = true).await;
+    let (_, reports) = app
+        .get("/api/v1/reports", &app.token(Role::Lasare))
+        .reply()
+        .await;
     // A läsare sees the two approved reports only.
     assert_eq!(reports["items"].as_array().unwrap().len(), 2);
 }

@@ -3,19 +3,10 @@
 //! Katrineholm's VON lines and summed.
 
 use kommunrapport::auth::Role;
-use reqwest::Response;
+use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
-
-/// An application with the demo data (Katrineholm's VON with its drift lines).
-pub async fn demo_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
 
 /// Ansvar 11x is VON; verksamhet 510 äldreomsorg, 52x funktionsstöd, the
 /// rest förvaltningsgemensamt.
@@ -27,37 +18,29 @@ pub fn von_rules() -> Value {
     ])
 }
 
-async fn create(app: &TestApp, token: &str, mapping: &Value) -> Response {
+fn create(app: &TestApp, token: &str, mapping: &Value) -> RequestBuilder {
     app.post("/api/v1/dimension-mappings", token, mapping)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// Creates the VON mapping as kommunledning; returns its id.
 pub async fn create_von_mapping(app: &TestApp) -> String {
     let token = app.token(Role::Kommunledning);
     let mapping = json!({"name": "Raindance", "rules": von_rules()});
-    let (status, created) = body(create(app, &token, &mapping).await).await;
-    assert_eq!(status, 201, "{created}");
-    created["id"].as_str().unwrap().to_string()
+    let created = create(app, &token, &mapping).returns(201).await;
+    id_of(&created)
 }
 
 /// The values of VON's lines in `year`, as (line, measure, month, amount),
 /// in that order.
 pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String, Value)> {
     let token = app.token(Role::Admin);
-    let (status, doc) = body(
-        app.get(
+    let doc = app
+        .get(
             &format!("/api/v1/exports/flat?namnd=VON&year={year}"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{doc}");
+        .returns(200)
+        .await;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let mut values: Vec<_> = doc["rows"]
         .as_array()
@@ -85,12 +68,12 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
     let token = app.token(Role::Kommunledning);
     let mapping = json!({"name": "Raindance", "description": "Ekonomisystemet",
         "sie_dimensions": {"ansvar": 1, "verksamhet": 20}, "rules": von_rules()});
-    let response = create(&app, &token, &mapping).await;
+    let response = create(&app, &token, &mapping).send().await.unwrap();
     assert_eq!(response.headers()["etag"], "\"1\"");
     let location = response.headers()["location"].to_str().unwrap().to_string();
     let (status, created) = body(response).await;
     assert_eq!(status, 201, "{created}");
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = id_of(&created);
     assert!(location.ends_with(&id));
     assert_eq!(created["rules"], von_rules());
     assert_eq!(
@@ -101,21 +84,15 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
 
     // Integrations and revisorer read; redaktörer do not; only planners write.
     for role in [Role::Integration, Role::Revisor] {
-        let (status, got) = body(app.get(&path, &app.token(role)).send().await.unwrap()).await;
+        let (status, got) = app.get(&path, &app.token(role)).reply().await;
         assert_eq!((status, got["name"].clone()), (200, json!("Raindance")));
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(app.get(&path, &redaktor).send().await.unwrap(), 403).await;
+    app.get(&path, &redaktor).problem(403).await;
     let integration = app.token(Role::Integration);
     let other = json!({"name": "X", "rules": von_rules()});
-    problem(create(&app, &integration, &other).await, 403).await;
-    let (_, list) = body(
-        app.get("/api/v1/dimension-mappings", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    create(&app, &integration, &other).problem(403).await;
+    let (_, list) = app.get("/api/v1/dimension-mappings", &token).reply().await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // Invalid rules name their fields.
@@ -125,44 +102,35 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         {"match": {"konto": "3000-3999"}, "target": {"namnd": "XYZ", "line": "aldreomsorg"}},
         {"match": {"konto": "4000-4999"}, "target": {"namnd": "VON", "line": "finns_inte"}}
     ]});
-    let p = problem(create(&app, &token, &bad).await, 422).await;
+    let p = create(&app, &token, &bad).problem(422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].match.ansvar", "rules[1].match"],
         "{p}"
     );
     let bad = json!({"name": "Bad", "rules": [bad["rules"][2], bad["rules"][3]]});
-    let p = problem(create(&app, &token, &bad).await, 422).await;
+    let p = create(&app, &token, &bad).problem(422).await;
     assert_eq!(
         error_fields(&p),
         ["rules[0].target.namnd", "rules[1].target.line"],
         "{p}"
     );
     let duplicate = json!({"name": "Raindance", "rules": von_rules()});
-    let p = problem(create(&app, &token, &duplicate).await, 422).await;
+    let p = create(&app, &token, &duplicate).problem(422).await;
     assert_eq!(error_fields(&p), ["name"]);
 
     // Updates need the current ETag.
     let change = json!({"rules": [von_rules()[2]], "description": null});
-    problem(app.patch(&path, &token, &change).send().await.unwrap(), 428).await;
-    problem(
-        app.patch(&path, &token, &change)
-            .header("if-match", "\"7\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let (status, changed) = body(
-        app.patch(&path, &token, &change)
-            .header("if-match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{changed}");
+    app.patch(&path, &token, &change).problem(428).await;
+    app.patch(&path, &token, &change)
+        .header("if-match", "\"7\"")
+        .problem(412)
+        .await;
+    let changed = app
+        .patch(&path, &token, &change)
+        .header("if-match", "\"1\"")
+        .returns(200)
+        .await;
     assert_eq!(
         (
             changed["version"].clone(),
@@ -172,16 +140,13 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         (json!(2), json!([von_rules()[2]]), Value::Null)
     );
 
-    let (_, audit) = body(
-        app.get(
+    let (_, audit) = app
+        .get(
             &format!("/api/v1/audit?resource_type=dimension_mapping&resource_id={id}"),
             &app.token(Role::Admin),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let actions: Vec<&str> = audit["items"]
         .as_array()
         .unwrap()
@@ -193,37 +158,29 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         "{audit}"
     );
 
-    problem(app.delete(&path, &token).send().await.unwrap(), 428).await;
-    let response = app
-        .delete(&path, &token)
-        .header("if-match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
-    problem(app.get(&path, &token).send().await.unwrap(), 404).await;
+    app.delete(&path, &token).problem(428).await;
+    assert_eq!(
+        app.delete(&path, &token)
+            .header("if-match", "\"2\"")
+            .status()
+            .await,
+        204
+    );
+    app.get(&path, &token).problem(404).await;
     // Another kommun never sees it.
     let other = app.token_in("1882", Role::Admin, &[]);
-    let (_, list) = body(
-        app.get("/api/v1/dimension-mappings", &other)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, list) = app.get("/api/v1/dimension-mappings", &other).reply().await;
     assert_eq!(list["items"], json!([]));
 }
 both_databases!(mappings_are_versioned_validated_and_audited);
 
-async fn post_mapped_csv(app: &TestApp, query: &str, file: &str) -> Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports/flat{query}")))
-        .bearer_auth(app.token(Role::Integration))
-        .header("content-type", "text/csv")
-        .body(file.to_string())
-        .send()
-        .await
-        .unwrap()
+fn post_mapped_csv(app: &TestApp, query: &str, file: &str) -> RequestBuilder {
+    app.upload(
+        &format!("/api/v1/imports/flat{query}"),
+        &app.token(Role::Integration),
+        "text/csv",
+        file.to_string(),
+    )
 }
 
 async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
@@ -235,8 +192,9 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
         110;520;4010;2025-03;utfall;-300\r\n\
         999;510;4010;2025-03;utfall;-1\r\n";
 
-    let (status, dry) =
-        body(post_mapped_csv(&app, &format!("?mapping={mapping}&dry_run=true"), file).await).await;
+    let (status, dry) = post_mapped_csv(&app, &format!("?mapping={mapping}&dry_run=true"), file)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{dry}");
     assert_eq!(dry["errors"].as_array().unwrap().len(), 1, "{dry}");
     assert_eq!(
@@ -252,17 +210,16 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             .unwrap()
             .contains("ansvar 999, verksamhet 510, konto 4010")
     );
-    let p = problem(
-        post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await,
-        422,
-    )
-    .await;
+    let p = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .problem(422)
+        .await;
     assert_eq!(p["errors"][0]["line_number"], 5);
     assert!(von_values(&app, 2025).await.is_empty(), "nothing applied");
 
     let file = file.rsplit_once("999;").unwrap().0;
-    let (status, report) =
-        body(post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await).await;
+    let (status, report) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(
         (report["values_changed"].clone(), report["rows"].clone()),
@@ -275,7 +232,9 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             value("funktionsstod", "utfall", "2025-03", json!(-300)),
         ]
     );
-    let (_, again) = body(post_mapped_csv(&app, &format!("?mapping={mapping}"), file).await).await;
+    let (_, again) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+        .reply()
+        .await;
     assert_eq!(
         (again["values_changed"].clone(), again["unchanged"].clone()),
         (json!(0), json!(2)),
@@ -289,26 +248,19 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
     ]});
     let integration = app.token(Role::Integration);
     let url = format!("/api/v1/imports/flat?mapping={mapping}");
-    let p = problem(
-        app.post(&url, &integration, &doc).send().await.unwrap(),
-        422,
-    )
-    .await;
+    let p = app.post(&url, &integration, &doc).problem(422).await;
     assert_eq!(
         (p["errors"][0]["index"].clone(), error_fields(&p)),
         (json!(1), vec!["namnd".to_string()])
     );
     let doc = json!({"rows": [doc["rows"][0]]});
-    let (status, report) = body(app.post(&url, &integration, &doc).send().await.unwrap()).await;
-    assert_eq!(status, 200, "{report}");
+    let report = app.post(&url, &integration, &doc).returns(200).await;
     assert_eq!(report["changes"][0]["line"], "forvaltningsgemensamt");
 
     // A mapping of no one's: 422 on the parameter.
-    let p = problem(
-        post_mapped_csv(&app, "?mapping=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", file).await,
-        422,
-    )
-    .await;
+    let p = post_mapped_csv(&app, "?mapping=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", file)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["mapping"]);
 }
 both_databases!(flat_rows_with_ledger_codes_are_mapped_and_summed);

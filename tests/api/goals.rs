@@ -10,8 +10,8 @@ use serde_json::{Value, json};
 use crate::{
     both_databases,
     helpers::*,
-    indicators::{enter_plan_000, ok, put},
-    seeds::seed,
+    indicators::enter_plan_000,
+    seeds::{enter_goal_areas, seed},
 };
 
 async fn seed000_goals_read_back(backend: Backend) {
@@ -22,12 +22,10 @@ async fn seed000_goals_read_back(backend: Backend) {
     for g in s["goals"].as_array().unwrap() {
         let title = g["title"].as_str().unwrap();
         let gid = &plan.goals[title];
-        let served = ok(
-            app.get(&format!("/api/v1/goals/{gid}"), &lasare),
-            200,
-            title,
-        )
-        .await;
+        let served = app
+            .get(&format!("/api/v1/goals/{gid}"), &lasare)
+            .returns(200)
+            .await;
         assert_eq!(served["huvudansvar"]["code"], g["huvudansvar"], "{title}");
         let medansvariga: Vec<&str> = served["medansvariga"]
             .as_array()
@@ -51,18 +49,16 @@ async fn seed000_goals_read_back(backend: Backend) {
         assert_eq!(json!(numbers), g["agenda2030"], "{title}");
         assert_eq!(served["kind"], "kommun");
     }
-    let hemtjansten = ok(
-        app.get(
+    let hemtjansten = app
+        .get(
             &format!(
                 "/api/v1/goals/{}",
                 plan.goals["Ökad nöjdhet med hemtjänsten"]
             ),
             &lasare,
-        ),
-        200,
-        "hemtjänsten",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(
         hemtjansten["agenda2030"],
         json!([{"number": 3, "name": "God hälsa och välbefinnande"}])
@@ -71,19 +67,15 @@ async fn seed000_goals_read_back(backend: Backend) {
 
     // Filters: nämnd (huvudansvar or medansvar), goal area, free text.
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    let von = ok(
-        app.get("/api/v1/goals?namnd=VON&limit=100", &lasare),
-        200,
-        "VON",
-    )
-    .await;
+    let von = app
+        .get("/api/v1/goals?namnd=VON&limit=100", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&von), 16);
-    let stn = ok(
-        app.get("/api/v1/goals?namnd=STN&limit=100", &lasare),
-        200,
-        "STN",
-    )
-    .await;
+    let stn = app
+        .get("/api/v1/goals?namnd=STN&limit=100", &lasare)
+        .returns(200)
+        .await;
     let expected = seed_goals_where(&s, |g| {
         g["huvudansvar"] == "STN"
             || g["medansvariga"]
@@ -93,30 +85,24 @@ async fn seed000_goals_read_back(backend: Backend) {
     });
     assert_eq!(count(&stn), expected);
     let area = &plan.areas["Trygg omsorg & vård"];
-    let in_area = ok(
-        app.get(&format!("/api/v1/goals?goal_area_id={area}"), &lasare),
-        200,
-        "area",
-    )
-    .await;
+    let in_area = app
+        .get(&format!("/api/v1/goals?goal_area_id={area}"), &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&in_area), 6);
-    let q = ok(
-        app.get("/api/v1/goals?q=sjukfr%C3%A5nvaro", &lasare),
-        200,
-        "q",
-    )
-    .await;
+    let q = app
+        .get("/api/v1/goals?q=sjukfr%C3%A5nvaro", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&q), 1);
     // Case folds beyond ASCII on both databases: "ökad" finds "Ökad …".
-    let folded = ok(
-        app.get(
+    let folded = app
+        .get(
             "/api/v1/goals?q=%C3%B6KAD%20N%C3%96JDHET&limit=100",
             &lasare,
-        ),
-        200,
-        "folded q",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     let expected = seed_goals_where(&s, |g| {
         let text = format!(
             "{} {}",
@@ -127,33 +113,30 @@ async fn seed000_goals_read_back(backend: Backend) {
     });
     assert!(expected >= 3, "{expected}");
     assert_eq!(count(&folded), expected);
-    let none = ok(app.get("/api/v1/goals?namnd=NOPE", &lasare), 200, "none").await;
+    let none = app
+        .get("/api/v1/goals?namnd=NOPE", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(count(&none), 0);
-    let by_indicator = ok(
-        app.get(
+    let by_indicator = app
+        .get(
             &format!(
                 "/api/v1/goals?indicator_id={}",
                 plan.indicators["Sjukfrånvaro totalt (%)"]
             ),
             &lasare,
-        ),
-        200,
-        "indicator",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(
         by_indicator["items"][0]["title"],
         "Halverad sjukfrånvaro för kommunens medarbetare"
     );
     // bedomning needs a report.
-    let p = problem(
-        app.get("/api/v1/goals?bedomning=rod", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .get("/api/v1/goals?bedomning=rod", &lasare)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["report_id"]);
 
     // Change with If-Match: medansvariga replaced.
@@ -164,7 +147,7 @@ async fn seed000_goals_read_back(backend: Backend) {
             &plan.admin,
             &json!({"medansvariga": []}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -174,19 +157,15 @@ async fn seed000_goals_read_back(backend: Backend) {
     assert_eq!(changed["version"], 2);
     // Making the huvudansvar a medansvarig as well is refused.
     let von_id = &plan.namnder["VON"];
-    let p = problem(
-        app.patch(
+    let p = app
+        .patch(
             &format!("/api/v1/goals/{gid}"),
             &plan.admin,
             &json!({"medansvariga": [von_id]}),
         )
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .if_match(2)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
 }
 both_databases!(seed000_goals_read_back);
@@ -196,16 +175,14 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
-    let area = ok(
-        app.post(
+    let area = app
+        .post(
             "/api/v1/goal-areas",
             &admin,
             &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
-        ),
-        201,
-        "area",
-    )
-    .await;
+        )
+        .returns(201)
+        .await;
     let base = json!({"goal_area_id": area["id"], "title": "Ökad nöjdhet med hemtjänsten"});
     let with = |extra: Value| {
         let mut b = base.clone();
@@ -254,105 +231,56 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
         ),
     ];
     for (extra, field) in cases {
-        let p = problem(
-            app.post("/api/v1/goals", &admin, &with(extra.clone()))
-                .send()
-                .await
-                .unwrap(),
-            422,
-        )
-        .await;
+        let p = app
+            .post("/api/v1/goals", &admin, &with(extra.clone()))
+            .problem(422)
+            .await;
         assert_eq!(error_fields(&p), [field], "{extra}: {p}");
     }
     // Plan structure is written by admin and kommunledning only.
     let good =
         with(json!({"huvudansvar": von["id"], "medansvariga": [socn["id"]], "agenda2030": [3]}));
     for role in [Role::Lasare, Role::Revisor, Role::Integration] {
-        problem(
-            app.post("/api/v1/goals", &app.token(role), &good)
-                .send()
-                .await
-                .unwrap(),
-            403,
+        app.post("/api/v1/goals", &app.token(role), &good)
+            .problem(403)
+            .await;
+        app.post(
+            "/api/v1/goal-areas",
+            &app.token(role),
+            &json!({"plan": "P", "name": "N"}),
         )
-        .await;
-        problem(
-            app.post(
-                "/api/v1/goal-areas",
-                &app.token(role),
-                &json!({"plan": "P", "name": "N"}),
-            )
-            .send()
-            .await
-            .unwrap(),
-            403,
-        )
+        .problem(403)
         .await;
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(
-        app.post("/api/v1/goals", &redaktor, &good)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    let created = ok(
-        app.post("/api/v1/goals", &app.token(Role::Kommunledning), &good),
-        201,
-        "kl",
-    )
-    .await;
+    app.post("/api/v1/goals", &redaktor, &good)
+        .problem(403)
+        .await;
+    let created = app
+        .post("/api/v1/goals", &app.token(Role::Kommunledning), &good)
+        .returns(201)
+        .await;
     // Another kommun sees nothing of it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        app.get(
-            &format!("/api/v1/goals/{}", created["id"].as_str().unwrap()),
-            &other,
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get(
-            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
-            &other,
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("/api/v1/goals/{}", id_of(&created)), &other)
+        .problem(404)
+        .await;
+    app.get(&format!("/api/v1/goal-areas/{}", id_of(&area)), &other)
+        .problem(404)
+        .await;
     // A goal area with goals cannot be deleted.
-    problem(
-        app.delete(
-            &format!("/api/v1/goal-areas/{}", area["id"].as_str().unwrap()),
-            &admin,
-        )
-        .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap(),
-        409,
-    )
-    .await;
-    let dup = problem(
-        app.post(
+    app.delete(&format!("/api/v1/goal-areas/{}", id_of(&area)), &admin)
+        .if_match(1)
+        .problem(409)
+        .await;
+    let dup = app
+        .post(
             "/api/v1/goal-areas",
             &admin,
             &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&dup), ["name"]);
 }
 both_databases!(two_huvudansvar_are_refused);
@@ -377,23 +305,7 @@ async fn seed002_namnd_goals(backend: Backend) {
     let admin = app.create_kommun("1882", "Askersunds kommun").await;
     let sn = app.create_namnd(&admin, "SN", "namnd").await;
     let s = seed("seed002");
-    let mut areas = HashMap::new();
-    for a in s["goal_areas"].as_array().unwrap() {
-        let created = ok(
-            app.post(
-                "/api/v1/goal-areas",
-                &admin,
-                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
-            ),
-            201,
-            "area",
-        )
-        .await;
-        areas.insert(
-            a["name"].as_str().unwrap().to_string(),
-            created["id"].clone(),
-        );
-    }
+    let areas = enter_goal_areas(&app, &admin, &s).await;
     let mut kommun_goals = HashMap::new();
     for g in s["goals"].as_array().unwrap() {
         let mut b =
@@ -403,7 +315,7 @@ async fn seed002_namnd_goals(backend: Backend) {
         } else {
             b["huvudansvar"] = sn["id"].clone();
         }
-        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "kommun goal").await;
+        let created = app.post("/api/v1/goals", &admin, &b).returns(201).await;
         kommun_goals.insert(
             g["title"].as_str().unwrap().to_string(),
             created["id"].clone(),
@@ -415,31 +327,25 @@ async fn seed002_namnd_goals(backend: Backend) {
         // Each measure is an indicator with its 2024 target (number or text).
         let mut indicator_ids = Vec::new();
         for i in g["indicators"].as_array().unwrap() {
-            let created = ok(
-                app.post(
+            let created = app
+                .post(
                     "/api/v1/indicators",
                     &admin,
                     &json!({"name": i["name"], "unit": i["unit"], "polarity": "hogre_ar_battre"}),
-                ),
-                201,
-                "indicator",
-            )
-            .await;
-            let iid = created["id"].as_str().unwrap().to_string();
+                )
+                .returns(201)
+                .await;
+            let iid = id_of(&created);
             let mut values = vec![json!({"year": 2024, "value": i["utfall_2024"]})];
             if !i["utfall_2023"].is_null() {
                 values.push(json!({"year": 2023, "value": i["utfall_2023"]}));
             }
-            ok(
-                put(
-                    &app,
-                    &format!("/api/v1/indicators/{iid}/values"),
-                    &admin,
-                    &json!({"values": values}),
-                ),
-                200,
-                "values",
+            app.put(
+                &format!("/api/v1/indicators/{iid}/values"),
+                &admin,
+                &json!({"values": values}),
             )
+            .returns(200)
             .await;
             let target = i["mal_2024"].as_str().unwrap();
             let rv = if target.parse::<f64>().is_ok() {
@@ -447,17 +353,14 @@ async fn seed002_namnd_goals(backend: Backend) {
             } else {
                 json!({"year": 2024, "text": target})
             };
-            let served = ok(
-                put(
-                    &app,
+            let served = app
+                .put(
                     &format!("/api/v1/indicators/{iid}/riktvarden"),
                     &admin,
                     &json!({"riktvarden": [rv]}),
-                ),
-                200,
-                "riktvarde",
-            )
-            .await;
+                )
+                .returns(200)
+                .await;
             if rv.get("text").is_some() {
                 assert_eq!(served["riktvarde"]["text"], target, "line {line}");
                 // "öka": bedömning follows the trend.
@@ -488,7 +391,7 @@ async fn seed002_namnd_goals(backend: Backend) {
         if let Some(k) = bar_pa_goal(g["bar_pa"].as_str().unwrap()) {
             b["bar_pa_goal_id"] = kommun_goals[k].clone();
         }
-        let created = ok(app.post("/api/v1/goals", &admin, &b), 201, "nämnd goal").await;
+        let created = app.post("/api/v1/goals", &admin, &b).returns(201).await;
         assert_eq!(created["kind"], "namnd");
         assert_eq!(created["huvudansvar"]["code"], "SN");
         assert_eq!(created["bar_pa"], g["bar_pa"], "line {line}");
@@ -506,12 +409,10 @@ async fn seed002_namnd_goals(backend: Backend) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    let namnd_goals = ok(
-        app.get("/api/v1/goals?kind=namnd&limit=100", &admin),
-        200,
-        "kind",
-    )
-    .await;
+    let namnd_goals = app
+        .get("/api/v1/goals?kind=namnd&limit=100", &admin)
+        .returns(200)
+        .await;
     assert_eq!(
         count(&namnd_goals),
         s["namnd_goals"].as_array().unwrap().len()
@@ -519,38 +420,30 @@ async fn seed002_namnd_goals(backend: Backend) {
     let attraktiv = kommun_goals["Kommunen är en attraktiv arbetsgivare."]
         .as_str()
         .unwrap();
-    let bar = ok(
-        app.get(&format!("/api/v1/goals?bar_pa_goal_id={attraktiv}"), &admin),
-        200,
-        "bar",
-    )
-    .await;
+    let bar = app
+        .get(&format!("/api/v1/goals?bar_pa_goal_id={attraktiv}"), &admin)
+        .returns(200)
+        .await;
     assert_eq!(count(&bar), 3);
     // SN answers for the goals of all nämnder, its own and the nämnd goals.
-    let sn_goals = ok(
-        app.get("/api/v1/goals?namnd=SN&limit=100", &admin),
-        200,
-        "SN",
-    )
-    .await;
+    let sn_goals = app
+        .get("/api/v1/goals?namnd=SN&limit=100", &admin)
+        .returns(200)
+        .await;
     assert_eq!(
         count(&sn_goals),
         s["goals"].as_array().unwrap().len() + s["namnd_goals"].as_array().unwrap().len()
     );
     // A nämnd goal's bäring på must be a kommun goal.
     let own = namnd_goals["items"][0]["id"].clone();
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/goals",
             &admin,
             &json!({"kind": "namnd", "title": "X", "huvudansvar": sn["id"], "bar_pa_goal_id": own}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["bar_pa_goal_id"]);
 }
 both_databases!(seed002_namnd_goals);

@@ -3,7 +3,7 @@ use crate::{both_databases, helpers::*};
 async fn live_and_ready(backend: Backend) {
     let app = spawn_app(backend).await;
     for path in ["/health/live", "/health/ready"] {
-        let (status, body) = body(app.client.get(app.url(path)).send().await.unwrap()).await;
+        let (status, body) = app.client.get(app.url(path)).reply().await;
         assert_eq!(
             (status, body["status"].as_str()),
             (200, Some("ok")),
@@ -45,30 +45,21 @@ both_databases!(request_id_is_echoed_or_generated);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_follows_the_database_without_restart() {
-    let url = fresh_database(Backend::Postgres).await;
     let proxy = ToggleProxy::start("127.0.0.1:5432".into()).await;
-    let proxied = url.replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
-    let app = spawn_with_settings(Backend::Postgres, test_settings(proxied)).await;
-    let ready = || async {
-        app.client
-            .get(app.url("/health/ready"))
-            .send()
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-    };
+    let app = spawn_with(Backend::Postgres, |s| {
+        s.database_url =
+            s.database_url
+                .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1)
+    })
+    .await;
+    let ready = || async { app.client.get(app.url("/health/ready")).status().await };
     assert_eq!(ready().await, 200);
 
     proxy.cut();
     assert_eq!(ready().await, 503);
     // An API call while the database is away is a 503 problem, not a hang or a 500.
     let token = app.token(kommunrapport::auth::Role::Admin);
-    problem(
-        app.get("/api/v1/namnder", &token).send().await.unwrap(),
-        503,
-    )
-    .await;
+    app.get("/api/v1/namnder", &token).problem(503).await;
 
     proxy.restore();
     let mut status = 0;
@@ -84,14 +75,9 @@ async fn readiness_follows_the_database_without_restart() {
 
 async fn unknown_routes_are_problems(backend: Backend) {
     let app = spawn_app(backend).await;
-    problem(
-        app.client
-            .get(app.url("/api/v1/nothing-here"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.client
+        .get(app.url("/api/v1/nothing-here"))
+        .problem(404)
+        .await;
 }
 both_databases!(unknown_routes_are_problems);

@@ -15,7 +15,7 @@ use kommunrapport::{
     startup::Application,
 };
 use reqwest::{Client, RequestBuilder, Response};
-use sea_orm::{ConnectionTrait, Database};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -41,14 +41,81 @@ static TRACING: LazyLock<()> = LazyLock::new(|| {
 
 pub const SECRET: &str = "test-secret-that-is-long-enough-for-hs256-signing";
 
+/// A database that exists for one test. Dropping the guard (when the test
+/// ends, passed or panicked) drops the PostgreSQL database with `WITH
+/// (FORCE)`, which ends the connections the application still holds, or
+/// deletes the SQLite file with its `-wal`, `-shm` and `-journal` files.
+pub struct TestDatabase {
+    pub url: String,
+    backend: Backend,
+    name: String,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self.backend {
+            Backend::Sqlite => {
+                let path = std::env::temp_dir().join(format!("{}.db", self.name));
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let mut file = path.clone().into_os_string();
+                    file.push(suffix);
+                    match std::fs::remove_file(&file) {
+                        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                            eprintln!("cannot delete {}: {e}", file.to_string_lossy())
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Backend::Postgres => {
+                // Drop cannot await, and the test's runtime may be the one
+                // calling it: a thread of its own with a runtime of its own.
+                let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+                let dropped = std::thread::spawn(move || {
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| e.to_string())?
+                        .block_on(async {
+                            let admin = Database::connect(postgres_admin_url())
+                                .await
+                                .map_err(|e| e.to_string())?;
+                            let dropped = admin.execute_unprepared(&sql).await;
+                            admin.close().await.ok();
+                            dropped.map(|_| ()).map_err(|e| e.to_string())
+                        })
+                })
+                .join();
+                match dropped {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => eprintln!("cannot drop test database {}: {e}", self.name),
+                    Err(_) => eprintln!("dropping test database {} panicked", self.name),
+                }
+            }
+        }
+    }
+}
+
+/// The application under test. Dropping it stops the server and then
+/// removes its database (see [`TestDatabase`]).
 pub struct TestApp {
     pub address: String,
     pub client: Client,
     pub tokens: TokenService,
     #[allow(dead_code)]
     pub backend: Backend,
-    #[allow(dead_code)]
-    pub database_url: String,
+    /// The settings the application was built with.
+    pub settings: Settings,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    _database: TestDatabase,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Dropping actix's server closes its listener and stops its workers,
+        // so no request reaches the database that `_database` removes next.
+        self.server.abort();
+    }
 }
 
 pub fn jwt_settings() -> JwtSettings {
@@ -63,10 +130,10 @@ pub fn jwt_settings() -> JwtSettings {
     }
 }
 
-/// A fresh database URL for `backend`.
-pub async fn fresh_database(backend: Backend) -> String {
+/// A fresh database for `backend`, removed when the guard is dropped.
+pub async fn fresh_database(backend: Backend) -> TestDatabase {
     let name = format!("kr_test_{}", uuid::Uuid::now_v7().simple());
-    match backend {
+    let url = match backend {
         Backend::Sqlite => {
             let path = std::env::temp_dir().join(format!("{name}.db"));
             format!("sqlite://{}?mode=rwc", path.display())
@@ -87,7 +154,8 @@ pub async fn fresh_database(backend: Backend) -> String {
                 .unwrap_or(admin_url);
             format!("{base}/{name}")
         }
-    }
+    };
+    TestDatabase { url, backend, name }
 }
 
 pub fn test_settings(database_url: String) -> Settings {
@@ -107,18 +175,21 @@ pub fn test_settings(database_url: String) -> Settings {
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    spawn_with_settings(backend, test_settings(url)).await
+    spawn_with(backend, |_| {}).await
 }
 
-pub async fn spawn_with_settings(backend: Backend, settings: Settings) -> TestApp {
+/// The application on a fresh database, with the test settings changed by
+/// `configure` (which may also point `database_url` at a proxy of it).
+pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     LazyLock::force(&TRACING);
-    let database_url = settings.database_url.clone();
-    let app = Application::build(settings)
+    let database = fresh_database(backend).await;
+    let mut settings = test_settings(database.url.clone());
+    configure(&mut settings);
+    let app = Application::build(settings.clone())
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let server = tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         client: Client::builder()
@@ -127,11 +198,67 @@ pub async fn spawn_with_settings(backend: Backend, settings: Settings) -> TestAp
             .expect("client"),
         tokens: TokenService::new(&jwt_settings()),
         backend,
-        database_url,
+        settings,
+        server,
+        _database: database,
     }
 }
 
+/// An application with the demo data loaded.
+pub async fn demo_app(backend: Backend) -> TestApp {
+    demo_app_with(backend, |_| {}).await
+}
+
+/// [`demo_app`] with the test settings changed by `configure`.
+pub async fn demo_app_with(backend: Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let app = spawn_with(backend, configure).await;
+    app.load_demo().await;
+    app
+}
+
 impl TestApp {
+    /// A connection of the test's own to the application's database.
+    pub async fn db(&self) -> DatabaseConnection {
+        kommunrapport::startup::connect(&self.settings.database_url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Loads the demo data through the service layer; returns how many
+    /// reports it created.
+    pub async fn load_demo(&self) -> usize {
+        kommunrapport::demo::load(&self.db().await)
+            .await
+            .expect("load the demo data")
+    }
+
+    /// The id of the first item that `GET path` lists: a query in `path`
+    /// picks the item, e.g. `/api/v1/periods?kind=helar&year=2024`.
+    pub async fn id_of(&self, path: &str, token: &str) -> String {
+        let (status, page) = body(self.get(path, token).send().await.expect("request")).await;
+        assert_eq!(status, 200, "GET {path}: {page}");
+        let item = &page["items"][0];
+        assert!(item.is_object(), "GET {path} lists no item: {page}");
+        id_of(item)
+    }
+
+    /// Each `GET path` of `cases` answers a problem with its status.
+    pub async fn get_problems(&self, token: &str, cases: &[(&str, u16)]) {
+        for (path, status) in cases {
+            self.get(path, token).problem(*status).await;
+        }
+    }
+
+    /// `GET path` carries the ETag of `version`, and a GET that sends it
+    /// back in `If-None-Match` is a 304.
+    pub async fn assert_etag(&self, path: &str, token: &str, version: i64) {
+        let etag = format!("\"{version}\"");
+        let response = self.get(path, token).send().await.expect("request");
+        assert_eq!(response.headers()["etag"], etag.as_str());
+        let again = self.get(path, token).header("If-None-Match", &etag);
+        assert_eq!(again.status().await, 304);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -165,11 +292,33 @@ impl TestApp {
             .json(body)
     }
 
+    pub fn put(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+    }
+
     pub fn patch(&self, path: &str, token: &str, body: &Value) -> RequestBuilder {
         self.client
             .patch(self.url(path))
             .bearer_auth(token)
             .json(body)
+    }
+
+    /// A POST of a file: `body` as it is, with its `content_type`.
+    pub fn upload(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> RequestBuilder {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
     }
 
     pub fn delete(&self, path: &str, token: &str) -> RequestBuilder {
@@ -210,6 +359,14 @@ impl TestApp {
     }
 }
 
+/// The `"id"` of a JSON object: a created resource or an item of a list.
+pub fn id_of(value: &Value) -> String {
+    value["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no id in {value}"))
+        .to_string()
+}
+
 /// Status and JSON body of a response (Null when the body is empty).
 pub async fn body(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
@@ -236,6 +393,55 @@ pub async fn problem(response: Response, status: u16) -> Value {
     assert_eq!(value["status"], status);
     assert!(value["type"].is_string() && value["title"].is_string() && value["detail"].is_string());
     value
+}
+
+/// Sending a request and reading its answer in one call, as the tests do
+/// with nearly every request.
+pub trait Call {
+    /// Status and JSON body of the response (see [`body`]).
+    fn reply(self) -> impl Future<Output = (u16, Value)> + Send;
+    /// The response as a problem+json with `status` (see [`problem`]).
+    fn problem(self, status: u16) -> impl Future<Output = Value> + Send;
+    /// The JSON body of the response, asserting its `status`.
+    fn returns(self, status: u16) -> impl Future<Output = Value> + Send;
+    /// The status of the response.
+    fn status(self) -> impl Future<Output = u16> + Send;
+    /// The body of the response as text, whatever its status.
+    fn text(self) -> impl Future<Output = String> + Send;
+    /// The request with `If-Match` for `version` (its ETag).
+    fn if_match(self, version: impl std::fmt::Display) -> Self;
+}
+
+impl Call for RequestBuilder {
+    async fn reply(self) -> (u16, Value) {
+        body(self.send().await.expect("request")).await
+    }
+
+    async fn problem(self, status: u16) -> Value {
+        problem(self.send().await.expect("request"), status).await
+    }
+
+    async fn returns(self, status: u16) -> Value {
+        let (client, request) = self.build_split();
+        let request = request.expect("request");
+        let what = format!("{} {}", request.method(), request.url().path());
+        let (actual, value) = body(client.execute(request).await.expect("request")).await;
+        assert_eq!(actual, status, "{what}: {value}");
+        value
+    }
+
+    async fn status(self) -> u16 {
+        self.send().await.expect("request").status().as_u16()
+    }
+
+    fn if_match(self, version: impl std::fmt::Display) -> Self {
+        self.header("If-Match", format!("\"{version}\""))
+    }
+
+    async fn text(self) -> String {
+        let response = self.send().await.expect("request");
+        response.text().await.expect("body")
+    }
 }
 
 /// The field names of a 422 problem.

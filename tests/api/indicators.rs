@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use kommunrapport::auth::Role;
-use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*, seeds::seed};
@@ -17,20 +16,6 @@ pub struct Plan000 {
     pub areas: HashMap<String, String>,
     pub goals: HashMap<String, String>,
     pub indicators: HashMap<String, String>,
-}
-
-pub fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> RequestBuilder {
-    app.client.put(app.url(path)).bearer_auth(token).json(body)
-}
-
-pub async fn ok(request: RequestBuilder, status: u16, what: &str) -> Value {
-    let (actual, value) = body(request.send().await.expect("request")).await;
-    assert_eq!(actual, status, "{what}: {value}");
-    value
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().expect("id").to_string()
 }
 
 /// Creates Katrineholm with every nämnd of `demo/kommuner.json`.
@@ -47,7 +32,7 @@ pub async fn katrineholm_with_namnder(app: &TestApp) -> (String, HashMap<String,
             let created = app
                 .create_namnd(&admin, code, n["kind"].as_str().unwrap())
                 .await;
-            namnder.insert(code.to_string(), id(&created));
+            namnder.insert(code.to_string(), id_of(&created));
         }
     }
     (admin, namnder)
@@ -60,75 +45,55 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
     let (admin, namnder) = katrineholm_with_namnder(app).await;
     let mut areas = HashMap::new();
     for a in s["goal_areas"].as_array().unwrap() {
-        let created = ok(
-            app.post(
+        let created = app.post(
                 "/api/v1/goal-areas",
                 &admin,
                 &json!({"plan": a["plan"], "name": a["name"], "from_year": 2023, "to_year": 2026, "position": a["position"]}),
-            ),
-            201,
-            "goal area",
-        )
+            ).returns(201)
         .await;
-        areas.insert(a["name"].as_str().unwrap().to_string(), id(&created));
+        areas.insert(a["name"].as_str().unwrap().to_string(), id_of(&created));
     }
     let mut indicators = HashMap::new();
     let mut by_goal: HashMap<String, Vec<String>> = HashMap::new();
     for i in s["indicators"].as_array().unwrap() {
         let name = i["name"].as_str().unwrap();
         // The threshold is left out: the default 1.5 % applies.
-        let created = ok(
-            app.post(
+        let created = app.post(
                 "/api/v1/indicators",
                 &admin,
                 &json!({"name": name, "unit": i["unit"], "polarity": i["polarity"], "source": i["source"],
                         "kolada_id": i["kolada_id"], "divided_by_gender": i["divided_by_gender"]}),
-            ),
-            201,
-            name,
-        )
+            ).returns(201)
         .await;
         assert_eq!(created["trend_threshold"], json!(1.5), "{name}");
-        let iid = id(&created);
+        let iid = id_of(&created);
         let values: Vec<Value> = i["values"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| json!({"year": v["year"], "gender": v["gender"], "value": v["value"]}))
             .collect();
-        ok(
-            put(
-                app,
-                &format!("/api/v1/indicators/{iid}/values"),
-                &admin,
-                &json!({"values": values}),
-            ),
-            200,
-            name,
+        app.put(
+            &format!("/api/v1/indicators/{iid}/values"),
+            &admin,
+            &json!({"values": values}),
         )
+        .returns(200)
         .await;
-        ok(
-            put(
-                app,
-                &format!("/api/v1/indicators/{iid}/riktvarden"),
-                &admin,
-                &json!({"riktvarden": i["riktvarden"]}),
-            ),
-            200,
-            name,
+        app.put(
+            &format!("/api/v1/indicators/{iid}/riktvarden"),
+            &admin,
+            &json!({"riktvarden": i["riktvarden"]}),
         )
+        .returns(200)
         .await;
         if let Some(reason) = i["trend_override_reason"].as_str() {
-            ok(
-                put(
-                    app,
-                    &format!("/api/v1/indicators/{iid}/overrides/2024"),
-                    &admin,
-                    &json!({"trend": {"value": i["printed_trend"], "reason": reason}}),
-                ),
-                200,
-                name,
+            app.put(
+                &format!("/api/v1/indicators/{iid}/overrides/2024"),
+                &admin,
+                &json!({"trend": {"value": i["printed_trend"], "reason": reason}}),
             )
+            .returns(200)
             .await;
         }
         by_goal
@@ -140,16 +105,7 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
     // "Brukarbedömning boendestöd SoL" is printed without bedömning (○): the
     // latest utfall is 2023's; the nämnd overrides the computed rod.
     let sol = &indicators["Brukarbedömning boendestöd SoL - Brukaren får den hjälp hen vill ha, andel (%)"];
-    ok(
-        put(
-            app,
-            &format!("/api/v1/indicators/{sol}/overrides/2024"),
-            &admin,
-            &json!({"bedomning": {"value": "ingen", "reason": "Mäts vartannat år; inget utfall 2024."}}),
-        ),
-        200,
-        "override SoL",
-    )
+    app.put(&format!("/api/v1/indicators/{sol}/overrides/2024"), &admin, &json!({"bedomning": {"value": "ingen", "reason": "Mäts vartannat år; inget utfall 2024."}})).returns(200)
     .await;
     let mut goals = HashMap::new();
     for g in s["goals"].as_array().unwrap() {
@@ -162,8 +118,8 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
             "agenda2030": g["agenda2030"],
             "indicator_ids": by_goal.get(title).cloned().unwrap_or_default(),
         });
-        let created = ok(app.post("/api/v1/goals", &admin, &body), 201, title).await;
-        goals.insert(title.to_string(), id(&created));
+        let created = app.post("/api/v1/goals", &admin, &body).returns(201).await;
+        goals.insert(title.to_string(), id_of(&created));
     }
     Plan000 {
         admin,
@@ -187,12 +143,10 @@ async fn seed000_appendix_read_back(backend: Backend) {
     let plan = enter_plan_000(&app).await;
     let lasare = app.token(Role::Lasare);
     // The whole appendix in one request, read as a frontend would.
-    let table = ok(
-        app.get("/api/v1/indicators/table?year=2024", &lasare),
-        200,
-        "table",
-    )
-    .await;
+    let table = app
+        .get("/api/v1/indicators/table?year=2024", &lasare)
+        .returns(200)
+        .await;
     assert_eq!(table["years"], json!([2022, 2023, 2024]));
     let mut rows: HashMap<String, (String, String, Value)> = HashMap::new();
     for area in table["goal_areas"].as_array().unwrap() {
@@ -283,12 +237,10 @@ async fn seed000_appendix_read_back(backend: Backend) {
     assert_eq!(rows.len(), 40);
 
     // By Kolada id, with the derived figures of the latest riktvärde year.
-    let page = ok(
-        app.get("/api/v1/indicators?kolada_id=U21468", &lasare),
-        200,
-        "kolada",
-    )
-    .await;
+    let page = app
+        .get("/api/v1/indicators?kolada_id=U21468", &lasare)
+        .returns(200)
+        .await;
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     let hemtjanst = &items[0];
@@ -304,12 +256,10 @@ async fn seed000_appendix_read_back(backend: Backend) {
 
     // One indicator for an earlier year: 2023 against no riktvärde → ingen.
     let iid = &plan.indicators["Arbetslöshet 16-64 år (%)"];
-    let one = ok(
-        app.get(&format!("/api/v1/indicators/{iid}?year=2023"), &lasare),
-        200,
-        "2023",
-    )
-    .await;
+    let one = app
+        .get(&format!("/api/v1/indicators/{iid}?year=2023"), &lasare)
+        .returns(200)
+        .await;
     assert_eq!(one["year"], 2023);
     // 9.0 → 9.1 is +1.1 %, below the 1.5 % threshold; no riktvärde for 2023.
     assert_eq!(one["trend"]["computed"], "oforandrad");
@@ -317,28 +267,27 @@ async fn seed000_appendix_read_back(backend: Backend) {
 
     // A goal area's part of the appendix, and a nämnd's.
     let area = &plan.areas["Trygg omsorg & vård"];
-    let part = ok(
-        app.get(
+    let part = app
+        .get(
             &format!("/api/v1/indicators/table?year=2024&goal_area_id={area}"),
             &lasare,
-        ),
-        200,
-        "area",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(part["goal_areas"].as_array().unwrap().len(), 1);
     assert_eq!(part["goal_areas"][0]["goals"].as_array().unwrap().len(), 6);
-    let list = ok(
-        app.get(
+    let list = app
+        .get(
             &format!("/api/v1/indicators?goal_area_id={area}&year=2024&limit=100"),
             &lasare,
-        ),
-        200,
-        "list",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 15);
-    let q = ok(app.get("/api/v1/indicators?q=HEMTJÄNST", &lasare), 200, "q").await;
+    let q = app
+        .get("/api/v1/indicators?q=HEMTJÄNST", &lasare)
+        .returns(200)
+        .await;
     assert!(!q["items"].as_array().unwrap().is_empty());
 }
 both_databases!(seed000_appendix_read_back);
@@ -346,46 +295,32 @@ both_databases!(seed000_appendix_read_back);
 async fn text_targets_and_gender_values(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let created = ok(
-        app.post(
+    let created = app.post(
             "/api/v1/indicators",
             &admin,
             &json!({"name": "Antal beslut om förenklad biståndsbedömning", "unit": "antal",
                     "polarity": "hogre_ar_battre", "trend_threshold": "2", "divided_by_gender": true}),
-        ),
-        201,
-        "create",
-    )
+        ).returns(201)
     .await;
-    let iid = id(&created);
+    let iid = id_of(&created);
     let values = json!({"values": [
         {"year": 2023, "value": 2}, {"year": "2024", "gender": "T", "value": "78"},
         {"year": 2024, "gender": "K", "value": 40}, {"year": 2024, "gender": "M", "value": 38},
         {"year": 2025, "note": "Mäts vartannat år"}
     ]});
-    let v = ok(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &admin,
-            &values,
-        ),
-        200,
-        "values",
-    )
-    .await;
+    let v = app
+        .put(&format!("/api/v1/indicators/{iid}/values"), &admin, &values)
+        .returns(200)
+        .await;
     assert_eq!(v["values"].as_array().unwrap().len(), 5);
-    let r = ok(
-        put(
-            &app,
+    let r = app
+        .put(
             &format!("/api/v1/indicators/{iid}/riktvarden"),
             &admin,
             &json!({"riktvarden": [{"year": 2024, "text": "öka"}]}),
-        ),
-        200,
-        "riktvarden",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     // A text target: bedömning follows the trend (2 → 78: forbattrad).
     assert_eq!(
         r["riktvarde"],
@@ -395,41 +330,36 @@ async fn text_targets_and_gender_values(backend: Backend) {
     assert_eq!(r["bedomning"]["computed"], "gron");
     assert_eq!(r["trend_threshold"], json!(2));
     // Deleting a value: all of value, status and note left out.
-    let v = ok(
-        put(
-            &app,
+    let v = app
+        .put(
             &format!("/api/v1/indicators/{iid}/values"),
             &admin,
             &json!({"values": [{"year": 2025}]}),
-        ),
-        200,
-        "delete",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(v["values"].as_array().unwrap().len(), 4);
     // If-Match on a sub-resource write is honoured when given.
     let stale = app
-        .client
-        .put(app.url(&format!("/api/v1/indicators/{iid}/values")))
-        .bearer_auth(&admin)
-        .header("If-Match", "\"1\"")
-        .json(&json!({"values": []}))
+        .put(
+            &format!("/api/v1/indicators/{iid}/values"),
+            &admin,
+            &json!({"values": []}),
+        )
+        .if_match(1)
         .send()
         .await
         .unwrap();
     problem(stale, 412).await;
     // Clearing an override.
-    let o = ok(
-        put(
-            &app,
+    let o = app
+        .put(
             &format!("/api/v1/indicators/{iid}/overrides/2024"),
             &admin,
             &json!({"bedomning": {"value": "gul", "reason": "Målet är delvis nått"}}),
-        ),
-        200,
-        "override",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(
         (
             o["bedomning"]["computed"].as_str(),
@@ -437,17 +367,14 @@ async fn text_targets_and_gender_values(backend: Backend) {
         ),
         (Some("gron"), Some("gul"))
     );
-    let o = ok(
-        put(
-            &app,
+    let o = app
+        .put(
             &format!("/api/v1/indicators/{iid}/overrides/2024"),
             &admin,
             &json!({}),
-        ),
-        200,
-        "clear",
-    )
-    .await;
+        )
+        .returns(200)
+        .await;
     assert_eq!(o["bedomning"]["final"], "gron");
     assert!(o["bedomning"]["override_reason"].is_null());
 }
@@ -456,17 +383,15 @@ both_databases!(text_targets_and_gender_values);
 async fn bad_input_names_the_field(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let created = ok(
-        app.post(
+    let created = app
+        .post(
             "/api/v1/indicators",
             &admin,
             &json!({"name": "X", "unit": "antal", "polarity": "hogre_ar_battre"}),
-        ),
-        201,
-        "create",
-    )
-    .await;
-    let iid = id(&created);
+        )
+        .returns(201)
+        .await;
+    let iid = id_of(&created);
     let cases = [
         (
             format!("/api/v1/indicators/{iid}/riktvarden"),
@@ -515,49 +440,28 @@ async fn bad_input_names_the_field(backend: Backend) {
         ),
     ];
     for (path, body, field) in cases {
-        let p = problem(put(&app, &path, &admin, &body).send().await.unwrap(), 422).await;
+        let p = app.put(&path, &admin, &body).problem(422).await;
         assert_eq!(error_fields(&p), [field], "{path} {body}: {p}");
     }
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/indicators",
             &admin,
             &json!({"name": "Y", "unit": "antal", "polarity": "hogre", "trend_threshold": 150}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["polarity"]);
-    let p = problem(
-        app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend_threshold": 150}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend_threshold": 150})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["trend_threshold"]);
     // Derived fields are read-only.
-    let p = problem(
-        app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend": "forbattrad"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = app.post("/api/v1/indicators", &admin, &json!({"name": "Y", "unit": "antal", "polarity": "hogre_ar_battre", "trend": "forbattrad"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["trend"]);
-    problem(
-        app.get("/api/v1/indicators?year=twenty", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.get("/api/v1/indicators?year=twenty", &admin)
+        .problem(422)
+        .await;
 }
 both_databases!(bad_input_names_the_field);
 
@@ -566,120 +470,69 @@ async fn indicator_access(backend: Backend) {
     let admin = app.katrineholm().await;
     let body = json!({"name": "X", "unit": "antal", "polarity": "hogre_ar_battre"});
     for role in [Role::Lasare, Role::Revisor, Role::Integration] {
-        problem(
-            app.post("/api/v1/indicators", &app.token(role), &body)
-                .send()
-                .await
-                .unwrap(),
-            403,
-        )
-        .await;
+        app.post("/api/v1/indicators", &app.token(role), &body)
+            .problem(403)
+            .await;
     }
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    problem(
-        app.post("/api/v1/indicators", &redaktor, &body)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    let created = ok(
-        app.post("/api/v1/indicators", &app.token(Role::Kommunledning), &body),
-        201,
-        "kl",
-    )
-    .await;
-    let iid = id(&created);
+    app.post("/api/v1/indicators", &redaktor, &body)
+        .problem(403)
+        .await;
+    let created = app
+        .post("/api/v1/indicators", &app.token(Role::Kommunledning), &body)
+        .returns(201)
+        .await;
+    let iid = id_of(&created);
     let values = json!({"values": [{"year": 2024, "value": 3}]});
     // Values: also integrations (Kolada imports); not redaktörer.
-    ok(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &app.token(Role::Integration),
-            &values,
-        ),
-        200,
-        "integration",
+    app.put(
+        &format!("/api/v1/indicators/{iid}/values"),
+        &app.token(Role::Integration),
+        &values,
     )
+    .returns(200)
     .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &redaktor,
-            &values,
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.put(
+        &format!("/api/v1/indicators/{iid}/values"),
+        &redaktor,
+        &values,
     )
+    .problem(403)
     .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/riktvarden"),
-            &app.token(Role::Integration),
-            &json!({"riktvarden": []}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.put(
+        &format!("/api/v1/indicators/{iid}/riktvarden"),
+        &app.token(Role::Integration),
+        &json!({"riktvarden": []}),
     )
+    .problem(403)
     .await;
     // Every role of the kommun reads; another kommun does not see it.
-    ok(
-        app.get(
-            &format!("/api/v1/indicators/{iid}"),
-            &app.token(Role::Lasare),
-        ),
-        200,
-        "lasare",
+    app.get(
+        &format!("/api/v1/indicators/{iid}"),
+        &app.token(Role::Lasare),
     )
+    .returns(200)
     .await;
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(
-        app.get(&format!("/api/v1/indicators/{iid}"), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        put(
-            &app,
-            &format!("/api/v1/indicators/{iid}/values"),
-            &other,
-            &values,
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
-    .await;
-    let listed = ok(app.get("/api/v1/indicators", &other), 200, "other list").await;
+    app.get(&format!("/api/v1/indicators/{iid}"), &other)
+        .problem(404)
+        .await;
+    app.put(&format!("/api/v1/indicators/{iid}/values"), &other, &values)
+        .problem(404)
+        .await;
+    let listed = app.get("/api/v1/indicators", &other).returns(200).await;
     assert_eq!(listed["items"], json!([]));
     // Delete needs If-Match.
-    problem(
+    app.delete(&format!("/api/v1/indicators/{iid}"), &admin)
+        .problem(428)
+        .await;
+    assert_eq!(
         app.delete(&format!("/api/v1/indicators/{iid}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    let deleted = app
-        .delete(&format!("/api/v1/indicators/{iid}"), &admin)
-        .header("If-Match", created_version(&app, &admin, &iid).await)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
+            .header("If-Match", created_version(&app, &admin, &iid).await)
+            .status()
+            .await,
+        204
+    );
 }
 both_databases!(indicator_access);
 

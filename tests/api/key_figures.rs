@@ -9,10 +9,6 @@ use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
-}
-
 fn dec(value: &Value) -> Option<Decimal> {
     if value.is_null() {
         None
@@ -26,15 +22,9 @@ fn d(text: Option<&str>) -> Option<Decimal> {
 }
 
 async fn create(app: &TestApp, token: &str, figure: Value) -> Value {
-    let (status, value) = body(
-        app.post("/api/v1/key-figures", token, &figure)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "create {figure}: {value}");
-    value
+    app.post("/api/v1/key-figures", token, &figure)
+        .returns(201)
+        .await
 }
 
 async fn create_read_update_delete(backend: Backend) {
@@ -74,18 +64,14 @@ async fn create_read_update_delete(backend: Backend) {
         )
     );
     // Unique per nämnd, name and year.
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/key-figures",
             &admin,
             &json!({"namnd_id": von_id, "name": "Sjukfrånvaro", "unit": "procent", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
     let last_year = create(
         &app,
@@ -96,41 +82,19 @@ async fn create_read_update_delete(backend: Backend) {
     assert!(last_year["measured"].is_null() && last_year["t"].is_null());
 
     let path = format!("/api/v1/key-figures/{}", id_of(&created));
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
-    problem(
-        app.patch(&path, &admin, &json!({"t": 1}))
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    problem(
-        app.patch(&path, &admin, &json!({"t": 1}))
-            .header("If-Match", "\"2\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let p = problem(
-        app.patch(&path, &admin, &json!({"year": 2023}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.assert_etag(&path, &admin, 1).await;
+    app.patch(&path, &admin, &json!({"t": 1}))
+        .problem(428)
+        .await;
+    app.patch(&path, &admin, &json!({"t": 1}))
+        .if_match(2)
+        .problem(412)
+        .await;
+    let p = app
+        .patch(&path, &admin, &json!({"year": 2023}))
+        .if_match(1)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
     // null clears a value, absent leaves it.
     let response = app
@@ -139,7 +103,7 @@ async fn create_read_update_delete(backend: Backend) {
             &admin,
             &json!({"m": null, "t": "9.80", "measured": ""}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -159,7 +123,7 @@ async fn create_read_update_delete(backend: Backend) {
     let list = |query: &str| {
         let request = app.get(&format!("/api/v1/key-figures{query}"), &admin);
         async move {
-            let value: Value = request.send().await.unwrap().json().await.unwrap();
+            let value: Value = request.returns(200).await;
             value["items"].as_array().unwrap().len()
         }
     };
@@ -170,23 +134,13 @@ async fn create_read_update_delete(backend: Backend) {
     assert_eq!(list("?namnd=SOCN").await, 0);
     let page: Value = app
         .get("/api/v1/key-figures?limit=1", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert!(page["next_cursor"].is_string());
 
-    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+    app.delete(&path, &admin).problem(428).await;
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
+    app.get(&path, &admin).problem(404).await;
 }
 both_databases!(create_read_update_delete);
 
@@ -195,87 +149,46 @@ async fn bad_input_is_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let von_id = id_of(&von);
-    let post = |body: Value| app.post("/api/v1/key-figures", &admin, &body).send();
-    let p = problem(
-        post(
-            json!({"namnd_id": von_id, "name": "", "unit": "antal", "year": 1800,
+    let post = |body: Value| app.post("/api/v1/key-figures", &admin, &body);
+    let p = post(
+        json!({"namnd_id": von_id, "name": "", "unit": "antal", "year": 1800,
                     "measured": "x".repeat(61)}),
-        )
-        .await
-        .unwrap(),
-        422,
     )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["name", "year", "measured"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": "X", "unit": "procentenheter", "year": 2024}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"namnd_id": von_id, "name": "X", "unit": "procentenheter", "year": 2024}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["unit"]);
-    let p = problem(
+    let p =
         post(json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024, "t": "många"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+            .problem(422)
+            .await;
     assert_eq!(error_fields(&p), ["t"]);
-    let p = problem(
-        post(
-            json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024,
+    let p = post(
+        json!({"namnd_id": von_id, "name": "X", "unit": "antal", "year": 2024,
                     "t_foregaende_ar": 3}),
-        )
-        .await
-        .unwrap(),
-        422,
     )
+    .problem(422)
     .await;
     assert!(
         p["detail"].as_str().unwrap().contains("t_foregaende_ar"),
         "{p}"
     );
-    problem(
-        post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
-            .await
-            .unwrap(),
-        404,
+    post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
+        .problem(404)
+        .await;
+    app.get_problems(
+        &admin,
+        &[
+            ("/api/v1/key-figures/table?year=2024", 422),
+            ("/api/v1/key-figures/table?namnd=VON", 400),
+            ("/api/v1/key-figures/table?namnd=NOPE&year=2024", 404),
+        ],
     )
     .await;
-    problem(
-        app.get("/api/v1/key-figures/table?year=2024", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/key-figures/table?namnd=VON", &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/key-figures/table?namnd=NOPE&year=2024", &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    let empty: Value = app
-        .get("/api/v1/key-figures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let empty: Value = app.get("/api/v1/key-figures", &admin).returns(200).await;
     assert_eq!(empty["items"], json!([]));
 }
 both_databases!(bad_input_is_refused);
@@ -287,127 +200,72 @@ async fn access_follows_the_namnd(backend: Backend) {
     app.create_namnd(&admin, "SOCN", "namnd").await;
     let figure = json!({"namnd_id": id_of(&von), "name": "Årsarbetare", "unit": "antal", "year": 2024, "t": 1});
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        app.post("/api/v1/key-figures", &socn_redaktor, &figure)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.post("/api/v1/key-figures", &socn_redaktor, &figure)
+        .problem(403)
+        .await;
     let von_redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
     let created = create(&app, &von_redaktor, figure.clone()).await;
     let path = format!("/api/v1/key-figures/{}", id_of(&created));
-    problem(app.get(&path, &socn_redaktor).send().await.unwrap(), 403).await;
-    problem(
-        app.patch(&path, &socn_redaktor, &json!({"t": 2}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
+    app.get(&path, &socn_redaktor).problem(403).await;
+    app.patch(&path, &socn_redaktor, &json!({"t": 2}))
+        .if_match(1)
+        .problem(403)
+        .await;
+    app.delete(&path, &socn_redaktor)
+        .if_match(1)
+        .problem(403)
+        .await;
+    app.get(
+        "/api/v1/key-figures/table?namnd=VON&year=2024",
+        &socn_redaktor,
     )
-    .await;
-    problem(
-        app.delete(&path, &socn_redaktor)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.get(
-            "/api/v1/key-figures/table?namnd=VON&year=2024",
-            &socn_redaktor,
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
-    )
+    .problem(403)
     .await;
     let own: Value = app
         .get("/api/v1/key-figures", &socn_redaktor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(own["items"], json!([]));
 
     let lasare = app.token(Role::Lasare);
-    problem(app.get(&path, &lasare).send().await.unwrap(), 403).await;
-    problem(
-        app.get("/api/v1/key-figures", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/key-figures/table?namnd=VON&year=2024", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        403,
+    app.get_problems(
+        &lasare,
+        &[
+            (&path, 403),
+            ("/api/v1/key-figures", 403),
+            ("/api/v1/key-figures/table?namnd=VON&year=2024", 403),
+        ],
     )
     .await;
     let revisor = app.token(Role::Revisor);
-    assert_eq!(app.get(&path, &revisor).send().await.unwrap().status(), 200);
-    problem(
-        app.patch(&path, &revisor, &json!({"t": 2}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    assert_eq!(app.get(&path, &revisor).status().await, 200);
+    app.patch(&path, &revisor, &json!({"t": 2}))
+        .if_match(1)
+        .problem(403)
+        .await;
     let integration = app.token(Role::Integration);
-    let response = app
-        .patch(&path, &integration, &json!({"t": 2}))
-        .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+    assert_eq!(
+        app.patch(&path, &integration, &json!({"t": 2}))
+            .if_match(1)
+            .status()
+            .await,
+        200
+    );
 
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(app.get(&path, &other).send().await.unwrap(), 404).await;
-    problem(
-        app.delete(&path, &other)
-            .header("If-Match", "\"2\"")
-            .send()
-            .await
-            .unwrap(),
-        404,
+    app.get(&path, &other).problem(404).await;
+    app.delete(&path, &other).if_match(2).problem(404).await;
+    app.post("/api/v1/key-figures", &other, &figure)
+        .problem(404)
+        .await;
+    app.get(
+        &format!(
+            "/api/v1/key-figures/table?namnd_id={}&year=2024",
+            id_of(&von)
+        ),
+        &other,
     )
-    .await;
-    problem(
-        app.post("/api/v1/key-figures", &other, &figure)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get(
-            &format!(
-                "/api/v1/key-figures/table?namnd_id={}&year=2024",
-                id_of(&von)
-            ),
-            &other,
-        )
-        .send()
-        .await
-        .unwrap(),
-        404,
-    )
+    .problem(404)
     .await;
 }
 both_databases!(access_follows_the_namnd);
@@ -537,14 +395,10 @@ async fn seed_000_personnel_table_reads_back(backend: Backend) {
     )
     .await;
 
-    let (status, table) = body(
-        app.get("/api/v1/key-figures/table?namnd=VON&year=2024", &redaktor)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{table}");
+    let table = app
+        .get("/api/v1/key-figures/table?namnd=VON&year=2024", &redaktor)
+        .returns(200)
+        .await;
     assert_eq!(
         (table["namnd"].as_str(), table["year"].as_i64()),
         (Some("VON"), Some(2024))
@@ -574,16 +428,13 @@ async fn seed_000_personnel_table_reads_back(backend: Backend) {
     }
 
     // By id too, and 2023 with nothing from 2022.
-    let (_, table) = body(
-        app.get(
+    let (_, table) = app
+        .get(
             &format!("/api/v1/key-figures/table?namnd_id={von_id}&year=2023"),
             &admin,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let items = table["items"].as_array().unwrap();
     assert_eq!(items.len(), SEED_000.len());
     for (row, (name, _, _, _, last)) in items.iter().zip(SEED_000) {
@@ -596,13 +447,10 @@ async fn seed_000_personnel_table_reads_back(backend: Backend) {
         assert!(row["t_foregaende_ar"].is_null());
     }
     // 2025 shows 2024 as last year, with nothing yet for 2025.
-    let (_, table) = body(
-        app.get("/api/v1/key-figures/table?namnd=VON&year=2025", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, table) = app
+        .get("/api/v1/key-figures/table?namnd=VON&year=2025", &admin)
+        .reply()
+        .await;
     let first = &table["items"][0];
     assert_eq!(
         (

@@ -11,6 +11,7 @@ use std::{
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use kommunrapport::auth::Role;
+use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
@@ -123,44 +124,22 @@ fn serve_three_pages(fake: &FakeKolada, first_value: f64) {
     );
 }
 
-async fn demo_app_with_kolada(backend: Backend, base_url: &str) -> TestApp {
-    let url = fresh_database(backend).await;
-    let mut settings = test_settings(url.clone());
-    settings.kolada_base_url = base_url.to_string();
-    let app = spawn_with_settings(backend, settings).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
-async fn fetch(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
+fn fetch(app: &TestApp, token: &str, query: &str) -> RequestBuilder {
     app.client
         .post(app.url(&format!("/api/v1/imports/kolada/fetch{query}")))
         .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
 }
 
 /// The stored value of the indicator with Kolada id `kpi`, as
 /// `GET /api/v1/indicators/{id}` shows it.
 async fn indicator_value(app: &TestApp, token: &str, kpi: &str, year: i32, gender: &str) -> Value {
-    let (_, list) = body(
-        app.get(&format!("/api/v1/indicators?kolada_id={kpi}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let id = list["items"][0]["id"].as_str().unwrap().to_string();
-    let (status, indicator) = body(
-        app.get(&format!("/api/v1/indicators/{id}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{indicator}");
+    let id = app
+        .id_of(&format!("/api/v1/indicators?kolada_id={kpi}"), token)
+        .await;
+    let indicator = app
+        .get(&format!("/api/v1/indicators/{id}"), token)
+        .returns(200)
+        .await;
     indicator["values"]
         .as_array()
         .unwrap()
@@ -189,14 +168,15 @@ fn changes(report: &Value) -> Vec<(String, i64, String, Value, Value)> {
 
 async fn fetch_follows_next_page_dry_run_then_apply(backend: Backend) {
     let fake = FakeKolada::start();
-    let app = demo_app_with_kolada(backend, &fake.base).await;
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
     let token = app.token(Role::Integration);
     serve_three_pages(&fake, 84.0);
     assert_eq!(indicator_value(&app, &token, "U21468", 2024, "T").await, 83);
     assert_eq!(indicator_value(&app, &token, "U28519", 2023, "T").await, 80);
 
-    let (status, dry) = body(fetch(&app, &token, "?dry_run=true&years=2024,2023").await).await;
-    assert_eq!(status, 200, "{dry}");
+    let dry = fetch(&app, &token, "?dry_run=true&years=2024,2023")
+        .returns(200)
+        .await;
     let requests = fake.take_requests();
     assert_eq!(requests.len(), 3, "{requests:?}");
     let first = &requests[0];
@@ -251,8 +231,7 @@ async fn fetch_follows_next_page_dry_run_then_apply(backend: Backend) {
     assert_eq!(indicator_value(&app, &token, "U21468", 2024, "T").await, 83);
     assert_eq!(indicator_value(&app, &token, "U28519", 2023, "T").await, 80);
 
-    let (status, applied) = body(fetch(&app, &token, "?years=2023,2024").await).await;
-    assert_eq!(status, 200, "{applied}");
+    let applied = fetch(&app, &token, "?years=2023,2024").returns(200).await;
     assert_eq!(
         (&applied["dry_run"], &applied["applied"]),
         (&json!(false), &json!(true))
@@ -270,14 +249,15 @@ async fn fetch_follows_next_page_dry_run_then_apply(backend: Backend) {
     );
 
     // The same data again changes nothing.
-    let (_, again) = body(fetch(&app, &token, "?years=2023,2024").await).await;
+    let (_, again) = fetch(&app, &token, "?years=2023,2024").reply().await;
     assert_eq!(again["changes"], json!([]));
     assert_eq!(again["applied"], false);
 
     // Asked for one Kolada id and all years: only that id, no year segment.
     fake.take_requests();
-    let (status, one) = body(fetch(&app, &token, "?kpi=U21468&dry_run=true").await).await;
-    assert_eq!(status, 200, "{one}");
+    let one = fetch(&app, &token, "?kpi=U21468&dry_run=true")
+        .returns(200)
+        .await;
     assert_eq!(one["kpis"], json!(["U21468"]));
     assert_eq!(
         fake.take_requests()[0],
@@ -285,17 +265,19 @@ async fn fetch_follows_next_page_dry_run_then_apply(backend: Backend) {
     );
 
     // Bad parameters are 422 naming them; läsare may not import.
-    let p = problem(fetch(&app, &token, "?years=2024,20x4").await, 422).await;
+    let p = fetch(&app, &token, "?years=2024,20x4").problem(422).await;
     assert_eq!(error_fields(&p), ["years"]);
-    let p = problem(fetch(&app, &token, "?kpi=U21468,../admin").await, 422).await;
+    let p = fetch(&app, &token, "?kpi=U21468,../admin")
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["kpi"]);
-    problem(fetch(&app, &app.token(Role::Lasare), "").await, 403).await;
+    fetch(&app, &app.token(Role::Lasare), "").problem(403).await;
 }
 both_databases!(fetch_follows_next_page_dry_run_then_apply);
 
 async fn a_broken_page_is_502_and_nothing_is_applied(backend: Backend) {
     let fake = FakeKolada::start();
-    let app = demo_app_with_kolada(backend, &fake.base).await;
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
     let token = app.token(Role::Integration);
     let base = fake.base.clone();
     // Page 1 would change U21468 2024 T from 83 to 90; page 2 breaks.
@@ -312,7 +294,7 @@ async fn a_broken_page_is_502_and_nothing_is_applied(backend: Backend) {
     for (status, page2, detail) in cases {
         serve_three_pages(&fake, 90.0);
         fake.raw("/v2/page2", status, page2);
-        let p = problem(fetch(&app, &token, "?years=2023,2024").await, 502).await;
+        let p = fetch(&app, &token, "?years=2023,2024").problem(502).await;
         assert!(
             p["detail"].as_str().unwrap().contains(detail),
             "{detail}: {p}"
@@ -321,14 +303,13 @@ async fn a_broken_page_is_502_and_nothing_is_applied(backend: Backend) {
     }
     // A page without "values" is not Kolada data either.
     fake.page(FIRST, json!({"count": 0, "next_page": null}));
-    let p = problem(fetch(&app, &token, "").await, 502).await;
+    let p = fetch(&app, &token, "").problem(502).await;
     assert!(p["detail"].as_str().unwrap().contains("values"), "{p}");
 
     // A dry run shows the invalid entries instead, and writes nothing.
     serve_three_pages(&fake, 90.0);
     fake.raw("/v2/page2", 200, &invalid_entry);
-    let (status, dry) = body(fetch(&app, &token, "?dry_run=true").await).await;
-    assert_eq!(status, 200, "{dry}");
+    let dry = fetch(&app, &token, "?dry_run=true").returns(200).await;
     assert_eq!(
         dry["errors"][0]["field"], "values[1].values[0].value",
         "{dry}"
@@ -341,7 +322,7 @@ async fn a_broken_page_is_502_and_nothing_is_applied(backend: Backend) {
         "/v2/page2",
         json!({"values": [], "next_page": format!("{base}/page2")}),
     );
-    let p = problem(fetch(&app, &token, "").await, 502).await;
+    let p = fetch(&app, &token, "").problem(502).await;
     assert!(p["detail"].as_str().unwrap().contains("leads back"), "{p}");
     assert_eq!(indicator_value(&app, &token, "U21468", 2024, "T").await, 83);
 }
@@ -349,9 +330,9 @@ both_databases!(a_broken_page_is_502_and_nothing_is_applied);
 
 async fn an_unreachable_server_is_502(backend: Backend) {
     // The test settings point at a port where nothing listens.
-    let app = demo_app_with_kolada(backend, &test_settings(String::new()).kolada_base_url).await;
+    let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let p = problem(fetch(&app, &token, "?years=2024").await, 502).await;
+    let p = fetch(&app, &token, "?years=2024").problem(502).await;
     assert!(
         p["detail"].as_str().unwrap().contains("cannot reach"),
         "{p}"

@@ -5,40 +5,19 @@ use serde_json::Value;
 
 use crate::{both_databases, helpers::*};
 
-async fn demo_app(backend: Backend) -> TestApp {
-    let url = fresh_database(backend).await;
-    let app = spawn_with_settings(backend, test_settings(url.clone())).await;
-    let db = kommunrapport::startup::connect(&url).await.unwrap();
-    kommunrapport::demo::load(&db).await.unwrap();
-    app
-}
-
-async fn period_id(app: &TestApp, token: &str, query: &str) -> String {
-    let (_, periods) = body(
-        app.get(&format!("/api/v1/periods?{query}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    periods["items"][0]["id"].as_str().unwrap().to_string()
-}
-
 async fn kommun_driftredovisning(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
-    let (status, view) = body(
-        app.get(
+    let helar = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
+    let view = app
+        .get(
             &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{view}");
+        .returns(200)
+        .await;
     let rows = view["namnder"].as_array().unwrap();
     assert_eq!(rows.len(), 14, "every nämnd of Katrineholm has a row");
     let von = rows.iter().find(|r| r["namnd"] == "VON").unwrap();
@@ -50,26 +29,20 @@ async fn kommun_driftredovisning(backend: Backend) {
         view["total"]["budget"], von["figures"]["budget"],
         "only VON has figures for 2024"
     );
-    let (_, investering) = body(
-        app.get(
+    let (_, investering) = app
+        .get(
             &format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(investering["total"]["avvikelse"], Value::from(5486));
 
     // The summed-in-SQL row equals VON's own report, prognos included.
-    let (_, lines_page) = body(
-        app.get("/api/v1/budget-lines?namnd=VON&kind=drift", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, lines_page) = app
+        .get("/api/v1/budget-lines?namnd=VON&kind=drift", &token)
+        .reply()
+        .await;
     let admin = app.token(Role::Admin);
     for (i, line) in lines_page["items"]
         .as_array()
@@ -78,10 +51,7 @@ async fn kommun_driftredovisning(backend: Backend) {
         .take(2)
         .enumerate()
     {
-        let url = app.url(&format!(
-            "/api/v1/budget-lines/{}/values",
-            line["id"].as_str().unwrap()
-        ));
+        let url = app.url(&format!("/api/v1/budget-lines/{}/values", id_of(line)));
         let body_json = serde_json::json!({"values": [
             {"measure": "prognos", "made_at": "2024-08", "amount": -1000000 * (i as i64 + 1)},
             {"measure": "prognos", "made_at": "2024-10", "amount": -2000000 * (i as i64 + 1)},
@@ -91,20 +61,15 @@ async fn kommun_driftredovisning(backend: Backend) {
                 .put(url)
                 .bearer_auth(&admin)
                 .json(&body_json)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+                .status()
+                .await,
             200
         );
     }
-    let (_, view) = body(
-        app.get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, view) = app
+        .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
+        .reply()
+        .await;
     let von = view["namnder"]
         .as_array()
         .unwrap()
@@ -112,21 +77,13 @@ async fn kommun_driftredovisning(backend: Backend) {
         .find(|r| r["namnd"] == "VON")
         .unwrap()
         .clone();
-    let (_, reports) = body(
-        app.get("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let report = reports["items"][0]["id"].as_str().unwrap();
-    let (_, own) = body(
-        app.get(&format!("/api/v1/reports/{report}/drift"), &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
+        .await;
+    let (_, own) = app
+        .get(&format!("/api/v1/reports/{report}/drift"), &token)
+        .reply()
+        .await;
     assert_eq!(von["figures"], own["total"]);
     assert_eq!(
         von["figures"]["helarsprognos"],
@@ -135,16 +92,13 @@ async fn kommun_driftredovisning(backend: Backend) {
     );
 
     // Drill-down to VON's lines.
-    let (_, lines) = body(
-        app.get(
+    let (_, lines) = app
+        .get(
             &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=VON"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let aldreomsorg = lines["rows"]
         .as_array()
         .unwrap()
@@ -152,16 +106,11 @@ async fn kommun_driftredovisning(backend: Backend) {
         .find(|r| r["name"] == "Äldreomsorg")
         .unwrap();
     assert_eq!(aldreomsorg["figures"]["utfall"], Value::from(-314902));
-    problem(
-        app.get(
-            &format!("/api/v1/kommun/drift?period_id={helar}&namnd=XYZ"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
+    app.get(
+        &format!("/api/v1/kommun/drift?period_id={helar}&namnd=XYZ"),
+        &token,
     )
+    .problem(422)
     .await;
 
     // CSV for Excel: BOM, semicolons, decimal comma.
@@ -183,13 +132,10 @@ async fn kommun_driftredovisning(backend: Backend) {
     assert!(text.starts_with('\u{feff}'));
     let von_line = text.lines().find(|l| l.starts_with("VON;")).unwrap();
     assert!(von_line.contains(";-907875400;"), "{von_line}");
-    let (_, pct) = body(
-        app.get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, pct) = app
+        .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
+        .reply()
+        .await;
     let von_pct = pct["namnder"]
         .as_array()
         .unwrap()
@@ -203,48 +149,31 @@ async fn kommun_driftredovisning(backend: Backend) {
     );
 
     // Read-only views: a redaktör and a läsare get 403, another kommun sees nothing of this period.
-    problem(
-        app.get(
-            &format!("/api/v1/kommun/drift?period_id={helar}"),
-            &app.token_in("0483", Role::Redaktor, &["VON"]),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.get(
+        &format!("/api/v1/kommun/drift?period_id={helar}"),
+        &app.token_in("0483", Role::Redaktor, &["VON"]),
     )
+    .problem(403)
     .await;
-    problem(
-        app.get(
-            &format!("/api/v1/kommun/drift?period_id={helar}"),
-            &app.token(Role::Lasare),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
+    app.get(
+        &format!("/api/v1/kommun/drift?period_id={helar}"),
+        &app.token(Role::Lasare),
     )
+    .problem(403)
     .await;
-    problem(
-        app.get(
-            &format!("/api/v1/kommun/drift?period_id={helar}"),
-            &app.token_in("1882", Role::Kommunledning, &[]),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
+    app.get(
+        &format!("/api/v1/kommun/drift?period_id={helar}"),
+        &app.token_in("1882", Role::Kommunledning, &[]),
     )
+    .problem(422)
     .await;
     assert_eq!(
         app.get(
             &format!("/api/v1/kommun/drift?period_id={helar}"),
             &app.token(Role::Revisor)
         )
-        .send()
-        .await
-        .unwrap()
-        .status(),
+        .status()
+        .await,
         200
     );
 }
@@ -253,17 +182,16 @@ both_databases!(kommun_driftredovisning);
 async fn submission_status(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let delar = period_id(&app, &token, "kind=delar&year=2024").await;
-    let (status, rows) = body(
-        app.get(
+    let delar = app
+        .id_of("/api/v1/periods?kind=delar&year=2024", &token)
+        .await;
+    let (status, rows) = app
+        .get(
             &format!("/api/v1/kommun/submissions?period_id={delar}&type=delarsrapport"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(status, 200, "{rows}");
     let rows = rows.as_array().unwrap();
     let von = rows.iter().find(|r| r["namnd"] == "VON").unwrap();
@@ -285,27 +213,18 @@ async fn submission_status(backend: Backend) {
             &format!("/api/v1/kommun/submissions?period_id={delar}&type=delarsrapport&format=csv"),
             &token,
         )
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         csv.lines()
             .any(|l| l.starts_with("VON;") && l.contains(";godkand;")),
         "{csv}"
     );
-    problem(
-        app.get(
-            &format!("/api/v1/kommun/submissions?period_id={delar}&type=veckorapport"),
-            &token,
-        )
-        .send()
-        .await
-        .unwrap(),
-        400,
+    app.get(
+        &format!("/api/v1/kommun/submissions?period_id={delar}&type=veckorapport"),
+        &token,
     )
+    .problem(400)
     .await;
 }
 both_databases!(submission_status);
@@ -313,13 +232,10 @@ both_databases!(submission_status);
 async fn audit_log_is_readable_by_admin_and_revisor_only(backend: Backend) {
     let app = demo_app(backend).await;
     let revisor = app.token(Role::Revisor);
-    let (status, page) = body(
-        app.get("/api/v1/audit?resource_type=report&limit=500", &revisor)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, page) = app
+        .get("/api/v1/audit?resource_type=report&limit=500", &revisor)
+        .reply()
+        .await;
     assert_eq!(status, 200, "{page}");
     let entries = page["items"].as_array().unwrap();
     let approvals: Vec<&Value> = entries
@@ -337,26 +253,18 @@ async fn audit_log_is_readable_by_admin_and_revisor_only(backend: Backend) {
         Role::Integration,
         Role::Namndsekreterare,
     ] {
-        problem(
-            app.get("/api/v1/audit", &app.token(role))
-                .send()
-                .await
-                .unwrap(),
-            403,
-        )
-        .await;
+        app.get("/api/v1/audit", &app.token(role))
+            .problem(403)
+            .await;
     }
     // Another kommun's admin sees only its own kommun's entries.
-    let (_, askersund) = body(
-        app.get(
+    let (_, askersund) = app
+        .get(
             "/api/v1/audit?resource_type=report",
             &app.token_in("1882", Role::Admin, &[]),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert!(
         askersund["items"]
             .as_array()
@@ -379,18 +287,16 @@ both_databases!(audit_log_is_readable_by_admin_and_revisor_only);
 async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = period_id(&app, &token, "kind=helar&year=2024").await;
-    let (status, matrix) = body(
-        app.get(
+    let helar = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
+    let matrix = app
+        .get(
             &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{matrix}");
+        .returns(200)
+        .await;
     let goals: Vec<&Value> = matrix
         .as_array()
         .unwrap()
@@ -437,24 +343,18 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     );
 
     // Indicator overview, filtered by nämnd and colour.
-    let (_, all) = body(
-        app.get("/api/v1/kommun/indicators?year=2024", &token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, all) = app
+        .get("/api/v1/kommun/indicators?year=2024", &token)
+        .reply()
+        .await;
     assert_eq!(all.as_array().unwrap().len(), 40);
-    let (_, rod) = body(
-        app.get(
+    let (_, rod) = app
+        .get(
             "/api/v1/kommun/indicators?year=2024&namnd=VON&bedomning=rod",
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let rod = rod.as_array().unwrap();
     assert!(!rod.is_empty() && rod.len() < 40);
     assert!(rod.iter().all(|r| r["bedomning"] == "rod"));
@@ -474,38 +374,27 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     );
     let csv = app
         .get("/api/v1/kommun/indicators?year=2024&format=csv", &token)
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         csv.starts_with('\u{feff}') && csv.contains(";U21468"),
         "{}",
         &csv[..200]
     );
-    let p = problem(
-        app.get("/api/v1/kommun/indicators?year=99999", &token)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .get("/api/v1/kommun/indicators?year=99999", &token)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["year"], "{p}");
 
     // Uppdrag overview: every uppdrag × nämnd, VON's comments from its report.
-    let (_, uppdrag) = body(
-        app.get(
+    let (_, uppdrag) = app
+        .get(
             &format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     let von_rows: Vec<&Value> = uppdrag
         .as_array()
         .unwrap()
@@ -528,7 +417,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         "/api/v1/kommun/indicators".to_string(),
         format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
     ] {
-        problem(app.get(&path, &redaktor).send().await.unwrap(), 403).await;
+        app.get(&path, &redaktor).problem(403).await;
     }
 }
 both_databases!(goal_matrix_indicators_and_uppdrag);
@@ -541,39 +430,29 @@ pub async fn assert_kommun_rows_match_own_tables(
     period: &str,
     kind: &str,
 ) {
-    let (status, view) = body(
-        app.get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "{view}");
+    let view = app
+        .get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
+        .returns(200)
+        .await;
     for row in view["namnder"].as_array().unwrap() {
         let code = row["namnd"].as_str().unwrap();
-        let (_, own) = body(
-            app.get(
+        let (_, own) = app
+            .get(
                 &format!("/api/v1/kommun/{kind}?period_id={period}&namnd={code}"),
                 token,
             )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
+            .reply()
+            .await;
         assert_eq!(row["figures"], own["total"], "{kind} of {code}");
     }
 }
 
 /// One nämnd's row of the kommun view.
 async fn kommun_row(app: &TestApp, token: &str, period: &str, kind: &str, code: &str) -> Value {
-    let (_, view) = body(
-        app.get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, view) = app
+        .get(&format!("/api/v1/kommun/{kind}?period_id={period}"), token)
+        .reply()
+        .await;
     view["namnder"]
         .as_array()
         .unwrap()
@@ -587,48 +466,36 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let token = app.token(Role::Kommunledning);
-    let (status, period) = body(
-        app.post(
+    let period = app
+        .post(
             "/api/v1/periods",
             &admin,
             &serde_json::json!({"kind": "delar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{period}");
-    let period = period["id"].as_str().unwrap().to_string();
+        .returns(201)
+        .await;
+    let period = id_of(&period);
     let soc = app.create_namnd(&admin, "SOC", "namnd").await["id"].clone();
     let bun = app.create_namnd(&admin, "BUN", "namnd").await["id"].clone();
     let mut lines = Vec::new();
     for (namnd, kind) in [(&soc, "drift"), (&soc, "investering"), (&bun, "drift")] {
         for i in 0..2 {
-            let (status, line) = body(
-                app.post(
+            let line = app.post(
                     "/api/v1/budget-lines",
                     &admin,
                     &serde_json::json!({"namnd_id": namnd, "kind": kind, "code": format!("{kind}{i}"), "name": format!("Rad {i}")}),
-                )
-                .send()
-                .await
-                .unwrap(),
-            )
-            .await;
-            assert_eq!(status, 201, "{line}");
-            lines.push(line["id"].as_str().unwrap().to_string());
+                ).returns(201).await;
+            lines.push(id_of(&line));
         }
     }
     let put = |line: &str, values: Value| {
-        let request = app
-            .client
-            .put(app.url(&format!("/api/v1/budget-lines/{line}/values")))
-            .bearer_auth(&admin)
-            .json(&serde_json::json!({ "values": values }));
+        let request = app.put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &serde_json::json!({ "values": values }),
+        );
         async move {
-            let (status, response) = body(request.send().await.unwrap()).await;
-            assert_eq!(status, 200, "{response}");
+            request.returns(200).await;
         }
     };
     let check = || async {
@@ -692,33 +559,27 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     check().await;
 
     // Delete a line with its values.
-    let (_, line) = body(
-        app.get(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let response = app
-        .delete(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
-        .header("If-Match", format!("\"{}\"", line["version"]))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 204);
+    let (_, line) = app
+        .get(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
+        .reply()
+        .await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/budget-lines/{}", lines[1]), &admin)
+            .if_match(&line["version"])
+            .status()
+            .await,
+        204
+    );
     check().await;
     let soc = kommun_row(&app, &token, &period, "drift", "SOC").await;
     assert_eq!(soc["figures"]["utfall"], Value::from(-1500));
-    let (_, investering) = body(
-        app.get(
+    let (_, investering) = app
+        .get(
             &format!("/api/v1/kommun/investering?period_id={period}"),
             &token,
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert!(
         investering["total"]["budget"].is_null(),
         "no entry left is no figure, not 0 kr: {investering}"

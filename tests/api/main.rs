@@ -8,6 +8,7 @@ mod assessments;
 mod assignments;
 mod auth;
 mod changes;
+mod cleanup;
 mod demo;
 mod dimension_mappings;
 mod goals;

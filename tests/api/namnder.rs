@@ -9,7 +9,7 @@ async fn create_read_update_delete(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let created = app.create_namnd(&admin, "KS/KLF", "styrelse").await;
-    let id = created["id"].as_str().unwrap().to_string();
+    let id = id_of(&created);
     assert_eq!(uuid::Uuid::parse_str(&id).unwrap().get_version_num(), 7);
     assert_eq!(
         (
@@ -21,36 +21,18 @@ async fn create_read_update_delete(backend: Backend) {
     );
     let path = format!("/api/v1/namnder/{id}");
 
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
+    app.assert_etag(&path, &admin, 1).await;
 
-    problem(
-        app.patch(&path, &admin, &json!({"name": "KS"}))
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    problem(
-        app.patch(&path, &admin, &json!({"name": "KS"}))
-            .header("If-Match", "\"7\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.patch(&path, &admin, &json!({"name": "KS"}))
+        .problem(428)
+        .await;
+    app.patch(&path, &admin, &json!({"name": "KS"}))
+        .if_match(7)
+        .problem(412)
+        .await;
     let response = app
         .patch(&path, &admin, &json!({"name": "Kommunstyrelsen"}))
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -66,41 +48,27 @@ async fn create_read_update_delete(backend: Backend) {
         (200, Some("Kommunstyrelsen"), Some("KS/KLF"), Some(2))
     );
     // The old ETag is stale now.
-    problem(
-        app.patch(&path, &admin, &json!({"name": "X"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(modified.status(), 200);
+    app.patch(&path, &admin, &json!({"name": "X"}))
+        .if_match(1)
+        .problem(412)
+        .await;
+    assert_eq!(
+        app.get(&path, &admin)
+            .header("If-None-Match", "\"1\"")
+            .status()
+            .await,
+        200
+    );
 
-    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+    app.delete(&path, &admin).problem(428).await;
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
+    app.get(&path, &admin).problem(404).await;
 
     // Every change is in the audit log with before and after.
-    let (_, audit) = body(
-        app.get(&format!("/api/v1/audit?resource_id={id}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, audit) = app
+        .get(&format!("/api/v1/audit?resource_id={id}"), &admin)
+        .reply()
+        .await;
     let entries = audit["items"].as_array().unwrap();
     let actions: Vec<&str> = entries
         .iter()
@@ -122,120 +90,61 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     app.create_namnd(&admin, "VON", "namnd").await;
-    let post = |body: Value| app.post("/api/v1/namnder", &admin, &body).send();
+    let post = |body: Value| app.post("/api/v1/namnder", &admin, &body);
 
-    let p = problem(
-        post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code"]);
-    let p = problem(
-        post(json!({"code": "von", "name": "", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "von", "name": "", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code", "name"]);
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["kind"]);
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc"})).await.unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc"}))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("kind"), "{p}");
-    let p = problem(
-        post(json!({"code": "SOCN", "name": "Soc", "kind": "namnd", "colour": "red"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"code": "SOCN", "name": "Soc", "kind": "namnd", "colour": "red"}))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("colour"), "{p}");
-    let p = problem(
-        post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["id"]);
-    problem(post(json!(["not", "an", "object"])).await.unwrap(), 422).await;
+    post(json!(["not", "an", "object"])).problem(422).await;
 
     let malformed = app
-        .client
-        .post(app.url("/api/v1/namnder"))
-        .bearer_auth(&admin)
-        .header("content-type", "application/json")
-        .body("{\"code\":")
+        .upload("/api/v1/namnder", &admin, "application/json", "{\"code\":")
         .send()
         .await
         .unwrap();
     problem(malformed, 400).await;
     let text = app
-        .client
-        .post(app.url("/api/v1/namnder"))
-        .bearer_auth(&admin)
-        .header("content-type", "text/plain")
-        .body("VON")
+        .upload("/api/v1/namnder", &admin, "text/plain", "VON")
         .send()
         .await
         .unwrap();
     problem(text, 415).await;
     let huge = json!({"code": "BIG", "name": "x".repeat(100_000), "kind": "namnd"});
-    problem(post(huge).await.unwrap(), 413).await;
-    problem(
-        app.get("/api/v1/namnder/not-a-uuid", &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?limit=0", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?limit=abc", &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
-    problem(
-        app.get("/api/v1/namnder?cursor=nonsense", &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
+    post(huge).problem(413).await;
+    app.get_problems(
+        &admin,
+        &[
+            ("/api/v1/namnder/not-a-uuid", 404),
+            ("/api/v1/namnder?limit=0", 422),
+            ("/api/v1/namnder?limit=abc", 400),
+            ("/api/v1/namnder?cursor=nonsense", 422),
+        ],
     )
     .await;
 
     // Nothing was written by any of the refused requests.
-    let list: Value = app
-        .get("/api/v1/namnder", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get("/api/v1/namnder", &admin).returns(200).await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
 }
 both_databases!(bad_input_gets_clear_problems);
@@ -265,14 +174,7 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
             Some(c) => format!("/api/v1/namnder?limit=4&cursor={c}"),
             None => "/api/v1/namnder?limit=4".to_string(),
         };
-        let page: Value = app
-            .get(&path, &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let page: Value = app.get(&path, &admin).returns(200).await;
         let items = page["items"].as_array().unwrap();
         assert!(items.len() <= 4);
         seen.extend(
@@ -291,30 +193,17 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
 
     let by_code: Value = app
         .get("/api/v1/namnder?code=KS/KLF", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(by_code["items"].as_array().unwrap().len(), 1);
     let bolag: Value = app
         .get("/api/v1/namnder?kind=bolag", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(bolag["items"].as_array().unwrap().len(), 2);
-    problem(
-        app.get("/api/v1/namnder?kind=kommitte", &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    app.get("/api/v1/namnder?kind=kommitte", &admin)
+        .problem(400)
+        .await;
 }
 both_databases!(pages_never_skip_or_repeat);
 
@@ -323,46 +212,26 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
-    let path = format!("/api/v1/namnder/{}", socn["id"].as_str().unwrap());
-    let p = problem(
-        app.patch(&path, &admin, &json!({"code": "VON"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let path = format!("/api/v1/namnder/{}", id_of(&socn));
+    let p = app
+        .patch(&path, &admin, &json!({"code": "VON"}))
+        .if_match(1)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["code"]);
-    let p = problem(
-        app.patch(&path, &admin, &json!({"version": 5}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .patch(&path, &admin, &json!({"version": 5}))
+        .if_match(1)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["version"]);
     // A redaktör may read but not change.
     let redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        app.patch(&path, &redaktor, &json!({"name": "x"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    let unchanged: Value = app
-        .get(&path, &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    app.patch(&path, &redaktor, &json!({"name": "x"}))
+        .if_match(1)
+        .problem(403)
+        .await;
+    let unchanged: Value = app.get(&path, &admin).returns(200).await;
     assert_eq!(
         (unchanged["code"].as_str(), unchanged["version"].as_i64()),
         (Some("SOCN"), Some(1))

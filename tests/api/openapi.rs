@@ -19,15 +19,7 @@ fn committed_document_matches_the_code() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn served_document_is_the_committed_one() {
     let app = spawn_app(Backend::Sqlite).await;
-    let served: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = app.client.get(app.url("/openapi.json")).returns(200).await;
     let generated: Value = serde_json::from_str(&kommunrapport::api::openapi_json()).unwrap();
     assert_eq!(served, generated);
     assert!(served["openapi"].as_str().unwrap().starts_with("3.1"));

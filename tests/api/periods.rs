@@ -44,14 +44,10 @@ async fn periods_derive_dates_and_labels(backend: Backend) {
         ),
     ];
     for (input, start, end, label) in cases {
-        let (status, period) = body(
-            app.post("/api/v1/periods", &admin, &input)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(status, 201, "{input} → {period}");
+        let period = app
+            .post("/api/v1/periods", &admin, &input)
+            .returns(201)
+            .await;
         assert_eq!(
             (
                 period["start_date"].as_str(),
@@ -63,22 +59,14 @@ async fn periods_derive_dates_and_labels(backend: Backend) {
     }
     let list: Value = app
         .get("/api/v1/periods?year=2024&kind=delar", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     assert_eq!(list["items"][0]["number"], Value::Null);
     let all: Value = app
         .get("/api/v1/periods?year=2024", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(all["items"].as_array().unwrap().len(), 5);
 }
 both_databases!(periods_derive_dates_and_labels);
@@ -105,14 +93,10 @@ async fn invalid_periods_name_the_field(backend: Backend) {
         ),
     ];
     for (input, field) in cases {
-        let p = problem(
-            app.post("/api/v1/periods", &admin, &input)
-                .send()
-                .await
-                .unwrap(),
-            422,
-        )
-        .await;
+        let p = app
+            .post("/api/v1/periods", &admin, &input)
+            .problem(422)
+            .await;
         assert_eq!(error_fields(&p), [field], "{input}");
     }
     app.post(
@@ -123,17 +107,12 @@ async fn invalid_periods_name_the_field(backend: Backend) {
     .send()
     .await
     .unwrap();
-    problem(
-        app.post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "helar", "year": 2024}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
+    app.post(
+        "/api/v1/periods",
+        &admin,
+        &json!({"kind": "helar", "year": 2024}),
     )
+    .problem(422)
     .await;
 }
 both_databases!(invalid_periods_name_the_field);
@@ -141,37 +120,18 @@ both_databases!(invalid_periods_name_the_field);
 async fn periods_are_deleted_with_if_match(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let (_, period) = body(
-        app.post(
+    let (_, period) = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "helar", "year": 2025}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let path = format!("/api/v1/periods/{}", period["id"].as_str().unwrap());
+        .reply()
+        .await;
+    let path = format!("/api/v1/periods/{}", id_of(&period));
     let lasare = app.token(kommunrapport::auth::Role::Lasare);
-    problem(
-        app.delete(&path, &lasare)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    assert_eq!(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        204
-    );
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
+    app.delete(&path, &lasare).if_match(1).problem(403).await;
+    assert_eq!(app.delete(&path, &admin).if_match(1).status().await, 204);
+    app.get(&path, &admin).problem(404).await;
 }
 both_databases!(periods_are_deleted_with_if_match);

@@ -7,38 +7,28 @@ use crate::{both_databases, helpers::*, seeds};
 async fn delar_report(app: &TestApp) -> (String, String, String) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let (_, period) = body(
-        app.post(
+    let (_, period) = app
+        .post(
             "/api/v1/periods",
             &admin,
             &json!({"kind": "delar", "year": 2024}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
-    let (status, report) = body(
-        app.post(
+        .reply()
+        .await;
+    let (status, report) = app
+        .post(
             "/api/v1/reports",
             &admin,
             &json!({"namnd_id": von["id"], "period_id": period["id"], "type": "delarsrapport"}),
         )
-        .send()
-        .await
-        .unwrap(),
-    )
-    .await;
+        .reply()
+        .await;
     assert_eq!(status, 201, "{report}");
     assert_eq!(
         (report["status"].as_str(), report["period"].as_str()),
         (Some("utkast"), Some("Delår 2024"))
     );
-    (
-        admin,
-        report["id"].as_str().unwrap().into(),
-        von["id"].as_str().unwrap().into(),
-    )
+    (admin, id_of(&report), id_of(&von))
 }
 
 async fn workflow_transitions(backend: Backend) {
@@ -51,83 +41,50 @@ async fn workflow_transitions(backend: Backend) {
     let kommunledning = app.token(Role::Kommunledning);
     let lasare = app.token(Role::Lasare);
     let decision = json!({"beslut_datum": "2024-09-26", "beslut_paragraf": "§ 71"});
-    let send =
-        |token: &str, action: &str, body: Value| app.post(&path(action), token, &body).send();
+    let act = |token: &str, action: &str, body: Value| app.post(&path(action), token, &body);
 
     // Refused while utkast: approving, returning, reopening; others' redaktörer cannot even see it.
-    problem(
-        send(&sekreterare, "approve", decision.clone())
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&kommunledning, "return", json!({"reason": "x"}))
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&admin, "reopen", json!({"reason": "x"}))
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
-    problem(
-        send(&other_redaktor, "submit", json!({})).await.unwrap(),
-        404,
-    )
-    .await;
-    problem(send(&sekreterare, "submit", json!({})).await.unwrap(), 403).await;
-    problem(
-        app.get(&format!("/api/v1/reports/{id}"), &lasare)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    act(&sekreterare, "approve", decision.clone())
+        .problem(409)
+        .await;
+    act(&kommunledning, "return", json!({"reason": "x"}))
+        .problem(409)
+        .await;
+    act(&admin, "reopen", json!({"reason": "x"}))
+        .problem(409)
+        .await;
+    act(&other_redaktor, "submit", json!({})).problem(404).await;
+    act(&sekreterare, "submit", json!({})).problem(403).await;
+    app.get(&format!("/api/v1/reports/{id}"), &lasare)
+        .problem(404)
+        .await;
 
     // utkast → for_beslut by the nämnd's redaktör.
-    let (status, submitted) = body(send(&redaktor, "submit", json!({})).await.unwrap()).await;
+    let (status, submitted) = act(&redaktor, "submit", json!({})).reply().await;
     assert_eq!(
         (status, submitted["status"].as_str()),
         (200, Some("for_beslut"))
     );
-    problem(
-        app.client
-            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-            .bearer_auth(&redaktor)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
+    app.put(
+        &format!("/api/v1/reports/{id}/sections/verksamhetsrapport"),
+        &redaktor,
+        &json!({"body": "x"}),
     )
+    .problem(409)
     .await;
-    problem(send(&redaktor, "submit", json!({})).await.unwrap(), 409).await;
+    act(&redaktor, "submit", json!({})).problem(409).await;
 
     // for_beslut → utkast with a reason; a reason is required.
-    let p = problem(
-        send(&kommunledning, "return", json!({"reason": " "}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = act(&kommunledning, "return", json!({"reason": " "}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["reason"]);
-    let (_, returned) = body(
-        send(
-            &kommunledning,
-            "return",
-            json!({"reason": "Komplettera avvikelserna"}),
-        )
-        .await
-        .unwrap(),
+    let (_, returned) = act(
+        &kommunledning,
+        "return",
+        json!({"reason": "Komplettera avvikelserna"}),
     )
+    .reply()
     .await;
     assert_eq!(
         (
@@ -138,30 +95,19 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Submit again, approve with the decision.
-    send(&redaktor, "submit", json!({})).await.unwrap();
-    problem(
-        send(&redaktor, "approve", decision.clone()).await.unwrap(),
-        403,
+    act(&redaktor, "submit", json!({})).send().await.unwrap();
+    act(&redaktor, "approve", decision.clone())
+        .problem(403)
+        .await;
+    let p = act(
+        &sekreterare,
+        "approve",
+        json!({"beslut_datum": "2024-02-30", "beslut_paragraf": "§ 71"}),
     )
-    .await;
-    let p = problem(
-        send(
-            &sekreterare,
-            "approve",
-            json!({"beslut_datum": "2024-02-30", "beslut_paragraf": "§ 71"}),
-        )
-        .await
-        .unwrap(),
-        422,
-    )
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["beslut_datum"]);
-    let (status, approved) = body(
-        send(&sekreterare, "approve", decision.clone())
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, approved) = act(&sekreterare, "approve", decision.clone()).reply().await;
     assert_eq!(
         (
             status,
@@ -173,51 +119,37 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Locked: nobody edits; the läsare and other nämnders redaktörer now see it.
-    let p = problem(
-        app.client
-            .put(app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport")))
-            .bearer_auth(&admin)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        409,
-    )
-    .await;
+    let p = app
+        .put(
+            &format!("/api/v1/reports/{id}/sections/verksamhetsrapport"),
+            &admin,
+            &json!({"body": "x"}),
+        )
+        .problem(409)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("godkand"), "{p}");
     assert_eq!(
         app.get(&format!("/api/v1/reports/{id}"), &lasare)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         200
     );
     assert_eq!(
         app.get(&format!("/api/v1/reports/{id}"), &other_redaktor)
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         200
     );
-    problem(
-        send(
-            &kommunledning,
-            "reopen",
-            json!({"reason": "Fel i siffrorna"}),
-        )
-        .await
-        .unwrap(),
-        403,
+    act(
+        &kommunledning,
+        "reopen",
+        json!({"reason": "Fel i siffrorna"}),
     )
+    .problem(403)
     .await;
-    let (_, reopened) = body(
-        send(&admin, "reopen", json!({"reason": "Fel i siffrorna"}))
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, reopened) = act(&admin, "reopen", json!({"reason": "Fel i siffrorna"}))
+        .reply()
+        .await;
     assert_eq!(
         (
             reopened["status"].as_str(),
@@ -227,7 +159,7 @@ async fn workflow_transitions(backend: Backend) {
     );
 
     // Every step is in the audit log, in the same transaction as the change.
-    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let db = app.db().await;
     use sea_orm::{ConnectionTrait, Statement};
     let rows = db
         .query_all_raw(Statement::from_string(
@@ -250,80 +182,36 @@ both_databases!(workflow_transitions);
 async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, _, von) = delar_report(&app).await;
-    let (_, periods) = body(
-        app.get("/api/v1/periods?kind=delar", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let period = periods["items"][0]["id"].clone();
-    problem(
+    let period = app.id_of("/api/v1/periods?kind=delar", &admin).await;
+    let create = |token: &str, namnd: &str, kind: &str| {
         app.post(
             "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
+            token,
+            &json!({"namnd_id": namnd, "period_id": period, "type": kind}),
         )
-        .send()
-        .await
-        .unwrap(),
-        409,
-    )
-    .await;
-    let p = problem(
-        app.post(
-            "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "manadsrapport"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+    };
+    create(&admin, &von, "delarsrapport").problem(409).await;
+    let p = create(&admin, &von, "manadsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["period_id"]);
-    let p = problem(
-        app.post(
-            "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von, "period_id": period, "type": "kvartalsrapport"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+    let p = create(&admin, &von, "kvartalsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["type"]);
-    let p = problem(app.post("/api/v1/reports", &admin, &json!({"namnd_id": uuid::Uuid::now_v7(), "period_id": period, "type": "delarsrapport"})).send().await.unwrap(), 422).await;
+    let unknown = uuid::Uuid::now_v7().to_string();
+    let p = create(&admin, &unknown, "delarsrapport").problem(422).await;
     assert_eq!(error_fields(&p), ["namnd_id"]);
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        app.post(
-            "/api/v1/reports",
-            &socn_redaktor,
-            &json!({"namnd_id": von, "period_id": period, "type": "delarsrapport"}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        403,
-    )
-    .await;
+    create(&socn_redaktor, &von, "delarsrapport")
+        .problem(403)
+        .await;
 }
 both_databases!(a_report_exists_once_and_needs_the_right_period);
 
 async fn sections_are_offered_and_edited(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, id, _) = delar_report(&app).await;
-    let (_, sections) = body(
-        app.get(&format!("/api/v1/reports/{id}/sections"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, sections) = app
+        .get(&format!("/api/v1/reports/{id}/sections"), &admin)
+        .reply()
+        .await;
     assert_eq!(sections["next_cursor"], Value::Null, "{sections}");
     let keys: Vec<&str> = sections["items"]
         .as_array()
@@ -338,63 +226,46 @@ async fn sections_are_offered_and_edited(backend: Backend) {
         "{keys:?}"
     );
     let url = app.url(&format!("/api/v1/reports/{id}/sections/verksamhetsrapport"));
-    let (status, s) = body(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"body": "## Hemtjänst\nVolymerna ökar."}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, s) = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"body": "## Hemtjänst\nVolymerna ökar."}))
+        .reply()
+        .await;
     assert_eq!(
         (status, s["version"].as_i64(), s["title"].as_str()),
         (200, Some(2), Some("Verksamhetsrapport"))
     );
-    problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .header("If-Match", "\"1\"")
-            .json(&json!({"body": "stale"}))
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
+    app.client
+        .put(&url)
+        .bearer_auth(&admin)
+        .if_match(1)
+        .json(&json!({"body": "stale"}))
+        .problem(412)
+        .await;
     let new = app.url(&format!("/api/v1/reports/{id}/sections/egen_rubrik"));
-    let p = problem(
-        app.client
-            .put(&new)
-            .bearer_auth(&admin)
-            .json(&json!({"body": "x"}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&new)
+        .bearer_auth(&admin)
+        .json(&json!({"body": "x"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["title"]);
     assert_eq!(
         app.client
             .put(&new)
             .bearer_auth(&admin)
             .json(&json!({"title": "Egen rubrik", "body": "x"}))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+            .status()
+            .await,
         201
     );
-    let (_, whole) = body(
-        app.get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, whole) = app
+        .get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
+        .reply()
+        .await;
     let served = whole["sections"].as_array().unwrap();
     assert_eq!(served.len(), keys.len() + 1);
     assert!(
@@ -402,14 +273,9 @@ async fn sections_are_offered_and_edited(backend: Backend) {
             .iter()
             .any(|s| s["body"] == "## Hemtjänst\nVolymerna ökar.")
     );
-    problem(
-        app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
+        .problem(422)
+        .await;
 }
 both_databases!(sections_are_offered_and_edited);
 
@@ -421,10 +287,7 @@ async fn amounts_round_trip_exactly(backend: Backend) {
         {"code": "tiny", "name": "Litet", "values": [{"measure": "utfall", "month": "2024-08", "amount": -0.01}, {"measure": "budget", "month": "2024-08", "amount": 0}]}
     ]});
     let response = app
-        .client
-        .put(app.url(&format!("/api/v1/reports/{id}/drift")))
-        .bearer_auth(&admin)
-        .json(&body_json)
+        .put(&format!("/api/v1/reports/{id}/drift"), &admin, &body_json)
         .send()
         .await
         .unwrap();
@@ -432,37 +295,21 @@ async fn amounts_round_trip_exactly(backend: Backend) {
     assert!(text.contains("\"utfall_manad\":123456789012.34"), "{text}");
     assert!(text.contains("\"utfall_manad\":-0.01"), "{text}");
     assert!(text.contains("\"avvikelse_manad\":-0.01"), "{text}");
-    let (_, lines) = body(
-        app.get("/api/v1/budget-lines?code=big", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let line_id = lines["items"][0]["id"].as_str().unwrap();
+    let line_id = app.id_of("/api/v1/budget-lines?code=big", &admin).await;
     let values = app
         .get(&format!("/api/v1/budget-lines/{line_id}/values"), &admin)
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(values.contains("\"amount\":123456789012.34"), "{values}");
     // More than two decimals is refused rather than rounded.
-    let p = problem(
-        app.client
-            .put(app.url(&format!("/api/v1/budget-lines/{line_id}/values")))
-            .bearer_auth(&admin)
-            .json(
-                &json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}),
-            )
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .put(
+            &format!("/api/v1/budget-lines/{line_id}/values"),
+            &admin,
+            &json!({"values": [{"measure": "utfall", "month": "2024-07", "amount": "1.005"}]}),
+        )
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["values[0].amount"]);
 }
 both_databases!(amounts_round_trip_exactly);
@@ -480,58 +327,42 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     ]});
     // A text amount is named.
     let text = json!({"lines": [{"code": "t", "name": "Text", "values": [{"measure": "utfall", "month": "2024-08", "amount": "tio"}]}]});
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&text)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&text)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["lines[0].values[0].amount"], "{p}");
     // A derived measure cannot be written.
     let derived = json!({"lines": [{"code": "derived", "name": "Härledd", "values": [{"measure": "avvikelse", "month": "2024-08", "amount": 5}]}]});
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&derived)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&derived)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["lines[0].values[0].measure"], "{p}");
     let mut bad = bad;
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     let fields = error_fields(&p);
     assert_eq!(fields, ["lines[1].values[0].month"], "{p}");
     bad["lines"][1]["values"] = json!([]);
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     let fields = error_fields(&p);
     for expected in ["lines[2].parent_code", "lines[3].name"] {
         assert!(
@@ -541,42 +372,27 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     }
     bad["lines"].as_array_mut().unwrap().remove(3);
     bad["lines"].as_array_mut().unwrap().remove(2);
-    let p = problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&bad)
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&bad)
+        .problem(422)
+        .await;
     assert_eq!(
         error_fields(&p),
         ["lines[2].values"],
         "crossing periods would count march and april twice: {p}"
     );
     // Nothing of the refused writes exists.
-    let (_, lines) = body(
-        app.get("/api/v1/budget-lines", &admin)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (_, lines) = app.get("/api/v1/budget-lines", &admin).reply().await;
     assert_eq!(lines["items"], json!([]));
-    problem(
-        app.client
-            .put(&url)
-            .bearer_auth(&admin)
-            .json(&json!({"lines": [], "total": {}}))
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    app.client
+        .put(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"lines": [], "total": {}}))
+        .problem(422)
+        .await;
 }
 both_databases!(a_bad_table_writes_nothing);
 
@@ -631,12 +447,9 @@ async fn the_whole_report_in_one_request(backend: Backend) {
     assert_eq!(whole["action_plans"].as_array().unwrap().len(), 1);
     assert!(whole["volymer"].is_array() && whole["nyckeltal"].is_array());
     // Unchanged → 304; a figure changes → a new ETag.
-    let same = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).send().await.unwrap();
-    assert_eq!(same.status(), 304);
-    app.client.put(app.url(&format!("/api/v1/reports/{id}/drift"))).bearer_auth(&admin)
-        .json(&json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
+    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 304);
+    app.put(&format!("/api/v1/reports/{id}/drift"), &admin, &json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
         .send().await.unwrap();
-    let changed = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).send().await.unwrap();
-    assert_eq!(changed.status(), 200);
+    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 200);
 }
 both_databases!(the_whole_report_in_one_request);

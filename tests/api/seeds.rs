@@ -11,6 +11,30 @@ pub fn seed(name: &str) -> Value {
         .unwrap()
 }
 
+/// Enters the goal areas of `seed` as `admin`; returns their ids by name.
+pub async fn enter_goal_areas(
+    app: &TestApp,
+    admin: &str,
+    seed: &Value,
+) -> std::collections::HashMap<String, Value> {
+    let mut areas = std::collections::HashMap::new();
+    for a in seed["goal_areas"].as_array().unwrap() {
+        let created = app
+            .post(
+                "/api/v1/goal-areas",
+                admin,
+                &json!({"plan": a["plan"], "name": a["name"], "position": a["position"]}),
+            )
+            .returns(201)
+            .await;
+        areas.insert(
+            a["name"].as_str().unwrap().to_string(),
+            created["id"].clone(),
+        );
+    }
+    areas
+}
+
 /// `"2024"` → a whole-year period; `"2024-08"` → month; `"2024-01..2024-08"` → range.
 fn value_json(v: &Value) -> Value {
     let period = v["period"].as_str().unwrap();
@@ -74,23 +98,12 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
     if let Some(m) = p.get("month") {
         period_body["number"] = m.clone();
     }
-    let (status, period) = body(
-        app.post("/api/v1/periods", admin, &period_body)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{period}");
-    let (status, report) = body(
-        app.post("/api/v1/reports", admin, &json!({"namnd_id": namnd["id"], "period_id": period["id"], "type": seed["report"]["type"]}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{report}");
-    let id = report["id"].as_str().unwrap().to_string();
+    let period = app
+        .post("/api/v1/periods", admin, &period_body)
+        .returns(201)
+        .await;
+    let report = app.post("/api/v1/reports", admin, &json!({"namnd_id": namnd["id"], "period_id": period["id"], "type": seed["report"]["type"]})).returns(201).await;
+    let id = id_of(&report);
     for kind in ["drift", "investering"] {
         for costs_positive in [false, true] {
             let lines: Vec<Value> = seed["budget_lines"]
@@ -106,10 +119,11 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
                 continue;
             }
             let response = app
-                .client
-                .put(app.url(&format!("/api/v1/reports/{id}/{kind}")))
-                .bearer_auth(admin)
-                .json(&json!({"costs_positive": costs_positive, "lines": lines}))
+                .put(
+                    &format!("/api/v1/reports/{id}/{kind}"),
+                    admin,
+                    &json!({"costs_positive": costs_positive, "lines": lines}),
+                )
                 .send()
                 .await
                 .unwrap();
@@ -173,17 +187,13 @@ pub async fn compare_money(
     let mut checked = 0;
     let mut mismatches = Vec::new();
     for kind in ["drift", "investering"] {
-        let (status, table) = body(
-            app.get(
+        let table = app
+            .get(
                 &format!("/api/v1/reports/{report_id}/{kind}?unit=tkr"),
                 token,
             )
-            .send()
-            .await
-            .unwrap(),
-        )
-        .await;
-        assert_eq!(status, 200, "{table}");
+            .returns(200)
+            .await;
         let rows = table["rows"].as_array().unwrap();
         for line in seed["budget_lines"]
             .as_array()

@@ -3,12 +3,12 @@
 //! nothing and idempotent re-imports.
 
 use kommunrapport::auth::Role;
-use reqwest::Response;
+use reqwest::RequestBuilder;
 use serde_json::json;
 
 use crate::{
     both_databases,
-    dimension_mappings::{create_von_mapping, demo_app, von_values},
+    dimension_mappings::{create_von_mapping, von_values},
     helpers::*,
 };
 
@@ -55,15 +55,13 @@ fn ledger_file() -> Vec<u8> {
     ))
 }
 
-async fn post_sie(app: &TestApp, token: &str, query: &str, file: Vec<u8>) -> Response {
-    app.client
-        .post(app.url(&format!("/api/v1/imports/sie{query}")))
-        .bearer_auth(token)
-        .header("content-type", "application/octet-stream")
-        .body(file)
-        .send()
-        .await
-        .unwrap()
+fn post_sie(app: &TestApp, token: &str, query: &str, file: Vec<u8>) -> RequestBuilder {
+    app.upload(
+        &format!("/api/v1/imports/sie{query}"),
+        token,
+        "application/octet-stream",
+        file,
+    )
 }
 
 async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
@@ -72,17 +70,14 @@ async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
     let token = app.token(Role::Integration);
     let query = format!("?mapping={mapping}");
 
-    let (status, dry) = body(
-        post_sie(
-            &app,
-            &token,
-            &format!("{query}&dry_run=true"),
-            ledger_file(),
-        )
-        .await,
+    let dry = post_sie(
+        &app,
+        &token,
+        &format!("{query}&dry_run=true"),
+        ledger_file(),
     )
+    .returns(200)
     .await;
-    assert_eq!(status, 200, "{dry}");
     assert_eq!(
         (
             dry["format"].clone(),
@@ -104,8 +99,9 @@ async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
         "a dry run writes nothing"
     );
 
-    let (status, applied) = body(post_sie(&app, &token, &query, ledger_file()).await).await;
-    assert_eq!(status, 200, "{applied}");
+    let applied = post_sie(&app, &token, &query, ledger_file())
+        .returns(200)
+        .await;
     assert_eq!(applied["applied"], true);
     let values = von_values(&app, 2025).await;
     let expected = [
@@ -126,8 +122,9 @@ async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
     assert_eq!(values.len(), expected.len(), "{values:?}");
 
     // The same file again changes nothing.
-    let (status, again) = body(post_sie(&app, &token, &query, ledger_file()).await).await;
-    assert_eq!(status, 200, "{again}");
+    let again = post_sie(&app, &token, &query, ledger_file())
+        .returns(200)
+        .await;
     assert_eq!(
         (
             again["values_changed"].clone(),
@@ -140,9 +137,13 @@ async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
 
     // A redaktör of another nämnd may not write VON's figures.
     let socn = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(post_sie(&app, &socn, &query, ledger_file()).await, 403).await;
+    post_sie(&app, &socn, &query, ledger_file())
+        .problem(403)
+        .await;
     let lasare = app.token(Role::Lasare);
-    problem(post_sie(&app, &lasare, &query, ledger_file()).await, 403).await;
+    post_sie(&app, &lasare, &query, ledger_file())
+        .problem(403)
+        .await;
 }
 both_databases!(sie_balances_become_monthly_utfall_and_budget);
 
@@ -159,7 +160,9 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
          #PSALDO 0 202501 4010 {{1 \"999\" 20 \"510\"}} 5\r\n\
          #PSALDO 0 202601 4010 {{1 \"110\" 20 \"510\"}} 5\r\n"
     ));
-    let p = problem(post_sie(&app, &token, &query, file.clone()).await, 422).await;
+    let p = post_sie(&app, &token, &query, file.clone())
+        .problem(422)
+        .await;
     let got: Vec<(u64, String)> = p["errors"]
         .as_array()
         .unwrap()
@@ -182,16 +185,15 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     );
     assert!(p["detail"].as_str().unwrap().contains("3 rows"));
     assert!(von_values(&app, 2025).await.is_empty(), "nothing applied");
-    let (status, dry) =
-        body(post_sie(&app, &token, &format!("{query}&dry_run=true"), file).await).await;
+    let (status, dry) = post_sie(&app, &token, &format!("{query}&dry_run=true"), file)
+        .reply()
+        .await;
     assert_eq!((status, dry["errors"].as_array().unwrap().len()), (200, 3));
 
     // Not SIE at all, another encoding, no mapping, another content type.
-    let p = problem(
-        post_sie(&app, &token, &query, b"namnd;line\r\nVON;x\r\n".to_vec()).await,
-        422,
-    )
-    .await;
+    let p = post_sie(&app, &token, &query, b"namnd;line\r\nVON;x\r\n".to_vec())
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["file"]);
     assert!(
         p["errors"][0]["message"]
@@ -199,31 +201,23 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
             .unwrap()
             .contains("#SIETYP")
     );
-    let p = problem(
-        post_sie(
-            &app,
-            &token,
-            &query,
-            b"#FORMAT UTF8\r\n#SIETYP 4\r\n".to_vec(),
-        )
-        .await,
-        422,
+    let p = post_sie(
+        &app,
+        &token,
+        &query,
+        b"#FORMAT UTF8\r\n#SIETYP 4\r\n".to_vec(),
     )
+    .problem(422)
     .await;
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("PC8"));
-    let p = problem(post_sie(&app, &token, "", ledger_file()).await, 422).await;
+    let p = post_sie(&app, &token, "", ledger_file()).problem(422).await;
     assert_eq!(error_fields(&p), ["mapping"]);
-    problem(
-        app.post(
-            &format!("/api/v1/imports/sie{query}"),
-            &token,
-            &json!({"rows": []}),
-        )
-        .send()
-        .await
-        .unwrap(),
-        415,
+    app.post(
+        &format!("/api/v1/imports/sie{query}"),
+        &token,
+        &json!({"rows": []}),
     )
+    .problem(415)
     .await;
     assert!(von_values(&app, 2025).await.is_empty());
 }

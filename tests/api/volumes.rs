@@ -4,15 +4,10 @@
 use std::str::FromStr;
 
 use kommunrapport::auth::Role;
-use reqwest::RequestBuilder;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
-
-fn put(app: &TestApp, path: &str, token: &str, body: &Value) -> RequestBuilder {
-    app.client.put(app.url(path)).bearer_auth(token).json(body)
-}
 
 async fn create_measure(
     app: &TestApp,
@@ -36,29 +31,35 @@ async fn create_measure(
     value
 }
 
+/// Katrineholm's VON with one measure, as its admin; returns the app, the
+/// admin token and the measure's id.
+async fn von_measure(
+    backend: Backend,
+    name: &str,
+    unit: &str,
+    aggregation: &str,
+) -> (TestApp, String, String) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let m = create_measure(&app, &admin, &id_of(&von), name, unit, aggregation).await;
+    let id = id_of(&m);
+    (app, admin, id)
+}
+
 async fn put_values(app: &TestApp, token: &str, id: &str, values: Value) -> Value {
     let path = format!("/api/v1/volume-measures/{id}/values");
-    let (status, value) = body(
-        put(app, &path, token, &json!({ "values": values }))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 200, "put values: {value}");
-    value
+    app.put(&path, token, &json!({ "values": values }))
+        .returns(200)
+        .await
 }
 
 async fn create_period(app: &TestApp, token: &str, body_: Value) -> String {
-    let (status, value) = body(
-        app.post("/api/v1/periods", token, &body_)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(status, 201, "{value}");
-    value["id"].as_str().unwrap().to_string()
+    let value = app
+        .post("/api/v1/periods", token, &body_)
+        .returns(201)
+        .await;
+    id_of(&value)
 }
 
 fn dec(value: &Value) -> Option<Decimal> {
@@ -71,10 +72,6 @@ fn dec(value: &Value) -> Option<Decimal> {
 
 fn d(text: &str) -> Option<Decimal> {
     Some(Decimal::from_str(text).unwrap())
-}
-
-fn id_of(value: &Value) -> String {
-    value["id"].as_str().unwrap().to_string()
 }
 
 async fn create_read_update_delete(backend: Backend) {
@@ -122,30 +119,18 @@ async fn create_read_update_delete(backend: Backend) {
 
     let id = id_of(&created);
     let path = format!("/api/v1/volume-measures/{id}");
-    let response = app.get(&path, &admin).send().await.unwrap();
-    assert_eq!(response.headers()["etag"], "\"1\"");
-    let not_modified = app
-        .get(&path, &admin)
-        .header("If-None-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(not_modified.status(), 304);
+    app.assert_etag(&path, &admin, 1).await;
 
     // Duplicate name in the same nämnd.
-    let p = problem(
-        app.post(
+    let p = app
+        .post(
             "/api/v1/volume-measures",
             &admin,
             &json!({"namnd_id": von_id, "name": "Belagda platser på särskilt boende för äldre",
                     "unit": "platser", "aggregation": "summa"}),
         )
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
     // The same name in another nämnd is fine.
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
@@ -159,46 +144,28 @@ async fn create_read_update_delete(backend: Backend) {
     )
     .await;
 
-    problem(
-        app.patch(&path, &admin, &json!({"unit": "platser"}))
-            .send()
-            .await
-            .unwrap(),
-        428,
-    )
-    .await;
-    problem(
-        app.patch(&path, &admin, &json!({"unit": "platser"}))
-            .header("If-Match", "\"9\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let p = problem(
-        app.patch(
+    app.patch(&path, &admin, &json!({"unit": "platser"}))
+        .problem(428)
+        .await;
+    app.patch(&path, &admin, &json!({"unit": "platser"}))
+        .if_match(9)
+        .problem(412)
+        .await;
+    let p = app
+        .patch(
             &path,
             &admin,
             &json!({"name": "Planerade hemtjänsttimmar per månad, intern regi"}),
         )
-        .header("If-Match", "\"1\"")
-        .send()
-        .await
-        .unwrap(),
-        422,
-    )
-    .await;
+        .if_match(1)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name"]);
-    let p = problem(
-        app.patch(&path, &admin, &json!({"namnd": "SOCN"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = app
+        .patch(&path, &admin, &json!({"namnd": "SOCN"}))
+        .if_match(1)
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["namnd"]);
     let response = app
         .patch(
@@ -206,7 +173,7 @@ async fn create_read_update_delete(backend: Backend) {
             &admin,
             &json!({"aggregation": "summa", "unit": "antal", "position": 5}),
         )
-        .header("If-Match", "\"1\"")
+        .if_match(1)
         .send()
         .await
         .unwrap();
@@ -226,22 +193,14 @@ async fn create_read_update_delete(backend: Backend) {
     // Lists: filters and pages.
     let list: Value = app
         .get("/api/v1/volume-measures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(list["items"].as_array().unwrap().len(), 3);
     for filter in ["namnd=VON".to_string(), format!("namnd_id={von_id}")] {
         let list: Value = app
             .get(&format!("/api/v1/volume-measures?{filter}"), &admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .returns(200)
+            .await;
         let names: Vec<&str> = list["items"]
             .as_array()
             .unwrap()
@@ -252,12 +211,8 @@ async fn create_read_update_delete(backend: Backend) {
     }
     let page: Value = app
         .get("/api/v1/volume-measures?limit=2", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 2);
     let cursor = page["next_cursor"].as_str().unwrap();
     let rest: Value = app
@@ -265,22 +220,14 @@ async fn create_read_update_delete(backend: Backend) {
             &format!("/api/v1/volume-measures?limit=2&cursor={cursor}"),
             &admin,
         )
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(rest["items"].as_array().unwrap().len(), 1);
     assert!(rest["next_cursor"].is_null());
     let none: Value = app
         .get("/api/v1/volume-measures?namnd=NOPE", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(none["items"], json!([]));
 
     // Deleting takes the values with it.
@@ -291,32 +238,13 @@ async fn create_read_update_delete(backend: Backend) {
         json!([{"month": "2024-01", "kind": "utfall", "value": 3}]),
     )
     .await;
-    problem(app.delete(&path, &admin).send().await.unwrap(), 428).await;
-    problem(
-        app.delete(&path, &admin)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        412,
-    )
-    .await;
-    let deleted = app
-        .delete(&path, &admin)
-        .header("If-Match", "\"2\"")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 204);
-    problem(app.get(&path, &admin).send().await.unwrap(), 404).await;
-    problem(
-        app.get(&format!("{path}/values"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.delete(&path, &admin).problem(428).await;
+    app.delete(&path, &admin).if_match(1).problem(412).await;
+    assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
+    app.get(&path, &admin).problem(404).await;
+    app.get(&format!("{path}/values"), &admin)
+        .problem(404)
+        .await;
 }
 both_databases!(create_read_update_delete);
 
@@ -325,70 +253,41 @@ async fn bad_measures_are_refused(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let von_id = id_of(&von);
-    let post = |body: Value| app.post("/api/v1/volume-measures", &admin, &body).send();
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let post = |body: Value| app.post("/api/v1/volume-measures", &admin, &body);
+    let p = post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["name", "unit"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["aggregation"]);
-    let p = problem(
-        post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        422,
-    )
+    let p = post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"})).problem(422)
     .await;
     assert_eq!(error_fields(&p), ["namnd"]);
     // A nämnd that is not in the kommun.
-    problem(
-        post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "st", "aggregation": "summa"}))
-            .await
-            .unwrap(),
-        404,
-    )
+    post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "st", "aggregation": "summa"})).problem(404)
     .await;
     let list: Value = app
         .get("/api/v1/volume-measures", &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(list["items"], json!([]));
 }
 both_databases!(bad_measures_are_refused);
 
 async fn values_are_validated_all_or_nothing(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let admin = app.katrineholm().await;
-    let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let m = create_measure(
-        &app,
-        &admin,
-        &id_of(&von),
+    let (app, admin, id) = von_measure(
+        backend,
         "Externa placeringar SoL",
         "placeringar",
         "sista_manad",
     )
     .await;
-    let id = id_of(&m);
     let path = format!("/api/v1/volume-measures/{id}/values");
-    let send = |values: Value| put(&app, &path, &admin, &json!({ "values": values })).send();
+    let send = |values: Value| app.put(&path, &admin, &json!({ "values": values }));
 
-    let p = problem(
-        send(json!([
+    let p = send(json!([
             {"month": "2024-01", "kind": "utfall", "value": 6},
             {"month": "2024-13", "kind": "utfall", "value": 6},
             {"month": "2024-02", "period": {"from": "2024-01", "to": "2024-02"}, "kind": "utfall", "value": 6},
@@ -400,11 +299,7 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
             {"kind": "utfall", "value": 7},
             {"month": "2024-01", "kind": "utfall", "value": 5},
             {"month": "2024-04", "kind": "utfall", "value": true}
-        ]))
-        .await
-        .unwrap(),
-        422,
-    )
+        ])).problem(422)
     .await;
     assert_eq!(
         error_fields(&p),
@@ -423,54 +318,36 @@ async fn values_are_validated_all_or_nothing(backend: Backend) {
         "{p}"
     );
     // Unknown kind and unknown fields are named by path too.
-    let p = problem(
-        send(json!([
-            {"month": "2024-01", "kind": "utfall", "value": 6},
-            {"month": "2024-02", "kind": "budget", "value": 6}
-        ]))
-        .await
-        .unwrap(),
-        422,
-    )
+    let p = send(json!([
+        {"month": "2024-01", "kind": "utfall", "value": 6},
+        {"month": "2024-02", "kind": "budget", "value": 6}
+    ]))
+    .problem(422)
     .await;
     assert_eq!(error_fields(&p), ["values[1].kind"]);
-    let p = problem(
-        send(json!([{"month": "2024-02", "kind": "utfall", "value": 6, "gender": "K"}]))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = send(json!([{"month": "2024-02", "kind": "utfall", "value": 6, "gender": "K"}]))
+        .problem(422)
+        .await;
     assert_eq!(error_fields(&p), ["values[0].gender"]);
-    let p = problem(
-        send(json!([{"month": "2024-02", "kind": "utfall"}]))
-            .await
-            .unwrap(),
-        422,
-    )
-    .await;
+    let p = send(json!([{"month": "2024-02", "kind": "utfall"}]))
+        .problem(422)
+        .await;
     assert!(p["detail"].as_str().unwrap().contains("value"), "{p}");
 
     // Nothing was written by any of them.
-    let (status, values) = body(app.get(&path, &admin).send().await.unwrap()).await;
+    let (status, values) = app.get(&path, &admin).reply().await;
     assert_eq!((status, &values["values"]), (200, &json!([])));
 }
 both_databases!(values_are_validated_all_or_nothing);
 
 async fn values_are_upserted_exactly(backend: Backend) {
-    let app = spawn_app(backend).await;
-    let admin = app.katrineholm().await;
-    let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let m = create_measure(
-        &app,
-        &admin,
-        &id_of(&von),
+    let (app, admin, id) = von_measure(
+        backend,
         "Beviljade timmar boendestöd per månad",
         "timmar",
         "snitt_per_manad",
     )
     .await;
-    let id = id_of(&m);
     let written = put_values(
         &app,
         &admin,
@@ -501,12 +378,8 @@ async fn values_are_upserted_exactly(backend: Backend) {
     // Exact: the served text is the decimal, not an f64 rendering.
     let text = app
         .get(&format!("/api/v1/volume-measures/{id}/values"), &admin)
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(text.contains("123456789012.3456789"), "{text}");
     let read: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(read, expected);
@@ -547,12 +420,8 @@ async fn values_are_upserted_exactly(backend: Backend) {
     );
     let measure: Value = app
         .get(&format!("/api/v1/volume-measures/{id}"), &admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(measure["version"], 1);
 }
 both_databases!(values_are_upserted_exactly);
@@ -578,49 +447,22 @@ async fn access_follows_the_namnd(backend: Backend) {
         json!({"namnd_id": id_of(&von), "name": "Ny", "unit": "st", "aggregation": "summa"});
 
     let socn_redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
-    problem(
-        put(&app, &values, &socn_redaktor, &one)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.post("/api/v1/volume-measures", &socn_redaktor, &new_in_von)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(app.get(&path, &socn_redaktor).send().await.unwrap(), 403).await;
-    problem(
-        app.get("/api/v1/volume-measures?namnd=VON", &socn_redaktor)
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.patch(&path, &socn_redaktor, &json!({"unit": "x"}))
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
-    problem(
-        app.delete(&path, &socn_redaktor)
-            .header("If-Match", "\"1\"")
-            .send()
-            .await
-            .unwrap(),
-        403,
-    )
-    .await;
+    app.put(&values, &socn_redaktor, &one).problem(403).await;
+    app.post("/api/v1/volume-measures", &socn_redaktor, &new_in_von)
+        .problem(403)
+        .await;
+    app.get(&path, &socn_redaktor).problem(403).await;
+    app.get("/api/v1/volume-measures?namnd=VON", &socn_redaktor)
+        .problem(403)
+        .await;
+    app.patch(&path, &socn_redaktor, &json!({"unit": "x"}))
+        .if_match(1)
+        .problem(403)
+        .await;
+    app.delete(&path, &socn_redaktor)
+        .if_match(1)
+        .problem(403)
+        .await;
     // Its own nämnd is fine, and its list shows only its own.
     create_measure(
         &app,
@@ -633,12 +475,8 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
     let own: Value = app
         .get("/api/v1/volume-measures", &socn_redaktor)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     let codes: Vec<&str> = own["items"]
         .as_array()
         .unwrap()
@@ -665,77 +503,45 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
 
     let lasare = app.token(Role::Lasare);
-    problem(app.get(&path, &lasare).send().await.unwrap(), 403).await;
-    problem(
-        app.get("/api/v1/volume-measures", &lasare)
-            .send()
-            .await
-            .unwrap(),
-        403,
+    app.get_problems(
+        &lasare,
+        &[
+            (&path, 403),
+            ("/api/v1/volume-measures", 403),
+            (&values, 403),
+        ],
     )
     .await;
-    problem(app.get(&values, &lasare).send().await.unwrap(), 403).await;
 
     let revisor = app.token(Role::Revisor);
-    assert_eq!(
-        app.get(&values, &revisor).send().await.unwrap().status(),
-        200
-    );
-    problem(
-        put(&app, &values, &revisor, &one).send().await.unwrap(),
-        403,
-    )
-    .await;
+    assert_eq!(app.get(&values, &revisor).status().await, 200);
+    app.put(&values, &revisor, &one).problem(403).await;
 
     // Another kommun never sees it.
     let other = app.create_kommun("1882", "Askersunds kommun").await;
-    problem(app.get(&path, &other).send().await.unwrap(), 404).await;
-    problem(app.get(&values, &other).send().await.unwrap(), 404).await;
-    problem(put(&app, &values, &other, &one).send().await.unwrap(), 404).await;
-    problem(
-        app.post("/api/v1/volume-measures", &other, &new_in_von)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&path, &other).problem(404).await;
+    app.get(&values, &other).problem(404).await;
+    app.put(&values, &other, &one).problem(404).await;
+    app.post("/api/v1/volume-measures", &other, &new_in_von)
+        .problem(404)
+        .await;
     let theirs: Value = app
         .get("/api/v1/volume-measures", &other)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .returns(200)
+        .await;
     assert_eq!(theirs["items"], json!([]));
     let period = create_period(&app, &admin, json!({"kind": "helar", "year": 2024})).await;
-    problem(
-        app.get(&format!("{path}/figures?period_id={period}"), &other)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    app.get(&format!("{path}/figures?period_id={period}"), &other)
+        .problem(404)
+        .await;
     // Their own period does not unlock ours either.
     let their_period = create_period(&app, &other, json!({"kind": "helar", "year": 2024})).await;
-    problem(
-        app.get(&format!("{path}/figures?period_id={their_period}"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        app.get(&format!("{path}/figures"), &admin)
-            .send()
-            .await
-            .unwrap(),
-        400,
-    )
-    .await;
+    app.get(&format!("{path}/figures?period_id={their_period}"), &admin)
+        .problem(404)
+        .await;
+    app.get(&format!("{path}/figures"), &admin)
+        .problem(400)
+        .await;
 }
 both_databases!(access_follows_the_namnd);
 
@@ -823,11 +629,7 @@ async fn seed_volumes_read_back_as_printed(backend: Backend) {
     let figures = |id: &str, period: &str| {
         let path = format!("/api/v1/volume-measures/{id}/figures?period_id={period}");
         let request = app.get(&path, &redaktor);
-        async move {
-            let (status, row) = body(request.send().await.unwrap()).await;
-            assert_eq!(status, 200, "{row}");
-            row
-        }
+        async move { request.returns(200).await }
     };
     let columns = |row: &Value| {
         (
@@ -1008,12 +810,8 @@ async fn seed_volumes_read_back_as_printed(backend: Backend) {
             ),
             &redaktor,
         )
-        .send()
-        .await
-        .unwrap()
         .text()
-        .await
-        .unwrap();
+        .await;
     assert!(text.contains("\"period_value\":0.25"), "{text}");
 }
 both_databases!(seed_volumes_read_back_as_printed);

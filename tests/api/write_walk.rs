@@ -183,10 +183,8 @@ fn etag(answer: &Value) -> String {
 }
 
 async fn every_write_is_audited_and_fed(backend: Backend) {
-    let url = fresh_database(backend).await;
-    let mut settings = test_settings(url);
-    settings.kolada_base_url = fake_kolada();
-    let app = spawn_with_settings(backend, settings).await;
+    let kolada = fake_kolada();
+    let app = spawn_with(backend, |settings| settings.kolada_base_url = kolada).await;
     let token = app.token(Role::Admin);
     let mut w = Walk::start(&app, token).await;
     use Method as M;

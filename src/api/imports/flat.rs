@@ -24,7 +24,6 @@ use crate::{
     entity::namnd,
     error::ApiError,
     service::{
-        budget_lines::{kind_str, measure_str},
         dimension_mappings,
         import_readers::{
             AmountCell, RawRow, RowChecker, decode_borrowed, read_csv, read_json_rows,
@@ -106,10 +105,10 @@ impl From<FlatRowDto> for RawRow {
     fn from(r: FlatRowDto) -> Self {
         RawRow {
             namnd: r.namnd,
-            kind: r.kind.map(|k| kind_str(k).to_string()),
+            kind: r.kind.map(|k| k.as_str().to_string()),
             line: r.line,
             name: r.name,
-            measure: measure_str(r.measure).into(),
+            measure: r.measure.as_str().into(),
             month: r.month,
             period: r.period.map(|p| (p.from, p.to)),
             made_at: r.made_at,
@@ -525,11 +524,11 @@ pub async fn export_flat(
                 };
                 vec![
                     r.namnd.clone(),
-                    kind_str(r.kind).into(),
+                    r.kind.as_str().into(),
                     r.line.clone(),
                     r.name.clone(),
                     month,
-                    measure_str(r.measure).into(),
+                    r.measure.as_str().into(),
                     csv::number(Some(from_ore(r.amount_ore))),
                 ]
             })

@@ -19,7 +19,6 @@ use crate::{
     service::{
         import_readers::{ParsedKolada, parse_json, parse_kolada},
         imports::{self, RowIssue},
-        indicators::gender_str,
     },
     state::AppState,
 };
@@ -252,7 +251,7 @@ pub async fn export_kolada(
                 .values
                 .into_iter()
                 .map(|v| KoladaValueDto {
-                    gender: gender_str(v.gender).into(),
+                    gender: v.gender.to_string(),
                     count: u32::from(v.value.is_some()),
                     value: decimal_json(v.value),
                     status: v.status.unwrap_or_default(),

@@ -8,10 +8,7 @@ use serde_json::Value;
 use super::ReadError;
 use crate::{
     domain::{Gender, MAX_YEAR, MIN_YEAR, money::parse_decimal},
-    service::{
-        imports::{KoladaEntry, KoladaValue, RowIssue},
-        indicators::gender_str,
-    },
+    service::imports::{KoladaEntry, KoladaValue, RowIssue},
 };
 
 /// The parts of a Kolada document: entries for the caller's kommun,
@@ -150,7 +147,7 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
                     format!("values[{i}].values[{j}].gender"),
                     format!(
                         "{kpi} {year} {} is already given in values[{first}]",
-                        gender_str(v.gender)
+                        v.gender.as_str()
                     ),
                 ));
             }

@@ -12,7 +12,6 @@ use crate::{
     },
     entity::namnd,
     service::{
-        budget_lines::parse_measure,
         error::FieldError,
         imports::{FlatRow, FlatRows, RowIssue},
         line_input::{ValueText, check_code, check_name},
@@ -109,7 +108,7 @@ fn check_row(
     if let Some(name) = &raw.name {
         check_name(name, "name", &mut errors);
     }
-    let measure = parse_measure(&raw.measure);
+    let measure = raw.measure.parse::<crate::domain::Measure>().ok();
     if measure.is_none() {
         errors.push(FieldError::new(
             "measure",
