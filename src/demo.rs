@@ -29,6 +29,7 @@ use crate::{
         budget_lines::{self, TableRow, ValueWrite},
         key_figures, kommuner, namnder, periods,
         reports::{self, SectionWrite, Transition},
+        versions::Decision,
         volumes,
     },
 };
@@ -222,13 +223,44 @@ pub async fn load(db: &DatabaseConnection) -> Result<usize, ServiceError> {
         ensure_kommun(db, k).await?;
     }
     let mut created = 0;
+    let mut approvals = Vec::new();
     for (name, text) in SEEDS {
         let seed: Seed = serde_json::from_str(text).map_err(|e| bad(format!("{name}: {e}")))?;
-        if load_seed(db, name, &seed).await? {
+        if load_seed(db, name, &seed, &mut approvals).await? {
             created += 1;
         }
     }
+    // The nämnder decide once every seed's figures, goals and indicators are
+    // in, so each decided version shows what its report printed.
+    for (kommun_id, report_id, decision) in approvals {
+        approve(db, &actor(kommun_id), report_id, decision).await?;
+    }
     Ok(created)
+}
+
+/// Submits a loaded report and approves it as the api does: with the
+/// decided version of what it shows.
+async fn approve(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    report_id: Uuid,
+    decision: Decision,
+) -> Result<(), ServiceError> {
+    let ctx = reports::load(db, actor.kommun_id, report_id).await?;
+    let submitted = reports::transition(db, actor, &ctx, Transition::Submit).await?;
+    let ctx = reports::context_of(db, submitted).await?;
+    reports::approve(db, actor, &ctx, decision, async |txn, after| {
+        let decided = reports::ReportContext {
+            report: after.clone(),
+            status: crate::domain::structure::ReportStatus::Godkand,
+            ..ctx.clone()
+        };
+        crate::api::decided::document(txn, &decided)
+            .await
+            .map_err(crate::error::into_service)
+    })
+    .await?;
+    Ok(())
 }
 
 /// True when the database holds no kommun yet (a fresh embedded database).
@@ -292,7 +324,12 @@ fn actor(kommun_id: Uuid) -> Actor {
     }
 }
 
-async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<bool, ServiceError> {
+async fn load_seed(
+    db: &DatabaseConnection,
+    name: &str,
+    seed: &Seed,
+    approvals: &mut Vec<(Uuid, Uuid, Decision)>,
+) -> Result<bool, ServiceError> {
     let kommun = kommuner::find_by_code(db, &seed.kommun)
         .await?
         .ok_or_else(|| bad(format!("{name}: kommun {}", seed.kommun)))?;
@@ -343,31 +380,15 @@ async fn load_seed(db: &DatabaseConnection, name: &str, seed: &Seed) -> Result<b
         reports::create_action_plan(db, &actor, &ctx, fields).await?;
     }
     if seed.report.status.as_deref() == Some("godkand") {
-        let ctx = reports::load(db, kommun.id, ctx.report.id).await?;
-        let submitted = reports::transition(db, &actor, &ctx, Transition::Submit).await?;
-        let ctx = reports::context_of(db, submitted).await?;
         let beslut_datum =
             chrono::NaiveDate::from_str(seed.report.beslut_datum.as_deref().unwrap_or_default())
                 .map_err(bad)?;
-        let beslut_paragraf = seed.report.beslut_paragraf.clone().unwrap_or_default();
-        let decision = crate::service::versions::Decision {
+        let decision = Decision {
             beslut_datum,
-            beslut_paragraf,
+            beslut_paragraf: seed.report.beslut_paragraf.clone().unwrap_or_default(),
             diarienummer: None,
         };
-        // The demo approves as the api does: with the decided version of
-        // what the report shows.
-        reports::approve(db, &actor, &ctx, decision, async |txn, after| {
-            let decided = reports::ReportContext {
-                report: after.clone(),
-                status: crate::domain::structure::ReportStatus::Godkand,
-                ..ctx.clone()
-            };
-            crate::api::decided::document(txn, &decided)
-                .await
-                .map_err(crate::error::into_service)
-        })
-        .await?;
+        approvals.push((kommun.id, ctx.report.id, decision));
     }
     tracing::info!(seed = name, kommun = %seed.kommun, namnd = %seed.namnd, "demo report loaded");
     Ok(true)

@@ -51,7 +51,10 @@ impl MigrationTrait for Migration {
                 .timestamp_with_time_zone()
                 .null()
                 .to_owned(),
-            ColumnDef::new(a("closed_by")).string_len(200).null().to_owned(),
+            ColumnDef::new(a("closed_by"))
+                .string_len(200)
+                .null()
+                .to_owned(),
         ] {
             m.alter_table(
                 Table::alter()

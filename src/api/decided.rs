@@ -301,8 +301,14 @@ pub async fn get_version(
         .ok_or_else(|| ApiError::Unexpected("stored hash is not hex".into()))?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
-        .insert_header(("Content-Digest", format!("sha-256=:{}:", STANDARD.encode(digest))))
-        .insert_header((header::CACHE_CONTROL, "private, max-age=31536000, immutable"))
+        .insert_header((
+            "Content-Digest",
+            format!("sha-256=:{}:", STANDARD.encode(digest)),
+        ))
+        .insert_header((
+            header::CACHE_CONTROL,
+            "private, max-age=31536000, immutable",
+        ))
         .content_type("application/json")
         .body(version.document))
 }
@@ -310,7 +316,10 @@ pub async fn get_version(
 fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
     (0..hex.len())
         .step_by(2)
-        .map(|i| hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .map(|i| {
+            hex.get(i..i + 2)
+                .and_then(|b| u8::from_str_radix(b, 16).ok())
+        })
         .collect()
 }
 
@@ -451,13 +460,17 @@ mod tests {
 
     #[test]
     fn differences_are_json_pointers_to_the_changed_leaves() {
-        let decided = json!({"drift": {"kr": {"rows": [{"utfall": -1, "name": "a/b"}]}}, "same": 1});
+        let decided =
+            json!({"drift": {"kr": {"rows": [{"utfall": -1, "name": "a/b"}]}}, "same": 1});
         let live = json!({"drift": {"kr": {"rows": [{"utfall": -2, "name": "a/b"}]}}, "same": 1});
         let mut out = Vec::new();
         compare("", &decided, &live, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].path, "/drift/kr/rows/0/utfall");
-        assert_eq!((out[0].decided.clone(), out[0].live.clone()), (json!(-1), json!(-2)));
+        assert_eq!(
+            (out[0].decided.clone(), out[0].live.clone()),
+            (json!(-1), json!(-2))
+        );
     }
 
     #[test]

@@ -16,13 +16,8 @@ pub async fn volymer(
     db: &impl sea_orm::ConnectionTrait,
     ctx: &ReportContext,
 ) -> Result<serde_json::Value, ApiError> {
-    let rows = volumes::volume_rows(
-        db,
-        ctx.report.kommun_id,
-        ctx.namnd.id,
-        ctx.report_period()?,
-    )
-    .await?;
+    let rows =
+        volumes::volume_rows(db, ctx.report.kommun_id, ctx.namnd.id, ctx.report_period()?).await?;
     json(&rows.into_iter().map(VolumeRow::from).collect::<Vec<_>>())
 }
 
@@ -32,7 +27,6 @@ pub async fn nyckeltal(
     ctx: &ReportContext,
 ) -> Result<serde_json::Value, ApiError> {
     let rows =
-        key_figures::key_figure_rows(db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year)
-            .await?;
+        key_figures::key_figure_rows(db, ctx.report.kommun_id, ctx.namnd.id, ctx.spec.year).await?;
     json(&rows.into_iter().map(KeyFigureRow::from).collect::<Vec<_>>())
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::decided::BasisQuery;
 use super::{
     common::{
         ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, computed,
@@ -16,7 +17,6 @@ use super::{
     figures::{TableDto, Unit, UnitQuery, table_dto},
     values::{ValueInput, to_writes},
 };
-use super::decided::BasisQuery;
 use crate::{
     auth::{Action, Principal, Role, authorize},
     domain::{
@@ -28,8 +28,8 @@ use crate::{
     service::{
         budget_lines::{self, TableRow},
         crud,
-        versions,
         reports::{self, ReportContext, Transition, Visibility},
+        versions,
     },
     state::AppState,
 };
@@ -371,8 +371,7 @@ pub async fn table(
     kind: BudgetLineKind,
     unit: Unit,
 ) -> Result<TableDto, ApiError> {
-    let data =
-        budget_lines::report_table(db, ctx.namnd.id, kind, ctx.report_period()?).await?;
+    let data = budget_lines::report_table(db, ctx.namnd.id, kind, ctx.report_period()?).await?;
     table_dto(
         &data,
         kind,
@@ -419,7 +418,8 @@ pub async fn get_report(
         let mut body = serde_json::json!({"report": d.document["report"]});
         let header = serde_json::to_value(&header)
             .map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
-        if let (serde_json::Value::Object(map), serde_json::Value::Object(h)) = (&mut body, header) {
+        if let (serde_json::Value::Object(map), serde_json::Value::Object(h)) = (&mut body, header)
+        {
             map.extend(h);
             for part in &includes {
                 map.insert(part.to_string(), d.part(part, unit));
@@ -712,7 +712,9 @@ pub async fn list_sections(
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
         let items = d.part("sections", Unit::Kr);
-        return Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})));
+        return Ok(
+            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
+        );
     }
     let items: Vec<SectionDto> = reports::sections(&state.db, ctx.report.id)
         .await?
@@ -1023,7 +1025,9 @@ pub async fn list_action_plans(
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
         let items = d.part("action_plans", Unit::Kr);
-        return Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null})));
+        return Ok(
+            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
+        );
     }
     let items: Vec<ActionPlanDto> = reports::action_plans(&state.db, ctx.report.id)
         .await?

@@ -212,8 +212,7 @@ pub async fn transition(
     ctx: &ReportContext,
     step: Transition,
 ) -> Result<report::Model, ServiceError> {
-    audited(db, actor, async |w| take_step(w, ctx, &step).await)
-        .await
+    audited(db, actor, async |w| take_step(w, ctx, &step).await).await
 }
 
 /// Approves the report and freezes what it shows as its next decided

@@ -6,8 +6,7 @@
 
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;

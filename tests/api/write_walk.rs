@@ -256,6 +256,22 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         )
         .await;
     let p = id(&year);
+    let closed = w
+        .step(
+            "POST /api/v1/periods/{id}/close",
+            w.request(M::POST, &format!("/api/v1/periods/{p}/close")),
+            "period",
+            id,
+        )
+        .await;
+    assert!(closed["closed_at"].is_string());
+    w.step(
+        "POST /api/v1/periods/{id}/reopen",
+        w.request(M::POST, &format!("/api/v1/periods/{p}/reopen")),
+        "period",
+        id,
+    )
+    .await;
     let month = w
         .step(
             "POST /api/v1/periods",
