@@ -435,10 +435,10 @@ fn collect_ids(value: &Value, out: &mut BTreeSet<Uuid>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                if k == "id" || k.ends_with("_id") {
-                    if let Some(id) = v.as_str().and_then(|s| s.parse().ok()) {
-                        out.insert(id);
-                    }
+                if (k == "id" || k.ends_with("_id"))
+                    && let Some(id) = v.as_str().and_then(|s| s.parse().ok())
+                {
+                    out.insert(id);
                 }
                 collect_ids(v, out);
             }
