@@ -179,7 +179,7 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
     .returns(200)
     .await;
     let figure = app
-        .get(&format!("/api/v1/key-figures?namnd=VON&year=2024"), &admin)
+        .get("/api/v1/key-figures?namnd=VON&year=2024", &admin)
         .returns(200)
         .await;
     let figure = &figure["items"][0];
