@@ -36,6 +36,7 @@ use crate::{
 /// Which figures a read of an approved report shows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(example = "beslutad")]
 pub enum Basis {
     /// As the nämnd decided them (the latest decided version); the default.
     /// A report that was never approved is always live.
@@ -233,6 +234,9 @@ pub async fn header(
 
 /// The versions of a report.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "items": [{"number": 1,
+    "sha256": "9f2c…", "prev_sha256": null, "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
+    "diarienummer": null, "decided_at": "2025-02-27T15:00:00Z", "decided_by": "anna.sekreterare"}]}))]
 pub struct VersionList {
     pub report_id: Uuid,
     /// Oldest first.
@@ -325,6 +329,7 @@ fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
 
 /// One figure whose live value differs from the decided one.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"path": "/drift/tkr/rows/0/figures/avvikelse", "decided": 9024, "live": 4814}))]
 pub struct Difference {
     /// JSON Pointer into the version document (`/drift/kr/rows/2/utfall`).
     pub path: String,
@@ -336,6 +341,12 @@ pub struct Difference {
 
 /// What changed behind an approved report since its latest decision.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
+    "version": {"number": 1, "sha256": "9f2c…", "prev_sha256": null, "beslut_datum": "2025-02-27",
+        "beslut_paragraf": "§ 22", "diarienummer": null, "decided_at": "2025-02-27T15:00:00Z", "decided_by": "anna.sekreterare"},
+    "changed_since_decision": true,
+    "differences": [{"path": "/drift/tkr/rows/0/figures/avvikelse", "decided": 9024, "live": 4814}],
+    "audit": []}))]
 pub struct ReportDiff {
     pub report_id: Uuid,
     pub version: VersionDto,

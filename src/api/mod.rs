@@ -221,6 +221,7 @@ fn parameter_example(
         ("from", Some("date-time")) => json!("2024-01-01T00:00:00Z"),
         ("to", Some("date-time")) => json!("2025-01-01T00:00:00Z"),
         ("year", _) => json!(2024),
+        ("number", _) => json!(1),
         ("principal", _) => json!("local-user"),
         ("key", _) => json!("verksamhetsrapport"),
         _ if schema.get("type").and_then(|t| t.as_str()) == Some("boolean") => json!(true),

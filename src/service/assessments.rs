@@ -41,15 +41,19 @@ pub struct AssessmentRow {
     pub indicators: Vec<(IndicatorData, Derived)>,
 }
 
+/// Per goal: the suggested bedömning and the indicators behind it.
+pub type Suggestions = HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>;
+
 /// The suggestion for each goal from its indicators' final bedömning for
 /// `year`, with the indicators' figures. Four queries whatever the number of
 /// goals.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn suggestions(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     goals: &[GoalFull],
     year: i32,
-) -> Result<HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>, ServiceError> {
+) -> Result<Suggestions, ServiceError> {
     let ids: BTreeSet<Uuid> = goals
         .iter()
         .flat_map(|g| g.indicator_ids.iter().copied())
@@ -83,6 +87,7 @@ pub async fn suggestions(
     Ok(out)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_report(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
@@ -115,6 +120,7 @@ pub async fn for_report(
 }
 
 /// Ids of the goals assessed with `bedomning` in the report.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn goals_with(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -136,6 +142,7 @@ pub async fn goals_with(
 /// (the caller has authorized the write). Returns the row and whether it
 /// was created. 422 when the nämnd does not answer for the goal; 412 when
 /// `expected_version` is stale.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -98,6 +98,7 @@ impl AssignmentFull {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn with_links(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -125,6 +126,7 @@ pub async fn with_links(
         .collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_full(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -233,6 +235,7 @@ fn active(spec: &AssignmentSpec) -> assignment::ActiveModel {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -271,6 +274,7 @@ pub async fn create(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -309,6 +313,7 @@ pub async fn update(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -380,6 +385,7 @@ async fn condition(
     Ok(condition)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -402,6 +408,7 @@ pub struct StatusRow {
 
 /// Every assignment the report's nämnd answers for, with its status in the
 /// report (three queries).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_report(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
@@ -444,6 +451,7 @@ const UQ_STATUS: UniqueKey = UniqueKey {
 };
 
 /// Creates or changes the report nämnd's status of an assignment.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_status(
     db: &DatabaseConnection,
     actor: &Actor,

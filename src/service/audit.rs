@@ -31,6 +31,7 @@ impl Actor {
 
 /// The kommun's audit entries after `since` about any of `resource_ids`,
 /// oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touching(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

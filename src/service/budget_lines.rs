@@ -204,6 +204,7 @@ pub fn new_value(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn values_of(
     db: &impl ConnectionTrait,
     line_ids: &[Uuid],
@@ -222,6 +223,7 @@ pub async fn values_of(
 }
 
 /// Upserts values of one line, all or nothing. Returns how many changed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_values(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -298,6 +300,7 @@ async fn check_parent(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -360,6 +363,7 @@ async fn insert_line(
         })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -404,6 +408,7 @@ pub async fn update(
 
 /// Deletes the line; its values go with it (cascade), so they are first
 /// subtracted from the nämnd's totals in the same transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -431,6 +436,7 @@ pub struct LineFilter {
     pub code: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -451,6 +457,7 @@ pub async fn list(
 }
 
 /// The lines of one nämnd and kind, in report order (position, then code).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lines_of(
     db: &impl ConnectionTrait,
     namnd_id: Uuid,
@@ -479,6 +486,7 @@ pub struct TableRow {
 /// transaction: every row's errors are collected (`lines[i].field`) and
 /// nothing is written unless all rows are valid. Returns (lines created,
 /// values changed).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_table(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -681,6 +689,7 @@ pub struct ReportTable {
     pub total: LineFigures,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn report_table(
     db: &impl ConnectionTrait,
     namnd_id: Uuid,

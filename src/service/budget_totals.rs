@@ -124,6 +124,7 @@ async fn upsert_adding(
 
 /// Recomputes the totals of one kommun from its ledger: for tooling that
 /// writes `budget_value` in bulk (the benchmark generator).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rebuild_kommun(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

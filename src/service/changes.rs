@@ -69,6 +69,7 @@ async fn take_numbers(
 }
 
 /// Appends `changes` (all of one kommun) to its feed, numbered in order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn append(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -103,6 +104,7 @@ pub async fn append(
 
 /// The kommun's latest change number (0 before its first change): moves
 /// whenever anything of the kommun changes.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn current(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, ServiceError> {
     Ok(change_counter::Entity::find_by_id(kommun_id)
         .one(db)
@@ -112,6 +114,7 @@ pub async fn current(db: &impl ConnectionTrait, kommun_id: Uuid) -> Result<i64, 
 
 /// Up to `limit` changes of the kommun after number `after`, oldest first,
 /// optionally of one resource type.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

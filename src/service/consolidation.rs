@@ -31,6 +31,7 @@ pub struct KommunTable {
 /// value write; a few rows per nämnd instead of every value). Helårsprognos
 /// is each line's latest forecast, so the prognos entries are read per line
 /// and summed afterwards.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn kommun_table(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -219,6 +220,7 @@ async fn line_values_of(
 }
 
 /// Every nämnd with its report of `report_type` for the period, if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn submissions(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -278,6 +280,7 @@ pub fn responsible(
 }
 
 /// The reports of a period and type by nämnd.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reports_by_namnd(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

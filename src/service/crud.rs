@@ -33,6 +33,7 @@ pub fn not_found<E: TenantEntity>(id: Uuid) -> ServiceError {
 }
 
 /// One row of the kommun, or 404 (also for another kommun's ids).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get<E: TenantEntity>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -48,6 +49,7 @@ pub async fn get<E: TenantEntity>(
 
 /// One page in id order (UUIDv7: creation order), filtered by `condition`.
 /// Returns the rows and whether more follow.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list<E: TenantEntity>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -142,6 +144,7 @@ pub(super) async fn delete_versioned<E: TenantEntity>(
 
 /// Deletes `current` if it is still at `expected_version`, as one audited
 /// write.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_audited<E>(
     db: &sea_orm::DatabaseConnection,
     actor: &super::audit::Actor,

@@ -189,6 +189,7 @@ pub struct LoadedMapping {
 
 /// The mapping an import names: 422 on `mapping` when the kommun has none
 /// with that id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_for_import(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -249,6 +250,7 @@ async fn refuse_missing_targets(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -286,6 +288,7 @@ pub async fn create(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -342,6 +345,7 @@ pub async fn update(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -353,6 +357,7 @@ pub async fn delete(
         .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -391,6 +391,7 @@ async fn resolve_lines(
 /// differs from the stored one and keeps the totals. Row errors (a repeated
 /// value, a month counted twice on a line) are returned after checking every
 /// row; then nothing must be committed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn write_rows(
     w: &Write<'_>,
     namnder: &HashMap<String, namnd::Model>,

@@ -54,6 +54,7 @@ pub fn agenda2030_name(number: u8) -> Option<&'static str> {
 // Nämnder
 
 /// The nämnder with `ids` of the kommun (one query).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn namnder_by_id(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -74,6 +75,7 @@ pub async fn namnder_by_id(
 }
 
 /// The nämnd with `code`, if the kommun has one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn namnd_by_code(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -87,6 +89,7 @@ pub async fn namnd_by_code(
 }
 
 /// 422 on `field[i]` for every id in `ids` that is not a nämnd of the kommun.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn check_namnder(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -177,6 +180,7 @@ pub struct GoalAreaChanges {
     pub position: Option<i32>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_area(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -224,6 +228,7 @@ pub async fn create_area(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_area(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -272,6 +277,7 @@ pub async fn update_area(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_area(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -282,6 +288,7 @@ pub async fn delete_area(
     super::crud::delete_audited::<goal_area::Entity>(db, actor, &current, expected_version).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_areas(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -453,6 +460,7 @@ impl GoalFull {
 }
 
 /// Attaches medansvariga and indicators to `models` (two queries).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn with_links(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -495,6 +503,7 @@ pub async fn with_links(
         .collect())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_full(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -636,6 +645,7 @@ fn agenda_text(numbers: &[u8]) -> String {
         .join(",")
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -694,6 +704,7 @@ pub async fn create(
 
 /// Replaces the goal with `spec` (the caller merged its changes into the
 /// current goal and checked the result with [`check_spec`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -744,6 +755,7 @@ pub async fn update(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -842,6 +854,7 @@ async fn condition(
     Ok(condition)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -855,6 +868,7 @@ pub async fn list(
 
 /// Every goal `namnd_id` answers for, by position (not paginated: a report
 /// shows them all).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_namnd(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -876,6 +890,7 @@ pub async fn of_namnd(
 }
 
 /// Ids of every goal matching `filter` (not paginated).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -124,6 +124,7 @@ pub(crate) async fn indicators_by_kpi(
 /// Kolada ids and, when `apply`, writes the differences in one transaction.
 /// A value that is null with an empty status ("no data") leaves ours as it
 /// is; notes written in the service are kept.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn import_kolada(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -209,6 +210,7 @@ pub struct KoladaExportEntry {
 
 /// The values of the kommun's indicators that have a Kolada id (the first
 /// indicator by position when several share one), per Kolada id and year.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn export_kolada(
     db: &DatabaseConnection,
     kommun_id: Uuid,
@@ -290,6 +292,7 @@ pub const MAX_LISTED: usize = 1000;
 /// transaction, all or nothing (see [`flat_import::write_rows`]). With
 /// `apply` false everything is rolled back, so a dry run reports exactly
 /// what an apply would change.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn import_flat(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -324,6 +327,7 @@ pub struct FlatExportRow {
 /// Every value of `namnder`' lines (optionally of one kind) that lies in
 /// `year` (all years when None), by nämnd code, kind, line order, measure
 /// and month.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn export_flat(
     db: &DatabaseConnection,
     namnder: &[namnd::Model],

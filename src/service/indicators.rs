@@ -106,6 +106,7 @@ pub struct IndicatorChanges {
     pub position: Option<i32>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -154,6 +155,7 @@ pub async fn create(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -192,6 +194,7 @@ pub async fn update(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -211,6 +214,7 @@ pub struct IndicatorFilter {
     pub q: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -300,6 +304,7 @@ fn stored_override(m: &indicator_override::Model) -> Result<StoredOverride, Serv
 
 /// The values, riktvärden and overrides of `models`, in three queries
 /// whatever their number. Keeps the order of `models`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_data(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -366,6 +371,7 @@ pub async fn load_data(
     Ok(data)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_one(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -429,6 +435,7 @@ pub struct ValueWrite {
 
 /// Writes `writes` (already free of duplicates) all or nothing: values not
 /// mentioned stay.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_values(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -443,6 +450,7 @@ pub async fn put_values(
 }
 
 /// [`put_values`] as part of a larger write (an import).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn write_values(
     w: &Write<'_>,
     id: Uuid,
@@ -532,6 +540,7 @@ fn concurrent(e: sea_orm::DbErr) -> ServiceError {
 }
 
 /// Replaces every riktvärde of the indicator with `riktvarden` (distinct years).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_riktvarden(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -585,6 +594,7 @@ pub async fn put_riktvarden(
 }
 
 /// Sets (or with `None` clears) the trend and bedömning overrides of `year`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_overrides(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -756,6 +766,7 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
 }
 
 /// The goals each of `indicator_ids` is linked to (one query).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn goals_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -785,6 +796,7 @@ pub struct Appendix {
     pub indicators: HashMap<Uuid, IndicatorData>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn appendix(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

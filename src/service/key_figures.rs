@@ -89,6 +89,7 @@ pub struct KeyFigureFilter {
     pub year: Option<i32>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -141,6 +142,7 @@ async fn insert(
         .map_err(|e| unique_violation(e, &UQ_NAME_YEAR, "name", NAME_TAKEN))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -174,6 +176,7 @@ pub async fn update(
 }
 
 /// One page of the key figures of `namnd_ids` (the nämnder the caller sees).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -192,6 +195,7 @@ pub async fn list(
 /// The nämnd's staff table for `year` as the reports print it: one row per
 /// name with this year's and last year's T, K and M. Rows follow this year's
 /// position (last year's for names only recorded then), then name. One query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn key_figure_rows(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -83,6 +83,7 @@ fn client() -> Result<Client, ServiceError> {
 }
 
 /// Fetches every page of `request`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ServiceError> {
     let base = base(request.base_url)?;
     let client = client()?;

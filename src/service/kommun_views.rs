@@ -262,6 +262,7 @@ pub struct IndicatorOverviewRow {
     skip_all,
     fields(%kommun_id, year = filter.year, goal_area_id = ?filter.goal_area_id, namnd = filter.namnd)
 )]
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn indicator_overview(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -28,6 +28,7 @@ const UQ_CODE: UniqueKey = UniqueKey {
     columns: &["code"],
 };
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_by_code(
     db: &impl ConnectionTrait,
     code: &str,
@@ -39,6 +40,7 @@ pub async fn find_by_code(
 }
 
 /// Creates the kommun of `actor` (whose `kommun_id` is the new kommun's id).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -81,6 +83,7 @@ async fn insert(
         })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rename(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -44,6 +44,7 @@ pub struct NamndFilter {
     pub kind: Option<NamndKind>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -79,6 +80,7 @@ async fn insert(
         .map_err(|e| unique_violation(e, &UQ_CODE, "code", CODE_TAKEN))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -105,6 +107,7 @@ pub async fn update(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -34,6 +34,7 @@ pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
         .map_err(|(field, e)| ServiceError::Unexpected(format!("stored period {field}: {e}")))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -80,6 +81,7 @@ async fn insert(
         })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -97,6 +99,7 @@ pub async fn list(
 }
 
 /// Periods by id, one query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -117,6 +120,7 @@ pub async fn by_ids(
 
 /// Closes (`close`) or reopens a period, as one audited write whose action
 /// is `close` or `reopen`. 409 when it already is so.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_closed(
     db: &DatabaseConnection,
     actor: &Actor,

@@ -69,6 +69,7 @@ impl ReportContext {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn context_of(
     db: &impl ConnectionTrait,
     report: report::Model,
@@ -85,6 +86,7 @@ pub async fn context_of(
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -95,6 +97,7 @@ pub async fn load(
 }
 
 /// Creates a report in `utkast` with the standard sections of its type.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -206,6 +209,7 @@ impl Transition {
 
 /// Applies a workflow step the policy has allowed, if the report is still
 /// at `expected_version`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn transition(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -218,6 +222,7 @@ pub async fn transition(
 /// Approves the report and freezes what it shows as its next decided
 /// version, in the same transaction: `document` builds, on the approving
 /// transaction, everything the approved report shows.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn approve(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -315,6 +320,7 @@ pub struct ReportFilter {
     pub status: Option<ReportStatus>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -348,14 +354,23 @@ pub async fn list(
 }
 
 /// Deletes a draft with its sections and action plans.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     db: &DatabaseConnection,
     actor: &Actor,
     ctx: &ReportContext,
 ) -> Result<(), ServiceError> {
+    if versions::latest(db, ctx.report.id).await?.is_some() {
+        return Err(ServiceError::Conflict(
+            "the report was once decided and its decided versions are kept; \
+             reopen and change it instead of deleting it"
+                .into(),
+        ));
+    }
     crud::delete_audited::<report::Entity>(db, actor, &ctx.report, ctx.report.version).await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sections(
     db: &impl ConnectionTrait,
     report_id: Uuid,
@@ -377,6 +392,7 @@ pub struct SectionWrite {
 
 /// Creates or changes the section `key` of a report. `expected_version`
 /// guards a change when the client sent If-Match.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_section(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -476,6 +492,7 @@ pub async fn put_section(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn action_plans(
     db: &impl ConnectionTrait,
     report_id: Uuid,
@@ -498,6 +515,7 @@ pub struct ActionPlanFields {
     pub position: Option<i32>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_action_plan(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -548,6 +566,7 @@ pub async fn create_action_plan(
 }
 
 /// The action plan `id` of this report, or 404.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn action_plan_of(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
@@ -561,6 +580,7 @@ pub async fn action_plan_of(
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_action_plan(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -598,6 +618,7 @@ pub async fn update_action_plan(
     .await
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_action_plan(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -607,6 +628,7 @@ pub async fn delete_action_plan(
 }
 
 /// Ids of the nämnder with these codes in the kommun.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn namnd_ids(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -623,6 +645,7 @@ pub async fn namnd_ids(
 }
 
 /// Every nämnd of the kommun by id (a kommun has tens of them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn namnd_map(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -71,6 +71,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Stores `document` as the next decided version of `report`, chained to
 /// the previous one, inside the approving write.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn freeze(
     w: &Write<'_>,
     report: &report::Model,
@@ -107,6 +108,7 @@ pub async fn freeze(
 }
 
 /// The latest decided version of a report, if it was ever approved.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn latest(
     db: &impl ConnectionTrait,
     report_id: Uuid,
@@ -119,6 +121,7 @@ pub async fn latest(
 }
 
 /// Version `number` of a report of the kommun.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -135,6 +138,7 @@ pub async fn get(
 }
 
 /// Every version of a report, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -159,6 +163,7 @@ pub struct BrokenLink {
 /// Recomputes every version's hash and checks each chain: numbers 1, 2, …
 /// without gaps, each `prev_sha256` the hash of the version before. Returns
 /// how many versions were read and what does not hold.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify(db: &impl ConnectionTrait) -> Result<(usize, Vec<BrokenLink>), ServiceError> {
     let versions = report_version::Entity::find()
         .order_by_asc(report_version::Column::ReportId)

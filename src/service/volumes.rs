@@ -95,6 +95,7 @@ pub struct MeasureChanges {
     pub position: Option<i32>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -142,6 +143,7 @@ async fn insert(
         .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -170,6 +172,7 @@ pub async fn update(
 }
 
 /// One page of the measures of `namnd_ids` (the nämnder the caller sees).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -210,6 +213,7 @@ fn stored(model: &volume_value::Model) -> Result<StoredValue, ServiceError> {
 }
 
 /// Every value of a measure: utfall before prognos, then by month.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn values(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -244,6 +248,7 @@ async fn value_rows(
 /// Writes `entries` in one transaction: new values are inserted, changed
 /// ones updated, `None` ones deleted; identical ones are left untouched.
 /// The entries must already be free of duplicates.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_values(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -338,6 +343,7 @@ pub async fn put_values(
 /// nämnd (by position, then name) with its period value, prognos, same
 /// period last year and whole last year. Two queries whatever the number of
 /// measures.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn volume_rows(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -356,6 +362,7 @@ pub async fn volume_rows(
 }
 
 /// The figures of one measure for `period`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn volume_row(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

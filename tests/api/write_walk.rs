@@ -427,16 +427,15 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         )
         .await;
     let a = id(&area);
-    let area = w
-        .step(
-            "PATCH /api/v1/goal-areas/{id}",
-            w.request(M::PATCH, &format!("/api/v1/goal-areas/{a}"))
-                .header("If-Match", etag(&area))
-                .json(&json!({"to_year": 2027})),
-            "goal_area",
-            id,
-        )
-        .await;
+    w.step(
+        "PATCH /api/v1/goal-areas/{id}",
+        w.request(M::PATCH, &format!("/api/v1/goal-areas/{a}"))
+            .header("If-Match", etag(&area))
+            .json(&json!({"to_year": 2027})),
+        "goal_area",
+        id,
+    )
+    .await;
     let indicator = w
         .step(
             "POST /api/v1/indicators",
@@ -492,16 +491,15 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         )
         .await;
     let g = id(&goal);
-    let goal = w
-        .step(
-            "PATCH /api/v1/goals/{id}",
-            w.request(M::PATCH, &format!("/api/v1/goals/{g}"))
-                .header("If-Match", etag(&goal))
-                .json(&json!({"agenda2030": [3]})),
-            "goal",
-            id,
-        )
-        .await;
+    w.step(
+        "PATCH /api/v1/goals/{id}",
+        w.request(M::PATCH, &format!("/api/v1/goals/{g}"))
+            .header("If-Match", etag(&goal))
+            .json(&json!({"agenda2030": [3]})),
+        "goal",
+        id,
+    )
+    .await;
     let assignment = w
         .step(
             "POST /api/v1/assignments",
@@ -513,16 +511,15 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         )
         .await;
     let s = id(&assignment);
-    let assignment = w
-        .step(
-            "PATCH /api/v1/assignments/{id}",
-            w.request(M::PATCH, &format!("/api/v1/assignments/{s}"))
-                .header("If-Match", etag(&assignment))
-                .json(&json!({"slutdatum": "2025-06-30"})),
-            "assignment",
-            id,
-        )
-        .await;
+    w.step(
+        "PATCH /api/v1/assignments/{id}",
+        w.request(M::PATCH, &format!("/api/v1/assignments/{s}"))
+            .header("If-Match", etag(&assignment))
+            .json(&json!({"slutdatum": "2025-06-30"})),
+        "assignment",
+        id,
+    )
+    .await;
 
     // A report and its whole workflow.
     let report = w
@@ -646,12 +643,26 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
             id,
         )
         .await;
+    // A decided report is kept; a draft that never was can go.
+    w.request(M::DELETE, &format!("/api/v1/reports/{r}"))
+        .header("If-Match", etag(&report))
+        .problem(409)
+        .await;
+    let draft = w
+        .step(
+            "POST /api/v1/reports",
+            w.request(M::POST, "/api/v1/reports").json(&json!({
+                "namnd_id": n, "period_id": p, "type": "plan"})),
+            "report",
+            id,
+        )
+        .await;
     w.step(
         "DELETE /api/v1/reports/{id}",
-        w.request(M::DELETE, &format!("/api/v1/reports/{r}"))
-            .header("If-Match", etag(&report)),
+        w.request(M::DELETE, &format!("/api/v1/reports/{}", id(&draft)))
+            .header("If-Match", etag(&draft)),
         "report",
-        fixed(&r),
+        fixed(&id(&draft)),
     )
     .await;
 
@@ -733,7 +744,52 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     )
     .await;
 
-    // Deletes of what the report and the goal referred to.
+    // Deletes, of a plan structure nothing else refers to (the report's
+    // goal and assignment stay: a decided report keeps what it showed).
+    let area = w
+        .step(
+            "POST /api/v1/goal-areas",
+            w.request(M::POST, "/api/v1/goal-areas").json(&json!({
+                "name": "Spare", "plan": "Kommunplan 2023-2026",
+                "from_year": 2023, "to_year": 2026})),
+            "goal_area",
+            id,
+        )
+        .await;
+    let a = id(&area);
+    let indicator = w
+        .step(
+            "POST /api/v1/indicators",
+            w.request(M::POST, "/api/v1/indicators").json(&json!({
+                "name": "Spare", "unit": "procent", "polarity": "hogre_ar_battre",
+                "divided_by_gender": false})),
+            "indicator",
+            id,
+        )
+        .await;
+    let i = id(&indicator);
+    let goal = w
+        .step(
+            "POST /api/v1/goals",
+            w.request(M::POST, "/api/v1/goals").json(&json!({
+                "goal_area_id": a, "title": "Spare", "kind": "kommun",
+                "huvudansvar": n, "indicator_ids": [i]})),
+            "goal",
+            id,
+        )
+        .await;
+    let g = id(&goal);
+    let assignment = w
+        .step(
+            "POST /api/v1/assignments",
+            w.request(M::POST, "/api/v1/assignments").json(&json!({
+                "goal_area_id": a, "title": "Spare", "huvudansvar": n,
+                "plan": "Kommunplan 2023-2026"})),
+            "assignment",
+            id,
+        )
+        .await;
+    let s = id(&assignment);
     w.step(
         "DELETE /api/v1/assignments/{id}",
         w.request(M::DELETE, &format!("/api/v1/assignments/{s}"))
@@ -750,14 +806,6 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         fixed(&g),
     )
     .await;
-    let indicator = body(
-        w.request(M::GET, &format!("/api/v1/indicators/{i}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
     w.step(
         "DELETE /api/v1/indicators/{id}",
         w.request(M::DELETE, &format!("/api/v1/indicators/{i}"))
