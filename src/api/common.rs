@@ -50,6 +50,11 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Parses and validates a JSON document into `T`.
 pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_json)?;
+    let mut nul = Vec::new();
+    nul_fields(&value, "", &mut nul);
+    if !nul.is_empty() {
+        return Err(ApiError::Validation(nul));
+    }
     if let serde_json::Value::Object(map) = &value {
         let errors: Vec<FieldError> = T::READ_ONLY
             .iter()
@@ -80,6 +85,36 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
         Ok(input)
     } else {
         Err(ApiError::Validation(errors))
+    }
+}
+
+/// Every string (and member name) holding U+0000, which no text column of
+/// either database stores (PostgreSQL refuses it), named by its path.
+fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+    const MESSAGE: &str = "must not contain the NUL character (U+0000)";
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => {
+            out.push(FieldError::new(path, MESSAGE));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_fields(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, member) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    out.push(FieldError::new(child.clone(), MESSAGE));
+                }
+                nul_fields(member, &child, out);
+            }
+        }
+        _ => {}
     }
 }
 
@@ -342,6 +377,26 @@ mod tests {
         name: String,
     }
     impl Input for Sample {}
+
+    #[test]
+    fn a_nul_character_is_a_field_error_naming_its_path() {
+        let err = parse_input::<Sample>(br#"{"name": "ab\u0000cd"}"#).unwrap_err();
+        match err {
+            ApiError::Validation(errors) => {
+                assert_eq!(errors.len(), 1);
+                assert_eq!(errors[0].field, "name");
+                assert!(errors[0].message.contains("NUL"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let mut out = Vec::new();
+        nul_fields(
+            &serde_json::json!({"items": [{"a": "x"}, {"a": "\u{0}"}]}),
+            "",
+            &mut out,
+        );
+        assert_eq!(out[0].field, "items[1].a");
+    }
 
     #[test]
     fn cursor_round_trips() {

@@ -118,7 +118,16 @@ pub fn is_contention(code: &DatabaseCode) -> bool {
 
 impl From<DbErr> for ServiceError {
     fn from(err: DbErr) -> Self {
-        if database_code(&err).is_some_and(|c| is_contention(&c)) {
+        let code = database_code(&err);
+        // 22021: a NUL byte in text (a query parameter; bodies are checked
+        // before they reach the database). The caller's input, not ours.
+        if code == Some(DatabaseCode::Postgres("22021".into())) {
+            return ServiceError::validation(
+                "",
+                "text must not contain the NUL character (U+0000)",
+            );
+        }
+        if code.is_some_and(|c| is_contention(&c)) {
             ServiceError::Contended(cause_chain(&err))
         } else if is_connection_error(&err) {
             ServiceError::Unavailable(cause_chain(&err))

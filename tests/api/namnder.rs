@@ -238,3 +238,28 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     );
 }
 both_databases!(changing_to_a_taken_code_is_refused);
+
+/// A NUL character is the caller's input error, on both databases: 422
+/// naming the field for a body, 422 for a query parameter (PostgreSQL
+/// refuses it in text; it is neither contention nor an internal error).
+async fn a_nul_character_is_refused_as_invalid_input(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let problem = app
+        .post(
+            "/api/v1/namnder",
+            &admin,
+            &serde_json::json!({"code": "FZ1", "name": "ab\u{0}cd", "kind": "namnd"}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&problem), ["name"]);
+    let status = app.get("/api/v1/indicators?q=%00", &admin).status().await;
+    assert!(matches!(status, 200 | 422), "{status}");
+    let list = app.get("/api/v1/namnder", &admin).returns(200).await;
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing written"
+    );
+}
+both_databases!(a_nul_character_is_refused_as_invalid_input);
