@@ -50,6 +50,12 @@ fn is_json(req: &HttpRequest) -> bool {
 /// Parses and validates a JSON document into `T`.
 pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(not_json)?;
+    if let Some(path) = duplicate_member(bytes) {
+        return Err(ApiError::validation(
+            path,
+            "appears more than once in its object; send each member once",
+        ));
+    }
     let mut nul = Vec::new();
     nul_fields(&value, "", &mut nul);
     if !nul.is_empty() {
@@ -86,6 +92,96 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     } else {
         Err(ApiError::Validation(errors))
     }
+}
+
+/// The path of the first object member that appears twice in the JSON
+/// `bytes` (`{"code":"A","code":"B"}` → `code`). A JSON parser keeps the
+/// last one silently; a client that sends two meant one of them.
+fn duplicate_member(bytes: &[u8]) -> Option<String> {
+    use std::cell::RefCell;
+
+    use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+    struct Check<'a> {
+        path: String,
+        found: &'a RefCell<Option<String>>,
+    }
+
+    impl<'a> Check<'a> {
+        fn child(&self, path: String) -> Check<'a> {
+            Check {
+                path,
+                found: self.found,
+            }
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Check<'_> {
+        type Value = ();
+        fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Check<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            while seq
+                .next_element_seed(self.child(format!("{}[{i}]", self.path)))?
+                .is_some()
+            {
+                i += 1;
+            }
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = if self.path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{}.{key}", self.path)
+                };
+                if !seen.insert(key) {
+                    *self.found.borrow_mut() = Some(path);
+                    return Err(de::Error::custom("duplicate member"));
+                }
+                map.next_value_seed(self.child(path))?;
+            }
+            Ok(())
+        }
+    }
+
+    let found = RefCell::new(None);
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let _ = Check {
+        path: String::new(),
+        found: &found,
+    }
+    .deserialize(&mut deserializer);
+    found.into_inner()
 }
 
 /// Every string (and member name) holding U+0000, which no text column of
@@ -396,6 +492,21 @@ mod tests {
             &mut out,
         );
         assert_eq!(out[0].field, "items[1].a");
+    }
+
+    #[test]
+    fn a_member_sent_twice_is_named() {
+        assert_eq!(
+            duplicate_member(br#"{"code":"A","code":"B"}"#).as_deref(),
+            Some("code")
+        );
+        assert_eq!(
+            duplicate_member(br#"{"values":[{"amount":1},{"amount":1,"amount":2}]}"#).as_deref(),
+            Some("values[1].amount")
+        );
+        assert_eq!(duplicate_member(br#"{"a":{"b":1},"b":{"a":2.5}}"#), None);
+        let err = parse_input::<Sample>(br#"{"name":"a","name":"b"}"#).unwrap_err();
+        assert!(matches!(err, ApiError::Validation(e) if e[0].field == "name"));
     }
 
     #[test]

@@ -3,8 +3,6 @@
 //! retry with the same key and request; the same key with a different
 //! request is refused. Without the header nothing changes.
 
-use std::hash::{Hash, Hasher};
-
 use actix_web::{
     Error, HttpMessage, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody, to_bytes},
@@ -24,13 +22,26 @@ fn problem(req: ServiceRequest, err: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(err.error_response())
 }
 
+/// SHA-256 of the request's method, path, query and body, each
+/// length-prefixed so no two requests share an input. Stable across
+/// releases and instances (std's `DefaultHasher` promises neither).
 fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    req.method().as_str().hash(&mut hasher);
-    req.path().hash(&mut hasher);
-    req.query_string().hash(&mut hasher);
-    body.hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in [
+        req.method().as_str().as_bytes(),
+        req.path().as_bytes(),
+        req.query_string().as_bytes(),
+        body,
+    ] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The caller the key belongs to, from a valid bearer token; None lets the
@@ -174,4 +185,28 @@ fn replay(row: &idempotency_key::Model) -> HttpResponse {
         }
     }
     response.body(row.body.clone())
+}
+
+#[cfg(test)]
+mod fingerprint_tests {
+    use actix_web::test::TestRequest;
+
+    use super::request_hash;
+
+    #[test]
+    fn the_fingerprint_is_sha256_of_the_request_and_stable() {
+        let req = TestRequest::post()
+            .uri("/api/v1/namnder?x=1")
+            .to_srv_request();
+        let hash = request_hash(&req, br#"{"code":"VON"}"#);
+        assert_eq!(hash.len(), 64);
+        // The same bytes in another part make another request.
+        assert_ne!(hash, request_hash(&req, br#"{"code":"VON" }"#));
+        let moved = TestRequest::post()
+            .uri("/api/v1/namnder?x=1%7B%22code%22")
+            .to_srv_request();
+        assert_ne!(request_hash(&moved, b":\"VON\"}"), hash);
+        // Fixed across releases: a stored key keeps matching its retry.
+        assert_eq!(hash, request_hash(&req, br#"{"code":"VON"}"#));
+    }
 }
