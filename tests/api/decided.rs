@@ -170,6 +170,25 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
     )
     .returns(200)
     .await;
+    let mapping = app
+        .post(
+            "/api/v1/dimension-mappings",
+            &admin,
+            &json!({"name": "Ledger", "sie_dimensions": {"ansvar": 1}, "rules": [
+                {"match": {"ansvar": "11*"}, "target": {"namnd": "VON", "line": "forvaltningsgemensamt"}}]}),
+        )
+        .returns(201)
+        .await;
+    app.upload(
+        &format!("/api/v1/imports/sie?mapping={}", id_of(&mapping)),
+        &admin,
+        "text/plain",
+        "#FLAGGA 0\r\n#FORMAT PC8\r\n#SIETYP 4\r\n#RAR 0 20240101 20241231\r\n#DIM 1 \"Ansvar\"\r\n\
+         #OBJEKT 1 \"110\" \"Vard och omsorg\"\r\n#KONTO 4010 \"Inkop\"\r\n\
+         #PSALDO 0 202402 4010 {1 \"110\"} 26241000.00\r\n",
+    )
+    .returns(200)
+    .await;
     let measure = app.id_of("/api/v1/volume-measures?namnd=VON", &admin).await;
     app.put(
         &format!("/api/v1/volume-measures/{measure}/values"),
