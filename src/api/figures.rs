@@ -34,7 +34,7 @@ pub struct UnitQuery {
 }
 
 /// The figures of a line or a total. Absent figures are null.
-#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "utfall": -314902, "budget": -309142, "avvikelse": -5761, "avvikelse_procent": -1.9,
     "utfall_manad": null, "budget_manad": null, "avvikelse_manad": null,
@@ -208,4 +208,26 @@ pub fn table_dto(
             .collect::<Result<_, _>>()?,
         total: FiguresDto::new(&table.total, unit, month_and_ack),
     })
+}
+
+impl FiguresDto {
+    /// The base figures of exact kronor figures (a `unit=kr` table as a
+    /// decided version keeps it), for sums: the derived ones are computed
+    /// again by the domain.
+    pub fn base_figures(&self) -> LineFigures {
+        let a = |v: Option<Decimal>| v.map(crate::domain::Amount);
+        LineFigures {
+            utfall: a(self.utfall),
+            budget: a(self.budget),
+            utfall_manad: a(self.utfall_manad),
+            budget_manad: a(self.budget_manad),
+            utfall_ack: a(self.utfall_ack),
+            budget_ack: a(self.budget_ack),
+            helarsbudget: a(self.helarsbudget),
+            helarsprognos: a(self.helarsprognos),
+            utfall_foregaende_ar: a(self.utfall_foregaende_ar),
+            utfall_ack_foregaende_ar: a(self.utfall_ack_foregaende_ar),
+            ..LineFigures::default()
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! the kommunledningsförvaltning (kommunledning, admin, revisor), as JSON or
 //! as CSV for Excel (`?format=csv`).
 
+use std::collections::HashMap;
+
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -20,7 +22,7 @@ use crate::{
         structure::{PeriodKind, PeriodSpec, ReportType},
     },
     error::ApiError,
-    service::{consolidation, kommun_views as views},
+    service::{consolidation, kommun_views as views, versions},
     state::AppState,
 };
 
@@ -46,6 +48,10 @@ pub struct KommunTableQuery {
     pub unit: Option<Unit>,
     /// `json` (default) or `csv`.
     pub format: Option<Format>,
+    /// `beslutad` (default): each nämnd's row as its approved report for
+    /// the period decided it, where there is one (live otherwise);
+    /// `live`: today's figures for every nämnd. The drill-down is live.
+    pub basis: Option<super::decided::Basis>,
 }
 
 /// One nämnd's row of the kommun table.
@@ -57,6 +63,10 @@ pub struct NamndRow {
     pub namnd: String,
     pub name: String,
     pub figures: FiguresDto,
+    /// `beslutad` when the row is the nämnd's decided report, `live` otherwise.
+    pub basis: super::decided::Basis,
+    /// The decided version the row comes from.
+    pub decided_version: Option<i32>,
 }
 
 /// The kommun's driftredovisning or investeringsredovisning: a row per
@@ -156,21 +166,54 @@ pub async fn kommun_table(
         return computed(&req, &dto);
     }
     let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
+    let decided = match query.basis.unwrap_or_default() {
+        super::decided::Basis::Live => HashMap::new(),
+        super::decided::Basis::Beslutad => match decided_report_type(spec.kind) {
+            Some(report_type) => {
+                versions::decided_for_period(&state.db, kommun_id, query.period_id, report_type)
+                    .await?
+            }
+            None => HashMap::new(),
+        },
+    };
+    let mut rows = Vec::with_capacity(data.namnder.len());
+    let mut bases = Vec::with_capacity(data.namnder.len());
+    for (n, figures) in &data.namnder {
+        let (shown, base, basis, version) = match decided.get(&n.id) {
+            Some(v) => {
+                let (shown, base) = decided_total(v, kind, unit)?;
+                (shown, base, super::decided::Basis::Beslutad, Some(v.number))
+            }
+            None => (
+                FiguresDto::new(figures, unit, month_and_ack),
+                *figures,
+                super::decided::Basis::Live,
+                None,
+            ),
+        };
+        bases.push(base);
+        rows.push(NamndRow {
+            namnd_id: n.id,
+            namnd: n.code.clone(),
+            name: n.name.clone(),
+            figures: shown,
+            basis,
+            decided_version: version,
+        });
+    }
+    // The kommun total of the rows shown, from their exact kronor.
+    let total = if decided.is_empty() {
+        data.total
+    } else {
+        crate::domain::summa(bases.iter())
+            .map_err(|e| ApiError::Unexpected(format!("kommun total: {e}")))?
+    };
     let dto = KommunTableDto {
         kind,
         unit,
         period: spec.label(),
-        namnder: data
-            .namnder
-            .iter()
-            .map(|(n, figures)| NamndRow {
-                namnd_id: n.id,
-                namnd: n.code.clone(),
-                name: n.name.clone(),
-                figures: FiguresDto::new(figures, unit, month_and_ack),
-            })
-            .collect(),
-        total: FiguresDto::new(&data.total, unit, month_and_ack),
+        namnder: rows,
+        total: FiguresDto::new(&total, unit, month_and_ack),
     };
     if query.format == Some(Format::Csv) {
         let mut rows: Vec<Vec<String>> = dto
@@ -195,6 +238,43 @@ pub async fn kommun_table(
         return Ok(csv::response(&csv_name, &headers, &rows));
     }
     computed(&req, &dto)
+}
+
+/// The report type whose decision a kommun view of a period shows.
+fn decided_report_type(kind: PeriodKind) -> Option<ReportType> {
+    [
+        ReportType::Manadsrapport,
+        ReportType::Tertialrapport,
+        ReportType::Delarsrapport,
+        ReportType::Arsredovisning,
+    ]
+    .into_iter()
+    .find(|t| t.period_kinds().contains(&kind))
+}
+
+/// A decided report's total of `kind`: as shown in `unit`, and its exact
+/// kronor base figures for the kommun total.
+fn decided_total(
+    version: &crate::entity::report_version::Model,
+    kind: BudgetLineKind,
+    unit: Unit,
+) -> Result<(FiguresDto, crate::domain::LineFigures), ApiError> {
+    let document: serde_json::Value = serde_json::from_str(&version.document)
+        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    let key = match kind {
+        BudgetLineKind::Drift => "drift",
+        BudgetLineKind::Investering => "investering",
+    };
+    let figures = |unit: &str| -> Result<FiguresDto, ApiError> {
+        serde_json::from_value(document[key][unit]["total"].clone())
+            .map_err(|e| ApiError::Unexpected(format!("stored version total: {e}")))
+    };
+    let kr = figures("kr")?;
+    let shown = match unit {
+        Unit::Kr => kr.clone(),
+        Unit::Tkr => figures("tkr")?,
+    };
+    Ok((shown, kr.base_figures()))
 }
 
 fn kind_name(kind: BudgetLineKind) -> &'static str {
@@ -332,6 +412,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 mod plan_views {
+
     use actix_web::{HttpRequest, HttpResponse, get, web};
     use serde::{Deserialize, Serialize};
     use utoipa::{IntoParams, ToSchema};

@@ -11,8 +11,13 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
 use super::{error::ServiceError, write::Write};
-use crate::entity::{report, report_version};
+use crate::{
+    domain::structure::{ReportStatus, ReportType},
+    entity::{report, report_version},
+};
 
 /// The nämnd's decision that approves a report.
 #[derive(Debug, Clone)]
@@ -150,6 +155,42 @@ pub async fn list(
         .order_by_asc(report_version::Column::Number)
         .all(db)
         .await?)
+}
+
+/// The latest decided version of each approved report of `report_type` in
+/// the period, by nämnd.
+pub async fn decided_for_period(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+    report_type: ReportType,
+) -> Result<HashMap<Uuid, report_version::Model>, ServiceError> {
+    let reports: HashMap<Uuid, Uuid> = report::Entity::find()
+        .filter(report::Column::KommunId.eq(kommun_id))
+        .filter(report::Column::PeriodId.eq(period_id))
+        .filter(report::Column::ReportType.eq(report_type))
+        .filter(report::Column::Status.eq(ReportStatus::Godkand))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.namnd_id))
+        .collect();
+    if reports.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut latest: HashMap<Uuid, report_version::Model> = HashMap::new();
+    for v in report_version::Entity::find()
+        .filter(report_version::Column::KommunId.eq(kommun_id))
+        .filter(report_version::Column::ReportId.is_in(reports.keys().copied()))
+        .order_by_asc(report_version::Column::Number)
+        .all(db)
+        .await?
+    {
+        if let Some(namnd) = reports.get(&v.report_id) {
+            latest.insert(*namnd, v);
+        }
+    }
+    Ok(latest)
 }
 
 /// A version whose stored hash or chain does not hold.

@@ -428,7 +428,7 @@ async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Val
         let (_, view) = app
             .get(
                 &format!(
-                    "/api/v1/kommun/{kind}?period_id={}",
+                    "/api/v1/kommun/{kind}?period_id={}&basis=live",
                     report["period_id"].as_str().unwrap()
                 ),
                 token,

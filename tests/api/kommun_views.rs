@@ -25,6 +25,9 @@ async fn kommun_driftredovisning(backend: Backend) {
     // rounded rows would give.
     assert_eq!(von["figures"]["avvikelse"], Value::from(-450));
     assert_eq!(von["figures"]["utfall"], Value::from(-907875));
+    // VON's årsredovisning is approved: its row is the decided version.
+    assert_eq!(von["basis"], "beslutad");
+    assert_eq!(von["decided_version"], 1);
     assert_eq!(
         view["total"]["budget"], von["figures"]["budget"],
         "only VON has figures for 2024"
@@ -66,8 +69,27 @@ async fn kommun_driftredovisning(backend: Backend) {
             200
         );
     }
-    let (_, view) = app
+    // Today's figures: the written prognos is there. As decided, the row
+    // keeps what the nämnd decided, and the total follows the rows shown.
+    let (_, decided) = app
         .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
+        .reply()
+        .await;
+    let decided_von = decided["namnder"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["namnd"] == "VON")
+        .unwrap()
+        .clone();
+    assert_eq!(decided_von["basis"], "beslutad");
+    assert!(decided_von["figures"]["helarsprognos"].is_null());
+    assert_eq!(decided["total"]["utfall"], decided_von["figures"]["utfall"]);
+    let (_, view) = app
+        .get(
+            &format!("/api/v1/kommun/drift?period_id={helar}&basis=live"),
+            &token,
+        )
         .reply()
         .await;
     let von = view["namnder"]
