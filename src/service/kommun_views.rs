@@ -411,3 +411,134 @@ pub async fn assignment_overview(
     }
     Ok(rows)
 }
+
+/// Prognossäkerhet of a nämnd for a year: the helårsprognos of its decided
+/// delårsrapport against the utfall of its decided årsredovisning.
+#[derive(Debug, Clone)]
+pub struct ForecastAccuracy {
+    pub namnd: namnd::Model,
+    pub year: i32,
+    /// Drift total's helårsprognos in the decided delårsrapport (kr).
+    pub helarsprognos: Option<Decimal>,
+    /// Drift total's utfall in the decided årsredovisning (kr).
+    pub utfall: Option<Decimal>,
+    /// Drift total's helårsbudget in the decided årsredovisning (kr).
+    pub helarsbudget: Option<Decimal>,
+    /// `helarsprognos − utfall` (kr).
+    pub prognossakerhet: Option<Decimal>,
+    /// `prognossakerhet / |helarsbudget| × 100`.
+    pub prognossakerhet_procent: Option<Decimal>,
+    pub delarsrapport_version: Option<i32>,
+    pub arsredovisning_version: Option<i32>,
+}
+
+/// Every nämnd's prognossäkerhet for the years `from..=to`, from decided
+/// versions only (a forecast is judged by what was decided, not by later
+/// corrections). A row per nämnd and year where either report is decided.
+#[tracing::instrument(level = "debug", skip_all, fields(%kommun_id, from, to))]
+pub async fn forecast_accuracy(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    from: i32,
+    to: i32,
+) -> Result<Vec<ForecastAccuracy>, ServiceError> {
+    use crate::{
+        domain::structure::{ReportStatus, ReportType},
+        entity::{period, report, report_version},
+    };
+    let periods: HashMap<Uuid, i32> = period::Entity::find()
+        .filter(period::Column::KommunId.eq(kommun_id))
+        .filter(period::Column::Year.between(from, to))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.year))
+        .collect();
+    let reports: Vec<report::Model> = report::Entity::find()
+        .filter(report::Column::KommunId.eq(kommun_id))
+        .filter(report::Column::Status.eq(ReportStatus::Godkand))
+        .filter(
+            report::Column::ReportType
+                .is_in([ReportType::Delarsrapport, ReportType::Arsredovisning]),
+        )
+        .filter(report::Column::PeriodId.is_in(periods.keys().copied()))
+        .all(db)
+        .await?;
+    let mut latest: HashMap<Uuid, report_version::Model> = HashMap::new();
+    for v in report_version::Entity::find()
+        .filter(report_version::Column::KommunId.eq(kommun_id))
+        .filter(report_version::Column::ReportId.is_in(reports.iter().map(|r| r.id)))
+        .order_by_asc(report_version::Column::Number)
+        .all(db)
+        .await?
+    {
+        latest.insert(v.report_id, v);
+    }
+    let total = |v: &report_version::Model, figure: &str| -> Option<Decimal> {
+        let doc: serde_json::Value = serde_json::from_str(&v.document).ok()?;
+        let value = &doc["drift"]["kr"]["total"][figure];
+        value
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| value.as_number().map(|n| n.to_string()))
+            .and_then(|t| Decimal::from_str_exact(&t).ok().or_else(|| t.parse().ok()))
+    };
+    let namnder: HashMap<Uuid, namnd::Model> = namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n))
+        .collect();
+    let mut rows: std::collections::BTreeMap<(String, i32), ForecastAccuracy> = Default::default();
+    for r in &reports {
+        let (Some(version), Some(&year), Some(namnd)) = (
+            latest.get(&r.id),
+            periods.get(&r.period_id),
+            namnder.get(&r.namnd_id),
+        ) else {
+            continue;
+        };
+        let row = rows
+            .entry((namnd.code.clone(), year))
+            .or_insert_with(|| ForecastAccuracy {
+                namnd: namnd.clone(),
+                year,
+                helarsprognos: None,
+                utfall: None,
+                helarsbudget: None,
+                prognossakerhet: None,
+                prognossakerhet_procent: None,
+                delarsrapport_version: None,
+                arsredovisning_version: None,
+            });
+        match r.report_type {
+            ReportType::Delarsrapport => {
+                row.helarsprognos = total(version, "helarsprognos");
+                row.delarsrapport_version = Some(version.number);
+            }
+            _ => {
+                row.utfall = total(version, "utfall");
+                row.helarsbudget = total(version, "helarsbudget").or(total(version, "budget"));
+                row.arsredovisning_version = Some(version.number);
+            }
+        }
+    }
+    Ok(rows
+        .into_values()
+        .map(|mut row| {
+            if let (Some(p), Some(u)) = (row.helarsprognos, row.utfall) {
+                let difference = p - u;
+                row.prognossakerhet = Some(difference);
+                row.prognossakerhet_procent = row.helarsbudget.and_then(|b| {
+                    crate::domain::avvikelse_procent(
+                        crate::domain::Amount(difference),
+                        crate::domain::Amount(b),
+                    )
+                    .map(|pct| pct.presented())
+                });
+            }
+            row
+        })
+        .collect())
+}

@@ -174,6 +174,7 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/assignments/{id}", Rule::WriteStructure),
     ("GET /api/v1/kommun/{kind}", Rule::Consolidated),
     ("GET /api/v1/kommun/submissions", Rule::Consolidated),
+    ("GET /api/v1/kommun/prognossakerhet", Rule::Consolidated),
     ("GET /api/v1/kommun/goal-matrix", Rule::Consolidated),
     ("GET /api/v1/kommun/indicators", Rule::Consolidated),
     ("GET /api/v1/kommun/assignments", Rule::Consolidated),

@@ -421,3 +421,103 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
     assert_eq!(actions, ["create", "close", "reopen"]);
 }
 both_databases!(closed_months_refuse_every_value_write);
+
+/// Prognossäkerhet compares decided versions: the delårsrapport's
+/// helårsprognos against the årsredovisning's utfall, in kr and % of budget.
+async fn forecast_accuracy_compares_decided_versions(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let view = |app: &TestApp, query: &'static str| {
+        let admin = admin.clone();
+        let path = format!("/api/v1/kommun/prognossakerhet?{query}");
+        let request = app.get(&path, &admin);
+        async move { request.returns(200).await }
+    };
+    let von = |rows: &Value| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["namnd"] == "VON" && r["year"] == 2024)
+            .cloned()
+            .unwrap_or_else(|| panic!("no VON 2024 in {rows}"))
+    };
+    let before = von(&view(&app, "from_year=2024&to_year=2024").await);
+    assert_eq!(before["arsredovisning_version"], 1);
+    assert_eq!(before["delarsrapport_version"], 1);
+
+    // The delårsrapport decided again, now with a helårsprognos.
+    let delar = app
+        .id_of("/api/v1/reports?namnd=VON&type=delarsrapport", &admin)
+        .await;
+    app.post(
+        &format!("/api/v1/reports/{delar}/reopen"),
+        &admin,
+        &json!({"reason": "Prognos"}),
+    )
+    .returns(200)
+    .await;
+    let line = app
+        .id_of(
+            "/api/v1/budget-lines?namnd=VON&code=forvaltningsgemensamt",
+            &admin,
+        )
+        .await;
+    app.put(
+        &format!("/api/v1/budget-lines/{line}/values"),
+        &admin,
+        &json!({"values": [{"measure": "prognos", "made_at": "2024-08", "amount": -906000000}]}),
+    )
+    .returns(200)
+    .await;
+    app.post(
+        &format!("/api/v1/reports/{delar}/submit"),
+        &admin,
+        &json!({}),
+    )
+    .returns(200)
+    .await;
+    app.post(
+        &format!("/api/v1/reports/{delar}/approve"),
+        &admin,
+        &json!({"beslut_datum": "2024-10-24", "beslut_paragraf": "§ 101"}),
+    )
+    .returns(200)
+    .await;
+    let row = von(&view(&app, "from_year=2024&to_year=2024").await);
+    assert_eq!(row["delarsrapport_version"], 2);
+    assert_eq!(row["helarsprognos"], -906000000);
+    assert_eq!(row["utfall"], before["utfall"]);
+    let utfall = row["utfall"].as_f64().unwrap();
+    assert_eq!(
+        row["prognossakerhet"].as_f64().unwrap(),
+        -906000000.0 - utfall
+    );
+    assert!(row["prognossakerhet_procent"].is_number(), "{row}");
+
+    let csv = app
+        .get(
+            "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=2024&format=csv",
+            &admin,
+        )
+        .text()
+        .await;
+    assert!(
+        csv.starts_with('\u{feff}') && csv.contains("Prognossäkerhet %"),
+        "{csv}"
+    );
+    let problem = app
+        .get(
+            "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=1800",
+            &admin,
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&problem), ["to_year"]);
+    app.get(
+        "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=2024",
+        &app.token_in("0483", Role::Redaktor, &["VON"]),
+    )
+    .problem(403)
+    .await;
+}
+both_databases!(forecast_accuracy_compares_decided_versions);
