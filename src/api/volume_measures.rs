@@ -683,8 +683,7 @@ pub async fn delete_volume_measure(
     let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, current.version)?;
     let actor = actor(&req, &principal, current.kommun_id);
-    crud::delete_audited::<volume_measure::Entity>(&state.db, &actor, &current, current.version)
-        .await?;
+    volumes::delete(&state.db, &actor, &current, current.version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -229,6 +229,25 @@ pub async fn values(
     Ok(values)
 }
 
+/// Deletes the measure with its values, unless a value lies in a closed
+/// month (409, as for every value write).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &volume_measure::Model,
+    expected_version: i32,
+) -> Result<(), ServiceError> {
+    audited(db, actor, async |w| {
+        for v in value_rows(w.db(), current.kommun_id, current.id).await? {
+            w.ensure_open_months(v.from_month, v.to_month).await?;
+        }
+        w.delete::<volume_measure::Entity>(current, expected_version)
+            .await
+    })
+    .await
+}
+
 /// The stored rows of a measure's values, in month order.
 async fn value_rows(
     db: &impl ConnectionTrait,

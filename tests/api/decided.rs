@@ -238,6 +238,14 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
     )
     .problem(409)
     .await;
+    let goal = app.id_of("/api/v1/goals?namnd=VON", &admin).await;
+    app.put(
+        &format!("/api/v1/reports/{report}/assessments/{goal}"),
+        &redaktor,
+        &json!({"bedomning": "gron", "comment": "Ändrad"}),
+    )
+    .problem(409)
+    .await;
 
     // Reopened and approved again: version 2, chained to version 1.
     app.post(
@@ -376,6 +384,14 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
     )
     .problem(409)
     .await;
+    let measure_now = app
+        .get(&format!("/api/v1/volume-measures/{measure}"), &admin)
+        .returns(200)
+        .await;
+    app.delete(&format!("/api/v1/volume-measures/{measure}"), &admin)
+        .if_match(&measure_now["version"])
+        .problem(409)
+        .await;
     assert_eq!(
         app.get(&values_path, &admin).returns(200).await,
         stored,
