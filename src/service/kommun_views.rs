@@ -474,14 +474,14 @@ pub async fn forecast_accuracy(
     {
         latest.insert(v.report_id, v);
     }
-    let total = |v: &report_version::Model, figure: &str| -> Option<Decimal> {
-        let doc: serde_json::Value = serde_json::from_str(&v.document).ok()?;
-        let value = &doc["drift"]["kr"]["total"][figure];
-        value
-            .as_str()
-            .map(str::to_string)
-            .or_else(|| value.as_number().map(|n| n.to_string()))
-            .and_then(|t| Decimal::from_str_exact(&t).ok().or_else(|| t.parse().ok()))
+    // The drift total in kr of a decided version, read once per version.
+    let drift_total = |v: &report_version::Model| -> serde_json::Value {
+        serde_json::from_str::<serde_json::Value>(&v.document)
+            .map(|mut doc| doc["drift"]["kr"]["total"].take())
+            .unwrap_or_default()
+    };
+    let figure = |total: &serde_json::Value, name: &str| -> Option<Decimal> {
+        crate::domain::money::parse_decimal(&total[name]).ok()
     };
     let namnder: HashMap<Uuid, namnd::Model> = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
@@ -512,14 +512,16 @@ pub async fn forecast_accuracy(
                 delarsrapport_version: None,
                 arsredovisning_version: None,
             });
+        let total = drift_total(version);
         match r.report_type {
             ReportType::Delarsrapport => {
-                row.helarsprognos = total(version, "helarsprognos");
+                row.helarsprognos = figure(&total, "helarsprognos");
                 row.delarsrapport_version = Some(version.number);
             }
             _ => {
-                row.utfall = total(version, "utfall");
-                row.helarsbudget = total(version, "helarsbudget").or(total(version, "budget"));
+                row.utfall = figure(&total, "utfall");
+                row.helarsbudget =
+                    figure(&total, "helarsbudget").or_else(|| figure(&total, "budget"));
                 row.arsredovisning_version = Some(version.number);
             }
         }
