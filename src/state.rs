@@ -6,7 +6,12 @@ use std::{collections::HashMap, sync::RwLock};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::{auth::TokenService, config::Settings, error::ApiError, service::kommuner};
+use crate::{
+    auth::TokenService,
+    config::Settings,
+    error::ApiError,
+    service::{kommuner, versions::VersionCache},
+};
 
 /// Shared by every request.
 pub struct AppState {
@@ -20,6 +25,8 @@ pub struct AppState {
     /// Whether an approved report's live figures differ from its decided
     /// version, as of a change number of its kommun.
     pub decided_checks: DecidedChecks,
+    /// Decided versions read lately, parsed into their parts.
+    pub versions: VersionCache,
 }
 
 /// (report, version) → (the kommun's change number when checked, whether
@@ -60,6 +67,7 @@ impl AppState {
             kommun_ids: RwLock::new(HashMap::new()),
             rate: std::sync::Mutex::new(RateWindow::default()),
             decided_checks: DecidedChecks::default(),
+            versions: VersionCache::default(),
         })
     }
 

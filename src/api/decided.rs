@@ -4,14 +4,14 @@
 //! canonical bytes with `Content-Digest`, and the difference between the
 //! decided and the live figures are resources of their own.
 
-use std::collections::BTreeSet;
+use std::{collections::BTreeSet, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::{Value, json, value::RawValue};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -29,7 +29,11 @@ use crate::{
     domain::{BudgetLineKind, structure::ReportStatus},
     entity::report_version,
     error::ApiError,
-    service::{audit, changes, reports, reports::ReportContext, versions},
+    service::{
+        audit, changes, reports,
+        reports::ReportContext,
+        versions::{self, ParsedVersion, VersionMeta},
+    },
     state::AppState,
 };
 
@@ -75,6 +79,21 @@ pub struct VersionDto {
 
 impl From<&report_version::Model> for VersionDto {
     fn from(v: &report_version::Model) -> Self {
+        VersionDto {
+            number: v.number,
+            sha256: v.sha256.clone(),
+            prev_sha256: v.prev_sha256.clone(),
+            beslut_datum: v.beslut_datum,
+            beslut_paragraf: v.beslut_paragraf.clone(),
+            diarienummer: v.diarienummer.clone(),
+            decided_at: v.decided_at,
+            decided_by: v.decided_by.clone(),
+        }
+    }
+}
+
+impl From<&VersionMeta> for VersionDto {
+    fn from(v: &VersionMeta) -> Self {
         VersionDto {
             number: v.number,
             sha256: v.sha256.clone(),
@@ -139,8 +158,8 @@ pub async fn document(db: &impl ConnectionTrait, ctx: &ReportContext) -> Result<
 /// The decided version an approved report's read serves, with its
 /// document; `None` for live reads and reports never approved.
 pub struct Decided {
-    pub version: report_version::Model,
-    pub document: Value,
+    pub version: VersionMeta,
+    pub document: Arc<ParsedVersion>,
 }
 
 pub async fn decided(
@@ -151,22 +170,51 @@ pub async fn decided(
     if basis.unwrap_or_default() == Basis::Live || ctx.status != ReportStatus::Godkand {
         return Ok(None);
     }
-    let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
+    let Some(version) = versions::latest_meta(&state.db, ctx.report.id).await? else {
         return Ok(None);
     };
-    let document = serde_json::from_str(&version.document)
-        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    // A version never changes: its parts are parsed once and then copied.
+    let document = versions::parsed(&state.db, &state.versions, &version).await?;
     Ok(Some(Decided { version, document }))
 }
 
 impl Decided {
-    /// A part of the decided report (`drift` in `unit`, `sections`, …).
-    pub fn part(&self, key: &str, unit: Unit) -> Value {
-        let part = &self.document[key];
+    /// A part of the decided report as stored JSON (`drift` in `unit`,
+    /// `sections`, …).
+    pub fn part(&self, key: &str, unit: Unit) -> &RawValue {
         match key {
-            "drift" | "investering" => part[unit_key(unit)].clone(),
-            _ => part.clone(),
+            "drift" => self.document.part(&format!("drift.{}", unit_key(unit))),
+            "investering" => self
+                .document
+                .part(&format!("investering.{}", unit_key(unit))),
+            _ => self.document.part(key),
         }
+    }
+}
+
+/// A read of an approved report as decided: the report, the header, then
+/// each asked part, copied from the stored version without re-parsing it.
+pub struct DecidedRead<'a> {
+    pub decided: &'a Decided,
+    pub header: &'a Header,
+    pub includes: &'a [&'a str],
+    pub unit: Unit,
+}
+
+impl Serialize for DecidedRead<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("report", self.decided.part("report", self.unit))?;
+        map.serialize_entry("basis", &self.header.basis)?;
+        map.serialize_entry("decided_version", &self.header.decided_version)?;
+        if let Some(changed) = self.header.changed_since_decision {
+            map.serialize_entry("changed_since_decision", &changed)?;
+        }
+        for part in self.includes {
+            map.serialize_entry(part, self.decided.part(part, self.unit))?;
+        }
+        map.end()
     }
 }
 
@@ -191,7 +239,7 @@ pub async fn changed_since_decision(
         return Ok(changed);
     }
     let live = document(&state.db, ctx).await?;
-    let changed = versions::canonical(&live) != decided.version.document;
+    let changed = versions::canonical(&live) != decided.document.canonical;
     state.decided_checks.put(key, seq, changed);
     Ok(changed)
 }
@@ -214,7 +262,7 @@ pub async fn header(
 ) -> Result<Header, ApiError> {
     let Some(d) = decided else {
         let version = match ctx.status {
-            ReportStatus::Godkand => versions::latest(&state.db, ctx.report.id)
+            ReportStatus::Godkand => versions::latest_meta(&state.db, ctx.report.id)
                 .await?
                 .map(|v| VersionDto::from(&v)),
             _ => None,

@@ -522,8 +522,7 @@ pub async fn delete_key_figure(
     let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, current.version)?;
     let actor = actor(&req, &principal, current.kommun_id);
-    crud::delete_audited::<key_figure::Entity>(&state.db, &actor, &current, current.version)
-        .await?;
+    key_figures::delete(&state.db, &actor, &current, current.version).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

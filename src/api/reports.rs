@@ -396,7 +396,7 @@ pub async fn get_report(
     id: web::Path<Uuid>,
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let includes: Vec<&str> = query
+    let mut includes: Vec<&str> = query
         .include
         .as_deref()
         .unwrap_or("")
@@ -404,6 +404,9 @@ pub async fn get_report(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
+    // Each part once, in a stable order, however often it is asked for.
+    includes.sort_unstable();
+    includes.dedup();
     if let Some(bad) = includes.iter().find(|i| !INCLUDES.contains(i)) {
         return Err(ApiError::validation(
             "include",
@@ -415,16 +418,12 @@ pub async fn get_report(
     let decided = super::decided::decided(&state, &ctx, query.basis).await?;
     let header = super::decided::header(&state, &ctx, decided.as_ref()).await?;
     if let Some(d) = &decided {
-        let mut body = serde_json::json!({"report": d.document["report"]});
-        let header = serde_json::to_value(&header)
-            .map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
-        if let (serde_json::Value::Object(map), serde_json::Value::Object(h)) = (&mut body, header)
-        {
-            map.extend(h);
-            for part in &includes {
-                map.insert(part.to_string(), d.part(part, unit));
-            }
-        }
+        let body = super::decided::DecidedRead {
+            decided: d,
+            header: &header,
+            includes: &includes,
+            unit,
+        };
         return computed(&req, &body);
     }
     let has = |part: &str| includes.contains(&part);

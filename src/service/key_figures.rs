@@ -96,6 +96,7 @@ pub async fn create(
     new: NewKeyFigure,
 ) -> Result<key_figure::Model, ServiceError> {
     audited(db, actor, async |w| {
+        w.ensure_open_year(new.year).await?;
         let created = insert(w.db(), actor.kommun_id, new).await?;
         w.created(&created)?;
         Ok(created)
@@ -150,6 +151,7 @@ pub async fn update(
     expected_version: i32,
     changes: KeyFigureChanges,
 ) -> Result<key_figure::Model, ServiceError> {
+    let changes_year = changes.year;
     let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
     let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
     let active = key_figure::ActiveModel {
@@ -164,7 +166,12 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
+    let new_year = changes_year;
     audited(db, actor, async |w| {
+        w.ensure_open_year(current.year).await?;
+        if let Some(year) = new_year {
+            w.ensure_open_year(year).await?;
+        }
         w.update::<key_figure::Entity, _>(current, expected_version, active)
             .await
     })
@@ -173,6 +180,22 @@ pub async fn update(
         ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),
         other => other,
     })
+}
+
+/// Deletes a key figure, unless its year's bokslut is closed.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    current: &key_figure::Model,
+    expected_version: i32,
+) -> Result<(), ServiceError> {
+    audited(db, actor, async |w| {
+        w.ensure_open_year(current.year).await?;
+        w.delete::<key_figure::Entity>(current, expected_version)
+            .await
+    })
+    .await
 }
 
 /// One page of the key figures of `namnd_ids` (the nämnder the caller sees).

@@ -4,14 +4,19 @@
 //! Nothing updates or deletes a version: a reopen and a new approval make
 //! version n+1. Reads of an approved report serve its latest version.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect,
 };
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
 
 use super::{error::ServiceError, write::Write};
 use crate::{
@@ -123,6 +128,136 @@ pub async fn latest(
         .order_by_desc(report_version::Column::Number)
         .one(db)
         .await?)
+}
+
+/// A decided version without its document: what a read needs to know
+/// which document it serves and to say so.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct VersionMeta {
+    pub id: Uuid,
+    pub report_id: Uuid,
+    pub number: i32,
+    pub sha256: String,
+    pub prev_sha256: Option<String>,
+    pub beslut_datum: NaiveDate,
+    pub beslut_paragraf: String,
+    pub diarienummer: Option<String>,
+    pub decided_at: DateTime<Utc>,
+    pub decided_by: String,
+}
+
+/// [`latest`] without the document (which a read takes from the cache).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn latest_meta(
+    db: &impl ConnectionTrait,
+    report_id: Uuid,
+) -> Result<Option<VersionMeta>, ServiceError> {
+    use report_version::Column as C;
+    Ok(report_version::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::ReportId,
+            C::Number,
+            C::Sha256,
+            C::PrevSha256,
+            C::BeslutDatum,
+            C::BeslutParagraf,
+            C::Diarienummer,
+            C::DecidedAt,
+            C::DecidedBy,
+        ])
+        .filter(C::ReportId.eq(report_id))
+        .order_by_desc(C::Number)
+        .into_model::<VersionMeta>()
+        .one(db)
+        .await?)
+}
+
+/// A decided document split into its parts, each kept as serialised JSON,
+/// so that a read copies bytes instead of parsing and serialising the whole
+/// report. `drift` and `investering` are kept per unit (`drift.tkr`).
+#[derive(Debug)]
+pub struct ParsedVersion {
+    /// The stored canonical JSON, as hashed.
+    pub canonical: String,
+    parts: HashMap<String, Box<RawValue>>,
+}
+
+impl ParsedVersion {
+    pub fn parse(canonical: String) -> Result<Self, ServiceError> {
+        let broken =
+            |e: serde_json::Error| ServiceError::Unexpected(format!("stored version: {e}"));
+        let document: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&canonical).map_err(broken)?;
+        let mut parts = HashMap::new();
+        let mut keep = |key: String, value: &serde_json::Value| -> Result<(), ServiceError> {
+            let text = serde_json::to_string(value).map_err(broken)?;
+            parts.insert(key, RawValue::from_string(text).map_err(broken)?);
+            Ok(())
+        };
+        for (key, value) in &document {
+            match value {
+                serde_json::Value::Object(units) if key == "drift" || key == "investering" => {
+                    for (unit, table) in units {
+                        keep(format!("{key}.{unit}"), table)?;
+                    }
+                }
+                _ => keep(key.clone(), value)?,
+            }
+        }
+        Ok(ParsedVersion { canonical, parts })
+    }
+
+    /// A part as serialised JSON (`report`, `sections`, `drift.tkr`, …);
+    /// `null` when the version has no such part.
+    pub fn part(&self, key: &str) -> &RawValue {
+        self.parts.get(key).map_or(RawValue::NULL, |p| p.as_ref())
+    }
+}
+
+/// The parsed documents of versions read lately, by version id. A version
+/// never changes, so an entry never goes stale; the cache only bounds its
+/// size.
+#[derive(Default)]
+pub struct VersionCache(Mutex<HashMap<Uuid, Arc<ParsedVersion>>>);
+
+/// At most this many parsed versions are kept (a whole report is some
+/// hundred kB).
+const CACHED_VERSIONS: usize = 256;
+
+impl VersionCache {
+    fn get(&self, id: Uuid) -> Option<Arc<ParsedVersion>> {
+        self.0.lock().ok()?.get(&id).cloned()
+    }
+
+    fn put(&self, id: Uuid, parsed: Arc<ParsedVersion>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= CACHED_VERSIONS {
+                map.clear();
+            }
+            map.insert(id, parsed);
+        }
+    }
+}
+
+/// The parsed document of `version`, from the cache or read once.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn parsed(
+    db: &impl ConnectionTrait,
+    cache: &VersionCache,
+    version: &VersionMeta,
+) -> Result<Arc<ParsedVersion>, ServiceError> {
+    if let Some(parsed) = cache.get(version.id) {
+        return Ok(parsed);
+    }
+    let stored = report_version::Entity::find_by_id(version.id)
+        .one(db)
+        .await?
+        .ok_or_else(|| ServiceError::NotFound("the decided version is gone".into()))?;
+    let parsed = Arc::new(ParsedVersion::parse(stored.document)?);
+    cache.put(version.id, parsed.clone());
+    Ok(parsed)
 }
 
 /// Version `number` of a report of the kommun.
@@ -254,6 +389,21 @@ mod tests {
     fn canonical_json_sorts_members_and_drops_white_space() {
         let a = json!({"b": [1, {"y": "å", "x": null}], "a": -450});
         assert_eq!(canonical(&a), r#"{"a":-450,"b":[1,{"x":null,"y":"å"}]}"#);
+    }
+
+    #[test]
+    fn parsed_versions_keep_each_part_and_each_unit() {
+        let text = canonical(
+            &json!({"report": {"id": 1}, "drift": {"kr": [1.50], "tkr": [2]},
+            "sections": []}),
+        );
+        let parsed = ParsedVersion::parse(text.clone()).unwrap();
+        assert_eq!(parsed.canonical, text);
+        assert_eq!(parsed.part("report").get(), r#"{"id":1}"#);
+        assert_eq!(parsed.part("drift.kr").get(), "[1.50]");
+        assert_eq!(parsed.part("drift.tkr").get(), "[2]");
+        assert_eq!(parsed.part("sections").get(), "[]");
+        assert_eq!(parsed.part("volymer").get(), "null");
     }
 
     #[test]

@@ -113,6 +113,16 @@ impl<'a> Write<'a> {
         answer
     }
 
+    /// [`Write::ensure_open`] for a yearly figure (staff figures): it belongs
+    /// to the year's bokslut, so it is refused once December of `year` is in
+    /// a closed period. Indicator values are not checked: their statistics
+    /// are revised after the decision (seed 000, line 1135), and the decided
+    /// version keeps what was decided.
+    pub async fn ensure_open_year(&self, year: i32) -> Result<(), ServiceError> {
+        let december = year.saturating_mul(100).saturating_add(12);
+        self.ensure_open_months(december, december).await
+    }
+
     /// Roll the whole change back at the end instead of committing (a dry
     /// run, or row errors found after writing began). Nothing is recorded.
     pub fn discard(&self) {

@@ -392,6 +392,57 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
         .if_match(&measure_now["version"])
         .problem(409)
         .await;
+    // Staff figures of 2024 belong to its bokslut: refused while December
+    // 2024 is closed, whether created, changed or deleted.
+    let figures = app
+        .get("/api/v1/key-figures?year=2024&limit=1", &admin)
+        .returns(200)
+        .await;
+    let figure = figures["items"][0].clone();
+    let figure_path = format!("/api/v1/key-figures/{}", id_of(&figure));
+    let problem = app
+        .patch(&figure_path, &admin, &json!({"t": 1}))
+        .if_match(&figure["version"])
+        .problem(409)
+        .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2024-12"),
+        "{problem}"
+    );
+    app.delete(&figure_path, &admin)
+        .if_match(&figure["version"])
+        .problem(409)
+        .await;
+    app.post(
+        "/api/v1/key-figures",
+        &admin,
+        &json!({"namnd_id": figure["namnd_id"], "name": "Timanställda", "unit": "antal", "year": 2024}),
+    )
+    .problem(409)
+    .await;
+    assert_eq!(
+        app.get(&figure_path, &admin).returns(200).await,
+        figure,
+        "the figure is unchanged"
+    );
+    // 2025's figures are not in the closed period.
+    app.post(
+        "/api/v1/key-figures",
+        &admin,
+        &json!({"namnd_id": figure["namnd_id"], "name": "Timanställda", "unit": "antal", "year": 2025}),
+    )
+    .returns(201)
+    .await;
+    // Indicator values are statistics revised after the decision (seed 000
+    // line 1135): they stay writable; the decided version keeps its own.
+    let indicator = app.id_of("/api/v1/indicators?limit=1", &admin).await;
+    app.put(
+        &format!("/api/v1/indicators/{indicator}/values"),
+        &admin,
+        &json!({"values": [{"year": 2024, "value": 1}]}),
+    )
+    .returns(200)
+    .await;
     assert_eq!(
         app.get(&values_path, &admin).returns(200).await,
         stored,
