@@ -92,8 +92,27 @@ pub async fn load(
     kommun_id: Uuid,
     id: Uuid,
 ) -> Result<ReportContext, ServiceError> {
-    let report = crud::get::<report::Entity>(db, kommun_id, id).await?;
-    context_of(db, report).await
+    // One round trip: every read and write of a report starts here.
+    let found = report::Entity::find_by_id(id)
+        .filter(report::Column::KommunId.eq(kommun_id))
+        .find_also_related(namnd::Entity)
+        .find_also_related(period::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((report, Some(namnd), Some(period))) => Ok(ReportContext {
+            spec: periods::spec_of(&period)?,
+            report_type: report.report_type,
+            status: report.status,
+            report,
+            namnd,
+            period,
+        }),
+        // Not found (or, against the foreign keys, without its nämnd or
+        // period): the usual lookups say which.
+        Some((report, _, _)) => context_of(db, report).await,
+        None => context_of(db, crud::get::<report::Entity>(db, kommun_id, id).await?).await,
+    }
 }
 
 /// Creates a report in `utkast` with the standard sections of its type.
