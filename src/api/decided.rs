@@ -30,7 +30,7 @@ use crate::{
     entity::report_version,
     error::ApiError,
     service::{
-        audit, changes, reports,
+        audit, reports,
         reports::ReportContext,
         versions::{self, ParsedVersion, VersionMeta},
     },
@@ -233,7 +233,7 @@ pub async fn changed_since_decision(
     ctx: &ReportContext,
     decided: &Decided,
 ) -> Result<bool, ApiError> {
-    let seq = changes::current(&state.db, ctx.report.kommun_id).await?;
+    let seq = decided.version.kommun_seq.unwrap_or(0);
     let key = (ctx.report.id, decided.version.number);
     if let Some(changed) = state.decided_checks.get(key, seq) {
         return Ok(changed);

@@ -144,6 +144,10 @@ pub struct VersionMeta {
     pub diarienummer: Option<String>,
     pub decided_at: DateTime<Utc>,
     pub decided_by: String,
+    /// The kommun's change number as of this read (see `changes::current`),
+    /// read in the same statement, so a read that asks whether the live
+    /// figures moved since needs no second round trip.
+    pub kommun_seq: Option<i64>,
 }
 
 /// [`latest`] without the document (which a read takes from the cache).
@@ -167,6 +171,12 @@ pub async fn latest_meta(
             C::DecidedAt,
             C::DecidedBy,
         ])
+        .expr_as(
+            sea_orm::sea_query::Expr::cust(
+                "(SELECT c.seq FROM change_counter c WHERE c.kommun_id = report_version.kommun_id)",
+            ),
+            "kommun_seq",
+        )
         .filter(C::ReportId.eq(report_id))
         .order_by_desc(C::Number)
         .into_model::<VersionMeta>()
