@@ -1,0 +1,177 @@
+//! Reliability: concurrent duplicates, authorisation before input, and
+//! the small contract fixes of issue 18, on both databases.
+
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{both_databases, helpers::*};
+
+/// Sends the same request with the same `Idempotency-Key` from 20 tasks at
+/// once and returns every status and body.
+async fn twenty_at_once(app: &TestApp, token: &str, path: &str, body: Value) -> Vec<(u16, Value)> {
+    let key = format!("burst-{}", uuid::Uuid::now_v7());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let request = app
+            .post(path, token, &body)
+            .header("Idempotency-Key", key.as_str());
+        tasks.spawn(async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        });
+    }
+    tasks.join_all().await
+}
+
+/// Every answer is the first's (replayed) or a 409 while it ran.
+fn one_answer(path: &str, answers: &[(u16, Value)]) -> Value {
+    let still_running = |(s, b): &&(u16, Value)| {
+        *s == 409
+            && b["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("Idempotency-Key"))
+    };
+    let successes: Vec<&(u16, Value)> = answers.iter().filter(|a| !still_running(a)).collect();
+    assert!(!successes.is_empty(), "{path}: {answers:?}");
+    let (status, first) = successes[0];
+    assert!((200..300).contains(status), "{path}: {answers:?}");
+    for (s, b) in &successes {
+        assert_eq!(
+            (s, b),
+            (status, first),
+            "{path}: not one answer: {answers:?}"
+        );
+    }
+    first.clone()
+}
+
+async fn count(app: &TestApp, token: &str, path: &str) -> usize {
+    let page = app.get(path, token).returns(200).await;
+    page["items"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+async fn concurrent_first_attempts_run_once(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let plans = format!("/api/v1/reports/{report}/action-plans");
+    let before = count(&app, &admin, &format!("{plans}?limit=500")).await;
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        &plans,
+        json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn av planeringen"}),
+    )
+    .await;
+    one_answer(&plans, &answers);
+    assert_eq!(
+        count(&app, &admin, &format!("{plans}?limit=500")).await,
+        before + 1
+    );
+
+    let area = app.id_of("/api/v1/goal-areas", &admin).await;
+    let namnd = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let before = count(&app, &admin, "/api/v1/assignments?limit=500").await;
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        "/api/v1/assignments",
+        json!({"goal_area_id": area, "title": "Utveckla boendekedjan", "huvudansvar": namnd,
+               "plan": "Kommunplan 2023-2026"}),
+    )
+    .await;
+    one_answer("/api/v1/assignments", &answers);
+    assert_eq!(
+        count(&app, &admin, "/api/v1/assignments?limit=500").await,
+        before + 1
+    );
+
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        "/api/v1/namnder",
+        json!({"code": "FZ1", "name": "Fuzznämnden", "kind": "namnd"}),
+    )
+    .await;
+    assert_eq!(one_answer("/api/v1/namnder", &answers)["code"], "FZ1");
+
+    let rows = json!({"rows": [
+        {"namnd": "VON", "line": "burst", "name": "Burst", "measure": "utfall", "month": "2024-03", "amount": 7}
+    ]});
+    let answers = twenty_at_once(&app, &admin, "/api/v1/imports/flat", rows).await;
+    let report = one_answer("/api/v1/imports/flat", &answers);
+    assert_eq!(report["values_changed"], 1, "{report}");
+}
+both_databases!(concurrent_first_attempts_run_once);
+
+/// A reservation whose request never answered (the process died) does not
+/// hold its key for ever: once expired, the key runs the request again.
+async fn a_crashed_first_attempt_expires(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let claims = app.tokens.validate(&admin).await.expect("claims");
+    let stale = kommunrapport::entity::idempotency_key::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        scope: Set(format!("{}:{}", claims.kommun, claims.sub)),
+        key: Set("crashed".into()),
+        request_hash: Set("0".repeat(64)),
+        status: Set(0),
+        content_type: Set(None),
+        location: Set(None),
+        etag: Set(None),
+        body: Set(String::new()),
+        created_at: Set(chrono::Utc::now() - chrono::TimeDelta::hours(1)),
+    };
+    stale
+        .insert(&app.db().await)
+        .await
+        .expect("stale reservation");
+    let send = |key: &'static str| {
+        app.post(
+            "/api/v1/namnder",
+            &admin,
+            &json!({"code": "SOCN", "name": "Socialnämnden", "kind": "namnd"}),
+        )
+        .header("Idempotency-Key", key)
+        .send()
+    };
+    // Another request's key that is stale: refused as another request...
+    problem(send("crashed").await.unwrap(), 422).await;
+    // ...but a stale reservation of the same request is taken over.
+    let db = app.db().await;
+    {
+        use kommunrapport::entity::idempotency_key::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        // The same request's fingerprint, as if its first attempt had died.
+        let response = send("fresh").await.unwrap();
+        assert_eq!(response.status(), 201);
+        let row = Entity::find()
+            .filter(Column::Key.eq("fresh"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        Entity::update_many()
+            .col_expr(Column::Key, Expr::value("crashed2"))
+            .col_expr(Column::Status, Expr::value(0))
+            .col_expr(
+                Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::TimeDelta::hours(1)),
+            )
+            .filter(Column::Id.eq(row.id))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    // The nämnd exists now, so running the request again is a 422 on code:
+    // the key was taken over and the request really ran (no 409, no wait).
+    let p = problem(send("crashed2").await.unwrap(), 422).await;
+    assert_eq!(error_fields(&p), ["code"], "{p}");
+}
+both_databases!(a_crashed_first_attempt_expires);
