@@ -133,6 +133,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
             }))
             .wrap(from_fn(crate::api::idempotency::layer))
+            .wrap(from_fn(crate::api::guard::layer))
             .wrap(security_headers())
             .wrap(from_fn(trace_request))
     })

@@ -56,6 +56,10 @@ fn request_hash(req: &ServiceRequest, body: &[u8]) -> String {
 /// The caller the key belongs to, from a valid bearer token; None lets the
 /// request through to be refused by the handler.
 async fn scope_of(req: &ServiceRequest, state: &AppState) -> Option<String> {
+    if let Some(p) = req.extensions().get::<crate::auth::Principal>() {
+        // Checked by the guard, which runs first.
+        return Some(format!("{}:{}", p.kommun_code, p.subject));
+    }
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value
         .strip_prefix("Bearer ")

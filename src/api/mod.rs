@@ -15,6 +15,7 @@ pub mod extract;
 pub mod figures;
 pub mod goal_areas;
 pub mod goals;
+pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod imports;

@@ -175,3 +175,82 @@ async fn a_crashed_first_attempt_expires(backend: Backend) {
     assert_eq!(error_fields(&p), ["code"], "{p}");
 }
 both_databases!(a_crashed_first_attempt_expires);
+
+/// A caller whose role may not do an operation gets 403 whatever its input:
+/// nothing about the input's rules is revealed.
+async fn authorised_before_the_input_is_read(backend: Backend) {
+    let app = demo_app(backend).await;
+    let revisor = app.token(Role::Revisor);
+    for body in [
+        r#"{"code":"bad code","name":"","kind":"x"}"#,
+        r#"{"code": [}"#,
+        r#"{"code":"FZ1","name":"ab\u0000cd","kind":"namnd"}"#,
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/namnder"))
+            .bearer_auth(&revisor)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        problem(response, 403).await;
+    }
+    // Not even the content type is looked at.
+    let response = app
+        .upload("/api/v1/namnder", &revisor, "text/plain", "x")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403).await;
+
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    app.get("/api/v1/kommun/goal-matrix", &redaktor)
+        .problem(403)
+        .await;
+    let admin = app.token(Role::Admin);
+    let status = app.get("/api/v1/kommun/goal-matrix", &admin).status().await;
+    assert!(matches!(status, 400 | 422), "{status}");
+
+    let lasare = app.token(Role::Lasare);
+    app.post("/api/v1/imports/flat", &lasare, &json!({"rows": []}))
+        .problem(403)
+        .await;
+    // Without a token: 401 before anything else.
+    let response = app
+        .client
+        .post(app.url("/api/v1/namnder"))
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 401).await;
+}
+both_databases!(authorised_before_the_input_is_read);
+
+/// A method the path does not take: 405 naming the ones it does.
+async fn an_unknown_method_is_405_with_allow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/kommun/goal-matrix"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    problem(response, 405).await;
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/namnder/{}", uuid::Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    problem(response, 405).await;
+    // An unknown path stays 404.
+    app.get("/api/v1/nothing-here", &admin).problem(404).await;
+}
+both_databases!(an_unknown_method_is_405_with_allow);
