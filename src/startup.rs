@@ -97,6 +97,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        crate::api::common::set_cursor_secret(settings.jwt.secret.as_bytes());
         let state = web::Data::new(AppState::new(db, settings).await?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })

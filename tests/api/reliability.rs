@@ -254,3 +254,78 @@ async fn an_unknown_method_is_405_with_allow(backend: Backend) {
     app.get("/api/v1/nothing-here", &admin).problem(404).await;
 }
 both_databases!(an_unknown_method_is_405_with_allow);
+
+/// Cursors are signed, `limit` is checked as text, `If-Match: *` means any
+/// version on every PUT, and a number too large says so.
+async fn small_contract_fixes(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    // A cursor the service did not issue: 422 naming cursor; its own works.
+    let forged = "AZqTn2hGd0uN1l0wM2cGJw";
+    let p = app
+        .get(&format!("/api/v1/namnder?cursor={forged}"), &admin)
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["cursor"]);
+    let first = app
+        .get("/api/v1/namnder?limit=1", &admin)
+        .returns(200)
+        .await;
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(&format!("/api/v1/namnder?limit=1&cursor={cursor}"), &admin)
+        .returns(200)
+        .await;
+    assert_ne!(second["items"][0]["id"], first["items"][0]["id"]);
+    for limit in ["-1", "abc", "0", "501", "1.5"] {
+        for path in ["/api/v1/namnder", "/api/v1/changes"] {
+            let p = app
+                .get(&format!("{path}?limit={limit}"), &admin)
+                .problem(422)
+                .await;
+            assert_eq!(error_fields(&p), ["limit"], "{path} limit={limit}");
+        }
+    }
+
+    // If-Match: * on the PUTs that check the version in their transaction.
+    let indicator = app.id_of("/api/v1/indicators", &admin).await;
+    for (path, body) in [
+        (
+            format!("/api/v1/indicators/{indicator}/riktvarden"),
+            json!({"riktvarden": []}),
+        ),
+        (
+            format!("/api/v1/indicators/{indicator}/values"),
+            json!({"values": []}),
+        ),
+    ] {
+        let status = app
+            .put(&path, &admin, &body)
+            .header("If-Match", "*")
+            .status()
+            .await;
+        assert!((200..300).contains(&status), "{path}: {status}");
+    }
+
+    // 1.2e62 is a number, too large.
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let current = app
+        .get(&format!("/api/v1/budget-lines/{line}"), &admin)
+        .returns(200)
+        .await;
+    let p = app
+        .put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &serde_json::from_str::<Value>(
+                r#"{"values": [{"measure": "utfall", "month": "2024-03", "amount": 1.2e62}]}"#,
+            )
+            .unwrap(),
+        )
+        .if_match(&current["version"])
+        .problem(422)
+        .await;
+    let message = p["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("too large"), "{p}");
+}
+both_databases!(small_contract_fixes);
