@@ -329,3 +329,61 @@ async fn small_contract_fixes(backend: Backend) {
     assert!(message.contains("too large"), "{p}");
 }
 both_databases!(small_contract_fixes);
+
+/// Two entries for the same measure and month(s) in one PUT: 422 naming the
+/// second, on budget-line values, volume values and indicator values.
+async fn one_value_per_month_and_measure(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &json!({"values": [
+                {"measure": "utfall", "month": "2024-03", "amount": 1},
+                {"measure": "budget", "month": "2024-03", "amount": 1},
+                {"measure": "utfall", "month": "2024-03", "amount": 2}
+            ]}),
+        )
+        .header("If-Match", "*")
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[2]"], "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("values[0]")
+    );
+
+    let measure = app.id_of("/api/v1/volume-measures?namnd=VON", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/volume-measures/{measure}/values"),
+            &admin,
+            &json!({"values": [
+                {"month": "2024-03", "kind": "utfall", "value": 1},
+                {"month": "2024-03", "kind": "utfall", "value": 2}
+            ]}),
+        )
+        .header("If-Match", "*")
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[1]"], "{p}");
+
+    let indicator = app.id_of("/api/v1/indicators", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/indicators/{indicator}/values"),
+            &admin,
+            &json!({"values": [
+                {"year": 2024, "value": 1},
+                {"year": 2024, "gender": "T", "value": 2}
+            ]}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[1]"], "{p}");
+}
+both_databases!(one_value_per_month_and_measure);
