@@ -387,3 +387,112 @@ async fn one_value_per_month_and_measure(backend: Backend) {
     assert_eq!(error_fields(&p), ["values[1]"], "{p}");
 }
 both_databases!(one_value_per_month_and_measure);
+
+/// Two instances of the service on one database (as behind a load
+/// balancer): an Idempotency-Key, If-Match, the change feed's order and a
+/// period lock hold across them; nothing is kept per process but the rate
+/// limit's counters (documented as per instance).
+async fn two_instances_share_one_database(backend: Backend) {
+    let app = demo_app(backend).await;
+    let other = kommunrapport::startup::Application::build(app.settings.clone())
+        .await
+        .expect("second instance builds");
+    let b = format!("http://127.0.0.1:{}", other.port());
+    let server = tokio::spawn(other.run_until_stopped());
+    let a = app.address.clone();
+    let admin = app.token(Role::Admin);
+    let client = app.client.clone();
+    let on = |base: &str, method: reqwest::Method, path: &str| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&admin)
+    };
+
+    // One key, ten first attempts on each instance: one action plan.
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let plans = format!("/api/v1/reports/{report}/action-plans");
+    let before = count(&app, &admin, &format!("{plans}?limit=500")).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let request = on(
+            if i % 2 == 0 { &a } else { &b },
+            reqwest::Method::POST,
+            &plans,
+        )
+        .header("Idempotency-Key", "two-instances")
+        .json(&json!({"avvikelse": "Underskott", "atgard": "Översyn"}));
+        tasks.spawn(async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        });
+    }
+    one_answer(&plans, &tasks.join_all().await);
+    assert_eq!(
+        count(&app, &admin, &format!("{plans}?limit=500")).await,
+        before + 1
+    );
+
+    // If-Match: a version read on A and changed on B is stale on A.
+    let namnd = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let path = format!("/api/v1/namnder/{namnd}");
+    let (_, read) = on(&a, reqwest::Method::GET, &path).reply().await;
+    let version = read["version"].clone();
+    let (status, _) = on(&b, reqwest::Method::PATCH, &path)
+        .json(&json!({"name": "Vård- och omsorgsnämnden (B)"}))
+        .if_match(&version)
+        .reply()
+        .await;
+    assert_eq!(status, 200);
+    on(&a, reqwest::Method::PATCH, &path)
+        .json(&json!({"name": "Vård- och omsorgsnämnden (A)"}))
+        .if_match(&version)
+        .problem(412)
+        .await;
+
+    // The change feed reads the same, in the same order, from either.
+    let (_, feed_a) = on(&a, reqwest::Method::GET, "/api/v1/changes?limit=500")
+        .reply()
+        .await;
+    let (_, feed_b) = on(&b, reqwest::Method::GET, "/api/v1/changes?limit=500")
+        .reply()
+        .await;
+    assert_eq!(feed_a["items"], feed_b["items"]);
+    let seqs: Vec<i64> = feed_a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+
+    // A period closed on B refuses a value written through A.
+    let period = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &admin)
+        .await;
+    let (status, _) = on(
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/v1/periods/{period}/close"),
+    )
+    .json(&json!({}))
+    .reply()
+    .await;
+    assert_eq!(status, 200);
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    on(
+        &a,
+        reqwest::Method::PUT,
+        &format!("/api/v1/budget-lines/{line}/values"),
+    )
+    .json(&json!({"values": [{"measure": "utfall", "month": "2024-05", "amount": -1}]}))
+    .problem(409)
+    .await;
+    server.abort();
+}
+both_databases!(two_instances_share_one_database);
