@@ -496,3 +496,130 @@ async fn two_instances_share_one_database(backend: Backend) {
     server.abort();
 }
 both_databases!(two_instances_share_one_database);
+
+/// A flat CSV of `lines` new drift lines of VON with twelve months each.
+fn fault_csv(lines: usize) -> Vec<u8> {
+    let mut text = String::from("namnd;line;name;month;measure;amount\r\n");
+    for line in 0..lines {
+        for month in 1..=12 {
+            text.push_str(&format!(
+                "VON;fault{line:05};Fault {line};2025-{month:02};utfall;-{}\r\n",
+                line + month
+            ));
+        }
+    }
+    text.into_bytes()
+}
+
+async fn ready_again(app: &TestApp) {
+    for _ in 0..40 {
+        if app.client.get(app.url("/health/ready")).status().await == 200 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("not ready again after the database came back");
+}
+
+/// PostgreSQL lost (a TCP proxy cut) in the middle of a large import and of
+/// a write burst: every answer is a success or 503, never 500; the import
+/// leaves nothing behind; every acknowledged write reads back; the service
+/// recovers without a restart. (PostgreSQL only: SQLite has no connection
+/// to lose.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_is_503_and_leaves_nothing_partial() {
+    use std::time::Duration;
+
+    let proxy = ToggleProxy::start("127.0.0.1:5432".into()).await;
+    let app = demo_app_with(Backend::Postgres, |s| {
+        s.database_url =
+            s.database_url
+                .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+        s.max_import_bytes = 32 * 1024 * 1024;
+    })
+    .await;
+    let admin = app.token(Role::Admin);
+
+    // The import: cut while it runs.
+    let upload = app.upload("/api/v1/imports/flat", &admin, "text/csv", fault_csv(8000));
+    let started = std::time::Instant::now();
+    let import = tokio::spawn(async move { upload.send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.cut();
+    let status = import.await.unwrap().unwrap();
+    assert_eq!(status, 503, "import answered after {:?}", started.elapsed());
+    proxy.restore();
+    ready_again(&app).await;
+    let lines = app
+        .get("/api/v1/budget-lines?namnd=VON&code=fault00000", &admin)
+        .returns(200)
+        .await;
+    assert_eq!(lines["items"], json!([]), "nothing of the import is kept");
+
+    // The burst: 8 writers, each on its own month of one line.
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let values = format!("/api/v1/budget-lines/{line}/values");
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 1..=8u32 {
+        let app_client = app.client.clone();
+        let url = app.url(&values);
+        let token = admin.clone();
+        writers.spawn(async move {
+            let month = format!("2025-{writer:02}");
+            let mut statuses = Vec::new();
+            let mut acknowledged = None;
+            let mut attempted_since = Vec::new();
+            let until = std::time::Instant::now() + Duration::from_millis(2500);
+            let mut amount = 0i64;
+            while std::time::Instant::now() < until {
+                amount -= 1;
+                let response = app_client
+                    .put(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"values": [{"measure": "utfall", "month": month, "amount": amount}]}))
+                    .send()
+                    .await;
+                let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
+                statuses.push(status);
+                attempted_since.push(amount);
+                if status == 200 {
+                    acknowledged = Some(amount);
+                    attempted_since.clear();
+                }
+                if status != 200 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            (month, statuses, acknowledged, attempted_since)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    proxy.restore();
+    let results = writers.join_all().await;
+    ready_again(&app).await;
+    let stored = app.get(&values, &admin).returns(200).await;
+    for (month, statuses, acknowledged, attempted_since) in results {
+        assert!(
+            statuses.iter().all(|s| matches!(s, 200 | 503)),
+            "{month}: {statuses:?}"
+        );
+        assert!(statuses.contains(&503), "{month}: the cut was not seen");
+        let acknowledged = acknowledged.expect("some write acknowledged");
+        let value = stored["values"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|v| v["month"] == month.as_str() && v["measure"] == "utfall")
+            })
+            .map(|v| v["amount"].as_i64().unwrap_or_default());
+        // The last acknowledged write, or a later one whose answer was lost.
+        let value = value.unwrap_or_else(|| panic!("{month}: not read back from {stored}"));
+        assert!(
+            value == acknowledged || attempted_since.contains(&value),
+            "{month}: {value}, acknowledged {acknowledged}"
+        );
+    }
+}
