@@ -561,27 +561,28 @@ fn pattern_matches(pattern: &str, path: &str) -> bool {
 }
 
 /// The operation a request is for: among the patterns its path matches,
-/// the most literal one with its method. `Err(allow)` when the path exists
-/// without this method; `Ok(None)` for a path the table does not know
-/// (documentation, unknown paths: their own handlers answer).
+/// the most literal ones (`/indicators/table` rather than
+/// `/indicators/{id}`), with its method. `Err(allow)` when that path
+/// exists without this method; `Ok(None)` for a path the table does not
+/// know (documentation, unknown paths: their own handlers answer).
 pub fn operation_of(method: &Method, path: &str) -> Result<Option<Needs>, String> {
+    let wildcards = |pattern: &str| pattern.matches('{').count();
     let matching: Vec<&(Method, &str, Needs)> = OPERATIONS
         .iter()
         .filter(|(_, pattern, _)| pattern_matches(pattern, path))
         .collect();
-    if matching.is_empty() {
+    let Some(fewest) = matching.iter().map(|(_, p, _)| wildcards(p)).min() else {
         return Ok(None);
-    }
-    let wildcards = |pattern: &str| pattern.matches('{').count();
-    if let Some((_, _, needs)) = matching
+    };
+    let literal: Vec<&&(Method, &str, Needs)> = matching
         .iter()
-        .filter(|(m, _, _)| m == method)
-        .min_by_key(|(_, pattern, _)| wildcards(pattern))
-    {
+        .filter(|(_, p, _)| wildcards(p) == fewest)
+        .collect();
+    if let Some((_, _, needs)) = literal.iter().find(|(m, _, _)| m == method) {
         return Ok(Some(*needs));
     }
     let mut allow: Vec<&str> = Vec::new();
-    for (m, _, _) in &matching {
+    for (m, _, _) in &literal {
         if !allow.contains(&m.as_str()) {
             allow.push(m.as_str());
         }
@@ -652,6 +653,19 @@ mod tests {
         assert_eq!(
             operation_of(&Method::PUT, "/api/v1/namnder/x"),
             Err("GET, PATCH, DELETE".into())
+        );
+        // Not the methods of /indicators/{id}: that path is another resource.
+        assert_eq!(
+            operation_of(&Method::PATCH, "/api/v1/indicators/table"),
+            Err("GET".into())
+        );
+        assert_eq!(
+            operation_of(&Method::PUT, "/api/v1/reports/x/submit"),
+            Err("POST".into())
+        );
+        assert_eq!(
+            operation_of(&Method::PUT, "/api/v1/reports/x/drift"),
+            Ok(Some(Needs::May(Action::Update, Kind::Report)))
         );
         assert_eq!(operation_of(&Method::GET, "/api/v1/nothing"), Ok(None));
         assert_eq!(operation_of(&Method::GET, "/api/v1/namnder/"), Ok(None));
