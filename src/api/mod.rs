@@ -248,8 +248,12 @@ pub fn openapi_json() -> String {
 /// problem responses every authenticated operation can give.
 struct SecurityAndProblems;
 
-const COMMON_PROBLEMS: [(&str, &str); 6] = [
+const COMMON_PROBLEMS: [(&str, &str); 7] = [
     ("400", "Malformed request (bad JSON, query or header)"),
+    (
+        "422",
+        "Invalid input: a body field or query parameter (e.g. limit, cursor), named in errors",
+    ),
     ("401", "Missing, expired or invalid bearer token"),
     ("403", "Your role may not do this"),
     ("404", "Not found, or not visible to you"),
