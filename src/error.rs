@@ -54,6 +54,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The path exists, the method does not: the methods it takes, as the
+    /// `Allow` header lists them.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("stale version")]
     PreconditionFailed(String),
     #[error("payload too large")]
@@ -102,6 +106,7 @@ impl ApiError {
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -137,6 +142,9 @@ impl ApiError {
             },
             ApiError::TooManyRequests { retry_after_secs } => {
                 format!("rate limit exceeded; retry after {retry_after_secs} s")
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                format!("this path takes {allow}")
             }
             ApiError::Unavailable(_) => "the database is unavailable; retry later".into(),
             ApiError::Contended(_) => {
@@ -213,6 +221,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -257,6 +266,9 @@ impl ResponseError for ApiError {
             ApiError::Contended(_) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
+            ApiError::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, allow.as_str()));
+            }
             _ => {}
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| {
@@ -279,6 +291,12 @@ mod tests {
             (ApiError::Forbidden("x".into()), 403),
             (ApiError::NotFound("x".into()), 404),
             (ApiError::Conflict("x".into()), 409),
+            (
+                ApiError::MethodNotAllowed {
+                    allow: "GET".into(),
+                },
+                405,
+            ),
             (ApiError::PreconditionFailed("x".into()), 412),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::UnsupportedMediaType("x".into()), 415),

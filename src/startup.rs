@@ -97,6 +97,7 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        crate::api::common::set_cursor_secret(settings.jwt.secret.as_bytes());
         let state = web::Data::new(AppState::new(db, settings).await?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })
@@ -133,6 +134,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
             }))
             .wrap(from_fn(crate::api::idempotency::layer))
+            .wrap(from_fn(crate::api::guard::layer))
             .wrap(security_headers())
             .wrap(from_fn(trace_request))
     })

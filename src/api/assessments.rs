@@ -203,23 +203,9 @@ impl Input for PutAssessment {
     }
 }
 
-/// The version in an optional `If-Match`.
+/// The version in an optional `If-Match` (None for `*`).
 pub fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    match req
-        .headers()
-        .get(actix_web::http::header::IF_MATCH)
-        .map(|v| v.to_str())
-    {
-        None => Ok(None),
-        Some(Ok(v)) => v
-            .trim()
-            .trim_start_matches("W/")
-            .trim_matches('"')
-            .parse::<i32>()
-            .map(Some)
-            .map_err(|_| ApiError::BadRequest("If-Match must be an ETag such as \"2\"".into())),
-        Some(Err(_)) => Err(ApiError::BadRequest("If-Match is not valid text".into())),
-    }
+    super::common::optional_if_match_version(req)
 }
 
 /// Assess a goal in the report (the nämnd's redaktör, while utkast). Only

@@ -69,8 +69,8 @@ pub struct ChangesQuery {
     #[param(example = "AAAAAAAABBI")]
     pub since: Option<String>,
     /// Changes per page, 1–500 (default 50).
-    #[param(example = 100, minimum = 1, maximum = 500)]
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>, example = 100, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
     /// Only changes of this resource type.
     #[param(example = "report")]
     pub resource_type: Option<String>,
@@ -133,7 +133,7 @@ pub async fn list_changes(
             kommun: &principal.kommun_code,
         },
     )?;
-    let limit = parse_limit(query.limit)?;
+    let limit = parse_limit(query.limit.as_deref())?;
     let after = since(&query)?;
     let mut rows = match principal.kommun_id {
         Some(kommun_id) => {

@@ -254,10 +254,10 @@ impl<T: Input + 'static> FromRequest for ApiJson<T> {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1–500 (default 50).
-    #[param(example = 50, minimum = 1, maximum = 500)]
-    pub limit: Option<u64>,
+    #[param(value_type = Option<u64>, example = 50, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
     /// `next_cursor` of the previous page.
-    #[param(example = "AZqTn2hGd0uN1l0wM2cGJw")]
+    #[param(example = "AZqTn2hGd0uN1l0wM2cGJ1QpkdDzcgFmYmHUyDmRhTM")]
     pub cursor: Option<String>,
 }
 
@@ -265,7 +265,7 @@ pub use crate::service::crud::PageRequest;
 
 impl PageParams {
     pub fn parse(&self) -> Result<PageRequest, ApiError> {
-        let limit = parse_limit(self.limit)?;
+        let limit = parse_limit(self.limit.as_deref())?;
         let after = match &self.cursor {
             None => None,
             Some(c) if c.is_empty() => None,
@@ -277,23 +277,81 @@ impl PageParams {
     }
 }
 
-/// `limit` of a list: 1–500, default 50.
-pub fn parse_limit(limit: Option<u64>) -> Result<u64, ApiError> {
-    let limit = limit.unwrap_or(50);
-    if (1..=500).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(ApiError::validation("limit", "must be between 1 and 500"))
+/// `limit` of a list: an integer 1–500, default 50; anything else is a 422
+/// naming `limit` (read as text so `-1` and `abc` get the same answer as
+/// `0`).
+pub fn parse_limit(limit: Option<&str>) -> Result<u64, ApiError> {
+    let Some(text) = limit else {
+        return Ok(50);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(limit) if (1..=500).contains(&limit) => Ok(limit),
+        _ => Err(ApiError::validation(
+            "limit",
+            "must be an integer between 1 and 500",
+        )),
     }
 }
 
+/// The key cursors are signed with: set when the application is built
+/// (from the token secret, so every instance of one deployment signs
+/// alike); a random key until then (the `openapi` command never pages).
+static CURSOR_KEY: std::sync::RwLock<Option<[u8; 32]>> = std::sync::RwLock::new(None);
+
+/// Derives the cursor key from `secret` (the JWT signing secret, which all
+/// instances share) and installs it. Domain-separated from token signing.
+pub fn set_cursor_secret(secret: &[u8]) {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"kommunrapport cursor key v1\0");
+    hasher.update(secret);
+    let key: [u8; 32] = hasher.finalize().into();
+    if let Ok(mut slot) = CURSOR_KEY.write() {
+        *slot = Some(key);
+    }
+}
+
+fn cursor_mac(id: &Uuid) -> [u8; 16] {
+    use hmac::{Hmac, Mac};
+    let key = CURSOR_KEY.read().ok().and_then(|k| *k).unwrap_or_else(|| {
+        static FALLBACK: std::sync::LazyLock<[u8; 32]> = std::sync::LazyLock::new(|| {
+            let mut key = [0u8; 32];
+            key[..16].copy_from_slice(Uuid::now_v7().as_bytes());
+            key[16..].copy_from_slice(Uuid::now_v7().as_bytes());
+            key
+        });
+        *FALLBACK
+    });
+    let mut out = [0u8; 16];
+    // HMAC takes a key of any length; this cannot fail.
+    if let Ok(mut mac) = Hmac::<sha2::Sha256>::new_from_slice(&key) {
+        mac.update(id.as_bytes());
+        out.copy_from_slice(&mac.finalize().into_bytes()[..16]);
+    }
+    out
+}
+
+/// A cursor: the last id of the page and an HMAC-SHA256 of it (truncated
+/// to 128 bits), so a client can only continue where a list stopped.
 pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+    let mut bytes = Vec::with_capacity(32);
+    bytes.extend_from_slice(id.as_bytes());
+    bytes.extend_from_slice(&cursor_mac(&id));
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 fn decode_cursor(text: &str) -> Option<Uuid> {
     let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    Uuid::from_slice(&bytes).ok()
+    if bytes.len() != 32 {
+        return None;
+    }
+    let id = Uuid::from_slice(&bytes[..16]).ok()?;
+    constant_time_eq(&bytes[16..], &cursor_mac(&id)).then_some(id)
+}
+
+/// Equal without an early exit, so timing says nothing about a forgery.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// One page of a list.
@@ -422,6 +480,29 @@ pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpRespons
         .body(bytes))
 }
 
+/// The version an optional `If-Match` names, for writes that check it
+/// inside their transaction: None without the header or with `*` (any
+/// current version, as [`check_if_match`] treats it), 400 for anything but
+/// one ETag.
+pub fn optional_if_match_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?
+        .trim();
+    if value == "*" {
+        return Ok(None);
+    }
+    value
+        .trim_start_matches("W/")
+        .trim_matches('"')
+        .parse::<i32>()
+        .map(Some)
+        .map_err(|_| ApiError::BadRequest("If-Match must be * or an ETag such as \"2\"".into()))
+}
+
 /// `If-Match` when the client sent one (workflow steps accept it optionally).
 pub fn check_optional_if_match(req: &HttpRequest, current_version: i32) -> Result<(), ApiError> {
     if req.headers().contains_key(header::IF_MATCH) {
@@ -514,6 +595,9 @@ mod tests {
         let id = Uuid::now_v7();
         assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
         assert_eq!(decode_cursor("not a cursor"), None);
+        // Any other bytes of the right shape are refused: the MAC must match.
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode(id.as_bytes())), None);
+        assert_eq!(decode_cursor(&URL_SAFE_NO_PAD.encode([7u8; 32])), None);
     }
 
     #[test]
@@ -543,12 +627,12 @@ mod tests {
     #[test]
     fn limits_are_checked() {
         let params = PageParams {
-            limit: Some(0),
+            limit: Some("0".into()),
             cursor: None,
         };
         assert!(params.parse().is_err());
         let params = PageParams {
-            limit: Some(501),
+            limit: Some("501".into()),
             cursor: None,
         };
         assert!(params.parse().is_err());

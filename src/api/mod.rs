@@ -15,6 +15,7 @@ pub mod extract;
 pub mod figures;
 pub mod goal_areas;
 pub mod goals;
+pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
@@ -247,8 +248,12 @@ pub fn openapi_json() -> String {
 /// problem responses every authenticated operation can give.
 struct SecurityAndProblems;
 
-const COMMON_PROBLEMS: [(&str, &str); 6] = [
+const COMMON_PROBLEMS: [(&str, &str); 7] = [
     ("400", "Malformed request (bad JSON, query or header)"),
+    (
+        "422",
+        "Invalid input: a body field or query parameter (e.g. limit, cursor), named in errors",
+    ),
     ("401", "Missing, expired or invalid bearer token"),
     ("403", "Your role may not do this"),
     ("404", "Not found, or not visible to you"),
@@ -288,12 +293,28 @@ impl Modify for SecurityAndProblems {
                             .parameter_in(openapi::path::ParameterIn::Header)
                             .required(openapi::Required::False)
                             .description(Some(
-                                "Makes a retry safe: the first successful response to this key is replayed (with Idempotent-Replayed: true); the same key with another request is refused with 422.",
+                                "Makes a retry safe: the first successful response to this key is replayed (with Idempotent-Replayed: true); the same key with another request is refused with 422. The key is reserved before the request runs: a duplicate sent while the first still runs waits up to 10 s for its answer, then gets 409.",
                             ))
                             .schema(Some(openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String).max_length(Some(255))))
                             .example(Some(serde_json::json!("3f0c6a52-5d1e-4c1e-9a55-8c4a4b0b2f10")))
                             .build(),
                     ));
+                }
+                for (status, description) in [
+                    (
+                        "409",
+                        "Conflict (also: a request with this Idempotency-Key is still running)",
+                    ),
+                    (
+                        "422",
+                        "Invalid input (also: this Idempotency-Key was used for another request)",
+                    ),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem_response(description)));
                 }
             }
             let operations = [

@@ -787,22 +787,7 @@ pub async fn put_section(
         ));
     }
     let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let expected = match req
-        .headers()
-        .get(actix_web::http::header::IF_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        None => None,
-        Some(v) => Some(
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .parse::<i32>()
-                .map_err(|_| {
-                    ApiError::BadRequest("If-Match must be an ETag such as \"2\"".into())
-                })?,
-        ),
-    };
+    let expected = super::common::optional_if_match_version(&req)?;
     let body = body.0;
     let write = reports::SectionWrite {
         title: body.title.map(|t| t.trim().to_string()),

@@ -89,9 +89,29 @@ pub fn to_writes(
 ) -> Result<Vec<ValueWrite>, Vec<FieldError>> {
     let mut writes = Vec::with_capacity(inputs.len());
     let mut errors = Vec::new();
+    // The index in `inputs` of each write, to name the first of two.
+    let mut index = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
         match input.to_write(&format!("{path}[{i}]"), costs_positive) {
-            Ok(w) => writes.push(w),
+            Ok(w) => {
+                // Two values for one measure and month(s) in one request:
+                // which one is meant is a guess; refuse rather than keep the last.
+                let same = writes
+                    .iter()
+                    .position(|o: &ValueWrite| o.measure == w.measure && o.period == w.period);
+                if let Some(j) = same {
+                    errors.push(FieldError::new(
+                        format!("{path}[{i}]"),
+                        format!(
+                            "the same measure and month(s) as {path}[{}]; send each value once",
+                            index[j]
+                        ),
+                    ));
+                } else {
+                    writes.push(w);
+                    index.push(i);
+                }
+            }
             Err(mut e) => errors.append(&mut e),
         }
     }

@@ -180,12 +180,16 @@ pub fn cost_positive_avvikelse(
 pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
     let ore = kronor
         .checked_mul(Decimal::ONE_HUNDRED)
-        .ok_or_else(|| "is too large".to_string())?;
+        .ok_or_else(|| AMOUNT_TOO_LARGE.to_string())?;
     if ore.fract() != Decimal::ZERO {
         return Err("has more than two decimals (amounts are in kronor and öre)".into());
     }
-    i64::try_from(ore).map_err(|_| "is too large".to_string())
+    i64::try_from(ore).map_err(|_| AMOUNT_TOO_LARGE.to_string())
 }
+
+/// An amount beyond what is stored (integer öre in 64 bits).
+const AMOUNT_TOO_LARGE: &str =
+    "is too large: amounts must be between -92233720368547758.08 and 92233720368547758.07 kronor";
 
 /// Integer öre to kronor.
 pub fn from_ore(ore: i64) -> Decimal {
@@ -201,13 +205,54 @@ pub fn parse_decimal(value: &serde_json::Value) -> Result<Decimal, String> {
     };
     Decimal::from_str(&text)
         .or_else(|_| Decimal::from_scientific(&text))
-        .map_err(|_| format!("{text:?} is not a number"))
+        .map_err(|_| {
+            if is_number_syntax(&text) {
+                // A number, but beyond what an exact decimal holds (1.2e62).
+                format!(
+                    "{text:?} is too large: numbers must be between -{max} and {max}, with at most 28 decimals",
+                    max = Decimal::MAX
+                )
+            } else {
+                format!("{text:?} is not a number")
+            }
+        })
+}
+
+/// Whether `text` is written as a number: sign, digits, a fraction, an
+/// exponent (JSON's grammar, with an optional leading `+`).
+fn is_number_syntax(text: &str) -> bool {
+    let text = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match text.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['-', '+']).unwrap_or(e))),
+        None => (text, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(digits)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn a_number_too_large_says_so_and_names_the_range() {
+        let err = parse_decimal(&serde_json::json!(1.2e62)).unwrap_err();
+        assert!(
+            err.contains("too large") && err.contains("79228162514264337593543950335"),
+            "{err}"
+        );
+        let err = parse_decimal(&serde_json::json!("-1.2E+62")).unwrap_err();
+        assert!(err.contains("too large"), "{err}");
+        let err = parse_decimal(&serde_json::json!("12,5")).unwrap_err();
+        assert!(err.contains("not a number"), "{err}");
+        let err = to_ore(Decimal::MAX).unwrap_err();
+        assert!(err.contains("92233720368547758.07"), "{err}");
+    }
 
     fn a(d: Decimal) -> Amount {
         Amount(d)

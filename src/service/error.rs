@@ -70,8 +70,25 @@ impl ServiceError {
 /// True when the error means the database cannot be reached (as opposed to
 /// a bad query): those map to 503.
 pub fn is_connection_error(err: &DbErr) -> bool {
-    matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
-        || err.to_string().contains("PoolTimedOut")
+    use sea_orm::{RuntimeErr, sqlx};
+    let lost = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        // The connection broke while a statement ran (the database went
+        // away mid-import): an I/O error, or the driver's connection task
+        // ended; nothing was committed.
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+            )
+        }
+        _ => false,
+    };
+    lost || err.to_string().contains("PoolTimedOut")
         || err.to_string().contains("Connection refused")
 }
 

@@ -410,18 +410,26 @@ async fn every_operation_every_role_every_tenant() {
     for (method, path, rule, example) in &operations {
         let example = &real(example.clone());
         let url = app.url(&fill(path, &ids, &period));
-        let send = |token: String| {
+        // The same operation with input no handler accepts: malformed JSON
+        // and bad query parameters. A refused caller must still get 403/404
+        // (the policy runs before the input is read).
+        let invalid_url = format!("{url}&limit=-1&cursor=%00&year=x&unit=zz");
+        let send_with = |token: String, invalid: bool| {
+            let target = if invalid { &invalid_url } else { &url };
             let request = app
                 .client
-                .request(method.parse().unwrap(), &url)
+                .request(method.parse().unwrap(), target)
                 .bearer_auth(token);
-            let request = if matches!(method.as_str(), "POST" | "PUT" | "PATCH") {
-                request.json(example)
-            } else {
-                request
+            let request = match (method.as_str(), invalid) {
+                ("POST" | "PUT" | "PATCH", false) => request.json(example),
+                ("POST" | "PUT" | "PATCH", true) => request
+                    .header("content-type", "application/json")
+                    .body(r#"{"code": "\u0000", "code": [}"#),
+                _ => request,
             };
             request.send()
         };
+        let send = |token: String| send_with(token, false);
         // Own kommun: refused callers get 403 (or 404 where even existence is hidden).
         for caller in callers() {
             let namnd = caller.namnd.unwrap_or("no nämnd");
@@ -450,6 +458,33 @@ async fn every_operation_every_role_every_tenant() {
                     } else {
                         "403/404"
                     }
+                ));
+            }
+            let token = app.token_in("0483", caller.role, caller.namnd.as_slice());
+            let invalid = send_with(token, true).await.unwrap().status().as_u16();
+            // Whether the role may do this for its own nämnd: when not, the
+            // guard refuses before any input is read. A caller refused only
+            // for the nämnd named by the input (body, query) can learn that
+            // the input is malformed before the nämnd is known.
+            let role_may = allowed(
+                *rule,
+                Caller {
+                    namnd: caller.namnd.map(|_| "VON"),
+                    ..caller
+                },
+            );
+            let ok = if expected {
+                !matches!(invalid, 401 | 403 | 500)
+            } else if role_may {
+                matches!(invalid, 400 | 403 | 404 | 422)
+            } else {
+                matches!(invalid, 403 | 404)
+            };
+            if !ok {
+                failures.push(format!(
+                    "{method} {path} as {:?} ({namnd}) with invalid input: {invalid}, expected {}",
+                    caller.role,
+                    if expected { "allowed" } else { "403/404" }
                 ));
             }
         }

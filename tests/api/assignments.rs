@@ -125,8 +125,10 @@ async fn seed000_assignments(backend: Backend) {
     app.put(&path, &other, &json!({"status": "klar"}))
         .problem(404)
         .await;
+    // A läsare may change no report: 403 before the id is looked at (the
+    // same answer for any id, so the draft's existence stays hidden).
     app.put(&path, &lasare, &json!({"status": "klar"}))
-        .problem(404)
+        .problem(403)
         .await;
     let changed = app
         .put(

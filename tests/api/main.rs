@@ -24,6 +24,7 @@ mod kommuner;
 mod namnder;
 mod openapi;
 mod periods;
+mod reliability;
 mod reports;
 mod seeds;
 mod sie;

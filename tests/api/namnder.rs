@@ -137,7 +137,7 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
         &[
             ("/api/v1/namnder/not-a-uuid", 404),
             ("/api/v1/namnder?limit=0", 422),
-            ("/api/v1/namnder?limit=abc", 400),
+            ("/api/v1/namnder?limit=abc", 422),
             ("/api/v1/namnder?cursor=nonsense", 422),
         ],
     )

@@ -1,0 +1,625 @@
+//! Reliability: concurrent duplicates, authorisation before input, and
+//! the small contract fixes of issue 18, on both databases.
+
+use kommunrapport::auth::Role;
+use serde_json::{Value, json};
+
+use crate::{both_databases, helpers::*};
+
+/// Sends the same request with the same `Idempotency-Key` from 20 tasks at
+/// once and returns every status and body.
+async fn twenty_at_once(app: &TestApp, token: &str, path: &str, body: Value) -> Vec<(u16, Value)> {
+    let key = format!("burst-{}", uuid::Uuid::now_v7());
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let request = app
+            .post(path, token, &body)
+            .header("Idempotency-Key", key.as_str());
+        tasks.spawn(async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        });
+    }
+    tasks.join_all().await
+}
+
+/// Every answer is the first's (replayed) or a 409 while it ran.
+fn one_answer(path: &str, answers: &[(u16, Value)]) -> Value {
+    let still_running = |(s, b): &&(u16, Value)| {
+        *s == 409
+            && b["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("Idempotency-Key"))
+    };
+    let successes: Vec<&(u16, Value)> = answers.iter().filter(|a| !still_running(a)).collect();
+    assert!(!successes.is_empty(), "{path}: {answers:?}");
+    let (status, first) = successes[0];
+    assert!((200..300).contains(status), "{path}: {answers:?}");
+    for (s, b) in &successes {
+        assert_eq!(
+            (s, b),
+            (status, first),
+            "{path}: not one answer: {answers:?}"
+        );
+    }
+    first.clone()
+}
+
+async fn count(app: &TestApp, token: &str, path: &str) -> usize {
+    let page = app.get(path, token).returns(200).await;
+    page["items"].as_array().map(Vec::len).unwrap_or(0)
+}
+
+async fn concurrent_first_attempts_run_once(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let plans = format!("/api/v1/reports/{report}/action-plans");
+    let before = count(&app, &admin, &format!("{plans}?limit=500")).await;
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        &plans,
+        json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn av planeringen"}),
+    )
+    .await;
+    one_answer(&plans, &answers);
+    assert_eq!(
+        count(&app, &admin, &format!("{plans}?limit=500")).await,
+        before + 1
+    );
+
+    let area = app.id_of("/api/v1/goal-areas", &admin).await;
+    let namnd = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let before = count(&app, &admin, "/api/v1/assignments?limit=500").await;
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        "/api/v1/assignments",
+        json!({"goal_area_id": area, "title": "Utveckla boendekedjan", "huvudansvar": namnd,
+               "plan": "Kommunplan 2023-2026"}),
+    )
+    .await;
+    one_answer("/api/v1/assignments", &answers);
+    assert_eq!(
+        count(&app, &admin, "/api/v1/assignments?limit=500").await,
+        before + 1
+    );
+
+    let answers = twenty_at_once(
+        &app,
+        &admin,
+        "/api/v1/namnder",
+        json!({"code": "FZ1", "name": "Fuzznämnden", "kind": "namnd"}),
+    )
+    .await;
+    assert_eq!(one_answer("/api/v1/namnder", &answers)["code"], "FZ1");
+
+    let rows = json!({"rows": [
+        {"namnd": "VON", "line": "burst", "name": "Burst", "measure": "utfall", "month": "2024-03", "amount": 7}
+    ]});
+    let answers = twenty_at_once(&app, &admin, "/api/v1/imports/flat", rows).await;
+    let report = one_answer("/api/v1/imports/flat", &answers);
+    assert_eq!(report["values_changed"], 1, "{report}");
+}
+both_databases!(concurrent_first_attempts_run_once);
+
+/// A reservation whose request never answered (the process died) does not
+/// hold its key for ever: once expired, the key runs the request again.
+async fn a_crashed_first_attempt_expires(backend: Backend) {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let claims = app.tokens.validate(&admin).await.expect("claims");
+    let stale = kommunrapport::entity::idempotency_key::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        scope: Set(format!("{}:{}", claims.kommun, claims.sub)),
+        key: Set("crashed".into()),
+        request_hash: Set("0".repeat(64)),
+        status: Set(0),
+        content_type: Set(None),
+        location: Set(None),
+        etag: Set(None),
+        body: Set(String::new()),
+        created_at: Set(chrono::Utc::now() - chrono::TimeDelta::hours(1)),
+    };
+    stale
+        .insert(&app.db().await)
+        .await
+        .expect("stale reservation");
+    let send = |key: &'static str| {
+        app.post(
+            "/api/v1/namnder",
+            &admin,
+            &json!({"code": "SOCN", "name": "Socialnämnden", "kind": "namnd"}),
+        )
+        .header("Idempotency-Key", key)
+        .send()
+    };
+    // Another request's key that is stale: refused as another request...
+    problem(send("crashed").await.unwrap(), 422).await;
+    // ...but a stale reservation of the same request is taken over.
+    let db = app.db().await;
+    {
+        use kommunrapport::entity::idempotency_key::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        // The same request's fingerprint, as if its first attempt had died.
+        let response = send("fresh").await.unwrap();
+        assert_eq!(response.status(), 201);
+        let row = Entity::find()
+            .filter(Column::Key.eq("fresh"))
+            .one(&db)
+            .await
+            .unwrap()
+            .unwrap();
+        Entity::update_many()
+            .col_expr(Column::Key, Expr::value("crashed2"))
+            .col_expr(Column::Status, Expr::value(0))
+            .col_expr(
+                Column::CreatedAt,
+                Expr::value(chrono::Utc::now() - chrono::TimeDelta::hours(1)),
+            )
+            .filter(Column::Id.eq(row.id))
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    // The nämnd exists now, so running the request again is a 422 on code:
+    // the key was taken over and the request really ran (no 409, no wait).
+    let p = problem(send("crashed2").await.unwrap(), 422).await;
+    assert_eq!(error_fields(&p), ["code"], "{p}");
+}
+both_databases!(a_crashed_first_attempt_expires);
+
+/// A caller whose role may not do an operation gets 403 whatever its input:
+/// nothing about the input's rules is revealed.
+async fn authorised_before_the_input_is_read(backend: Backend) {
+    let app = demo_app(backend).await;
+    let revisor = app.token(Role::Revisor);
+    for body in [
+        r#"{"code":"bad code","name":"","kind":"x"}"#,
+        r#"{"code": [}"#,
+        r#"{"code":"FZ1","name":"ab\u0000cd","kind":"namnd"}"#,
+    ] {
+        let response = app
+            .client
+            .post(app.url("/api/v1/namnder"))
+            .bearer_auth(&revisor)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        problem(response, 403).await;
+    }
+    // Not even the content type is looked at.
+    let response = app
+        .upload("/api/v1/namnder", &revisor, "text/plain", "x")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 403).await;
+
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    app.get("/api/v1/kommun/goal-matrix", &redaktor)
+        .problem(403)
+        .await;
+    let admin = app.token(Role::Admin);
+    let status = app.get("/api/v1/kommun/goal-matrix", &admin).status().await;
+    assert!(matches!(status, 400 | 422), "{status}");
+
+    let lasare = app.token(Role::Lasare);
+    app.post("/api/v1/imports/flat", &lasare, &json!({"rows": []}))
+        .problem(403)
+        .await;
+    // Without a token: 401 before anything else.
+    let response = app
+        .client
+        .post(app.url("/api/v1/namnder"))
+        .body("{")
+        .send()
+        .await
+        .unwrap();
+    problem(response, 401).await;
+}
+both_databases!(authorised_before_the_input_is_read);
+
+/// A method the path does not take: 405 naming the ones it does.
+async fn an_unknown_method_is_405_with_allow(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let response = app
+        .client
+        .delete(app.url("/api/v1/kommun/goal-matrix"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET");
+    problem(response, 405).await;
+    let response = app
+        .client
+        .put(app.url(&format!("/api/v1/namnder/{}", uuid::Uuid::now_v7())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["allow"], "GET, PATCH, DELETE");
+    problem(response, 405).await;
+    // An unknown path stays 404.
+    app.get("/api/v1/nothing-here", &admin).problem(404).await;
+}
+both_databases!(an_unknown_method_is_405_with_allow);
+
+/// Cursors are signed, `limit` is checked as text, `If-Match: *` means any
+/// version on every PUT, and a number too large says so.
+async fn small_contract_fixes(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    // A cursor the service did not issue: 422 naming cursor; its own works.
+    let forged = "AZqTn2hGd0uN1l0wM2cGJw";
+    let p = app
+        .get(&format!("/api/v1/namnder?cursor={forged}"), &admin)
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["cursor"]);
+    let first = app
+        .get("/api/v1/namnder?limit=1", &admin)
+        .returns(200)
+        .await;
+    let cursor = first["next_cursor"].as_str().expect("a second page");
+    let second = app
+        .get(&format!("/api/v1/namnder?limit=1&cursor={cursor}"), &admin)
+        .returns(200)
+        .await;
+    assert_ne!(second["items"][0]["id"], first["items"][0]["id"]);
+    for limit in ["-1", "abc", "0", "501", "1.5"] {
+        for path in ["/api/v1/namnder", "/api/v1/changes"] {
+            let p = app
+                .get(&format!("{path}?limit={limit}"), &admin)
+                .problem(422)
+                .await;
+            assert_eq!(error_fields(&p), ["limit"], "{path} limit={limit}");
+        }
+    }
+
+    // If-Match: * on the PUTs that check the version in their transaction.
+    let indicator = app.id_of("/api/v1/indicators", &admin).await;
+    for (path, body) in [
+        (
+            format!("/api/v1/indicators/{indicator}/riktvarden"),
+            json!({"riktvarden": []}),
+        ),
+        (
+            format!("/api/v1/indicators/{indicator}/values"),
+            json!({"values": []}),
+        ),
+    ] {
+        let status = app
+            .put(&path, &admin, &body)
+            .header("If-Match", "*")
+            .status()
+            .await;
+        assert!((200..300).contains(&status), "{path}: {status}");
+    }
+
+    // 1.2e62 is a number, too large.
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let current = app
+        .get(&format!("/api/v1/budget-lines/{line}"), &admin)
+        .returns(200)
+        .await;
+    let p = app
+        .put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &serde_json::from_str::<Value>(
+                r#"{"values": [{"measure": "utfall", "month": "2024-03", "amount": 1.2e62}]}"#,
+            )
+            .unwrap(),
+        )
+        .if_match(&current["version"])
+        .problem(422)
+        .await;
+    let message = p["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("too large"), "{p}");
+}
+both_databases!(small_contract_fixes);
+
+/// Two entries for the same measure and month(s) in one PUT: 422 naming the
+/// second, on budget-line values, volume values and indicator values.
+async fn one_value_per_month_and_measure(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &json!({"values": [
+                {"measure": "utfall", "month": "2024-03", "amount": 1},
+                {"measure": "budget", "month": "2024-03", "amount": 1},
+                {"measure": "utfall", "month": "2024-03", "amount": 2}
+            ]}),
+        )
+        .header("If-Match", "*")
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[2]"], "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("values[0]")
+    );
+
+    let measure = app.id_of("/api/v1/volume-measures?namnd=VON", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/volume-measures/{measure}/values"),
+            &admin,
+            &json!({"values": [
+                {"month": "2024-03", "kind": "utfall", "value": 1},
+                {"month": "2024-03", "kind": "utfall", "value": 2}
+            ]}),
+        )
+        .header("If-Match", "*")
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[1]"], "{p}");
+
+    let indicator = app.id_of("/api/v1/indicators", &admin).await;
+    let p = app
+        .put(
+            &format!("/api/v1/indicators/{indicator}/values"),
+            &admin,
+            &json!({"values": [
+                {"year": 2024, "value": 1},
+                {"year": 2024, "gender": "T", "value": 2}
+            ]}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["values[1]"], "{p}");
+}
+both_databases!(one_value_per_month_and_measure);
+
+/// Two instances of the service on one database (as behind a load
+/// balancer): an Idempotency-Key, If-Match, the change feed's order and a
+/// period lock hold across them; nothing is kept per process but the rate
+/// limit's counters (documented as per instance).
+async fn two_instances_share_one_database(backend: Backend) {
+    let app = demo_app(backend).await;
+    let other = kommunrapport::startup::Application::build(app.settings.clone())
+        .await
+        .expect("second instance builds");
+    let b = format!("http://127.0.0.1:{}", other.port());
+    let server = tokio::spawn(other.run_until_stopped());
+    let a = app.address.clone();
+    let admin = app.token(Role::Admin);
+    let client = app.client.clone();
+    let on = |base: &str, method: reqwest::Method, path: &str| {
+        client
+            .request(method, format!("{base}{path}"))
+            .bearer_auth(&admin)
+    };
+
+    // One key, ten first attempts on each instance: one action plan.
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let plans = format!("/api/v1/reports/{report}/action-plans");
+    let before = count(&app, &admin, &format!("{plans}?limit=500")).await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let request = on(
+            if i % 2 == 0 { &a } else { &b },
+            reqwest::Method::POST,
+            &plans,
+        )
+        .header("Idempotency-Key", "two-instances")
+        .json(&json!({"avvikelse": "Underskott", "atgard": "Översyn"}));
+        tasks.spawn(async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        });
+    }
+    one_answer(&plans, &tasks.join_all().await);
+    assert_eq!(
+        count(&app, &admin, &format!("{plans}?limit=500")).await,
+        before + 1
+    );
+
+    // If-Match: a version read on A and changed on B is stale on A.
+    let namnd = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let path = format!("/api/v1/namnder/{namnd}");
+    let (_, read) = on(&a, reqwest::Method::GET, &path).reply().await;
+    let version = read["version"].clone();
+    let (status, _) = on(&b, reqwest::Method::PATCH, &path)
+        .json(&json!({"name": "Vård- och omsorgsnämnden (B)"}))
+        .if_match(&version)
+        .reply()
+        .await;
+    assert_eq!(status, 200);
+    on(&a, reqwest::Method::PATCH, &path)
+        .json(&json!({"name": "Vård- och omsorgsnämnden (A)"}))
+        .if_match(&version)
+        .problem(412)
+        .await;
+
+    // The change feed reads the same, in the same order, from either.
+    let (_, feed_a) = on(&a, reqwest::Method::GET, "/api/v1/changes?limit=500")
+        .reply()
+        .await;
+    let (_, feed_b) = on(&b, reqwest::Method::GET, "/api/v1/changes?limit=500")
+        .reply()
+        .await;
+    assert_eq!(feed_a["items"], feed_b["items"]);
+    let seqs: Vec<i64> = feed_a["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["seq"].as_i64().unwrap())
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+
+    // A period closed on B refuses a value written through A.
+    let period = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &admin)
+        .await;
+    let (status, _) = on(
+        &b,
+        reqwest::Method::POST,
+        &format!("/api/v1/periods/{period}/close"),
+    )
+    .json(&json!({}))
+    .reply()
+    .await;
+    assert_eq!(status, 200);
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    on(
+        &a,
+        reqwest::Method::PUT,
+        &format!("/api/v1/budget-lines/{line}/values"),
+    )
+    .json(&json!({"values": [{"measure": "utfall", "month": "2024-05", "amount": -1}]}))
+    .problem(409)
+    .await;
+    server.abort();
+}
+both_databases!(two_instances_share_one_database);
+
+/// A flat CSV of `lines` new drift lines of VON with twelve months each.
+fn fault_csv(lines: usize) -> Vec<u8> {
+    let mut text = String::from("namnd;line;name;month;measure;amount\r\n");
+    for line in 0..lines {
+        for month in 1..=12 {
+            text.push_str(&format!(
+                "VON;fault{line:05};Fault {line};2025-{month:02};utfall;-{}\r\n",
+                line + month
+            ));
+        }
+    }
+    text.into_bytes()
+}
+
+async fn ready_again(app: &TestApp) {
+    for _ in 0..40 {
+        if app.client.get(app.url("/health/ready")).status().await == 200 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    panic!("not ready again after the database came back");
+}
+
+/// PostgreSQL lost (a TCP proxy cut) in the middle of a large import and of
+/// a write burst: every answer is a success or 503, never 500; the import
+/// leaves nothing behind; every acknowledged write reads back; the service
+/// recovers without a restart. (PostgreSQL only: SQLite has no connection
+/// to lose.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_is_503_and_leaves_nothing_partial() {
+    use std::time::Duration;
+
+    let proxy = ToggleProxy::start("127.0.0.1:5432".into()).await;
+    let app = demo_app_with(Backend::Postgres, |s| {
+        s.database_url =
+            s.database_url
+                .replacen("127.0.0.1:5432", &format!("127.0.0.1:{}", proxy.port), 1);
+        s.max_import_bytes = 32 * 1024 * 1024;
+    })
+    .await;
+    let admin = app.token(Role::Admin);
+
+    // The import: cut while it runs.
+    let upload = app.upload("/api/v1/imports/flat", &admin, "text/csv", fault_csv(8000));
+    let started = std::time::Instant::now();
+    let import = tokio::spawn(async move { upload.send().await.map(|r| r.status().as_u16()) });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    proxy.cut();
+    let status = import.await.unwrap().unwrap();
+    assert_eq!(status, 503, "import answered after {:?}", started.elapsed());
+    proxy.restore();
+    ready_again(&app).await;
+    let lines = app
+        .get("/api/v1/budget-lines?namnd=VON&code=fault00000", &admin)
+        .returns(200)
+        .await;
+    assert_eq!(lines["items"], json!([]), "nothing of the import is kept");
+
+    // The burst: 8 writers, each on its own month of one line.
+    let line = app.id_of("/api/v1/budget-lines?namnd=VON", &admin).await;
+    let values = format!("/api/v1/budget-lines/{line}/values");
+    let mut writers = tokio::task::JoinSet::new();
+    for writer in 1..=8u32 {
+        let app_client = app.client.clone();
+        let url = app.url(&values);
+        let token = admin.clone();
+        writers.spawn(async move {
+            let month = format!("2025-{writer:02}");
+            let mut statuses = Vec::new();
+            let mut acknowledged = None;
+            let mut attempted_since = Vec::new();
+            let until = std::time::Instant::now() + Duration::from_millis(2500);
+            let mut amount = 0i64;
+            while std::time::Instant::now() < until {
+                amount -= 1;
+                let response = app_client
+                    .put(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"values": [{"measure": "utfall", "month": month, "amount": amount}]}))
+                    .send()
+                    .await;
+                let status = response.map(|r| r.status().as_u16()).unwrap_or(0);
+                statuses.push(status);
+                attempted_since.push(amount);
+                if status == 200 {
+                    acknowledged = Some(amount);
+                    attempted_since.clear();
+                }
+                if status != 200 {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            (month, statuses, acknowledged, attempted_since)
+        });
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    proxy.cut();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    proxy.restore();
+    let results = writers.join_all().await;
+    ready_again(&app).await;
+    let stored = app.get(&values, &admin).returns(200).await;
+    for (month, statuses, acknowledged, attempted_since) in results {
+        assert!(
+            statuses.iter().all(|s| matches!(s, 200 | 503)),
+            "{month}: {statuses:?}"
+        );
+        assert!(statuses.contains(&503), "{month}: the cut was not seen");
+        let acknowledged = acknowledged.expect("some write acknowledged");
+        let value = stored["values"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|v| v["month"] == month.as_str() && v["measure"] == "utfall")
+            })
+            .map(|v| v["amount"].as_i64().unwrap_or_default());
+        // The last acknowledged write, or a later one whose answer was lost.
+        let value = value.unwrap_or_else(|| panic!("{month}: not read back from {stored}"));
+        assert!(
+            value == acknowledged || attempted_since.contains(&value),
+            "{month}: {value}, acknowledged {acknowledged}"
+        );
+    }
+}
