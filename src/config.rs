@@ -74,13 +74,14 @@ pub struct Settings {
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
-    /// Where `POST /imports/kolada/fetch` fetches Kolada v2 data from (no
-    /// trailing slash): the real Kolada or a compatible mirror.
+    /// Where `POST /imports/kolada/fetch` and the Kolada sync fetch Kolada
+    /// v3 data from (no trailing slash): the real Kolada or a compatible
+    /// mirror.
     pub kolada_base_url: String,
 }
 
 /// Kolada's public API.
-pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v2";
+pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v3";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -248,9 +249,10 @@ mod tests {
     #[test]
     fn kolada_base_url_is_an_http_url_without_trailing_slash() {
         assert_eq!(
-            kolada_base_url("https://api.kolada.se/v2/".into()).as_deref(),
-            Ok("https://api.kolada.se/v2")
+            kolada_base_url("https://api.kolada.se/v3/".into()).as_deref(),
+            Ok("https://api.kolada.se/v3")
         );
+        assert!(DEFAULT_KOLADA_BASE_URL.ends_with("/v3"));
         assert_eq!(
             kolada_base_url("http://127.0.0.1:8099".into()).as_deref(),
             Ok("http://127.0.0.1:8099")

@@ -18,6 +18,7 @@ pub mod goals;
 pub mod health;
 pub mod idempotency;
 pub mod imports;
+pub mod indicator_history;
 pub mod indicators;
 pub mod key_figures;
 pub mod kommun_views;
@@ -90,6 +91,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     goal_areas::configure(cfg);
     goals::configure(cfg);
     indicators::configure(cfg);
+    indicator_history::configure(cfg);
     kommun_views::configure(cfg);
     audit::configure(cfg);
     changes::configure(cfg);

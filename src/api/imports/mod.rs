@@ -41,6 +41,10 @@ pub struct KoladaImportQuery {
     /// Report what would change without writing anything (default false).
     #[param(example = true)]
     pub dry_run: Option<bool>,
+    /// Overwrite (or remove) values a person wrote (default false: they are
+    /// kept and listed in `kept_manual`).
+    #[param(example = false)]
+    pub overwrite_manual: Option<bool>,
 }
 
 /// One invalid row of an imported file.
