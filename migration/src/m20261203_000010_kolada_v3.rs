@@ -26,15 +26,14 @@ use crate::tables::*;
 pub struct Migration;
 
 /// SQLite alters one column per statement.
-async fn add_columns(m: &SchemaManager<'_>, table: &str, columns: Vec<ColumnDef>) -> Result<(), DbErr> {
+async fn add_columns(
+    m: &SchemaManager<'_>,
+    table: &str,
+    columns: Vec<ColumnDef>,
+) -> Result<(), DbErr> {
     for column in columns {
-        m.alter_table(
-            Table::alter()
-                .table(a(table))
-                .add_column(column)
-                .to_owned(),
-        )
-        .await?;
+        m.alter_table(Table::alter().table(a(table)).add_column(column).to_owned())
+            .await?;
     }
     Ok(())
 }
@@ -55,8 +54,14 @@ impl MigrationTrait for Migration {
                     .timestamp_with_time_zone()
                     .null()
                     .to_owned(),
-                ColumnDef::new(a("kolada_value")).string_len(40).null().to_owned(),
-                ColumnDef::new(a("kolada_status")).string_len(40).null().to_owned(),
+                ColumnDef::new(a("kolada_value"))
+                    .string_len(40)
+                    .null()
+                    .to_owned(),
+                ColumnDef::new(a("kolada_status"))
+                    .string_len(40)
+                    .null()
+                    .to_owned(),
             ],
         )
         .await?;
@@ -147,7 +152,13 @@ impl MigrationTrait for Migration {
         m.create_index(unique(
             "uq_indicator_comparison",
             "indicator_comparison",
-            &["kommun_id", "indicator_id", "municipality", "year", "gender"],
+            &[
+                "kommun_id",
+                "indicator_id",
+                "municipality",
+                "year",
+                "gender",
+            ],
         ))
         .await
     }

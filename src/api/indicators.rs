@@ -1071,8 +1071,8 @@ pub async fn create_indicator(
         kolada_id: b.kolada_id,
         divided_by_gender: b.divided_by_gender,
         position: b.position,
-            description: None,
-            polarity_confirmed: true,
+        description: None,
+        polarity_confirmed: true,
     };
     let model = indicators::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
     let data = indicators::load_data(&state.db, kommun_id, vec![model])

@@ -21,8 +21,8 @@ use super::{audit::Actor, search::contains_folded};
 use crate::{
     domain::{
         Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, OverrideKind,
-        Polarity, Trend, TrendThreshold, ValueSource, bedomning_gender_aware, bedomning_of_text_target,
-        derive_indicator_year, fulfilment_ratio,
+        Polarity, Trend, TrendThreshold, ValueSource, bedomning_gender_aware,
+        bedomning_of_text_target, derive_indicator_year, fulfilment_ratio,
     },
     entity::{
         goal, goal_indicator, indicator, indicator_override, indicator_riktvarde, indicator_value,
@@ -560,13 +560,10 @@ pub async fn write_values(
             let key = (v.year, v.gender);
             let empty = v.value.is_none() && v.status.is_none() && v.note.is_none();
             let value = v.value.map(canonical);
-            let said = v.kolada.as_ref().map(|k| {
-                (
-                    Some(k.fetched_at),
-                    k.value.map(canonical),
-                    k.status.clone(),
-                )
-            });
+            let said = v
+                .kolada
+                .as_ref()
+                .map(|k| (Some(k.fetched_at), k.value.map(canonical), k.status.clone()));
             match existing.get(&key) {
                 Some(old) if empty => {
                     history.push(history_of(old, "delete", now, &changed_by));
@@ -1061,12 +1058,18 @@ pub async fn value_history(
     }
     // Current versions last within a year and gender.
     out.sort_by(|a, b| {
-        (a.value.year, a.value.gender, a.valid_to.is_none(), a.valid_from).cmp(&(
-            b.value.year,
-            b.value.gender,
-            b.valid_to.is_none(),
-            b.valid_from,
-        ))
+        (
+            a.value.year,
+            a.value.gender,
+            a.valid_to.is_none(),
+            a.valid_from,
+        )
+            .cmp(&(
+                b.value.year,
+                b.value.gender,
+                b.valid_to.is_none(),
+                b.valid_from,
+            ))
     });
     Ok(out)
 }

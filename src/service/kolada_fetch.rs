@@ -311,7 +311,9 @@ mod tests {
         let urls = first_pages(&request).unwrap();
         assert_eq!(
             urls.iter().map(Url::as_str).collect::<Vec<_>>(),
-            ["https://api.kolada.se/v3/data/kpi/U00000,U00001/municipality/0483/year/2023,2024?per_page=5000"]
+            [
+                "https://api.kolada.se/v3/data/kpi/U00000,U00001/municipality/0483/year/2023,2024?per_page=5000"
+            ]
         );
         let years: Vec<i32> = (1990..2020).collect();
         let all = FetchRequest {
@@ -335,10 +337,7 @@ mod tests {
                 .path()
                 .ends_with("/data/kpi/U00025,U00026,U00027,U00028,U00029/municipality/0483/year/2015,2016,2017,2018,2019")
         );
-        let no_years = FetchRequest {
-            years: &[],
-            ..all
-        };
+        let no_years = FetchRequest { years: &[], ..all };
         assert_eq!(first_pages(&no_years).unwrap().len(), 2);
     }
 

@@ -204,8 +204,7 @@ pub(crate) async fn apply_kolada(
     dry_run: bool,
 ) -> Result<KoladaImportReport, ApiError> {
     let apply = !dry_run;
-    let outcome =
-        imports::import_kolada(&state.db, actor, &parsed.entries, options, apply).await?;
+    let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, options, apply).await?;
     let mut skipped: Vec<SkippedRow> = parsed
         .skipped
         .into_iter()

@@ -125,11 +125,9 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
                 Some(Value::Number(n)) if n.as_u64() == Some(0) => false,
                 Some(Value::Number(n)) if n.as_u64() == Some(1) => true,
                 Some(_) => {
-                    parsed.errors.push(kolada_error(
-                        i,
-                        at("isdeleted"),
-                        "must be true or false",
-                    ));
+                    parsed
+                        .errors
+                        .push(kolada_error(i, at("isdeleted"), "must be true or false"));
                     false
                 }
             };
