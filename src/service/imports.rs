@@ -154,12 +154,30 @@ pub async fn import_kolada(
     apply: bool,
 ) -> Result<KoladaOutcome, ServiceError> {
     audited(db, actor, async |w| {
+        let outcome = write_kolada(w, entries, options).await?;
+        if !apply || outcome.changes.is_empty() && outcome.kept_manual.is_empty() {
+            w.discard();
+        }
+        Ok(outcome)
+    })
+    .await
+}
+
+/// [`import_kolada`] as part of a larger write (the sync): compares and
+/// writes the differences.
+pub(crate) async fn write_kolada(
+    w: &super::write::Write<'_>,
+    entries: &[KoladaEntry],
+    options: &KoladaImportOptions,
+) -> Result<KoladaOutcome, ServiceError> {
+    {
         let txn = w.db();
+        let kommun_id = w.kommun_id();
         let mut kpis: Vec<String> = entries.iter().map(|e| e.kpi.clone()).collect();
         kpis.sort();
         kpis.dedup();
-        let models = indicators_by_kpi(txn, actor.kommun_id, Some(kpis)).await?;
-        let data = indicators::load_data(txn, actor.kommun_id, models).await?;
+        let models = indicators_by_kpi(txn, kommun_id, Some(kpis)).await?;
+        let data = indicators::load_data(txn, kommun_id, models).await?;
         let mut by_kpi: HashMap<&str, Vec<&indicators::IndicatorData>> = HashMap::new();
         for d in &data {
             if let Some(k) = d.model.kolada_id.as_deref() {
@@ -247,16 +265,11 @@ pub async fn import_kolada(
             }
         }
         writes.retain(|_, values| !values.is_empty());
-        if apply && !writes.is_empty() {
-            for (id, values) in writes {
-                indicators::write_values(w, id, None, values).await?;
-            }
-        } else {
-            w.discard();
+        for (id, values) in writes {
+            indicators::write_values(w, id, None, values).await?;
         }
         Ok(outcome)
-    })
-    .await
+    }
 }
 
 /// One Kolada entry of an export: an indicator's values of one year.

@@ -14,6 +14,7 @@ use std::{
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use kommunrapport::auth::Role;
 use reqwest::RequestBuilder;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
@@ -622,3 +623,181 @@ async fn revisions_and_deletions_keep_history_and_manual_values_stay(backend: Ba
     .await;
 }
 both_databases!(revisions_and_deletions_keep_history_and_manual_values_stay);
+
+fn sync(app: &TestApp, token: &str) -> RequestBuilder {
+    app.client
+        .post(app.url("/api/v1/imports/kolada/sync"))
+        .bearer_auth(token)
+}
+
+async fn sync_is_incremental_one_at_a_time_and_records_failures(backend: Backend) {
+    let fake = FakeKolada::start();
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
+    let token = app.token(Role::Integration);
+    let state = app
+        .get("/api/v1/imports/kolada/sync", &token)
+        .returns(200)
+        .await;
+    assert_eq!(
+        (&state["runs"], &state["last_from_date"]),
+        (&json!(0), &Value::Null)
+    );
+
+    // The first run fetches everything (no from_date).
+    fake.page(
+        FIRST,
+        json!({"values": [entry("U21468", "0483", 2024, json!([{"gender": "T", "value": 84, "status": "", "count": 1, "isdeleted": false}]))], "next_url": null}),
+    );
+    let run = sync(&app, &token).returns(200).await;
+    let requests = fake.take_requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    assert!(!requests[0].contains("from_date"), "{requests:?}");
+    assert_eq!(run["changes"].as_array().unwrap().len(), 1, "{run}");
+    let today = chrono::Utc::now().date_naive().to_string();
+    assert_eq!(run["state"]["last_from_date"], today.as_str());
+    assert_eq!(run["state"]["last_rows_changed"], 1);
+    assert_eq!(run["state"]["runs"], 1);
+    assert_eq!(run["state"]["running"], false);
+    assert_eq!(indicator_value(&app, &token, "U21468", 2024, "T").await, 84);
+
+    // The second asks for what changed since; only that changes.
+    fake.page(
+        FIRST,
+        json!({"values": [
+            entry("U21468", "0483", 2024, json!([{"gender": "T", "value": 84, "status": "", "count": 1, "isdeleted": false}])),
+            entry("U28519", "0483", 2023, json!([{"gender": "T", "value": 80, "status": "", "count": 1, "isdeleted": true}]))]}),
+    );
+    let run = sync(&app, &token).returns(200).await;
+    let requests = fake.take_requests();
+    assert!(
+        requests[0].contains(&format!("from_date={today}")),
+        "{requests:?}"
+    );
+    assert_eq!(run["unchanged"], 1);
+    assert_eq!(run["changes"][0]["kpi"], "U28519");
+    assert_eq!(run["changes"][0]["removed"], true);
+    assert_eq!(run["state"]["last_rows_changed"], 1);
+    assert_eq!(
+        indicator_value(&app, &token, "U28519", 2023, "T").await,
+        Value::Null
+    );
+
+    // While another instance holds the lease, a run is refused.
+    let db = app.db().await;
+    {
+        use kommunrapport::entity::kolada_sync;
+        use sea_orm::{EntityTrait, sea_query::Expr};
+        kolada_sync::Entity::update_many()
+            .col_expr(kolada_sync::Column::LeaseHolder, Expr::value("other"))
+            .col_expr(
+                kolada_sync::Column::LeaseUntil,
+                Expr::value(chrono::Utc::now() + chrono::Duration::minutes(5)),
+            )
+            .exec(&db)
+            .await
+            .unwrap();
+    }
+    let p = sync(&app, &token).problem(409).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("already running"),
+        "{p}"
+    );
+    let state = app
+        .get("/api/v1/imports/kolada/sync", &token)
+        .returns(200)
+        .await;
+    assert_eq!(state["running"], true);
+    db.execute_unprepared("UPDATE kolada_sync SET lease_holder = NULL, lease_until = NULL")
+        .await
+        .unwrap();
+
+    // Kolada failing: 502, recorded, from_date kept for the next run.
+    fake.fail_next(&[500, 500, 500, 500]);
+    sync(&app, &token).problem(502).await;
+    let state = app
+        .get("/api/v1/imports/kolada/sync", &token)
+        .returns(200)
+        .await;
+    assert!(
+        state["last_error"].as_str().unwrap().contains("500"),
+        "{state}"
+    );
+    assert_eq!((&state["failures"], &state["runs"]), (&json!(1), &json!(3)));
+    assert_eq!(state["last_from_date"], today.as_str());
+    assert_eq!(state["running"], false);
+
+    // Läsare may read the state, not run it.
+    let lasare = app.token(Role::Lasare);
+    app.get("/api/v1/imports/kolada/sync", &lasare)
+        .returns(200)
+        .await;
+    sync(&app, &lasare).problem(403).await;
+}
+both_databases!(sync_is_incremental_one_at_a_time_and_records_failures);
+
+async fn a_decided_version_keeps_the_value_as_decided(backend: Backend) {
+    let fake = FakeKolada::start();
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
+    let admin = app.token(Role::Admin);
+    // The demo approved VON's årsredovisning: version 1 shows U21468.
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &admin)
+        .await;
+    let path = format!("/api/v1/reports/{report}/versions/1");
+    let before = app
+        .get(&path, &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let indicator = app
+        .id_of("/api/v1/indicators?kolada_id=U21468", &admin)
+        .await;
+    assert!(
+        before.contains(&indicator),
+        "the decided version shows the indicator"
+    );
+
+    // Kolada revises one of its values and deletes another.
+    fake.page(
+        FIRST,
+        json!({"values": [
+            entry("U21468", "0483", 2024, json!([
+                {"gender": "T", "value": 79, "status": "", "count": 1, "isdeleted": false}])),
+            entry("U21468", "0483", 2023, json!([
+                {"gender": "T", "value": 87, "status": "", "count": 1, "isdeleted": true}]))]}),
+    );
+    let run = sync(&app, &admin).returns(200).await;
+    assert_eq!(run["changes"].as_array().unwrap().len(), 2, "{run}");
+    assert_eq!(indicator_value(&app, &admin, "U21468", 2024, "T").await, 79);
+    assert_eq!(
+        indicator_value(&app, &admin, "U21468", 2023, "T").await,
+        Value::Null
+    );
+
+    let after = app
+        .get(&path, &admin)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(after, before, "the decided version is byte-identical");
+    let diff = app
+        .get(&format!("/api/v1/reports/{report}/diff"), &admin)
+        .returns(200)
+        .await;
+    assert_eq!(diff["changed_since_decision"], true, "{diff}");
+    assert!(
+        diff["audit"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e.to_string().contains("kolada")),
+        "the diff names the sync's audit entry: {diff}"
+    );
+}
+both_databases!(a_decided_version_keeps_the_value_as_decided);

@@ -224,7 +224,7 @@ pub(crate) async fn apply_kolada(
     })
 }
 
-fn change_dto(c: imports::KoladaChange) -> KoladaChangeDto {
+pub(crate) fn change_dto(c: imports::KoladaChange) -> KoladaChangeDto {
     KoladaChangeDto {
         kpi: c.kpi,
         indicator_id: c.indicator_id,
