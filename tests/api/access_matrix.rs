@@ -167,6 +167,7 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/indicators/{id}/values",
         Rule::WriteIndicatorValues,
     ),
+    ("GET /api/v1/indicators/{id}/values/history", Rule::ReadAll),
     ("GET /api/v1/assignments", Rule::ReadAll),
     ("POST /api/v1/assignments", Rule::WriteStructure),
     ("GET /api/v1/assignments/{id}", Rule::ReadAll),
@@ -183,6 +184,11 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
     (
         "POST /api/v1/imports/kolada/fetch",
+        Rule::WriteIndicatorValues,
+    ),
+    ("GET /api/v1/imports/kolada/sync", Rule::ReadAll),
+    (
+        "POST /api/v1/imports/kolada/sync",
         Rule::WriteIndicatorValues,
     ),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),

@@ -30,7 +30,7 @@ fn fake_kolada() -> String {
     .unwrap()
     .run();
     tokio::spawn(server);
-    format!("http://127.0.0.1:{port}/v2")
+    format!("http://127.0.0.1:{port}/v3")
 }
 
 struct Walk<'a> {
@@ -741,6 +741,21 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         w.request(M::POST, "/api/v1/imports/kolada/fetch?years=2024"),
         "indicator_values",
         fixed(&i),
+    )
+    .await;
+    // Kolada says what is stored: the run changes only the sync's state.
+    w.step_with(
+        "POST /api/v1/imports/kolada/sync",
+        w.request(M::POST, "/api/v1/imports/kolada/sync"),
+        "kolada_sync",
+        |_, entries| {
+            entries
+                .iter()
+                .find(|e| e["resource_type"] == "kolada_sync")
+                .and_then(|e| e["resource_id"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        },
     )
     .await;
 
