@@ -212,7 +212,7 @@ impl IndicatorValueDto {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0", "name": "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)",
-    "unit": "procent", "polarity": "hogre_ar_battre", "trend_threshold": 1.5,
+    "unit": "procent", "polarity": "hogre_ar_battre", "description": null, "trend_threshold": 1.5,
     "source": "Källa: Brukarundersökning", "kolada_id": "U21468", "divided_by_gender": true, "position": 6,
     "goal_ids": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0"],
     "year": 2024,
@@ -230,7 +230,11 @@ pub struct IndicatorDto {
     pub id: Uuid,
     pub name: String,
     pub unit: String,
-    pub polarity: Polarity,
+    /// Null for an indicator created from Kolada until a person sets it
+    /// (`PATCH`); until then no trend or bedömning is computed.
+    pub polarity: Option<Polarity>,
+    /// What Kolada says the indicator measures (indicators from Kolada).
+    pub description: Option<String>,
     /// Percent below which a change is `oforandrad` (default 1.5).
     #[serde(with = "super::decimal")]
     #[schema(value_type = f64)]
@@ -289,7 +293,8 @@ impl IndicatorDto {
             id: m.id,
             name: m.name.clone(),
             unit: m.unit.clone(),
-            polarity: m.polarity,
+            polarity: m.polarity_confirmed.then_some(m.polarity),
+            description: m.description.clone(),
             trend_threshold: indicators::decimal_of(&m.trend_threshold)?,
             source: m.source.clone(),
             kolada_id: m.kolada_id.clone(),

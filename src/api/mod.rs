@@ -20,6 +20,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod indicator_history;
 pub mod indicators;
+pub mod indicators_from_kolada;
 pub mod key_figures;
 pub mod kommun_views;
 pub mod kommuner;
@@ -90,6 +91,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     key_figures::configure(cfg);
     goal_areas::configure(cfg);
     goals::configure(cfg);
+    indicators_from_kolada::configure(cfg);
     indicators::configure(cfg);
     indicator_history::configure(cfg);
     kommun_views::configure(cfg);

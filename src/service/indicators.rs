@@ -117,49 +117,54 @@ pub async fn create(
     actor: &Actor,
     spec: IndicatorSpec,
 ) -> Result<indicator::Model, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let position = match spec.position {
-            Some(p) => p,
-            None => indicator::Entity::find()
-                .filter(indicator::Column::KommunId.eq(kommun_id))
-                .order_by_desc(indicator::Column::Position)
-                .one(txn)
-                .await?
-                .map_or(1, |m| m.position.saturating_add(1)),
-        };
-        let now = Utc::now();
-        let model = indicator::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            name: Set(spec.name),
-            unit: Set(spec.unit),
-            polarity: Set(spec.polarity),
-            trend_threshold: Set(canonical(spec.trend_threshold)),
-            source: Set(spec.source),
-            kolada_id: Set(spec.kolada_id),
-            divided_by_gender: Set(spec.divided_by_gender),
-            position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-            description: Set(spec.description),
-            polarity_confirmed: Set(spec.polarity_confirmed),
-        };
-        let model = indicator::Entity::insert(model)
-            .exec_with_returning(txn)
-            .await?;
-        w.record(
-            "indicator",
-            Some(model.id),
-            "create",
-            None::<&()>,
-            Some(&model),
-        )?;
-        Ok(model)
-    })
-    .await
+    audited(db, actor, async |w| create_in(w, spec).await).await
+}
+
+/// [`create`] as part of a larger write.
+pub async fn create_in(
+    w: &Write<'_>,
+    spec: IndicatorSpec,
+) -> Result<indicator::Model, ServiceError> {
+    let kommun_id = w.kommun_id();
+    let txn = w.db();
+    let position = match spec.position {
+        Some(p) => p,
+        None => indicator::Entity::find()
+            .filter(indicator::Column::KommunId.eq(kommun_id))
+            .order_by_desc(indicator::Column::Position)
+            .one(txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = indicator::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        name: Set(spec.name),
+        unit: Set(spec.unit),
+        polarity: Set(spec.polarity),
+        trend_threshold: Set(canonical(spec.trend_threshold)),
+        source: Set(spec.source),
+        kolada_id: Set(spec.kolada_id),
+        divided_by_gender: Set(spec.divided_by_gender),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        description: Set(spec.description),
+        polarity_confirmed: Set(spec.polarity_confirmed),
+    };
+    let model = indicator::Entity::insert(model)
+        .exec_with_returning(txn)
+        .await?;
+    w.record(
+        "indicator",
+        Some(model.id),
+        "create",
+        None::<&()>,
+        Some(&model),
+    )?;
+    Ok(model)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -179,6 +184,11 @@ pub async fn update(
             name: set(changes.name),
             unit: set(changes.unit),
             polarity: changes.polarity.map(Set).unwrap_or(NotSet),
+            polarity_confirmed: if changes.polarity.is_some() {
+                Set(true)
+            } else {
+                NotSet
+            },
             trend_threshold: set(changes.trend_threshold.map(canonical)),
             source: changes.source.map(Set).unwrap_or(NotSet),
             kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
@@ -854,7 +864,11 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         .map(|r| r.target.clone());
     let rv = riktvarde.as_ref().and_then(Target::value);
     let derived = derive_indicator_year(&total, rv, at, polarity, threshold);
+    // An indicator created from Kolada has no polarity until a person sets
+    // one: neither its trend nor its bedömning can be judged before.
+    let confirmed = data.model.polarity_confirmed;
     let computed_bedomning = match &riktvarde {
+        _ if !confirmed => Bedomning::Ingen,
         Some(Target::Text(_)) => bedomning_of_text_target(derived.trend),
         _ if data.model.divided_by_gender => {
             let kvinnor = observations(&data.values, Gender::K);
@@ -868,7 +882,11 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         }
         _ => derived.bedomning,
     };
-    let mut trend = Assessed::new(derived.trend);
+    let mut trend = Assessed::new(if confirmed {
+        derived.trend
+    } else {
+        Trend::EjJamforbar
+    });
     let mut bedomning = Assessed::new(computed_bedomning);
     let bad_value = |e: String| ServiceError::Unexpected(format!("stored override value: {e}"));
     for o in data.overrides.iter().filter(|o| Some(o.year) == year) {
@@ -884,7 +902,9 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         }
     }
     let ratio = match (derived.utfall, rv) {
-        (Some(u), Some(rv)) => fulfilment_ratio(u.value, rv, polarity).map(|r| r.value()),
+        (Some(u), Some(rv)) if confirmed => {
+            fulfilment_ratio(u.value, rv, polarity).map(|r| r.value())
+        }
         _ => None,
     };
     Ok(Derived {

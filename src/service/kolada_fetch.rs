@@ -121,11 +121,46 @@ fn client() -> Result<Client, ServiceError> {
 /// Fetches every page of `request`.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn fetch(request: &FetchRequest<'_>) -> Result<Fetched, ServiceError> {
-    let base = base(request.base_url)?;
+    follow(request.base_url, first_pages(request)?).await
+}
+
+/// The `values` of the KPIs `ids` (`{base}/kpi/{ids}`, 25 ids a request).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn fetch_kpis(base_url: &str, ids: &[String]) -> Result<Vec<Value>, ServiceError> {
+    let root = base(base_url)?;
+    let mut firsts = Vec::new();
+    for group in segments(ids) {
+        let mut url = root.clone();
+        url.path_segments_mut()
+            .map_err(|_| ServiceError::Unexpected("KOLADA_BASE_URL cannot be a base".into()))?
+            .pop_if_empty()
+            .extend(["kpi", &group]);
+        url.query_pairs_mut()
+            .append_pair("per_page", &PER_PAGE.to_string());
+        firsts.push(url);
+    }
+    Ok(follow(base_url, firsts).await?.entries)
+}
+
+/// The KPI groups whose title contains `title` (`{base}/kpi_groups?title=`).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn fetch_kpi_groups(base_url: &str, title: &str) -> Result<Vec<Value>, ServiceError> {
+    let mut url = base(base_url)?;
+    url.path_segments_mut()
+        .map_err(|_| ServiceError::Unexpected("KOLADA_BASE_URL cannot be a base".into()))?
+        .pop_if_empty()
+        .push("kpi_groups");
+    url.query_pairs_mut().append_pair("title", title);
+    Ok(follow(base_url, vec![url]).await?.entries)
+}
+
+/// Every page from each of `firsts`, following `next_url`.
+async fn follow(base_url: &str, firsts: Vec<Url>) -> Result<Fetched, ServiceError> {
+    let base = base(base_url)?;
     let client = client()?;
     let mut fetched = Fetched::default();
     let mut visited = HashSet::new();
-    for first in first_pages(request)? {
+    for first in firsts {
         let mut next = Some(first);
         while let Some(url) = next.take() {
             if fetched.pages == MAX_PAGES {

@@ -151,6 +151,7 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/goals/{id}", Rule::WriteStructure),
     ("GET /api/v1/indicators", Rule::ReadAll),
     ("POST /api/v1/indicators", Rule::WriteStructure),
+    ("POST /api/v1/indicators/from-kolada", Rule::WriteStructure),
     ("GET /api/v1/indicators/table", Rule::ReadAll),
     ("GET /api/v1/indicators/{id}", Rule::ReadAll),
     ("PATCH /api/v1/indicators/{id}", Rule::WriteStructure),

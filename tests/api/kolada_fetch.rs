@@ -801,3 +801,123 @@ async fn a_decided_version_keeps_the_value_as_decided(backend: Backend) {
     );
 }
 both_databases!(a_decided_version_keeps_the_value_as_decided);
+
+async fn indicators_from_a_kpi_group_wait_for_a_polarity(backend: Backend) {
+    let fake = FakeKolada::start();
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
+    let token = app.token(Role::Kommunledning);
+    fake.page(
+        "/v3/kpi_groups?title=kvalitet+i+korthet",
+        json!({"values": [{"id": "G2KPI110", "title": "Kommunens kvalitet i korthet",
+            "members": [{"member_id": "N00945", "member_title": "Invånare 65+"},
+                {"member_id": "U21468", "member_title": "Brukarbedömning"},
+                {"member_id": "N99999", "member_title": "Retired"}]}], "next_url": null}),
+    );
+    fake.page(
+        "/v3/kpi/N00945,N99999?per_page=5000",
+        json!({"values": [{"id": "N00945", "title": "Invånare 65+ i ordinärt boende, andel (%)",
+            "description": "Antal invånare 65 år och äldre i ordinärt boende", "is_divided_by_gender": true,
+            "auspice": "E", "operating_area": "Äldreomsorg", "publ_period": "2024"}]}),
+    );
+    let report = app
+        .post(
+            "/api/v1/indicators/from-kolada",
+            &token,
+            &json!({"kpi_group": "kvalitet i korthet"}),
+        )
+        .returns(201)
+        .await;
+    assert_eq!(report["group"]["title"], "Kommunens kvalitet i korthet");
+    assert_eq!(report["unknown"], json!(["N99999"]));
+    assert_eq!(report["existing"].as_array().unwrap().len(), 1);
+    let created = &report["created"][0];
+    assert_eq!(created["kolada_id"], "N00945");
+    assert_eq!(created["unit"], "procent");
+    assert_eq!(created["divided_by_gender"], true);
+    assert_eq!(created["source"], "Källa: Kolada");
+    assert!(created["polarity"].is_null(), "{created}");
+    let id = created["id"].as_str().unwrap().to_string();
+    assert_eq!(report["polarity_unset"], json!([id]));
+    assert!(report["note"].as_str().unwrap().contains("polarity"));
+
+    // With a value and a riktvärde, still no bedömning until the polarity is set.
+    app.put(
+        &format!("/api/v1/indicators/{id}/values"),
+        &token,
+        &json!({"values": [{"year": 2024, "gender": "T", "value": 85}, {"year": 2023, "gender": "T", "value": 80}]}),
+    )
+    .returns(200)
+    .await;
+    app.put(
+        &format!("/api/v1/indicators/{id}/riktvarden"),
+        &token,
+        &json!({"riktvarden": [{"year": 2024, "value": 80}]}),
+    )
+    .returns(200)
+    .await;
+    let unset = app
+        .get(&format!("/api/v1/indicators/{id}?year=2024"), &token)
+        .returns(200)
+        .await;
+    assert_eq!(unset["bedomning"]["computed"], "ingen", "{unset}");
+    assert_eq!(unset["trend"]["computed"], "ej_jamforbar");
+    let set = app
+        .patch(
+            &format!("/api/v1/indicators/{id}"),
+            &token,
+            &json!({"polarity": "hogre_ar_battre"}),
+        )
+        .if_match(&unset["version"])
+        .returns(200)
+        .await;
+    assert_eq!(set["polarity"], "hogre_ar_battre");
+    let judged = app
+        .get(&format!("/api/v1/indicators/{id}?year=2024"), &token)
+        .returns(200)
+        .await;
+    assert_eq!(judged["bedomning"]["computed"], "gron", "{judged}");
+    assert_eq!(judged["trend"]["computed"], "forbattrad");
+
+    // Ids given directly; neither or both is a 422; läsare may not.
+    let again = app
+        .post(
+            "/api/v1/indicators/from-kolada",
+            &token,
+            &json!({"kpis": ["N00945"]}),
+        )
+        .returns(201)
+        .await;
+    assert_eq!(
+        (
+            again["created"].as_array().unwrap().len(),
+            &again["existing"][0]
+        ),
+        (0, &json!(id))
+    );
+    let p = app
+        .post(
+            "/api/v1/indicators/from-kolada",
+            &token,
+            &json!({"kpis": ["N00945"], "kpi_group": "x"}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["kpis"]);
+    let p = app
+        .post(
+            "/api/v1/indicators/from-kolada",
+            &token,
+            &json!({"kpis": ["../x"]}),
+        )
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["kpis[0]"]);
+    app.post(
+        "/api/v1/indicators/from-kolada",
+        &app.token(Role::Lasare),
+        &json!({"kpis": ["N00945"]}),
+    )
+    .problem(403)
+    .await;
+}
+both_databases!(indicators_from_a_kpi_group_wait_for_a_polarity);
