@@ -26,7 +26,7 @@ use crate::{
     auth::{Role, TokenService},
     config::Settings,
     domain::{
-        Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+        Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity, ValueSource,
         structure::{
             AssignmentStatus, NamndKind, PeriodKind, PeriodSpec, ReportStatus, ReportType,
         },
@@ -630,6 +630,8 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                description: None,
+                polarity_confirmed: true,
             }
             .into_active_model(),
         )
@@ -673,6 +675,10 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
                         status: None,
                         note: None,
                         updated_at: now,
+                        source: ValueSource::Import,
+                        fetched_at: None,
+                        kolada_value: None,
+                        kolada_status: None,
                     }
                     .into_active_model(),
                 );

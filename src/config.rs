@@ -74,13 +74,18 @@ pub struct Settings {
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
-    /// Where `POST /imports/kolada/fetch` fetches Kolada v2 data from (no
-    /// trailing slash): the real Kolada or a compatible mirror.
+    /// Where `POST /imports/kolada/fetch` and the Kolada sync fetch Kolada
+    /// v3 data from (no trailing slash): the real Kolada or a compatible
+    /// mirror.
     pub kolada_base_url: String,
+    /// How often the background Kolada sync runs for every kommun with
+    /// Kolada ids (`KOLADA_SYNC_INTERVAL_SECS`); None (the default, or 0):
+    /// never, only `POST /imports/kolada/sync`.
+    pub kolada_sync_interval: Option<std::time::Duration>,
 }
 
 /// Kolada's public API.
-pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v2";
+pub const DEFAULT_KOLADA_BASE_URL: &str = "https://api.kolada.se/v3";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LogFormat {
@@ -186,9 +191,22 @@ impl Settings {
         let kolada_base_url = kolada_base_url(
             env_opt("KOLADA_BASE_URL").unwrap_or_else(|| DEFAULT_KOLADA_BASE_URL.into()),
         )?;
+        let kolada_sync_interval = match env_opt("KOLADA_SYNC_INTERVAL_SECS") {
+            None => None,
+            Some(v) => match v.parse::<u64>() {
+                Ok(0) => None,
+                Ok(secs) if secs >= 60 => Some(std::time::Duration::from_secs(secs)),
+                _ => {
+                    return Err(format!(
+                        "KOLADA_SYNC_INTERVAL_SECS: expected 0 (off) or a number of seconds of at least 60, got {v:?}"
+                    ));
+                }
+            },
+        };
         Ok(Settings {
             rate_limit_per_minute,
             kolada_base_url,
+            kolada_sync_interval,
             database_url: env_opt("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into()),
             bind_address: env_opt("BIND_ADDRESS").unwrap_or_else(|| "127.0.0.1:8080".into()),
             jwt: JwtSettings {
@@ -248,9 +266,10 @@ mod tests {
     #[test]
     fn kolada_base_url_is_an_http_url_without_trailing_slash() {
         assert_eq!(
-            kolada_base_url("https://api.kolada.se/v2/".into()).as_deref(),
-            Ok("https://api.kolada.se/v2")
+            kolada_base_url("https://api.kolada.se/v3/".into()).as_deref(),
+            Ok("https://api.kolada.se/v3")
         );
+        assert!(DEFAULT_KOLADA_BASE_URL.ends_with("/v3"));
         assert_eq!(
             kolada_base_url("http://127.0.0.1:8099".into()).as_deref(),
             Ok("http://127.0.0.1:8099")

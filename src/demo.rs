@@ -691,6 +691,8 @@ async fn load_plan(
                 .and_then(|b| b.as_bool())
                 .unwrap_or(false),
             position: None,
+            description: None,
+            polarity_confirmed: true,
         };
         let id = indicators::create(db, actor, spec).await?.id;
         let mut values = Vec::new();
@@ -706,6 +708,9 @@ async fn load_plan(
                 value: text(v, "value").map(|t| decimal(&t)).transpose()?,
                 status: None,
                 note: None,
+                // The seed is a file of values taken from Kolada.
+                source: crate::domain::ValueSource::Import,
+                kolada: None,
             });
         }
         indicators::put_values(db, actor, id, None, values).await?;

@@ -66,6 +66,48 @@ pub struct Application {
     server: Server,
 }
 
+/// The background Kolada sync: every `interval`, each kommun with Kolada
+/// ids in turn (each run claims the kommun's lease, so several instances
+/// never sync one kommun at once). Runs beside the server and never holds
+/// up a request; a failure is logged, recorded in the kommun's sync state
+/// and retried at the next interval.
+async fn kolada_sync_loop(state: web::Data<AppState>, interval: std::time::Duration) {
+    use crate::service::{error::ServiceError, kolada_sync};
+    // The first run after one interval: starting the service stays quiet.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let kommuner = match kolada_sync::kommuner_to_sync(&state.db).await {
+            Ok(k) => k,
+            Err(e) => {
+                tracing::warn!(error = %e, "Kolada sync: cannot list the kommuner");
+                continue;
+            }
+        };
+        for kommun in kommuner {
+            let actor = kolada_sync::background_actor(kommun.id);
+            let request = kolada_sync::SyncRequest {
+                base_url: &state.settings.kolada_base_url,
+                kommun_id: kommun.id,
+                kommun_code: &kommun.code,
+                actor: &actor,
+            };
+            match kolada_sync::run(&state.db, &request).await {
+                Ok(run) => tracing::info!(
+                    kommun = %kommun.code,
+                    rows_changed = run.state.last_rows_changed,
+                    "Kolada sync done"
+                ),
+                Err(ServiceError::Conflict(_)) => {
+                    tracing::debug!(kommun = %kommun.code, "Kolada sync runs elsewhere")
+                }
+                Err(e) => tracing::warn!(kommun = %kommun.code, error = %e, "Kolada sync failed"),
+            }
+        }
+    }
+}
+
 impl Application {
     /// Connects, migrates (unless disabled) and binds. Tests pass a
     /// `BIND_ADDRESS` with port 0 and read the port back.
@@ -99,6 +141,9 @@ impl Application {
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         crate::api::common::set_cursor_secret(settings.jwt.secret.as_bytes());
         let state = web::Data::new(AppState::new(db, settings).await?);
+        if let Some(interval) = state.settings.kolada_sync_interval {
+            tokio::spawn(kolada_sync_loop(state.clone(), interval));
+        }
         let server = run(listener, state).map_err(|e| e.to_string())?;
         Ok(Application { port, server })
     }
@@ -264,6 +309,7 @@ mod tests {
             max_import_bytes: 4096,
             rate_limit_per_minute: 0,
             kolada_base_url: "http://127.0.0.1:9".into(),
+            kolada_sync_interval: None,
         }
     }
 

@@ -19,7 +19,7 @@ use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::{
         Bedomning, Gender, MAX_YEAR, MIN_YEAR, Observation, Override, Polarity, Trend,
-        TrendThreshold,
+        TrendThreshold, ValueSource,
     },
     entity::indicator,
     error::{ApiError, FieldError},
@@ -68,7 +68,7 @@ pub fn de_opt_year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Er
 }
 
 /// A year in a query string.
-fn query_year(text: Option<&str>, field: &str) -> Result<Option<i32>, ApiError> {
+pub(crate) fn query_year(text: Option<&str>, field: &str) -> Result<Option<i32>, ApiError> {
     text.map(|t| {
         parse_year(&serde_json::Value::String(t.trim().to_string()))
             .map_err(|e| ApiError::validation(field, e))
@@ -168,7 +168,8 @@ impl From<Observation> for YearValueDto {
 
 /// A stored value for a year and gender.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"year": 2024, "gender": "T", "value": 83, "status": null, "note": null}))]
+#[schema(example = json!({"year": 2024, "gender": "T", "value": 83, "status": null, "note": null,
+    "source": "kolada", "fetched_at": "2026-12-03T05:00:00Z", "kolada_value": 83, "kolada_status": null}))]
 pub struct IndicatorValueDto {
     pub year: i32,
     pub gender: Gender,
@@ -179,13 +180,39 @@ pub struct IndicatorValueDto {
     pub status: Option<String>,
     /// E.g. "Mäts vartannat år".
     pub note: Option<String>,
+    /// Where the value came from (read-only).
+    pub source: ValueSource,
+    /// When it was last fetched from Kolada (read-only).
+    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What Kolada said at `fetched_at`, also when a manual value was kept
+    /// (read-only).
+    #[serde(with = "super::decimal::option")]
+    #[schema(value_type = Option<f64>)]
+    pub kolada_value: Option<Decimal>,
+    pub kolada_status: Option<String>,
+}
+
+impl IndicatorValueDto {
+    pub fn of(v: &indicators::StoredValue) -> Self {
+        IndicatorValueDto {
+            year: v.year,
+            gender: v.gender,
+            value: v.value,
+            status: v.status.clone(),
+            note: v.note.clone(),
+            source: v.source,
+            fetched_at: v.fetched_at,
+            kolada_value: v.kolada_value,
+            kolada_status: v.kolada_status.clone(),
+        }
+    }
 }
 
 /// An indicator with its figures for `year` (derived, read-only).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071c0", "name": "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)",
-    "unit": "procent", "polarity": "hogre_ar_battre", "trend_threshold": 1.5,
+    "unit": "procent", "polarity": "hogre_ar_battre", "description": null, "trend_threshold": 1.5,
     "source": "Källa: Brukarundersökning", "kolada_id": "U21468", "divided_by_gender": true, "position": 6,
     "goal_ids": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071d0"],
     "year": 2024,
@@ -203,7 +230,11 @@ pub struct IndicatorDto {
     pub id: Uuid,
     pub name: String,
     pub unit: String,
-    pub polarity: Polarity,
+    /// Null for an indicator created from Kolada until a person sets it
+    /// (`PATCH`); until then no trend or bedömning is computed.
+    pub polarity: Option<Polarity>,
+    /// What Kolada says the indicator measures (indicators from Kolada).
+    pub description: Option<String>,
     /// Percent below which a change is `oforandrad` (default 1.5).
     #[serde(with = "super::decimal")]
     #[schema(value_type = f64)]
@@ -262,7 +293,8 @@ impl IndicatorDto {
             id: m.id,
             name: m.name.clone(),
             unit: m.unit.clone(),
-            polarity: m.polarity,
+            polarity: m.polarity_confirmed.then_some(m.polarity),
+            description: m.description.clone(),
             trend_threshold: indicators::decimal_of(&m.trend_threshold)?,
             source: m.source.clone(),
             kolada_id: m.kolada_id.clone(),
@@ -271,17 +303,7 @@ impl IndicatorDto {
             goal_ids,
             year: derived.year,
             utfall: utfall_up_to(data, derived.year),
-            values: data
-                .values
-                .iter()
-                .map(|v| IndicatorValueDto {
-                    year: v.year,
-                    gender: v.gender,
-                    value: v.value,
-                    status: v.status.clone(),
-                    note: v.note.clone(),
-                })
-                .collect(),
+            values: data.values.iter().map(IndicatorValueDto::of).collect(),
             riktvarden: data
                 .riktvarden
                 .iter()
@@ -602,13 +624,13 @@ impl PutIndicatorValues {
                 ));
                 continue;
             }
-            out.push(ValueWrite {
-                year: v.year,
-                gender: v.gender,
-                value: v.value,
-                status: clean(&v.status),
-                note: clean(&v.note),
-            });
+            out.push(ValueWrite::manual(
+                v.year,
+                v.gender,
+                v.value,
+                clean(&v.status),
+                clean(&v.note),
+            ));
         }
         if errors.is_empty() {
             Ok(out)
@@ -1054,6 +1076,8 @@ pub async fn create_indicator(
         kolada_id: b.kolada_id,
         divided_by_gender: b.divided_by_gender,
         position: b.position,
+        description: None,
+        polarity_confirmed: true,
     };
     let model = indicators::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
     let data = indicators::load_data(&state.db, kommun_id, vec![model])

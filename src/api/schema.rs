@@ -101,6 +101,11 @@ domain_enum_schema!(
     "Whether a higher or a lower utfall is better"
 );
 domain_enum_schema!(
+    crate::domain::ValueSource,
+    "ValueSource",
+    "Where an indicator value came from: kolada (fetched), import (a file) or manual (written by a person; a sync keeps it)"
+);
+domain_enum_schema!(
     crate::domain::Gender,
     "Gender",
     "As in Kolada: T totalt, K kvinnor, M män"

@@ -18,6 +18,19 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    /// Where an indicator value came from.
+    ValueSource {
+        /// Fetched from Kolada (`POST /imports/kolada/fetch` or the sync).
+        Kolada => "kolada",
+        /// Imported from a file (a Kolada file, a seed).
+        Import => "import",
+        /// Written by a person (`PUT /indicators/{id}/values`): a sync never
+        /// overwrites it unless asked to.
+        Manual => "manual",
+    }
+}
+
+spelled_enum! {
     /// Assessment colour.
     Bedomning {
         /// Target reached (ratio ≥ 100 %).

@@ -21,6 +21,11 @@ pub struct Model {
     pub version: i32,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    #[sea_orm(column_type = "Text")]
+    pub description: Option<String>,
+    /// False for an indicator created from Kolada until a person sets its
+    /// polarity; no bedömning is computed before.
+    pub polarity_confirmed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

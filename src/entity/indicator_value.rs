@@ -1,7 +1,7 @@
 use sea_orm::entity::prelude::*;
 use serde::Serialize;
 
-use crate::domain::Gender;
+use crate::domain::{Gender, ValueSource};
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize)]
 #[sea_orm(table_name = "indicator_value")]
@@ -17,6 +17,12 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub note: Option<String>,
     pub updated_at: ChronoDateTimeUtc,
+    pub source: ValueSource,
+    /// When the value was last fetched from Kolada (source `kolada`).
+    pub fetched_at: Option<ChronoDateTimeUtc>,
+    /// What Kolada said at `fetched_at` (also when a manual value was kept).
+    pub kolada_value: Option<String>,
+    pub kolada_status: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -19,10 +19,13 @@ pub mod goal_indicator;
 pub mod goal_namnd;
 pub mod idempotency_key;
 pub mod indicator;
+pub mod indicator_comparison;
 pub mod indicator_override;
 pub mod indicator_riktvarde;
 pub mod indicator_value;
+pub mod indicator_value_history;
 pub mod key_figure;
+pub mod kolada_sync;
 pub mod kommun;
 pub mod namnd;
 pub mod period;
@@ -37,6 +40,7 @@ mod stored_enum_tests;
 
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+    ValueSource,
     structure::{
         AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
         VolumeValueKind,
@@ -128,5 +132,6 @@ stored_enum!(
     Polarity,
     ReportStatus,
     ReportType,
+    ValueSource,
     VolumeValueKind,
 );

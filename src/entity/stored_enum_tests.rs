@@ -18,6 +18,7 @@ use super::{
 };
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+    ValueSource,
     structure::{
         AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
         VolumeValueKind,
@@ -236,6 +237,8 @@ fn indicator_row(kommun: Uuid, polarity: Polarity) -> indicator::Model {
         version: 1,
         created_at: now,
         updated_at: now,
+        description: None,
+        polarity_confirmed: true,
     }
 }
 
@@ -552,11 +555,38 @@ async fn plan_enums_survive_write_and_read() {
             status: None,
             note: None,
             updated_at: now,
+            source: ValueSource::Kolada,
+            fetched_at: Some(now),
+            kolada_value: Some("83".into()),
+            kolada_status: None,
         };
         insert(&db, row.clone()).await;
         let text = gender.as_str();
         let read =
             read_back::<indicator_value::Entity, _>(&db, IV::Id, row.id, IV::Gender, gender, text)
+                .await;
+        assert_eq!(read, row);
+    }
+    for (i, &source) in ValueSource::ALL.iter().enumerate() {
+        let row = indicator_value::Model {
+            id: Uuid::now_v7(),
+            kommun_id: b.kommun,
+            indicator_id: b.indicator,
+            year: 2020 + i as i32,
+            gender: Gender::T,
+            value: Some("83".into()),
+            status: None,
+            note: None,
+            updated_at: now,
+            source,
+            fetched_at: None,
+            kolada_value: None,
+            kolada_status: None,
+        };
+        insert(&db, row.clone()).await;
+        let text = source.as_str();
+        let read =
+            read_back::<indicator_value::Entity, _>(&db, IV::Id, row.id, IV::Source, source, text)
                 .await;
         assert_eq!(read, row);
     }

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
@@ -15,10 +16,10 @@ use super::{
     audit::Actor,
     budget_lines::{self, ValueWrite as LineValueWrite},
     flat_import,
-    indicators::{self, ValueWrite as IndicatorValueWrite},
+    indicators::{self, KoladaSaid, ValueWrite as IndicatorValueWrite},
 };
 use crate::{
-    domain::{BudgetLineKind, Gender, Measure},
+    domain::{BudgetLineKind, Gender, Measure, ValueSource},
     entity::{indicator, namnd},
     service::error::ServiceError,
 };
@@ -71,6 +72,9 @@ pub struct KoladaValue {
     pub value: Option<Decimal>,
     /// Kolada's status; an empty status is `None`.
     pub status: Option<String>,
+    /// Kolada removed the value (`isdeleted`): the stored one is removed
+    /// (its history keeps it).
+    pub deleted: bool,
 }
 
 /// One entry of a Kolada file for the caller's kommun.
@@ -91,11 +95,28 @@ pub struct KoladaChange {
     pub before: Option<Decimal>,
     pub after: Option<Decimal>,
     pub status: Option<String>,
+    /// The value was removed because Kolada deleted it.
+    pub removed: bool,
+}
+
+/// How a Kolada import treats the values: where they come from and
+/// whether a manual value may be overwritten.
+#[derive(Debug, Clone)]
+pub struct KoladaImportOptions {
+    /// `Kolada` when fetched, `Import` for an uploaded file.
+    pub source: ValueSource,
+    /// When the values were fetched (a fetch or sync).
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// Overwrite (or remove) values a person wrote; otherwise they are kept
+    /// and reported in `kept_manual`.
+    pub overwrite_manual: bool,
 }
 
 #[derive(Debug, Default)]
 pub struct KoladaOutcome {
     pub changes: Vec<KoladaChange>,
+    /// Manual values Kolada disagrees with, kept as they are.
+    pub kept_manual: Vec<KoladaChange>,
     pub unchanged: usize,
     /// (index, reason) of entries that were not applied.
     pub skipped: Vec<(usize, String)>,
@@ -129,15 +150,34 @@ pub async fn import_kolada(
     db: &DatabaseConnection,
     actor: &Actor,
     entries: &[KoladaEntry],
+    options: &KoladaImportOptions,
     apply: bool,
 ) -> Result<KoladaOutcome, ServiceError> {
     audited(db, actor, async |w| {
+        let outcome = write_kolada(w, entries, options).await?;
+        if !apply || outcome.changes.is_empty() && outcome.kept_manual.is_empty() {
+            w.discard();
+        }
+        Ok(outcome)
+    })
+    .await
+}
+
+/// [`import_kolada`] as part of a larger write (the sync): compares and
+/// writes the differences.
+pub(crate) async fn write_kolada(
+    w: &super::write::Write<'_>,
+    entries: &[KoladaEntry],
+    options: &KoladaImportOptions,
+) -> Result<KoladaOutcome, ServiceError> {
+    {
         let txn = w.db();
+        let kommun_id = w.kommun_id();
         let mut kpis: Vec<String> = entries.iter().map(|e| e.kpi.clone()).collect();
         kpis.sort();
         kpis.dedup();
-        let models = indicators_by_kpi(txn, actor.kommun_id, Some(kpis)).await?;
-        let data = indicators::load_data(txn, actor.kommun_id, models).await?;
+        let models = indicators_by_kpi(txn, kommun_id, Some(kpis)).await?;
+        let data = indicators::load_data(txn, kommun_id, models).await?;
         let mut by_kpi: HashMap<&str, Vec<&indicators::IndicatorData>> = HashMap::new();
         for d in &data {
             if let Some(k) = d.model.kolada_id.as_deref() {
@@ -160,44 +200,76 @@ pub async fn import_kolada(
                         .values
                         .iter()
                         .find(|s| s.year == entry.year && s.gender == v.gender);
-                    let no_data = v.value.is_none() && v.status.is_none();
-                    let same = stored.is_some_and(|s| s.value == v.value && s.status == v.status);
+                    let (after, status) = if v.deleted {
+                        (None, None)
+                    } else {
+                        (v.value, v.status.clone())
+                    };
+                    let no_data = !v.deleted && v.value.is_none() && v.status.is_none();
+                    let same = match stored {
+                        Some(s) => s.value == after && s.status == status,
+                        None => v.deleted,
+                    };
                     if no_data || same {
                         outcome.unchanged += 1;
                         continue;
                     }
-                    outcome.changes.push(KoladaChange {
+                    let change = KoladaChange {
                         kpi: entry.kpi.clone(),
                         indicator_id: target.model.id,
                         year: entry.year,
                         gender: v.gender,
                         before: stored.and_then(|s| s.value),
-                        after: v.value,
-                        status: v.status.clone(),
+                        after,
+                        status: status.clone(),
+                        removed: v.deleted,
+                    };
+                    let said = options.fetched_at.map(|fetched_at| KoladaSaid {
+                        fetched_at,
+                        value: after,
+                        status: status.clone(),
                     });
-                    writes
-                        .entry(target.model.id)
-                        .or_default()
-                        .push(IndicatorValueWrite {
-                            year: entry.year,
-                            gender: v.gender,
-                            value: v.value,
-                            status: v.status.clone(),
-                            note: stored.and_then(|s| s.note.clone()),
-                        });
+                    let writes = writes.entry(target.model.id).or_default();
+                    match stored {
+                        Some(s) if s.source == ValueSource::Manual && !options.overwrite_manual => {
+                            // Kept; only what Kolada said is recorded.
+                            if let Some(said) = said
+                                && (s.kolada_value != said.value || s.kolada_status != said.status)
+                            {
+                                writes.push(IndicatorValueWrite {
+                                    year: entry.year,
+                                    gender: v.gender,
+                                    value: s.value,
+                                    status: s.status.clone(),
+                                    note: s.note.clone(),
+                                    source: ValueSource::Manual,
+                                    kolada: Some(said),
+                                });
+                            }
+                            outcome.kept_manual.push(change);
+                        }
+                        _ => {
+                            writes.push(IndicatorValueWrite {
+                                year: entry.year,
+                                gender: v.gender,
+                                value: after,
+                                status,
+                                note: stored.and_then(|s| s.note.clone()),
+                                source: options.source,
+                                kolada: said,
+                            });
+                            outcome.changes.push(change);
+                        }
+                    }
                 }
             }
         }
-        if apply && !writes.is_empty() {
-            for (id, values) in writes {
-                indicators::write_values(w, id, None, values).await?;
-            }
-        } else {
-            w.discard();
+        writes.retain(|_, values| !values.is_empty());
+        for (id, values) in writes {
+            indicators::write_values(w, id, None, values).await?;
         }
         Ok(outcome)
-    })
-    .await
+    }
 }
 
 /// One Kolada entry of an export: an indicator's values of one year.

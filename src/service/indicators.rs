@@ -8,7 +8,7 @@ use super::write::{Write, audited};
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
@@ -21,11 +21,12 @@ use super::{audit::Actor, search::contains_folded};
 use crate::{
     domain::{
         Assessed, Bedomning, Gender, GenderSeries, MAX_YEAR, Observation, Override, OverrideKind,
-        Polarity, Trend, TrendThreshold, bedomning_gender_aware, bedomning_of_text_target,
-        derive_indicator_year, fulfilment_ratio,
+        Polarity, Trend, TrendThreshold, ValueSource, bedomning_gender_aware,
+        bedomning_of_text_target, derive_indicator_year, fulfilment_ratio,
     },
     entity::{
         goal, goal_indicator, indicator, indicator_override, indicator_riktvarde, indicator_value,
+        indicator_value_history,
     },
     service::crud::PageRequest,
     service::error::ServiceError,
@@ -92,6 +93,10 @@ pub struct IndicatorSpec {
     pub kolada_id: Option<String>,
     pub divided_by_gender: bool,
     pub position: Option<i32>,
+    pub description: Option<String>,
+    /// False for an indicator created from Kolada: its polarity is a
+    /// placeholder until a person sets it.
+    pub polarity_confirmed: bool,
 }
 
 #[derive(Default)]
@@ -112,47 +117,54 @@ pub async fn create(
     actor: &Actor,
     spec: IndicatorSpec,
 ) -> Result<indicator::Model, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let position = match spec.position {
-            Some(p) => p,
-            None => indicator::Entity::find()
-                .filter(indicator::Column::KommunId.eq(kommun_id))
-                .order_by_desc(indicator::Column::Position)
-                .one(txn)
-                .await?
-                .map_or(1, |m| m.position.saturating_add(1)),
-        };
-        let now = Utc::now();
-        let model = indicator::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            name: Set(spec.name),
-            unit: Set(spec.unit),
-            polarity: Set(spec.polarity),
-            trend_threshold: Set(canonical(spec.trend_threshold)),
-            source: Set(spec.source),
-            kolada_id: Set(spec.kolada_id),
-            divided_by_gender: Set(spec.divided_by_gender),
-            position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
-        let model = indicator::Entity::insert(model)
-            .exec_with_returning(txn)
-            .await?;
-        w.record(
-            "indicator",
-            Some(model.id),
-            "create",
-            None::<&()>,
-            Some(&model),
-        )?;
-        Ok(model)
-    })
-    .await
+    audited(db, actor, async |w| create_in(w, spec).await).await
+}
+
+/// [`create`] as part of a larger write.
+pub async fn create_in(
+    w: &Write<'_>,
+    spec: IndicatorSpec,
+) -> Result<indicator::Model, ServiceError> {
+    let kommun_id = w.kommun_id();
+    let txn = w.db();
+    let position = match spec.position {
+        Some(p) => p,
+        None => indicator::Entity::find()
+            .filter(indicator::Column::KommunId.eq(kommun_id))
+            .order_by_desc(indicator::Column::Position)
+            .one(txn)
+            .await?
+            .map_or(1, |m| m.position.saturating_add(1)),
+    };
+    let now = Utc::now();
+    let model = indicator::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        name: Set(spec.name),
+        unit: Set(spec.unit),
+        polarity: Set(spec.polarity),
+        trend_threshold: Set(canonical(spec.trend_threshold)),
+        source: Set(spec.source),
+        kolada_id: Set(spec.kolada_id),
+        divided_by_gender: Set(spec.divided_by_gender),
+        position: Set(position),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        description: Set(spec.description),
+        polarity_confirmed: Set(spec.polarity_confirmed),
+    };
+    let model = indicator::Entity::insert(model)
+        .exec_with_returning(txn)
+        .await?;
+    w.record(
+        "indicator",
+        Some(model.id),
+        "create",
+        None::<&()>,
+        Some(&model),
+    )?;
+    Ok(model)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -172,6 +184,11 @@ pub async fn update(
             name: set(changes.name),
             unit: set(changes.unit),
             polarity: changes.polarity.map(Set).unwrap_or(NotSet),
+            polarity_confirmed: if changes.polarity.is_some() {
+                Set(true)
+            } else {
+                NotSet
+            },
             trend_threshold: set(changes.trend_threshold.map(canonical)),
             source: changes.source.map(Set).unwrap_or(NotSet),
             kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
@@ -258,6 +275,13 @@ pub struct StoredValue {
     pub value: Option<Decimal>,
     pub status: Option<String>,
     pub note: Option<String>,
+    /// Where the value came from.
+    pub source: ValueSource,
+    /// When it was last fetched from Kolada.
+    pub fetched_at: Option<DateTime<Utc>>,
+    /// What Kolada said at `fetched_at` (also when a manual value was kept).
+    pub kolada_value: Option<Decimal>,
+    pub kolada_status: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -290,6 +314,10 @@ fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ServiceError>
         value: m.value.as_deref().map(decimal_of).transpose()?,
         status: m.status.clone(),
         note: m.note.clone(),
+        source: m.source,
+        fetched_at: m.fetched_at,
+        kolada_value: m.kolada_value.as_deref().map(decimal_of).transpose()?,
+        kolada_status: m.kolada_status.clone(),
     })
 }
 
@@ -431,6 +459,68 @@ pub struct ValueWrite {
     pub value: Option<Decimal>,
     pub status: Option<String>,
     pub note: Option<String>,
+    /// Where the value comes from; a rewrite of the same value and status
+    /// keeps the stored source.
+    pub source: ValueSource,
+    /// When the write comes from Kolada: when and what Kolada said.
+    pub kolada: Option<KoladaSaid>,
+}
+
+impl ValueWrite {
+    /// A value written by a person.
+    pub fn manual(
+        year: i32,
+        gender: Gender,
+        value: Option<Decimal>,
+        status: Option<String>,
+        note: Option<String>,
+    ) -> Self {
+        ValueWrite {
+            year,
+            gender,
+            value,
+            status,
+            note,
+            source: ValueSource::Manual,
+            kolada: None,
+        }
+    }
+}
+
+/// What Kolada said about a value, and when it was fetched.
+#[derive(Debug, Clone)]
+pub struct KoladaSaid {
+    pub fetched_at: DateTime<Utc>,
+    pub value: Option<Decimal>,
+    pub status: Option<String>,
+}
+
+/// The history row that keeps `old` when a write revises (`update`) or
+/// removes (`delete`) it.
+fn history_of(
+    old: &indicator_value::Model,
+    ended_by: &str,
+    now: DateTime<Utc>,
+    changed_by: &str,
+) -> indicator_value_history::ActiveModel {
+    indicator_value_history::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(old.kommun_id),
+        indicator_id: Set(old.indicator_id),
+        year: Set(old.year),
+        gender: Set(old.gender),
+        value: Set(old.value.clone()),
+        status: Set(old.status.clone()),
+        note: Set(old.note.clone()),
+        source: Set(old.source),
+        fetched_at: Set(old.fetched_at),
+        kolada_value: Set(old.kolada_value.clone()),
+        kolada_status: Set(old.kolada_status.clone()),
+        valid_from: Set(old.updated_at),
+        valid_to: Set(now),
+        ended_by: Set(ended_by.to_string()),
+        changed_by: Set(changed_by.chars().take(200).collect()),
+    }
 }
 
 /// Writes `writes` (already free of duplicates) all or nothing: values not
@@ -472,39 +562,92 @@ pub async fn write_values(
                 .map(|m| ((m.year, m.gender), m))
                 .collect();
         let now = Utc::now();
+        let changed_by = w.actor().principal.clone();
         let mut deletes = Vec::new();
         let mut inserts = Vec::new();
+        let mut history = Vec::new();
         for v in writes {
             let key = (v.year, v.gender);
             let empty = v.value.is_none() && v.status.is_none() && v.note.is_none();
             let value = v.value.map(canonical);
+            let said = v
+                .kolada
+                .as_ref()
+                .map(|k| (Some(k.fetched_at), k.value.map(canonical), k.status.clone()));
             match existing.get(&key) {
-                Some(old) if empty => deletes.push(old.id),
+                Some(old) if empty => {
+                    history.push(history_of(old, "delete", now, &changed_by));
+                    deletes.push(old.id);
+                }
                 None if empty => {}
                 Some(old) => {
-                    if old.value != value || old.status != v.status || old.note != v.note {
+                    let revised = old.value != value || old.status != v.status;
+                    let source = if revised { v.source } else { old.source };
+                    let (fetched_at, kolada_value, kolada_status) = said.unwrap_or((
+                        old.fetched_at,
+                        old.kolada_value.clone(),
+                        old.kolada_status.clone(),
+                    ));
+                    let changed = revised
+                        || old.note != v.note
+                        || old.source != source
+                        || old.fetched_at != fetched_at
+                        || old.kolada_value != kolada_value
+                        || old.kolada_status != kolada_status;
+                    if revised || old.source != source {
+                        history.push(history_of(old, "update", now, &changed_by));
+                    }
+                    if changed {
+                        let updated_at = if revised || old.source != source {
+                            now
+                        } else {
+                            old.updated_at
+                        };
                         indicator_value::Entity::update_many()
                             .col_expr(indicator_value::Column::Value, Expr::value(value))
                             .col_expr(indicator_value::Column::Status, Expr::value(v.status))
                             .col_expr(indicator_value::Column::Note, Expr::value(v.note))
-                            .col_expr(indicator_value::Column::UpdatedAt, Expr::value(now))
+                            .col_expr(indicator_value::Column::Source, Expr::value(source))
+                            .col_expr(indicator_value::Column::FetchedAt, Expr::value(fetched_at))
+                            .col_expr(
+                                indicator_value::Column::KoladaValue,
+                                Expr::value(kolada_value),
+                            )
+                            .col_expr(
+                                indicator_value::Column::KoladaStatus,
+                                Expr::value(kolada_status),
+                            )
+                            .col_expr(indicator_value::Column::UpdatedAt, Expr::value(updated_at))
                             .filter(indicator_value::Column::Id.eq(old.id))
                             .exec(txn)
                             .await?;
                     }
                 }
-                None => inserts.push(indicator_value::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(kommun_id),
-                    indicator_id: Set(id),
-                    year: Set(key.0),
-                    gender: Set(key.1),
-                    value: Set(value),
-                    status: Set(v.status),
-                    note: Set(v.note),
-                    updated_at: Set(now),
-                }),
+                None => {
+                    let (fetched_at, kolada_value, kolada_status) =
+                        said.unwrap_or((None, None, None));
+                    inserts.push(indicator_value::ActiveModel {
+                        id: Set(Uuid::now_v7()),
+                        kommun_id: Set(kommun_id),
+                        indicator_id: Set(id),
+                        year: Set(key.0),
+                        gender: Set(key.1),
+                        value: Set(value),
+                        status: Set(v.status),
+                        note: Set(v.note),
+                        updated_at: Set(now),
+                        source: Set(v.source),
+                        fetched_at: Set(fetched_at),
+                        kolada_value: Set(kolada_value),
+                        kolada_status: Set(kolada_status),
+                    })
+                }
             }
+        }
+        if !history.is_empty() {
+            indicator_value_history::Entity::insert_many(history)
+                .exec(txn)
+                .await?;
         }
         if !deletes.is_empty() {
             indicator_value::Entity::delete_many()
@@ -721,7 +864,11 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         .map(|r| r.target.clone());
     let rv = riktvarde.as_ref().and_then(Target::value);
     let derived = derive_indicator_year(&total, rv, at, polarity, threshold);
+    // An indicator created from Kolada has no polarity until a person sets
+    // one: neither its trend nor its bedömning can be judged before.
+    let confirmed = data.model.polarity_confirmed;
     let computed_bedomning = match &riktvarde {
+        _ if !confirmed => Bedomning::Ingen,
         Some(Target::Text(_)) => bedomning_of_text_target(derived.trend),
         _ if data.model.divided_by_gender => {
             let kvinnor = observations(&data.values, Gender::K);
@@ -735,7 +882,11 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         }
         _ => derived.bedomning,
     };
-    let mut trend = Assessed::new(derived.trend);
+    let mut trend = Assessed::new(if confirmed {
+        derived.trend
+    } else {
+        Trend::EjJamforbar
+    });
     let mut bedomning = Assessed::new(computed_bedomning);
     let bad_value = |e: String| ServiceError::Unexpected(format!("stored override value: {e}"));
     for o in data.overrides.iter().filter(|o| Some(o.year) == year) {
@@ -751,7 +902,9 @@ pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, Servic
         }
     }
     let ratio = match (derived.utfall, rv) {
-        (Some(u), Some(rv)) => fulfilment_ratio(u.value, rv, polarity).map(|r| r.value()),
+        (Some(u), Some(rv)) if confirmed => {
+            fulfilment_ratio(u.value, rv, polarity).map(|r| r.value())
+        }
         _ => None,
     };
     Ok(Derived {
@@ -854,4 +1007,89 @@ pub async fn appendix(
         links,
         indicators,
     })
+}
+
+/// One version of a value: the current one (`valid_to` None) or an
+/// earlier one kept in the history.
+#[derive(Debug, Clone)]
+pub struct ValueVersion {
+    pub value: StoredValue,
+    pub valid_from: DateTime<Utc>,
+    pub valid_to: Option<DateTime<Utc>>,
+    /// `update` or `delete` for an earlier version.
+    pub ended_by: Option<String>,
+    pub changed_by: Option<String>,
+}
+
+/// Every version of the indicator's values (optionally of one year and
+/// gender): the earlier ones from the history and the current ones, by
+/// year, gender and time.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn value_history(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    year: Option<i32>,
+    gender: Option<Gender>,
+) -> Result<Vec<ValueVersion>, ServiceError> {
+    super::crud::get::<indicator::Entity>(db, kommun_id, id).await?;
+    let mut current = indicator_value::Entity::find()
+        .filter(indicator_value::Column::KommunId.eq(kommun_id))
+        .filter(indicator_value::Column::IndicatorId.eq(id));
+    let mut earlier = indicator_value_history::Entity::find()
+        .filter(indicator_value_history::Column::KommunId.eq(kommun_id))
+        .filter(indicator_value_history::Column::IndicatorId.eq(id));
+    if let Some(y) = year {
+        current = current.filter(indicator_value::Column::Year.eq(y));
+        earlier = earlier.filter(indicator_value_history::Column::Year.eq(y));
+    }
+    if let Some(g) = gender {
+        current = current.filter(indicator_value::Column::Gender.eq(g));
+        earlier = earlier.filter(indicator_value_history::Column::Gender.eq(g));
+    }
+    let mut out = Vec::new();
+    for h in earlier.all(db).await? {
+        out.push(ValueVersion {
+            value: StoredValue {
+                year: h.year,
+                gender: h.gender,
+                value: h.value.as_deref().map(decimal_of).transpose()?,
+                status: h.status,
+                note: h.note,
+                source: h.source,
+                fetched_at: h.fetched_at,
+                kolada_value: h.kolada_value.as_deref().map(decimal_of).transpose()?,
+                kolada_status: h.kolada_status,
+            },
+            valid_from: h.valid_from,
+            valid_to: Some(h.valid_to),
+            ended_by: Some(h.ended_by),
+            changed_by: Some(h.changed_by),
+        });
+    }
+    for m in current.all(db).await? {
+        out.push(ValueVersion {
+            value: stored_value(&m)?,
+            valid_from: m.updated_at,
+            valid_to: None,
+            ended_by: None,
+            changed_by: None,
+        });
+    }
+    // Current versions last within a year and gender.
+    out.sort_by(|a, b| {
+        (
+            a.value.year,
+            a.value.gender,
+            a.valid_to.is_none(),
+            a.valid_from,
+        )
+            .cmp(&(
+                b.value.year,
+                b.value.gender,
+                b.valid_to.is_none(),
+                b.valid_from,
+            ))
+    });
+    Ok(out)
 }

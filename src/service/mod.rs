@@ -18,6 +18,8 @@ pub mod imports;
 pub mod indicators;
 pub mod key_figures;
 pub mod kolada_fetch;
+pub mod kolada_indicators;
+pub mod kolada_sync;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod line_input;

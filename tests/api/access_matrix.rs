@@ -151,6 +151,7 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/goals/{id}", Rule::WriteStructure),
     ("GET /api/v1/indicators", Rule::ReadAll),
     ("POST /api/v1/indicators", Rule::WriteStructure),
+    ("POST /api/v1/indicators/from-kolada", Rule::WriteStructure),
     ("GET /api/v1/indicators/table", Rule::ReadAll),
     ("GET /api/v1/indicators/{id}", Rule::ReadAll),
     ("PATCH /api/v1/indicators/{id}", Rule::WriteStructure),
@@ -167,6 +168,7 @@ const RULES: &[(&str, Rule)] = &[
         "PUT /api/v1/indicators/{id}/values",
         Rule::WriteIndicatorValues,
     ),
+    ("GET /api/v1/indicators/{id}/values/history", Rule::ReadAll),
     ("GET /api/v1/assignments", Rule::ReadAll),
     ("POST /api/v1/assignments", Rule::WriteStructure),
     ("GET /api/v1/assignments/{id}", Rule::ReadAll),
@@ -183,6 +185,11 @@ const RULES: &[(&str, Rule)] = &[
     ("POST /api/v1/imports/kolada", Rule::WriteIndicatorValues),
     (
         "POST /api/v1/imports/kolada/fetch",
+        Rule::WriteIndicatorValues,
+    ),
+    ("GET /api/v1/imports/kolada/sync", Rule::ReadAll),
+    (
+        "POST /api/v1/imports/kolada/sync",
         Rule::WriteIndicatorValues,
     ),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),

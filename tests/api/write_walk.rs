@@ -18,11 +18,18 @@ fn fake_kolada() -> String {
     let port = listener.local_addr().unwrap().port();
     let page = json!({"count": 1, "values": [{"kpi": "U21468", "municipality": "0483",
         "period": 2024, "values": [{"gender": "T", "value": 71.5, "status": "", "count": 1}]}]});
+    let kpi = json!({"values": [{"id": "N00945", "title": "Invånare 65+, andel (%)",
+        "description": "Andel invånare 65 år och äldre", "is_divided_by_gender": false}]});
     let server = HttpServer::new(move || {
         let page = page.clone();
-        App::new().default_service(web::to(move || {
-            let page = page.clone();
-            async move { HttpResponse::Ok().json(page) }
+        let kpi = kpi.clone();
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
+            let answer = if req.path().starts_with("/v3/kpi/") {
+                kpi.clone()
+            } else {
+                page.clone()
+            };
+            async move { HttpResponse::Ok().json(answer) }
         }))
     })
     .workers(1)
@@ -30,7 +37,7 @@ fn fake_kolada() -> String {
     .unwrap()
     .run();
     tokio::spawn(server);
-    format!("http://127.0.0.1:{port}/v2")
+    format!("http://127.0.0.1:{port}/v3")
 }
 
 struct Walk<'a> {
@@ -741,6 +748,34 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         w.request(M::POST, "/api/v1/imports/kolada/fetch?years=2024"),
         "indicator_values",
         fixed(&i),
+    )
+    .await;
+    w.step(
+        "POST /api/v1/indicators/from-kolada",
+        w.request(M::POST, "/api/v1/indicators/from-kolada")
+            .json(&json!({"kpis": ["N00945"]})),
+        "indicator",
+        |answer| {
+            answer["created"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        },
+    )
+    .await;
+    // Kolada says what is stored: the run changes only the sync's state.
+    w.step_with(
+        "POST /api/v1/imports/kolada/sync",
+        w.request(M::POST, "/api/v1/imports/kolada/sync"),
+        "kolada_sync",
+        |_, entries| {
+            entries
+                .iter()
+                .find(|e| e["resource_type"] == "kolada_sync")
+                .and_then(|e| e["resource_id"].as_str())
+                .unwrap_or_default()
+                .to_string()
+        },
     )
     .await;
 

@@ -1,5 +1,5 @@
 //! `POST /imports/kolada` and `GET /exports/kolada`: indicator values in
-//! the Kolada v2 JSON format, uploaded and exported.
+//! Kolada's JSON format (v3; v2 files import too), uploaded and exported.
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -14,7 +14,7 @@ use super::{
 use crate::{
     api::common::actor,
     auth::{Action, Principal, Target, authorize},
-    domain::Gender,
+    domain::{Gender, ValueSource},
     error::ApiError,
     service::{
         import_readers::{ParsedKolada, parse_json, parse_kolada},
@@ -25,7 +25,7 @@ use crate::{
 
 /// One value of a Kolada entry.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({"gender": "T", "value": 83.0, "status": "", "count": 1}))]
+#[schema(example = json!({"gender": "T", "value": 83.0, "status": "", "count": 1, "isdeleted": false}))]
 pub struct KoladaValueDto {
     /// T (totalt), K (kvinnor) or M (män).
     pub gender: String,
@@ -36,6 +36,9 @@ pub struct KoladaValueDto {
     pub status: String,
     /// Number of observations behind the value (we write 1, or 0 without a value).
     pub count: u32,
+    /// v3: true when Kolada removed the value (the import removes ours);
+    /// absent in v2 files, always false in our export.
+    pub isdeleted: bool,
 }
 
 /// One Kolada id, kommun and year.
@@ -52,8 +55,9 @@ pub struct KoladaEntryDto {
     pub values: Vec<KoladaValueDto>,
 }
 
-/// Kolada v2 JSON, as `https://api.kolada.se/v2/data/...` answers. Unknown
-/// members (`next_page`, `previous_page`, `isdeleted`) are ignored on import.
+/// Kolada JSON, as `https://api.kolada.se/v3/data/...` answers (v2 files,
+/// without `isdeleted`, read the same). Unknown members (`next_url`,
+/// `previous_url`, v2's `next_page`) are ignored on import.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
     "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1}))]
@@ -66,7 +70,7 @@ pub struct KoladaDocument {
 /// A value that changes (or would change, in a dry run).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
-    "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}))]
+    "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null, "removed": false}))]
 pub struct KoladaChangeDto {
     pub kpi: String,
     pub indicator_id: Uuid,
@@ -78,6 +82,9 @@ pub struct KoladaChangeDto {
     pub after: Value,
     /// Kolada's status as stored; null when empty.
     pub status: Option<String>,
+    /// True when the value is removed because Kolada deleted it
+    /// (`isdeleted`); its history keeps it.
+    pub removed: bool,
 }
 
 /// An entry that was not applied, and why.
@@ -93,7 +100,8 @@ pub struct SkippedRow {
 #[schema(example = json!({
     "dry_run": false, "applied": true, "rows": 2,
     "changes": [{"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
-        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}],
+        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null, "removed": false}],
+    "kept_manual": [],
     "unchanged": 0,
     "skipped": [{"index": 1, "reason": "municipality 1882 is not your kommun (0483)"}],
     "errors": []
@@ -105,6 +113,10 @@ pub struct KoladaImportReport {
     /// Entries in the file.
     pub rows: usize,
     pub changes: Vec<KoladaChangeDto>,
+    /// Values a person wrote that Kolada disagrees with, kept as they are
+    /// (send `overwrite_manual=true` to replace them); what Kolada said is
+    /// recorded with the value.
+    pub kept_manual: Vec<KoladaChangeDto>,
     /// Values equal to what is stored (or null with an empty status: no data).
     pub unchanged: usize,
     pub skipped: Vec<SkippedRow>,
@@ -126,17 +138,20 @@ pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uui
     Ok(kommun_id)
 }
 
-/// Import indicator values in the Kolada v2 JSON format (admin,
+/// Import indicator values in Kolada's JSON format, v3 or v2 (admin,
 /// kommunledning, integration). Entries land on the indicators of your
 /// kommun whose `kolada_id` is the entry's `kpi`, per year (`period`) and
 /// gender (T, K, M). Entries of another `municipality`, or with a Kolada id
 /// none of your indicators has, are reported as skipped. A value that is null
-/// with an empty status leaves the stored one alone; notes are kept. The
+/// with an empty status leaves the stored one alone; notes are kept. A value
+/// marked `isdeleted` (v3) removes the stored one (`GET
+/// /indicators/{id}/values/history` keeps it). Values a person wrote are
+/// kept unless `overwrite_manual=true` (listed in `kept_manual`). The
 /// import is one transaction: any invalid entry refuses the whole file with
 /// 422 and the entries' `index`. `dry_run=true` reports the changes (and any
 /// errors) without writing. Importing the same file again changes nothing.
 #[utoipa::path(tag = "imports", params(KoladaImportQuery),
-    request_body(content = KoladaDocument, content_type = "application/json", description = "A Kolada v2 JSON document"),
+    request_body(content = KoladaDocument, content_type = "application/json", description = "A Kolada JSON document (v3 or v2)"),
     responses(
         (status = 200, description = "What changed (or would change)", body = KoladaImportReport),
         (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -162,7 +177,19 @@ pub async fn import_kolada(
     if !dry_run && !parsed.errors.is_empty() {
         return Ok(refused(parsed.errors.into_iter().map(row_error).collect()));
     }
-    let report = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
+    let options = imports::KoladaImportOptions {
+        source: ValueSource::Import,
+        fetched_at: None,
+        overwrite_manual: query.overwrite_manual.unwrap_or(false),
+    };
+    let report = apply_kolada(
+        &state,
+        &actor(&req, &principal, kommun_id),
+        parsed,
+        &options,
+        dry_run,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -173,10 +200,11 @@ pub(crate) async fn apply_kolada(
     state: &AppState,
     actor: &crate::service::audit::Actor,
     parsed: ParsedKolada,
+    options: &imports::KoladaImportOptions,
     dry_run: bool,
 ) -> Result<KoladaImportReport, ApiError> {
     let apply = !dry_run;
-    let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, apply).await?;
+    let outcome = imports::import_kolada(&state.db, actor, &parsed.entries, options, apply).await?;
     let mut skipped: Vec<SkippedRow> = parsed
         .skipped
         .into_iter()
@@ -188,23 +216,25 @@ pub(crate) async fn apply_kolada(
         dry_run,
         applied: apply && !outcome.changes.is_empty(),
         rows: parsed.rows,
-        changes: outcome
-            .changes
-            .into_iter()
-            .map(|c| KoladaChangeDto {
-                kpi: c.kpi,
-                indicator_id: c.indicator_id,
-                year: c.year,
-                gender: c.gender,
-                before: decimal_json(c.before),
-                after: decimal_json(c.after),
-                status: c.status,
-            })
-            .collect(),
+        changes: outcome.changes.into_iter().map(change_dto).collect(),
+        kept_manual: outcome.kept_manual.into_iter().map(change_dto).collect(),
         unchanged: outcome.unchanged,
         skipped,
         errors: parsed.errors.into_iter().map(row_error).collect(),
     })
+}
+
+pub(crate) fn change_dto(c: imports::KoladaChange) -> KoladaChangeDto {
+    KoladaChangeDto {
+        kpi: c.kpi,
+        indicator_id: c.indicator_id,
+        year: c.year,
+        gender: c.gender,
+        before: decimal_json(c.before),
+        after: decimal_json(c.after),
+        status: c.status,
+        removed: c.removed,
+    }
 }
 
 /// A row problem of a Kolada document (which has no line numbers).
@@ -226,10 +256,10 @@ pub struct KoladaExportQuery {
 }
 
 /// Export the values of your kommun's indicators that have a Kolada id, in
-/// the Kolada v2 JSON format that `POST /imports/kolada` reads.
+/// Kolada's v3 JSON format that `POST /imports/kolada` reads.
 #[utoipa::path(tag = "imports", params(KoladaExportQuery),
     responses(
-        (status = 200, description = "Kolada v2 JSON", body = KoladaDocument),
+        (status = 200, description = "Kolada v3 JSON", body = KoladaDocument),
         (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/exports/kolada")]
@@ -255,6 +285,7 @@ pub async fn export_kolada(
                     count: u32::from(v.value.is_some()),
                     value: decimal_json(v.value),
                     status: v.status.unwrap_or_default(),
+                    isdeleted: false,
                 })
                 .collect(),
         })

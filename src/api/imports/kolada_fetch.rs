@@ -11,7 +11,7 @@ use super::kolada::{KoladaImportReport, apply_kolada, kolada_access};
 use crate::{
     api::{common::actor, indicators::check_kolada},
     auth::{Action, Principal},
-    domain::{MAX_YEAR, MIN_YEAR},
+    domain::{MAX_YEAR, MIN_YEAR, ValueSource},
     error::{ApiError, FieldError},
     service::{import_readers::parse_kolada, imports, kolada_fetch},
     state::AppState,
@@ -33,23 +33,33 @@ pub struct KoladaFetchQuery {
     /// kommun's indicators).
     #[param(example = "U21468,N31816")]
     pub kpi: Option<String>,
+    /// Only values Kolada updated since this date (`YYYY-MM-DD`).
+    #[param(value_type = Option<String>, format = Date, example = "2025-03-01")]
+    pub from_date: Option<String>,
+    /// Overwrite (or remove) values a person wrote (default false: they are
+    /// kept and listed in `kept_manual`).
+    #[param(example = false)]
+    pub overwrite_manual: Option<bool>,
 }
 
 /// What a fetched Kolada import did (or, in a dry run, would do): the
 /// report of `POST /imports/kolada`, and what was fetched.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "kpis": ["U21468", "U28519"], "pages": 2,
+    "kpis": ["U21468", "U28519"], "pages": 2, "retries": 0,
     "dry_run": true, "applied": false, "rows": 2,
     "changes": [{"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
-        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null}],
+        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null, "removed": false}],
+    "kept_manual": [],
     "unchanged": 1, "skipped": [], "errors": []
 }))]
 pub struct KoladaFetchReport {
     /// The Kolada ids asked for.
     pub kpis: Vec<String>,
-    /// Pages fetched (following `next_page`).
+    /// Pages fetched (following `next_url`).
     pub pages: usize,
+    /// Answers 429 or 5xx that were retried.
+    pub retries: usize,
     #[serde(flatten)]
     pub import: KoladaImportReport,
 }
@@ -91,6 +101,19 @@ fn parse_kpi(text: &str) -> Result<String, String> {
         None => Ok(text.to_string()),
         Some(e) => Err(format!("{text:?} {}", e.message)),
     }
+}
+
+/// `from_date` as a date (`YYYY-MM-DD`).
+pub(crate) fn from_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>, ApiError> {
+    text.map(|t| {
+        chrono::NaiveDate::parse_from_str(t.trim(), "%Y-%m-%d").map_err(|_| {
+            ApiError::validation(
+                "from_date",
+                format!("{t:?} is not a date; expected YYYY-MM-DD, e.g. 2025-03-01"),
+            )
+        })
+    })
+    .transpose()
 }
 
 fn years(query: &KoladaFetchQuery) -> Result<Vec<i32>, ApiError> {
@@ -136,21 +159,26 @@ async fn kpis(
 }
 
 /// Fetch indicator values from the configured Kolada server
-/// (`KOLADA_BASE_URL`, by default `https://api.kolada.se/v2`) and import
+/// (`KOLADA_BASE_URL`, by default `https://api.kolada.se/v3`) and import
 /// them (admin, kommunledning, integration). Requests
-/// `{base}/data/kpi/{ids}/municipality/{your kommunkod}/year/{years}` and
-/// follows `next_page` (on the same server only, at most 100 pages), then
-/// imports every value exactly as `POST /imports/kolada` does an uploaded
-/// file, in one transaction. `dry_run=true` reports what would change
-/// without writing. When the server cannot be reached, answers with an
-/// error or sends anything that is not Kolada v2 data (including invalid
-/// entries), nothing is imported and the answer is 502 (504 when it does
-/// not answer in time) with what went wrong in `detail`.
+/// `{base}/data/kpi/{ids}/municipality/{your kommunkod}/year/{years}`
+/// (at most 25 ids per path segment; longer lists in several requests,
+/// `per_page=5000`, `from_date` when given) and follows `next_url` (on the
+/// same server only, at most 200 pages; 429 and 5xx are retried with
+/// backoff), then imports every value as `POST /imports/kolada` does an
+/// uploaded file, in one transaction, with source `kolada` and the time of
+/// the fetch. `isdeleted` values remove the stored ones (their history keeps
+/// them); values a person wrote are kept unless `overwrite_manual=true`.
+/// `dry_run=true` reports what would change without writing. When the
+/// server cannot be reached, answers with an error or sends anything that is
+/// not Kolada data (including invalid entries), nothing is imported and the
+/// answer is 502 (504 when it does not answer in time) with what went wrong
+/// in `detail`.
 #[utoipa::path(tag = "imports", params(KoladaFetchQuery),
     responses(
         (status = 200, description = "What changed (or would change)", body = KoladaFetchReport),
-        (status = 422, description = "Invalid years or Kolada ids, or none to fetch", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 502, description = "The Kolada server failed or sent something that is not valid Kolada v2 data; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid years, from_date or Kolada ids, or none to fetch", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The Kolada server failed or sent something that is not valid Kolada data; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 504, description = "The Kolada server did not answer in time; nothing was imported", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/imports/kolada/fetch")]
@@ -162,12 +190,15 @@ pub async fn fetch_kolada(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = kolada_access(&principal, Action::Update)?;
     let years = years(&query)?;
+    let from_date = from_date(query.from_date.as_deref())?;
     let kpis = kpis(&state, kommun_id, &query).await?;
+    let fetched_at = chrono::Utc::now();
     let fetched = kolada_fetch::fetch(&kolada_fetch::FetchRequest {
         base_url: &state.settings.kolada_base_url,
         kpis: &kpis,
-        kommun_code: &principal.kommun_code,
+        municipalities: std::slice::from_ref(&principal.kommun_code),
         years: &years,
+        from_date,
     })
     .await?;
     let document = serde_json::json!({ "values": fetched.entries });
@@ -181,10 +212,23 @@ pub async fn fetch_kolada(
             first.message
         )));
     }
-    let import = apply_kolada(&state, &actor(&req, &principal, kommun_id), parsed, dry_run).await?;
+    let options = imports::KoladaImportOptions {
+        source: ValueSource::Kolada,
+        fetched_at: Some(fetched_at),
+        overwrite_manual: query.overwrite_manual.unwrap_or(false),
+    };
+    let import = apply_kolada(
+        &state,
+        &actor(&req, &principal, kommun_id),
+        parsed,
+        &options,
+        dry_run,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(KoladaFetchReport {
         kpis,
         pages: fetched.pages,
+        retries: fetched.retries,
         import,
     }))
 }

@@ -1,14 +1,16 @@
-//! `/api/v1/imports` and `/api/v1/exports`: Kolada v2 indicator values and
+//! `/api/v1/imports` and `/api/v1/exports`: Kolada indicator values and
 //! flat budget rows (CSV or JSON, as planning systems and ledgers export
 //! them), and SIE period balances. An export imported again changes nothing.
 //!
 //! One file per source: [`kolada`] (upload and export), [`kolada_fetch`]
-//! (fetched from a Kolada server), [`flat`] (rows as CSV or JSON) and
+//! (fetched from a Kolada server), [`kolada_sync`] (the incremental sync),
+//! [`flat`] (rows as CSV or JSON) and
 //! [`sie`]; this module holds what their handlers share.
 
 pub mod flat;
 pub mod kolada;
 pub mod kolada_fetch;
+pub mod kolada_sync;
 pub mod sie;
 
 use std::{collections::HashMap, future::Future, pin::Pin};
@@ -41,6 +43,10 @@ pub struct KoladaImportQuery {
     /// Report what would change without writing anything (default false).
     #[param(example = true)]
     pub dry_run: Option<bool>,
+    /// Overwrite (or remove) values a person wrote (default false: they are
+    /// kept and listed in `kept_manual`).
+    #[param(example = false)]
+    pub overwrite_manual: Option<bool>,
 }
 
 /// One invalid row of an imported file.
@@ -197,5 +203,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(flat::import_flat)
         .service(flat::export_flat)
         .service(kolada_fetch::fetch_kolada)
+        .service(kolada_sync::get_kolada_sync)
+        .service(kolada_sync::post_kolada_sync)
         .service(sie::import_sie);
 }

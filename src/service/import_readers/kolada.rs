@@ -1,5 +1,7 @@
-//! Kolada v2 JSON (`{"values": [...]}`, as `/v2/data/...` answers): the
-//! entries of the caller's kommun, checked value by value.
+//! Kolada JSON (`{"values": [...]}`, as `/v3/data/...` and `/v2/data/...`
+//! answer): the entries of the caller's kommun, checked value by value.
+//! Both shapes read the same; v3 adds `isdeleted` to a value (Kolada removed
+//! it) and `next_url` to the document (ignored here).
 
 use std::collections::HashMap;
 
@@ -116,6 +118,19 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
                     None
                 }
             };
+            // v3 marks values Kolada removed; v2 files have no such member.
+            let deleted = match v.get("isdeleted") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(Value::Number(n)) if n.as_u64() == Some(0) => false,
+                Some(Value::Number(n)) if n.as_u64() == Some(1) => true,
+                Some(_) => {
+                    parsed
+                        .errors
+                        .push(kolada_error(i, at("isdeleted"), "must be true or false"));
+                    false
+                }
+            };
             if let Some(gender) = gender {
                 out.push((
                     j,
@@ -123,6 +138,7 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
                         gender,
                         value,
                         status,
+                        deleted,
                     },
                 ));
             }

@@ -1,0 +1,150 @@
+//! `POST /api/v1/imports/kolada/sync` and `GET /api/v1/imports/kolada/sync`:
+//! the incremental Kolada sync of the caller's kommun, run now, and its
+//! state. The same sync runs in the background when
+//! `KOLADA_SYNC_INTERVAL_SECS` is set (see `startup`).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::kolada::{KoladaChangeDto, kolada_access};
+use crate::{
+    api::common::actor,
+    auth::{Action, Principal},
+    entity::kolada_sync,
+    error::ApiError,
+    service::{imports::KoladaChange, kolada_sync as sync},
+    state::AppState,
+};
+
+/// The state of the Kolada sync of your kommun.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "interval_seconds": null, "running": false,
+    "last_from_date": "2026-12-03", "last_started_at": "2026-12-03T05:00:00Z",
+    "last_finished_at": "2026-12-03T05:00:04Z", "last_success_at": "2026-12-03T05:00:04Z",
+    "last_rows_changed": 3, "last_pages": 2, "last_retries": 1, "last_error": null,
+    "runs": 12, "failures": 1
+}))]
+pub struct KoladaSyncStateDto {
+    /// Seconds between background runs; null when only `POST` runs it.
+    pub interval_seconds: Option<u64>,
+    /// A run holds the lease now.
+    pub running: bool,
+    /// The date the last successful run started: the next asks Kolada for
+    /// values updated since (`from_date`). Null: the next fetches all.
+    pub last_from_date: Option<NaiveDate>,
+    pub last_started_at: Option<DateTime<Utc>>,
+    pub last_finished_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Values the last run changed (0 after a failed run).
+    pub last_rows_changed: i32,
+    /// Pages the last successful run fetched.
+    pub last_pages: i32,
+    /// Answers 429 or 5xx the last successful run retried.
+    pub last_retries: i32,
+    /// Why the last run failed; null when it succeeded.
+    pub last_error: Option<String>,
+    pub runs: i32,
+    pub failures: i32,
+}
+
+impl KoladaSyncStateDto {
+    fn of(state: &AppState, m: &kolada_sync::Model) -> Self {
+        KoladaSyncStateDto {
+            interval_seconds: state.settings.kolada_sync_interval.map(|d| d.as_secs()),
+            running: m.lease_until.is_some_and(|t| t > Utc::now()),
+            last_from_date: m.last_from_date,
+            last_started_at: m.last_started_at,
+            last_finished_at: m.last_finished_at,
+            last_success_at: m.last_success_at,
+            last_rows_changed: m.last_rows_changed,
+            last_pages: m.last_pages,
+            last_retries: m.last_retries,
+            last_error: m.last_error.clone(),
+            runs: m.runs,
+            failures: m.failures,
+        }
+    }
+}
+
+/// What a sync run did, and the state after it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "state": {"interval_seconds": null, "running": false, "last_from_date": "2026-12-03",
+        "last_started_at": "2026-12-03T05:00:00Z", "last_finished_at": "2026-12-03T05:00:04Z",
+        "last_success_at": "2026-12-03T05:00:04Z", "last_rows_changed": 1, "last_pages": 1,
+        "last_retries": 0, "last_error": null, "runs": 1, "failures": 0},
+    "changes": [{"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
+        "year": 2024, "gender": "T", "before": 83, "after": 84, "status": null, "removed": false}],
+    "kept_manual": [], "unchanged": 4
+}))]
+pub struct KoladaSyncRunDto {
+    pub state: KoladaSyncStateDto,
+    pub changes: Vec<KoladaChangeDto>,
+    /// Values a person wrote that Kolada disagrees with, kept.
+    pub kept_manual: Vec<KoladaChangeDto>,
+    pub unchanged: usize,
+}
+
+fn change_dto(c: KoladaChange) -> KoladaChangeDto {
+    super::kolada::change_dto(c)
+}
+
+/// The state of your kommun's Kolada sync: last run, the `from_date` the
+/// next run asks for, rows changed, errors.
+#[utoipa::path(tag = "imports",
+    responses(
+        (status = 200, description = "The sync state", body = KoladaSyncStateDto),
+    ))]
+#[get("/imports/kolada/sync")]
+pub async fn get_kolada_sync(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = kolada_access(&principal, Action::Read)?;
+    let model = sync::state(&state.db, kommun_id).await?;
+    Ok(HttpResponse::Ok().json(KoladaSyncStateDto::of(&state, &model)))
+}
+
+/// Run your kommun's Kolada sync now (admin, kommunledning, integration):
+/// every indicator with a `kolada_id`, values Kolada updated since the last
+/// successful run (`from_date`; everything the first time), fetched as
+/// `POST /imports/kolada/fetch` does and imported with source `kolada`;
+/// values a person wrote are kept. One run at a time per kommun, across
+/// instances: 409 while another runs. When Kolada fails, the state records
+/// the error, nothing is imported and the answer is 502 (504 on timeout).
+#[utoipa::path(tag = "imports",
+    responses(
+        (status = 200, description = "What the run changed and the state after it", body = KoladaSyncRunDto),
+        (status = 409, description = "Another run of your kommun's sync holds the lease", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 502, description = "The Kolada server failed or sent something that is not Kolada data; recorded in the state, nothing imported", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 504, description = "The Kolada server did not answer in time; recorded in the state, nothing imported", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/imports/kolada/sync")]
+pub async fn post_kolada_sync(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = kolada_access(&principal, Action::Update)?;
+    let actor = actor(&req, &principal, kommun_id);
+    let run = sync::run(
+        &state.db,
+        &sync::SyncRequest {
+            base_url: &state.settings.kolada_base_url,
+            kommun_id,
+            kommun_code: &principal.kommun_code,
+            actor: &actor,
+        },
+    )
+    .await?;
+    let outcome = run.outcome.unwrap_or_default();
+    Ok(HttpResponse::Ok().json(KoladaSyncRunDto {
+        state: KoladaSyncStateDto::of(&state, &run.state),
+        changes: outcome.changes.into_iter().map(change_dto).collect(),
+        kept_manual: outcome.kept_manual.into_iter().map(change_dto).collect(),
+        unchanged: outcome.unchanged,
+    }))
+}
