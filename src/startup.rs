@@ -64,6 +64,17 @@ fn sqlite_file(url: &str) -> Option<&str> {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The webhook delivery worker; stops when the application is dropped.
+    worker: Option<AbortOnDrop>,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl Application {
@@ -97,9 +108,19 @@ impl Application {
         let listener = TcpListener::bind(&settings.bind_address)
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let worker = settings.webhooks.deliver.then(|| {
+            AbortOnDrop(tokio::spawn(crate::service::webhooks::run_worker(
+                db.clone(),
+                settings.webhooks.clone(),
+            )))
+        });
         let state = web::Data::new(AppState::new(db, settings).await?);
         let server = run(listener, state).map_err(|e| e.to_string())?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -107,6 +128,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The worker lives as long as this future: stopping (or dropping)
+        // the server stops delivery too.
+        let _worker = self.worker;
         self.server.await
     }
 }
@@ -262,6 +286,7 @@ mod tests {
             max_import_bytes: 4096,
             rate_limit_per_minute: 0,
             kolada_base_url: "http://127.0.0.1:9".into(),
+            webhooks: Default::default(),
         }
     }
 

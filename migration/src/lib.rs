@@ -11,6 +11,7 @@ mod m20261202_000005_budget_totals;
 mod m20261202_000006_change_feed;
 mod m20261202_000007_dimension_mappings;
 mod m20261203_000008_decided_versions;
+mod m20261203_000013_webhooks;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_change_feed::Migration),
             Box::new(m20261202_000007_dimension_mappings::Migration),
             Box::new(m20261203_000008_decided_versions::Migration),
+            Box::new(m20261203_000013_webhooks::Migration),
         ]
     }
 }

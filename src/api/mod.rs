@@ -30,6 +30,7 @@ mod schema;
 pub mod streamed_body;
 pub mod values;
 pub mod volume_measures;
+pub mod webhooks;
 
 use actix_web::App;
 use utoipa::{
@@ -67,6 +68,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
         (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
+        (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
         (name = "health", description = "Liveness and readiness"),
     ),
     // Format is only a query parameter, which utoipa does not collect.
@@ -95,6 +97,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     changes::configure(cfg);
     imports::configure(cfg);
     dimension_mappings::configure(cfg);
+    webhooks::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -11,8 +11,9 @@ use utoipa::{
     },
 };
 
-use crate::domain::structure::{
-    AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, VolumeValueKind,
+use crate::domain::{
+    structure::{AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, VolumeValueKind},
+    webhook::DeliveryStatus,
 };
 
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
@@ -51,6 +52,11 @@ domain_enum_schema!(
     VolumeValueKind,
     "VolumeValueKind",
     "utfall (a month's or a whole period's outcome) or prognos (a full-year forecast, recorded for the month it was made)"
+);
+domain_enum_schema!(
+    DeliveryStatus,
+    "DeliveryStatus",
+    "pending (waiting to be sent or retried), delivered (the receiver answered 2xx) or abandoned (its webhook was disabled)"
 );
 domain_enum_schema!(NamndKind, "NamndKind", "Kind of organisational unit");
 domain_enum_schema!(

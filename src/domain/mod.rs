@@ -67,6 +67,7 @@ mod period;
 pub mod sie;
 pub mod structure;
 mod volume;
+pub mod webhook;
 
 #[cfg(test)]
 mod prop_tests;

@@ -31,6 +31,8 @@ pub mod report_section;
 pub mod report_version;
 pub mod volume_measure;
 pub mod volume_value;
+pub mod webhook;
+pub mod webhook_delivery;
 
 #[cfg(test)]
 mod stored_enum_tests;
@@ -41,6 +43,7 @@ use crate::domain::{
         AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
         VolumeValueKind,
     },
+    webhook::DeliveryStatus,
 };
 
 /// Makes domain enums column types: each is stored as its `as_str` spelling
@@ -129,4 +132,5 @@ stored_enum!(
     ReportStatus,
     ReportType,
     VolumeValueKind,
+    DeliveryStatus,
 );

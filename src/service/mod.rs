@@ -28,4 +28,5 @@ pub mod reports;
 pub mod search;
 pub mod versions;
 pub mod volumes;
+pub mod webhooks;
 pub mod write;

@@ -48,6 +48,8 @@ enum Rule {
     /// Files whose nämnder are known only after mapping (SIE): admin,
     /// kommunledning, integration, any redaktör (each nämnd is checked later).
     ImportMapped,
+    /// Webhooks and their deliveries: admin, integration.
+    Webhooks,
 }
 
 const RULES: &[(&str, Rule)] = &[
@@ -200,6 +202,16 @@ const RULES: &[(&str, Rule)] = &[
         "DELETE /api/v1/dimension-mappings/{id}",
         Rule::WriteStructure,
     ),
+    ("GET /api/v1/webhooks", Rule::Webhooks),
+    ("POST /api/v1/webhooks", Rule::Webhooks),
+    ("GET /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("PATCH /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("DELETE /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("GET /api/v1/webhooks/{id}/deliveries", Rule::Webhooks),
+    (
+        "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+        Rule::Webhooks,
+    ),
 ];
 
 /// A caller: role and the nämnd its token names (own = VON, other = SOCN,
@@ -267,6 +279,7 @@ fn allowed(rule: Rule, c: Caller) -> bool {
         Rule::Reopen => c.role == Admin,
         Rule::ReadMappings => matches!(c.role, Admin | Kommunledning | Integration | Revisor),
         Rule::ImportMapped => matches!(c.role, Admin | Kommunledning | Integration | Redaktor),
+        Rule::Webhooks => matches!(c.role, Admin | Integration),
     }
 }
 
@@ -314,6 +327,20 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
         .await
         .unwrap();
     ids.insert("dimension-mappings", id_of(&body(created).await.1));
+    // A webhook subscribed to everything has a delivery of its own creation.
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]});
+    let created = app
+        .post("/api/v1/webhooks", &admin, &hook)
+        .send()
+        .await
+        .unwrap();
+    let hook = id_of(&body(created).await.1);
+    ids.insert(
+        "delivery_id",
+        app.id_of(&format!("/api/v1/webhooks/{hook}/deliveries"), &admin)
+            .await,
+    );
+    ids.insert("webhooks", hook);
     (ids, period)
 }
 
@@ -328,7 +355,9 @@ fn fill(path: &str, ids: &HashMap<&str, String>, period: &str) -> String {
                 .get(segments[i - 1])
                 .cloned()
                 .unwrap_or_else(|| panic!("no fixture id for {path}")),
-            "{plan_id}" | "{goal_id}" | "{assignment_id}" => ids[&s[1..s.len() - 1]].clone(),
+            "{plan_id}" | "{goal_id}" | "{assignment_id}" | "{delivery_id}" => {
+                ids[&s[1..s.len() - 1]].clone()
+            }
             "{kind}" => "drift".into(),
             "{key}" => "inledning".into(),
             "{year}" => "2024".into(),

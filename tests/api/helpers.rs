@@ -171,6 +171,7 @@ pub fn test_settings(database_url: String) -> Settings {
         rate_limit_per_minute: 0,
         // Nothing listens here: no test reaches the real Kolada.
         kolada_base_url: "http://127.0.0.1:9".into(),
+        webhooks: Default::default(),
     }
 }
 

@@ -28,4 +28,5 @@ mod reports;
 mod seeds;
 mod sie;
 mod volumes;
+mod webhooks;
 mod write_walk;
