@@ -11,7 +11,7 @@ mod m20261202_000005_budget_totals;
 mod m20261202_000006_change_feed;
 mod m20261202_000007_dimension_mappings;
 mod m20261203_000008_decided_versions;
-mod m20261203_000013_webhooks;
+mod m20261203_000013_process_and_webhooks;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -32,7 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_change_feed::Migration),
             Box::new(m20261202_000007_dimension_mappings::Migration),
             Box::new(m20261203_000008_decided_versions::Migration),
-            Box::new(m20261203_000013_webhooks::Migration),
+            Box::new(m20261203_000013_process_and_webhooks::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod changes;
 pub mod common;
 pub mod csv;
+pub mod deadlines;
 pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
@@ -68,6 +69,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
         (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
+        (name = "deadlines", description = "The process calendar: deadlines for underlag, nämndbeslut, inlämning, KS and KF per period and report type"),
         (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
         (name = "health", description = "Liveness and readiness"),
     ),
@@ -98,6 +100,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     imports::configure(cfg);
     dimension_mappings::configure(cfg);
     webhooks::configure(cfg);
+    deadlines::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

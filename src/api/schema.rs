@@ -58,6 +58,16 @@ domain_enum_schema!(
     "DeliveryStatus",
     "pending (waiting to be sent or retried), delivered (the receiver answered 2xx) or abandoned (its webhook was disabled)"
 );
+domain_enum_schema!(
+    crate::domain::process::DeadlineKind,
+    "DeadlineKind",
+    "underlag (met when the report is submitted), namndbeslut (by its beslut_datum), inlamning (when approved), ks, kf (the kommun's own dates)"
+);
+domain_enum_schema!(
+    crate::domain::process::DeadlineState,
+    "DeadlineState",
+    "on_time, late (met after the date), missing (not met, date passed) or pending (not met, date ahead)"
+);
 domain_enum_schema!(NamndKind, "NamndKind", "Kind of organisational unit");
 domain_enum_schema!(
     PeriodKind,

@@ -64,6 +64,7 @@ mod indicator;
 pub mod mapping;
 pub mod money;
 mod period;
+pub mod process;
 pub mod sie;
 pub mod structure;
 mod volume;

@@ -29,6 +29,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "budget_line",
     "budget_line_values",
     "budget_table",
+    "deadline",
     "dimension_mapping",
     "goal",
     "goal_area",

@@ -12,6 +12,7 @@ pub mod budget_value;
 pub mod budget_value_total;
 pub mod change_counter;
 pub mod change_feed;
+pub mod deadline;
 pub mod dimension_mapping;
 pub mod goal;
 pub mod goal_area;
@@ -39,6 +40,7 @@ mod stored_enum_tests;
 
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
+    process::DeadlineKind,
     structure::{
         AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
         VolumeValueKind,
@@ -133,4 +135,5 @@ stored_enum!(
     ReportType,
     VolumeValueKind,
     DeliveryStatus,
+    DeadlineKind,
 );

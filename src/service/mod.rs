@@ -9,6 +9,7 @@ pub mod budget_totals;
 pub mod changes;
 pub mod consolidation;
 pub mod crud;
+pub mod deadlines;
 pub mod dimension_mappings;
 pub mod error;
 pub mod flat_import;

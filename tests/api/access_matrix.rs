@@ -202,6 +202,11 @@ const RULES: &[(&str, Rule)] = &[
         "DELETE /api/v1/dimension-mappings/{id}",
         Rule::WriteStructure,
     ),
+    ("GET /api/v1/deadlines", Rule::ReadAll),
+    ("POST /api/v1/deadlines", Rule::WriteStructure),
+    ("GET /api/v1/deadlines/{id}", Rule::ReadAll),
+    ("PATCH /api/v1/deadlines/{id}", Rule::WriteStructure),
+    ("DELETE /api/v1/deadlines/{id}", Rule::WriteStructure),
     ("GET /api/v1/webhooks", Rule::Webhooks),
     ("POST /api/v1/webhooks", Rule::Webhooks),
     ("GET /api/v1/webhooks/{id}", Rule::Webhooks),
@@ -341,6 +346,14 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
             .await,
     );
     ids.insert("webhooks", hook);
+    let deadline = json!({"period_id": period, "type": "arsredovisning",
+        "kind": "underlag", "due_date": "2025-02-07"});
+    let created = app
+        .post("/api/v1/deadlines", &admin, &deadline)
+        .send()
+        .await
+        .unwrap();
+    ids.insert("deadlines", id_of(&body(created).await.1));
     (ids, period)
 }
 

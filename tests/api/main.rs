@@ -9,6 +9,7 @@ mod assignments;
 mod auth;
 mod changes;
 mod cleanup;
+mod deadlines;
 mod decided;
 mod demo;
 mod dimension_mappings;

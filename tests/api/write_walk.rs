@@ -726,6 +726,36 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         fixed(&id(&mapping)),
     )
     .await;
+    // The process calendar.
+    let deadline = w
+        .step(
+            "POST /api/v1/deadlines",
+            w.request(M::POST, "/api/v1/deadlines").json(&json!({
+                "period_id": p, "type": "arsredovisning",
+                "kind": "underlag", "due_date": "2024-09-10"})),
+            "deadline",
+            id,
+        )
+        .await;
+    let deadline = w
+        .step(
+            "PATCH /api/v1/deadlines/{id}",
+            w.request(M::PATCH, &format!("/api/v1/deadlines/{}", id(&deadline)))
+                .header("If-Match", etag(&deadline))
+                .json(&json!({"due_date": "2024-09-12"})),
+            "deadline",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/deadlines/{id}",
+        w.request(M::DELETE, &format!("/api/v1/deadlines/{}", id(&deadline)))
+            .header("If-Match", etag(&deadline)),
+        "deadline",
+        fixed(&id(&deadline)),
+    )
+    .await;
+
     // Webhooks: a subscription to everything has a delivery of its own
     // creation, which is replayed.
     let hook = w

@@ -1,4 +1,8 @@
-//! Webhook subscriptions and their outbox.
+//! Webhook subscriptions and their outbox; the process calendar.
+//!
+//! `deadline`: a date of the kommun's follow-up process for a period and
+//! report type (kind underlag, namndbeslut, inlamning, ks, kf), for every
+//! nämnd or for one (`namnd_id`).
 //!
 //! `webhook`: a kommun's subscription (URL, event types as a JSON list, the
 //! signing secret, whether it is enabled and since when it has failed).
@@ -64,10 +68,29 @@ impl MigrationTrait for Migration {
             "webhook_delivery",
             &["kommun_id", "status", "next_attempt_at"],
         ))
+        .await?;
+
+        let mut deadline = versioned_table("deadline");
+        deadline
+            .col(uuid(a("period_id")))
+            .col(string_len(a("report_type"), 30))
+            .col(string_len(a("kind"), 20))
+            .col(date(a("due_date")))
+            .col(uuid_null(a("namnd_id")))
+            .foreign_key(&mut fk("deadline", "period_id", "period", false))
+            .foreign_key(&mut fk("deadline", "namnd_id", "namnd", false));
+        m.create_table(deadline).await?;
+        m.create_index(index(
+            "ix_deadline_kommun_period_type",
+            "deadline",
+            &["kommun_id", "period_id", "report_type"],
+        ))
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(a("deadline")).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(a("webhook_delivery")).to_owned())
             .await?;
         m.drop_table(Table::drop().table(a("webhook")).to_owned())
