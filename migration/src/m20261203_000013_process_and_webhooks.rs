@@ -3,6 +3,9 @@
 //! `deadline`: a date of the kommun's follow-up process for a period and
 //! report type (kind underlag, namndbeslut, inlamning, ks, kf), for every
 //! nämnd or for one (`namnd_id`).
+//! `obligation_rule`: "a report whose helårsprognos deviates below −X %
+//! (or −N kr) of budget requires an åtgärdsplan within D days of its
+//! approval"; the obligations themselves are derived on read.
 //!
 //! `webhook`: a kommun's subscription (URL, event types as a JSON list, the
 //! signing secret, whether it is enabled and since when it has failed).
@@ -85,10 +88,25 @@ impl MigrationTrait for Migration {
             "deadline",
             &["kommun_id", "period_id", "report_type"],
         ))
+        .await?;
+
+        let mut rule = versioned_table("obligation_rule");
+        rule.col(string_len(a("name"), 200))
+            .col(string_len_null(a("min_deviation_percent"), 40))
+            .col(big_integer_null(a("min_deviation_kr")))
+            .col(integer(a("within_days")));
+        m.create_table(rule).await?;
+        m.create_index(index(
+            "ix_obligation_rule_kommun",
+            "obligation_rule",
+            &["kommun_id"],
+        ))
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(a("obligation_rule")).to_owned())
+            .await?;
         m.drop_table(Table::drop().table(a("deadline")).to_owned())
             .await?;
         m.drop_table(Table::drop().table(a("webhook_delivery")).to_owned())

@@ -93,3 +93,72 @@ mod tests {
         );
     }
 }
+
+/// "A report whose helårsprognos deviates below −X % (or −N kr) of its
+/// full-year budget requires an åtgärdsplan within D days of approval."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObligationRule {
+    /// X: the deviation as a share of the budget's size, in percent.
+    pub min_percent: Option<rust_decimal::Decimal>,
+    /// N: the deviation in kronor.
+    pub min_kr: Option<rust_decimal::Decimal>,
+    pub within_days: u32,
+}
+
+/// The deviation that makes `rule` apply: `prognos_avvikelse`
+/// (helårsprognos − helårsbudget, negative when the prognos is worse) as
+/// kronor and as percent of the budget's size, when it is negative and at
+/// least −N kr or −X % (either suffices). Absent figures never oblige.
+pub fn obliges(
+    rule: &ObligationRule,
+    prognos_avvikelse: Option<rust_decimal::Decimal>,
+    helarsbudget: Option<rust_decimal::Decimal>,
+) -> Option<(rust_decimal::Decimal, Option<rust_decimal::Decimal>)> {
+    use rust_decimal::Decimal;
+    let deviation = prognos_avvikelse.filter(|d| d.is_sign_negative() && !d.is_zero())?;
+    let percent = helarsbudget.filter(|b| !b.is_zero()).and_then(|b| {
+        deviation
+            .checked_mul(Decimal::ONE_HUNDRED)?
+            .checked_div(b.abs())
+    });
+    let by_kr = rule.min_kr.is_some_and(|n| deviation <= -n.abs());
+    let by_percent = match (rule.min_percent, percent) {
+        (Some(x), Some(p)) => p <= -x.abs(),
+        _ => false,
+    };
+    (by_kr || by_percent).then_some((deviation, percent))
+}
+
+#[cfg(test)]
+mod obligation_tests {
+    use rust_decimal_macros::dec;
+
+    use super::*;
+
+    #[test]
+    fn a_deviation_below_either_threshold_obliges() {
+        let rule = ObligationRule {
+            min_percent: Some(dec!(5)),
+            min_kr: Some(dec!(500000)),
+            within_days: 30,
+        };
+        // −10 % of a −1 000 000 budget (costs are negative).
+        assert_eq!(
+            obliges(&rule, Some(dec!(-100000)), Some(dec!(-1000000))),
+            Some((dec!(-100000), Some(dec!(-10))))
+        );
+        // −1 %, but −600 000 kr.
+        assert!(obliges(&rule, Some(dec!(-600000)), Some(dec!(-60000000))).is_some());
+        // −1 % and −10 000 kr: neither.
+        assert_eq!(
+            obliges(&rule, Some(dec!(-10000)), Some(dec!(-1000000))),
+            None
+        );
+        // A better prognos, or none, never obliges.
+        assert_eq!(
+            obliges(&rule, Some(dec!(100000)), Some(dec!(-1000000))),
+            None
+        );
+        assert_eq!(obliges(&rule, None, Some(dec!(-1000000))), None);
+    }
+}

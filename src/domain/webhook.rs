@@ -40,6 +40,7 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "key_figure",
     "kommun",
     "namnd",
+    "obligation_rule",
     "period",
     "report",
     "report_section",

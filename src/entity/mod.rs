@@ -26,6 +26,7 @@ pub mod indicator_value;
 pub mod key_figure;
 pub mod kommun;
 pub mod namnd;
+pub mod obligation_rule;
 pub mod period;
 pub mod report;
 pub mod report_section;

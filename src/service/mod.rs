@@ -24,6 +24,7 @@ pub mod kommuner;
 pub mod line_input;
 pub mod mapped_imports;
 pub mod namnder;
+pub mod obligations;
 pub mod periods;
 pub mod reports;
 pub mod search;

@@ -207,6 +207,13 @@ const RULES: &[(&str, Rule)] = &[
     ("GET /api/v1/deadlines/{id}", Rule::ReadAll),
     ("PATCH /api/v1/deadlines/{id}", Rule::WriteStructure),
     ("DELETE /api/v1/deadlines/{id}", Rule::WriteStructure),
+    ("GET /api/v1/obligation-rules", Rule::ReadAll),
+    ("POST /api/v1/obligation-rules", Rule::WriteStructure),
+    ("GET /api/v1/obligation-rules/{id}", Rule::ReadAll),
+    ("PATCH /api/v1/obligation-rules/{id}", Rule::WriteStructure),
+    ("DELETE /api/v1/obligation-rules/{id}", Rule::WriteStructure),
+    ("GET /api/v1/reports/{id}/obligations", Rule::ReadAll),
+    ("GET /api/v1/kommun/obligations", Rule::Consolidated),
     ("GET /api/v1/webhooks", Rule::Webhooks),
     ("POST /api/v1/webhooks", Rule::Webhooks),
     ("GET /api/v1/webhooks/{id}", Rule::Webhooks),
@@ -354,6 +361,13 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
         .await
         .unwrap();
     ids.insert("deadlines", id_of(&body(created).await.1));
+    let rule = json!({"name": "Fixture", "min_deviation_percent": 2, "within_days": 30});
+    let created = app
+        .post("/api/v1/obligation-rules", &admin, &rule)
+        .send()
+        .await
+        .unwrap();
+    ids.insert("obligation-rules", id_of(&body(created).await.1));
     (ids, period)
 }
 

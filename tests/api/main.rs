@@ -23,6 +23,7 @@ mod kolada_fetch;
 mod kommun_views;
 mod kommuner;
 mod namnder;
+mod obligations;
 mod openapi;
 mod periods;
 mod reports;

@@ -756,6 +756,38 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     )
     .await;
 
+    // Obligation rules.
+    let rule = w
+        .step(
+            "POST /api/v1/obligation-rules",
+            w.request(M::POST, "/api/v1/obligation-rules").json(&json!({
+                "name": "Negativ avvikelse", "min_deviation_percent": 2, "within_days": 30})),
+            "obligation_rule",
+            id,
+        )
+        .await;
+    let rule = w
+        .step(
+            "PATCH /api/v1/obligation-rules/{id}",
+            w.request(M::PATCH, &format!("/api/v1/obligation-rules/{}", id(&rule)))
+                .header("If-Match", etag(&rule))
+                .json(&json!({"within_days": 45})),
+            "obligation_rule",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/obligation-rules/{id}",
+        w.request(
+            M::DELETE,
+            &format!("/api/v1/obligation-rules/{}", id(&rule)),
+        )
+        .header("If-Match", etag(&rule)),
+        "obligation_rule",
+        fixed(&id(&rule)),
+    )
+    .await;
+
     // Webhooks: a subscription to everything has a delivery of its own
     // creation, which is replayed.
     let hook = w
