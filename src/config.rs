@@ -82,6 +82,61 @@ pub struct Settings {
     /// Kolada ids (`KOLADA_SYNC_INTERVAL_SECS`); None (the default, or 0):
     /// never, only `POST /imports/kolada/sync`.
     pub kolada_sync_interval: Option<std::time::Duration>,
+    /// How webhook deliveries are sent and retried.
+    pub webhooks: WebhookSettings,
+}
+
+/// Delivery of webhooks (see `service::webhooks`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// Whether this instance runs the delivery worker.
+    pub deliver: bool,
+    /// How often the worker looks for due deliveries when no commit wakes it.
+    pub poll_ms: u64,
+    /// The wait after the first failed attempt; doubled after each further one.
+    pub retry_base_ms: u64,
+    /// The longest wait between two attempts.
+    pub retry_max_ms: u64,
+    /// A subscription failing for this long (seconds) is disabled.
+    pub disable_after_secs: u64,
+    /// How long one attempt may take (and a claim lasts, doubled).
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            deliver: true,
+            poll_ms: 1000,
+            retry_base_ms: 5000,
+            retry_max_ms: 3_600_000,
+            disable_after_secs: 5 * 86_400,
+            timeout_ms: 10_000,
+        }
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> Result<u64, String> {
+    match env_opt(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{name}: expected a whole number, got {v:?}")),
+    }
+}
+
+impl WebhookSettings {
+    fn from_env() -> Result<Self, String> {
+        let d = WebhookSettings::default();
+        Ok(WebhookSettings {
+            deliver: env_bool("WEBHOOK_DELIVERY", d.deliver)?,
+            poll_ms: env_u64("WEBHOOK_POLL_MS", d.poll_ms)?.max(10),
+            retry_base_ms: env_u64("WEBHOOK_RETRY_BASE_MS", d.retry_base_ms)?,
+            retry_max_ms: env_u64("WEBHOOK_RETRY_MAX_MS", d.retry_max_ms)?,
+            disable_after_secs: env_u64("WEBHOOK_DISABLE_AFTER_DAYS", 5)?.saturating_mul(86_400),
+            timeout_ms: env_u64("WEBHOOK_TIMEOUT_MS", d.timeout_ms)?.max(100),
+        })
+    }
 }
 
 /// Kolada's public API.
@@ -229,6 +284,7 @@ impl Settings {
             log_format,
             max_body_bytes,
             max_import_bytes,
+            webhooks: WebhookSettings::from_env()?,
         })
     }
 

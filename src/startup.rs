@@ -64,6 +64,17 @@ fn sqlite_file(url: &str) -> Option<&str> {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The webhook delivery worker; stops when the application is dropped.
+    worker: Option<AbortOnDrop>,
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// The background Kolada sync: every `interval`, each kommun with Kolada
@@ -140,12 +151,22 @@ impl Application {
             .map_err(|e| format!("cannot bind {}: {e}", settings.bind_address))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         crate::api::common::set_cursor_secret(settings.jwt.secret.as_bytes());
+        let worker = settings.webhooks.deliver.then(|| {
+            AbortOnDrop(tokio::spawn(crate::service::webhooks::run_worker(
+                db.clone(),
+                settings.webhooks.clone(),
+            )))
+        });
         let state = web::Data::new(AppState::new(db, settings).await?);
         if let Some(interval) = state.settings.kolada_sync_interval {
             tokio::spawn(kolada_sync_loop(state.clone(), interval));
         }
         let server = run(listener, state).map_err(|e| e.to_string())?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -153,6 +174,9 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        // The worker lives as long as this future: stopping (or dropping)
+        // the server stops delivery too.
+        let _worker = self.worker;
         self.server.await
     }
 }
@@ -310,6 +334,7 @@ mod tests {
             rate_limit_per_minute: 0,
             kolada_base_url: "http://127.0.0.1:9".into(),
             kolada_sync_interval: None,
+            webhooks: Default::default(),
         }
     }
 

@@ -545,6 +545,121 @@ pub const OPERATIONS: &[(Method, &str, Needs)] = &[
         "/api/v1/dimension-mappings/{id}",
         Needs::May(Action::Delete, Kind::Structure),
     ),
+    (
+        Method::GET,
+        "/api/v1/deadlines",
+        Needs::May(Action::Read, Kind::Structure),
+    ),
+    (
+        Method::POST,
+        "/api/v1/deadlines",
+        Needs::May(Action::Create, Kind::Structure),
+    ),
+    (
+        Method::GET,
+        "/api/v1/deadlines/{id}",
+        Needs::May(Action::Read, Kind::Structure),
+    ),
+    (
+        Method::PATCH,
+        "/api/v1/deadlines/{id}",
+        Needs::May(Action::Update, Kind::Structure),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/deadlines/{id}",
+        Needs::May(Action::Delete, Kind::Structure),
+    ),
+    (
+        Method::GET,
+        "/api/v1/obligation-rules",
+        Needs::May(Action::Read, Kind::Structure),
+    ),
+    (
+        Method::POST,
+        "/api/v1/obligation-rules",
+        Needs::May(Action::Create, Kind::Structure),
+    ),
+    (
+        Method::GET,
+        "/api/v1/obligation-rules/{id}",
+        Needs::May(Action::Read, Kind::Structure),
+    ),
+    (
+        Method::PATCH,
+        "/api/v1/obligation-rules/{id}",
+        Needs::May(Action::Update, Kind::Structure),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/obligation-rules/{id}",
+        Needs::May(Action::Delete, Kind::Structure),
+    ),
+    (
+        Method::GET,
+        "/api/v1/webhooks",
+        Needs::May(Action::Read, Kind::Webhooks),
+    ),
+    (
+        Method::POST,
+        "/api/v1/webhooks",
+        Needs::May(Action::Create, Kind::Webhooks),
+    ),
+    (
+        Method::GET,
+        "/api/v1/webhooks/{id}",
+        Needs::May(Action::Read, Kind::Webhooks),
+    ),
+    (
+        Method::PATCH,
+        "/api/v1/webhooks/{id}",
+        Needs::May(Action::Update, Kind::Webhooks),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/webhooks/{id}",
+        Needs::May(Action::Delete, Kind::Webhooks),
+    ),
+    (
+        Method::GET,
+        "/api/v1/webhooks/{id}/deliveries",
+        Needs::May(Action::Read, Kind::Webhooks),
+    ),
+    (
+        Method::POST,
+        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+        Needs::May(Action::Create, Kind::Webhooks),
+    ),
+    (
+        Method::GET,
+        "/api/v1/kommun/obligations",
+        Needs::May(Action::Read, Kind::Consolidated),
+    ),
+    (
+        Method::GET,
+        "/api/v1/reports/{id}/obligations",
+        Needs::May(Action::Read, Kind::Report),
+    ),
+    (
+        Method::GET,
+        "/api/v1/imports/kolada/sync",
+        Needs::May(Action::Read, Kind::IndicatorValues),
+    ),
+    (
+        Method::POST,
+        "/api/v1/imports/kolada/sync",
+        Needs::May(Action::Update, Kind::IndicatorValues),
+    ),
+    (
+        Method::GET,
+        "/api/v1/indicators/{id}/values/history",
+        Needs::May(Action::Read, Kind::Plan),
+    ),
+    (
+        Method::POST,
+        "/api/v1/indicators/from-kolada",
+        Needs::May(Action::Create, Kind::Plan),
+    ),
 ];
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {

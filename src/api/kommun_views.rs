@@ -20,10 +20,11 @@ use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::{
         BudgetLineKind, ReportPeriod,
+        process::{DeadlineKind, DeadlineState},
         structure::{PeriodKind, PeriodSpec, ReportType},
     },
     error::ApiError,
-    service::{consolidation, kommun_views as views, versions},
+    service::{consolidation, deadlines, kommun_views as views, versions},
     state::AppState,
 };
 
@@ -307,7 +308,9 @@ pub struct SubmissionQuery {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON", "name": "Vård- och omsorgsnämnden",
     "status": "godkand", "report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "created_at": "2025-01-15T09:00:00Z",
-    "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22"}))]
+    "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
+    "deadlines": [{"deadline_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "kind": "underlag",
+        "due_date": "2025-02-07", "met_on": "2025-02-10", "state": "late", "days_late": 3}]}))]
 pub struct SubmissionRow {
     pub namnd_id: Uuid,
     pub namnd: String,
@@ -320,6 +323,27 @@ pub struct SubmissionRow {
     pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
     pub beslut_datum: Option<NaiveDate>,
     pub beslut_paragraf: Option<String>,
+    /// The nämnd against the process calendar's deadlines of the period and
+    /// type (`/deadlines`): underlag, nämndbeslut and inlämning, its own
+    /// date where it has one, else the kommun's. Empty without deadlines.
+    pub deadlines: Vec<DeadlineStatus>,
+}
+
+/// A nämnd against one deadline, as of today.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"deadline_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "kind": "underlag",
+    "due_date": "2025-02-07", "met_on": "2025-02-10", "state": "late", "days_late": 3}))]
+pub struct DeadlineStatus {
+    pub deadline_id: Uuid,
+    pub kind: DeadlineKind,
+    pub due_date: NaiveDate,
+    /// When the nämnd met it: underlag when its report was submitted,
+    /// nämndbeslut its beslut_datum, inlämning when it was approved.
+    pub met_on: Option<NaiveDate>,
+    pub state: DeadlineState,
+    /// Days after the date it was met (late), or that have passed without
+    /// it (missing); null otherwise.
+    pub days_late: Option<i64>,
 }
 
 /// Submission status for a period and report type: which nämnder have no
@@ -338,6 +362,9 @@ pub async fn submissions(
     query: web::Query<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
+    let deadlines =
+        deadlines::of_period(&state.db, kommun_id, query.period_id, query.report_type).await?;
+    let today = chrono::Utc::now().date_naive();
     let rows: Vec<SubmissionRow> = consolidation::submissions(
         &state.db,
         kommun_id,
@@ -347,6 +374,17 @@ pub async fn submissions(
     .await?
     .into_iter()
     .map(|(n, r)| SubmissionRow {
+        deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
+            .into_iter()
+            .map(|d| DeadlineStatus {
+                deadline_id: d.deadline_id,
+                kind: d.kind,
+                due_date: d.due_date,
+                met_on: d.met_on,
+                state: d.state,
+                days_late: d.days_late,
+            })
+            .collect(),
         namnd_id: n.id,
         namnd: n.code,
         name: n.name,

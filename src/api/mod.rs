@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod changes;
 pub mod common;
 pub mod csv;
+pub mod deadlines;
 pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
@@ -26,6 +27,7 @@ pub mod key_figures;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod namnder;
+pub mod obligations;
 pub mod periods;
 pub mod report_parts;
 pub mod reports;
@@ -33,6 +35,7 @@ mod schema;
 pub mod streamed_body;
 pub mod values;
 pub mod volume_measures;
+pub mod webhooks;
 
 use actix_web::App;
 use utoipa::{
@@ -70,6 +73,9 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
         (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
+        (name = "deadlines", description = "The process calendar: deadlines for underlag, nämndbeslut, inlämning, KS and KF per period and report type"),
+        (name = "obligations", description = "Obligation rules (helårsprognos below −X % or −N kr of budget → åtgärdsplan within D days of approval) and the obligations they create, derived on read"),
+        (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
         (name = "health", description = "Liveness and readiness"),
     ),
     // Format is only a query parameter, which utoipa does not collect.
@@ -84,6 +90,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     periods::configure(cfg);
     // Before reports: its GET /reports/{id}/{kind} would take these paths.
     decided::configure(cfg);
+    obligations::configure(cfg);
     assessments::configure(cfg);
     assignments::configure(cfg);
     reports::configure(cfg);
@@ -100,6 +107,8 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     changes::configure(cfg);
     imports::configure(cfg);
     dimension_mappings::configure(cfg);
+    webhooks::configure(cfg);
+    deadlines::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI

@@ -11,8 +11,9 @@ use utoipa::{
     },
 };
 
-use crate::domain::structure::{
-    AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, VolumeValueKind,
+use crate::domain::{
+    structure::{AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, VolumeValueKind},
+    webhook::DeliveryStatus,
 };
 
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
@@ -51,6 +52,21 @@ domain_enum_schema!(
     VolumeValueKind,
     "VolumeValueKind",
     "utfall (a month's or a whole period's outcome) or prognos (a full-year forecast, recorded for the month it was made)"
+);
+domain_enum_schema!(
+    DeliveryStatus,
+    "DeliveryStatus",
+    "pending (waiting to be sent or retried), delivered (the receiver answered 2xx) or abandoned (its webhook was disabled)"
+);
+domain_enum_schema!(
+    crate::domain::process::DeadlineKind,
+    "DeadlineKind",
+    "underlag (met when the report is submitted), namndbeslut (by its beslut_datum), inlamning (when approved), ks, kf (the kommun's own dates)"
+);
+domain_enum_schema!(
+    crate::domain::process::DeadlineState,
+    "DeadlineState",
+    "on_time, late (met after the date), missing (not met, date passed) or pending (not met, date ahead)"
 );
 domain_enum_schema!(NamndKind, "NamndKind", "Kind of organisational unit");
 domain_enum_schema!(

@@ -72,6 +72,10 @@ pub enum Target<'a> {
     /// mapped (SIE): the roles that may write some nämnd's figures. Each
     /// nämnd the rows reach is then checked as [`Target::NamndFigures`].
     FigureImport { kommun: &'a str },
+    /// Webhook subscriptions and their deliveries: read and written by
+    /// admin and integration (a subscription sees every change of the
+    /// kommun, as the change feed does).
+    Webhooks { kommun: &'a str },
 }
 
 impl Target<'_> {
@@ -85,7 +89,8 @@ impl Target<'_> {
             | Target::AuditLog { kommun }
             | Target::ChangeFeed { kommun }
             | Target::DimensionMappings { kommun }
-            | Target::FigureImport { kommun } => kommun,
+            | Target::FigureImport { kommun }
+            | Target::Webhooks { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -144,6 +149,13 @@ pub fn authorize(
             Role::Admin | Role::Kommunledning | Role::Integration | Role::Redaktor
         ),
         (Target::DimensionMappings { .. } | Target::FigureImport { .. }, _) => false,
+        (
+            Target::Webhooks { .. },
+            Action::Read | Action::Create | Action::Update | Action::Delete,
+        ) => {
+            matches!(principal.role, Role::Admin | Role::Integration)
+        }
+        (Target::Webhooks { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -187,6 +199,7 @@ pub enum Kind {
     ChangeFeed,
     DimensionMappings,
     FigureImport,
+    Webhooks,
 }
 
 /// Ok when `principal` may do `action` on at least one target of `kind` in
@@ -234,6 +247,7 @@ pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<
         Kind::ChangeFeed => targets.push(Target::ChangeFeed { kommun }),
         Kind::DimensionMappings => targets.push(Target::DimensionMappings { kommun }),
         Kind::FigureImport => targets.push(Target::FigureImport { kommun }),
+        Kind::Webhooks => targets.push(Target::Webhooks { kommun }),
         Kind::Report | Kind::NamndFigures => {}
     }
     // Passing, or refused only for the state of the target (409), means

@@ -64,9 +64,11 @@ mod indicator;
 pub mod mapping;
 pub mod money;
 mod period;
+pub mod process;
 pub mod sie;
 pub mod structure;
 mod volume;
+pub mod webhook;
 
 #[cfg(test)]
 mod prop_tests;

@@ -12,6 +12,7 @@ pub mod budget_value;
 pub mod budget_value_total;
 pub mod change_counter;
 pub mod change_feed;
+pub mod deadline;
 pub mod dimension_mapping;
 pub mod goal;
 pub mod goal_area;
@@ -28,12 +29,15 @@ pub mod key_figure;
 pub mod kolada_sync;
 pub mod kommun;
 pub mod namnd;
+pub mod obligation_rule;
 pub mod period;
 pub mod report;
 pub mod report_section;
 pub mod report_version;
 pub mod volume_measure;
 pub mod volume_value;
+pub mod webhook;
+pub mod webhook_delivery;
 
 #[cfg(test)]
 mod stored_enum_tests;
@@ -41,10 +45,12 @@ mod stored_enum_tests;
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
     ValueSource,
+    process::DeadlineKind,
     structure::{
         AssignmentStatus, KeyFigureUnit, NamndKind, PeriodKind, ReportStatus, ReportType,
         VolumeValueKind,
     },
+    webhook::DeliveryStatus,
 };
 
 /// Makes domain enums column types: each is stored as its `as_str` spelling
@@ -134,4 +140,6 @@ stored_enum!(
     ReportType,
     ValueSource,
     VolumeValueKind,
+    DeliveryStatus,
+    DeadlineKind,
 );

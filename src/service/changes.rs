@@ -68,15 +68,16 @@ async fn take_numbers(
     Ok(counter.seq)
 }
 
-/// Appends `changes` (all of one kommun) to its feed, numbered in order.
+/// Appends `changes` (all of one kommun) to its feed, numbered in order;
+/// returns the number of the first.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn append(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     changes: &[Change<'_>],
-) -> Result<(), ServiceError> {
+) -> Result<i64, ServiceError> {
     if changes.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let count = changes.len() as i64;
     let last = take_numbers(db, kommun_id, count).await?;
@@ -99,7 +100,7 @@ pub async fn append(
             .exec_without_returning(db)
             .await?;
     }
-    Ok(())
+    Ok(last - count + 1)
 }
 
 /// The kommun's latest change number (0 before its first change): moves

@@ -5,7 +5,8 @@
 //! and commits. Nothing else in the service opens a transaction for a
 //! write, so a change without its record cannot exist, and whatever later
 //! hangs on a write (decided versions, period locks, webhooks) has one
-//! place to hang on.
+//! place to hang on. The webhook outbox is written here too, from the same
+//! entries, just before the commit (see [`super::webhooks`]).
 //!
 //! Audit entries are collected while the change runs and written just
 //! before the commit. That keeps the change feed's counter row (see
@@ -28,6 +29,7 @@ use super::{
     changes,
     crud::{self, TenantEntity},
     error::ServiceError,
+    webhooks,
 };
 use crate::{
     domain::YearMonth,
@@ -281,8 +283,11 @@ impl<'a> Write<'a> {
             .entries
             .into_inner()
             .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?;
-        write_entries(&self.txn, self.actor, entries).await?;
+        let deliveries = write_entries(&self.txn, self.actor, entries).await?;
         self.txn.commit().await?;
+        if deliveries {
+            webhooks::wake();
+        }
         Ok(())
     }
 }
@@ -346,9 +351,9 @@ async fn write_entries(
     db: &impl ConnectionTrait,
     actor: &Actor,
     entries: Vec<Entry>,
-) -> Result<(), ServiceError> {
+) -> Result<bool, ServiceError> {
     if entries.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let occurred_at = chrono::Utc::now();
     let mut rows = Vec::with_capacity(entries.len());
@@ -383,8 +388,10 @@ async fn write_entries(
             .exec_without_returning(db)
             .await?;
     }
-    changes::append(db, actor.kommun_id, &feed).await?;
-    Ok(())
+    let first = changes::append(db, actor.kommun_id, &feed).await?;
+    // The webhook outbox, from the same entries and numbers, in the same
+    // transaction: nothing is sent for a rollback, nothing lost on a commit.
+    webhooks::enqueue(db, actor.kommun_id, &feed, first).await
 }
 
 /// Runs `change` as one audited write: all of it and its records, or

@@ -48,6 +48,8 @@ enum Rule {
     /// Files whose nämnder are known only after mapping (SIE): admin,
     /// kommunledning, integration, any redaktör (each nämnd is checked later).
     ImportMapped,
+    /// Webhooks and their deliveries: admin, integration.
+    Webhooks,
 }
 
 const RULES: &[(&str, Rule)] = &[
@@ -207,6 +209,28 @@ const RULES: &[(&str, Rule)] = &[
         "DELETE /api/v1/dimension-mappings/{id}",
         Rule::WriteStructure,
     ),
+    ("GET /api/v1/deadlines", Rule::ReadAll),
+    ("POST /api/v1/deadlines", Rule::WriteStructure),
+    ("GET /api/v1/deadlines/{id}", Rule::ReadAll),
+    ("PATCH /api/v1/deadlines/{id}", Rule::WriteStructure),
+    ("DELETE /api/v1/deadlines/{id}", Rule::WriteStructure),
+    ("GET /api/v1/obligation-rules", Rule::ReadAll),
+    ("POST /api/v1/obligation-rules", Rule::WriteStructure),
+    ("GET /api/v1/obligation-rules/{id}", Rule::ReadAll),
+    ("PATCH /api/v1/obligation-rules/{id}", Rule::WriteStructure),
+    ("DELETE /api/v1/obligation-rules/{id}", Rule::WriteStructure),
+    ("GET /api/v1/reports/{id}/obligations", Rule::ReadAll),
+    ("GET /api/v1/kommun/obligations", Rule::Consolidated),
+    ("GET /api/v1/webhooks", Rule::Webhooks),
+    ("POST /api/v1/webhooks", Rule::Webhooks),
+    ("GET /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("PATCH /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("DELETE /api/v1/webhooks/{id}", Rule::Webhooks),
+    ("GET /api/v1/webhooks/{id}/deliveries", Rule::Webhooks),
+    (
+        "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+        Rule::Webhooks,
+    ),
 ];
 
 /// A caller: role and the nämnd its token names (own = VON, other = SOCN,
@@ -274,6 +298,7 @@ fn allowed(rule: Rule, c: Caller) -> bool {
         Rule::Reopen => c.role == Admin,
         Rule::ReadMappings => matches!(c.role, Admin | Kommunledning | Integration | Revisor),
         Rule::ImportMapped => matches!(c.role, Admin | Kommunledning | Integration | Redaktor),
+        Rule::Webhooks => matches!(c.role, Admin | Integration),
     }
 }
 
@@ -321,6 +346,35 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
         .await
         .unwrap();
     ids.insert("dimension-mappings", id_of(&body(created).await.1));
+    // A webhook subscribed to everything has a delivery of its own creation.
+    let hook = json!({"url": "http://127.0.0.1:9/hook", "event_types": ["*"]});
+    let created = app
+        .post("/api/v1/webhooks", &admin, &hook)
+        .send()
+        .await
+        .unwrap();
+    let hook = id_of(&body(created).await.1);
+    ids.insert(
+        "delivery_id",
+        app.id_of(&format!("/api/v1/webhooks/{hook}/deliveries"), &admin)
+            .await,
+    );
+    ids.insert("webhooks", hook);
+    let deadline = json!({"period_id": period, "type": "arsredovisning",
+        "kind": "underlag", "due_date": "2025-02-07"});
+    let created = app
+        .post("/api/v1/deadlines", &admin, &deadline)
+        .send()
+        .await
+        .unwrap();
+    ids.insert("deadlines", id_of(&body(created).await.1));
+    let rule = json!({"name": "Fixture", "min_deviation_percent": 2, "within_days": 30});
+    let created = app
+        .post("/api/v1/obligation-rules", &admin, &rule)
+        .send()
+        .await
+        .unwrap();
+    ids.insert("obligation-rules", id_of(&body(created).await.1));
     (ids, period)
 }
 
@@ -335,7 +389,9 @@ fn fill(path: &str, ids: &HashMap<&str, String>, period: &str) -> String {
                 .get(segments[i - 1])
                 .cloned()
                 .unwrap_or_else(|| panic!("no fixture id for {path}")),
-            "{plan_id}" | "{goal_id}" | "{assignment_id}" => ids[&s[1..s.len() - 1]].clone(),
+            "{plan_id}" | "{goal_id}" | "{assignment_id}" | "{delivery_id}" => {
+                ids[&s[1..s.len() - 1]].clone()
+            }
             "{kind}" => "drift".into(),
             "{key}" => "inledning".into(),
             "{year}" => "2024".into(),

@@ -172,6 +172,7 @@ pub fn test_settings(database_url: String) -> Settings {
         // Nothing listens here: no test reaches the real Kolada.
         kolada_base_url: "http://127.0.0.1:9".into(),
         kolada_sync_interval: None,
+        webhooks: Default::default(),
     }
 }
 

@@ -733,6 +733,121 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         fixed(&id(&mapping)),
     )
     .await;
+    // The process calendar.
+    let deadline = w
+        .step(
+            "POST /api/v1/deadlines",
+            w.request(M::POST, "/api/v1/deadlines").json(&json!({
+                "period_id": p, "type": "arsredovisning",
+                "kind": "underlag", "due_date": "2024-09-10"})),
+            "deadline",
+            id,
+        )
+        .await;
+    let deadline = w
+        .step(
+            "PATCH /api/v1/deadlines/{id}",
+            w.request(M::PATCH, &format!("/api/v1/deadlines/{}", id(&deadline)))
+                .header("If-Match", etag(&deadline))
+                .json(&json!({"due_date": "2024-09-12"})),
+            "deadline",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/deadlines/{id}",
+        w.request(M::DELETE, &format!("/api/v1/deadlines/{}", id(&deadline)))
+            .header("If-Match", etag(&deadline)),
+        "deadline",
+        fixed(&id(&deadline)),
+    )
+    .await;
+
+    // Obligation rules.
+    let rule = w
+        .step(
+            "POST /api/v1/obligation-rules",
+            w.request(M::POST, "/api/v1/obligation-rules").json(&json!({
+                "name": "Negativ avvikelse", "min_deviation_percent": 2, "within_days": 30})),
+            "obligation_rule",
+            id,
+        )
+        .await;
+    let rule = w
+        .step(
+            "PATCH /api/v1/obligation-rules/{id}",
+            w.request(M::PATCH, &format!("/api/v1/obligation-rules/{}", id(&rule)))
+                .header("If-Match", etag(&rule))
+                .json(&json!({"within_days": 45})),
+            "obligation_rule",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/obligation-rules/{id}",
+        w.request(
+            M::DELETE,
+            &format!("/api/v1/obligation-rules/{}", id(&rule)),
+        )
+        .header("If-Match", etag(&rule)),
+        "obligation_rule",
+        fixed(&id(&rule)),
+    )
+    .await;
+
+    // Webhooks: a subscription to everything has a delivery of its own
+    // creation, which is replayed.
+    let hook = w
+        .step(
+            "POST /api/v1/webhooks",
+            w.request(M::POST, "/api/v1/webhooks").json(&json!({
+                "url": "http://127.0.0.1:9/hook", "event_types": ["*"]})),
+            "webhook",
+            id,
+        )
+        .await;
+    let (_, log) = body(
+        w.request(
+            M::GET,
+            &format!("/api/v1/webhooks/{}/deliveries", id(&hook)),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let delivery = id(&log["items"][0]);
+    w.step(
+        "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+        w.request(
+            M::POST,
+            &format!(
+                "/api/v1/webhooks/{}/deliveries/{delivery}/replay",
+                id(&hook)
+            ),
+        ),
+        "webhook_delivery",
+        id,
+    )
+    .await;
+    let hook = w
+        .step(
+            "PATCH /api/v1/webhooks/{id}",
+            w.request(M::PATCH, &format!("/api/v1/webhooks/{}", id(&hook)))
+                .header("If-Match", etag(&hook))
+                .json(&json!({"event_types": ["namnd", "report.approve"]})),
+            "webhook",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/webhooks/{id}",
+        w.request(M::DELETE, &format!("/api/v1/webhooks/{}", id(&hook)))
+            .header("If-Match", etag(&hook)),
+        "webhook",
+        fixed(&id(&hook)),
+    )
+    .await;
     w.step(
         "POST /api/v1/imports/kolada",
         w.request(M::POST, "/api/v1/imports/kolada")

@@ -1,0 +1,443 @@
+//! `/api/v1/webhooks`: a kommun's webhook subscriptions (admin and
+//! integration), their delivery log and replay. Deliveries follow Standard
+//! Webhooks: `webhook-id`, `webhook-timestamp` and `webhook-signature`
+//! (`v1,` + base64 HMAC-SHA256 of `{id}.{timestamp}.{body}` under the
+//! secret's key); see [`crate::service::webhooks`] for order, retries and
+//! the outbox.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::common::{
+    ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option, encode_cursor,
+    versioned,
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    domain::webhook::DeliveryStatus,
+    entity::{webhook, webhook_delivery},
+    error::{ApiError, FieldError},
+    service::{
+        crud,
+        webhooks::{self, WebhookChanges, WebhookSpec},
+    },
+    state::AppState,
+};
+
+/// A webhook subscription. `secret` only in the answer to its creation.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", "url": "https://planering.example.se/hooks/kommunrapport",
+    "description": "Planeringssystemet", "event_types": ["report.approve", "budget_table"],
+    "enabled": true, "failing_since": null, "disabled_reason": null,
+    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+    "version": 1, "created_at": "2026-12-03T09:00:00Z", "updated_at": "2026-12-03T09:00:00Z"
+}))]
+pub struct WebhookDto {
+    pub id: Uuid,
+    pub url: String,
+    pub description: Option<String>,
+    /// `*`, resource types of the change feed (every action on them), or
+    /// `type.action` (`report.approve`).
+    pub event_types: Vec<String>,
+    /// False once disabled, by a PATCH or after failing too long.
+    pub enabled: bool,
+    /// Since when every attempt has failed; null after a success.
+    pub failing_since: Option<chrono::DateTime<chrono::Utc>>,
+    pub disabled_reason: Option<String>,
+    /// The signing secret (`whsec_` + base64 key): in the answer to the
+    /// creation only; keep it, it is never shown again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    pub version: i32,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn dto_of(m: webhook::Model, secret: Option<String>) -> Result<WebhookDto, ApiError> {
+    Ok(WebhookDto {
+        event_types: webhooks::event_types(&m)?,
+        id: m.id,
+        url: m.url,
+        description: m.description,
+        enabled: m.enabled,
+        failing_since: m.failing_since,
+        disabled_reason: m.disabled_reason,
+        secret,
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    })
+}
+
+/// A new subscription.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "url": "https://planering.example.se/hooks/kommunrapport",
+    "description": "Planeringssystemet",
+    "event_types": ["report.approve", "budget_table"]
+}))]
+pub struct CreateWebhook {
+    /// https; plain http only to localhost or 127.0.0.1.
+    #[schema(max_length = 2000)]
+    pub url: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// 1–100 event types.
+    pub event_types: Vec<String>,
+    /// Your own secret (`whsec_` + base64 of 24–64 bytes); left out, one
+    /// is generated and shown in the answer.
+    #[serde(default)]
+    #[schema(pattern = "^whsec_[A-Za-z0-9+/=]+$")]
+    pub secret: Option<String>,
+}
+
+/// Changes to a subscription; fields left out stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"enabled": true, "event_types": ["*"]}))]
+pub struct UpdateWebhook {
+    #[schema(max_length = 2000)]
+    pub url: Option<String>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub event_types: Option<Vec<String>>,
+    /// `true` enables a disabled webhook again (pending deliveries of the
+    /// time it was disabled are not sent; replay them); `false` disables it.
+    pub enabled: Option<bool>,
+    /// A new secret (`whsec_` + base64 of 24–64 bytes).
+    #[schema(pattern = "^whsec_[A-Za-z0-9+/=]+$")]
+    pub secret: Option<String>,
+}
+
+fn check_description(description: Option<&str>, errors: &mut Vec<FieldError>) {
+    if description.is_some_and(|d| d.chars().count() > 2000) {
+        errors.push(FieldError::new(
+            "description",
+            "must be at most 2000 characters",
+        ));
+    }
+}
+
+impl Input for CreateWebhook {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        webhooks::check_url(self.url.trim(), &mut errors);
+        check_description(self.description.as_deref(), &mut errors);
+        webhooks::check_event_types(&self.event_types, &mut errors);
+        if let Some(secret) = &self.secret {
+            webhooks::check_secret(secret, &mut errors);
+        }
+        errors
+    }
+}
+
+impl Input for UpdateWebhook {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if let Some(url) = &self.url {
+            webhooks::check_url(url.trim(), &mut errors);
+        }
+        check_description(
+            self.description.as_ref().and_then(|d| d.as_deref()),
+            &mut errors,
+        );
+        if let Some(types) = &self.event_types {
+            webhooks::check_event_types(types, &mut errors);
+        }
+        if let Some(secret) = &self.secret {
+            webhooks::check_secret(secret, &mut errors);
+        }
+        errors
+    }
+}
+
+/// One delivery of an event to a webhook, as the log shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019ad9a1-0c1e-7f3a-8b2d-4e5f60718293", "webhook_id": "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293",
+    "seq": 1042, "event_type": "report.approve", "status": "delivered", "attempts": 2,
+    "next_attempt_at": "2026-12-03T09:00:05Z", "last_attempt_at": "2026-12-03T09:00:05Z",
+    "last_status_code": 204, "last_error": null, "delivered_at": "2026-12-03T09:00:05Z",
+    "created_at": "2026-12-03T09:00:00Z",
+    "payload": {"type": "report.approve", "timestamp": "2026-12-03T09:00:00Z", "data": {
+        "kommun_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "seq": 1042, "resource_type": "report",
+        "resource_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "action": "approve", "version": 3,
+        "audit_id": "019ad9a0-ffff-7f3a-8b2d-4e5f60718293"}}
+}))]
+pub struct DeliveryDto {
+    /// Sent as `webhook-id`: the same on every attempt of this delivery.
+    pub id: Uuid,
+    pub webhook_id: Uuid,
+    /// The kommun's change number of the event (`GET /changes`): the order
+    /// in which a webhook's deliveries are sent.
+    pub seq: i64,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    /// When it is (or was last) due.
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+    pub last_attempt_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The HTTP status of the last answer; null when none came.
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// The body sent (`type`, `timestamp`, `data`).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+fn delivery_dto(m: webhook_delivery::Model) -> DeliveryDto {
+    DeliveryDto {
+        payload: serde_json::from_str(&m.payload).unwrap_or(serde_json::Value::Null),
+        id: m.id,
+        webhook_id: m.webhook_id,
+        seq: m.seq,
+        event_type: m.event_type,
+        status: m.status,
+        attempts: m.attempts,
+        next_attempt_at: m.next_attempt_at,
+        last_attempt_at: m.last_attempt_at,
+        last_status_code: m.last_status_code,
+        last_error: m.last_error,
+        delivered_at: m.delivered_at,
+        created_at: m.created_at,
+    }
+}
+
+fn target(principal: &Principal) -> Target<'_> {
+    Target::Webhooks {
+        kommun: &principal.kommun_code,
+    }
+}
+
+/// List the kommun's webhooks (admin, integration), in creation order.
+#[utoipa::path(tag = "webhooks", params(PageParams),
+    responses((status = 200, description = "One page of webhooks", body = Page<WebhookDto>)))]
+#[get("/webhooks")]
+pub async fn list_webhooks(
+    state: web::Data<AppState>,
+    principal: Principal,
+    page: web::Query<PageParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let (rows, next) = webhooks::list(&state.db, kommun_id, &page.parse()?).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| dto_of(m, None))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Subscribe a URL to events of the kommun (admin, integration). The answer
+/// holds the signing secret, once.
+#[utoipa::path(tag = "webhooks", request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "Created; `secret` is shown this once", body = WebhookDto, headers(("ETag" = String), ("Location" = String))),
+        (status = 422, description = "Invalid URL, event type or secret", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/webhooks")]
+pub async fn create_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ApiJson<CreateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let b = body.0;
+    let spec = WebhookSpec {
+        url: b.url.trim().to_string(),
+        description: b.description.map(|d| d.trim().to_string()),
+        event_types: b.event_types,
+        secret: b.secret,
+    };
+    let (model, secret) =
+        webhooks::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
+    let dto = dto_of(model, Some(secret))?;
+    Ok(created(&req, dto.version, dto.id, &dto))
+}
+
+/// Read a webhook (without its secret).
+#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path, description = "Webhook id")),
+    responses(
+        (status = 200, description = "The webhook", body = WebhookDto, headers(("ETag" = String))),
+        (status = 304, description = "Not modified since the ETag in If-None-Match"),
+    ))]
+#[get("/webhooks/{id}")]
+pub async fn get_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let dto = dto_of(
+        crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?,
+        None,
+    )?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Change, disable or enable a webhook (admin, integration). Needs `If-Match`.
+#[utoipa::path(tag = "webhooks", request_body = UpdateWebhook,
+    params(("id" = Uuid, Path, description = "Webhook id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 200, description = "Changed", body = WebhookDto, headers(("ETag" = String))),
+        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[patch("/webhooks/{id}")]
+pub async fn update_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    body: ApiJson<UpdateWebhook>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Update, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    let b = body.0;
+    let changes = WebhookChanges {
+        url: b.url.map(|u| u.trim().to_string()),
+        description: b.description.map(|d| d.map(|d| d.trim().to_string())),
+        event_types: b.event_types,
+        enabled: b.enabled,
+        secret: b.secret,
+    };
+    let model = webhooks::update(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+        changes,
+    )
+    .await?;
+    let dto = dto_of(model, None)?;
+    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+/// Delete a webhook and its delivery log (admin, integration). Needs `If-Match`.
+#[utoipa::path(tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Webhook id"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[delete("/webhooks/{id}")]
+pub async fn delete_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Delete, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let current = crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?;
+    check_if_match(&req, current.version)?;
+    webhooks::delete(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        *id,
+        current.version,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Filters of the delivery log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveryParams {
+    /// Only deliveries with this status.
+    pub status: Option<DeliveryStatus>,
+    /// Items per page, 1–500 (default 50).
+    #[param(value_type = Option<u64>, example = 50, minimum = 1, maximum = 500)]
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(example = "AZqTn2hGd0uN1l0wM2cGJw")]
+    pub cursor: Option<String>,
+}
+
+/// The delivery log of a webhook, oldest first (admin, integration).
+#[utoipa::path(tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Webhook id"), DeliveryParams),
+    responses((status = 200, description = "One page of deliveries", body = Page<DeliveryDto>)))]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn list_webhook_deliveries(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<Uuid>,
+    query: web::Query<DeliveryParams>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Read, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let query = query.into_inner();
+    let page = PageParams {
+        limit: query.limit,
+        cursor: query.cursor,
+    }
+    .parse()?;
+    let (rows, next) = webhooks::deliveries(&state.db, kommun_id, *id, query.status, &page).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: rows.into_iter().map(delivery_dto).collect(),
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Send a delivery again (admin, integration): a new delivery of the same
+/// body, with a new `webhook-id`, queued in the event's place.
+#[utoipa::path(tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Webhook id"),
+        ("delivery_id" = Uuid, Path, description = "The delivery to send again")),
+    responses(
+        (status = 202, description = "Queued: the new delivery", body = DeliveryDto),
+        (status = 409, description = "The webhook is disabled", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[post("/webhooks/{id}/deliveries/{delivery_id}/replay")]
+pub async fn replay_webhook_delivery(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(&principal, Action::Create, target(&principal))?;
+    let kommun_id = principal.require_kommun()?;
+    let (id, delivery_id) = path.into_inner();
+    let copy = webhooks::replay(
+        &state.db,
+        &actor(&req, &principal, kommun_id),
+        id,
+        delivery_id,
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().json(delivery_dto(copy)))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_webhooks)
+        .service(create_webhook)
+        .service(get_webhook)
+        .service(update_webhook)
+        .service(delete_webhook)
+        .service(list_webhook_deliveries)
+        .service(replay_webhook_delivery);
+}

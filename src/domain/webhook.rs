@@ -1,0 +1,194 @@
+//! Webhooks as rules: which events a subscription receives, how a delivery
+//! is signed (Standard Webhooks), when a failed one is tried again.
+
+use base64::{Engine, engine::general_purpose::STANDARD};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::structure::spelled_enum;
+
+spelled_enum! {
+    /// Where a delivery stands.
+    DeliveryStatus {
+        /// Waiting to be sent, or to be tried again.
+        Pending => "pending",
+        /// The receiver answered 2xx.
+        Delivered => "delivered",
+        /// Never to be sent: its subscription was disabled.
+        Abandoned => "abandoned",
+    }
+}
+
+/// The resource types of the change feed: an event is named
+/// `<resource_type>.<action>` (`namnd.create`, `report.approve`).
+pub const RESOURCE_TYPES: &[&str] = &[
+    "action_plan",
+    "assessment",
+    "assignment",
+    "assignment_status",
+    "budget_line",
+    "budget_line_values",
+    "budget_table",
+    "deadline",
+    "dimension_mapping",
+    "goal",
+    "goal_area",
+    "indicator",
+    "indicator_overrides",
+    "indicator_riktvarden",
+    "indicator_values",
+    "key_figure",
+    "kommun",
+    "namnd",
+    "obligation_rule",
+    "period",
+    "report",
+    "report_section",
+    "report_version",
+    "volume_measure",
+    "volume_measure_values",
+    "webhook",
+    "webhook_delivery",
+];
+
+/// The actions a change can have: CRUD, a collection replaced, and the
+/// workflow steps of reports (submit, approve, return, reopen) and periods
+/// (close, reopen).
+pub const ACTIONS: &[&str] = &[
+    "create", "update", "delete", "put", "submit", "approve", "return", "reopen", "close", "replay",
+];
+
+/// The most event types one subscription lists.
+pub const MAX_EVENT_TYPES: usize = 100;
+
+/// Why an event type is not one a subscription can name.
+pub fn check_event_type(pattern: &str) -> Result<(), String> {
+    if pattern == "*" {
+        return Ok(());
+    }
+    let (resource, action) = match pattern.split_once('.') {
+        Some((r, a)) => (r, Some(a)),
+        None => (pattern, None),
+    };
+    if !RESOURCE_TYPES.contains(&resource) {
+        return Err(format!(
+            "{pattern:?} names no resource type of the change feed; use \"*\", a type \
+             ({}) or a type and an action (\"report.approve\")",
+            RESOURCE_TYPES.join(", ")
+        ));
+    }
+    match action {
+        Some(a) if !ACTIONS.contains(&a) => Err(format!(
+            "{pattern:?}: {a:?} is not an action; actions are {}",
+            ACTIONS.join(", ")
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The name of the event a change makes.
+pub fn event_type(resource_type: &str, action: &str) -> String {
+    format!("{resource_type}.{action}")
+}
+
+/// Whether a subscription listing `patterns` receives the event of a
+/// change: `*` every event, `namnd` every action on nämnder,
+/// `report.approve` only that step.
+pub fn subscribes(patterns: &[String], resource_type: &str, action: &str) -> bool {
+    patterns.iter().any(|p| match p.split_once('.') {
+        _ if p == "*" => true,
+        Some((r, a)) => r == resource_type && a == action,
+        None => p == resource_type,
+    })
+}
+
+/// The prefix of a Standard Webhooks secret.
+pub const SECRET_PREFIX: &str = "whsec_";
+
+/// A secret as given to the subscriber: `whsec_` and the key in base64.
+pub fn format_secret(key: &[u8]) -> String {
+    format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
+}
+
+/// The key of a secret, which must be `whsec_` and 24–64 bytes in base64.
+pub fn parse_secret(secret: &str) -> Result<Vec<u8>, String> {
+    let encoded = secret
+        .strip_prefix(SECRET_PREFIX)
+        .ok_or_else(|| format!("must start with {SECRET_PREFIX}"))?;
+    let key = STANDARD
+        .decode(encoded)
+        .map_err(|_| format!("after {SECRET_PREFIX} must come base64"))?;
+    if !(24..=64).contains(&key.len()) {
+        return Err("the key must be 24–64 bytes (32–88 base64 characters)".into());
+    }
+    Ok(key)
+}
+
+/// The `webhook-signature` of a delivery: `v1,` and the base64 HMAC-SHA256
+/// of `{id}.{timestamp}.{body}` under the secret's key.
+pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {
+    // HMAC takes a key of any length: `new_from_slice` cannot fail.
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        return String::new();
+    };
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// How long to wait before attempt `attempts + 1` after `attempts` failed
+/// ones: `base`, doubled per failure, at most `max`.
+pub fn backoff(attempts: u32, base_ms: u64, max_ms: u64) -> u64 {
+    let doublings = attempts.saturating_sub(1).min(40);
+    base_ms.saturating_mul(1u64 << doublings).min(max_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_the_standard_webhooks_example() {
+        // The example of the Standard Webhooks specification.
+        let key = parse_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let body = r#"{"test": 2432232314}"#;
+        assert_eq!(
+            sign(&key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
+
+    #[test]
+    fn secrets_are_whsec_and_base64() {
+        let key = [7u8; 32];
+        assert_eq!(parse_secret(&format_secret(&key)).unwrap(), key);
+        assert!(parse_secret("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").is_err());
+        assert!(parse_secret("whsec_!!!").is_err());
+        assert!(parse_secret("whsec_AAAA").is_err());
+    }
+
+    #[test]
+    fn event_types_name_the_feed() {
+        let patterns = vec!["namnd".to_string(), "report.approve".to_string()];
+        assert!(subscribes(&patterns, "namnd", "delete"));
+        assert!(subscribes(&patterns, "report", "approve"));
+        assert!(!subscribes(&patterns, "report", "submit"));
+        assert!(subscribes(&["*".to_string()], "goal", "create"));
+        assert!(check_event_type("report.approve").is_ok());
+        assert!(check_event_type("*").is_ok());
+        assert!(check_event_type("reports").is_err());
+        assert!(check_event_type("report.publish").is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_ceiling() {
+        assert_eq!(backoff(1, 1000, 60_000), 1000);
+        assert_eq!(backoff(2, 1000, 60_000), 2000);
+        assert_eq!(backoff(4, 1000, 60_000), 8000);
+        assert_eq!(backoff(30, 1000, 60_000), 60_000);
+        assert_eq!(backoff(u32::MAX, u64::MAX, u64::MAX), u64::MAX);
+    }
+}

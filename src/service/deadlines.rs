@@ -1,0 +1,234 @@
+//! The process calendar: a kommun's deadlines per period and report type,
+//! written through the one write path, and where each nämnd stands
+//! against them (derived on read from its report's dates).
+
+use chrono::{NaiveDate, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::Actor,
+    crud::{self, PageRequest},
+    error::ServiceError,
+    write::audited,
+};
+use crate::{
+    domain::{
+        process::{DeadlineKind, DeadlineState, deadline_state},
+        structure::ReportType,
+    },
+    entity::{deadline, namnd, period, report},
+};
+
+crud::tenant_entity!(deadline, "deadline", "deadline");
+
+/// A new deadline.
+pub struct DeadlineSpec {
+    pub period_id: Uuid,
+    pub report_type: ReportType,
+    pub kind: DeadlineKind,
+    pub due_date: NaiveDate,
+    pub namnd_id: Option<Uuid>,
+}
+
+/// 422 unless the period and nämnd are the kommun's, the report type is
+/// made for the period, and a KS or KF date names no nämnd.
+async fn check(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    spec: &DeadlineSpec,
+) -> Result<(), ServiceError> {
+    let period = crud::get::<period::Entity>(db, kommun_id, spec.period_id)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound(_) => {
+                ServiceError::validation("period_id", "no period with this id in your kommun")
+            }
+            other => other,
+        })?;
+    let kind = super::periods::spec_of(&period)?.kind;
+    if !spec.report_type.period_kinds().contains(&kind) {
+        return Err(ServiceError::validation(
+            "report_type",
+            format!(
+                "a {} is not made for a period of kind {kind}",
+                spec.report_type
+            ),
+        ));
+    }
+    if let Some(namnd_id) = spec.namnd_id {
+        if !spec.kind.is_namnd_step() {
+            return Err(ServiceError::validation(
+                "namnd_id",
+                format!("{} is a date of the kommun, not of one nämnd", spec.kind),
+            ));
+        }
+        crud::get::<namnd::Entity>(db, kommun_id, namnd_id)
+            .await
+            .map_err(|e| match e {
+                ServiceError::NotFound(_) => {
+                    ServiceError::validation("namnd_id", "no nämnd with this id in your kommun")
+                }
+                other => other,
+            })?;
+    }
+    Ok(())
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: DeadlineSpec,
+) -> Result<deadline::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        check(w.db(), w.kommun_id(), &spec).await?;
+        let now = Utc::now();
+        let model = deadline::Entity::insert(deadline::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(w.kommun_id()),
+            period_id: Set(spec.period_id),
+            report_type: Set(spec.report_type),
+            kind: Set(spec.kind),
+            due_date: Set(spec.due_date),
+            namnd_id: Set(spec.namnd_id),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(w.db())
+        .await?;
+        w.created(&model)?;
+        Ok(model)
+    })
+    .await
+}
+
+/// Moves a deadline to another date (the only thing that changes; another
+/// kind or period is another deadline).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    due_date: Option<NaiveDate>,
+) -> Result<deadline::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let current = crud::get::<deadline::Entity>(w.db(), w.kommun_id(), id).await?;
+        let changes = deadline::ActiveModel {
+            due_date: due_date.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        w.update::<deadline::Entity, _>(&current, expected_version, changes)
+            .await
+    })
+    .await
+}
+
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ServiceError> {
+    let current = crud::get::<deadline::Entity>(db, actor.kommun_id, id).await?;
+    crud::delete_audited::<deadline::Entity>(db, actor, &current, expected_version).await
+}
+
+/// One page of the kommun's deadlines, optionally of one period and type.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Option<Uuid>,
+    report_type: Option<ReportType>,
+    page: &PageRequest,
+) -> Result<(Vec<deadline::Model>, Option<Uuid>), ServiceError> {
+    let mut condition = Condition::all();
+    if let Some(p) = period_id {
+        condition = condition.add(deadline::Column::PeriodId.eq(p));
+    }
+    if let Some(t) = report_type {
+        condition = condition.add(deadline::Column::ReportType.eq(t));
+    }
+    crud::list::<deadline::Entity>(db, kommun_id, condition, page).await
+}
+
+/// Every deadline of a period and report type.
+pub async fn of_period(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    period_id: Uuid,
+    report_type: ReportType,
+) -> Result<Vec<deadline::Model>, ServiceError> {
+    Ok(deadline::Entity::find()
+        .filter(deadline::Column::KommunId.eq(kommun_id))
+        .filter(deadline::Column::PeriodId.eq(period_id))
+        .filter(deadline::Column::ReportType.eq(report_type))
+        .order_by_asc(deadline::Column::DueDate)
+        .order_by_asc(deadline::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A nämnd against one of its deadlines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamndDeadline {
+    pub deadline_id: Uuid,
+    pub kind: DeadlineKind,
+    pub due_date: NaiveDate,
+    /// When the nämnd met it, if it has.
+    pub met_on: Option<NaiveDate>,
+    pub state: DeadlineState,
+    pub days_late: Option<i64>,
+}
+
+/// The date a report meets a step on.
+fn met_on(kind: DeadlineKind, report: Option<&report::Model>) -> Option<NaiveDate> {
+    let report = report?;
+    match kind {
+        DeadlineKind::Underlag => report.submitted_at.map(|t| t.date_naive()),
+        DeadlineKind::Namndbeslut => report.beslut_datum,
+        DeadlineKind::Inlamning => report.approved_at.map(|t| t.date_naive()),
+        DeadlineKind::Ks | DeadlineKind::Kf => None,
+    }
+}
+
+/// Where nämnd `namnd_id` with `report` stands against `deadlines` (those
+/// of its period and type) as of `today`: per nämnd step, its own deadline
+/// where it has one, else the kommun's.
+pub fn namnd_deadlines(
+    deadlines: &[deadline::Model],
+    namnd_id: Uuid,
+    report: Option<&report::Model>,
+    today: NaiveDate,
+) -> Vec<NamndDeadline> {
+    let mut out = Vec::new();
+    for kind in DeadlineKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| k.is_namnd_step())
+    {
+        let of_kind = deadlines.iter().filter(|d| d.kind == kind);
+        let chosen = of_kind
+            .clone()
+            .find(|d| d.namnd_id == Some(namnd_id))
+            .or_else(|| of_kind.clone().find(|d| d.namnd_id.is_none()));
+        let Some(d) = chosen else { continue };
+        let met = met_on(kind, report);
+        let (state, days_late) = deadline_state(d.due_date, met, today);
+        out.push(NamndDeadline {
+            deadline_id: d.id,
+            kind,
+            due_date: d.due_date,
+            met_on: met,
+            state,
+            days_late,
+        });
+    }
+    out
+}

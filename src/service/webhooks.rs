@@ -1,0 +1,742 @@
+//! Webhooks: a kommun's subscriptions, the outbox the write path fills, and
+//! the worker that delivers it.
+//!
+//! **Outbox.** [`enqueue`] runs inside [`super::write::audited`], after the
+//! change feed has numbered the write's changes and before the commit: one
+//! `webhook_delivery` row per change and subscription that wants it. So a
+//! rolled-back write leaves no delivery, and a committed one always has
+//! its deliveries. After the commit the write wakes the worker ([`WAKE`]),
+//! which is why a delivery usually leaves within milliseconds rather than
+//! at the next poll.
+//!
+//! **Order.** A subscription's deliveries go out one at a time in the order
+//! of the kommun's change numbers (the feed's commit order): only the
+//! oldest pending delivery of a subscription (its head) is sent, and a
+//! failing head holds back the ones behind it until it succeeds.
+//!
+//! **Several instances.** A worker sends a head only after claiming it with
+//! one conditional `UPDATE … SET claimed_until = …` that succeeds for one
+//! worker only (on SQLite and PostgreSQL alike); a claim runs out after
+//! twice the attempt timeout, so a crashed worker's delivery is retried by
+//! another. Delivery is at least once: a receiver deduplicates by
+//! `webhook-id`.
+//!
+//! **Failures.** A non-2xx answer, a timeout or a refused connection counts
+//! as a failed attempt: the head is tried again after an exponential
+//! backoff ([`crate::domain::webhook::backoff`]). A subscription that has
+//! failed without a success for the configured time is disabled (an
+//! audited write by the `webhook-delivery` actor) and its pending
+//! deliveries abandoned; enabling it again (PATCH) starts afresh.
+//!
+//! Delivery bookkeeping (a delivery's status and attempts, a subscription's
+//! `failing_since`) is not a change of the kommun's data and is not
+//! audited; creating, changing, deleting, disabling a subscription and
+//! replaying a delivery are.
+
+use std::{sync::LazyLock, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    NotSet, QueryFilter, QueryOrder, QuerySelect, sea_query::Expr,
+};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::{
+    audit::Actor,
+    changes::Change,
+    crud::{self, PageRequest},
+    error::{FieldError, ServiceError},
+    write::audited,
+};
+use crate::{
+    config::WebhookSettings,
+    domain::webhook::{self as rules, DeliveryStatus},
+    entity::{webhook, webhook_delivery},
+};
+
+crud::tenant_entity!(webhook, "webhook", "webhook");
+
+/// Bumped after every commit that wrote a delivery; the workers of this
+/// process wait on it between polls. One per process rather than per
+/// application: the write path knows only its connection, and a worker
+/// woken for another database's commit merely looks once more.
+pub static WAKE: LazyLock<tokio::sync::watch::Sender<u64>> =
+    LazyLock::new(|| tokio::sync::watch::channel(0).0);
+
+/// Wakes the delivery workers.
+pub fn wake() {
+    WAKE.send_modify(|n| *n = n.wrapping_add(1));
+}
+
+/// The body of a delivery (Standard Webhooks: `type`, `timestamp`, `data`).
+#[derive(Debug, Serialize)]
+struct Payload<'a> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    timestamp: DateTime<Utc>,
+    data: EventData<'a>,
+}
+
+#[derive(Debug, Serialize)]
+struct EventData<'a> {
+    kommun_id: Uuid,
+    /// The change number in `GET /changes`.
+    seq: i64,
+    resource_type: &'a str,
+    resource_id: Option<Uuid>,
+    action: &'a str,
+    version: Option<i32>,
+    audit_id: Uuid,
+}
+
+/// The kommun's enabled subscriptions with their parsed event types.
+async fn enabled(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+) -> Result<Vec<(webhook::Model, Vec<String>)>, ServiceError> {
+    let rows = webhook::Entity::find()
+        .filter(webhook::Column::KommunId.eq(kommun_id))
+        .filter(webhook::Column::Enabled.eq(true))
+        .all(db)
+        .await?;
+    rows.into_iter()
+        .map(|w| {
+            let types = event_types(&w)?;
+            Ok((w, types))
+        })
+        .collect()
+}
+
+/// The stored event types of a subscription.
+pub fn event_types(model: &webhook::Model) -> Result<Vec<String>, ServiceError> {
+    serde_json::from_str(&model.event_types)
+        .map_err(|e| ServiceError::Unexpected(format!("stored event types: {e}")))
+}
+
+/// Writes the deliveries of `changes` (numbered from `first_seq`) for every
+/// enabled subscription of the kommun that wants them. Returns whether it
+/// wrote any. Called by the write path only, inside its transaction.
+pub(super) async fn enqueue(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    changes: &[Change<'_>],
+    first_seq: i64,
+) -> Result<bool, ServiceError> {
+    let subscriptions = enabled(db, kommun_id).await?;
+    if subscriptions.is_empty() {
+        return Ok(false);
+    }
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for (i, change) in changes.iter().enumerate() {
+        let seq = first_seq + i as i64;
+        let event_type = rules::event_type(change.resource_type, change.action);
+        let payload = serde_json::to_string(&Payload {
+            event_type: &event_type,
+            timestamp: change.occurred_at,
+            data: EventData {
+                kommun_id,
+                seq,
+                resource_type: change.resource_type,
+                resource_id: change.resource_id,
+                action: change.action,
+                version: change.version,
+                audit_id: change.audit_id,
+            },
+        })
+        .map_err(|e| ServiceError::Unexpected(format!("webhook payload: {e}")))?;
+        for (subscription, types) in &subscriptions {
+            if !rules::subscribes(types, change.resource_type, change.action) {
+                continue;
+            }
+            rows.push(webhook_delivery::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                webhook_id: Set(subscription.id),
+                seq: Set(seq),
+                event_type: Set(event_type.clone()),
+                payload: Set(payload.clone()),
+                status: Set(DeliveryStatus::Pending),
+                attempts: Set(0),
+                next_attempt_at: Set(now),
+                claimed_until: Set(None),
+                last_attempt_at: Set(None),
+                last_status_code: Set(None),
+                last_error: Set(None),
+                delivered_at: Set(None),
+                created_at: Set(now),
+            });
+        }
+    }
+    let wrote = !rows.is_empty();
+    for chunk in rows.chunks(500) {
+        webhook_delivery::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(wrote)
+}
+
+// ---------------------------------------------------------------------------
+// Subscriptions.
+
+/// Field errors of a subscription's URL: https, or http to this machine
+/// only (a local relay, tests); no credentials or fragment.
+pub fn check_url(text: &str, errors: &mut Vec<FieldError>) {
+    let mut bad = |m: &str| errors.push(FieldError::new("url", m));
+    if text.len() > 2000 {
+        return bad("must be at most 2000 characters");
+    }
+    let Ok(url) = reqwest::Url::parse(text) else {
+        return bad("must be an absolute https URL");
+    };
+    let host = url.host_str().unwrap_or_default();
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match url.scheme() {
+        "https" if !host.is_empty() => {}
+        "http" if loopback => {}
+        "http" => bad("must be https (http only to localhost or 127.0.0.1)"),
+        _ => bad("must be an absolute https URL"),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        bad("must not carry a user or password; the signature authenticates the sender");
+    }
+    if url.fragment().is_some() {
+        bad("must not have a fragment");
+    }
+}
+
+/// Field errors of a list of event types.
+pub fn check_event_types(types: &[String], errors: &mut Vec<FieldError>) {
+    if types.is_empty() || types.len() > rules::MAX_EVENT_TYPES {
+        errors.push(FieldError::new(
+            "event_types",
+            format!(
+                "give 1–{} event types (\"*\" is every event)",
+                rules::MAX_EVENT_TYPES
+            ),
+        ));
+    }
+    for (i, t) in types.iter().enumerate() {
+        if let Err(e) = rules::check_event_type(t) {
+            errors.push(FieldError::new(format!("event_types[{i}]"), e));
+        }
+    }
+}
+
+/// Field errors of a secret given by the caller.
+pub fn check_secret(secret: &str, errors: &mut Vec<FieldError>) {
+    if let Err(e) = rules::parse_secret(secret) {
+        errors.push(FieldError::new("secret", e));
+    }
+}
+
+/// A new secret: 32 random bytes.
+fn new_secret() -> Result<String, ServiceError> {
+    let mut key = [0u8; 32];
+    getrandom::getrandom(&mut key)
+        .map_err(|e| ServiceError::Unexpected(format!("no randomness for a secret: {e}")))?;
+    Ok(rules::format_secret(&key))
+}
+
+fn types_json(types: &[String]) -> Result<String, ServiceError> {
+    serde_json::to_string(types).map_err(|e| ServiceError::Unexpected(format!("types: {e}")))
+}
+
+/// A new subscription (already checked).
+pub struct WebhookSpec {
+    pub url: String,
+    pub description: Option<String>,
+    pub event_types: Vec<String>,
+    /// None: generate one.
+    pub secret: Option<String>,
+}
+
+/// Creates a subscription; returns it with its secret (shown this once).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: WebhookSpec,
+) -> Result<(webhook::Model, String), ServiceError> {
+    let secret = match spec.secret {
+        Some(s) => s,
+        None => new_secret()?,
+    };
+    let types = types_json(&spec.event_types)?;
+    let model = audited(db, actor, async |w| {
+        let now = Utc::now();
+        let model = webhook::Entity::insert(webhook::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(w.kommun_id()),
+            url: Set(spec.url),
+            description: Set(spec.description),
+            event_types: Set(types),
+            secret: Set(secret.clone()),
+            enabled: Set(true),
+            failing_since: Set(None),
+            disabled_reason: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(w.db())
+        .await?;
+        w.created(&model)?;
+        Ok(model)
+    })
+    .await?;
+    Ok((model, secret))
+}
+
+/// Changes to a subscription; `None` leaves a field as it is.
+#[derive(Default)]
+pub struct WebhookChanges {
+    pub url: Option<String>,
+    pub description: Option<Option<String>>,
+    pub event_types: Option<Vec<String>>,
+    /// `true` enables a disabled subscription again (its failure clock
+    /// restarts); `false` disables it and abandons its pending deliveries.
+    pub enabled: Option<bool>,
+    pub secret: Option<String>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn update(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    changes: WebhookChanges,
+) -> Result<webhook::Model, ServiceError> {
+    audited(db, actor, async |w| {
+        let current = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), id).await?;
+        let mut active = webhook::ActiveModel {
+            url: changes.url.map(Set).unwrap_or(NotSet),
+            description: changes.description.map(Set).unwrap_or(NotSet),
+            event_types: match &changes.event_types {
+                Some(t) => Set(types_json(t)?),
+                None => NotSet,
+            },
+            secret: changes.secret.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        match changes.enabled {
+            Some(true) => {
+                active.enabled = Set(true);
+                active.failing_since = Set(None);
+                active.disabled_reason = Set(None);
+            }
+            Some(false) if current.enabled => {
+                active.enabled = Set(false);
+                active.disabled_reason = Set(Some(format!("disabled by {}", actor.principal)));
+                abandon_pending(w.db(), id).await?;
+            }
+            _ => {}
+        }
+        w.update::<webhook::Entity, _>(&current, expected_version, active)
+            .await
+    })
+    .await
+}
+
+/// Deletes a subscription with its delivery log.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ServiceError> {
+    audited(db, actor, async |w| {
+        let current = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), id).await?;
+        webhook_delivery::Entity::delete_many()
+            .filter(webhook_delivery::Column::KommunId.eq(w.kommun_id()))
+            .filter(webhook_delivery::Column::WebhookId.eq(id))
+            .exec(w.db())
+            .await?;
+        w.delete::<webhook::Entity>(&current, expected_version)
+            .await
+    })
+    .await
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    page: &PageRequest,
+) -> Result<(Vec<webhook::Model>, Option<Uuid>), ServiceError> {
+    crud::list::<webhook::Entity>(db, kommun_id, Condition::all(), page).await
+}
+
+/// One page of a subscription's deliveries, oldest first, optionally of one
+/// status.
+pub async fn deliveries(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    webhook_id: Uuid,
+    status: Option<DeliveryStatus>,
+    page: &PageRequest,
+) -> Result<(Vec<webhook_delivery::Model>, Option<Uuid>), ServiceError> {
+    crud::get::<webhook::Entity>(db, kommun_id, webhook_id).await?;
+    let mut query = webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::KommunId.eq(kommun_id))
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id));
+    if let Some(status) = status {
+        query = query.filter(webhook_delivery::Column::Status.eq(status));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(webhook_delivery::Column::Id.gt(after));
+    }
+    let mut rows = query
+        .order_by_asc(webhook_delivery::Column::Id)
+        .limit(page.limit + 1)
+        .all(db)
+        .await?;
+    let more = rows.len() as u64 > page.limit;
+    rows.truncate(page.limit as usize);
+    let next = if more {
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok((rows, next))
+}
+
+/// Sends a delivery again: a new delivery (with its own `webhook-id`) of
+/// the same event and body, queued in the event's place in the order.
+/// 409 when the subscription is disabled.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn replay(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    webhook_id: Uuid,
+    delivery_id: Uuid,
+) -> Result<webhook_delivery::Model, ServiceError> {
+    let out = audited(db, actor, async |w| {
+        let subscription = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), webhook_id).await?;
+        if !subscription.enabled {
+            return Err(ServiceError::Conflict(
+                "the webhook is disabled; enable it (PATCH enabled: true) before replaying".into(),
+            ));
+        }
+        let original = webhook_delivery::Entity::find_by_id(delivery_id)
+            .filter(webhook_delivery::Column::KommunId.eq(w.kommun_id()))
+            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+            .one(w.db())
+            .await?
+            .ok_or_else(|| ServiceError::NotFound(format!("no delivery {delivery_id}")))?;
+        let now = Utc::now();
+        let copy = webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(original.kommun_id),
+            webhook_id: Set(webhook_id),
+            seq: Set(original.seq),
+            event_type: Set(original.event_type.clone()),
+            payload: Set(original.payload.clone()),
+            status: Set(DeliveryStatus::Pending),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            claimed_until: Set(None),
+            last_attempt_at: Set(None),
+            last_status_code: Set(None),
+            last_error: Set(None),
+            delivered_at: Set(None),
+            created_at: Set(now),
+        })
+        .exec_with_returning(w.db())
+        .await?;
+        w.record(
+            "webhook_delivery",
+            Some(copy.id),
+            "replay",
+            Some(&original),
+            Some(&copy),
+        )?;
+        Ok(copy)
+    })
+    .await?;
+    wake();
+    Ok(out)
+}
+
+async fn abandon_pending(db: &impl ConnectionTrait, webhook_id: Uuid) -> Result<(), ServiceError> {
+    webhook_delivery::Entity::update_many()
+        .col_expr(
+            webhook_delivery::Column::Status,
+            Expr::value(DeliveryStatus::Abandoned),
+        )
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Delivery.
+
+/// Delivers the outbox until the process ends: every pending head that is
+/// due, then waits for a commit or the poll interval.
+pub async fn run_worker(db: DatabaseConnection, settings: WebhookSettings) {
+    let client = match reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook delivery cannot start");
+            return;
+        }
+    };
+    let mut woken = WAKE.subscribe();
+    let poll = Duration::from_millis(settings.poll_ms);
+    loop {
+        if let Err(e) = deliver_due(&db, &client, &settings).await {
+            tracing::warn!(error = %e, "webhook delivery round failed");
+        }
+        tokio::select! {
+            _ = woken.changed() => {}
+            _ = tokio::time::sleep(poll) => {}
+        }
+    }
+}
+
+/// One round: for each subscription with pending deliveries, sends its
+/// heads in order while they succeed.
+pub async fn deliver_due(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    settings: &WebhookSettings,
+) -> Result<(), ServiceError> {
+    let heads: Vec<(Uuid, i64)> = webhook_delivery::Entity::find()
+        .select_only()
+        .column(webhook_delivery::Column::WebhookId)
+        .column_as(webhook_delivery::Column::Seq.min(), "seq")
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .group_by(webhook_delivery::Column::WebhookId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rounds = heads
+        .into_iter()
+        .map(|(webhook_id, _)| deliver_subscription(db, client, settings, webhook_id));
+    for result in futures_util::future::join_all(rounds).await {
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "webhook delivery failed");
+        }
+    }
+    Ok(())
+}
+
+/// The oldest pending delivery of a subscription.
+async fn head(
+    db: &impl ConnectionTrait,
+    webhook_id: Uuid,
+) -> Result<Option<webhook_delivery::Model>, ServiceError> {
+    Ok(webhook_delivery::Entity::find()
+        .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .order_by_asc(webhook_delivery::Column::Seq)
+        .order_by_asc(webhook_delivery::Column::Id)
+        .limit(1)
+        .one(db)
+        .await?)
+}
+
+/// Claims `delivery` for this worker: true for exactly one of the workers
+/// that try at once, on either database.
+async fn claim(
+    db: &impl ConnectionTrait,
+    delivery: Uuid,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<bool, ServiceError> {
+    let result = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::ClaimedUntil, Expr::value(until))
+        .filter(webhook_delivery::Column::Id.eq(delivery))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .filter(
+            Condition::any()
+                .add(webhook_delivery::Column::ClaimedUntil.is_null())
+                .add(webhook_delivery::Column::ClaimedUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Sends a subscription's heads while they are due and succeed.
+async fn deliver_subscription(
+    db: &DatabaseConnection,
+    client: &reqwest::Client,
+    settings: &WebhookSettings,
+    webhook_id: Uuid,
+) -> Result<(), ServiceError> {
+    let Some(subscription) = webhook::Entity::find_by_id(webhook_id).one(db).await? else {
+        return Ok(());
+    };
+    if !subscription.enabled {
+        return abandon_pending(db, webhook_id).await;
+    }
+    let key = rules::parse_secret(&subscription.secret)
+        .map_err(|e| ServiceError::Unexpected(format!("stored webhook secret: {e}")))?;
+    let claim_for = chrono::Duration::milliseconds((settings.timeout_ms * 2) as i64);
+    let mut failing_since = subscription.failing_since;
+    while let Some(delivery) = head(db, webhook_id).await? {
+        let now = Utc::now();
+        if !claim(db, delivery.id, now, now + claim_for).await? {
+            // Not due yet, or another worker has it.
+            return Ok(());
+        }
+        let outcome = send(client, &subscription.url, &key, &delivery).await;
+        let done = Utc::now();
+        let attempts = delivery.attempts.saturating_add(1);
+        let mut row = webhook_delivery::ActiveModel {
+            id: Set(delivery.id),
+            attempts: Set(attempts),
+            last_attempt_at: Set(Some(done)),
+            claimed_until: Set(None),
+            ..Default::default()
+        };
+        match outcome {
+            Ok(status) => {
+                row.status = Set(DeliveryStatus::Delivered);
+                row.delivered_at = Set(Some(done));
+                row.last_status_code = Set(Some(i32::from(status)));
+                row.last_error = Set(None);
+                webhook_delivery::Entity::update(row).exec(db).await?;
+                if failing_since.take().is_some() {
+                    set_failing_since(db, webhook_id, None).await?;
+                }
+            }
+            Err((status, error)) => {
+                let wait = rules::backoff(
+                    u32::try_from(attempts).unwrap_or(u32::MAX),
+                    settings.retry_base_ms,
+                    settings.retry_max_ms,
+                );
+                row.last_status_code = Set(status.map(i32::from));
+                row.last_error = Set(Some(error));
+                row.next_attempt_at =
+                    Set(done
+                        + chrono::Duration::milliseconds(i64::try_from(wait).unwrap_or(i64::MAX)));
+                webhook_delivery::Entity::update(row).exec(db).await?;
+                let since = match failing_since {
+                    Some(since) => since,
+                    None => {
+                        set_failing_since(db, webhook_id, Some(done)).await?;
+                        done
+                    }
+                };
+                let limit = chrono::Duration::seconds(
+                    i64::try_from(settings.disable_after_secs).unwrap_or(i64::MAX),
+                );
+                if done - since >= limit {
+                    disable(db, &subscription, since).await?;
+                }
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn set_failing_since(
+    db: &impl ConnectionTrait,
+    webhook_id: Uuid,
+    since: Option<DateTime<Utc>>,
+) -> Result<(), ServiceError> {
+    webhook::Entity::update_many()
+        .col_expr(webhook::Column::FailingSince, Expr::value(since))
+        .filter(webhook::Column::Id.eq(webhook_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Disables a subscription that has failed since `since`, as an audited
+/// write of the delivery worker, and abandons its pending deliveries.
+async fn disable(
+    db: &DatabaseConnection,
+    subscription: &webhook::Model,
+    since: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let actor = Actor {
+        kommun_id: subscription.kommun_id,
+        principal: "webhook-delivery".into(),
+        role: "system".into(),
+        request_id: None,
+    };
+    let reason = format!(
+        "disabled after failing every delivery since {}",
+        since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    audited(db, &actor, async |w| {
+        let current = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), subscription.id).await?;
+        if !current.enabled {
+            return Ok(());
+        }
+        abandon_pending(w.db(), current.id).await?;
+        let changes = webhook::ActiveModel {
+            enabled: Set(false),
+            disabled_reason: Set(Some(reason.clone())),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        };
+        w.update::<webhook::Entity, _>(&current, current.version, changes)
+            .await?;
+        Ok(())
+    })
+    .await?;
+    tracing::warn!(webhook_id = %subscription.id, "{reason}");
+    Ok(())
+}
+
+/// One attempt: the HTTP status of a 2xx answer, or the status (if any)
+/// and what went wrong.
+async fn send(
+    client: &reqwest::Client,
+    url: &str,
+    key: &[u8],
+    delivery: &webhook_delivery::Model,
+) -> Result<u16, (Option<u16>, String)> {
+    let id = delivery.id.to_string();
+    let timestamp = Utc::now().timestamp();
+    let signature = rules::sign(key, &id, timestamp, &delivery.payload);
+    let response = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("webhook-id", &id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signature)
+        .body(delivery.payload.clone())
+        .send()
+        .await
+        .map_err(|e| {
+            let what = if e.is_timeout() {
+                "timed out"
+            } else if e.is_connect() {
+                "could not connect"
+            } else {
+                "request failed"
+            };
+            (None, what.to_string())
+        })?;
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        Ok(status)
+    } else {
+        Err((Some(status), format!("the receiver answered {status}")))
+    }
+}
