@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod entity;
+pub mod document;
 pub mod error;
 pub mod service;
 pub mod startup;

@@ -11,6 +11,7 @@ pub mod csv;
 pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
+pub mod documents;
 pub mod extract;
 pub mod figures;
 pub mod goal_areas;
@@ -81,6 +82,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     periods::configure(cfg);
     // Before reports: its GET /reports/{id}/{kind} would take these paths.
     decided::configure(cfg);
+    documents::configure(cfg);
     assessments::configure(cfg);
     assignments::configure(cfg);
     reports::configure(cfg);

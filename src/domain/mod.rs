@@ -66,6 +66,7 @@ pub mod money;
 mod period;
 pub mod sie;
 pub mod structure;
+pub mod swedish;
 mod volume;
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod cleanup;
 mod decided;
 mod demo;
 mod dimension_mappings;
+mod documents;
 mod goals;
 mod health;
 mod idempotency;

@@ -1,0 +1,319 @@
+//! Report documents: seed 000's årsredovisning as a web page and as a
+//! tagged PDF, compared cell by cell with the tables the seed prints.
+
+use std::collections::HashMap;
+
+use kommunrapport::auth::Role;
+
+use crate::{both_databases, helpers::*};
+
+/// Seed 000 lines 254-259, as printed (tab-separated).
+const DRIFT: &str = "\
+Förvaltningsgemensamt	-17 013	-20 790	-29 814	9 024
+Förvaltningskontor	-228 762	-235 172	-234 029	-1 143
+Funktionsstöd	-232 833	-255 840	-253 584	-2 256
+Hälsa- och sjukvård	-80 359	-81 171	-80 857	-314
+Äldreomsorg	-308 457	-314 902	-309 142	-5 761
+Summa	-867 424	-907 875	-907 426	-450";
+
+/// Seed 000 lines 280-283.
+const INVESTERING: &str = "\
+770022 Inventarier Norrgläntan	583	3 089	2 506	2025/12
+770023 Inventarier brukar-miljö	738	1 300	562	2024/12
+770026 Furuliden	4 616	7 034	2 418	2025/12
+Summa	5 937	11 423	5 486	";
+
+/// A table of the page: its caption and rows of cell texts (header row
+/// first), entities decoded, tags dropped.
+#[derive(Debug)]
+struct HtmlTable {
+    caption: String,
+    rows: Vec<Vec<String>>,
+    /// Whether every cell of the header row is `<th scope="col">` and the
+    /// first cell of every other row `<th scope="row">`.
+    scoped: bool,
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+        .replace(['\u{a0}', '\u{202f}'], " ")
+        .trim()
+        .to_string()
+}
+
+/// Every `<table id=…>` of the page by id.
+fn tables(html: &str) -> HashMap<String, HtmlTable> {
+    let mut out = HashMap::new();
+    for chunk in html.split("<table id=\"").skip(1) {
+        let id = chunk.split('"').next().unwrap().to_string();
+        let body = chunk.split("</table>").next().unwrap();
+        let caption = body
+            .split("<caption>")
+            .nth(1)
+            .and_then(|c| c.split("</caption>").next())
+            .map(strip_tags)
+            .unwrap_or_default();
+        let mut rows = Vec::new();
+        let mut scoped = true;
+        for (i, tr) in body.split("<tr>").skip(1).enumerate() {
+            let tr = tr.split("</tr>").next().unwrap();
+            let mut cells = Vec::new();
+            for (j, cell) in tr.split("<t").skip(1).enumerate() {
+                let open = cell.split('>').next().unwrap();
+                let want = if i == 0 {
+                    "h scope=\"col\""
+                } else if j == 0 {
+                    "h scope=\"row\""
+                } else {
+                    "d"
+                };
+                scoped &= open.starts_with(want);
+                let content = cell.split_once('>').unwrap().1;
+                let content = content
+                    .rsplit_once("</t")
+                    .map(|(c, _)| c)
+                    .unwrap_or(content);
+                cells.push(strip_tags(content));
+            }
+            rows.push(cells);
+        }
+        out.insert(
+            id,
+            HtmlTable {
+                caption,
+                rows,
+                scoped,
+            },
+        );
+    }
+    out
+}
+
+/// Printed text with the minus sign the document uses.
+fn printed(cell: &str) -> String {
+    cell.replace('-', "\u{2212}")
+}
+
+/// The number at the start of a cell ("9,3 %", "86 000 l", "4 mnkr"), or
+/// None for "–", "-" and empty cells.
+fn number(cell: &str) -> Option<f64> {
+    let t: String = cell
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, ' ' | ',' | '-' | '\u{2212}'))
+        .filter(|c| *c != ' ')
+        .map(|c| match c {
+            ',' => '.',
+            '\u{2212}' => '-',
+            c => c,
+        })
+        .collect();
+    t.parse().ok()
+}
+
+fn assert_rows(table: &HtmlTable, expected: &str, what: &str) {
+    let rows: Vec<Vec<String>> = expected
+        .lines()
+        .map(|l| l.split('\t').map(printed).collect())
+        .collect();
+    assert_eq!(
+        table.rows[1..],
+        rows[..],
+        "{what}: every cell as seed 000 prints it"
+    );
+}
+
+async fn document_html(app: &TestApp, path: &str, token: &str, accept: &str) -> String {
+    let response = app
+        .get(path, token)
+        .header("Accept", accept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/html; charset=utf-8"
+    );
+    response.text().await.unwrap()
+}
+
+/// Headings never skip a level, there is one h1, and tables have a
+/// caption and scoped header cells; nothing is scripted.
+fn assert_accessible_structure(html: &str) {
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"sv\">"));
+    assert!(!html.contains("<script"), "no script");
+    assert!(html.contains("@media print"), "a print stylesheet");
+    let mut last = 1;
+    let mut h1 = 0;
+    for part in html.split("<h").skip(1) {
+        let Some(level) = part.chars().next().and_then(|c| c.to_digit(10)) else {
+            continue;
+        };
+        if level == 1 {
+            h1 += 1;
+        }
+        assert!(
+            level <= last + 1,
+            "heading h{level} after h{last}: {}",
+            &part[..part.len().min(80)]
+        );
+        last = level;
+    }
+    assert_eq!(h1, 1, "one h1");
+    for (id, t) in tables(html) {
+        assert!(!t.caption.is_empty(), "table {id} has a caption");
+        assert!(t.scoped, "table {id} has scoped header cells");
+    }
+    // Every chart has a title, a summary and a link to its data.
+    for figure in html.split("<figure").skip(1) {
+        let figure = figure.split("</figure>").next().unwrap();
+        assert!(figure.contains("<svg") && figure.contains("role=\"img\""));
+        assert!(figure.contains("<title") && figure.contains("<desc"));
+        assert!(figure.contains("<figcaption") && figure.contains("Diagrammets data som tabell"));
+    }
+}
+
+async fn seed_000_as_a_web_page(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
+        .await;
+    let path = format!("/api/v1/reports/{report}/document");
+    let html = document_html(&app, &path, &token, "text/html").await;
+    assert_accessible_structure(&html);
+    // The cover: kommun, nämnd, type, period and the decision.
+    assert!(html.contains("<h1>Årsredovisning 2024</h1>"));
+    assert!(html.contains("Uppföljningsrapport Vård- och omsorgsnämnden"));
+    assert!(html.contains("Godkänd av vård- och omsorgsnämnden 2025-02-27, § 22"));
+    assert!(!html.contains("Utkast"), "an approved report is no draft");
+    // The issue's check: "9 024" and "−450" in the driftredovisning.
+    let all = tables(&html);
+    let drift = &all["tabell-driftredovisning"];
+    assert!(drift.rows.iter().flatten().any(|c| c == "9 024"));
+    assert!(drift.rows.iter().flatten().any(|c| c == "\u{2212}450"));
+    assert_eq!(
+        drift.rows[0],
+        [
+            "Verksamhetsområde",
+            "Utfall 2023 (tkr)",
+            "Utfall 2024 (tkr)",
+            "Budget 2024 (tkr)",
+            "Avvikelse 2024 (tkr)"
+        ]
+    );
+    assert_rows(drift, DRIFT, "driftredovisning");
+    assert_rows(
+        &all["tabell-investeringsredovisning"],
+        INVESTERING,
+        "investeringsredovisning",
+    );
+
+    // The indicator appendix: every printed row, by indicator name.
+    let mut appendix: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, t) in &all {
+        if id.starts_with("indikatorer-") {
+            assert_eq!(t.rows[0][1..4], ["Utfall 2022", "Utfall 2023", "Utfall 2024"]);
+            for row in &t.rows[1..] {
+                appendix.insert(row[0].clone(), row.clone());
+            }
+        }
+    }
+    let fixture = include_str!("../fixtures/seed000_indikatorer.tsv");
+    let mut compared = 0;
+    for line in fixture.lines().filter(|l| !l.starts_with('#')) {
+        let p: Vec<&str> = line.split('\t').collect();
+        let (seed_line, name) = (p[0], p[1]);
+        let row = appendix
+            .get(name)
+            .unwrap_or_else(|| panic!("seed line {seed_line}: no row {name:?} in the appendix"));
+        for (i, col) in [(2, 1), (3, 2), (4, 3), (6, 5)] {
+            assert_eq!(
+                number(row[col].as_str()),
+                number(p[i]),
+                "seed line {seed_line} {name}: column {col} is {:?}, printed {:?}",
+                row[col],
+                p[i]
+            );
+        }
+        // The trend arrow, and its word beside it.
+        assert!(
+            row[4].starts_with(p[5]),
+            "seed line {seed_line} {name}: trend {:?}, printed {}",
+            row[4],
+            p[5]
+        );
+        let word = match p[5] {
+            "↗" => "Förbättrad",
+            "→" => "Oförändrad",
+            "↘" => "Försämrad",
+            _ => "Ej jämförbar",
+        };
+        assert!(row[4].ends_with(word), "{name}: {:?}", row[4]);
+        // The bedömning as text, where the extraction kept the circle.
+        if let Some(circle) = p.get(7).filter(|c| !c.is_empty()) {
+            let text = match *circle {
+                "●" => "Grön",
+                "◐" => "Gul",
+                "◑" => "Röd",
+                _ => "Ingen bedömning",
+            };
+            assert_eq!(row[6], text, "seed line {seed_line} {name}: bedömning");
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 41, "every printed indicator");
+    // Each indicator with utfall has a chart with its summary.
+    assert!(html.contains("<title id=\"diagram-arbetsloshet-16-64-ar-t\">Arbetslöshet 16-64 år (%)</title>"));
+    assert!(html.contains("Utfall 2022: 9 %, 2023: 9,1 %, 2024: 9,3 %. Riktvärde 2024: 8 %. Trend: försämrad. Bedömning: röd."));
+
+    // ?format=html is the same page; a format that is neither is a 422.
+    let again = document_html(&app, &format!("{path}?format=html"), &token, "application/pdf").await;
+    assert_eq!(again, html);
+    app.get(&format!("{path}?format=docx"), &token)
+        .problem(422)
+        .await;
+}
+
+both_databases!(seed_000_as_a_web_page);
+
+async fn a_draft_says_utkast_and_shows_todays_figures(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=manadsrapport", &token)
+        .await;
+    let html = document_html(
+        &app,
+        &format!("/api/v1/reports/{report}/document"),
+        &token,
+        "text/html",
+    )
+    .await;
+    assert_accessible_structure(&html);
+    assert!(html.contains("<title>Utkast: Månadsrapport"));
+    assert!(html.contains("class=\"utkast-sida\""), "on every printed page");
+    assert!(html.contains("Utkast – inte beslutad av nämnden"));
+    // A lasare reads approved reports only: the draft is not there for them.
+    let lasare = app.token(Role::Lasare);
+    app.get(&format!("/api/v1/reports/{report}/document"), &lasare)
+        .problem(404)
+        .await;
+}
+
+both_databases!(a_draft_says_utkast_and_shows_todays_figures);
