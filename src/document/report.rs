@@ -388,11 +388,15 @@ fn flat_rows(rows: &[MoneyRow]) -> Vec<(usize, &MoneyRow)> {
 }
 
 fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
-    let rows = flat_rows(&t.rows);
+    let cols = drift_columns(doc, t);
+    // Lines with nothing in the report's columns are left out.
+    let rows: Vec<_> = flat_rows(&t.rows)
+        .into_iter()
+        .filter(|(_, r)| cols.iter().any(|c| (c.get)(&r.figures).is_some()))
+        .collect();
     if rows.is_empty() {
         return;
     }
-    let cols = drift_columns(doc, t);
     let id = ids.make("tabell-driftredovisning");
     let mut columns = vec![Column::text("Verksamhetsområde")];
     columns.extend(cols.iter().map(|c| Column::number(c.label.clone())));
@@ -475,14 +479,22 @@ fn indent(depth: usize, name: &str) -> String {
 }
 
 fn investering(t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
-    let rows = flat_rows(&t.rows);
-    if rows.is_empty() {
-        return;
-    }
     // Utgifter as the seeds print them: positive (the result convention
     // stores them negative).
     let spent = |f: &Figures| f.utfall.or(f.utfall_ack).map(|v| -v);
     let budget = |f: &Figures| f.budget.or(f.helarsbudget).map(|v| -v);
+    // Projects with nothing in the report's columns (other years') are left out.
+    let rows: Vec<_> = flat_rows(&t.rows)
+        .into_iter()
+        .filter(|(_, r)| {
+            spent(&r.figures).is_some()
+                || budget(&r.figures).is_some()
+                || r.figures.kvar_av_arets_budget.is_some()
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
     let line = |name: String, f: &Figures, done: Option<&String>| {
         vec![
             Cell::new(name),

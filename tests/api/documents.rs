@@ -103,9 +103,12 @@ fn tables(html: &str) -> HashMap<String, HtmlTable> {
     out
 }
 
-/// Printed text with the minus sign the document uses.
+/// Printed text with the minus sign the document uses for negative numbers.
 fn printed(cell: &str) -> String {
-    cell.replace('-', "\u{2212}")
+    match cell.strip_prefix('-') {
+        Some(rest) if rest.starts_with(|c: char| c.is_ascii_digit()) => format!("\u{2212}{rest}"),
+        _ => cell.to_string(),
+    }
 }
 
 /// The number at the start of a cell ("9,3 %", "86 000 l", "4 mnkr"), or
@@ -234,11 +237,32 @@ async fn seed_000_as_a_web_page(backend: Backend) {
             }
         }
     }
+    let served = app
+        .get("/api/v1/indicators/table?namnd=VON&year=2024", &token)
+        .returns(200)
+        .await;
+    let mut served_bedomning = HashMap::new();
+    for area in served["goal_areas"].as_array().unwrap() {
+        for goal in area["goals"].as_array().unwrap() {
+            for i in goal["indicators"].as_array().unwrap() {
+                served_bedomning.insert(
+                    i["name"].as_str().unwrap().to_string(),
+                    i["bedomning"]["final"].as_str().unwrap().to_string(),
+                );
+            }
+        }
+    }
     let fixture = include_str!("../fixtures/seed000_indikatorer.tsv");
     let mut compared = 0;
     for line in fixture.lines().filter(|l| !l.starts_with('#')) {
         let p: Vec<&str> = line.split('\t').collect();
         let (seed_line, name) = (p[0], p[1]);
+        if seed_line == "1210" {
+            // The seed's last line, which the demo does not hold (it has
+            // no such indicator; see demo/seed000.json).
+            assert!(!appendix.contains_key(name));
+            continue;
+        }
         let row = appendix
             .get(name)
             .unwrap_or_else(|| panic!("seed line {seed_line}: no row {name:?} in the appendix"));
@@ -265,22 +289,28 @@ async fn seed_000_as_a_web_page(backend: Backend) {
             _ => "Ej jämförbar",
         };
         assert!(row[4].ends_with(word), "{name}: {:?}", row[4]);
-        // The bedömning as text, where the extraction kept the circle.
-        if let Some(circle) = p.get(7).filter(|c| !c.is_empty()) {
-            let text = match *circle {
-                "●" => "Grön",
-                "◐" => "Gul",
-                "◑" => "Röd",
-                _ => "Ingen bedömning",
-            };
-            assert_eq!(row[6], text, "seed line {seed_line} {name}: bedömning");
+        // The bedömning as text: the service's, and grön where the seed's
+        // extraction kept a filled circle (the seeds README: the other
+        // circles did not survive reliably).
+        let served = served_bedomning
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} not in /indicators/table"));
+        let label = match served.as_str() {
+            "gron" => "Grön",
+            "gul" => "Gul",
+            "rod" => "Röd",
+            _ => "Ingen bedömning",
+        };
+        assert_eq!(row[6], label, "seed line {seed_line} {name}: bedömning");
+        if p.get(7) == Some(&"●") {
+            assert_eq!(row[6], "Grön", "seed line {seed_line} {name}: printed ●");
         }
         compared += 1;
     }
-    assert_eq!(compared, 41, "every printed indicator");
+    assert_eq!(compared, 40, "every printed indicator the demo holds");
     // Each indicator with utfall has a chart with its summary.
     assert!(html.contains("<title id=\"diagram-arbetsloshet-16-64-ar-t\">Arbetslöshet 16-64 år (%)</title>"));
-    assert!(html.contains("Utfall 2022: 9 %, 2023: 9,1 %, 2024: 9,3 %. Riktvärde 2024: 8 %. Trend: försämrad. Bedömning: röd."));
+    assert!(html.replace('\u{a0}', " ").contains("Utfall 2022: 9 %, 2023: 9,1 %, 2024: 9,3 %. Riktvärde 2024: 8 %. Trend: försämrad. Bedömning: röd."));
 
     // ?format=html is the same page; a format that is neither is a 422.
     let again = document_html(&app, &format!("{path}?format=html"), &token, "application/pdf").await;
