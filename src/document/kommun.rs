@@ -205,18 +205,25 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
         .iter()
         .map(|(n, t, _)| {
             let mut cells = vec![Cell::new(n.name.clone())];
-            cells.extend(shown.iter().map(|(_, get)| {
-                Cell::new(t.as_ref().and_then(get).map(whole).unwrap_or_else(|| "–".into()))
+            cells.extend(shown.iter().map(|(label, get)| {
+                Cell::new(
+                    t.as_ref()
+                        .and_then(get)
+                        .map(|v| whole(outflow(drift, label, v)))
+                        .unwrap_or_else(|| "–".into()),
+                )
             }));
             cells
         })
         .collect();
     let mut total = vec![Cell::new("Summa")];
-    total.extend(
-        shown
-            .iter()
-            .map(|(_, get)| Cell::new(sum(*get).map(whole).unwrap_or_default())),
-    );
+    total.extend(shown.iter().map(|(label, get)| {
+        Cell::new(
+            sum(*get)
+                .map(|v| whole(outflow(drift, label, v)))
+                .unwrap_or_default(),
+        )
+    }));
     out.push(Block::Table(Table {
         id: id.clone(),
         caption: format!("{title}, {} (tkr)", input.period),
@@ -239,8 +246,9 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
             .map(|(n, _)| n.code.as_str())
             .collect();
         let summary = format!(
-            "{} nämnder redovisar avvikelse mot budget; {} av dem negativ{}. Kommunens samlade avvikelse är {} tkr.",
+            "{} {} avvikelse mot budget; {} av dem negativ{}. Kommunens samlade avvikelse är {} tkr.",
             with.len(),
+            if with.len() == 1 { "nämnd redovisar" } else { "nämnder redovisar" },
             negative.len(),
             if negative.is_empty() {
                 String::new()
@@ -263,6 +271,16 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
             },
             data_table: id,
         }));
+    }
+}
+
+/// Investment utgifter as the reports print them: positive (the result
+/// convention stores them negative); deviations keep their sign.
+fn outflow(drift: bool, label: &str, v: Decimal) -> Decimal {
+    if !drift && !label.starts_with("Avvikelse") && !label.starts_with("Prognosavvikelse") {
+        -v
+    } else {
+        v
     }
 }
 

@@ -136,7 +136,8 @@ const PREAMBLE: &str = r##"
 #set text(lang: "sv", region: "se", font: ("Libertinus Serif", "New Computer Modern", "DejaVu Sans Mono"), size: 10pt)
 #set par(justify: false, leading: 0.6em, spacing: 0.9em)
 #show heading: set text(fill: rgb("#1f4e79"))
-#show heading.where(level: 2): it => { pagebreak(weak: true); it }
+#show heading.where(level: 1): set text(size: 26pt)
+#show heading.where(level: 2): set text(size: 16pt)
 #set table(stroke: (x, y) => (bottom: 0.5pt + rgb("#767676")), inset: (x: 4pt, y: 3pt))
 #show figure.where(kind: table): set figure.caption(position: top)
 #show figure.caption: set text(weight: "bold")
@@ -195,6 +196,9 @@ fn render(doc: &Document, block: &Block, out: &mut String) {
             );
         }
         Block::Heading(h) => {
+            if h.level == 2 {
+                out.push_str("#pagebreak(weak: true)\n");
+            }
             out.push_str(&format!(
                 "#heading(level: {}, outlined: {}, bookmarked: true, {})\n\n",
                 h.level,

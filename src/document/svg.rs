@@ -145,10 +145,11 @@ fn line(
     let mut all: Vec<f64> = values.iter().flatten().map(|v| f(*v)).collect();
     all.extend(target.map(f));
     let max = all.iter().cloned().fold(f64::MIN, f64::max);
-    let min = all.iter().cloned().fold(f64::MAX, f64::min).min(0.0);
-    let max = if max > min { max } else { min + 1.0 };
-    let pad = (max - min) * 0.15;
-    let (lo, hi) = (min, max + pad);
+    let min = all.iter().cloned().fold(f64::MAX, f64::min);
+    let spread = if max > min { max - min } else { max.abs().max(1.0) };
+    // The values and the target fill the plot; the axis is not at zero
+    // (the values are printed beside each point).
+    let (lo, hi) = (min - spread * 0.35, max + spread * 0.35);
     let n = years.len().max(1) as f64;
     let x_of = |i: usize| left + (i as f64 + 0.5) * (w - left - right) / n;
     let y_of = |v: f64| top + (hi - v) / (hi - lo) * (h - top - bottom);
@@ -170,9 +171,10 @@ fn line(
         let y = y_of(f(t));
         s.push_str(&format!(
             "<line x1=\"{left}\" x2=\"{:.1}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{TARGET}\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>\
-             <text x=\"{left}\" y=\"{:.1}\" fill=\"{TARGET}\">Riktvärde {}{}</text>",
+             <text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"{TARGET}\">Riktvärde {}{}</text>",
             w - right,
-            y - 5.0,
+            w - right,
+            y + 14.0,
             escape(&number(t, None)),
             escape(&suffix(unit))
         ));
