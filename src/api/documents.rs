@@ -25,6 +25,12 @@ use crate::{
     state::AppState,
 };
 
+/// A PDF file (schema only).
+#[derive(utoipa::ToSchema)]
+#[schema(value_type = String, format = Binary, example = "%PDF-1.7 …")]
+#[allow(dead_code)]
+pub struct PdfFile(Vec<u8>);
+
 /// The two forms of a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -137,7 +143,7 @@ pub fn respond(doc: &Document, format: Format, file_stem: &str) -> Result<HttpRe
         (status = 200, description = "The report as a document",
             content(
                 (String = "text/html", example = "<!DOCTYPE html>\n<html lang=\"sv\">…"),
-                (Vec<u8> = "application/pdf", example = "%PDF-1.7 …"),
+                (PdfFile = "application/pdf", example = "%PDF-1.7 …"),
             )),
         (status = 404, description = "Not found", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid format", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -192,7 +198,7 @@ pub struct KommunDocumentQuery {
         (status = 200, description = "The compilation as a document",
             content(
                 (String = "text/html", example = "<!DOCTYPE html>\n<html lang=\"sv\">…"),
-                (Vec<u8> = "application/pdf", example = "%PDF-1.7 …"),
+                (PdfFile = "application/pdf", example = "%PDF-1.7 …"),
             )),
         (status = 422, description = "Unknown period, or invalid format", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]

@@ -347,3 +347,109 @@ async fn a_draft_says_utkast_and_shows_todays_figures(backend: Backend) {
 }
 
 both_databases!(a_draft_says_utkast_and_shows_todays_figures);
+
+/// The text `pdftotext` finds in `pdf`, and what `pdfinfo` says of it.
+fn pdf_text_and_info(pdf: &[u8], name: &str) -> (String, String) {
+    let dir = std::env::temp_dir().join(format!("kommunrapport-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("document.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let run = |cmd: &str, args: &[&str]| {
+        let out = std::process::Command::new(cmd)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("{cmd} (apt-get install poppler-utils): {e}"));
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let path = file.to_str().unwrap();
+    let text = run("pdftotext", &["-layout", path, "-"]);
+    let info = run("pdfinfo", &[path]);
+    let _ = std::fs::remove_dir_all(&dir);
+    (text.replace(['\u{a0}', '\u{202f}'], " "), info)
+}
+
+/// The PDF does not depend on the database: SQLite only, to keep it fast.
+#[tokio::test]
+async fn seed_000_as_a_tagged_pdf() {
+    let app = demo_app(Backend::Sqlite).await;
+    let token = app.token(Role::Kommunledning);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
+        .await;
+    let response = app
+        .get(&format!("/api/v1/reports/{report}/document"), &token)
+        .header("Accept", "application/pdf")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "application/pdf");
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let (text, info) = pdf_text_and_info(&pdf, "seed000");
+    assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")), "{info}");
+    assert!(info.contains("Title:           Årsredovisning 2024 – Vård- och omsorgsnämnden"), "{info}");
+    // Every row of the printed driftredovisning and investeringsredovisning,
+    // its cells in order on one line of text.
+    for line in DRIFT.lines().chain(INVESTERING.lines()) {
+        let cells: Vec<String> = line
+            .split('\t')
+            .filter(|c| !c.is_empty())
+            .map(printed)
+            .collect();
+        assert!(
+            text.lines().any(|l| {
+                let mut rest = l;
+                cells.iter().all(|c| match rest.find(c.as_str()) {
+                    Some(i) => {
+                        rest = &rest[i + c.len()..];
+                        true
+                    }
+                    None => false,
+                })
+            }),
+            "the PDF's text has the row {cells:?}"
+        );
+    }
+    assert!(text.contains("9 024") && text.contains("\u{2212}450"));
+    assert!(text.contains("Godkänd av vård- och omsorgsnämnden 2025-02-27, § 22"));
+}
+
+async fn the_kommun_compilation(backend: Backend) {
+    let app = demo_app(backend).await;
+    let token = app.token(Role::Kommunledning);
+    let period = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
+    let path = format!("/api/v1/kommun/document?period_id={period}&type=arsredovisning");
+    let html = document_html(&app, &path, &token, "text/html").await;
+    assert_accessible_structure(&html);
+    let all = tables(&html);
+    // Drift per nämnd: VON's decided total, and the kommun's Summa.
+    let drift = &all["tabell-driftredovisning-per-namnd"];
+    let von = drift
+        .rows
+        .iter()
+        .find(|r| r[0] == "Vård- och omsorgsnämnden")
+        .unwrap();
+    assert_eq!(von[1..], ["\u{2212}907 875", "\u{2212}907 426", "\u{2212}450"]);
+    assert_eq!(drift.rows.last().unwrap()[0], "Summa");
+    // Investering per nämnd: utgifter positive, as the nämnd's report prints them.
+    let inv = &all["tabell-investeringsredovisning-per-namnd"];
+    let von = inv.rows.iter().find(|r| r[0] == "Vård- och omsorgsnämnden").unwrap();
+    assert_eq!(von[1..], ["5 937", "11 423", "5 486"]);
+    // Submission status: every nämnd, VON approved with its decision.
+    let status = &all["tabell-inlamning"];
+    assert!(status.rows.len() > 10);
+    let von = status.rows.iter().find(|r| r[1] == "VON").unwrap();
+    assert_eq!(von[2..], ["Godkänd", "2025-02-27, § 22"]);
+    // Then VON's report as a chapter, with its own tables.
+    assert!(html.contains("<h2 id=\"vard-och-omsorgsnamnden\">Vård- och omsorgsnämnden</h2>"));
+    assert_rows(&all["tabell-driftredovisning"], DRIFT, "VON's chapter");
+    // A nämnd-scoped role has no compilation.
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    app.get(&path, &redaktor).problem(403).await;
+}
+
+both_databases!(the_kommun_compilation);
