@@ -18,10 +18,10 @@ use uuid::Uuid;
 use super::{
     assessments::{assessment_list, authorized},
     assignments::status_list,
-    indicators::appendix_table,
     audit::AuditEntry,
     common::computed,
     figures::Unit,
+    indicators::appendix_table,
     report_parts,
     reports::{ActionPlanDto, ReportDto, SectionDto, table},
 };

@@ -311,7 +311,8 @@ pub async fn get_kommun_document(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(get_report_document).service(get_kommun_document);
+    cfg.service(get_report_document)
+        .service(get_kommun_document);
 }
 
 #[cfg(test)]
@@ -329,7 +330,10 @@ mod tests {
     #[test]
     fn negotiates_html_and_pdf() {
         assert_eq!(accept("application/pdf"), Format::Pdf);
-        assert_eq!(accept("text/html,application/xhtml+xml,*/*;q=0.8"), Format::Html);
+        assert_eq!(
+            accept("text/html,application/xhtml+xml,*/*;q=0.8"),
+            Format::Html
+        );
         assert_eq!(accept("text/html;q=0.5, application/pdf"), Format::Pdf);
         assert_eq!(accept("application/json"), Format::Html);
         assert_eq!(accept("application/pdf;q=0"), Format::Html);

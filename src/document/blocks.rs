@@ -205,7 +205,11 @@ impl Ids {
             }
         }
         let slug = slug.trim_end_matches('-').to_string();
-        let slug = if slug.is_empty() { "avsnitt".into() } else { slug };
+        let slug = if slug.is_empty() {
+            "avsnitt".into()
+        } else {
+            slug
+        };
         let n = self.used.entry(slug.clone()).or_insert(0);
         *n += 1;
         if *n == 1 { slug } else { format!("{slug}-{n}") }

@@ -151,7 +151,11 @@ fn cover(doc: &Document, c: &Cover, out: &mut String) {
         escape(&c.subtitle)
     );
     if doc.draft {
-        let _ = writeln!(out, "<p class=\"utkast\" role=\"note\">{}</p>", escape(&c.status_line));
+        let _ = writeln!(
+            out,
+            "<p class=\"utkast\" role=\"note\">{}</p>",
+            escape(&c.status_line)
+        );
     } else {
         let _ = writeln!(out, "<p>{}</p>", escape(&c.status_line));
     }
@@ -164,7 +168,11 @@ fn contents(doc: &Document, out: &mut String) {
          <h2 id=\"innehallsforteckning\">Innehållsförteckning</h2>\n",
     );
     // Nested lists by level.
-    let headings: Vec<_> = doc.contents().into_iter().filter(|h| h.level >= 2).collect();
+    let headings: Vec<_> = doc
+        .contents()
+        .into_iter()
+        .filter(|h| h.level >= 2)
+        .collect();
     let base = headings.iter().map(|h| h.level).min().unwrap_or(2);
     let mut depth = 0usize;
     for h in headings {
@@ -184,7 +192,12 @@ fn contents(doc: &Document, out: &mut String) {
                 depth -= 1;
             }
         }
-        let _ = write!(out, "<li><a href=\"#{}\">{}</a>", escape(&h.id), escape(&h.text));
+        let _ = write!(
+            out,
+            "<li><a href=\"#{}\">{}</a>",
+            escape(&h.id),
+            escape(&h.text)
+        );
     }
     if depth > 0 {
         out.push_str("</li>\n");

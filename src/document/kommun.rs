@@ -170,7 +170,10 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
             )
         })
         .collect();
-    if rows.iter().all(|(_, t, _)| t.as_ref().is_none_or(Figures::is_empty)) {
+    if rows
+        .iter()
+        .all(|(_, t, _)| t.as_ref().is_none_or(Figures::is_empty))
+    {
         return;
     }
     // The total from every nämnd's exact kronor, rounded once.
@@ -189,15 +192,24 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
     out.push(heading(3, title, ids));
     let id = ids.make(&format!("tabell {title}"));
     let cols: [(&str, fn(&Figures) -> Option<Decimal>); 5] = [
-        ("Utfall (tkr)", |f| f.utfall.or(f.utfall_ack).or(f.utfall_manad)),
-        ("Budget (tkr)", |f| f.budget.or(f.budget_ack).or(f.budget_manad)),
-        ("Avvikelse (tkr)", |f| f.avvikelse.or(f.avvikelse_ack).or(f.avvikelse_manad)),
+        ("Utfall (tkr)", |f| {
+            f.utfall.or(f.utfall_ack).or(f.utfall_manad)
+        }),
+        ("Budget (tkr)", |f| {
+            f.budget.or(f.budget_ack).or(f.budget_manad)
+        }),
+        ("Avvikelse (tkr)", |f| {
+            f.avvikelse.or(f.avvikelse_ack).or(f.avvikelse_manad)
+        }),
         ("Helårsprognos (tkr)", |f| f.helarsprognos),
         ("Prognosavvikelse (tkr)", |f| f.prognos_avvikelse),
     ];
     let shown: Vec<_> = cols
         .iter()
-        .filter(|(_, get)| rows.iter().any(|(_, t, _)| t.as_ref().and_then(get).is_some()))
+        .filter(|(_, get)| {
+            rows.iter()
+                .any(|(_, t, _)| t.as_ref().and_then(get).is_some())
+        })
         .collect();
     let mut columns = vec![Column::text("Nämnd")];
     columns.extend(shown.iter().map(|(l, _)| Column::number(*l)));
@@ -248,14 +260,20 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
         let summary = format!(
             "{} {} avvikelse mot budget; {} av dem negativ{}. Kommunens samlade avvikelse är {} tkr.",
             with.len(),
-            if with.len() == 1 { "nämnd redovisar" } else { "nämnder redovisar" },
+            if with.len() == 1 {
+                "nämnd redovisar"
+            } else {
+                "nämnder redovisar"
+            },
             negative.len(),
             if negative.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", negative.join(", "))
             },
-            sum(avv).map(|v| signed(v, Some(0))).unwrap_or_else(|| "–".into())
+            sum(avv)
+                .map(|v| signed(v, Some(0)))
+                .unwrap_or_else(|| "–".into())
         );
         out.push(Block::Chart(Chart {
             id: ids.make("diagram avvikelse per namnd"),
@@ -370,12 +388,20 @@ fn indicator_overview(input: &KommunInput, ids: &mut Ids, out: &mut Vec<Block>) 
                     Cell::new(i.name.clone()),
                     Cell::new(i.goal_areas.clone()),
                     Cell::new(i.utfall_year.map(|y| y.to_string()).unwrap_or_default()),
-                    Cell::new(i.utfall.map(|v| number(v, None)).unwrap_or_else(|| "–".into())),
+                    Cell::new(
+                        i.utfall
+                            .map(|v| number(v, None))
+                            .unwrap_or_else(|| "–".into()),
+                    ),
                     Cell {
                         text: text.into(),
                         mark: Some(Mark::Trend(arrow)),
                     },
-                    Cell::new(i.riktvarde.map(|v| number(v, None)).unwrap_or_else(|| "–".into())),
+                    Cell::new(
+                        i.riktvarde
+                            .map(|v| number(v, None))
+                            .unwrap_or_else(|| "–".into()),
+                    ),
                     bedomning_cell(Some(&i.bedomning)),
                 ]
             })
@@ -388,7 +414,11 @@ fn submissions(input: &KommunInput, ids: &mut Ids, out: &mut Vec<Block>) {
     out.push(heading(3, "Nämndernas rapporter", ids));
     out.push(Block::Table(Table {
         id: ids.make("tabell inlamning"),
-        caption: format!("{} per nämnd, {}", type_label(&input.report_type), input.period),
+        caption: format!(
+            "{} per nämnd, {}",
+            type_label(&input.report_type),
+            input.period
+        ),
         columns: vec![
             Column::text("Nämnd"),
             Column::text("Kod"),

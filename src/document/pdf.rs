@@ -97,8 +97,8 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         format!("typesetting failed: {}", messages.join("; "))
     })?;
-    let standards = PdfStandards::new(&[PdfStandard::Ua_1])
-        .map_err(|e| format!("pdf standard: {e:?}"))?;
+    let standards =
+        PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| format!("pdf standard: {e:?}"))?;
     let options = PdfOptions {
         standards,
         tagged: true,
@@ -174,7 +174,10 @@ fn render(doc: &Document, block: &Block, out: &mut String) {
     match block {
         Block::Cover(c) => {
             out.push_str("#v(30mm)\n");
-            out.push_str(&format!("#text(size: 14pt, weight: \"bold\", {})\n\n", lit(&c.kommun)));
+            out.push_str(&format!(
+                "#text(size: 14pt, weight: \"bold\", {})\n\n",
+                lit(&c.kommun)
+            ));
             out.push_str(&format!(
                 "#heading(level: 1, outlined: true, bookmarked: true, {})\n\n",
                 lit(&c.title)
@@ -264,7 +267,15 @@ fn table(t: &Table, out: &mut String) {
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| if i == 0 { "2fr" } else if c.numeric { "auto" } else { "1fr" })
+        .map(|(i, c)| {
+            if i == 0 {
+                "2fr"
+            } else if c.numeric {
+                "auto"
+            } else {
+                "1fr"
+            }
+        })
         .collect();
     let aligns: Vec<&str> = t
         .columns

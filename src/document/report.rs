@@ -103,7 +103,10 @@ const OUTLINE: &[Chapter] = &[
 const APPENDICES: &[(Part, Part)] = &[
     (Part::Section("uppfoljning_av_resultatmal"), Part::Goals),
     (Part::Section("uppfoljning_av_uppdrag"), Part::Uppdrag),
-    (Part::Section("indikatorer_och_riktvarden"), Part::Indicators),
+    (
+        Part::Section("indikatorer_och_riktvarden"),
+        Part::Indicators,
+    ),
 ];
 
 fn default_title(part: Part) -> &'static str {
@@ -216,7 +219,11 @@ pub fn chapters(doc: &ReportDoc, meta: &Meta, level: u8, ids: &mut Ids, out: &mu
             out.append(&mut inner);
         }
     }
-    for key in ["uppfoljning_av_resultatmal", "uppfoljning_av_uppdrag", "indikatorer_och_riktvarden"] {
+    for key in [
+        "uppfoljning_av_resultatmal",
+        "uppfoljning_av_uppdrag",
+        "indikatorer_och_riktvarden",
+    ] {
         placed.push(key);
     }
     // Sections of keys the outline does not know, in their own order.
@@ -327,7 +334,9 @@ struct MoneyColumn {
 
 fn drift_columns(doc: &ReportDoc, t: &MoneyTable) -> Vec<MoneyColumn> {
     let year = year_of(doc).map(|y| y.to_string()).unwrap_or_default();
-    let prev = year_of(doc).map(|y| (y - 1).to_string()).unwrap_or_default();
+    let prev = year_of(doc)
+        .map(|y| (y - 1).to_string())
+        .unwrap_or_default();
     let month = doc
         .report
         .period_end
@@ -363,8 +372,18 @@ fn drift_columns(doc: &ReportDoc, t: &MoneyTable) -> Vec<MoneyColumn> {
 
 fn month_name(m: u32) -> &'static str {
     [
-        "januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september",
-        "oktober", "november", "december",
+        "januari",
+        "februari",
+        "mars",
+        "april",
+        "maj",
+        "juni",
+        "juli",
+        "augusti",
+        "september",
+        "oktober",
+        "november",
+        "december",
     ]
     .get(m.saturating_sub(1) as usize)
     .copied()
@@ -418,19 +437,36 @@ fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
     out.push(Block::Table(table));
     // The chart: utfall against budget per verksamhet, for the columns the
     // report has (the year, else the month).
-    let pick: Option<(fn(&Figures) -> Option<Decimal>, fn(&Figures) -> Option<Decimal>, fn(&Figures) -> Option<Decimal>)> =
-        if t.total.utfall.is_some() && t.total.budget.is_some() {
-            Some((|f| f.utfall, |f| f.budget, |f| f.avvikelse))
-        } else if t.total.utfall_manad.is_some() {
-            Some((|f| f.utfall_manad, |f| f.budget_manad, |f| f.avvikelse_manad))
-        } else {
-            None
-        };
+    let pick: Option<(
+        fn(&Figures) -> Option<Decimal>,
+        fn(&Figures) -> Option<Decimal>,
+        fn(&Figures) -> Option<Decimal>,
+    )> = if t.total.utfall.is_some() && t.total.budget.is_some() {
+        Some((|f| f.utfall, |f| f.budget, |f| f.avvikelse))
+    } else if t.total.utfall_manad.is_some() {
+        Some((
+            |f| f.utfall_manad,
+            |f| f.budget_manad,
+            |f| f.avvikelse_manad,
+        ))
+    } else {
+        None
+    };
     let Some((u, b, a)) = pick else { return };
-    let top: Vec<&MoneyRow> = rows.iter().filter(|(d, _)| *d == 0).map(|(_, r)| *r).collect();
+    let top: Vec<&MoneyRow> = rows
+        .iter()
+        .filter(|(d, _)| *d == 0)
+        .map(|(_, r)| *r)
+        .collect();
     let magnitude = |v: Option<Decimal>| v.map(|x| x.abs());
-    let best = top.iter().filter_map(|r| a(&r.figures).map(|v| (v, r))).max_by_key(|(v, _)| *v);
-    let worst = top.iter().filter_map(|r| a(&r.figures).map(|v| (v, r))).min_by_key(|(v, _)| *v);
+    let best = top
+        .iter()
+        .filter_map(|r| a(&r.figures).map(|v| (v, r)))
+        .max_by_key(|(v, _)| *v);
+    let worst = top
+        .iter()
+        .filter_map(|r| a(&r.figures).map(|v| (v, r)))
+        .min_by_key(|(v, _)| *v);
     let mut summary = format!(
         "Nämnden redovisar en avvikelse mot budget på {} tkr för {}.",
         t.total_avvikelse(a),
@@ -448,7 +484,10 @@ fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
     summary.push_str(" Staplarna visar nettokostnaden (utfall och budget) som belopp; siffrorna finns i tabellen ovan.");
     out.push(Block::Chart(Chart {
         id: ids.make("diagram-driftredovisning"),
-        title: format!("Utfall och budget per verksamhetsområde, {} (tkr)", t.period),
+        title: format!(
+            "Utfall och budget per verksamhetsområde, {} (tkr)",
+            t.period
+        ),
         summary,
         kind: ChartKind::Bars {
             labels: top.iter().map(|r| r.name.clone()).collect(),
@@ -470,7 +509,9 @@ fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
 
 impl MoneyTable {
     fn total_avvikelse(&self, a: fn(&Figures) -> Option<Decimal>) -> String {
-        a(&self.total).map(|v| signed(v, Some(0))).unwrap_or_else(|| "–".into())
+        a(&self.total)
+            .map(|v| signed(v, Some(0)))
+            .unwrap_or_else(|| "–".into())
     }
 }
 
@@ -531,12 +572,16 @@ fn investering(t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
 }
 
 fn volymer(doc: &ReportDoc, ids: &mut Ids, out: &mut Vec<Block>) {
-    let rows: Vec<_> = doc.volymer.iter().filter(|v| v.period_value.is_some()).collect();
+    let rows: Vec<_> = doc
+        .volymer
+        .iter()
+        .filter(|v| v.period_value.is_some())
+        .collect();
     if rows.is_empty() {
         return;
     }
-    let with_prognos = doc.report.report_type != "arsredovisning"
-        && rows.iter().any(|v| v.prognos.is_some());
+    let with_prognos =
+        doc.report.report_type != "arsredovisning" && rows.iter().any(|v| v.prognos.is_some());
     let period = &doc.report.period;
     let prev = previous_label(period);
     let mut columns = vec![
@@ -557,10 +602,16 @@ fn volymer(doc: &ReportDoc, ids: &mut Ids, out: &mut Vec<Block>) {
                 let mut cells = vec![
                     Cell::new(v.name.clone()),
                     Cell::new(v.period_value.map(|x| number(x, None)).unwrap_or_default()),
-                    Cell::new(v.same_period_last_year.map(|x| number(x, None)).unwrap_or_default()),
+                    Cell::new(
+                        v.same_period_last_year
+                            .map(|x| number(x, None))
+                            .unwrap_or_default(),
+                    ),
                 ];
                 if with_prognos {
-                    cells.push(Cell::new(v.prognos.map(|x| number(x, None)).unwrap_or_default()));
+                    cells.push(Cell::new(
+                        v.prognos.map(|x| number(x, None)).unwrap_or_default(),
+                    ));
                 }
                 cells
             })
@@ -620,11 +671,16 @@ fn personal(doc: &ReportDoc, ids: &mut Ids, out: &mut Vec<Block>) {
         return;
     }
     let y = year_of(doc).map(|y| y.to_string()).unwrap_or_default();
-    let p = year_of(doc).map(|y| (y - 1).to_string()).unwrap_or_default();
+    let p = year_of(doc)
+        .map(|y| (y - 1).to_string())
+        .unwrap_or_default();
     let n = |v: Option<Decimal>| v.map(|x| number(x, None)).unwrap_or_default();
     out.push(Block::Table(Table {
         id: ids.make("tabell-personal"),
-        caption: format!("Nyckeltal för personal, {} (T = totalt, K = kvinnor, M = män)", doc.report.period),
+        caption: format!(
+            "Nyckeltal för personal, {} (T = totalt, K = kvinnor, M = män)",
+            doc.report.period
+        ),
         columns: vec![
             Column::text("Nyckeltal"),
             Column::text("Mätdatum"),
@@ -690,7 +746,9 @@ fn bedomning_cell(b: Option<&str>) -> Cell {
 }
 
 fn goals(ctx: &Ctx, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
-    let Some(a) = &ctx.doc.assessments else { return };
+    let Some(a) = &ctx.doc.assessments else {
+        return;
+    };
     let items: Vec<_> = a.items.iter().filter(|i| i.assessment.is_some()).collect();
     if items.is_empty() {
         return;
@@ -735,7 +793,11 @@ fn goals(ctx: &Ctx, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
                     vec![
                         Cell::new(i.goal.title.clone()),
                         Cell::new(area.clone()),
-                        Cell::new(if i.role == "huvudansvar" { "Huvudansvar" } else { "Medansvar" }),
+                        Cell::new(if i.role == "huvudansvar" {
+                            "Huvudansvar"
+                        } else {
+                            "Medansvar"
+                        }),
                         bedomning_cell(i.assessment.as_ref().map(|a| a.bedomning.as_str())),
                         bedomning_cell(i.suggested_bedomning.as_deref()),
                     ]
@@ -761,7 +823,12 @@ fn goals(ctx: &Ctx, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
             }
             if !item.goal.medansvariga.is_empty() {
                 line.push(Span::strong("Medansvariga: "));
-                let codes: Vec<&str> = item.goal.medansvariga.iter().map(|m| m.code.as_str()).collect();
+                let codes: Vec<&str> = item
+                    .goal
+                    .medansvariga
+                    .iter()
+                    .map(|m| m.code.as_str())
+                    .collect();
                 line.push(Span::plain(format!("{}. ", codes.join(", "))));
             }
             if !item.goal.agenda2030.is_empty() {
@@ -804,7 +871,9 @@ pub fn status_label(s: Option<&str>) -> &'static str {
 }
 
 fn uppdrag(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
-    let Some(a) = &doc.assignment_statuses else { return };
+    let Some(a) = &doc.assignment_statuses else {
+        return;
+    };
     if a.items.is_empty() {
         return;
     }
@@ -823,9 +892,17 @@ fn uppdrag(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
             .map(|i| {
                 vec![
                     Cell::new(i.assignment.title.clone()),
-                    Cell::new(i.assignment.huvudansvar.as_ref().map(|h| h.code.clone()).unwrap_or_default()),
+                    Cell::new(
+                        i.assignment
+                            .huvudansvar
+                            .as_ref()
+                            .map(|h| h.code.clone())
+                            .unwrap_or_default(),
+                    ),
                     Cell::new(i.assignment.slutdatum.clone().unwrap_or_default()),
-                    Cell::new(status_label(i.status.as_ref().and_then(|s| s.status.as_deref()))),
+                    Cell::new(status_label(
+                        i.status.as_ref().and_then(|s| s.status.as_deref()),
+                    )),
                 ]
             })
             .collect(),
@@ -846,7 +923,9 @@ fn uppdrag(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
         }));
         out.push(Block::Paragraph(vec![
             Span::strong("Status: "),
-            Span::plain(status_label(i.status.as_ref().and_then(|s| s.status.as_deref()))),
+            Span::plain(status_label(
+                i.status.as_ref().and_then(|s| s.status.as_deref()),
+            )),
         ]));
         out.extend(markdown(comment, (level + 1).min(6), ids));
     }
@@ -868,7 +947,11 @@ fn indicators(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
         return;
     };
     for area in &app.goal_areas {
-        let goals: Vec<_> = area.goals.iter().filter(|g| !g.indicators.is_empty()).collect();
+        let goals: Vec<_> = area
+            .goals
+            .iter()
+            .filter(|g| !g.indicators.is_empty())
+            .collect();
         if goals.is_empty() {
             continue;
         }
@@ -876,7 +959,11 @@ fn indicators(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
         for g in goals {
             let table_id = ids.make(&format!("indikatorer {}", g.title));
             let mut columns = vec![Column::text("Indikator")];
-            columns.extend(app.years.iter().map(|y| Column::number(format!("Utfall {y}"))));
+            columns.extend(
+                app.years
+                    .iter()
+                    .map(|y| Column::number(format!("Utfall {y}"))),
+            );
             columns.push(Column::text("Trend"));
             columns.push(Column::number(format!("Riktvärde {}", app.year)));
             columns.push(Column::text("Bedömning"));
@@ -886,18 +973,24 @@ fn indicators(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
                 .indicators
                 .iter()
                 .map(|i| {
-                    let (arrow, trend_text) = trend_arrow(i.trend.final_value.as_deref().unwrap_or(""));
+                    let (arrow, trend_text) =
+                        trend_arrow(i.trend.final_value.as_deref().unwrap_or(""));
                     let values: Vec<Option<Decimal>> = app
                         .years
                         .iter()
                         .map(|y| i.utfall.iter().find(|u| u.year == *y).and_then(|u| u.value))
                         .collect();
                     let rikt = i.riktvarde.as_ref().and_then(|r| {
-                        r.text.clone().or_else(|| r.value.map(|v| indicator_value(v, &i.unit)))
+                        r.text
+                            .clone()
+                            .or_else(|| r.value.map(|v| indicator_value(v, &i.unit)))
                     });
                     let mut cells = vec![Cell::new(i.name.clone())];
                     cells.extend(values.iter().map(|v| {
-                        Cell::new(v.map(|v| indicator_value(v, &i.unit)).unwrap_or_else(|| "–".into()))
+                        Cell::new(
+                            v.map(|v| indicator_value(v, &i.unit))
+                                .unwrap_or_else(|| "–".into()),
+                        )
                     }));
                     cells.push(Cell {
                         text: trend_text.into(),
@@ -956,7 +1049,10 @@ fn indicators(doc: &ReportDoc, level: u8, ids: &mut Ids, out: &mut Vec<Block>) {
                 in_contents: false,
             }));
             if let Some(h) = &g.huvudansvar {
-                out.push(Block::Paragraph(vec![Span::strong("Huvudansvar: "), Span::plain(h.clone())]));
+                out.push(Block::Paragraph(vec![
+                    Span::strong("Huvudansvar: "),
+                    Span::plain(h.clone()),
+                ]));
             }
             out.push(Block::Table(Table {
                 id: table_id,

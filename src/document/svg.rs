@@ -93,7 +93,11 @@ fn bars(chart: &Chart, labels: &[String], series: &[Series], unit: &str) -> Stri
                 continue;
             };
             let x = x_of(f(v));
-            let (bx, bw) = if x >= zero { (zero, x - zero) } else { (x, zero - x) };
+            let (bx, bw) = if x >= zero {
+                (zero, x - zero)
+            } else {
+                (x, zero - x)
+            };
             let y = y0 + si as f64 * bar_h;
             s.push_str(&format!(
                 "<rect x=\"{bx:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{}\" {}/>\
@@ -146,7 +150,11 @@ fn line(
     all.extend(target.map(f));
     let max = all.iter().cloned().fold(f64::MIN, f64::max);
     let min = all.iter().cloned().fold(f64::MAX, f64::min);
-    let spread = if max > min { max - min } else { max.abs().max(1.0) };
+    let spread = if max > min {
+        max - min
+    } else {
+        max.abs().max(1.0)
+    };
     // The values and the target fill the plot; the axis is not at zero
     // (the values are printed beside each point).
     let (lo, hi) = (min - spread * 0.35, max + spread * 0.35);
@@ -185,7 +193,10 @@ fn line(
         .filter_map(|(i, v)| v.map(|v| (x_of(i), y_of(f(v)), v)))
         .collect();
     if points.len() > 1 {
-        let path: Vec<String> = points.iter().map(|(x, y, _)| format!("{x:.1},{y:.1}")).collect();
+        let path: Vec<String> = points
+            .iter()
+            .map(|(x, y, _)| format!("{x:.1},{y:.1}"))
+            .collect();
         s.push_str(&format!(
             "<polyline points=\"{}\" fill=\"none\" stroke=\"{DARK}\" stroke-width=\"2\"/>",
             path.join(" ")

@@ -231,7 +231,10 @@ async fn seed_000_as_a_web_page(backend: Backend) {
     let mut appendix: HashMap<String, Vec<String>> = HashMap::new();
     for (id, t) in &all {
         if id.starts_with("indikatorer-") {
-            assert_eq!(t.rows[0][1..4], ["Utfall 2022", "Utfall 2023", "Utfall 2024"]);
+            assert_eq!(
+                t.rows[0][1..4],
+                ["Utfall 2022", "Utfall 2023", "Utfall 2024"]
+            );
             for row in &t.rows[1..] {
                 appendix.insert(row[0].clone(), row.clone());
             }
@@ -309,11 +312,19 @@ async fn seed_000_as_a_web_page(backend: Backend) {
     }
     assert_eq!(compared, 40, "every printed indicator the demo holds");
     // Each indicator with utfall has a chart with its summary.
-    assert!(html.contains("<title id=\"diagram-arbetsloshet-16-64-ar-t\">Arbetslöshet 16-64 år (%)</title>"));
+    assert!(html.contains(
+        "<title id=\"diagram-arbetsloshet-16-64-ar-t\">Arbetslöshet 16-64 år (%)</title>"
+    ));
     assert!(html.replace('\u{a0}', " ").contains("Utfall 2022: 9 %, 2023: 9,1 %, 2024: 9,3 %. Riktvärde 2024: 8 %. Trend: försämrad. Bedömning: röd."));
 
     // ?format=html is the same page; a format that is neither is a 422.
-    let again = document_html(&app, &format!("{path}?format=html"), &token, "application/pdf").await;
+    let again = document_html(
+        &app,
+        &format!("{path}?format=html"),
+        &token,
+        "application/pdf",
+    )
+    .await;
     assert_eq!(again, html);
     app.get(&format!("{path}?format=docx"), &token)
         .problem(422)
@@ -337,7 +348,10 @@ async fn a_draft_says_utkast_and_shows_todays_figures(backend: Backend) {
     .await;
     assert_accessible_structure(&html);
     assert!(html.contains("<title>Utkast: Månadsrapport"));
-    assert!(html.contains("class=\"utkast-sida\""), "on every printed page");
+    assert!(
+        html.contains("class=\"utkast-sida\""),
+        "on every printed page"
+    );
     assert!(html.contains("Utkast – inte beslutad av nämnden"));
     // A lasare reads approved reports only: the draft is not there for them.
     let lasare = app.token(Role::Lasare);
@@ -359,7 +373,11 @@ fn pdf_text_and_info(pdf: &[u8], name: &str) -> (String, String) {
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("{cmd} (apt-get install poppler-utils): {e}"));
-        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{cmd}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let path = file.to_str().unwrap();
@@ -388,8 +406,15 @@ async fn seed_000_as_a_tagged_pdf() {
     let pdf = response.bytes().await.unwrap();
     assert!(pdf.starts_with(b"%PDF"));
     let (text, info) = pdf_text_and_info(&pdf, "seed000");
-    assert!(info.lines().any(|l| l.starts_with("Tagged:") && l.ends_with("yes")), "{info}");
-    assert!(info.contains("Title:           Årsredovisning 2024 – Vård- och omsorgsnämnden"), "{info}");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Tagged:") && l.ends_with("yes")),
+        "{info}"
+    );
+    assert!(
+        info.contains("Title:           Årsredovisning 2024 – Vård- och omsorgsnämnden"),
+        "{info}"
+    );
     // Every row of the printed driftredovisning and investeringsredovisning,
     // its cells in order on one line of text.
     for line in DRIFT.lines().chain(INVESTERING.lines()) {
@@ -433,11 +458,18 @@ async fn the_kommun_compilation(backend: Backend) {
         .iter()
         .find(|r| r[0] == "Vård- och omsorgsnämnden")
         .unwrap();
-    assert_eq!(von[1..], ["\u{2212}907 875", "\u{2212}907 426", "\u{2212}450"]);
+    assert_eq!(
+        von[1..],
+        ["\u{2212}907 875", "\u{2212}907 426", "\u{2212}450"]
+    );
     assert_eq!(drift.rows.last().unwrap()[0], "Summa");
     // Investering per nämnd: utgifter positive, as the nämnd's report prints them.
     let inv = &all["tabell-investeringsredovisning-per-namnd"];
-    let von = inv.rows.iter().find(|r| r[0] == "Vård- och omsorgsnämnden").unwrap();
+    let von = inv
+        .rows
+        .iter()
+        .find(|r| r[0] == "Vård- och omsorgsnämnden")
+        .unwrap();
     assert_eq!(von[1..], ["5 937", "11 423", "5 486"]);
     // Submission status: every nämnd, VON approved with its decision.
     let status = &all["tabell-inlamning"];
