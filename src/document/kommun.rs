@@ -7,7 +7,7 @@ use rust_decimal::Decimal;
 
 use super::{
     blocks::*,
-    model::{Figures, ReportDoc},
+    model::{Figures, Get, ReportDoc},
     report::{self, Meta, bedomning_label, bedomning_mark, trend_arrow, type_label},
 };
 use crate::domain::swedish::{number, signed, whole};
@@ -177,7 +177,7 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
         return;
     }
     // The total from every nämnd's exact kronor, rounded once.
-    let sum = |get: fn(&Figures) -> Option<Decimal>| {
+    let sum = |get: Get| {
         let values: Vec<Decimal> = rows
             .iter()
             .filter_map(|(_, _, kr)| kr.as_ref().and_then(get))
@@ -191,7 +191,7 @@ fn money_overview(input: &KommunInput, key: &str, ids: &mut Ids, out: &mut Vec<B
     };
     out.push(heading(3, title, ids));
     let id = ids.make(&format!("tabell {title}"));
-    let cols: [(&str, fn(&Figures) -> Option<Decimal>); 5] = [
+    let cols: [(&str, Get); 5] = [
         ("Utfall (tkr)", |f| {
             f.utfall.or(f.utfall_ack).or(f.utfall_manad)
         }),

@@ -103,6 +103,9 @@ pub struct Figures {
     pub utfall_ack_foregaende_ar: Option<Decimal>,
 }
 
+/// Reads one figure of a line.
+pub type Get = fn(&Figures) -> Option<Decimal>;
+
 impl Figures {
     pub fn is_empty(&self) -> bool {
         [

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 
 use super::{
     blocks::*,
-    model::{Figures, MoneyRow, MoneyTable, ReportDoc, Section},
+    model::{Figures, Get, MoneyRow, MoneyTable, ReportDoc, Section},
 };
 use crate::domain::swedish::{number, signed, whole};
 
@@ -329,7 +329,7 @@ fn opt(v: Option<Decimal>) -> String {
 /// A money column: its label and how to read it from the figures.
 struct MoneyColumn {
     label: String,
-    get: fn(&Figures) -> Option<Decimal>,
+    get: Get,
 }
 
 fn drift_columns(doc: &ReportDoc, t: &MoneyTable) -> Vec<MoneyColumn> {
@@ -342,7 +342,7 @@ fn drift_columns(doc: &ReportDoc, t: &MoneyTable) -> Vec<MoneyColumn> {
         .period_end
         .map(|d| month_name(chrono::Datelike::month(&d)))
         .unwrap_or("månad");
-    let candidates: Vec<(String, fn(&Figures) -> Option<Decimal>)> = vec![
+    let candidates: Vec<(String, Get)> = vec![
         (format!("Utfall {prev} (tkr)"), |f| f.utfall_foregaende_ar),
         (format!("Utfall {month} (tkr)"), |f| f.utfall_manad),
         (format!("Budget {month} (tkr)"), |f| f.budget_manad),
@@ -437,11 +437,7 @@ fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
     out.push(Block::Table(table));
     // The chart: utfall against budget per verksamhet, for the columns the
     // report has (the year, else the month).
-    let pick: Option<(
-        fn(&Figures) -> Option<Decimal>,
-        fn(&Figures) -> Option<Decimal>,
-        fn(&Figures) -> Option<Decimal>,
-    )> = if t.total.utfall.is_some() && t.total.budget.is_some() {
+    let pick: Option<(Get, Get, Get)> = if t.total.utfall.is_some() && t.total.budget.is_some() {
         Some((|f| f.utfall, |f| f.budget, |f| f.avvikelse))
     } else if t.total.utfall_manad.is_some() {
         Some((
@@ -508,7 +504,7 @@ fn drift(doc: &ReportDoc, t: &MoneyTable, ids: &mut Ids, out: &mut Vec<Block>) {
 }
 
 impl MoneyTable {
-    fn total_avvikelse(&self, a: fn(&Figures) -> Option<Decimal>) -> String {
+    fn total_avvikelse(&self, a: Get) -> String {
         a(&self.total)
             .map(|v| signed(v, Some(0)))
             .unwrap_or_else(|| "–".into())
