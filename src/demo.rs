@@ -126,6 +126,9 @@ struct LineData {
     parent: Option<String>,
     #[serde(default)]
     costs_positive: bool,
+    /// "Färdigställs år/mån" as `YYYY-MM` (seed 000's investeringar).
+    #[serde(default)]
+    planned_completion: Option<String>,
     #[serde(default)]
     values: Vec<ValueData>,
 }
@@ -487,7 +490,10 @@ async fn load_money(
             code: code.clone(),
             name: line_name,
             parent_code: line.parent.clone(),
-            planned_completion: None,
+            planned_completion: line
+                .planned_completion
+                .as_deref()
+                .and_then(|m| m.parse().ok()),
             values,
         };
         match budget_lines::put_table(db, actor, namnd_id, kind, std::slice::from_ref(&row)).await {

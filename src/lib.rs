@@ -8,6 +8,7 @@ pub mod benchimport;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod document;
 pub mod domain;
 pub mod entity;
 pub mod error;

@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json, value::RawValue};
@@ -21,6 +21,7 @@ use super::{
     audit::AuditEntry,
     common::computed,
     figures::Unit,
+    indicators::appendix_table,
     report_parts,
     reports::{ActionPlanDto, ReportDto, SectionDto, table},
 };
@@ -115,7 +116,8 @@ fn to_value<T: Serialize>(v: &T) -> Result<Value, ApiError> {
 /// the header with the decision, the sections, drift and investering (in kr
 /// and tkr, with every derived figure), åtgärdsplaner, volymmått, staff
 /// figures, the assessments with their suggested bedömning and the
-/// indicators behind them, and the uppdrag with their status.
+/// indicators behind them, the uppdrag with their status, and the indicator
+/// appendix of the report's year for the nämnd's goals.
 pub async fn document(db: &impl ConnectionTrait, ctx: &ReportContext) -> Result<Value, ApiError> {
     let mut tables = serde_json::Map::new();
     for (key, kind) in [
@@ -148,6 +150,16 @@ pub async fn document(db: &impl ConnectionTrait, ctx: &ReportContext) -> Result<
         "nyckeltal": report_parts::nyckeltal(db, ctx).await?,
         "assessments": to_value(&assessment_list(db, ctx).await?)?,
         "assignment_statuses": to_value(&status_list(db, ctx).await?)?,
+        "indicator_appendix": to_value(
+            &appendix_table(
+                db,
+                ctx.report.kommun_id,
+                Some(ctx.period.end_date.year()),
+                None,
+                Some(&ctx.namnd.code),
+            )
+            .await?
+        )?,
     });
     if let Value::Object(map) = &mut doc {
         map.extend(tables);
@@ -238,7 +250,11 @@ pub async fn changed_since_decision(
     if let Some(changed) = state.decided_checks.get(key, seq) {
         return Ok(changed);
     }
-    let live = document(&state.db, ctx).await?;
+    let mut live = document(&state.db, ctx).await?;
+    // A version decided before a part existed is compared on its own parts.
+    if let Value::Object(parts) = &mut live {
+        parts.retain(|key, _| decided.document.has_part(key));
+    }
     let changed = versions::canonical(&live) != decided.document.canonical;
     state.decided_checks.put(key, seq, changed);
     Ok(changed)
@@ -322,7 +338,7 @@ pub async fn list_versions(
 #[utoipa::path(tag = "reports",
     params(("id" = Uuid, Path, description = "Report id"), ("number" = i32, Path, description = "Version number, from 1")),
     responses(
-        (status = 200, description = "The version's canonical JSON: report, sections, drift and investering (kr and tkr), action_plans, volymer, nyckeltal, assessments, assignment_statuses",
+        (status = 200, description = "The version's canonical JSON: report, sections, drift and investering (kr and tkr), action_plans, volymer, nyckeltal, assessments, assignment_statuses, indicator_appendix",
             content_type = "application/json", body = Object,
             headers(("Content-Digest" = String, description = "sha-256=:base64:"), ("ETag" = String))),
         (status = 304, description = "Not modified"),
@@ -428,7 +444,8 @@ pub async fn diff_report(
     };
     let decided: Value = serde_json::from_str(&version.document)
         .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
-    let live = document(&state.db, &ctx).await?;
+    let mut live = document(&state.db, &ctx).await?;
+    only_parts_of(&decided, &mut live);
     let mut differences = Vec::new();
     compare("", &decided, &live, &mut differences);
     // The live header says the report is approved or reopened; the decided
@@ -453,6 +470,14 @@ pub async fn diff_report(
         differences,
         audit: entries.into_iter().map(AuditEntry::from).collect(),
     }))
+}
+
+/// A version is compared on the parts it holds: a part the document gained
+/// after the version was decided (the indicator appendix) is no change.
+fn only_parts_of(decided: &Value, live: &mut Value) {
+    if let (Value::Object(d), Value::Object(l)) = (decided, live) {
+        l.retain(|k, _| d.contains_key(k));
+    }
 }
 
 /// The leaves where `live` differs from `decided`, as JSON Pointers.

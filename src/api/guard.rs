@@ -660,6 +660,16 @@ pub const OPERATIONS: &[(Method, &str, Needs)] = &[
         "/api/v1/indicators/from-kolada",
         Needs::May(Action::Create, Kind::Plan),
     ),
+    (
+        Method::GET,
+        "/api/v1/reports/{id}/document",
+        Needs::May(Action::Read, Kind::Report),
+    ),
+    (
+        Method::GET,
+        "/api/v1/kommun/document",
+        Needs::May(Action::Read, Kind::Consolidated),
+    ),
 ];
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {

@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use chrono::Datelike;
 use rust_decimal::Decimal;
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -780,7 +781,7 @@ fn plan(principal: &Principal) -> Target<'_> {
 /// Goal ids selected by goal, goal area and nämnd filters; None when no
 /// such filter is given.
 async fn goal_ids_for(
-    state: &AppState,
+    db: &impl ConnectionTrait,
     kommun_id: Uuid,
     goal_id: Option<Uuid>,
     goal_area_id: Option<Uuid>,
@@ -791,7 +792,7 @@ async fn goal_ids_for(
     }
     let namnd_id = match namnd {
         None => None,
-        Some(code) => match goals::namnd_by_code(&state.db, kommun_id, code).await? {
+        Some(code) => match goals::namnd_by_code(db, kommun_id, code).await? {
             Some(n) => Some(n.id),
             None => return Ok(Some(Vec::new())),
         },
@@ -802,7 +803,7 @@ async fn goal_ids_for(
         ids: goal_id.map(|g| vec![g]),
         ..Default::default()
     };
-    Ok(Some(goals::ids(&state.db, kommun_id, &filter).await?))
+    Ok(Some(goals::ids(db, kommun_id, &filter).await?))
 }
 
 // ---------------------------------------------------------------------------
@@ -834,7 +835,7 @@ pub async fn list_indicators(
         }));
     };
     let goal_ids = goal_ids_for(
-        &state,
+        &state.db,
         kommun_id,
         query.goal_id,
         query.goal_area_id,
@@ -947,17 +948,37 @@ pub async fn indicator_table(
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
-    let goal_ids = match &query.namnd {
+    let dto = appendix_table(
+        &state.db,
+        kommun_id,
+        year,
+        query.goal_area_id,
+        query.namnd.as_deref(),
+    )
+    .await?;
+    super::common::computed(&req, &dto)
+}
+
+/// The indicator appendix of `year` (default: the latest year with a
+/// riktvärde), optionally of one goal area and of the goals one nämnd
+/// (code) answers for. Also part of a report's document.
+pub async fn appendix_table(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    year: Option<i32>,
+    goal_area_id: Option<Uuid>,
+    namnd: Option<&str>,
+) -> Result<AppendixDto, ApiError> {
+    let goal_ids = match namnd {
         None => None,
         Some(code) => {
-            let ids = goal_ids_for(&state, kommun_id, None, query.goal_area_id, Some(code))
+            let ids = goal_ids_for(db, kommun_id, None, goal_area_id, Some(code))
                 .await?
                 .unwrap_or_default();
             Some(ids.into_iter().collect::<BTreeSet<_>>())
         }
     };
-    let appendix =
-        indicators::appendix(&state.db, kommun_id, query.goal_area_id, goal_ids.as_ref()).await?;
+    let appendix = indicators::appendix(db, kommun_id, goal_area_id, goal_ids.as_ref()).await?;
     let year = year
         .or_else(|| {
             appendix
@@ -969,7 +990,7 @@ pub async fn indicator_table(
         .unwrap_or_else(|| chrono::Utc::now().year());
     let years: Vec<i32> = (year.saturating_sub(2)..=year).collect();
     let namnder = goals::namnder_by_id(
-        &state.db,
+        db,
         kommun_id,
         appendix.goals.iter().filter_map(|g| g.huvudansvar_id),
     )
@@ -1035,14 +1056,11 @@ pub async fn indicator_table(
             goals: goals_out,
         });
     }
-    super::common::computed(
-        &req,
-        &AppendixDto {
-            year,
-            years,
-            goal_areas: areas,
-        },
-    )
+    Ok(AppendixDto {
+        year,
+        years,
+        goal_areas: areas,
+    })
 }
 
 /// Create an indicator (admin, kommunledning).

@@ -12,6 +12,7 @@ pub mod deadlines;
 pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
+pub mod documents;
 pub mod extract;
 pub mod figures;
 pub mod goal_areas;
@@ -91,6 +92,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     // Before reports: its GET /reports/{id}/{kind} would take these paths.
     decided::configure(cfg);
     obligations::configure(cfg);
+    documents::configure(cfg);
     assessments::configure(cfg);
     assignments::configure(cfg);
     reports::configure(cfg);

@@ -67,6 +67,7 @@ mod period;
 pub mod process;
 pub mod sie;
 pub mod structure;
+pub mod swedish;
 mod volume;
 pub mod webhook;
 

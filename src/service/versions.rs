@@ -219,6 +219,16 @@ impl ParsedVersion {
         Ok(ParsedVersion { canonical, parts })
     }
 
+    /// Whether the version holds the document part `key` (`drift` when it
+    /// holds `drift.kr`).
+    pub fn has_part(&self, key: &str) -> bool {
+        self.parts.contains_key(key)
+            || self.parts.keys().any(|p| {
+                p.strip_prefix(key)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+    }
+
     /// A part as serialised JSON (`report`, `sections`, `drift.tkr`, …);
     /// `null` when the version has no such part.
     pub fn part(&self, key: &str) -> &RawValue {

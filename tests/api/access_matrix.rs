@@ -76,6 +76,7 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/reports/{id}", Rule::EditApprovedReport),
     ("GET /api/v1/reports/{id}/action-plans", Rule::ReadAll),
     ("GET /api/v1/reports/{id}/versions", Rule::ReadAll),
+    ("GET /api/v1/reports/{id}/document", Rule::ReadAll),
     ("GET /api/v1/reports/{id}/versions/{number}", Rule::ReadAll),
     ("GET /api/v1/reports/{id}/diff", Rule::ReadAll),
     (
@@ -178,6 +179,7 @@ const RULES: &[(&str, Rule)] = &[
     ("DELETE /api/v1/assignments/{id}", Rule::WriteStructure),
     ("GET /api/v1/kommun/{kind}", Rule::Consolidated),
     ("GET /api/v1/kommun/submissions", Rule::Consolidated),
+    ("GET /api/v1/kommun/document", Rule::Consolidated),
     ("GET /api/v1/kommun/prognossakerhet", Rule::Consolidated),
     ("GET /api/v1/kommun/goal-matrix", Rule::Consolidated),
     ("GET /api/v1/kommun/indicators", Rule::Consolidated),

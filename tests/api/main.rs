@@ -13,6 +13,7 @@ mod deadlines;
 mod decided;
 mod demo;
 mod dimension_mappings;
+mod documents;
 mod goals;
 mod health;
 mod idempotency;
