@@ -126,6 +126,8 @@ async fn serve(settings: Settings) -> Result<(), String> {
     warn_dev_secret(&settings);
     let address = settings.bind_address.clone();
     let app = Application::build(settings).await?;
+    // In the background: requests are served meanwhile.
+    std::thread::spawn(crate::document::pdf::warm_up);
     tracing::info!(%address, port = app.port(), "kommunrapport listening; API docs at /docs");
     app.run_until_stopped().await.map_err(|e| e.to_string())
 }

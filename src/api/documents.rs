@@ -115,16 +115,24 @@ pub async fn kommun_name(state: &AppState, code: &str) -> Result<String, ApiErro
 }
 
 /// Writes `doc` in `format` as the response.
-pub fn respond(doc: &Document, format: Format, file_stem: &str) -> Result<HttpResponse, ApiError> {
+pub async fn respond(
+    doc: Document,
+    format: Format,
+    file_stem: &str,
+) -> Result<HttpResponse, ApiError> {
     let disposition = |ext: &str| format!("inline; filename=\"{file_stem}.{ext}\"");
     match format {
         Format::Html => Ok(HttpResponse::Ok()
             .insert_header((header::VARY, "Accept"))
             .insert_header((header::CONTENT_DISPOSITION, disposition("html")))
             .content_type("text/html; charset=utf-8")
-            .body(document::html::page(doc))),
+            .body(document::html::page(&doc))),
         Format::Pdf => {
-            let bytes = document::pdf::pdf(doc).map_err(ApiError::Unexpected)?;
+            // Typesetting takes CPU for a while: off the request threads.
+            let bytes = web::block(move || document::pdf::pdf(&doc))
+                .await
+                .map_err(|e| ApiError::Unexpected(format!("typesetting: {e}")))?
+                .map_err(ApiError::Unexpected)?;
             Ok(HttpResponse::Ok()
                 .insert_header((header::VARY, "Accept"))
                 .insert_header((header::CONTENT_DISPOSITION, disposition("pdf")))
@@ -175,7 +183,7 @@ pub async fn get_report_document(
         doc.report.report_type,
         ctx.period.end_date
     );
-    respond(&document, format, &stem)
+    respond(document, format, &stem).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -311,7 +319,7 @@ pub async fn get_kommun_document(
     };
     let document = document::kommun::document(&input);
     let stem = format!("{}-{}-{}", principal.kommun_code, report_type, spec.year);
-    respond(&document, format, &stem)
+    respond(document, format, &stem).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -55,6 +55,13 @@ fn library() -> &'static LazyHash<Library> {
     })
 }
 
+/// Loads the embedded fonts and Typst's library, so that the first PDF a
+/// running service makes does not pay for them (seconds in a debug build).
+pub fn warm_up() {
+    let _ = fonts();
+    let _ = library();
+}
+
 /// The one-file world a document is compiled in.
 struct DocWorld {
     main: Source,
