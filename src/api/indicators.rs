@@ -1280,6 +1280,7 @@ pub async fn put_riktvarden(
 /// note is deleted. `If-Match` guards the change when given.
 #[utoipa::path(
     tag = "indicators",
+    operation_id = "put_indicator_values",
     request_body = PutIndicatorValues,
     params(
         ("id" = Uuid, Path, description = "Indicator id"),

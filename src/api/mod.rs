@@ -58,6 +58,8 @@ bedömning, trend) are computed on read.\n\nAll `/api/v1` endpoints need `Author
 Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Updates need `If-Match`.",
         version = "1.0.0"
     ),
+    // Relative: the document is served by the service it describes.
+    servers((url = "/", description = "This service")),
     tags(
         (name = "kommuner", description = "The tenant (SCB kommunkod)"),
         (name = "namnder", description = "Nämnder, styrelser and bolag"),
@@ -291,8 +293,14 @@ impl Modify for SecurityAndProblems {
                     .build(),
             ),
         );
+        // No licence has been chosen yet; an empty one would say otherwise.
+        doc.info.license = None;
         for (path, item) in doc.paths.paths.iter_mut() {
             if !path.starts_with("/api/") {
+                // Health probes need no token: say so, not "unspecified".
+                for operation in [&mut item.get].into_iter().flatten() {
+                    operation.security = Some(Vec::new());
+                }
                 continue;
             }
             let retryable = [&mut item.post, &mut item.put];
