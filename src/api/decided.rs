@@ -220,11 +220,17 @@ impl Serialize for DecidedRead<'_> {
         map.serialize_entry("report", self.decided.part("report", self.unit))?;
         map.serialize_entry("basis", &self.header.basis)?;
         map.serialize_entry("decided_version", &self.header.decided_version)?;
-        if let Some(changed) = self.header.changed_since_decision {
-            map.serialize_entry("changed_since_decision", &changed)?;
-        }
-        for part in self.includes {
-            map.serialize_entry(part, self.decided.part(part, self.unit))?;
+        map.serialize_entry(
+            "changed_since_decision",
+            &self.header.changed_since_decision,
+        )?;
+        // Every part is present: the asked ones as decided, the others null.
+        for part in super::reports::INCLUDES {
+            if self.includes.contains(&part) {
+                map.serialize_entry(part, self.decided.part(part, self.unit))?;
+            } else {
+                map.serialize_entry(part, &())?;
+            }
         }
         map.end()
     }
@@ -265,7 +271,6 @@ pub async fn changed_since_decision(
 pub struct Header {
     pub basis: Basis,
     pub decided_version: Option<VersionDto>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_since_decision: Option<bool>,
 }
 

@@ -32,6 +32,7 @@ pub mod obligations;
 pub mod periods;
 pub mod report_parts;
 pub mod reports;
+mod response_fields;
 mod schema;
 pub mod streamed_body;
 pub mod values;
@@ -154,6 +155,8 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     let Ok(mut value) = serde_json::to_value(&doc) else {
         return doc;
     };
+    response_fields::require_response_fields(&mut value);
+    response_fields::complete_examples(&mut value);
     let enums = enum_examples(&value);
     add_page_examples(&mut value);
     if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {

@@ -169,22 +169,15 @@ pub struct ReportDetail {
     pub decided_version: Option<super::decided::VersionDto>,
     /// With `basis=beslutad`: whether today's figures differ from the
     /// decided ones (see `GET /reports/{id}/diff`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub changed_since_decision: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sections: Option<Vec<SectionDto>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub drift: Option<TableDto>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub investering: Option<TableDto>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub action_plans: Option<Vec<ActionPlanDto>>,
     /// Volymmått for the period (see `VolumeRow`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::api::volume_measures::VolumeRow>>)]
     pub volymer: Option<serde_json::Value>,
     /// Staff key figures, this year and last (see `KeyFigureRow`).
-    #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<crate::api::key_figures::KeyFigureRow>>)]
     pub nyckeltal: Option<serde_json::Value>,
 }
@@ -356,7 +349,7 @@ pub struct DetailQuery {
     pub basis: Option<super::decided::Basis>,
 }
 
-const INCLUDES: [&str; 6] = [
+pub(crate) const INCLUDES: [&str; 6] = [
     "drift",
     "investering",
     "volymer",

@@ -305,10 +305,8 @@ impl Input for PutVolumeValues {
 #[schema(example = json!({"month": "2024-03", "kind": "utfall", "value": 1234.5}))]
 pub struct VolumeValueDto {
     /// The month; for a prognos the month it was made. Absent for a whole-period value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub month: Option<String>,
     /// The whole period of a value without months. Absent for a monthly value.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<MonthRange>,
     pub kind: VolumeValueKind,
     #[serde(with = "super::decimal")]

@@ -49,7 +49,6 @@ pub struct WebhookDto {
     pub disabled_reason: Option<String>,
     /// The signing secret (`whsec_` + base64 key): in the answer to the
     /// creation only; keep it, it is never shown again.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,

@@ -418,7 +418,11 @@ async fn flat_csv_with_swedish_habits(backend: Backend) {
         (json!("json"), json!(2))
     );
     assert_eq!(report["lines_created"][0]["name"], "Hemtjänst");
-    assert!(report["changes"][0].get("line_number").is_none());
+    assert_eq!(
+        report["changes"][0]["line_number"],
+        Value::Null,
+        "JSON rows have no line"
+    );
 
     // Another content type: 415.
     let p = app

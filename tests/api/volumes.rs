@@ -366,11 +366,11 @@ async fn values_are_upserted_exactly(backend: Backend) {
     // expected numbers are exact too.
     let expected: Value = serde_json::from_str(&format!(
         r#"{{"measure_id": "{id}", "values": [
-            {{"period": {{"from": "2024-01", "to": "2024-12"}}, "kind": "utfall", "value": 33.5}},
-            {{"month": "2024-03", "kind": "utfall", "value": 1234.5}},
-            {{"month": "2024-04", "kind": "utfall", "value": 123456789012.3456789}},
-            {{"month": "2024-05", "kind": "utfall", "value": 1000}},
-            {{"month": "2024-08", "kind": "prognos", "value": 120}}
+            {{"month": null, "period": {{"from": "2024-01", "to": "2024-12"}}, "kind": "utfall", "value": 33.5}},
+            {{"month": "2024-03", "period": null, "kind": "utfall", "value": 1234.5}},
+            {{"month": "2024-04", "period": null, "kind": "utfall", "value": 123456789012.3456789}},
+            {{"month": "2024-05", "period": null, "kind": "utfall", "value": 1000}},
+            {{"month": "2024-08", "period": null, "kind": "prognos", "value": 120}}
         ]}}"#
     ))
     .unwrap();

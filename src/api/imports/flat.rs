@@ -149,7 +149,6 @@ pub struct CreatedLineDto {
     "measure": "utfall", "month": "2024-03", "period": null, "before": null, "after": -26241000}))]
 pub struct FlatChangeDto {
     pub index: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_number: Option<usize>,
     pub namnd: String,
     pub kind: BudgetLineKind,

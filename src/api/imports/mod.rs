@@ -56,7 +56,6 @@ pub struct RowError {
     /// Position of the row among the file's rows (Kolada: in `values`), from 0.
     pub index: usize,
     /// For CSV: the line of the file, from 1, the header being line 1.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line_number: Option<usize>,
     /// The column (CSV), or the field path within the row (JSON).
     pub field: String,
