@@ -118,7 +118,7 @@ fn patch_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Decima
 /// Changes to a key figure; fields left out stay as they are, `null` clears a value.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"t": "96.5", "k": 96.5, "m": null}))]
+#[schema(example = json!({"t": 96.5, "k": 96.1, "m": null}))]
 pub struct UpdateKeyFigure {
     pub name: Option<String>,
     pub unit: Option<KeyFigureUnit>,

@@ -153,9 +153,11 @@ fn require_all(schema: &mut Value) {
 }
 
 /// Shows every field in the examples: a nullable property an example leaves
-/// out is added as `null`, which is what the service answers for it. (A
-/// missing property that cannot be null stays missing, and Redocly's lint
-/// names the example.)
+/// out is added as `null`, which is what the service answers for it, and a
+/// required one that cannot be null takes its own schema's example (so a
+/// report's example can show `{"id": …, "namnd": "VON"}` and still be a
+/// whole report). What has neither stays missing, and Redocly's lint names
+/// the example.
 pub fn complete_examples(doc: &mut Value) {
     let schemas = doc
         .pointer("/components/schemas")
@@ -211,6 +213,16 @@ fn resolve<'a>(schema: &'a Value, schemas: &'a serde_json::Map<String, Value>) -
     schema
 }
 
+/// The example a schema carries itself (or its enum's first value), for a
+/// required field a nested example leaves out.
+fn own_example(schema: &Value, schemas: &serde_json::Map<String, Value>) -> Option<Value> {
+    let schema = resolve(schema, schemas);
+    schema
+        .get("example")
+        .or_else(|| schema.pointer("/enum/0"))
+        .cloned()
+}
+
 fn is_null_type(schema: &Value) -> bool {
     schema.get("type").and_then(Value::as_str) == Some("null")
 }
@@ -236,12 +248,20 @@ fn fill(example: &mut Value, schema: &Value, schemas: &serde_json::Map<String, V
                 return;
             };
             let required = schema.get("required").and_then(Value::as_array);
+            let own = schema.get("example").and_then(Value::as_object);
             for name in required.into_iter().flatten().filter_map(Value::as_str) {
-                if let Some(property) = properties.get(name)
-                    && !object.contains_key(name)
-                    && nullable(property)
-                {
+                let Some(property) = properties.get(name) else {
+                    continue;
+                };
+                if object.contains_key(name) {
+                    continue;
+                }
+                if let Some(value) = own.and_then(|own| own.get(name)) {
+                    object.insert(name.to_string(), value.clone());
+                } else if nullable(property) {
                     object.insert(name.to_string(), Value::Null);
+                } else if let Some(example) = own_example(property, schemas) {
+                    object.insert(name.to_string(), example);
                 }
             }
             for (name, value) in object.iter_mut() {
@@ -321,14 +341,34 @@ mod tests {
             "Row": {"type": "object", "required": ["a", "b", "c"], "properties": {
                 "a": {"type": "string"}, "b": {"type": ["number", "null"]},
                 "c": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Inner"}]}}},
-            "Inner": {"type": "object", "required": ["x"], "properties": {"x": {"type": ["number", "null"]}}},
+            "Inner": {"type": "object", "required": ["x", "y", "z"], "properties": {"x": {"type": ["number", "null"]},
+                "y": {"$ref": "#/components/schemas/Kind"}, "z": {"type": "string"}}, "example": {"z": "from Inner"}},
+            "Kind": {"type": "string", "enum": ["a", "b"], "example": "b"},
             "List": {"type": "array", "items": {"$ref": "#/components/schemas/Row"},
                 "example": [{"a": "s", "c": {}}]}
         }}});
         complete_examples(&mut d);
         assert_eq!(
             d.pointer("/components/schemas/List/example"),
-            Some(&json!([{"a": "s", "b": null, "c": {"x": null}}]))
+            Some(&json!([{"a": "s", "b": null, "c": {"x": null, "y": "b", "z": "from Inner"}}]))
+        );
+    }
+
+    /// The passes work on the document as data and read it back; anything
+    /// utoipa cannot read back would silently drop them all.
+    #[test]
+    fn the_document_survives_its_finishing_passes() {
+        let doc = serde_json::to_value(crate::api::openapi_document()).unwrap_or_default();
+        let detail = |p: &str| {
+            doc.pointer(&format!("/components/schemas/ReportDetail{p}"))
+                .cloned()
+        };
+        assert_eq!(detail("/example/sections"), Some(Value::Null));
+        assert_eq!(detail("/example/report/status"), Some(json!("godkand")));
+        assert!(
+            detail("/required")
+                .and_then(|r| r.as_array().cloned())
+                .is_some_and(|r| r.contains(&json!("changed_since_decision")))
         );
     }
 }

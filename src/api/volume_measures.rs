@@ -173,7 +173,7 @@ pub struct VolumeValueInput {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"values": [
     {"month": "2024-03", "kind": "utfall", "value": 1234.5},
-    {"period": {"from": "2024-01", "to": "2024-12"}, "kind": "utfall", "value": "33.5"},
+    {"period": {"from": "2024-01", "to": "2024-12"}, "kind": "utfall", "value": 33.5},
     {"month": "2024-08", "kind": "prognos", "value": 120}
 ]}))]
 pub struct PutVolumeValues {

@@ -412,10 +412,10 @@ async fn values_are_upserted_exactly(backend: Backend) {
     assert_eq!(
         changed["values"],
         json!([
-            {"month": "2024-03", "kind": "utfall", "value": -2},
-            {"month": "2024-05", "kind": "utfall", "value": 1000},
-            {"month": "2024-08", "kind": "prognos", "value": 120},
-            {"month": "2024-09", "kind": "prognos", "value": 0}
+            {"period": null, "month": "2024-03", "kind": "utfall", "value": -2},
+            {"period": null, "month": "2024-05", "kind": "utfall", "value": 1000},
+            {"period": null, "month": "2024-08", "kind": "prognos", "value": 120},
+            {"period": null, "month": "2024-09", "kind": "prognos", "value": 0}
         ])
     );
     let measure: Value = app
@@ -442,7 +442,8 @@ async fn access_follows_the_namnd(backend: Backend) {
     .await;
     let path = format!("/api/v1/volume-measures/{}", id_of(&von_measure));
     let values = format!("{path}/values");
-    let one = json!({"values": [{"month": "2024-01", "kind": "utfall", "value": 149}]});
+    let one =
+        json!({"values": [{"period": null, "month": "2024-01", "kind": "utfall", "value": 149}]});
     let new_in_von =
         json!({"namnd_id": id_of(&von), "name": "Ny", "unit": "st", "aggregation": "summa"});
 

@@ -44,7 +44,7 @@ pub struct KoladaValueDto {
 /// One Kolada id, kommun and year.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"kpi": "U21468", "municipality": "0483", "period": 2024,
-    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}))]
+    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1, "isdeleted": false}]}))]
 pub struct KoladaEntryDto {
     /// The Kolada id of the indicator (`kolada_id`).
     pub kpi: String,
@@ -60,7 +60,7 @@ pub struct KoladaEntryDto {
 /// `previous_url`, v2's `next_page`) are ignored on import.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
-    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1}]}], "count": 1}))]
+    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1, "isdeleted": false}]}], "count": 1}))]
 pub struct KoladaDocument {
     pub values: Vec<KoladaEntryDto>,
     /// Number of entries in `values`.
