@@ -397,9 +397,11 @@ fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
 pub struct Difference {
     /// JSON Pointer into the version document (`/drift/kr/rows/2/utfall`).
     pub path: String,
-    #[schema(value_type = Object)]
+    /// The decided value: a number, text, an object...
+    #[schema(schema_with = super::schema::any_json)]
     pub decided: Value,
-    #[schema(value_type = Object)]
+    /// The live value.
+    #[schema(schema_with = super::schema::any_json)]
     pub live: Value,
 }
 

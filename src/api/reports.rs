@@ -348,7 +348,10 @@ pub async fn create_report(
 pub struct DetailQuery {
     /// Comma-separated parts to include: `drift`, `investering`, `volymer`,
     /// `nyckeltal`, `sections`, `action_plans`.
-    #[param(example = "drift,investering,sections")]
+    #[param(
+        example = "drift,investering,sections",
+        pattern = r"^ *(drift|investering|volymer|nyckeltal|sections|action_plans)? *(, *(drift|investering|volymer|nyckeltal|sections|action_plans)? *)*$"
+    )]
     pub include: Option<String>,
     /// `kr` (default) or `tkr`.
     pub unit: Option<Unit>,

@@ -16,6 +16,21 @@ use crate::domain::{
     webhook::DeliveryStatus,
 };
 
+/// Any JSON value (an object, a list, text, a number, a boolean or null),
+/// with its types named: a schema without `type` does not read back.
+pub fn any_json() -> utoipa::openapi::Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::Array(vec![
+            Type::Object,
+            Type::Array,
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Null,
+        ]))
+        .build()
+}
+
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
     let values: Vec<&str> = values.into_iter().collect();
     let example = values.first().copied().unwrap_or_default();
