@@ -197,6 +197,8 @@ fn constrain_text(value: &mut serde_json::Value) {
                 .any(|key| object.contains_key(*key));
             if object.get("in").is_some() && object.get("name").is_some_and(|n| n == "If-Match") {
                 if let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut()) {
+                    // A header is text or absent, never null.
+                    schema.insert("type".into(), "string".into());
                     schema.insert("pattern".into(), IF_MATCH.into());
                 }
             } else if is_string && !constrained {
