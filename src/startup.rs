@@ -181,6 +181,13 @@ impl Application {
     }
 }
 
+/// How long a graceful stop (SIGTERM) waits for requests in flight, e.g. an
+/// import, before it drops them. Each write is one transaction: a request
+/// that finishes in time commits whole; one dropped (at this deadline, or at
+/// once on SIGINT or SIGQUIT) never commits, and the database rolls it back
+/// when its connection closes. Never a partial import.
+const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
 fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
@@ -207,6 +214,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(security_headers())
             .wrap(from_fn(trace_request))
     })
+    .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .listen(listener)?
     .run();
     Ok(server)

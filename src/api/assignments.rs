@@ -127,6 +127,7 @@ pub struct CreateAssignment {
     pub goal_area_id: Option<Uuid>,
     pub goal_id: Option<Uuid>,
     /// 1–2000 characters.
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub title: String,
     pub description: Option<String>,
     /// Id of exactly one nämnd; leave out with `alla_namnder`.
@@ -190,6 +191,7 @@ pub struct UpdateAssignment {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub goal_id: Option<Option<Uuid>>,
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

@@ -34,9 +34,12 @@ pub struct AuditEntry {
     pub resource_type: String,
     pub resource_id: Option<Uuid>,
     pub action: String,
-    #[schema(value_type = Option<Object>)]
+    /// The resource before the change (a list for a set of values); null
+    /// for a create.
+    #[schema(schema_with = super::schema::any_json)]
     pub before: Option<serde_json::Value>,
-    #[schema(value_type = Option<Object>)]
+    /// The resource after the change; null for a delete.
+    #[schema(schema_with = super::schema::any_json)]
     pub after: Option<serde_json::Value>,
     pub request_id: Option<String>,
 }

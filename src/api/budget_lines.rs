@@ -78,10 +78,13 @@ pub struct CreateBudgetLine {
     pub namnd_id: Uuid,
     pub kind: BudgetLineKind,
     /// Unique per nämnd and kind (e.g. an RS verksamhetskod or a project number).
+    #[schema(max_length = 40, pattern = r"^([^\s\x00]|[^\s\x00][^\x00]*[^\s\x00])$")]
     pub code: String,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     pub parent_id: Option<Uuid>,
     /// `YYYY-MM`.
+    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub planned_completion: Option<String>,
     pub position: Option<i32>,
 }
@@ -91,13 +94,15 @@ pub struct CreateBudgetLine {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Äldreomsorg", "parent_id": null}))]
 pub struct UpdateBudgetLine {
+    #[schema(max_length = 40, pattern = r"^([^\s\x00]|[^\s\x00][^\x00]*[^\s\x00])$")]
     pub code: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub planned_completion: Option<Option<String>>,
     pub position: Option<i32>,
 }

@@ -66,7 +66,10 @@ pub struct ChangePage {
 pub struct ChangesQuery {
     /// `next_cursor` (or an item's `cursor`) of an earlier answer; absent:
     /// from the first change.
-    #[param(example = "AAAAAAAABBI")]
+    #[param(
+        example = "AAAAAAAABBI",
+        pattern = r"^([A-Za-f][A-Za-z0-9_-]{9}[AEIMQUYcgkosw048])?$"
+    )]
     pub since: Option<String>,
     /// Changes per page, 1–500 (default 50).
     #[param(value_type = Option<u64>, example = 100, minimum = 1, maximum = 500)]

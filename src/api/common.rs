@@ -256,8 +256,9 @@ pub struct PageParams {
     /// Items per page, 1–500 (default 50).
     #[param(value_type = Option<u64>, example = 50, minimum = 1, maximum = 500)]
     pub limit: Option<String>,
-    /// `next_cursor` of the previous page.
-    #[param(example = "AZqTn2hGd0uN1l0wM2cGJ1QpkdDzcgFmYmHUyDmRhTM")]
+    /// `next_cursor` of the previous page; empty or absent: the first page.
+    /// Only the cursors this service returned are valid (they are signed).
+    #[param(example = "", pattern = r"^([A-Za-z0-9_-]{42}[AEIMQUYcgkosw048])?$")]
     pub cursor: Option<String>,
 }
 

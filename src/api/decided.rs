@@ -396,38 +396,17 @@ fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
-/// Any JSON value, spelled out: a scalar, an object or null, or a list of
-/// them (utoipa cannot read back an empty schema, and the document is
-/// post-processed as data; generators need an array's items).
-fn any_json_value() -> utoipa::openapi::Schema {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, SchemaType, Type};
-    let scalar_or_object = || {
-        ObjectBuilder::new().schema_type(SchemaType::from_iter([
-            Type::Number,
-            Type::String,
-            Type::Boolean,
-            Type::Object,
-            Type::Null,
-        ]))
-    };
-    OneOfBuilder::new()
-        .item(scalar_or_object())
-        .item(ArrayBuilder::new().items(scalar_or_object()))
-        .build()
-        .into()
-}
-
 /// One figure whose live value differs from the decided one.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"path": "/drift/tkr/rows/0/figures/avvikelse", "decided": 9024, "live": 4814}))]
 pub struct Difference {
     /// JSON Pointer into the version document (`/drift/kr/rows/2/utfall`).
     pub path: String,
-    /// The decided value: a number, a text, null, or a whole row.
-    #[schema(schema_with = any_json_value)]
+    /// The decided value: a number, text, an object...
+    #[schema(schema_with = super::schema::any_json)]
     pub decided: Value,
-    /// Today's value, of the same kind.
-    #[schema(schema_with = any_json_value)]
+    /// The live value.
+    #[schema(schema_with = super::schema::any_json)]
     pub live: Value,
 }
 

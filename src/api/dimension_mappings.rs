@@ -169,6 +169,7 @@ fn dto_of(m: dimension_mapping::Model) -> Result<DimensionMappingDto, ApiError> 
 }))]
 pub struct CreateDimensionMapping {
     /// 1–200 characters, unique in the kommun.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     /// Up to 2000 characters.
     #[serde(default)]
@@ -187,6 +188,7 @@ pub struct CreateDimensionMapping {
     {"match": {"ansvar": "11*", "konto": "3000-8999"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}
 ]}))]
 pub struct UpdateDimensionMapping {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]

@@ -63,14 +63,16 @@ impl From<goal_area::Model> for GoalAreaDto {
 #[schema(example = json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård", "from_year": 2023, "to_year": 2026, "position": 4}))]
 pub struct CreateGoalArea {
     /// 1–200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub plan: String,
     /// 1–200 characters, unique within the plan.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     #[serde(default, deserialize_with = "de_opt_year")]
-    #[schema(value_type = Option<i32>, example = 2023)]
+    #[schema(value_type = Option<i32>, example = 2023, minimum = 1900, maximum = 2200)]
     pub from_year: Option<i32>,
     #[serde(default, deserialize_with = "de_opt_year")]
-    #[schema(value_type = Option<i32>, example = 2026)]
+    #[schema(value_type = Option<i32>, example = 2026, minimum = 1900, maximum = 2200)]
     pub to_year: Option<i32>,
     /// Placed last in the plan when left out.
     pub position: Option<i32>,
@@ -81,15 +83,17 @@ pub struct CreateGoalArea {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"to_year": 2027}))]
 pub struct UpdateGoalArea {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub plan: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub from_year: Option<Option<serde_json::Value>>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<i32>)]
+    #[schema(value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub to_year: Option<Option<serde_json::Value>>,
     pub position: Option<i32>,
 }

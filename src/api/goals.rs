@@ -213,6 +213,7 @@ pub struct CreateGoal {
     /// Required for a kommun goal.
     pub goal_area_id: Option<Uuid>,
     /// 1–2000 characters.
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub title: String,
     pub description: Option<String>,
     /// Id of exactly one nämnd (for a nämnd's own goal: its owner). Leave
@@ -289,6 +290,7 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub goal_area_id: Option<Option<Uuid>>,
+    #[schema(max_length = 2000, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]

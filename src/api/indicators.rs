@@ -342,8 +342,10 @@ fn default_threshold() -> Decimal {
 }))]
 pub struct CreateIndicator {
     /// 1–500 characters.
+    #[schema(max_length = 500, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     /// 1–60 characters, e.g. `procent`, `antal`, `index`.
+    #[schema(max_length = 60, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub unit: String,
     pub polarity: Polarity,
     /// Percent 0–100 below which a change is `oforandrad` (default 1.5).
@@ -365,7 +367,9 @@ pub struct CreateIndicator {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"trend_threshold": 2, "kolada_id": "N00640"}))]
 pub struct UpdateIndicator {
+    #[schema(max_length = 500, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
+    #[schema(max_length = 60, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub unit: Option<String>,
     pub polarity: Option<Polarity>,
     #[serde(default, with = "super::decimal::option")]
@@ -732,7 +736,7 @@ impl Input for PutOverrides {
 pub struct IndicatorQuery {
     /// The year to assess (`YYYY`); default per indicator the latest year
     /// with a riktvärde.
-    #[param(example = "2024", value_type = Option<String>)]
+    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
     pub year: Option<String>,
     /// Only the indicator(s) with this Kolada id.
     #[param(example = "U21468")]
@@ -753,7 +757,7 @@ pub struct IndicatorQuery {
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// The year to assess (`YYYY`); default the latest year with a riktvärde.
-    #[param(example = "2024", value_type = Option<String>)]
+    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
     pub year: Option<String>,
 }
 
@@ -763,7 +767,7 @@ pub struct TableQuery {
     /// The report year (`YYYY`); default the latest year with a riktvärde
     /// of any indicator in the table. Only goal areas of plans in force that
     /// year (their from/to years include it) are shown.
-    #[param(example = "2024", value_type = Option<String>)]
+    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
     pub year: Option<String>,
     /// Only this goal area.
     pub goal_area_id: Option<Uuid>,
@@ -1329,7 +1333,7 @@ pub async fn put_values(
     request_body = PutOverrides,
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
-        ("year" = String, Path, description = "The year `YYYY`", example = "2024"),
+        ("year" = String, Path, description = "The year `YYYY`", example = "2024", pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$"),
         ("If-Match" = Option<String>, Header, description = "Optional: ETag of the indicator"),
     ),
     responses(

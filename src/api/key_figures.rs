@@ -88,9 +88,11 @@ impl KeyFigureDto {
 pub struct CreateKeyFigure {
     pub namnd_id: Uuid,
     /// 1–200 characters; unique per nämnd and year.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     pub unit: KeyFigureUnit,
     /// 1900–2200.
+    #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// Measurement date or range, at most 60 characters.
     pub measured: Option<String>,
@@ -120,8 +122,10 @@ fn patch_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Decima
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"t": 96.5, "k": 96.1, "m": null}))]
 pub struct UpdateKeyFigure {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     pub unit: Option<KeyFigureUnit>,
+    #[schema(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
     /// Empty text clears it.
     pub measured: Option<String>,
@@ -293,7 +297,7 @@ pub struct KeyFigureTableQuery {
     /// Id of the nämnd (or give `namnd`).
     pub namnd_id: Option<Uuid>,
     /// The report year; last year's values come alongside.
-    #[param(example = 2024)]
+    #[param(example = 2024, minimum = 1900, maximum = 2200)]
     pub year: i32,
 }
 
@@ -346,7 +350,7 @@ pub async fn list_key_figures(
     params(KeyFigureTableQuery),
     responses(
         (status = 200, description = "The table", body = KeyFigureTable),
-        (status = 422, description = "Neither or both of namnd and namnd_id", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Neither namnd nor namnd_id, or two that name different nämnder", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/key-figures/table")]
@@ -357,20 +361,27 @@ pub async fn key_figure_table(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let namnd_id = match (&query.namnd, query.namnd_id) {
-        (Some(code), None) => {
-            namnd::Entity::find()
+        (Some(code), given) => {
+            let id = namnd::Entity::find()
                 .filter(namnd::Column::KommunId.eq(kommun_id))
                 .filter(namnd::Column::Code.eq(code.as_str()))
                 .one(&state.db)
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("no nämnd with code {code}")))?
-                .id
+                .id;
+            if given.is_some_and(|given| given != id) {
+                return Err(ApiError::validation(
+                    "namnd_id",
+                    "names another nämnd than namnd; give one of them",
+                ));
+            }
+            id
         }
         (None, Some(id)) => id,
-        _ => {
+        (None, None) => {
             return Err(ApiError::validation(
                 "namnd",
-                "give either namnd (the code) or namnd_id",
+                "give namnd (the code) or namnd_id",
             ));
         }
     };

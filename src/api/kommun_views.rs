@@ -84,6 +84,18 @@ pub struct KommunTableDto {
     pub total: FiguresDto,
 }
 
+/// The answer of `GET /kommun/{kind}`: the kommun table, or with `namnd`
+/// that nämnd's lines (the drill-down). Told apart by `namnder` or `rows`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+#[schema(example = json!({"kind": "drift", "unit": "tkr", "period": "Helår 2024", "namnder": [], "total": {"avvikelse": -450}}))]
+pub enum KommunTableAnswer {
+    /// Without `namnd`: a row per nämnd and the kommun total.
+    Kommun(KommunTableDto),
+    /// With `namnd`: the nämnd's lines and their total.
+    Namnd(TableDto),
+}
+
 async fn view_period(
     state: &AppState,
     principal: &Principal,
@@ -131,8 +143,8 @@ fn figure_cells(f: &FiguresDto) -> Vec<String> {
 /// and the kommun total; `namnd` drills down to that nämnd's lines.
 #[utoipa::path(tag = "kommun", params(("kind" = BudgetLineKind, Path, description = "drift or investering"), KommunTableQuery),
     responses(
-        (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv`", body = KommunTableDto,
-            content((KommunTableDto = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Utfall;Budget;Avvikelse;Avvikelse %;Helårsbudget;Helårsprognos;Prognosavvikelse\r\nVON;Vård- och omsorgsnämnden;-907875;-907426;-450;0;-907426;;\r\nSumma;Kommunen;-907875;-907426;-450;0;-907426;;\r\n")))),
+        (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv`", body = KommunTableAnswer,
+            content((KommunTableAnswer = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Utfall;Budget;Avvikelse;Avvikelse %;Helårsbudget;Helårsprognos;Prognosavvikelse\r\nVON;Vård- och omsorgsnämnden;-907875;-907426;-450;0;-907426;;\r\nSumma;Kommunen;-907875;-907426;-450;0;-907426;;\r\n")))),
         (status = 422, description = "Unknown period or nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/kommun/{kind}")]
@@ -446,11 +458,11 @@ pub async fn submissions(
 #[into_params(parameter_in = Query)]
 pub struct ForecastQuery {
     /// First year, 1900–2200 (required).
-    #[param(example = 2020, minimum = 1900, maximum = 2200)]
+    #[param(required = true, example = 2020, minimum = 1900, maximum = 2200)]
     pub from_year: Option<i32>,
     /// Last year, 1900–2200, not before `from_year`, at most 30 years on
     /// (required).
-    #[param(example = 2024, minimum = 1900, maximum = 2200)]
+    #[param(required = true, example = 2024, minimum = 1900, maximum = 2200)]
     pub to_year: Option<i32>,
     /// `json` (default) or `csv`.
     pub format: Option<Format>,
@@ -791,6 +803,7 @@ mod plan_views {
     #[into_params(parameter_in = Query)]
     pub struct IndicatorOverviewQuery {
         /// Year assessed (default: each indicator's latest year with a riktvärde).
+        #[param(minimum = 1900, maximum = 2200)]
         pub year: Option<i32>,
         pub goal_area_id: Option<Uuid>,
         /// Nämnd code: indicators of goals it answers for.

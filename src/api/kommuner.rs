@@ -52,6 +52,7 @@ impl From<kommun::Model> for KommunDto {
 pub struct CreateKommun {
     /// SCB kommunkod: four digits; must be the kommun of your token.
     pub code: String,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
 }
 
@@ -60,6 +61,7 @@ pub struct CreateKommun {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Katrineholms kommun"}))]
 pub struct UpdateKommun {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
 }
 

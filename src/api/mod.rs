@@ -159,6 +159,7 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     response_fields::complete_examples(&mut value);
     let enums = enum_examples(&value);
     add_page_examples(&mut value);
+    constrain_text(&mut value);
     if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
         let parameters = paths
             .values_mut()
@@ -184,6 +185,47 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
             tracing::error!(error = %e, "the OpenAPI document could not be read back");
             doc
         }
+    }
+}
+
+/// Text the service refuses in every string (422 naming the field): NUL.
+const NO_NUL: &str = "^[^\\x00]*$";
+
+/// The ETags an `If-Match` may name: `*` or one version, strong or weak.
+const IF_MATCH: &str = "^(\\*|(W/)?\"[0-9]{1,9}\")$";
+
+/// Says in the schema what the service checks of every text: no string
+/// holds NUL (every string schema without a pattern, format or enum gets
+/// [`NO_NUL`]), and `If-Match` is `*` or one ETag.
+fn constrain_text(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(object) => {
+            let is_string = match object.get("type") {
+                Some(serde_json::Value::String(t)) => t == "string",
+                Some(serde_json::Value::Array(types)) => types.iter().any(|t| t == "string"),
+                _ => false,
+            };
+            let constrained = ["pattern", "format", "enum", "const", "contentMediaType"]
+                .iter()
+                .any(|key| object.contains_key(*key));
+            if object.get("in").is_some() && object.get("name").is_some_and(|n| n == "If-Match") {
+                if let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut()) {
+                    // A header is text or absent, never null.
+                    schema.insert("type".into(), "string".into());
+                    schema.insert("pattern".into(), IF_MATCH.into());
+                }
+            } else if is_string && !constrained {
+                object.insert("pattern".into(), NO_NUL.into());
+            }
+            for (key, child) in object.iter_mut() {
+                // Examples are values, not schemas.
+                if key != "example" && key != "examples" {
+                    constrain_text(child);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(constrain_text),
+        _ => {}
     }
 }
 
@@ -329,7 +371,7 @@ impl Modify for SecurityAndProblems {
                             .description(Some(
                                 "Makes a retry safe: the first successful response to this key is replayed (with Idempotent-Replayed: true); the same key with another request is refused with 422. The key is reserved before the request runs: a duplicate sent while the first still runs waits up to 10 s for its answer, then gets 409.",
                             ))
-                            .schema(Some(openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String).max_length(Some(255))))
+                            .schema(Some(openapi::ObjectBuilder::new().schema_type(openapi::schema::Type::String).min_length(Some(1)).max_length(Some(255)).pattern(Some("^[!-~]+$"))))
                             .example(Some(serde_json::json!("3f0c6a52-5d1e-4c1e-9a55-8c4a4b0b2f10")))
                             .build(),
                     ));
@@ -363,6 +405,29 @@ impl Modify for SecurityAndProblems {
                     "bearer",
                     Vec::<String>::new(),
                 )]);
+                let if_match = operation.parameters.iter().flatten().find_map(|p| match p {
+                    RefOr::T(p) if p.name == "If-Match" => Some(p.required.clone()),
+                    _ => None,
+                });
+                let preconditions = [
+                    (
+                        if_match.is_some(),
+                        "412",
+                        "If-Match names a version that is no longer the current one",
+                    ),
+                    (
+                        if_match == Some(openapi::Required::True),
+                        "428",
+                        "If-Match is missing",
+                    ),
+                ];
+                for (_, status, description) in preconditions.into_iter().filter(|p| p.0) {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(problem_response(description)));
+                }
                 for (status, description) in COMMON_PROBLEMS {
                     let has_body = operation.request_body.is_some();
                     if status == "415" && !has_body {

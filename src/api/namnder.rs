@@ -57,7 +57,9 @@ impl NamndDto {
 #[schema(example = json!({"code": "VON", "name": "Vård- och omsorgsnämnden", "kind": "namnd"}))]
 pub struct CreateNamnd {
     /// 1–20 characters: upper-case letters, digits, `/` and `-`; unique in the kommun.
+    #[schema(max_length = 20, pattern = r"^[A-Z0-9ÅÄÖ][A-Z0-9ÅÄÖ/-]*$")]
     pub code: String,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     pub kind: NamndKind,
 }
@@ -67,7 +69,9 @@ pub struct CreateNamnd {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Vård- och omsorgsnämnden"}))]
 pub struct UpdateNamnd {
+    #[schema(max_length = 20, pattern = r"^[A-Z0-9ÅÄÖ][A-Z0-9ÅÄÖ/-]*$")]
     pub code: Option<String>,
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     pub kind: Option<NamndKind>,
 }

@@ -71,6 +71,7 @@ fn rule_dto(m: obligation_rule::Model) -> Result<ObligationRuleDto, ApiError> {
 #[schema(example = json!({"name": "Negativ avvikelse kräver åtgärder", "min_deviation_percent": 2, "within_days": 30}))]
 pub struct CreateObligationRule {
     /// 1–200 characters.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     /// 0–100.
     #[serde(default, with = "super::decimal::option")]
@@ -89,6 +90,7 @@ pub struct CreateObligationRule {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"within_days": 45}))]
 pub struct UpdateObligationRule {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_decimal")]
     #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]

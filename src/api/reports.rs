@@ -275,7 +275,7 @@ pub async fn list_reports(
 /// A new report (in `utkast`, with the standard sections of its type).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "type": "delarsrapport"}))]
+#[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "type": "arsredovisning"}))]
 pub struct CreateReport {
     pub namnd_id: Uuid,
     pub period_id: Uuid,
@@ -341,7 +341,10 @@ pub async fn create_report(
 pub struct DetailQuery {
     /// Comma-separated parts to include: `drift`, `investering`, `volymer`,
     /// `nyckeltal`, `sections`, `action_plans`.
-    #[param(example = "drift,investering,sections")]
+    #[param(
+        example = "drift,investering,sections",
+        pattern = r"^ *(drift|investering|volymer|nyckeltal|sections|action_plans)? *(, *(drift|investering|volymer|nyckeltal|sections|action_plans)? *)*$"
+    )]
     pub include: Option<String>,
     /// `kr` (default) or `tkr`.
     pub unit: Option<Unit>,
@@ -956,7 +959,11 @@ pub async fn put_table(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn av planeringen", "ekonomisk_effekt": "2 mnkr", "verksamhetseffekt": "Effektivare planering"}))]
 pub struct ActionPlanInput {
+    /// Not blank.
+    #[schema(pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub avvikelse: String,
+    /// Not blank.
+    #[schema(pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub atgard: String,
     #[serde(default)]
     pub ekonomisk_effekt: String,

@@ -213,6 +213,30 @@ fn resolve<'a>(schema: &'a Value, schemas: &'a serde_json::Map<String, Value>) -
     schema
 }
 
+/// For a `oneOf` of several object shapes, the first variant that has
+/// every member of the example; other schemas as they are.
+fn variant_of<'a>(
+    example: &Value,
+    schema: &'a Value,
+    schemas: &'a serde_json::Map<String, Value>,
+) -> &'a Value {
+    let (Some(variants), Some(members)) = (
+        schema.get("oneOf").and_then(Value::as_array),
+        example.as_object(),
+    ) else {
+        return schema;
+    };
+    variants
+        .iter()
+        .map(|v| resolve(v, schemas))
+        .find(|v| {
+            v.get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| members.keys().all(|k| p.contains_key(k)))
+        })
+        .unwrap_or(schema)
+}
+
 /// The example a schema carries itself (or its enum's first value), for a
 /// required field a nested example leaves out.
 fn own_example(schema: &Value, schemas: &serde_json::Map<String, Value>) -> Option<Value> {
@@ -241,7 +265,7 @@ fn fill(example: &mut Value, schema: &Value, schemas: &serde_json::Map<String, V
     if depth > 16 {
         return;
     }
-    let schema = resolve(schema, schemas);
+    let schema = variant_of(example, resolve(schema, schemas), schemas);
     match example {
         Value::Object(object) => {
             let Some(properties) = schema.get("properties").and_then(Value::as_object) else {

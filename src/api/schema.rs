@@ -16,6 +16,26 @@ use crate::domain::{
     webhook::DeliveryStatus,
 };
 
+/// Any JSON value, with its types named (a schema without `type` does not
+/// read back, and the document is post-processed as data): a scalar, an
+/// object or null, or a list of them (generators need an array's items).
+pub fn any_json() -> Schema {
+    let scalar_or_object = || {
+        ObjectBuilder::new().schema_type(SchemaType::Array(vec![
+            Type::Object,
+            Type::String,
+            Type::Number,
+            Type::Boolean,
+            Type::Null,
+        ]))
+    };
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(scalar_or_object())
+        .item(utoipa::openapi::schema::ArrayBuilder::new().items(scalar_or_object()))
+        .build()
+        .into()
+}
+
 fn string_enum(values: impl IntoIterator<Item = &'static str>, description: &str) -> RefOr<Schema> {
     let values: Vec<&str> = values.into_iter().collect();
     let example = values.first().copied().unwrap_or_default();

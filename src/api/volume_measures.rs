@@ -73,6 +73,7 @@ impl VolumeMeasureDto {
 pub struct CreateVolumeMeasure {
     pub namnd_id: Uuid,
     /// 1–200 characters, unique within the nämnd.
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     /// 1–40 characters.
     pub unit: String,
@@ -86,6 +87,7 @@ pub struct CreateVolumeMeasure {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"unit": "platser", "position": 4}))]
 pub struct UpdateVolumeMeasure {
+    #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
     pub unit: Option<String>,
     pub aggregation: Option<Aggregation>,

@@ -117,7 +117,17 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
     })
 }
 
-/// A Typst string literal of `text`.
+/// Whether one of the embedded fonts has a glyph for `c`.
+fn displayable(c: char) -> bool {
+    fonts()
+        .fonts
+        .iter()
+        .any(|font| font.info().coverage.contains(c as u32))
+}
+
+/// A Typst string literal of `text`. A character no embedded font can show
+/// (a control character, an unassigned code point) becomes U+FFFD: PDF/UA-1
+/// refuses text that cannot be displayed, and stored text may hold anything.
 fn lit(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -127,6 +137,8 @@ fn lit(text: &str) -> String {
             '\\' => out.push_str("\\\\"),
             '\n' => out.push_str("\\n"),
             '\r' => {}
+            ' ' | '\t' => out.push(c),
+            c if !displayable(c) => out.push(char::REPLACEMENT_CHARACTER),
             c => out.push(c),
         }
     }
@@ -352,5 +364,11 @@ mod tests {
     fn text_is_a_string_literal() {
         assert_eq!(lit("a\"b\\c\n#[x]"), "\"a\\\"b\\\\c\\n#[x]\"");
         assert_eq!(text("x"), "#\"x\";");
+    }
+
+    #[test]
+    fn text_no_font_can_show_becomes_a_replacement_character() {
+        assert!(displayable(char::REPLACEMENT_CHARACTER));
+        assert_eq!(lit("a\u{87}b\u{81835}ö\tc"), "\"a\u{FFFD}b\u{FFFD}ö\tc\"");
     }
 }

@@ -185,9 +185,17 @@ async fn bad_input_is_refused(backend: Backend) {
             ("/api/v1/key-figures/table?year=2024", 422),
             ("/api/v1/key-figures/table?namnd=VON", 400),
             ("/api/v1/key-figures/table?namnd=NOPE&year=2024", 404),
+            ("/api/v1/key-figures/table?namnd=VON&year=1800", 422),
         ],
     )
     .await;
+    // Both the code and the id: accepted when they name one nämnd.
+    let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
+    let both = |id: &str| format!("/api/v1/key-figures/table?namnd=VON&namnd_id={id}&year=2024");
+    let table: Value = app.get(&both(&von_id), &admin).returns(200).await;
+    assert_eq!(table["namnd"], "VON");
+    let p = app.get(&both(&id_of(&socn)), &admin).problem(422).await;
+    assert_eq!(error_fields(&p), ["namnd_id"]);
     let empty: Value = app.get("/api/v1/key-figures", &admin).returns(200).await;
     assert_eq!(empty["items"], json!([]));
 }

@@ -623,3 +623,178 @@ async fn a_lost_database_is_503_and_leaves_nothing_partial() {
         );
     }
 }
+
+/// The service as its own process (`kommunrapport serve`) on `database_url`;
+/// killed if the test ends before it exits.
+struct ServeProcess {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}
+
+impl ServeProcess {
+    async fn start(database_url: &str) -> Self {
+        let bin = env!("CARGO_BIN_EXE_kommunrapport");
+        let seeded = std::process::Command::new(bin)
+            .arg("seed-demo")
+            .env("DATABASE_URL", database_url)
+            .output()
+            .expect("seed-demo runs");
+        assert!(seeded.status.success(), "{seeded:?}");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let child = std::process::Command::new(bin)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("BIND_ADDRESS", format!("127.0.0.1:{port}"))
+            .env("JWT_SECRET", SECRET)
+            .env("AUTO_SEED_DEMO", "false")
+            .env("RATE_LIMIT_PER_MINUTE", "0")
+            .env("MAX_IMPORT_BYTES", "33554432")
+            .env("KOLADA_BASE_URL", "http://127.0.0.1:9")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts");
+        let process = ServeProcess {
+            child,
+            address: format!("http://127.0.0.1:{port}"),
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            let ready = client
+                .get(format!("{}/health/ready", process.address))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200);
+            if ready {
+                return process;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the service did not become ready");
+    }
+
+    /// Sends `signal` (`TERM`, `INT`) to the process.
+    fn signal(&self, signal: &str) {
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
+    /// Waits (up to `limit`) for the process to exit; its exit status.
+    async fn exited(&mut self, limit: std::time::Duration) -> std::process::ExitStatus {
+        let until = std::time::Instant::now() + limit;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("process state") {
+                return status;
+            }
+            assert!(
+                std::time::Instant::now() < until,
+                "still running {limit:?} after the signal"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Budget lines named `fault…` and all budget values, as stored.
+async fn stored_lines_and_values(database_url: &str) -> (u64, u64) {
+    use kommunrapport::entity::{budget_line, budget_value};
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let db = kommunrapport::startup::connect(database_url)
+        .await
+        .expect("connect");
+    let lines = budget_line::Entity::find()
+        .filter(budget_line::Column::Code.starts_with("fault"))
+        .count(&db)
+        .await
+        .expect("count lines");
+    let values = budget_value::Entity::find()
+        .count(&db)
+        .await
+        .expect("count values");
+    db.close().await.ok();
+    (lines, values)
+}
+
+/// The service stopped while a large import runs: `SIGTERM` (graceful) lets
+/// the import finish and answer before the process exits; `SIGINT`
+/// (immediate) drops it, and its transaction is rolled back. Either way the
+/// import is all there or not at all, and the process exits cleanly.
+async fn a_stopped_service_finishes_or_rolls_back_an_import(backend: Backend) {
+    const LINES: usize = 3000;
+    let tokens = kommunrapport::auth::TokenService::new(&jwt_settings());
+    let admin = tokens
+        .issue(
+            "test-user",
+            Role::Admin,
+            "0483",
+            &[],
+            std::time::Duration::from_secs(600),
+        )
+        .expect("token");
+    for signal in ["TERM", "INT"] {
+        let database = fresh_database(backend).await;
+        let mut service = ServeProcess::start(&database.url).await;
+        let (_, values_before) = stored_lines_and_values(&database.url).await;
+        let upload = reqwest::Client::new()
+            .post(format!("{}/api/v1/imports/flat", service.address))
+            .bearer_auth(&admin)
+            .header("content-type", "text/csv")
+            .body(fault_csv(LINES))
+            .send();
+        let import = tokio::spawn(async move { upload.await.map(|r| r.status().as_u16()) });
+        // The import is running: its lines are being written.
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        assert!(
+            !import.is_finished(),
+            "SIG{signal}: the import was too quick"
+        );
+        service.signal(signal);
+        let status = service.exited(std::time::Duration::from_secs(60)).await;
+        assert!(status.success(), "SIG{signal}: exited with {status}");
+        let answer = import.await.expect("import task");
+        let (lines, values) = stored_lines_and_values(&database.url).await;
+        match signal {
+            // Graceful: the import ran to its end and was answered.
+            "TERM" => {
+                assert_eq!(
+                    answer.ok(),
+                    Some(200),
+                    "SIGTERM: the import was not answered"
+                );
+                assert_eq!(
+                    (lines, values),
+                    (LINES as u64, values_before + 12 * LINES as u64)
+                );
+            }
+            // Immediate: no answer, and nothing of the import kept.
+            _ => {
+                assert!(
+                    answer.is_err(),
+                    "SIGINT: answered {answer:?}, the import was not cut"
+                );
+                assert_eq!(
+                    (lines, values),
+                    (0, values_before),
+                    "SIGINT: partial import"
+                );
+            }
+        }
+    }
+}
+both_databases!(a_stopped_service_finishes_or_rolls_back_an_import);

@@ -447,7 +447,7 @@ pub(super) async fn write_rows(
 #[into_params(parameter_in = Query)]
 pub struct FlatExportQuery {
     /// Only values of this year (default: every year).
-    #[param(example = 2024)]
+    #[param(example = 2024, minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
     /// `json` (default) or `csv`.
     pub format: Option<Format>,

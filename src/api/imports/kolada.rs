@@ -251,7 +251,7 @@ fn row_error(issue: RowIssue) -> RowError {
 #[into_params(parameter_in = Query)]
 pub struct KoladaExportQuery {
     /// Only this year (default: every year).
-    #[param(example = 2024)]
+    #[param(example = 2024, minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
 }
 

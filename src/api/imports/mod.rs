@@ -53,7 +53,10 @@ pub struct KoladaImportQuery {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[schema(example = json!({"index": 2, "line_number": 4, "field": "month", "message": "\"2024-13\" is not a valid month; expected YYYY-MM, e.g. 2024-08"}))]
 pub struct RowError {
-    /// Position of the row among the file's rows (Kolada: in `values`), from 0.
+    /// Position of the row among the file's rows (Kolada: in `values`), from
+    /// 0. Absent when the error is about the file rather than one of its
+    /// rows (a missing CSV column, a file that is not SIE, a query parameter).
+    #[schema(required = false)]
     pub index: usize,
     /// For CSV: the line of the file, from 1, the header being line 1.
     pub line_number: Option<usize>,
