@@ -61,6 +61,7 @@ mod error;
 mod figures;
 mod goal;
 mod indicator;
+pub mod calendar;
 pub mod mapping;
 pub mod money;
 mod period;
