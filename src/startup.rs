@@ -162,9 +162,10 @@ impl Application {
         });
         let scheduler = (settings.webhooks.process_events_ms > 0).then(|| {
             let interval = Duration::from_millis(settings.webhooks.process_events_ms);
-            AbortOnDrop(tokio::spawn(
-                crate::service::process_events::run_scheduler(db.clone(), interval),
-            ))
+            AbortOnDrop(tokio::spawn(crate::service::process_events::run_scheduler(
+                db.clone(),
+                interval,
+            )))
         });
         let state = web::Data::new(AppState::new(db, settings).await?);
         if let Some(interval) = state.settings.kolada_sync_interval {

@@ -152,7 +152,10 @@ pub async fn create_calendar_feed(
     let spec = FeedSpec {
         subject: principal.subject.clone(),
         role: principal.role.to_string(),
-        name: b.name.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        name: b
+            .name
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
         namnder: feed_scope(&principal, b.namnd.as_deref())?,
     };
     let (model, secret) =
@@ -260,7 +263,7 @@ pub struct FeedQuery {
 #[utoipa::path(tag = "calendar", security(("calendar_feed" = [])),
     responses(
         (status = 200, description = "The calendar", headers(("ETag" = String)),
-            content((String = "text/calendar", example = json!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kommunrapport//Uppföljningsprocessen//SV\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nX-WR-CALNAME:Uppföljning Katrineholms kommun VON\r\nBEGIN:VEVENT\r\nUID:deadline-019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190@kommunrapport\r\nDTSTAMP:20261203T090000Z\r\nDTSTART;VALUE=DATE:20250207\r\nDTEND;VALUE=DATE:20250208\r\nSUMMARY:Inlämning: Årsredovisning Helår 2024 – VON\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")))),
+            content((String = "text/calendar", example = json!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//kommunrapport//Uppföljningsprocessen//SV\r\nCALSCALE:GREGORIAN\r\nMETHOD:PUBLISH\r\nX-WR-CALNAME:Uppföljning Katrineholms kommun VON\r\nBEGIN:VEVENT\r\nUID:deadline-019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190@kommunrapport\r\nDTSTAMP:20261203T090000Z\r\nDTSTART;VALUE=DATE:20250207\r\nDTEND;VALUE=DATE:20250208\r\nSUMMARY:Inlämning: Årsredovisning 2024 – VON\r\nTRANSP:TRANSPARENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
         (status = 404, description = "No feed with this secret (never made, or revoked)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -271,8 +274,12 @@ pub async fn get_calendar(
     state: web::Data<AppState>,
     query: web::Query<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let unknown = || ApiError::NotFound("no calendar feed with this URL (it may have been revoked)".into());
-    let secret = query.token.as_deref().filter(|t| !t.is_empty() && t.len() <= 200);
+    let unknown =
+        || ApiError::NotFound("no calendar feed with this URL (it may have been revoked)".into());
+    let secret = query
+        .token
+        .as_deref()
+        .filter(|t| !t.is_empty() && t.len() <= 200);
     let Some(secret) = secret else {
         return Err(unknown());
     };

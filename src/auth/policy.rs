@@ -161,10 +161,7 @@ pub fn authorize(
             matches!(principal.role, Role::Admin | Role::Integration)
         }
         (Target::Webhooks { .. }, _) => false,
-        (
-            Target::CalendarFeeds { .. },
-            Action::Read | Action::Create | Action::Delete,
-        ) => true,
+        (Target::CalendarFeeds { .. }, Action::Read | Action::Create | Action::Delete) => true,
         (Target::CalendarFeeds { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {

@@ -72,11 +72,11 @@ pub fn render(name: &str, events: &[CalendarEvent]) -> String {
     for event in events {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", escape_text(&event.uid)));
+        line(format!("DTSTAMP:{}", event.stamp.format("%Y%m%dT%H%M%SZ")));
         line(format!(
-            "DTSTAMP:{}",
-            event.stamp.format("%Y%m%dT%H%M%SZ")
+            "DTSTART;VALUE=DATE:{}",
+            event.date.format("%Y%m%d")
         ));
-        line(format!("DTSTART;VALUE=DATE:{}", event.date.format("%Y%m%d")));
         let end = event.date.succ_opt().unwrap_or(event.date);
         line(format!("DTEND;VALUE=DATE:{}", end.format("%Y%m%d")));
         line(format!("SUMMARY:{}", escape_text(&event.summary)));
@@ -96,10 +96,7 @@ mod tests {
 
     #[test]
     fn text_is_escaped() {
-        assert_eq!(
-            escape_text("a,b;c\\d\r\ne\nf"),
-            "a\\,b\\;c\\\\d\\ne\\nf"
-        );
+        assert_eq!(escape_text("a,b;c\\d\r\ne\nf"), "a\\,b\\;c\\\\d\\ne\\nf");
     }
 
     #[test]

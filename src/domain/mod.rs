@@ -57,11 +57,11 @@
 //! against 91 % is `rod`).
 
 mod assessed;
+pub mod calendar;
 mod error;
 mod figures;
 mod goal;
 mod indicator;
-pub mod calendar;
 pub mod mapping;
 pub mod money;
 mod period;

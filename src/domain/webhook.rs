@@ -57,8 +57,8 @@ pub const RESOURCE_TYPES: &[&str] = &[
 /// workflow steps of reports (submit, approve, return, reopen) and periods
 /// (close, reopen), and a deadline passing (`deadline.pass`).
 pub const ACTIONS: &[&str] = &[
-    "create", "update", "delete", "put", "submit", "approve", "return", "reopen", "close", "replay",
-    "pass",
+    "create", "update", "delete", "put", "submit", "approve", "return", "reopen", "close",
+    "replay", "pass",
 ];
 
 /// The process events, which no write of a user causes: announced by the

@@ -43,10 +43,7 @@ pub fn secret_hash(secret: &str) -> String {
 
 /// A new secret: 32 random bytes, URL-safe base64 (43 characters).
 fn new_secret() -> Result<String, ServiceError> {
-    let mut key = [0u8; 32];
-    getrandom::getrandom(&mut key)
-        .map_err(|e| ServiceError::Unexpected(format!("no randomness for a secret: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(key))
+    Ok(URL_SAFE_NO_PAD.encode(super::webhooks::random_key()?))
 }
 
 /// A new feed (its scope already authorised).
@@ -147,8 +144,7 @@ pub async fn revoke(
             return Err(crud::not_found::<calendar_feed::Entity>(id));
         }
         let version = expected_version.unwrap_or(current.version);
-        w.delete::<calendar_feed::Entity>(&current, version)
-            .await
+        w.delete::<calendar_feed::Entity>(&current, version).await
     })
     .await
 }
@@ -280,10 +276,7 @@ pub async fn events(
             description.push_str(&format!(" Uppfylld {met}."));
         }
         events.push(CalendarEvent {
-            uid: format!(
-                "obligation-{}-{}@kommunrapport",
-                o.report_id, o.rule_id
-            ),
+            uid: format!("obligation-{}-{}@kommunrapport", o.report_id, o.rule_id),
             date: o.due_date,
             summary: format!("Åtgärdsplan: {} ({})", o.namnd, o.rule_name),
             description: Some(description),

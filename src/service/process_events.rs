@@ -157,7 +157,13 @@ async fn announce<D: Serialize>(
             // Another instance announced it first.
             return Ok(false);
         }
-        w.record(resource_type, Some(resource_id), action, None::<&()>, Some(detail))?;
+        w.record(
+            resource_type,
+            Some(resource_id),
+            action,
+            None::<&()>,
+            Some(detail),
+        )?;
         Ok(true)
     })
     .await
@@ -172,9 +178,8 @@ async fn passed(
     let mut namnder = Vec::new();
     if d.kind.is_namnd_step() {
         let of_period = deadlines::of_period(db, d.kommun_id, d.period_id, d.report_type).await?;
-        let rows =
-            consolidation::submissions(db, d.kommun_id, d.period_id, d.report_type.as_str())
-                .await?;
+        let rows = consolidation::submissions(db, d.kommun_id, d.period_id, d.report_type.as_str())
+            .await?;
         for (n, report) in rows {
             let states = deadlines::namnd_deadlines(&of_period, n.id, report.as_ref(), today);
             if let Some(s) = states.into_iter().find(|s| s.deadline_id == d.id) {

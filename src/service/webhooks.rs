@@ -245,12 +245,17 @@ pub fn check_secret(secret: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// A new secret: 32 random bytes.
-fn new_secret() -> Result<String, ServiceError> {
+/// 32 random bytes for a secret (of a webhook, a calendar feed).
+pub(super) fn random_key() -> Result<[u8; 32], ServiceError> {
     let mut key = [0u8; 32];
     getrandom::getrandom(&mut key)
         .map_err(|e| ServiceError::Unexpected(format!("no randomness for a secret: {e}")))?;
-    Ok(rules::format_secret(&key))
+    Ok(key)
+}
+
+/// A new secret: 32 random bytes.
+fn new_secret() -> Result<String, ServiceError> {
+    Ok(rules::format_secret(&random_key()?))
 }
 
 fn types_json(types: &[String]) -> Result<String, ServiceError> {

@@ -385,7 +385,11 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
     ids.insert("obligation-rules", id_of(&body(created).await.1));
     // Every role may make a feed of its own; another's is not found.
     let created = app
-        .post("/api/v1/calendar-feeds", &admin, &json!({"name": "Fixture"}))
+        .post(
+            "/api/v1/calendar-feeds",
+            &admin,
+            &json!({"name": "Fixture"}),
+        )
         .send()
         .await
         .unwrap();

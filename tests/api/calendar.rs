@@ -6,7 +6,7 @@
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, NaiveDate, Utc};
-use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime, EventLike};
+use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
 use kommunrapport::auth::Role;
 use serde_json::{Value, json};
 
@@ -83,7 +83,10 @@ async fn fetch(app: &TestApp, path: &str) -> (u16, String, String) {
 fn events(text: &str) -> Vec<(String, NaiveDate, String)> {
     assert!(text.ends_with("\r\n"), "{text}");
     for line in text.split_terminator("\r\n") {
-        assert!(!line.contains('\n') && !line.contains('\r'), "bare line end: {line:?}");
+        assert!(
+            !line.contains('\n') && !line.contains('\r'),
+            "bare line end: {line:?}"
+        );
         assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
     }
     let calendar: Calendar = text.parse().unwrap_or_else(|e| panic!("{e}\n{text}"));
@@ -116,15 +119,23 @@ async fn a_namnd_users_feed_shows_its_namnd_and_parses(backend: Backend) {
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
     // Another nämnd's feed is not the redaktör's to make.
     problem(
-        app.post("/api/v1/calendar-feeds", &redaktor, &json!({"namnd": "SOCN"}))
-            .send()
-            .await
-            .unwrap(),
+        app.post(
+            "/api/v1/calendar-feeds",
+            &redaktor,
+            &json!({"namnd": "SOCN"}),
+        )
+        .send()
+        .await
+        .unwrap(),
         403,
     )
     .await;
     let feed = app
-        .post("/api/v1/calendar-feeds", &redaktor, &json!({"name": "Outlook"}))
+        .post(
+            "/api/v1/calendar-feeds",
+            &redaktor,
+            &json!({"name": "Outlook"}),
+        )
         .returns(201)
         .await;
     assert_eq!(feed["namnder"], json!(["VON"]));
@@ -146,11 +157,16 @@ async fn a_namnd_users_feed_shows_its_namnd_and_parses(backend: Backend) {
     assert_eq!(got[1].1, day(10));
     // Escaped in the feed, read back as written.
     assert!(
-        got[1].2.contains("Vård- och omsorgsnämnden; äldre, LSS \\ övrigt"),
+        got[1]
+            .2
+            .contains("Vård- och omsorgsnämnden; äldre, LSS \\ övrigt"),
         "{}",
         got[1].2
     );
-    assert!(text.contains("omsorgsnämnden\\; äldre\\, LSS \\\\ övrigt"), "{text}");
+    assert!(
+        text.contains("omsorgsnämnden\\; äldre\\, LSS \\\\ övrigt"),
+        "{text}"
+    );
 
     // The whole kommun's feed has SOCN's date too.
     let everything = app
@@ -174,7 +190,11 @@ async fn the_secret_opens_the_feed_only_and_revoking_ends_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = calendar(&app).await;
     let feed = app
-        .post("/api/v1/calendar-feeds", &admin, &json!({"name": "Outlook"}))
+        .post(
+            "/api/v1/calendar-feeds",
+            &admin,
+            &json!({"name": "Outlook"}),
+        )
         .returns(201)
         .await;
     let path = feed_path(&feed);
@@ -221,15 +241,18 @@ async fn the_secret_opens_the_feed_only_and_revoking_ends_it(backend: Backend) {
 
     // The owner lists it without its URL; another user neither sees nor
     // revokes it.
-    let listed = app
-        .get("/api/v1/calendar-feeds", &admin)
-        .returns(200)
-        .await;
+    let listed = app.get("/api/v1/calendar-feeds", &admin).returns(200).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
     assert_eq!(listed["items"][0]["url"], Value::Null);
     let someone = app
         .tokens
-        .issue("someone-else", Role::Admin, "0483", &[], StdDuration::from_secs(600))
+        .issue(
+            "someone-else",
+            Role::Admin,
+            "0483",
+            &[],
+            StdDuration::from_secs(600),
+        )
         .unwrap();
     let item = format!("/api/v1/calendar-feeds/{}", id_of(&feed));
     let theirs = app

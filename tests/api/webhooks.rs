@@ -489,22 +489,7 @@ async fn a_subscriber_is_told_once_of_a_passed_deadline_and_a_new_obligation(bac
     let secret = hook["secret"].as_str().unwrap().to_string();
     let von = app.create_namnd(&token, "VON", "namnd").await;
     app.create_namnd(&token, "SOCN", "namnd").await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &token,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
-    let report = app
-        .post(
-            "/api/v1/reports",
-            &token,
-            &json!({"namnd_id": von["id"], "period_id": period["id"], "type": "delarsrapport"}),
-        )
-        .returns(201)
-        .await;
+    let (period, report) = app.delarsrapport_2024(&token, &von).await;
     let r = id_of(&report);
     // VON sends its underlag today, two days late; SOCN has not.
     app.post(&format!("/api/v1/reports/{r}/submit"), &token, &json!({}))
@@ -533,14 +518,7 @@ async fn a_subscriber_is_told_once_of_a_passed_deadline_and_a_new_obligation(bac
 
     // VON's helårsprognos is 10 % below budget; the rule asks for an
     // åtgärdsplan within 30 days of approval.
-    let rows = json!({"rows": [
-        {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
-         "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -1000000},
-        {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
-         "measure": "prognos", "month": "2024-08", "amount": -1100000}]});
-    app.post("/api/v1/imports/flat", &token, &rows)
-        .returns(200)
-        .await;
+    app.von_prognos_ten_percent_below_budget(&token).await;
     let rule = app
         .post(
             "/api/v1/obligation-rules",
