@@ -101,6 +101,10 @@ pub struct WebhookSettings {
     pub disable_after_secs: u64,
     /// How long one attempt may take (and a claim lasts, doubled).
     pub timeout_ms: u64,
+    /// How often the process scheduler looks for deadlines that passed and
+    /// obligations that came into being (`PROCESS_EVENTS_INTERVAL_MS`);
+    /// 0: never (another instance announces them).
+    pub process_events_ms: u64,
 }
 
 impl Default for WebhookSettings {
@@ -112,6 +116,7 @@ impl Default for WebhookSettings {
             retry_max_ms: 3_600_000,
             disable_after_secs: 5 * 86_400,
             timeout_ms: 10_000,
+            process_events_ms: 60_000,
         }
     }
 }
@@ -135,6 +140,10 @@ impl WebhookSettings {
             retry_max_ms: env_u64("WEBHOOK_RETRY_MAX_MS", d.retry_max_ms)?,
             disable_after_secs: env_u64("WEBHOOK_DISABLE_AFTER_DAYS", 5)?.saturating_mul(86_400),
             timeout_ms: env_u64("WEBHOOK_TIMEOUT_MS", d.timeout_ms)?.max(100),
+            process_events_ms: match env_u64("PROCESS_EVENTS_INTERVAL_MS", d.process_events_ms)? {
+                0 => 0,
+                ms => ms.max(10),
+            },
         })
     }
 }

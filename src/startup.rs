@@ -66,6 +66,9 @@ pub struct Application {
     server: Server,
     /// The webhook delivery worker; stops when the application is dropped.
     worker: Option<AbortOnDrop>,
+    /// The process scheduler (deadlines passed, obligations created); as
+    /// the worker.
+    scheduler: Option<AbortOnDrop>,
 }
 
 /// Aborts a background task when dropped.
@@ -157,6 +160,13 @@ impl Application {
                 settings.webhooks.clone(),
             )))
         });
+        let scheduler = (settings.webhooks.process_events_ms > 0).then(|| {
+            let interval = Duration::from_millis(settings.webhooks.process_events_ms);
+            AbortOnDrop(tokio::spawn(crate::service::process_events::run_scheduler(
+                db.clone(),
+                interval,
+            )))
+        });
         let state = web::Data::new(AppState::new(db, settings).await?);
         if let Some(interval) = state.settings.kolada_sync_interval {
             tokio::spawn(kolada_sync_loop(state.clone(), interval));
@@ -166,6 +176,7 @@ impl Application {
             port,
             server,
             worker,
+            scheduler,
         })
     }
 
@@ -177,6 +188,7 @@ impl Application {
         // The worker lives as long as this future: stopping (or dropping)
         // the server stops delivery too.
         let _worker = self.worker;
+        let _scheduler = self.scheduler;
         self.server.await
     }
 }

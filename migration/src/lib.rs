@@ -13,6 +13,7 @@ mod m20261202_000007_dimension_mappings;
 mod m20261203_000008_decided_versions;
 mod m20261203_000010_kolada_v3;
 mod m20261203_000013_process_and_webhooks;
+mod m20261204_000015_calendar_feeds;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_decided_versions::Migration),
             Box::new(m20261203_000010_kolada_v3::Migration),
             Box::new(m20261203_000013_process_and_webhooks::Migration),
+            Box::new(m20261204_000015_calendar_feeds::Migration),
         ]
     }
 }

@@ -459,9 +459,14 @@ pub fn actor(
 /// A computed view with a weak ETag from its content: derived figures can
 /// change without the resource's own version changing.
 pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
-    use std::hash::{Hash, Hasher};
     let bytes =
         serde_json::to_vec(body).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
+    Ok(computed_bytes(req, bytes, "application/json"))
+}
+
+/// [`computed`] for a body already made, of any content type.
+pub fn computed_bytes(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
+    use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     bytes.hash(&mut hasher);
     let tag = format!("W/\"{:016x}\"", hasher.finish());
@@ -471,14 +476,14 @@ pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpRespons
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
     if not_modified {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, tag))
-            .finish());
+            .finish();
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
-        .content_type("application/json")
-        .body(bytes))
+        .content_type(content_type)
+        .body(bytes)
 }
 
 /// The version an optional `If-Match` names, for writes that check it

@@ -25,7 +25,7 @@ use crate::{
 /// What an operation needs before its input is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Needs {
-    /// No token (health).
+    /// No token (health; the calendar feed, opened by its own secret).
     Anyone,
     /// A principal whose role may do the action on some target of the kind.
     May(Action, Kind),
@@ -670,6 +670,29 @@ pub const OPERATIONS: &[(Method, &str, Needs)] = &[
         "/api/v1/kommun/document",
         Needs::May(Action::Read, Kind::Consolidated),
     ),
+    (
+        Method::GET,
+        "/api/v1/calendar-feeds",
+        Needs::May(Action::Read, Kind::CalendarFeeds),
+    ),
+    (
+        Method::POST,
+        "/api/v1/calendar-feeds",
+        Needs::May(Action::Create, Kind::CalendarFeeds),
+    ),
+    (
+        Method::GET,
+        "/api/v1/calendar-feeds/{id}",
+        Needs::May(Action::Read, Kind::CalendarFeeds),
+    ),
+    (
+        Method::DELETE,
+        "/api/v1/calendar-feeds/{id}",
+        Needs::May(Action::Delete, Kind::CalendarFeeds),
+    ),
+    // The one operation without a bearer token: a calendar client sends
+    // the feed's secret in the query, which the handler checks.
+    (Method::GET, "/api/v1/calendar.ics", Needs::Anyone),
 ];
 
 fn pattern_matches(pattern: &str, path: &str) -> bool {

@@ -358,12 +358,20 @@ pub struct DeadlineStatus {
     pub days_late: Option<i64>,
 }
 
+/// The nämnd steps of the process calendar as the submissions CSV names
+/// them: per step a date, a state and days late.
+const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
+    (DeadlineKind::Underlag, "Underlag"),
+    (DeadlineKind::Namndbeslut, "Nämndbeslut"),
+    (DeadlineKind::Inlamning, "Inlämning"),
+];
+
 /// Submission status for a period and report type: which nämnder have no
 /// report, or one in utkast, for_beslut or godkand, with dates.
 #[utoipa::path(tag = "kommun", params(SubmissionQuery),
     responses(
         (status = 200, description = "A row per nämnd; CSV with `format=csv`", body = Vec<SubmissionRow>,
-            content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf\r\nBIN;Bildningsnämnden;saknas;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22\r\n")))),
+            content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf;Underlag senast;Underlag läge;Underlag dagar sent;Nämndbeslut senast;Nämndbeslut läge;Nämndbeslut dagar sent;Inlämning senast;Inlämning läge;Inlämning dagar sent\r\nBIN;Bildningsnämnden;saknas;;;;;;2025-02-07;missing;20;;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22;2025-02-07;late;3;;;;;;\r\n")))),
         (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/kommun/submissions")]
@@ -420,7 +428,7 @@ pub async fn submissions(
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
-                vec![
+                let mut cells = vec![
                     r.namnd.clone(),
                     r.name.clone(),
                     r.status.clone(),
@@ -429,27 +437,44 @@ pub async fn submissions(
                     date(r.approved_at),
                     r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
                     r.beslut_paragraf.clone().unwrap_or_default(),
-                ]
+                ];
+                // Per nämnd step: its date, the nämnd's state, days late.
+                for (kind, _) in DEADLINE_COLUMNS {
+                    let d = r.deadlines.iter().find(|d| d.kind == kind);
+                    cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
+                    cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
+                    cells.push(
+                        d.and_then(|d| d.days_late)
+                            .map(|n| n.to_string())
+                            .unwrap_or_default(),
+                    );
+                }
+                cells
             })
             .collect();
         let name = format!(
             "inlamning-{}-{}-{}.csv",
             query.report_type, spec.year, spec.kind
         );
-        return Ok(csv::response(
-            &name,
-            &[
-                "Nämnd",
-                "Namn",
-                "Status",
-                "Skapad",
-                "Inlämnad",
-                "Godkänd",
-                "Beslutsdatum",
-                "Paragraf",
-            ],
-            &cells,
-        ));
+        let mut headers: Vec<String> = [
+            "Nämnd",
+            "Namn",
+            "Status",
+            "Skapad",
+            "Inlämnad",
+            "Godkänd",
+            "Beslutsdatum",
+            "Paragraf",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (_, label) in DEADLINE_COLUMNS {
+            headers.push(format!("{label} senast"));
+            headers.push(format!("{label} läge"));
+            headers.push(format!("{label} dagar sent"));
+        }
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        return Ok(csv::response(&name, &headers, &cells));
     }
     computed(&req, &rows)
 }

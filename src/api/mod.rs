@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod assignments;
 pub mod audit;
 pub mod budget_lines;
+pub mod calendar_feeds;
 pub mod changes;
 pub mod common;
 pub mod csv;
@@ -44,7 +45,9 @@ use utoipa::{
     Modify, OpenApi,
     openapi::{
         self, Components, ContentBuilder, RefOr, ResponseBuilder,
-        security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme},
+        security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        },
     },
 };
 use utoipa_actix_web::{AppExt, scope, service_config::ServiceConfig};
@@ -79,6 +82,7 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
         (name = "deadlines", description = "The process calendar: deadlines for underlag, nämndbeslut, inlämning, KS and KF per period and report type"),
         (name = "obligations", description = "Obligation rules (helårsprognos below −X % or −N kr of budget → åtgärdsplan within D days of approval) and the obligations they create, derived on read"),
+        (name = "calendar", description = "Calendar feeds: the process calendar (deadlines, obligations) as iCalendar for Outlook and other calendar clients, behind a per-user secret URL"),
         (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
         (name = "health", description = "Liveness and readiness"),
     ),
@@ -114,6 +118,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     dimension_mappings::configure(cfg);
     webhooks::configure(cfg);
     deadlines::configure(cfg);
+    calendar_feeds::configure(cfg);
 }
 
 /// Registers every route on `app` and returns it with the OpenAPI
@@ -346,6 +351,13 @@ impl Modify for SecurityAndProblems {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "calendar_feed",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "The secret of a calendar feed, in the URL that POST /api/v1/calendar-feeds answers once. Opens that feed only.",
+            ))),
+        );
         // No licence has been chosen yet; an empty one would say otherwise.
         doc.info.license = None;
         for (path, item) in doc.paths.paths.iter_mut() {
@@ -393,12 +405,18 @@ impl Modify for SecurityAndProblems {
                         .or_insert_with(|| RefOr::T(problem_response(description)));
                 }
             }
+            // Operations that take no bearer token (the calendar feed)
+            // declare their own security and problems.
+            let public_get = matches!(
+                guard::operation_of(&actix_web::http::Method::GET, path),
+                Ok(Some(guard::Needs::Anyone))
+            );
             let operations = [
-                &mut item.get,
-                &mut item.post,
-                &mut item.put,
-                &mut item.patch,
-                &mut item.delete,
+                item.get.as_mut().filter(|_| !public_get),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
             ];
             for operation in operations.into_iter().flatten() {
                 operation.security = Some(vec![SecurityRequirement::new(

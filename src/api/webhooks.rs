@@ -40,7 +40,10 @@ pub struct WebhookDto {
     pub url: String,
     pub description: Option<String>,
     /// `*`, resource types of the change feed (every action on them), or
-    /// `type.action` (`report.approve`).
+    /// `type.action` (`report.approve`); the process events are
+    /// `deadline.pass` (a deadline's date has passed, with the nämnder late
+    /// and missing) and `obligation.create` (an åtgärdsplan became due),
+    /// which carry the event in `data.detail`.
     pub event_types: Vec<String>,
     /// False once disabled, by a PATCH or after failing too long.
     pub enabled: bool,
@@ -86,7 +89,8 @@ pub struct CreateWebhook {
     /// Up to 2000 characters.
     #[serde(default)]
     pub description: Option<String>,
-    /// 1–100 event types.
+    /// 1–100 event types: `*`, a resource type, `type.action`, or the
+    /// process events `deadline.pass` and `obligation.create`.
     pub event_types: Vec<String>,
     /// Your own secret (`whsec_` + base64 of 24–64 bytes); left out, one
     /// is generated and shown in the answer.

@@ -76,6 +76,10 @@ pub enum Target<'a> {
     /// admin and integration (a subscription sees every change of the
     /// kommun, as the change feed does).
     Webhooks { kommun: &'a str },
+    /// A user's own calendar feeds (a read-only view of the process
+    /// calendar behind a secret URL): every role creates, lists and revokes
+    /// its own; what a feed shows is narrowed to the role's nämnder.
+    CalendarFeeds { kommun: &'a str },
 }
 
 impl Target<'_> {
@@ -90,7 +94,8 @@ impl Target<'_> {
             | Target::ChangeFeed { kommun }
             | Target::DimensionMappings { kommun }
             | Target::FigureImport { kommun }
-            | Target::Webhooks { kommun } => kommun,
+            | Target::Webhooks { kommun }
+            | Target::CalendarFeeds { kommun } => kommun,
             Target::Report { kommun, .. } | Target::NamndFigures { kommun, .. } => kommun,
         }
     }
@@ -156,6 +161,8 @@ pub fn authorize(
             matches!(principal.role, Role::Admin | Role::Integration)
         }
         (Target::Webhooks { .. }, _) => false,
+        (Target::CalendarFeeds { .. }, Action::Read | Action::Create | Action::Delete) => true,
+        (Target::CalendarFeeds { .. }, _) => false,
         (_, Action::Read) => true,
         (Target::Kommun { .. }, Action::Create | Action::Update) => {
             matches!(principal.role, Role::Admin)
@@ -200,6 +207,7 @@ pub enum Kind {
     DimensionMappings,
     FigureImport,
     Webhooks,
+    CalendarFeeds,
 }
 
 /// Ok when `principal` may do `action` on at least one target of `kind` in
@@ -248,6 +256,7 @@ pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<
         Kind::DimensionMappings => targets.push(Target::DimensionMappings { kommun }),
         Kind::FigureImport => targets.push(Target::FigureImport { kommun }),
         Kind::Webhooks => targets.push(Target::Webhooks { kommun }),
+        Kind::CalendarFeeds => targets.push(Target::CalendarFeeds { kommun }),
         Kind::Report | Kind::NamndFigures => {}
     }
     // Passing, or refused only for the state of the target (409), means
@@ -741,6 +750,25 @@ mod tests {
                 Target::Kommun { code: "0483" },
             );
             assert_eq!(result.is_ok(), role == Role::Admin, "{role}");
+        }
+    }
+
+    #[test]
+    fn every_role_keeps_calendar_feeds_of_its_own_kommun() {
+        let feeds = Target::CalendarFeeds { kommun: "0483" };
+        for role in Role::ALL {
+            for action in [Action::Read, Action::Create, Action::Delete] {
+                assert!(authorize(&principal(role), action, feeds).is_ok(), "{role}");
+            }
+            assert!(authorize(&principal(role), Action::Update, feeds).is_err());
+            assert!(matches!(
+                authorize(
+                    &principal(role),
+                    Action::Read,
+                    Target::CalendarFeeds { kommun: "1882" }
+                ),
+                Err(ApiError::NotFound(_))
+            ));
         }
     }
 

@@ -57,6 +57,7 @@
 //! against 91 % is `rod`).
 
 mod assessed;
+pub mod calendar;
 mod error;
 mod figures;
 mod goal;

@@ -37,9 +37,11 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "indicator_overrides",
     "indicator_riktvarden",
     "indicator_values",
+    "calendar_feed",
     "key_figure",
     "kommun",
     "namnd",
+    "obligation",
     "obligation_rule",
     "period",
     "report",
@@ -51,12 +53,23 @@ pub const RESOURCE_TYPES: &[&str] = &[
     "webhook_delivery",
 ];
 
-/// The actions a change can have: CRUD, a collection replaced, and the
+/// The actions a change can have: CRUD, a collection replaced, the
 /// workflow steps of reports (submit, approve, return, reopen) and periods
-/// (close, reopen).
+/// (close, reopen), and a deadline passing (`deadline.pass`).
 pub const ACTIONS: &[&str] = &[
-    "create", "update", "delete", "put", "submit", "approve", "return", "reopen", "close", "replay",
+    "create", "update", "delete", "put", "submit", "approve", "return", "reopen", "close",
+    "replay", "pass",
 ];
+
+/// The process events, which no write of a user causes: announced by the
+/// service's process scheduler once each, and carrying the event itself
+/// (`data.detail`) since there is no resource to fetch.
+pub const PROCESS_EVENTS: &[(&str, &str)] = &[("deadline", "pass"), ("obligation", "create")];
+
+/// Whether the event of a change carries its detail (a process event).
+pub fn carries_detail(resource_type: &str, action: &str) -> bool {
+    PROCESS_EVENTS.contains(&(resource_type, action))
+}
 
 /// The most event types one subscription lists.
 pub const MAX_EVENT_TYPES: usize = 100;

@@ -89,6 +89,10 @@ struct EventData<'a> {
     action: &'a str,
     version: Option<i32>,
     audit_id: Uuid,
+    /// The event itself, for process events (`deadline.pass`,
+    /// `obligation.create`), which have no resource to fetch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a serde_json::Value>,
 }
 
 /// The kommun's enabled subscriptions with their parsed event types.
@@ -115,13 +119,15 @@ pub fn event_types(model: &webhook::Model) -> Result<Vec<String>, ServiceError> 
         .map_err(|e| ServiceError::Unexpected(format!("stored event types: {e}")))
 }
 
-/// Writes the deliveries of `changes` (numbered from `first_seq`) for every
-/// enabled subscription of the kommun that wants them. Returns whether it
-/// wrote any. Called by the write path only, inside its transaction.
+/// Writes the deliveries of `changes` (numbered from `first_seq`, each
+/// with its detail, if any) for every enabled subscription of the kommun
+/// that wants them. Returns whether it wrote any. Called by the write path
+/// only, inside its transaction.
 pub(super) async fn enqueue(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     changes: &[Change<'_>],
+    details: &[Option<serde_json::Value>],
     first_seq: i64,
 ) -> Result<bool, ServiceError> {
     let subscriptions = enabled(db, kommun_id).await?;
@@ -144,6 +150,7 @@ pub(super) async fn enqueue(
                 action: change.action,
                 version: change.version,
                 audit_id: change.audit_id,
+                detail: details.get(i).and_then(Option::as_ref),
             },
         })
         .map_err(|e| ServiceError::Unexpected(format!("webhook payload: {e}")))?;
@@ -238,12 +245,17 @@ pub fn check_secret(secret: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// A new secret: 32 random bytes.
-fn new_secret() -> Result<String, ServiceError> {
+/// 32 random bytes for a secret (of a webhook, a calendar feed).
+pub(super) fn random_key() -> Result<[u8; 32], ServiceError> {
     let mut key = [0u8; 32];
     getrandom::getrandom(&mut key)
         .map_err(|e| ServiceError::Unexpected(format!("no randomness for a secret: {e}")))?;
-    Ok(rules::format_secret(&key))
+    Ok(key)
+}
+
+/// A new secret: 32 random bytes.
+fn new_secret() -> Result<String, ServiceError> {
+    Ok(rules::format_secret(&random_key()?))
 }
 
 fn types_json(types: &[String]) -> Result<String, ServiceError> {

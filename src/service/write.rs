@@ -358,8 +358,16 @@ async fn write_entries(
     let occurred_at = chrono::Utc::now();
     let mut rows = Vec::with_capacity(entries.len());
     let mut feed = Vec::with_capacity(entries.len());
+    // What a webhook event carries besides the ids: the event itself, for
+    // the process events that have no resource to fetch.
+    let mut details = Vec::with_capacity(entries.len());
     for entry in entries {
         let id = Uuid::now_v7();
+        details.push(
+            crate::domain::webhook::carries_detail(entry.resource_type, entry.action)
+                .then(|| entry.after.clone())
+                .flatten(),
+        );
         feed.push(changes::Change {
             audit_id: id,
             resource_type: entry.resource_type,
@@ -391,7 +399,7 @@ async fn write_entries(
     let first = changes::append(db, actor.kommun_id, &feed).await?;
     // The webhook outbox, from the same entries and numbers, in the same
     // transaction: nothing is sent for a rollback, nothing lost on a commit.
-    webhooks::enqueue(db, actor.kommun_id, &feed, first).await
+    webhooks::enqueue(db, actor.kommun_id, &feed, &details, first).await
 }
 
 /// Runs `change` as one audited write: all of it and its records, or

@@ -233,6 +233,12 @@ const RULES: &[(&str, Rule)] = &[
         "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
         Rule::Webhooks,
     ),
+    ("GET /api/v1/calendar-feeds", Rule::ReadAll),
+    ("POST /api/v1/calendar-feeds", Rule::ReadAll),
+    ("GET /api/v1/calendar-feeds/{id}", Rule::ReadAll),
+    ("DELETE /api/v1/calendar-feeds/{id}", Rule::ReadAll),
+    // The feed's own secret opens it; without one (as here) it is 404.
+    ("GET /api/v1/calendar.ics", Rule::Public),
 ];
 
 /// A caller: role and the nämnd its token names (own = VON, other = SOCN,
@@ -377,6 +383,17 @@ async fn fixture(app: &TestApp) -> (HashMap<&'static str, String>, String) {
         .await
         .unwrap();
     ids.insert("obligation-rules", id_of(&body(created).await.1));
+    // Every role may make a feed of its own; another's is not found.
+    let created = app
+        .post(
+            "/api/v1/calendar-feeds",
+            &admin,
+            &json!({"name": "Fixture"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    ids.insert("calendar-feeds", id_of(&body(created).await.1));
     (ids, period)
 }
 

@@ -112,6 +112,62 @@ async fn a_late_namnd_shows_as_late(backend: Backend) {
         (&json!("missing"), &json!(1))
     );
 
+    // The CSV has the same states: per step its date, state and days late.
+    let csv = app
+        .get(
+            &format!("/api/v1/kommun/submissions?period_id={p}&type=delarsrapport&format=csv"),
+            &admin,
+        )
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf;\
+         Underlag senast;Underlag läge;Underlag dagar sent;\
+         Nämndbeslut senast;Nämndbeslut läge;Nämndbeslut dagar sent;\
+         Inlämning senast;Inlämning läge;Inlämning dagar sent"
+    );
+    let cells = |code: &str| -> Vec<String> {
+        let line = lines
+            .iter()
+            .find(|l| l.starts_with(&format!("{code};")))
+            .unwrap_or_else(|| panic!("no {code} row: {csv}"));
+        line.split(';').skip(8).map(String::from).collect()
+    };
+    assert_eq!(
+        cells("VON"),
+        [
+            day(-3).as_str(),
+            "late",
+            "3",
+            day(10).as_str(),
+            "pending",
+            "",
+            day(5).as_str(),
+            "pending",
+            ""
+        ]
+    );
+    assert_eq!(
+        cells("SOCN"),
+        [
+            day(-3).as_str(),
+            "missing",
+            "3",
+            day(10).as_str(),
+            "pending",
+            "",
+            day(-1).as_str(),
+            "missing",
+            "1"
+        ]
+    );
+
     // Moving the date makes VON on time.
     let listed = app
         .get(

@@ -359,6 +359,40 @@ impl TestApp {
     pub async fn katrineholm(&self) -> String {
         self.create_kommun("0483", "Katrineholms kommun").await
     }
+
+    /// VON's Äldreomsorg: budget −1 000 000 for 2024, helårsprognos made in
+    /// August −1 100 000 (10 % below budget).
+    #[allow(dead_code)]
+    pub async fn von_prognos_ten_percent_below_budget(&self, token: &str) {
+        let rows = serde_json::json!({"rows": [
+            {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
+             "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -1000000},
+            {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
+             "measure": "prognos", "month": "2024-08", "amount": -1100000}]});
+        self.post("/api/v1/imports/flat", token, &rows)
+            .returns(200)
+            .await;
+    }
+
+    /// The delår 2024 period and `namnd`'s delårsrapport for it.
+    #[allow(dead_code)]
+    pub async fn delarsrapport_2024(&self, token: &str, namnd: &Value) -> (Value, Value) {
+        let period = self
+            .post(
+                "/api/v1/periods",
+                token,
+                &serde_json::json!({"kind": "delar", "year": 2024}),
+            )
+            .returns(201)
+            .await;
+        let body = serde_json::json!({"namnd_id": namnd["id"], "period_id": period["id"],
+            "type": "delarsrapport"});
+        let report = self
+            .post("/api/v1/reports", token, &body)
+            .returns(201)
+            .await;
+        (period, report)
+    }
 }
 
 /// The `"id"` of a JSON object: a created resource or an item of a list.

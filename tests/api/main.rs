@@ -7,6 +7,7 @@ mod access_matrix;
 mod assessments;
 mod assignments;
 mod auth;
+mod calendar;
 mod changes;
 mod cleanup;
 mod deadlines;

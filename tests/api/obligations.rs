@@ -18,30 +18,8 @@ async fn a_negative_prognos_creates_an_obligation_an_atgardsplan_meets(backend: 
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     // Budget −1 000 000 for 2024, prognos in August −1 100 000: −10 %.
-    let rows = json!({"rows": [
-        {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
-         "measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -1000000},
-        {"namnd": "VON", "line": "aldreomsorg", "name": "Äldreomsorg", "kind": "drift",
-         "measure": "prognos", "month": "2024-08", "amount": -1100000}]});
-    app.post("/api/v1/imports/flat", &admin, &rows)
-        .returns(200)
-        .await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
-    let report = app
-        .post(
-            "/api/v1/reports",
-            &admin,
-            &json!({"namnd_id": von["id"], "period_id": period["id"], "type": "delarsrapport"}),
-        )
-        .returns(201)
-        .await;
+    app.von_prognos_ten_percent_below_budget(&admin).await;
+    let (_, report) = app.delarsrapport_2024(&admin, &von).await;
     let r = id_of(&report);
     let rule = app
         .post(

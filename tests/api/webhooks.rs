@@ -458,3 +458,112 @@ async fn subscriptions_are_checked(backend: Backend) {
 }
 
 both_databases!(subscriptions_are_checked);
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+/// Acknowledged deliveries of one event type.
+fn of_type(received: &[Received], event_type: &str) -> Vec<Value> {
+    received
+        .iter()
+        .map(Received::event)
+        .filter(|e| e["type"] == event_type)
+        .collect()
+}
+
+async fn a_subscriber_is_told_once_of_a_passed_deadline_and_a_new_obligation(backend: Backend) {
+    // The process scheduler every 100 ms, in two instances on one database.
+    let every_100_ms = |settings: &mut kommunrapport::config::Settings| {
+        fast(settings);
+        settings.webhooks.process_events_ms = 100;
+    };
+    let app = spawn_with(backend, every_100_ms).await;
+    let second = Application::build(app.settings.clone()).await.unwrap();
+    let second = tokio::spawn(second.run_until_stopped());
+    let token = app.katrineholm().await;
+    let receiver = Receiver::start(0);
+    let hook = subscribe(
+        &app,
+        &token,
+        &receiver.url,
+        json!(["deadline.pass", "obligation.create"]),
+    )
+    .await;
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    let von = app.create_namnd(&token, "VON", "namnd").await;
+    app.create_namnd(&token, "SOCN", "namnd").await;
+    let (period, report) = app.delarsrapport_2024(&token, &von).await;
+    let r = id_of(&report);
+    // VON sends its underlag today, two days late; SOCN has not.
+    app.post(&format!("/api/v1/reports/{r}/submit"), &token, &json!({}))
+        .returns(200)
+        .await;
+    // A date still ahead is not announced.
+    for due in [day(-2), day(3)] {
+        app.post(
+            "/api/v1/deadlines",
+            &token,
+            &json!({"period_id": period["id"], "type": "delarsrapport",
+                "kind": "underlag", "due_date": due}),
+        )
+        .returns(201)
+        .await;
+    }
+
+    let got = receiver.wait_for(1).await;
+    let passed = of_type(&got, "deadline.pass");
+    assert_eq!(passed.len(), 1, "{got:#?}");
+    let detail = &passed[0]["data"]["detail"];
+    assert_eq!(detail["due_date"], day(-2).as_str());
+    assert_eq!(detail["late"], json!(["VON"]), "{detail}");
+    assert_eq!(detail["missing"], json!(["SOCN"]), "{detail}");
+    assert!(got.iter().all(|r| signed_by(r, &secret)));
+
+    // VON's helårsprognos is 10 % below budget; the rule asks for an
+    // åtgärdsplan within 30 days of approval.
+    app.von_prognos_ten_percent_below_budget(&token).await;
+    let rule = app
+        .post(
+            "/api/v1/obligation-rules",
+            &token,
+            &json!({"name": "Negativ avvikelse", "min_deviation_percent": "5", "within_days": 30}),
+        )
+        .returns(201)
+        .await;
+    app.post(
+        &format!("/api/v1/reports/{r}/approve"),
+        &token,
+        &json!({"beslut_datum": day(0), "beslut_paragraf": "§ 88"}),
+    )
+    .returns(200)
+    .await;
+
+    let got = receiver.wait_for(2).await;
+    let created = of_type(&got, "obligation.create");
+    assert_eq!(created.len(), 1, "{got:#?}");
+    let detail = &created[0]["data"]["detail"];
+    assert_eq!(
+        (&detail["report_id"], &detail["rule_id"], &detail["namnd"]),
+        (&report["id"], &rule["id"], &json!("VON"))
+    );
+    assert_eq!(detail["due_date"], day(30).as_str());
+    assert_eq!(created[0]["data"]["resource_type"], "obligation");
+
+    // Many rounds of both instances later, still once each.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = receiver.got();
+    assert_eq!(of_type(&got, "deadline.pass").len(), 1, "{got:#?}");
+    assert_eq!(of_type(&got, "obligation.create").len(), 1, "{got:#?}");
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(got.iter().all(|r| signed_by(r, &secret)));
+    // The scheduler's two announcements are audited writes.
+    let audit = app
+        .get("/api/v1/audit?principal=process-events", &token)
+        .returns(200)
+        .await;
+    assert_eq!(audit["items"].as_array().unwrap().len(), 2, "{audit}");
+    second.abort();
+}
+
+both_databases!(a_subscriber_is_told_once_of_a_passed_deadline_and_a_new_obligation);

@@ -848,6 +848,24 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         fixed(&id(&hook)),
     )
     .await;
+    // A calendar feed of one's own, revoked.
+    let feed = w
+        .step(
+            "POST /api/v1/calendar-feeds",
+            w.request(M::POST, "/api/v1/calendar-feeds")
+                .json(&json!({"name": "Outlook"})),
+            "calendar_feed",
+            id,
+        )
+        .await;
+    w.step(
+        "DELETE /api/v1/calendar-feeds/{id}",
+        w.request(M::DELETE, &format!("/api/v1/calendar-feeds/{}", id(&feed)))
+            .header("If-Match", etag(&feed)),
+        "calendar_feed",
+        fixed(&id(&feed)),
+    )
+    .await;
     w.step(
         "POST /api/v1/imports/kolada",
         w.request(M::POST, "/api/v1/imports/kolada")
