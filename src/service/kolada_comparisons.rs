@@ -318,7 +318,15 @@ mod tests {
     fn group_ids_are_g_and_digits() {
         assert!(check_group_id("G124026").is_ok());
         assert!(check_group_id("G1").is_ok());
-        for bad in ["", "G", "0483", "g124026", "G12A", "G 1", "G123456789012345678901"] {
+        for bad in [
+            "",
+            "G",
+            "0483",
+            "g124026",
+            "G12A",
+            "G 1",
+            "G123456789012345678901",
+        ] {
             assert!(check_group_id(bad).is_err(), "{bad:?}");
         }
     }

@@ -137,12 +137,17 @@ pub async fn set_comparison_group(
                 .await
                 .map_err(|e| match e.sql_err() {
                     Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
-                        "the Kolada sync of your kommun was changed at the same time; retry"
-                            .into(),
+                        "the Kolada sync of your kommun was changed at the same time; retry".into(),
                     ),
                     _ => e.into(),
                 })?;
-            w.record("kolada_sync", Some(after.id), "create", None::<&()>, Some(&after))?;
+            w.record(
+                "kolada_sync",
+                Some(after.id),
+                "create",
+                None::<&()>,
+                Some(&after),
+            )?;
         } else {
             kolada_sync::Entity::update_many()
                 .col_expr(
@@ -160,7 +165,13 @@ pub async fn set_comparison_group(
                 .filter(kolada_sync::Column::Id.eq(before.id))
                 .exec(txn)
                 .await?;
-            w.record("kolada_sync", Some(before.id), "update", Some(&before), Some(&after))?;
+            w.record(
+                "kolada_sync",
+                Some(before.id),
+                "update",
+                Some(&before),
+                Some(&after),
+            )?;
         }
         Ok(after)
     })
@@ -253,7 +264,12 @@ pub async fn run(
         let parsed = parse_checked(&document, request.kommun_code)?;
         let compared = peers
             .iter()
-            .map(|p| Ok((p.clone(), parse_checked(&document, &p.municipality)?.entries)))
+            .map(|p| {
+                Ok((
+                    p.clone(),
+                    parse_checked(&document, &p.municipality)?.entries,
+                ))
+            })
             .collect::<Result<Vec<_>, ServiceError>>()?;
         Ok((parsed, compared, f.pages, f.retries))
     });
@@ -325,7 +341,10 @@ fn read_error(e: ReadError) -> ServiceError {
 
 /// A Kolada document's entries of `municipality`; invalid entries are the
 /// server's fault (502).
-fn parse_checked(document: &serde_json::Value, municipality: &str) -> Result<ParsedKolada, ServiceError> {
+fn parse_checked(
+    document: &serde_json::Value,
+    municipality: &str,
+) -> Result<ParsedKolada, ServiceError> {
     let parsed = parse_kolada(document, municipality).map_err(read_error)?;
     if let Some(first) = parsed.errors.first() {
         return Err(ServiceError::BadGateway(format!(

@@ -896,9 +896,8 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     .await;
     w.step_with(
         "PATCH /api/v1/imports/kolada/sync",
-        w.request(M::PATCH, "/api/v1/imports/kolada/sync").json(
-            &json!({"comparison_group": {"id": "G124026", "name": "Liknande kommuner"}}),
-        ),
+        w.request(M::PATCH, "/api/v1/imports/kolada/sync")
+            .json(&json!({"comparison_group": {"id": "G124026", "name": "Liknande kommuner"}})),
         "kolada_sync",
         sync_id,
     )

@@ -66,7 +66,11 @@ pub struct ComparisonGroup {
     #[schema(pattern = "^G[0-9]{1,19}$", max_length = 20, example = "G124026")]
     pub id: String,
     /// Its name, as shown beside the values.
-    #[schema(min_length = 1, max_length = 200, example = "Liknande kommuner äldreomsorg, 2024")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        example = "Liknande kommuner äldreomsorg, 2024"
+    )]
     pub name: String,
 }
 
