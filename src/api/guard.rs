@@ -651,6 +651,11 @@ pub const OPERATIONS: &[(Method, &str, Needs)] = &[
         Needs::May(Action::Update, Kind::IndicatorValues),
     ),
     (
+        Method::PATCH,
+        "/api/v1/imports/kolada/sync",
+        Needs::May(Action::Update, Kind::Plan),
+    ),
+    (
         Method::GET,
         "/api/v1/indicators/{id}/values/history",
         Needs::May(Action::Read, Kind::Plan),

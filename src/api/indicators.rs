@@ -27,6 +27,7 @@ use crate::{
     service::{
         crud, goals,
         indicators::{self, Derived, IndicatorData, StoredRiktvarde, ValueWrite},
+        kolada_comparisons,
     },
     state::AppState,
 };
@@ -163,6 +164,43 @@ impl From<Observation> for YearValueDto {
         YearValueDto {
             year: o.year,
             value: Some(o.value),
+        }
+    }
+}
+
+/// Comparison values (jämförelse) of a year from Kolada, beside the
+/// kommun's utfall: the country's and the municipality group's total (T).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"year": 2024, "country": 81.2, "group": 84.5,
+    "group_id": "G124026", "group_name": "Liknande kommuner äldreomsorg, 2024"}))]
+pub struct JamforelseDto {
+    pub year: i32,
+    /// The country's value (Kolada `0000`, Riket); null when Kolada has none.
+    #[serde(with = "super::decimal::option")]
+    #[schema(value_type = Option<f64>, required = true)]
+    pub country: Option<Decimal>,
+    /// The comparison group's value; null when Kolada has none or no group
+    /// is set.
+    #[serde(with = "super::decimal::option")]
+    #[schema(value_type = Option<f64>, required = true)]
+    pub group: Option<Decimal>,
+    /// The kommun's comparison group, a Kolada municipality group (`PATCH
+    /// /imports/kolada/sync`); null when none is set.
+    #[schema(required = true, example = "G124026")]
+    pub group_id: Option<String>,
+    /// The group's name as the kommun set it.
+    #[schema(required = true)]
+    pub group_name: Option<String>,
+}
+
+impl From<kolada_comparisons::YearComparison> for JamforelseDto {
+    fn from(c: kolada_comparisons::YearComparison) -> Self {
+        JamforelseDto {
+            year: c.year,
+            country: c.country,
+            group: c.group,
+            group_id: c.group_id,
+            group_name: c.group_name,
         }
     }
 }
@@ -874,7 +912,7 @@ pub async fn list_indicators(
     "trend": {"computed": "forsamrad", "final": "forsamrad", "override_reason": null},
     "riktvarde": {"year": 2024, "value": 8.0, "text": null},
     "bedomning": {"computed": "rod", "final": "rod", "override_reason": null},
-    "kalla": "Källa: AF månadsstatistik", "kolada_id": null
+    "kalla": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null
 }))]
 pub struct AppendixRow {
     pub id: Uuid,
@@ -889,6 +927,11 @@ pub struct AppendixRow {
     /// Källa as printed.
     pub kalla: Option<String>,
     pub kolada_id: Option<String>,
+    /// For an indicator with a Kolada id, the country's and the comparison
+    /// group's values of the table's `years` (one per year, values null
+    /// where Kolada has none); null without Kolada id.
+    #[schema(required = true)]
+    pub jamforelse: Option<Vec<JamforelseDto>>,
 }
 
 /// A goal of the appendix with its indicators.
@@ -925,7 +968,7 @@ pub struct AppendixArea {
             "trend": {"computed": "forsamrad", "final": "forsamrad", "override_reason": null},
             "riktvarde": {"year": 2024, "value": 8.0, "text": null},
             "bedomning": {"computed": "rod", "final": "rod", "override_reason": null},
-            "kalla": "Källa: AF månadsstatistik", "kolada_id": null}]}]}]}))]
+            "kalla": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null}]}]}]}))]
 pub struct AppendixDto {
     pub year: i32,
     /// The utfall columns: the year and the two before.
@@ -999,6 +1042,8 @@ pub async fn appendix_table(
         appendix.goals.iter().filter_map(|g| g.huvudansvar_id),
     )
     .await?;
+    let ids: Vec<Uuid> = appendix.indicators.keys().copied().collect();
+    let compared = kolada_comparisons::load(db, kommun_id, &ids).await?;
     let mut areas = Vec::new();
     for area in appendix
         .areas
@@ -1041,6 +1086,12 @@ pub async fn appendix_table(
                     bedomning: BedomningDto::of(&derived),
                     kalla: d.model.source.clone(),
                     kolada_id: d.model.kolada_id.clone(),
+                    jamforelse: d.model.kolada_id.as_ref().map(|_| {
+                        years
+                            .iter()
+                            .map(|y| compared.of(d.model.id, *y, Gender::T).into())
+                            .collect()
+                    }),
                 });
             }
             goals_out.push(AppendixGoal {

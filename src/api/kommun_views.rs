@@ -841,7 +841,8 @@ mod plan_views {
 
     #[derive(Debug, Serialize, ToSchema)]
     #[schema(example = json!({"indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071f0", "name": "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)",
-        "goal_areas": ["Trygg omsorg & vård"], "year": 2024, "utfall_year": 2024, "utfall": 83, "trend": "forsamrad", "riktvarde": 90, "bedomning": "rod", "bedomning_computed": "rod", "kolada_id": "U21468"}))]
+        "goal_areas": ["Trygg omsorg & vård"], "year": 2024, "utfall_year": 2024, "utfall": 83, "trend": "forsamrad", "riktvarde": 90, "bedomning": "rod", "bedomning_computed": "rod", "kolada_id": "U21468",
+        "jamforelse": {"year": 2024, "country": 81.2, "group": 84.5, "group_id": "G124026", "group_name": "Liknande kommuner äldreomsorg, 2024"}}))]
     pub struct IndicatorOverviewRow {
         pub indicator_id: Uuid,
         pub name: String,
@@ -859,13 +860,18 @@ mod plan_views {
         pub bedomning: Bedomning,
         pub bedomning_computed: Bedomning,
         pub kolada_id: Option<String>,
+        /// For an indicator with a Kolada id, the country's and the
+        /// comparison group's values of `utfall_year` (else `year`); null
+        /// without Kolada id or year.
+        #[schema(required = true)]
+        pub jamforelse: Option<crate::api::indicators::JamforelseDto>,
     }
 
     /// Every indicator with latest utfall, trend, riktvärde and bedömning,
     /// filterable by goal area, nämnd and colour.
     #[utoipa::path(tag = "kommun", params(IndicatorOverviewQuery),
         responses((status = 200, description = "A row per indicator; CSV with `format=csv`", body = Vec<IndicatorOverviewRow>,
-            content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;\r\n"))))))]
+            content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada;Riket;Jämförelsegrupp\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;;;\r\n"))))))]
     #[get("/kommun/indicators")]
     pub async fn indicator_overview(
         req: HttpRequest,
@@ -909,6 +915,7 @@ mod plan_views {
                     bedomning: r.bedomning,
                     bedomning_computed: r.bedomning_computed,
                     kolada_id: r.kolada_id,
+                    jamforelse: r.jamforelse.map(Into::into),
                 })
                 .collect();
         if query.format == Some(Format::Csv) {
@@ -929,6 +936,8 @@ mod plan_views {
                         csv::number(r.riktvarde),
                         s(serde_json::to_value(r.bedomning)),
                         r.kolada_id.clone().unwrap_or_default(),
+                        csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
+                        csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
                     ]
                 })
                 .collect();
@@ -943,6 +952,8 @@ mod plan_views {
                     "Riktvärde",
                     "Bedömning",
                     "Kolada",
+                    "Riket",
+                    "Jämförelsegrupp",
                 ],
                 &cells,
             ));

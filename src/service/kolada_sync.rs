@@ -20,8 +20,9 @@ use uuid::Uuid;
 use super::{
     audit::Actor,
     error::ServiceError,
-    import_readers::{ReadError, parse_kolada},
+    import_readers::{ParsedKolada, ReadError, parse_kolada},
     imports::{self, KoladaImportOptions, KoladaOutcome},
+    kolada_comparisons as comparisons,
     kolada_fetch::{self, FetchRequest},
     write::{Write, audited},
 };
@@ -51,6 +52,8 @@ pub struct SyncRun {
     pub state: kolada_sync::Model,
     /// None when the run failed (`state.last_error` says why).
     pub outcome: Option<KoladaOutcome>,
+    /// Comparison values (country, group) added, revised or removed.
+    pub comparisons_changed: usize,
 }
 
 /// The actor of the background sync of a kommun.
@@ -102,6 +105,77 @@ async fn find(
         .filter(kolada_sync::Column::KommunId.eq(kommun_id))
         .one(db)
         .await?)
+}
+
+/// Sets (None: clears) the municipality group the kommun compares itself
+/// with. Another group than before clears `last_from_date`, so the next run
+/// fetches everything, the new group's values included. Only these columns
+/// are written: a run holding the lease meanwhile keeps it.
+pub async fn set_comparison_group(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    group: Option<comparisons::Peer>,
+) -> Result<kolada_sync::Model, ServiceError> {
+    let kommun_id = actor.kommun_id;
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let existing = find(txn, kommun_id).await?;
+        let before = existing.clone().unwrap_or_else(|| fresh(kommun_id));
+        let mut after = before.clone();
+        after.comparison_group_id = group.as_ref().map(|g| g.municipality.clone());
+        after.comparison_group_name = group.as_ref().map(|g| g.name.clone());
+        if after.comparison_group_id != before.comparison_group_id {
+            after.last_from_date = None;
+        }
+        if after == before {
+            return Ok(after);
+        }
+        if existing.is_none() {
+            let row: kolada_sync::ActiveModel = after.clone().into();
+            kolada_sync::Entity::insert(row)
+                .exec_without_returning(txn)
+                .await
+                .map_err(|e| match e.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => ServiceError::Conflict(
+                        "the Kolada sync of your kommun was changed at the same time; retry".into(),
+                    ),
+                    _ => e.into(),
+                })?;
+            w.record(
+                "kolada_sync",
+                Some(after.id),
+                "create",
+                None::<&()>,
+                Some(&after),
+            )?;
+        } else {
+            kolada_sync::Entity::update_many()
+                .col_expr(
+                    kolada_sync::Column::ComparisonGroupId,
+                    Expr::value(after.comparison_group_id.clone()),
+                )
+                .col_expr(
+                    kolada_sync::Column::ComparisonGroupName,
+                    Expr::value(after.comparison_group_name.clone()),
+                )
+                .col_expr(
+                    kolada_sync::Column::LastFromDate,
+                    Expr::value(after.last_from_date),
+                )
+                .filter(kolada_sync::Column::Id.eq(before.id))
+                .exec(txn)
+                .await?;
+            w.record(
+                "kolada_sync",
+                Some(before.id),
+                "update",
+                Some(&before),
+                Some(&after),
+            )?;
+        }
+        Ok(after)
+    })
+    .await
 }
 
 /// Claims the kommun's lease for `holder` until `now + LEASE`: true when
@@ -161,6 +235,10 @@ pub async fn run(
         ));
     }
     let before = state(db, request.kommun_id).await?;
+    let peers = comparisons::peers(&before);
+    let municipalities: Vec<String> = std::iter::once(request.kommun_code.to_string())
+        .chain(peers.iter().map(|p| p.municipality.clone()))
+        .collect();
     let kpis: Vec<String> = imports::indicators_by_kpi(db, request.kommun_id, None)
         .await?
         .into_iter()
@@ -175,7 +253,7 @@ pub async fn run(
         kolada_fetch::fetch(&FetchRequest {
             base_url: request.base_url,
             kpis: &kpis,
-            municipalities: &[request.kommun_code.to_string()],
+            municipalities: &municipalities,
             years: &[],
             from_date: before.last_from_date,
         })
@@ -183,16 +261,17 @@ pub async fn run(
     };
     let parsed = fetched.and_then(|f| {
         let document = serde_json::json!({ "values": f.entries });
-        let parsed = parse_kolada(&document, request.kommun_code).map_err(read_error)?;
-        if let Some(first) = parsed.errors.first() {
-            return Err(ServiceError::BadGateway(format!(
-                "the Kolada server sent {} invalid entries (first: {}: {})",
-                parsed.errors.len(),
-                first.field,
-                first.message
-            )));
-        }
-        Ok((parsed, f.pages, f.retries))
+        let parsed = parse_checked(&document, request.kommun_code)?;
+        let compared = peers
+            .iter()
+            .map(|p| {
+                Ok((
+                    p.clone(),
+                    parse_checked(&document, &p.municipality)?.entries,
+                ))
+            })
+            .collect::<Result<Vec<_>, ServiceError>>()?;
+        Ok((parsed, compared, f.pages, f.retries))
     });
     let options = KoladaImportOptions {
         source: ValueSource::Kolada,
@@ -200,26 +279,27 @@ pub async fn run(
         overwrite_manual: false,
     };
     let result = audited(db, actor, async |w| {
+        let mut compared_changes = 0;
         let outcome = match &parsed {
-            Ok((p, pages, retries)) => {
+            Ok((p, compared, pages, retries)) => {
                 let outcome = imports::write_kolada(w, &p.entries, &options).await?;
+                compared_changes = comparisons::write(w, &peers, compared, started).await?;
                 Some((outcome, *pages, *retries))
             }
             Err(_) => None,
         };
         let error = parsed.as_ref().err().map(ToString::to_string);
-        let state = finish(
-            w,
-            request.kommun_id,
-            &holder,
+        let run = Run {
+            kommun_id: request.kommun_id,
+            holder: &holder,
             started,
-            outcome.as_ref(),
-            error,
-        )
-        .await?;
+            group: before.comparison_group_id.as_deref(),
+        };
+        let state = finish(w, &run, outcome.as_ref(), error).await?;
         Ok(SyncRun {
             state,
             outcome: outcome.map(|(o, _, _)| o),
+            comparisons_changed: compared_changes,
         })
     })
     .await;
@@ -229,8 +309,14 @@ pub async fn run(
         (Err(e), _) => {
             // The import failed: release the lease and say why.
             let message = e.to_string();
+            let run = Run {
+                kommun_id: request.kommun_id,
+                holder: &holder,
+                started,
+                group: before.comparison_group_id.as_deref(),
+            };
             let _ = audited(db, actor, async |w| {
-                finish(w, request.kommun_id, &holder, started, None, Some(message)).await
+                finish(w, &run, None, Some(message)).await
             })
             .await;
             Err(e)
@@ -253,15 +339,49 @@ fn read_error(e: ReadError) -> ServiceError {
     }
 }
 
+/// A Kolada document's entries of `municipality`; invalid entries are the
+/// server's fault (502).
+fn parse_checked(
+    document: &serde_json::Value,
+    municipality: &str,
+) -> Result<ParsedKolada, ServiceError> {
+    let parsed = parse_kolada(document, municipality).map_err(read_error)?;
+    if let Some(first) = parsed.errors.first() {
+        return Err(ServiceError::BadGateway(format!(
+            "the Kolada server sent {} invalid entries (first: {}: {})",
+            parsed.errors.len(),
+            first.field,
+            first.message
+        )));
+    }
+    Ok(parsed)
+}
+
+/// The run being finished.
+struct Run<'a> {
+    kommun_id: Uuid,
+    holder: &'a str,
+    started: DateTime<Utc>,
+    /// The comparison group the run fetched.
+    group: Option<&'a str>,
+}
+
 /// Records the end of a run and releases the lease (only if still ours).
+/// A run that fetched another comparison group than the one now set (it
+/// was changed meanwhile) keeps `last_from_date`, so the next run fetches
+/// the new group's values in full.
 async fn finish(
     w: &Write<'_>,
-    kommun_id: Uuid,
-    holder: &str,
-    started: DateTime<Utc>,
+    run: &Run<'_>,
     outcome: Option<&(KoladaOutcome, usize, usize)>,
     error: Option<String>,
 ) -> Result<kolada_sync::Model, ServiceError> {
+    let Run {
+        kommun_id,
+        holder,
+        started,
+        group,
+    } = *run;
     let txn = w.db();
     let before = state(txn, kommun_id).await?;
     let now = Utc::now();
@@ -270,7 +390,9 @@ async fn finish(
     after.runs = before.runs.saturating_add(1);
     match (outcome, &error) {
         (Some((o, pages, retries)), None) => {
-            after.last_from_date = Some(started.date_naive());
+            if before.comparison_group_id.as_deref() == group {
+                after.last_from_date = Some(started.date_naive());
+            }
             after.last_success_at = Some(now);
             after.last_rows_changed = i32::try_from(o.changes.len()).unwrap_or(i32::MAX);
             after.last_pages = i32::try_from(*pages).unwrap_or(i32::MAX);

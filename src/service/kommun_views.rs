@@ -10,7 +10,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use crate::{
-    domain::{Bedomning, BudgetLineKind, ReportPeriod, Trend, structure::PeriodSpec},
+    domain::{Bedomning, BudgetLineKind, Gender, ReportPeriod, Trend, structure::PeriodSpec},
     entity::{
         assessment, assignment, assignment_status, goal, goal_area, goal_namnd, namnd, period,
     },
@@ -19,7 +19,9 @@ use crate::{
         budget_lines::{self, ReportTable},
         consolidation, crud,
         error::ServiceError,
-        goals, indicators, periods,
+        goals, indicators,
+        kolada_comparisons::{self, YearComparison},
+        periods,
     },
 };
 
@@ -254,6 +256,9 @@ pub struct IndicatorOverviewRow {
     pub bedomning: Bedomning,
     pub bedomning_computed: Bedomning,
     pub kolada_id: Option<String>,
+    /// The country's and the group's total (T) for `utfall_year` (else
+    /// `year`); None for an indicator without Kolada id or without a year.
+    pub jamforelse: Option<YearComparison>,
 }
 
 /// Every indicator of the kommun's goals with its latest utfall, trend,
@@ -327,10 +332,20 @@ pub async fn indicator_overview(
                 bedomning: d.bedomning.final_value(),
                 bedomning_computed: d.bedomning.computed(),
                 kolada_id: data.model.kolada_id.clone(),
+                jamforelse: None,
             };
             if filter.bedomning.is_none_or(|b| b == row.bedomning) {
                 rows.push(row);
             }
+        }
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.indicator_id).collect();
+    let compared = kolada_comparisons::load(db, kommun_id, &ids).await?;
+    for row in &mut rows {
+        if row.kolada_id.is_some()
+            && let Some(year) = row.utfall_year.or(row.year)
+        {
+            row.jamforelse = Some(compared.of(row.indicator_id, year, Gender::T));
         }
     }
     Ok(rows)

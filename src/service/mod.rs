@@ -19,6 +19,7 @@ pub mod import_readers;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;
+pub mod kolada_comparisons;
 pub mod kolada_fetch;
 pub mod kolada_indicators;
 pub mod kolada_sync;

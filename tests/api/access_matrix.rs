@@ -196,6 +196,7 @@ const RULES: &[(&str, Rule)] = &[
         "POST /api/v1/imports/kolada/sync",
         Rule::WriteIndicatorValues,
     ),
+    ("PATCH /api/v1/imports/kolada/sync", Rule::WriteStructure),
     ("GET /api/v1/exports/kolada", Rule::ReadAll),
     ("POST /api/v1/imports/flat", Rule::WriteFigures),
     ("GET /api/v1/exports/flat", Rule::ReadFigures),

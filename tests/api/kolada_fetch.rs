@@ -921,3 +921,235 @@ async fn indicators_from_a_kpi_group_wait_for_a_polarity(backend: Backend) {
     .await;
 }
 both_databases!(indicators_from_a_kpi_group_wait_for_a_polarity);
+
+/// The appendix row (`GET /indicators/table`) of the indicator named `name`.
+async fn table_row(app: &TestApp, token: &str, name: &str) -> Value {
+    let table = app
+        .get("/api/v1/indicators/table?year=2024", token)
+        .returns(200)
+        .await;
+    table["goal_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["goals"].as_array().unwrap())
+        .flat_map(|g| g["indicators"].as_array().unwrap())
+        .find(|r| r["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no row {name} in {table}"))
+}
+
+/// The indicator overview row (`GET /kommun/indicators`) of `name`.
+async fn overview_row(app: &TestApp, token: &str, name: &str) -> Value {
+    let rows = app
+        .get("/api/v1/kommun/indicators?year=2024", token)
+        .returns(200)
+        .await;
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no row {name} in {rows}"))
+}
+
+fn set_group(app: &TestApp, token: &str, group: Value) -> RequestBuilder {
+    app.patch(
+        "/api/v1/imports/kolada/sync",
+        token,
+        &json!({"comparison_group": group}),
+    )
+}
+
+const HEMTJANST: &str = "Brukarbedömning hemtjänst äldreomsorg - helhetssyn, andel (%)";
+const ARBETSLOSHET: &str = "Arbetslöshet 16-64 år (%)";
+const GROUP: &str = "Liknande kommuner äldreomsorg";
+
+fn value(gender: &str, value: f64) -> Value {
+    json!({"gender": gender, "value": value, "status": "", "count": 1, "isdeleted": false})
+}
+
+async fn comparisons_come_with_the_sync_and_stand_beside_the_values(backend: Backend) {
+    let fake = FakeKolada::start();
+    let app = demo_app_with(backend, |s| s.kolada_base_url = fake.base.clone()).await;
+    let admin = app.token(Role::Admin);
+    let integration = app.token(Role::Integration);
+
+    // Only admin and kommunledning choose the group, and only a Kolada
+    // municipality group id with a name.
+    let group = json!({"id": "G124026", "name": GROUP});
+    set_group(&app, &integration, group.clone())
+        .problem(403)
+        .await;
+    set_group(
+        &app,
+        &app.token_in("0483", Role::Redaktor, &["VON"]),
+        group.clone(),
+    )
+    .problem(403)
+    .await;
+    for (bad, field) in [
+        (json!({"id": "0483", "name": GROUP}), "comparison_group.id"),
+        (
+            json!({"id": "g124026", "name": GROUP}),
+            "comparison_group.id",
+        ),
+        (
+            json!({"id": "G124026", "name": "  "}),
+            "comparison_group.name",
+        ),
+    ] {
+        let p = set_group(&app, &admin, bad).problem(422).await;
+        assert_eq!(error_fields(&p), [field], "{p}");
+    }
+    let p = set_group(&app, &admin, json!({"id": "G124026"}))
+        .problem(422)
+        .await;
+    assert!(error_fields(&p)[0].starts_with("comparison_group"), "{p}");
+    let state = set_group(&app, &app.token(Role::Kommunledning), group.clone())
+        .returns(200)
+        .await;
+    assert_eq!(state["comparison_group"], group);
+    assert_eq!(state["last_from_date"], Value::Null);
+
+    // Before any sync: the row of an indicator with a Kolada id has empty
+    // comparisons with the group named; one without Kolada id has none.
+    let row = table_row(&app, &admin, HEMTJANST).await;
+    assert_eq!(
+        row["jamforelse"][2],
+        json!({"year": 2024, "country": null, "group": null,
+        "group_id": "G124026", "group_name": GROUP})
+    );
+    assert_eq!(
+        table_row(&app, &admin, ARBETSLOSHET).await["jamforelse"],
+        Value::Null
+    );
+
+    // The sync asks for the kommun, the country and the group together, over
+    // two pages.
+    let base = &fake.base;
+    fake.page(
+        FIRST,
+        json!({"next_url": format!("{base}/page2"), "values": [
+            entry("U21468", "0483", 2024, json!([value("T", 84.0)])),
+            entry("U21468", "0000", 2024, json!([value("T", 81.5), value("K", 82.0)])),
+            entry("U21468", "0000", 2023, json!([value("T", 80.0)]))]}),
+    );
+    fake.page(
+        "/v3/page2",
+        json!({"next_url": "", "values": [
+            entry("U21468", "G124026", 2024, json!([value("T", 85.5)])),
+            entry("U21468", "G124026", 2023, json!([value("T", 84.0)])),
+            entry("U21468", "0000", 2022, json!([value("T", 79.0)]))]}),
+    );
+    let run = sync(&app, &integration).returns(200).await;
+    let requests = fake.take_requests();
+    assert_eq!(requests.len(), 2, "{requests:?}");
+    assert!(
+        requests[0].contains("/municipality/0483,0000,G124026?"),
+        "{requests:?}"
+    );
+    assert_eq!(run["comparisons_changed"], 6, "{run}");
+    assert_eq!(run["changes"].as_array().unwrap().len(), 1, "{run}");
+    assert_eq!(indicator_value(&app, &admin, "U21468", 2024, "T").await, 84);
+
+    // The indicator table shows them beside the kommun's utfall …
+    let row = table_row(&app, &admin, HEMTJANST).await;
+    assert_eq!(row["utfall"][2], json!({"year": 2024, "value": 84}));
+    let jamforelse = |year: i32, country: Value, group: Value| {
+        json!({"year": year, "country": country, "group": group,
+            "group_id": "G124026", "group_name": GROUP})
+    };
+    assert_eq!(
+        row["jamforelse"],
+        json!([
+            jamforelse(2022, json!(79), Value::Null),
+            jamforelse(2023, json!(80), json!(84)),
+            jamforelse(2024, json!(81.5), json!(85.5)),
+        ])
+    );
+    assert_eq!(
+        table_row(&app, &admin, ARBETSLOSHET).await["jamforelse"],
+        Value::Null
+    );
+    // … and so does the kommun's indicator overview, for the utfall's year.
+    let row = overview_row(&app, &admin, HEMTJANST).await;
+    assert_eq!(
+        (&row["utfall_year"], &row["utfall"]),
+        (&json!(2024), &json!(84))
+    );
+    assert_eq!(
+        row["jamforelse"],
+        jamforelse(2024, json!(81.5), json!(85.5))
+    );
+    assert_eq!(
+        overview_row(&app, &admin, ARBETSLOSHET).await["jamforelse"],
+        Value::Null
+    );
+    let csv = app
+        .get("/api/v1/kommun/indicators?year=2024&format=csv", &admin)
+        .text()
+        .await;
+    assert!(csv.contains(";Kolada;Riket;Jämförelsegrupp\r\n"), "{csv}");
+    assert!(csv.contains(";U21468;81,5;85,5\r\n"), "{csv}");
+
+    // The next run asks for what changed since: a revised country value, a
+    // group value Kolada deleted.
+    fake.page(
+        FIRST,
+        json!({"values": [
+            entry("U21468", "0000", 2024, json!([value("T", 82.0)])),
+            entry("U21468", "G124026", 2023, json!([
+                {"gender": "T", "value": null, "status": "", "count": 0, "isdeleted": true}]))]}),
+    );
+    let run = sync(&app, &integration).returns(200).await;
+    let requests = fake.take_requests();
+    assert!(requests[0].contains("from_date="), "{requests:?}");
+    assert_eq!(run["comparisons_changed"], 2, "{run}");
+    let row = table_row(&app, &admin, HEMTJANST).await;
+    assert_eq!(
+        row["jamforelse"][1],
+        jamforelse(2023, json!(80), Value::Null)
+    );
+    assert_eq!(
+        row["jamforelse"][2],
+        jamforelse(2024, json!(82), json!(85.5))
+    );
+    let audit = app
+        .get("/api/v1/audit?resource_type=indicator_comparisons", &admin)
+        .returns(200)
+        .await;
+    let entry = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["resource_type"] == "indicator_comparisons")
+        .cloned()
+        .unwrap_or_else(|| panic!("no audit entry of the comparisons: {audit}"));
+    assert_eq!(entry["resource_id"], row["id"]);
+
+    // Without a group only the country is compared; the group's rows go
+    // with the next run, which fetches everything again.
+    let state = set_group(&app, &admin, Value::Null).returns(200).await;
+    assert_eq!(
+        (&state["comparison_group"], &state["last_from_date"]),
+        (&Value::Null, &Value::Null)
+    );
+    let row = overview_row(&app, &admin, HEMTJANST).await;
+    assert_eq!(
+        row["jamforelse"],
+        json!({"year": 2024, "country": 82, "group": null, "group_id": null, "group_name": null})
+    );
+    fake.page(FIRST, json!({"values": []}));
+    let run = sync(&app, &integration).returns(200).await;
+    let requests = fake.take_requests();
+    assert!(
+        requests[0].contains("/municipality/0483,0000?") && !requests[0].contains("from_date"),
+        "{requests:?}"
+    );
+    assert_eq!(
+        run["comparisons_changed"], 1,
+        "the group's 2024 value: {run}"
+    );
+}
+both_databases!(comparisons_come_with_the_sync_and_stand_beside_the_values);

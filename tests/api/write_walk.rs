@@ -897,18 +897,27 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     )
     .await;
     // Kolada says what is stored: the run changes only the sync's state.
+    let sync_id = |_: &Value, entries: &[Value]| {
+        entries
+            .iter()
+            .find(|e| e["resource_type"] == "kolada_sync")
+            .and_then(|e| e["resource_id"].as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     w.step_with(
         "POST /api/v1/imports/kolada/sync",
         w.request(M::POST, "/api/v1/imports/kolada/sync"),
         "kolada_sync",
-        |_, entries| {
-            entries
-                .iter()
-                .find(|e| e["resource_type"] == "kolada_sync")
-                .and_then(|e| e["resource_id"].as_str())
-                .unwrap_or_default()
-                .to_string()
-        },
+        sync_id,
+    )
+    .await;
+    w.step_with(
+        "PATCH /api/v1/imports/kolada/sync",
+        w.request(M::PATCH, "/api/v1/imports/kolada/sync")
+            .json(&json!({"comparison_group": {"id": "G124026", "name": "Liknande kommuner"}})),
+        "kolada_sync",
+        sync_id,
     )
     .await;
 

@@ -207,5 +207,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(kolada_fetch::fetch_kolada)
         .service(kolada_sync::get_kolada_sync)
         .service(kolada_sync::post_kolada_sync)
+        .service(kolada_sync::patch_kolada_sync)
         .service(sie::import_sie);
 }
