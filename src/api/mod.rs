@@ -32,6 +32,7 @@ pub mod obligations;
 pub mod periods;
 pub mod report_parts;
 pub mod reports;
+pub mod resource;
 mod schema;
 pub mod streamed_body;
 pub mod values;
