@@ -11,19 +11,17 @@ use uuid::Uuid;
 
 use super::{
     assessments::{authorized, optional_version},
-    common::{
-        ApiJson, Input, Page, PageParams, actor, check_if_match, computed, created, double_option,
-        encode_cursor, versioned,
-    },
+    common::{ApiJson, Input, Page, PageParams, actor, computed, double_option, versioned},
     goals::NamndRef,
+    resource::{self, Ctx, Delete, Item, Patch, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
-    entity::{assignment, assignment_status, namnd},
+    auth::{Action, Principal, Target},
+    entity::{assignment_status, namnd},
     error::{ApiError, FieldError},
     service::{
         assignments::{self, AssignmentFull, AssignmentSpec, AssignmentStatus},
-        crud, goals,
+        goals,
     },
     state::AppState,
 };
@@ -294,27 +292,19 @@ fn plan_target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of assignments", body = Page<AssignmentDto>)))]
 #[get("/assignments")]
 pub async fn list_assignments(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<AssignmentQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let page = page.parse()?;
-    let empty = || {
-        HttpResponse::Ok().json(Page::<AssignmentDto> {
-            items: vec![],
-            next_cursor: None,
-        })
+    let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
+        return Ok(empty_page::<AssignmentDto>());
     };
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(empty());
-    };
+    let db = cx.db();
     let namnd_id = match &query.namnd {
         None => None,
-        Some(code) => match goals::namnd_by_code(&state.db, kommun_id, code).await? {
+        Some(code) => match goals::namnd_by_code(db, kommun_id, code).await? {
             Some(n) => Some(n.id),
-            None => return Ok(empty()),
+            None => return Ok(empty_page::<AssignmentDto>()),
         },
     };
     let filter = assignments::AssignmentFilter {
@@ -324,25 +314,51 @@ pub async fn list_assignments(
         sarskilt: query.sarskilt,
         q: query.q.clone().filter(|q| !q.trim().is_empty()),
     };
-    let (rows, next) = assignments::list(&state.db, kommun_id, &filter, &page).await?;
-    let namnder = namnder_of(&state.db, kommun_id, &rows).await?;
-    let items = rows
-        .iter()
-        .map(|a| AssignmentDto::new(a, &namnder))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (rows, next) = assignments::list(db, kommun_id, &filter, &page).await?;
+    let namnder = namnder_of(db, kommun_id, &rows).await?;
+    let items = rows.iter().map(|a| AssignmentDto::new(a, &namnder));
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
-async fn dto(
-    state: &AppState,
-    kommun_id: Uuid,
-    a: &AssignmentFull,
-) -> Result<AssignmentDto, ApiError> {
-    let namnder = namnder_of(&state.db, kommun_id, std::slice::from_ref(a)).await?;
-    AssignmentDto::new(a, &namnder)
+/// Assignments with their nämnder, for the `/assignments/{id}` handlers.
+pub struct Assignments;
+
+impl Item for Assignments {
+    type Current = AssignmentFull;
+    type Dto = AssignmentDto;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<AssignmentFull, ApiError> {
+        let kommun_id = cx.authorized(action, plan_target)?;
+        Ok(assignments::get_full(cx.db(), kommun_id, id).await?)
+    }
+    fn version(current: &AssignmentFull) -> i32 {
+        current.model.version
+    }
+    async fn dto(cx: &Ctx, a: AssignmentFull) -> Result<AssignmentDto, ApiError> {
+        let kommun_id = a.model.kommun_id;
+        AssignmentDto::new(
+            &a,
+            &namnder_of(cx.db(), kommun_id, std::slice::from_ref(&a)).await?,
+        )
+    }
+}
+
+impl Patch<UpdateAssignment> for Assignments {
+    async fn patch(
+        cx: &Ctx,
+        current: AssignmentFull,
+        body: UpdateAssignment,
+    ) -> Result<AssignmentFull, ApiError> {
+        let spec = body.merge(current.spec()).map_err(ApiError::Validation)?;
+        let (id, version) = (current.model.id, current.model.version);
+        Ok(assignments::update(cx.db(), &cx.actor()?, id, version, spec).await?)
+    }
+}
+
+impl Delete for Assignments {
+    async fn delete(cx: &Ctx, current: AssignmentFull) -> Result<(), ApiError> {
+        let (id, version) = (current.model.id, current.model.version);
+        Ok(assignments::delete(cx.db(), &cx.actor()?, id, version).await?)
+    }
 }
 
 /// Create an assignment (admin, kommunledning).
@@ -353,107 +369,23 @@ async fn dto(
     ))]
 #[post("/assignments")]
 pub async fn create_assignment(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateAssignment>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let a = assignments::create(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        body.0.spec(),
-    )
-    .await?;
-    let dto = dto(&state, kommun_id, &a).await?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    cx.authorized(Action::Create, plan_target)?;
+    let a = assignments::create(cx.db(), &cx.actor()?, body.0.spec()).await?;
+    let dto = Assignments::dto(&cx, a).await?;
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read an assignment.
-#[utoipa::path(tag = "assignments", params(("id" = Uuid, Path, description = "Assignment id")),
-    responses(
-        (status = 200, description = "The assignment", body = AssignmentDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/assignments/{id}")]
-pub async fn get_assignment(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let a = assignments::get_full(&state.db, kommun_id, *id).await?;
-    let dto = dto(&state, kommun_id, &a).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Change an assignment (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "assignments", request_body = UpdateAssignment,
-    params(("id" = Uuid, Path, description = "Assignment id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = AssignmentDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/assignments/{id}")]
-pub async fn update_assignment(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateAssignment>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = assignments::get_full(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.model.version)?;
-    let spec = body.0.merge(current.spec()).map_err(ApiError::Validation)?;
-    let a = assignments::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.model.version,
-        spec,
-    )
-    .await?;
-    let dto = dto(&state, kommun_id, &a).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete an assignment without statuses (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "assignments",
-    params(("id" = Uuid, Path, description = "Assignment id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "Reports have statuses for it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/assignments/{id}")]
-pub async fn delete_assignment(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<assignment::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    assignments::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Assignments, AssignmentDto, "assignments", "/assignments/{id}", "Assignment id";
+    get: /// Read an assignment.
+        get_assignment "The assignment";
+    patch: /// Change an assignment (admin, kommunledning). Needs `If-Match`.
+        update_assignment(UpdateAssignment) "Changed", "Invalid";
+    delete: /// Delete an assignment without statuses (admin, kommunledning). Needs `If-Match`.
+        delete_assignment "Deleted", 409 "Reports have statuses for it";
 }
 
 /// The status of an assignment in a report.
@@ -615,11 +547,7 @@ pub async fn put_status(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_assignments)
-        .service(create_assignment)
-        .service(get_assignment)
-        .service(update_assignment)
-        .service(delete_assignment)
-        .service(list_statuses)
-        .service(put_status);
+    cfg.service(list_assignments).service(create_assignment);
+    item_services(cfg);
+    cfg.service(list_statuses).service(put_status);
 }

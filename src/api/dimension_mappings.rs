@@ -3,28 +3,26 @@
 //! ledger and named by `?mapping=<id>` on `POST /imports/flat` and
 //! `POST /imports/sie`.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option, encode_cursor,
-    versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams, double_option},
+    resource::{self, Ctx, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::sie::DimensionChoice,
     entity::dimension_mapping,
     error::{ApiError, FieldError},
     service::{
-        crud,
         dimension_mappings::{
             self as mappings, MappingChanges, MappingSpec, RuleMatch, RuleSpec, RuleTarget,
         },
         goals::check_text,
     },
-    state::AppState,
 };
 
 /// The conditions of a rule: a pattern per dimension, at least one. A
@@ -282,22 +280,13 @@ fn choice(sie: Option<SieDimensionsDto>) -> DimensionChoice {
     responses((status = 200, description = "One page of mappings", body = Page<DimensionMappingDto>)))]
 #[get("/dimension-mappings")]
 pub async fn list_dimension_mappings(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let page = page.parse()?;
-    let (rows, next) = mappings::list(&state.db, kommun_id, &page).await?;
-    let items = rows
-        .into_iter()
-        .map(dto_of)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let kommun_id = cx.authorized(Action::Read, target)?;
+    let (rows, next) = mappings::list(cx.db(), kommun_id, &page.parse()?).await?;
+    let items = rows.into_iter().map(dto_of);
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
 /// Create a dimension mapping (admin, kommunledning). Every target must be
@@ -309,13 +298,10 @@ pub async fn list_dimension_mappings(
     ))]
 #[post("/dimension-mappings")]
 pub async fn create_dimension_mapping(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateDimensionMapping>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    cx.authorized(Action::Create, target)?;
     let b = body.0;
     let spec = MappingSpec {
         name: b.name.trim().to_string(),
@@ -323,108 +309,51 @@ pub async fn create_dimension_mapping(
         sie: choice(b.sie_dimensions),
         rules: b.rules.iter().map(RuleSpec::from).collect(),
     };
-    let model = mappings::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
-    let dto = dto_of(model)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let dto = dto_of(mappings::create(cx.db(), &cx.actor()?, spec).await?)?;
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read a dimension mapping.
-#[utoipa::path(tag = "dimension-mappings", params(("id" = Uuid, Path, description = "Mapping id")),
-    responses(
-        (status = 200, description = "The mapping", body = DimensionMappingDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/dimension-mappings/{id}")]
-pub async fn get_dimension_mapping(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let dto = dto_of(crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(
+    Mappings,
+    dimension_mapping,
+    DimensionMappingDto,
+    target,
+    dto = |_, m| dto_of(m),
+    delete
+);
+
+impl Patch<UpdateDimensionMapping> for Mappings {
+    async fn patch(
+        cx: &Ctx,
+        current: dimension_mapping::Model,
+        b: UpdateDimensionMapping,
+    ) -> Result<dimension_mapping::Model, ApiError> {
+        let sie = b.sie_dimensions.map(|s| choice(Some(s)));
+        let changes = MappingChanges {
+            name: b.name.map(|n| n.trim().to_string()),
+            description: b.description.map(|d| d.map(|d| d.trim().to_string())),
+            sie_ansvar_dim: sie.map(|s| s.ansvar),
+            sie_verksamhet_dim: sie.map(|s| s.verksamhet),
+            rules: b.rules.map(|r| r.iter().map(RuleSpec::from).collect()),
+        };
+        let actor = cx.actor()?;
+        Ok(mappings::update(cx.db(), &actor, current.id, current.version, changes).await?)
+    }
 }
 
-/// Change a dimension mapping (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "dimension-mappings", request_body = UpdateDimensionMapping,
-    params(("id" = Uuid, Path, description = "Mapping id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = DimensionMappingDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/dimension-mappings/{id}")]
-pub async fn update_dimension_mapping(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateDimensionMapping>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let b = body.0;
-    let sie = b.sie_dimensions.map(|s| choice(Some(s)));
-    let changes = MappingChanges {
-        name: b.name.map(|n| n.trim().to_string()),
-        description: b.description.map(|d| d.map(|d| d.trim().to_string())),
-        sie_ansvar_dim: sie.map(|s| s.ansvar),
-        sie_verksamhet_dim: sie.map(|s| s.verksamhet),
-        rules: b.rules.map(|r| r.iter().map(RuleSpec::from).collect()),
-    };
-    let model = mappings::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        changes,
-    )
-    .await?;
-    let dto = dto_of(model)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a dimension mapping (admin, kommunledning). Needs `If-Match`.
-/// Figures imported through it stay.
-#[utoipa::path(tag = "dimension-mappings",
-    params(("id" = Uuid, Path, description = "Mapping id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/dimension-mappings/{id}")]
-pub async fn delete_dimension_mapping(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<dimension_mapping::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    mappings::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Mappings, DimensionMappingDto, "dimension-mappings", "/dimension-mappings/{id}", "Mapping id";
+    get: /// Read a dimension mapping.
+        get_dimension_mapping "The mapping";
+    patch: /// Change a dimension mapping (admin, kommunledning). Needs `If-Match`.
+        update_dimension_mapping(UpdateDimensionMapping) "Changed", "Invalid";
+    delete: /// Delete a dimension mapping (admin, kommunledning). Needs `If-Match`.
+        /// Figures imported through it stay.
+        delete_dimension_mapping "Deleted";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_dimension_mappings)
-        .service(create_dimension_mapping)
-        .service(get_dimension_mapping)
-        .service(update_dimension_mapping)
-        .service(delete_dimension_mapping);
+        .service(create_dimension_mapping);
+    item_services(cfg);
 }

@@ -1,24 +1,21 @@
 //! `/api/v1/goal-areas`: the övergripande mål (målområden) of a plan period,
 //! e.g. "Trygg omsorg & vård" of "Kommunplan 2023-2026".
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{
-        ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option,
-        encode_cursor, versioned,
-    },
+    common::{ApiJson, Input, Page, PageParams, double_option},
     indicators::{de_opt_year, parse_year},
+    resource::{self, Ctx, Patch, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     entity::goal_area,
     error::{ApiError, FieldError},
-    service::{crud, goals},
-    state::AppState,
+    service::goals,
 };
 
 /// A goal area of a plan.
@@ -158,25 +155,18 @@ fn plan_target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of goal areas", body = Page<GoalAreaDto>)))]
 #[get("/goal-areas")]
 pub async fn list_goal_areas(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<GoalAreaQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let page = page.parse()?;
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<GoalAreaDto> {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
+        return Ok(empty_page::<GoalAreaDto>());
     };
-    let (rows, next) =
-        goals::list_areas(&state.db, kommun_id, query.plan.as_deref(), &page).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.into_iter().map(GoalAreaDto::from).collect::<Vec<_>>(),
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (rows, next) = goals::list_areas(cx.db(), kommun_id, query.plan.as_deref(), &page).await?;
+    Ok(resource::page(
+        rows.into_iter().map(GoalAreaDto::from).collect(),
+        next,
+    ))
 }
 
 /// Create a goal area (admin, kommunledning).
@@ -187,13 +177,10 @@ pub async fn list_goal_areas(
     ))]
 #[post("/goal-areas")]
 pub async fn create_goal_area(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateGoalArea>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    cx.authorized(Action::Create, plan_target)?;
     let b = body.0;
     let spec = goals::GoalAreaSpec {
         plan: b.plan.trim().to_string(),
@@ -202,108 +189,41 @@ pub async fn create_goal_area(
         to_year: b.to_year,
         position: b.position,
     };
-    let model = goals::create_area(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
-    let dto = GoalAreaDto::from(model);
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let dto = GoalAreaDto::from(goals::create_area(cx.db(), &cx.actor()?, spec).await?);
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read a goal area.
-#[utoipa::path(tag = "goal-areas", params(("id" = Uuid, Path, description = "Goal area id")),
-    responses(
-        (status = 200, description = "The goal area", body = GoalAreaDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/goal-areas/{id}")]
-pub async fn get_goal_area(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let dto = GoalAreaDto::from(crud::get::<goal_area::Entity>(&state.db, kommun_id, *id).await?);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(GoalAreas, goal_area, GoalAreaDto, plan_target, delete);
+
+impl Patch<UpdateGoalArea> for GoalAreas {
+    async fn patch(
+        cx: &Ctx,
+        current: goal_area::Model,
+        b: UpdateGoalArea,
+    ) -> Result<goal_area::Model, ApiError> {
+        let changes = goals::GoalAreaChanges {
+            plan: b.plan.map(|p| p.trim().to_string()),
+            name: b.name.map(|n| n.trim().to_string()),
+            from_year: opt_year(&b.from_year).map_err(|e| ApiError::validation("from_year", e))?,
+            to_year: opt_year(&b.to_year).map_err(|e| ApiError::validation("to_year", e))?,
+            position: b.position,
+        };
+        Ok(goals::update_area(cx.db(), &cx.actor()?, current.id, current.version, changes).await?)
+    }
 }
 
-/// Change a goal area (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "goal-areas", request_body = UpdateGoalArea,
-    params(("id" = Uuid, Path, description = "Goal area id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = GoalAreaDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/goal-areas/{id}")]
-pub async fn update_goal_area(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateGoalArea>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<goal_area::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let b = body.0;
-    let changes = goals::GoalAreaChanges {
-        plan: b.plan.map(|p| p.trim().to_string()),
-        name: b.name.map(|n| n.trim().to_string()),
-        from_year: opt_year(&b.from_year).map_err(|e| ApiError::validation("from_year", e))?,
-        to_year: opt_year(&b.to_year).map_err(|e| ApiError::validation("to_year", e))?,
-        position: b.position,
-    };
-    let model = goals::update_area(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        changes,
-    )
-    .await?;
-    let dto = GoalAreaDto::from(model);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a goal area without goals or assignments (admin, kommunledning).
-/// Needs `If-Match`.
-#[utoipa::path(tag = "goal-areas",
-    params(("id" = Uuid, Path, description = "Goal area id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "Goals or assignments still refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/goal-areas/{id}")]
-pub async fn delete_goal_area(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<goal_area::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    goals::delete_area(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    GoalAreas, GoalAreaDto, "goal-areas", "/goal-areas/{id}", "Goal area id";
+    get: /// Read a goal area.
+        get_goal_area "The goal area";
+    patch: /// Change a goal area (admin, kommunledning). Needs `If-Match`.
+        update_goal_area(UpdateGoalArea) "Changed", "Invalid";
+    delete: /// Delete a goal area without goals or assignments (admin, kommunledning).
+        /// Needs `If-Match`.
+        delete_goal_area "Deleted", 409 "Goals or assignments still refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goal_areas)
-        .service(create_goal_area)
-        .service(get_goal_area)
-        .service(update_goal_area)
-        .service(delete_goal_area);
+    cfg.service(list_goal_areas).service(create_goal_area);
+    item_services(cfg);
 }

@@ -5,31 +5,28 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{
-        ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option,
-        encode_cursor, versioned,
-    },
+    common::{ApiJson, Input, Page, PageParams, double_option},
     indicators::{RiktvardeDto, de_year},
+    resource::{self, Ctx, Delete, Item, Patch, empty_page},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::Bedomning,
-    entity::{goal, namnd},
+    entity::namnd,
     error::{ApiError, FieldError},
     service::{
-        assessments, crud,
+        assessments,
         goals::{self, GoalFull, GoalKind, GoalSpec},
         indicators::Target as GoalTarget,
         reports,
     },
-    state::AppState,
 };
 
 /// A nämnd referred to by a goal or assignment.
@@ -424,30 +421,19 @@ fn plan_target(principal: &Principal) -> Target<'_> {
     ))]
 #[get("/goals")]
 pub async fn list_goals(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<GoalQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let page = page.parse()?;
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<GoalDto> {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
+        return Ok(empty_page::<GoalDto>());
     };
-    let empty = || {
-        HttpResponse::Ok().json(Page::<GoalDto> {
-            items: vec![],
-            next_cursor: None,
-        })
-    };
+    let (state, principal) = (&cx.state, &cx.principal);
     let namnd_id = match &query.namnd {
         None => None,
         Some(code) => match goals::namnd_by_code(&state.db, kommun_id, code).await? {
             Some(n) => Some(n.id),
-            None => return Ok(empty()),
+            None => return Ok(empty_page::<GoalDto>()),
         },
     };
     let ids = match (query.bedomning, query.report_id) {
@@ -459,7 +445,7 @@ pub async fn list_goals(
         }
         (Some(b), Some(report_id)) => {
             let ctx = reports::load(&state.db, kommun_id, report_id).await?;
-            authorize(&principal, Action::Read, ctx.target(&principal))?;
+            authorize(principal, Action::Read, ctx.target(principal))?;
             Some(assessments::goals_with(&state.db, kommun_id, report_id, b).await?)
         }
         (None, _) => None,
@@ -475,19 +461,42 @@ pub async fn list_goals(
     };
     let (rows, next) = goals::list(&state.db, kommun_id, &filter, &page).await?;
     let namnder = namnder_of(&state.db, kommun_id, &rows).await?;
-    let items = rows
-        .iter()
-        .map(|g| GoalDto::new(g, &namnder))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let items = rows.iter().map(|g| GoalDto::new(g, &namnder));
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
-async fn dto(state: &AppState, kommun_id: Uuid, g: &GoalFull) -> Result<GoalDto, ApiError> {
-    let namnder = namnder_of(&state.db, kommun_id, std::slice::from_ref(g)).await?;
-    GoalDto::new(g, &namnder)
+/// Goals with their nämnder, for the `/goals/{id}` handlers.
+pub struct Goals;
+
+impl Item for Goals {
+    type Current = GoalFull;
+    type Dto = GoalDto;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<GoalFull, ApiError> {
+        let kommun_id = cx.authorized(action, plan_target)?;
+        Ok(goals::get_full(cx.db(), kommun_id, id).await?)
+    }
+    fn version(current: &GoalFull) -> i32 {
+        current.model.version
+    }
+    async fn dto(cx: &Ctx, g: GoalFull) -> Result<GoalDto, ApiError> {
+        let namnder = namnder_of(cx.db(), g.model.kommun_id, std::slice::from_ref(&g)).await?;
+        GoalDto::new(&g, &namnder)
+    }
+}
+
+impl Patch<UpdateGoal> for Goals {
+    async fn patch(cx: &Ctx, current: GoalFull, body: UpdateGoal) -> Result<GoalFull, ApiError> {
+        let spec = body.merge(current.spec()?).map_err(ApiError::Validation)?;
+        let (id, version) = (current.model.id, current.model.version);
+        Ok(goals::update(cx.db(), &cx.actor()?, id, version, spec).await?)
+    }
+}
+
+impl Delete for Goals {
+    async fn delete(cx: &Ctx, current: GoalFull) -> Result<(), ApiError> {
+        let (id, version) = (current.model.id, current.model.version);
+        Ok(goals::delete(cx.db(), &cx.actor()?, id, version).await?)
+    }
 }
 
 /// Create a goal (admin, kommunledning).
@@ -497,114 +506,25 @@ async fn dto(state: &AppState, kommun_id: Uuid, g: &GoalFull) -> Result<GoalDto,
         (status = 422, description = "Invalid, e.g. two huvudansvar or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/goals")]
-pub async fn create_goal(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateGoal>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+pub async fn create_goal(cx: Ctx, body: ApiJson<CreateGoal>) -> Result<HttpResponse, ApiError> {
+    cx.authorized(Action::Create, plan_target)?;
     let spec = body.0.spec().map_err(ApiError::Validation)?;
-    let g = goals::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
-    let dto = dto(&state, kommun_id, &g).await?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let dto = Goals::dto(&cx, goals::create(cx.db(), &cx.actor()?, spec).await?).await?;
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read a goal.
-#[utoipa::path(tag = "goals", params(("id" = Uuid, Path, description = "Goal id")),
-    responses(
-        (status = 200, description = "The goal", body = GoalDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/goals/{id}")]
-pub async fn get_goal(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let g = goals::get_full(&state.db, kommun_id, *id).await?;
-    let dto = dto(&state, kommun_id, &g).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Change a goal (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "goals", request_body = UpdateGoal,
-    params(("id" = Uuid, Path, description = "Goal id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = GoalDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/goals/{id}")]
-pub async fn update_goal(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateGoal>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = goals::get_full(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.model.version)?;
-    let spec = body
-        .0
-        .merge(current.spec()?)
-        .map_err(ApiError::Validation)?;
-    let g = goals::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.model.version,
-        spec,
-    )
-    .await?;
-    let dto = dto(&state, kommun_id, &g).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a goal that no assessment or other goal refers to (admin,
-/// kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "goals",
-    params(("id" = Uuid, Path, description = "Goal id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "Assessments, assignments or nämnd goals refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/goals/{id}")]
-pub async fn delete_goal(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<goal::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    goals::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Goals, GoalDto, "goals", "/goals/{id}", "Goal id";
+    get: /// Read a goal.
+        get_goal "The goal";
+    patch: /// Change a goal (admin, kommunledning). Needs `If-Match`.
+        update_goal(UpdateGoal) "Changed", "Invalid";
+    delete: /// Delete a goal that no assessment or other goal refers to (admin,
+        /// kommunledning). Needs `If-Match`.
+        delete_goal "Deleted", 409 "Assessments, assignments or nämnd goals refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goals)
-        .service(create_goal)
-        .service(get_goal)
-        .service(update_goal)
-        .service(delete_goal);
+    cfg.service(list_goals).service(create_goal);
+    item_services(cfg);
 }

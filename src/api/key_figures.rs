@@ -2,20 +2,21 @@
 //! with values for totalt (T), kvinnor (K) and män (M), and the table a
 //! report prints (this year and last year side by side).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams, actor, check_if_match, created, versioned};
+use super::common::{ApiJson, Input, Page, PageParams};
+use super::resource::{Ctx, Patch};
 use super::volume_measures::{authorized_namnd, max_abs, page_of_readable_namnder};
 use crate::{
     auth::{Action, Principal},
     entity::{key_figure, namnd},
     error::{ApiError, FieldError},
-    service::{crud, key_figures},
+    service::key_figures,
     state::AppState,
 };
 
@@ -301,19 +302,6 @@ pub struct KeyFigureTableQuery {
     pub year: i32,
 }
 
-/// The figure and its nämnd, after checking `action`.
-async fn load(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<(key_figure::Model, namnd::Model), ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let figure = crud::get::<key_figure::Entity>(&state.db, kommun_id, id).await?;
-    let namnd = authorized_namnd(&state.db, principal, kommun_id, figure.namnd_id, action).await?;
-    Ok((figure, namnd))
-}
-
 /// List key figures of the nämnder you may see.
 #[utoipa::path(
     tag = "key-figures",
@@ -416,21 +404,11 @@ pub async fn key_figure_table(
 )]
 #[post("/key-figures")]
 pub async fn create_key_figure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateKeyFigure>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
     let body = body.0;
-    let namnd = authorized_namnd(
-        &state.db,
-        &principal,
-        kommun_id,
-        body.namnd_id,
-        Action::Create,
-    )
-    .await?;
+    let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
     let new = key_figures::NewKeyFigure {
         namnd_id: namnd.id,
         name: body.name.trim().to_string(),
@@ -442,107 +420,50 @@ pub async fn create_key_figure(
         m: body.m,
         position: body.position,
     };
-    let model = key_figures::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
+    let model = key_figures::create(cx.db(), &cx.actor()?, new).await?;
     let dto = KeyFigureDto::from_model(model, &namnd.code)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read one key figure.
-#[utoipa::path(
-    tag = "key-figures",
-    params(("id" = Uuid, Path, description = "Key figure id")),
-    responses(
-        (status = 200, description = "The key figure", body = KeyFigureDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    )
-)]
-#[get("/key-figures/{id}")]
-pub async fn get_key_figure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (figure, namnd) = load(&state, &principal, *id, Action::Read).await?;
-    let dto = KeyFigureDto::from_model(figure, &namnd.code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::namnd_item!(KeyFigures, key_figure, KeyFigureDto, key_figures::delete);
+
+impl Patch<UpdateKeyFigure> for KeyFigures {
+    async fn patch(
+        cx: &Ctx,
+        (current, namnd): (key_figure::Model, namnd::Model),
+        body: UpdateKeyFigure,
+    ) -> Result<(key_figure::Model, namnd::Model), ApiError> {
+        let changes = key_figures::KeyFigureChanges {
+            name: body.name.map(|n| n.trim().to_string()),
+            unit: body.unit,
+            year: body.year,
+            measured: body.measured.map(|m| m.trim().to_string()),
+            t: body.t,
+            k: body.k,
+            m: body.m,
+            position: body.position,
+        };
+        let actor = cx.actor()?;
+        let model =
+            key_figures::update(cx.db(), &actor, &current, current.version, changes).await?;
+        Ok((model, namnd))
+    }
 }
 
-/// Change a key figure. Needs `If-Match`.
-#[utoipa::path(
-    tag = "key-figures",
-    request_body = UpdateKeyFigure,
-    params(
-        ("id" = Uuid, Path, description = "Key figure id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 200, description = "Changed", body = KeyFigureDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid, or the name already exists for the nämnd and year", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/key-figures/{id}")]
-pub async fn update_key_figure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateKeyFigure>,
-) -> Result<HttpResponse, ApiError> {
-    let (current, namnd) = load(&state, &principal, *id, Action::Update).await?;
-    check_if_match(&req, current.version)?;
-    let body = body.0;
-    let changes = key_figures::KeyFigureChanges {
-        name: body.name.map(|n| n.trim().to_string()),
-        unit: body.unit,
-        year: body.year,
-        measured: body.measured.map(|m| m.trim().to_string()),
-        t: body.t,
-        k: body.k,
-        m: body.m,
-        position: body.position,
-    };
-    let actor = actor(&req, &principal, current.kommun_id);
-    let model = key_figures::update(&state.db, &actor, &current, current.version, changes).await?;
-    let dto = KeyFigureDto::from_model(model, &namnd.code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a key figure. Needs `If-Match`.
-#[utoipa::path(
-    tag = "key-figures",
-    params(
-        ("id" = Uuid, Path, description = "Key figure id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/key-figures/{id}")]
-pub async fn delete_key_figure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
-    check_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, current.kommun_id);
-    key_figures::delete(&state.db, &actor, &current, current.version).await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    KeyFigures, KeyFigureDto, "key-figures", "/key-figures/{id}", "Key figure id";
+    get: /// Read one key figure.
+        get_key_figure "The key figure";
+    patch: /// Change a key figure. Needs `If-Match`.
+        update_key_figure(UpdateKeyFigure) "Changed", "Invalid, or the name already exists for the nämnd and year";
+    delete: /// Delete a key figure. Needs `If-Match`.
+        delete_key_figure "Deleted";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // The table before `{id}`, so "table" is not taken for an id.
     cfg.service(list_key_figures)
         .service(key_figure_table)
-        .service(create_key_figure)
-        .service(get_key_figure)
-        .service(update_key_figure)
-        .service(delete_key_figure);
+        .service(create_key_figure);
+    item_services(cfg);
 }

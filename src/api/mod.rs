@@ -33,6 +33,7 @@ pub mod obligations;
 pub mod periods;
 pub mod report_parts;
 pub mod reports;
+pub mod resource;
 mod response_fields;
 mod schema;
 pub mod streamed_body;

@@ -1,20 +1,20 @@
 //! `/api/v1/namnder`: the nämnder, styrelser and bolag of the caller's kommun.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams},
+    resource::{self, Ctx, Patch, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, FieldError},
-    service::{crud, namnder},
-    state::AppState,
+    service::namnder,
 };
 
 /// A nämnd, styrelse or bolag.
@@ -136,32 +136,21 @@ fn structure(principal: &Principal) -> Target<'_> {
 )]
 #[get("/namnder")]
 pub async fn list_namnder(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<NamndQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, structure(&principal))?;
-    let page = page.parse()?;
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<NamndDto> {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
+        return Ok(empty_page::<NamndDto>());
     };
     let filter = namnder::NamndFilter {
         code: query.code.clone(),
         kind: query.kind,
     };
-    let (rows, next) = namnder::list(&state.db, kommun_id, &filter, &page).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| NamndDto::from_model(m, &principal.kommun_code))
-        .collect();
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (rows, next) = namnder::list(cx.db(), kommun_id, &filter, &page).await?;
+    let kommun = &cx.principal.kommun_code;
+    let items = rows.into_iter().map(|m| NamndDto::from_model(m, kommun));
+    Ok(resource::page(items.collect(), next))
 }
 
 /// Create a nämnd (admin, kommunledning).
@@ -174,125 +163,58 @@ pub async fn list_namnder(
     )
 )]
 #[post("/namnder")]
-pub async fn create_namnd(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateNamnd>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+pub async fn create_namnd(cx: Ctx, body: ApiJson<CreateNamnd>) -> Result<HttpResponse, ApiError> {
+    cx.authorized(Action::Create, structure)?;
     let body = body.0;
     let new = namnder::NewNamnd {
         code: NamndCode::parse(&body.code).map_err(|e| ApiError::validation("code", e))?,
         name: body.name.trim().to_string(),
         kind: body.kind,
     };
-    let model = namnder::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code);
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let model = namnder::create(cx.db(), &cx.actor()?, new).await?;
+    let dto = NamndDto::from_model(model, &cx.principal.kommun_code);
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read one nämnd.
-#[utoipa::path(
-    tag = "namnder",
-    params(("id" = Uuid, Path, description = "Nämnd id")),
-    responses(
-        (status = 200, description = "The nämnd", body = NamndDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    )
-)]
-#[get("/namnder/{id}")]
-pub async fn get_namnd(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let model = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(
+    Namnder,
+    namnd,
+    NamndDto,
+    structure,
+    dto = |cx, m| Ok(NamndDto::from_model(m, &cx.principal.kommun_code)),
+    delete
+);
+
+impl Patch<UpdateNamnd> for Namnder {
+    async fn patch(
+        cx: &Ctx,
+        current: namnd::Model,
+        body: UpdateNamnd,
+    ) -> Result<namnd::Model, ApiError> {
+        let changes = namnder::NamndChanges {
+            code: body
+                .code
+                .map(|c| NamndCode::parse(&c))
+                .transpose()
+                .map_err(|e| ApiError::validation("code", e))?,
+            name: body.name.map(|n| n.trim().to_string()),
+            kind: body.kind,
+        };
+        Ok(namnder::update(cx.db(), &cx.actor()?, &current, current.version, changes).await?)
+    }
 }
 
-/// Change a nämnd (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(
-    tag = "namnder",
-    request_body = UpdateNamnd,
-    params(
-        ("id" = Uuid, Path, description = "Nämnd id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 200, description = "Changed", body = NamndDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or duplicate code", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/namnder/{id}")]
-pub async fn update_namnd(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateNamnd>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let body = body.0;
-    let changes = namnder::NamndChanges {
-        code: body
-            .code
-            .map(|c| NamndCode::parse(&c))
-            .transpose()
-            .map_err(|e| ApiError::validation("code", e))?,
-        name: body.name.map(|n| n.trim().to_string()),
-        kind: body.kind,
-    };
-    let actor = actor(&req, &principal, kommun_id);
-    let model = namnder::update(&state.db, &actor, &current, current.version, changes).await?;
-    let dto = NamndDto::from_model(model, &principal.kommun_code);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a nämnd that nothing refers to (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(
-    tag = "namnder",
-    params(
-        ("id" = Uuid, Path, description = "Nämnd id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "Reports or figures still refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/namnder/{id}")]
-pub async fn delete_namnd(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<namnd::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, kommun_id);
-    crud::delete_audited::<namnd::Entity>(&state.db, &actor, &current, current.version).await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Namnder, NamndDto, "namnder", "/namnder/{id}", "Nämnd id";
+    get: /// Read one nämnd.
+        get_namnd "The nämnd";
+    patch: /// Change a nämnd (admin, kommunledning). Needs `If-Match`.
+        update_namnd(UpdateNamnd) "Changed", "Invalid or duplicate code";
+    delete: /// Delete a nämnd that nothing refers to (admin, kommunledning). Needs `If-Match`.
+        delete_namnd "Deleted", 409 "Reports or figures still refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_namnder)
-        .service(create_namnd)
-        .service(get_namnd)
-        .service(update_namnd)
-        .service(delete_namnd);
+    cfg.service(list_namnder).service(create_namnd);
+    item_services(cfg);
 }

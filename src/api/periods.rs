@@ -1,23 +1,22 @@
 //! `/api/v1/periods`: the reporting periods of the caller's kommun. Start,
 //! end and label are derived from kind, year and number.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, created,
-    encode_cursor, versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams, check_optional_if_match},
+    resource::{self, Ctx, Item, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     error::{ApiError, FieldError},
-    service::{crud, periods},
-    state::AppState,
+    service::periods,
 };
 
 /// A reporting period.
@@ -128,32 +127,21 @@ fn structure(principal: &Principal) -> Target<'_> {
 )]
 #[get("/periods")]
 pub async fn list_periods(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<PeriodQuery>,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, structure(&principal))?;
-    let page = page.parse()?;
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<PeriodDto> {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
+        return Ok(empty_page::<PeriodDto>());
     };
     let filter = periods::PeriodFilter {
         kind: query.kind,
         year: query.year,
     };
-    let (rows, next) = periods::list(&state.db, kommun_id, &filter, &page).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| PeriodDto::from_model(m, &principal.kommun_code))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (rows, next) = periods::list(cx.db(), kommun_id, &filter, &page).await?;
+    let kommun = &cx.principal.kommun_code;
+    let items = rows.into_iter().map(|m| PeriodDto::from_model(m, kommun));
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
 /// Create a period (admin, kommunledning).
@@ -166,89 +154,37 @@ pub async fn list_periods(
     )
 )]
 #[post("/periods")]
-pub async fn create_period(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreatePeriod>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+pub async fn create_period(cx: Ctx, body: ApiJson<CreatePeriod>) -> Result<HttpResponse, ApiError> {
+    cx.authorized(Action::Create, structure)?;
     let spec = body.0.spec().map_err(|e| ApiError::Validation(vec![e]))?;
-    let actor = actor(&req, &principal, kommun_id);
-    let model = periods::create(&state.db, &actor, spec).await?;
-    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let model = periods::create(cx.db(), &cx.actor()?, spec).await?;
+    let dto = PeriodDto::from_model(model, &cx.principal.kommun_code)?;
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read one period.
-#[utoipa::path(
-    tag = "periods",
-    params(("id" = Uuid, Path, description = "Period id")),
-    responses(
-        (status = 200, description = "The period", body = PeriodDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    )
-)]
-#[get("/periods/{id}")]
-pub async fn get_period(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let model = crud::get::<period::Entity>(&state.db, kommun_id, *id).await?;
-    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(
+    Periods,
+    period,
+    PeriodDto,
+    structure,
+    dto = |cx, m| PeriodDto::from_model(m, &cx.principal.kommun_code),
+    delete
+);
+
+crate::api::resource::item_routes! {
+    Periods, PeriodDto, "periods", "/periods/{id}", "Period id";
+    get: /// Read one period.
+        get_period "The period";
+    delete: /// Delete a period that nothing refers to (admin, kommunledning). Needs `If-Match`.
+        delete_period "Deleted", 409 "Reports still refer to it";
 }
 
-/// Delete a period that nothing refers to (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(
-    tag = "periods",
-    params(
-        ("id" = Uuid, Path, description = "Period id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "Reports still refer to it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/periods/{id}")]
-pub async fn delete_period(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<period::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, kommun_id);
-    crud::delete_audited::<period::Entity>(&state.db, &actor, &current, current.version).await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
-async fn close_or_reopen(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: Uuid,
-    close: bool,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, structure(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<period::Entity>(&state.db, kommun_id, id).await?;
-    check_optional_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, kommun_id);
-    let model = periods::set_closed(&state.db, &actor, &current, close).await?;
-    let dto = PeriodDto::from_model(model, &principal.kommun_code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+async fn close_or_reopen(cx: Ctx, id: Uuid, close: bool) -> Result<HttpResponse, ApiError> {
+    let current = Periods::load(&cx, id, Action::Update).await?;
+    check_optional_if_match(&cx.req, current.version)?;
+    let model = periods::set_closed(cx.db(), &cx.actor()?, &current, close).await?;
+    let dto = PeriodDto::from_model(model, &cx.principal.kommun_code)?;
+    Ok(cx.ok(dto.version, &dto))
 }
 
 /// Close a period (bokslut; admin, kommunledning): from now on every write
@@ -267,13 +203,8 @@ async fn close_or_reopen(
     )
 )]
 #[post("/periods/{id}/close")]
-pub async fn close_period(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    close_or_reopen(req, state, principal, *id, true).await
+pub async fn close_period(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    close_or_reopen(cx, *id, true).await
 }
 
 /// Reopen a closed period (admin, kommunledning): its months are writable again.
@@ -290,20 +221,14 @@ pub async fn close_period(
     )
 )]
 #[post("/periods/{id}/reopen")]
-pub async fn reopen_period(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    close_or_reopen(req, state, principal, *id, false).await
+pub async fn reopen_period(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    close_or_reopen(cx, *id, false).await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_periods)
         .service(close_period)
         .service(reopen_period)
-        .service(create_period)
-        .service(get_period)
-        .service(delete_period);
+        .service(create_period);
+    item_services(cfg);
 }

@@ -2,15 +2,16 @@
 //! platser …), their monthly, whole-period and prognos values, and the
 //! period figures a report shows.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams, encode_cursor},
+    resource::{Ctx, Item, Patch},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -524,19 +525,6 @@ pub(crate) async fn authorized_namnd(
     Ok(namnd)
 }
 
-/// The measure and its nämnd, after checking `action`.
-async fn load(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<(volume_measure::Model, namnd::Model), ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let measure = crud::get::<volume_measure::Entity>(&state.db, kommun_id, id).await?;
-    let namnd = authorized_namnd(&state.db, principal, kommun_id, measure.namnd_id, action).await?;
-    Ok((measure, namnd))
-}
-
 /// List volume measures of the nämnder you may see.
 #[utoipa::path(
     tag = "volume-measures",
@@ -574,21 +562,11 @@ pub async fn list_volume_measures(
 )]
 #[post("/volume-measures")]
 pub async fn create_volume_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateVolumeMeasure>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = principal.require_kommun()?;
     let body = body.0;
-    let namnd = authorized_namnd(
-        &state.db,
-        &principal,
-        kommun_id,
-        body.namnd_id,
-        Action::Create,
-    )
-    .await?;
+    let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
     let new = volumes::NewMeasure {
         namnd_id: namnd.id,
         name: body.name.trim().to_string(),
@@ -596,95 +574,44 @@ pub async fn create_volume_measure(
         aggregation: body.aggregation,
         position: body.position,
     };
-    let model = volumes::create(&state.db, &actor(&req, &principal, kommun_id), new).await?;
+    let model = volumes::create(cx.db(), &cx.actor()?, new).await?;
     let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read one volume measure.
-#[utoipa::path(
-    tag = "volume-measures",
-    params(("id" = Uuid, Path, description = "Volume measure id")),
-    responses(
-        (status = 200, description = "The volume measure", body = VolumeMeasureDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    )
-)]
-#[get("/volume-measures/{id}")]
-pub async fn get_volume_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (measure, namnd) = load(&state, &principal, *id, Action::Read).await?;
-    let dto = VolumeMeasureDto::from_model(measure, &namnd.code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::namnd_item!(
+    VolumeMeasures,
+    volume_measure,
+    VolumeMeasureDto,
+    volumes::delete
+);
+
+impl Patch<UpdateVolumeMeasure> for VolumeMeasures {
+    async fn patch(
+        cx: &Ctx,
+        (current, namnd): (volume_measure::Model, namnd::Model),
+        body: UpdateVolumeMeasure,
+    ) -> Result<(volume_measure::Model, namnd::Model), ApiError> {
+        let changes = volumes::MeasureChanges {
+            name: body.name.map(|n| n.trim().to_string()),
+            unit: body.unit.map(|u| u.trim().to_string()),
+            aggregation: body.aggregation,
+            position: body.position,
+        };
+        let actor = cx.actor()?;
+        let model = volumes::update(cx.db(), &actor, &current, current.version, changes).await?;
+        Ok((model, namnd))
+    }
 }
 
-/// Change a volume measure. Needs `If-Match`.
-#[utoipa::path(
-    tag = "volume-measures",
-    request_body = UpdateVolumeMeasure,
-    params(
-        ("id" = Uuid, Path, description = "Volume measure id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 200, description = "Changed", body = VolumeMeasureDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or duplicate name", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/volume-measures/{id}")]
-pub async fn update_volume_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateVolumeMeasure>,
-) -> Result<HttpResponse, ApiError> {
-    let (current, namnd) = load(&state, &principal, *id, Action::Update).await?;
-    check_if_match(&req, current.version)?;
-    let body = body.0;
-    let changes = volumes::MeasureChanges {
-        name: body.name.map(|n| n.trim().to_string()),
-        unit: body.unit.map(|u| u.trim().to_string()),
-        aggregation: body.aggregation,
-        position: body.position,
-    };
-    let actor = actor(&req, &principal, current.kommun_id);
-    let model = volumes::update(&state.db, &actor, &current, current.version, changes).await?;
-    let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete a volume measure with all its values. Needs `If-Match`.
-#[utoipa::path(
-    tag = "volume-measures",
-    params(
-        ("id" = Uuid, Path, description = "Volume measure id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted, with its values"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/volume-measures/{id}")]
-pub async fn delete_volume_measure(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (current, _) = load(&state, &principal, *id, Action::Delete).await?;
-    check_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, current.kommun_id);
-    volumes::delete(&state.db, &actor, &current, current.version).await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    VolumeMeasures, VolumeMeasureDto, "volume-measures", "/volume-measures/{id}", "Volume measure id";
+    get: /// Read one volume measure.
+        get_volume_measure "The volume measure";
+    patch: /// Change a volume measure. Needs `If-Match`.
+        update_volume_measure(UpdateVolumeMeasure) "Changed", "Invalid or duplicate name";
+    delete: /// Delete a volume measure with all its values. Needs `If-Match`.
+        delete_volume_measure "Deleted, with its values";
 }
 
 /// Every value of a volume measure.
@@ -694,13 +621,9 @@ pub async fn delete_volume_measure(
     responses((status = 200, description = "The values", body = VolumeValues))
 )]
 #[get("/volume-measures/{id}/values")]
-pub async fn get_volume_values(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (measure, _) = load(&state, &principal, *id, Action::Read).await?;
-    let values = volumes::values(&state.db, measure.kommun_id, measure.id).await?;
+pub async fn get_volume_values(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (measure, _) = VolumeMeasures::load(&cx, *id, Action::Read).await?;
+    let values = volumes::values(cx.db(), measure.kommun_id, measure.id).await?;
     Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
 }
 
@@ -718,16 +641,13 @@ pub async fn get_volume_values(
 )]
 #[put("/volume-measures/{id}/values")]
 pub async fn put_volume_values(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<PutVolumeValues>,
 ) -> Result<HttpResponse, ApiError> {
-    let (measure, _) = load(&state, &principal, *id, Action::Update).await?;
+    let (measure, _) = VolumeMeasures::load(&cx, *id, Action::Update).await?;
     let entries = body.0.entries().map_err(ApiError::Validation)?;
-    let actor = actor(&req, &principal, measure.kommun_id);
-    let values = volumes::put_values(&state.db, &actor, measure.id, entries).await?;
+    let values = volumes::put_values(cx.db(), &cx.actor()?, measure.id, entries).await?;
     Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
 }
 
@@ -748,26 +668,23 @@ pub(crate) fn report_period(model: &period::Model) -> Result<ReportPeriod, ApiEr
 )]
 #[get("/volume-measures/{id}/figures")]
 pub async fn get_volume_figures(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: web::Query<FiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (measure, _) = load(&state, &principal, *id, Action::Read).await?;
-    let period = crud::get::<period::Entity>(&state.db, measure.kommun_id, query.period_id).await?;
-    let period = report_period(&period)?;
+    let (measure, _) = VolumeMeasures::load(&cx, *id, Action::Read).await?;
     let kommun_id = measure.kommun_id;
-    let row = VolumeRow::from(volumes::volume_row(&state.db, kommun_id, measure, period).await?);
+    let period = crud::get::<period::Entity>(cx.db(), kommun_id, query.period_id).await?;
+    let period = report_period(&period)?;
+    let row = VolumeRow::from(volumes::volume_row(cx.db(), kommun_id, measure, period).await?);
     Ok(HttpResponse::Ok().json(row))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_volume_measures)
-        .service(create_volume_measure)
-        .service(get_volume_measure)
-        .service(update_volume_measure)
-        .service(delete_volume_measure)
-        .service(get_volume_values)
+        .service(create_volume_measure);
+    item_services(cfg);
+    cfg.service(get_volume_values)
         .service(put_volume_values)
         .service(get_volume_figures);
 }

@@ -77,6 +77,29 @@ pub async fn list<E: TenantEntity>(
     Ok((rows, next))
 }
 
+/// `given`, or the position after the last row of the kommun matching
+/// `condition` (1 for the first): where a new row goes when the client
+/// does not place it.
+pub async fn next_position<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    condition: Condition,
+    column: E::Column,
+    position: fn(&E::Model) -> i32,
+    given: Option<i32>,
+) -> Result<i32, ServiceError> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    Ok(E::find()
+        .filter(E::kommun_column().eq(kommun_id))
+        .filter(condition)
+        .order_by_desc(column)
+        .one(db)
+        .await?
+        .map_or(1, |m| position(&m).saturating_add(1)))
+}
+
 /// Writes `changes` to the row if it is still at `expected_version`, bumping
 /// the version; 412 when someone else changed it first.
 pub(super) async fn update_versioned<E, A>(
@@ -159,6 +182,29 @@ where
         w.delete::<E>(current, expected_version).await
     })
     .await
+}
+
+/// Writes `changes` to `current` if it is still at `expected_version`, as
+/// one audited write; a violation of `taken`'s key is its field error.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn update_audited<E, A>(
+    db: &sea_orm::DatabaseConnection,
+    actor: &super::audit::Actor,
+    current: &E::Model,
+    expected_version: i32,
+    changes: A,
+    taken: &super::error::Taken,
+) -> Result<E::Model, ServiceError>
+where
+    E: TenantEntity,
+    E::Model: super::write::Resource + IntoActiveModel<A>,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    super::write::audited(db, actor, async |w| {
+        w.update::<E, A>(current, expected_version, changes).await
+    })
+    .await
+    .map_err(|e| taken.service(e))
 }
 
 /// Implements [`TenantEntity`] for an entity module with the standard

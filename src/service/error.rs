@@ -189,6 +189,28 @@ impl UniqueKey {
     }
 }
 
+/// A unique key with the field error its violation answers with.
+pub struct Taken {
+    pub key: UniqueKey,
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl Taken {
+    /// A violation of the key as the field error; other errors unchanged.
+    pub fn db(&self, err: DbErr) -> ServiceError {
+        unique_violation(err, &self.key, self.field, self.message)
+    }
+
+    /// As [`Taken::db`], for an error already in the service's type.
+    pub fn service(&self, err: ServiceError) -> ServiceError {
+        match err {
+            ServiceError::Db(db_err) => self.db(db_err),
+            other => other,
+        }
+    }
+}
+
 /// Maps a violation of `key` to a field error on `field`; every other
 /// database error passes through.
 pub fn unique_violation(err: DbErr, key: &UniqueKey, field: &str, message: &str) -> ServiceError {

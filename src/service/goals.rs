@@ -18,7 +18,7 @@ use super::{audit::Actor, indicators::Target, search::contains_folded};
 use crate::{
     entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
     service::crud::PageRequest,
-    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
+    service::error::{FieldError, ServiceError, Taken, UniqueKey},
 };
 
 super::crud::tenant_entity!(goal_area, "goal area", "goal_area");
@@ -156,12 +156,15 @@ pub fn check_text(field: &str, text: &str, max: usize, errors: &mut Vec<FieldErr
 // ---------------------------------------------------------------------------
 // Goal areas
 
-const UQ_AREA: UniqueKey = UniqueKey {
-    name: "uq_goal_area_kommun_plan_name",
-    table: "goal_area",
-    columns: &["kommun_id", "plan", "name"],
+const AREA_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_goal_area_kommun_plan_name",
+        table: "goal_area",
+        columns: &["kommun_id", "plan", "name"],
+    },
+    field: "name",
+    message: "the plan already has a goal area with this name",
 };
-const AREA_TAKEN: &str = "the plan already has a goal area with this name";
 
 pub struct GoalAreaSpec {
     pub plan: String,
@@ -186,23 +189,21 @@ pub async fn create_area(
     actor: &Actor,
     spec: GoalAreaSpec,
 ) -> Result<goal_area::Model, ServiceError> {
-    let kommun_id = actor.kommun_id;
     audited(db, actor, async |w| {
-        let txn = w.db();
-        let position = match spec.position {
-            Some(p) => p,
-            None => goal_area::Entity::find()
-                .filter(goal_area::Column::KommunId.eq(kommun_id))
-                .filter(goal_area::Column::Plan.eq(spec.plan.as_str()))
-                .order_by_desc(goal_area::Column::Position)
-                .one(txn)
-                .await?
-                .map_or(1, |m| m.position.saturating_add(1)),
-        };
+        let of_plan = Condition::all().add(goal_area::Column::Plan.eq(spec.plan.as_str()));
+        let position = super::crud::next_position::<goal_area::Entity>(
+            w.db(),
+            actor.kommun_id,
+            of_plan,
+            goal_area::Column::Position,
+            |m| m.position,
+            spec.position,
+        )
+        .await?;
         let now = Utc::now();
         let model = goal_area::ActiveModel {
             id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
+            kommun_id: Set(actor.kommun_id),
             plan: Set(spec.plan),
             name: Set(spec.name),
             from_year: Set(spec.from_year),
@@ -212,18 +213,7 @@ pub async fn create_area(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let model = goal_area::Entity::insert(model)
-            .exec_with_returning(txn)
-            .await
-            .map_err(|e| unique_violation(e, &UQ_AREA, "name", AREA_TAKEN))?;
-        w.record(
-            "goal_area",
-            Some(model.id),
-            "create",
-            None::<&()>,
-            Some(&model),
-        )?;
-        Ok(model)
+        w.insert(model, &AREA_TAKEN).await
     })
     .await
 }
@@ -259,33 +249,11 @@ pub async fn update_area(
             updated_at: Set(Utc::now()),
             ..Default::default()
         };
-        let after = super::crud::update_versioned::<goal_area::Entity, _>(
-            txn,
-            kommun_id,
-            id,
-            expected_version,
-            active,
-        )
-        .await
-        .map_err(|e| match e {
-            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_AREA, "name", AREA_TAKEN),
-            other => other,
-        })?;
-        w.record("goal_area", Some(id), "update", Some(&before), Some(&after))?;
-        Ok(after)
+        w.update::<goal_area::Entity, _>(&before, expected_version, active)
+            .await
+            .map_err(|e| AREA_TAKEN.service(e))
     })
     .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete_area(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    let current = super::crud::get::<goal_area::Entity>(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<goal_area::Entity>(db, actor, &current, expected_version).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -8,7 +8,7 @@ use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter, QueryOrder,
+    NotSet, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -17,17 +17,20 @@ use crate::{
     domain::structure::KeyFigureUnit,
     entity::key_figure,
     service::crud::PageRequest,
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::error::{ServiceError, Taken, UniqueKey},
 };
 
 super::crud::tenant_entity!(key_figure, "key figure", "key_figure");
 
-const UQ_NAME_YEAR: UniqueKey = UniqueKey {
-    name: "uq_key_figure_namnd_name_year",
-    table: "key_figure",
-    columns: &["namnd_id", "name", "year"],
+const NAME_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_key_figure_namnd_name_year",
+        table: "key_figure",
+        columns: &["namnd_id", "name", "year"],
+    },
+    field: "name",
+    message: "the nämnd already has a key figure with this name for this year",
 };
-const NAME_TAKEN: &str = "the nämnd already has a key figure with this name for this year";
 
 /// A stored value as a decimal.
 pub fn decimal_of(text: &Option<String>) -> Result<Option<Decimal>, ServiceError> {
@@ -97,50 +100,38 @@ pub async fn create(
 ) -> Result<key_figure::Model, ServiceError> {
     audited(db, actor, async |w| {
         w.ensure_open_year(new.year).await?;
-        let created = insert(w.db(), actor.kommun_id, new).await?;
-        w.created(&created)?;
-        Ok(created)
+        let same_year = Condition::all()
+            .add(key_figure::Column::NamndId.eq(new.namnd_id))
+            .add(key_figure::Column::Year.eq(new.year));
+        let position = super::crud::next_position::<key_figure::Entity>(
+            w.db(),
+            actor.kommun_id,
+            same_year,
+            key_figure::Column::Position,
+            |m| m.position,
+            new.position,
+        )
+        .await?;
+        let now = Utc::now();
+        let model = key_figure::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(actor.kommun_id),
+            namnd_id: Set(new.namnd_id),
+            name: Set(new.name),
+            unit: Set(new.unit),
+            year: Set(new.year),
+            measured: Set(new.measured),
+            value_t: Set(text_of(new.t)),
+            value_k: Set(text_of(new.k)),
+            value_m: Set(text_of(new.m)),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        w.insert(model, &NAME_TAKEN).await
     })
     .await
-}
-
-async fn insert(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    new: NewKeyFigure,
-) -> Result<key_figure::Model, ServiceError> {
-    let position = match new.position {
-        Some(p) => p,
-        None => key_figure::Entity::find()
-            .filter(key_figure::Column::KommunId.eq(kommun_id))
-            .filter(key_figure::Column::NamndId.eq(new.namnd_id))
-            .filter(key_figure::Column::Year.eq(new.year))
-            .order_by_desc(key_figure::Column::Position)
-            .one(db)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let now = Utc::now();
-    let model = key_figure::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
-        namnd_id: Set(new.namnd_id),
-        name: Set(new.name),
-        unit: Set(new.unit),
-        year: Set(new.year),
-        measured: Set(new.measured),
-        value_t: Set(text_of(new.t)),
-        value_k: Set(text_of(new.k)),
-        value_m: Set(text_of(new.m)),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    key_figure::Entity::insert(model)
-        .exec_with_returning(db)
-        .await
-        .map_err(|e| unique_violation(e, &UQ_NAME_YEAR, "name", NAME_TAKEN))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -176,10 +167,7 @@ pub async fn update(
             .await
     })
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME_YEAR, "name", NAME_TAKEN),
-        other => other,
-    })
+    .map_err(|e| NAME_TAKEN.service(e))
 }
 
 /// Deletes a key figure, unless its year's bokslut is closed.

@@ -1,7 +1,6 @@
 use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, NotSet,
 };
 use uuid::Uuid;
 
@@ -11,19 +10,22 @@ use crate::{
     service::crud::PageRequest,
     service::{
         audit::Actor,
-        error::{ServiceError, UniqueKey, unique_violation},
+        error::{ServiceError, Taken, UniqueKey},
         write::audited,
     },
 };
 
 super::crud::tenant_entity!(namnd, "nämnd", "namnd");
 
-const UQ_CODE: UniqueKey = UniqueKey {
-    name: "uq_namnd_kommun_code",
-    table: "namnd",
-    columns: &["kommun_id", "code"],
+const CODE_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_namnd_kommun_code",
+        table: "namnd",
+        columns: &["kommun_id", "code"],
+    },
+    field: "code",
+    message: "another nämnd of this kommun already has this code",
 };
-const CODE_TAKEN: &str = "another nämnd of this kommun already has this code";
 
 pub struct NewNamnd {
     pub code: NamndCode,
@@ -50,23 +52,10 @@ pub async fn create(
     actor: &Actor,
     new: NewNamnd,
 ) -> Result<namnd::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let created = insert(w.db(), actor.kommun_id, new).await?;
-        w.created(&created)?;
-        Ok(created)
-    })
-    .await
-}
-
-async fn insert(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    new: NewNamnd,
-) -> Result<namnd::Model, ServiceError> {
     let now = Utc::now();
     let model = namnd::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
+        kommun_id: Set(actor.kommun_id),
         code: Set(new.code.as_str().to_string()),
         name: Set(new.name),
         kind: Set(new.kind),
@@ -74,10 +63,7 @@ async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    namnd::Entity::insert(model)
-        .exec_with_returning(db)
-        .await
-        .map_err(|e| unique_violation(e, &UQ_CODE, "code", CODE_TAKEN))
+    audited(db, actor, async |w| w.insert(model, &CODE_TAKEN).await).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -96,15 +82,15 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    audited(db, actor, async |w| {
-        w.update::<namnd::Entity, _>(current, expected_version, active)
-            .await
-    })
+    super::crud::update_audited::<namnd::Entity, _>(
+        db,
+        actor,
+        current,
+        expected_version,
+        active,
+        &CODE_TAKEN,
+    )
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_CODE, "code", CODE_TAKEN),
-        other => other,
-    })
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -9,16 +9,20 @@ use crate::{
     domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     service::crud::PageRequest,
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::error::{ServiceError, Taken, UniqueKey},
     service::{audit::Actor, write::audited},
 };
 
 super::crud::tenant_entity!(period, "period", "period");
 
-const UQ_PERIOD: UniqueKey = UniqueKey {
-    name: "uq_period_kommun_kind_year_number",
-    table: "period",
-    columns: &["kommun_id", "kind", "year", "number"],
+const PERIOD_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_period_kommun_kind_year_number",
+        table: "period",
+        columns: &["kommun_id", "kind", "year", "number"],
+    },
+    field: "kind",
+    message: "this period already exists in the kommun",
 };
 
 #[derive(Default)]
@@ -40,23 +44,10 @@ pub async fn create(
     actor: &Actor,
     spec: PeriodSpec,
 ) -> Result<period::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let created = insert(w.db(), actor.kommun_id, spec).await?;
-        w.created(&created)?;
-        Ok(created)
-    })
-    .await
-}
-
-async fn insert(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    spec: PeriodSpec,
-) -> Result<period::Model, ServiceError> {
     let now = Utc::now();
     let model = period::ActiveModel {
         id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
+        kommun_id: Set(actor.kommun_id),
         kind: Set(spec.kind),
         year: Set(spec.year),
         number: Set(spec.number as i32),
@@ -68,17 +59,7 @@ async fn insert(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    period::Entity::insert(model)
-        .exec_with_returning(db)
-        .await
-        .map_err(|e| {
-            unique_violation(
-                e,
-                &UQ_PERIOD,
-                "kind",
-                "this period already exists in the kommun",
-            )
-        })
+    audited(db, actor, async |w| w.insert(model, &PERIOD_TAKEN).await).await
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -19,17 +19,20 @@ use crate::{
     domain::{Aggregation, MonthValue, ReportPeriod, VolumePrognos, YearMonth, volume_figures},
     entity::{volume_measure, volume_value},
     service::crud::PageRequest,
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::error::{ServiceError, Taken, UniqueKey, unique_violation},
 };
 
 super::crud::tenant_entity!(volume_measure, "volume measure", "volume_measure");
 
-const UQ_NAME: UniqueKey = UniqueKey {
-    name: "uq_volume_measure_namnd_name",
-    table: "volume_measure",
-    columns: &["namnd_id", "name"],
+const NAME_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_volume_measure_namnd_name",
+        table: "volume_measure",
+        columns: &["namnd_id", "name"],
+    },
+    field: "name",
+    message: "the nämnd already has a volume measure with this name",
 };
-const NAME_TAKEN: &str = "the nämnd already has a volume measure with this name";
 
 const UQ_VALUE: UniqueKey = UniqueKey {
     name: "uq_volume_value_measure_kind_months",
@@ -102,45 +105,32 @@ pub async fn create(
     new: NewMeasure,
 ) -> Result<volume_measure::Model, ServiceError> {
     audited(db, actor, async |w| {
-        let created = insert(w.db(), actor.kommun_id, new).await?;
-        w.created(&created)?;
-        Ok(created)
+        let of_namnd = Condition::all().add(volume_measure::Column::NamndId.eq(new.namnd_id));
+        let position = super::crud::next_position::<volume_measure::Entity>(
+            w.db(),
+            actor.kommun_id,
+            of_namnd,
+            volume_measure::Column::Position,
+            |m| m.position,
+            new.position,
+        )
+        .await?;
+        let now = Utc::now();
+        let model = volume_measure::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            kommun_id: Set(actor.kommun_id),
+            namnd_id: Set(new.namnd_id),
+            name: Set(new.name),
+            unit: Set(new.unit),
+            aggregation: Set(new.aggregation),
+            position: Set(position),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        };
+        w.insert(model, &NAME_TAKEN).await
     })
     .await
-}
-
-async fn insert(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    new: NewMeasure,
-) -> Result<volume_measure::Model, ServiceError> {
-    let position = match new.position {
-        Some(p) => p,
-        None => volume_measure::Entity::find()
-            .filter(volume_measure::Column::KommunId.eq(kommun_id))
-            .filter(volume_measure::Column::NamndId.eq(new.namnd_id))
-            .order_by_desc(volume_measure::Column::Position)
-            .one(db)
-            .await?
-            .map_or(1, |m| m.position.saturating_add(1)),
-    };
-    let now = Utc::now();
-    let model = volume_measure::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
-        namnd_id: Set(new.namnd_id),
-        name: Set(new.name),
-        unit: Set(new.unit),
-        aggregation: Set(new.aggregation),
-        position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    volume_measure::Entity::insert(model)
-        .exec_with_returning(db)
-        .await
-        .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -160,15 +150,15 @@ pub async fn update(
         updated_at: Set(Utc::now()),
         ..Default::default()
     };
-    audited(db, actor, async |w| {
-        w.update::<volume_measure::Entity, _>(current, expected_version, active)
-            .await
-    })
+    super::crud::update_audited::<volume_measure::Entity, _>(
+        db,
+        actor,
+        current,
+        expected_version,
+        active,
+        &NAME_TAKEN,
+    )
     .await
-    .map_err(|e| match e {
-        ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
-        other => other,
-    })
 }
 
 /// One page of the measures of `namnd_ids` (the nämnder the caller sees).

@@ -227,6 +227,25 @@ impl<'a> Write<'a> {
         )
     }
 
+    /// Inserts `model` and records it as created; a violation of `taken`'s
+    /// key is its field error.
+    pub async fn insert<A>(
+        &self,
+        model: A,
+        taken: &super::error::Taken,
+    ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
+    where
+        A: sea_orm::ActiveModelTrait + Send,
+        <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
+    {
+        let created = <A::Entity as sea_orm::EntityTrait>::insert(model)
+            .exec_with_returning(&self.txn)
+            .await
+            .map_err(|e| taken.db(e))?;
+        self.created(&created)?;
+        Ok(created)
+    }
+
     /// Writes `changes` to `current` if it is still at the version the
     /// caller read (412 otherwise) and records the change.
     pub async fn update<E, A>(

@@ -1,0 +1,381 @@
+//! The handler shapes every resource shares, written once: read one with
+//! its ETag, change one with `If-Match`, delete one with `If-Match`, answer
+//! one page of a list. A resource says what is particular to it (how a row
+//! is loaded and authorised, how it is shown, how a change is applied) by
+//! implementing [`Item`], [`Patch`] and [`Delete`]; [`item_routes!`] then
+//! writes the three `/…/{id}` handlers with their OpenAPI description.
+
+use std::{future::Future, pin::Pin};
+
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::StatusCode, web};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::common::{
+    Page, PageParams, PageRequest, check_if_match, created, encode_cursor, versioned,
+};
+use crate::{
+    auth::{Action, Principal, Target, authorize},
+    error::ApiError,
+    service::{audit::Actor, crud::TenantEntity},
+    state::AppState,
+};
+
+/// What every handler works with: the request, the shared state and the
+/// authenticated caller (extracted in that order).
+pub struct Ctx {
+    pub req: HttpRequest,
+    pub state: web::Data<AppState>,
+    pub principal: Principal,
+}
+
+impl FromRequest for Ctx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let principal = Principal::from_request(&req, payload);
+        Box::pin(async move {
+            let state =
+                state.ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
+            let principal = principal.await?;
+            Ok(Ctx {
+                req,
+                state,
+                principal,
+            })
+        })
+    }
+}
+
+/// Who a resource's rows are authorised against, given the caller.
+pub type TargetOf = for<'a> fn(&'a Principal) -> Target<'a>;
+
+impl Ctx {
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.state.db
+    }
+
+    /// The caller's kommun after checking `action` on `target`.
+    pub fn authorized(&self, action: Action, target: TargetOf) -> Result<Uuid, ApiError> {
+        authorize(&self.principal, action, target(&self.principal))?;
+        self.principal.require_kommun()
+    }
+
+    /// For a list: checks `Read` on `target` and parses the page; None when
+    /// the caller's kommun does not exist yet (its lists are empty).
+    pub fn listing(
+        &self,
+        target: TargetOf,
+        page: &PageParams,
+    ) -> Result<Option<(Uuid, PageRequest)>, ApiError> {
+        authorize(&self.principal, Action::Read, target(&self.principal))?;
+        let page = page.parse()?;
+        Ok(self.principal.kommun_id.map(|kommun_id| (kommun_id, page)))
+    }
+
+    /// The row `id` of the caller's kommun after checking `action`.
+    pub async fn row<E: TenantEntity>(
+        &self,
+        id: Uuid,
+        action: Action,
+        target: TargetOf,
+    ) -> Result<E::Model, ApiError> {
+        let kommun_id = self.authorized(action, target)?;
+        Ok(crate::service::crud::get::<E>(self.db(), kommun_id, id).await?)
+    }
+
+    /// The nämnd `namnd_id` of the caller's kommun after checking `action`
+    /// on its figures.
+    pub async fn namnd(
+        &self,
+        namnd_id: Uuid,
+        action: Action,
+    ) -> Result<crate::entity::namnd::Model, ApiError> {
+        let kommun_id = self.principal.require_kommun()?;
+        super::volume_measures::authorized_namnd(
+            self.db(),
+            &self.principal,
+            kommun_id,
+            namnd_id,
+            action,
+        )
+        .await
+    }
+
+    /// The audit actor of this request.
+    pub fn actor(&self) -> Result<Actor, ApiError> {
+        let kommun_id = self.principal.require_kommun()?;
+        Ok(super::common::actor(&self.req, &self.principal, kommun_id))
+    }
+
+    /// `body` with its ETag (200, or 304 for a matching If-None-Match).
+    pub fn ok<T: Serialize>(&self, version: i32, body: &T) -> HttpResponse {
+        versioned(&self.req, StatusCode::OK, version, body)
+    }
+
+    /// 201 with ETag and Location.
+    pub fn created<T: Serialize>(&self, version: i32, id: Uuid, body: &T) -> HttpResponse {
+        created(&self.req, version, id, body)
+    }
+}
+
+/// One page of DTOs with the cursor to the next.
+pub fn page<T: Serialize>(items: Vec<T>, next: Option<Uuid>) -> HttpResponse {
+    HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.map(encode_cursor),
+    })
+}
+
+/// The empty page (a kommun that does not exist yet has no rows).
+pub fn empty_page<T: Serialize>() -> HttpResponse {
+    page(Vec::<T>::new(), None)
+}
+
+/// A resource with `/…/{id}`: how one is loaded (authorised for an action)
+/// and shown.
+#[allow(async_fn_in_trait)]
+pub trait Item {
+    /// What loading gives: the row, or the row with what showing it needs.
+    type Current;
+    type Dto: Serialize;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<Self::Current, ApiError>;
+    fn version(current: &Self::Current) -> i32;
+    async fn dto(cx: &Ctx, current: Self::Current) -> Result<Self::Dto, ApiError>;
+}
+
+/// A resource changed by `PATCH` with a body `B`.
+#[allow(async_fn_in_trait)]
+pub trait Patch<B>: Item {
+    /// Applies `body` to `current` (already checked against If-Match).
+    async fn patch(cx: &Ctx, current: Self::Current, body: B) -> Result<Self::Current, ApiError>;
+}
+
+/// A resource removed by `DELETE`.
+#[allow(async_fn_in_trait)]
+pub trait Delete: Item {
+    async fn delete(cx: &Ctx, current: Self::Current) -> Result<(), ApiError>;
+}
+
+/// `GET /…/{id}`: the resource with its ETag.
+pub async fn get_one<R: Item>(cx: Ctx, id: Uuid) -> Result<HttpResponse, ApiError> {
+    let current = R::load(&cx, id, Action::Read).await?;
+    let version = R::version(&current);
+    Ok(cx.ok(version, &R::dto(&cx, current).await?))
+}
+
+/// `PATCH /…/{id}`: needs If-Match of the current version.
+pub async fn patch_one<R: Patch<B>, B>(
+    cx: Ctx,
+    id: Uuid,
+    body: B,
+) -> Result<HttpResponse, ApiError> {
+    let current = R::load(&cx, id, Action::Update).await?;
+    check_if_match(&cx.req, R::version(&current))?;
+    let changed = R::patch(&cx, current, body).await?;
+    let version = R::version(&changed);
+    Ok(cx.ok(version, &R::dto(&cx, changed).await?))
+}
+
+/// `DELETE /…/{id}`: needs If-Match of the current version; 204.
+pub async fn delete_one<R: Delete>(cx: Ctx, id: Uuid) -> Result<HttpResponse, ApiError> {
+    let current = R::load(&cx, id, Action::Delete).await?;
+    check_if_match(&cx.req, R::version(&current))?;
+    R::delete(&cx, current).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// [`Item`] for a resource that is one row of a [`TenantEntity`] authorised
+/// against `target`, shown by `Dto::from(model)` or by `dto = |cx, model|
+/// …`; with `delete`, also [`Delete`] through the audited versioned delete.
+macro_rules! row_item {
+    ($name:ident, $module:ident, $dto:ty, $target:expr, dto = $f:expr $(, $del:ident)?) => {
+        pub struct $name;
+        impl $crate::api::resource::Item for $name {
+            type Current = $crate::entity::$module::Model;
+            type Dto = $dto;
+            async fn load(
+                cx: &$crate::api::resource::Ctx,
+                id: uuid::Uuid,
+                action: $crate::auth::Action,
+            ) -> Result<Self::Current, $crate::error::ApiError> {
+                cx.row::<$crate::entity::$module::Entity>(id, action, $target)
+                    .await
+            }
+            fn version(current: &Self::Current) -> i32 {
+                current.version
+            }
+            async fn dto(
+                cx: &$crate::api::resource::Ctx,
+                current: Self::Current,
+            ) -> Result<$dto, $crate::error::ApiError> {
+                let f: fn(
+                    &$crate::api::resource::Ctx,
+                    Self::Current,
+                ) -> Result<$dto, $crate::error::ApiError> = $f;
+                f(cx, current)
+            }
+        }
+        $($crate::api::resource::row_item!(@$del $name, $module);)?
+    };
+    ($name:ident, $module:ident, $dto:ty, $target:expr $(, $del:ident)?) => {
+        $crate::api::resource::row_item!(
+            $name, $module, $dto, $target, dto = |_, m| Ok(<$dto>::from(m)) $(, $del)?
+        );
+    };
+    (@delete $name:ident, $module:ident) => {
+        impl $crate::api::resource::Delete for $name {
+            async fn delete(
+                cx: &$crate::api::resource::Ctx,
+                current: Self::Current,
+            ) -> Result<(), $crate::error::ApiError> {
+                let actor = cx.actor()?;
+                $crate::service::crud::delete_audited::<$crate::entity::$module::Entity>(
+                    cx.db(),
+                    &actor,
+                    &current,
+                    current.version,
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use row_item;
+
+/// [`Item`] and [`Delete`] for a row that belongs to one nämnd and is
+/// authorised through that nämnd's figures (key figures, volume measures):
+/// loaded with its nämnd, shown by `Dto::from_model(row, namnd_code)`,
+/// deleted by the service's `$delete(db, actor, &row, version)`.
+macro_rules! namnd_item {
+    ($name:ident, $module:ident, $dto:ty, $delete:path) => {
+        pub struct $name;
+        impl $crate::api::resource::Item for $name {
+            type Current = ($crate::entity::$module::Model, $crate::entity::namnd::Model);
+            type Dto = $dto;
+            async fn load(
+                cx: &$crate::api::resource::Ctx,
+                id: uuid::Uuid,
+                action: $crate::auth::Action,
+            ) -> Result<Self::Current, $crate::error::ApiError> {
+                let kommun_id = cx.principal.require_kommun()?;
+                let row = $crate::service::crud::get::<$crate::entity::$module::Entity>(
+                    cx.db(),
+                    kommun_id,
+                    id,
+                )
+                .await?;
+                let namnd = $crate::api::volume_measures::authorized_namnd(
+                    cx.db(),
+                    &cx.principal,
+                    kommun_id,
+                    row.namnd_id,
+                    action,
+                )
+                .await?;
+                Ok((row, namnd))
+            }
+            fn version(current: &Self::Current) -> i32 {
+                current.0.version
+            }
+            async fn dto(
+                _: &$crate::api::resource::Ctx,
+                (row, namnd): Self::Current,
+            ) -> Result<$dto, $crate::error::ApiError> {
+                <$dto>::from_model(row, &namnd.code)
+            }
+        }
+        impl $crate::api::resource::Delete for $name {
+            async fn delete(
+                cx: &$crate::api::resource::Ctx,
+                (row, _): Self::Current,
+            ) -> Result<(), $crate::error::ApiError> {
+                Ok($delete(cx.db(), &cx.actor()?, &row, row.version).await?)
+            }
+        }
+    };
+}
+pub(crate) use namnd_item;
+
+/// The `GET`, `PATCH` and `DELETE` handlers of `/…/{id}` for a resource
+/// implementing [`Item`], [`Patch`] and [`Delete`], each with its
+/// `#[utoipa::path]`, and `item_services` registering them. Each handler
+/// takes its doc comment (the operation's summary) and the descriptions
+/// particular to it; any of the three may be left out. The calling module
+/// has `Uuid` and actix-web's `get`, `patch` and `delete` in scope (utoipa
+/// reads the route attribute by its bare name).
+macro_rules! item_routes {
+    (
+        $res:ty, $dto:ident, $tag:literal, $path:literal, $id:literal;
+        $(get: $(#[$gdoc:meta])* $get:ident $got:literal;)?
+        $(patch: $(#[$pdoc:meta])* $patch:ident($body:ident) $changed:literal, $invalid:literal;)?
+        $(delete: $(#[$ddoc:meta])* $delete:ident $deleted:literal $(, 409 $conflict:literal)?;)?
+    ) => {
+        $(
+            $(#[$gdoc])*
+            #[utoipa::path(tag = $tag, params(("id" = Uuid, Path, description = $id)),
+                responses(
+                    (status = 200, description = $got, body = $dto, headers(("ETag" = String))),
+                    (status = 304, description = "Not modified since the ETag in If-None-Match"),
+                ))]
+            #[get($path)]
+            pub async fn $get(
+                cx: $crate::api::resource::Ctx,
+                id: actix_web::web::Path<Uuid>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::api::resource::get_one::<$res>(cx, *id).await
+            }
+        )?
+        $(
+            $(#[$pdoc])*
+            #[utoipa::path(tag = $tag, request_body = $body,
+                params(("id" = Uuid, Path, description = $id),
+                    ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+                responses(
+                    (status = 200, description = $changed, body = $dto, headers(("ETag" = String))),
+                    (status = 412, description = "Changed by someone else since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            #[patch($path)]
+            pub async fn $patch(
+                cx: $crate::api::resource::Ctx,
+                id: actix_web::web::Path<Uuid>,
+                body: $crate::api::common::ApiJson<$body>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::api::resource::patch_one::<$res, $body>(cx, *id, body.0).await
+            }
+        )?
+        $(
+            $(#[$ddoc])*
+            #[utoipa::path(tag = $tag,
+                params(("id" = Uuid, Path, description = $id),
+                    ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
+                responses(
+                    (status = 204, description = $deleted),
+                    $((status = 409, description = $conflict, body = $crate::error::Problem, content_type = "application/problem+json"),)?
+                    (status = 412, description = "Changed since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            #[delete($path)]
+            pub async fn $delete(
+                cx: $crate::api::resource::Ctx,
+                id: actix_web::web::Path<Uuid>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::api::resource::delete_one::<$res>(cx, *id).await
+            }
+        )?
+
+        /// Registers the `/{id}` handlers above.
+        fn item_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            $(cfg.service($get);)?
+            $(cfg.service($patch);)?
+            $(cfg.service($delete);)?
+        }
+    };
+}
+pub(crate) use item_routes;
