@@ -5,7 +5,8 @@
 #  3. openapi-typescript + openapi-fetch: a client that compiles with
 #     `tsc --strict` (clients/typescript, no cast, no any) and reads VON's
 #     årsredovisning, the indicator appendix and the kommun drift view from
-#     the service running the demo, printing the seed's figures.
+#     the service running the demo, printing the seed's figures, and the
+#     kommun drift view with its drill-down into VON.
 # Needs: node + npm, python3, `cargo build` done.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -65,7 +66,9 @@ done
 printed=$(node "$ts/dist/main.js" "$base" "$token")
 echo "$printed"
 for expected in "Äldreomsorg: utfall −314 902 / budget −309 142 / avvikelse −5 761" \
-  "Summa: utfall −907 875 / budget −907 426 / avvikelse −450"; do
+  "Summa: utfall −907 875 / budget −907 426 / avvikelse −450" \
+  "kommun drift, VON: utfall −907 875 / budget −907 426 / avvikelse −450" \
+  "drill-down, Äldreomsorg: utfall −314 902 / budget −309 142 / avvikelse −5 761"; do
   grep -qF "$expected" <<<"$printed" || {
     echo "the TypeScript client did not print: $expected"
     exit 1

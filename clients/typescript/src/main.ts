@@ -76,6 +76,28 @@ async function main(): Promise<void> {
   if (first !== undefined) {
     console.log(`  ${first.name}: trend ${first.trend.final}, bedömning ${first.bedomning.final ?? "–"}`);
   }
+
+  // The kommun's drift view of the same period, and its drill-down into VON.
+  const drift = await api.GET("/api/v1/kommun/{kind}", {
+    params: { path: { kind: "drift" }, query: { period_id: report.report.period_id, unit: "tkr" } },
+  });
+  if (drift.error) throw new Error(`kommun drift: ${drift.error.title}`);
+  // The operation also answers CSV (format=csv), typed as text.
+  if (typeof drift.data === "string" || !("namnder" in drift.data)) {
+    throw new Error("the kommun view lists nämnder");
+  }
+  for (const row of drift.data.namnder) {
+    if (row.namnd === "VON") console.log(`kommun drift, ${line(row.namnd, row.figures)} (${row.basis})`);
+  }
+  const drill = await api.GET("/api/v1/kommun/{kind}", {
+    params: { path: { kind: "drift" }, query: { period_id: report.report.period_id, namnd: "VON", unit: "tkr" } },
+  });
+  if (drill.error) throw new Error(`drill-down: ${drill.error.title}`);
+  if (typeof drill.data === "string" || !("rows" in drill.data)) {
+    throw new Error("the drill-down is a table");
+  }
+  const aldreomsorg = drill.data.rows.find((row) => row.name === "Äldreomsorg");
+  if (aldreomsorg !== undefined) console.log(`drill-down, ${line(aldreomsorg.name, aldreomsorg.figures)}`);
 }
 
 main().catch((error: unknown) => {
