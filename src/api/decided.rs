@@ -257,11 +257,12 @@ pub async fn changed_since_decision(
         return Ok(changed);
     }
     let mut live = document(&state.db, ctx).await?;
-    // A version decided before a part existed is compared on its own parts.
-    if let Value::Object(parts) = &mut live {
-        parts.retain(|key, _| decided.document.has_part(key));
-    }
-    let changed = versions::canonical(&live) != decided.document.canonical;
+    let stored: Value = serde_json::from_str(&decided.document.canonical)
+        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    // A version decided before a part or a field existed is compared on
+    // what it has, exactly as the diff compares it.
+    only_parts_of(&stored, &mut live);
+    let changed = !figure_differences(&stored, &live).is_empty();
     state.decided_checks.put(key, seq, changed);
     Ok(changed)
 }
@@ -453,11 +454,7 @@ pub async fn diff_report(
         .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
     let mut live = document(&state.db, &ctx).await?;
     only_parts_of(&decided, &mut live);
-    let mut differences = Vec::new();
-    compare("", &decided, &live, &mut differences);
-    // The live header says the report is approved or reopened; the decided
-    // one is the decision itself: compare figures, not the workflow.
-    differences.retain(|d| !d.path.starts_with("/report/"));
+    let differences = figure_differences(&decided, &live);
     let mut ids = BTreeSet::new();
     collect_ids(&decided, &mut ids);
     ids.remove(&ctx.report.id);
@@ -487,11 +484,24 @@ fn only_parts_of(decided: &Value, live: &mut Value) {
     }
 }
 
+/// Where today's document differs from the decided one. The live header
+/// says the report is approved or reopened; the decided one is the decision
+/// itself: compare figures, not the workflow.
+fn figure_differences(decided: &Value, live: &Value) -> Vec<Difference> {
+    let mut differences = Vec::new();
+    compare("", decided, live, &mut differences);
+    differences.retain(|d| !d.path.starts_with("/report/"));
+    differences
+}
+
 /// The leaves where `live` differs from `decided`, as JSON Pointers.
 fn compare(path: &str, decided: &Value, live: &Value, out: &mut Vec<Difference>) {
     match (decided, live) {
+        // Members are fields, never data (rows are lists): a member only one
+        // side has is a field the service added or dropped since the
+        // decision, not a change of figures, so only shared members count.
         (Value::Object(a), Value::Object(b)) => {
-            let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            let keys: BTreeSet<&String> = a.keys().filter(|k| b.contains_key(*k)).collect();
             for k in keys {
                 let child = format!("{path}/{}", k.replace('~', "~0").replace('/', "~1"));
                 compare(
@@ -561,6 +571,29 @@ mod tests {
         assert_eq!(
             (out[0].decided.clone(), out[0].live.clone()),
             (json!(-1), json!(-2))
+        );
+    }
+
+    #[test]
+    fn fields_added_or_dropped_since_the_decision_are_no_difference() {
+        let decided =
+            json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 83, "old": 1}]}});
+        let live = json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 83,
+            "jamforelse": {"country": 80}}]}});
+        assert!(figure_differences(&decided, &live).is_empty());
+        // A changed figure beside a new field still counts, and so does a row.
+        let live = json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 84,
+            "jamforelse": null}, {"id": "b"}]}});
+        let paths: Vec<String> = figure_differences(&decided, &live)
+            .into_iter()
+            .map(|d| d.path)
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "/indicator_appendix/rows/0/utfall",
+                "/indicator_appendix/rows/1"
+            ]
         );
     }
 
