@@ -6,23 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 (cd . && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
-bin=../../target/debug/kommunrapport
 dir=$(mktemp -d)
-port=$(( 20000 + RANDOM % 20000 ))
-DATABASE_URL="sqlite://$dir/axe.db?mode=rwc" BIND_ADDRESS="127.0.0.1:$port" AUTO_SEED_DEMO=true \
-  LOG_FORMAT=text RUST_LOG=warn "$bin" serve >"$dir/serve.log" 2>&1 &
-pid=$!
+# shellcheck source=../demo-server.sh
+source ../demo-server.sh
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-base="http://127.0.0.1:$port"
-token=$("$bin" token --role kommunledning --kommun 0483)
 auth="Authorization: Bearer $token"
-# The demo is loaded when the VON årsredovisning is approved (it is decided last).
-for _ in $(seq 1 120); do
-  if curl -sf "$base/api/v1/reports?namnd=VON&type=arsredovisning" -H "$auth" 2>/dev/null | grep -q "\"status\":\"godkand\""; then
-    break
-  fi
-  sleep 1
-done
 id_of() { curl -sf "$base$1" -H "$auth" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4; }
 report=$(id_of "/api/v1/reports?namnd=VON&type=arsredovisning")
 period=$(id_of "/api/v1/periods?kind=helar&year=2024")

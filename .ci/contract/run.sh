@@ -47,22 +47,10 @@ if grep -REn "\bas (unknown|any)\b|: any\b|<any>|as [A-Z][A-Za-z]*\b" "$ts/src/m
   exit 1
 fi
 
-bin="$root/target/debug/kommunrapport"
-port=$(( 20000 + RANDOM % 20000 ))
-DATABASE_URL="sqlite://$out/contract.db?mode=rwc" BIND_ADDRESS="127.0.0.1:$port" AUTO_SEED_DEMO=true \
-  LOG_FORMAT=text RUST_LOG=warn RATE_LIMIT_PER_MINUTE=0 "$bin" serve >"$out/serve.log" 2>&1 &
-pid=$!
+dir=$out
+# shellcheck source=../demo-server.sh
+source "$root/.ci/demo-server.sh"
 trap 'kill $pid 2>/dev/null || true; rm -rf "$out"' EXIT
-base="http://127.0.0.1:$port"
-token=$("$bin" token --role kommunledning --kommun 0483)
-# The demo is loaded once VON's årsredovisning is approved (it is decided last).
-for _ in $(seq 1 120); do
-  if curl -sf "$base/api/v1/reports?namnd=VON&type=arsredovisning" -H "Authorization: Bearer $token" 2>/dev/null |
-    grep -q '"status":"godkand"'; then
-    break
-  fi
-  sleep 1
-done
 printed=$(node "$ts/dist/main.js" "$base" "$token")
 echo "$printed"
 for expected in "Äldreomsorg: utfall −314 902 / budget −309 142 / avvikelse −5 761" \
