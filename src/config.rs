@@ -71,6 +71,9 @@ pub struct Settings {
     /// Largest accepted file on the import endpoints (`/imports/...`), read
     /// incrementally; above it 413.
     pub max_import_bytes: usize,
+    /// Bytes of computed answers (whole reports, tables, views, documents)
+    /// kept until their kommun changes (`READ_CACHE_BYTES`); 0: none kept.
+    pub read_cache_bytes: usize,
     /// Requests per minute one principal (kommun and token subject) may make;
     /// 0 turns the limit off.
     pub rate_limit_per_minute: u32,
@@ -246,6 +249,7 @@ impl Settings {
         };
         let max_body_bytes = env_bytes("MAX_BODY_BYTES", 4 * 1024 * 1024)?;
         let max_import_bytes = env_bytes("MAX_IMPORT_BYTES", 512 * 1024 * 1024)?;
+        let read_cache_bytes = env_bytes("READ_CACHE_BYTES", 256 * 1024 * 1024)?;
         let rate_limit_per_minute = match env_opt("RATE_LIMIT_PER_MINUTE") {
             None => 1200,
             Some(v) => v
@@ -293,6 +297,7 @@ impl Settings {
             log_format,
             max_body_bytes,
             max_import_bytes,
+            read_cache_bytes,
             webhooks: WebhookSettings::from_env()?,
         })
     }

@@ -351,6 +351,7 @@ mod tests {
             log_format: LogFormat::Json,
             max_body_bytes: 1024,
             max_import_bytes: 4096,
+            read_cache_bytes: 1024 * 1024,
             rate_limit_per_minute: 0,
             kolada_base_url: "http://127.0.0.1:9".into(),
             kolada_sync_interval: None,

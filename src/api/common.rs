@@ -416,11 +416,15 @@ pub fn versioned<T: Serialize>(
     if not_modified {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, tag))
+            .insert_header((header::CACHE_CONTROL, CACHE_REVALIDATE))
             .finish();
     }
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, tag))
-        .json(body)
+    let mut response = HttpResponse::build(status);
+    response.insert_header((header::ETAG, tag));
+    if status == StatusCode::OK {
+        response.insert_header((header::CACHE_CONTROL, CACHE_REVALIDATE));
+    }
+    response.json(body)
 }
 
 /// A 201 response with `Location`.
@@ -456,7 +460,7 @@ pub fn actor(
     crate::service::audit::Actor::new(principal, kommun_id, request_id)
 }
 
-/// A computed view with a weak ETag from its content: derived figures can
+/// A computed view with a strong ETag from its bytes: derived figures can
 /// change without the resource's own version changing.
 pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
     let bytes =
@@ -466,24 +470,59 @@ pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpRespons
 
 /// [`computed`] for a body already made, of any content type.
 pub fn computed_bytes(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut hasher);
-    let tag = format!("W/\"{:016x}\"", hasher.finish());
-    let not_modified = req
-        .headers()
+    let tag = strong_etag(&bytes);
+    with_etag(req, tag, CACHE_REVALIDATE, |ok| {
+        ok.content_type(content_type).body(bytes)
+    })
+}
+
+/// `Cache-Control` of a read whose answer can change: a client may keep it
+/// but asks again (with `If-None-Match`) before using it. `private`: the
+/// answer is for the caller's token only.
+pub const CACHE_REVALIDATE: &str = "private, no-cache";
+
+/// A strong ETag for exactly these bytes: the first 128 bits of their
+/// SHA-256, stable across builds and instances.
+pub fn strong_etag(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(bytes);
+    let mut tag = String::with_capacity(34);
+    tag.push('"');
+    for b in &digest[..16] {
+        tag.push_str(&format!("{b:02x}"));
+    }
+    tag.push('"');
+    tag
+}
+
+/// Whether `If-None-Match` names `tag` (the weak comparison RFC 9110 asks
+/// for here: `W/"x"` matches `"x"`) or is `*`.
+pub fn none_match(req: &HttpRequest, tag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_string();
+    let tag = bare(tag);
+    req.headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    if not_modified {
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == "*" || bare(t) == tag))
+}
+
+/// 304 when `If-None-Match` matches `tag`, otherwise 200 with the body
+/// `ok` adds; both with the ETag and `cache_control`.
+pub fn with_etag(
+    req: &HttpRequest,
+    tag: String,
+    cache_control: &'static str,
+    ok: impl FnOnce(&mut actix_web::HttpResponseBuilder) -> HttpResponse,
+) -> HttpResponse {
+    if none_match(req, &tag) {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, tag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
             .finish();
     }
-    HttpResponse::Ok()
+    ok(HttpResponse::Ok()
         .insert_header((header::ETAG, tag))
-        .content_type(content_type)
-        .body(bytes)
+        .insert_header((header::CACHE_CONTROL, cache_control)))
 }
 
 /// The version an optional `If-Match` names, for writes that check it

@@ -30,6 +30,18 @@ pub fn document(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// The same document as an answer [`super::read_cache`] can keep.
+pub fn answer(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> super::read_cache::Answer {
+    super::read_cache::Answer {
+        body: document(headers, rows).into_bytes(),
+        content_type: "text/csv; charset=utf-8",
+        headers: vec![(
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        )],
+    }
+}
+
 pub fn response(filename: &str, headers: &[&str], rows: &[Vec<String>]) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")

@@ -6,7 +6,7 @@
 
 use std::{collections::BTreeSet, sync::Arc};
 
-use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
@@ -19,7 +19,7 @@ use super::{
     assessments::{assessment_list, authorized},
     assignments::status_list,
     audit::AuditEntry,
-    common::computed,
+    common::{computed, with_etag},
     figures::Unit,
     indicators::appendix_table,
     report_parts,
@@ -361,30 +361,22 @@ pub async fn get_version(
     let ctx = authorized(&state, &principal, id, Action::Read).await?;
     let version = versions::get(&state.db, ctx.report.kommun_id, ctx.report.id, number).await?;
     let tag = format!("\"{}\"", version.sha256);
-    let not_modified = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    if not_modified {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, tag))
-            .finish());
-    }
     let digest = hex_to_bytes(&version.sha256)
         .ok_or_else(|| ApiError::Unexpected("stored hash is not hex".into()))?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .insert_header((
-            "Content-Digest",
-            format!("sha-256=:{}:", STANDARD.encode(digest)),
-        ))
-        .insert_header((
-            header::CACHE_CONTROL,
-            "private, max-age=31536000, immutable",
-        ))
-        .content_type("application/json")
-        .body(version.document))
+    // A decided version never changes: clients may keep it for good.
+    Ok(with_etag(
+        &req,
+        tag,
+        "private, max-age=31536000, immutable",
+        |ok| {
+            ok.insert_header((
+                "Content-Digest",
+                format!("sha-256=:{}:", STANDARD.encode(digest)),
+            ))
+            .content_type("application/json")
+            .body(version.document)
+        },
+    ))
 }
 
 fn hex_to_bytes(hex: &str) -> Option<Vec<u8>> {

@@ -9,7 +9,11 @@ use serde_json::Value;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{assessments::authorized, decided};
+use super::{
+    assessments::authorized,
+    decided,
+    read_cache::{Answer, Snapshot},
+};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     document::{
@@ -115,31 +119,31 @@ pub async fn kommun_name(state: &AppState, code: &str) -> Result<String, ApiErro
 }
 
 /// Writes `doc` in `format` as the response.
-pub async fn respond(
-    doc: Document,
-    format: Format,
-    file_stem: &str,
-) -> Result<HttpResponse, ApiError> {
-    let disposition = |ext: &str| format!("inline; filename=\"{file_stem}.{ext}\"");
-    match format {
-        Format::Html => Ok(HttpResponse::Ok()
-            .insert_header((header::VARY, "Accept"))
-            .insert_header((header::CONTENT_DISPOSITION, disposition("html")))
-            .content_type("text/html; charset=utf-8")
-            .body(document::html::page(&doc))),
+pub async fn render(doc: Document, format: Format, file_stem: &str) -> Result<Answer, ApiError> {
+    let (ext, content_type, body) = match format {
+        Format::Html => ("html", "text/html; charset=utf-8", {
+            document::html::page(&doc).into_bytes()
+        }),
         Format::Pdf => {
             // Typesetting takes CPU for a while: off the request threads.
             let bytes = web::block(move || document::pdf::pdf(&doc))
                 .await
                 .map_err(|e| ApiError::Unexpected(format!("typesetting: {e}")))?
                 .map_err(ApiError::Unexpected)?;
-            Ok(HttpResponse::Ok()
-                .insert_header((header::VARY, "Accept"))
-                .insert_header((header::CONTENT_DISPOSITION, disposition("pdf")))
-                .content_type("application/pdf")
-                .body(bytes))
+            ("pdf", "application/pdf", bytes)
         }
-    }
+    };
+    Ok(Answer {
+        body,
+        content_type,
+        headers: vec![
+            (header::VARY, "Accept".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file_stem}.{ext}\""),
+            ),
+        ],
+    })
 }
 
 /// A report as a document: cover (kommun, nämnd, type, period, decision),
@@ -168,22 +172,28 @@ pub async fn get_report_document(
     id: web::Path<Uuid>,
     query: web::Query<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let format = format_of(&req, query.format.as_deref())?;
-    let (doc, draft) = report_doc(&state, &ctx).await?;
-    let meta = Meta {
-        kommun: kommun_name(&state, &principal.kommun_code).await?,
-        namnd_name: ctx.namnd.name.clone(),
-        draft,
-    };
-    let document = document::report::document(&doc, &meta);
-    let stem = format!(
-        "{}-{}-{}",
-        ctx.namnd.code.replace('/', "-"),
-        doc.report.report_type,
-        ctx.period.end_date
-    );
-    respond(document, format, &stem).await
+    let key = format!("report/{}/document?{format:?}", ctx.report.id);
+    snapshot
+        .respond(&req, &state, key, || async {
+            let (doc, draft) = report_doc(&state, &ctx).await?;
+            let meta = Meta {
+                kommun: kommun_name(&state, &principal.kommun_code).await?,
+                namnd_name: ctx.namnd.name.clone(),
+                draft,
+            };
+            let document = document::report::document(&doc, &meta);
+            let stem = format!(
+                "{}-{}-{}",
+                ctx.namnd.code.replace('/', "-"),
+                doc.report.report_type,
+                ctx.period.end_date
+            );
+            render(document, format, &stem).await
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -230,96 +240,106 @@ pub async fn get_kommun_document(
     )?;
     let format = format_of(&req, query.format.as_deref())?;
     let kommun_id = principal.require_kommun()?;
-    let (spec, _) = views::view_period(&state.db, kommun_id, query.period_id).await?;
-    let report_type = query.report_type.as_str();
-    let mut namnder = Vec::new();
-    for (n, report) in
-        consolidation::submissions(&state.db, kommun_id, query.period_id, report_type).await?
-    {
-        let (status, beslut, doc) = match report {
-            None => ("saknas".to_string(), None, None),
-            Some(r) => {
-                let beslut = match (&r.beslut_datum, &r.beslut_paragraf) {
-                    (Some(d), Some(p)) => Some(format!("{d}, {p}")),
-                    _ => None,
+    let snapshot = Snapshot::take(&state, kommun_id).await?;
+    let key = format!(
+        "kommun/document?{}&{:?}&{format:?}",
+        query.period_id, query.report_type
+    );
+    snapshot
+        .respond(&req, &state, key, || async {
+            let (spec, _) = views::view_period(&state.db, kommun_id, query.period_id).await?;
+            let report_type = query.report_type.as_str();
+            let mut namnder = Vec::new();
+            for (n, report) in
+                consolidation::submissions(&state.db, kommun_id, query.period_id, report_type)
+                    .await?
+            {
+                let (status, beslut, doc) = match report {
+                    None => ("saknas".to_string(), None, None),
+                    Some(r) => {
+                        let beslut = match (&r.beslut_datum, &r.beslut_paragraf) {
+                            (Some(d), Some(p)) => Some(format!("{d}, {p}")),
+                            _ => None,
+                        };
+                        let status = r.status.to_string();
+                        let ctx = reports::context_of(&state.db, r).await?;
+                        (status, beslut, Some(report_doc(&state, &ctx).await?))
+                    }
                 };
-                let status = r.status.to_string();
-                let ctx = reports::context_of(&state.db, r).await?;
-                (status, beslut, Some(report_doc(&state, &ctx).await?))
+                namnder.push(NamndPart {
+                    code: n.code,
+                    name: n.name,
+                    status,
+                    beslut,
+                    report: doc,
+                });
             }
-        };
-        namnder.push(NamndPart {
-            code: n.code,
-            name: n.name,
-            status,
-            beslut,
-            report: doc,
-        });
-    }
-    let goal_matrix = views::goal_matrix(
-        &state.db,
-        kommun_id,
-        query.period_id,
-        spec.year,
-        report_type,
-    )
-    .await?
-    .into_iter()
-    .map(|a| MatrixArea {
-        name: a.name,
-        goals: a
-            .goals
+            let goal_matrix = views::goal_matrix(
+                &state.db,
+                kommun_id,
+                query.period_id,
+                spec.year,
+                report_type,
+            )
+            .await?
             .into_iter()
-            .map(|g| MatrixGoal {
-                title: g.title,
-                suggested: g.suggested.as_str().to_string(),
-                cells: g
-                    .cells
+            .map(|a| MatrixArea {
+                name: a.name,
+                goals: a
+                    .goals
                     .into_iter()
-                    .map(|c| {
-                        (
-                            c.namnd,
-                            c.role.to_string(),
-                            c.bedomning.map(|b| b.as_str().to_string()),
-                        )
+                    .map(|g| MatrixGoal {
+                        title: g.title,
+                        suggested: g.suggested.as_str().to_string(),
+                        cells: g
+                            .cells
+                            .into_iter()
+                            .map(|c| {
+                                (
+                                    c.namnd,
+                                    c.role.to_string(),
+                                    c.bedomning.map(|b| b.as_str().to_string()),
+                                )
+                            })
+                            .collect(),
                     })
                     .collect(),
             })
-            .collect(),
-    })
-    .collect();
-    let indicators = views::indicator_overview(
-        &state.db,
-        kommun_id,
-        views::IndicatorFilter {
-            year: Some(spec.year),
-            ..Default::default()
-        },
-    )
-    .await?
-    .into_iter()
-    .map(|r| IndicatorLine {
-        name: r.name,
-        goal_areas: r.goal_areas.join(", "),
-        utfall_year: r.utfall_year,
-        utfall: r.utfall,
-        trend: r.trend.as_str().to_string(),
-        riktvarde: r.riktvarde,
-        bedomning: r.bedomning.as_str().to_string(),
-    })
-    .collect();
-    let input = KommunInput {
-        kommun: kommun_name(&state, &principal.kommun_code).await?,
-        report_type: report_type.to_string(),
-        period: spec.label(),
-        year: spec.year,
-        namnder,
-        goal_matrix,
-        indicators,
-    };
-    let document = document::kommun::document(&input);
-    let stem = format!("{}-{}-{}", principal.kommun_code, report_type, spec.year);
-    respond(document, format, &stem).await
+            .collect();
+            let indicators = views::indicator_overview(
+                &state.db,
+                kommun_id,
+                views::IndicatorFilter {
+                    year: Some(spec.year),
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .map(|r| IndicatorLine {
+                name: r.name,
+                goal_areas: r.goal_areas.join(", "),
+                utfall_year: r.utfall_year,
+                utfall: r.utfall,
+                trend: r.trend.as_str().to_string(),
+                riktvarde: r.riktvarde,
+                bedomning: r.bedomning.as_str().to_string(),
+            })
+            .collect();
+            let input = KommunInput {
+                kommun: kommun_name(&state, &principal.kommun_code).await?,
+                report_type: report_type.to_string(),
+                period: spec.label(),
+                year: spec.year,
+                namnder,
+                goal_matrix,
+                indicators,
+            };
+            let document = document::kommun::document(&input);
+            let stem = format!("{}-{}-{}", principal.kommun_code, report_type, spec.year);
+            render(document, format, &stem).await
+        })
+        .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

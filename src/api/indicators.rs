@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::common::{
     ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
 };
+use super::read_cache::{Snapshot, json};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::{
@@ -995,15 +996,32 @@ pub async fn indicator_table(
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
-    let dto = appendix_table(
-        &state.db,
-        kommun_id,
-        year,
+    let snapshot = Snapshot::take(&state, kommun_id).await?;
+    // Without a year the answer may fall back on the current one.
+    let key = format!(
+        "indicators/table?year={year:?}&goal_area={:?}&namnd={:?}&now={}",
         query.goal_area_id,
-        query.namnd.as_deref(),
-    )
-    .await?;
-    super::common::computed(&req, &dto)
+        query.namnd,
+        if year.is_none() {
+            chrono::Utc::now().year()
+        } else {
+            0
+        }
+    );
+    snapshot
+        .respond(&req, &state, key, || async {
+            json(
+                &appendix_table(
+                    &state.db,
+                    kommun_id,
+                    year,
+                    query.goal_area_id,
+                    query.namnd.as_deref(),
+                )
+                .await?,
+            )
+        })
+        .await
 }
 
 /// The indicator appendix of `year` (default: the latest year with a

@@ -15,6 +15,7 @@ use super::{
     common::computed,
     csv,
     figures::{FiguresDto, TableDto, Unit, table_dto},
+    read_cache::{Snapshot, json, request_key},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -96,11 +97,13 @@ pub enum KommunTableAnswer {
     Namnd(TableDto),
 }
 
+/// Authorises a kommun view, takes the kommun's change number (before
+/// anything the view shows is read: see [`Snapshot`]) and reads the period.
 async fn view_period(
     state: &AppState,
     principal: &Principal,
     period_id: Uuid,
-) -> Result<(Uuid, PeriodSpec, ReportPeriod), ApiError> {
+) -> Result<(Uuid, PeriodSpec, ReportPeriod, Snapshot), ApiError> {
     authorize(
         principal,
         Action::Read,
@@ -109,8 +112,9 @@ async fn view_period(
         },
     )?;
     let kommun_id = principal.require_kommun()?;
+    let snapshot = Snapshot::take(state, kommun_id).await?;
     let (spec, report_period) = views::view_period(&state.db, kommun_id, period_id).await?;
-    Ok((kommun_id, spec, report_period))
+    Ok((kommun_id, spec, report_period, snapshot))
 }
 
 const FIGURE_COLUMNS: [&str; 7] = [
@@ -156,102 +160,113 @@ pub async fn kommun_table(
     query: web::Query<KommunTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind.into_inner();
-    let (kommun_id, spec, period) = view_period(&state, &principal, query.period_id).await?;
-    let unit = query.unit.unwrap_or_default();
-    let month_and_ack = spec.kind != PeriodKind::Helar;
-    let csv_name = format!("{}-{}-{}.csv", kind_name(kind), spec.year, spec.kind);
-    if let Some(code) = &query.namnd {
-        // Drill-down: only that nämnd's lines.
-        let table = views::namnd_table(&state.db, kommun_id, code, kind, period).await?;
-        let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
-        if query.format == Some(Format::Csv) {
-            let mut rows = Vec::new();
-            flatten(&dto.rows, 0, &mut rows);
-            rows.push(
-                [
-                    vec!["Summa".to_string(), String::new()],
-                    figure_cells(&dto.total),
-                ]
-                .concat(),
-            );
-            let headers = [&["Kod", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
-            return Ok(csv::response(&csv_name, &headers, &rows));
-        }
-        return computed(&req, &dto);
-    }
-    let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
-    let decided = match query.basis.unwrap_or_default() {
-        super::decided::Basis::Live => HashMap::new(),
-        super::decided::Basis::Beslutad => match decided_report_type(spec.kind) {
-            Some(report_type) => {
-                versions::decided_for_period(&state.db, kommun_id, query.period_id, report_type)
-                    .await?
+    let (kommun_id, spec, period, snapshot) =
+        view_period(&state, &principal, query.period_id).await?;
+    let key = request_key(&req);
+    snapshot
+        .respond(&req, &state, key, || async {
+            let unit = query.unit.unwrap_or_default();
+            let month_and_ack = spec.kind != PeriodKind::Helar;
+            let csv_name = format!("{}-{}-{}.csv", kind_name(kind), spec.year, spec.kind);
+            if let Some(code) = &query.namnd {
+                // Drill-down: only that nämnd's lines.
+                let table = views::namnd_table(&state.db, kommun_id, code, kind, period).await?;
+                let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
+                if query.format == Some(Format::Csv) {
+                    let mut rows = Vec::new();
+                    flatten(&dto.rows, 0, &mut rows);
+                    rows.push(
+                        [
+                            vec!["Summa".to_string(), String::new()],
+                            figure_cells(&dto.total),
+                        ]
+                        .concat(),
+                    );
+                    let headers = [&["Kod", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
+                    return Ok(csv::answer(&csv_name, &headers, &rows));
+                }
+                return json(&dto);
             }
-            None => HashMap::new(),
-        },
-    };
-    let mut rows = Vec::with_capacity(data.namnder.len());
-    let mut bases = Vec::with_capacity(data.namnder.len());
-    for (n, figures) in &data.namnder {
-        let (shown, base, basis, version) = match decided.get(&n.id) {
-            Some(v) => {
-                let (shown, base) = decided_total(v, kind, unit)?;
-                (shown, base, super::decided::Basis::Beslutad, Some(v.number))
+            let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
+            let decided = match query.basis.unwrap_or_default() {
+                super::decided::Basis::Live => HashMap::new(),
+                super::decided::Basis::Beslutad => match decided_report_type(spec.kind) {
+                    Some(report_type) => {
+                        versions::decided_for_period(
+                            &state.db,
+                            kommun_id,
+                            query.period_id,
+                            report_type,
+                        )
+                        .await?
+                    }
+                    None => HashMap::new(),
+                },
+            };
+            let mut rows = Vec::with_capacity(data.namnder.len());
+            let mut bases = Vec::with_capacity(data.namnder.len());
+            for (n, figures) in &data.namnder {
+                let (shown, base, basis, version) = match decided.get(&n.id) {
+                    Some(v) => {
+                        let (shown, base) = decided_total(v, kind, unit)?;
+                        (shown, base, super::decided::Basis::Beslutad, Some(v.number))
+                    }
+                    None => (
+                        FiguresDto::new(figures, unit, month_and_ack),
+                        *figures,
+                        super::decided::Basis::Live,
+                        None,
+                    ),
+                };
+                bases.push(base);
+                rows.push(NamndRow {
+                    namnd_id: n.id,
+                    namnd: n.code.clone(),
+                    name: n.name.clone(),
+                    figures: shown,
+                    basis,
+                    decided_version: version,
+                });
             }
-            None => (
-                FiguresDto::new(figures, unit, month_and_ack),
-                *figures,
-                super::decided::Basis::Live,
-                None,
-            ),
-        };
-        bases.push(base);
-        rows.push(NamndRow {
-            namnd_id: n.id,
-            namnd: n.code.clone(),
-            name: n.name.clone(),
-            figures: shown,
-            basis,
-            decided_version: version,
-        });
-    }
-    // The kommun total of the rows shown, from their exact kronor.
-    let total = if decided.is_empty() {
-        data.total
-    } else {
-        crate::domain::summa(bases.iter())
-            .map_err(|e| ApiError::Unexpected(format!("kommun total: {e}")))?
-    };
-    let dto = KommunTableDto {
-        kind,
-        unit,
-        period: spec.label(),
-        namnder: rows,
-        total: FiguresDto::new(&total, unit, month_and_ack),
-    };
-    if query.format == Some(Format::Csv) {
-        let mut rows: Vec<Vec<String>> = dto
-            .namnder
-            .iter()
-            .map(|r| {
-                [
-                    vec![r.namnd.clone(), r.name.clone()],
-                    figure_cells(&r.figures),
-                ]
-                .concat()
-            })
-            .collect();
-        rows.push(
-            [
-                vec!["Summa".to_string(), "Kommunen".to_string()],
-                figure_cells(&dto.total),
-            ]
-            .concat(),
-        );
-        let headers = [&["Nämnd", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
-        return Ok(csv::response(&csv_name, &headers, &rows));
-    }
-    computed(&req, &dto)
+            // The kommun total of the rows shown, from their exact kronor.
+            let total = if decided.is_empty() {
+                data.total
+            } else {
+                crate::domain::summa(bases.iter())
+                    .map_err(|e| ApiError::Unexpected(format!("kommun total: {e}")))?
+            };
+            let dto = KommunTableDto {
+                kind,
+                unit,
+                period: spec.label(),
+                namnder: rows,
+                total: FiguresDto::new(&total, unit, month_and_ack),
+            };
+            if query.format == Some(Format::Csv) {
+                let mut rows: Vec<Vec<String>> = dto
+                    .namnder
+                    .iter()
+                    .map(|r| {
+                        [
+                            vec![r.namnd.clone(), r.name.clone()],
+                            figure_cells(&r.figures),
+                        ]
+                        .concat()
+                    })
+                    .collect();
+                rows.push(
+                    [
+                        vec!["Summa".to_string(), "Kommunen".to_string()],
+                        figure_cells(&dto.total),
+                    ]
+                    .concat(),
+                );
+                let headers = [&["Nämnd", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
+                return Ok(csv::answer(&csv_name, &headers, &rows));
+            }
+            json(&dto)
+        })
+        .await
 }
 
 /// The report type whose decision a kommun view of a period shows.
@@ -381,102 +396,112 @@ pub async fn submissions(
     principal: Principal,
     query: web::Query<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
-    let deadlines =
-        deadlines::of_period(&state.db, kommun_id, query.period_id, query.report_type).await?;
-    let today = chrono::Utc::now().date_naive();
-    let rows: Vec<SubmissionRow> = consolidation::submissions(
-        &state.db,
-        kommun_id,
-        query.period_id,
-        query.report_type.as_str(),
-    )
-    .await?
-    .into_iter()
-    .map(|(n, r)| SubmissionRow {
-        deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
+    let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
+    let key = format!(
+        "{}&today={}",
+        request_key(&req),
+        chrono::Utc::now().date_naive()
+    );
+    snapshot
+        .respond(&req, &state, key, || async {
+            let deadlines =
+                deadlines::of_period(&state.db, kommun_id, query.period_id, query.report_type)
+                    .await?;
+            let today = chrono::Utc::now().date_naive();
+            let rows: Vec<SubmissionRow> = consolidation::submissions(
+                &state.db,
+                kommun_id,
+                query.period_id,
+                query.report_type.as_str(),
+            )
+            .await?
             .into_iter()
-            .map(|d| DeadlineStatus {
-                deadline_id: d.deadline_id,
-                kind: d.kind,
-                due_date: d.due_date,
-                met_on: d.met_on,
-                state: d.state,
-                days_late: d.days_late,
-            })
-            .collect(),
-        namnd_id: n.id,
-        namnd: n.code,
-        name: n.name,
-        status: r
-            .as_ref()
-            .map(|r| r.status.to_string())
-            .unwrap_or_else(|| "saknas".into()),
-        report_id: r.as_ref().map(|r| r.id),
-        created_at: r.as_ref().map(|r| r.created_at),
-        submitted_at: r.as_ref().and_then(|r| r.submitted_at),
-        approved_at: r.as_ref().and_then(|r| r.approved_at),
-        beslut_datum: r.as_ref().and_then(|r| r.beslut_datum),
-        beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
-    })
-    .collect();
-    if query.format == Some(Format::Csv) {
-        let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
-            d.map(|d| d.format("%Y-%m-%d").to_string())
-                .unwrap_or_default()
-        };
-        let cells: Vec<Vec<String>> = rows
-            .iter()
-            .map(|r| {
-                let mut cells = vec![
-                    r.namnd.clone(),
-                    r.name.clone(),
-                    r.status.clone(),
-                    date(r.created_at),
-                    date(r.submitted_at),
-                    date(r.approved_at),
-                    r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
-                    r.beslut_paragraf.clone().unwrap_or_default(),
-                ];
-                // Per nämnd step: its date, the nämnd's state, days late.
-                for (kind, _) in DEADLINE_COLUMNS {
-                    let d = r.deadlines.iter().find(|d| d.kind == kind);
-                    cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
-                    cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
-                    cells.push(
-                        d.and_then(|d| d.days_late)
-                            .map(|n| n.to_string())
-                            .unwrap_or_default(),
-                    );
-                }
-                cells
+            .map(|(n, r)| SubmissionRow {
+                deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
+                    .into_iter()
+                    .map(|d| DeadlineStatus {
+                        deadline_id: d.deadline_id,
+                        kind: d.kind,
+                        due_date: d.due_date,
+                        met_on: d.met_on,
+                        state: d.state,
+                        days_late: d.days_late,
+                    })
+                    .collect(),
+                namnd_id: n.id,
+                namnd: n.code,
+                name: n.name,
+                status: r
+                    .as_ref()
+                    .map(|r| r.status.to_string())
+                    .unwrap_or_else(|| "saknas".into()),
+                report_id: r.as_ref().map(|r| r.id),
+                created_at: r.as_ref().map(|r| r.created_at),
+                submitted_at: r.as_ref().and_then(|r| r.submitted_at),
+                approved_at: r.as_ref().and_then(|r| r.approved_at),
+                beslut_datum: r.as_ref().and_then(|r| r.beslut_datum),
+                beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
             })
             .collect();
-        let name = format!(
-            "inlamning-{}-{}-{}.csv",
-            query.report_type, spec.year, spec.kind
-        );
-        let mut headers: Vec<String> = [
-            "Nämnd",
-            "Namn",
-            "Status",
-            "Skapad",
-            "Inlämnad",
-            "Godkänd",
-            "Beslutsdatum",
-            "Paragraf",
-        ]
-        .map(String::from)
-        .to_vec();
-        for (_, label) in DEADLINE_COLUMNS {
-            headers.push(format!("{label} senast"));
-            headers.push(format!("{label} läge"));
-            headers.push(format!("{label} dagar sent"));
-        }
-        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-        return Ok(csv::response(&name, &headers, &cells));
-    }
-    computed(&req, &rows)
+            if query.format == Some(Format::Csv) {
+                let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                    d.map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default()
+                };
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut cells = vec![
+                            r.namnd.clone(),
+                            r.name.clone(),
+                            r.status.clone(),
+                            date(r.created_at),
+                            date(r.submitted_at),
+                            date(r.approved_at),
+                            r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
+                            r.beslut_paragraf.clone().unwrap_or_default(),
+                        ];
+                        // Per nämnd step: its date, the nämnd's state, days late.
+                        for (kind, _) in DEADLINE_COLUMNS {
+                            let d = r.deadlines.iter().find(|d| d.kind == kind);
+                            cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
+                            cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
+                            cells.push(
+                                d.and_then(|d| d.days_late)
+                                    .map(|n| n.to_string())
+                                    .unwrap_or_default(),
+                            );
+                        }
+                        cells
+                    })
+                    .collect();
+                let name = format!(
+                    "inlamning-{}-{}-{}.csv",
+                    query.report_type, spec.year, spec.kind
+                );
+                let mut headers: Vec<String> = [
+                    "Nämnd",
+                    "Namn",
+                    "Status",
+                    "Skapad",
+                    "Inlämnad",
+                    "Godkänd",
+                    "Beslutsdatum",
+                    "Paragraf",
+                ]
+                .map(String::from)
+                .to_vec();
+                for (_, label) in DEADLINE_COLUMNS {
+                    headers.push(format!("{label} senast"));
+                    headers.push(format!("{label} läge"));
+                    headers.push(format!("{label} dagar sent"));
+                }
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                return Ok(csv::answer(&name, &headers, &cells));
+            }
+            json(&rows)
+        })
+        .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -647,7 +672,11 @@ mod plan_views {
 
     use super::{Format, view_period};
     use crate::{
-        api::{common::computed, csv},
+        api::{
+            common::computed,
+            csv,
+            read_cache::{Snapshot, json, request_key},
+        },
         auth::Principal,
         domain::{Bedomning, Trend, structure::ReportType},
         error::ApiError,
@@ -769,59 +798,65 @@ mod plan_views {
         principal: Principal,
         query: web::Query<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
-        let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
-        let rows: Vec<MatrixArea> = views::goal_matrix(
-            &state.db,
-            kommun_id,
-            query.period_id,
-            spec.year,
-            query.report_type.as_str(),
-        )
-        .await?
-        .into_iter()
-        .map(MatrixArea::from)
-        .collect();
-        if query.format == Some(Format::Csv) {
-            let name = |b: Option<Bedomning>| {
-                b.map(|b| {
-                    serde_json::to_value(b)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
+        let (kommun_id, spec, _, snapshot) =
+            view_period(&state, &principal, query.period_id).await?;
+        let key = request_key(&req);
+        snapshot
+            .respond(&req, &state, key, || async {
+                let rows: Vec<MatrixArea> = views::goal_matrix(
+                    &state.db,
+                    kommun_id,
+                    query.period_id,
+                    spec.year,
+                    query.report_type.as_str(),
+                )
+                .await?
+                .into_iter()
+                .map(MatrixArea::from)
+                .collect();
+                if query.format == Some(Format::Csv) {
+                    let name = |b: Option<Bedomning>| {
+                        b.map(|b| {
+                            serde_json::to_value(b)
+                                .ok()
+                                .and_then(|v| v.as_str().map(String::from))
+                                .unwrap_or_default()
+                        })
                         .unwrap_or_default()
-                })
-                .unwrap_or_default()
-            };
-            let mut cells = Vec::new();
-            for a in &rows {
-                for g in &a.goals {
-                    for c in &g.cells {
-                        cells.push(vec![
-                            a.name.clone(),
-                            g.title.clone(),
-                            c.namnd.clone(),
-                            c.role.clone(),
-                            name(c.bedomning),
-                            name(Some(g.suggested)),
-                            c.comment.clone().unwrap_or_default(),
-                        ]);
+                    };
+                    let mut cells = Vec::new();
+                    for a in &rows {
+                        for g in &a.goals {
+                            for c in &g.cells {
+                                cells.push(vec![
+                                    a.name.clone(),
+                                    g.title.clone(),
+                                    c.namnd.clone(),
+                                    c.role.clone(),
+                                    name(c.bedomning),
+                                    name(Some(g.suggested)),
+                                    c.comment.clone().unwrap_or_default(),
+                                ]);
+                            }
+                        }
                     }
+                    return Ok(csv::answer(
+                        &format!("malmatris-{}.csv", spec.year),
+                        &[
+                            "Målområde",
+                            "Resultatmål",
+                            "Nämnd",
+                            "Ansvar",
+                            "Bedömning",
+                            "Förslag från indikatorer",
+                            "Kommentar",
+                        ],
+                        &cells,
+                    ));
                 }
-            }
-            return Ok(csv::response(
-                &format!("malmatris-{}.csv", spec.year),
-                &[
-                    "Målområde",
-                    "Resultatmål",
-                    "Nämnd",
-                    "Ansvar",
-                    "Bedömning",
-                    "Förslag från indikatorer",
-                    "Kommentar",
-                ],
-                &cells,
-            ));
-        }
-        computed(&req, &rows)
+                json(&rows)
+            })
+            .await
     }
 
     #[derive(Debug, Deserialize, IntoParams)]
@@ -893,72 +928,77 @@ mod plan_views {
         let Some(kommun_id) = principal.kommun_id else {
             return computed(&req, &Vec::<IndicatorOverviewRow>::new());
         };
-        let filter = views::IndicatorFilter {
-            year: query.year,
-            goal_area_id: query.goal_area_id,
-            namnd: query.namnd.as_deref(),
-            bedomning: query.bedomning,
-        };
-        let rows: Vec<IndicatorOverviewRow> =
-            views::indicator_overview(&state.db, kommun_id, filter)
-                .await?
-                .into_iter()
-                .map(|r| IndicatorOverviewRow {
-                    indicator_id: r.indicator_id,
-                    name: r.name,
-                    goal_areas: r.goal_areas,
-                    year: r.year,
-                    utfall_year: r.utfall_year,
-                    utfall: r.utfall,
-                    trend: r.trend,
-                    riktvarde: r.riktvarde,
-                    bedomning: r.bedomning,
-                    bedomning_computed: r.bedomning_computed,
-                    kolada_id: r.kolada_id,
-                    jamforelse: r.jamforelse.map(Into::into),
-                })
-                .collect();
-        if query.format == Some(Format::Csv) {
-            let s = |v: serde_json::Result<serde_json::Value>| {
-                v.ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default()
-            };
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.name.clone(),
-                        r.goal_areas.join(", "),
-                        r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
-                        csv::number(r.utfall),
-                        s(serde_json::to_value(r.trend)),
-                        csv::number(r.riktvarde),
-                        s(serde_json::to_value(r.bedomning)),
-                        r.kolada_id.clone().unwrap_or_default(),
-                        csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
-                        csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
-                    ]
-                })
-                .collect();
-            return Ok(csv::response(
-                "indikatorer.csv",
-                &[
-                    "Indikator",
-                    "Målområde",
-                    "Utfallsår",
-                    "Utfall",
-                    "Trend",
-                    "Riktvärde",
-                    "Bedömning",
-                    "Kolada",
-                    "Riket",
-                    "Jämförelsegrupp",
-                ],
-                &cells,
-            ));
-        }
-        computed(&req, &rows)
+        let snapshot = Snapshot::take(&state, kommun_id).await?;
+        snapshot
+            .respond(&req, &state, request_key(&req), || async {
+                let filter = views::IndicatorFilter {
+                    year: query.year,
+                    goal_area_id: query.goal_area_id,
+                    namnd: query.namnd.as_deref(),
+                    bedomning: query.bedomning,
+                };
+                let rows: Vec<IndicatorOverviewRow> =
+                    views::indicator_overview(&state.db, kommun_id, filter)
+                        .await?
+                        .into_iter()
+                        .map(|r| IndicatorOverviewRow {
+                            indicator_id: r.indicator_id,
+                            name: r.name,
+                            goal_areas: r.goal_areas,
+                            year: r.year,
+                            utfall_year: r.utfall_year,
+                            utfall: r.utfall,
+                            trend: r.trend,
+                            riktvarde: r.riktvarde,
+                            bedomning: r.bedomning,
+                            bedomning_computed: r.bedomning_computed,
+                            kolada_id: r.kolada_id,
+                            jamforelse: r.jamforelse.map(Into::into),
+                        })
+                        .collect();
+                if query.format == Some(Format::Csv) {
+                    let s = |v: serde_json::Result<serde_json::Value>| {
+                        v.ok()
+                            .and_then(|v| v.as_str().map(String::from))
+                            .unwrap_or_default()
+                    };
+                    let cells: Vec<Vec<String>> = rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.name.clone(),
+                                r.goal_areas.join(", "),
+                                r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
+                                csv::number(r.utfall),
+                                s(serde_json::to_value(r.trend)),
+                                csv::number(r.riktvarde),
+                                s(serde_json::to_value(r.bedomning)),
+                                r.kolada_id.clone().unwrap_or_default(),
+                                csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
+                                csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
+                            ]
+                        })
+                        .collect();
+                    return Ok(csv::answer(
+                        "indikatorer.csv",
+                        &[
+                            "Indikator",
+                            "Målområde",
+                            "Utfallsår",
+                            "Utfall",
+                            "Trend",
+                            "Riktvärde",
+                            "Bedömning",
+                            "Kolada",
+                            "Riket",
+                            "Jämförelsegrupp",
+                        ],
+                        &cells,
+                    ));
+                }
+                json(&rows)
+            })
+            .await
     }
 
     #[derive(Debug, Serialize, ToSchema)]
@@ -992,55 +1032,61 @@ mod plan_views {
         principal: Principal,
         query: web::Query<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
-        let (kommun_id, spec, _) = view_period(&state, &principal, query.period_id).await?;
-        let rows: Vec<AssignmentOverviewRow> = views::assignment_overview(
-            &state.db,
-            kommun_id,
-            query.period_id,
-            query.report_type.as_str(),
-        )
-        .await?
-        .into_iter()
-        .map(|r| AssignmentOverviewRow {
-            assignment_id: r.assignment_id,
-            title: r.title,
-            sarskilt: r.sarskilt,
-            slutdatum: r.slutdatum,
-            namnd: r.namnd,
-            role: r.role.into(),
-            report_id: r.report_id,
-            status: r.status,
-            comment: r.comment,
-        })
-        .collect();
-        if query.format == Some(Format::Csv) {
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.title.clone(),
-                        r.namnd.clone(),
-                        r.role.clone(),
-                        r.status.clone().unwrap_or_default(),
-                        r.slutdatum.map(|d| d.to_string()).unwrap_or_default(),
-                        r.comment.clone().unwrap_or_default(),
-                    ]
+        let (kommun_id, spec, _, snapshot) =
+            view_period(&state, &principal, query.period_id).await?;
+        let key = request_key(&req);
+        snapshot
+            .respond(&req, &state, key, || async {
+                let rows: Vec<AssignmentOverviewRow> = views::assignment_overview(
+                    &state.db,
+                    kommun_id,
+                    query.period_id,
+                    query.report_type.as_str(),
+                )
+                .await?
+                .into_iter()
+                .map(|r| AssignmentOverviewRow {
+                    assignment_id: r.assignment_id,
+                    title: r.title,
+                    sarskilt: r.sarskilt,
+                    slutdatum: r.slutdatum,
+                    namnd: r.namnd,
+                    role: r.role.into(),
+                    report_id: r.report_id,
+                    status: r.status,
+                    comment: r.comment,
                 })
                 .collect();
-            return Ok(csv::response(
-                &format!("uppdrag-{}.csv", spec.year),
-                &[
-                    "Uppdrag",
-                    "Nämnd",
-                    "Ansvar",
-                    "Status",
-                    "Slutdatum",
-                    "Kommentar",
-                ],
-                &cells,
-            ));
-        }
-        computed(&req, &rows)
+                if query.format == Some(Format::Csv) {
+                    let cells: Vec<Vec<String>> = rows
+                        .iter()
+                        .map(|r| {
+                            vec![
+                                r.title.clone(),
+                                r.namnd.clone(),
+                                r.role.clone(),
+                                r.status.clone().unwrap_or_default(),
+                                r.slutdatum.map(|d| d.to_string()).unwrap_or_default(),
+                                r.comment.clone().unwrap_or_default(),
+                            ]
+                        })
+                        .collect();
+                    return Ok(csv::answer(
+                        &format!("uppdrag-{}.csv", spec.year),
+                        &[
+                            "Uppdrag",
+                            "Nämnd",
+                            "Ansvar",
+                            "Status",
+                            "Slutdatum",
+                            "Kommentar",
+                        ],
+                        &cells,
+                    ));
+                }
+                json(&rows)
+            })
+            .await
     }
 }
 

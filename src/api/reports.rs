@@ -15,6 +15,7 @@ use super::{
         created, encode_cursor, versioned,
     },
     figures::{TableDto, Unit, UnitQuery, table_dto},
+    read_cache::{Snapshot, json},
     values::{ValueInput, to_writes},
 };
 use crate::{
@@ -409,22 +410,45 @@ pub async fn get_report(
             format!("unknown part {bad:?}; use {}", INCLUDES.join(", ")),
         ));
     }
+    // The kommun's change number before anything the answer is made of.
+    let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let unit = query.unit.unwrap_or_default();
-    let decided = super::decided::decided(&state, &ctx, query.basis).await?;
-    let header = super::decided::header(&state, &ctx, decided.as_ref()).await?;
+    let key = format!(
+        "report/{}?include={}&unit={unit:?}&basis={:?}",
+        ctx.report.id,
+        includes.join(","),
+        query.basis.unwrap_or_default()
+    );
+    snapshot
+        .respond(&req, &state, key, || {
+            detail(&state, &ctx, &includes, unit, query.basis)
+        })
+        .await
+}
+
+/// The whole report with the parts asked for: as decided when it is
+/// approved and `basis` allows, otherwise live.
+async fn detail(
+    state: &AppState,
+    ctx: &ReportContext,
+    includes: &[&str],
+    unit: Unit,
+    basis: Option<super::decided::Basis>,
+) -> Result<super::read_cache::Answer, ApiError> {
+    let decided = super::decided::decided(state, ctx, basis).await?;
+    let header = super::decided::header(state, ctx, decided.as_ref()).await?;
     if let Some(d) = &decided {
-        let body = super::decided::DecidedRead {
+        return json(&super::decided::DecidedRead {
             decided: d,
             header: &header,
-            includes: &includes,
+            includes,
             unit,
-        };
-        return computed(&req, &body);
+        });
     }
     let has = |part: &str| includes.contains(&part);
     let mut detail = ReportDetail {
-        report: ReportDto::of(&ctx)?,
+        report: ReportDto::of(ctx)?,
         basis: header.basis,
         decided_version: header.decided_version,
         changed_since_decision: header.changed_since_decision,
@@ -445,10 +469,10 @@ pub async fn get_report(
         );
     }
     if has("drift") {
-        detail.drift = Some(table(&state.db, &ctx, BudgetLineKind::Drift, unit).await?);
+        detail.drift = Some(table(&state.db, ctx, BudgetLineKind::Drift, unit).await?);
     }
     if has("investering") {
-        detail.investering = Some(table(&state.db, &ctx, BudgetLineKind::Investering, unit).await?);
+        detail.investering = Some(table(&state.db, ctx, BudgetLineKind::Investering, unit).await?);
     }
     if has("action_plans") {
         detail.action_plans = Some(
@@ -460,12 +484,12 @@ pub async fn get_report(
         );
     }
     if has("volymer") {
-        detail.volymer = Some(super::report_parts::volymer(&state.db, &ctx).await?);
+        detail.volymer = Some(super::report_parts::volymer(&state.db, ctx).await?);
     }
     if has("nyckeltal") {
-        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state.db, &ctx).await?);
+        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state.db, ctx).await?);
     }
-    computed(&req, &detail)
+    json(&detail)
 }
 
 /// Delete a draft report (with its sections and åtgärdsplan). Needs `If-Match`.
@@ -825,16 +849,26 @@ pub async fn get_table(
     basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, kind) = path.into_inner();
+    let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, id, Action::Read).await?;
     let unit = query.unit.unwrap_or_default();
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        let key = match kind {
-            BudgetLineKind::Drift => "drift",
-            BudgetLineKind::Investering => "investering",
-        };
-        return computed(&req, &d.part(key, unit));
-    }
-    computed(&req, &table(&state.db, &ctx, kind, unit).await?)
+    let part = match kind {
+        BudgetLineKind::Drift => "drift",
+        BudgetLineKind::Investering => "investering",
+    };
+    let key = format!(
+        "report/{}/{part}?unit={unit:?}&basis={:?}",
+        ctx.report.id,
+        basis.basis.unwrap_or_default()
+    );
+    snapshot
+        .respond(&req, &state, key, || async {
+            match super::decided::decided(&state, &ctx, basis.basis).await? {
+                Some(d) => json(&d.part(part, unit)),
+                None => json(&table(&state.db, &ctx, kind, unit).await?),
+            }
+        })
+        .await
 }
 
 /// One line of a table upsert.

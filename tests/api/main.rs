@@ -28,6 +28,7 @@ mod namnder;
 mod obligations;
 mod openapi;
 mod periods;
+mod read_cache;
 mod reliability;
 mod reports;
 mod seeds;

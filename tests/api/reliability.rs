@@ -455,6 +455,33 @@ async fn two_instances_share_one_database(backend: Backend) {
         .problem(412)
         .await;
 
+    // A whole report A keeps is not served once B changed a figure of it.
+    let whole = format!("/api/v1/reports/{report}?include=drift&unit=kr");
+    let (_, before) = on(&a, reqwest::Method::GET, &whole).reply().await;
+    let (_, kept) = on(&a, reqwest::Method::GET, &whole).reply().await;
+    assert_eq!(before, kept);
+    let row = &before["drift"]["rows"][0];
+    let month = &before["report"]["period_end"].as_str().unwrap()[..7];
+    let (status, _) = on(
+        &b,
+        reqwest::Method::PUT,
+        &format!(
+            "/api/v1/budget-lines/{}/values",
+            row["id"].as_str().unwrap()
+        ),
+    )
+    .json(&json!({"values": [{"measure": "utfall", "month": month, "amount": -123_456_789}]}))
+    .reply()
+    .await;
+    assert_eq!(status, 200);
+    let (_, on_a) = on(&a, reqwest::Method::GET, &whole).reply().await;
+    let (_, on_b) = on(&b, reqwest::Method::GET, &whole).reply().await;
+    assert_eq!(on_a, on_b);
+    assert_ne!(
+        on_a["drift"]["total"]["utfall"], before["drift"]["total"]["utfall"],
+        "A answered from before B's write"
+    );
+
     // The change feed reads the same, in the same order, from either.
     let (_, feed_a) = on(&a, reqwest::Method::GET, "/api/v1/changes?limit=500")
         .reply()
