@@ -5,7 +5,7 @@
 # Usage: cargo build --release && benches/documents.sh [scratch-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=target/release/kommunrapport
+bin=${BIN:-target/release/kommunrapport}
 dir=${1:-$(mktemp -d)}
 db="sqlite://$dir/bench.db?mode=rwc"
 # The bench kommun (9999, 25 nämnder × 300 lines × 5 years, 400 indicators)
