@@ -118,7 +118,9 @@ def main():
         for th in threads:
             th.join()
 
-    # Every acknowledged write reads back.
+    # Every acknowledged write reads back (on a new connection: the server
+    # closes one idle for longer than its keep-alive).
+    conn = http.client.HTTPConnection(args.host, args.port)
     status, data, _ = call(conn, "GET", f"/api/v1/budget-lines/{line}/values", t)
     stored = {v["month"]: v["amount"] for v in json.loads(data)["values"]
               if v["measure"] == "utfall" and v.get("month")}
