@@ -8,6 +8,11 @@
 //! entities (`insert_many` in chunks, one transaction for the whole kommun,
 //! so a kommun that exists is complete) and the HTTP client is a tiny
 //! blocking HTTP/1.1 client over a keep-alive `std::net::TcpStream`.
+//!
+//! `--kommuner N` is the scale simulation: N − 1 more kommuner of the same
+//! size (codes 9000, 9001, …) share every table with the measured one, so
+//! the timings show whether one kommun's views grow with the number of
+//! kommuner on a deployment (they must not: `kommun_id` leads every index).
 
 use std::{
     io::{BufRead, BufReader, Read, Write},
@@ -75,9 +80,63 @@ pub struct BenchArgs {
     /// Timed requests per view.
     #[arg(long, default_value_t = 50)]
     pub iterations: usize,
+    /// Kommuner on the deployment: the measured one and N − 1 more of the
+    /// same size (codes 9000–9899), generated when missing and removed when
+    /// beyond N.
+    #[arg(long, default_value_t = 1)]
+    pub kommuner: usize,
     /// Delete the bench kommun first if it exists and generate it again.
     #[arg(long)]
     pub regenerate: bool,
+}
+
+/// SCB-style code of the `index`th other kommun of the scale simulation.
+fn peer_code(index: usize) -> String {
+    format!("9{index:03}")
+}
+
+/// Makes the other kommuner of the simulation exactly `count` (0 when only
+/// the measured one is wanted): generates the missing ones, each in its own
+/// transaction, and deletes those beyond.
+async fn provide_peers(
+    db: &DatabaseConnection,
+    args: &BenchArgs,
+    count: usize,
+) -> Result<(), String> {
+    let existing = kommun::Entity::find()
+        // 9000–9899: 9998 is bench-import's kommun, 9999 the measured one.
+        .filter(kommun::Column::Code.between("9000", "9899"))
+        .all(db)
+        .await
+        .map_err(db_err)?;
+    for k in &existing {
+        let wanted = (0..count).any(|i| peer_code(i) == k.code);
+        if !wanted || args.regenerate {
+            delete_kommun(db, k.id).await.map_err(db_err)?;
+        }
+    }
+    let started = Instant::now();
+    let mut generated = 0;
+    for i in 0..count {
+        let code = peer_code(i);
+        let kept = existing.iter().any(|k| k.code == code) && !args.regenerate;
+        if kept {
+            continue;
+        }
+        let txn = db.begin().await.map_err(db_err)?;
+        generate(&txn, args, &code, &format!("Kommun {code}"))
+            .await
+            .map_err(db_err)?;
+        txn.commit().await.map_err(db_err)?;
+        generated += 1;
+    }
+    if generated > 0 {
+        eprintln!(
+            "generated {generated} other kommuner in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
 }
 
 /// Generates (unless present) and benchmarks; prints the figures to stdout.
@@ -87,6 +146,9 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), String> 
     }
     if args.namnder == 0 || args.lines == 0 || args.years == 0 || args.iterations == 0 {
         return Err("--namnder, --lines, --years and --iterations must be at least 1".into());
+    }
+    if args.kommuner == 0 || args.kommuner > 901 {
+        return Err("--kommuner must be 1–901".into());
     }
     let db = connect(&settings.database_url)
         .await
@@ -121,7 +183,9 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), String> 
             }
             let started = Instant::now();
             let txn = db.begin().await.map_err(db_err)?;
-            let id = generate(&txn, &args).await.map_err(db_err)?;
+            let id = generate(&txn, &args, BENCH_KOMMUN_CODE, BENCH_KOMMUN_NAME)
+                .await
+                .map_err(db_err)?;
             txn.commit().await.map_err(db_err)?;
             eprintln!(
                 "generated {BENCH_KOMMUN_NAME} in {:.1} s",
@@ -130,7 +194,14 @@ pub async fn run(mut settings: Settings, args: BenchArgs) -> Result<(), String> 
             id
         }
     };
+    provide_peers(&db, &args, args.kommuner - 1).await?;
     print_counts(&db, kommun_id).await.map_err(db_err)?;
+    let kommuner = kommun::Entity::find().count(&db).await.map_err(db_err)?;
+    let values = budget_value::Entity::find()
+        .count(&db)
+        .await
+        .map_err(db_err)?;
+    println!("kommuner on the deployment: {kommuner}; budget values of all: {values}");
     let views = views(&db, kommun_id).await?;
 
     settings.bind_address = "127.0.0.1:0".into();
@@ -271,7 +342,12 @@ struct GenReport {
     year: i32,
 }
 
-async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, DbErr> {
+async fn generate(
+    db: &impl ConnectionTrait,
+    args: &BenchArgs,
+    code: &str,
+    name: &str,
+) -> Result<Uuid, DbErr> {
     let now = Utc::now();
     let mut rng = Rng(0x6b6f_6d6d_756e);
     let kommun_id = Uuid::now_v7();
@@ -279,8 +355,8 @@ async fn generate(db: &impl ConnectionTrait, args: &BenchArgs) -> Result<Uuid, D
     kommun::Entity::insert(
         kommun::Model {
             id: kommun_id,
-            code: BENCH_KOMMUN_CODE.into(),
-            name: BENCH_KOMMUN_NAME.into(),
+            code: code.into(),
+            name: name.into(),
             version: 1,
             created_at: now,
             updated_at: now,

@@ -36,6 +36,7 @@ pub mod report_parts;
 pub mod reports;
 pub mod resource;
 mod response_fields;
+pub mod revalidate;
 mod schema;
 pub mod streamed_body;
 pub mod values;
@@ -167,6 +168,7 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     let enums = enum_examples(&value);
     add_page_examples(&mut value);
     constrain_text(&mut value);
+    declare_revalidation(&mut value);
     if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
         let parameters = paths
             .values_mut()
@@ -191,6 +193,46 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
             // from happening; should it, serve the document unfinished.
             tracing::error!(error = %e, "the OpenAPI document could not be read back");
             doc
+        }
+    }
+}
+
+/// Every read but the probes answers with an ETag and `304` to an
+/// `If-None-Match` naming it ([`revalidate`] for those that do not set
+/// their own): each `GET` declares the header and the status.
+fn declare_revalidation(doc: &mut serde_json::Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if path.starts_with("/health") {
+            continue;
+        }
+        let Some(get) = item.get_mut("get").and_then(|g| g.as_object_mut()) else {
+            continue;
+        };
+        let parameters = get
+            .entry("parameters")
+            .or_insert_with(|| serde_json::json!([]));
+        if let Some(list) = parameters.as_array_mut() {
+            let declared = list
+                .iter()
+                .any(|p| p.get("name").and_then(|n| n.as_str()) == Some("If-None-Match"));
+            if !declared {
+                list.push(serde_json::json!({
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": false,
+                    "description": "The ETag of the answer the client holds; 304 when it is still current.",
+                    "schema": {"type": "string"},
+                    "example": "\"8d1f0c4a2b6e9f3071c5d2e4a6b8c0d1\""
+                }));
+            }
+        }
+        if let Some(responses) = get.get_mut("responses").and_then(|r| r.as_object_mut()) {
+            responses.entry("304").or_insert_with(|| {
+                serde_json::json!({"description": "Not modified since the ETag in If-None-Match"})
+            });
         }
     }
 }

@@ -166,3 +166,107 @@ async fn a_kept_answer_is_still_authorised(backend: Backend) {
     assert_eq!(body["report"]["id"], Value::from(report));
 }
 both_databases!(a_kept_answer_is_still_authorised);
+
+/// Every read, not only the computed ones, answers with a strong ETag and
+/// `304` to an `If-None-Match` naming it: lists, feeds and histories get
+/// one from their bytes (`api::revalidate`), and a write changes it.
+async fn every_read_can_be_revalidated(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let lists = [
+        "/api/v1/namnder".to_string(),
+        "/api/v1/periods?year=2024".to_string(),
+        "/api/v1/reports?namnd=VON".to_string(),
+        "/api/v1/budget-lines?namnd=VON".to_string(),
+        "/api/v1/volume-measures?namnd=VON".to_string(),
+        "/api/v1/goals".to_string(),
+        "/api/v1/indicators?namnd=VON".to_string(),
+        "/api/v1/audit".to_string(),
+        "/api/v1/changes".to_string(),
+        format!("/api/v1/reports/{report}/sections"),
+        format!("/api/v1/reports/{report}/versions"),
+    ];
+    let mut first = Vec::new();
+    for path in &lists {
+        let (status, etag, cache_control, body) = read(&app, &app.address, path, &admin).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        assert!(
+            etag.starts_with('"') && etag.len() == 34,
+            "{path}: a strong ETag, got {etag:?}"
+        );
+        assert_eq!(cache_control, "private, no-cache", "{path}");
+        for named in [etag.clone(), format!("W/{etag}"), format!("\"x\", {etag}")] {
+            let not_modified = app
+                .get(path, &admin)
+                .header("If-None-Match", &named)
+                .send()
+                .await
+                .expect("request");
+            assert_eq!(not_modified.status().as_u16(), 304, "{path} with {named}");
+            assert_eq!(not_modified.headers()["etag"], etag.as_str(), "{path}");
+            assert!(not_modified.bytes().await.expect("body").is_empty());
+        }
+        let other = app
+            .get(path, &admin)
+            .header("If-None-Match", "\"0123\"")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(other.status().as_u16(), 200, "{path}: another tag");
+        first.push(etag);
+    }
+
+    // A new nämnd changes the list of nämnder, and the old tag then gets
+    // the new answer; the lists it is not in keep theirs (the audit and
+    // change feeds hold it too, if it is on their first page).
+    let (status, _) = app
+        .post(
+            "/api/v1/namnder",
+            &admin,
+            &json!({"code": "REV", "name": "Revalideringsnämnden", "kind": "namnd"}),
+        )
+        .reply()
+        .await;
+    assert_eq!(status, 201);
+    for (path, etag) in lists.iter().zip(&first) {
+        if path.ends_with("/audit") || path.ends_with("/changes") {
+            continue;
+        }
+        let (status, now, _, body) = read(&app, &app.address, path, &admin).await;
+        let moved = path == "/api/v1/namnder";
+        assert_eq!(status, 200);
+        assert_eq!(&now != etag, moved, "{path}: changed only by the write");
+        if moved {
+            assert!(body.contains("REV"), "{path}: {body}");
+        }
+    }
+
+    // The probes say how the service is now: never kept.
+    let live = app
+        .get("/health/live", &admin)
+        .send()
+        .await
+        .expect("request");
+    assert!(live.headers().get("etag").is_none());
+
+    // The document declares it on every read but the probes.
+    let (_, doc) = app.get("/openapi.json", &admin).reply().await;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        if path.starts_with("/health") {
+            continue;
+        }
+        assert!(
+            get["responses"].get("304").is_some(),
+            "{path}: 304 declared"
+        );
+        let declares_header = get["parameters"]
+            .as_array()
+            .is_some_and(|list| list.iter().any(|p| p["name"] == "If-None-Match"));
+        assert!(declares_header, "{path}: If-None-Match declared");
+    }
+}
+both_databases!(every_read_can_be_revalidated);
