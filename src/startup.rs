@@ -221,6 +221,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
             }))
+            .wrap(from_fn(crate::api::query_text::layer))
             .wrap(from_fn(crate::api::revalidate::layer))
             .wrap(from_fn(crate::api::idempotency::layer))
             .wrap(from_fn(crate::api::guard::layer))

@@ -31,6 +31,7 @@ pub mod kommuner;
 pub mod namnder;
 pub mod obligations;
 pub mod periods;
+pub mod query_text;
 pub mod read_cache;
 pub mod report_parts;
 pub mod reports;

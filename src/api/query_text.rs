@@ -1,0 +1,78 @@
+//! Query parameters hold no NUL: no text column of either database stores
+//! U+0000 (PostgreSQL refuses it, and its error is neither contention nor
+//! a fault of the service). A parameter holding one is the caller's input
+//! error: 422 naming it, for every operation at once, as the document's
+//! pattern on every string parameter says. Runs inside the guard, so a
+//! caller who may not do the operation learns nothing about its input.
+
+use actix_web::{
+    Error, ResponseError,
+    body::{BoxBody, MessageBody},
+    dev::{ServiceRequest, ServiceResponse},
+    middleware::Next,
+    web,
+};
+
+use crate::error::{ApiError, FieldError};
+
+const MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+/// The parameters of `query` whose name or value holds NUL, once each.
+fn with_nul(query: &str) -> Vec<FieldError> {
+    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query) else {
+        // Not form-encoded text at all: the operation's own parsing says so.
+        return Vec::new();
+    };
+    let mut named: Vec<String> = Vec::new();
+    for (name, value) in pairs.0 {
+        if !name.contains('\0') && !value.contains('\0') {
+            continue;
+        }
+        let name = name.replace('\0', "\u{FFFD}");
+        if !named.contains(&name) {
+            named.push(name);
+        }
+    }
+    named
+        .into_iter()
+        .map(|name| FieldError::new(name, MESSAGE))
+        .collect()
+}
+
+pub async fn layer(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Fast path: a NUL arrives percent-encoded.
+    if !req.query_string().contains("%00") {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let errors = with_nul(req.query_string());
+    if errors.is_empty() {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    let response = ApiError::Validation(errors).error_response();
+    Ok(req.into_response(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_holding_nul_is_named_once() {
+        let fields: Vec<String> = with_nul("q=a%00b&year=2024&namnd=%00&q=%00")
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["q", "namnd"]);
+        assert!(with_nul("q=abc&year=2024").is_empty());
+        assert!(with_nul("q=%zz").is_empty());
+    }
+}
