@@ -611,7 +611,7 @@ async fn load_key_figures(
         };
         // The same figure printed in two reports is kept once.
         match key_figures::create(db, &actor(kommun_id), new).await {
-            Ok(_) | Err(ServiceError::Validation(_)) => {}
+            Ok(_) | Err(ServiceError::Taken(_)) => {}
             Err(other) => return Err(other),
         }
     }

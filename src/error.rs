@@ -54,6 +54,10 @@ pub enum ApiError {
     NotFound(String),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A unique code or name already taken (409): the field that holds it,
+    /// in `errors` as a validation error names its field.
+    #[error("taken: {}: {}", .0.field, .0.message)]
+    Taken(FieldError),
     /// The path exists, the method does not: the methods it takes, as the
     /// `Allow` header lists them.
     #[error("method not allowed")]
@@ -105,7 +109,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::Conflict(_) => ("conflict", "Conflict"),
+            ApiError::Conflict(_) | ApiError::Taken(_) => ("conflict", "Conflict"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
@@ -136,6 +140,7 @@ impl ApiError {
             | ApiError::PreconditionRequired(d)
             | ApiError::BadGateway(d)
             | ApiError::GatewayTimeout(d) => d.clone(),
+            ApiError::Taken(error) => format!("{}: {}", error.field, error.message),
             ApiError::Validation(errors) => match errors.len() {
                 1 => format!("{}: {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
@@ -166,6 +171,7 @@ impl ApiError {
             detail: self.detail(),
             errors: match self {
                 ApiError::Validation(errors) => errors.clone(),
+                ApiError::Taken(error) => vec![error.clone()],
                 _ => Vec::new(),
             },
         }
@@ -185,6 +191,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Forbidden(d) => ApiError::Forbidden(d),
             ServiceError::NotFound(d) => ApiError::NotFound(d),
             ServiceError::Conflict(d) => ApiError::Conflict(d),
+            ServiceError::Taken(e) => ApiError::Taken(e),
             ServiceError::PreconditionFailed(d) => ApiError::PreconditionFailed(d),
             ServiceError::Validation(errors) => ApiError::Validation(errors),
             ServiceError::Unavailable(d) => ApiError::Unavailable(d),
@@ -204,6 +211,7 @@ pub fn into_service(err: ApiError) -> ServiceError {
         ApiError::Forbidden(d) => ServiceError::Forbidden(d),
         ApiError::NotFound(d) => ServiceError::NotFound(d),
         ApiError::Conflict(d) => ServiceError::Conflict(d),
+        ApiError::Taken(e) => ServiceError::Taken(e),
         ApiError::PreconditionFailed(d) => ServiceError::PreconditionFailed(d),
         ApiError::Validation(errors) => ServiceError::Validation(errors),
         ApiError::Unavailable(d) => ServiceError::Unavailable(d),
@@ -220,7 +228,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Conflict(_) | ApiError::Taken(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -291,6 +299,7 @@ mod tests {
             (ApiError::Forbidden("x".into()), 403),
             (ApiError::NotFound("x".into()), 404),
             (ApiError::Conflict("x".into()), 409),
+            (ApiError::Taken(FieldError::new("code", "taken")), 409),
             (
                 ApiError::MethodNotAllowed {
                     allow: "GET".into(),
@@ -325,6 +334,18 @@ mod tests {
     fn internal_causes_are_not_sent() {
         let err = ApiError::Db(DbErr::Custom("secret table detail".into()));
         assert!(!err.problem().detail.contains("secret"));
+    }
+
+    #[test]
+    fn a_taken_key_is_a_conflict_naming_its_field() {
+        let problem = ApiError::Taken(FieldError::new("code", "already has this code")).problem();
+        assert_eq!(problem.status, 409);
+        assert_eq!(problem.type_, "/problems/conflict");
+        assert_eq!(problem.detail, "code: already has this code");
+        assert_eq!(
+            problem.errors,
+            vec![FieldError::new("code", "already has this code")]
+        );
     }
 
     #[test]

@@ -292,7 +292,8 @@ pub async fn list_budget_lines(
 #[utoipa::path(tag = "budget-lines", request_body = CreateBudgetLine,
     responses(
         (status = 201, description = "Created", body = BudgetLineDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid, duplicate code or bad parent", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or bad parent", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/budget-lines")]
 pub async fn create_budget_line(
@@ -361,6 +362,7 @@ pub async fn get_budget_line(
     params(("id" = Uuid, Path, description = "Line id"), ("If-Match" = String, Header, description = "ETag you read", example = "\"1\"")),
     responses(
         (status = 200, description = "Changed", body = BudgetLineDto, headers(("ETag" = String))),
+        (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -294,7 +294,8 @@ pub async fn list_dimension_mappings(
 #[utoipa::path(tag = "dimension-mappings", request_body = CreateDimensionMapping,
     responses(
         (status = 201, description = "Created", body = DimensionMappingDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid pattern, unknown nämnd or line, or duplicate name", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Your kommun already has a dimension mapping with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid pattern, unknown nämnd or line", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/dimension-mappings")]
 pub async fn create_dimension_mapping(
@@ -346,7 +347,7 @@ crate::api::resource::item_routes! {
     get: /// Read a dimension mapping.
         get_dimension_mapping "The mapping";
     patch: /// Change a dimension mapping (admin, kommunledning). Needs `If-Match`.
-        update_dimension_mapping(UpdateDimensionMapping) "Changed", "Invalid";
+        update_dimension_mapping(UpdateDimensionMapping) "Changed", "Invalid", 409 "Your kommun already has a dimension mapping with this name; names `name`";
     delete: /// Delete a dimension mapping (admin, kommunledning). Needs `If-Match`.
         /// Figures imported through it stay.
         delete_dimension_mapping "Deleted";

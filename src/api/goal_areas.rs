@@ -173,7 +173,8 @@ pub async fn list_goal_areas(
 #[utoipa::path(tag = "goal-areas", request_body = CreateGoalArea,
     responses(
         (status = 201, description = "Created", body = GoalAreaDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid or duplicate name", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The plan already has a goal area with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/goal-areas")]
 pub async fn create_goal_area(
@@ -217,7 +218,7 @@ crate::api::resource::item_routes! {
     get: /// Read a goal area.
         get_goal_area "The goal area";
     patch: /// Change a goal area (admin, kommunledning). Needs `If-Match`.
-        update_goal_area(UpdateGoalArea) "Changed", "Invalid";
+        update_goal_area(UpdateGoalArea) "Changed", "Invalid", 409 "The plan already has a goal area with this name; names `name`";
     delete: /// Delete a goal area without goals or assignments (admin, kommunledning).
         /// Needs `If-Match`.
         delete_goal_area "Deleted", 409 "Goals or assignments still refer to it";

@@ -399,7 +399,8 @@ pub async fn key_figure_table(
     request_body = CreateKeyFigure,
     responses(
         (status = 201, description = "Created", body = KeyFigureDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid, or the name already exists for the nämnd and year", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The nämnd already has a key figure with this name for the year; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/key-figures")]
@@ -455,7 +456,7 @@ crate::api::resource::item_routes! {
     get: /// Read one key figure.
         get_key_figure "The key figure";
     patch: /// Change a key figure. Needs `If-Match`.
-        update_key_figure(UpdateKeyFigure) "Changed", "Invalid, or the name already exists for the nämnd and year";
+        update_key_figure(UpdateKeyFigure) "Changed", "Invalid", 409 "The nämnd already has a key figure with this name for the year; names `name`";
     delete: /// Delete a key figure. Needs `If-Match`.
         delete_key_figure "Deleted";
 }

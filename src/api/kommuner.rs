@@ -144,7 +144,8 @@ pub async fn list_kommuner(
     request_body = CreateKommun,
     responses(
         (status = 201, description = "Created", body = KommunDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid code or kommun already exists", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A kommun with this code already exists; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid code", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/kommuner")]

@@ -449,6 +449,16 @@ impl Modify for SecurityAndProblems {
                         .entry(status.to_string())
                         .or_insert_with(|| RefOr::T(problem_response(description)));
                 }
+                // An operation's own 409 (a code already taken, a report
+                // not a draft) keeps its description, and says that a
+                // running duplicate of the request is answered 409 too.
+                if let Some(RefOr::T(conflict)) = operation.responses.responses.get_mut("409")
+                    && !conflict.description.contains(idempotency::HEADER)
+                {
+                    conflict
+                        .description
+                        .push_str(" (also: a request with this Idempotency-Key is still running)");
+                }
             }
             // Operations that take no bearer token (the calendar feed)
             // declare their own security and problems.

@@ -159,7 +159,8 @@ pub async fn list_namnder(
     request_body = CreateNamnd,
     responses(
         (status = 201, description = "Created", body = NamndDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid or duplicate code", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another nämnd of your kommun has this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/namnder")]
@@ -209,7 +210,7 @@ crate::api::resource::item_routes! {
     get: /// Read one nämnd.
         get_namnd "The nämnd";
     patch: /// Change a nämnd (admin, kommunledning). Needs `If-Match`.
-        update_namnd(UpdateNamnd) "Changed", "Invalid or duplicate code";
+        update_namnd(UpdateNamnd) "Changed", "Invalid", 409 "Another nämnd of your kommun has this code; names `code`";
     delete: /// Delete a nämnd that nothing refers to (admin, kommunledning). Needs `If-Match`.
         delete_namnd "Deleted", 409 "Reports or figures still refer to it";
 }

@@ -150,7 +150,8 @@ pub async fn list_periods(
     request_body = CreatePeriod,
     responses(
         (status = 201, description = "Created", body = PeriodDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid or already existing period", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The period already exists; names `kind`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/periods")]

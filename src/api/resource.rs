@@ -312,7 +312,7 @@ macro_rules! item_routes {
     (
         $res:ty, $dto:ident, $tag:literal, $path:literal, $id:literal;
         $(get: $(#[$gdoc:meta])* $get:ident $got:literal;)?
-        $(patch: $(#[$pdoc:meta])* $patch:ident($body:ident) $changed:literal, $invalid:literal;)?
+        $(patch: $(#[$pdoc:meta])* $patch:ident($body:ident) $changed:literal, $invalid:literal $(, 409 $taken:literal)?;)?
         $(delete: $(#[$ddoc:meta])* $delete:ident $deleted:literal $(, 409 $conflict:literal)?;)?
     ) => {
         $(
@@ -337,6 +337,7 @@ macro_rules! item_routes {
                     ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
                 responses(
                     (status = 200, description = $changed, body = $dto, headers(("ETag" = String))),
+                    $((status = 409, description = $taken, body = $crate::error::Problem, content_type = "application/problem+json"),)?
                     (status = 412, description = "Changed by someone else since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
                     (status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),
                     (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),

@@ -557,7 +557,8 @@ pub async fn list_volume_measures(
     request_body = CreateVolumeMeasure,
     responses(
         (status = 201, description = "Created", body = VolumeMeasureDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid, or the nämnd already has a measure with this name", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The nämnd already has a volume measure with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/volume-measures")]
@@ -609,7 +610,7 @@ crate::api::resource::item_routes! {
     get: /// Read one volume measure.
         get_volume_measure "The volume measure";
     patch: /// Change a volume measure. Needs `If-Match`.
-        update_volume_measure(UpdateVolumeMeasure) "Changed", "Invalid or duplicate name";
+        update_volume_measure(UpdateVolumeMeasure) "Changed", "Invalid", 409 "The nämnd already has a volume measure with this name; names `name`";
     delete: /// Delete a volume measure with all its values. Needs `If-Match`.
         delete_volume_measure "Deleted, with its values";
 }

@@ -219,7 +219,7 @@ pub async fn put(
                     .exec_with_returning(txn)
                     .await
                     .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
-                        ServiceError::Validation(_) => ServiceError::Conflict(
+                        ServiceError::Taken(_) => ServiceError::Conflict(
                             "the assessment was created by someone else at the same time; retry"
                                 .into(),
                         ),

@@ -526,7 +526,7 @@ pub async fn put_status(
                     .await
                     .map_err(
                         |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
-                            ServiceError::Validation(_) => ServiceError::Conflict(
+                            ServiceError::Taken(_) => ServiceError::Conflict(
                                 "the status was created by someone else at the same time; retry"
                                     .into(),
                             ),

@@ -185,7 +185,8 @@ where
 }
 
 /// Writes `changes` to `current` if it is still at `expected_version`, as
-/// one audited write; a violation of `taken`'s key is its field error.
+/// one audited write; a violation of `taken`'s key is
+/// [`ServiceError::Taken`] naming its field.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_audited<E, A>(
     db: &sea_orm::DatabaseConnection,

@@ -32,6 +32,12 @@ pub enum ServiceError {
     /// already submitted, a locked report).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The change would give a second row a key that must be unique (a
+    /// code or a name already taken): a conflict with the data as it is,
+    /// not invalid input (the same request is valid once the other row is
+    /// gone or renamed). Names the field that holds the key.
+    #[error("taken: {}: {}", .0.field, .0.message)]
+    Taken(FieldError),
     /// The resource is no longer at the version the caller read.
     #[error("stale version: {0}")]
     PreconditionFailed(String),
@@ -189,7 +195,7 @@ impl UniqueKey {
     }
 }
 
-/// A unique key with the field error its violation answers with.
+/// A unique key with the field its violation names and the message.
 pub struct Taken {
     pub key: UniqueKey,
     pub field: &'static str,
@@ -197,7 +203,7 @@ pub struct Taken {
 }
 
 impl Taken {
-    /// A violation of the key as the field error; other errors unchanged.
+    /// A violation of the key as [`ServiceError::Taken`]; other errors unchanged.
     pub fn db(&self, err: DbErr) -> ServiceError {
         unique_violation(err, &self.key, self.field, self.message)
     }
@@ -211,12 +217,12 @@ impl Taken {
     }
 }
 
-/// Maps a violation of `key` to a field error on `field`; every other
-/// database error passes through.
+/// Maps a violation of `key` to [`ServiceError::Taken`] naming `field`;
+/// every other database error passes through.
 pub fn unique_violation(err: DbErr, key: &UniqueKey, field: &str, message: &str) -> ServiceError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(text)) if key.matches(&text) => {
-            ServiceError::validation(field, message)
+            ServiceError::Taken(FieldError::new(field, message))
         }
         _ => ServiceError::from(err),
     }

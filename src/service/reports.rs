@@ -166,7 +166,7 @@ pub async fn create(
             .exec_with_returning(txn)
             .await
             .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
-                ServiceError::Validation(_) => ServiceError::Conflict(format!(
+                ServiceError::Taken(_) => ServiceError::Conflict(format!(
                     "{} already has a {report_type} for {}",
                     namnd.code,
                     spec.label()

@@ -327,7 +327,7 @@ pub async fn put_values(
                 .exec(txn)
                 .await
                 .map_err(|e| match unique_violation(e, &UQ_VALUE, "values", "") {
-                    ServiceError::Validation(_) => ServiceError::Conflict(
+                    ServiceError::Taken(_) => ServiceError::Conflict(
                         "the values were changed by someone else at the same time; retry".into(),
                     ),
                     other => other,

@@ -228,7 +228,7 @@ impl<'a> Write<'a> {
     }
 
     /// Inserts `model` and records it as created; a violation of `taken`'s
-    /// key is its field error.
+    /// key is [`super::error::ServiceError::Taken`] naming its field.
     pub async fn insert<A>(
         &self,
         model: A,

@@ -116,7 +116,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         "{p}"
     );
     let duplicate = json!({"name": "Raindance", "rules": von_rules()});
-    let p = create(&app, &token, &duplicate).problem(422).await;
+    let p = create(&app, &token, &duplicate).problem(409).await;
     assert_eq!(error_fields(&p), ["name"]);
 
     // Updates need the current ETag.

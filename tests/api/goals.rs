@@ -279,7 +279,7 @@ async fn two_huvudansvar_are_refused(backend: Backend) {
             &admin,
             &json!({"plan": "Kommunplan 2023-2026", "name": "Trygg omsorg & vård"}),
         )
-        .problem(422)
+        .problem(409)
         .await;
     assert_eq!(error_fields(&dup), ["name"]);
 }

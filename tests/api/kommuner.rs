@@ -53,7 +53,7 @@ async fn an_admin_bootstraps_and_renames_its_kommun(backend: Backend) {
         &admin,
         &json!({"code": "0483", "name": "Again"}),
     )
-    .problem(422)
+    .problem(409)
     .await;
 
     let path = format!("/api/v1/kommuner/{}", id_of(&kommun));

@@ -92,10 +92,6 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     app.create_namnd(&admin, "VON", "namnd").await;
     let post = |body: Value| app.post("/api/v1/namnder", &admin, &body);
 
-    let p = post(json!({"code": "VON", "name": "Again", "kind": "namnd"}))
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["code"]);
     let p = post(json!({"code": "von", "name": "", "kind": "namnd"}))
         .problem(422)
         .await;
@@ -216,7 +212,7 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     let p = app
         .patch(&path, &admin, &json!({"code": "VON"}))
         .if_match(1)
-        .problem(422)
+        .problem(409)
         .await;
     assert_eq!(error_fields(&p), ["code"]);
     let p = app
@@ -238,6 +234,79 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
     );
 }
 both_databases!(changing_to_a_taken_code_is_refused);
+
+/// A code another nämnd has is a conflict with the data as it is (409, as
+/// for any state conflict), not invalid input: the same body is accepted
+/// once the code is free. The problem names `code` as a validation error
+/// would, and nothing is written: no nämnd, no audit entry, no change.
+async fn a_duplicate_code_is_a_conflict_naming_code(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let audit: Value = app
+        .get("/api/v1/audit?limit=500", &admin)
+        .returns(200)
+        .await;
+    let changes: Value = app
+        .get("/api/v1/changes?limit=500", &admin)
+        .returns(200)
+        .await;
+
+    let p = app
+        .post(
+            "/api/v1/namnder",
+            &admin,
+            &json!({"code": "VON", "name": "Again", "kind": "styrelse"}),
+        )
+        .problem(409)
+        .await;
+    assert_eq!(p["type"], "/problems/conflict", "{p}");
+    assert_eq!(
+        p["errors"],
+        json!([{"field": "code", "message": "another nämnd of this kommun already has this code"}]),
+        "{p}"
+    );
+
+    let all: Value = app.get("/api/v1/namnder", &admin).returns(200).await;
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{all}");
+    assert_eq!(
+        (
+            items[0]["id"].as_str(),
+            items[0]["name"].as_str(),
+            items[0]["version"].as_i64()
+        ),
+        (von["id"].as_str(), von["name"].as_str(), Some(1))
+    );
+    let audit_after: Value = app
+        .get("/api/v1/audit?limit=500", &admin)
+        .returns(200)
+        .await;
+    assert_eq!(audit_after["items"], audit["items"]);
+    let changes_after: Value = app
+        .get("/api/v1/changes?limit=500", &admin)
+        .returns(200)
+        .await;
+    assert_eq!(changes_after["items"], changes["items"]);
+
+    // Once VON is renamed, the same request creates the nämnd.
+    app.patch(
+        &format!("/api/v1/namnder/{}", id_of(&von)),
+        &admin,
+        &json!({"code": "VON2"}),
+    )
+    .if_match(1)
+    .returns(200)
+    .await;
+    app.post(
+        "/api/v1/namnder",
+        &admin,
+        &json!({"code": "VON", "name": "Again", "kind": "styrelse"}),
+    )
+    .returns(201)
+    .await;
+}
+both_databases!(a_duplicate_code_is_a_conflict_naming_code);
 
 /// A NUL character is the caller's input error, on both databases: 422
 /// naming the field for a body or a query parameter (PostgreSQL refuses it

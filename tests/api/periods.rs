@@ -112,7 +112,7 @@ async fn invalid_periods_name_the_field(backend: Backend) {
         &admin,
         &json!({"kind": "helar", "year": 2024}),
     )
-    .problem(422)
+    .problem(409)
     .await;
 }
 both_databases!(invalid_periods_name_the_field);

@@ -169,9 +169,10 @@ async fn a_crashed_first_attempt_expires(backend: Backend) {
             .await
             .unwrap();
     }
-    // The nämnd exists now, so running the request again is a 422 on code:
-    // the key was taken over and the request really ran (no 409, no wait).
-    let p = problem(send("crashed2").await.unwrap(), 422).await;
+    // The nämnd exists now, so running the request again is a 409 naming
+    // code (not the bare 409 of a key still held): the key was taken over
+    // and the request really ran (no wait).
+    let p = problem(send("crashed2").await.unwrap(), 409).await;
     assert_eq!(error_fields(&p), ["code"], "{p}");
 }
 both_databases!(a_crashed_first_attempt_expires);

@@ -129,7 +129,7 @@ async fn create_read_update_delete(backend: Backend) {
             &json!({"namnd_id": von_id, "name": "Belagda platser på särskilt boende för äldre",
                     "unit": "platser", "aggregation": "summa"}),
         )
-        .problem(422)
+        .problem(409)
         .await;
     assert_eq!(error_fields(&p), ["name"]);
     // The same name in another nämnd is fine.
@@ -158,7 +158,7 @@ async fn create_read_update_delete(backend: Backend) {
             &json!({"name": "Planerade hemtjänsttimmar per månad, intern regi"}),
         )
         .if_match(1)
-        .problem(422)
+        .problem(409)
         .await;
     assert_eq!(error_fields(&p), ["name"]);
     let p = app
