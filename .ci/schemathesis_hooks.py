@@ -6,12 +6,14 @@
    few short keys Hypothesis likes ("0", "00", ...) across unrelated
    requests, so every well-formed key is made unique before the call; a
    malformed key (negative testing) is left as it is.
-2. The document's examples name ids of the form 019a8e3c-5b7d-7e1a-9c2f-
-   3d4e5f60....: placeholders, as ids are made when the data is. In a body
-   sent as the document shows it (the examples phase, where the parameter
-   overrides of schemathesis.toml do not reach bodies), a placeholder is
-   replaced by the real id of the demo data that .ci/schemathesis found
-   (KR_* variables), by the field it is in.
+2. An id in a body must name a row that exists: state, which the schema
+   (a UUID) cannot express. The document's examples name ids of the form
+   019a8e3c-5b7d-7e1a-9c2f-3d4e5f60....: placeholders, as ids are made
+   when the data is; generated bodies name random UUIDs. schemathesis's
+   parameter overrides do not reach bodies, so here a placeholder, and in
+   a body generated as valid any id, is replaced by the real id of the
+   demo data that .ci/schemathesis found (KR_* variables), by the field it
+   is in. A body generated as invalid is sent as it is.
 """
 
 import os
@@ -19,6 +21,7 @@ import re
 import uuid
 
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 
 KEY = "Idempotency-Key"
 WELL_FORMED = re.compile(r"^[!-~]{1,255}$")
@@ -43,18 +46,32 @@ def is_placeholder(value):
     return isinstance(value, str) and value.startswith(PLACEHOLDER)
 
 
-def substitute(value):
+def is_uuid(value):
+    try:
+        uuid.UUID(value)
+        return True
+    except (TypeError, ValueError, AttributeError):
+        return False
+
+
+def substitute(value, replaceable):
+    """Replaces the ids `replaceable` accepts, in place."""
     if isinstance(value, dict):
         for field, item in value.items():
-            if field in REAL and is_placeholder(item) and os.environ.get(REAL[field]):
+            if field in REAL and replaceable(item) and os.environ.get(REAL[field]):
                 value[field] = os.environ[REAL[field]]
-            elif field in EMPTIED and isinstance(item, list) and all(map(is_placeholder, item)):
+            elif (
+                field in EMPTIED
+                and isinstance(item, list)
+                and item
+                and all(map(replaceable, item))
+            ):
                 value[field] = []
             else:
-                substitute(item)
+                substitute(item, replaceable)
     elif isinstance(value, list):
         for item in value:
-            substitute(item)
+            substitute(item, replaceable)
 
 
 @schemathesis.hook
@@ -64,4 +81,6 @@ def before_call(context, case, kwargs):
         value = headers[name]
         if name.lower() == KEY.lower() and isinstance(value, str) and WELL_FORMED.match(value):
             headers[name] = str(uuid.uuid4())
-    substitute(case.body)
+    meta = getattr(case, "meta", None)
+    negative = meta is not None and meta.is_negative_at(ParameterLocation.BODY)
+    substitute(case.body, is_placeholder if negative else is_uuid)

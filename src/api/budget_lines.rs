@@ -83,8 +83,8 @@ pub struct CreateBudgetLine {
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
     pub parent_id: Option<Uuid>,
-    /// `YYYY-MM`.
-    #[schema(pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    /// `YYYY-MM`, a year 1900–2200.
+    #[schema(pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub planned_completion: Option<String>,
     pub position: Option<i32>,
 }
@@ -102,7 +102,7 @@ pub struct UpdateBudgetLine {
     #[schema(value_type = Option<Uuid>)]
     pub parent_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
+    #[schema(value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub planned_completion: Option<Option<String>>,
     pub position: Option<i32>,
 }

@@ -44,8 +44,8 @@ pub struct CalendarFeedDto {
     /// their obligations); null: the whole kommun.
     pub namnder: Option<Vec<String>>,
     /// The feed's URL with its secret: in the answer to the creation only;
-    /// keep it, it is never shown again. Anyone with it can read the feed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// keep it, it is never shown again (null in every other answer).
+    /// Anyone with it can read the feed.
     pub url: Option<String>,
     pub version: i32,
     pub created_at: chrono::DateTime<chrono::Utc>,

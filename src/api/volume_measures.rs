@@ -76,7 +76,8 @@ pub struct CreateVolumeMeasure {
     /// 1–200 characters, unique within the nämnd.
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,
-    /// 1–40 characters.
+    /// 1–40 characters, not only spaces.
+    #[schema(max_length = 40, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub unit: String,
     pub aggregation: Aggregation,
     /// Placed after the nämnd's other measures when left out.
@@ -90,6 +91,8 @@ pub struct CreateVolumeMeasure {
 pub struct UpdateVolumeMeasure {
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: Option<String>,
+    /// 1–40 characters, not only spaces.
+    #[schema(max_length = 40, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub unit: Option<String>,
     pub aggregation: Option<Aggregation>,
     pub position: Option<i32>,
