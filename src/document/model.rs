@@ -16,10 +16,13 @@ pub struct ReportDoc {
     pub drift: Option<Units>,
     pub investering: Option<Units>,
     pub action_plans: Vec<ActionPlan>,
+    #[serde(rename = "volume_measures")]
     pub volymer: Vec<Volym>,
+    #[serde(rename = "key_figures")]
     pub nyckeltal: Vec<Nyckeltal>,
     pub assessments: Option<Assessments>,
     pub assignment_statuses: Option<AssignmentStatuses>,
+    #[serde(rename = "indicators")]
     pub indicator_appendix: Option<Appendix>,
 }
 
