@@ -39,7 +39,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON",
-    "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "start_date": "2024-01-01", "end_date": "2024-12-31",
     "type": "arsredovisning", "status": "godkand", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
     "status_reason": null, "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z",
     "version": 3, "created_at": "2025-01-15T09:00:00Z", "updated_at": "2025-02-27T15:00:00Z"
@@ -51,8 +51,10 @@ pub struct ReportDto {
     pub period_id: Uuid,
     /// Label of the period, e.g. "Delår 2024".
     pub period: String,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
+    /// The first day of the report's period.
+    pub start_date: NaiveDate,
+    /// The last day of the report's period.
+    pub end_date: NaiveDate,
     #[serde(rename = "type")]
     pub report_type: ReportType,
     pub status: ReportStatus,
@@ -82,8 +84,8 @@ impl ReportDto {
             namnd: namnd.code.clone(),
             period_id: r.period_id,
             period: spec.label(),
-            period_start: spec.start_date(),
-            period_end: spec.end_date(),
+            start_date: spec.start_date(),
+            end_date: spec.end_date(),
             report_type: r.report_type,
             status: r.status,
             beslut_datum: r.beslut_datum,

@@ -40,7 +40,9 @@ pub struct ReportHead {
     pub id: Option<Uuid>,
     pub namnd: String,
     pub period: String,
+    #[serde(rename = "start_date")]
     pub period_start: Option<chrono::NaiveDate>,
+    #[serde(rename = "end_date")]
     pub period_end: Option<chrono::NaiveDate>,
     #[serde(rename = "type")]
     pub report_type: String,
@@ -142,6 +144,7 @@ pub struct Volym {
     pub name: String,
     pub unit: Option<String>,
     pub period_value: Option<Decimal>,
+    #[serde(rename = "samma_period_foregaende_ar")]
     pub same_period_last_year: Option<Decimal>,
     pub prognos: Option<Decimal>,
 }
@@ -219,6 +222,7 @@ pub struct Assignment {
     pub title: String,
     pub huvudansvar: Option<NamndRef>,
     pub medansvariga: Vec<NamndRef>,
+    #[serde(rename = "end_date")]
     pub slutdatum: Option<String>,
 }
 
@@ -293,6 +297,7 @@ pub struct AppendixRow {
     pub trend: Judged,
     pub riktvarde: Option<Riktvarde>,
     pub bedomning: Judged,
+    #[serde(rename = "source")]
     pub kalla: Option<String>,
     pub kolada_id: Option<String>,
 }

@@ -242,10 +242,17 @@ impl ParsedVersion {
 /// Names a decided document had before the API's vocabulary was made one
 /// (CHANGELOG, "One vocabulary"), and the names they have now. A version is
 /// stored and hashed as it was decided; it is read under today's names.
-const RENAMED: [(&str, &str); 3] = [
+const RENAMED: [(&str, &str); 10] = [
     ("volymer", "volume_measures"),
     ("nyckeltal", "key_figures"),
     ("indicator_appendix", "indicators"),
+    ("period_start", "start_date"),
+    ("period_end", "end_date"),
+    ("planned_start", "start_date"),
+    ("slutdatum", "end_date"),
+    ("same_period_last_year", "samma_period_foregaende_ar"),
+    ("last_year", "foregaende_ar"),
+    ("kalla", "source"),
 ];
 
 /// A stored decided document under today's member names.
@@ -464,10 +471,17 @@ mod tests {
 
     #[test]
     fn versions_decided_under_old_names_are_read_under_todays() {
-        let text = r#"{"volymer":[{"name":"a"}],"indicator_appendix":{"year":2024}}"#;
+        let text = r#"{"volymer":[{"last_year":1,"same_period_last_year":2}],"report":{"period_start":"2024-01-01"},"indicator_appendix":{"year":2024}}"#;
         let parsed = ParsedVersion::parse(text.to_string()).unwrap();
         assert_eq!(parsed.canonical, text);
-        assert_eq!(parsed.part("volume_measures").get(), r#"[{"name":"a"}]"#);
+        assert_eq!(
+            parsed.part("volume_measures").get(),
+            r#"[{"foregaende_ar":1,"samma_period_foregaende_ar":2}]"#
+        );
+        assert_eq!(
+            parsed.part("report").get(),
+            r#"{"start_date":"2024-01-01"}"#
+        );
         assert_eq!(parsed.part("indicators").get(), r#"{"year":2024}"#);
         assert_eq!(parsed.part("volymer").get(), "null");
     }

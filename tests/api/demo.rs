@@ -66,7 +66,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         for value in measure["values"].as_array().unwrap() {
             let field = match value["period"].as_str() {
                 Some("2024") => "period_value",
-                Some("2023") => "last_year",
+                Some("2023") => "foregaende_ar",
                 _ => continue,
             };
             compared += 1;
@@ -305,8 +305,8 @@ fn volume_field(value: &Value, period: &Value) -> Option<&'static str> {
     match value["kind"].as_str().unwrap_or("utfall") {
         "prognos" if printed == year.to_string() => Some("prognos"),
         "utfall" if printed == seed_period(period, year) => Some("period_value"),
-        "utfall" if printed == (year - 1).to_string() => Some("last_year"),
-        "utfall" if printed == seed_period(period, year - 1) => Some("same_period_last_year"),
+        "utfall" if printed == (year - 1).to_string() => Some("foregaende_ar"),
+        "utfall" if printed == seed_period(period, year - 1) => Some("samma_period_foregaende_ar"),
         _ => None,
     }
 }

@@ -67,7 +67,7 @@ async function main(): Promise<void> {
 
   // The indicator appendix of 2024: trend and bedömning per indicator.
   const appendix = await api.GET("/api/v1/indicators/table", {
-    params: { query: { year: "2024" } },
+    params: { query: { year: 2024 } },
   });
   if (appendix.error) throw new Error(`appendix: ${appendix.error.title}`);
   let indicators = 0;
