@@ -25,7 +25,7 @@ async fn seed000_assignments(backend: Backend) {
         let mut b = json!({
             "plan": a["plan"], "title": a["title"], "description": a["description"],
             "medansvariga": a["medansvariga"].as_array().unwrap().iter().map(|c| namnder[c.as_str().unwrap()].clone()).collect::<Vec<_>>(),
-            "end_date": a["end_date"], "sarskilt": a["sarskilt"],
+            "end_date": a["slutdatum"], "sarskilt": a["sarskilt"],
         });
         if let Some(area) = a["goal_area"].as_str() {
             b["goal_area_id"] = areas[area].clone();
