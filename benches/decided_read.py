@@ -50,7 +50,7 @@ def main():
         get(conn, "/api/v1/reports?namnd=VON&type=arsredovisning", args.token)
     )
     report = reports["items"][0]["id"]
-    parts = "drift,investering,volymer,nyckeltal,sections,action_plans"
+    parts = "drift,investering,volume_measures,key_figures,sections,action_plans"
     cases = [
         ("whole report, as decided", f"/api/v1/reports/{report}?include={parts}&unit=tkr"),
         ("whole report, live", f"/api/v1/reports/{report}?include={parts}&unit=tkr&basis=live"),

@@ -81,7 +81,7 @@ sqlite_file="$dir/demo.db"
 sqlite=$(serve "sqlite://$sqlite_file?mode=rwc")
 token=$("$bin" token --role kommunledning --kommun 0483)
 id_of() { curl -sf "$1" -H "Authorization: Bearer $token" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4; }
-parts="drift,investering,volymer,nyckeltal,sections,action_plans"
+parts="drift,investering,volume_measures,key_figures,sections,action_plans"
 
 # Datasette over the same file (read-only), the grouped SQL behind VON's
 # driftredovisning: every value of each of its drift lines summed per measure.

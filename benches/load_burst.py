@@ -102,7 +102,7 @@ def main():
     def reader(_):
         c = http.client.HTTPConnection(args.host, args.port)
         path = (f"/api/v1/reports/{report}"
-                "?include=drift,investering,volymer,nyckeltal,sections,action_plans")
+                "?include=drift,investering,volume_measures,key_figures,sections,action_plans")
         until = time.monotonic() + args.read_seconds
         while time.monotonic() < until:
             status, data, ms = call(c, "GET", path, t)

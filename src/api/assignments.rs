@@ -33,7 +33,7 @@ use crate::{
     "goal_area_id": null, "goal_id": null, "title": "Fortsätta effektivisera",
     "description": "Uppdrag till samtliga nämnder och bolag att fortsätta effektivisera.",
     "huvudansvar": null, "medansvariga": [], "alla_namnder": true,
-    "planned_start": null, "slutdatum": "2024-12-31", "sarskilt": true, "position": 28,
+    "start_date": null, "end_date": "2024-12-31", "sarskilt": true, "position": 28,
     "version": 1, "created_at": "2026-11-23T09:00:00Z", "updated_at": "2026-11-23T09:00:00Z"
 }))]
 pub struct AssignmentDto {
@@ -49,8 +49,8 @@ pub struct AssignmentDto {
     pub medansvariga: Vec<NamndRef>,
     /// To every nämnd (and bolag).
     pub alla_namnder: bool,
-    pub planned_start: Option<NaiveDate>,
-    pub slutdatum: Option<NaiveDate>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
     /// A särskilt uppdrag (outside the goal areas).
     pub sarskilt: bool,
     pub position: i32,
@@ -82,8 +82,8 @@ impl AssignmentDto {
                 .map(|n| NamndRef::of(*n, namnder))
                 .collect::<Result<_, _>>()?,
             alla_namnder: m.alla_namnder,
-            planned_start: m.planned_start,
-            slutdatum: m.slutdatum,
+            start_date: m.planned_start,
+            end_date: m.slutdatum,
             sarskilt: m.sarskilt,
             position: m.position,
             version: m.version,
@@ -118,7 +118,7 @@ async fn namnder_of(
     "title": "Utveckla boendekedjan för äldre",
     "huvudansvar": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607186",
     "medansvariga": ["019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182"],
-    "slutdatum": "2026-12-31"
+    "end_date": "2026-12-31"
 }))]
 pub struct CreateAssignment {
     pub plan: Option<String>,
@@ -134,8 +134,8 @@ pub struct CreateAssignment {
     pub medansvariga: Vec<Uuid>,
     #[serde(default)]
     pub alla_namnder: bool,
-    pub planned_start: Option<NaiveDate>,
-    pub slutdatum: Option<NaiveDate>,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
     #[serde(default)]
     pub sarskilt: bool,
     pub position: Option<i32>,
@@ -156,8 +156,8 @@ impl CreateAssignment {
             huvudansvar: self.huvudansvar,
             medansvariga: self.medansvariga.clone(),
             alla_namnder: self.alla_namnder,
-            planned_start: self.planned_start,
-            slutdatum: self.slutdatum,
+            planned_start: self.start_date,
+            slutdatum: self.end_date,
             sarskilt: self.sarskilt,
             position: self.position,
         }
@@ -178,7 +178,7 @@ impl Input for CreateAssignment {
 /// replace.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"slutdatum": "2025-06-30"}))]
+#[schema(example = json!({"end_date": "2025-06-30"}))]
 pub struct UpdateAssignment {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -201,10 +201,10 @@ pub struct UpdateAssignment {
     pub alla_namnder: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
-    pub planned_start: Option<Option<NaiveDate>>,
+    pub start_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
-    pub slutdatum: Option<Option<NaiveDate>>,
+    pub end_date: Option<Option<NaiveDate>>,
     pub sarskilt: Option<bool>,
     pub position: Option<i32>,
 }
@@ -245,10 +245,10 @@ impl UpdateAssignment {
         if let Some(a) = self.alla_namnder {
             s.alla_namnder = a;
         }
-        if let Some(p) = self.planned_start {
+        if let Some(p) = self.start_date {
             s.planned_start = p;
         }
-        if let Some(e) = self.slutdatum {
+        if let Some(e) = self.end_date {
             s.slutdatum = e;
         }
         if let Some(x) = self.sarskilt {

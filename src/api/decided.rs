@@ -8,7 +8,7 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json, value::RawValue};
@@ -21,9 +21,8 @@ use super::{
     audit::AuditEntry,
     common::{computed, with_etag},
     figures::Unit,
-    indicators::appendix_table,
     report_parts,
-    reports::{ActionPlanDto, ReportDto, SectionDto, table},
+    reports::{ActionPlanDto, IncludePart, ReportDto, SectionDto, table},
 };
 use crate::{
     auth::{Action, Principal},
@@ -146,20 +145,11 @@ pub async fn document(db: &impl ConnectionTrait, ctx: &ReportContext) -> Result<
         "report": to_value(&ReportDto::of(ctx)?)?,
         "sections": to_value(&sections)?,
         "action_plans": to_value(&plans)?,
-        "volymer": report_parts::volymer(db, ctx).await?,
-        "nyckeltal": report_parts::nyckeltal(db, ctx).await?,
+        "volume_measures": report_parts::volume_measures(db, ctx).await?,
+        "key_figures": report_parts::key_figures(db, ctx).await?,
         "assessments": to_value(&assessment_list(db, ctx).await?)?,
         "assignment_statuses": to_value(&status_list(db, ctx).await?)?,
-        "indicator_appendix": to_value(
-            &appendix_table(
-                db,
-                ctx.report.kommun_id,
-                Some(ctx.period.end_date.year()),
-                None,
-                Some(&ctx.namnd.code),
-            )
-            .await?
-        )?,
+        "indicators": to_value(&report_parts::indicators(db, ctx).await?)?,
     });
     if let Value::Object(map) = &mut doc {
         map.extend(tables);
@@ -209,7 +199,7 @@ impl Decided {
 pub struct DecidedRead<'a> {
     pub decided: &'a Decided,
     pub header: &'a Header,
-    pub includes: &'a [&'a str],
+    pub includes: &'a [IncludePart],
     pub unit: Unit,
 }
 
@@ -225,11 +215,12 @@ impl Serialize for DecidedRead<'_> {
             &self.header.changed_since_decision,
         )?;
         // Every part is present: the asked ones as decided, the others null.
-        for part in super::reports::INCLUDES {
+        for part in IncludePart::ALL {
+            let name = part.as_str();
             if self.includes.contains(&part) {
-                map.serialize_entry(part, self.decided.part(part, self.unit))?;
+                map.serialize_entry(name, self.decided.part(name, self.unit))?;
             } else {
-                map.serialize_entry(part, &())?;
+                map.serialize_entry(name, &())?;
             }
         }
         map.end()
@@ -257,8 +248,7 @@ pub async fn changed_since_decision(
         return Ok(changed);
     }
     let mut live = document(&state.db, ctx).await?;
-    let stored: Value = serde_json::from_str(&decided.document.canonical)
-        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    let stored = versions::read_document(&decided.document.canonical)?;
     // A version decided before a part or a field existed is compared on
     // what it has, exactly as the diff compares it.
     only_parts_of(&stored, &mut live);
@@ -344,7 +334,7 @@ pub async fn list_versions(
 #[utoipa::path(tag = "reports",
     params(("id" = Uuid, Path, description = "Report id"), ("number" = i32, Path, description = "Version number, from 1")),
     responses(
-        (status = 200, description = "The version's canonical JSON: report, sections, drift and investering (kr and tkr), action_plans, volymer, nyckeltal, assessments, assignment_statuses, indicator_appendix",
+        (status = 200, description = "The version's canonical JSON: report, sections, drift and investering (kr and tkr), action_plans, volume_measures, key_figures, assessments, assignment_statuses, indicators (versions decided before 0.x keep the names of their time)",
             content_type = "application/json", body = Object,
             headers(("Content-Digest" = String, description = "sha-256=:base64:"), ("ETag" = String))),
         (status = 304, description = "Not modified"),
@@ -442,8 +432,7 @@ pub async fn diff_report(
             "the report has no decided version; it was never approved".into(),
         ));
     };
-    let decided: Value = serde_json::from_str(&version.document)
-        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
+    let decided = versions::read_document(&version.document)?;
     let mut live = document(&state.db, &ctx).await?;
     only_parts_of(&decided, &mut live);
     let differences = figure_differences(&decided, &live);
@@ -568,25 +557,18 @@ mod tests {
 
     #[test]
     fn fields_added_or_dropped_since_the_decision_are_no_difference() {
-        let decided =
-            json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 83, "old": 1}]}});
-        let live = json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 83,
+        let decided = json!({"indicators": {"rows": [{"id": "a", "utfall": 83, "old": 1}]}});
+        let live = json!({"indicators": {"rows": [{"id": "a", "utfall": 83,
             "jamforelse": {"country": 80}}]}});
         assert!(figure_differences(&decided, &live).is_empty());
         // A changed figure beside a new field still counts, and so does a row.
-        let live = json!({"indicator_appendix": {"rows": [{"id": "a", "utfall": 84,
+        let live = json!({"indicators": {"rows": [{"id": "a", "utfall": 84,
             "jamforelse": null}, {"id": "b"}]}});
         let paths: Vec<String> = figure_differences(&decided, &live)
             .into_iter()
             .map(|d| d.path)
             .collect();
-        assert_eq!(
-            paths,
-            [
-                "/indicator_appendix/rows/0/utfall",
-                "/indicator_appendix/rows/1"
-            ]
-        );
+        assert_eq!(paths, ["/indicators/rows/0/utfall", "/indicators/rows/1"]);
     }
 
     #[test]

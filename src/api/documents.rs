@@ -97,8 +97,7 @@ pub async fn report_doc(
 ) -> Result<(ReportDoc, bool), ApiError> {
     let (value, draft): (Value, bool) = match decided::decided(state, ctx, None).await? {
         Some(d) => (
-            serde_json::from_str(&d.document.canonical)
-                .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?,
+            crate::service::versions::read_document(&d.document.canonical)?,
             false,
         ),
         None => (

@@ -21,7 +21,7 @@ use crate::{
 #[into_params(parameter_in = Query)]
 pub struct ValueHistoryQuery {
     /// Only this year (`YYYY`).
-    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
+    #[param(example = 2024, value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
     /// Only this gender.
     #[param(example = "T", value_type = Option<String>)]

@@ -260,7 +260,7 @@ impl IndicatorValueDto {
     "values": [{"year": 2024, "gender": "T", "value": 83, "status": null, "note": null}],
     "riktvarden": [{"year": 2024, "value": 90, "text": null}],
     "riktvarde": {"year": 2024, "value": 90, "text": null},
-    "utfall_used": {"year": 2024, "value": 83}, "foregaende": {"year": 2023, "value": 87},
+    "utfall_used": {"year": 2024, "value": 83}, "foregaende_ar": {"year": 2023, "value": 87},
     "maluppfyllelse": 0.9222,
     "trend": {"computed": "forsamrad", "final": "forsamrad", "override_reason": null},
     "bedomning": {"computed": "rod", "final": "rod", "override_reason": null},
@@ -298,7 +298,7 @@ pub struct IndicatorDto {
     /// The utfall compared with the riktvärde: the latest available up to `year`.
     pub utfall_used: Option<YearValueDto>,
     /// The previous available utfall, compared for the trend.
-    pub foregaende: Option<YearValueDto>,
+    pub foregaende_ar: Option<YearValueDto>,
     /// Fulfilment ratio (1 = 100 %) of `utfall_used` against a numeric riktvärde.
     #[serde(with = "super::decimal::option")]
     #[schema(value_type = Option<f64>)]
@@ -354,7 +354,7 @@ impl IndicatorDto {
                 _ => None,
             },
             utfall_used: derived.utfall.map(YearValueDto::from),
-            foregaende: derived.foregaende.map(YearValueDto::from),
+            foregaende_ar: derived.foregaende.map(YearValueDto::from),
             maluppfyllelse: derived.ratio.map(|r| r.round_dp(4)),
             trend: TrendDto::of(&derived),
             bedomning: BedomningDto::of(&derived),
@@ -439,7 +439,7 @@ const DERIVED: &[&str] = &[
     "riktvarden",
     "riktvarde",
     "utfall_used",
-    "foregaende",
+    "foregaende_ar",
     "maluppfyllelse",
     "trend",
     "bedomning",
@@ -775,7 +775,7 @@ impl Input for PutOverrides {
 pub struct IndicatorQuery {
     /// The year to assess (`YYYY`); default per indicator the latest year
     /// with a riktvärde.
-    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
+    #[param(example = 2024, value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
     /// Only the indicator(s) with this Kolada id.
     #[param(example = "U21468")]
@@ -796,7 +796,7 @@ pub struct IndicatorQuery {
 #[into_params(parameter_in = Query)]
 pub struct YearQuery {
     /// The year to assess (`YYYY`); default the latest year with a riktvärde.
-    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
+    #[param(example = 2024, value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
 }
 
@@ -806,7 +806,7 @@ pub struct TableQuery {
     /// The report year (`YYYY`); default the latest year with a riktvärde
     /// of any indicator in the table. Only goal areas of plans in force that
     /// year (their from/to years include it) are shown.
-    #[param(example = "2024", value_type = Option<String>, pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$")]
+    #[param(example = 2024, value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
     /// Only this goal area.
     pub goal_area_id: Option<Uuid>,
@@ -913,7 +913,7 @@ pub async fn list_indicators(
     "trend": {"computed": "forsamrad", "final": "forsamrad", "override_reason": null},
     "riktvarde": {"year": 2024, "value": 8.0, "text": null},
     "bedomning": {"computed": "rod", "final": "rod", "override_reason": null},
-    "kalla": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null
+    "source": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null
 }))]
 pub struct AppendixRow {
     pub id: Uuid,
@@ -926,7 +926,7 @@ pub struct AppendixRow {
     pub riktvarde: Option<RiktvardeDto>,
     pub bedomning: BedomningDto,
     /// Källa as printed.
-    pub kalla: Option<String>,
+    pub source: Option<String>,
     pub kolada_id: Option<String>,
     /// For an indicator with a Kolada id, the country's and the comparison
     /// group's values of the table's `years` (one per year, values null
@@ -969,7 +969,7 @@ pub struct AppendixArea {
             "trend": {"computed": "forsamrad", "final": "forsamrad", "override_reason": null},
             "riktvarde": {"year": 2024, "value": 8.0, "text": null},
             "bedomning": {"computed": "rod", "final": "rod", "override_reason": null},
-            "kalla": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null}]}]}]}))]
+            "source": "Källa: AF månadsstatistik", "kolada_id": null, "jamforelse": null}]}]}]}))]
 pub struct AppendixDto {
     pub year: i32,
     /// The utfall columns: the year and the two before.
@@ -1102,7 +1102,7 @@ pub async fn appendix_table(
                         .as_ref()
                         .map(|t| RiktvardeDto::new(year, t)),
                     bedomning: BedomningDto::of(&derived),
-                    kalla: d.model.source.clone(),
+                    source: d.model.source.clone(),
                     kolada_id: d.model.kolada_id.clone(),
                     jamforelse: d.model.kolada_id.as_ref().map(|_| {
                         years
@@ -1402,7 +1402,7 @@ pub async fn put_values(
     request_body = PutOverrides,
     params(
         ("id" = Uuid, Path, description = "Indicator id"),
-        ("year" = String, Path, description = "The year `YYYY`", example = "2024", pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)$"),
+        ("year" = i32, Path, description = "The year", example = 2024, minimum = 1900, maximum = 2200),
         ("If-Match" = Option<String>, Header, description = "Optional: ETag of the indicator"),
     ),
     responses(

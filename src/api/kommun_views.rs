@@ -1002,13 +1002,13 @@ mod plan_views {
     }
 
     #[derive(Debug, Serialize, ToSchema)]
-    #[schema(example = json!({"assignment_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607200", "title": "Fortsätta effektivisera", "sarskilt": true, "slutdatum": null,
+    #[schema(example = json!({"assignment_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607200", "title": "Fortsätta effektivisera", "sarskilt": true, "end_date": null,
         "namnd": "VON", "role": "huvudansvar", "report_id": null, "status": "paborjad", "comment": "Arbetet pågår"}))]
     pub struct AssignmentOverviewRow {
         pub assignment_id: Uuid,
         pub title: String,
         pub sarskilt: bool,
-        pub slutdatum: Option<chrono::NaiveDate>,
+        pub end_date: Option<chrono::NaiveDate>,
         pub namnd: String,
         pub role: String,
         pub report_id: Option<Uuid>,
@@ -1049,7 +1049,7 @@ mod plan_views {
                     assignment_id: r.assignment_id,
                     title: r.title,
                     sarskilt: r.sarskilt,
-                    slutdatum: r.slutdatum,
+                    end_date: r.slutdatum,
                     namnd: r.namnd,
                     role: r.role.into(),
                     report_id: r.report_id,
@@ -1066,7 +1066,7 @@ mod plan_views {
                                 r.namnd.clone(),
                                 r.role.clone(),
                                 r.status.clone().unwrap_or_default(),
-                                r.slutdatum.map(|d| d.to_string()).unwrap_or_default(),
+                                r.end_date.map(|d| d.to_string()).unwrap_or_default(),
                                 r.comment.clone().unwrap_or_default(),
                             ]
                         })

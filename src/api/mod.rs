@@ -90,8 +90,9 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
         (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
         (name = "health", description = "Liveness and readiness"),
     ),
-    // Format is only a query parameter, which utoipa does not collect.
-    components(schemas(crate::error::Problem, crate::error::FieldErrorSchema, kommun_views::Format))
+    // Format and IncludePart are only in query parameters, which utoipa
+    // does not collect.
+    components(schemas(crate::error::Problem, crate::error::FieldErrorSchema, kommun_views::Format, reports::IncludePart))
 )]
 struct ApiDoc;
 

@@ -39,7 +39,7 @@ use crate::{
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON",
-    "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "start_date": "2024-01-01", "end_date": "2024-12-31",
     "type": "arsredovisning", "status": "godkand", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
     "status_reason": null, "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z",
     "version": 3, "created_at": "2025-01-15T09:00:00Z", "updated_at": "2025-02-27T15:00:00Z"
@@ -51,8 +51,10 @@ pub struct ReportDto {
     pub period_id: Uuid,
     /// Label of the period, e.g. "Delår 2024".
     pub period: String,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
+    /// The first day of the report's period.
+    pub start_date: NaiveDate,
+    /// The last day of the report's period.
+    pub end_date: NaiveDate,
     #[serde(rename = "type")]
     pub report_type: ReportType,
     pub status: ReportStatus,
@@ -82,8 +84,8 @@ impl ReportDto {
             namnd: namnd.code.clone(),
             period_id: r.period_id,
             period: spec.label(),
-            period_start: spec.start_date(),
-            period_end: spec.end_date(),
+            start_date: spec.start_date(),
+            end_date: spec.end_date(),
             report_type: r.report_type,
             status: r.status,
             beslut_datum: r.beslut_datum,
@@ -157,10 +159,18 @@ impl From<action_plan::Model> for ActionPlanDto {
     }
 }
 
-/// A report with the parts asked for in `include`.
+/// A report with the parts asked for in `include`. Every part is always
+/// present: a part asked for holds its content (an empty list when there is
+/// none, never null); a part not asked for is null.
 #[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"report": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd": "VON", "type": "arsredovisning"},
-    "drift": {"kind": "drift", "unit": "tkr", "period": "Helår 2024", "rows": [], "total": {"avvikelse": -450}}}))]
+#[schema(example = json!({"report": {"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON",
+        "period_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607183", "period": "Helår 2024", "start_date": "2024-01-01", "end_date": "2024-12-31",
+        "type": "arsredovisning", "status": "godkand", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
+        "status_reason": null, "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z",
+        "version": 3, "created_at": "2025-01-15T09:00:00Z", "updated_at": "2025-02-27T15:00:00Z"},
+    "basis": "live", "decided_version": null, "changed_since_decision": null,
+    "sections": [], "drift": null, "investering": null, "action_plans": [], "assessments": null,
+    "assignment_statuses": null, "volume_measures": [], "key_figures": null, "indicators": null}))]
 pub struct ReportDetail {
     pub report: ReportDto,
     /// `beslutad`: an approved report as its nämnd decided it (its latest
@@ -171,16 +181,29 @@ pub struct ReportDetail {
     /// With `basis=beslutad`: whether today's figures differ from the
     /// decided ones (see `GET /reports/{id}/diff`).
     pub changed_since_decision: Option<bool>,
+    /// `include=sections`: as `GET /reports/{id}/sections` lists them.
     pub sections: Option<Vec<SectionDto>>,
+    /// `include=drift`: as `GET /reports/{id}/drift`.
     pub drift: Option<TableDto>,
+    /// `include=investering`: as `GET /reports/{id}/investering`.
     pub investering: Option<TableDto>,
+    /// `include=action_plans`: as `GET /reports/{id}/action-plans` lists them.
     pub action_plans: Option<Vec<ActionPlanDto>>,
-    /// Volymmått for the period (see `VolumeRow`).
+    /// `include=assessments`: as `GET /reports/{id}/assessments`.
+    pub assessments: Option<super::assessments::AssessmentList>,
+    /// `include=assignment_statuses`: as `GET /reports/{id}/assignment-statuses`.
+    pub assignment_statuses: Option<super::assignments::AssignmentStatusList>,
+    /// `include=volume_measures`: the nämnd's volume measures for the
+    /// report period (see `VolumeRow`).
     #[schema(value_type = Option<Vec<crate::api::volume_measures::VolumeRow>>)]
-    pub volymer: Option<serde_json::Value>,
-    /// Staff key figures, this year and last (see `KeyFigureRow`).
+    pub volume_measures: Option<serde_json::Value>,
+    /// `include=key_figures`: the nämnd's staff key figures, the report
+    /// year and the year before (see `KeyFigureRow`).
     #[schema(value_type = Option<Vec<crate::api::key_figures::KeyFigureRow>>)]
-    pub nyckeltal: Option<serde_json::Value>,
+    pub key_figures: Option<serde_json::Value>,
+    /// `include=indicators`: the indicator values of the nämnd's goals for
+    /// the report year, as `GET /indicators/table?year=…&namnd=…` shows them.
+    pub indicators: Option<super::indicators::AppendixDto>,
 }
 
 /// Loads a report and checks that `action` is allowed on it.
@@ -337,30 +360,119 @@ pub async fn create_report(
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
+/// The query of `GET /reports/{id}` as the document declares it.
+#[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct DetailQuery {
-    /// Comma-separated parts to include: `drift`, `investering`, `volymer`,
-    /// `nyckeltal`, `sections`, `action_plans`.
-    #[param(
-        example = "drift,investering,sections",
-        pattern = r"^ *(drift|investering|volymer|nyckeltal|sections|action_plans)? *(, *(drift|investering|volymer|nyckeltal|sections|action_plans)? *)*$"
-    )]
-    pub include: Option<String>,
+// Only read by utoipa: `include` is read from the query string by hand (it
+// may come as `include=a,b` or repeated), the rest through `DetailQuery`.
+#[allow(dead_code)]
+pub struct DetailParams {
+    /// The parts to include, comma-separated (`include=drift,sections`;
+    /// repeating the parameter works too). Each is the name of the part's
+    /// own path in snake_case. Every part asked for is present in the
+    /// answer (an empty list when there is none); the others are null.
+    #[param(value_type = Option<Vec<IncludePart>>, style = Form, explode = false, example = json!(["drift", "sections"]))]
+    include: Option<String>,
     /// `kr` (default) or `tkr`.
-    pub unit: Option<Unit>,
+    unit: Option<Unit>,
     /// `beslutad` (default): an approved report as decided; `live`: today's figures.
+    basis: Option<super::decided::Basis>,
+}
+
+/// The query of `GET /reports/{id}` besides `include`.
+#[derive(Debug, Deserialize)]
+pub struct DetailQuery {
+    pub unit: Option<Unit>,
     pub basis: Option<super::decided::Basis>,
 }
 
-pub(crate) const INCLUDES: [&str; 6] = [
-    "drift",
-    "investering",
-    "volymer",
-    "nyckeltal",
-    "sections",
-    "action_plans",
-];
+/// A part of a report that `include` adds to `GET /reports/{id}`, named
+/// after the path it has as a resource of its own, in snake_case
+/// (`/reports/{id}/action-plans` → `action_plans`, `/volume-measures` →
+/// `volume_measures`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(example = "drift")]
+pub enum IncludePart {
+    /// The narrative sections (`/reports/{id}/sections`).
+    Sections,
+    /// The driftredovisning (`/reports/{id}/drift`).
+    Drift,
+    /// The investeringsredovisning (`/reports/{id}/investering`).
+    Investering,
+    /// The åtgärdsplan (`/reports/{id}/action-plans`).
+    ActionPlans,
+    /// The bedömning of the nämnd's goals (`/reports/{id}/assessments`).
+    Assessments,
+    /// The status of the nämnd's uppdrag (`/reports/{id}/assignment-statuses`).
+    AssignmentStatuses,
+    /// The volume measures for the period (`/volume-measures`).
+    VolumeMeasures,
+    /// The staff key figures (`/key-figures`).
+    KeyFigures,
+    /// The indicator values behind the nämnd's goals (`/indicators`).
+    Indicators,
+}
+
+impl IncludePart {
+    pub const ALL: [IncludePart; 9] = [
+        IncludePart::Sections,
+        IncludePart::Drift,
+        IncludePart::Investering,
+        IncludePart::ActionPlans,
+        IncludePart::Assessments,
+        IncludePart::AssignmentStatuses,
+        IncludePart::VolumeMeasures,
+        IncludePart::KeyFigures,
+        IncludePart::Indicators,
+    ];
+
+    /// The value in `include`, the member in the response and the part of
+    /// a decided version.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncludePart::Sections => "sections",
+            IncludePart::Drift => "drift",
+            IncludePart::Investering => "investering",
+            IncludePart::ActionPlans => "action_plans",
+            IncludePart::Assessments => "assessments",
+            IncludePart::AssignmentStatuses => "assignment_statuses",
+            IncludePart::VolumeMeasures => "volume_measures",
+            IncludePart::KeyFigures => "key_figures",
+            IncludePart::Indicators => "indicators",
+        }
+    }
+
+    /// The parts a query string asks for in `include` (comma-separated,
+    /// repeated, or both), each once and in a stable order however often
+    /// and in whatever order they are asked for.
+    pub fn from_query(query: &str) -> Result<Vec<IncludePart>, ApiError> {
+        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+            .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))?;
+        let mut parts = Vec::new();
+        let names = pairs
+            .iter()
+            .filter(|(key, _)| key == "include")
+            .flat_map(|(_, value)| value.split(','))
+            .map(str::trim);
+        for name in names {
+            if name.is_empty() {
+                continue;
+            }
+            let Some(part) = Self::ALL.into_iter().find(|p| p.as_str() == name) else {
+                let known: Vec<&str> = Self::ALL.iter().map(|p| p.as_str()).collect();
+                return Err(ApiError::validation(
+                    "include",
+                    format!("unknown part {name:?}; use {}", known.join(", ")),
+                ));
+            };
+            parts.push(part);
+        }
+        parts.sort_unstable();
+        parts.dedup();
+        Ok(parts)
+    }
+}
 
 pub async fn table(
     db: &impl sea_orm::ConnectionTrait,
@@ -379,7 +491,7 @@ pub async fn table(
 }
 
 /// Read a report; with `include`, its content and derived figures in one response.
-#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), DetailQuery),
+#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), DetailParams),
     responses(
         (status = 200, description = "The report; ETag changes when any included figure does", body = ReportDetail, headers(("ETag" = String))),
         (status = 304, description = "Not modified"),
@@ -393,23 +505,7 @@ pub async fn get_report(
     id: web::Path<Uuid>,
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut includes: Vec<&str> = query
-        .include
-        .as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    // Each part once, in a stable order, however often it is asked for.
-    includes.sort_unstable();
-    includes.dedup();
-    if let Some(bad) = includes.iter().find(|i| !INCLUDES.contains(i)) {
-        return Err(ApiError::validation(
-            "include",
-            format!("unknown part {bad:?}; use {}", INCLUDES.join(", ")),
-        ));
-    }
+    let includes = IncludePart::from_query(req.query_string())?;
     // The kommun's change number before anything the answer is made of.
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
@@ -417,7 +513,11 @@ pub async fn get_report(
     let key = format!(
         "report/{}?include={}&unit={unit:?}&basis={:?}",
         ctx.report.id,
-        includes.join(","),
+        includes
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(","),
         query.basis.unwrap_or_default()
     );
     snapshot
@@ -432,7 +532,7 @@ pub async fn get_report(
 async fn detail(
     state: &AppState,
     ctx: &ReportContext,
-    includes: &[&str],
+    includes: &[IncludePart],
     unit: Unit,
     basis: Option<super::decided::Basis>,
 ) -> Result<super::read_cache::Answer, ApiError> {
@@ -446,7 +546,6 @@ async fn detail(
             unit,
         });
     }
-    let has = |part: &str| includes.contains(&part);
     let mut detail = ReportDetail {
         report: ReportDto::of(ctx)?,
         basis: header.basis,
@@ -456,38 +555,55 @@ async fn detail(
         drift: None,
         investering: None,
         action_plans: None,
-        volymer: None,
-        nyckeltal: None,
+        assessments: None,
+        assignment_statuses: None,
+        volume_measures: None,
+        key_figures: None,
+        indicators: None,
     };
-    if has("sections") {
-        detail.sections = Some(
-            reports::sections(&state.db, ctx.report.id)
-                .await?
-                .into_iter()
-                .map(SectionDto::from)
-                .collect(),
-        );
-    }
-    if has("drift") {
-        detail.drift = Some(table(&state.db, ctx, BudgetLineKind::Drift, unit).await?);
-    }
-    if has("investering") {
-        detail.investering = Some(table(&state.db, ctx, BudgetLineKind::Investering, unit).await?);
-    }
-    if has("action_plans") {
-        detail.action_plans = Some(
-            reports::action_plans(&state.db, ctx.report.id)
-                .await?
-                .into_iter()
-                .map(ActionPlanDto::from)
-                .collect(),
-        );
-    }
-    if has("volymer") {
-        detail.volymer = Some(super::report_parts::volymer(&state.db, ctx).await?);
-    }
-    if has("nyckeltal") {
-        detail.nyckeltal = Some(super::report_parts::nyckeltal(&state.db, ctx).await?);
+    let db = &state.db;
+    for part in includes {
+        match part {
+            IncludePart::Sections => {
+                detail.sections = Some(
+                    reports::sections(db, ctx.report.id)
+                        .await?
+                        .into_iter()
+                        .map(SectionDto::from)
+                        .collect(),
+                );
+            }
+            IncludePart::Drift => {
+                detail.drift = Some(table(db, ctx, BudgetLineKind::Drift, unit).await?);
+            }
+            IncludePart::Investering => {
+                detail.investering = Some(table(db, ctx, BudgetLineKind::Investering, unit).await?);
+            }
+            IncludePart::ActionPlans => {
+                detail.action_plans = Some(
+                    reports::action_plans(db, ctx.report.id)
+                        .await?
+                        .into_iter()
+                        .map(ActionPlanDto::from)
+                        .collect(),
+                );
+            }
+            IncludePart::Assessments => {
+                detail.assessments = Some(super::assessments::assessment_list(db, ctx).await?);
+            }
+            IncludePart::AssignmentStatuses => {
+                detail.assignment_statuses = Some(super::assignments::status_list(db, ctx).await?);
+            }
+            IncludePart::VolumeMeasures => {
+                detail.volume_measures = Some(super::report_parts::volume_measures(db, ctx).await?);
+            }
+            IncludePart::KeyFigures => {
+                detail.key_figures = Some(super::report_parts::key_figures(db, ctx).await?);
+            }
+            IncludePart::Indicators => {
+                detail.indicators = Some(super::report_parts::indicators(db, ctx).await?);
+            }
+        }
     }
     json(&detail)
 }

@@ -369,7 +369,7 @@ impl VolumeValues {
     "id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190",
     "name": "Planerade hemtjänsttimmar per månad, intern regi", "unit": "timmar",
     "aggregation": "snitt_per_manad", "period_value": 20450, "prognos": 20900,
-    "same_period_last_year": 19057, "last_year": 19364
+    "samma_period_foregaende_ar": 19057, "foregaende_ar": 19364
 }))]
 pub struct VolumeRow {
     /// Id of the volume measure.
@@ -385,10 +385,10 @@ pub struct VolumeRow {
     pub prognos: Option<Decimal>,
     /// The same months of the previous year.
     #[serde(with = "super::decimal::option")]
-    pub same_period_last_year: Option<Decimal>,
+    pub samma_period_foregaende_ar: Option<Decimal>,
     /// The whole previous year.
     #[serde(with = "super::decimal::option")]
-    pub last_year: Option<Decimal>,
+    pub foregaende_ar: Option<Decimal>,
 }
 
 impl From<volumes::VolumeRow> for VolumeRow {
@@ -400,8 +400,8 @@ impl From<volumes::VolumeRow> for VolumeRow {
             aggregation: r.aggregation,
             period_value: r.period_value,
             prognos: r.prognos,
-            same_period_last_year: r.same_period_last_year,
-            last_year: r.last_year,
+            samma_period_foregaende_ar: r.same_period_last_year,
+            foregaende_ar: r.last_year,
         }
     }
 }

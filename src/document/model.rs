@@ -16,10 +16,13 @@ pub struct ReportDoc {
     pub drift: Option<Units>,
     pub investering: Option<Units>,
     pub action_plans: Vec<ActionPlan>,
+    #[serde(rename = "volume_measures")]
     pub volymer: Vec<Volym>,
+    #[serde(rename = "key_figures")]
     pub nyckeltal: Vec<Nyckeltal>,
     pub assessments: Option<Assessments>,
     pub assignment_statuses: Option<AssignmentStatuses>,
+    #[serde(rename = "indicators")]
     pub indicator_appendix: Option<Appendix>,
 }
 
@@ -37,7 +40,9 @@ pub struct ReportHead {
     pub id: Option<Uuid>,
     pub namnd: String,
     pub period: String,
+    #[serde(rename = "start_date")]
     pub period_start: Option<chrono::NaiveDate>,
+    #[serde(rename = "end_date")]
     pub period_end: Option<chrono::NaiveDate>,
     #[serde(rename = "type")]
     pub report_type: String,
@@ -139,6 +144,7 @@ pub struct Volym {
     pub name: String,
     pub unit: Option<String>,
     pub period_value: Option<Decimal>,
+    #[serde(rename = "samma_period_foregaende_ar")]
     pub same_period_last_year: Option<Decimal>,
     pub prognos: Option<Decimal>,
 }
@@ -216,6 +222,7 @@ pub struct Assignment {
     pub title: String,
     pub huvudansvar: Option<NamndRef>,
     pub medansvariga: Vec<NamndRef>,
+    #[serde(rename = "end_date")]
     pub slutdatum: Option<String>,
 }
 
@@ -290,6 +297,7 @@ pub struct AppendixRow {
     pub trend: Judged,
     pub riktvarde: Option<Riktvarde>,
     pub bedomning: Judged,
+    #[serde(rename = "source")]
     pub kalla: Option<String>,
     pub kolada_id: Option<String>,
 }

@@ -58,10 +58,7 @@ pub fn check_spec(spec: &AssignmentSpec) -> Vec<FieldError> {
     if let (Some(s), Some(e)) = (spec.planned_start, spec.slutdatum)
         && s > e
     {
-        errors.push(FieldError::new(
-            "slutdatum",
-            "must not be before planned_start",
-        ));
+        errors.push(FieldError::new("end_date", "must not be before start_date"));
     }
     errors
 }

@@ -198,8 +198,11 @@ impl ParsedVersion {
     pub fn parse(canonical: String) -> Result<Self, ServiceError> {
         let broken =
             |e: serde_json::Error| ServiceError::Unexpected(format!("stored version: {e}"));
-        let document: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&canonical).map_err(broken)?;
+        let serde_json::Value::Object(document) = read_document(&canonical)? else {
+            return Err(ServiceError::Unexpected(
+                "stored version: not an object".into(),
+            ));
+        };
         let mut parts = HashMap::new();
         let mut keep = |key: String, value: &serde_json::Value| -> Result<(), ServiceError> {
             let text = serde_json::to_string(value).map_err(broken)?;
@@ -233,6 +236,47 @@ impl ParsedVersion {
     /// `null` when the version has no such part.
     pub fn part(&self, key: &str) -> &RawValue {
         self.parts.get(key).map_or(RawValue::NULL, |p| p.as_ref())
+    }
+}
+
+/// Names a decided document had before the API's vocabulary was made one
+/// (CHANGELOG, "One vocabulary"), and the names they have now. A version is
+/// stored and hashed as it was decided; it is read under today's names.
+const RENAMED: [(&str, &str); 10] = [
+    ("volymer", "volume_measures"),
+    ("nyckeltal", "key_figures"),
+    ("indicator_appendix", "indicators"),
+    ("period_start", "start_date"),
+    ("period_end", "end_date"),
+    ("planned_start", "start_date"),
+    ("slutdatum", "end_date"),
+    ("same_period_last_year", "samma_period_foregaende_ar"),
+    ("last_year", "foregaende_ar"),
+    ("kalla", "source"),
+];
+
+/// A stored decided document under today's member names.
+pub fn read_document(canonical: &str) -> Result<serde_json::Value, ServiceError> {
+    let mut value: serde_json::Value = serde_json::from_str(canonical)
+        .map_err(|e| ServiceError::Unexpected(format!("stored version: {e}")))?;
+    rename_members(&mut value);
+    Ok(value)
+}
+
+fn rename_members(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (old, new) in RENAMED {
+                if !map.contains_key(new)
+                    && let Some(v) = map.remove(old)
+                {
+                    map.insert(new.to_string(), v);
+                }
+            }
+            map.values_mut().for_each(rename_members);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(rename_members),
+        _ => {}
     }
 }
 
@@ -422,6 +466,23 @@ mod tests {
         assert_eq!(parsed.part("drift.kr").get(), "[1.50]");
         assert_eq!(parsed.part("drift.tkr").get(), "[2]");
         assert_eq!(parsed.part("sections").get(), "[]");
+        assert_eq!(parsed.part("volume_measures").get(), "null");
+    }
+
+    #[test]
+    fn versions_decided_under_old_names_are_read_under_todays() {
+        let text = r#"{"volymer":[{"last_year":1,"same_period_last_year":2}],"report":{"period_start":"2024-01-01"},"indicator_appendix":{"year":2024}}"#;
+        let parsed = ParsedVersion::parse(text.to_string()).unwrap();
+        assert_eq!(parsed.canonical, text);
+        assert_eq!(
+            parsed.part("volume_measures").get(),
+            r#"[{"foregaende_ar":1,"samma_period_foregaende_ar":2}]"#
+        );
+        assert_eq!(
+            parsed.part("report").get(),
+            r#"{"start_date":"2024-01-01"}"#
+        );
+        assert_eq!(parsed.part("indicators").get(), r#"{"year":2024}"#);
         assert_eq!(parsed.part("volymer").get(), "null");
     }
 

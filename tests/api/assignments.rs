@@ -25,7 +25,7 @@ async fn seed000_assignments(backend: Backend) {
         let mut b = json!({
             "plan": a["plan"], "title": a["title"], "description": a["description"],
             "medansvariga": a["medansvariga"].as_array().unwrap().iter().map(|c| namnder[c.as_str().unwrap()].clone()).collect::<Vec<_>>(),
-            "slutdatum": a["slutdatum"], "sarskilt": a["sarskilt"],
+            "end_date": a["slutdatum"], "sarskilt": a["sarskilt"],
         });
         if let Some(area) = a["goal_area"].as_str() {
             b["goal_area_id"] = areas[area].clone();
@@ -86,7 +86,7 @@ async fn seed000_assignments(backend: Backend) {
         .unwrap();
     assert_eq!(effektivisera["assignment"]["alla_namnder"], true);
     assert_eq!(effektivisera["assignment"]["sarskilt"], true);
-    assert_eq!(effektivisera["assignment"]["slutdatum"], "2024-12-31");
+    assert_eq!(effektivisera["assignment"]["end_date"], "2024-12-31");
 
     let lasare = app.token(Role::Lasare);
     let sarskilda = app
@@ -148,9 +148,9 @@ async fn seed000_assignments(backend: Backend) {
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
-    let p = app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "planned_start": "2025-01-01", "slutdatum": "2024-12-31"})).problem(422)
+    let p = app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "start_date": "2025-01-01", "end_date": "2024-12-31"})).problem(422)
     .await;
-    assert_eq!(error_fields(&p), ["slutdatum"]);
+    assert_eq!(error_fields(&p), ["end_date"]);
     app.post(
         "/api/v1/assignments",
         &lasare,

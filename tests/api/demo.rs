@@ -50,14 +50,14 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     // Seed 000's volymmått: the year and the year before as printed.
     let (_, whole) = app
         .get(
-            &format!("/api/v1/reports/{id}?include=volymer,nyckeltal,sections"),
+            &format!("/api/v1/reports/{id}?include=volume_measures,key_figures,sections"),
             &token,
         )
         .reply()
         .await;
     let mut compared = 0;
     for measure in seed["volume_measures"].as_array().unwrap() {
-        let row = whole["volymer"]
+        let row = whole["volume_measures"]
             .as_array()
             .unwrap()
             .iter()
@@ -66,7 +66,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         for value in measure["values"].as_array().unwrap() {
             let field = match value["period"].as_str() {
                 Some("2024") => "period_value",
-                Some("2023") => "last_year",
+                Some("2023") => "foregaende_ar",
                 _ => continue,
             };
             compared += 1;
@@ -82,7 +82,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }
     assert!(compared >= 20, "{compared} volume figures compared");
     // Staff figures for 2024 with 2023 beside them, and the report's own text.
-    let nyckeltal = whole["nyckeltal"].as_array().unwrap();
+    let nyckeltal = whole["key_figures"].as_array().unwrap();
     let lonekostnad = nyckeltal
         .iter()
         .find(|r| r["name"] == "Lönekostnader totalt, tkr")
@@ -305,14 +305,14 @@ fn volume_field(value: &Value, period: &Value) -> Option<&'static str> {
     match value["kind"].as_str().unwrap_or("utfall") {
         "prognos" if printed == year.to_string() => Some("prognos"),
         "utfall" if printed == seed_period(period, year) => Some("period_value"),
-        "utfall" if printed == (year - 1).to_string() => Some("last_year"),
-        "utfall" if printed == seed_period(period, year - 1) => Some("same_period_last_year"),
+        "utfall" if printed == (year - 1).to_string() => Some("foregaende_ar"),
+        "utfall" if printed == seed_period(period, year - 1) => Some("samma_period_foregaende_ar"),
         _ => None,
     }
 }
 
 /// Every printed volume of the seed that its report period shows, compared
-/// with the report's `volymer`. Returns (compared, mismatches).
+/// with the report's `volume_measures`. Returns (compared, mismatches).
 async fn compare_volumes(
     app: &TestApp,
     token: &str,
@@ -322,12 +322,12 @@ async fn compare_volumes(
     let source = seed["source"].as_str().unwrap();
     let (_, whole) = app
         .get(
-            &format!("/api/v1/reports/{report_id}?include=volymer"),
+            &format!("/api/v1/reports/{report_id}?include=volume_measures"),
             token,
         )
         .reply()
         .await;
-    let served = whole["volymer"].as_array().unwrap();
+    let served = whole["volume_measures"].as_array().unwrap();
     let mut compared = 0;
     let mut mismatches = Vec::new();
     for measure in seed["volume_measures"].as_array().unwrap() {

@@ -225,7 +225,7 @@ async fn seed000_appendix_read_back(backend: Backend) {
                 row["riktvarde"]
             ));
         }
-        if row["kalla"] != i["source"] || row["kolada_id"] != i["kolada_id"] {
+        if row["source"] != i["source"] || row["kolada_id"] != i["kolada_id"] {
             mismatches.push(format!("line {line}: {name}: källa/Kolada {row}"));
         }
     }

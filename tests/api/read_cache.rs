@@ -55,7 +55,7 @@ async fn answers_are_kept_until_the_kommun_changes(backend: Backend) {
     let helar = app
         .id_of("/api/v1/periods?kind=helar&year=2024", &token)
         .await;
-    let parts = "drift,investering,volymer,nyckeltal,sections,action_plans";
+    let parts = "drift,investering,volume_measures,key_figures,sections,action_plans";
     let paths = [
         format!("/api/v1/reports/{report}?include={parts}&unit=tkr"),
         format!("/api/v1/reports/{report}/drift?unit=tkr"),
@@ -115,7 +115,7 @@ async fn answers_are_kept_until_the_kommun_changes(backend: Backend) {
     // once in the report and in the kommun views of its period.
     let (_, whole) = app.get(&paths[0], &token).reply().await;
     let row = &whole["drift"]["rows"][0];
-    let month = &whole["report"]["period_end"].as_str().unwrap()[..7];
+    let month = &whole["report"]["end_date"].as_str().unwrap()[..7];
     let (status, _) = app
         .client
         .put(format!(

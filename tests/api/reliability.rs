@@ -462,7 +462,7 @@ async fn two_instances_share_one_database(backend: Backend) {
     let (_, kept) = on(&a, reqwest::Method::GET, &whole).reply().await;
     assert_eq!(before, kept);
     let row = &before["drift"]["rows"][0];
-    let month = &before["report"]["period_end"].as_str().unwrap()[..7];
+    let month = &before["report"]["end_date"].as_str().unwrap()[..7];
     let (status, _) = on(
         &b,
         reqwest::Method::PUT,

@@ -273,9 +273,33 @@ async fn sections_are_offered_and_edited(backend: Backend) {
             .iter()
             .any(|s| s["body"] == "## Hemtjänst\nVolymerna ökar.")
     );
-    app.get(&format!("/api/v1/reports/{id}?include=everything"), &admin)
+    let p = app
+        .get(
+            &format!("/api/v1/reports/{id}?include=sections,volymer"),
+            &admin,
+        )
         .problem(422)
         .await;
+    assert_eq!(error_fields(&p), ["include"]);
+    // Asked for and empty: present as an empty list; not asked for: null.
+    let (_, whole) = app
+        .get(
+            &format!("/api/v1/reports/{id}?include=action_plans, action_plans,"),
+            &admin,
+        )
+        .reply()
+        .await;
+    assert_eq!(whole["action_plans"], json!([]));
+    assert_eq!(whole["drift"], Value::Null);
+    // Repeated, as clients that explode arrays send it.
+    let (_, whole) = app
+        .get(
+            &format!("/api/v1/reports/{id}?include=sections&include=drift"),
+            &admin,
+        )
+        .reply()
+        .await;
+    assert!(whole["sections"].is_array() && whole["drift"]["rows"].is_array());
 }
 both_databases!(sections_are_offered_and_edited);
 
@@ -428,7 +452,7 @@ async fn the_whole_report_in_one_request(backend: Backend) {
     .send()
     .await
     .unwrap();
-    let response = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).send().await.unwrap();
+    let response = app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volume_measures,key_figures,sections,action_plans,assessments,assignment_statuses,indicators&unit=tkr"), &admin).send().await.unwrap();
     let etag = response.headers()["etag"].to_str().unwrap().to_string();
     let (status, whole) = body(response).await;
     assert_eq!(status, 200);
@@ -445,11 +469,21 @@ async fn the_whole_report_in_one_request(backend: Backend) {
     assert_eq!(whole["investering"]["total"]["avvikelse"], json!(5486));
     assert!(whole["sections"].as_array().unwrap().len() >= 5);
     assert_eq!(whole["action_plans"].as_array().unwrap().len(), 1);
-    assert!(whole["volymer"].is_array() && whole["nyckeltal"].is_array());
+    assert!(whole["volume_measures"].is_array() && whole["key_figures"].is_array());
+    // Parts asked for are present even when empty; the new parts have the
+    // shape of their own resources.
+    assert!(
+        whole["assessments"]["items"].is_array(),
+        "{}",
+        whole["assessments"]
+    );
+    assert!(whole["assignment_statuses"]["items"].is_array());
+    assert_eq!(whole["indicators"]["year"], json!(2024));
+    assert!(whole["indicators"]["goal_areas"].is_array());
     // Unchanged → 304; a figure changes → a new ETag.
-    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 304);
+    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volume_measures,key_figures,sections,action_plans,assessments,assignment_statuses,indicators&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 304);
     app.put(&format!("/api/v1/reports/{id}/drift"), &admin, &json!({"lines": [{"code": "forvaltningsgemensamt", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20000000}]}]}))
         .send().await.unwrap();
-    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volymer,nyckeltal,sections,action_plans&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 200);
+    assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volume_measures,key_figures,sections,action_plans,assessments,assignment_statuses,indicators&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 200);
 }
 both_databases!(the_whole_report_in_one_request);

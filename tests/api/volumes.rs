@@ -636,8 +636,8 @@ async fn seed_volumes_read_back_as_printed(backend: Backend) {
         (
             dec(&row["period_value"]),
             dec(&row["prognos"]),
-            dec(&row["same_period_last_year"]),
-            dec(&row["last_year"]),
+            dec(&row["samma_period_foregaende_ar"]),
+            dec(&row["foregaende_ar"]),
         )
     };
 

@@ -522,7 +522,7 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         "PATCH /api/v1/assignments/{id}",
         w.request(M::PATCH, &format!("/api/v1/assignments/{s}"))
             .header("If-Match", etag(&assignment))
-            .json(&json!({"slutdatum": "2025-06-30"})),
+            .json(&json!({"end_date": "2025-06-30"})),
         "assignment",
         id,
     )

@@ -45,7 +45,10 @@ async function main(): Promise<void> {
   const whole = await api.GET("/api/v1/reports/{id}", {
     params: {
       path: { id: found.id },
-      query: { include: "drift,investering,volymer,nyckeltal,sections,action_plans", unit: "tkr" },
+      query: {
+        include: ["drift", "investering", "volume_measures", "key_figures", "sections", "action_plans"],
+        unit: "tkr",
+      },
     },
   });
   if (whole.error) throw new Error(`report: ${whole.error.title}`);
@@ -58,13 +61,13 @@ async function main(): Promise<void> {
   console.log(line("Summa", report.drift.total));
   console.log(
     `parts: ${report.drift.rows.length} drift lines, ${report.investering?.rows.length ?? 0} investeringar, ` +
-      `${report.volymer?.length ?? 0} volymmått, ${report.nyckeltal?.length ?? 0} nyckeltal, ` +
+      `${report.volume_measures?.length ?? 0} volymmått, ${report.key_figures?.length ?? 0} nyckeltal, ` +
       `${report.sections?.length ?? 0} sections, ${report.action_plans?.length ?? 0} åtgärder`,
   );
 
   // The indicator appendix of 2024: trend and bedömning per indicator.
   const appendix = await api.GET("/api/v1/indicators/table", {
-    params: { query: { year: "2024" } },
+    params: { query: { year: 2024 } },
   });
   if (appendix.error) throw new Error(`appendix: ${appendix.error.title}`);
   let indicators = 0;
