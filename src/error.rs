@@ -37,7 +37,8 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The invalid fields of a 422; empty otherwise. Always present, as
+    /// every field of an answer is (clients need not test for it).
     #[schema(value_type = Vec<FieldErrorSchema>)]
     pub errors: Vec<FieldError>,
 }
@@ -272,7 +273,7 @@ impl ResponseError for ApiError {
             _ => {}
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_else(|_| {
-            r#"{"type":"/problems/internal","title":"Internal error","status":500,"detail":"error"}"#
+            r#"{"type":"/problems/internal","title":"Internal error","status":500,"detail":"error","errors":[]}"#
                 .into()
         });
         response.body(body)
