@@ -3,6 +3,7 @@
 
 use std::{
     net::TcpListener,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -11,7 +12,7 @@ use actix_web::{
     body::MessageBody,
     dev::{Server, ServiceRequest, ServiceResponse},
     http::header::{self, HeaderName, HeaderValue},
-    middleware::{DefaultHeaders, Next, from_fn},
+    middleware::{Condition, DefaultHeaders, Next, from_fn},
     web,
 };
 use migration::{Migrator, MigratorTrait};
@@ -122,10 +123,42 @@ async fn kolada_sync_loop(state: web::Data<AppState>, interval: std::time::Durat
     }
 }
 
+/// One answer of the application as it leaves: what an [`Observer`] sees.
+pub struct Answer<'a> {
+    pub method: &'a str,
+    /// The route pattern the path matched (`/api/v1/reports/{id}`); `None`
+    /// for a path no route matches.
+    pub pattern: Option<&'a str>,
+    pub path: &'a str,
+    pub status: u16,
+    pub headers: &'a header::HeaderMap,
+    /// The whole body of a JSON answer (`application/json`,
+    /// `application/problem+json`); `None` for other content types, which
+    /// are passed on as they stream.
+    pub json_body: Option<&'a [u8]>,
+}
+
+/// Sees every answer before it is sent; an `Err` is a description of what
+/// is wrong with it, sent along in the `X-Conformance-Violation` header.
+/// The integration tests check each answer against the OpenAPI document
+/// with one; the service itself runs without.
+pub type Observer = Arc<dyn Fn(&Answer<'_>) -> Result<(), String> + Send + Sync>;
+
+/// The header an [`Observer`]'s objection is sent in.
+pub const CONFORMANCE_VIOLATION: HeaderName = HeaderName::from_static("x-conformance-violation");
+
 impl Application {
     /// Connects, migrates (unless disabled) and binds. Tests pass a
     /// `BIND_ADDRESS` with port 0 and read the port back.
     pub async fn build(settings: Settings) -> Result<Self, String> {
+        Self::build_observed(settings, None).await
+    }
+
+    /// [`Application::build`] with an [`Observer`] of every answer.
+    pub async fn build_observed(
+        settings: Settings,
+        observer: Option<Observer>,
+    ) -> Result<Self, String> {
         let db = connect(&settings.database_url)
             .await
             .map_err(|e| format!("cannot connect to the database: {e}"))?;
@@ -171,7 +204,7 @@ impl Application {
         if let Some(interval) = state.settings.kolada_sync_interval {
             tokio::spawn(kolada_sync_loop(state.clone(), interval));
         }
-        let server = run(listener, state).map_err(|e| e.to_string())?;
+        let server = run(listener, state, observer).map_err(|e| e.to_string())?;
         Ok(Application {
             port,
             server,
@@ -200,7 +233,11 @@ impl Application {
 /// when its connection closes. Never a partial import.
 const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
 
-fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Server> {
+fn run(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    observer: Option<Observer>,
+) -> std::io::Result<Server> {
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
         let (app, doc) = crate::api::register(
@@ -227,11 +264,75 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> std::io::Result<Ser
             .wrap(from_fn(crate::api::guard::layer))
             .wrap(security_headers())
             .wrap(from_fn(trace_request))
+            .app_data(ObserverSlot(observer.clone()))
+            .wrap(Condition::new(observer.is_some(), from_fn(observe)))
     })
     .shutdown_timeout(SHUTDOWN_TIMEOUT_SECS)
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// The application's [`Observer`], if it has one.
+#[derive(Clone)]
+struct ObserverSlot(Option<Observer>);
+
+/// Shows each answer to the [`Observer`] (outermost, so it sees the answer
+/// as the client will). A JSON body is read whole first and sent on as read.
+async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let observer = req
+        .app_data::<ObserverSlot>()
+        .and_then(|slot| slot.0.clone());
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let response = next.call(req).await?.map_into_boxed_body();
+    let Some(observer) = observer else {
+        return Ok(response);
+    };
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().ends_with("json"));
+    let (request, mut response) = response.into_parts();
+    let body = if is_json {
+        let (head, body) = response.into_parts();
+        let bytes = actix_web::body::to_bytes(body)
+            .await
+            .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+        response = head.set_body(bytes.clone()).map_into_boxed_body();
+        Some(bytes)
+    } else {
+        None
+    };
+    let pattern = request.match_pattern();
+    let answer = Answer {
+        method: &method,
+        pattern: pattern.as_deref(),
+        path: &path,
+        status: response.status().as_u16(),
+        headers: response.headers(),
+        json_body: body.as_deref(),
+    };
+    if let Err(violation) = observer(&answer) {
+        // A header value is one line of visible characters.
+        let line: String = violation
+            .chars()
+            .map(|c| match c {
+                c if c.is_ascii_graphic() => c,
+                c if c.is_whitespace() => ' ',
+                _ => '?',
+            })
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&line) {
+            response.headers_mut().insert(CONFORMANCE_VIOLATION, value);
+        }
+    }
+    Ok(ServiceResponse::new(request, response))
 }
 
 fn security_headers() -> DefaultHeaders {

@@ -369,7 +369,7 @@ pub fn openapi_json() -> String {
 /// problem responses every authenticated operation can give.
 struct SecurityAndProblems;
 
-const COMMON_PROBLEMS: [(&str, &str); 7] = [
+const COMMON_PROBLEMS: [(&str, &str); 8] = [
     ("400", "Malformed request (bad JSON, query or header)"),
     (
         "422",
@@ -378,6 +378,7 @@ const COMMON_PROBLEMS: [(&str, &str); 7] = [
     ("401", "Missing, expired or invalid bearer token"),
     ("403", "Your role may not do this"),
     ("404", "Not found, or not visible to you"),
+    ("413", "The body is larger than the configured limit"),
     ("415", "Body is not application/json"),
     ("503", "The database is unavailable"),
 ];
@@ -504,7 +505,7 @@ impl Modify for SecurityAndProblems {
                 }
                 for (status, description) in COMMON_PROBLEMS {
                     let has_body = operation.request_body.is_some();
-                    if status == "415" && !has_body {
+                    if ["413", "415"].contains(&status) && !has_body {
                         continue;
                     }
                     operation
@@ -513,9 +514,39 @@ impl Modify for SecurityAndProblems {
                         .entry(status.to_string())
                         .or_insert_with(|| RefOr::T(problem_response(description)));
                 }
+                // Refusals a client should retry say when (`Retry-After`).
+                operation
+                    .responses
+                    .responses
+                    .entry("429".to_string())
+                    .or_insert_with(|| {
+                        RefOr::T(retry_after(problem_response(
+                            "Too many requests from this caller (RATE_LIMIT_PER_MINUTE)",
+                        )))
+                    });
+                if let Some(RefOr::T(unavailable)) = operation.responses.responses.get_mut("503") {
+                    *unavailable = retry_after(unavailable.clone());
+                }
             }
         }
     }
+}
+
+/// `response` with its `Retry-After` header: the seconds to wait.
+fn retry_after(mut response: openapi::Response) -> openapi::Response {
+    response.headers.insert(
+        "Retry-After".to_string(),
+        openapi::HeaderBuilder::new()
+            .schema(Some(
+                openapi::ObjectBuilder::new()
+                    .schema_type(openapi::schema::Type::Integer)
+                    .minimum(Some(0)),
+            ))
+            .description(Some("Seconds to wait before retrying; always sent"))
+            .build()
+            .into(),
+    );
+    response
 }
 
 fn problem_response(description: &str) -> openapi::Response {

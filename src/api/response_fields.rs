@@ -127,7 +127,18 @@ fn require_all(schema: &mut Value) {
         return;
     };
     if let Some(properties) = map.get("properties").and_then(Value::as_object) {
-        let mut names: Vec<String> = properties.keys().cloned().collect();
+        // A field whose description says when it is left out ("Absent
+        // when …", e.g. a row error's `index` for an error of the whole
+        // file) is the one exception.
+        let mut names: Vec<String> = properties
+            .iter()
+            .filter(|(_, p)| {
+                !p.get("description")
+                    .and_then(Value::as_str)
+                    .is_some_and(|d| d.contains("Absent when"))
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
         names.sort();
         let names: Vec<Value> = names.into_iter().map(Value::String).collect();
         if !names.is_empty() {

@@ -615,7 +615,7 @@ crate::api::resource::item_routes! {
     patch: /// Change a volume measure. Needs `If-Match`.
         update_volume_measure(UpdateVolumeMeasure) "Changed", "Invalid", 409 "The nämnd already has a volume measure with this name; names `name`";
     delete: /// Delete a volume measure with all its values. Needs `If-Match`.
-        delete_volume_measure "Deleted, with its values";
+        delete_volume_measure "Deleted, with its values", 409 "A month of its values is closed (a decided report holds it)";
 }
 
 /// Every value of a volume measure.

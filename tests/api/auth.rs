@@ -9,7 +9,7 @@ use crate::{both_databases, helpers::*};
 /// The one body every refused token gets: nothing in it says which check failed.
 fn refused_body() -> String {
     format!(
-        r#"{{"type":"/problems/unauthorized","title":"Authentication required","status":401,"detail":"{}"}}"#,
+        r#"{{"type":"/problems/unauthorized","title":"Authentication required","status":401,"detail":"{}","errors":[]}}"#,
         kommunrapport::auth::token::REFUSED
     )
 }

@@ -107,6 +107,9 @@ pub struct TestApp {
     /// The settings the application was built with.
     pub settings: Settings,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// What the application answered that the OpenAPI document does not
+    /// describe (see `conformance.rs`).
+    violations: crate::conformance::Violations,
     _database: TestDatabase,
 }
 
@@ -115,6 +118,29 @@ impl Drop for TestApp {
         // Dropping actix's server closes its listener and stops its workers,
         // so no request reaches the database that `_database` removes next.
         self.server.abort();
+        // Answers that a test read without the helpers below are checked
+        // here: the test fails unless it is failing already.
+        let violations = self
+            .violations
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default();
+        if violations.is_empty() || std::thread::panicking() {
+            return;
+        }
+        if !crate::conformance::strict() {
+            eprintln!(
+                "{} answer(s) not described by openapi/openapi.json:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        } else {
+            panic!(
+                "{} answer(s) not described by openapi/openapi.json:\n{}",
+                violations.len(),
+                violations.join("\n")
+            );
+        }
     }
 }
 
@@ -188,7 +214,9 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings))
     let database = fresh_database(backend).await;
     let mut settings = test_settings(database.url.clone());
     configure(&mut settings);
-    let app = Application::build(settings.clone())
+    let violations = crate::conformance::Violations::default();
+    let observer = crate::conformance::observer(violations.clone());
+    let app = Application::build_observed(settings.clone(), Some(observer))
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -203,6 +231,7 @@ pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut Settings))
         backend,
         settings,
         server,
+        violations,
         _database: database,
     }
 }
@@ -404,8 +433,28 @@ pub fn id_of(value: &Value) -> String {
         .to_string()
 }
 
+/// Fails the test at once when the application found that `response` is
+/// not described by the OpenAPI document (see `conformance.rs`).
+pub fn conforms(response: &Response) {
+    if !crate::conformance::strict() {
+        return;
+    }
+    if let Some(violation) = response
+        .headers()
+        .get(kommunrapport::startup::CONFORMANCE_VIOLATION.as_str())
+    {
+        panic!(
+            "{} {}: the answer is not described by openapi/openapi.json: {}",
+            response.status(),
+            response.url().path(),
+            String::from_utf8_lossy(violation.as_bytes())
+        );
+    }
+}
+
 /// Status and JSON body of a response (Null when the body is empty).
 pub async fn body(response: Response) -> (u16, Value) {
+    conforms(&response);
     let status = response.status().as_u16();
     let text = response.text().await.expect("body");
     let value = if text.is_empty() {
@@ -418,6 +467,7 @@ pub async fn body(response: Response) -> (u16, Value) {
 
 /// Asserts a problem+json response with `status`, returning it.
 pub async fn problem(response: Response, status: u16) -> Value {
+    conforms(&response);
     let content_type = response
         .headers()
         .get("content-type")
@@ -468,7 +518,9 @@ impl Call for RequestBuilder {
     }
 
     async fn status(self) -> u16 {
-        self.send().await.expect("request").status().as_u16()
+        let response = self.send().await.expect("request");
+        conforms(&response);
+        response.status().as_u16()
     }
 
     fn if_match(self, version: impl std::fmt::Display) -> Self {
@@ -477,6 +529,7 @@ impl Call for RequestBuilder {
 
     async fn text(self) -> String {
         let response = self.send().await.expect("request");
+        conforms(&response);
         response.text().await.expect("body")
     }
 }

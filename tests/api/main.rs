@@ -10,6 +10,7 @@ mod auth;
 mod calendar;
 mod changes;
 mod cleanup;
+mod conformance;
 mod deadlines;
 mod decided;
 mod demo;

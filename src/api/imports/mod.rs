@@ -58,7 +58,8 @@ pub struct RowError {
     /// rows (a missing CSV column, a file that is not SIE, a query parameter).
     #[schema(required = false)]
     pub index: usize,
-    /// For CSV: the line of the file, from 1, the header being line 1.
+    /// For CSV: the line of the file, from 1, the header being line 1; null
+    /// for a row of a JSON body. Absent when the error is about the file.
     pub line_number: Option<usize>,
     /// The column (CSV), or the field path within the row (JSON).
     pub field: String,
