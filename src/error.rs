@@ -64,6 +64,9 @@ pub enum ApiError {
     /// `Allow` header lists them.
     #[error("method not allowed")]
     MethodNotAllowed { allow: String },
+    /// `Accept` allows none of the forms the operation answers in.
+    #[error("not acceptable: {0}")]
+    NotAcceptable(String),
     #[error("stale version")]
     PreconditionFailed(String),
     #[error("payload too large")]
@@ -113,6 +116,7 @@ impl ApiError {
             ApiError::NotFound(_) => ("not-found", "Not found"),
             ApiError::Conflict(_) | ApiError::Taken(_) => ("conflict", "Conflict"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
+            ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
             ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
@@ -137,6 +141,7 @@ impl ApiError {
             | ApiError::NotFound(d)
             | ApiError::Conflict(d)
             | ApiError::PreconditionFailed(d)
+            | ApiError::NotAcceptable(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d)
             | ApiError::PreconditionRequired(d)
@@ -232,6 +237,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) | ApiError::Taken(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -458,7 +458,7 @@ crate::api::resource::item_routes! {
     patch: /// Change a key figure. Needs `If-Match`.
         update_key_figure(UpdateKeyFigure) "Changed", "Invalid", 409 "The nämnd already has a key figure with this name for the year; names `name`";
     delete: /// Delete a key figure. Needs `If-Match`.
-        delete_key_figure "Deleted";
+        delete_key_figure "Deleted", 409 "Its month is closed (a decided report holds it)";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -49,7 +49,7 @@ pub struct KommunTableQuery {
     pub namnd: Option<String>,
     /// `kr` (default) or `tkr`.
     pub unit: Option<Unit>,
-    /// `json` (default) or `csv`.
+    /// `json` or `csv`; decides over `Accept` (which may ask for `text/csv`). Without either, JSON.
     pub format: Option<Format>,
     /// `beslutad` (default): each nämnd's row as its approved report for
     /// the period decided it, where there is one (live otherwise);
@@ -147,7 +147,8 @@ fn figure_cells(f: &FiguresDto) -> Vec<String> {
 /// and the kommun total; `namnd` drills down to that nämnd's lines.
 #[utoipa::path(tag = "kommun", params(("kind" = BudgetLineKind, Path, description = "drift or investering"), KommunTableQuery),
     responses(
-        (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv`", body = KommunTableAnswer,
+        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv` or `Accept: text/csv`", body = KommunTableAnswer,
             content((KommunTableAnswer = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Utfall;Budget;Avvikelse;Avvikelse %;Helårsbudget;Helårsprognos;Prognosavvikelse\r\nVON;Vård- och omsorgsnämnden;-907875;-907426;-450;0;-907426;;\r\nSumma;Kommunen;-907875;-907426;-450;0;-907426;;\r\n")))),
         (status = 422, description = "Unknown period or nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
@@ -172,7 +173,7 @@ pub async fn kommun_table(
                 // Drill-down: only that nämnd's lines.
                 let table = views::namnd_table(&state.db, kommun_id, code, kind, period).await?;
                 let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
-                if query.format == Some(Format::Csv) {
+                if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                     let mut rows = Vec::new();
                     flatten(&dto.rows, 0, &mut rows);
                     rows.push(
@@ -242,7 +243,7 @@ pub async fn kommun_table(
                 namnder: rows,
                 total: FiguresDto::new(&total, unit, month_and_ack),
             };
-            if query.format == Some(Format::Csv) {
+            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                 let mut rows: Vec<Vec<String>> = dto
                     .namnder
                     .iter()
@@ -385,7 +386,8 @@ const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
 /// report, or one in utkast, for_beslut or godkand, with dates.
 #[utoipa::path(tag = "kommun", params(SubmissionQuery),
     responses(
-        (status = 200, description = "A row per nämnd; CSV with `format=csv`", body = Vec<SubmissionRow>,
+        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A row per nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<SubmissionRow>,
             content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf;Underlag senast;Underlag läge;Underlag dagar sent;Nämndbeslut senast;Nämndbeslut läge;Nämndbeslut dagar sent;Inlämning senast;Inlämning läge;Inlämning dagar sent\r\nBIN;Bildningsnämnden;saknas;;;;;;2025-02-07;missing;20;;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22;2025-02-07;late;3;;;;;;\r\n")))),
         (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
@@ -443,7 +445,7 @@ pub async fn submissions(
                 beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
             })
             .collect();
-            if query.format == Some(Format::Csv) {
+            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                 let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
                     d.map(|d| d.format("%Y-%m-%d").to_string())
                         .unwrap_or_default()
@@ -514,7 +516,7 @@ pub struct ForecastQuery {
     /// (required).
     #[param(required = true, example = 2024, minimum = 1900, maximum = 2200)]
     pub to_year: Option<i32>,
-    /// `json` (default) or `csv`.
+    /// `json` or `csv`; decides over `Accept` (which may ask for `text/csv`). Without either, JSON.
     pub format: Option<Format>,
 }
 
@@ -559,7 +561,8 @@ pub struct ForecastRow {
 /// only: later corrections do not move a judged forecast.
 #[utoipa::path(tag = "kommun", params(ForecastQuery),
     responses(
-        (status = 200, description = "A row per nämnd and year with a decided report; CSV with `format=csv`", body = Vec<ForecastRow>,
+        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A row per nämnd and year with a decided report; CSV with `format=csv` or `Accept: text/csv`", body = Vec<ForecastRow>,
             content((Vec<ForecastRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;År;Helårsprognos;Utfall;Helårsbudget;Prognossäkerhet;Prognossäkerhet %\r\nVON;Vård- och omsorgsnämnden;2024;-907000000;-907875400;-907425600;875400;0,1\r\n")))),
         (status = 422, description = "Years out of range", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
@@ -622,7 +625,7 @@ pub async fn forecast_accuracy(
             arsredovisning_version: r.arsredovisning_version,
         })
         .collect();
-    if query.format == Some(Format::Csv) {
+    if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
@@ -787,7 +790,8 @@ mod plan_views {
     /// colour for each goal and goal area.
     #[utoipa::path(tag = "kommun", params(PlanViewQuery),
         responses(
-            (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv`", body = Vec<MatrixArea>,
+            (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv` or `Accept: text/csv`", body = Vec<MatrixArea>,
                 content((Vec<MatrixArea> = "application/json"), (String = "text/csv", example = json!("\u{feff}Målområde;Resultatmål;Nämnd;Ansvar;Bedömning;Förslag från indikatorer;Kommentar\r\nTrygg omsorg & vård;Ökad nöjdhet med hemtjänsten;VON;huvudansvar;rod;rod;Målet är inte uppfyllt\r\n")))),
             (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
@@ -814,7 +818,7 @@ mod plan_views {
                 .into_iter()
                 .map(MatrixArea::from)
                 .collect();
-                if query.format == Some(Format::Csv) {
+                if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                     let name = |b: Option<Bedomning>| {
                         b.map(|b| {
                             serde_json::to_value(b)
@@ -905,7 +909,8 @@ mod plan_views {
     /// Every indicator with latest utfall, trend, riktvärde and bedömning,
     /// filterable by goal area, nämnd and colour.
     #[utoipa::path(tag = "kommun", params(IndicatorOverviewQuery),
-        responses((status = 200, description = "A row per indicator; CSV with `format=csv`", body = Vec<IndicatorOverviewRow>,
+        responses((status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 200, description = "A row per indicator; CSV with `format=csv` or `Accept: text/csv`", body = Vec<IndicatorOverviewRow>,
             content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada;Riket;Jämförelsegrupp\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;;;\r\n"))))))]
     #[get("/kommun/indicators")]
     pub async fn indicator_overview(
@@ -956,7 +961,7 @@ mod plan_views {
                             jamforelse: r.jamforelse.map(Into::into),
                         })
                         .collect();
-                if query.format == Some(Format::Csv) {
+                if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                     let s = |v: serde_json::Result<serde_json::Value>| {
                         v.ok()
                             .and_then(|v| v.as_str().map(String::from))
@@ -1021,7 +1026,8 @@ mod plan_views {
     /// nämnd's report for the period.
     #[utoipa::path(tag = "kommun", params(PlanViewQuery),
         responses(
-            (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv`", body = Vec<AssignmentOverviewRow>,
+            (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+            (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<AssignmentOverviewRow>,
                 content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Uppdrag;Nämnd;Ansvar;Status;Slutdatum;Kommentar\r\nUtveckla boendekedjan för äldre;VON;medansvar;paborjad;;\"Boendeplanen reviderades 2023; renoveringen är prioriterad\"\r\n")))),
             (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
         ))]
@@ -1057,7 +1063,7 @@ mod plan_views {
                     comment: r.comment,
                 })
                 .collect();
-                if query.format == Some(Format::Csv) {
+                if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
                     let cells: Vec<Vec<String>> = rows
                         .iter()
                         .map(|r| {

@@ -28,6 +28,7 @@ pub mod indicators_from_kolada;
 pub mod key_figures;
 pub mod kommun_views;
 pub mod kommuner;
+mod links;
 pub mod namnder;
 pub mod obligations;
 pub mod periods;
@@ -171,6 +172,7 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     add_page_examples(&mut value);
     constrain_text(&mut value);
     declare_revalidation(&mut value);
+    links::link_creates_to_reads(&mut value);
     if let Some(paths) = value.get_mut("paths").and_then(|p| p.as_object_mut()) {
         let parameters = paths
             .values_mut()

@@ -43,8 +43,11 @@ pub async fn layer(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    // Fast path: a NUL arrives percent-encoded.
-    if !req.query_string().contains("%00") {
+    // Fast path: a NUL arrives percent-encoded. Only the API's operations
+    // read their query (the probes take none; the calendar feed's secret
+    // is looked up, and an unknown one is 404 whatever it holds).
+    let reads_query = req.path().starts_with("/api/") && req.path() != "/api/v1/calendar.ics";
+    if !reads_query || !req.query_string().contains("%00") {
         return next
             .call(req)
             .await

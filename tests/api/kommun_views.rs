@@ -157,6 +157,46 @@ async fn kommun_driftredovisning(backend: Backend) {
     assert!(text.starts_with('\u{feff}'));
     let von_line = text.lines().find(|l| l.starts_with("VON;")).unwrap();
     assert!(von_line.contains(";-907875400;"), "{von_line}");
+
+    // The same CSV through `Accept`; `?format=` overrides it; an `Accept`
+    // that allows neither form is 406.
+    let plain = format!("/api/v1/kommun/drift?period_id={helar}");
+    let by_accept = |accept: &'static str, path: String| {
+        let token = token.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .get(&path, &token)
+                .header("Accept", accept)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            let kind = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_string();
+            (status, kind, response.text().await.unwrap())
+        }
+    };
+    let (status, kind, body) = by_accept("text/csv", plain.clone()).await;
+    assert_eq!(
+        (status, kind.starts_with("text/csv")),
+        (200, true),
+        "{kind}"
+    );
+    assert_eq!(body, text, "the same CSV as ?format=csv");
+    let (_, kind, _) = by_accept("application/json;q=0.5, text/csv", plain.clone()).await;
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    let (_, kind, _) = by_accept("text/csv;q=0.1, application/json", plain.clone()).await;
+    assert!(kind.starts_with("application/json"), "{kind}");
+    let (_, kind, _) = by_accept("*/*", plain.clone()).await;
+    assert!(kind.starts_with("application/json"), "{kind}");
+    let (_, kind, _) = by_accept("text/csv", format!("{plain}&format=json")).await;
+    assert!(kind.starts_with("application/json"), "{kind}");
+    let (status, kind, body) = by_accept("image/png", plain.clone()).await;
+    assert_eq!(status, 406, "{body}");
+    assert!(kind.starts_with("application/problem+json"), "{kind}");
     let (_, pct) = app
         .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
         .reply()

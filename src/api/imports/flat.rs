@@ -449,7 +449,7 @@ pub struct FlatExportQuery {
     /// Only values of this year (default: every year).
     #[param(example = 2024, minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
-    /// `json` (default) or `csv`.
+    /// `json` or `csv`; decides over `Accept` (which may ask for `text/csv`). Without either, JSON.
     pub format: Option<Format>,
     /// Only this nämnd (code).
     #[param(example = "VON")]
@@ -469,12 +469,14 @@ const CSV_COLUMNS: [&str; 7] = [
 /// costs negative. Only the nämnder whose figures you may read.
 #[utoipa::path(tag = "imports", params(FlatExportQuery),
     responses(
-        (status = 200, description = "Flat rows; CSV with `format=csv`", body = FlatDocument,
+        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "Flat rows; CSV with `format=csv` or `Accept: text/csv`", body = FlatDocument,
             content((FlatDocument = "application/json"), (String = "text/csv", example = json!("\u{feff}namnd;kind;line;name;month;measure;amount\r\nVON;drift;aldreomsorg;Äldreomsorg;2024-01/2024-12;budget;-320000000\r\n")))),
         (status = 422, description = "Invalid year or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/exports/flat")]
 pub async fn export_flat(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
     query: web::Query<FlatExportQuery>,
@@ -512,7 +514,7 @@ pub async fn export_flat(
     let year = query
         .year
         .map_or_else(|| "alla".to_string(), |y| y.to_string());
-    if query.format == Some(Format::Csv) {
+    if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
         let cells: Vec<Vec<String>> = rows
             .iter()
             .map(|r| {
