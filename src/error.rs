@@ -171,17 +171,32 @@ impl ApiError {
 
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
+        let errors: Vec<FieldError> = match self {
+            ApiError::Validation(errors) => errors.clone(),
+            ApiError::Taken(error) => vec![error.clone()],
+            _ => Vec::new(),
+        };
         Problem {
             type_: format!("/problems/{slug}"),
             title: title.into(),
             status: self.status_code().as_u16(),
-            detail: self.detail(),
-            errors: match self {
-                ApiError::Validation(errors) => errors.clone(),
-                ApiError::Taken(error) => vec![error.clone()],
-                _ => Vec::new(),
-            },
+            detail: without_nul(self.detail()),
+            errors: errors
+                .into_iter()
+                .map(|e| FieldError::new(without_nul(e.field), without_nul(e.message)))
+                .collect(),
         }
+    }
+}
+
+/// Text of the caller's own input quoted back (a member name, a value)
+/// may hold NUL, which no answer carries (the document's strings exclude
+/// it): U+FFFD stands in.
+pub fn without_nul(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{FFFD}")
+    } else {
+        text
     }
 }
 

@@ -323,6 +323,21 @@ async fn a_nul_character_is_refused_as_invalid_input(backend: Backend) {
         .problem(422)
         .await;
     assert_eq!(error_fields(&problem), ["name"]);
+    // A NUL in a member name is quoted back without it (no answer holds
+    // NUL: the conformance check holds the answer to the document).
+    let problem = app
+        .client
+        .post(app.url("/api/v1/namnder"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{\"code\": \"FZ2\", \"name\": \"x\", \"kind\": \"namnd\", \"n\\u0000b\": 1}")
+        .problem(422)
+        .await;
+    assert!(!problem.to_string().contains("\\u0000"), "{problem}");
+    assert!(
+        error_fields(&problem).contains(&"n\u{FFFD}b".to_string()),
+        "{problem}"
+    );
     for (path, field) in [
         ("/api/v1/indicators?q=%00", "q"),
         ("/api/v1/namnder?code=V%00N", "code"),

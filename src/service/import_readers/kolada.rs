@@ -152,7 +152,9 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
         if municipality != kommun_code {
             parsed.skipped.push((
                 i,
-                format!("municipality {municipality} is not your kommun ({kommun_code})"),
+                // The value is quoted back: no NUL in an answer.
+                format!("municipality {municipality} is not your kommun ({kommun_code})")
+                    .replace('\0', "\u{FFFD}"),
             ));
             continue;
         }
