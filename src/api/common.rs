@@ -184,10 +184,13 @@ fn duplicate_member(bytes: &[u8]) -> Option<String> {
     found.into_inner()
 }
 
+/// What a field or parameter holding U+0000 is told.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
 /// Every string (and member name) holding U+0000, which no text column of
 /// either database stores (PostgreSQL refuses it), named by its path.
 fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
-    const MESSAGE: &str = "must not contain the NUL character (U+0000)";
+    const MESSAGE: &str = NUL_MESSAGE;
     match value {
         serde_json::Value::String(text) if text.contains('\0') => {
             out.push(FieldError::new(path, MESSAGE));

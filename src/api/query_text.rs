@@ -13,9 +13,8 @@ use actix_web::{
     web,
 };
 
+use super::common::NUL_MESSAGE;
 use crate::error::{ApiError, FieldError};
-
-const MESSAGE: &str = "must not contain the NUL character (U+0000)";
 
 /// The parameters of `query` whose name or value holds NUL, once each.
 fn with_nul(query: &str) -> Vec<FieldError> {
@@ -28,14 +27,14 @@ fn with_nul(query: &str) -> Vec<FieldError> {
         if !name.contains('\0') && !value.contains('\0') {
             continue;
         }
-        let name = name.replace('\0', "\u{FFFD}");
+        // A NUL in the name itself is shown as U+FFFD by the problem.
         if !named.contains(&name) {
             named.push(name);
         }
     }
     named
         .into_iter()
-        .map(|name| FieldError::new(name, MESSAGE))
+        .map(|name| FieldError::new(name, NUL_MESSAGE))
         .collect()
 }
 
