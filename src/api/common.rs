@@ -378,18 +378,17 @@ fn tag_matches(header_value: &str, version: i32) -> bool {
         .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag(version))
 }
 
+/// What a 428 says.
+pub const IF_MATCH_MISSING: &str =
+    "send If-Match with the ETag you read, so no one else's change is overwritten";
+
 /// The version a write is conditioned on: 428 without `If-Match`, 412 when
 /// it does not match the current version.
 pub fn check_if_match(req: &HttpRequest, current_version: i32) -> Result<(), ApiError> {
     let value = req
         .headers()
         .get(header::IF_MATCH)
-        .ok_or_else(|| {
-            ApiError::PreconditionRequired(
-                "send If-Match with the ETag you read, so no one else's change is overwritten"
-                    .into(),
-            )
-        })?
+        .ok_or_else(|| ApiError::PreconditionRequired(IF_MATCH_MISSING.into()))?
         .to_str()
         .map_err(|_| ApiError::BadRequest("If-Match is not valid text".into()))?;
     if tag_matches(value, current_version) {

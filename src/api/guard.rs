@@ -13,9 +13,11 @@ use actix_web::{
     Error, FromRequest, HttpMessage, ResponseError,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
-    http::Method,
+    http::{Method, header},
     middleware::Next,
 };
+
+use std::{collections::HashSet, sync::OnceLock};
 
 use crate::{
     auth::{Action, Kind, Principal, may_attempt},
@@ -719,20 +721,25 @@ fn pattern_matches(pattern: &str, path: &str) -> bool {
 /// exists without this method; `Ok(None)` for a path the table does not
 /// know (documentation, unknown paths: their own handlers answer).
 pub fn operation_of(method: &Method, path: &str) -> Result<Option<Needs>, String> {
+    matched_operation(method, path).map(|found| found.map(|(_, needs)| needs))
+}
+
+/// [`operation_of`] with the pattern that matched.
+fn matched_operation(method: &Method, path: &str) -> Result<Option<(&'static str, Needs)>, String> {
     let wildcards = |pattern: &str| pattern.matches('{').count();
-    let matching: Vec<&(Method, &str, Needs)> = OPERATIONS
+    let matching: Vec<&'static (Method, &'static str, Needs)> = OPERATIONS
         .iter()
         .filter(|(_, pattern, _)| pattern_matches(pattern, path))
         .collect();
     let Some(fewest) = matching.iter().map(|(_, p, _)| wildcards(p)).min() else {
         return Ok(None);
     };
-    let literal: Vec<&&(Method, &str, Needs)> = matching
-        .iter()
+    let literal: Vec<&'static (Method, &'static str, Needs)> = matching
+        .into_iter()
         .filter(|(_, p, _)| wildcards(p) == fewest)
         .collect();
-    if let Some((_, _, needs)) = literal.iter().find(|(m, _, _)| m == method) {
-        return Ok(Some(*needs));
+    if let Some((_, pattern, needs)) = literal.iter().find(|(m, _, _)| m == method) {
+        return Ok(Some((pattern, *needs)));
     }
     let mut allow: Vec<&str> = Vec::new();
     for (m, _, _) in &literal {
@@ -743,12 +750,54 @@ pub fn operation_of(method: &Method, path: &str) -> Result<Option<Needs>, String
     Err(allow.join(", "))
 }
 
+/// The operations whose document requires `If-Match` ("METHOD /pattern"),
+/// read from the finished document once ([`learn_preconditions`]).
+static IF_MATCH_REQUIRED: OnceLock<HashSet<String>> = OnceLock::new();
+
+/// Notes which operations the document says need `If-Match`, so the guard
+/// answers 428 for a missing one before the handler looks at the target:
+/// the caller learns what the request lacks, not the state of the
+/// resource (a locked report's 409 came first before).
+pub fn learn_preconditions(doc: &serde_json::Value) {
+    IF_MATCH_REQUIRED.get_or_init(|| {
+        let mut required = HashSet::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                let needs_if_match = operation["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| {
+                        p["in"] == "header"
+                            && p["name"]
+                                .as_str()
+                                .is_some_and(|n| n.eq_ignore_ascii_case("If-Match"))
+                            && p["required"] == true
+                    });
+                if needs_if_match {
+                    required.insert(format!("{} {path}", method.to_uppercase()));
+                }
+            }
+        }
+        required
+    });
+}
+
+fn lacks_required_if_match(req: &ServiceRequest, pattern: &str) -> bool {
+    let key = format!("{} {pattern}", req.method());
+    IF_MATCH_REQUIRED
+        .get()
+        .is_some_and(|required| required.contains(&key))
+        && !req.headers().contains_key(header::IF_MATCH)
+}
+
 pub async fn layer(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let needs = match operation_of(req.method(), req.path()) {
-        Ok(needs) => needs,
+    let (pattern, needs) = match matched_operation(req.method(), req.path()) {
+        Ok(Some((pattern, needs))) => (Some(pattern), Some(needs)),
+        Ok(None) => (None, None),
         Err(allow) => {
             let err = ApiError::MethodNotAllowed { allow };
             return Ok(req.into_response(err.error_response()));
@@ -765,6 +814,10 @@ pub async fn layer(
         // The handler's Principal extractor takes this one (the token is
         // checked and the request counted against the rate limit once).
         req.extensions_mut().insert(principal);
+    }
+    if pattern.is_some_and(|pattern| lacks_required_if_match(&req, pattern)) {
+        let err = ApiError::PreconditionRequired(crate::api::common::IF_MATCH_MISSING.into());
+        return Ok(req.into_response(err.error_response()));
     }
     next.call(req)
         .await

@@ -394,6 +394,7 @@ pub struct CreateIndicator {
     /// Källa as printed.
     pub source: Option<String>,
     /// Kolada KPI id, e.g. `U21468`.
+    #[schema(pattern = r"^[A-Z0-9]{2,20}$")]
     pub kolada_id: Option<String>,
     #[serde(default)]
     pub divided_by_gender: bool,
@@ -418,9 +419,9 @@ pub struct UpdateIndicator {
     #[serde(default, deserialize_with = "super::common::double_option")]
     #[schema(value_type = Option<String>)]
     pub source: Option<Option<String>>,
-    /// `null` clears it.
+    /// Kolada KPI id; `null` clears it.
     #[serde(default, deserialize_with = "super::common::double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = r"^[A-Z0-9]{2,20}$")]
     pub kolada_id: Option<Option<String>>,
     pub divided_by_gender: Option<bool>,
     pub position: Option<i32>,

@@ -51,6 +51,7 @@ impl From<kommun::Model> for KommunDto {
 #[schema(example = json!({"code": "0483", "name": "Katrineholms kommun"}))]
 pub struct CreateKommun {
     /// SCB kommunkod: four digits; must be the kommun of your token.
+    #[schema(pattern = r"^[0-9]{4}$")]
     pub code: String,
     #[schema(max_length = 200, pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
     pub name: String,

@@ -148,7 +148,11 @@ where
     let doc = FINISHED
         .get_or_init(|| {
             SecurityAndProblems.modify(&mut doc);
-            with_examples(doc)
+            let finished = with_examples(doc);
+            if let Ok(value) = serde_json::to_value(&finished) {
+                guard::learn_preconditions(&value);
+            }
+            finished
         })
         .clone();
     (app, doc)

@@ -186,6 +186,15 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["values"]);
+    let p = post_kolada(
+        &app,
+        &token,
+        "?dry_run=true",
+        &json!({"values": [], "count": -1}),
+    )
+    .problem(422)
+    .await;
+    assert_eq!(error_fields(&p), ["count"]);
 
     // Export → import changes nothing.
     let export = app.get("/api/v1/exports/kolada", &token).returns(200).await;

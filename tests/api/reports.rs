@@ -128,6 +128,17 @@ async fn workflow_transitions(backend: Backend) {
         .problem(409)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("godkand"), "{p}");
+    // A delete without If-Match learns that it lacks the header (428), not
+    // the report's state; with it, the lock answers 409.
+    let p = app
+        .delete(&format!("/api/v1/reports/{id}"), &admin)
+        .problem(428)
+        .await;
+    assert!(p["detail"].as_str().unwrap().contains("If-Match"), "{p}");
+    app.delete(&format!("/api/v1/reports/{id}"), &admin)
+        .header("If-Match", "*")
+        .problem(409)
+        .await;
     assert_eq!(
         app.get(&format!("/api/v1/reports/{id}"), &lasare)
             .status()

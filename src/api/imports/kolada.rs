@@ -67,6 +67,17 @@ pub struct KoladaDocument {
     pub count: usize,
 }
 
+/// A Kolada JSON file to import: Kolada's answer as it comes. `count` is
+/// read only to check it; a file without it is read the same.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(example = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+    "values": [{"gender": "T", "value": 83.0, "status": "", "count": 1, "isdeleted": false}]}], "count": 1}))]
+pub struct KoladaFile {
+    pub values: Vec<KoladaEntryDto>,
+    /// Number of entries in `values`.
+    pub count: Option<usize>,
+}
+
 /// A value that changes (or would change, in a dry run).
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"kpi": "U21468", "indicator_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0",
@@ -151,7 +162,7 @@ pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uui
 /// 422 and the entries' `index`. `dry_run=true` reports the changes (and any
 /// errors) without writing. Importing the same file again changes nothing.
 #[utoipa::path(tag = "imports", params(KoladaImportQuery),
-    request_body(content = KoladaDocument, content_type = "application/json", description = "A Kolada JSON document (v3 or v2)"),
+    request_body(content = KoladaFile, content_type = "application/json", description = "A Kolada JSON document (v3 or v2)"),
     responses(
         (status = 200, description = "What changed (or would change)", body = KoladaImportReport),
         (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -35,6 +35,14 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
             "must be the array of Kolada entries ({\"values\": [...], \"count\": n})",
         ));
     };
+    // Kolada's own count of the entries: not used, but a document whose
+    // count is not a count is not a Kolada document.
+    if doc.get("count").is_some_and(|count| !count.is_u64()) {
+        return Err(ReadError::invalid(
+            "count",
+            "must be the number of entries (a whole number from 0), or left out",
+        ));
+    }
     let mut parsed = ParsedKolada {
         entries: Vec::new(),
         skipped: Vec::new(),
