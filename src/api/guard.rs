@@ -13,7 +13,7 @@ use actix_web::{
     Error, FromRequest, HttpMessage, ResponseError,
     body::{BoxBody, MessageBody},
     dev::{Payload, ServiceRequest, ServiceResponse},
-    http::{Method, header},
+    http::{Method, StatusCode, header},
     middleware::Next,
 };
 
@@ -755,9 +755,8 @@ fn matched_operation(method: &Method, path: &str) -> Result<Option<(&'static str
 static IF_MATCH_REQUIRED: OnceLock<HashSet<String>> = OnceLock::new();
 
 /// Notes which operations the document says need `If-Match`, so the guard
-/// answers 428 for a missing one before the handler looks at the target:
-/// the caller learns what the request lacks, not the state of the
-/// resource (a locked report's 409 came first before).
+/// can tell a request that lacks it what it lacks rather than the state of
+/// the resource (a locked report's 409 came first before).
 pub fn learn_preconditions(doc: &serde_json::Value) {
     IF_MATCH_REQUIRED.get_or_init(|| {
         let mut required = HashSet::new();
@@ -815,13 +814,19 @@ pub async fn layer(
         // checked and the request counted against the rate limit once).
         req.extensions_mut().insert(principal);
     }
-    if pattern.is_some_and(|pattern| lacks_required_if_match(&req, pattern)) {
+    // A write that lacks its required If-Match is answered 428 by its
+    // handler, after the target is authorised (403/404 first). The
+    // target's state is checked with the authorisation, so a locked report
+    // answers 409 before the handler reaches If-Match: such a request is
+    // told what it lacks, not the state (nothing is written either way).
+    let lacks_if_match = pattern.is_some_and(|pattern| lacks_required_if_match(&req, pattern));
+    let response = next.call(req).await?.map_into_boxed_body();
+    if lacks_if_match && response.status() == StatusCode::CONFLICT {
         let err = ApiError::PreconditionRequired(crate::api::common::IF_MATCH_MISSING.into());
-        return Ok(req.into_response(err.error_response()));
+        let request = response.request().clone();
+        return Ok(ServiceResponse::new(request, err.error_response()));
     }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
+    Ok(response)
 }
 
 #[cfg(test)]
