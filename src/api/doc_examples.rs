@@ -11,12 +11,15 @@
 //!   example (the conventions promise one everywhere) in the form Swagger UI
 //!   does not prefill: in its schema's `examples` (or, for a schema that is a
 //!   reference, in the referenced schema's `examples`), and in its
-//!   description, where a reader sees it. A required parameter keeps its
-//!   `example`: it cannot be left out, and the example shows its form.
+//!   description, where a reader sees it (Swagger UI shows a parameter's
+//!   `example`, not its schema's `examples`). A required parameter keeps
+//!   its `example`: it cannot be left out, so Execute needs a value anyway,
+//!   and the prefilled one shows its form.
 //! - **Every error status shows its own problem.** Each
-//!   `application/problem+json` answer gets an example made by the
-//!   service's own [`ApiError`] for that status, so its `type`, `title` and
-//!   `status` are those the service sends.
+//!   `application/problem+json` answer refers to the example of its status
+//!   in `components/examples` (`Problem404`), made by the service's own
+//!   [`ApiError`] for that status, so its `type`, `title` and `status` are
+//!   those the service sends (the `Problem` schema's example is a 422).
 
 use serde_json::{Value, json};
 
@@ -88,11 +91,11 @@ pub(super) fn optional_parameters_unfilled(doc: &mut Value) {
 /// The reference whose schema Swagger UI reads a parameter's initial value
 /// from: the schema's own `$ref`, or that of its first `oneOf`/`anyOf`.
 fn prefilling_reference(schema: &serde_json::Map<String, Value>) -> Option<String> {
-    let reference = |s: &Value| s.get("$ref").and_then(|r| r.as_str()).map(String::from);
-    reference(&Value::Object(schema.clone())).or_else(|| {
+    let reference = |s: &Value| s.as_str().map(String::from);
+    schema.get("$ref").and_then(reference).or_else(|| {
         ["oneOf", "anyOf"]
             .iter()
-            .find_map(|key| schema.get(*key)?.get(0).and_then(reference))
+            .find_map(|key| schema.get(*key)?.get(0)?.get("$ref").and_then(reference))
     })
 }
 
