@@ -13,6 +13,7 @@ pub mod deadlines;
 pub mod decided;
 pub mod decimal;
 pub mod dimension_mappings;
+mod doc_examples;
 pub mod documents;
 pub mod extract;
 pub mod figures;
@@ -69,26 +70,31 @@ Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated. Upda
     ),
     // Relative: the document is served by the service it describes.
     servers((url = "/", description = "This service")),
+    // In the order of the work: what a nämnd reports first, then what the
+    // reports build on, the kommun's views, integrations and administration.
+    // Every tag an operation uses is declared here (a test checks it).
     tags(
-        (name = "kommuner", description = "The tenant (SCB kommunkod)"),
-        (name = "namnder", description = "Nämnder, styrelser and bolag"),
-        (name = "periods", description = "Reporting periods"),
+        (name = "reports", description = "Reports of a nämnd for a period, and the way through draft, submitted and approved: their text sections, action plans, drift and investering tables, versions and document; `GET /reports/{id}?include=…` reads one whole"),
+        (name = "budget-lines", description = "Drift and investering lines of a nämnd (utfall, budget, prognos per month and for the year), from which the report tables and the kommun views are computed"),
         (name = "volume-measures", description = "Volymmått of a nämnd, their monthly and whole-period values, and period figures"),
         (name = "key-figures", description = "Staff key figures (nyckeltal) of a nämnd per year, for T, K and M"),
-        (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
-        (name = "audit", description = "The audit log (admin, revisor)"),
-        (name = "changes", description = "The change feed: every change in commit order, for clients that keep a copy in sync"),
-        (name = "goal-areas", description = "Övergripande mål (målområden) of a plan period"),
-        (name = "goals", description = "Resultatmål with huvudansvar and medansvariga, and the nämnder's own goals"),
-        (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
         (name = "assessments", description = "A nämnd's bedömning of its goals per report, beside the suggestion from the indicators"),
         (name = "assignments", description = "Uppdrag with their responsible nämnder, and their status per report"),
+        (name = "goals", description = "Resultatmål with huvudansvar and medansvariga, and the nämnder's own goals"),
+        (name = "goal-areas", description = "Övergripande mål (målområden) of a plan period"),
+        (name = "indicators", description = "Indicators with riktvärden, values per year and gender, and the derived trend and bedömning"),
+        (name = "obligations", description = "Obligation rules (helårsprognos below −X % or −N kr of budget → åtgärdsplan within D days of approval) and the obligations they create, derived on read"),
+        (name = "periods", description = "Reporting periods"),
+        (name = "namnder", description = "Nämnder, styrelser and bolag"),
+        (name = "deadlines", description = "The process calendar: deadlines for underlag, nämndbeslut, inlämning, KS and KF per period and report type"),
+        (name = "kommun", description = "Consolidated views over every nämnd (kommunledning, admin, revisor)"),
         (name = "imports", description = "Integration files: Kolada v2 JSON, flat budget rows (CSV, JSON) and SIE 4 period balances in, Kolada and flat rows out"),
         (name = "dimension-mappings", description = "Rules from ledger codes (ansvar, verksamhet, konto; SIE dimensions) to nämnd and drift-line codes, for the flat and SIE imports"),
-        (name = "deadlines", description = "The process calendar: deadlines for underlag, nämndbeslut, inlämning, KS and KF per period and report type"),
-        (name = "obligations", description = "Obligation rules (helårsprognos below −X % or −N kr of budget → åtgärdsplan within D days of approval) and the obligations they create, derived on read"),
         (name = "calendar", description = "Calendar feeds: the process calendar (deadlines, obligations) as iCalendar for Outlook and other calendar clients, behind a per-user secret URL"),
+        (name = "changes", description = "The change feed: every change in commit order, for clients that keep a copy in sync"),
         (name = "webhooks", description = "Webhook subscriptions (admin, integration): signed deliveries of the kommun's changes (Standard Webhooks), their log and replay"),
+        (name = "audit", description = "The audit log (admin, revisor)"),
+        (name = "kommuner", description = "The tenant (SCB kommunkod)"),
         (name = "health", description = "Liveness and readiness"),
     ),
     // Format and IncludePart are only in query parameters, which utoipa
@@ -165,7 +171,9 @@ const EXAMPLE_ID: &str = "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182";
 /// id, the enum's example or first value, or a value named for the
 /// parameter), and every list page one made of its row's example. The API
 /// conventions promise an example everywhere, and this keeps new
-/// parameters and lists from arriving without one.
+/// parameters and lists from arriving without one. An optional parameter's
+/// example is then moved where Swagger UI does not prefill it, and every
+/// problem answer gets the example of its status ([`doc_examples`]).
 fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     let Ok(mut value) = serde_json::to_value(&doc) else {
         return doc;
@@ -194,6 +202,8 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
             }
         }
     }
+    doc_examples::optional_parameters_unfilled(&mut value);
+    doc_examples::problem_examples(&mut value);
     match serde_json::from_value(value) {
         Ok(finished) => finished,
         Err(e) => {

@@ -320,7 +320,7 @@ pub async fn delete_obligation_rule(
 #[schema(example = json!({
     "rule_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071b0", "rule": "Negativ avvikelse kräver åtgärder",
     "report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182",
-    "namnd": "VON", "approved_on": "2024-09-26", "prognos_avvikelse": -9400000,
+    "namnd": "VON", "approved_at": "2024-09-26T13:05:00Z", "prognos_avvikelse": -9400000,
     "prognos_avvikelse_procent": -3.0, "due_date": "2024-10-26", "met_on": null, "action_plan_id": null,
     "state": "missing", "days_late": 12
 }))]
@@ -331,7 +331,8 @@ pub struct ObligationDto {
     pub report_id: Uuid,
     pub namnd_id: Uuid,
     pub namnd: String,
-    pub approved_on: NaiveDate,
+    /// When the report was approved (its `approved_at`).
+    pub approved_at: chrono::DateTime<chrono::Utc>,
     /// helårsprognos − helårsbudget of the drift total, kronor (today's figures).
     #[serde(with = "super::decimal")]
     #[schema(value_type = f64)]
@@ -356,7 +357,7 @@ impl From<Obligation> for ObligationDto {
             report_id: o.report_id,
             namnd_id: o.namnd_id,
             namnd: o.namnd,
-            approved_on: o.approved_on,
+            approved_at: o.approved_at,
             prognos_avvikelse: o.prognos_avvikelse,
             prognos_avvikelse_procent: o.prognos_avvikelse_procent,
             due_date: o.due_date,

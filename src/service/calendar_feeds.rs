@@ -271,7 +271,10 @@ pub async fn events(
         if let Some(p) = o.prognos_avvikelse_procent {
             description.push_str(&format!(" ({} %)", p.normalize()));
         }
-        description.push_str(&format!(". Rapporten godkänd {}.", o.approved_on));
+        description.push_str(&format!(
+            ". Rapporten godkänd {}.",
+            o.approved_at.date_naive()
+        ));
         if let Some(met) = o.met_on {
             description.push_str(&format!(" Uppfylld {met}."));
         }
@@ -280,7 +283,11 @@ pub async fn events(
             date: o.due_date,
             summary: format!("Åtgärdsplan: {} ({})", o.namnd, o.rule_name),
             description: Some(description),
-            stamp: midnight(o.met_on.unwrap_or(o.approved_on).max(o.approved_on)),
+            stamp: midnight(
+                o.met_on
+                    .unwrap_or(o.approved_at.date_naive())
+                    .max(o.approved_at.date_naive()),
+            ),
         });
     }
     events.sort_by(|a, b| (a.date, &a.uid).cmp(&(b.date, &b.uid)));

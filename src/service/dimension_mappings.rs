@@ -187,7 +187,7 @@ pub struct LoadedMapping {
     pub sie: DimensionChoice,
 }
 
-/// The mapping an import names: 422 on `mapping` when the kommun has none
+/// The mapping an import names: 422 on `mapping_id` when the kommun has none
 /// with that id.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_for_import(
@@ -199,7 +199,7 @@ pub async fn load_for_import(
         .await
         .map_err(|e| match e {
             ServiceError::NotFound(_) => ServiceError::validation(
-                "mapping",
+                "mapping_id",
                 format!("no dimension mapping with id {id} in your kommun"),
             ),
             other => other,

@@ -165,7 +165,8 @@ pub struct Obligation {
     pub report_id: Uuid,
     pub namnd_id: Uuid,
     pub namnd: String,
-    pub approved_on: NaiveDate,
+    /// When the report was approved.
+    pub approved_at: chrono::DateTime<Utc>,
     /// helårsprognos − helårsbudget of the drift total, kronor.
     pub prognos_avvikelse: Decimal,
     pub prognos_avvikelse_procent: Option<Decimal>,
@@ -266,7 +267,7 @@ pub async fn of_report(
             report_id: ctx.report.id,
             namnd_id: ctx.namnd.id,
             namnd: ctx.namnd.code.clone(),
-            approved_on: approved.date_naive(),
+            approved_at: approved,
             prognos_avvikelse: kr,
             prognos_avvikelse_procent: percent.map(|p| p.round_dp(1)),
             due_date: due,

@@ -180,7 +180,7 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
         .returns(201)
         .await;
     app.upload(
-        &format!("/api/v1/imports/sie?mapping={}", id_of(&mapping)),
+        &format!("/api/v1/imports/sie?mapping_id={}", id_of(&mapping)),
         &admin,
         "text/plain",
         "#FLAGGA 0\r\n#FORMAT PC8\r\n#SIETYP 4\r\n#RAR 0 20240101 20241231\r\n#DIM 1 \"Ansvar\"\r\n\

@@ -192,7 +192,7 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
         110;520;4010;2025-03;utfall;-300\r\n\
         999;510;4010;2025-03;utfall;-1\r\n";
 
-    let (status, dry) = post_mapped_csv(&app, &format!("?mapping={mapping}&dry_run=true"), file)
+    let (status, dry) = post_mapped_csv(&app, &format!("?mapping_id={mapping}&dry_run=true"), file)
         .reply()
         .await;
     assert_eq!(status, 200, "{dry}");
@@ -210,14 +210,14 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             .unwrap()
             .contains("ansvar 999, verksamhet 510, konto 4010")
     );
-    let p = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+    let p = post_mapped_csv(&app, &format!("?mapping_id={mapping}"), file)
         .problem(422)
         .await;
     assert_eq!(p["errors"][0]["line_number"], 5);
     assert!(von_values(&app, 2025).await.is_empty(), "nothing applied");
 
     let file = file.rsplit_once("999;").unwrap().0;
-    let (status, report) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+    let (status, report) = post_mapped_csv(&app, &format!("?mapping_id={mapping}"), file)
         .reply()
         .await;
     assert_eq!(status, 200, "{report}");
@@ -232,7 +232,7 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
             value("funktionsstod", "utfall", "2025-03", json!(-300)),
         ]
     );
-    let (_, again) = post_mapped_csv(&app, &format!("?mapping={mapping}"), file)
+    let (_, again) = post_mapped_csv(&app, &format!("?mapping_id={mapping}"), file)
         .reply()
         .await;
     assert_eq!(
@@ -247,7 +247,7 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
         {"namnd": "VON", "ansvar": "110", "measure": "budget", "month": "2025-03", "amount": -5}
     ]});
     let integration = app.token(Role::Integration);
-    let url = format!("/api/v1/imports/flat?mapping={mapping}");
+    let url = format!("/api/v1/imports/flat?mapping_id={mapping}");
     let p = app.post(&url, &integration, &doc).problem(422).await;
     assert_eq!(
         (p["errors"][0]["index"].clone(), error_fields(&p)),
@@ -258,9 +258,13 @@ async fn flat_rows_with_ledger_codes_are_mapped_and_summed(backend: Backend) {
     assert_eq!(report["changes"][0]["line"], "forvaltningsgemensamt");
 
     // A mapping of no one's: 422 on the parameter.
-    let p = post_mapped_csv(&app, "?mapping=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293", file)
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["mapping"]);
+    let p = post_mapped_csv(
+        &app,
+        "?mapping_id=019ad9a0-6c1e-7f3a-8b2d-4e5f60718293",
+        file,
+    )
+    .problem(422)
+    .await;
+    assert_eq!(error_fields(&p), ["mapping_id"]);
 }
 both_databases!(flat_rows_with_ledger_codes_are_mapped_and_summed);

@@ -272,7 +272,7 @@ async fn fetch_follows_next_url_dry_run_then_apply(backend: Backend) {
 
     // Asked for one Kolada id and all years: only that id, no year segment.
     fake.take_requests();
-    let one = fetch(&app, &token, "?kpi=U21468&dry_run=true")
+    let one = fetch(&app, &token, "?kolada_id=U21468&dry_run=true")
         .returns(200)
         .await;
     assert_eq!(one["kpis"], json!(["U21468"]));
@@ -280,14 +280,27 @@ async fn fetch_follows_next_url_dry_run_then_apply(backend: Backend) {
         fake.take_requests()[0],
         "/v3/data/kpi/U21468/municipality/0483?per_page=5000"
     );
+    // Repeated parameters ask for what comma-separated ones do.
+    let repeated = fetch(
+        &app,
+        &token,
+        "?kolada_id=U21468&kolada_id=U28519&years=2024&years=2023&dry_run=true",
+    )
+    .returns(200)
+    .await;
+    assert_eq!(repeated["kpis"], json!(["U21468", "U28519"]));
+    assert_eq!(
+        fake.take_requests()[0],
+        "/v3/data/kpi/U21468,U28519/municipality/0483/year/2023,2024?per_page=5000"
+    );
 
     // Bad parameters are 422 naming them; läsare may not import.
     let p = fetch(&app, &token, "?years=2024,20x4").problem(422).await;
     assert_eq!(error_fields(&p), ["years"]);
-    let p = fetch(&app, &token, "?kpi=U21468,../admin")
+    let p = fetch(&app, &token, "?kolada_id=U21468,../admin")
         .problem(422)
         .await;
-    assert_eq!(error_fields(&p), ["kpi"]);
+    assert_eq!(error_fields(&p), ["kolada_id"]);
     fetch(&app, &app.token(Role::Lasare), "").problem(403).await;
 }
 both_databases!(fetch_follows_next_url_dry_run_then_apply);
@@ -445,7 +458,7 @@ async fn v3_batches_ids_retries_429_and_passes_from_date(backend: Backend) {
     let report = fetch(
         &app,
         &token,
-        &format!("?from_date=2025-03-01&kpi={}", kpis.join(",")),
+        &format!("?from_date=2025-03-01&kolada_id={}", kpis.join(",")),
     )
     .returns(200)
     .await;
@@ -486,7 +499,7 @@ async fn v3_batches_ids_retries_429_and_passes_from_date(backend: Backend) {
         .await;
     assert_eq!(error_fields(&p), ["from_date"]);
     fake.fail_next(&[503, 503, 503, 503]);
-    let p = fetch(&app, &token, "?kpi=U21468").problem(502).await;
+    let p = fetch(&app, &token, "?kolada_id=U21468").problem(502).await;
     assert!(
         p["detail"].as_str().unwrap().contains("after 4 attempts"),
         "{p}"

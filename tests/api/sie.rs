@@ -68,7 +68,7 @@ async fn sie_balances_become_monthly_utfall_and_budget(backend: Backend) {
     let app = demo_app(backend).await;
     let mapping = create_von_mapping(&app).await;
     let token = app.token(Role::Integration);
-    let query = format!("?mapping={mapping}");
+    let query = format!("?mapping_id={mapping}");
 
     let dry = post_sie(
         &app,
@@ -151,7 +151,7 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     let app = demo_app(backend).await;
     let mapping = create_von_mapping(&app).await;
     let token = app.token(Role::Integration);
-    let query = format!("?mapping={mapping}");
+    let query = format!("?mapping_id={mapping}");
     // Line 18 is fine; 19 is cut short, 20 has an ansvar no rule maps, 21 a
     // month outside #RAR 0.
     let file = cp437(&format!(
@@ -211,7 +211,7 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     .await;
     assert!(p["errors"][0]["message"].as_str().unwrap().contains("PC8"));
     let p = post_sie(&app, &token, "", ledger_file()).problem(422).await;
-    assert_eq!(error_fields(&p), ["mapping"]);
+    assert_eq!(error_fields(&p), ["mapping_id"]);
     app.post(
         &format!("/api/v1/imports/sie{query}"),
         &token,

@@ -701,7 +701,7 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         "POST /api/v1/imports/sie",
         w.request(
             M::POST,
-            &format!("/api/v1/imports/sie?mapping={}", id(&mapping)),
+            &format!("/api/v1/imports/sie?mapping_id={}", id(&mapping)),
         )
             .header("Content-Type", "text/plain")
             .body("#FLAGGA 0\r\n#FORMAT PC8\r\n#SIETYP 4\r\n#RAR 0 20240101 20241231\r\n#DIM 1 \"Ansvar\"\r\n#OBJEKT 1 \"110\" \"Vard och omsorg\"\r\n#KONTO 4010 \"Inkop\"\r\n#PSALDO 0 202402 4010 {1 \"110\"} 26241000.00\r\n"),

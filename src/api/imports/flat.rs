@@ -48,7 +48,7 @@ pub struct FlatImportQuery {
     /// `verksamhet` and/or `konto` instead of `namnd` and `line`, and rows
     /// that reach the same line, month and measure are summed.
     #[param(example = "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293")]
-    pub mapping: Option<Uuid>,
+    pub mapping_id: Option<Uuid>,
 }
 
 /// One flat row: a value of a budget line of a nämnd.
@@ -275,7 +275,7 @@ pub async fn import_flat(
             "send the rows as application/json or text/csv".into(),
         ));
     }
-    let mapping = match query.mapping {
+    let mapping = match query.mapping_id {
         Some(id) => Some(dimension_mappings::load_for_import(&state.db, kommun_id, id).await?),
         None => None,
     };

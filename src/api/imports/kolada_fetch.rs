@@ -20,19 +20,68 @@ use crate::{
 /// Most years one fetch asks for.
 const MAX_YEARS: usize = 50;
 
+/// The lists of `POST /imports/kolada/fetch`'s query, `years` and
+/// `kolada_id`, as the document declares them (arrays of constrained items,
+/// `style: form, explode: false`). They are read from the query string by
+/// hand ([`listed`]): comma-separated, repeated, or both.
+pub struct KoladaFetchLists;
+
+impl IntoParams for KoladaFetchLists {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            ArrayBuilder, ObjectBuilder, Required,
+            path::{ParameterBuilder, ParameterIn, ParameterStyle},
+            schema::{KnownFormat, SchemaFormat, Type},
+        };
+        let list =
+            |name: &str, description: &str, items: ObjectBuilder, max: Option<usize>, example| {
+                ParameterBuilder::new()
+                    .name(name)
+                    .parameter_in(ParameterIn::Query)
+                    .required(Required::False)
+                    .description(Some(description))
+                    .style(Some(ParameterStyle::Form))
+                    .explode(Some(false))
+                    .schema(Some(ArrayBuilder::new().items(items).max_items(max)))
+                    .example(Some(example))
+                    .build()
+            };
+        vec![
+            list(
+                "years",
+                "The years to fetch, comma-separated (`years=2023,2024`; repeating \
+the parameter works too). Default: every year the server has.",
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                    .minimum(Some(MIN_YEAR))
+                    .maximum(Some(MAX_YEAR)),
+                Some(MAX_YEARS),
+                serde_json::json!([2023, 2024]),
+            ),
+            list(
+                "kolada_id",
+                "The Kolada ids to fetch, comma-separated (`kolada_id=U21468,N31816`; \
+repeating the parameter works too). Default: every Kolada id of your kommun's indicators.",
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some("^[A-Z0-9]{2,20}$")),
+                None,
+                serde_json::json!(["U21468", "N31816"]),
+            ),
+        ]
+    }
+}
+
+/// The query of `POST /imports/kolada/fetch` besides `years` and `kolada_id`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KoladaFetchQuery {
     /// Report what would change without writing anything (default false).
     #[param(example = true)]
     pub dry_run: Option<bool>,
-    /// Years, comma-separated (default: every year the server has).
-    #[param(example = "2022,2023,2024")]
-    pub years: Option<String>,
-    /// Kolada ids, comma-separated (default: every Kolada id of your
-    /// kommun's indicators).
-    #[param(example = "U21468,N31816")]
-    pub kpi: Option<String>,
     /// Only values Kolada updated since this date (`YYYY-MM-DD`).
     #[param(value_type = Option<String>, format = Date, example = "2025-03-01")]
     pub from_date: Option<String>,
@@ -40,6 +89,19 @@ pub struct KoladaFetchQuery {
     /// kept and listed in `kept_manual`).
     #[param(example = false)]
     pub overwrite_manual: Option<bool>,
+}
+
+/// The values of the list parameter `name` in `query`: comma-separated,
+/// repeated, or both; none when it is absent.
+fn listed(query: &str, name: &str) -> Result<Option<String>, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
+        .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))?;
+    let values: Vec<&str> = pairs
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.as_str())
+        .collect();
+    Ok((!values.is_empty()).then(|| values.join(",")))
 }
 
 /// What a fetched Kolada import did (or, in a dry run, would do): the
@@ -116,19 +178,20 @@ pub(crate) fn from_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>,
     .transpose()
 }
 
-fn years(query: &KoladaFetchQuery) -> Result<Vec<i32>, ApiError> {
-    let mut years = match &query.years {
+fn years(query: &str) -> Result<Vec<i32>, ApiError> {
+    let mut years = match listed(query, "years")? {
         None => Vec::new(),
-        Some(text) => list(text, "years", parse_year)?,
+        Some(text) => list(&text, "years", parse_year)?,
     };
-    years.sort_unstable();
-    years.dedup();
+    // Counted as sent, as the document's maxItems counts them.
     if years.len() > MAX_YEARS {
         return Err(ApiError::validation(
             "years",
             format!("at most {MAX_YEARS} years in one fetch"),
         ));
     }
+    years.sort_unstable();
+    years.dedup();
     Ok(years)
 }
 
@@ -136,10 +199,10 @@ fn years(query: &KoladaFetchQuery) -> Result<Vec<i32>, ApiError> {
 async fn kpis(
     state: &AppState,
     kommun_id: uuid::Uuid,
-    query: &KoladaFetchQuery,
+    query: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let mut kpis = match &query.kpi {
-        Some(text) => list(text, "kpi", parse_kpi)?,
+    let mut kpis = match listed(query, "kolada_id")? {
+        Some(text) => list(&text, "kolada_id", parse_kpi)?,
         None => imports::indicators_by_kpi(&state.db, kommun_id, None)
             .await?
             .into_iter()
@@ -151,7 +214,7 @@ async fn kpis(
     kpis.dedup();
     if kpis.is_empty() {
         return Err(ApiError::validation(
-            "kpi",
+            "kolada_id",
             "none of your kommun's indicators has a kolada_id; give Kolada ids to fetch",
         ));
     }
@@ -174,7 +237,7 @@ async fn kpis(
 /// not Kolada data (including invalid entries), nothing is imported and the
 /// answer is 502 (504 when it does not answer in time) with what went wrong
 /// in `detail`.
-#[utoipa::path(tag = "imports", params(KoladaFetchQuery),
+#[utoipa::path(tag = "imports", params(KoladaFetchQuery, KoladaFetchLists),
     responses(
         (status = 200, description = "What changed (or would change)", body = KoladaFetchReport),
         (status = 422, description = "Invalid years, from_date or Kolada ids, or none to fetch", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -189,9 +252,9 @@ pub async fn fetch_kolada(
     query: web::Query<KoladaFetchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = kolada_access(&principal, Action::Update)?;
-    let years = years(&query)?;
+    let years = years(req.query_string())?;
     let from_date = from_date(query.from_date.as_deref())?;
-    let kpis = kpis(&state, kommun_id, &query).await?;
+    let kpis = kpis(&state, kommun_id, req.query_string()).await?;
     let fetched_at = chrono::Utc::now();
     let fetched = kolada_fetch::fetch(&kolada_fetch::FetchRequest {
         base_url: &state.settings.kolada_base_url,
@@ -247,7 +310,22 @@ mod tests {
         assert!(
             matches!(err, ApiError::Validation(ref e) if e.len() == 2 && e[0].field == "years")
         );
-        assert_eq!(list("U21468", "kpi", parse_kpi).unwrap(), ["U21468"]);
-        assert!(list("U21468,../x", "kpi", parse_kpi).is_err());
+        assert_eq!(list("U21468", "kolada_id", parse_kpi).unwrap(), ["U21468"]);
+        assert!(list("U21468,../x", "kolada_id", parse_kpi).is_err());
+    }
+
+    #[test]
+    fn lists_come_comma_separated_or_repeated() {
+        assert_eq!(
+            years("years=2024&years=2022,2023&dry_run=true").unwrap(),
+            [2022, 2023, 2024]
+        );
+        assert_eq!(years("dry_run=true").unwrap(), Vec::<i32>::new());
+        assert_eq!(
+            listed("kolada_id=U21468&kolada_id=N31816", "kolada_id")
+                .unwrap()
+                .as_deref(),
+            Some("U21468,N31816")
+        );
     }
 }

@@ -32,7 +32,7 @@ pub struct SieImportQuery {
     /// The dimension mapping (`/dimension-mappings`) that places the
     /// balances' ansvar, verksamhet and konto on drift lines. Required.
     #[param(required = true, example = "019ad9a0-6c1e-7f3a-8b2d-4e5f60718293")]
-    pub mapping: Option<Uuid>,
+    pub mapping_id: Option<Uuid>,
     /// Report what would change without writing anything (default false).
     #[param(example = true)]
     pub dry_run: Option<bool>,
@@ -135,9 +135,9 @@ pub async fn import_sie(
             "send the SIE file as application/octet-stream or text/plain".into(),
         ));
     }
-    let Some(mapping_id) = query.mapping else {
+    let Some(mapping_id) = query.mapping_id else {
         return Err(ApiError::validation(
-            "mapping",
+            "mapping_id",
             "is required: the id of the dimension mapping for this ledger",
         ));
     };
