@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams, double_option},
+    common::{Input, Page, PageParams, double_option},
     indicators::{RiktvardeDto, de_year},
-    resource::{self, Ctx, Delete, Item, Patch, empty_page},
+    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -475,6 +475,9 @@ impl Item for Goals {
         let kommun_id = cx.authorized(action, plan_target)?;
         Ok(goals::get_full(cx.db(), kommun_id, id).await?)
     }
+    fn id(current: &GoalFull) -> Uuid {
+        current.model.id
+    }
     fn version(current: &GoalFull) -> i32 {
         current.model.version
     }
@@ -499,32 +502,28 @@ impl Delete for Goals {
     }
 }
 
-/// Create a goal (admin, kommunledning).
-#[utoipa::path(tag = "goals", request_body = CreateGoal,
-    responses(
-        (status = 201, description = "Created", body = GoalDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid, e.g. two huvudansvar or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/goals")]
-pub async fn create_goal(cx: Ctx, body: ApiJson<CreateGoal>) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, plan_target)?;
-    let spec = body.0.spec().map_err(ApiError::Validation)?;
-    let dto = Goals::dto(&cx, goals::create(cx.db(), &cx.actor()?, spec).await?).await?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateGoal> for Goals {
+    async fn create(cx: &Ctx, body: CreateGoal) -> Result<GoalFull, ApiError> {
+        cx.authorized(Action::Create, plan_target)?;
+        let spec = body.spec().map_err(ApiError::Validation)?;
+        Ok(goals::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
 crate::api::resource::item_routes! {
     Goals, GoalDto, "goals", "/goals/{id}", "Goal id";
+    create: /// Create a goal (admin, kommunledning).
+        create_goal(CreateGoal) "/goals" "Created", 422 "Invalid, e.g. two huvudansvar or unknown nämnd";
     get: /// Read a goal.
         get_goal "The goal";
     patch: /// Change a goal (admin, kommunledning). Needs `If-Match`.
-        update_goal(UpdateGoal) "Changed", "Invalid";
+        update_goal(UpdateGoal) "Changed", 422 "Invalid";
     delete: /// Delete a goal that no assessment or other goal refers to (admin,
         /// kommunledning). Needs `If-Match`.
         delete_goal "Deleted", 409 "Assessments, assignments or nämnd goals refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goals).service(create_goal);
+    cfg.service(list_goals);
     item_services(cfg);
 }

@@ -16,6 +16,7 @@ use super::{
     },
     figures::{TableDto, Unit, UnitQuery, table_dto},
     read_cache::{Snapshot, json},
+    resource::Ctx,
     values::{ValueInput, to_writes},
 };
 use crate::{
@@ -636,24 +637,17 @@ pub async fn delete_report(
 }
 
 async fn step(
-    req: &HttpRequest,
-    state: &AppState,
-    principal: &Principal,
+    cx: Ctx,
     id: Uuid,
     action: Action,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(state, principal, id, action).await?;
-    check_optional_if_match(req, ctx.report.version)?;
-    let model = reports::transition(
-        &state.db,
-        &actor(req, principal, ctx.report.kommun_id),
-        &ctx,
-        transition,
-    )
-    .await?;
+    let ctx = authorized(&cx.state, &cx.principal, id, action).await?;
+    check_optional_if_match(&cx.req, ctx.report.version)?;
+    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
+    let model = reports::transition(cx.db(), &actor, &ctx, transition).await?;
     let dto = ReportDto::new(&model, &ctx.namnd, &ctx.period)?;
-    Ok(versioned(req, StatusCode::OK, dto.version, &dto))
+    Ok(cx.ok(dto.version, &dto))
 }
 
 /// Submit a draft for decision: utkast → for_beslut (the nämnd's redaktör,
@@ -665,21 +659,8 @@ async fn step(
         (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/reports/{id}/submit")]
-pub async fn submit_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Submit,
-        Transition::Submit,
-    )
-    .await
+pub async fn submit_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    step(cx, *id, Action::Submit, Transition::Submit).await
 }
 
 /// The nämnd's decision.
@@ -786,23 +767,12 @@ impl Input for Reason {
     ))]
 #[post("/reports/{id}/return")]
 pub async fn return_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Return,
-        Transition::Return {
-            reason: body.0.reason.trim().to_string(),
-        },
-    )
-    .await
+    let reason = body.0.reason.trim().to_string();
+    step(cx, *id, Action::Return, Transition::Return { reason }).await
 }
 
 /// Reopen an approved report (admin only; recorded in the audit log).
@@ -815,23 +785,12 @@ pub async fn return_report(
     ))]
 #[post("/reports/{id}/reopen")]
 pub async fn reopen_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Reopen,
-        Transition::Reopen {
-            reason: body.0.reason.trim().to_string(),
-        },
-    )
-    .await
+    let reason = body.0.reason.trim().to_string();
+    step(cx, *id, Action::Reopen, Transition::Reopen { reason }).await
 }
 
 /// List a report's sections.
