@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, actor, computed},
+    common::{ApiJson, Input, actor},
     goals::{GoalDto, namnder_of},
     indicators::{BedomningDto, RiktvardeDto, YearValueDto},
     resource::Ctx,
@@ -34,6 +34,7 @@ pub async fn authorized(
 ) -> Result<ReportContext, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let ctx = reports::load(&state.db, kommun_id, id).await?;
+    // Reports one may not see are "not found" even for the first check.
     authorize(principal, Action::Read, ctx.target(principal))?;
     authorize(principal, action, ctx.target(principal))?;
     Ok(ctx)
@@ -126,10 +127,8 @@ pub async fn list_assessments(
     basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        return computed(&req, &d.part("assessments", super::figures::Unit::Kr));
-    }
-    computed(&req, &assessment_list(&state.db, &ctx).await?)
+    let live = async || assessment_list(&state.db, &ctx).await;
+    super::decided::part_or_live(&req, &state, &ctx, basis.basis, "assessments", live).await
 }
 
 /// The goals the report's nämnd answers for with their assessments and the

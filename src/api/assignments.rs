@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     assessments::{authorized, optional_version},
-    common::{ApiJson, Input, Page, PageParams, actor, computed, double_option},
+    common::{ApiJson, Input, Page, PageParams, actor, double_option},
     goals::NamndRef,
     resource::{self, Create, Ctx, Delete, Item, Patch, empty_page},
 };
@@ -441,13 +441,9 @@ pub async fn list_statuses(
     basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        return computed(
-            &req,
-            &d.part("assignment_statuses", super::figures::Unit::Kr),
-        );
-    }
-    computed(&req, &status_list(&state.db, &ctx).await?)
+    let live = async || status_list(&state.db, &ctx).await;
+    let part = "assignment_statuses";
+    super::decided::part_or_live(&req, &state, &ctx, basis.basis, part, live).await
 }
 
 /// The assignments of the report's nämnd with their statuses in the report.

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::assessments::authorized;
 use super::decided::BasisQuery;
 use super::{
     common::{
@@ -205,21 +206,6 @@ pub struct ReportDetail {
     /// `include=indicators`: the indicator values of the nämnd's goals for
     /// the report year, as `GET /indicators/table?year=…&namnd=…` shows them.
     pub indicators: Option<super::indicators::AppendixDto>,
-}
-
-/// Loads a report and checks that `action` is allowed on it.
-async fn authorized(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<ReportContext, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let ctx = reports::load(&state.db, kommun_id, id).await?;
-    // Reports one may not see are "not found" even for the first check.
-    authorize(principal, Action::Read, ctx.target(principal))?;
-    authorize(principal, action, ctx.target(principal))?;
-    Ok(ctx)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -803,18 +789,31 @@ pub async fn list_sections(
     id: web::Path<Uuid>,
     basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        let items = d.part("sections", Unit::Kr);
+    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
+        let rows = reports::sections(db, report_id).await?;
+        Ok(rows.into_iter().map(SectionDto::from).collect())
+    };
+    part_page(&state, &principal, *id, basis.basis, "sections", rows).await
+}
+
+/// All of a report's `part` on one page: as decided when the report reads
+/// as its decided version, else the rows `live` reads now.
+async fn part_page<T: Serialize>(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    basis: Option<super::decided::Basis>,
+    part: &str,
+    live: impl AsyncFnOnce(&sea_orm::DatabaseConnection, Uuid) -> Result<Vec<T>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(state, principal, id, Action::Read).await?;
+    if let Some(d) = super::decided::decided(state, &ctx, basis).await? {
+        let items = d.part(part, Unit::Kr);
         return Ok(
             HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
         );
     }
-    let items: Vec<SectionDto> = reports::sections(&state.db, ctx.report.id)
-        .await?
-        .into_iter()
-        .map(SectionDto::from)
-        .collect();
+    let items = live(&state.db, ctx.report.id).await?;
     // Every row on one page (a report has few); the list shape of every list.
     Ok(HttpResponse::Ok().json(Page {
         items,
@@ -1115,23 +1114,11 @@ pub async fn list_action_plans(
     id: web::Path<Uuid>,
     basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        let items = d.part("action_plans", Unit::Kr);
-        return Ok(
-            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
-        );
-    }
-    let items: Vec<ActionPlanDto> = reports::action_plans(&state.db, ctx.report.id)
-        .await?
-        .into_iter()
-        .map(ActionPlanDto::from)
-        .collect();
-    // Every row on one page (a report has few); the list shape of every list.
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: None,
-    }))
+    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
+        let rows = reports::action_plans(db, report_id).await?;
+        Ok(rows.into_iter().map(ActionPlanDto::from).collect())
+    };
+    part_page(&state, &principal, *id, basis.basis, "action_plans", rows).await
 }
 
 /// Add a row to the åtgärdsplan (while utkast).
