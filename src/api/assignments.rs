@@ -12,8 +12,8 @@ use uuid::Uuid;
 use super::{
     assessments::{authorized, optional_version},
     common::{ApiJson, Input, Page, PageParams, actor, double_option},
-    goals::NamndRef,
-    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page},
+    goals::{NamndRef, clean},
+    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -141,10 +141,6 @@ pub struct CreateAssignment {
     pub position: Option<i32>,
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
-}
-
 impl CreateAssignment {
     fn spec(&self) -> AssignmentSpec {
         AssignmentSpec {
@@ -221,42 +217,18 @@ impl Input for UpdateAssignment {
 
 impl UpdateAssignment {
     fn merge(self, mut s: AssignmentSpec) -> Result<AssignmentSpec, Vec<FieldError>> {
-        if let Some(p) = self.plan {
-            s.plan = clean(p);
-        }
-        if let Some(a) = self.goal_area_id {
-            s.goal_area_id = a;
-        }
-        if let Some(g) = self.goal_id {
-            s.goal_id = g;
-        }
-        if let Some(t) = self.title {
-            s.title = t.trim().to_string();
-        }
-        if let Some(d) = self.description {
-            s.description = clean(d);
-        }
-        if let Some(h) = self.huvudansvar {
-            s.huvudansvar = h;
-        }
-        if let Some(m) = self.medansvariga {
-            s.medansvariga = m;
-        }
-        if let Some(a) = self.alla_namnder {
-            s.alla_namnder = a;
-        }
-        if let Some(p) = self.start_date {
-            s.planned_start = p;
-        }
-        if let Some(e) = self.end_date {
-            s.slutdatum = e;
-        }
-        if let Some(x) = self.sarskilt {
-            s.sarskilt = x;
-        }
-        if let Some(p) = self.position {
-            s.position = Some(p);
-        }
+        patch_field(&mut s.plan, self.plan.map(clean));
+        patch_field(&mut s.goal_area_id, self.goal_area_id);
+        patch_field(&mut s.goal_id, self.goal_id);
+        patch_field(&mut s.title, self.title.map(|t| t.trim().to_string()));
+        patch_field(&mut s.description, self.description.map(clean));
+        patch_field(&mut s.huvudansvar, self.huvudansvar);
+        patch_field(&mut s.medansvariga, self.medansvariga);
+        patch_field(&mut s.alla_namnder, self.alla_namnder);
+        patch_field(&mut s.planned_start, self.start_date);
+        patch_field(&mut s.slutdatum, self.end_date);
+        patch_field(&mut s.sarskilt, self.sarskilt);
+        patch_field(&mut s.position, self.position.map(Some));
         let errors = assignments::check_spec(&s);
         if errors.is_empty() {
             Ok(s)

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     common::{Input, Page, PageParams, double_option},
     indicators::{RiktvardeDto, de_year},
-    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page},
+    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -236,7 +236,8 @@ pub struct CreateGoal {
 
 const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
 
-fn clean(text: Option<String>) -> Option<String> {
+/// `text` trimmed; None when nothing is left.
+pub(super) fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
@@ -313,39 +314,17 @@ pub struct UpdateGoal {
 
 impl UpdateGoal {
     fn merge(self, mut spec: GoalSpec) -> Result<GoalSpec, Vec<FieldError>> {
-        if let Some(k) = self.kind {
-            spec.kind = k;
-        }
-        if let Some(a) = self.goal_area_id {
-            spec.goal_area_id = a;
-        }
-        if let Some(t) = self.title {
-            spec.title = t.trim().to_string();
-        }
-        if let Some(d) = self.description {
-            spec.description = clean(d);
-        }
-        if let Some(h) = self.huvudansvar {
-            spec.huvudansvar = h;
-        }
-        if let Some(m) = self.medansvariga {
-            spec.medansvariga = m;
-        }
-        if let Some(a) = self.alla_namnder {
-            spec.alla_namnder = a;
-        }
-        if let Some(a) = self.agenda2030 {
-            spec.agenda2030 = a;
-        }
-        if let Some(i) = self.indicator_ids {
-            spec.indicator_ids = i;
-        }
-        if let Some(b) = self.bar_pa_goal_id {
-            spec.bar_pa_goal_id = b;
-        }
-        if let Some(b) = self.bar_pa {
-            spec.bar_pa = clean(b);
-        }
+        patch_field(&mut spec.kind, self.kind);
+        patch_field(&mut spec.goal_area_id, self.goal_area_id);
+        patch_field(&mut spec.title, self.title.map(|t| t.trim().to_string()));
+        patch_field(&mut spec.description, self.description.map(clean));
+        patch_field(&mut spec.huvudansvar, self.huvudansvar);
+        patch_field(&mut spec.medansvariga, self.medansvariga);
+        patch_field(&mut spec.alla_namnder, self.alla_namnder);
+        patch_field(&mut spec.agenda2030, self.agenda2030);
+        patch_field(&mut spec.indicator_ids, self.indicator_ids);
+        patch_field(&mut spec.bar_pa_goal_id, self.bar_pa_goal_id);
+        patch_field(&mut spec.bar_pa, self.bar_pa.map(clean));
         if let Some(t) = self.target {
             match t {
                 None => {
@@ -358,9 +337,7 @@ impl UpdateGoal {
                 }
             }
         }
-        if let Some(p) = self.position {
-            spec.position = Some(p);
-        }
+        patch_field(&mut spec.position, self.position.map(Some));
         let errors = goals::check_spec(&spec);
         if errors.is_empty() {
             Ok(spec)

@@ -146,6 +146,14 @@ pub fn empty_page<T: Serialize>() -> HttpResponse {
     page(Vec::<T>::new(), None)
 }
 
+/// A field of a `PATCH` body: `change`, when the client sent it, replaces
+/// `field`.
+pub fn patch_field<T>(field: &mut T, change: Option<T>) {
+    if let Some(value) = change {
+        *field = value;
+    }
+}
+
 /// A resource with `/…/{id}`: how one is loaded (authorised for an action)
 /// and shown.
 #[allow(async_fn_in_trait)]
