@@ -2,15 +2,16 @@
 //! comment for each goal it answers for (in a delårsrapport the expected
 //! fulfilment), beside the bedömning suggested from the goal's indicators.
 
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, actor, computed, versioned},
+    common::{ApiJson, Input, actor},
     goals::{GoalDto, namnder_of},
     indicators::{BedomningDto, RiktvardeDto, YearValueDto},
+    resource::Ctx,
 };
 use crate::{
     auth::{Action, Principal, authorize},
@@ -33,6 +34,7 @@ pub async fn authorized(
 ) -> Result<ReportContext, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let ctx = reports::load(&state.db, kommun_id, id).await?;
+    // Reports one may not see are "not found" even for the first check.
     authorize(principal, Action::Read, ctx.target(principal))?;
     authorize(principal, action, ctx.target(principal))?;
     Ok(ctx)
@@ -125,10 +127,8 @@ pub async fn list_assessments(
     basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        return computed(&req, &d.part("assessments", super::figures::Unit::Kr));
-    }
-    computed(&req, &assessment_list(&state.db, &ctx).await?)
+    let live = async || assessment_list(&state.db, &ctx).await;
+    super::decided::part_or_live(&req, &state, &ctx, basis.basis, "assessments", live).await
 }
 
 /// The goals the report's nämnd answers for with their assessments and the
@@ -222,19 +222,18 @@ pub fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     ))]
 #[put("/reports/{id}/assessments/{goal_id}")]
 pub async fn put_assessment(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<PutAssessment>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, goal_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let expected = optional_version(&req)?;
+    let ctx = authorized(&cx.state, &cx.principal, id, Action::Update).await?;
+    let expected = optional_version(&cx.req)?;
     let b = body.0;
+    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
     let (model, created) = assessments::put(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
+        cx.db(),
+        &actor,
         &ctx,
         goal_id,
         b.bedomning,
@@ -243,12 +242,7 @@ pub async fn put_assessment(
     )
     .await?;
     let dto = AssessmentDto::new(&model);
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(versioned(&req, status, dto.version, &dto))
+    Ok(cx.put(created, dto.version, &dto))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

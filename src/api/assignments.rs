@@ -3,7 +3,7 @@
 //! nämnder; `/api/v1/reports/{id}/assignment-statuses`: the report nämnd's
 //! status and comment for each.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use super::{
     assessments::{authorized, optional_version},
-    common::{ApiJson, Input, Page, PageParams, actor, computed, double_option, versioned},
-    goals::NamndRef,
-    resource::{self, Ctx, Delete, Item, Patch, empty_page},
+    common::{ApiJson, Input, Page, PageParams, actor, double_option},
+    goals::{NamndRef, clean},
+    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -141,10 +141,6 @@ pub struct CreateAssignment {
     pub position: Option<i32>,
 }
 
-fn clean(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
-}
-
 impl CreateAssignment {
     fn spec(&self) -> AssignmentSpec {
         AssignmentSpec {
@@ -221,42 +217,18 @@ impl Input for UpdateAssignment {
 
 impl UpdateAssignment {
     fn merge(self, mut s: AssignmentSpec) -> Result<AssignmentSpec, Vec<FieldError>> {
-        if let Some(p) = self.plan {
-            s.plan = clean(p);
-        }
-        if let Some(a) = self.goal_area_id {
-            s.goal_area_id = a;
-        }
-        if let Some(g) = self.goal_id {
-            s.goal_id = g;
-        }
-        if let Some(t) = self.title {
-            s.title = t.trim().to_string();
-        }
-        if let Some(d) = self.description {
-            s.description = clean(d);
-        }
-        if let Some(h) = self.huvudansvar {
-            s.huvudansvar = h;
-        }
-        if let Some(m) = self.medansvariga {
-            s.medansvariga = m;
-        }
-        if let Some(a) = self.alla_namnder {
-            s.alla_namnder = a;
-        }
-        if let Some(p) = self.start_date {
-            s.planned_start = p;
-        }
-        if let Some(e) = self.end_date {
-            s.slutdatum = e;
-        }
-        if let Some(x) = self.sarskilt {
-            s.sarskilt = x;
-        }
-        if let Some(p) = self.position {
-            s.position = Some(p);
-        }
+        patch_field(&mut s.plan, self.plan.map(clean));
+        patch_field(&mut s.goal_area_id, self.goal_area_id);
+        patch_field(&mut s.goal_id, self.goal_id);
+        patch_field(&mut s.title, self.title.map(|t| t.trim().to_string()));
+        patch_field(&mut s.description, self.description.map(clean));
+        patch_field(&mut s.huvudansvar, self.huvudansvar);
+        patch_field(&mut s.medansvariga, self.medansvariga);
+        patch_field(&mut s.alla_namnder, self.alla_namnder);
+        patch_field(&mut s.planned_start, self.start_date);
+        patch_field(&mut s.slutdatum, self.end_date);
+        patch_field(&mut s.sarskilt, self.sarskilt);
+        patch_field(&mut s.position, self.position.map(Some));
         let errors = assignments::check_spec(&s);
         if errors.is_empty() {
             Ok(s)
@@ -330,6 +302,9 @@ impl Item for Assignments {
         let kommun_id = cx.authorized(action, plan_target)?;
         Ok(assignments::get_full(cx.db(), kommun_id, id).await?)
     }
+    fn id(current: &AssignmentFull) -> Uuid {
+        current.model.id
+    }
     fn version(current: &AssignmentFull) -> i32 {
         current.model.version
     }
@@ -361,29 +336,21 @@ impl Delete for Assignments {
     }
 }
 
-/// Create an assignment (admin, kommunledning).
-#[utoipa::path(tag = "assignments", request_body = CreateAssignment,
-    responses(
-        (status = 201, description = "Created", body = AssignmentDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/assignments")]
-pub async fn create_assignment(
-    cx: Ctx,
-    body: ApiJson<CreateAssignment>,
-) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, plan_target)?;
-    let a = assignments::create(cx.db(), &cx.actor()?, body.0.spec()).await?;
-    let dto = Assignments::dto(&cx, a).await?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateAssignment> for Assignments {
+    async fn create(cx: &Ctx, body: CreateAssignment) -> Result<AssignmentFull, ApiError> {
+        cx.authorized(Action::Create, plan_target)?;
+        Ok(assignments::create(cx.db(), &cx.actor()?, body.spec()).await?)
+    }
 }
 
 crate::api::resource::item_routes! {
     Assignments, AssignmentDto, "assignments", "/assignments/{id}", "Assignment id";
+    create: /// Create an assignment (admin, kommunledning).
+        create_assignment(CreateAssignment) "/assignments" "Created", 422 "Invalid";
     get: /// Read an assignment.
         get_assignment "The assignment";
     patch: /// Change an assignment (admin, kommunledning). Needs `If-Match`.
-        update_assignment(UpdateAssignment) "Changed", "Invalid";
+        update_assignment(UpdateAssignment) "Changed", 422 "Invalid";
     delete: /// Delete an assignment without statuses (admin, kommunledning). Needs `If-Match`.
         delete_assignment "Deleted", 409 "Reports have statuses for it";
 }
@@ -446,13 +413,9 @@ pub async fn list_statuses(
     basis: web::Query<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        return computed(
-            &req,
-            &d.part("assignment_statuses", super::figures::Unit::Kr),
-        );
-    }
-    computed(&req, &status_list(&state.db, &ctx).await?)
+    let live = async || status_list(&state.db, &ctx).await;
+    let part = "assignment_statuses";
+    super::decided::part_or_live(&req, &state, &ctx, basis.basis, part, live).await
 }
 
 /// The assignments of the report's nämnd with their statuses in the report.
@@ -515,39 +478,32 @@ impl Input for PutAssignmentStatus {
     ))]
 #[put("/reports/{id}/assignment-statuses/{assignment_id}")]
 pub async fn put_status(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<PutAssignmentStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, assignment_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let expected = optional_version(&req)?;
+    let ctx = authorized(&cx.state, &cx.principal, id, Action::Update).await?;
+    let expected = optional_version(&cx.req)?;
     let b = body.0;
+    let comment = b.comment.map(|c| c.trim().to_string());
+    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
     let (model, created) = assignments::put_status(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
+        cx.db(),
+        &actor,
         &ctx,
         assignment_id,
         b.status,
-        b.comment
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty()),
+        comment.filter(|c| !c.is_empty()),
         expected,
     )
     .await?;
     let dto = AssignmentStatusDto::new(&model);
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok(versioned(&req, status, dto.version, &dto))
+    Ok(cx.put(created, dto.version, &dto))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_assignments).service(create_assignment);
+    cfg.service(list_assignments);
     item_services(cfg);
     cfg.service(list_statuses).service(put_status);
 }

@@ -6,17 +6,17 @@
 //! else: `/calendar.ics` is the only operation that takes no bearer
 //! token, and the secret is no token anywhere else.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, computed_bytes, created, encode_cursor,
-    optional_if_match_version, versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams, computed_bytes, optional_if_match_version},
+    resource::{self, Ctx, Item},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::calendar,
     entity::calendar_feed,
     error::{ApiError, FieldError},
@@ -141,14 +141,12 @@ fn feed_scope(principal: &Principal, namnd: Option<&str>) -> Result<Option<Vec<S
     ))]
 #[post("/calendar-feeds")]
 pub async fn create_calendar_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateCalendarFeed>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    cx.authorized(Action::Create, target)?;
     let b = body.0;
+    let principal = &cx.principal;
     let spec = FeedSpec {
         subject: principal.subject.clone(),
         role: principal.role.to_string(),
@@ -156,18 +154,17 @@ pub async fn create_calendar_feed(
             .name
             .map(|n| n.trim().to_string())
             .filter(|n| !n.is_empty()),
-        namnder: feed_scope(&principal, b.namnd.as_deref())?,
+        namnder: feed_scope(principal, b.namnd.as_deref())?,
     };
-    let (model, secret) =
-        calendar_feeds::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
-    let info = req.connection_info();
+    let (model, secret) = calendar_feeds::create(cx.db(), &cx.actor()?, spec).await?;
+    let info = cx.req.connection_info();
     let url = format!(
         "{}://{}{FEED_PATH}?token={secret}",
         info.scheme(),
         info.host()
     );
     let dto = dto_of(model, Some(url))?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
 /// List your own calendar feeds (without their URLs), oldest first.
@@ -175,50 +172,50 @@ pub async fn create_calendar_feed(
     responses((status = 200, description = "One page of your feeds", body = Page<CalendarFeedDto>)))]
 #[get("/calendar-feeds")]
 pub async fn list_calendar_feeds(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<FeedListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
         cursor: query.cursor,
     }
     .parse()?;
-    let (rows, next) =
-        calendar_feeds::list(&state.db, kommun_id, &principal.subject, &page).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows
-            .into_iter()
-            .map(|m| dto_of(m, None))
-            .collect::<Result<Vec<_>, _>>()?,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let subject = &cx.principal.subject;
+    let (rows, next) = calendar_feeds::list(cx.db(), kommun_id, subject, &page).await?;
+    let items = rows.into_iter().map(|m| dto_of(m, None));
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
-/// Read one of your calendar feeds (without its URL).
-#[utoipa::path(tag = "calendar", params(("id" = Uuid, Path, description = "Feed id")),
-    responses(
-        (status = 200, description = "The feed", body = CalendarFeedDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/calendar-feeds/{id}")]
-pub async fn get_calendar_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let model = crud::get::<calendar_feed::Entity>(&state.db, kommun_id, *id).await?;
-    if model.subject != principal.subject {
-        return Err(crud::not_found::<calendar_feed::Entity>(*id).into());
+/// The caller's own calendar feeds: another's is not found.
+pub struct CalendarFeeds;
+
+impl Item for CalendarFeeds {
+    type Current = calendar_feed::Model;
+    type Dto = CalendarFeedDto;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<calendar_feed::Model, ApiError> {
+        let model = cx.row::<calendar_feed::Entity>(id, action, target).await?;
+        if model.subject != cx.principal.subject {
+            return Err(crud::not_found::<calendar_feed::Entity>(id).into());
+        }
+        Ok(model)
     }
-    let dto = dto_of(model, None)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    fn id(current: &calendar_feed::Model) -> Uuid {
+        current.id
+    }
+    fn version(current: &calendar_feed::Model) -> i32 {
+        current.version
+    }
+    async fn dto(_: &Ctx, current: calendar_feed::Model) -> Result<CalendarFeedDto, ApiError> {
+        dto_of(current, None)
+    }
+}
+
+crate::api::resource::item_routes! {
+    CalendarFeeds, CalendarFeedDto, "calendar", "/calendar-feeds/{id}", "Feed id";
+    get: /// Read one of your calendar feeds (without its URL).
+        get_calendar_feed "The feed";
 }
 
 /// Revoke one of your calendar feeds: its URL answers 404 from now on.
@@ -231,23 +228,11 @@ pub async fn get_calendar_feed(
         (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[delete("/calendar-feeds/{id}")]
-pub async fn delete_calendar_feed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let expected = optional_if_match_version(&req)?;
-    calendar_feeds::revoke(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        &principal.subject,
-        *id,
-        expected,
-    )
-    .await?;
+pub async fn delete_calendar_feed(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    cx.authorized(Action::Delete, target)?;
+    let expected = optional_if_match_version(&cx.req)?;
+    let (actor, subject) = (cx.actor()?, &cx.principal.subject);
+    calendar_feeds::revoke(cx.db(), &actor, subject, *id, expected).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -298,8 +283,7 @@ pub async fn get_calendar(
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(create_calendar_feed)
-        .service(list_calendar_feeds)
-        .service(get_calendar_feed)
-        .service(delete_calendar_feed)
-        .service(get_calendar);
+        .service(list_calendar_feeds);
+    item_services(cfg);
+    cfg.service(delete_calendar_feed).service(get_calendar);
 }

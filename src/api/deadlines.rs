@@ -3,25 +3,22 @@
 //! every nämnd or one; `GET /kommun/submissions` shows each nämnd against
 //! them.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
+use super::{
+    common::{Input, Page, PageParams},
+    resource::{self, Create, Ctx, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::{process::DeadlineKind, structure::ReportType},
     entity::deadline,
     error::ApiError,
-    service::{
-        crud,
-        deadlines::{self, DeadlineSpec},
-    },
-    state::AppState,
+    service::deadlines::{self, DeadlineSpec},
 };
 
 /// A deadline of the follow-up process.
@@ -119,147 +116,64 @@ fn target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of deadlines", body = Page<DeadlineDto>)))]
 #[get("/deadlines")]
 pub async fn list_deadlines(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: web::Query<DeadlineQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
         cursor: query.cursor,
     }
     .parse()?;
-    let (rows, next) = deadlines::list(
-        &state.db,
-        kommun_id,
-        query.period_id,
-        query.report_type,
-        &page,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.into_iter().map(DeadlineDto::from).collect(),
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (period_id, report_type) = (query.period_id, query.report_type);
+    let (rows, next) = deadlines::list(cx.db(), kommun_id, period_id, report_type, &page).await?;
+    Ok(resource::page(
+        rows.into_iter().map(DeadlineDto::from).collect(),
+        next,
+    ))
 }
 
-/// Add a deadline (admin, kommunledning).
-#[utoipa::path(tag = "deadlines", request_body = CreateDeadline,
-    responses(
-        (status = 201, description = "Created", body = DeadlineDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Unknown period or nämnd, a type not made for the period, or a nämnd on a KS/KF date", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/deadlines")]
-pub async fn create_deadline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateDeadline>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let b = body.0;
-    let spec = DeadlineSpec {
-        period_id: b.period_id,
-        report_type: b.report_type,
-        kind: b.kind,
-        due_date: b.due_date,
-        namnd_id: b.namnd_id,
-    };
-    let dto = DeadlineDto::from(
-        deadlines::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?,
-    );
-    Ok(created(&req, dto.version, dto.id, &dto))
+impl Create<CreateDeadline> for Deadlines {
+    async fn create(cx: &Ctx, b: CreateDeadline) -> Result<deadline::Model, ApiError> {
+        cx.authorized(Action::Create, target)?;
+        let spec = DeadlineSpec {
+            period_id: b.period_id,
+            report_type: b.report_type,
+            kind: b.kind,
+            due_date: b.due_date,
+            namnd_id: b.namnd_id,
+        };
+        Ok(deadlines::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
-/// Read a deadline.
-#[utoipa::path(tag = "deadlines", params(("id" = Uuid, Path, description = "Deadline id")),
-    responses(
-        (status = 200, description = "The deadline", body = DeadlineDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/deadlines/{id}")]
-pub async fn get_deadline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let dto = DeadlineDto::from(crud::get::<deadline::Entity>(&state.db, kommun_id, *id).await?);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(Deadlines, deadline, DeadlineDto, target, delete);
+
+impl Patch<UpdateDeadline> for Deadlines {
+    async fn patch(
+        cx: &Ctx,
+        current: deadline::Model,
+        b: UpdateDeadline,
+    ) -> Result<deadline::Model, ApiError> {
+        let actor = cx.actor()?;
+        Ok(deadlines::update(cx.db(), &actor, current.id, current.version, b.due_date).await?)
+    }
 }
 
-/// Move a deadline (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "deadlines", request_body = UpdateDeadline,
-    params(("id" = Uuid, Path, description = "Deadline id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = DeadlineDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/deadlines/{id}")]
-pub async fn update_deadline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateDeadline>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<deadline::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let model = deadlines::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        body.0.due_date,
-    )
-    .await?;
-    let dto = DeadlineDto::from(model);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Remove a deadline (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "deadlines",
-    params(("id" = Uuid, Path, description = "Deadline id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/deadlines/{id}")]
-pub async fn delete_deadline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<deadline::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    deadlines::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Deadlines, DeadlineDto, "deadlines", "/deadlines/{id}", "Deadline id";
+    create: /// Add a deadline (admin, kommunledning).
+        create_deadline(CreateDeadline) "/deadlines" "Created", 422 "Unknown period or nämnd, a type not made for the period, or a nämnd on a KS/KF date";
+    get: /// Read a deadline.
+        get_deadline "The deadline";
+    patch: /// Move a deadline (admin, kommunledning). Needs `If-Match`.
+        update_deadline(UpdateDeadline) "Changed";
+    delete: /// Remove a deadline (admin, kommunledning). Needs `If-Match`.
+        delete_deadline "Deleted";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_deadlines)
-        .service(create_deadline)
-        .service(get_deadline)
-        .service(update_deadline)
-        .service(delete_deadline);
+    cfg.service(list_deadlines);
+    item_services(cfg);
 }

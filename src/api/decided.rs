@@ -164,6 +164,22 @@ pub struct Decided {
     pub document: Arc<ParsedVersion>,
 }
 
+/// A report's `part` with the ETag of its content: as decided when the
+/// report reads as its decided version, else what `live` makes now.
+pub async fn part_or_live<T: Serialize>(
+    req: &HttpRequest,
+    state: &AppState,
+    ctx: &ReportContext,
+    basis: Option<Basis>,
+    part: &str,
+    live: impl AsyncFnOnce() -> Result<T, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(d) = decided(state, ctx, basis).await? {
+        return computed(req, &d.part(part, Unit::Kr));
+    }
+    computed(req, &live().await?)
+}
+
 pub async fn decided(
     state: &AppState,
     ctx: &ReportContext,

@@ -9,8 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams, double_option},
-    resource::{self, Ctx, Patch},
+    common::{Input, Page, PageParams, double_option},
+    resource::{self, Create, Ctx, Patch},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -289,29 +289,20 @@ pub async fn list_dimension_mappings(
     Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
-/// Create a dimension mapping (admin, kommunledning). Every target must be
-/// an existing drift line of a nämnd of the kommun.
-#[utoipa::path(tag = "dimension-mappings", request_body = CreateDimensionMapping,
-    responses(
-        (status = 201, description = "Created", body = DimensionMappingDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "Your kommun already has a dimension mapping with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid pattern, unknown nämnd or line", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/dimension-mappings")]
-pub async fn create_dimension_mapping(
-    cx: Ctx,
-    body: ApiJson<CreateDimensionMapping>,
-) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, target)?;
-    let b = body.0;
-    let spec = MappingSpec {
-        name: b.name.trim().to_string(),
-        description: b.description.map(|d| d.trim().to_string()),
-        sie: choice(b.sie_dimensions),
-        rules: b.rules.iter().map(RuleSpec::from).collect(),
-    };
-    let dto = dto_of(mappings::create(cx.db(), &cx.actor()?, spec).await?)?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateDimensionMapping> for Mappings {
+    async fn create(
+        cx: &Ctx,
+        b: CreateDimensionMapping,
+    ) -> Result<dimension_mapping::Model, ApiError> {
+        cx.authorized(Action::Create, target)?;
+        let spec = MappingSpec {
+            name: b.name.trim().to_string(),
+            description: b.description.map(|d| d.trim().to_string()),
+            sie: choice(b.sie_dimensions),
+            rules: b.rules.iter().map(RuleSpec::from).collect(),
+        };
+        Ok(mappings::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
 crate::api::resource::row_item!(
@@ -344,17 +335,19 @@ impl Patch<UpdateDimensionMapping> for Mappings {
 
 crate::api::resource::item_routes! {
     Mappings, DimensionMappingDto, "dimension-mappings", "/dimension-mappings/{id}", "Mapping id";
+    create: /// Create a dimension mapping (admin, kommunledning). Every target must be
+        /// an existing drift line of a nämnd of the kommun.
+        create_dimension_mapping(CreateDimensionMapping) "/dimension-mappings" "Created", 409 "Your kommun already has a dimension mapping with this name; names `name`", 422 "Invalid pattern, unknown nämnd or line";
     get: /// Read a dimension mapping.
         get_dimension_mapping "The mapping";
     patch: /// Change a dimension mapping (admin, kommunledning). Needs `If-Match`.
-        update_dimension_mapping(UpdateDimensionMapping) "Changed", "Invalid", 409 "Your kommun already has a dimension mapping with this name; names `name`";
+        update_dimension_mapping(UpdateDimensionMapping) "Changed", 422 "Invalid", 409 "Your kommun already has a dimension mapping with this name; names `name`";
     delete: /// Delete a dimension mapping (admin, kommunledning). Needs `If-Match`.
         /// Figures imported through it stay.
         delete_dimension_mapping "Deleted";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_dimension_mappings)
-        .service(create_dimension_mapping);
+    cfg.service(list_dimension_mappings);
     item_services(cfg);
 }

@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams, double_option},
+    common::{Input, Page, PageParams, double_option},
     indicators::{de_opt_year, parse_year},
-    resource::{self, Ctx, Patch, empty_page},
+    resource::{self, Create, Ctx, Patch, empty_page},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -169,29 +169,18 @@ pub async fn list_goal_areas(
     ))
 }
 
-/// Create a goal area (admin, kommunledning).
-#[utoipa::path(tag = "goal-areas", request_body = CreateGoalArea,
-    responses(
-        (status = 201, description = "Created", body = GoalAreaDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The plan already has a goal area with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/goal-areas")]
-pub async fn create_goal_area(
-    cx: Ctx,
-    body: ApiJson<CreateGoalArea>,
-) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, plan_target)?;
-    let b = body.0;
-    let spec = goals::GoalAreaSpec {
-        plan: b.plan.trim().to_string(),
-        name: b.name.trim().to_string(),
-        from_year: b.from_year,
-        to_year: b.to_year,
-        position: b.position,
-    };
-    let dto = GoalAreaDto::from(goals::create_area(cx.db(), &cx.actor()?, spec).await?);
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateGoalArea> for GoalAreas {
+    async fn create(cx: &Ctx, b: CreateGoalArea) -> Result<goal_area::Model, ApiError> {
+        cx.authorized(Action::Create, plan_target)?;
+        let spec = goals::GoalAreaSpec {
+            plan: b.plan.trim().to_string(),
+            name: b.name.trim().to_string(),
+            from_year: b.from_year,
+            to_year: b.to_year,
+            position: b.position,
+        };
+        Ok(goals::create_area(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
 crate::api::resource::row_item!(GoalAreas, goal_area, GoalAreaDto, plan_target, delete);
@@ -215,16 +204,18 @@ impl Patch<UpdateGoalArea> for GoalAreas {
 
 crate::api::resource::item_routes! {
     GoalAreas, GoalAreaDto, "goal-areas", "/goal-areas/{id}", "Goal area id";
+    create: /// Create a goal area (admin, kommunledning).
+        create_goal_area(CreateGoalArea) "/goal-areas" "Created", 409 "The plan already has a goal area with this name; names `name`", 422 "Invalid";
     get: /// Read a goal area.
         get_goal_area "The goal area";
     patch: /// Change a goal area (admin, kommunledning). Needs `If-Match`.
-        update_goal_area(UpdateGoalArea) "Changed", "Invalid", 409 "The plan already has a goal area with this name; names `name`";
+        update_goal_area(UpdateGoalArea) "Changed", 422 "Invalid", 409 "The plan already has a goal area with this name; names `name`";
     delete: /// Delete a goal area without goals or assignments (admin, kommunledning).
         /// Needs `If-Match`.
         delete_goal_area "Deleted", 409 "Goals or assignments still refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goal_areas).service(create_goal_area);
+    cfg.service(list_goal_areas);
     item_services(cfg);
 }

@@ -12,9 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams, double_option},
+    common::{Input, Page, PageParams, double_option},
     indicators::{RiktvardeDto, de_year},
-    resource::{self, Ctx, Delete, Item, Patch, empty_page},
+    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -236,7 +236,8 @@ pub struct CreateGoal {
 
 const READ_ONLY: &[&str] = &["id", "version", "created_at", "updated_at"];
 
-fn clean(text: Option<String>) -> Option<String> {
+/// `text` trimmed; None when nothing is left.
+pub(super) fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
@@ -313,39 +314,17 @@ pub struct UpdateGoal {
 
 impl UpdateGoal {
     fn merge(self, mut spec: GoalSpec) -> Result<GoalSpec, Vec<FieldError>> {
-        if let Some(k) = self.kind {
-            spec.kind = k;
-        }
-        if let Some(a) = self.goal_area_id {
-            spec.goal_area_id = a;
-        }
-        if let Some(t) = self.title {
-            spec.title = t.trim().to_string();
-        }
-        if let Some(d) = self.description {
-            spec.description = clean(d);
-        }
-        if let Some(h) = self.huvudansvar {
-            spec.huvudansvar = h;
-        }
-        if let Some(m) = self.medansvariga {
-            spec.medansvariga = m;
-        }
-        if let Some(a) = self.alla_namnder {
-            spec.alla_namnder = a;
-        }
-        if let Some(a) = self.agenda2030 {
-            spec.agenda2030 = a;
-        }
-        if let Some(i) = self.indicator_ids {
-            spec.indicator_ids = i;
-        }
-        if let Some(b) = self.bar_pa_goal_id {
-            spec.bar_pa_goal_id = b;
-        }
-        if let Some(b) = self.bar_pa {
-            spec.bar_pa = clean(b);
-        }
+        patch_field(&mut spec.kind, self.kind);
+        patch_field(&mut spec.goal_area_id, self.goal_area_id);
+        patch_field(&mut spec.title, self.title.map(|t| t.trim().to_string()));
+        patch_field(&mut spec.description, self.description.map(clean));
+        patch_field(&mut spec.huvudansvar, self.huvudansvar);
+        patch_field(&mut spec.medansvariga, self.medansvariga);
+        patch_field(&mut spec.alla_namnder, self.alla_namnder);
+        patch_field(&mut spec.agenda2030, self.agenda2030);
+        patch_field(&mut spec.indicator_ids, self.indicator_ids);
+        patch_field(&mut spec.bar_pa_goal_id, self.bar_pa_goal_id);
+        patch_field(&mut spec.bar_pa, self.bar_pa.map(clean));
         if let Some(t) = self.target {
             match t {
                 None => {
@@ -358,9 +337,7 @@ impl UpdateGoal {
                 }
             }
         }
-        if let Some(p) = self.position {
-            spec.position = Some(p);
-        }
+        patch_field(&mut spec.position, self.position.map(Some));
         let errors = goals::check_spec(&spec);
         if errors.is_empty() {
             Ok(spec)
@@ -475,6 +452,9 @@ impl Item for Goals {
         let kommun_id = cx.authorized(action, plan_target)?;
         Ok(goals::get_full(cx.db(), kommun_id, id).await?)
     }
+    fn id(current: &GoalFull) -> Uuid {
+        current.model.id
+    }
     fn version(current: &GoalFull) -> i32 {
         current.model.version
     }
@@ -499,32 +479,28 @@ impl Delete for Goals {
     }
 }
 
-/// Create a goal (admin, kommunledning).
-#[utoipa::path(tag = "goals", request_body = CreateGoal,
-    responses(
-        (status = 201, description = "Created", body = GoalDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid, e.g. two huvudansvar or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/goals")]
-pub async fn create_goal(cx: Ctx, body: ApiJson<CreateGoal>) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, plan_target)?;
-    let spec = body.0.spec().map_err(ApiError::Validation)?;
-    let dto = Goals::dto(&cx, goals::create(cx.db(), &cx.actor()?, spec).await?).await?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateGoal> for Goals {
+    async fn create(cx: &Ctx, body: CreateGoal) -> Result<GoalFull, ApiError> {
+        cx.authorized(Action::Create, plan_target)?;
+        let spec = body.spec().map_err(ApiError::Validation)?;
+        Ok(goals::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
 crate::api::resource::item_routes! {
     Goals, GoalDto, "goals", "/goals/{id}", "Goal id";
+    create: /// Create a goal (admin, kommunledning).
+        create_goal(CreateGoal) "/goals" "Created", 422 "Invalid, e.g. two huvudansvar or unknown nämnd";
     get: /// Read a goal.
         get_goal "The goal";
     patch: /// Change a goal (admin, kommunledning). Needs `If-Match`.
-        update_goal(UpdateGoal) "Changed", "Invalid";
+        update_goal(UpdateGoal) "Changed", 422 "Invalid";
     delete: /// Delete a goal that no assessment or other goal refers to (admin,
         /// kommunledning). Needs `If-Match`.
         delete_goal "Deleted", 409 "Assessments, assignments or nämnd goals refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_goals).service(create_goal);
+    cfg.service(list_goals);
     item_services(cfg);
 }

@@ -13,10 +13,9 @@ use serde::{Deserialize, Deserializer, Serialize, de::Error as _};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, encode_cursor, versioned,
-};
+use super::common::{ApiJson, Input, Page, PageParams, actor, encode_cursor, versioned};
 use super::read_cache::{Snapshot, json};
+use super::resource::{Create, Ctx, Delete, Item, Patch};
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::{
@@ -1137,47 +1136,88 @@ pub async fn appendix_table(
     })
 }
 
-/// Create an indicator (admin, kommunledning).
-#[utoipa::path(
-    tag = "indicators",
-    request_body = CreateIndicator,
-    responses(
-        (status = 201, description = "Created", body = IndicatorDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/indicators")]
-pub async fn create_indicator(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateIndicator>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, plan(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let b = body.0;
-    let spec = indicators::IndicatorSpec {
-        name: b.name.trim().to_string(),
-        unit: b.unit.trim().to_string(),
-        polarity: b.polarity,
-        trend_threshold: b.trend_threshold,
-        source: b
-            .source
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        kolada_id: b.kolada_id,
-        divided_by_gender: b.divided_by_gender,
-        position: b.position,
-        description: None,
-        polarity_confirmed: true,
-    };
-    let model = indicators::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
-    let data = indicators::load_data(&state.db, kommun_id, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::Unexpected("created indicator vanished".into()))?;
-    let dto = IndicatorDto::new(&data, Vec::new(), None)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+/// Indicators, for their create, `PATCH` and `DELETE` (their `GET` takes a
+/// year).
+pub struct Indicators;
+
+impl Item for Indicators {
+    type Current = indicator::Model;
+    type Dto = IndicatorDto;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<indicator::Model, ApiError> {
+        cx.row::<indicator::Entity>(id, action, plan).await
+    }
+    fn id(current: &indicator::Model) -> Uuid {
+        current.id
+    }
+    fn version(current: &indicator::Model) -> i32 {
+        current.version
+    }
+    async fn dto(cx: &Ctx, current: indicator::Model) -> Result<IndicatorDto, ApiError> {
+        let data = indicators::load_one(cx.db(), current.kommun_id, current.id).await?;
+        dto_of(&cx.state, current.kommun_id, &data, None).await
+    }
+}
+
+impl Create<CreateIndicator> for Indicators {
+    async fn create(cx: &Ctx, b: CreateIndicator) -> Result<indicator::Model, ApiError> {
+        cx.authorized(Action::Create, plan)?;
+        let spec = indicators::IndicatorSpec {
+            name: b.name.trim().to_string(),
+            unit: b.unit.trim().to_string(),
+            polarity: b.polarity,
+            trend_threshold: b.trend_threshold,
+            source: b
+                .source
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+            kolada_id: b.kolada_id,
+            divided_by_gender: b.divided_by_gender,
+            position: b.position,
+            description: None,
+            polarity_confirmed: true,
+        };
+        Ok(indicators::create(cx.db(), &cx.actor()?, spec).await?)
+    }
+}
+
+impl Patch<UpdateIndicator> for Indicators {
+    async fn patch(
+        cx: &Ctx,
+        current: indicator::Model,
+        b: UpdateIndicator,
+    ) -> Result<indicator::Model, ApiError> {
+        let changes = indicators::IndicatorChanges {
+            name: b.name.map(|n| n.trim().to_string()),
+            unit: b.unit.map(|u| u.trim().to_string()),
+            polarity: b.polarity,
+            trend_threshold: b.trend_threshold,
+            source: b.source,
+            kolada_id: b.kolada_id,
+            divided_by_gender: b.divided_by_gender,
+            position: b.position,
+        };
+        let actor = cx.actor()?;
+        Ok(indicators::update(cx.db(), &actor, current.id, current.version, changes).await?)
+    }
+}
+
+impl Delete for Indicators {
+    async fn delete(cx: &Ctx, current: indicator::Model) -> Result<(), ApiError> {
+        let actor = cx.actor()?;
+        let version = current.version;
+        Ok(crud::delete_audited::<indicator::Entity>(cx.db(), &actor, &current, version).await?)
+    }
+}
+
+crate::api::resource::item_routes! {
+    Indicators, IndicatorDto, "indicators", "/indicators/{id}", "Indicator id";
+    create: /// Create an indicator (admin, kommunledning).
+        create_indicator(CreateIndicator) "/indicators" "Created", 422 "Invalid";
+    patch: /// Change an indicator (admin, kommunledning). Needs `If-Match`.
+        update_indicator(UpdateIndicator) "Changed", 422 "Invalid";
+    delete: /// Delete an indicator with its values, riktvärden and goal links (admin,
+        /// kommunledning). Needs `If-Match`.
+        delete_indicator "Deleted";
 }
 
 async fn dto_of(
@@ -1217,92 +1257,6 @@ pub async fn get_indicator(
     let data = indicators::load_one(&state.db, kommun_id, *id).await?;
     let dto = dto_of(&state, kommun_id, &data, year).await?;
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Change an indicator (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(
-    tag = "indicators",
-    request_body = UpdateIndicator,
-    params(
-        ("id" = Uuid, Path, description = "Indicator id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 200, description = "Changed", body = IndicatorDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/indicators/{id}")]
-pub async fn update_indicator(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateIndicator>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, plan(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<indicator::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let b = body.0;
-    let changes = indicators::IndicatorChanges {
-        name: b.name.map(|n| n.trim().to_string()),
-        unit: b.unit.map(|u| u.trim().to_string()),
-        polarity: b.polarity,
-        trend_threshold: b.trend_threshold,
-        source: b.source,
-        kolada_id: b.kolada_id,
-        divided_by_gender: b.divided_by_gender,
-        position: b.position,
-    };
-    indicators::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        changes,
-    )
-    .await?;
-    let data = indicators::load_one(&state.db, kommun_id, *id).await?;
-    let dto = dto_of(&state, kommun_id, &data, None).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Delete an indicator with its values, riktvärden and goal links (admin,
-/// kommunledning). Needs `If-Match`.
-#[utoipa::path(
-    tag = "indicators",
-    params(
-        ("id" = Uuid, Path, description = "Indicator id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[delete("/indicators/{id}")]
-pub async fn delete_indicator(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, plan(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<indicator::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    indicators::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The version in an optional `If-Match` (None for `*`).
@@ -1442,12 +1396,9 @@ pub async fn put_overrides(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(indicator_table)
-        .service(list_indicators)
-        .service(create_indicator)
-        .service(get_indicator)
-        .service(update_indicator)
-        .service(delete_indicator)
+    cfg.service(indicator_table).service(list_indicators);
+    item_services(cfg);
+    cfg.service(get_indicator)
         .service(put_riktvarden)
         .service(put_values)
         .service(put_overrides);

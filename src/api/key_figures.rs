@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams};
-use super::resource::{Ctx, Patch};
+use super::common::{Input, Page, PageParams};
+use super::resource::{Create, Ctx, Patch};
 use super::volume_measures::{authorized_namnd, max_abs, page_of_readable_namnder};
 use crate::{
     auth::{Action, Principal},
@@ -393,37 +393,26 @@ pub async fn key_figure_table(
     }))
 }
 
-/// Create a key figure (admin, kommunledning, integration, the nämnd's redaktör).
-#[utoipa::path(
-    tag = "key-figures",
-    request_body = CreateKeyFigure,
-    responses(
-        (status = 201, description = "Created", body = KeyFigureDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The nämnd already has a key figure with this name for the year; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/key-figures")]
-pub async fn create_key_figure(
-    cx: Ctx,
-    body: ApiJson<CreateKeyFigure>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
-    let new = key_figures::NewKeyFigure {
-        namnd_id: namnd.id,
-        name: body.name.trim().to_string(),
-        unit: body.unit,
-        year: body.year,
-        measured: body.measured.unwrap_or_default().trim().to_string(),
-        t: body.t,
-        k: body.k,
-        m: body.m,
-        position: body.position,
-    };
-    let model = key_figures::create(cx.db(), &cx.actor()?, new).await?;
-    let dto = KeyFigureDto::from_model(model, &namnd.code)?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateKeyFigure> for KeyFigures {
+    async fn create(
+        cx: &Ctx,
+        body: CreateKeyFigure,
+    ) -> Result<(key_figure::Model, namnd::Model), ApiError> {
+        let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
+        let new = key_figures::NewKeyFigure {
+            namnd_id: namnd.id,
+            name: body.name.trim().to_string(),
+            unit: body.unit,
+            year: body.year,
+            measured: body.measured.unwrap_or_default().trim().to_string(),
+            t: body.t,
+            k: body.k,
+            m: body.m,
+            position: body.position,
+        };
+        let model = key_figures::create(cx.db(), &cx.actor()?, new).await?;
+        Ok((model, namnd))
+    }
 }
 
 crate::api::resource::namnd_item!(KeyFigures, key_figure, KeyFigureDto, key_figures::delete);
@@ -453,18 +442,18 @@ impl Patch<UpdateKeyFigure> for KeyFigures {
 
 crate::api::resource::item_routes! {
     KeyFigures, KeyFigureDto, "key-figures", "/key-figures/{id}", "Key figure id";
+    create: /// Create a key figure (admin, kommunledning, integration, the nämnd's redaktör).
+        create_key_figure(CreateKeyFigure) "/key-figures" "Created", 409 "The nämnd already has a key figure with this name for the year; names `name`", 422 "Invalid";
     get: /// Read one key figure.
         get_key_figure "The key figure";
     patch: /// Change a key figure. Needs `If-Match`.
-        update_key_figure(UpdateKeyFigure) "Changed", "Invalid", 409 "The nämnd already has a key figure with this name for the year; names `name`";
+        update_key_figure(UpdateKeyFigure) "Changed", 422 "Invalid", 409 "The nämnd already has a key figure with this name for the year; names `name`";
     delete: /// Delete a key figure. Needs `If-Match`.
         delete_key_figure "Deleted", 409 "Its month is closed (a decided report holds it)";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     // The table before `{id}`, so "table" is not taken for an id.
-    cfg.service(list_key_figures)
-        .service(key_figure_table)
-        .service(create_key_figure);
+    cfg.service(list_key_figures).service(key_figure_table);
     item_services(cfg);
 }

@@ -6,8 +6,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams},
-    resource::{self, Ctx, Patch, empty_page},
+    common::{Input, Page, PageParams},
+    resource::{self, Create, Ctx, Patch, empty_page},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -153,28 +153,16 @@ pub async fn list_namnder(
     Ok(resource::page(items.collect(), next))
 }
 
-/// Create a nämnd (admin, kommunledning).
-#[utoipa::path(
-    tag = "namnder",
-    request_body = CreateNamnd,
-    responses(
-        (status = 201, description = "Created", body = NamndDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "Another nämnd of your kommun has this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/namnder")]
-pub async fn create_namnd(cx: Ctx, body: ApiJson<CreateNamnd>) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, structure)?;
-    let body = body.0;
-    let new = namnder::NewNamnd {
-        code: NamndCode::parse(&body.code).map_err(|e| ApiError::validation("code", e))?,
-        name: body.name.trim().to_string(),
-        kind: body.kind,
-    };
-    let model = namnder::create(cx.db(), &cx.actor()?, new).await?;
-    let dto = NamndDto::from_model(model, &cx.principal.kommun_code);
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateNamnd> for Namnder {
+    async fn create(cx: &Ctx, body: CreateNamnd) -> Result<namnd::Model, ApiError> {
+        cx.authorized(Action::Create, structure)?;
+        let new = namnder::NewNamnd {
+            code: NamndCode::parse(&body.code).map_err(|e| ApiError::validation("code", e))?,
+            name: body.name.trim().to_string(),
+            kind: body.kind,
+        };
+        Ok(namnder::create(cx.db(), &cx.actor()?, new).await?)
+    }
 }
 
 crate::api::resource::row_item!(
@@ -207,15 +195,17 @@ impl Patch<UpdateNamnd> for Namnder {
 
 crate::api::resource::item_routes! {
     Namnder, NamndDto, "namnder", "/namnder/{id}", "Nämnd id";
+    create: /// Create a nämnd (admin, kommunledning).
+        create_namnd(CreateNamnd) "/namnder" "Created", 409 "Another nämnd of your kommun has this code; names `code`", 422 "Invalid";
     get: /// Read one nämnd.
         get_namnd "The nämnd";
     patch: /// Change a nämnd (admin, kommunledning). Needs `If-Match`.
-        update_namnd(UpdateNamnd) "Changed", "Invalid", 409 "Another nämnd of your kommun has this code; names `code`";
+        update_namnd(UpdateNamnd) "Changed", 422 "Invalid", 409 "Another nämnd of your kommun has this code; names `code`";
     delete: /// Delete a nämnd that nothing refers to (admin, kommunledning). Needs `If-Match`.
         delete_namnd "Deleted", 409 "Reports or figures still refer to it";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_namnder).service(create_namnd);
+    cfg.service(list_namnder);
     item_services(cfg);
 }

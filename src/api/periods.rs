@@ -8,8 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, Page, PageParams, check_optional_if_match},
-    resource::{self, Ctx, Item, empty_page},
+    common::{Input, Page, PageParams, check_optional_if_match},
+    resource::{self, Create, Ctx, Item, empty_page},
 };
 use crate::{
     auth::{Action, Principal, Target},
@@ -144,23 +144,12 @@ pub async fn list_periods(
     Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
-/// Create a period (admin, kommunledning).
-#[utoipa::path(
-    tag = "periods",
-    request_body = CreatePeriod,
-    responses(
-        (status = 201, description = "Created", body = PeriodDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The period already exists; names `kind`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/periods")]
-pub async fn create_period(cx: Ctx, body: ApiJson<CreatePeriod>) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, structure)?;
-    let spec = body.0.spec().map_err(|e| ApiError::Validation(vec![e]))?;
-    let model = periods::create(cx.db(), &cx.actor()?, spec).await?;
-    let dto = PeriodDto::from_model(model, &cx.principal.kommun_code)?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreatePeriod> for Periods {
+    async fn create(cx: &Ctx, body: CreatePeriod) -> Result<period::Model, ApiError> {
+        cx.authorized(Action::Create, structure)?;
+        let spec = body.spec().map_err(|e| ApiError::Validation(vec![e]))?;
+        Ok(periods::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
 crate::api::resource::row_item!(
@@ -174,6 +163,8 @@ crate::api::resource::row_item!(
 
 crate::api::resource::item_routes! {
     Periods, PeriodDto, "periods", "/periods/{id}", "Period id";
+    create: /// Create a period (admin, kommunledning).
+        create_period(CreatePeriod) "/periods" "Created", 409 "The period already exists; names `kind`", 422 "Invalid";
     get: /// Read one period.
         get_period "The period";
     delete: /// Delete a period that nothing refers to (admin, kommunledning). Needs `If-Match`.
@@ -229,7 +220,6 @@ pub async fn reopen_period(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse,
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_periods)
         .service(close_period)
-        .service(reopen_period)
-        .service(create_period);
+        .service(reopen_period);
     item_services(cfg);
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::assessments::authorized;
 use super::decided::BasisQuery;
 use super::{
     common::{
@@ -16,6 +17,7 @@ use super::{
     },
     figures::{TableDto, Unit, UnitQuery, table_dto},
     read_cache::{Snapshot, json},
+    resource::Ctx,
     values::{ValueInput, to_writes},
 };
 use crate::{
@@ -204,21 +206,6 @@ pub struct ReportDetail {
     /// `include=indicators`: the indicator values of the nämnd's goals for
     /// the report year, as `GET /indicators/table?year=…&namnd=…` shows them.
     pub indicators: Option<super::indicators::AppendixDto>,
-}
-
-/// Loads a report and checks that `action` is allowed on it.
-async fn authorized(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<ReportContext, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let ctx = reports::load(&state.db, kommun_id, id).await?;
-    // Reports one may not see are "not found" even for the first check.
-    authorize(principal, Action::Read, ctx.target(principal))?;
-    authorize(principal, action, ctx.target(principal))?;
-    Ok(ctx)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -636,24 +623,17 @@ pub async fn delete_report(
 }
 
 async fn step(
-    req: &HttpRequest,
-    state: &AppState,
-    principal: &Principal,
+    cx: Ctx,
     id: Uuid,
     action: Action,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(state, principal, id, action).await?;
-    check_optional_if_match(req, ctx.report.version)?;
-    let model = reports::transition(
-        &state.db,
-        &actor(req, principal, ctx.report.kommun_id),
-        &ctx,
-        transition,
-    )
-    .await?;
+    let ctx = authorized(&cx.state, &cx.principal, id, action).await?;
+    check_optional_if_match(&cx.req, ctx.report.version)?;
+    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
+    let model = reports::transition(cx.db(), &actor, &ctx, transition).await?;
     let dto = ReportDto::new(&model, &ctx.namnd, &ctx.period)?;
-    Ok(versioned(req, StatusCode::OK, dto.version, &dto))
+    Ok(cx.ok(dto.version, &dto))
 }
 
 /// Submit a draft for decision: utkast → for_beslut (the nämnd's redaktör,
@@ -665,21 +645,8 @@ async fn step(
         (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/reports/{id}/submit")]
-pub async fn submit_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Submit,
-        Transition::Submit,
-    )
-    .await
+pub async fn submit_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    step(cx, *id, Action::Submit, Transition::Submit).await
 }
 
 /// The nämnd's decision.
@@ -786,23 +753,12 @@ impl Input for Reason {
     ))]
 #[post("/reports/{id}/return")]
 pub async fn return_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Return,
-        Transition::Return {
-            reason: body.0.reason.trim().to_string(),
-        },
-    )
-    .await
+    let reason = body.0.reason.trim().to_string();
+    step(cx, *id, Action::Return, Transition::Return { reason }).await
 }
 
 /// Reopen an approved report (admin only; recorded in the audit log).
@@ -815,23 +771,12 @@ pub async fn return_report(
     ))]
 #[post("/reports/{id}/reopen")]
 pub async fn reopen_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<Reason>,
 ) -> Result<HttpResponse, ApiError> {
-    step(
-        &req,
-        &state,
-        &principal,
-        *id,
-        Action::Reopen,
-        Transition::Reopen {
-            reason: body.0.reason.trim().to_string(),
-        },
-    )
-    .await
+    let reason = body.0.reason.trim().to_string();
+    step(cx, *id, Action::Reopen, Transition::Reopen { reason }).await
 }
 
 /// List a report's sections.
@@ -844,18 +789,31 @@ pub async fn list_sections(
     id: web::Path<Uuid>,
     basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        let items = d.part("sections", Unit::Kr);
+    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
+        let rows = reports::sections(db, report_id).await?;
+        Ok(rows.into_iter().map(SectionDto::from).collect())
+    };
+    part_page(&state, &principal, *id, basis.basis, "sections", rows).await
+}
+
+/// All of a report's `part` on one page: as decided when the report reads
+/// as its decided version, else the rows `live` reads now.
+async fn part_page<T: Serialize>(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    basis: Option<super::decided::Basis>,
+    part: &str,
+    live: impl AsyncFnOnce(&sea_orm::DatabaseConnection, Uuid) -> Result<Vec<T>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = authorized(state, principal, id, Action::Read).await?;
+    if let Some(d) = super::decided::decided(state, &ctx, basis).await? {
+        let items = d.part(part, Unit::Kr);
         return Ok(
             HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
         );
     }
-    let items: Vec<SectionDto> = reports::sections(&state.db, ctx.report.id)
-        .await?
-        .into_iter()
-        .map(SectionDto::from)
-        .collect();
+    let items = live(&state.db, ctx.report.id).await?;
     // Every row on one page (a report has few); the list shape of every list.
     Ok(HttpResponse::Ok().json(Page {
         items,
@@ -1156,23 +1114,11 @@ pub async fn list_action_plans(
     id: web::Path<Uuid>,
     basis: web::Query<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(&state, &ctx, basis.basis).await? {
-        let items = d.part("action_plans", Unit::Kr);
-        return Ok(
-            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
-        );
-    }
-    let items: Vec<ActionPlanDto> = reports::action_plans(&state.db, ctx.report.id)
-        .await?
-        .into_iter()
-        .map(ActionPlanDto::from)
-        .collect();
-    // Every row on one page (a report has few); the list shape of every list.
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: None,
-    }))
+    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
+        let rows = reports::action_plans(db, report_id).await?;
+        Ok(rows.into_iter().map(ActionPlanDto::from).collect())
+    };
+    part_page(&state, &principal, *id, basis.basis, "action_plans", rows).await
 }
 
 /// Add a row to the åtgärdsplan (while utkast).

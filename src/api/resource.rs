@@ -116,6 +116,17 @@ impl Ctx {
         versioned(&self.req, StatusCode::OK, version, body)
     }
 
+    /// The answer to a `PUT` of a row the client names by its key: 201 when
+    /// it created the row, else 200, with its ETag.
+    pub fn put<T: Serialize>(&self, created: bool, version: i32, body: &T) -> HttpResponse {
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        versioned(&self.req, status, version, body)
+    }
+
     /// 201 with ETag and Location.
     pub fn created<T: Serialize>(&self, version: i32, id: Uuid, body: &T) -> HttpResponse {
         created(&self.req, version, id, body)
@@ -135,6 +146,14 @@ pub fn empty_page<T: Serialize>() -> HttpResponse {
     page(Vec::<T>::new(), None)
 }
 
+/// A field of a `PATCH` body: `change`, when the client sent it, replaces
+/// `field`.
+pub fn patch_field<T>(field: &mut T, change: Option<T>) {
+    if let Some(value) = change {
+        *field = value;
+    }
+}
+
 /// A resource with `/…/{id}`: how one is loaded (authorised for an action)
 /// and shown.
 #[allow(async_fn_in_trait)]
@@ -143,8 +162,16 @@ pub trait Item {
     type Current;
     type Dto: Serialize;
     async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<Self::Current, ApiError>;
+    fn id(current: &Self::Current) -> Uuid;
     fn version(current: &Self::Current) -> i32;
     async fn dto(cx: &Ctx, current: Self::Current) -> Result<Self::Dto, ApiError>;
+}
+
+/// A resource created by `POST` of a body `B` to its collection.
+#[allow(async_fn_in_trait)]
+pub trait Create<B>: Item {
+    /// Authorises the caller and creates one from `body`.
+    async fn create(cx: &Ctx, body: B) -> Result<Self::Current, ApiError>;
 }
 
 /// A resource changed by `PATCH` with a body `B`.
@@ -165,6 +192,13 @@ pub async fn get_one<R: Item>(cx: Ctx, id: Uuid) -> Result<HttpResponse, ApiErro
     let current = R::load(&cx, id, Action::Read).await?;
     let version = R::version(&current);
     Ok(cx.ok(version, &R::dto(&cx, current).await?))
+}
+
+/// `POST /…`: 201 with the new resource, its ETag and its Location.
+pub async fn create_one<R: Create<B>, B>(cx: Ctx, body: B) -> Result<HttpResponse, ApiError> {
+    let created = R::create(&cx, body).await?;
+    let (id, version) = (R::id(&created), R::version(&created));
+    Ok(cx.created(version, id, &R::dto(&cx, created).await?))
 }
 
 /// `PATCH /…/{id}`: needs If-Match of the current version.
@@ -204,6 +238,9 @@ macro_rules! row_item {
             ) -> Result<Self::Current, $crate::error::ApiError> {
                 cx.row::<$crate::entity::$module::Entity>(id, action, $target)
                     .await
+            }
+            fn id(current: &Self::Current) -> uuid::Uuid {
+                current.id
             }
             fn version(current: &Self::Current) -> i32 {
                 current.version
@@ -279,6 +316,9 @@ macro_rules! namnd_item {
                 .await?;
                 Ok((row, namnd))
             }
+            fn id(current: &Self::Current) -> uuid::Uuid {
+                current.0.id
+            }
             fn version(current: &Self::Current) -> i32 {
                 current.0.version
             }
@@ -302,19 +342,38 @@ macro_rules! namnd_item {
 pub(crate) use namnd_item;
 
 /// The `GET`, `PATCH` and `DELETE` handlers of `/…/{id}` for a resource
-/// implementing [`Item`], [`Patch`] and [`Delete`], each with its
-/// `#[utoipa::path]`, and `item_services` registering them. Each handler
-/// takes its doc comment (the operation's summary) and the descriptions
-/// particular to it; any of the three may be left out. The calling module
-/// has `Uuid` and actix-web's `get`, `patch` and `delete` in scope (utoipa
-/// reads the route attribute by its bare name).
+/// implementing [`Item`], [`Patch`] and [`Delete`], and the `POST` of its
+/// collection for [`Create`], each with its `#[utoipa::path]`, and
+/// `item_services` registering them. Each handler takes its doc comment
+/// (the operation's summary) and the descriptions particular to it (a
+/// `422` or `409` only where the operation can answer it); any of the four
+/// may be left out. The calling module has `Uuid` and actix-web's `post`,
+/// `get`, `patch` and `delete` (those it uses) in scope (utoipa reads the
+/// route attribute by its bare name).
 macro_rules! item_routes {
     (
         $res:ty, $dto:ident, $tag:literal, $path:literal, $id:literal;
+        $(create: $(#[$cdoc:meta])* $create:ident($cbody:ident) $collection:literal $created:literal $(, 409 $ctaken:literal)?, 422 $cinvalid:literal;)?
         $(get: $(#[$gdoc:meta])* $get:ident $got:literal;)?
-        $(patch: $(#[$pdoc:meta])* $patch:ident($body:ident) $changed:literal, $invalid:literal $(, 409 $taken:literal)?;)?
+        $(patch: $(#[$pdoc:meta])* $patch:ident($body:ident) $changed:literal $(, 422 $invalid:literal)? $(, 409 $taken:literal)?;)?
         $(delete: $(#[$ddoc:meta])* $delete:ident $deleted:literal $(, 409 $conflict:literal)?;)?
     ) => {
+        $(
+            $(#[$cdoc])*
+            #[utoipa::path(tag = $tag, request_body = $cbody,
+                responses(
+                    (status = 201, description = $created, body = $dto, headers(("ETag" = String), ("Location" = String))),
+                    $((status = 409, description = $ctaken, body = $crate::error::Problem, content_type = "application/problem+json"),)?
+                    (status = 422, description = $cinvalid, body = $crate::error::Problem, content_type = "application/problem+json"),
+                ))]
+            #[post($collection)]
+            pub async fn $create(
+                cx: $crate::api::resource::Ctx,
+                body: $crate::api::common::ApiJson<$cbody>,
+            ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+                $crate::api::resource::create_one::<$res, $cbody>(cx, body.0).await
+            }
+        )?
         $(
             $(#[$gdoc])*
             #[utoipa::path(tag = $tag, params(("id" = Uuid, Path, description = $id)),
@@ -339,7 +398,7 @@ macro_rules! item_routes {
                     (status = 200, description = $changed, body = $dto, headers(("ETag" = String))),
                     $((status = 409, description = $taken, body = $crate::error::Problem, content_type = "application/problem+json"),)?
                     (status = 412, description = "Changed by someone else since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
-                    (status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),
+                    $((status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),)?
                     (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
                 ))]
             #[patch($path)]
@@ -371,8 +430,9 @@ macro_rules! item_routes {
             }
         )?
 
-        /// Registers the `/{id}` handlers above.
+        /// Registers the handlers above.
         fn item_services(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            $(cfg.service($create);)?
             $(cfg.service($get);)?
             $(cfg.service($patch);)?
             $(cfg.service($delete);)?

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{
     common::{ApiJson, Input, Page, PageParams, encode_cursor},
-    resource::{Ctx, Item, Patch},
+    resource::{Create, Ctx, Item, Patch},
 };
 use crate::{
     auth::{Action, Principal, Target, authorize},
@@ -554,33 +554,22 @@ pub async fn list_volume_measures(
     .await
 }
 
-/// Create a volume measure (admin, kommunledning, integration, the nämnd's redaktör).
-#[utoipa::path(
-    tag = "volume-measures",
-    request_body = CreateVolumeMeasure,
-    responses(
-        (status = 201, description = "Created", body = VolumeMeasureDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The nämnd already has a volume measure with this name; names `name`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[post("/volume-measures")]
-pub async fn create_volume_measure(
-    cx: Ctx,
-    body: ApiJson<CreateVolumeMeasure>,
-) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
-    let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
-    let new = volumes::NewMeasure {
-        namnd_id: namnd.id,
-        name: body.name.trim().to_string(),
-        unit: body.unit.trim().to_string(),
-        aggregation: body.aggregation,
-        position: body.position,
-    };
-    let model = volumes::create(cx.db(), &cx.actor()?, new).await?;
-    let dto = VolumeMeasureDto::from_model(model, &namnd.code)?;
-    Ok(cx.created(dto.version, dto.id, &dto))
+impl Create<CreateVolumeMeasure> for VolumeMeasures {
+    async fn create(
+        cx: &Ctx,
+        body: CreateVolumeMeasure,
+    ) -> Result<(volume_measure::Model, namnd::Model), ApiError> {
+        let namnd = cx.namnd(body.namnd_id, Action::Create).await?;
+        let new = volumes::NewMeasure {
+            namnd_id: namnd.id,
+            name: body.name.trim().to_string(),
+            unit: body.unit.trim().to_string(),
+            aggregation: body.aggregation,
+            position: body.position,
+        };
+        let model = volumes::create(cx.db(), &cx.actor()?, new).await?;
+        Ok((model, namnd))
+    }
 }
 
 crate::api::resource::namnd_item!(
@@ -610,10 +599,12 @@ impl Patch<UpdateVolumeMeasure> for VolumeMeasures {
 
 crate::api::resource::item_routes! {
     VolumeMeasures, VolumeMeasureDto, "volume-measures", "/volume-measures/{id}", "Volume measure id";
+    create: /// Create a volume measure (admin, kommunledning, integration, the nämnd's redaktör).
+        create_volume_measure(CreateVolumeMeasure) "/volume-measures" "Created", 409 "The nämnd already has a volume measure with this name; names `name`", 422 "Invalid";
     get: /// Read one volume measure.
         get_volume_measure "The volume measure";
     patch: /// Change a volume measure. Needs `If-Match`.
-        update_volume_measure(UpdateVolumeMeasure) "Changed", "Invalid", 409 "The nämnd already has a volume measure with this name; names `name`";
+        update_volume_measure(UpdateVolumeMeasure) "Changed", 422 "Invalid", 409 "The nämnd already has a volume measure with this name; names `name`";
     delete: /// Delete a volume measure with all its values. Needs `If-Match`.
         delete_volume_measure "Deleted, with its values", 409 "A month of its values is closed (a decided report holds it)";
 }
@@ -685,8 +676,7 @@ pub async fn get_volume_figures(
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_volume_measures)
-        .service(create_volume_measure);
+    cfg.service(list_volume_measures);
     item_services(cfg);
     cfg.service(get_volume_values)
         .service(put_volume_values)

@@ -5,25 +5,21 @@
 //! secret's key); see [`crate::service::webhooks`] for order, retries and
 //! the outbox.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option, encode_cursor,
-    versioned,
+use super::{
+    common::{ApiJson, Input, Page, PageParams, double_option},
+    resource::{self, Ctx, Delete, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, Target},
     domain::webhook::DeliveryStatus,
     entity::{webhook, webhook_delivery},
     error::{ApiError, FieldError},
-    service::{
-        crud,
-        webhooks::{self, WebhookChanges, WebhookSpec},
-    },
-    state::AppState,
+    service::webhooks::{self, WebhookChanges, WebhookSpec},
 };
 
 /// A webhook subscription. `secret` only in the answer to its creation.
@@ -226,21 +222,13 @@ fn target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of webhooks", body = Page<WebhookDto>)))]
 #[get("/webhooks")]
 pub async fn list_webhooks(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     page: web::Query<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let (rows, next) = webhooks::list(&state.db, kommun_id, &page.parse()?).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| dto_of(m, None))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: next.map(encode_cursor),
-    }))
+    let kommun_id = cx.authorized(Action::Read, target)?;
+    let (rows, next) = webhooks::list(cx.db(), kommun_id, &page.parse()?).await?;
+    let items = rows.into_iter().map(|m| dto_of(m, None));
+    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }
 
 /// Subscribe a URL to events of the kommun (admin, integration). The answer
@@ -252,13 +240,10 @@ pub async fn list_webhooks(
     ))]
 #[post("/webhooks")]
 pub async fn create_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    cx.authorized(Action::Create, target)?;
     let b = body.0;
     let spec = WebhookSpec {
         url: b.url.trim().to_string(),
@@ -266,104 +251,52 @@ pub async fn create_webhook(
         event_types: b.event_types,
         secret: b.secret,
     };
-    let (model, secret) =
-        webhooks::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?;
+    let (model, secret) = webhooks::create(cx.db(), &cx.actor()?, spec).await?;
     let dto = dto_of(model, Some(secret))?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
-/// Read a webhook (without its secret).
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path, description = "Webhook id")),
-    responses(
-        (status = 200, description = "The webhook", body = WebhookDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/webhooks/{id}")]
-pub async fn get_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let dto = dto_of(
-        crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?,
-        None,
-    )?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(
+    Webhooks,
+    webhook,
+    WebhookDto,
+    target,
+    dto = |_, m| dto_of(m, None)
+);
+
+impl Patch<UpdateWebhook> for Webhooks {
+    async fn patch(
+        cx: &Ctx,
+        current: webhook::Model,
+        b: UpdateWebhook,
+    ) -> Result<webhook::Model, ApiError> {
+        let changes = WebhookChanges {
+            url: b.url.map(|u| u.trim().to_string()),
+            description: b.description.map(|d| d.map(|d| d.trim().to_string())),
+            event_types: b.event_types,
+            enabled: b.enabled,
+            secret: b.secret,
+        };
+        let actor = cx.actor()?;
+        Ok(webhooks::update(cx.db(), &actor, current.id, current.version, changes).await?)
+    }
 }
 
-/// Change, disable or enable a webhook (admin, integration). Needs `If-Match`.
-#[utoipa::path(tag = "webhooks", request_body = UpdateWebhook,
-    params(("id" = Uuid, Path, description = "Webhook id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = WebhookDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/webhooks/{id}")]
-pub async fn update_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateWebhook>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Update, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let b = body.0;
-    let changes = WebhookChanges {
-        url: b.url.map(|u| u.trim().to_string()),
-        description: b.description.map(|d| d.map(|d| d.trim().to_string())),
-        event_types: b.event_types,
-        enabled: b.enabled,
-        secret: b.secret,
-    };
-    let model = webhooks::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        changes,
-    )
-    .await?;
-    let dto = dto_of(model, None)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+impl Delete for Webhooks {
+    async fn delete(cx: &Ctx, current: webhook::Model) -> Result<(), ApiError> {
+        let actor = cx.actor()?;
+        Ok(webhooks::delete(cx.db(), &actor, current.id, current.version).await?)
+    }
 }
 
-/// Delete a webhook and its delivery log (admin, integration). Needs `If-Match`.
-#[utoipa::path(tag = "webhooks",
-    params(("id" = Uuid, Path, description = "Webhook id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/webhooks/{id}")]
-pub async fn delete_webhook(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Delete, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<webhook::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    webhooks::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Webhooks, WebhookDto, "webhooks", "/webhooks/{id}", "Webhook id";
+    get: /// Read a webhook (without its secret).
+        get_webhook "The webhook";
+    patch: /// Change, disable or enable a webhook (admin, integration). Needs `If-Match`.
+        update_webhook(UpdateWebhook) "Changed", 422 "Invalid";
+    delete: /// Delete a webhook and its delivery log (admin, integration). Needs `If-Match`.
+        delete_webhook "Deleted";
 }
 
 /// Filters of the delivery log.
@@ -387,24 +320,22 @@ pub struct DeliveryParams {
     responses((status = 200, description = "One page of deliveries", body = Page<DeliveryDto>)))]
 #[get("/webhooks/{id}/deliveries")]
 pub async fn list_webhook_deliveries(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: web::Query<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
         cursor: query.cursor,
     }
     .parse()?;
-    let (rows, next) = webhooks::deliveries(&state.db, kommun_id, *id, query.status, &page).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.into_iter().map(delivery_dto).collect(),
-        next_cursor: next.map(encode_cursor),
-    }))
+    let (rows, next) = webhooks::deliveries(cx.db(), kommun_id, *id, query.status, &page).await?;
+    Ok(resource::page(
+        rows.into_iter().map(delivery_dto).collect(),
+        next,
+    ))
 }
 
 /// Send a delivery again (admin, integration): a new delivery of the same
@@ -418,30 +349,18 @@ pub async fn list_webhook_deliveries(
     ))]
 #[post("/webhooks/{id}/deliveries/{delivery_id}/replay")]
 pub async fn replay_webhook_delivery(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
+    cx.authorized(Action::Create, target)?;
     let (id, delivery_id) = path.into_inner();
-    let copy = webhooks::replay(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        id,
-        delivery_id,
-    )
-    .await?;
+    let copy = webhooks::replay(cx.db(), &cx.actor()?, id, delivery_id).await?;
     Ok(HttpResponse::Accepted().json(delivery_dto(copy)))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_webhooks)
-        .service(create_webhook)
-        .service(get_webhook)
-        .service(update_webhook)
-        .service(delete_webhook)
-        .service(list_webhook_deliveries)
+    cfg.service(list_webhooks).service(create_webhook);
+    item_services(cfg);
+    cfg.service(list_webhook_deliveries)
         .service(replay_webhook_delivery);
 }

@@ -2,7 +2,7 @@
 //! bedömning and comment, beside the bedömning suggested from the goals'
 //! indicators for the report's year (`domain::suggest_goal_bedomning`).
 
-use super::write::audited;
+use super::write::{audited, check_none_yet, check_version};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
@@ -20,7 +20,7 @@ use super::{
 use crate::{
     domain::{Bedomning, suggest_goal_bedomning},
     entity::{assessment, indicator},
-    service::error::{ServiceError, UniqueKey, unique_violation},
+    service::error::{ServiceError, UniqueKey},
 };
 
 super::crud::tenant_entity!(assessment, "assessment", "assessment");
@@ -172,38 +172,22 @@ pub async fn put(
             .one(txn)
             .await?;
         let now = Utc::now();
-        let (after, created) = match &existing {
+        match existing {
             Some(old) => {
-                if let Some(v) = expected_version
-                    && v != old.version
-                {
-                    return Err(ServiceError::PreconditionFailed(format!(
-                        "the assessment has changed (now version {}); read it again and retry",
-                        old.version
-                    )));
-                }
+                check_version("assessment", old.version, expected_version)?;
                 let active = assessment::ActiveModel {
                     bedomning: Set(bedomning),
                     comment: Set(comment),
                     updated_at: Set(now),
                     ..Default::default()
                 };
-                let after = super::crud::update_versioned::<assessment::Entity, _>(
-                    txn,
-                    kommun_id,
-                    old.id,
-                    old.version,
-                    active,
-                )
-                .await?;
-                (after, false)
+                let after = w
+                    .update::<assessment::Entity, _>(&old, old.version, active)
+                    .await?;
+                Ok((after, false))
             }
             None => {
-                if expected_version.is_some() {
-                    return Err(ServiceError::PreconditionFailed(
-                        "there is no assessment yet to match If-Match against".into(),
-                    ));
-                }
+                check_none_yet("assessment", expected_version)?;
                 let model = assessment::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     kommun_id: Set(kommun_id),
@@ -215,27 +199,9 @@ pub async fn put(
                     created_at: Set(now),
                     updated_at: Set(now),
                 };
-                let after = assessment::Entity::insert(model)
-                    .exec_with_returning(txn)
-                    .await
-                    .map_err(|e| match unique_violation(e, &UQ, "goal_id", "") {
-                        ServiceError::Taken(_) => ServiceError::Conflict(
-                            "the assessment was created by someone else at the same time; retry"
-                                .into(),
-                        ),
-                        other => other,
-                    })?;
-                (after, true)
+                Ok((w.insert_keyed(model, &UQ, "assessment").await?, true))
             }
-        };
-        w.record(
-            "assessment",
-            Some(after.id),
-            if created { "create" } else { "update" },
-            existing.as_ref(),
-            Some(&after),
-        )?;
-        Ok((after, created))
+        }
     })
     .await
 }

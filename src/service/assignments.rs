@@ -1,7 +1,7 @@
 //! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
 //! and per report the status each nämnd gives them.
 
-use super::write::audited;
+use super::write::{Resource, audited, check_none_yet, check_version};
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
@@ -14,14 +14,14 @@ use uuid::Uuid;
 
 use super::{
     audit::Actor,
-    goals::{check_namnder, check_responsibility, check_text, namnder_by_id},
+    goals::{check_goal_area, check_responsibility, check_responsible, check_text},
     reports::ReportContext,
     search::contains_folded,
 };
 use crate::{
-    entity::{assignment, assignment_namnd, assignment_status, goal, goal_area},
+    entity::{assignment, assignment_namnd, assignment_status, goal},
     service::crud::PageRequest,
-    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
+    service::error::{FieldError, ServiceError, UniqueKey},
 };
 
 super::crud::tenant_entity!(assignment, "assignment", "assignment");
@@ -67,6 +67,13 @@ pub fn check_spec(spec: &AssignmentSpec) -> Vec<FieldError> {
 pub struct AssignmentFull {
     pub model: assignment::Model,
     pub medansvariga: Vec<Uuid>,
+}
+
+impl Resource for AssignmentFull {
+    const TYPE: &'static str = "assignment";
+    fn resource_id(&self) -> Uuid {
+        self.model.id
+    }
 }
 
 impl AssignmentFull {
@@ -142,16 +149,7 @@ async fn check_refs(
     spec: &AssignmentSpec,
 ) -> Result<(), ServiceError> {
     let mut errors = Vec::new();
-    if let Some(a) = spec.goal_area_id
-        && super::crud::get::<goal_area::Entity>(txn, kommun_id, a)
-            .await
-            .is_err()
-    {
-        errors.push(FieldError::new(
-            "goal_area_id",
-            format!("no goal area with id {a} in this kommun"),
-        ));
-    }
+    check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
     if let Some(g) = spec.goal_id
         && super::crud::get::<goal::Entity>(txn, kommun_id, g)
             .await
@@ -162,22 +160,8 @@ async fn check_refs(
             format!("no goal with id {g} in this kommun"),
         ));
     }
-    if let Some(h) = spec.huvudansvar
-        && namnder_by_id(txn, kommun_id, [h]).await?.is_empty()
-    {
-        errors.push(FieldError::new(
-            "huvudansvar",
-            format!("no nämnd with id {h} in this kommun"),
-        ));
-    }
-    check_namnder(
-        txn,
-        kommun_id,
-        "medansvariga",
-        &spec.medansvariga,
-        &mut errors,
-    )
-    .await?;
+    let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
+    check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
     if errors.is_empty() {
         Ok(())
     } else {
@@ -242,15 +226,15 @@ pub async fn create(
     audited(db, actor, async |w| {
         let txn = w.db();
         check_refs(txn, kommun_id, &spec).await?;
-        let position = match spec.position {
-            Some(p) => p,
-            None => assignment::Entity::find()
-                .filter(assignment::Column::KommunId.eq(kommun_id))
-                .order_by_desc(assignment::Column::Position)
-                .one(txn)
-                .await?
-                .map_or(1, |m| m.position.saturating_add(1)),
-        };
+        let position = super::crud::next_position::<assignment::Entity>(
+            txn,
+            kommun_id,
+            Condition::all(),
+            assignment::Column::Position,
+            |m| m.position,
+            spec.position,
+        )
+        .await?;
         let id = Uuid::now_v7();
         let now = Utc::now();
         let mut model = active(&spec);
@@ -265,7 +249,7 @@ pub async fn create(
             .await?;
         write_links(txn, kommun_id, id, &spec).await?;
         let after = get_full(txn, kommun_id, id).await?;
-        w.record("assignment", Some(id), "create", None::<&()>, Some(&after))?;
+        w.created(&after)?;
         Ok(after)
     })
     .await
@@ -298,13 +282,7 @@ pub async fn update(
         .await?;
         write_links(txn, kommun_id, id, &spec).await?;
         let after = get_full(txn, kommun_id, id).await?;
-        w.record(
-            "assignment",
-            Some(id),
-            "update",
-            Some(&before),
-            Some(&after),
-        )?;
+        w.updated(&before, &after)?;
         Ok(after)
     })
     .await
@@ -319,14 +297,8 @@ pub async fn delete(
 ) -> Result<(), ServiceError> {
     audited(db, actor, async |w| {
         let before = get_full(w.db(), actor.kommun_id, id).await?;
-        super::crud::delete_versioned::<assignment::Entity>(
-            w.db(),
-            actor.kommun_id,
-            id,
-            expected_version,
-        )
-        .await?;
-        w.record("assignment", Some(id), "delete", Some(&before), None::<&()>)
+        w.delete_whole::<assignment::Entity, _>(&before, expected_version)
+            .await
     })
     .await
 }
@@ -475,38 +447,22 @@ pub async fn put_status(
             .one(txn)
             .await?;
         let now = Utc::now();
-        let (after, created) = match &existing {
+        match existing {
             Some(old) => {
-                if let Some(v) = expected_version
-                    && v != old.version
-                {
-                    return Err(ServiceError::PreconditionFailed(format!(
-                        "the status has changed (now version {}); read it again and retry",
-                        old.version
-                    )));
-                }
+                check_version("status", old.version, expected_version)?;
                 let active = assignment_status::ActiveModel {
                     status: Set(status),
                     comment: Set(comment),
                     updated_at: Set(now),
                     ..Default::default()
                 };
-                let after = super::crud::update_versioned::<assignment_status::Entity, _>(
-                    txn,
-                    kommun_id,
-                    old.id,
-                    old.version,
-                    active,
-                )
-                .await?;
-                (after, false)
+                let after = w
+                    .update::<assignment_status::Entity, _>(&old, old.version, active)
+                    .await?;
+                Ok((after, false))
             }
             None => {
-                if expected_version.is_some() {
-                    return Err(ServiceError::PreconditionFailed(
-                        "there is no status yet to match If-Match against".into(),
-                    ));
-                }
+                check_none_yet("status", expected_version)?;
                 let model = assignment_status::ActiveModel {
                     id: Set(Uuid::now_v7()),
                     kommun_id: Set(kommun_id),
@@ -518,29 +474,9 @@ pub async fn put_status(
                     created_at: Set(now),
                     updated_at: Set(now),
                 };
-                let after = assignment_status::Entity::insert(model)
-                    .exec_with_returning(txn)
-                    .await
-                    .map_err(
-                        |e| match unique_violation(e, &UQ_STATUS, "assignment_id", "") {
-                            ServiceError::Taken(_) => ServiceError::Conflict(
-                                "the status was created by someone else at the same time; retry"
-                                    .into(),
-                            ),
-                            other => other,
-                        },
-                    )?;
-                (after, true)
+                Ok((w.insert_keyed(model, &UQ_STATUS, "status").await?, true))
             }
-        };
-        w.record(
-            "assignment_status",
-            Some(after.id),
-            if created { "create" } else { "update" },
-            existing.as_ref(),
-            Some(&after),
-        )?;
-        Ok((after, created))
+        }
     })
     .await
 }

@@ -96,7 +96,7 @@ pub async fn create(
             }
         }
         let now = Utc::now();
-        let model = calendar_feed::Entity::insert(calendar_feed::ActiveModel {
+        w.insert_new(calendar_feed::ActiveModel {
             id: Set(Uuid::now_v7()),
             kommun_id: Set(w.kommun_id()),
             subject: Set(spec.subject),
@@ -108,10 +108,7 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .exec_with_returning(w.db())
-        .await?;
-        w.created(&model)?;
-        Ok(model)
+        .await
     })
     .await?;
     Ok((model, secret))

@@ -87,7 +87,7 @@ pub async fn create(
     audited(db, actor, async |w| {
         check(w.db(), w.kommun_id(), &spec).await?;
         let now = Utc::now();
-        let model = deadline::Entity::insert(deadline::ActiveModel {
+        w.insert_new(deadline::ActiveModel {
             id: Set(Uuid::now_v7()),
             kommun_id: Set(w.kommun_id()),
             period_id: Set(spec.period_id),
@@ -99,10 +99,7 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .exec_with_returning(w.db())
-        .await?;
-        w.created(&model)?;
-        Ok(model)
+        .await
     })
     .await
 }
@@ -128,16 +125,6 @@ pub async fn update(
             .await
     })
     .await
-}
-
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    let current = crud::get::<deadline::Entity>(db, actor.kommun_id, id).await?;
-    crud::delete_audited::<deadline::Entity>(db, actor, &current, expected_version).await
 }
 
 /// One page of the kommun's deadlines, optionally of one period and type.

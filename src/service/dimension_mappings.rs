@@ -346,18 +346,6 @@ pub async fn update(
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    let current = super::crud::get::<dimension_mapping::Entity>(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<dimension_mapping::Entity>(db, actor, &current, expected_version)
-        .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

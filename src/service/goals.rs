@@ -3,7 +3,7 @@
 //! own goals with "bäring på" a kommun goal and a target. Every write runs
 //! in a transaction with its audit entry.
 
-use super::write::audited;
+use super::write::{Resource, audited};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
@@ -382,6 +382,13 @@ pub struct GoalFull {
     pub indicator_ids: Vec<Uuid>,
 }
 
+impl Resource for GoalFull {
+    const TYPE: &'static str = "goal";
+    fn resource_id(&self) -> Uuid {
+        self.model.id
+    }
+}
+
 impl GoalFull {
     pub fn agenda2030(&self) -> Vec<u8> {
         self.model
@@ -484,16 +491,15 @@ pub async fn get_full(
         .ok_or_else(|| super::crud::not_found::<goal::Entity>(id))
 }
 
-/// 422s for references to rows the kommun does not have.
-async fn check_refs(
-    txn: &DatabaseTransaction,
+/// A 422 for a goal area the kommun does not have.
+pub async fn check_goal_area(
+    db: &impl ConnectionTrait,
     kommun_id: Uuid,
-    id: Option<Uuid>,
-    spec: &GoalSpec,
+    goal_area_id: Option<Uuid>,
+    errors: &mut Vec<FieldError>,
 ) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    if let Some(area) = spec.goal_area_id
-        && super::crud::get::<goal_area::Entity>(txn, kommun_id, area)
+    if let Some(area) = goal_area_id
+        && super::crud::get::<goal_area::Entity>(db, kommun_id, area)
             .await
             .is_err()
     {
@@ -502,22 +508,39 @@ async fn check_refs(
             format!("no goal area with id {area} in this kommun"),
         ));
     }
-    if let Some(h) = spec.huvudansvar
-        && namnder_by_id(txn, kommun_id, [h]).await?.is_empty()
+    Ok(())
+}
+
+/// 422s for a huvudansvar or medansvariga nämnd the kommun does not have.
+pub async fn check_responsible(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    huvudansvar: Option<Uuid>,
+    medansvariga: &[Uuid],
+    errors: &mut Vec<FieldError>,
+) -> Result<(), ServiceError> {
+    if let Some(h) = huvudansvar
+        && namnder_by_id(db, kommun_id, [h]).await?.is_empty()
     {
         errors.push(FieldError::new(
             "huvudansvar",
             format!("no nämnd with id {h} in this kommun"),
         ));
     }
-    check_namnder(
-        txn,
-        kommun_id,
-        "medansvariga",
-        &spec.medansvariga,
-        &mut errors,
-    )
-    .await?;
+    check_namnder(db, kommun_id, "medansvariga", medansvariga, errors).await
+}
+
+/// 422s for references to rows the kommun does not have.
+async fn check_refs(
+    txn: &DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Option<Uuid>,
+    spec: &GoalSpec,
+) -> Result<(), ServiceError> {
+    let mut errors = Vec::new();
+    check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
+    let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
+    check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
     if !spec.indicator_ids.is_empty() {
         let found: BTreeSet<Uuid> = indicator::Entity::find()
             .filter(indicator::Column::KommunId.eq(kommun_id))
@@ -623,15 +646,15 @@ pub async fn create(
     audited(db, actor, async |w| {
         let txn = w.db();
         check_refs(txn, kommun_id, None, &spec).await?;
-        let position = match spec.position {
-            Some(p) => p,
-            None => goal::Entity::find()
-                .filter(goal::Column::KommunId.eq(kommun_id))
-                .order_by_desc(goal::Column::Position)
-                .one(txn)
-                .await?
-                .map_or(1, |m| m.position.saturating_add(1)),
-        };
+        let position = super::crud::next_position::<goal::Entity>(
+            txn,
+            kommun_id,
+            Condition::all(),
+            goal::Column::Position,
+            |m| m.position,
+            spec.position,
+        )
+        .await?;
         let (target_value, target_text) = spec
             .target
             .as_ref()
@@ -664,7 +687,7 @@ pub async fn create(
             .await?;
         write_links(txn, kommun_id, id, &spec).await?;
         let after = get_full(txn, kommun_id, id).await?;
-        w.record("goal", Some(id), "create", None::<&()>, Some(&after))?;
+        w.created(&after)?;
         Ok(after)
     })
     .await
@@ -717,7 +740,7 @@ pub async fn update(
         .await?;
         write_links(txn, kommun_id, id, &spec).await?;
         let after = get_full(txn, kommun_id, id).await?;
-        w.record("goal", Some(id), "update", Some(&before), Some(&after))?;
+        w.updated(&before, &after)?;
         Ok(after)
     })
     .await
@@ -732,14 +755,8 @@ pub async fn delete(
 ) -> Result<(), ServiceError> {
     audited(db, actor, async |w| {
         let before = get_full(w.db(), actor.kommun_id, id).await?;
-        super::crud::delete_versioned::<goal::Entity>(
-            w.db(),
-            actor.kommun_id,
-            id,
-            expected_version,
-        )
-        .await?;
-        w.record("goal", Some(id), "delete", Some(&before), None::<&()>)
+        w.delete_whole::<goal::Entity, _>(&before, expected_version)
+            .await
     })
     .await
 }

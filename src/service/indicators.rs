@@ -655,12 +655,7 @@ pub async fn write_values(
                 .exec(txn)
                 .await?;
         }
-        if !inserts.is_empty() {
-            indicator_value::Entity::insert_many(inserts)
-                .exec(txn)
-                .await
-                .map_err(concurrent)?;
-        }
+        insert_rows(txn, inserts).await?;
         let after = load_one(txn, kommun_id, id).await?;
         w.record(
             "indicator_values",
@@ -671,6 +666,21 @@ pub async fn write_values(
         )?;
         Ok(after)
     }
+}
+
+/// Inserts the rows that replace an indicator's (none: nothing).
+async fn insert_rows<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<(), ServiceError>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    if rows.is_empty() {
+        return Ok(());
+    }
+    <A::Entity as EntityTrait>::insert_many(rows)
+        .exec(txn)
+        .await
+        .map_err(concurrent)?;
+    Ok(())
 }
 
 fn concurrent(e: sea_orm::DbErr) -> ServiceError {
@@ -717,12 +727,7 @@ pub async fn put_riktvarden(
                 }
             })
             .collect();
-        if !rows.is_empty() {
-            indicator_riktvarde::Entity::insert_many(rows)
-                .exec(txn)
-                .await
-                .map_err(concurrent)?;
-        }
+        insert_rows(txn, rows).await?;
         let after = load_one(txn, kommun_id, id).await?;
         w.record(
             "indicator_riktvarden",
@@ -786,12 +791,7 @@ pub async fn put_overrides(
                 updated_at: Set(now),
             });
         }
-        if !rows.is_empty() {
-            indicator_override::Entity::insert_many(rows)
-                .exec(txn)
-                .await
-                .map_err(concurrent)?;
-        }
+        insert_rows(txn, rows).await?;
         let after = load_one(txn, kommun_id, id).await?;
         w.record(
             "indicator_overrides",

@@ -3,7 +3,7 @@
 
 use super::{
     versions,
-    write::{Write, audited},
+    write::{Write, audited, check_version},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -430,14 +430,7 @@ pub async fn put_section(
         let now = Utc::now();
         let (model, created) = match existing {
             Some(current) => {
-                if let Some(v) = expected_version
-                    && v != current.version
-                {
-                    return Err(ServiceError::PreconditionFailed(format!(
-                        "the section has changed (now version {}); read it again and retry",
-                        current.version
-                    )));
-                }
+                check_version("section", current.version, expected_version)?;
                 let changes = report_section::ActiveModel {
                     title: write.title.map(Set).unwrap_or_default(),
                     body: write.body.map(Set).unwrap_or_default(),
@@ -445,21 +438,9 @@ pub async fn put_section(
                     updated_at: Set(now),
                     ..Default::default()
                 };
-                let after = crud::update_versioned::<report_section::Entity, _>(
-                    txn,
-                    actor.kommun_id,
-                    current.id,
-                    current.version,
-                    changes,
-                )
-                .await?;
-                w.record(
-                    "report_section",
-                    Some(current.id),
-                    "update",
-                    Some(&current),
-                    Some(&after),
-                )?;
+                let after = w
+                    .update::<report_section::Entity, _>(&current, current.version, changes)
+                    .await?;
                 (after, false)
             }
             None => {
@@ -493,17 +474,7 @@ pub async fn put_section(
                     created_at: Set(now),
                     updated_at: Set(now),
                 };
-                let created = report_section::Entity::insert(model)
-                    .exec_with_returning(txn)
-                    .await?;
-                w.record(
-                    "report_section",
-                    Some(created.id),
-                    "create",
-                    None::<&()>,
-                    Some(&created),
-                )?;
-                (created, true)
+                (w.insert_new(model).await?, true)
             }
         };
         Ok((model, created))
@@ -569,17 +540,7 @@ pub async fn create_action_plan(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let created = action_plan::Entity::insert(model)
-            .exec_with_returning(txn)
-            .await?;
-        w.record(
-            "action_plan",
-            Some(created.id),
-            "create",
-            None::<&()>,
-            Some(&created),
-        )?;
-        Ok(created)
+        w.insert_new(model).await
     })
     .await
 }

@@ -285,7 +285,7 @@ pub async fn create(
     let types = types_json(&spec.event_types)?;
     let model = audited(db, actor, async |w| {
         let now = Utc::now();
-        let model = webhook::Entity::insert(webhook::ActiveModel {
+        w.insert_new(webhook::ActiveModel {
             id: Set(Uuid::now_v7()),
             kommun_id: Set(w.kommun_id()),
             url: Set(spec.url),
@@ -299,10 +299,7 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .exec_with_returning(w.db())
-        .await?;
-        w.created(&model)?;
-        Ok(model)
+        .await
     })
     .await?;
     Ok((model, secret))

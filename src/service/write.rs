@@ -238,10 +238,60 @@ impl<'a> Write<'a> {
         A: sea_orm::ActiveModelTrait + Send,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
+        self.insert_mapped(model, |e| taken.db(e)).await
+    }
+
+    /// Inserts `model`, whose unique keys the client cannot break, and
+    /// records it as created.
+    pub async fn insert_new<A>(
+        &self,
+        model: A,
+    ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
+    where
+        A: sea_orm::ActiveModelTrait + Send,
+        <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
+    {
+        self.insert_mapped(model, ServiceError::from).await
+    }
+
+    /// Inserts `model`, a row the client names by its parent and key (an
+    /// assessment of a goal in a report, a status of an assignment), and
+    /// records it as created; the same key inserted by someone else at the
+    /// same time is a 409 naming the `noun`.
+    pub async fn insert_keyed<A>(
+        &self,
+        model: A,
+        key: &super::error::UniqueKey,
+        noun: &str,
+    ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
+    where
+        A: sea_orm::ActiveModelTrait + Send,
+        <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
+    {
+        self.insert_mapped(model, |e| {
+            match super::error::unique_violation(e, key, "", "") {
+                ServiceError::Taken(_) => ServiceError::Conflict(format!(
+                    "the {noun} was created by someone else at the same time; retry"
+                )),
+                other => other,
+            }
+        })
+        .await
+    }
+
+    async fn insert_mapped<A>(
+        &self,
+        model: A,
+        error: impl FnOnce(sea_orm::DbErr) -> ServiceError,
+    ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
+    where
+        A: sea_orm::ActiveModelTrait + Send,
+        <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
+    {
         let created = <A::Entity as sea_orm::EntityTrait>::insert(model)
             .exec_with_returning(&self.txn)
             .await
-            .map_err(|e| taken.db(e))?;
+            .map_err(error)?;
         self.created(&created)?;
         Ok(created)
     }
@@ -289,6 +339,23 @@ impl<'a> Write<'a> {
             expected_version,
         )
         .await?;
+        self.deleted(current)
+    }
+
+    /// [`Write::delete`] of a resource shown with more than its row (a goal
+    /// with its links): deletes its row of `E` if still at the version the
+    /// caller read and records all of `current`.
+    pub async fn delete_whole<E, R>(
+        &self,
+        current: &R,
+        expected_version: i32,
+    ) -> Result<(), ServiceError>
+    where
+        E: TenantEntity,
+        R: Resource,
+    {
+        let id = current.resource_id();
+        crud::delete_versioned::<E>(&self.txn, self.kommun_id(), id, expected_version).await?;
         self.deleted(current)
     }
 
@@ -419,6 +486,28 @@ async fn write_entries(
     // The webhook outbox, from the same entries and numbers, in the same
     // transaction: nothing is sent for a rollback, nothing lost on a commit.
     webhooks::enqueue(db, actor.kommun_id, &feed, &details, first).await
+}
+
+/// 412 when the client's optional If-Match (`expected`) is not the
+/// `current` version of the `noun`; nothing to check without one.
+pub fn check_version(noun: &str, current: i32, expected: Option<i32>) -> Result<(), ServiceError> {
+    match expected {
+        Some(v) if v != current => Err(ServiceError::PreconditionFailed(format!(
+            "the {noun} has changed (now version {current}); read it again and retry"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// 412 when the client sent If-Match (`expected`) for a `noun` that does
+/// not exist yet.
+pub fn check_none_yet(noun: &str, expected: Option<i32>) -> Result<(), ServiceError> {
+    match expected {
+        Some(_) => Err(ServiceError::PreconditionFailed(format!(
+            "there is no {noun} yet to match If-Match against"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Runs `change` as one audited write: all of it and its records, or

@@ -9,14 +9,7 @@ use crate::{both_databases, helpers::*, indicators::enter_plan_000, seeds::seed}
 
 /// VON's årsredovisning 2024 in utkast; returns its id.
 pub async fn von_report(app: &TestApp, admin: &str, von_id: &str) -> String {
-    let period = app
-        .post(
-            "/api/v1/periods",
-            admin,
-            &json!({"kind": "helar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(admin, "helar", 2024).await;
     let report = app
         .post(
             "/api/v1/reports",

@@ -31,14 +31,7 @@ async fn calendar(app: &TestApp) -> String {
     .if_match(1)
     .returns(200)
     .await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "delar", 2024).await;
     let deadline = |kind: &str, due: NaiveDate, namnd: Option<&Value>| {
         let mut body = json!({"period_id": period["id"], "type": "delarsrapport",
             "kind": kind, "due_date": due.to_string()});

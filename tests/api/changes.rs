@@ -102,14 +102,7 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
     let namnd_id = id_of(&namnd);
     let path = format!("/api/v1/namnder/{namnd_id}");
     rename_namnd(&app, &admin, &namnd_id, "Vård- och omsorgsnämnden", 1).await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "helar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "helar", 2024).await;
     let period_id = id_of(&period);
     assert_eq!(app.delete(&path, &admin).if_match(2).status().await, 204);
 

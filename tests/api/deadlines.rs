@@ -34,14 +34,7 @@ async fn a_late_namnd_shows_as_late(backend: Backend) {
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let socn = app.create_namnd(&admin, "SOCN", "namnd").await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "delar", 2024).await;
     let p = id_of(&period);
     let report = app
         .post(
@@ -206,14 +199,7 @@ async fn deadlines_are_checked(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "delar", 2024).await;
     for (body, field) in [
         (
             json!({"period_id": period["id"], "type": "arsredovisning", "kind": "underlag", "due_date": "2025-02-01"}),

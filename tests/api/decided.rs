@@ -4,10 +4,35 @@
 //! refuse every write of a value; `verify` finds a tampered version.
 
 use kommunrapport::auth::Role;
+use reqwest::RequestBuilder;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
+
+/// `POST` of the report's workflow `step` (`submit`, `approve`, …) with `body`.
+fn step(app: &TestApp, token: &str, report: &str, step: &str, body: Value) -> RequestBuilder {
+    app.post(&format!("/api/v1/reports/{report}/{step}"), token, &body)
+}
+
+/// `POST` of the period's `close` or `reopen`.
+fn period_step(app: &TestApp, token: &str, period: &str, step: &str) -> RequestBuilder {
+    app.post(
+        &format!("/api/v1/periods/{period}/{step}"),
+        token,
+        &json!({}),
+    )
+}
+
+/// `PUT` of one value of the budget line.
+fn line_value(app: &TestApp, token: &str, line: &str, value: Value) -> RequestBuilder {
+    let values = json!({ "values": [value] });
+    app.put(
+        &format!("/api/v1/budget-lines/{line}/values"),
+        token,
+        &values,
+    )
+}
 
 /// The Förvaltningsgemensamt row of a drift table.
 fn forvaltningsgemensamt(table: &Value) -> Value {
@@ -96,11 +121,12 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
             &admin,
         )
         .await;
-    app.put(
-        &format!("/api/v1/budget-lines/{line}/values"),
+    line_value(
+        &app,
         &redaktor,
-        &json!({"values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"},
-            "amount": -25000000}]}),
+        &line,
+        json!({"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"},
+            "amount": -25000000}),
     )
     .returns(200)
     .await;
@@ -248,29 +274,25 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
     .await;
 
     // Reopened and approved again: version 2, chained to version 1.
-    app.post(
-        &format!("/api/v1/reports/{report}/reopen"),
+    step(
+        &app,
         &admin,
-        &json!({"reason": "Rättelse av utfallet"}),
+        &report,
+        "reopen",
+        json!({"reason": "Rättelse av utfallet"}),
     )
     .returns(200)
     .await;
     let reopened = read("").await;
     assert_eq!(reopened["basis"], "live");
-    app.post(
-        &format!("/api/v1/reports/{report}/submit"),
-        &admin,
-        &json!({}),
-    )
-    .returns(200)
-    .await;
-    app.post(
-        &format!("/api/v1/reports/{report}/approve"),
-        &admin,
-        &json!({"beslut_datum": "2025-03-27", "beslut_paragraf": "§ 40", "diarienummer": "VON 2025/12"}),
-    )
-    .returns(200)
-    .await;
+    step(&app, &admin, &report, "submit", json!({}))
+        .returns(200)
+        .await;
+    let decision = json!({"beslut_datum": "2025-03-27", "beslut_paragraf": "§ 40",
+        "diarienummer": "VON 2025/12"});
+    step(&app, &admin, &report, "approve", decision)
+        .returns(200)
+        .await;
     let versions = app
         .get(&format!("/api/v1/reports/{report}/versions"), &admin)
         .returns(200)
@@ -324,40 +346,27 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
 
     // A redaktör may not close; kommunledning may.
     let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
-    app.post(
-        &format!("/api/v1/periods/{period}/close"),
-        &redaktor,
-        &json!({}),
-    )
-    .problem(403)
-    .await;
-    let closed = app
-        .post(
-            &format!("/api/v1/periods/{period}/close"),
-            &kommunledning,
-            &json!({}),
-        )
+    period_step(&app, &redaktor, &period, "close")
+        .problem(403)
+        .await;
+    let closed = period_step(&app, &kommunledning, &period, "close")
         .returns(200)
         .await;
     assert!(closed["closed_at"].is_string());
-    app.post(
-        &format!("/api/v1/periods/{period}/close"),
-        &admin,
-        &json!({}),
-    )
-    .problem(409)
-    .await;
+    period_step(&app, &admin, &period, "close")
+        .problem(409)
+        .await;
 
     // Budget values, a table, a flat import and volume values in a closed
     // month: 409 naming the month and the period; nothing written.
-    let problem = app
-        .put(
-            &format!("/api/v1/budget-lines/{line}/values"),
-            &admin,
-            &json!({"values": [{"measure": "utfall", "month": "2024-05", "amount": -1}]}),
-        )
-        .problem(409)
-        .await;
+    let problem = line_value(
+        &app,
+        &admin,
+        &line,
+        json!({"measure": "utfall", "month": "2024-05", "amount": -1}),
+    )
+    .problem(409)
+    .await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(
         detail.contains("2024-05") && detail.contains("2024"),
@@ -449,26 +458,24 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
         "nothing written"
     );
     // An open month stays writable.
-    app.put(
-        &format!("/api/v1/budget-lines/{line}/values"),
+    line_value(
+        &app,
         &admin,
-        &json!({"values": [{"measure": "utfall", "month": "2025-01", "amount": -1}]}),
+        &line,
+        json!({"measure": "utfall", "month": "2025-01", "amount": -1}),
     )
     .returns(200)
     .await;
 
     // Reopened: writable again; both steps are in the audit log.
-    app.post(
-        &format!("/api/v1/periods/{period}/reopen"),
+    period_step(&app, &admin, &period, "reopen")
+        .returns(200)
+        .await;
+    line_value(
+        &app,
         &admin,
-        &json!({}),
-    )
-    .returns(200)
-    .await;
-    app.put(
-        &format!("/api/v1/budget-lines/{line}/values"),
-        &admin,
-        &json!({"values": [{"measure": "utfall", "month": "2024-05", "amount": -1}]}),
+        &line,
+        json!({"measure": "utfall", "month": "2024-05", "amount": -1}),
     )
     .returns(200)
     .await;
@@ -516,37 +523,32 @@ async fn forecast_accuracy_compares_decided_versions(backend: Backend) {
     let delar = app
         .id_of("/api/v1/reports?namnd=VON&type=delarsrapport", &admin)
         .await;
-    app.post(
-        &format!("/api/v1/reports/{delar}/reopen"),
-        &admin,
-        &json!({"reason": "Prognos"}),
-    )
-    .returns(200)
-    .await;
+    step(&app, &admin, &delar, "reopen", json!({"reason": "Prognos"}))
+        .returns(200)
+        .await;
     let line = app
         .id_of(
             "/api/v1/budget-lines?namnd=VON&code=forvaltningsgemensamt",
             &admin,
         )
         .await;
-    app.put(
-        &format!("/api/v1/budget-lines/{line}/values"),
+    line_value(
+        &app,
         &admin,
-        &json!({"values": [{"measure": "prognos", "made_at": "2024-08", "amount": -906000000}]}),
+        &line,
+        json!({"measure": "prognos", "made_at": "2024-08", "amount": -906000000}),
     )
     .returns(200)
     .await;
-    app.post(
-        &format!("/api/v1/reports/{delar}/submit"),
+    step(&app, &admin, &delar, "submit", json!({}))
+        .returns(200)
+        .await;
+    step(
+        &app,
         &admin,
-        &json!({}),
-    )
-    .returns(200)
-    .await;
-    app.post(
-        &format!("/api/v1/reports/{delar}/approve"),
-        &admin,
-        &json!({"beslut_datum": "2024-10-24", "beslut_paragraf": "§ 101"}),
+        &delar,
+        "approve",
+        json!({"beslut_datum": "2024-10-24", "beslut_paragraf": "§ 101"}),
     )
     .returns(200)
     .await;

@@ -385,6 +385,14 @@ impl TestApp {
         response.json().await.expect("json")
     }
 
+    /// A period of `kind` (`helar`, `delar`) in `year`, created (201).
+    pub async fn create_period(&self, token: &str, kind: &str, year: i32) -> Value {
+        let body = serde_json::json!({"kind": kind, "year": year});
+        self.post("/api/v1/periods", token, &body)
+            .returns(201)
+            .await
+    }
+
     /// Katrineholm with an admin token, ready for tests.
     pub async fn katrineholm(&self) -> String {
         self.create_kommun("0483", "Katrineholms kommun").await
@@ -407,14 +415,7 @@ impl TestApp {
     /// The delår 2024 period and `namnd`'s delårsrapport for it.
     #[allow(dead_code)]
     pub async fn delarsrapport_2024(&self, token: &str, namnd: &Value) -> (Value, Value) {
-        let period = self
-            .post(
-                "/api/v1/periods",
-                token,
-                &serde_json::json!({"kind": "delar", "year": 2024}),
-            )
-            .returns(201)
-            .await;
+        let period = self.create_period(token, "delar", 2024).await;
         let body = serde_json::json!({"namnd_id": namnd["id"], "period_id": period["id"],
             "type": "delarsrapport"});
         let report = self

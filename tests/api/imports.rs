@@ -721,14 +721,7 @@ async fn a_large_file_with_one_bad_row_applies_nothing(backend: Backend) {
     );
 
     // The kommun view (kept totals) agrees with each nämnd's own lines.
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "delar", 2024).await;
     crate::kommun_views::assert_kommun_rows_match_own_tables(
         &app,
         &app.token(Role::Kommunledning),

@@ -5,19 +5,37 @@ use serde_json::Value;
 
 use crate::{both_databases, helpers::*};
 
+/// The id of the demo's whole year 2024.
+async fn helar(app: &TestApp, token: &str) -> String {
+    app.id_of("/api/v1/periods?kind=helar&year=2024", token)
+        .await
+}
+
+/// The body of `GET path`, answered 200.
+async fn read(app: &TestApp, token: &str, path: &str) -> Value {
+    app.get(path, token).returns(200).await
+}
+
+/// The row of `rows` whose `field` is `value`.
+fn row(rows: &Value, field: &str, value: &str) -> Value {
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[field] == value)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {field} {value} in {rows}"))
+}
+
 async fn kommun_driftredovisning(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = app
-        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
-        .await;
-    let view = app
-        .get(
-            &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
-            &token,
-        )
-        .returns(200)
-        .await;
+    let helar = helar(&app, &token).await;
+    let view = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
+    )
+    .await;
     let rows = view["namnder"].as_array().unwrap();
     assert_eq!(rows.len(), 14, "every nämnd of Katrineholm has a row");
     let von = rows.iter().find(|r| r["namnd"] == "VON").unwrap();
@@ -32,13 +50,12 @@ async fn kommun_driftredovisning(backend: Backend) {
         view["total"]["budget"], von["figures"]["budget"],
         "only VON has figures for 2024"
     );
-    let (_, investering) = app
-        .get(
-            &format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
-            &token,
-        )
-        .reply()
-        .await;
+    let investering = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
+    )
+    .await;
     assert_eq!(investering["total"]["avvikelse"], Value::from(5486));
 
     // The summed-in-SQL row equals VON's own report, prognos included.
@@ -75,40 +92,26 @@ async fn kommun_driftredovisning(backend: Backend) {
         .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
         .reply()
         .await;
-    let decided_von = decided["namnder"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["namnd"] == "VON")
-        .unwrap()
-        .clone();
+    let decided_von = row(&decided["namnder"], "namnd", "VON");
     assert_eq!(decided_von["basis"], "beslutad");
     assert!(decided_von["figures"]["helarsprognos"].is_null());
     assert_eq!(decided["total"]["utfall"], decided_von["figures"]["utfall"]);
-    let (_, view) = app
-        .get(
-            &format!("/api/v1/kommun/drift?period_id={helar}&basis=live"),
-            &token,
-        )
-        .reply()
-        .await;
-    let von = view["namnder"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["namnd"] == "VON")
-        .unwrap()
-        .clone();
+    let view = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/drift?period_id={helar}&basis=live"),
+    )
+    .await;
+    let von = row(&view["namnder"], "namnd", "VON");
     let report = app
         .id_of("/api/v1/reports?namnd=VON&type=arsredovisning", &token)
         .await;
-    let (_, own) = app
-        .get(
-            &format!("/api/v1/reports/{report}/drift?basis=live"),
-            &token,
-        )
-        .reply()
-        .await;
+    let own = read(
+        &app,
+        &token,
+        &format!("/api/v1/reports/{report}/drift?basis=live"),
+    )
+    .await;
     assert_eq!(von["figures"], own["total"]);
     assert_eq!(
         von["figures"]["helarsprognos"],
@@ -117,19 +120,13 @@ async fn kommun_driftredovisning(backend: Backend) {
     );
 
     // Drill-down to VON's lines.
-    let (_, lines) = app
-        .get(
-            &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=VON"),
-            &token,
-        )
-        .reply()
-        .await;
-    let aldreomsorg = lines["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["name"] == "Äldreomsorg")
-        .unwrap();
+    let lines = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=VON"),
+    )
+    .await;
+    let aldreomsorg = row(&lines["rows"], "name", "Äldreomsorg");
     assert_eq!(aldreomsorg["figures"]["utfall"], Value::from(-314902));
     app.get(
         &format!("/api/v1/kommun/drift?period_id={helar}&namnd=XYZ"),
@@ -201,13 +198,7 @@ async fn kommun_driftredovisning(backend: Backend) {
         .get(&format!("/api/v1/kommun/drift?period_id={helar}"), &token)
         .reply()
         .await;
-    let von_pct = pct["namnder"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["namnd"] == "VON")
-        .unwrap()["figures"]["avvikelse_procent"]
-        .to_string();
+    let von_pct = row(&pct["namnder"], "namnd", "VON")["figures"]["avvikelse_procent"].to_string();
     assert!(
         von_line.contains(&von_pct.replace('.', ",")),
         "{von_line} has {von_pct} with a decimal comma"
@@ -352,16 +343,13 @@ both_databases!(audit_log_is_readable_by_admin_and_revisor_only);
 async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     let app = demo_app(backend).await;
     let token = app.token(Role::Kommunledning);
-    let helar = app
-        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
-        .await;
-    let matrix = app
-        .get(
-            &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
-            &token,
-        )
-        .returns(200)
-        .await;
+    let helar = helar(&app, &token).await;
+    let matrix = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
+    )
+    .await;
     let goals: Vec<&Value> = matrix
         .as_array()
         .unwrap()
@@ -413,13 +401,12 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         .reply()
         .await;
     assert_eq!(all.as_array().unwrap().len(), 40);
-    let (_, rod) = app
-        .get(
-            "/api/v1/kommun/indicators?year=2024&namnd=VON&bedomning=rod",
-            &token,
-        )
-        .reply()
-        .await;
+    let rod = read(
+        &app,
+        &token,
+        "/api/v1/kommun/indicators?year=2024&namnd=VON&bedomning=rod",
+    )
+    .await;
     let rod = rod.as_array().unwrap();
     assert!(!rod.is_empty() && rod.len() < 40);
     assert!(rod.iter().all(|r| r["bedomning"] == "rod"));
@@ -453,13 +440,12 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     assert_eq!(error_fields(&p), ["year"], "{p}");
 
     // Uppdrag overview: every uppdrag × nämnd, VON's comments from its report.
-    let (_, uppdrag) = app
-        .get(
-            &format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
-            &token,
-        )
-        .reply()
-        .await;
+    let uppdrag = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
+    )
+    .await;
     let von_rows: Vec<&Value> = uppdrag
         .as_array()
         .unwrap()
@@ -531,14 +517,7 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
     let token = app.token(Role::Kommunledning);
-    let period = app
-        .post(
-            "/api/v1/periods",
-            &admin,
-            &serde_json::json!({"kind": "delar", "year": 2024}),
-        )
-        .returns(201)
-        .await;
+    let period = app.create_period(&admin, "delar", 2024).await;
     let period = id_of(&period);
     let soc = app.create_namnd(&admin, "SOC", "namnd").await["id"].clone();
     let bun = app.create_namnd(&admin, "BUN", "namnd").await["id"].clone();
@@ -638,13 +617,12 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     check().await;
     let soc = kommun_row(&app, &token, &period, "drift", "SOC").await;
     assert_eq!(soc["figures"]["utfall"], Value::from(-1500));
-    let (_, investering) = app
-        .get(
-            &format!("/api/v1/kommun/investering?period_id={period}"),
-            &token,
-        )
-        .reply()
-        .await;
+    let investering = read(
+        &app,
+        &token,
+        &format!("/api/v1/kommun/investering?period_id={period}"),
+    )
+    .await;
     assert!(
         investering["total"]["budget"].is_null(),
         "no entry left is no figure, not 0 kr: {investering}"

@@ -352,7 +352,12 @@ both_databases!(amounts_round_trip_exactly);
 async fn a_bad_table_writes_nothing(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, id, _) = delar_report(&app).await;
-    let url = app.url(&format!("/api/v1/reports/{id}/drift"));
+    let path = format!("/api/v1/reports/{id}/drift");
+    // The fields a table is refused for (422), and the problem.
+    let refused = async |table: &Value| {
+        let p = app.put(&path, &admin, table).problem(422).await;
+        (error_fields(&p), p)
+    };
     let bad = json!({"lines": [
         {"code": "ok", "name": "Bra rad", "values": [{"measure": "utfall", "month": "2024-08", "amount": -100}]},
         {"code": "bad", "name": "Dålig rad", "values": [{"measure": "utfall", "month": "2024-13", "amount": -100}, {"measure": "budget", "month": "2024-08", "amount": "10"}]},
@@ -362,43 +367,17 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     ]});
     // A text amount is named.
     let text = json!({"lines": [{"code": "t", "name": "Text", "values": [{"measure": "utfall", "month": "2024-08", "amount": "tio"}]}]});
-    let p = app
-        .client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&text)
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["lines[0].values[0].amount"], "{p}");
+    let (fields, p) = refused(&text).await;
+    assert_eq!(fields, ["lines[0].values[0].amount"], "{p}");
     // A derived measure cannot be written.
     let derived = json!({"lines": [{"code": "derived", "name": "Härledd", "values": [{"measure": "avvikelse", "month": "2024-08", "amount": 5}]}]});
-    let p = app
-        .client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&derived)
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["lines[0].values[0].measure"], "{p}");
+    let (fields, p) = refused(&derived).await;
+    assert_eq!(fields, ["lines[0].values[0].measure"], "{p}");
     let mut bad = bad;
-    let p = app
-        .client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&bad)
-        .problem(422)
-        .await;
-    let fields = error_fields(&p);
+    let (fields, p) = refused(&bad).await;
     assert_eq!(fields, ["lines[1].values[0].month"], "{p}");
     bad["lines"][1]["values"] = json!([]);
-    let p = app
-        .client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&bad)
-        .problem(422)
-        .await;
-    let fields = error_fields(&p);
+    let (fields, _) = refused(&bad).await;
     for expected in ["lines[2].parent_code", "lines[3].name"] {
         assert!(
             fields.contains(&expected.to_string()),
@@ -407,27 +386,16 @@ async fn a_bad_table_writes_nothing(backend: Backend) {
     }
     bad["lines"].as_array_mut().unwrap().remove(3);
     bad["lines"].as_array_mut().unwrap().remove(2);
-    let p = app
-        .client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&bad)
-        .problem(422)
-        .await;
+    let (fields, p) = refused(&bad).await;
     assert_eq!(
-        error_fields(&p),
+        fields,
         ["lines[2].values"],
         "crossing periods would count march and april twice: {p}"
     );
     // Nothing of the refused writes exists.
     let (_, lines) = app.get("/api/v1/budget-lines", &admin).reply().await;
     assert_eq!(lines["items"], json!([]));
-    app.client
-        .put(&url)
-        .bearer_auth(&admin)
-        .json(&json!({"lines": [], "total": {}}))
-        .problem(422)
-        .await;
+    refused(&json!({"lines": [], "total": {}})).await;
 }
 both_databases!(a_bad_table_writes_nothing);
 
