@@ -8,6 +8,7 @@
 //! database types.
 
 pub mod blocks;
+mod draw;
 pub mod html;
 pub mod kommun;
 pub mod model;

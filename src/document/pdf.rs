@@ -1,7 +1,7 @@
 //! Blocks as a tagged PDF (PDF/UA-1) typeset by the embedded Typst
 //! compiler: language sv, bookmarks from the headings, tables with header
-//! cells (column headers, row headers), charts as SVG with alternative
-//! text, fonts from the binary (typst-assets: Libertinus, New Computer
+//! cells (column headers, row headers), charts drawn with Typst shapes
+//! behind alternative text, fonts from the binary (typst-assets: Libertinus, New Computer
 //! Modern, DejaVu Sans Mono); nothing is read from disk or the network.
 //!
 //! Every text reaches Typst as a string literal (`#"…";`), never as markup,
@@ -22,8 +22,8 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use super::{
     blocks::{Block, Cell, Chart, Document, Mark, Span, Table},
+    draw,
     html::bedomning_colours,
-    svg,
 };
 
 struct Fonts {
@@ -100,10 +100,17 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
     let world = DocWorld {
         main: Source::detached(markup(doc)),
     };
-    let paged: PagedDocument = typst::compile(&world).output.map_err(|errors| {
-        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        format!("typesetting failed: {}", messages.join("; "))
-    })?;
+    let paged = typst::compile::<PagedDocument>(&world)
+        .output
+        .map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+            format!("typesetting failed: {}", messages.join("; "))
+        });
+    // Typst keeps every layout it memoised (comemo) for the next compile;
+    // a service compiles each document once, so they are dropped as soon as
+    // the pages exist, before the export needs its own memory.
+    evict();
+    let paged = paged?;
     let standards =
         PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| format!("pdf standard: {e:?}"))?;
     let options = PdfOptions {
@@ -111,10 +118,18 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
         tagged: true,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(&paged, &options).map_err(|errors| {
+    let bytes = typst_pdf::pdf(&paged, &options).map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         format!("pdf export failed: {}", messages.join("; "))
-    })
+    });
+    drop(paged);
+    evict();
+    bytes
+}
+
+/// Drops Typst's memoised results.
+fn evict() {
+    typst::comemo::evict(0);
 }
 
 /// Whether one of the embedded fonts has a glyph for `c`.
@@ -128,7 +143,7 @@ fn displayable(c: char) -> bool {
 /// A Typst string literal of `text`. A character no embedded font can show
 /// (a control character, an unassigned code point) becomes U+FFFD: PDF/UA-1
 /// refuses text that cannot be displayed, and stored text may hold anything.
-fn lit(text: &str) -> String {
+pub(super) fn lit(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -144,6 +159,39 @@ fn lit(text: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// The table's column widths: the first column twice a text column, a
+/// number column as wide as its widest cell or label (reckoned from the
+/// characters, so that Typst need not lay every cell out twice to measure
+/// an `auto` column), text columns share the rest.
+fn column_widths(t: &Table) -> Vec<String> {
+    t.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            if i == 0 {
+                "2fr".into()
+            } else if c.numeric {
+                // Digits are half an em; the label may wrap between words.
+                let cells = t
+                    .rows
+                    .iter()
+                    .chain(t.total.iter())
+                    .filter_map(|r| r.get(i))
+                    .map(|c| c.text.chars().count() as f64 * 0.5)
+                    .fold(0.0, f64::max);
+                let word = c
+                    .label
+                    .split_whitespace()
+                    .map(|w| w.chars().count() as f64 * 0.6)
+                    .fold(0.0, f64::max);
+                format!("{:.2}em", cells.max(word) + 1.0)
+            } else {
+                "1fr".into()
+            }
+        })
+        .collect()
 }
 
 /// Text as a markup expression ended by `;`.
@@ -282,20 +330,7 @@ fn cell(c: &Cell) -> String {
 
 fn table(t: &Table, out: &mut String) {
     let n = t.columns.len().max(1);
-    let widths: Vec<&str> = t
-        .columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            if i == 0 {
-                "2fr"
-            } else if c.numeric {
-                "auto"
-            } else {
-                "1fr"
-            }
-        })
-        .collect();
+    let widths = column_widths(t);
     let aligns: Vec<&str> = t
         .columns
         .iter()
@@ -343,12 +378,13 @@ fn table(t: &Table, out: &mut String) {
 }
 
 fn chart(c: &Chart, out: &mut String) {
-    let alt = format!("{} {}", c.title, c.summary);
+    // The picture is hidden from assistive technology behind the figure's
+    // alternative text (title and summary); the summary is also printed.
     out.push_str(&format!(
-        "#figure(kind: image, supplement: \"Diagram\", caption: figure.caption(position: top, strong({})), image(bytes({}), format: \"svg\", width: 100%, alt: {}))\n",
+        "#figure(kind: image, supplement: \"Diagram\", caption: figure.caption(position: top, strong({})), alt: {}, {})\n",
         lit(&c.title),
-        lit(&svg::svg(c)),
-        lit(&alt)
+        lit(&format!("{} {}", c.title, c.summary)),
+        draw::picture(c)
     ));
     out.push_str(&format!(
         "{} Diagrammets data finns i tabellen ovan.\n\n",

@@ -10,9 +10,9 @@ use super::{
 };
 use crate::domain::swedish::number;
 
-const DARK: &str = "#1f4e79";
-const TARGET: &str = "#8a3b00";
-const TEXT: &str = "#1a1a1a";
+pub(super) const DARK: &str = "#1f4e79";
+pub(super) const TARGET: &str = "#8a3b00";
+pub(super) const TEXT: &str = "#1a1a1a";
 
 /// The chart as a standalone SVG document (also embedded in HTML as is).
 pub fn svg(chart: &Chart) -> String {
@@ -127,7 +127,7 @@ fn style(i: usize) -> String {
     }
 }
 
-fn shorten(s: &str, n: usize) -> String {
+pub(super) fn shorten(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
     } else {
@@ -215,7 +215,7 @@ fn line(
     s
 }
 
-fn suffix(unit: &str) -> String {
+pub(super) fn suffix(unit: &str) -> String {
     match unit {
         "%" => "\u{a0}%".into(),
         "mnkr" | "liter" => format!("\u{a0}{unit}"),
