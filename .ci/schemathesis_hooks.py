@@ -14,6 +14,8 @@
    a body generated as valid any id, is replaced by the real id of the
    demo data that .ci/schemathesis found (KR_* variables), by the field it
    is in. A body generated as invalid is sent as it is.
+3. The path ids the configuration fills in are real; a case generated with
+   an invalid path parameter gets a malformed id back (see before_call).
 """
 
 import os
@@ -84,3 +86,10 @@ def before_call(context, case, kwargs):
     meta = getattr(case, "meta", None)
     negative = meta is not None and meta.is_negative_at(ParameterLocation.BODY)
     substitute(case.body, is_placeholder if negative else is_uuid)
+    # The configuration puts real ids into path parameters, over the value
+    # a negative case generated for them: put a malformed id back, so the
+    # case is as invalid as it claims to be.
+    if meta is not None and meta.is_negative_at(ParameterLocation.PATH):
+        for name, value in list((case.path_parameters or {}).items()):
+            if is_uuid(value):
+                case.path_parameters[name] = "not-an-id"
