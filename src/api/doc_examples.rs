@@ -29,45 +29,36 @@ use crate::error::{ApiError, FieldError};
 /// prefill it (see the module).
 pub(super) fn optional_parameters_unfilled(doc: &mut Value) {
     let mut referenced = Vec::new();
-    if let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) {
-        let parameters = paths
-            .values_mut()
-            .filter_map(|item| item.as_object_mut())
-            .flat_map(|item| item.values_mut())
-            .filter_map(|operation| operation.get_mut("parameters"))
-            .filter_map(|list| list.as_array_mut())
-            .flatten();
-        for parameter in parameters {
-            if parameter.get("required").and_then(|r| r.as_bool()) == Some(true) {
-                continue;
-            }
-            let Some(object) = parameter.as_object_mut() else {
-                continue;
-            };
-            let Some(example) = object.remove("example") else {
-                continue;
-            };
-            if let Some(shown) = shown(&example) {
-                let line = format!("Example: `{shown}`.");
-                match object.get_mut("description") {
-                    Some(Value::String(text)) if !text.contains(&line) => {
-                        text.push_str("\n\n");
-                        text.push_str(&line);
-                    }
-                    Some(_) => {}
-                    None => {
-                        object.insert("description".into(), line.into());
-                    }
+    for parameter in super::parameters_mut(doc) {
+        if parameter.get("required").and_then(|r| r.as_bool()) == Some(true) {
+            continue;
+        }
+        let Some(object) = parameter.as_object_mut() else {
+            continue;
+        };
+        let Some(example) = object.remove("example") else {
+            continue;
+        };
+        if let Some(shown) = shown(&example) {
+            let line = format!("Example: `{shown}`.");
+            match object.get_mut("description") {
+                Some(Value::String(text)) if !text.contains(&line) => {
+                    text.push_str("\n\n");
+                    text.push_str(&line);
                 }
-            }
-            let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut()) else {
-                continue;
-            };
-            match prefilling_reference(schema) {
-                Some(reference) => referenced.push(reference),
+                Some(_) => {}
                 None => {
-                    schema.entry("examples").or_insert_with(|| json!([example]));
+                    object.insert("description".into(), line.into());
                 }
+            }
+        }
+        let Some(schema) = object.get_mut("schema").and_then(|s| s.as_object_mut()) else {
+            continue;
+        };
+        match prefilling_reference(schema) {
+            Some(reference) => referenced.push(reference),
+            None => {
+                schema.entry("examples").or_insert_with(|| json!([example]));
             }
         }
     }
