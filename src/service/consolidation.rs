@@ -29,8 +29,8 @@ pub struct KommunTable {
 /// helårsprognos sums the entries that fit a window, so utfall and budget
 /// come from `budget_value_total` (kept per nämnd and month range by every
 /// value write; a few rows per nämnd instead of every value). Helårsprognos
-/// is each line's latest forecast, so the prognos entries are read per line
-/// and summed afterwards.
+/// is each line's latest forecast, picked per line and summed per nämnd in
+/// SQL ([`prognos_totals_of`]).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn kommun_table(
     db: &impl ConnectionTrait,
@@ -49,17 +49,10 @@ pub async fn kommun_table(
             .or_default()
             .push(stored_entry(measure, from, to, amount)?);
     }
-    let mut prognoser: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
-    for (namnd_id, line_id, measure, from, to, amount) in
-        line_values_of(db, kommun_id, kind, period, LineValues::Prognoser).await?
-    {
-        prognoser
-            .entry(namnd_id)
-            .or_default()
-            .entry(line_id)
-            .or_default()
-            .push(stored_entry(measure, from, to, amount)?);
-    }
+    let prognoser: HashMap<Uuid, i64> = prognos_totals_of(db, kommun_id, kind, period)
+        .await?
+        .into_iter()
+        .collect();
     // Pooled totals are exact only while no entries nest (a whole year beside
     // its months): the exact-cover reading depends on each line's own
     // entries, so such nämnder (few, if any) are read line by line.
@@ -71,7 +64,7 @@ pub async fn kommun_table(
     let mut by_line: HashMap<Uuid, HashMap<Uuid, Vec<LineEntry>>> = HashMap::new();
     if !nested.is_empty() {
         for (namnd_id, line_id, measure, from, to, amount) in
-            line_values_of(db, kommun_id, kind, period, LineValues::Figures(&nested)).await?
+            line_values_of(db, kommun_id, kind, period, &nested).await?
         {
             by_line
                 .entry(namnd_id)
@@ -96,18 +89,9 @@ pub async fn kommun_table(
             None => domain::line_figures(sums.get(&n.id).map(Vec::as_slice).unwrap_or(&[]), period)
                 .map_err(overflow)?,
         };
-        let mut helarsprognos: Option<domain::Amount> = None;
-        for entries in prognoser.get(&n.id).into_iter().flat_map(|m| m.values()) {
-            if let Some(p) = domain::line_figures(entries, period)
-                .map_err(overflow)?
-                .helarsprognos
-            {
-                helarsprognos = Some(match helarsprognos {
-                    Some(total) => total.checked_add(p).map_err(overflow)?,
-                    None => p,
-                });
-            }
-        }
+        let helarsprognos = prognoser
+            .get(&n.id)
+            .map(|&ore| domain::Amount(domain::money::from_ore(ore)));
         figures.helarsprognos = helarsprognos;
         rows.push((n, figures.derive().map_err(overflow)?));
     }
@@ -145,55 +129,101 @@ async fn totals_of(
         .await?)
 }
 
-/// Which stored values of the kommun's lines [`line_values_of`] reads.
-enum LineValues<'a> {
-    /// Every prognos that can be a forecast for the report year (made in
-    /// that year).
-    Prognoser,
-    /// The utfall and budget of these nämnder in the report year and the
-    /// year before.
-    Figures(&'a [Uuid]),
+/// (namnd_id, helårsprognos in öre) for every nämnd with a prognos for the
+/// report year: each line's latest prognos made by the period's last month
+/// (several made in that month summed), as `domain::line_figures` picks it,
+/// summed per nämnd in SQL, so a view reads one row per nämnd instead of a
+/// prognos per line. A nämnd none of whose lines has one is absent.
+async fn prognos_totals_of(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    kind: BudgetLineKind,
+    period: ReportPeriod,
+) -> Result<Vec<(Uuid, i64)>, ServiceError> {
+    let backend = db.get_database_backend();
+    let p = |n: usize| placeholder(backend, n);
+    let year = period.year();
+    // A prognos counts when made in the report year (its from_month's year)
+    // in a month up to the period's last; its made month is its to_month.
+    let window = |k: &str, f: usize, t: usize, l: usize| {
+        format!(
+            "{k}.measure = 'prognos' AND {k}.from_month >= {} AND {k}.from_month <= {} \
+             AND {k}.to_month % 100 <= {}",
+            p(f),
+            p(t),
+            p(l)
+        )
+    };
+    let sql = format!(
+        "SELECT l.namnd_id, CAST(SUM(v.amount_ore) AS BIGINT) \
+         FROM budget_value v \
+         INNER JOIN budget_line l ON l.id = v.line_id \
+         INNER JOIN (SELECT w.line_id, MAX(w.to_month) AS made FROM budget_value w \
+                     WHERE w.kommun_id = {} AND {} GROUP BY w.line_id) m \
+           ON m.line_id = v.line_id AND v.to_month = m.made \
+         WHERE v.kommun_id = {} AND l.kind = {} AND {} \
+         GROUP BY l.namnd_id",
+        p(1),
+        window("w", 2, 3, 4),
+        p(5),
+        p(6),
+        window("v", 7, 8, 9),
+    );
+    let bounds = |params: &mut Vec<sea_orm::Value>| {
+        params.push((year * 100 + 1).into());
+        params.push((year * 100 + 12).into());
+        params.push((period.last_month() as i32).into());
+    };
+    let mut params: Vec<sea_orm::Value> = vec![kommun_id.into()];
+    bounds(&mut params);
+    params.push(kommun_id.into());
+    params.push(kind.into());
+    bounds(&mut params);
+    let statement = Statement::from_sql_and_values(backend, sql, params);
+    let get_err =
+        |e: sea_orm::TryGetError| ServiceError::Unexpected(format!("prognos total row: {e:?}"));
+    db.query_all_raw(statement)
+        .await?
+        .iter()
+        .map(|row| {
+            <(Uuid, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(row).map_err(get_err)
+        })
+        .collect()
+}
+
+/// The `n`th (from 1) bind parameter of a raw statement on `backend`.
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    if backend == DbBackend::Postgres {
+        format!("${n}")
+    } else {
+        "?".into()
+    }
 }
 
 /// (namnd_id, line_id, measure, from_month, to_month, amount_ore) of the
-/// values of the kommun's lines of `kind` that `which` asks for, in one
-/// query.
+/// utfall and budget of the lines of `kind` of these nämnder in the report
+/// year and the year before, in one query.
 async fn line_values_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     kind: BudgetLineKind,
     period: ReportPeriod,
-    which: LineValues<'_>,
+    namnder: &[Uuid],
 ) -> Result<Vec<(Uuid, Uuid, Measure, i32, i32, i64)>, ServiceError> {
     let backend = db.get_database_backend();
-    let p = |n: usize| {
-        if backend == DbBackend::Postgres {
-            format!("${n}")
-        } else {
-            "?".into()
-        }
-    };
+    let p = |n: usize| placeholder(backend, n);
     let mut params: Vec<sea_orm::Value> = vec![
         kommun_id.into(),
         kind.into(),
         ((period.year() - 1) * 100 + 1).into(),
         (period.year() * 100 + 12).into(),
     ];
-    // from_month bounds the index range; a prognos's year is its to_month's.
-    let filter = match which {
-        LineValues::Prognoser => {
-            params.push((period.year() * 100 + 1).into());
-            format!("v.measure = 'prognos' AND v.to_month >= {}", p(5))
-        }
-        LineValues::Figures(namnder) => {
-            let list: Vec<String> = (0..namnder.len()).map(|i| p(5 + i)).collect();
-            params.extend(namnder.iter().map(|&id| sea_orm::Value::from(id)));
-            format!(
-                "v.measure IN ('utfall', 'budget') AND l.namnd_id IN ({})",
-                list.join(", ")
-            )
-        }
-    };
+    let list: Vec<String> = (0..namnder.len()).map(|i| p(5 + i)).collect();
+    params.extend(namnder.iter().map(|&id| sea_orm::Value::from(id)));
+    let filter = format!(
+        "v.measure IN ('utfall', 'budget') AND l.namnd_id IN ({})",
+        list.join(", ")
+    );
     let sql = format!(
         "SELECT l.namnd_id, v.line_id, v.measure, v.from_month, v.to_month, v.amount_ore \
          FROM budget_value v INNER JOIN budget_line l ON l.id = v.line_id \
