@@ -7,7 +7,10 @@
 //! import creates every line and value, the second (the same file) must
 //! change nothing. Reports the wall time of each request and the service
 //! process's peak resident memory (its VmHWM, reset before each request),
-//! which the client's copy of the file is not part of (issue 9).
+//! which the client's copy of the file is not part of (issue 9). On
+//! PostgreSQL it then times the baseline in the same run: `COPY` of the
+//! rows the import stored into a table with `budget_value`'s indexes, and
+//! prints the ratio first import / COPY (issue 21).
 
 use std::{
     process::{Child, Command, Stdio},
