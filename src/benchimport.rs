@@ -7,7 +7,10 @@
 //! import creates every line and value, the second (the same file) must
 //! change nothing. Reports the wall time of each request and the service
 //! process's peak resident memory (its VmHWM, reset before each request),
-//! which the client's copy of the file is not part of (issue 9).
+//! which the client's copy of the file is not part of (issue 9). On
+//! PostgreSQL it then times the baseline in the same run: `COPY` of the
+//! rows the import stored into a table with `budget_value`'s indexes, and
+//! prints the ratio first import / COPY (issue 21).
 
 use std::{
     process::{Child, Command, Stdio},
@@ -15,7 +18,7 @@ use std::{
 };
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, sqlx};
 use uuid::Uuid;
 
 use crate::{
@@ -183,8 +186,17 @@ fn spawn_service(settings: &Settings, port: u16) -> Result<Child, String> {
         .env("JWT_SECRET", &settings.jwt.secret)
         .env_remove("JWKS_FILE")
         .env_remove("JWKS_URL")
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
+        // BENCH_SERVICE_LOG (e.g. `kommunrapport=debug`) shows the
+        // service's log, with the import's phase timings.
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_SERVICE_LOG").unwrap_or_else(|_| "error".into()),
+        )
+        .stdout(if std::env::var_os("BENCH_SERVICE_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
         .spawn()
         .map_err(|e| format!("cannot start the service: {e}"))
 }
@@ -317,6 +329,7 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
     let pid = child.id();
     let result = async {
         wait_until_live(&client, &base, &mut child).await?;
+        let mut first = 0.0;
         for run in ["first import", "same file again"] {
             reset_peak_rss(pid);
             let before = rss_kb(pid).unwrap_or(0);
@@ -333,6 +346,9 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
             let report: serde_json::Value =
                 response.json().await.map_err(|e| format!("response: {e}"))?;
             let seconds = started.elapsed().as_secs_f64();
+            if first == 0.0 {
+                first = seconds;
+            }
             let peak = peak_rss_kb(pid).unwrap_or(0);
             if !status.is_success() {
                 return Err(format!("{run}: HTTP {status}: {report}"));
@@ -348,10 +364,67 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
                 peak as f64 / 1024.0
             );
         }
-        Ok(())
+        Ok(first)
     }
     .await;
     let _ = child.kill();
     let _ = child.wait();
-    result
+    let first = result?;
+    // The baseline, in the same run: PostgreSQL's own COPY of the rows the
+    // import stored into a table with the same indexes.
+    if let Some(pool) = crate::service::import_stage::postgres_pool(&db) {
+        for format in ["text", "binary"] {
+            let (rows, seconds) = copy_baseline(pool, format).await?;
+            println!(
+                "COPY baseline ({format}) {rows} budget_value rows into a table LIKE budget_value \
+                 INCLUDING ALL in {seconds:.1} s; first import / COPY = {:.2}",
+                first / seconds
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Copies this bench's stored values out, then (timed) into a new table
+/// with `budget_value`'s columns and indexes, in `format`; drops the table.
+/// Rows and seconds of the COPY FROM.
+async fn copy_baseline(pool: &sqlx::PgPool, format: &str) -> Result<(u64, f64), String> {
+    use futures_util::TryStreamExt;
+    use sqlx::postgres::PgPoolCopyExt;
+    let err = |e: sqlx::Error| format!("COPY baseline: {e}");
+    const TABLE: &str = "bench_copy_baseline";
+    let reset = format!(
+        "DROP TABLE IF EXISTS {TABLE}; CREATE TABLE {TABLE} (LIKE budget_value INCLUDING ALL)"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(reset))
+        .execute(pool)
+        .await
+        .map_err(err)?;
+    let out = format!(
+        "COPY (SELECT v.* FROM budget_value v JOIN kommun k ON k.id = v.kommun_id \
+         WHERE k.code = '{KOMMUN_CODE}') TO STDOUT (FORMAT {format})"
+    );
+    let chunks: Vec<actix_web::web::Bytes> = pool
+        .copy_out_raw(&out)
+        .await
+        .map_err(err)?
+        .try_collect()
+        .await
+        .map_err(err)?;
+    let started = Instant::now();
+    let mut copy = pool
+        .copy_in_raw(&format!("COPY {TABLE} FROM STDIN (FORMAT {format})"))
+        .await
+        .map_err(err)?;
+    for chunk in &chunks {
+        copy.send(chunk.as_ref()).await.map_err(err)?;
+    }
+    let rows = copy.finish().await.map_err(err)?;
+    let seconds = started.elapsed().as_secs_f64();
+    drop(chunks);
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP TABLE {TABLE}")))
+        .execute(pool)
+        .await
+        .map_err(err)?;
+    Ok((rows, seconds))
 }

@@ -7,6 +7,9 @@ pub const DEV_JWT_SECRET: &str = "kommunrapport-development-secret-do-not-use-in
 
 /// Default embedded database: an SQLite file under `./data/`.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/kommunrapport.db?mode=rwc";
+/// Rows of a flat import from which PostgreSQL receives its values by
+/// `COPY` (below, multi-row statements pay better).
+pub const DEFAULT_IMPORT_COPY_FROM_ROWS: usize = 5000;
 
 #[derive(Clone)]
 pub struct JwtSettings {
@@ -71,6 +74,9 @@ pub struct Settings {
     /// Largest accepted file on the import endpoints (`/imports/...`), read
     /// incrementally; above it 413.
     pub max_import_bytes: usize,
+    /// From this many rows on, a flat import on PostgreSQL sends its values
+    /// with `COPY` through a staging table (`IMPORT_COPY_FROM_ROWS`).
+    pub import_copy_from_rows: usize,
     /// Bytes of computed answers (whole reports, tables, views, documents)
     /// kept until their kommun changes (`READ_CACHE_BYTES`); 0: none kept.
     pub read_cache_bytes: usize,
@@ -249,6 +255,12 @@ impl Settings {
         };
         let max_body_bytes = env_bytes("MAX_BODY_BYTES", 4 * 1024 * 1024)?;
         let max_import_bytes = env_bytes("MAX_IMPORT_BYTES", 512 * 1024 * 1024)?;
+        let import_copy_from_rows = match env_opt("IMPORT_COPY_FROM_ROWS") {
+            None => DEFAULT_IMPORT_COPY_FROM_ROWS,
+            Some(v) => v
+                .parse()
+                .map_err(|_| format!("IMPORT_COPY_FROM_ROWS: expected a number, got {v:?}"))?,
+        };
         let read_cache_bytes = env_bytes("READ_CACHE_BYTES", 256 * 1024 * 1024)?;
         let rate_limit_per_minute = match env_opt("RATE_LIMIT_PER_MINUTE") {
             None => 1200,
@@ -297,6 +309,7 @@ impl Settings {
             log_format,
             max_body_bytes,
             max_import_bytes,
+            import_copy_from_rows,
             read_cache_bytes,
             webhooks: WebhookSettings::from_env()?,
         })

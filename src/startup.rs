@@ -167,6 +167,8 @@ impl Application {
                 .await
                 .map_err(|e| format!("migrations failed: {e}"))?;
         }
+        // Staging tables of imports that died with an earlier process.
+        crate::service::import_stage::sweep_stale_on(&db).await;
         // A fresh embedded database starts with the demo data, so a newcomer
         // has real figures at once; PostgreSQL only when asked for.
         if settings.auto_seed_demo && settings.is_sqlite() {
@@ -454,6 +456,7 @@ mod tests {
             log_format: LogFormat::Json,
             max_body_bytes: 1024,
             max_import_bytes: 4096,
+            import_copy_from_rows: crate::config::DEFAULT_IMPORT_COPY_FROM_ROWS,
             read_cache_bytes: 1024 * 1024,
             rate_limit_per_minute: 0,
             kolada_base_url: "http://127.0.0.1:9".into(),

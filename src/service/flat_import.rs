@@ -8,6 +8,7 @@
 use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
+    time::Instant,
 };
 
 use chrono::Utc;
@@ -21,6 +22,7 @@ use super::write::Write;
 use super::{
     budget_lines::{self, ValueKey, ValueWrite, key_of},
     budget_totals::TotalsDelta,
+    import_stage::{Op, Stage},
     imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
 };
 use crate::{
@@ -215,6 +217,75 @@ async fn stored_values(
     Ok(stored)
 }
 
+/// Where the values go: multi-row statements in the transaction, or (a
+/// large import on PostgreSQL) a staging table filled by `COPY` and moved in
+/// by three statements at the end.
+enum Values<'s> {
+    Statements(ValueWriter),
+    Staged(&'s mut Stage),
+}
+
+impl Values<'_> {
+    async fn insert(
+        &mut self,
+        txn: &DatabaseTransaction,
+        line: &budget_line::Model,
+        key: ValueKey,
+        amount_ore: i64,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Values::Statements(w) => w.set(txn, line, key, amount_ore).await,
+            Values::Staged(s) => {
+                s.push(
+                    Op::Insert,
+                    Some(Uuid::now_v7()),
+                    line.id,
+                    key,
+                    Some(amount_ore),
+                )
+                .await
+            }
+        }
+    }
+
+    async fn update(
+        &mut self,
+        txn: &DatabaseTransaction,
+        line: &budget_line::Model,
+        key: ValueKey,
+        amount_ore: i64,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Values::Statements(w) => w.set(txn, line, key, amount_ore).await,
+            Values::Staged(s) => {
+                s.push(Op::Update, None, line.id, key, Some(amount_ore))
+                    .await
+            }
+        }
+    }
+
+    async fn delete(
+        &mut self,
+        line: &budget_line::Model,
+        key: ValueKey,
+    ) -> Result<(), ServiceError> {
+        match self {
+            Values::Statements(w) => {
+                w.deleted.push((line.id, key));
+                Ok(())
+            }
+            Values::Staged(s) => s.push(Op::Delete, None, line.id, key, None).await,
+        }
+    }
+
+    async fn finish(self, txn: &DatabaseTransaction, kommun_id: Uuid) -> Result<(), ServiceError> {
+        match self {
+            Values::Statements(w) => w.finish(txn).await,
+            Values::Staged(s) => s.apply(txn, kommun_id, Utc::now()).await,
+        }
+    }
+}
+
 /// Upserts values in multi-row statements as they are added.
 struct ValueWriter {
     pending: Vec<budget_value::ActiveModel>,
@@ -390,13 +461,16 @@ async fn resolve_lines(
 /// caller's transaction: creates the missing lines, upserts every value that
 /// differs from the stored one and keeps the totals. Row errors (a repeated
 /// value, a month counted twice on a line) are returned after checking every
-/// row; then nothing must be committed.
+/// row; then nothing must be committed. With a `stage` the values go
+/// through it (the caller drops it once the transaction has ended).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn write_rows(
     w: &Write<'_>,
     namnder: &HashMap<String, namnd::Model>,
     rows: &FlatRows,
+    stage: Option<&mut Stage>,
 ) -> Result<Result<FlatOutcome, Vec<RowIssue>>, ServiceError> {
+    let started = Instant::now();
     let groups = groups(rows);
     let mut rank = vec![0u32; rows.slots.len()];
     for (i, &slot) in groups.values().flatten().enumerate() {
@@ -409,15 +483,21 @@ pub async fn write_rows(
     }
     let (txn, actor) = (w.db(), w.actor());
     let mut outcome = FlatOutcome::default();
+    let checked = started.elapsed();
     let (lines, mut counts) = resolve_lines(w, namnder, rows, &groups, &mut outcome).await?;
+    let resolved = started.elapsed();
     let line_slots: HashMap<Uuid, u32> = lines
         .iter()
         .enumerate()
         .filter_map(|(slot, l)| l.as_ref().map(|l| (l.id, slot as u32)))
         .collect();
     let mut stored = stored_values(txn, &line_slots).await?;
+    let read = started.elapsed();
     let mut issues = Vec::new();
-    let mut writer = ValueWriter::new();
+    let mut writer = match stage {
+        Some(stage) => Values::Staged(stage),
+        None => Values::Statements(ValueWriter::new()),
+    };
     let mut totals = TotalsDelta::default();
     for line_rows in
         order.chunk_by(|&a, &b| rows.rows[a as usize].slot == rows.rows[b as usize].slot)
@@ -487,15 +567,15 @@ pub async fn write_rows(
             match (old, new) {
                 (Some(old), Some(new)) => {
                     totals.add(line, key, new - old, 0)?;
-                    writer.set(txn, line, key, new).await?;
+                    writer.update(txn, line, key, new).await?;
                 }
                 (None, Some(new)) => {
                     totals.add(line, key, new, 1)?;
-                    writer.set(txn, line, key, new).await?;
+                    writer.insert(txn, line, key, new).await?;
                 }
                 (Some(old), None) => {
                     totals.add(line, key, -old, -1)?;
-                    writer.deleted.push((line.id, key));
+                    writer.delete(line, key).await?;
                 }
                 (None, None) => {}
             }
@@ -505,8 +585,20 @@ pub async fn write_rows(
         issues.sort_by_key(|i| i.index);
         return Ok(Err(issues));
     }
-    writer.finish(txn).await?;
+    let walked = started.elapsed();
+    writer.finish(txn, actor.kommun_id).await?;
+    let values_written = started.elapsed();
     totals.apply(txn, actor.kommun_id).await?;
+    tracing::debug!(
+        rows = rows.len(),
+        checked_ms = checked.as_millis() as u64,
+        lines_ms = (resolved - checked).as_millis() as u64,
+        stored_ms = (read - resolved).as_millis() as u64,
+        walk_ms = (walked - read).as_millis() as u64,
+        values_ms = (values_written - walked).as_millis() as u64,
+        totals_ms = (started.elapsed() - values_written).as_millis() as u64,
+        "flat rows written"
+    );
     for (namnd_code, kind) in groups.keys() {
         let Some(namnd) = namnder.get(*namnd_code) else {
             continue;

@@ -16,6 +16,7 @@ use super::{
     audit::Actor,
     budget_lines::{self, ValueWrite as LineValueWrite},
     flat_import,
+    import_stage::{self, Stage},
     indicators::{self, KoladaSaid, ValueWrite as IndicatorValueWrite},
 };
 use crate::{
@@ -363,7 +364,8 @@ pub const MAX_LISTED: usize = 1000;
 /// Writes `rows` (nämnd codes already checked to be in `namnder`) in one
 /// transaction, all or nothing (see [`flat_import::write_rows`]). With
 /// `apply` false everything is rolled back, so a dry run reports exactly
-/// what an apply would change.
+/// what an apply would change. From `copy_from` rows on, PostgreSQL
+/// receives the values through `COPY` (see [`super::import_stage`]).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn import_flat(
     db: &DatabaseConnection,
@@ -371,16 +373,31 @@ pub async fn import_flat(
     namnder: &HashMap<String, namnd::Model>,
     rows: &FlatRows,
     apply: bool,
+    copy_from: usize,
 ) -> Result<FlatOutcome, ImportError> {
+    // A large import on PostgreSQL streams its values with COPY into a
+    // staging table, dropped here once the transaction has ended.
+    let mut stage = if rows.len() >= copy_from {
+        Stage::on(db)
+    } else {
+        None
+    };
     let written = audited(db, actor, async |w| {
-        let written = flat_import::write_rows(w, namnder, rows).await?;
+        let written = flat_import::write_rows(w, namnder, rows, stage.as_mut()).await?;
         if !apply || written.is_err() {
             w.discard();
         }
         Ok(written)
     })
-    .await?;
-    written.map_err(ImportError::Rows)
+    .await;
+    let bulk = matches!(written, Ok(Ok(_))) && apply && stage.as_ref().is_some_and(Stage::is_used);
+    if let Some(stage) = stage {
+        stage.close().await;
+    }
+    if bulk {
+        import_stage::analyze_values(db).await;
+    }
+    written?.map_err(ImportError::Rows)
 }
 
 /// One value of an export.

@@ -16,6 +16,7 @@ pub mod error;
 pub mod flat_import;
 pub mod goals;
 pub mod import_readers;
+pub mod import_stage;
 pub mod imports;
 pub mod indicators;
 pub mod key_figures;

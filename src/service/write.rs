@@ -54,13 +54,21 @@ struct Entry {
     version: Option<i32>,
 }
 
+/// The entries of a write, with the position of each resource's entry
+/// (an import records tens of thousands: no search through them).
+#[derive(Default)]
+struct Entries {
+    list: Vec<Entry>,
+    of: std::collections::HashMap<(&'static str, Uuid), usize>,
+}
+
 /// A write in progress: the transaction and what it has changed so far.
 /// Shared (`&Write`) by the change's code, so a statement on [`Write::db`]
 /// and a record may interleave freely.
 pub struct Write<'a> {
     txn: DatabaseTransaction,
     actor: &'a Actor,
-    entries: Mutex<Vec<Entry>>,
+    entries: Mutex<Entries>,
     discard: AtomicBool,
     /// The kommun's closed periods, read once per write when a value is.
     closed: Mutex<Option<Vec<ClosedPeriod>>>,
@@ -154,11 +162,12 @@ impl<'a> Write<'a> {
             .entries
             .lock()
             .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?;
-        let earlier = entries
-            .iter_mut()
-            .find(|e| e.resource_type == resource_type && e.resource_id == resource_id);
+        let Entries { list, of } = &mut *entries;
+        let earlier = resource_id
+            .and_then(|id| of.get(&(resource_type, id)))
+            .and_then(|&i| list.get_mut(i));
         match earlier {
-            Some(entry) if resource_id.is_some() => {
+            Some(entry) => {
                 entry.action = fold(entry.action, action);
                 entry.after = after;
                 entry.version = version.or(entry.version);
@@ -166,14 +175,19 @@ impl<'a> Write<'a> {
                     entry.before = before;
                 }
             }
-            _ => entries.push(Entry {
-                resource_type,
-                resource_id,
-                action,
-                before,
-                after,
-                version,
-            }),
+            None => {
+                if let Some(id) = resource_id {
+                    of.insert((resource_type, id), list.len());
+                }
+                list.push(Entry {
+                    resource_type,
+                    resource_id,
+                    action,
+                    before,
+                    after,
+                    version,
+                });
+            }
         }
         Ok(())
     }
@@ -368,7 +382,8 @@ impl<'a> Write<'a> {
         let entries = self
             .entries
             .into_inner()
-            .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?;
+            .map_err(|_| ServiceError::Unexpected("audit entries poisoned".into()))?
+            .list;
         let deliveries = write_entries(&self.txn, self.actor, entries).await?;
         self.txn.commit().await?;
         if deliveries {
@@ -523,7 +538,7 @@ pub async fn audited<T>(
     let write = Write {
         txn,
         actor,
-        entries: Mutex::new(Vec::new()),
+        entries: Mutex::new(Entries::default()),
         discard: AtomicBool::new(false),
         closed: Mutex::new(None),
     };

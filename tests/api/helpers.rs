@@ -194,6 +194,7 @@ pub fn test_settings(database_url: String) -> Settings {
         log_format: LogFormat::Text,
         max_body_bytes: 64 * 1024,
         max_import_bytes: 4 * 1024 * 1024,
+        import_copy_from_rows: kommunrapport::config::DEFAULT_IMPORT_COPY_FROM_ROWS,
         read_cache_bytes: 64 * 1024 * 1024,
         rate_limit_per_minute: 0,
         // Nothing listens here: no test reaches the real Kolada.

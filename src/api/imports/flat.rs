@@ -399,15 +399,17 @@ pub(super) async fn write_rows(
         }
         return Ok(Err(to_errors(issues)));
     }
-    let outcome = match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run).await {
-        Ok(o) => o,
-        Err(ImportError::Rows(issues)) if dry_run => {
-            report.errors = to_errors(issues);
-            return Ok(Ok(report));
-        }
-        Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
-        Err(ImportError::Other(e)) => return Err(e.into()),
-    };
+    let copy_from = state.settings.import_copy_from_rows;
+    let outcome =
+        match imports::import_flat(&state.db, &actor, namnder, &rows, !dry_run, copy_from).await {
+            Ok(o) => o,
+            Err(ImportError::Rows(issues)) if dry_run => {
+                report.errors = to_errors(issues);
+                return Ok(Ok(report));
+            }
+            Err(ImportError::Rows(issues)) => return Ok(Err(to_errors(issues))),
+            Err(ImportError::Other(e)) => return Err(e.into()),
+        };
     report.applied = !dry_run && (outcome.values_changed > 0 || !outcome.lines_created.is_empty());
     report.values_changed = outcome.values_changed;
     report.unchanged = outcome.unchanged;
