@@ -11,6 +11,10 @@
 #   CARGO_TARGET_DIR=target-rel cargo build --release --bin kommunrapport
 #   BIN=target-rel/release/kommunrapport benches/http.sh
 #
+# Then, on PostgreSQL, the import of IMPORT_ROWS (default 1 000 000; 0
+# skips it) flat CSV rows beside PostgreSQL's own COPY of the same rows
+# (`kommunrapport bench-import`), with the ratios.
+#
 # Settings: DURATION (seconds per measurement, default 5), CONNECTIONS (the
 # concurrent case, default 16), READ_CACHE_BYTES (passed to the service;
 # 0 measures computing every answer), PG (admin URL, default
@@ -34,11 +38,14 @@ fi
 dir=$(mktemp -d)
 pids=()
 pg_db="kr_bench_http_$$"
+import_db="kr_bench_import_$$"
+import_rows=${IMPORT_ROWS:-1000000}
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$pg_admin" ]; then
     psql "$pg_admin" -qc "drop database if exists $pg_db with (force)" >/dev/null 2>&1 || true
+    psql "$pg_admin" -qc "drop database if exists $import_db with (force)" >/dev/null 2>&1 || true
   fi
   rm -rf "$dir"
 }
@@ -128,4 +135,15 @@ if [ -n "$pg_admin" ]; then
   psql "$pg_admin" -qc "create database $pg_db" >/dev/null
   pg=$(serve "${pg_admin%/*}/$pg_db")
   measure_service "$pg" PostgreSQL
+fi
+
+if [ -n "$pg_admin" ] && [ "$import_rows" != 0 ]; then
+  # The read services are stopped first, so the import has the machine.
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  psql "$pg_admin" -qc "create database $import_db" >/dev/null
+  echo
+  echo "Import of $import_rows flat CSV rows (PostgreSQL) beside COPY of the same rows:"
+  echo '```'
+  "$bin" bench-import --database-url "${pg_admin%/*}/$import_db" --rows "$import_rows"
+  echo '```'
 fi
