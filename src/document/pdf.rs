@@ -118,10 +118,16 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
         tagged: true,
         ..PdfOptions::default()
     };
+    let started = std::time::Instant::now();
     let bytes = typst_pdf::pdf(&paged, &options).map_err(|errors| {
         let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
         format!("pdf export failed: {}", messages.join("; "))
     });
+    tracing::debug!(
+        pages = paged.pages().len(),
+        ms = started.elapsed().as_millis(),
+        "pdf exported"
+    );
     drop(paged);
     evict();
     bytes
@@ -129,6 +135,8 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
 
 /// Typesets one source.
 fn compile(main: Source) -> Result<PagedDocument, String> {
+    let started = std::time::Instant::now();
+    let id = main.id();
     let world = DocWorld { main };
     let paged = typst::compile::<PagedDocument>(&world)
         .output
@@ -140,6 +148,12 @@ fn compile(main: Source) -> Result<PagedDocument, String> {
     // a service compiles each document once, so they are dropped as soon as
     // the pages exist, before the next part or the export needs memory.
     evict();
+    tracing::debug!(
+        source = ?id,
+        pages = paged.as_ref().map_or(0, |p| p.pages().len()),
+        ms = started.elapsed().as_millis(),
+        "typeset"
+    );
     paged
 }
 
