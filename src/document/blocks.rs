@@ -12,6 +12,11 @@ pub struct Document {
     /// Drafts say "Utkast" on every page.
     pub draft: bool,
     pub blocks: Vec<Block>,
+    /// Where the parts begin that the PDF typesets one at a time (indices
+    /// into `blocks`: the kommun overview and each nämnd's chapter); the
+    /// blocks before the first part are the front matter (cover, contents).
+    /// Empty: the whole document is one part. The web page ignores it.
+    pub parts: Vec<usize>,
 }
 
 #[derive(Debug)]

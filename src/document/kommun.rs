@@ -98,6 +98,7 @@ pub fn document(input: &KommunInput) -> Document {
         }),
         Block::Contents,
     ];
+    let mut parts = vec![blocks.len()];
     blocks.push(heading(2, "Kommunens översikt", &mut ids));
     money_overview(input, "drift", &mut ids, &mut blocks);
     money_overview(input, "investering", &mut ids, &mut blocks);
@@ -108,6 +109,7 @@ pub fn document(input: &KommunInput) -> Document {
         let Some((doc, draft)) = &n.report else {
             continue;
         };
+        parts.push(blocks.len());
         let mut h = heading(2, &n.name, &mut ids);
         if let Block::Heading(head) = &mut h {
             head.in_contents = true;
@@ -137,6 +139,7 @@ pub fn document(input: &KommunInput) -> Document {
         title,
         draft: drafts,
         blocks,
+        parts,
     }
 }
 

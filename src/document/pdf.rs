@@ -12,16 +12,19 @@ use std::sync::OnceLock;
 use typst::{
     Feature, Library, LibraryExt, World,
     diag::{FileError, FileResult},
-    foundations::{Bytes, Datetime, Duration},
-    syntax::{FileId, Source},
+    ecow::EcoVec,
+    foundations::{Bytes, Datetime, Duration, NativeElement, StyleChain},
+    introspection::Introspector as _,
+    model::{Document as _, HeadingElem},
+    syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot},
     text::{Font, FontBook},
     utils::LazyHash,
 };
-use typst_layout::PagedDocument;
+use typst_layout::{Page, PagedDocument};
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards};
 
 use super::{
-    blocks::{Block, Cell, Chart, Document, Mark, Span, Table},
+    blocks::{Block, Cell, Chart, Document, Heading, Mark, Span, Table},
     draw,
     html::bedomning_colours,
 };
@@ -96,10 +99,45 @@ impl World for DocWorld {
 }
 
 /// The document as PDF/UA-1 bytes; the error names Typst's diagnostics.
+///
+/// A document of one part is one Typst compilation. A document of several
+/// parts (the kommun's compilation) typesets each part on its own, in turn,
+/// and joins the pages: Typst holds the whole layout of a compilation in
+/// memory and converges it as a whole, so one compilation of 25 chapters
+/// costs gigabytes and more time than the chapters one by one.
 pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
-    let world = DocWorld {
-        main: Source::detached(markup(doc)),
+    let paged = if doc.parts.is_empty() {
+        compile(Source::detached(markup(doc)))?
+    } else {
+        joined(doc)?
     };
+    let standards =
+        PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| format!("pdf standard: {e:?}"))?;
+    let options = PdfOptions {
+        standards,
+        tagged: true,
+        ..PdfOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let bytes = typst_pdf::pdf(&paged, &options).map_err(|errors| {
+        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
+        format!("pdf export failed: {}", messages.join("; "))
+    });
+    tracing::debug!(
+        pages = paged.pages().len(),
+        ms = started.elapsed().as_millis(),
+        "pdf exported"
+    );
+    drop(paged);
+    evict();
+    bytes
+}
+
+/// Typesets one source.
+fn compile(main: Source) -> Result<PagedDocument, String> {
+    let started = std::time::Instant::now();
+    let id = main.id();
+    let world = DocWorld { main };
     let paged = typst::compile::<PagedDocument>(&world)
         .output
         .map_err(|errors| {
@@ -108,23 +146,152 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
         });
     // Typst keeps every layout it memoised (comemo) for the next compile;
     // a service compiles each document once, so they are dropped as soon as
-    // the pages exist, before the export needs its own memory.
+    // the pages exist, before the next part or the export needs memory.
     evict();
-    let paged = paged?;
-    let standards =
-        PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| format!("pdf standard: {e:?}"))?;
-    let options = PdfOptions {
-        standards,
-        tagged: true,
-        ..PdfOptions::default()
-    };
-    let bytes = typst_pdf::pdf(&paged, &options).map_err(|errors| {
-        let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
-        format!("pdf export failed: {}", messages.join("; "))
-    });
-    drop(paged);
-    evict();
-    bytes
+    tracing::debug!(
+        source = ?id,
+        pages = paged.as_ref().map_or(0, |p| p.pages().len()),
+        ms = started.elapsed().as_millis(),
+        "typeset"
+    );
+    paged
+}
+
+/// A source of its own for part `n` of a document (0 the front matter):
+/// the parts' spans, and so the locations of their elements, differ, so the
+/// joined pages have one tag tree and one outline without clashes. The ids
+/// are interned by path, so they are the same few for every document.
+fn part_source(n: usize, text: String) -> Result<Source, String> {
+    let path = VirtualPath::new(format!("/part-{n}.typ")).map_err(|e| format!("{e:?}"))?;
+    Ok(Source::new(
+        RootedPath::new(VirtualRoot::Project, path).intern(),
+        text,
+    ))
+}
+
+/// How many tables and charts (Typst figures, numbered) blocks hold.
+#[derive(Debug, Clone, Copy, Default)]
+struct Figures {
+    tables: usize,
+    charts: usize,
+}
+
+impl Figures {
+    fn add(mut self, blocks: &[Block]) -> Figures {
+        for b in blocks {
+            match b {
+                Block::Table(_) => self.tables += 1,
+                Block::Chart(_) => self.charts += 1,
+                Block::ChartGroup(c) => self.charts += c.len(),
+                _ => {}
+            }
+        }
+        self
+    }
+}
+
+/// A line of the contents of a joined document.
+#[derive(Debug, Clone, PartialEq)]
+struct Entry {
+    level: usize,
+    text: String,
+    /// Page number in the joined document, 1-based (0 while unknown).
+    page: usize,
+    /// Where the heading is on its page, in points.
+    x: f64,
+    y: f64,
+}
+
+/// The headings of a typeset part that the contents lists (as Typst's
+/// outline of depth 3 would), on pages counted from `first_page`.
+fn headings(paged: &PagedDocument, first_page: usize) -> Vec<Entry> {
+    let introspector = paged.introspector();
+    introspector
+        .query(&HeadingElem::ELEM.select())
+        .iter()
+        .filter_map(|elem| {
+            let heading = elem.to_packed::<HeadingElem>()?;
+            let level = heading.resolve_level(StyleChain::default()).get();
+            if !heading.outlined.get(StyleChain::default()) || level > CONTENTS_DEPTH {
+                return None;
+            }
+            let pos = introspector.position(elem.location()?)?;
+            Some(Entry {
+                level,
+                text: heading.body.plain_text().to_string(),
+                page: first_page + pos.page.get() - 1,
+                x: pos.point.x.to_pt(),
+                y: pos.point.y.to_pt(),
+            })
+        })
+        .collect()
+}
+
+/// The headings the contents will list, from the blocks (pages unknown).
+fn planned(blocks: &[Block]) -> Vec<Entry> {
+    blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Cover(c) => Some((1, c.title.clone())),
+            Block::Heading(h) if outlined(h) && usize::from(h.level) <= CONTENTS_DEPTH => {
+                Some((usize::from(h.level), h.text.clone()))
+            }
+            _ => None,
+        })
+        .map(|(level, text)| Entry {
+            level,
+            text,
+            page: 0,
+            x: 0.0,
+            y: 0.0,
+        })
+        .collect()
+}
+
+/// The parts typeset in turn and joined: the parts first (each one's page
+/// counter starting where the previous one ended), then the front matter
+/// with the contents made from the parts' headings and pages. The front
+/// matter's length must be known before the parts are numbered: it is
+/// typeset first with the planned contents, and again if the real contents
+/// came out longer or shorter.
+fn joined(doc: &Document) -> Result<PagedDocument, String> {
+    let first = doc.parts.first().copied().unwrap_or(doc.blocks.len());
+    let front_blocks = &doc.blocks[..first];
+    let mut bounds = doc.parts.clone();
+    bounds.push(doc.blocks.len());
+    let parts: Vec<&[Block]> = bounds
+        .windows(2)
+        .map(|w| &doc.blocks[w[0]..w[1].max(w[0])])
+        .collect();
+    let plan: Vec<Entry> = planned(front_blocks)
+        .into_iter()
+        .chain(parts.iter().flat_map(|p| planned(p)))
+        .collect();
+    let front = compile(part_source(0, front_markup(doc, front_blocks, &plan))?)?;
+    let mut front_len = front.pages().len();
+    let own = headings(&front, 1);
+    drop(front);
+    for _ in 0..3 {
+        let mut pages: Vec<Page> = Vec::new();
+        let mut contents = own.clone();
+        let mut before = Figures::default().add(front_blocks);
+        for (i, blocks) in parts.iter().enumerate() {
+            let start = front_len + pages.len() + 1;
+            let part = compile(part_source(i + 1, part_markup(doc, blocks, start, before))?)?;
+            before = before.add(blocks);
+            contents.extend(headings(&part, start));
+            pages.extend(part.pages().iter().cloned());
+        }
+        let front = compile(part_source(0, front_markup(doc, front_blocks, &contents))?)?;
+        if front.pages().len() == front_len {
+            let info = front.info().clone();
+            let all: EcoVec<Page> = front.pages().iter().cloned().chain(pages).collect();
+            drop(front);
+            return Ok(PagedDocument::new(all, info));
+        }
+        front_len = front.pages().len();
+    }
+    Err("the contents' length did not settle".into())
 }
 
 /// Drops Typst's memoised results.
@@ -212,7 +379,16 @@ const PREAMBLE: &str = r##"
 #show figure: set align(left)
 "##;
 
-fn markup(doc: &Document) -> String {
+/// How deep the contents go (heading levels).
+const CONTENTS_DEPTH: usize = 3;
+
+/// Whether the heading is listed in the contents and the outline.
+fn outlined(h: &Heading) -> bool {
+    h.in_contents && h.level <= 4
+}
+
+/// The document's settings and page style, before any content.
+fn head(doc: &Document) -> String {
     let mut out = String::with_capacity(256 * 1024);
     out.push_str(&format!(
         "#set document(title: {})\n",
@@ -231,13 +407,77 @@ fn markup(doc: &Document) -> String {
     out.push_str(&format!(
         "#set page(paper: \"a4\", margin: (x: 18mm, y: 20mm), {header}footer: context align(center, text(size: 9pt, counter(page).display(\"1\"))))\n"
     ));
+    out
+}
+
+/// A document of one part: Typst's own outline is the contents.
+fn markup(doc: &Document) -> String {
+    let mut out = head(doc);
     for block in &doc.blocks {
-        render(doc, block, &mut out);
+        render(doc, block, None, &mut out);
     }
     out
 }
 
-fn render(doc: &Document, block: &Block, out: &mut String) {
+/// The front matter of a joined document, with `contents` as its contents.
+fn front_markup(doc: &Document, blocks: &[Block], contents: &[Entry]) -> String {
+    let mut out = head(doc);
+    for block in blocks {
+        render(doc, block, Some(contents), &mut out);
+    }
+    out
+}
+
+/// A part of a joined document, its first page numbered `start`, its
+/// tables and charts numbered on from those of the parts before it.
+fn part_markup(doc: &Document, blocks: &[Block], start: usize, before: Figures) -> String {
+    let mut out = head(doc);
+    out.push_str(&format!(
+        "#counter(page).update({start})\n#counter(figure.where(kind: table)).update({})\n#counter(figure.where(kind: image)).update({})\n",
+        before.tables, before.charts
+    ));
+    for block in blocks {
+        render(doc, block, None, &mut out);
+    }
+    out
+}
+
+/// The contents of a joined document, made like Typst's outline: each
+/// title links to its heading, the dots between title and page are an
+/// artifact (not read out; an artifact may hold no link, so the link is
+/// the title alone).
+fn contents_into(entries: &[Entry], out: &mut String) {
+    out.push_str(
+        "#heading(level: 2, outlined: false, bookmarked: true, \"Innehållsförteckning\")\n\n",
+    );
+    for e in entries {
+        // The page number is not known in the first round: a placeholder
+        // as wide as the widest three-digit number.
+        let page = if e.page == 0 {
+            "999".to_string()
+        } else {
+            e.page.to_string()
+        };
+        let title = if e.level <= 2 {
+            format!("strong({})", lit(&e.text))
+        } else {
+            lit(&e.text)
+        };
+        out.push_str(&format!(
+            "#block(above: {above}, inset: (left: {indent}em))[#link((page: {p}, x: {x:.2}pt, y: {y:.2}pt), {title}) #pdf.artifact(box(width: 1fr, repeat(gap: 0.15em)[.])) #{page};]\n",
+            above = if e.level <= 2 { "1em" } else { "0.55em" },
+            indent = 1.5 * e.level.saturating_sub(2) as f64,
+            p = e.page.max(1),
+            x = e.x,
+            y = e.y,
+            page = lit(&page),
+        ));
+    }
+    // The next part starts on a page of its own: no page break here, which
+    // would leave an empty page at the end of the front matter.
+}
+
+fn render(doc: &Document, block: &Block, contents: Option<&[Entry]>, out: &mut String) {
     match block {
         Block::Cover(c) => {
             out.push_str("#v(30mm)\n");
@@ -261,6 +501,10 @@ fn render(doc: &Document, block: &Block, out: &mut String) {
             out.push_str("#pagebreak()\n");
         }
         Block::Contents => {
+            if let Some(entries) = contents {
+                contents_into(entries, out);
+                return;
+            }
             out.push_str(
                 "#outline(title: heading(level: 2, outlined: false, bookmarked: true, \"Innehållsförteckning\"), depth: 3, indent: auto)\n#pagebreak()\n",
             );
@@ -272,7 +516,7 @@ fn render(doc: &Document, block: &Block, out: &mut String) {
             out.push_str(&format!(
                 "#heading(level: {}, outlined: {}, bookmarked: true, {})\n\n",
                 h.level,
-                h.in_contents && h.level <= 4,
+                outlined(h),
                 lit(&h.text)
             ));
         }

@@ -175,6 +175,7 @@ pub fn document(doc: &ReportDoc, meta: &Meta) -> Document {
         title: format!("{} – {}", title(doc), meta.namnd_name),
         draft: meta.draft,
         blocks,
+        parts: Vec::new(),
     }
 }
 

@@ -415,8 +415,13 @@ async fn seed_000_as_a_tagged_pdf() {
         info.contains("Title:           Årsredovisning 2024 – Vård- och omsorgsnämnden"),
         "{info}"
     );
-    // Every row of the printed driftredovisning and investeringsredovisning,
-    // its cells in order on one line of text.
+    assert_printed_rows(&text);
+    assert!(text.contains("Godkänd av vård- och omsorgsnämnden 2025-02-27, § 22"));
+}
+
+/// Every row of VON's printed driftredovisning and investeringsredovisning
+/// is in the PDF's text, its cells in order on one line.
+fn assert_printed_rows(text: &str) {
     for line in DRIFT.lines().chain(INVESTERING.lines()) {
         let cells: Vec<String> = line
             .split('\t')
@@ -438,7 +443,68 @@ async fn seed_000_as_a_tagged_pdf() {
         );
     }
     assert!(text.contains("9 024") && text.contains("\u{2212}450"));
-    assert!(text.contains("Godkänd av vård- och omsorgsnämnden 2025-02-27, § 22"));
+}
+
+/// The compilation's PDF is typeset part by part and joined: one tagged
+/// document whose page numbers run on, whose contents give each chapter's
+/// page, with every chapter's numbers. SQLite only, like seed 000's PDF.
+#[tokio::test]
+async fn the_kommun_compilation_as_a_tagged_pdf() {
+    let app = demo_app(Backend::Sqlite).await;
+    let token = app.token(Role::Kommunledning);
+    let period = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &token)
+        .await;
+    let response = app
+        .get(
+            &format!("/api/v1/kommun/document?period_id={period}&type=arsredovisning&format=pdf"),
+            &token,
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let pdf = response.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let (text, info) = pdf_text_and_info(&pdf, "kommun");
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Tagged:") && l.ends_with("yes")),
+        "{info}"
+    );
+    assert!(
+        info.contains("Title:           Årsredovisning 2024 – Katrineholms kommun"),
+        "{info}"
+    );
+    // The footer of every page is its number, 1 to the last.
+    let pages: Vec<&str> = text.trim_end_matches('\u{c}').split('\u{c}').collect();
+    let pages_of = |key: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+    };
+    assert_eq!(Some(pages.len()), pages_of("Pages:"));
+    for (i, page) in pages.iter().enumerate() {
+        let footer = page.lines().rev().map(str::trim).find(|l| !l.is_empty());
+        assert_eq!(footer, Some((i + 1).to_string().as_str()), "page {}", i + 1);
+    }
+    // The contents (typeset after the chapters) give VON's chapter the
+    // page it starts on.
+    let listed: usize = pages[1]
+        .lines()
+        .find(|l| l.trim_start().starts_with("Vård- och omsorgsnämnden"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|n| n.parse().ok())
+        .expect("VON in the contents");
+    assert!(
+        pages[listed - 1]
+            .lines()
+            .any(|l| l.trim() == "Vård- och omsorgsnämnden"),
+        "VON's chapter starts on page {listed}"
+    );
+    // The overview and VON's chapter, with its printed tables.
+    assert!(text.contains("Driftredovisning per nämnd"));
+    assert_printed_rows(&text);
 }
 
 async fn the_kommun_compilation(backend: Backend) {
