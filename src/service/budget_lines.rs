@@ -222,6 +222,36 @@ pub async fn values_of(
         .await?)
 }
 
+/// (line_id, measure, from_month, to_month, amount_ore) of the values of
+/// these lines, within `months` (first from_month, last to_month) when given.
+/// Only the columns the figures need, read by position: a large nämnd has
+/// tens of thousands of values, and decoding whole rows (ids, timestamps)
+/// costs more than the query.
+pub async fn value_tuples(
+    db: &impl ConnectionTrait,
+    line_ids: Vec<Uuid>,
+    months: Option<(i32, i32)>,
+) -> Result<Vec<(Uuid, Measure, i32, i32, i64)>, ServiceError> {
+    use budget_value::Column as C;
+    use sea_orm::QuerySelect;
+    let mut query = budget_value::Entity::find()
+        .select_only()
+        .columns([
+            C::LineId,
+            C::Measure,
+            C::FromMonth,
+            C::ToMonth,
+            C::AmountOre,
+        ])
+        .filter(C::LineId.is_in(line_ids));
+    if let Some((from, to)) = months {
+        query = query
+            .filter(C::FromMonth.gte(from))
+            .filter(C::ToMonth.lte(to));
+    }
+    Ok(query.into_tuple().all(db).await?)
+}
+
 /// Upserts values of one line, all or nothing. Returns how many changed.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn put_values(
@@ -701,29 +731,10 @@ pub async fn report_table(
     // Only the report year and the year before matter.
     let from = (period.year() - 1) * 100 + 1;
     let to = period.year() * 100 + 12;
-    // Only the columns the figures need, read by position: a report of a
-    // large nämnd reads tens of thousands of values, and decoding whole rows
-    // (ids, timestamps) cost more than the query.
-    let values: Vec<(Uuid, Measure, i32, i32, i64)> = if ids.is_empty() {
+    let values = if ids.is_empty() {
         vec![]
     } else {
-        use budget_value::Column as C;
-        use sea_orm::QuerySelect;
-        budget_value::Entity::find()
-            .select_only()
-            .columns([
-                C::LineId,
-                C::Measure,
-                C::FromMonth,
-                C::ToMonth,
-                C::AmountOre,
-            ])
-            .filter(C::LineId.is_in(ids))
-            .filter(C::FromMonth.gte(from))
-            .filter(C::ToMonth.lte(to))
-            .into_tuple()
-            .all(db)
-            .await?
+        value_tuples(db, ids, Some((from, to))).await?
     };
     let mut entries: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
     for (line_id, measure, from_month, to_month, amount_ore) in values {

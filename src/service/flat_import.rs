@@ -14,7 +14,7 @@ use std::{
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, sea_query::OnConflict,
+    sea_query::OnConflict,
 };
 use uuid::Uuid;
 
@@ -26,7 +26,7 @@ use super::{
     imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
 };
 use crate::{
-    domain::{BudgetLineKind, Measure},
+    domain::BudgetLineKind,
     entity::{budget_line, budget_value, namnd},
     service::error::{ServiceError, unique_violation},
 };
@@ -187,23 +187,10 @@ async fn stored_values(
     txn: &DatabaseTransaction,
     line_slots: &HashMap<Uuid, u32>,
 ) -> Result<HashMap<u32, Vec<(ValueKey, i64)>>, ServiceError> {
-    use budget_value::Column as C;
     let ids: Vec<Uuid> = line_slots.keys().copied().collect();
     let mut stored: HashMap<u32, Vec<(ValueKey, i64)>> = HashMap::new();
     for batch in ids.chunks(LINES_PER_READ) {
-        let rows: Vec<(Uuid, Measure, i32, i32, i64)> = budget_value::Entity::find()
-            .select_only()
-            .columns([
-                C::LineId,
-                C::Measure,
-                C::FromMonth,
-                C::ToMonth,
-                C::AmountOre,
-            ])
-            .filter(C::LineId.is_in(batch.to_vec()))
-            .into_tuple()
-            .all(txn)
-            .await?;
+        let rows = budget_lines::value_tuples(txn, batch.to_vec(), None).await?;
         for (line_id, measure, from, to, amount_ore) in rows {
             let Some(&slot) = line_slots.get(&line_id) else {
                 continue;
