@@ -522,6 +522,12 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
     for (bytes, says) in [
         (b"PK\x03\x04\x14\x00\x06\x00".to_vec(), ".xlsx"),
         (b"n\x00a\x00m\x00n\x00d\x00".to_vec(), "NUL"),
+        // UTF-8 (å) and then Windows-1252 (ö): refused, not garbled.
+        (
+            b"namnd;line;month;measure;amount\nVON;\xc3\xa5;2024-01;utfall;1\nVON;\xf6;2024-01;utfall;1\n"
+                .to_vec(),
+            "line 3",
+        ),
     ] {
         let p = post_csv(&app, &token, "", bytes).problem(422).await;
         assert_eq!(error_fields(&p), ["file"], "{p}");

@@ -25,9 +25,7 @@ use crate::{
     error::ApiError,
     service::{
         dimension_mappings,
-        import_readers::{
-            AmountCell, RawRow, RowChecker, decode_borrowed, read_csv, read_json_rows,
-        },
+        import_readers::{AmountCell, DecodedChars, RawRow, RowChecker, read_csv, read_json_rows},
         imports::{self, FlatRows, ImportError, RowIssue},
         reports::namnd_map,
     },
@@ -286,15 +284,29 @@ pub async fn import_flat(
     // CSV line numbers by row index.
     let mut lines: Vec<usize> = Vec::new();
     let (namnder, format, checked) = if is_csv {
-        let body = crate::api::streamed_body::read_whole(&req, payload, limit).await?;
-        let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
-        let text = decode_borrowed(&body)?;
-        for (line, raw) in read_csv(&text, rules.is_some())? {
-            lines.push(line);
-            checker.check(raw, false);
-        }
-        let checked = checker.finish();
-        (namnder, "csv", checked)
+        // CSV too is decoded and checked as it arrives, never held whole.
+        let (namnder, csv_lines, checked) =
+            crate::api::streamed_body::parse_streamed(&req, payload, limit, move |body| {
+                let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
+                let mut lines = Vec::new();
+                let chars = DecodedChars::new(body);
+                let refused = chars.error();
+                let read = read_csv(chars, rules.is_some()).map(|rows| {
+                    for (line, raw) in rows {
+                        lines.push(line);
+                        checker.check(raw, false);
+                    }
+                });
+                // A file refused while it was read says why, not its rows.
+                let checked = match refused.take() {
+                    Some(e) => Err(e),
+                    None => read.map(|()| checker.finish()),
+                };
+                (namnder, lines, checked)
+            })
+            .await?;
+        lines = csv_lines;
+        (namnder, "csv", checked?)
     } else {
         // JSON is checked row by row as it arrives, never held whole.
         let (namnder, checked) =

@@ -14,28 +14,28 @@ use crate::{domain::mapping::DimensionCodes, service::error::FieldError};
 /// CSV records with the line each starts on (1-based). Quoted fields may
 /// hold separators, quotes (doubled) and line breaks.
 pub fn csv_records(text: &str, separator: char) -> Vec<(usize, Vec<String>)> {
-    CsvRecords::new(text, separator).collect()
+    CsvRecords::new(text.chars(), separator).collect()
 }
 
-/// [`csv_records`] one record at a time, so a large file is never held as
-/// a whole in records.
-pub struct CsvRecords<'a> {
-    chars: std::iter::Peekable<std::str::Chars<'a>>,
+/// [`csv_records`] one record at a time from the characters as they are
+/// read, so a large file is never held as a whole, in text or in records.
+pub struct CsvRecords<I: Iterator<Item = char>> {
+    chars: std::iter::Peekable<I>,
     separator: char,
     line: usize,
 }
 
-impl<'a> CsvRecords<'a> {
-    pub fn new(text: &'a str, separator: char) -> Self {
+impl<I: Iterator<Item = char>> CsvRecords<I> {
+    pub fn new(chars: I, separator: char) -> Self {
         CsvRecords {
-            chars: text.chars().peekable(),
+            chars: chars.peekable(),
             separator,
             line: 1,
         }
     }
 }
 
-impl Iterator for CsvRecords<'_> {
+impl<I: Iterator<Item = char>> Iterator for CsvRecords<I> {
     type Item = (usize, Vec<String>);
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -126,21 +126,28 @@ const COLUMNS: [(&str, &[&str]); 10] = [
     ("amount", &["amount", "belopp"]),
 ];
 
-/// The rows of a CSV file with their line numbers, read one at a time.
-#[tracing::instrument(skip_all, fields(bytes = text.len(), mapped = mapped))]
-pub fn read_csv(
-    text: &str,
+/// The rows of a CSV file with their line numbers, read one at a time from
+/// its characters (the separator is the first line's `;`, tab or `,`).
+#[tracing::instrument(skip_all, fields(mapped = mapped))]
+pub fn read_csv<I: Iterator<Item = char>>(
+    mut chars: I,
     mapped: bool,
-) -> Result<impl Iterator<Item = (usize, RawRow)> + '_, ReadError> {
-    let first = text.lines().next().unwrap_or_default();
-    let separator = if first.contains(';') {
+) -> Result<impl Iterator<Item = (usize, RawRow)>, ReadError> {
+    let mut first = Vec::new();
+    for c in chars.by_ref() {
+        first.push(c);
+        if c == '\n' || c == '\r' {
+            break;
+        }
+    }
+    let separator = if first.contains(&';') {
         ';'
-    } else if first.contains('\t') {
+    } else if first.contains(&'\t') {
         '\t'
     } else {
         ','
     };
-    let mut records = CsvRecords::new(text, separator);
+    let mut records = CsvRecords::new(first.into_iter().chain(chars), separator);
     let Some((_, header)) = records.next() else {
         return Err(ReadError::invalid(
             "header",

@@ -14,7 +14,7 @@ pub use csv::{CsvRecords, csv_records, parse_amount, read_csv};
 pub use json::{parse_json, read_json_rows};
 pub use kolada::{ParsedKolada, parse_kolada};
 pub use rows::{AmountCell, RawRow, RowChecker};
-pub use text::{SkipBom, decode_borrowed, decode_text};
+pub use text::{DecodeError, DecodedChars, SkipBom, decode_borrowed, decode_text};
 
 use crate::service::error::FieldError;
 
