@@ -226,9 +226,11 @@ fn ore_json(ore: Option<i64>) -> Value {
 ///
 /// Swedish habits are accepted: `;` (or `,` or tab) between columns, decimal
 /// comma, quoted fields, UTF-8 with or without BOM, UTF-16 with its BOM
-/// (Excel's "Unicode text", tab-separated), and Windows-1252 (a file that is
-/// not valid UTF-8 is read as Windows-1252; one with NUL bytes, such as an
-/// .xlsx workbook, is refused with a `file` error). Column names may also be
+/// (Excel's "Unicode text", tab-separated), and Windows-1252 (the file's
+/// first letters outside ASCII tell: valid UTF-8 or else Windows-1252; a
+/// file that mixes the two, or has NUL bytes, such as an .xlsx workbook, is
+/// refused with a `file` error). The file is read as it arrives, never held
+/// whole. Column names may also be
 /// `nämnd`, `rad`, `månad`, `mått`, `belopp`, `typ`, `namn`.
 ///
 /// Rows are grouped per nämnd and kind and written as whole tables, all in one
