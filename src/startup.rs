@@ -19,7 +19,6 @@ use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use tracing::Instrument;
 use utoipa_actix_web::AppExt;
-use utoipa_swagger_ui::SwaggerUi;
 use uuid::Uuid;
 
 use crate::{config::Settings, error::ApiError, state::AppState};
@@ -242,7 +241,7 @@ fn run(
 ) -> std::io::Result<Server> {
     let max_body = state.settings.max_body_bytes;
     let server = HttpServer::new(move || {
-        let (app, doc) = crate::api::register(
+        let (app, _) = crate::api::register(
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())
@@ -255,8 +254,7 @@ fn run(
                     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
                 })),
         );
-        app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc))
-            .service(web::redirect("/docs", "/docs/"))
+        app.configure(crate::api::docs)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
             }))

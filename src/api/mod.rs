@@ -376,6 +376,42 @@ pub fn openapi_document() -> openapi::OpenApi {
     register(App::new().into_utoipa_app()).1
 }
 
+/// The document as `GET /openapi.json` serves it: serialised once for the
+/// process and shared by every worker (it is large, and the same for all).
+pub fn openapi_bytes() -> actix_web::web::Bytes {
+    static BYTES: std::sync::OnceLock<actix_web::web::Bytes> = std::sync::OnceLock::new();
+    BYTES
+        .get_or_init(|| match serde_json::to_vec(&openapi_document()) {
+            Ok(bytes) => bytes.into(),
+            Err(e) => {
+                tracing::error!(error = %e, "the OpenAPI document could not be serialised");
+                actix_web::web::Bytes::from_static(b"{}")
+            }
+        })
+        .clone()
+}
+
+/// `GET /openapi.json`.
+async fn openapi_json_handler() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(openapi_bytes())
+}
+
+/// Serves the document at `/openapi.json` and Swagger UI, which reads it, at
+/// `/docs/`.
+pub fn docs(cfg: &mut actix_web::web::ServiceConfig) {
+    cfg.route(
+        "/openapi.json",
+        actix_web::web::get().to(openapi_json_handler),
+    )
+    .service(
+        utoipa_swagger_ui::SwaggerUi::new("/docs/{_:.*}")
+            .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+    )
+    .service(actix_web::web::redirect("/docs", "/docs/"));
+}
+
 /// The document as committed in `openapi/openapi.json`.
 pub fn openapi_json() -> String {
     let mut text = openapi_document()

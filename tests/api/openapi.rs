@@ -26,6 +26,19 @@ async fn served_document_is_the_committed_one() {
     let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), 200);
     assert!(docs.text().await.unwrap().contains("swagger"));
+    // Swagger UI reads the document served above.
+    let init = app
+        .client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        init.text()
+            .await
+            .unwrap()
+            .contains("\"url\": \"/openapi.json\"")
+    );
 }
 
 /// Every operation documents its errors and has an example on every schema.
