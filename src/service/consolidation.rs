@@ -134,6 +134,12 @@ async fn totals_of(
 /// (several made in that month summed), as `domain::line_figures` picks it,
 /// summed per nämnd in SQL, so a view reads one row per nämnd instead of a
 /// prognos per line. A nämnd none of whose lines has one is absent.
+///
+/// One pass over the kommun's prognoser of the year, the latest per line
+/// found by a window: a self-join on the line's latest month would do the
+/// same, but without statistics (straight after a bulk load, before
+/// autovacuum's ANALYZE) PostgreSQL plans it as a nested loop over every
+/// pair of prognoser, which took minutes on the bench kommun.
 async fn prognos_totals_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -145,40 +151,29 @@ async fn prognos_totals_of(
     let year = period.year();
     // A prognos counts when made in the report year (its from_month's year)
     // in a month up to the period's last; its made month is its to_month.
-    let window = |k: &str, f: usize, t: usize, l: usize| {
-        format!(
-            "{k}.measure = 'prognos' AND {k}.from_month >= {} AND {k}.from_month <= {} \
-             AND {k}.to_month % 100 <= {}",
-            p(f),
-            p(t),
-            p(l)
-        )
-    };
     let sql = format!(
-        "SELECT l.namnd_id, CAST(SUM(v.amount_ore) AS BIGINT) \
-         FROM budget_value v \
-         INNER JOIN budget_line l ON l.id = v.line_id \
-         INNER JOIN (SELECT w.line_id, MAX(w.to_month) AS made FROM budget_value w \
-                     WHERE w.kommun_id = {} AND {} GROUP BY w.line_id) m \
-           ON m.line_id = v.line_id AND v.to_month = m.made \
-         WHERE v.kommun_id = {} AND l.kind = {} AND {} \
+        "SELECT l.namnd_id, CAST(SUM(x.amount_ore) AS BIGINT) \
+         FROM (SELECT v.line_id, v.amount_ore, v.to_month, \
+                      MAX(v.to_month) OVER (PARTITION BY v.line_id) AS made \
+               FROM budget_value v \
+               WHERE v.kommun_id = {} AND v.measure = 'prognos' \
+               AND v.from_month >= {} AND v.from_month <= {} AND v.to_month % 100 <= {}) x \
+         INNER JOIN budget_line l ON l.id = x.line_id \
+         WHERE x.to_month = x.made AND l.kind = {} \
          GROUP BY l.namnd_id",
         p(1),
-        window("w", 2, 3, 4),
+        p(2),
+        p(3),
+        p(4),
         p(5),
-        p(6),
-        window("v", 7, 8, 9),
     );
-    let bounds = |params: &mut Vec<sea_orm::Value>| {
-        params.push((year * 100 + 1).into());
-        params.push((year * 100 + 12).into());
-        params.push((period.last_month() as i32).into());
-    };
-    let mut params: Vec<sea_orm::Value> = vec![kommun_id.into()];
-    bounds(&mut params);
-    params.push(kommun_id.into());
-    params.push(kind.into());
-    bounds(&mut params);
+    let params: Vec<sea_orm::Value> = vec![
+        kommun_id.into(),
+        (year * 100 + 1).into(),
+        (year * 100 + 12).into(),
+        (period.last_month() as i32).into(),
+        kind.into(),
+    ];
     let statement = Statement::from_sql_and_values(backend, sql, params);
     let get_err =
         |e: sea_orm::TryGetError| ServiceError::Unexpected(format!("prognos total row: {e:?}"));
