@@ -227,7 +227,7 @@ impl<R: Read> Iterator for DecodedChars<R> {
             *at += c.len_utf8();
             return Some(c);
         }
-        if let Err(_) = self.fill(4) {
+        if self.fill(4).is_err() {
             return self.fail(unreadable());
         }
         let &b = self.buf[..self.len].get(self.pos)?;
