@@ -49,8 +49,10 @@ struct Entry {
     resource_type: &'static str,
     resource_id: Option<Uuid>,
     action: &'static str,
-    before: Option<serde_json::Value>,
-    after: Option<serde_json::Value>,
+    /// JSON text: an import records tens of thousands of entries, and
+    /// text takes a fraction of the memory of a `serde_json::Value`.
+    before: Option<String>,
+    after: Option<String>,
     version: Option<i32>,
 }
 
@@ -158,6 +160,8 @@ impl<'a> Write<'a> {
             .and_then(|a| a.get("version"))
             .and_then(serde_json::Value::as_i64)
             .and_then(|v| i32::try_from(v).ok());
+        let before = before.map(|v| v.to_string());
+        let after = after.map(|v| v.to_string());
         let mut entries = self
             .entries
             .lock()
@@ -464,11 +468,18 @@ async fn write_entries(
     let mut details = Vec::with_capacity(entries.len());
     for entry in entries {
         let id = Uuid::now_v7();
-        details.push(
-            crate::domain::webhook::carries_detail(entry.resource_type, entry.action)
-                .then(|| entry.after.clone())
-                .flatten(),
-        );
+        let detail = match &entry.after {
+            Some(text)
+                if crate::domain::webhook::carries_detail(entry.resource_type, entry.action) =>
+            {
+                Some(
+                    serde_json::from_str(text)
+                        .map_err(|e| ServiceError::Unexpected(format!("audit json: {e}")))?,
+                )
+            }
+            _ => None,
+        };
+        details.push(detail);
         feed.push(changes::Change {
             audit_id: id,
             resource_type: entry.resource_type,
@@ -486,8 +497,8 @@ async fn write_entries(
             resource_type: Set(entry.resource_type.to_string()),
             resource_id: Set(entry.resource_id),
             action: Set(entry.action.to_string()),
-            before_json: Set(entry.before.map(|v| v.to_string())),
-            after_json: Set(entry.after.map(|v| v.to_string())),
+            before_json: Set(entry.before),
+            after_json: Set(entry.after),
             request_id: Set(actor.request_id.clone()),
         });
     }
