@@ -395,7 +395,10 @@ pub async fn import_flat(
         stage.close().await;
     }
     if bulk {
-        import_stage::analyze_values(db).await;
+        // The rows are committed: the statistics follow without keeping
+        // the importer waiting (reads meanwhile plan as before the load).
+        let db = db.clone();
+        tokio::spawn(async move { import_stage::analyze_values(&db).await });
     }
     written?.map_err(ImportError::Rows)
 }

@@ -1,7 +1,7 @@
 //! CSV as spreadsheets and ledgers write it (`;`, `,` or tab between
 //! columns, quoted fields, Swedish amounts), read one record at a time.
 
-use std::{collections::HashMap, str::FromStr};
+use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
@@ -95,6 +95,16 @@ impl<I: Iterator<Item = char>> Iterator for CsvRecords<I> {
 /// An amount as Swedish files write it: decimal comma, spaces between
 /// thousands, `−` for minus.
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
+    let text = text.trim();
+    // Most ledgers write plain numbers: those need no cleaning.
+    if !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+        && let Ok(amount) = Decimal::from_str(text)
+    {
+        return Ok(amount);
+    }
     let cleaned: String = text
         .trim()
         .chars()
@@ -154,17 +164,15 @@ pub fn read_csv<I: Iterator<Item = char>>(
             "the file is empty; expected the header namnd;line;month;measure;amount",
         ));
     };
-    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut index = Columns::default();
     let mut unknown = Vec::new();
     for (i, name) in header.iter().enumerate() {
         let name = name.trim().to_lowercase();
         match COLUMNS
             .iter()
-            .find(|(_, aliases)| aliases.contains(&name.as_str()))
+            .position(|(_, aliases)| aliases.contains(&name.as_str()))
         {
-            Some((column, _)) => {
-                index.insert(column, i);
-            }
+            Some(column) => index.0[column] = Some(i),
             None if name.is_empty() => {}
             None => unknown.push(name),
         }
@@ -176,7 +184,7 @@ pub fn read_csv<I: Iterator<Item = char>>(
     };
     let mut errors: Vec<FieldError> = required
         .iter()
-        .filter(|c| !index.contains_key(*c))
+        .filter(|c| !index.has(c))
         .map(|c| FieldError::new("header", format!("the column {c} is missing")))
         .collect();
     errors.extend(
@@ -184,11 +192,7 @@ pub fn read_csv<I: Iterator<Item = char>>(
             .into_iter()
             .map(|c| FieldError::new("header", format!("unknown column {c:?}"))),
     );
-    if mapped
-        && !["ansvar", "line", "konto"]
-            .iter()
-            .any(|c| index.contains_key(c))
-    {
+    if mapped && !["ansvar", "line", "konto"].iter().any(|c| index.has(c)) {
         errors.push(FieldError::new(
             "header",
             "with a mapping, give the column ansvar, verksamhet or konto",
@@ -199,17 +203,57 @@ pub fn read_csv<I: Iterator<Item = char>>(
     }
     Ok(records
         .filter(|(_, cells)| !cells.iter().all(|c| c.trim().is_empty()))
-        .map(move |(line, cells)| (line, raw_row(&index, &cells))))
+        .map(move |(line, cells)| (line, raw_row(&index, cells))))
+}
+
+/// Where each of [`COLUMNS`] stands in the file, by the header.
+#[derive(Default)]
+struct Columns([Option<usize>; COLUMNS.len()]);
+
+impl Columns {
+    fn has(&self, column: &str) -> bool {
+        self.position(column).is_some()
+    }
+
+    fn position(&self, column: &str) -> Option<usize> {
+        let at = match column {
+            "ansvar" => 0,
+            "konto" => 1,
+            "namnd" => 2,
+            "kind" => 3,
+            "line" => 4,
+            "name" => 5,
+            "month" => 6,
+            "made_at" => 7,
+            "measure" => 8,
+            "amount" => 9,
+            _ => return None,
+        };
+        self.0[at]
+    }
+}
+
+/// A cell without its surrounding white space, moved out of the record
+/// (a million-row file makes a million records: no copy where none is
+/// needed).
+fn take_trimmed(cells: &mut [String], at: usize) -> Option<String> {
+    let cell = std::mem::take(cells.get_mut(at)?);
+    let trimmed = cell.trim();
+    if trimmed.is_empty() {
+        None
+    } else if trimmed.len() == cell.len() {
+        Some(cell)
+    } else {
+        Some(trimmed.to_string())
+    }
 }
 
 /// One CSV record as a row, by the header's column positions.
-fn raw_row(index: &HashMap<&str, usize>, cells: &[String]) -> RawRow {
-    let cell = |column: &str| {
+fn raw_row(index: &Columns, mut cells: Vec<String>) -> RawRow {
+    let mut cell = |column: &str| {
         index
-            .get(column)
-            .and_then(|&i| cells.get(i))
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
+            .position(column)
+            .and_then(|at| take_trimmed(&mut cells, at))
     };
     let (month, period) = match cell("month") {
         Some(m) => match m.split_once('/') {
@@ -273,5 +317,35 @@ mod tests {
                 (4, vec!["multi\nline".to_string(), "2".to_string()]),
             ]
         );
+    }
+
+    #[test]
+    fn every_column_has_its_place() {
+        for (at, (name, _)) in COLUMNS.iter().enumerate() {
+            let mut columns = Columns::default();
+            columns.0[at] = Some(at);
+            assert_eq!(columns.position(name), Some(at), "{name}");
+        }
+    }
+
+    #[test]
+    fn cells_are_read_by_header_and_trimmed() {
+        let text = "Belopp;Nämnd;rad;månad;mått;namn\n 1 234,50 ;VON; aldreomsorg ;2024-03;utfall;\n-5;KS;ks1;2024-01/2024-12;budget; Kansli \n";
+        let rows: Vec<_> = read_csv(text.chars(), false)
+            .map_err(|_| "refused")
+            .unwrap()
+            .collect();
+        assert_eq!(rows.len(), 2);
+        let (line, first) = &rows[0];
+        assert_eq!(*line, 2);
+        assert_eq!(first.namnd, "VON");
+        assert_eq!(first.line, "aldreomsorg");
+        assert_eq!(first.month.as_deref(), Some("2024-03"));
+        assert_eq!(first.name, None);
+        assert!(matches!(&first.amount, AmountCell::Value(v) if v.to_string() == "1234.50"));
+        let (_, second) = &rows[1];
+        assert_eq!(second.period, Some(("2024-01".into(), "2024-12".into())));
+        assert_eq!(second.name.as_deref(), Some("Kansli"));
+        assert!(matches!(&second.amount, AmountCell::Value(v) if v.to_string() == "-5"));
     }
 }
