@@ -240,8 +240,11 @@ fn run(
     observer: Option<Observer>,
 ) -> std::io::Result<Server> {
     let max_body = state.settings.max_body_bytes;
+    // The document is made once, before the workers start (the guard
+    // learns from it which writes need If-Match).
+    crate::api::openapi_bytes();
     let server = HttpServer::new(move || {
-        let (app, _) = crate::api::register(
+        let app = crate::api::register(
             App::new()
                 .into_utoipa_app()
                 .app_data(state.clone())

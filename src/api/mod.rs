@@ -133,9 +133,11 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     calendar_feeds::configure(cfg);
 }
 
-/// Registers every route on `app` and returns it with the OpenAPI
-/// document collected from the same registration.
-pub fn register<T>(app: utoipa_actix_web::UtoipaApp<T>) -> (App<T>, openapi::OpenApi)
+/// Registers every route on `app`. The OpenAPI document utoipa collects on
+/// the way is dropped: each worker registers the routes, and the document
+/// (tens of megabytes as utoipa's structures) is made once, as bytes, by
+/// [`openapi_bytes`].
+pub fn register<T>(app: utoipa_actix_web::UtoipaApp<T>) -> App<T>
 where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,
@@ -144,24 +146,21 @@ where
             InitError = (),
         >,
 {
-    let (app, mut doc) = app
-        .openapi(ApiDoc::openapi())
+    routes(app).split_for_parts().0
+}
+
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    app.openapi(ApiDoc::openapi())
         .configure(health::configure)
         .service(scope::scope("/api/v1").configure(configure_v1))
-        .split_for_parts();
-    // Every worker registers the same routes; finish their document once.
-    static FINISHED: std::sync::OnceLock<openapi::OpenApi> = std::sync::OnceLock::new();
-    let doc = FINISHED
-        .get_or_init(|| {
-            SecurityAndProblems.modify(&mut doc);
-            let finished = with_examples(doc);
-            if let Ok(value) = serde_json::to_value(&finished) {
-                guard::learn_preconditions(&value);
-            }
-            finished
-        })
-        .clone();
-    (app, doc)
 }
 
 /// An id in the examples (a UUIDv7).
@@ -373,16 +372,26 @@ fn parameter_example(
 
 /// The OpenAPI document, without starting anything.
 pub fn openapi_document() -> openapi::OpenApi {
-    register(App::new().into_utoipa_app()).1
+    let (_, mut doc) = routes(App::new().into_utoipa_app()).split_for_parts();
+    SecurityAndProblems.modify(&mut doc);
+    with_examples(doc)
 }
 
-/// The document as `GET /openapi.json` serves it: serialised once for the
-/// process and shared by every worker (it is large, and the same for all).
+/// The document as `GET /openapi.json` serves it: made and serialised once
+/// for the process and shared by every worker (it is large, and the same
+/// for all). Making it also teaches the guard which operations need
+/// `If-Match`; the server calls this before it serves.
 pub fn openapi_bytes() -> actix_web::web::Bytes {
     static BYTES: std::sync::OnceLock<actix_web::web::Bytes> = std::sync::OnceLock::new();
     BYTES
         .get_or_init(|| match serde_json::to_vec(&openapi_document()) {
-            Ok(bytes) => bytes.into(),
+            Ok(bytes) => {
+                match serde_json::from_slice::<serde_json::Value>(&bytes) {
+                    Ok(value) => guard::learn_preconditions(&value),
+                    Err(e) => tracing::error!(error = %e, "the OpenAPI document is not JSON"),
+                }
+                bytes.into()
+            }
             Err(e) => {
                 tracing::error!(error = %e, "the OpenAPI document could not be serialised");
                 actix_web::web::Bytes::from_static(b"{}")
