@@ -284,7 +284,7 @@ pub async fn import_flat(
     let costs_positive = query.costs_positive.unwrap_or(false);
     let limit = state.settings.max_import_bytes;
     // CSV line numbers by row index.
-    let mut lines: Vec<usize> = Vec::new();
+    let mut lines: Vec<u32> = Vec::new();
     let (namnder, format, checked) = if is_csv {
         // CSV too is decoded and checked as it arrives, never held whole.
         let (namnder, csv_lines, checked) =
@@ -295,7 +295,7 @@ pub async fn import_flat(
                 let refused = chars.error();
                 let read = read_csv(chars, rules.is_some()).map(|rows| {
                     for (line, raw) in rows {
-                        lines.push(line);
+                        lines.push(u32::try_from(line).unwrap_or(u32::MAX));
                         checker.check(raw, false);
                     }
                 });
@@ -358,7 +358,7 @@ pub(super) struct FlatImport<'a> {
     /// Problems found so far (the import is then refused or, dry, reported).
     pub issues: Vec<RowIssue>,
     /// The file line of each row, by index (empty when the file has none).
-    pub lines: &'a [usize],
+    pub lines: &'a [u32],
     pub format: &'static str,
     /// Rows in the file.
     pub total: usize,
@@ -381,7 +381,7 @@ pub(super) async fn write_rows(
         total,
         dry_run,
     } = import;
-    let line_of = |index: usize| lines.get(index).copied();
+    let line_of = |index: usize| lines.get(index).map(|&line| line as usize);
     let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
         let mut errors: Vec<RowError> = issues
             .into_iter()

@@ -164,13 +164,18 @@ pub async fn import_sie(
         )
     }));
     authorize_namnder(&principal, rows.iter().map(|r| r.namnd.as_str()))?;
+    let lines: Vec<u32> = file
+        .record_lines
+        .iter()
+        .map(|&line| u32::try_from(line).unwrap_or(u32::MAX))
+        .collect();
     let outcome = write_rows(FlatImport {
         state: &state,
         actor: actor(&req, &principal, kommun_id),
         namnder: &namnder,
         rows: rows.into_iter().collect(),
         issues,
-        lines: &file.record_lines,
+        lines: &lines,
         format: "sie",
         total: file.balance_records,
         dry_run: query.dry_run.unwrap_or(false),
