@@ -12,6 +12,7 @@ pub mod document;
 pub mod domain;
 pub mod entity;
 pub mod error;
+pub mod memory;
 pub mod service;
 pub mod startup;
 pub mod state;

@@ -243,6 +243,7 @@ fn run(
     // The document is made once, before the workers start (the guard
     // learns from it which writes need If-Match).
     crate::api::openapi_bytes();
+    crate::memory::release_freed();
     let server = HttpServer::new(move || {
         let app = crate::api::register(
             App::new()
@@ -257,6 +258,8 @@ fn run(
                     ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
                 })),
         );
+        // The document utoipa collected while registering is dropped.
+        crate::memory::release_freed();
         app.configure(crate::api::docs)
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
