@@ -183,7 +183,8 @@ fn groups(rows: &FlatRows) -> BTreeMap<(&str, BudgetLineKind), Vec<u32>> {
 /// The rows of every line together, lines in group order, rows in file order.
 fn rows_by_line(rows: &FlatRows, rank: &[u32]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..rows.rows.len() as u32).collect();
-    order.sort_by_key(|&r| rank[rows.rows[r as usize].slot as usize]);
+    // (rank, row) is unique: the unstable sort keeps file order per line.
+    order.sort_unstable_by_key(|&r| (rank[rows.rows[r as usize].slot as usize], r));
     order
 }
 
