@@ -137,27 +137,32 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
 /// the way is dropped: each worker registers the routes, and the document
 /// (tens of megabytes as utoipa's structures) is made once, as bytes, by
 /// [`openapi_bytes`].
-pub fn register<T>(app: utoipa_actix_web::UtoipaApp<T>) -> App<T>
-where
-    T: actix_web::dev::ServiceFactory<
-            actix_web::dev::ServiceRequest,
-            Config = (),
-            Error = actix_web::Error,
-            InitError = (),
-        >,
-{
+pub fn register<T: AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> App<T> {
     routes(app).split_for_parts().0
 }
 
-fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
-where
+/// What an actix `App` is built on, as `register` and `routes` take it.
+pub trait AppFactory:
+    actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Error = actix_web::Error,
+        InitError = (),
+    >
+{
+}
+
+impl<T> AppFactory for T where
     T: actix_web::dev::ServiceFactory<
             actix_web::dev::ServiceRequest,
             Config = (),
             Error = actix_web::Error,
             InitError = (),
-        >,
+        >
 {
+}
+
+fn routes<T: AppFactory>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T> {
     app.openapi(ApiDoc::openapi())
         .configure(health::configure)
         .service(scope::scope("/api/v1").configure(configure_v1))
