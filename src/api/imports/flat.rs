@@ -295,7 +295,7 @@ pub async fn import_flat(
                 let refused = chars.error();
                 let read = read_csv(chars, rules.is_some()).map(|rows| {
                     for (line, raw) in rows {
-                        lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+                        lines.push(file_line(line));
                         checker.check(raw, false);
                     }
                 });
@@ -352,6 +352,11 @@ pub async fn import_flat(
         Ok(report) => HttpResponse::Ok().json(report),
         Err(errors) => refused(errors),
     })
+}
+
+/// A file line number as [`FlatImport::lines`] holds it.
+pub(super) fn file_line(line: usize) -> u32 {
+    u32::try_from(line).unwrap_or(u32::MAX)
 }
 
 /// From this many rows, the memory an import freed is given back at once.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     RawBody, authorize_namnder,
-    flat::{FlatImport, FlatImportReport, write_rows},
+    flat::{FlatImport, FlatImportReport, file_line, write_rows},
     mime, namnder_by_code, refused,
 };
 use crate::{
@@ -164,11 +164,7 @@ pub async fn import_sie(
         )
     }));
     authorize_namnder(&principal, rows.iter().map(|r| r.namnd.as_str()))?;
-    let lines: Vec<u32> = file
-        .record_lines
-        .iter()
-        .map(|&line| u32::try_from(line).unwrap_or(u32::MAX))
-        .collect();
+    let lines: Vec<u32> = file.record_lines.iter().map(|&l| file_line(l)).collect();
     let outcome = write_rows(FlatImport {
         state: &state,
         actor: actor(&req, &principal, kommun_id),

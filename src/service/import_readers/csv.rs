@@ -97,16 +97,14 @@ impl<I: Iterator<Item = char>> Iterator for CsvRecords<I> {
 pub fn parse_amount(text: &str) -> Result<Decimal, String> {
     let text = text.trim();
     // Most ledgers write plain numbers: those need no cleaning.
-    if !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
+    if text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || b == b'-' || b == b'.')
         && let Ok(amount) = Decimal::from_str(text)
     {
         return Ok(amount);
     }
     let cleaned: String = text
-        .trim()
         .chars()
         .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
         .map(|c| if c == '\u{2212}' { '-' } else { c })
@@ -120,7 +118,7 @@ pub fn parse_amount(text: &str) -> Result<Decimal, String> {
         (Some(_), None) => cleaned.replace(',', "."),
         _ => cleaned,
     };
-    Decimal::from_str(&normal).map_err(|_| format!("{:?} is not a number", text.trim()))
+    Decimal::from_str(&normal).map_err(|_| format!("{text:?} is not a number"))
 }
 
 const COLUMNS: [(&str, &[&str]); 10] = [
