@@ -38,10 +38,10 @@ use crate::{
     },
     entity::{
         action_plan, assessment, assignment, assignment_namnd, assignment_status, audit_log,
-        budget_line, budget_value, budget_value_total, change_counter, change_feed, goal,
-        goal_area, goal_indicator, goal_namnd, indicator, indicator_override, indicator_riktvarde,
-        indicator_value, key_figure, kommun, namnd, period, report, report_section, volume_measure,
-        volume_value,
+        budget_line, budget_prognos_step, budget_value, budget_value_total, change_counter,
+        change_feed, goal, goal_area, goal_indicator, goal_namnd, indicator, indicator_override,
+        indicator_riktvarde, indicator_value, key_figure, kommun, namnd, period, report,
+        report_section, volume_measure, volume_value,
     },
     startup::{Application, connect},
 };
@@ -953,6 +953,7 @@ pub(crate) async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> R
         indicator,
         goal_area,
         budget_value_total,
+        budget_prognos_step,
         budget_value,
         budget_line,
         report_section,

@@ -14,11 +14,14 @@ mod m20261203_000008_decided_versions;
 mod m20261203_000010_kolada_v3;
 mod m20261203_000013_process_and_webhooks;
 mod m20261204_000015_calendar_feeds;
+mod m20261204_000016_prognos_steps;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
 /// does to existing rows); public so a test can run it on real data.
 pub use m20261202_000006_change_feed::backfill as backfill_change_feed;
+/// The statement that derives `budget_prognos_step` from the ledger.
+pub use m20261204_000016_prognos_steps::prognos_steps_from_ledger;
 
 pub struct Migrator;
 
@@ -37,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_kolada_v3::Migration),
             Box::new(m20261203_000013_process_and_webhooks::Migration),
             Box::new(m20261204_000015_calendar_feeds::Migration),
+            Box::new(m20261204_000016_prognos_steps::Migration),
         ]
     }
 }

@@ -8,6 +8,7 @@ pub mod assignment_namnd;
 pub mod assignment_status;
 pub mod audit_log;
 pub mod budget_line;
+pub mod budget_prognos_step;
 pub mod budget_value;
 pub mod budget_value_total;
 pub mod calendar_feed;

@@ -1,6 +1,7 @@
 //! The kommunledningsförvaltning's views over every nämnd, computed on read
 //! with set-based queries, whatever the number of nämnder: the nämnder's
-//! pre-aggregated totals (`budget_value_total`) and the lines' prognoser.
+//! pre-aggregated totals (`budget_value_total`) and prognos steps
+//! (`budget_prognos_step`).
 
 use std::collections::HashMap;
 
@@ -29,8 +30,8 @@ pub struct KommunTable {
 /// helårsprognos sums the entries that fit a window, so utfall and budget
 /// come from `budget_value_total` (kept per nämnd and month range by every
 /// value write; a few rows per nämnd instead of every value). Helårsprognos
-/// is each line's latest forecast, picked per line and summed per nämnd in
-/// SQL ([`prognos_totals_of`]).
+/// is each line's latest forecast, summed per nämnd from the kept prognos
+/// steps ([`prognos_totals_of`]).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn kommun_table(
     db: &impl ConnectionTrait,
@@ -132,14 +133,13 @@ async fn totals_of(
 /// (namnd_id, helårsprognos in öre) for every nämnd with a prognos for the
 /// report year: each line's latest prognos made by the period's last month
 /// (several made in that month summed), as `domain::line_figures` picks it,
-/// summed per nämnd in SQL, so a view reads one row per nämnd instead of a
-/// prognos per line. A nämnd none of whose lines has one is absent.
+/// summed per nämnd. A nämnd none of whose lines has one is absent.
 ///
-/// One pass over the kommun's prognoser of the year, the latest per line
-/// found by a window: a self-join on the line's latest month would do the
-/// same, but without statistics (straight after a bulk load, before
-/// autovacuum's ANALYZE) PostgreSQL plans it as a nested loop over every
-/// pair of prognoser, which took minutes on the bench kommun.
+/// Read from `budget_prognos_step`, where every write keeps each nämnd's
+/// helårsprognos as its change per month made: the sum of the steps made
+/// from January to the period's last month is the helårsprognos, and the
+/// number of lines with one is the sum of their first prognoser. A few rows
+/// per nämnd, where the lines' prognoser are one per line and month made.
 async fn prognos_totals_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -149,41 +149,35 @@ async fn prognos_totals_of(
     let backend = db.get_database_backend();
     let p = |n: usize| placeholder(backend, n);
     let year = period.year();
-    // A prognos counts when made in the report year (its from_month's year)
-    // in a month up to the period's last; its made month is its to_month.
     let sql = format!(
-        "SELECT l.namnd_id, CAST(SUM(x.amount_ore) AS BIGINT) \
-         FROM (SELECT v.line_id, v.amount_ore, v.to_month, \
-                      MAX(v.to_month) OVER (PARTITION BY v.line_id) AS made \
-               FROM budget_value v \
-               WHERE v.kommun_id = {} AND v.measure = 'prognos' \
-               AND v.from_month >= {} AND v.from_month <= {} AND v.to_month % 100 <= {}) x \
-         INNER JOIN budget_line l ON l.id = x.line_id \
-         WHERE x.to_month = x.made AND l.kind = {} \
-         GROUP BY l.namnd_id",
+        "SELECT namnd_id, CAST(SUM(amount_ore) AS BIGINT), CAST(SUM(lines) AS BIGINT) \
+         FROM budget_prognos_step \
+         WHERE kommun_id = {} AND kind = {} AND made_month >= {} AND made_month <= {} \
+         GROUP BY namnd_id",
         p(1),
         p(2),
         p(3),
         p(4),
-        p(5),
     );
     let params: Vec<sea_orm::Value> = vec![
         kommun_id.into(),
-        (year * 100 + 1).into(),
-        (year * 100 + 12).into(),
-        (period.last_month() as i32).into(),
         kind.into(),
+        (year * 100 + 1).into(),
+        (year * 100 + period.last_month() as i32).into(),
     ];
     let statement = Statement::from_sql_and_values(backend, sql, params);
     let get_err =
         |e: sea_orm::TryGetError| ServiceError::Unexpected(format!("prognos total row: {e:?}"));
-    db.query_all_raw(statement)
-        .await?
-        .iter()
-        .map(|row| {
-            <(Uuid, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(row).map_err(get_err)
-        })
-        .collect()
+    let mut totals = Vec::new();
+    for row in db.query_all_raw(statement).await? {
+        let (namnd_id, amount, lines) =
+            <(Uuid, i64, i64) as sea_orm::TryGetableMany>::try_get_many_by_index(&row)
+                .map_err(get_err)?;
+        if lines > 0 {
+            totals.push((namnd_id, amount));
+        }
+    }
+    Ok(totals)
 }
 
 /// The `n`th (from 1) bind parameter of a raw statement on `backend`.

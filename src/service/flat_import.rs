@@ -221,7 +221,9 @@ async fn stored_values(
     let ids: Vec<Uuid> = line_slots.keys().copied().collect();
     let mut stored: HashMap<u32, Vec<(ValueKey, i64)>> = HashMap::new();
     for batch in ids.chunks(LINES_PER_READ) {
-        let rows = budget_lines::value_tuples(txn, batch.to_vec(), None).await?;
+        let rows =
+            budget_lines::value_tuples(txn, budget_lines::ValuesOf::Lines(batch.to_vec()), None)
+                .await?;
         for (line_id, measure, from, to, amount_ore) in rows {
             let Some(&slot) = line_slots.get(&line_id) else {
                 continue;

@@ -646,3 +646,175 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     );
 }
 both_databases!(kommun_view_follows_every_value_write);
+
+/// Each nämnd's helårsprognos in the kommun view (kept as steps per month
+/// the prognoser were made in) against its own table (each line's latest
+/// prognos, computed from the lines), for every month of the year, through
+/// writes that add, change and remove prognoser, one of the year before, a flat import and a deleted line.
+async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let token = app.token(Role::Kommunledning);
+    let mut months = Vec::new();
+    for number in 1..=12 {
+        let body = serde_json::json!({"kind": "manad", "year": 2024, "number": number});
+        let period = app
+            .post("/api/v1/periods", &admin, &body)
+            .returns(201)
+            .await;
+        months.push(id_of(&period));
+    }
+    let soc = app.create_namnd(&admin, "SOC", "namnd").await["id"].clone();
+    let bun = app.create_namnd(&admin, "BUN", "namnd").await["id"].clone();
+    let mut lines = Vec::new();
+    for (namnd, code) in [(&soc, "a"), (&soc, "b"), (&bun, "c")] {
+        let body =
+            serde_json::json!({"namnd_id": namnd, "kind": "drift", "code": code, "name": code});
+        lines.push(id_of(
+            &app.post("/api/v1/budget-lines", &admin, &body)
+                .returns(201)
+                .await,
+        ));
+    }
+    let put = |line: &str, values: Value| {
+        let request = app.put(
+            &format!("/api/v1/budget-lines/{line}/values"),
+            &admin,
+            &serde_json::json!({ "values": values }),
+        );
+        async move {
+            request.returns(200).await;
+        }
+    };
+    let prognos_in = |month: usize, code: &'static str| {
+        let period = months[month - 1].clone();
+        let app = &app;
+        let token = &token;
+        async move {
+            assert_kommun_rows_match_own_tables(app, token, &period, "drift").await;
+            kommun_row(app, token, &period, "drift", code).await["figures"]["helarsprognos"].clone()
+        }
+    };
+    let check_every_month = || async {
+        for period in &months {
+            assert_kommun_rows_match_own_tables(&app, &token, period, "drift").await;
+        }
+    };
+
+    put(
+        &lines[0],
+        serde_json::json!([
+            {"measure": "prognos", "made_at": "2024-03", "amount": -100},
+            {"measure": "prognos", "made_at": "2024-06", "amount": -200},
+            {"measure": "utfall", "month": "2024-01", "amount": -7},
+        ]),
+    )
+    .await;
+    put(
+        &lines[1],
+        serde_json::json!([
+            {"measure": "prognos", "made_at": "2024-05", "amount": -50},
+            {"measure": "prognos", "made_at": "2023-11", "amount": -999},
+        ]),
+    )
+    .await;
+    put(
+        &lines[2],
+        serde_json::json!([{"measure": "utfall", "month": "2024-02", "amount": -3}]),
+    )
+    .await;
+    check_every_month().await;
+    assert_eq!(
+        prognos_in(2, "SOC").await,
+        Value::Null,
+        "none made by February"
+    );
+    assert_eq!(prognos_in(3, "SOC").await, Value::from(-100));
+    assert_eq!(prognos_in(5, "SOC").await, Value::from(-150));
+    assert_eq!(
+        prognos_in(6, "SOC").await,
+        Value::from(-250),
+        "the later of one line's, summed with another line's"
+    );
+    assert_eq!(prognos_in(12, "BUN").await, Value::Null);
+
+    // Change one, remove one, add the first of another line.
+    put(
+        &lines[0],
+        serde_json::json!([
+            {"measure": "prognos", "made_at": "2024-03", "amount": -150},
+            {"measure": "prognos", "made_at": "2024-06", "amount": null},
+        ]),
+    )
+    .await;
+    put(
+        &lines[2],
+        serde_json::json!([{"measure": "prognos", "made_at": "2024-12", "amount": -40}]),
+    )
+    .await;
+    check_every_month().await;
+    assert_eq!(prognos_in(6, "SOC").await, Value::from(-200));
+    assert_eq!(prognos_in(11, "BUN").await, Value::Null);
+    assert_eq!(prognos_in(12, "BUN").await, Value::from(-40));
+
+    // A flat import: a later prognos of an existing line and a new line.
+    let rows = serde_json::json!({"rows": [
+        {"namnd": "SOC", "line": "b", "name": "b", "kind": "drift",
+         "measure": "prognos", "month": "2024-08", "amount": -80},
+        {"namnd": "SOC", "line": "d", "name": "d", "kind": "drift",
+         "measure": "prognos", "month": "2024-02", "amount": -5}]});
+    app.post("/api/v1/imports/flat", &admin, &rows)
+        .returns(200)
+        .await;
+    check_every_month().await;
+    assert_eq!(prognos_in(2, "SOC").await, Value::from(-5));
+    assert_eq!(prognos_in(8, "SOC").await, Value::from(-150 - 80 - 5));
+
+    // Delete a line with its prognoser, then every prognos of another.
+    let (_, line) = app
+        .get(&format!("/api/v1/budget-lines/{}", lines[0]), &admin)
+        .reply()
+        .await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/budget-lines/{}", lines[0]), &admin)
+            .if_match(&line["version"])
+            .status()
+            .await,
+        204
+    );
+    put(
+        &lines[2],
+        serde_json::json!([{"measure": "prognos", "made_at": "2024-12", "amount": null}]),
+    )
+    .await;
+    check_every_month().await;
+    assert_eq!(prognos_in(8, "SOC").await, Value::from(-85));
+    assert_eq!(prognos_in(12, "BUN").await, Value::Null);
+
+    // The steps kept write by write are the steps derived from the ledger.
+    use kommunrapport::entity::{budget_prognos_step as step, kommun};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let db = app.db().await;
+    let kept = || async {
+        step::Entity::find()
+            .order_by_asc(step::Column::NamndId)
+            .order_by_asc(step::Column::MadeMonth)
+            .all(&db)
+            .await
+            .unwrap()
+    };
+    let written = kept().await;
+    assert_eq!(written.len(), 4, "{written:?}");
+    let kommun_id = kommun::Entity::find()
+        .filter(kommun::Column::Code.eq("0483"))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    kommunrapport::service::budget_totals::rebuild_kommun(&db, kommun_id)
+        .await
+        .unwrap();
+    assert_eq!(kept().await, written);
+}
+both_databases!(kommun_prognos_follows_every_prognos_write);
