@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::{
     audit::Actor,
     goals::{self, GoalFull},
-    indicators::{self, Derived, IndicatorData},
+    indicators::{self, Derived, FigureValue, IndicatorData},
     reports::ReportContext,
 };
 use crate::{
@@ -38,11 +38,11 @@ pub struct AssessmentRow {
     pub assessment: Option<assessment::Model>,
     pub suggested: Bedomning,
     /// The goal's indicators with their figures for the report year.
-    pub indicators: Vec<(IndicatorData, Derived)>,
+    pub indicators: Vec<(IndicatorData<FigureValue>, Derived)>,
 }
 
 /// Per goal: the suggested bedömning and the indicators behind it.
-pub type Suggestions = HashMap<Uuid, (Bedomning, Vec<(IndicatorData, Derived)>)>;
+pub type Suggestions = HashMap<Uuid, (Bedomning, Vec<(IndicatorData<FigureValue>, Derived)>)>;
 
 /// The suggestion for each goal from its indicators' final bedömning for
 /// `year`, with the indicators' figures. Four queries whatever the number of
@@ -67,11 +67,12 @@ pub async fn suggestions(
             .all(db)
             .await?
     };
-    let data: HashMap<Uuid, IndicatorData> = indicators::load_data(db, kommun_id, models)
-        .await?
-        .into_iter()
-        .map(|d| (d.model.id, d))
-        .collect();
+    let data: HashMap<Uuid, IndicatorData<FigureValue>> =
+        indicators::load_figures(db, kommun_id, models)
+            .await?
+            .into_iter()
+            .map(|d| (d.model.id, d))
+            .collect();
     let mut out = HashMap::new();
     for g in goals {
         let mut rows = Vec::new();

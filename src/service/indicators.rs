@@ -298,11 +298,43 @@ pub struct StoredOverride {
     pub reason: String,
 }
 
-/// An indicator with everything its derived figures need.
+/// A stored value as the derived figures (trend, bedömning, utfall) read
+/// it: what [`load_figures`] reads where no value's record is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FigureValue {
+    pub year: i32,
+    pub gender: Gender,
+    pub value: Option<Decimal>,
+}
+
+/// What [`derive`] reads of a value: its year, gender and value.
+pub trait ValueFigures {
+    fn figures(&self) -> FigureValue;
+}
+
+impl ValueFigures for FigureValue {
+    fn figures(&self) -> FigureValue {
+        *self
+    }
+}
+
+impl ValueFigures for StoredValue {
+    fn figures(&self) -> FigureValue {
+        FigureValue {
+            year: self.year,
+            gender: self.gender,
+            value: self.value,
+        }
+    }
+}
+
+/// An indicator with everything its derived figures need, and its values
+/// as `V`: whole records ([`StoredValue`], [`load_data`]) or their figures
+/// only ([`FigureValue`], [`load_figures`]).
 #[derive(Debug, Clone)]
-pub struct IndicatorData {
+pub struct IndicatorData<V = StoredValue> {
     pub model: indicator::Model,
-    pub values: Vec<StoredValue>,
+    pub values: Vec<V>,
     pub riktvarden: Vec<StoredRiktvarde>,
     pub overrides: Vec<StoredOverride>,
 }
@@ -376,7 +408,7 @@ pub async fn load_data(
     // Only the columns a StoredValue holds, read by position: a kommun's
     // indicators have thousands of values, and decoding whole rows by name
     // (ids, timestamps, a formatted message for every null) cost more than
-    // the query (most of a goal matrix's time on the bench kommun).
+    // the query.
     let values: Vec<ValueColumns> = {
         use indicator_value::Column as C;
         use sea_orm::QuerySelect;
@@ -402,6 +434,67 @@ pub async fn load_data(
             .all(db)
             .await?
     };
+    let values = values
+        .into_iter()
+        .map(|v| Ok((v.0, stored_value_of_columns(v)?)))
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    with_targets(db, kommun_id, models, ids, values).await
+}
+
+/// [`load_data`] with each value's figures only (year, gender, value), for
+/// the views that derive trend and bedömning but show no value's record
+/// (the goal matrix, the indicator overview, the appendix): a third of the
+/// columns, none of the mostly empty texts.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn load_figures(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    models: Vec<indicator::Model>,
+) -> Result<Vec<IndicatorData<FigureValue>>, ServiceError> {
+    if models.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+    let values: Vec<(Uuid, i32, Gender, Option<String>)> = {
+        use indicator_value::Column as C;
+        use sea_orm::QuerySelect;
+        indicator_value::Entity::find()
+            .select_only()
+            .columns([C::IndicatorId, C::Year, C::Gender, C::Value])
+            .filter(C::KommunId.eq(kommun_id))
+            .filter(C::IndicatorId.is_in(ids.clone()))
+            .order_by_asc(C::Year)
+            .order_by_asc(C::Gender)
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let values = values
+        .into_iter()
+        .map(|(id, year, gender, value)| {
+            let value = value.as_deref().map(decimal_of).transpose()?;
+            Ok((
+                id,
+                FigureValue {
+                    year,
+                    gender,
+                    value,
+                },
+            ))
+        })
+        .collect::<Result<Vec<_>, ServiceError>>()?;
+    with_targets(db, kommun_id, models, ids, values).await
+}
+
+/// `models` with their `values` (indicator id first), riktvärden and
+/// overrides, in the order of `models`.
+async fn with_targets<V>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    models: Vec<indicator::Model>,
+    ids: Vec<Uuid>,
+    values: Vec<(Uuid, V)>,
+) -> Result<Vec<IndicatorData<V>>, ServiceError> {
     let riktvarden: Vec<(Uuid, i32, Option<String>, Option<String>)> = {
         use indicator_riktvarde::Column as C;
         use sea_orm::QuerySelect;
@@ -422,7 +515,7 @@ pub async fn load_data(
         .order_by_asc(indicator_override::Column::Kind)
         .all(db)
         .await?;
-    let mut data: Vec<IndicatorData> = models
+    let mut data: Vec<IndicatorData<V>> = models
         .into_iter()
         .map(|model| IndicatorData {
             model,
@@ -436,9 +529,9 @@ pub async fn load_data(
         .enumerate()
         .map(|(i, d)| (d.model.id, i))
         .collect();
-    for v in values {
-        if let Some(d) = index.get(&v.0).and_then(|&i| data.get_mut(i)) {
-            d.values.push(stored_value_of_columns(v)?);
+    for (indicator_id, v) in values {
+        if let Some(d) = index.get(&indicator_id).and_then(|&i| data.get_mut(i)) {
+            d.values.push(v);
         }
     }
     for (indicator_id, year, value, text) in riktvarden {
@@ -882,9 +975,10 @@ pub struct Derived {
     pub bedomning: Assessed<Bedomning>,
 }
 
-fn observations(values: &[StoredValue], gender: Gender) -> Vec<Observation> {
+fn observations<V: ValueFigures>(values: &[V], gender: Gender) -> Vec<Observation> {
     values
         .iter()
+        .map(ValueFigures::figures)
         .filter(|v| v.gender == gender)
         .filter_map(|v| {
             v.value.map(|value| Observation {
@@ -897,17 +991,20 @@ fn observations(values: &[StoredValue], gender: Gender) -> Vec<Observation> {
 
 /// The year served by default: the latest with a riktvärde, else the latest
 /// with a value.
-pub fn default_year(data: &IndicatorData) -> Option<i32> {
+pub fn default_year<V: ValueFigures>(data: &IndicatorData<V>) -> Option<i32> {
     data.riktvarden
         .iter()
         .map(|r| r.year)
         .max()
-        .or_else(|| data.values.iter().map(|v| v.year).max())
+        .or_else(|| data.values.iter().map(|v| v.figures().year).max())
 }
 
 /// Trend and bedömning of the indicator for `year` (default:
 /// [`default_year`]), with the overrides stored for that year.
-pub fn derive(data: &IndicatorData, year: Option<i32>) -> Result<Derived, ServiceError> {
+pub fn derive<V: ValueFigures>(
+    data: &IndicatorData<V>,
+    year: Option<i32>,
+) -> Result<Derived, ServiceError> {
     let polarity = data.model.polarity;
     let threshold = TrendThreshold::from_percent(decimal_of(&data.model.trend_threshold)?)
         .map_err(|e| ServiceError::Unexpected(format!("stored trend threshold: {e}")))?;
@@ -1003,7 +1100,7 @@ pub struct Appendix {
     pub goals: Vec<goal::Model>,
     /// goal id → indicator ids in order.
     pub links: HashMap<Uuid, Vec<Uuid>>,
-    pub indicators: HashMap<Uuid, IndicatorData>,
+    pub indicators: HashMap<Uuid, IndicatorData<FigureValue>>,
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -1053,7 +1150,7 @@ pub async fn appendix(
         .filter(indicator::Column::Id.is_in(indicator_ids))
         .all(db)
         .await?;
-    let indicators = load_data(db, kommun_id, models)
+    let indicators = load_figures(db, kommun_id, models)
         .await?
         .into_iter()
         .map(|d| (d.model.id, d))
