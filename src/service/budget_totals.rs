@@ -110,9 +110,14 @@ impl TotalsDelta {
                 }
             })
             .collect();
-        for chunk in rows.chunks(CHUNK) {
-            upsert_adding(db, chunk.to_vec()).await?;
-        }
+        use budget_value_total::Column as T;
+        upsert_adding::<budget_value_total::Entity>(
+            db,
+            rows,
+            [T::NamndId, T::Kind, T::Measure, T::FromMonth, T::ToMonth],
+            [T::AmountOre, T::Entries],
+        )
+        .await?;
         if !emptied.is_empty() {
             budget_value_total::Entity::delete_many()
                 .filter(budget_value_total::Column::NamndId.is_in(emptied))
@@ -244,23 +249,14 @@ async fn apply_prognos_steps(
     let mut namnder: Vec<Uuid> = changed.values().map(|c| c.namnd_id).collect();
     namnder.sort_unstable();
     namnder.dedup();
-    for chunk in rows.chunks(CHUNK) {
-        use budget_prognos_step::Column as C;
-        let mut on_conflict = OnConflict::columns([C::NamndId, C::Kind, C::MadeMonth]);
-        on_conflict
-            .value(
-                C::AmountOre,
-                Expr::cust("budget_prognos_step.amount_ore + excluded.amount_ore"),
-            )
-            .value(
-                C::Lines,
-                Expr::cust("budget_prognos_step.lines + excluded.lines"),
-            );
-        budget_prognos_step::Entity::insert_many(chunk.to_vec())
-            .on_conflict(on_conflict)
-            .exec_without_returning(db)
-            .await?;
-    }
+    use budget_prognos_step::Column as S;
+    upsert_adding::<budget_prognos_step::Entity>(
+        db,
+        rows,
+        [S::NamndId, S::Kind, S::MadeMonth],
+        [S::AmountOre, S::Lines],
+    )
+    .await?;
     budget_prognos_step::Entity::delete_many()
         .filter(budget_prognos_step::Column::NamndId.is_in(namnder))
         .filter(budget_prognos_step::Column::AmountOre.eq(0))
@@ -270,28 +266,34 @@ async fn apply_prognos_steps(
     Ok(())
 }
 
-/// INSERT … ON CONFLICT DO UPDATE adding the new amounts and entries to the
-/// stored ones (both databases support `excluded`).
-async fn upsert_adding(
+/// INSERT … ON CONFLICT (`key`) DO UPDATE adding the new values of the
+/// `added` columns to the stored ones (both databases support `excluded`),
+/// in statements of [`CHUNK`] rows.
+async fn upsert_adding<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    rows: Vec<budget_value_total::ActiveModel>,
-) -> Result<(), ServiceError> {
-    use budget_value_total::Column as C;
-    let mut on_conflict =
-        OnConflict::columns([C::NamndId, C::Kind, C::Measure, C::FromMonth, C::ToMonth]);
-    on_conflict
-        .value(
-            C::AmountOre,
-            Expr::cust("budget_value_total.amount_ore + excluded.amount_ore"),
-        )
-        .value(
-            C::Entries,
-            Expr::cust("budget_value_total.entries + excluded.entries"),
+    rows: Vec<E::ActiveModel>,
+    key: impl IntoIterator<Item = E::Column>,
+    added: [E::Column; 2],
+) -> Result<(), ServiceError>
+where
+    E::ActiveModel: Clone,
+{
+    use sea_orm::IdenStatic;
+    let mut on_conflict = OnConflict::columns(key);
+    let table = E::default().table_name().to_owned();
+    for column in added {
+        let name = column.as_str();
+        on_conflict.value(
+            column,
+            Expr::cust(format!("{table}.{name} + excluded.{name}")),
         );
-    budget_value_total::Entity::insert_many(rows)
-        .on_conflict(on_conflict)
-        .exec_without_returning(db)
-        .await?;
+    }
+    for chunk in rows.chunks(CHUNK) {
+        E::insert_many(chunk.to_vec())
+            .on_conflict(on_conflict.clone())
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

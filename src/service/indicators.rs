@@ -412,8 +412,7 @@ pub async fn load_data(
     let values: Vec<ValueColumns> = {
         use indicator_value::Column as C;
         use sea_orm::QuerySelect;
-        indicator_value::Entity::find()
-            .select_only()
+        values_of(kommun_id, &ids)
             .columns([
                 C::IndicatorId,
                 C::Year,
@@ -426,10 +425,6 @@ pub async fn load_data(
                 C::KoladaValue,
                 C::KoladaStatus,
             ])
-            .filter(C::KommunId.eq(kommun_id))
-            .filter(C::IndicatorId.is_in(ids.clone()))
-            .order_by_asc(C::Year)
-            .order_by_asc(C::Gender)
             .into_tuple()
             .all(db)
             .await?
@@ -458,13 +453,8 @@ pub async fn load_figures(
     let values: Vec<(Uuid, i32, Gender, Option<String>)> = {
         use indicator_value::Column as C;
         use sea_orm::QuerySelect;
-        indicator_value::Entity::find()
-            .select_only()
+        values_of(kommun_id, &ids)
             .columns([C::IndicatorId, C::Year, C::Gender, C::Value])
-            .filter(C::KommunId.eq(kommun_id))
-            .filter(C::IndicatorId.is_in(ids.clone()))
-            .order_by_asc(C::Year)
-            .order_by_asc(C::Gender)
             .into_tuple()
             .all(db)
             .await?
@@ -484,6 +474,19 @@ pub async fn load_figures(
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
     with_targets(db, kommun_id, models, ids, values).await
+}
+
+/// The values of these indicators by year and gender, no column selected
+/// yet: each loader reads the columns it needs by position.
+fn values_of(kommun_id: Uuid, ids: &[Uuid]) -> sea_orm::Select<indicator_value::Entity> {
+    use indicator_value::Column as C;
+    use sea_orm::QuerySelect;
+    indicator_value::Entity::find()
+        .select_only()
+        .filter(C::KommunId.eq(kommun_id))
+        .filter(C::IndicatorId.is_in(ids.iter().copied()))
+        .order_by_asc(C::Year)
+        .order_by_asc(C::Gender)
 }
 
 /// `models` with their `values` (indicator id first), riktvärden and

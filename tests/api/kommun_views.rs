@@ -515,6 +515,17 @@ pub async fn assert_kommun_rows_match_own_tables(
     }
 }
 
+/// Writes `values` of the budget line `line`, answered 200.
+async fn put_values(app: &TestApp, token: &str, line: &str, values: Value) {
+    app.put(
+        &format!("/api/v1/budget-lines/{line}/values"),
+        token,
+        &serde_json::json!({ "values": values }),
+    )
+    .returns(200)
+    .await;
+}
+
 /// One nämnd's row of the kommun view.
 async fn kommun_row(app: &TestApp, token: &str, period: &str, kind: &str, code: &str) -> Value {
     let (_, view) = app
@@ -549,16 +560,6 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
             lines.push(id_of(&line));
         }
     }
-    let put = |line: &str, values: Value| {
-        let request = app.put(
-            &format!("/api/v1/budget-lines/{line}/values"),
-            &admin,
-            &serde_json::json!({ "values": values }),
-        );
-        async move {
-            request.returns(200).await;
-        }
-    };
     let check = || async {
         for kind in ["drift", "investering"] {
             assert_kommun_rows_match_own_tables(&app, &token, &period, kind).await;
@@ -566,34 +567,34 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     };
     // Write: months, a whole period, last year's, prognoser; the two SOC
     // drift lines cancel to exactly 0 kr in March.
-    put(
-        &lines[0],
-        serde_json::json!([
-            {"measure": "utfall", "month": "2024-03", "amount": -1000},
-            {"measure": "budget", "month": "2024-03", "amount": -900},
-            {"measure": "utfall", "month": "2023-05", "amount": -50},
-            {"measure": "prognos", "made_at": "2024-06", "amount": -12000},
-        ]),
-    )
-    .await;
-    put(
-        &lines[1],
-        serde_json::json!([
-            {"measure": "utfall", "month": "2024-03", "amount": 1000},
-            {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -6000},
-        ]),
-    )
-    .await;
-    put(
-        &lines[2],
-        serde_json::json!([{"measure": "utfall", "month": "2024-04", "amount": -300.5}]),
-    )
-    .await;
-    put(
-        &lines[4],
-        serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": -77}]),
-    )
-    .await;
+    for (line, values) in [
+        (
+            &lines[0],
+            serde_json::json!([
+                {"measure": "utfall", "month": "2024-03", "amount": -1000},
+                {"measure": "budget", "month": "2024-03", "amount": -900},
+                {"measure": "utfall", "month": "2023-05", "amount": -50},
+                {"measure": "prognos", "made_at": "2024-06", "amount": -12000},
+            ]),
+        ),
+        (
+            &lines[1],
+            serde_json::json!([
+                {"measure": "utfall", "month": "2024-03", "amount": 1000},
+                {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -6000},
+            ]),
+        ),
+        (
+            &lines[2],
+            serde_json::json!([{"measure": "utfall", "month": "2024-04", "amount": -300.5}]),
+        ),
+        (
+            &lines[4],
+            serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": -77}]),
+        ),
+    ] {
+        put_values(&app, &admin, line, values).await;
+    }
     check().await;
     let soc = kommun_row(&app, &token, &period, "drift", "SOC").await;
     assert_eq!(
@@ -604,19 +605,21 @@ async fn kommun_view_follows_every_value_write(backend: Backend) {
     assert_eq!(soc["figures"]["helarsprognos"], Value::from(-12000));
 
     // Change and delete values.
-    put(
-        &lines[0],
-        serde_json::json!([
-            {"measure": "utfall", "month": "2024-03", "amount": -1500},
-            {"measure": "budget", "month": "2024-03", "amount": null},
-        ]),
-    )
-    .await;
-    put(
-        &lines[4],
-        serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": null}]),
-    )
-    .await;
+    for (line, values) in [
+        (
+            &lines[0],
+            serde_json::json!([
+                {"measure": "utfall", "month": "2024-03", "amount": -1500},
+                {"measure": "budget", "month": "2024-03", "amount": null},
+            ]),
+        ),
+        (
+            &lines[4],
+            serde_json::json!([{"measure": "budget", "month": "2024-02", "amount": null}]),
+        ),
+    ] {
+        put_values(&app, &admin, line, values).await;
+    }
     check().await;
 
     // Delete a line with its values.
@@ -676,16 +679,6 @@ async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
                 .await,
         ));
     }
-    let put = |line: &str, values: Value| {
-        let request = app.put(
-            &format!("/api/v1/budget-lines/{line}/values"),
-            &admin,
-            &serde_json::json!({ "values": values }),
-        );
-        async move {
-            request.returns(200).await;
-        }
-    };
     let prognos_in = |month: usize, code: &'static str| {
         let period = months[month - 1].clone();
         let app = &app;
@@ -701,28 +694,29 @@ async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
         }
     };
 
-    put(
-        &lines[0],
-        serde_json::json!([
-            {"measure": "prognos", "made_at": "2024-03", "amount": -100},
-            {"measure": "prognos", "made_at": "2024-06", "amount": -200},
-            {"measure": "utfall", "month": "2024-01", "amount": -7},
-        ]),
-    )
-    .await;
-    put(
-        &lines[1],
-        serde_json::json!([
-            {"measure": "prognos", "made_at": "2024-05", "amount": -50},
-            {"measure": "prognos", "made_at": "2023-11", "amount": -999},
-        ]),
-    )
-    .await;
-    put(
-        &lines[2],
-        serde_json::json!([{"measure": "utfall", "month": "2024-02", "amount": -3}]),
-    )
-    .await;
+    for (line, values) in [
+        (
+            &lines[0],
+            serde_json::json!([
+                {"measure": "prognos", "made_at": "2024-03", "amount": -100},
+                {"measure": "prognos", "made_at": "2024-06", "amount": -200},
+                {"measure": "utfall", "month": "2024-01", "amount": -7},
+            ]),
+        ),
+        (
+            &lines[1],
+            serde_json::json!([
+                {"measure": "prognos", "made_at": "2024-05", "amount": -50},
+                {"measure": "prognos", "made_at": "2023-11", "amount": -999},
+            ]),
+        ),
+        (
+            &lines[2],
+            serde_json::json!([{"measure": "utfall", "month": "2024-02", "amount": -3}]),
+        ),
+    ] {
+        put_values(&app, &admin, line, values).await;
+    }
     check_every_month().await;
     assert_eq!(
         prognos_in(2, "SOC").await,
@@ -739,19 +733,21 @@ async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
     assert_eq!(prognos_in(12, "BUN").await, Value::Null);
 
     // Change one, remove one, add the first of another line.
-    put(
-        &lines[0],
-        serde_json::json!([
-            {"measure": "prognos", "made_at": "2024-03", "amount": -150},
-            {"measure": "prognos", "made_at": "2024-06", "amount": null},
-        ]),
-    )
-    .await;
-    put(
-        &lines[2],
-        serde_json::json!([{"measure": "prognos", "made_at": "2024-12", "amount": -40}]),
-    )
-    .await;
+    for (line, values) in [
+        (
+            &lines[0],
+            serde_json::json!([
+                {"measure": "prognos", "made_at": "2024-03", "amount": -150},
+                {"measure": "prognos", "made_at": "2024-06", "amount": null},
+            ]),
+        ),
+        (
+            &lines[2],
+            serde_json::json!([{"measure": "prognos", "made_at": "2024-12", "amount": -40}]),
+        ),
+    ] {
+        put_values(&app, &admin, line, values).await;
+    }
     check_every_month().await;
     assert_eq!(prognos_in(6, "SOC").await, Value::from(-200));
     assert_eq!(prognos_in(11, "BUN").await, Value::Null);
@@ -782,7 +778,9 @@ async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
             .await,
         204
     );
-    put(
+    put_values(
+        &app,
+        &admin,
         &lines[2],
         serde_json::json!([{"measure": "prognos", "made_at": "2024-12", "amount": null}]),
     )
