@@ -15,6 +15,7 @@ mod m20261203_000010_kolada_v3;
 mod m20261203_000013_process_and_webhooks;
 mod m20261204_000015_calendar_feeds;
 mod m20261204_000016_prognos_steps;
+mod m20261204_000017_indicator_kommun_indexes;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_process_and_webhooks::Migration),
             Box::new(m20261204_000015_calendar_feeds::Migration),
             Box::new(m20261204_000016_prognos_steps::Migration),
+            Box::new(m20261204_000017_indicator_kommun_indexes::Migration),
         ]
     }
 }

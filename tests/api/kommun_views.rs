@@ -816,3 +816,75 @@ async fn kommun_prognos_follows_every_prognos_write(backend: Backend) {
     assert_eq!(kept().await, written);
 }
 both_databases!(kommun_prognos_follows_every_prognos_write);
+
+/// Over many indicators (past the point where they are read as all of the
+/// kommun's rather than by a list of ids) each indicator still gets its own
+/// values and riktvärde, and nothing of another kommun's.
+async fn many_indicators_keep_their_own_figures(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let other = app.create_kommun("1882", "Askersunds kommun").await;
+    let admin = app.katrineholm().await;
+    let indicator = |token: &str, name: String| {
+        let body = serde_json::json!({"name": name, "unit": "%", "polarity": "hogre_ar_battre"});
+        app.post("/api/v1/indicators", token, &body).returns(201)
+    };
+    let put = |token: &str, id: &str, part: &str, body: Value| {
+        app.put(&format!("/api/v1/indicators/{id}/{part}"), token, &body)
+            .returns(200)
+    };
+    // Another kommun's indicator with values for the same years.
+    let theirs = id_of(&indicator(&other, "Deras".into()).await);
+    put(
+        &other,
+        &theirs,
+        "values",
+        serde_json::json!({"values": [{"year": 2024, "value": 999}]}),
+    )
+    .await;
+
+    let count = 70;
+    let mut ids = Vec::new();
+    for i in 0..count {
+        let id = id_of(&indicator(&admin, format!("Indikator {i}")).await);
+        let values = serde_json::json!({"values": [
+            {"year": 2023, "value": 100 + i}, {"year": 2024, "value": 200 + i}]});
+        put(&admin, &id, "values", values).await;
+        // Every third misses its riktvärde.
+        let riktvarde = if i % 3 == 0 { 250 + i } else { 150 + i };
+        let riktvarden = serde_json::json!({"riktvarden": [{"year": 2024, "value": riktvarde}]});
+        put(&admin, &id, "riktvarden", riktvarden).await;
+        ids.push(id);
+    }
+    let area = app
+        .post(
+            "/api/v1/goal-areas",
+            &admin,
+            &serde_json::json!({"plan": "Kommunplan 2023-2026", "name": "Område"}),
+        )
+        .returns(201)
+        .await;
+    let goal = serde_json::json!({"goal_area_id": area["id"], "title": "Mål",
+        "alla_namnder": true, "indicator_ids": ids});
+    app.post("/api/v1/goals", &admin, &goal).returns(201).await;
+
+    let token = app.token(Role::Kommunledning);
+    let rows = read(&app, &token, "/api/v1/kommun/indicators?year=2024").await;
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), count);
+    for i in 0..count {
+        let r = row(
+            &Value::from(rows.clone()),
+            "name",
+            &format!("Indikator {i}"),
+        );
+        let missed = i % 3 == 0;
+        let i = i as i64;
+        assert_eq!(r["utfall"].as_i64(), Some(200 + i), "{r}");
+        let riktvarde = if missed { 250 + i } else { 150 + i };
+        assert_eq!(r["riktvarde"].as_i64(), Some(riktvarde), "{r}");
+        assert_eq!(r["trend"], "forbattrad", "{r}");
+        // Met is green; missed but improved is not green (gul by the rule).
+        assert_eq!(r["bedomning"] == "gron", !missed, "{r}");
+    }
+}
+both_databases!(many_indicators_keep_their_own_figures);
