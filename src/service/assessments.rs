@@ -68,7 +68,7 @@ pub async fn suggestions(
             .await?
     };
     let data: HashMap<Uuid, IndicatorData<FigureValue>> =
-        indicators::load_figures(db, kommun_id, models)
+        indicators::load_figures(db, kommun_id, models, Some(year))
             .await?
             .into_iter()
             .map(|d| (d.model.id, d))

@@ -433,18 +433,22 @@ pub async fn load_data(
         .into_iter()
         .map(|v| Ok((v.0, stored_value_of_columns(v)?)))
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    with_targets(db, kommun_id, models, ids, values).await
+    with_targets(db, kommun_id, models, (ids, None), values).await
 }
 
 /// [`load_data`] with each value's figures only (year, gender, value), for
 /// the views that derive trend and bedömning but show no value's record
 /// (the goal matrix, the indicator overview, the appendix): a third of the
-/// columns, none of the mostly empty texts.
+/// columns, none of the mostly empty texts. With `only_year`, only that
+/// year's riktvärden and overrides are read, for callers that derive that
+/// year only (every year's values are read: the trend and the latest
+/// utfall look back).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_figures(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<indicator::Model>,
+    only_year: Option<i32>,
 ) -> Result<Vec<IndicatorData<FigureValue>>, ServiceError> {
     if models.is_empty() {
         return Ok(Vec::new());
@@ -473,7 +477,7 @@ pub async fn load_figures(
             ))
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    with_targets(db, kommun_id, models, ids, values).await
+    with_targets(db, kommun_id, models, (ids, only_year), values).await
 }
 
 /// The values of these indicators by year and gender, no column selected
@@ -496,6 +500,14 @@ fn values_of(kommun_id: Uuid, ids: &[Uuid]) -> sea_orm::Select<indicator_value::
 /// index that leads with `kommun_id`.
 const KOMMUN_WIDE_FROM: usize = 64;
 
+/// The condition for rows of `year` when given (else every row).
+fn of_year<C: ColumnTrait>(column: C, year: Option<i32>) -> sea_orm::Condition {
+    match year {
+        Some(year) => sea_orm::Condition::all().add(column.eq(year)),
+        None => sea_orm::Condition::all(),
+    }
+}
+
 /// The condition for the rows of these indicators of the kommun.
 fn of_indicators<C: ColumnTrait>(
     kommun: C,
@@ -512,12 +524,12 @@ fn of_indicators<C: ColumnTrait>(
 }
 
 /// `models` with their `values` (indicator id first), riktvärden and
-/// overrides, in the order of `models`.
+/// overrides (of one year when given), in the order of `models`.
 async fn with_targets<V>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<indicator::Model>,
-    ids: Vec<Uuid>,
+    (ids, only_year): (Vec<Uuid>, Option<i32>),
     values: Vec<(Uuid, V)>,
 ) -> Result<Vec<IndicatorData<V>>, ServiceError> {
     let riktvarden: Vec<(Uuid, i32, Option<String>, Option<String>)> = {
@@ -527,6 +539,7 @@ async fn with_targets<V>(
             .select_only()
             .columns([C::IndicatorId, C::Year, C::Value, C::Text])
             .filter(of_indicators(C::KommunId, C::IndicatorId, kommun_id, &ids))
+            .filter(of_year(C::Year, only_year))
             .order_by_asc(C::Year)
             .into_tuple()
             .all(db)
@@ -539,6 +552,7 @@ async fn with_targets<V>(
             kommun_id,
             &ids,
         ))
+        .filter(of_year(indicator_override::Column::Year, only_year))
         .order_by_asc(indicator_override::Column::Year)
         .order_by_asc(indicator_override::Column::Kind)
         .all(db)
@@ -1178,7 +1192,7 @@ pub async fn appendix(
         .filter(indicator::Column::Id.is_in(indicator_ids))
         .all(db)
         .await?;
-    let indicators = load_figures(db, kommun_id, models)
+    let indicators = load_figures(db, kommun_id, models, None)
         .await?
         .into_iter()
         .map(|d| (d.model.id, d))
