@@ -218,13 +218,18 @@ async fn apply_prognos_steps(
             };
             let now = in_year(line_after);
             let before = series_before(&now, &in_year(&change.by_made))?;
-            for (sign, series) in [(-1i64, before), (1i64, present(&now))] {
+            // Take the series before out, put the series after in.
+            for (taken_out, series) in [(true, before), (false, present(&now))] {
                 for (made, amount, first) in steps(&series)? {
                     let step = moved
                         .entry((change.namnd_id, change.kind, made))
                         .or_default();
-                    step.0 = step.0.checked_add(sign * amount).ok_or_else(overflow)?;
-                    step.1 += (sign as i32) * first;
+                    let (sum, lines) = if taken_out {
+                        (step.0.checked_sub(amount), step.1 - first)
+                    } else {
+                        (step.0.checked_add(amount), step.1 + first)
+                    };
+                    *step = (sum.ok_or_else(overflow)?, lines);
                 }
             }
         }

@@ -339,18 +339,19 @@ pub struct IndicatorData<V = StoredValue> {
     pub overrides: Vec<StoredOverride>,
 }
 
-fn stored_value(m: &indicator_value::Model) -> Result<StoredValue, ServiceError> {
-    Ok(StoredValue {
-        year: m.year,
-        gender: m.gender,
-        value: m.value.as_deref().map(decimal_of).transpose()?,
-        status: m.status.clone(),
-        note: m.note.clone(),
-        source: m.source,
-        fetched_at: m.fetched_at,
-        kolada_value: m.kolada_value.as_deref().map(decimal_of).transpose()?,
-        kolada_status: m.kolada_status.clone(),
-    })
+fn stored_value(m: indicator_value::Model) -> Result<StoredValue, ServiceError> {
+    stored_value_of_columns((
+        m.indicator_id,
+        m.year,
+        m.gender,
+        m.value,
+        m.status,
+        m.note,
+        m.source,
+        m.fetched_at,
+        m.kolada_value,
+        m.kolada_status,
+    ))
 }
 
 /// The columns of an `indicator_value` row a [`StoredValue`] holds, with
@@ -1246,17 +1247,18 @@ pub async fn value_history(
     let mut out = Vec::new();
     for h in earlier.all(db).await? {
         out.push(ValueVersion {
-            value: StoredValue {
-                year: h.year,
-                gender: h.gender,
-                value: h.value.as_deref().map(decimal_of).transpose()?,
-                status: h.status,
-                note: h.note,
-                source: h.source,
-                fetched_at: h.fetched_at,
-                kolada_value: h.kolada_value.as_deref().map(decimal_of).transpose()?,
-                kolada_status: h.kolada_status,
-            },
+            value: stored_value_of_columns((
+                h.indicator_id,
+                h.year,
+                h.gender,
+                h.value,
+                h.status,
+                h.note,
+                h.source,
+                h.fetched_at,
+                h.kolada_value,
+                h.kolada_status,
+            ))?,
             valid_from: h.valid_from,
             valid_to: Some(h.valid_to),
             ended_by: Some(h.ended_by),
@@ -1264,9 +1266,10 @@ pub async fn value_history(
         });
     }
     for m in current.all(db).await? {
+        let valid_from = m.updated_at;
         out.push(ValueVersion {
-            value: stored_value(&m)?,
-            valid_from: m.updated_at,
+            value: stored_value(m)?,
+            valid_from,
             valid_to: None,
             ended_by: None,
             changed_by: None,
