@@ -1009,7 +1009,7 @@ impl Input for PutTable {
 /// replaced, in one transaction; every row's errors come back together and
 /// nothing is written unless all rows are valid.
 #[utoipa::path(tag = "reports", request_body = PutTable,
-    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery, BasisQuery),
+    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
     responses(
         (status = 200, description = "The table after the write", body = TableDto),
         (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
