@@ -15,6 +15,7 @@ use typst::{
     ecow::EcoVec,
     foundations::{Bytes, Datetime, Duration, NativeElement, StyleChain},
     introspection::Introspector as _,
+    layout::Point,
     model::{Document as _, HeadingElem},
     syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot},
     text::{Font, FontBook},
@@ -133,8 +134,18 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
     bytes
 }
 
-/// Typesets one source.
+/// Typesets one source and drops what Typst memoised on the way.
 fn compile(main: Source) -> Result<PagedDocument, String> {
+    let paged = compile_kept(main);
+    // Typst keeps every layout it memoised (comemo) for the next compile;
+    // a service compiles each document once, so they are dropped as soon as
+    // the pages exist, before the next part or the export needs memory.
+    evict();
+    paged
+}
+
+/// Typesets one source, leaving Typst's memoised results in place.
+fn compile_kept(main: Source) -> Result<PagedDocument, String> {
     let started = std::time::Instant::now();
     let id = main.id();
     let world = DocWorld { main };
@@ -144,10 +155,6 @@ fn compile(main: Source) -> Result<PagedDocument, String> {
             let messages: Vec<String> = errors.iter().map(|e| e.message.to_string()).collect();
             format!("typesetting failed: {}", messages.join("; "))
         });
-    // Typst keeps every layout it memoised (comemo) for the next compile;
-    // a service compiles each document once, so they are dropped as soon as
-    // the pages exist, before the next part or the export needs memory.
-    evict();
     tracing::debug!(
         source = ?id,
         pages = paged.as_ref().map_or(0, |p| p.pages().len()),
@@ -248,12 +255,24 @@ fn planned(blocks: &[Block]) -> Vec<Entry> {
         .collect()
 }
 
-/// The parts typeset in turn and joined: the parts first (each one's page
-/// counter starting where the previous one ended), then the front matter
-/// with the contents made from the parts' headings and pages. The front
-/// matter's length must be known before the parts are numbered: it is
-/// typeset first with the planned contents, and again if the real contents
-/// came out longer or shorter.
+/// A typeset part of a joined document: its pages (without footers) and
+/// the headings its contents list, on pages counted from 1.
+struct TypesetPart {
+    pages: Vec<Page>,
+    headings: Vec<Entry>,
+}
+
+/// The parts typeset and joined: the parts first, then the front matter
+/// with the contents made from the parts' headings and pages, then the
+/// page footers laid over the parts' pages.
+///
+/// A part's layout does not depend on where it starts, only its footers'
+/// page numbers do: so the parts are typeset without footers, two at a time
+/// (the front matter with the planned contents beside the first), and the
+/// footers are typeset afterwards in one small document of empty pages.
+/// The front matter's length must be known before its contents can give
+/// page numbers: it comes from the planned contents and is typeset again if
+/// the real contents came out longer or shorter.
 fn joined(doc: &Document) -> Result<PagedDocument, String> {
     let first = doc.parts.first().copied().unwrap_or(doc.blocks.len());
     let front_blocks = &doc.blocks[..first];
@@ -267,31 +286,113 @@ fn joined(doc: &Document) -> Result<PagedDocument, String> {
         .into_iter()
         .chain(parts.iter().flat_map(|p| planned(p)))
         .collect();
-    let front = compile(part_source(0, front_markup(doc, front_blocks, &plan))?)?;
-    let mut front_len = front.pages().len();
-    let own = headings(&front, 1);
-    drop(front);
+    // Job 0 is the front matter with the planned contents, job i the part i.
+    let mut sources = vec![part_source(0, front_markup(doc, front_blocks, &plan))?];
+    let mut before = Figures::default().add(front_blocks);
+    for (i, blocks) in parts.iter().enumerate() {
+        sources.push(part_source(i + 1, part_markup(doc, blocks, before))?);
+        before = before.add(blocks);
+    }
+    let mut typeset = typeset_all(sources)?.into_iter();
+    let planned_front = typeset
+        .next()
+        .ok_or_else(|| "the front matter was not typeset".to_string())?;
+    let own = planned_front.headings;
+    let mut front_len = planned_front.pages.len();
+    let parts: Vec<TypesetPart> = typeset.collect();
+    let part_pages: usize = parts.iter().map(|p| p.pages.len()).sum();
     for _ in 0..3 {
-        let mut pages: Vec<Page> = Vec::new();
         let mut contents = own.clone();
-        let mut before = Figures::default().add(front_blocks);
-        for (i, blocks) in parts.iter().enumerate() {
-            let start = front_len + pages.len() + 1;
-            let part = compile(part_source(i + 1, part_markup(doc, blocks, start, before))?)?;
-            before = before.add(blocks);
-            contents.extend(headings(&part, start));
-            pages.extend(part.pages().iter().cloned());
+        let mut start = front_len + 1;
+        for part in &parts {
+            contents.extend(part.headings.iter().map(|h| Entry {
+                page: h.page + start - 1,
+                ..h.clone()
+            }));
+            start += part.pages.len();
         }
         let front = compile(part_source(0, front_markup(doc, front_blocks, &contents))?)?;
         if front.pages().len() == front_len {
+            let footers = compile(part_source(
+                parts.len() + 1,
+                footer_markup(doc, front_len + 1, part_pages),
+            )?)?;
+            if footers.pages().len() != part_pages {
+                return Err(format!(
+                    "{} footers typeset for {part_pages} pages",
+                    footers.pages().len()
+                ));
+            }
             let info = front.info().clone();
-            let all: EcoVec<Page> = front.pages().iter().cloned().chain(pages).collect();
+            let mut all: EcoVec<Page> = front.pages().iter().cloned().collect();
             drop(front);
+            let numbered = parts.into_iter().flat_map(|p| p.pages).zip(footers.pages());
+            for (mut page, footer) in numbered {
+                page.number = footer.number;
+                page.frame.push_frame(Point::zero(), footer.frame.clone());
+                all.push(page);
+            }
             return Ok(PagedDocument::new(all, info));
         }
         front_len = front.pages().len();
     }
     Err("the contents' length did not settle".into())
+}
+
+/// Typesets `sources`, as many at a time as there are cores but at most
+/// two (each compilation holds its layout in memory while it converges),
+/// in order.
+fn typeset_all(sources: Vec<Source>) -> Result<Vec<TypesetPart>, String> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 2);
+    let mut done = Vec::with_capacity(sources.len());
+    let mut sources = sources.into_iter().peekable();
+    while sources.peek().is_some() {
+        let batch: Vec<Source> = sources.by_ref().take(workers).collect();
+        let results: Vec<Result<TypesetPart, String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = batch
+                .into_iter()
+                .map(|source| {
+                    std::thread::Builder::new()
+                        .name("typeset".into())
+                        .stack_size(TYPESET_STACK)
+                        .spawn_scoped(scope, move || typeset_part(source))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| match h {
+                    Ok(h) => h
+                        .join()
+                        .unwrap_or_else(|_| Err("typesetting a part panicked".into())),
+                    Err(e) => Err(format!("cannot start a typesetting thread: {e}")),
+                })
+                .collect()
+        });
+        // Both compilations of the batch have ended: nothing they memoised
+        // is needed again.
+        evict();
+        for result in results {
+            done.push(result?);
+        }
+    }
+    Ok(done)
+}
+
+/// Stack of a typesetting thread: Typst recurses deeply through nested
+/// content (the request threads have the same).
+const TYPESET_STACK: usize = 8 << 20;
+
+/// Typesets one part, its headings on pages counted from 1. Memoised
+/// results are left for the caller to evict (another part may be typeset
+/// beside this one).
+fn typeset_part(main: Source) -> Result<TypesetPart, String> {
+    let paged = compile_kept(main)?;
+    Ok(TypesetPart {
+        headings: headings(&paged, 1),
+        pages: paged.pages().to_vec(),
+    })
 }
 
 /// Drops Typst's memoised results.
@@ -387,8 +488,20 @@ fn outlined(h: &Heading) -> bool {
     h.in_contents && h.level <= 4
 }
 
+/// Which of a page's marginals a source typesets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Marginals {
+    /// The "Utkast" header of a draft and the page number.
+    Both,
+    /// The header alone: a part of a joined document, its footers laid
+    /// over its pages afterwards.
+    Header,
+    /// The page number alone: the footers of a joined document's parts.
+    Footer,
+}
+
 /// The document's settings and page style, before any content.
-fn head(doc: &Document) -> String {
+fn head(doc: &Document, marginals: Marginals) -> String {
     let mut out = String::with_capacity(256 * 1024);
     out.push_str(&format!(
         "#set document(title: {})\n",
@@ -399,20 +512,25 @@ fn head(doc: &Document) -> String {
         })
     ));
     out.push_str(PREAMBLE);
-    let header = if doc.draft {
+    let header = if doc.draft && marginals != Marginals::Footer {
         "header: align(right, text(fill: rgb(\"#8a3b00\"), weight: \"bold\")[Utkast]), "
     } else {
         ""
     };
+    let footer = if marginals == Marginals::Header {
+        "footer: none"
+    } else {
+        "footer: context align(center, text(size: 9pt, counter(page).display(\"1\")))"
+    };
     out.push_str(&format!(
-        "#set page(paper: \"a4\", margin: (x: 18mm, y: 20mm), {header}footer: context align(center, text(size: 9pt, counter(page).display(\"1\"))))\n"
+        "#set page(paper: \"a4\", margin: (x: 18mm, y: 20mm), {header}{footer})\n"
     ));
     out
 }
 
 /// A document of one part: Typst's own outline is the contents.
 fn markup(doc: &Document) -> String {
-    let mut out = head(doc);
+    let mut out = head(doc, Marginals::Both);
     for block in &doc.blocks {
         render(doc, block, None, &mut out);
     }
@@ -421,23 +539,33 @@ fn markup(doc: &Document) -> String {
 
 /// The front matter of a joined document, with `contents` as its contents.
 fn front_markup(doc: &Document, blocks: &[Block], contents: &[Entry]) -> String {
-    let mut out = head(doc);
+    let mut out = head(doc, Marginals::Both);
     for block in blocks {
         render(doc, block, Some(contents), &mut out);
     }
     out
 }
 
-/// A part of a joined document, its first page numbered `start`, its
-/// tables and charts numbered on from those of the parts before it.
-fn part_markup(doc: &Document, blocks: &[Block], start: usize, before: Figures) -> String {
-    let mut out = head(doc);
+/// A part of a joined document without page footers, its tables and
+/// charts numbered on from those of the parts before it.
+fn part_markup(doc: &Document, blocks: &[Block], before: Figures) -> String {
+    let mut out = head(doc, Marginals::Header);
     out.push_str(&format!(
-        "#counter(page).update({start})\n#counter(figure.where(kind: table)).update({})\n#counter(figure.where(kind: image)).update({})\n",
+        "#counter(figure.where(kind: table)).update({})\n#counter(figure.where(kind: image)).update({})\n",
         before.tables, before.charts
     ));
     for block in blocks {
         render(doc, block, None, &mut out);
+    }
+    out
+}
+
+/// `pages` empty pages with the footers of pages `start`, `start + 1`, …
+fn footer_markup(doc: &Document, start: usize, pages: usize) -> String {
+    let mut out = head(doc, Marginals::Footer);
+    out.push_str(&format!("#counter(page).update({start})\n"));
+    for _ in 1..pages {
+        out.push_str("#pagebreak()\n");
     }
     out
 }
