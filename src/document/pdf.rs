@@ -125,6 +125,7 @@ pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
         format!("pdf export failed: {}", messages.join("; "))
     });
     tracing::debug!(
+        rss_mib = ?crate::memory::resident_mib(),
         pages = paged.pages().len(),
         ms = started.elapsed().as_millis(),
         "pdf exported"
@@ -157,6 +158,7 @@ fn compile_kept(main: Source) -> Result<PagedDocument, String> {
         });
     tracing::debug!(
         source = ?id,
+        rss_mib = ?crate::memory::resident_mib(),
         pages = paged.as_ref().map_or(0, |p| p.pages().len()),
         ms = started.elapsed().as_millis(),
         "typeset"

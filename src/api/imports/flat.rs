@@ -25,7 +25,9 @@ use crate::{
     error::ApiError,
     service::{
         dimension_mappings,
-        import_readers::{AmountCell, DecodedChars, RawRow, RowChecker, read_csv, read_json_rows},
+        import_readers::{
+            AmountCell, DecodedChars, RawRow, RowChecker, pipelined, read_csv, read_json_rows,
+        },
         imports::{self, FlatRows, ImportError, RowIssue},
         reports::namnd_map,
     },
@@ -291,18 +293,27 @@ pub async fn import_flat(
             crate::api::streamed_body::parse_streamed(&req, payload, limit, move |body| {
                 let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
                 let mut lines = Vec::new();
-                let chars = DecodedChars::new(body);
-                let refused = chars.error();
-                let read = read_csv(chars, rules.is_some()).map(|rows| {
-                    for (line, raw) in rows {
+                let mapped = rules.is_some();
+                // Read on one thread, checked on this one.
+                let read = pipelined(
+                    move |emit| {
+                        let chars = DecodedChars::new(body);
+                        let refused = chars.error();
+                        let read = read_csv(chars, mapped).map(|rows| rows.for_each(emit));
+                        // A file refused while it was read says why, not its rows.
+                        match refused.take() {
+                            Some(e) => Err(e),
+                            None => read,
+                        }
+                    },
+                    |(line, raw)| {
                         lines.push(file_line(line));
                         checker.check(raw, false);
-                    }
-                });
-                // A file refused while it was read says why, not its rows.
-                let checked = match refused.take() {
-                    Some(e) => Err(e),
-                    None => read.map(|()| checker.finish()),
+                    },
+                );
+                let checked = match read {
+                    Ok(read) => read.map(|()| checker.finish()).map_err(ApiError::from),
+                    Err(e) => Err(ApiError::Unexpected(e)),
                 };
                 (namnder, lines, checked)
             })
@@ -314,16 +325,24 @@ pub async fn import_flat(
         let (namnder, checked) =
             crate::api::streamed_body::parse_streamed(&req, payload, limit, move |body| {
                 let mut checker = RowChecker::new(&namnder, rules.as_deref(), costs_positive);
-                let body = std::io::BufReader::with_capacity(64 * 1024, body);
-                let read = read_json_rows::<FlatRowDto, _>(
-                    &mut serde_json::Deserializer::from_reader(body),
-                    |raw, issue| {
+                let read = pipelined(
+                    move |emit| {
+                        let body = std::io::BufReader::with_capacity(64 * 1024, body);
+                        read_json_rows::<FlatRowDto, _>(
+                            &mut serde_json::Deserializer::from_reader(body),
+                            |raw, issue| emit((raw, issue)),
+                        )
+                    },
+                    |(raw, issue)| {
                         let failed = issue.is_some();
                         checker.issues.extend(issue);
                         checker.check(raw, failed);
                     },
                 );
-                let checked = read.map(|()| checker.finish());
+                let checked = match read {
+                    Ok(read) => read.map(|()| checker.finish()).map_err(ApiError::from),
+                    Err(e) => Err(ApiError::Unexpected(e)),
+                };
                 (namnder, checked)
             })
             .await?;
