@@ -331,6 +331,7 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
         wait_until_live(&client, &base, &mut child).await?;
         let mut first = 0.0;
         for run in ["first import", "same file again"] {
+            checkpoint(&db).await;
             reset_peak_rss(pid);
             let before = rss_kb(pid).unwrap_or(0);
             let started = Instant::now();
@@ -390,6 +391,22 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
     Ok(())
 }
 
+/// Starts a timed step with no checkpoint due: a million rows write about
+/// 500 MB of WAL, so with the default `max_wal_size` a checkpoint otherwise
+/// falls at random into the import or into one of the baselines. Best
+/// effort (it needs a superuser or `pg_checkpoint`).
+async fn checkpoint(db: &sea_orm::DatabaseConnection) {
+    if let Some(pool) = crate::service::import_stage::postgres_pool(db) {
+        checkpoint_pool(pool).await;
+    }
+}
+
+async fn checkpoint_pool(pool: &sqlx::PgPool) {
+    if let Err(e) = sqlx::raw_sql("CHECKPOINT").execute(pool).await {
+        eprintln!("CHECKPOINT before a timed step failed: {e}");
+    }
+}
+
 /// Copies this bench's stored values out, then (timed) into a new table
 /// with `budget_value`'s columns and indexes (and, with `foreign_keys`, its
 /// foreign keys, which the import's rows are checked against too), in
@@ -437,6 +454,7 @@ async fn copy_baseline(
         .try_collect()
         .await
         .map_err(err)?;
+    checkpoint_pool(pool).await;
     let started = Instant::now();
     let mut copy = pool
         .copy_in_raw(&format!("COPY {TABLE} FROM STDIN (FORMAT {format})"))

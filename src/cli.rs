@@ -71,6 +71,7 @@ impl clap::ValueEnum for Role {
 }
 
 pub async fn run() -> ExitCode {
+    crate::memory::configure();
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(s) => s,

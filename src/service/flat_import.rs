@@ -379,7 +379,8 @@ struct GroupCount {
 }
 
 /// The file's lines as stored: existing ones (renamed when a row gives
-/// another name) and new ones inserted in multi-row statements.
+/// another name) and new ones inserted in multi-row statements (their ids
+/// also returned apart).
 async fn resolve_lines(
     w: &Write<'_>,
     namnder: &HashMap<String, namnd::Model>,
@@ -390,6 +391,7 @@ async fn resolve_lines(
     (
         Vec<Option<budget_line::Model>>,
         HashMap<(Uuid, BudgetLineKind), GroupCount>,
+        Vec<Uuid>,
     ),
     ServiceError,
 > {
@@ -474,7 +476,11 @@ async fn resolve_lines(
                 )
             })?;
     }
-    Ok((lines, counts))
+    let created = new_lines
+        .iter()
+        .filter_map(|l| l.id.try_as_ref().copied())
+        .collect();
+    Ok((lines, counts, created))
 }
 
 /// Writes `rows` (nämnd codes already checked to be in `namnder`) in the
@@ -504,7 +510,8 @@ pub async fn write_rows(
     let (txn, actor) = (w.db(), w.actor());
     let mut outcome = FlatOutcome::default();
     let checked = started.elapsed();
-    let (lines, mut counts) = resolve_lines(w, namnder, rows, &groups, &mut outcome).await?;
+    let (lines, mut counts, created) =
+        resolve_lines(w, namnder, rows, &groups, &mut outcome).await?;
     let resolved = started.elapsed();
     let line_slots: HashMap<Uuid, u32> = lines
         .iter()
@@ -515,7 +522,10 @@ pub async fn write_rows(
     let read = started.elapsed();
     let mut issues = Vec::new();
     let mut writer = match stage {
-        Some(stage) => Values::Staged(stage),
+        Some(stage) => {
+            created.into_iter().for_each(|id| stage.made_here(id));
+            Values::Staged(stage)
+        }
         None => Values::Statements(ValueWriter::new()),
     };
     let mut totals = TotalsDelta::default();

@@ -10,12 +10,16 @@
 //! on every path; tables a crash left behind are swept once they are an
 //! hour old (at startup, and before a new stage is made).
 
-use std::time::{Duration, SystemTime};
+use std::{
+    collections::HashSet,
+    time::{Duration, SystemTime},
+};
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseTransaction, DbBackend,
-    Statement,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseConnectionType, DatabaseTransaction,
+    DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
+    sea_query::LockType,
     sqlx::{
         self, Postgres,
         pool::PoolConnection,
@@ -28,6 +32,7 @@ use super::{
     budget_lines::ValueKey,
     error::{ServiceError, UniqueKey, unique_violation},
 };
+use crate::entity::budget_line;
 
 /// Every staging table's name starts so.
 pub const PREFIX: &str = "import_stage_";
@@ -73,6 +78,12 @@ pub struct Stage {
     copy: Option<PgCopyIn<PoolConnection<Postgres>>>,
     buf: Vec<u8>,
     staged: [usize; 3],
+    /// Lines created in the import's own transaction: nobody else can
+    /// see them, so their new values need no reference check.
+    made_here: HashSet<Uuid>,
+    /// Other lines that new values were staged for (may repeat).
+    inserted_into: Vec<Uuid>,
+    last_inserted_into: Option<Uuid>,
 }
 
 impl Stage {
@@ -85,7 +96,15 @@ impl Stage {
             copy: None,
             buf: Vec::new(),
             staged: [0; 3],
+            made_here: HashSet::new(),
+            inserted_into: Vec::new(),
+            last_inserted_into: None,
         })
+    }
+
+    /// Marks a line as created by the import's own transaction.
+    pub fn made_here(&mut self, line_id: Uuid) {
+        self.made_here.insert(line_id);
     }
 
     /// Values staged with `op` so far.
@@ -152,6 +171,13 @@ impl Stage {
             None => b.extend_from_slice(&(-1i32).to_be_bytes()),
         }
         self.staged[op as usize] += 1;
+        // A line's values are staged one after another.
+        if op == Op::Insert && self.last_inserted_into != Some(line_id) {
+            self.last_inserted_into = Some(line_id);
+            if !self.made_here.contains(&line_id) {
+                self.inserted_into.push(line_id);
+            }
+        }
         if self.buf.len() >= SEND_BYTES {
             self.send().await?;
         }
@@ -193,7 +219,10 @@ impl Stage {
             // for the one `INSERT`.
             let checked_as_a_set = may_skip_row_triggers(txn).await?;
             if checked_as_a_set {
-                check_references(txn, name, kommun_id).await?;
+                let mut existing = std::mem::take(&mut self.inserted_into);
+                existing.sort_unstable();
+                existing.dedup();
+                check_references(txn, kommun_id, &existing).await?;
                 txn.execute_unprepared("SET LOCAL session_replication_role = replica")
                     .await?;
             }
@@ -294,11 +323,13 @@ async fn may_skip_row_triggers(txn: &DatabaseTransaction) -> Result<bool, Servic
 /// `budget_value.line_id` → `budget_line` check for each new row, for all
 /// the staged new rows at once: the kommun and every line exist (and the
 /// lines are the kommun's), locked `FOR KEY SHARE` as the row checks lock
-/// them, so neither can be deleted before the transaction ends.
+/// them, so neither can be deleted before the transaction ends. `existing`
+/// are the lines new values were staged for that the transaction did not
+/// create (the ones it created are its own until it commits).
 async fn check_references(
     txn: &DatabaseTransaction,
-    stage: &str,
     kommun_id: Uuid,
+    existing: &[Uuid],
 ) -> Result<(), ServiceError> {
     let kommun = txn
         .query_one_raw(Statement::from_sql_and_values(
@@ -312,32 +343,28 @@ async fn check_references(
             "the kommun of the staged values does not exist".into(),
         ));
     }
-    // The stage's name is ours (a uuid), never input.
-    let missing = format!(
-        "WITH locked AS (SELECT l.id FROM budget_line l \
-           WHERE l.kommun_id = $1 AND l.id IN (SELECT line_id FROM {stage} WHERE op = 0) \
-           FOR KEY SHARE) \
-         SELECT count(*) AS missing FROM {stage} s \
-         WHERE s.op = 0 AND NOT EXISTS (SELECT 1 FROM locked WHERE locked.id = s.line_id)"
-    );
-    let missing: i64 = match txn
-        .query_one_raw(Statement::from_sql_and_values(
-            DbBackend::Postgres,
-            missing,
-            [kommun_id.into()],
-        ))
-        .await?
-    {
-        Some(row) => row.try_get("", "missing")?,
-        None => 0,
-    };
-    if missing > 0 {
-        return Err(ServiceError::Unexpected(format!(
-            "{missing} staged values name a budget line the kommun does not have"
-        )));
+    for ids in existing.chunks(LINES_PER_CHECK) {
+        let found: Vec<Uuid> = budget_line::Entity::find()
+            .select_only()
+            .column(budget_line::Column::Id)
+            .filter(budget_line::Column::KommunId.eq(kommun_id))
+            .filter(budget_line::Column::Id.is_in(ids.iter().copied()))
+            .lock(LockType::KeyShare)
+            .into_tuple()
+            .all(txn)
+            .await?;
+        if found.len() != ids.len() {
+            return Err(ServiceError::Unexpected(format!(
+                "staged values name {} budget lines the kommun does not have",
+                ids.len() - found.len()
+            )));
+        }
     }
     Ok(())
 }
+
+/// Line ids per statement of the reference check.
+const LINES_PER_CHECK: usize = 1000;
 
 fn field(buf: &mut Vec<u8>, bytes: &[u8]) {
     buf.extend_from_slice(&(bytes.len() as i32).to_be_bytes());

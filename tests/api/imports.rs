@@ -890,7 +890,7 @@ async fn staged_values_of_a_missing_line_are_refused() {
             Err(e) => assert!(
                 refused
                     && e.to_string()
-                        .contains("budget line the kommun does not have"),
+                        .contains("budget lines the kommun does not have"),
                 "{e}"
             ),
             Ok(()) => assert!(!refused),

@@ -266,6 +266,7 @@ pub async fn import_flat(
     query: web::Query<FlatImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let started = std::time::Instant::now();
     let kommun_id = principal.require_kommun()?;
     let mime = mime(&req);
     let is_csv = matches!(
@@ -349,6 +350,11 @@ pub async fn import_flat(
         (namnder, "json", checked?)
     };
     let (rows, issues, codes, total) = checked;
+    tracing::debug!(
+        rows = total,
+        ms = started.elapsed().as_millis() as u64,
+        "flat file read and checked"
+    );
     authorize_namnder(&principal, codes.iter().map(String::as_str))?;
     let outcome = write_rows(FlatImport {
         state: &state,
