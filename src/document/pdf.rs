@@ -288,14 +288,19 @@ fn joined(doc: &Document) -> Result<PagedDocument, String> {
         .into_iter()
         .chain(parts.iter().flat_map(|p| planned(p)))
         .collect();
-    // Job 0 is the front matter with the planned contents, job i the part i.
-    let mut sources = vec![part_source(0, front_markup(doc, front_blocks, &plan))?];
-    let mut before = Figures::default().add(front_blocks);
-    for (i, blocks) in parts.iter().enumerate() {
-        sources.push(part_source(i + 1, part_markup(doc, blocks, before))?);
-        before = before.add(blocks);
+    // The tables and charts before each part.
+    let mut before = vec![Figures::default().add(front_blocks)];
+    for blocks in &parts {
+        let last = before[before.len() - 1];
+        before.push(last.add(blocks));
     }
-    let mut typeset = typeset_all(sources)?.into_iter();
+    // Job 0 is the front matter with the planned contents, job i the part
+    // i; each job's markup is made by the thread that typesets it.
+    let source_of = |job: usize| match job {
+        0 => part_source(0, front_markup(doc, front_blocks, &plan)),
+        i => part_source(i, part_markup(doc, parts[i - 1], before[i - 1])),
+    };
+    let mut typeset = typeset_all(parts.len() + 1, &source_of)?.into_iter();
     let planned_front = typeset
         .next()
         .ok_or_else(|| "the front matter was not typeset".to_string())?;
@@ -341,25 +346,27 @@ fn joined(doc: &Document) -> Result<PagedDocument, String> {
     Err("the contents' length did not settle".into())
 }
 
-/// Typesets `sources`, as many at a time as there are cores but at most
-/// two (each compilation holds its layout in memory while it converges),
-/// in order.
-fn typeset_all(sources: Vec<Source>) -> Result<Vec<TypesetPart>, String> {
+/// Typesets the sources `source_of(0..jobs)`, as many at a time as there
+/// are cores but at most two (each compilation holds its layout in memory
+/// while it converges), in order. Each source is made by the thread that
+/// typesets it.
+fn typeset_all(
+    jobs: usize,
+    source_of: &(dyn Fn(usize) -> Result<Source, String> + Sync),
+) -> Result<Vec<TypesetPart>, String> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 2);
-    let mut done = Vec::with_capacity(sources.len());
-    let mut sources = sources.into_iter().peekable();
-    while sources.peek().is_some() {
-        let batch: Vec<Source> = sources.by_ref().take(workers).collect();
+    let mut done = Vec::with_capacity(jobs);
+    for first in (0..jobs).step_by(workers) {
+        let batch = first..(first + workers).min(jobs);
         let results: Vec<Result<TypesetPart, String>> = std::thread::scope(|scope| {
             let handles: Vec<_> = batch
-                .into_iter()
-                .map(|source| {
+                .map(|job| {
                     std::thread::Builder::new()
                         .name("typeset".into())
                         .stack_size(TYPESET_STACK)
-                        .spawn_scoped(scope, move || typeset_part(source))
+                        .spawn_scoped(scope, move || typeset_part(source_of(job)?))
                 })
                 .collect();
             handles
