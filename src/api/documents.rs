@@ -4,6 +4,7 @@
 //! today's figures and says "Utkast" on every page.
 
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::IntoParams;
@@ -21,6 +22,7 @@ use crate::{
         kommun::{IndicatorLine, KommunInput, MatrixArea, MatrixGoal, NamndPart},
     },
     domain::structure::{ReportStatus, ReportType},
+    entity::{namnd, report},
     error::{ApiError, FieldError},
     service::{
         consolidation, kommun_views as views, kommuner,
@@ -214,6 +216,37 @@ pub struct KommunDocumentQuery {
 /// nämnder's submission status), then each nämnd's report of `type` as a
 /// chapter (decided when approved, else today's figures marked "Utkast").
 /// HTML or tagged PDF/UA-1, as for one report.
+/// Reports' documents of the kommun's compilation read at once.
+const REPORTS_AT_ONCE: usize = 4;
+
+/// A nämnd's chapter of the compilation: its report's status, decision and
+/// document (None when it has handed in no report).
+async fn namnd_part(
+    state: &AppState,
+    n: namnd::Model,
+    report: Option<report::Model>,
+) -> Result<NamndPart, ApiError> {
+    let (status, beslut, doc) = match report {
+        None => ("saknas".to_string(), None, None),
+        Some(r) => {
+            let beslut = match (&r.beslut_datum, &r.beslut_paragraf) {
+                (Some(d), Some(p)) => Some(format!("{d}, {p}")),
+                _ => None,
+            };
+            let status = r.status.to_string();
+            let ctx = reports::context_of(&state.db, r).await?;
+            (status, beslut, Some(report_doc(state, &ctx).await?))
+        }
+    };
+    Ok(NamndPart {
+        code: n.code,
+        name: n.name,
+        status,
+        beslut,
+        report: doc,
+    })
+}
+
 #[utoipa::path(tag = "kommun", params(KommunDocumentQuery),
     responses(
         (status = 200, description = "The compilation as a document",
@@ -248,31 +281,18 @@ pub async fn get_kommun_document(
         .respond(&req, &state, key, || async {
             let (spec, _) = views::view_period(&state.db, kommun_id, query.period_id).await?;
             let report_type = query.report_type.as_str();
-            let mut namnder = Vec::new();
-            for (n, report) in
+            let submissions =
                 consolidation::submissions(&state.db, kommun_id, query.period_id, report_type)
-                    .await?
-            {
-                let (status, beslut, doc) = match report {
-                    None => ("saknas".to_string(), None, None),
-                    Some(r) => {
-                        let beslut = match (&r.beslut_datum, &r.beslut_paragraf) {
-                            (Some(d), Some(p)) => Some(format!("{d}, {p}")),
-                            _ => None,
-                        };
-                        let status = r.status.to_string();
-                        let ctx = reports::context_of(&state.db, r).await?;
-                        (status, beslut, Some(report_doc(&state, &ctx).await?))
-                    }
-                };
-                namnder.push(NamndPart {
-                    code: n.code,
-                    name: n.name,
-                    status,
-                    beslut,
-                    report: doc,
-                });
-            }
+                    .await?;
+            // The reports' documents are read a few at a time, in order:
+            // one's queries run while another's rows are turned into its
+            // document (on SQLite the database's own thread, on PostgreSQL
+            // further connections of the pool).
+            let namnder: Vec<NamndPart> = futures_util::stream::iter(submissions)
+                .map(|(n, report)| namnd_part(&state, n, report))
+                .buffered(REPORTS_AT_ONCE)
+                .try_collect()
+                .await?;
             let goal_matrix = views::goal_matrix(
                 &state.db,
                 kommun_id,
