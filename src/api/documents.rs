@@ -210,12 +210,6 @@ pub struct KommunDocumentQuery {
     pub format: Option<String>,
 }
 
-/// The kommun's compilation of a period (admin, kommunledning, revisor):
-/// the kommun overview (drift and investering per nämnd with a chart of
-/// each nämnd's avvikelse, the goal matrix, the indicator overview, the
-/// nämnder's submission status), then each nämnd's report of `type` as a
-/// chapter (decided when approved, else today's figures marked "Utkast").
-/// HTML or tagged PDF/UA-1, as for one report.
 /// Reports' documents of the kommun's compilation read at once.
 const REPORTS_AT_ONCE: usize = 4;
 
@@ -247,6 +241,12 @@ async fn namnd_part(
     })
 }
 
+/// The kommun's compilation of a period (admin, kommunledning, revisor):
+/// the kommun overview (drift and investering per nämnd with a chart of
+/// each nämnd's avvikelse, the goal matrix, the indicator overview, the
+/// nämnder's submission status), then each nämnd's report of `type` as a
+/// chapter (decided when approved, else today's figures marked "Utkast").
+/// HTML or tagged PDF/UA-1, as for one report.
 #[utoipa::path(tag = "kommun", params(KommunDocumentQuery),
     responses(
         (status = 200, description = "The compilation as a document",
