@@ -157,11 +157,7 @@ fn rss_kb(pid: u32) -> Option<u64> {
 }
 
 fn status_kb(pid: u32, field: &str) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    crate::memory::status_kb(&pid.to_string(), field)
 }
 
 /// Resets the VmHWM of process `pid` to its current RSS, so the next peak

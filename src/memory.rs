@@ -43,16 +43,22 @@ pub fn release_freed() {
 /// This process's resident memory now and at its peak, in MiB (Linux; None
 /// elsewhere), for debug logs of memory-heavy work.
 pub fn resident_mib() -> Option<(u64, u64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb = |field: &str| -> Option<u64> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(field))?
-            .trim()
-            .trim_end_matches("kB")
-            .trim()
-            .parse()
-            .ok()
-    };
-    Some((kb("VmRSS:")? / 1024, kb("VmHWM:")? / 1024))
+    Some((
+        status_kb("self", "VmRSS:")? / 1024,
+        status_kb("self", "VmHWM:")? / 1024,
+    ))
+}
+
+/// A field in kB of `/proc/<process>/status` (`process` a pid or `self`;
+/// Linux).
+pub fn status_kb(process: &str, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{process}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()
 }

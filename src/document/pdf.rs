@@ -212,8 +212,8 @@ struct Entry {
 }
 
 /// The headings of a typeset part that the contents lists (as Typst's
-/// outline of depth 3 would), on pages counted from `first_page`.
-fn headings(paged: &PagedDocument, first_page: usize) -> Vec<Entry> {
+/// outline of depth 3 would), on pages counted from 1.
+fn headings(paged: &PagedDocument) -> Vec<Entry> {
     let introspector = paged.introspector();
     introspector
         .query(&HeadingElem::ELEM.select())
@@ -228,7 +228,7 @@ fn headings(paged: &PagedDocument, first_page: usize) -> Vec<Entry> {
             Some(Entry {
                 level,
                 text: heading.body.plain_text().to_string(),
-                page: first_page + pos.page.get() - 1,
+                page: pos.page.get(),
                 x: pos.point.x.to_pt(),
                 y: pos.point.y.to_pt(),
             })
@@ -399,7 +399,7 @@ const TYPESET_STACK: usize = 8 << 20;
 fn typeset_part(main: Source) -> Result<TypesetPart, String> {
     let paged = compile_kept(main)?;
     Ok(TypesetPart {
-        headings: headings(&paged, 1),
+        headings: headings(&paged),
         pages: paged.pages().to_vec(),
     })
 }
