@@ -9,7 +9,8 @@ bin=${BIN:-target/release/kommunrapport}
 dir=${1:-$(mktemp -d)}
 db="sqlite://$dir/bench.db?mode=rwc"
 # The bench kommun (9999, 25 nämnder × 300 lines × 5 years, 400 indicators)
-# and the demo (seed 000) in one database. Helår 2024: all 25 reports approved.
+# and the demo (seed 000) in one database. Helår 2024: all 25 reports approved,
+# each with its decided version.
 "$bin" bench-views --database-url "$db" --iterations 1 >"$dir/bench-views.log"
 DATABASE_URL="$db" "$bin" seed-demo >/dev/null
 port=$(( 20000 + RANDOM % 20000 ))

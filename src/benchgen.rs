@@ -41,8 +41,9 @@ use crate::{
         budget_line, budget_prognos_step, budget_value, budget_value_total, change_counter,
         change_feed, goal, goal_area, goal_indicator, goal_namnd, indicator, indicator_override,
         indicator_riktvarde, indicator_value, key_figure, kommun, namnd, period, report,
-        report_section, volume_measure, volume_value,
+        report_section, report_version, volume_measure, volume_value,
     },
+    service::{self, versions},
     startup::{Application, connect},
 };
 
@@ -340,6 +341,7 @@ struct GenReport {
     id: Uuid,
     namnd: usize,
     year: i32,
+    godkand: bool,
 }
 
 async fn generate(
@@ -544,12 +546,13 @@ async fn generate(
             };
             let next = p.year + 1;
             let id = Uuid::now_v7();
+            let godkand = status == ReportStatus::Godkand;
             reports.push(GenReport {
                 id,
                 namnd: n,
                 year: p.year,
+                godkand,
             });
-            let godkand = status == ReportStatus::Godkand;
             bulk.push(
                 db,
                 report::Model {
@@ -922,7 +925,57 @@ async fn generate(
         }
     }
     bulk.flush(db).await?;
+    decide_approved(db, kommun_id, &reports).await?;
     Ok(kommun_id)
+}
+
+/// Stores the decided version of every approved report, as approving
+/// through the service does: the kommun's compilation and a report's reads
+/// serve what was decided, not live figures.
+async fn decide_approved(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    reports: &[GenReport],
+) -> Result<(), DbErr> {
+    let failed = |e: String| DbErr::Custom(format!("decided version: {e}"));
+    let mut bulk = Bulk::new();
+    for r in reports.iter().filter(|r| r.godkand) {
+        let ctx = service::reports::load(db, kommun_id, r.id)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let document = crate::api::decided::document(db, &ctx)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let text = versions::canonical(&document);
+        let (Some(beslut_datum), Some(beslut_paragraf), Some(decided_at)) = (
+            ctx.report.beslut_datum,
+            ctx.report.beslut_paragraf.clone(),
+            ctx.report.approved_at,
+        ) else {
+            return Err(failed(format!("report {} has no decision", r.id)));
+        };
+        bulk.push(
+            db,
+            report_version::Model {
+                id: Uuid::now_v7(),
+                kommun_id,
+                report_id: r.id,
+                number: 1,
+                sha256: versions::sha256_hex(text.as_bytes()),
+                document: text,
+                prev_sha256: None,
+                beslut_datum,
+                beslut_paragraf,
+                diarienummer: None,
+                decided_at,
+                decided_by: "bench".into(),
+            }
+            .into_active_model(),
+        )
+        .await?;
+    }
+    bulk.flush(db).await?;
+    Ok(())
 }
 
 /// Deletes every row of the kommun, children before parents.
@@ -961,6 +1014,7 @@ pub(crate) async fn delete_kommun(db: &DatabaseConnection, kommun_id: Uuid) -> R
         volume_value,
         volume_measure,
         key_figure,
+        report_version,
         report,
         period,
         namnd,
@@ -990,6 +1044,7 @@ async fn print_counts(db: &DatabaseConnection, kommun_id: Uuid) -> Result<(), Db
         namnd,
         period,
         report,
+        report_version,
         budget_line,
         budget_value,
         goal_area,
