@@ -209,7 +209,8 @@ pub async fn kommun_table(
             for (n, figures) in &data.namnder {
                 let (shown, base, basis, version) = match decided.get(&n.id) {
                     Some(v) => {
-                        let (shown, base) = decided_total(v, kind, unit)?;
+                        let parsed = versions::parsed(&state.db, &state.versions, v).await?;
+                        let (shown, base) = decided_total(&parsed, kind, unit)?;
                         (shown, base, super::decided::Basis::Beslutad, Some(v.number))
                     }
                     None => (
@@ -285,18 +286,16 @@ fn decided_report_type(kind: PeriodKind) -> Option<ReportType> {
 /// A decided report's total of `kind`: as shown in `unit`, and its exact
 /// kronor base figures for the kommun total.
 fn decided_total(
-    version: &crate::entity::report_version::Model,
+    version: &versions::ParsedVersion,
     kind: BudgetLineKind,
     unit: Unit,
 ) -> Result<(FiguresDto, crate::domain::LineFigures), ApiError> {
-    let document: serde_json::Value = serde_json::from_str(&version.document)
-        .map_err(|e| ApiError::Unexpected(format!("stored version: {e}")))?;
     let key = match kind {
         BudgetLineKind::Drift => "drift",
         BudgetLineKind::Investering => "investering",
     };
     let figures = |unit: &str| -> Result<FiguresDto, ApiError> {
-        serde_json::from_value(document[key][unit]["total"].clone())
+        serde_json::from_str(version.total(&format!("{key}.{unit}")).get())
             .map_err(|e| ApiError::Unexpected(format!("stored version total: {e}")))
     };
     let kr = figures("kr")?;

@@ -156,8 +156,18 @@ pub async fn latest_meta(
     db: &impl ConnectionTrait,
     report_id: Uuid,
 ) -> Result<Option<VersionMeta>, ServiceError> {
+    Ok(meta_select()
+        .filter(report_version::Column::ReportId.eq(report_id))
+        .order_by_desc(report_version::Column::Number)
+        .into_model::<VersionMeta>()
+        .one(db)
+        .await?)
+}
+
+/// The columns of [`VersionMeta`]: every column but the document.
+fn meta_select() -> sea_orm::Select<report_version::Entity> {
     use report_version::Column as C;
-    Ok(report_version::Entity::find()
+    report_version::Entity::find()
         .select_only()
         .columns([
             C::Id,
@@ -177,11 +187,6 @@ pub async fn latest_meta(
             ),
             "kommun_seq",
         )
-        .filter(C::ReportId.eq(report_id))
-        .order_by_desc(C::Number)
-        .into_model::<VersionMeta>()
-        .one(db)
-        .await?)
 }
 
 /// A decided document split into its parts, each kept as serialised JSON,
@@ -192,6 +197,9 @@ pub struct ParsedVersion {
     /// The stored canonical JSON, as hashed.
     pub canonical: String,
     parts: HashMap<String, Box<RawValue>>,
+    /// The `total` of each table part (`drift.kr`, …): what the kommun's
+    /// views show of a decided report, without parsing its lines.
+    totals: HashMap<String, Box<RawValue>>,
 }
 
 impl ParsedVersion {
@@ -203,23 +211,33 @@ impl ParsedVersion {
                 "stored version: not an object".into(),
             ));
         };
-        let mut parts = HashMap::new();
-        let mut keep = |key: String, value: &serde_json::Value| -> Result<(), ServiceError> {
+        let raw = |value: &serde_json::Value| -> Result<Box<RawValue>, ServiceError> {
             let text = serde_json::to_string(value).map_err(broken)?;
-            parts.insert(key, RawValue::from_string(text).map_err(broken)?);
-            Ok(())
+            RawValue::from_string(text).map_err(broken)
         };
+        let mut parts = HashMap::new();
+        let mut totals = HashMap::new();
         for (key, value) in &document {
             match value {
                 serde_json::Value::Object(units) if key == "drift" || key == "investering" => {
                     for (unit, table) in units {
-                        keep(format!("{key}.{unit}"), table)?;
+                        let key = format!("{key}.{unit}");
+                        if let Some(total) = table.get("total") {
+                            totals.insert(key.clone(), raw(total)?);
+                        }
+                        parts.insert(key, raw(table)?);
                     }
                 }
-                _ => keep(key.clone(), value)?,
+                _ => {
+                    parts.insert(key.clone(), raw(value)?);
+                }
             }
         }
-        Ok(ParsedVersion { canonical, parts })
+        Ok(ParsedVersion {
+            canonical,
+            parts,
+            totals,
+        })
     }
 
     /// Whether the version holds the document part `key` (`drift` when it
@@ -236,6 +254,12 @@ impl ParsedVersion {
     /// `null` when the version has no such part.
     pub fn part(&self, key: &str) -> &RawValue {
         self.parts.get(key).map_or(RawValue::NULL, |p| p.as_ref())
+    }
+
+    /// The total row of the table part `key` (`drift.kr`, `investering.tkr`)
+    /// as serialised JSON; `null` when the version has no such table.
+    pub fn total(&self, key: &str) -> &RawValue {
+        self.totals.get(key).map_or(RawValue::NULL, |p| p.as_ref())
     }
 }
 
@@ -356,14 +380,14 @@ pub async fn list(
         .await?)
 }
 
-/// The latest decided version of each approved report of `report_type` in
-/// the period, by nämnd.
+/// The latest decided version (without its document) of each approved
+/// report of `report_type` in the period, by nämnd.
 pub async fn decided_for_period(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     period_id: Uuid,
     report_type: ReportType,
-) -> Result<HashMap<Uuid, report_version::Model>, ServiceError> {
+) -> Result<HashMap<Uuid, VersionMeta>, ServiceError> {
     let reports: HashMap<Uuid, Uuid> = report::Entity::find()
         .filter(report::Column::KommunId.eq(kommun_id))
         .filter(report::Column::PeriodId.eq(period_id))
@@ -377,11 +401,12 @@ pub async fn decided_for_period(
     if reports.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut latest: HashMap<Uuid, report_version::Model> = HashMap::new();
-    for v in report_version::Entity::find()
+    let mut latest: HashMap<Uuid, VersionMeta> = HashMap::new();
+    for v in meta_select()
         .filter(report_version::Column::KommunId.eq(kommun_id))
         .filter(report_version::Column::ReportId.is_in(reports.keys().copied()))
         .order_by_asc(report_version::Column::Number)
+        .into_model::<VersionMeta>()
         .all(db)
         .await?
     {
