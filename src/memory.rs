@@ -3,8 +3,8 @@
 //! mimalloc serves the service's allocations: its per-thread heaps take
 //! back memory freed by another thread without a lock, where glibc's
 //! arenas serialise on one (an import's reader thread allocates the
-//! strings its checker thread frees). It purges freed pages at once
-//! ([`configure`]), so resident memory follows use as with glibc.
+//! strings its checker thread frees). It purges freed pages after a short
+//! delay ([`configure`]), so resident memory follows use as with glibc.
 //!
 //! The workers' start-up (each registers every route and collects the
 //! OpenAPI document on the way) and a million-row import leave tens of
@@ -19,12 +19,22 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// Sets the allocator up before the service starts: freed pages are given
-/// back to the system at once instead of after 10 ms (a million-row
-/// import otherwise ends with its peak still resident).
+/// back to the system after [`PURGE_DELAY_MS`] instead of mimalloc's
+/// default second, unless `MIMALLOC_PURGE_DELAY` says otherwise.
 pub fn configure() {
-    // SAFETY: sets one of mimalloc's own option values; no pointers.
-    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 0) }
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets one of mimalloc's own option values; no pointers.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) }
+    }
 }
+
+/// How long freed pages stay with the allocator before they go back to the
+/// system. Not 0: a read that frees its pages at once faults them in again,
+/// zeroed by the kernel, on the next request (a quarter of the CPU time of
+/// a kommun view went to that). Long enough for back-to-back requests to
+/// reuse them, short enough that memory follows use; a large import ends
+/// with [`release_freed`] anyway.
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
 /// Returns the allocators' free pages to the system: mimalloc's of this
 /// thread and those abandoned by ended threads, and glibc's (used by the
