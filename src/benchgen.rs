@@ -965,7 +965,6 @@ async fn decide_approved(
         let document = crate::api::decided::document(db, &ctx)
             .await
             .map_err(|e| failed(e.to_string()))?;
-        let text = versions::canonical(&document);
         let (Some(beslut_datum), Some(beslut_paragraf), Some(decided_at)) = (
             ctx.report.beslut_datum,
             ctx.report.beslut_paragraf.clone(),
@@ -973,22 +972,20 @@ async fn decide_approved(
         ) else {
             return Err(failed(format!("report {} has no decision", r.id)));
         };
+        let decision = versions::Decision {
+            beslut_datum,
+            beslut_paragraf,
+            diarienummer: None,
+        };
         bulk.push(
             db,
-            report_version::Model {
-                id: Uuid::now_v7(),
-                kommun_id,
-                report_id: r.id,
-                number: 1,
-                sha256: versions::sha256_hex(text.as_bytes()),
-                document: text,
-                prev_sha256: None,
-                beslut_datum,
-                beslut_paragraf,
-                diarienummer: None,
-                decided_at,
-                decided_by: "bench".into(),
-            }
+            versions::next_version(
+                &ctx.report,
+                None,
+                &decision,
+                &document,
+                (decided_at, "bench".into()),
+            )
             .into_active_model(),
         )
         .await?;

@@ -89,21 +89,13 @@ pub async fn freeze(
     document: &serde_json::Value,
 ) -> Result<report_version::Model, ServiceError> {
     let previous = latest(w.db(), report.id).await?;
-    let text = canonical(document);
-    let version = report_version::Model {
-        id: Uuid::now_v7(),
-        kommun_id: report.kommun_id,
-        report_id: report.id,
-        number: previous.as_ref().map_or(1, |p| p.number + 1),
-        sha256: sha256_hex(text.as_bytes()),
-        document: text,
-        prev_sha256: previous.map(|p| p.sha256),
-        beslut_datum: decision.beslut_datum,
-        beslut_paragraf: decision.beslut_paragraf.clone(),
-        diarienummer: decision.diarienummer.clone(),
-        decided_at: Utc::now(),
-        decided_by: w.actor().principal.clone(),
-    };
+    let version = next_version(
+        report,
+        previous.as_ref(),
+        decision,
+        document,
+        (Utc::now(), w.actor().principal.clone()),
+    );
     report_version::Entity::insert(version.clone().into_active_model())
         .exec_without_returning(w.db())
         .await?;
@@ -115,6 +107,33 @@ pub async fn freeze(
         Some(&version),
     )?;
     Ok(version)
+}
+
+/// The version after `previous` (the first when none) of `report`: the
+/// canonical text of `document` with its hash, chained to `previous`,
+/// decided as `decision` at the time and by whom `decided` says.
+pub fn next_version(
+    report: &report::Model,
+    previous: Option<&report_version::Model>,
+    decision: &Decision,
+    document: &serde_json::Value,
+    (decided_at, decided_by): (DateTime<Utc>, String),
+) -> report_version::Model {
+    let text = canonical(document);
+    report_version::Model {
+        id: Uuid::now_v7(),
+        kommun_id: report.kommun_id,
+        report_id: report.id,
+        number: previous.map_or(1, |p| p.number + 1),
+        sha256: sha256_hex(text.as_bytes()),
+        document: text,
+        prev_sha256: previous.map(|p| p.sha256.clone()),
+        beslut_datum: decision.beslut_datum,
+        beslut_paragraf: decision.beslut_paragraf.clone(),
+        diarienummer: decision.diarienummer.clone(),
+        decided_at,
+        decided_by,
+    }
 }
 
 /// The latest decided version of a report, if it was ever approved.
