@@ -16,6 +16,7 @@ mod m20261203_000013_process_and_webhooks;
 mod m20261204_000015_calendar_feeds;
 mod m20261204_000016_prognos_steps;
 mod m20261204_000017_indicator_kommun_indexes;
+mod m20261204_000018_budget_value_covering;
 mod tables;
 
 /// Numbers the audit log into an empty change feed (what the migration
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000015_calendar_feeds::Migration),
             Box::new(m20261204_000016_prognos_steps::Migration),
             Box::new(m20261204_000017_indicator_kommun_indexes::Migration),
+            Box::new(m20261204_000018_budget_value_covering::Migration),
         ]
     }
 }

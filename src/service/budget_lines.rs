@@ -235,14 +235,14 @@ pub enum ValuesOf {
 }
 
 /// (line_id, measure, from_month, to_month, amount_ore) of the values of
-/// `of`, within `months` (first from_month, last to_month) when given.
+/// `of`; with `report_year`, only those a report of that year reads.
 /// Only the columns the figures need, read by position: a large nämnd has
 /// tens of thousands of values, and decoding whole rows (ids, timestamps)
 /// costs more than the query.
 pub async fn value_tuples(
     db: &impl ConnectionTrait,
     of: ValuesOf,
-    months: Option<(i32, i32)>,
+    report_year: Option<i32>,
 ) -> Result<Vec<(Uuid, Measure, i32, i32, i64)>, ServiceError> {
     use budget_value::Column as C;
     use sea_orm::{JoinType, QuerySelect};
@@ -266,10 +266,20 @@ pub async fn value_tuples(
             .filter(budget_line::Column::NamndId.eq(namnd_id))
             .filter(budget_line::Column::Kind.eq(kind)),
     };
-    if let Some((from, to)) = months {
+    if let Some(year) = report_year {
+        // What a report of `year` reads (see `domain::line_figures`): every
+        // measure of the year, and the year before only for its utfall
+        // (the föregående år columns). A third fewer rows than both years'.
+        let last_years_utfall = sea_orm::Condition::all()
+            .add(C::Measure.eq(Measure::Utfall))
+            .add(C::FromMonth.gte((year - 1) * 100 + 1));
         query = query
-            .filter(C::FromMonth.gte(from))
-            .filter(C::ToMonth.lte(to));
+            .filter(
+                sea_orm::Condition::any()
+                    .add(C::FromMonth.gte(year * 100 + 1))
+                    .add(last_years_utfall),
+            )
+            .filter(C::ToMonth.lte(year * 100 + 12));
     }
     Ok(query.into_tuple().all(db).await?)
 }
@@ -751,13 +761,10 @@ pub async fn report_table(
     period: ReportPeriod,
 ) -> Result<ReportTable, ServiceError> {
     let lines = lines_of(db, namnd_id, kind).await?;
-    // Only the report year and the year before matter.
-    let from = (period.year() - 1) * 100 + 1;
-    let to = period.year() * 100 + 12;
     let values = if lines.is_empty() {
         vec![]
     } else {
-        value_tuples(db, ValuesOf::Table(namnd_id, kind), Some((from, to))).await?
+        value_tuples(db, ValuesOf::Table(namnd_id, kind), Some(period.year())).await?
     };
     let mut entries: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
     for (line_id, measure, from_month, to_month, amount_ore) in values {

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rust_decimal::Decimal;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::{
@@ -160,15 +160,20 @@ pub async fn goal_matrix(
     let mut suggestions = assessments::suggestions(db, kommun_id, &goals, year).await?;
     let reports = consolidation::reports_by_namnd(db, kommun_id, period_id, report_type).await?;
     let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
-    let found: HashMap<(Uuid, Uuid), assessment::Model> = if report_ids.is_empty() {
+    // Only the columns a cell shows: the kommun's reports hold thousands.
+    let found: HashMap<(Uuid, Uuid), (Bedomning, String)> = if report_ids.is_empty() {
         HashMap::new()
     } else {
+        use assessment::Column as C;
         assessment::Entity::find()
-            .filter(assessment::Column::ReportId.is_in(report_ids))
+            .select_only()
+            .columns([C::ReportId, C::GoalId, C::Bedomning, C::Comment])
+            .filter(C::ReportId.is_in(report_ids))
+            .into_tuple::<(Uuid, Uuid, Bedomning, String)>()
             .all(db)
             .await?
             .into_iter()
-            .map(|a| ((a.report_id, a.goal_id), a))
+            .map(|(report, goal, bedomning, comment)| ((report, goal), (bedomning, comment)))
             .collect()
     };
     let mut by_area: BTreeMap<usize, MatrixArea> = BTreeMap::new();
@@ -191,7 +196,7 @@ pub async fn goal_matrix(
         .map(|(namnd_id, role)| {
             let report = reports.get(&namnd_id);
             let a = report.and_then(|r| found.get(&(r.id, g.model.id)));
-            let bedomning = a.map(|a| a.bedomning);
+            let bedomning = a.map(|a| a.0);
             if let Some(b) = bedomning {
                 summary.add(b);
             }
@@ -200,7 +205,7 @@ pub async fn goal_matrix(
                 role,
                 report_id: report.map(|r| r.id),
                 bedomning,
-                comment: a.map(|a| a.comment.clone()),
+                comment: a.map(|a| a.1.clone()),
             }
         })
         .collect();
