@@ -395,10 +395,11 @@ pub async fn import_flat(
         stage.close().await;
     }
     if bulk {
-        // The rows are committed: the statistics follow without keeping
-        // the importer waiting (reads meanwhile plan as before the load).
+        // The rows are committed: statistics and visibility follow without
+        // keeping the importer waiting (reads meanwhile plan as before the
+        // load, and read the table beside the index).
         let db = db.clone();
-        tokio::spawn(async move { import_stage::analyze_values(&db).await });
+        tokio::spawn(async move { import_stage::vacuum_values(&db).await });
     }
     written?.map_err(ImportError::Rows)
 }
