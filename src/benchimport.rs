@@ -387,6 +387,24 @@ pub async fn run(mut settings: Settings, args: BenchImportArgs) -> Result<(), St
     Ok(())
 }
 
+/// Waits (up to two minutes) until no VACUUM runs in this database: the
+/// service vacuums the value tables in the background after a bulk import,
+/// and that work belongs to neither the next import nor a baseline.
+async fn wait_for_vacuum(pool: &sqlx::PgPool) {
+    let running = "SELECT count(*) FROM pg_stat_progress_vacuum WHERE datname = current_database()";
+    for _ in 0..1200 {
+        match sqlx::query_scalar::<_, i64>(running).fetch_one(pool).await {
+            Ok(0) => return,
+            Ok(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            Err(e) => {
+                eprintln!("waiting for VACUUM: {e}");
+                return;
+            }
+        }
+    }
+    eprintln!("a VACUUM still runs after two minutes; timing anyway");
+}
+
 /// Starts a timed step with no checkpoint due: a million rows write about
 /// 500 MB of WAL, so with the default `max_wal_size` a checkpoint otherwise
 /// falls at random into the import or into one of the baselines. Best
@@ -398,6 +416,7 @@ async fn checkpoint(db: &sea_orm::DatabaseConnection) {
 }
 
 async fn checkpoint_pool(pool: &sqlx::PgPool) {
+    wait_for_vacuum(pool).await;
     if let Err(e) = sqlx::raw_sql("CHECKPOINT").execute(pool).await {
         eprintln!("CHECKPOINT before a timed step failed: {e}");
     }
