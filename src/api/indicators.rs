@@ -1043,7 +1043,14 @@ pub async fn appendix_table(
             Some(ids.into_iter().collect::<BTreeSet<_>>())
         }
     };
-    let appendix = indicators::appendix(db, kommun_id, goal_area_id, goal_ids.as_ref()).await?;
+    let appendix = indicators::appendix(
+        db,
+        kommun_id,
+        goal_area_id,
+        goal_ids.as_ref(),
+        indicators::TargetYears::All,
+    )
+    .await?;
     let year = year
         .or_else(|| {
             appendix

@@ -68,7 +68,7 @@ pub async fn suggestions(
             .await?
     };
     let data: HashMap<Uuid, IndicatorData<FigureValue>> =
-        indicators::load_figures(db, kommun_id, models, Some(year))
+        indicators::load_figures(db, kommun_id, models, indicators::TargetYears::Only(year))
             .await?
             .into_iter()
             .map(|d| (d.model.id, d))

@@ -434,22 +434,34 @@ pub async fn load_data(
         .into_iter()
         .map(|v| Ok((v.0, stored_value_of_columns(v)?)))
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    with_targets(db, kommun_id, models, (ids, None), values).await
+    with_targets(db, kommun_id, models, (ids, TargetYears::All), values).await
+}
+
+/// Which years' riktvärden and overrides a loader reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TargetYears {
+    /// Every year's.
+    All,
+    /// This year's only: for callers that derive that year only.
+    Only(i32),
+    /// Each indicator's latest riktvärde and every override: what deriving
+    /// at each indicator's [`default_year`] reads (the latest year with a
+    /// riktvärde), without the riktvärden of the years before.
+    Latest,
 }
 
 /// [`load_data`] with each value's figures only (year, gender, value), for
 /// the views that derive trend and bedömning but show no value's record
 /// (the goal matrix, the indicator overview, the appendix): a third of the
-/// columns, none of the mostly empty texts. With `only_year`, only that
-/// year's riktvärden and overrides are read, for callers that derive that
-/// year only (every year's values are read: the trend and the latest
-/// utfall look back).
+/// columns, none of the mostly empty texts. `targets` narrows the
+/// riktvärden and overrides read to what the caller derives (every year's
+/// values are read: the trend and the latest utfall look back).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn load_figures(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<indicator::Model>,
-    only_year: Option<i32>,
+    targets: TargetYears,
 ) -> Result<Vec<IndicatorData<FigureValue>>, ServiceError> {
     if models.is_empty() {
         return Ok(Vec::new());
@@ -478,7 +490,7 @@ pub async fn load_figures(
             ))
         })
         .collect::<Result<Vec<_>, ServiceError>>()?;
-    with_targets(db, kommun_id, models, (ids, only_year), values).await
+    with_targets(db, kommun_id, models, (ids, targets), values).await
 }
 
 /// The values of these indicators by year and gender, no column selected
@@ -501,11 +513,38 @@ fn values_of(kommun_id: Uuid, ids: &[Uuid]) -> sea_orm::Select<indicator_value::
 /// index that leads with `kommun_id`.
 const KOMMUN_WIDE_FROM: usize = 64;
 
-/// The condition for rows of `year` when given (else every row).
-fn of_year<C: ColumnTrait>(column: C, year: Option<i32>) -> sea_orm::Condition {
-    match year {
-        Some(year) => sea_orm::Condition::all().add(column.eq(year)),
-        None => sea_orm::Condition::all(),
+/// The condition for the overrides `targets` asks for.
+fn overrides_of(targets: TargetYears) -> sea_orm::Condition {
+    match targets {
+        TargetYears::Only(year) => {
+            sea_orm::Condition::all().add(indicator_override::Column::Year.eq(year))
+        }
+        TargetYears::All | TargetYears::Latest => sea_orm::Condition::all(),
+    }
+}
+
+/// The condition for the riktvärden of the kommun `targets` asks for.
+fn riktvarden_of(kommun_id: Uuid, targets: TargetYears) -> sea_orm::Condition {
+    use indicator_riktvarde::Column as C;
+    use sea_orm::{
+        ExprTrait,
+        sea_query::{Expr, Query},
+    };
+    match targets {
+        TargetYears::All => sea_orm::Condition::all(),
+        TargetYears::Only(year) => sea_orm::Condition::all().add(C::Year.eq(year)),
+        TargetYears::Latest => {
+            let latest = Query::select()
+                .column(C::IndicatorId)
+                .expr(C::Year.max())
+                .from(indicator_riktvarde::Entity)
+                .and_where(C::KommunId.eq(kommun_id))
+                .group_by_col(C::IndicatorId)
+                .to_owned();
+            sea_orm::Condition::all().add(
+                Expr::tuple([Expr::col(C::IndicatorId), Expr::col(C::Year)]).in_subquery(latest),
+            )
+        }
     }
 }
 
@@ -525,12 +564,12 @@ fn of_indicators<C: ColumnTrait>(
 }
 
 /// `models` with their `values` (indicator id first), riktvärden and
-/// overrides (of one year when given), in the order of `models`.
+/// overrides (of the years `targets` asks for), in the order of `models`.
 async fn with_targets<V>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     models: Vec<indicator::Model>,
-    (ids, only_year): (Vec<Uuid>, Option<i32>),
+    (ids, targets): (Vec<Uuid>, TargetYears),
     values: Vec<(Uuid, V)>,
 ) -> Result<Vec<IndicatorData<V>>, ServiceError> {
     let riktvarden: Vec<(Uuid, i32, Option<String>, Option<String>)> = {
@@ -540,7 +579,7 @@ async fn with_targets<V>(
             .select_only()
             .columns([C::IndicatorId, C::Year, C::Value, C::Text])
             .filter(of_indicators(C::KommunId, C::IndicatorId, kommun_id, &ids))
-            .filter(of_year(C::Year, only_year))
+            .filter(riktvarden_of(kommun_id, targets))
             .order_by_asc(C::Year)
             .into_tuple()
             .all(db)
@@ -553,7 +592,7 @@ async fn with_targets<V>(
             kommun_id,
             &ids,
         ))
-        .filter(of_year(indicator_override::Column::Year, only_year))
+        .filter(overrides_of(targets))
         .order_by_asc(indicator_override::Column::Year)
         .order_by_asc(indicator_override::Column::Kind)
         .all(db)
@@ -1137,7 +1176,8 @@ pub async fn goals_of(
 
 /// The appendix: the goals (of one goal area, or all; optionally only
 /// `goal_ids`) by goal area and position, each with its indicators' data in
-/// link order. Four queries plus [`load_data`]'s three.
+/// link order, with the riktvärden and overrides of `targets`. Four queries
+/// plus [`load_figures`]'s three.
 pub struct Appendix {
     pub areas: Vec<crate::entity::goal_area::Model>,
     pub goals: Vec<goal::Model>,
@@ -1152,6 +1192,7 @@ pub async fn appendix(
     kommun_id: Uuid,
     goal_area_id: Option<Uuid>,
     goal_ids: Option<&BTreeSet<Uuid>>,
+    targets: TargetYears,
 ) -> Result<Appendix, ServiceError> {
     use crate::entity::goal_area;
     let mut areas = goal_area::Entity::find().filter(goal_area::Column::KommunId.eq(kommun_id));
@@ -1188,12 +1229,20 @@ pub async fn appendix(
         indicator_ids.insert(l.indicator_id);
         links.entry(l.goal_id).or_default().push(l.indicator_id);
     }
-    let models = indicator::Entity::find()
-        .filter(indicator::Column::KommunId.eq(kommun_id))
-        .filter(indicator::Column::Id.is_in(indicator_ids))
+    let ids: Vec<Uuid> = indicator_ids.iter().copied().collect();
+    let models: Vec<indicator::Model> = indicator::Entity::find()
+        .filter(of_indicators(
+            indicator::Column::KommunId,
+            indicator::Column::Id,
+            kommun_id,
+            &ids,
+        ))
         .all(db)
-        .await?;
-    let indicators = load_figures(db, kommun_id, models, None)
+        .await?
+        .into_iter()
+        .filter(|m| indicator_ids.contains(&m.id))
+        .collect();
+    let indicators = load_figures(db, kommun_id, models, targets)
         .await?
         .into_iter()
         .map(|d| (d.model.id, d))

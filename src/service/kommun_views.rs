@@ -278,7 +278,13 @@ pub async fn indicator_overview(
     kommun_id: Uuid,
     filter: IndicatorFilter<'_>,
 ) -> Result<Vec<IndicatorOverviewRow>, ServiceError> {
-    let appendix = indicators::appendix(db, kommun_id, filter.goal_area_id, None).await?;
+    // Each row derives one year: the one asked for, else the indicator's
+    // latest with a riktvärde.
+    let targets = filter.year.map_or(
+        indicators::TargetYears::Latest,
+        indicators::TargetYears::Only,
+    );
+    let appendix = indicators::appendix(db, kommun_id, filter.goal_area_id, None, targets).await?;
     let namnd_id = match filter.namnd {
         Some(code) => Some(namnd_by_code(db, kommun_id, code).await?.id),
         None => None,

@@ -441,6 +441,57 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         ),
         (Some(83.0), Some("forsamrad"), Some(90.0))
     );
+    // Without a year each row is its indicator's latest year with a
+    // riktvärde, read with that year's riktvärde only: the same row as the
+    // overview of that year gives. An earlier riktvärde changes nothing.
+    let admin = app.token(Role::Admin);
+    let hemtjanst_id = hemtjanst_indicator["indicator_id"].as_str().unwrap();
+    let stored = read(&app, &admin, &format!("/api/v1/indicators/{hemtjanst_id}")).await;
+    let mut riktvarden = stored["riktvarden"].as_array().unwrap().clone();
+    riktvarden.push(serde_json::json!({"year": 2019, "value": 1}));
+    app.put(
+        &format!("/api/v1/indicators/{hemtjanst_id}/riktvarden"),
+        &admin,
+        &serde_json::json!({ "riktvarden": riktvarden }),
+    )
+    .returns(200)
+    .await;
+    let latest = read(&app, &token, "/api/v1/kommun/indicators").await;
+    let row_of = |rows: &Value, id: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator_id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let hemtjanst_latest = row_of(&latest, hemtjanst_id);
+    assert_eq!(
+        (
+            hemtjanst_latest["year"].as_i64(),
+            hemtjanst_latest["riktvarde"].as_f64()
+        ),
+        (Some(2024), Some(90.0)),
+        "{hemtjanst_latest}"
+    );
+    let latest = latest.as_array().unwrap();
+    assert_eq!(latest.len(), 40);
+    let mut years: Vec<i64> = latest.iter().filter_map(|r| r["year"].as_i64()).collect();
+    years.sort_unstable();
+    years.dedup();
+    assert!(!years.is_empty());
+    for year in years {
+        let of_year = read(
+            &app,
+            &token,
+            &format!("/api/v1/kommun/indicators?year={year}"),
+        )
+        .await;
+        for row in latest.iter().filter(|r| r["year"] == year) {
+            let id = row["indicator_id"].as_str().unwrap();
+            assert_eq!(&row_of(&of_year, id), row);
+        }
+    }
     let csv = app
         .get("/api/v1/kommun/indicators?year=2024&format=csv", &token)
         .text()
