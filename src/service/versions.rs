@@ -259,6 +259,17 @@ impl ParsedVersion {
         })
     }
 
+    /// The bytes this parsed version holds: its canonical text and the
+    /// serialised parts and totals with their keys.
+    pub fn bytes(&self) -> usize {
+        let raw = |map: &HashMap<String, Box<RawValue>>| {
+            map.iter()
+                .map(|(k, v)| k.len() + v.get().len())
+                .sum::<usize>()
+        };
+        self.canonical.len() + raw(&self.parts) + raw(&self.totals)
+    }
+
     /// Whether the version holds the document part `key` (`drift` when it
     /// holds `drift.kr`).
     pub fn has_part(&self, key: &str) -> bool {
@@ -325,26 +336,51 @@ fn rename_members(value: &mut serde_json::Value) {
 
 /// The parsed documents of versions read lately, by version id. A version
 /// never changes, so an entry never goes stale; the cache only bounds its
-/// size.
+/// size, in bytes: a version of a large nämnd holds a megabyte (its
+/// canonical text and its parts), one of the demo's a few hundred kB.
 #[derive(Default)]
-pub struct VersionCache(Mutex<HashMap<Uuid, Arc<ParsedVersion>>>);
+pub struct VersionCache(Mutex<KeptVersions>);
 
-/// At most this many parsed versions are kept (a whole report is some
-/// hundred kB).
-const CACHED_VERSIONS: usize = 256;
+#[derive(Default)]
+struct KeptVersions {
+    versions: HashMap<Uuid, Arc<ParsedVersion>>,
+    bytes: usize,
+}
+
+/// At most this many bytes of parsed versions are kept: the decided
+/// reports of a few periods of a large kommun (the bench kommun's 25
+/// nämnder hold about 25 MB a period).
+const CACHED_VERSION_BYTES: usize = 128 << 20;
 
 impl VersionCache {
     fn get(&self, id: Uuid) -> Option<Arc<ParsedVersion>> {
-        self.0.lock().ok()?.get(&id).cloned()
+        self.0.lock().ok()?.versions.get(&id).cloned()
     }
 
+    /// Keeps `parsed`; when it would pass the bound, what was kept goes
+    /// first (every entry is as cheap to read again as any other). A
+    /// version larger than the bound is not kept.
     fn put(&self, id: Uuid, parsed: Arc<ParsedVersion>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= CACHED_VERSIONS {
-                map.clear();
-            }
-            map.insert(id, parsed);
+        let size = parsed.bytes();
+        if size > CACHED_VERSION_BYTES {
+            return;
         }
+        if let Ok(mut kept) = self.0.lock() {
+            if kept.bytes + size > CACHED_VERSION_BYTES {
+                kept.versions.clear();
+                kept.bytes = 0;
+            }
+            if let Some(old) = kept.versions.insert(id, parsed) {
+                kept.bytes -= old.bytes();
+            }
+            kept.bytes += size;
+        }
+    }
+
+    /// Bytes kept now.
+    #[cfg(test)]
+    fn kept_bytes(&self) -> usize {
+        self.0.lock().map_or(0, |kept| kept.bytes)
     }
 }
 
@@ -528,6 +564,41 @@ mod tests {
         );
         assert_eq!(parsed.part("indicators").get(), r#"{"year":2024}"#);
         assert_eq!(parsed.part("volymer").get(), "null");
+    }
+
+    /// A version whose canonical text is `len` bytes long.
+    fn version_of(len: usize) -> Arc<ParsedVersion> {
+        let filler = "x".repeat(len.saturating_sub(r#"{"report":""}"#.len()));
+        let text = format!(r#"{{"report":"{filler}"}}"#);
+        Arc::new(ParsedVersion::parse(text).unwrap())
+    }
+
+    #[test]
+    fn the_version_cache_is_bounded_in_bytes() {
+        let cache = VersionCache::default();
+        let mb = version_of(1 << 20);
+        // Canonical text and the part: about twice the text.
+        assert!(mb.bytes().abs_diff(2 << 20) < 100, "{}", mb.bytes());
+        let ids: Vec<Uuid> = (0..200).map(|_| Uuid::now_v7()).collect();
+        for id in &ids {
+            cache.put(*id, mb.clone());
+            assert!(cache.kept_bytes() <= CACHED_VERSION_BYTES);
+        }
+        // The latest is kept; the bound was reached and the cache restarted.
+        assert!(cache.get(ids[199]).is_some());
+        assert!(cache.get(ids[0]).is_none());
+        assert_eq!(
+            cache.kept_bytes(),
+            cache.0.lock().unwrap().versions.len() * mb.bytes()
+        );
+        // The same version again counts once.
+        let before = cache.kept_bytes();
+        cache.put(ids[199], mb.clone());
+        assert_eq!(cache.kept_bytes(), before);
+        // A version larger than the bound is not kept.
+        let huge = Uuid::now_v7();
+        cache.put(huge, version_of(CACHED_VERSION_BYTES));
+        assert!(cache.get(huge).is_none());
     }
 
     #[test]
