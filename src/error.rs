@@ -48,6 +48,10 @@ pub struct Problem {
 pub enum ApiError {
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A query parameter that does not parse as its type (400), named in
+    /// `errors` as a validation error names its field.
+    #[error("malformed query parameter: {}: {}", .0.field, .0.message)]
+    BadQuery(FieldError),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
     #[error("forbidden: {0}")]
@@ -110,7 +114,7 @@ impl ApiError {
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
-            ApiError::BadRequest(_) => ("bad-request", "Malformed request"),
+            ApiError::BadRequest(_) | ApiError::BadQuery(_) => ("bad-request", "Malformed request"),
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
             ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
             ApiError::NotFound(_) => ("not-found", "Not found"),
@@ -148,6 +152,9 @@ impl ApiError {
             | ApiError::BadGateway(d)
             | ApiError::GatewayTimeout(d) => d.clone(),
             ApiError::Taken(error) => format!("{}: {}", error.field, error.message),
+            ApiError::BadQuery(error) => {
+                format!("invalid query parameter {}: {}", error.field, error.message)
+            }
             ApiError::Validation(errors) => match errors.len() {
                 1 => format!("{}: {}", errors[0].field, errors[0].message),
                 n => format!("{n} fields are invalid"),
@@ -173,7 +180,7 @@ impl ApiError {
         let (slug, title) = self.slug_and_title();
         let errors: Vec<FieldError> = match self {
             ApiError::Validation(errors) => errors.clone(),
-            ApiError::Taken(error) => vec![error.clone()],
+            ApiError::Taken(error) | ApiError::BadQuery(error) => vec![error.clone()],
             _ => Vec::new(),
         };
         Problem {
@@ -246,7 +253,7 @@ pub fn into_service(err: ApiError) -> ServiceError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,

@@ -2,6 +2,7 @@
 //! comment for each goal it answers for (in a delårsrapport the expected
 //! fulfilment), beside the bedömning suggested from the goal's indicators.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -124,7 +125,7 @@ pub async fn list_assessments(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    basis: web::Query<super::decided::BasisQuery>,
+    basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let live = async || assessment_list(&state.db, &ctx).await;

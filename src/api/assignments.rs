@@ -3,6 +3,7 @@
 //! nämnder; `/api/v1/reports/{id}/assignment-statuses`: the report nämnd's
 //! status and comment for each.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -265,8 +266,8 @@ fn plan_target(principal: &Principal) -> Target<'_> {
 #[get("/assignments")]
 pub async fn list_assignments(
     cx: Ctx,
-    query: web::Query<AssignmentQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<AssignmentQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
         return Ok(empty_page::<AssignmentDto>());
@@ -410,7 +411,7 @@ pub async fn list_statuses(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    basis: web::Query<super::decided::BasisQuery>,
+    basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let live = async || status_list(&state.db, &ctx).await;

@@ -2,6 +2,7 @@
 //! API writes, changes or deletes it; services append to it in the same
 //! transaction as each change.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -87,8 +88,8 @@ pub struct AuditQuery {
 pub async fn list_audit(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<AuditQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<AuditQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,

@@ -1,6 +1,7 @@
 //! `/api/v1/budget-lines`: verksamhetsområden (drift) and huvudprojekt
 //! (investering) of a nämnd, with their values per month or whole period.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -234,8 +235,8 @@ fn hide_forbidden_read(err: ApiError, id: Uuid) -> ApiError {
 pub async fn list_budget_lines(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<BudgetLineQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<BudgetLineQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
     let Some(kommun_id) = principal.kommun_id else {

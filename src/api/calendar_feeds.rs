@@ -6,6 +6,7 @@
 //! else: `/calendar.ics` is the only operation that takes no bearer
 //! token, and the secret is no token anywhere else.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -173,7 +174,7 @@ pub async fn create_calendar_feed(
 #[get("/calendar-feeds")]
 pub async fn list_calendar_feeds(
     cx: Ctx,
-    query: web::Query<FeedListQuery>,
+    query: ApiQuery<FeedListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();
@@ -257,7 +258,7 @@ pub struct FeedQuery {
 pub async fn get_calendar(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<FeedQuery>,
+    query: ApiQuery<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let unknown =
         || ApiError::NotFound("no calendar feed with this URL (it may have been revoked)".into());

@@ -4,6 +4,7 @@
 //! `next_cursor` and no change is skipped or repeated. See
 //! [`crate::service::changes`] for how the order is kept.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, get, web};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -127,7 +128,7 @@ impl From<change_feed::Model> for ChangeDto {
 pub async fn list_changes(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<ChangesQuery>,
+    query: ApiQuery<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,

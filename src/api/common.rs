@@ -30,6 +30,56 @@ pub trait Input: DeserializeOwned {
     }
 }
 
+/// The query string as `T`, as `web::Query` reads it, but a parameter that
+/// does not parse names itself: 400 with `errors: [{field, message}]`
+/// (`web::Query` says only "invalid digit found in string").
+pub struct ApiQuery<T>(pub T);
+
+impl<T> ApiQuery<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for ApiQuery<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Parses `query` (the text after `?`) into `T`, naming the parameter that
+/// fails.
+pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    let pairs = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(pairs).map_err(|e| {
+        let message = clean_serde_message(&e.inner().to_string());
+        let path = e.path().to_string();
+        // A missing parameter fails the whole query, not a member: its
+        // name is in the message.
+        let field = match (path.as_str(), missing_field(&message)) {
+            (".", Some(name)) => name.to_string(),
+            (".", None) => String::new(),
+            _ => path,
+        };
+        ApiError::BadQuery(FieldError::new(field, message))
+    })
+}
+
+/// `name` of serde's "missing field `name`".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
+}
+
+impl<T: serde::de::DeserializeOwned> actix_web::FromRequest for ApiQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
 /// A JSON body of type `T`: 415 for another content type, 413 when too
 /// large, 400 for malformed JSON, 422 with field errors otherwise.
 pub struct ApiJson<T>(pub T);

@@ -3,7 +3,8 @@
 //! every nämnd or one; `GET /kommun/submissions` shows each nämnd against
 //! them.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use crate::api::common::ApiQuery;
+use actix_web::{HttpResponse, delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -117,7 +118,7 @@ fn target(principal: &Principal) -> Target<'_> {
 #[get("/deadlines")]
 pub async fn list_deadlines(
     cx: Ctx,
-    query: web::Query<DeadlineQuery>,
+    query: ApiQuery<DeadlineQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();

@@ -3,7 +3,8 @@
 //! ledger and named by `?mapping=<id>` on `POST /imports/flat` and
 //! `POST /imports/sie`.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use crate::api::common::ApiQuery;
+use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -281,7 +282,7 @@ fn choice(sie: Option<SieDimensionsDto>) -> DimensionChoice {
 #[get("/dimension-mappings")]
 pub async fn list_dimension_mappings(
     cx: Ctx,
-    page: web::Query<PageParams>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, target)?;
     let (rows, next) = mappings::list(cx.db(), kommun_id, &page.parse()?).await?;

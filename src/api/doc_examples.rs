@@ -108,9 +108,10 @@ fn shown(example: &Value) -> Option<String> {
 /// The problem the service answers with `status`, as an example.
 fn problem_example(status: u16) -> Option<Value> {
     let error = match status {
-        400 => ApiError::BadRequest(
-            "invalid query parameters: limit: invalid digit found in string".into(),
-        ),
+        400 => ApiError::BadQuery(crate::error::FieldError::new(
+            "year",
+            "invalid digit found in string",
+        )),
         401 => ApiError::Unauthorized(crate::auth::token::REFUSED.into()),
         403 => ApiError::Forbidden("role revisor may not update this resource".into()),
         404 => ApiError::not_found("the resource 019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182"),

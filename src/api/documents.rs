@@ -3,6 +3,7 @@
 //! An approved report renders its decided version; anything else renders
 //! today's figures and says "Utkast" on every page.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -171,7 +172,7 @@ pub async fn get_report_document(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    query: web::Query<FormatQuery>,
+    query: ApiQuery<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
@@ -261,7 +262,7 @@ pub async fn get_kommun_document(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KommunDocumentQuery>,
+    query: ApiQuery<KommunDocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,

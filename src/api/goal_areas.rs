@@ -1,7 +1,8 @@
 //! `/api/v1/goal-areas`: the övergripande mål (målområden) of a plan period,
 //! e.g. "Trygg omsorg & vård" of "Kommunplan 2023-2026".
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use crate::api::common::ApiQuery;
+use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -156,8 +157,8 @@ fn plan_target(principal: &Principal) -> Target<'_> {
 #[get("/goal-areas")]
 pub async fn list_goal_areas(
     cx: Ctx,
-    query: web::Query<GoalAreaQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<GoalAreaQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
         return Ok(empty_page::<GoalAreaDto>());

@@ -3,9 +3,10 @@
 //! the nämnder's own goals (kind `namnd`) with "bäring på" a kommun goal and
 //! a target that is a number or a text.
 
+use crate::api::common::ApiQuery;
 use std::collections::HashMap;
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -399,8 +400,8 @@ fn plan_target(principal: &Principal) -> Target<'_> {
 #[get("/goals")]
 pub async fn list_goals(
     cx: Ctx,
-    query: web::Query<GoalQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<GoalQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((kommun_id, page)) = cx.listing(plan_target, &page)? else {
         return Ok(empty_page::<GoalDto>());

@@ -2,6 +2,7 @@
 //! indicator's values, where each came from and when it was replaced (a
 //! revision from Kolada, a value Kolada deleted, a person's correction).
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, get, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -106,7 +107,7 @@ pub async fn get_indicator_values_history(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    query: web::Query<ValueHistoryQuery>,
+    query: ApiQuery<ValueHistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,

@@ -3,6 +3,7 @@
 //! bedömning the domain derives for a year, and as the appendix table
 //! (`/indicators/table`) grouped by goal area and goal.
 
+use crate::api::common::ApiQuery;
 use std::collections::BTreeSet;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
@@ -865,8 +866,8 @@ async fn goal_ids_for(
 pub async fn list_indicators(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<IndicatorQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<IndicatorQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&principal, Action::Read, plan(&principal))?;
     let page = page.parse()?;
@@ -991,7 +992,7 @@ pub async fn indicator_table(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<TableQuery>,
+    query: ApiQuery<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
@@ -1256,7 +1257,7 @@ pub async fn get_indicator(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    query: web::Query<YearQuery>,
+    query: ApiQuery<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;

@@ -2,6 +2,7 @@
 //! with values for totalt (T), kvinnor (K) and män (M), and the table a
 //! report prints (this year and last year side by side).
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -312,8 +313,8 @@ pub struct KeyFigureTableQuery {
 pub async fn list_key_figures(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KeyFigureQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<KeyFigureQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
     let filter = key_figures::KeyFigureFilter { year: query.year };
@@ -345,7 +346,7 @@ pub async fn list_key_figures(
 pub async fn key_figure_table(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KeyFigureTableQuery>,
+    query: ApiQuery<KeyFigureTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     let namnd_id = match (&query.namnd, query.namnd_id) {

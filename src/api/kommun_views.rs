@@ -158,7 +158,7 @@ pub async fn kommun_table(
     state: web::Data<AppState>,
     principal: Principal,
     kind: web::Path<BudgetLineKind>,
-    query: web::Query<KommunTableQuery>,
+    query: crate::api::common::ApiQuery<KommunTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kind = kind.into_inner();
     let (kommun_id, spec, period, snapshot) =
@@ -395,7 +395,7 @@ pub async fn submissions(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<SubmissionQuery>,
+    query: crate::api::common::ApiQuery<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
     let key = format!(
@@ -570,7 +570,7 @@ pub async fn forecast_accuracy(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<ForecastQuery>,
+    query: crate::api::common::ApiQuery<ForecastQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,
@@ -799,7 +799,7 @@ mod plan_views {
         req: HttpRequest,
         state: web::Data<AppState>,
         principal: Principal,
-        query: web::Query<PlanViewQuery>,
+        query: crate::api::common::ApiQuery<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
         let (kommun_id, spec, _, snapshot) =
             view_period(&state, &principal, query.period_id).await?;
@@ -916,7 +916,7 @@ mod plan_views {
         req: HttpRequest,
         state: web::Data<AppState>,
         principal: Principal,
-        query: web::Query<IndicatorOverviewQuery>,
+        query: crate::api::common::ApiQuery<IndicatorOverviewQuery>,
     ) -> Result<HttpResponse, ApiError> {
         crate::auth::authorize(
             &principal,
@@ -1035,7 +1035,7 @@ mod plan_views {
         req: HttpRequest,
         state: web::Data<AppState>,
         principal: Principal,
-        query: web::Query<PlanViewQuery>,
+        query: crate::api::common::ApiQuery<PlanViewQuery>,
     ) -> Result<HttpResponse, ApiError> {
         let (kommun_id, spec, _, snapshot) =
             view_period(&state, &principal, query.period_id).await?;

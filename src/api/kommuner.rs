@@ -1,6 +1,7 @@
 //! `/api/v1/kommuner`: the tenant. A token sees only its own kommun; an
 //! admin creates its kommun once (bootstrap) and may rename it.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -110,8 +111,8 @@ pub struct KommunQuery {
 pub async fn list_kommuner(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KommunQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<KommunQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     page.parse()?;
     let wanted = query

@@ -1,6 +1,7 @@
 //! `/api/v1/namnder`: the nämnder, styrelser and bolag of the caller's kommun.
 
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use crate::api::common::ApiQuery;
+use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -137,8 +138,8 @@ fn structure(principal: &Principal) -> Target<'_> {
 #[get("/namnder")]
 pub async fn list_namnder(
     cx: Ctx,
-    query: web::Query<NamndQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<NamndQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
         return Ok(empty_page::<NamndDto>());

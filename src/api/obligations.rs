@@ -3,6 +3,7 @@
 //! (`/reports/{id}/obligations`) and over the kommun
 //! (`/kommun/obligations`, the open ones).
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -183,7 +184,7 @@ fn target(principal: &Principal) -> Target<'_> {
 pub async fn list_obligation_rules(
     state: web::Data<AppState>,
     principal: Principal,
-    page: web::Query<PageParams>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(&principal, Action::Read, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
@@ -414,7 +415,7 @@ pub async fn kommun_obligations(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<ObligationQuery>,
+    query: ApiQuery<ObligationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     authorize(
         &principal,

@@ -1,6 +1,7 @@
 //! `/api/v1/periods`: the reporting periods of the caller's kommun. Start,
 //! end and label are derived from kind, year and number.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -128,8 +129,8 @@ fn structure(principal: &Principal) -> Target<'_> {
 #[get("/periods")]
 pub async fn list_periods(
     cx: Ctx,
-    query: web::Query<PeriodQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<PeriodQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
         return Ok(empty_page::<PeriodDto>());

@@ -2,6 +2,7 @@
 //! sections, åtgärdsplan and its drift/investering tables with derived
 //! figures. `GET /reports/{id}?include=…` returns it whole in one request.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -229,8 +230,8 @@ pub struct ReportQuery {
 pub async fn list_reports(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<ReportQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<ReportQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
     let empty = || {
@@ -490,7 +491,7 @@ pub async fn get_report(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    query: web::Query<DetailQuery>,
+    query: ApiQuery<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let includes = IncludePart::from_query(req.query_string())?;
     // The kommun's change number before anything the answer is made of.
@@ -787,7 +788,7 @@ pub async fn list_sections(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    basis: web::Query<BasisQuery>,
+    basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
         let rows = reports::sections(db, report_id).await?;
@@ -919,8 +920,8 @@ pub async fn get_table(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<(Uuid, BudgetLineKind)>,
-    query: web::Query<UnitQuery>,
-    basis: web::Query<BasisQuery>,
+    query: ApiQuery<UnitQuery>,
+    basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, kind) = path.into_inner();
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
@@ -1021,7 +1022,7 @@ pub async fn put_table(
     state: web::Data<AppState>,
     principal: Principal,
     path: web::Path<(Uuid, BudgetLineKind)>,
-    query: web::Query<UnitQuery>,
+    query: ApiQuery<UnitQuery>,
     body: ApiJson<PutTable>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, kind) = path.into_inner();
@@ -1112,7 +1113,7 @@ pub async fn list_action_plans(
     state: web::Data<AppState>,
     principal: Principal,
     id: web::Path<Uuid>,
-    basis: web::Query<BasisQuery>,
+    basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
         let rows = reports::action_plans(db, report_id).await?;

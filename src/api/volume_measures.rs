@@ -2,6 +2,7 @@
 //! platser …), their monthly, whole-period and prognos values, and the
 //! period figures a report shows.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -538,8 +539,8 @@ pub(crate) async fn authorized_namnd(
 pub async fn list_volume_measures(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<VolumeMeasureQuery>,
-    page: web::Query<PageParams>,
+    query: ApiQuery<VolumeMeasureQuery>,
+    page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page.parse()?;
     let db = &state.db;
@@ -665,7 +666,7 @@ pub(crate) fn report_period(model: &period::Model) -> Result<ReportPeriod, ApiEr
 pub async fn get_volume_figures(
     cx: Ctx,
     id: web::Path<Uuid>,
-    query: web::Query<FiguresQuery>,
+    query: ApiQuery<FiguresQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (measure, _) = VolumeMeasures::load(&cx, *id, Action::Read).await?;
     let kommun_id = measure.kommun_id;

@@ -5,6 +5,7 @@
 //! secret's key); see [`crate::service::webhooks`] for order, retries and
 //! the outbox.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -221,10 +222,7 @@ fn target(principal: &Principal) -> Target<'_> {
 #[utoipa::path(tag = "webhooks", params(PageParams),
     responses((status = 200, description = "One page of webhooks", body = Page<WebhookDto>)))]
 #[get("/webhooks")]
-pub async fn list_webhooks(
-    cx: Ctx,
-    page: web::Query<PageParams>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_webhooks(cx: Ctx, page: ApiQuery<PageParams>) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, target)?;
     let (rows, next) = webhooks::list(cx.db(), kommun_id, &page.parse()?).await?;
     let items = rows.into_iter().map(|m| dto_of(m, None));
@@ -322,7 +320,7 @@ pub struct DeliveryParams {
 pub async fn list_webhook_deliveries(
     cx: Ctx,
     id: web::Path<Uuid>,
-    query: web::Query<DeliveryParams>,
+    query: ApiQuery<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();

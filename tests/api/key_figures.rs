@@ -179,6 +179,14 @@ async fn bad_input_is_refused(backend: Backend) {
     post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "antal", "year": 2024}))
         .problem(404)
         .await;
+    // A missing or malformed parameter is named.
+    for (query, field) in [("namnd=VON", "year"), ("namnd=VON&year=tjugo", "year")] {
+        let p = app
+            .get(&format!("/api/v1/key-figures/table?{query}"), &admin)
+            .problem(400)
+            .await;
+        assert_eq!(p["errors"][0]["field"], field, "{query}: {p}");
+    }
     app.get_problems(
         &admin,
         &[

@@ -197,9 +197,20 @@ async fn pages_never_skip_or_repeat(backend: Backend) {
         .returns(200)
         .await;
     assert_eq!(bolag["items"].as_array().unwrap().len(), 2);
-    app.get("/api/v1/namnder?kind=kommitte", &admin)
+    // A parameter that does not parse names itself.
+    let p = app
+        .get("/api/v1/namnder?kind=kommitte", &admin)
         .problem(400)
         .await;
+    assert_eq!(p["type"], "/problems/bad-request", "{p}");
+    assert_eq!(p["errors"][0]["field"], "kind", "{p}");
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown variant `kommitte`"),
+        "{p}"
+    );
 }
 both_databases!(pages_never_skip_or_repeat);
 

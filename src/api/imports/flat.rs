@@ -1,6 +1,7 @@
 //! `POST /imports/flat` and `GET /exports/flat`: budget values as flat rows,
 //! CSV or JSON, as planning systems and ledgers export them.
 
+use crate::api::common::ApiQuery;
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -263,7 +264,7 @@ pub async fn import_flat(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<FlatImportQuery>,
+    query: ApiQuery<FlatImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let started = std::time::Instant::now();
@@ -533,7 +534,7 @@ pub async fn export_flat(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<FlatExportQuery>,
+    query: ApiQuery<FlatExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
     check_year(query.year)?;

@@ -1,6 +1,7 @@
 //! `POST /imports/kolada` and `GET /exports/kolada`: indicator values in
 //! Kolada's JSON format (v3; v2 files import too), uploaded and exported.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -173,7 +174,7 @@ pub async fn import_kolada(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KoladaImportQuery>,
+    query: ApiQuery<KoladaImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = kolada_access(&principal, Action::Update)?;
@@ -277,7 +278,7 @@ pub struct KoladaExportQuery {
 pub async fn export_kolada(
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KoladaExportQuery>,
+    query: ApiQuery<KoladaExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = kolada_access(&principal, Action::Read)?;
     check_year(query.year)?;

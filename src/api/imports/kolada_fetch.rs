@@ -3,6 +3,7 @@
 //! uploaded. The pages are collected first and then imported exactly as an
 //! uploaded file, so a fetch that fails anywhere writes nothing.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -249,7 +250,7 @@ pub async fn fetch_kolada(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<KoladaFetchQuery>,
+    query: ApiQuery<KoladaFetchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = kolada_access(&principal, Action::Update)?;
     let years = years(req.query_string())?;

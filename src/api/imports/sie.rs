@@ -3,6 +3,7 @@
 //! current year, placed on drift lines through a dimension mapping and
 //! written like flat rows: dry run, row errors, all or nothing, idempotent.
 
+use crate::api::common::ApiQuery;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -116,7 +117,7 @@ pub async fn import_sie(
     req: HttpRequest,
     state: web::Data<AppState>,
     principal: Principal,
-    query: web::Query<SieImportQuery>,
+    query: ApiQuery<SieImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = principal.require_kommun()?;
