@@ -120,13 +120,14 @@ pub async fn list_deadlines(
     cx: Ctx,
     query: ApiQuery<DeadlineQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Read, target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
         cursor: query.cursor,
-    }
-    .parse()?;
+    };
+    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+        return Ok(resource::empty_page::<DeadlineDto>());
+    };
     let (period_id, report_type) = (query.period_id, query.report_type);
     let (rows, next) = deadlines::list(cx.db(), kommun_id, period_id, report_type, &page).await?;
     Ok(resource::page(

@@ -284,8 +284,10 @@ pub async fn list_dimension_mappings(
     cx: Ctx,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Read, target)?;
-    let (rows, next) = mappings::list(cx.db(), kommun_id, &page.parse()?).await?;
+    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+        return Ok(resource::empty_page::<DimensionMappingDto>());
+    };
+    let (rows, next) = mappings::list(cx.db(), kommun_id, &page).await?;
     let items = rows.into_iter().map(dto_of);
     Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }

@@ -223,8 +223,10 @@ fn target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of webhooks", body = Page<WebhookDto>)))]
 #[get("/webhooks")]
 pub async fn list_webhooks(cx: Ctx, page: ApiQuery<PageParams>) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Read, target)?;
-    let (rows, next) = webhooks::list(cx.db(), kommun_id, &page.parse()?).await?;
+    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+        return Ok(resource::empty_page::<WebhookDto>());
+    };
+    let (rows, next) = webhooks::list(cx.db(), kommun_id, &page).await?;
     let items = rows.into_iter().map(|m| dto_of(m, None));
     Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
 }

@@ -370,3 +370,26 @@ async fn a_nul_character_is_refused_as_invalid_input(backend: Backend) {
     );
 }
 both_databases!(a_nul_character_is_refused_as_invalid_input);
+
+/// Before an admin creates the caller's kommun, its lists are empty pages,
+/// the same for every resource (the kommun's own reads say it does not
+/// exist yet).
+async fn lists_of_a_kommun_not_created_yet_are_empty(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.token(Role::Admin);
+    for path in [
+        "/api/v1/namnder",
+        "/api/v1/periods",
+        "/api/v1/goal-areas",
+        "/api/v1/goals",
+        "/api/v1/assignments",
+        "/api/v1/dimension-mappings",
+        "/api/v1/webhooks",
+        "/api/v1/deadlines",
+    ] {
+        let page: Value = app.get(path, &admin).returns(200).await;
+        assert_eq!(page["items"], json!([]), "{path}: {page}");
+        assert_eq!(page["next_cursor"], Value::Null, "{path}: {page}");
+    }
+}
+both_databases!(lists_of_a_kommun_not_created_yet_are_empty);
