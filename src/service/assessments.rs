@@ -19,7 +19,7 @@ use super::{
 };
 use crate::{
     domain::{Bedomning, suggest_goal_bedomning},
-    entity::{assessment, indicator},
+    entity::assessment,
     service::error::{ServiceError, UniqueKey},
 };
 
@@ -58,15 +58,7 @@ pub async fn suggestions(
         .iter()
         .flat_map(|g| g.indicator_ids.iter().copied())
         .collect();
-    let models = if ids.is_empty() {
-        Vec::new()
-    } else {
-        indicator::Entity::find()
-            .filter(indicator::Column::KommunId.eq(kommun_id))
-            .filter(indicator::Column::Id.is_in(ids))
-            .all(db)
-            .await?
-    };
+    let models = indicators::models_of(db, kommun_id, &ids).await?;
     let data: HashMap<Uuid, IndicatorData<FigureValue>> =
         indicators::load_figures(db, kommun_id, models, indicators::TargetYears::Only(year))
             .await?

@@ -513,6 +513,31 @@ fn values_of(kommun_id: Uuid, ids: &[Uuid]) -> sea_orm::Select<indicator_value::
 /// index that leads with `kommun_id`.
 const KOMMUN_WIDE_FROM: usize = 64;
 
+/// The indicators `ids` of the kommun, in no particular order. Many are
+/// read as all of the kommun's and narrowed here (see [`KOMMUN_WIDE_FROM`]).
+pub async fn models_of(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    ids: &BTreeSet<Uuid>,
+) -> Result<Vec<indicator::Model>, ServiceError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let listed: Vec<Uuid> = ids.iter().copied().collect();
+    Ok(indicator::Entity::find()
+        .filter(of_indicators(
+            indicator::Column::KommunId,
+            indicator::Column::Id,
+            kommun_id,
+            &listed,
+        ))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|m| ids.contains(&m.id))
+        .collect())
+}
+
 /// The condition for the overrides `targets` asks for.
 fn overrides_of(targets: TargetYears) -> sea_orm::Condition {
     match targets {
@@ -1229,19 +1254,7 @@ pub async fn appendix(
         indicator_ids.insert(l.indicator_id);
         links.entry(l.goal_id).or_default().push(l.indicator_id);
     }
-    let ids: Vec<Uuid> = indicator_ids.iter().copied().collect();
-    let models: Vec<indicator::Model> = indicator::Entity::find()
-        .filter(of_indicators(
-            indicator::Column::KommunId,
-            indicator::Column::Id,
-            kommun_id,
-            &ids,
-        ))
-        .all(db)
-        .await?
-        .into_iter()
-        .filter(|m| indicator_ids.contains(&m.id))
-        .collect();
+    let models = models_of(db, kommun_id, &indicator_ids).await?;
     let indicators = load_figures(db, kommun_id, models, targets)
         .await?
         .into_iter()
