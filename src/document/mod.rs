@@ -11,6 +11,7 @@ pub mod blocks;
 mod draw;
 pub mod html;
 pub mod kommun;
+mod merge;
 pub mod model;
 pub mod pdf;
 pub mod report;

@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use typst::model::DocumentInfo;
 use typst::{
     Feature, Library, LibraryExt, World,
     diag::{FileError, FileResult},
@@ -28,6 +29,7 @@ use super::{
     blocks::{Block, Cell, Chart, Document, Heading, Mark, Span, Table},
     draw,
     html::bedomning_colours,
+    merge::{self, Bookmark, CONTENTS_LINK, Place},
 };
 
 struct Fonts {
@@ -103,15 +105,21 @@ impl World for DocWorld {
 ///
 /// A document of one part is one Typst compilation. A document of several
 /// parts (the kommun's compilation) typesets each part on its own, in turn,
-/// and joins the pages: Typst holds the whole layout of a compilation in
-/// memory and converges it as a whole, so one compilation of 25 chapters
-/// costs gigabytes and more time than the chapters one by one.
+/// exports it and merges the PDFs: Typst holds the whole layout of a
+/// compilation in memory, and its PDF export the laid-out pages of the
+/// whole document, so one compilation of 25 chapters would cost gigabytes.
 pub fn pdf(doc: &Document) -> Result<Vec<u8>, String> {
-    let paged = if doc.parts.is_empty() {
-        compile(Source::detached(markup(doc)))?
+    if doc.parts.is_empty() {
+        let paged = compile(Source::detached(markup(doc)))?;
+        export(paged)
     } else {
-        joined(doc)?
-    };
+        joined(doc)
+    }
+}
+
+/// Typst's pages as PDF/UA-1 bytes, dropping the pages and what the
+/// export memoised.
+fn export(paged: PagedDocument) -> Result<Vec<u8>, String> {
     let standards =
         PdfStandards::new(&[PdfStandard::Ua_1]).map_err(|e| format!("pdf standard: {e:?}"))?;
     let options = PdfOptions {
@@ -199,11 +207,14 @@ impl Figures {
     }
 }
 
-/// A line of the contents of a joined document.
+/// A heading of a joined document: a bookmark, and a line of its
+/// contents if it is listed there.
 #[derive(Debug, Clone, PartialEq)]
 struct Entry {
     level: usize,
     text: String,
+    /// Whether the contents list it (as Typst's outline of depth 3 would).
+    listed: bool,
     /// Page number in the joined document, 1-based (0 while unknown).
     page: usize,
     /// Where the heading is on its page, in points.
@@ -211,9 +222,10 @@ struct Entry {
     y: f64,
 }
 
-/// The headings of a typeset part that the contents lists (as Typst's
-/// outline of depth 3 would), on pages counted from 1.
-fn headings(paged: &PagedDocument) -> Vec<Entry> {
+/// The bookmarked headings of a typeset part, on pages counted from 1.
+/// `lift` is how many levels the part's headings were typeset higher than
+/// they are (see `PART_LIFT`).
+fn headings(paged: &PagedDocument, lift: u8) -> Vec<Entry> {
     let introspector = paged.introspector();
     introspector
         .query(&HeadingElem::ELEM.select())
@@ -221,13 +233,20 @@ fn headings(paged: &PagedDocument) -> Vec<Entry> {
         .filter_map(|elem| {
             let heading = elem.to_packed::<HeadingElem>()?;
             let level = heading.resolve_level(StyleChain::default()).get();
-            if !heading.outlined.get(StyleChain::default()) || level > CONTENTS_DEPTH {
+            let outlined = heading.outlined.get(StyleChain::default());
+            if !heading
+                .bookmarked
+                .get(StyleChain::default())
+                .unwrap_or(outlined)
+            {
                 return None;
             }
             let pos = introspector.position(elem.location()?)?;
+            let level = level + usize::from(lift);
             Some(Entry {
                 level,
                 text: heading.body.plain_text().to_string(),
+                listed: outlined && level <= CONTENTS_DEPTH,
                 page: pos.page.get(),
                 x: pos.point.x.to_pt(),
                 y: pos.point.y.to_pt(),
@@ -250,6 +269,7 @@ fn planned(blocks: &[Block]) -> Vec<Entry> {
         .map(|(level, text)| Entry {
             level,
             text,
+            listed: true,
             page: 0,
             x: 0.0,
             y: 0.0,
@@ -258,24 +278,26 @@ fn planned(blocks: &[Block]) -> Vec<Entry> {
 }
 
 /// A typeset part of a joined document: its pages (without footers) and
-/// the headings its contents list, on pages counted from 1.
+/// its headings, on pages counted from 1.
 struct TypesetPart {
     pages: Vec<Page>,
     headings: Vec<Entry>,
+    info: DocumentInfo,
 }
 
-/// The parts typeset and joined: the parts first, then the front matter
-/// with the contents made from the parts' headings and pages, then the
-/// page footers laid over the parts' pages.
+/// The parts typeset, exported and merged: the parts first, then the
+/// front matter with the contents made from the parts' headings and pages.
 ///
 /// A part's layout does not depend on where it starts, only its footers'
 /// page numbers do: so the parts are typeset without footers, two at a time
-/// (the front matter with the planned contents beside the first), and the
-/// footers are typeset afterwards in one small document of empty pages.
-/// The front matter's length must be known before its contents can give
-/// page numbers: it comes from the planned contents and is typeset again if
-/// the real contents came out longer or shorter.
-fn joined(doc: &Document) -> Result<PagedDocument, String> {
+/// (the front matter with the planned contents beside the first), and each
+/// part's footers are typeset in a small document of empty pages once the
+/// parts before it are typeset, laid over its pages, and the part exported
+/// to PDF; then its pages are dropped. The front matter's length must be
+/// known before the parts' page numbers: it comes from the planned
+/// contents, and should the real contents come out longer or shorter, the
+/// parts are typeset again.
+fn joined(doc: &Document) -> Result<Vec<u8>, String> {
     let first = doc.parts.first().copied().unwrap_or(doc.blocks.len());
     let front_blocks = &doc.blocks[..first];
     let mut bounds = doc.parts.clone();
@@ -300,64 +322,107 @@ fn joined(doc: &Document) -> Result<PagedDocument, String> {
         0 => part_source(0, front_markup(doc, front_blocks, &plan)),
         i => part_source(i, part_markup(doc, parts[i - 1], before[i - 1])),
     };
-    let mut typeset = typeset_all(parts.len() + 1, &source_of)?.into_iter();
-    let planned_front = typeset
-        .next()
-        .ok_or_else(|| "the front matter was not typeset".to_string())?;
-    let own = planned_front.headings;
-    let mut front_len = planned_front.pages.len();
-    let parts: Vec<TypesetPart> = typeset.collect();
-    let part_pages: usize = parts.iter().map(|p| p.pages.len()).sum();
+    let mut front_len = None;
     for _ in 0..3 {
-        let mut contents = own.clone();
-        let mut start = front_len + 1;
-        for part in &parts {
-            contents.extend(part.headings.iter().map(|h| Entry {
+        let mut own = Vec::new();
+        let mut marks: Vec<Entry> = Vec::new();
+        let mut pdfs: Vec<Vec<u8>> = Vec::with_capacity(parts.len());
+        let mut next_page = 0;
+        typeset_all(parts.len() + 1, &source_of, &mut |job, part| {
+            if job == 0 {
+                own = part.headings;
+                next_page = *front_len.get_or_insert(part.pages.len()) + 1;
+                return Ok(());
+            }
+            let start = next_page;
+            next_page += part.pages.len();
+            marks.extend(part.headings.iter().map(|h| Entry {
                 page: h.page + start - 1,
                 ..h.clone()
             }));
-            start += part.pages.len();
-        }
+            pdfs.push(export(numbered(doc, part, start)?)?);
+            Ok(())
+        })?;
+        let front_len_now = front_len.unwrap_or(0);
+        let contents: Vec<Entry> = own
+            .iter()
+            .chain(&marks)
+            .filter(|e| e.listed)
+            .cloned()
+            .collect();
         let front = compile(part_source(0, front_markup(doc, front_blocks, &contents))?)?;
-        if front.pages().len() == front_len {
-            let footers = compile(part_source(
-                parts.len() + 1,
-                footer_markup(doc, front_len + 1, part_pages),
-            )?)?;
-            if footers.pages().len() != part_pages {
-                return Err(format!(
-                    "{} footers typeset for {part_pages} pages",
-                    footers.pages().len()
-                ));
-            }
-            let info = front.info().clone();
-            let mut all: EcoVec<Page> = front.pages().iter().cloned().collect();
-            drop(front);
-            let numbered = parts.into_iter().flat_map(|p| p.pages).zip(footers.pages());
-            for (mut page, footer) in numbered {
-                page.number = footer.number;
-                page.frame.push_frame(Point::zero(), footer.frame.clone());
-                all.push(page);
-            }
-            return Ok(PagedDocument::new(all, info));
+        if front.pages().len() != front_len_now {
+            front_len = Some(front.pages().len());
+            continue;
         }
-        front_len = front.pages().len();
+        let bookmarks: Vec<Bookmark> = headings(&front, 0)
+            .into_iter()
+            .chain(marks)
+            .map(|e| Bookmark {
+                level: e.level,
+                title: e.text,
+                place: place(e.page, e.x, e.y),
+            })
+            .collect();
+        let places: Vec<Place> = contents.iter().map(|e| place(e.page, e.x, e.y)).collect();
+        let front = export(front)?;
+        let started = std::time::Instant::now();
+        let merged = merge::merge(&front, pdfs, PART_LIFT, &places, &bookmarks);
+        tracing::debug!(
+            rss_mib = ?crate::memory::resident_mib(),
+            ms = started.elapsed().as_millis(),
+            "pdf merged"
+        );
+        return merged;
     }
     Err("the contents' length did not settle".into())
 }
 
+fn place(page: usize, x: f64, y: f64) -> Place {
+    Place { page, x, y }
+}
+
+/// A typeset part's pages with their footers, numbered from `start`.
+fn numbered(doc: &Document, part: TypesetPart, start: usize) -> Result<PagedDocument, String> {
+    let count = part.pages.len();
+    let footers = compile(part_source(
+        FOOTERS_SOURCE,
+        footer_markup(doc, start, count),
+    )?)?;
+    if footers.pages().len() != count {
+        return Err(format!(
+            "{} footers typeset for {count} pages",
+            footers.pages().len()
+        ));
+    }
+    let pages: EcoVec<Page> = part
+        .pages
+        .into_iter()
+        .zip(footers.pages())
+        .map(|(mut page, footer)| {
+            page.number = footer.number;
+            page.frame.push_frame(Point::zero(), footer.frame.clone());
+            page
+        })
+        .collect();
+    Ok(PagedDocument::new(pages, part.info))
+}
+
+/// The source number of the footers' documents (above any part's).
+const FOOTERS_SOURCE: usize = usize::MAX;
+
 /// Typesets the sources `source_of(0..jobs)`, as many at a time as there
 /// are cores but at most two (each compilation holds its layout in memory
-/// while it converges), in order. Each source is made by the thread that
-/// typesets it.
+/// while it converges), and hands each typeset part to `done`, in order.
+/// Each source is made by the thread that typesets it.
 fn typeset_all(
     jobs: usize,
     source_of: &(dyn Fn(usize) -> Result<Source, String> + Sync),
-) -> Result<Vec<TypesetPart>, String> {
+    done: &mut dyn FnMut(usize, TypesetPart) -> Result<(), String>,
+) -> Result<(), String> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 2);
-    let mut done = Vec::with_capacity(jobs);
     for first in (0..jobs).step_by(workers) {
         let batch = first..(first + workers).min(jobs);
         let results: Vec<Result<TypesetPart, String>> = std::thread::scope(|scope| {
@@ -366,7 +431,10 @@ fn typeset_all(
                     std::thread::Builder::new()
                         .name("typeset".into())
                         .stack_size(TYPESET_STACK)
-                        .spawn_scoped(scope, move || typeset_part(source_of(job)?))
+                        .spawn_scoped(scope, move || {
+                            let lift = if job == 0 { 0 } else { PART_LIFT };
+                            typeset_part(source_of(job)?, lift)
+                        })
                 })
                 .collect();
             handles
@@ -382,11 +450,11 @@ fn typeset_all(
         // Both compilations of the batch have ended: nothing they memoised
         // is needed again.
         evict();
-        for result in results {
-            done.push(result?);
+        for (job, result) in (first..).zip(results) {
+            done(job, result?)?;
         }
     }
-    Ok(done)
+    Ok(())
 }
 
 /// Stack of a typesetting thread: Typst recurses deeply through nested
@@ -396,11 +464,12 @@ const TYPESET_STACK: usize = 8 << 20;
 /// Typesets one part, its headings on pages counted from 1. Memoised
 /// results are left for the caller to evict (another part may be typeset
 /// beside this one).
-fn typeset_part(main: Source) -> Result<TypesetPart, String> {
+fn typeset_part(main: Source, lift: u8) -> Result<TypesetPart, String> {
     let paged = compile_kept(main)?;
     Ok(TypesetPart {
-        headings: headings(&paged),
+        headings: headings(&paged, lift),
         pages: paged.pages().to_vec(),
+        info: paged.info().clone(),
     })
 }
 
@@ -541,7 +610,7 @@ fn head(doc: &Document, marginals: Marginals) -> String {
 fn markup(doc: &Document) -> String {
     let mut out = head(doc, Marginals::Both);
     for block in &doc.blocks {
-        render(doc, block, None, &mut out);
+        render(doc, block, None, 0, &mut out);
     }
     out
 }
@@ -550,7 +619,7 @@ fn markup(doc: &Document) -> String {
 fn front_markup(doc: &Document, blocks: &[Block], contents: &[Entry]) -> String {
     let mut out = head(doc, Marginals::Both);
     for block in blocks {
-        render(doc, block, Some(contents), &mut out);
+        render(doc, block, Some(contents), 0, &mut out);
     }
     out
 }
@@ -563,11 +632,31 @@ fn part_markup(doc: &Document, blocks: &[Block], before: Figures) -> String {
         "#counter(figure.where(kind: table)).update({})\n#counter(figure.where(kind: image)).update({})\n",
         before.tables, before.charts
     ));
+    out.push_str(LIFTED_HEADINGS);
     for block in blocks {
-        render(doc, block, None, &mut out);
+        render(doc, block, None, PART_LIFT, &mut out);
     }
     out
 }
+
+/// How many levels higher a part's headings are typeset than they are:
+/// a part is exported to PDF/UA-1 on its own before the merge, and Typst's
+/// check of it asks that its first heading be of level 1 (in the merged
+/// document, the cover's title is). The merge tags them one level deeper
+/// again (`merge::merge`), and they look as their level does
+/// (`LIFTED_HEADINGS`).
+pub(super) const PART_LIFT: u8 = 1;
+
+/// A part's headings of levels 1 and 2 look like levels 2 and 3: Typst's
+/// sizes and spacing of those levels (its `HeadingElem` show-set rule:
+/// 1.2 em and 1 em, above 1.44 em over the size, below 0.75 em over it),
+/// and level 2's size of `PREAMBLE`.
+const LIFTED_HEADINGS: &str = r##"
+#show heading.where(level: 1): set text(size: 16pt)
+#show heading.where(level: 1): set block(above: 1.2em, below: 0.625em)
+#show heading.where(level: 2): set text(size: 1em)
+#show heading.where(level: 2): set block(above: 1.44em, below: 0.75em)
+"##;
 
 /// `pages` empty pages with the footers of pages `start`, `start + 1`, …
 fn footer_markup(doc: &Document, start: usize, pages: usize) -> String {
@@ -580,14 +669,15 @@ fn footer_markup(doc: &Document, start: usize, pages: usize) -> String {
 }
 
 /// The contents of a joined document, made like Typst's outline: each
-/// title links to its heading, the dots between title and page are an
+/// title links to its heading (entry n by the URL `kr-contents:n`, which
+/// the merge turns into a link to the heading's place), the dots between title and page are an
 /// artifact (not read out; an artifact may hold no link, so the link is
 /// the title alone).
 fn contents_into(entries: &[Entry], out: &mut String) {
     out.push_str(
         "#heading(level: 2, outlined: false, bookmarked: true, \"Innehållsförteckning\")\n\n",
     );
-    for e in entries {
+    for (i, e) in entries.iter().enumerate() {
         // The page number is not known in the first round: a placeholder
         // as wide as the widest three-digit number.
         let page = if e.page == 0 {
@@ -601,12 +691,9 @@ fn contents_into(entries: &[Entry], out: &mut String) {
             lit(&e.text)
         };
         out.push_str(&format!(
-            "#block(above: {above}, inset: (left: {indent}em))[#link((page: {p}, x: {x:.2}pt, y: {y:.2}pt), {title}) #pdf.artifact(box(width: 1fr, repeat(gap: 0.15em)[.])) #{page};]\n",
+            "#block(above: {above}, inset: (left: {indent}em))[#link(\"{CONTENTS_LINK}{i}\", {title}) #pdf.artifact(box(width: 1fr, repeat(gap: 0.15em)[.])) #{page};]\n",
             above = if e.level <= 2 { "1em" } else { "0.55em" },
             indent = 1.5 * e.level.saturating_sub(2) as f64,
-            p = e.page.max(1),
-            x = e.x,
-            y = e.y,
             page = lit(&page),
         ));
     }
@@ -614,7 +701,8 @@ fn contents_into(entries: &[Entry], out: &mut String) {
     // would leave an empty page at the end of the front matter.
 }
 
-fn render(doc: &Document, block: &Block, contents: Option<&[Entry]>, out: &mut String) {
+/// `lift`: how many levels higher than its level a heading is typeset.
+fn render(doc: &Document, block: &Block, contents: Option<&[Entry]>, lift: u8, out: &mut String) {
     match block {
         Block::Cover(c) => {
             out.push_str("#v(30mm)\n");
@@ -652,7 +740,7 @@ fn render(doc: &Document, block: &Block, contents: Option<&[Entry]>, out: &mut S
             }
             out.push_str(&format!(
                 "#heading(level: {}, outlined: {}, bookmarked: true, {})\n\n",
-                h.level,
+                h.level.saturating_sub(lift).max(1),
                 outlined(h),
                 lit(&h.text)
             ));

@@ -465,7 +465,11 @@ async fn the_kommun_compilation_as_a_tagged_pdf() {
         .unwrap();
     assert_eq!(response.status(), 200);
     let pdf = response.bytes().await.unwrap();
-    assert!(pdf.starts_with(b"%PDF"));
+    assert!(
+        pdf.starts_with(b"%PDF"),
+        "{}",
+        String::from_utf8_lossy(&pdf)
+    );
     let (text, info) = pdf_text_and_info(&pdf, "kommun");
     assert!(
         info.lines()
@@ -505,6 +509,157 @@ async fn the_kommun_compilation_as_a_tagged_pdf() {
     // The overview and VON's chapter, with its printed tables.
     assert!(text.contains("Driftredovisning per nämnd"));
     assert_printed_rows(&text);
+    assert_one_structure(&pdf, &pages);
+}
+
+/// The compilation's parts are merged into one tagged document: one
+/// structure tree whose parent tree answers every page and annotation and
+/// whose table cells name header cells that exist; bookmarks of every part
+/// under the cover's title, each going to the page (of `text`, a page's
+/// text each) its heading is on; the contents link there too.
+fn assert_one_structure(pdf: &[u8], text: &[&str]) {
+    use lopdf::{Document, Object};
+    let doc = Document::load_mem(pdf).unwrap();
+    let pages: Vec<_> = doc.page_iter().collect();
+    let page_of = |dest: &Object| {
+        let page = dest.as_array().unwrap()[0].as_reference().unwrap();
+        pages.iter().position(|p| *p == page).unwrap() + 1
+    };
+    let get = |o: &Object| doc.dereference(o).unwrap().1.clone();
+    let catalog = doc.catalog().unwrap();
+    let root = get(catalog.get(b"StructTreeRoot").unwrap());
+    let root = root.as_dict().unwrap();
+    // One Document element, holding a section per part.
+    let kids = get(root.get(b"K").unwrap());
+    let kids = match kids {
+        Object::Array(k) => k,
+        k => vec![k],
+    };
+    assert_eq!(kids.len(), 1);
+    let document = get(&kids[0]);
+    let document = document.as_dict().unwrap();
+    assert_eq!(document.get(b"S").unwrap().as_name().unwrap(), b"Document");
+    let sections = get(document.get(b"K").unwrap())
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|k| {
+            matches!(get(k), Object::Dictionary(d) if d.get(b"S").and_then(Object::as_name).ok() == Some(b"Sect"))
+        })
+        .count();
+    assert!(sections >= 2, "{sections} parts");
+    // Flattened number and name trees.
+    fn pairs(doc: &Document, node: &Object, key: &[u8], out: &mut Vec<(Object, Object)>) {
+        let node = doc.dereference(node).unwrap().1.as_dict().unwrap().clone();
+        if let Ok(items) = node.get(key).and_then(Object::as_array) {
+            out.extend(items.chunks(2).map(|kv| (kv[0].clone(), kv[1].clone())));
+        }
+        if let Ok(kids) = node.get(b"Kids").and_then(Object::as_array) {
+            for kid in kids {
+                pairs(doc, kid, key, out);
+            }
+        }
+    }
+    let mut parents = Vec::new();
+    pairs(
+        &doc,
+        root.get(b"ParentTree").unwrap(),
+        b"Nums",
+        &mut parents,
+    );
+    let keys: std::collections::HashSet<i64> =
+        parents.iter().map(|(k, _)| k.as_i64().unwrap()).collect();
+    assert_eq!(keys.len(), parents.len(), "parent tree keys are unique");
+    let next = root.get(b"ParentTreeNextKey").unwrap().as_i64().unwrap();
+    assert!(keys.iter().all(|k| *k < next));
+    let mut ids = Vec::new();
+    pairs(&doc, root.get(b"IDTree").unwrap(), b"Names", &mut ids);
+    let ids: std::collections::HashSet<Vec<u8>> = ids
+        .iter()
+        .map(|(k, _)| k.as_str().unwrap().to_vec())
+        .collect();
+    let mut struct_parents = 0;
+    let mut headers = 0;
+    for object in doc.objects.values() {
+        let Ok(dict) = object.as_dict() else { continue };
+        for key in [b"StructParents".as_slice(), b"StructParent"] {
+            if let Ok(k) = dict.get(key).and_then(Object::as_i64) {
+                assert!(keys.contains(&k), "parent tree key {k}");
+                struct_parents += 1;
+            }
+        }
+        let attributes = dict.get(b"A").map(&get);
+        let attributes = match attributes {
+            Ok(Object::Array(a)) => a.iter().map(get).collect(),
+            Ok(a) => vec![a],
+            Err(_) => vec![],
+        };
+        for a in attributes {
+            if let Ok(list) = a
+                .as_dict()
+                .and_then(|a| a.get(b"Headers"))
+                .and_then(Object::as_array)
+            {
+                for id in list {
+                    assert!(ids.contains(id.as_str().unwrap()), "header cell {id:?}");
+                    headers += 1;
+                }
+            }
+        }
+    }
+    assert!(struct_parents >= pages.len());
+    assert!(headers > 0);
+    // The bookmarks: the cover's title, and below it every chapter.
+    let outline = get(catalog.get(b"Outlines").unwrap());
+    let top = get(outline.as_dict().unwrap().get(b"First").unwrap());
+    let top = top.as_dict().unwrap();
+    assert!(top.get(b"Next").is_err(), "one bookmark at the top");
+    let title = |d: &lopdf::Dictionary| {
+        let t = d.get(b"Title").unwrap().as_str().unwrap().to_vec();
+        match t.strip_prefix(&[0xFE, 0xFF]) {
+            Some(utf16) => String::from_utf16(
+                &utf16
+                    .chunks(2)
+                    .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap(),
+            None => String::from_utf8(t).unwrap(),
+        }
+    };
+    assert_eq!(title(top), "Årsredovisning 2024");
+    let mut chapters = Vec::new();
+    let mut next = top.get(b"First").ok().cloned();
+    while let Some(item) = next {
+        let item = get(&item);
+        let item = item.as_dict().unwrap();
+        chapters.push((title(item), page_of(&get(item.get(b"Dest").unwrap()))));
+        next = item.get(b"Next").ok().cloned();
+    }
+    assert_eq!(pages.len(), text.len());
+    for wanted in [
+        "Innehållsförteckning",
+        "Kommunens översikt",
+        "Vård- och omsorgsnämnden",
+    ] {
+        assert!(chapters.iter().any(|(t, _)| t == wanted), "{chapters:?}");
+    }
+    for (title, page) in &chapters {
+        assert!(
+            text[page - 1].lines().any(|l| l.trim() == title),
+            "bookmark {title} on page {page}"
+        );
+    }
+    // The contents' links go to the chapters.
+    let links: Vec<usize> = doc
+        .get_page_annotations(pages[1])
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.get(b"Dest").ok().map(|d| page_of(&get(d))))
+        .collect();
+    for (title, page) in chapters.iter().filter(|(t, _)| t != "Innehållsförteckning") {
+        assert!(links.contains(page), "{title}: {links:?}");
+    }
 }
 
 async fn the_kommun_compilation(backend: Backend) {
