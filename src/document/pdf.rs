@@ -647,14 +647,15 @@ fn part_markup(doc: &Document, blocks: &[Block], before: Figures) -> String {
 /// (`LIFTED_HEADINGS`).
 pub(super) const PART_LIFT: u8 = 1;
 
-/// A part's headings of levels 1 and 2 look like levels 2 and 3: Typst's
-/// sizes and spacing of those levels (its `HeadingElem` show-set rule:
-/// 1.2 em and 1 em, above 1.44 em over the size, below 0.75 em over it),
-/// and level 2's size of `PREAMBLE`.
+/// A part's headings of levels 1 and 2 look like levels 2 and 3: level 2's
+/// size of `PREAMBLE`, level 3's of Typst (1 em of the text's 10 pt), and
+/// Typst's spacing of those levels (its `HeadingElem` show-set rule: above
+/// 1.44 em over the size's scale, below 0.75 em over it). The sizes are
+/// absolute: an em here is that of the size the rules before set.
 const LIFTED_HEADINGS: &str = r##"
 #show heading.where(level: 1): set text(size: 16pt)
 #show heading.where(level: 1): set block(above: 1.2em, below: 0.625em)
-#show heading.where(level: 2): set text(size: 1em)
+#show heading.where(level: 2): set text(size: 10pt)
 #show heading.where(level: 2): set block(above: 1.44em, below: 0.75em)
 "##;
 
