@@ -1,23 +1,30 @@
 //! Tagged PDFs (PDF/UA-1), each typeset and exported on its own, merged
 //! into one tagged PDF: the kommun's compilation is its front matter and
-//! one PDF per part, so that no more than one part's layout is in memory
-//! at a time (Typst's export takes the whole laid-out document at once).
+//! one PDF per part. Typst's export takes a whole laid-out document at
+//! once, and a PDF library's document model costs about fifteen times the
+//! file; so each part is read, renumbered and written out as soon as it is
+//! exported, and only what spans the parts is kept until the end.
 //!
-//! The merged file keeps every part's pages, content, fonts and structure
-//! elements. What spans the parts is made anew:
-//! - the page tree, with the pages in order;
-//! - the structure tree: the front matter's `Document` element holds each
-//!   part's root element, renamed `Sect`; the parent tree's keys of part n
-//!   run on from those of the parts before it; element ids (table header
-//!   cells) are prefixed by the part; a part's headings, typeset `lift`
-//!   levels higher than they are (its first heading is of level 1, as
-//!   Typst's PDF/UA-1 check of the part asks), are tagged as deep as they
-//!   are;
+//! The merged file keeps every part's pages, content, fonts, annotations
+//! and structure elements. What spans the parts is made anew:
+//! - the page tree, with the front matter's pages first;
+//! - the structure tree: a `Document` element holds each part's root
+//!   element (the front matter's too), renamed `Sect`; the parent tree's
+//!   keys of each part run on from those of the parts before it; element
+//!   ids (table header cells) are prefixed by the part; a part's headings,
+//!   typeset `lift` levels higher than they are (its first heading is of
+//!   level 1, as Typst's PDF/UA-1 check of the part asks), are tagged as
+//!   deep as they are;
 //! - the bookmarks, from the headings of every part;
 //! - the front matter's contents: its links name an entry of `contents`
 //!   (`kr-contents:<n>`) and become links to that place.
+//!
+//! The front matter's catalog (language, title, XMP metadata with the
+//! PDF/UA identification, viewer preferences) is the merged file's.
 
-use lopdf::{Dictionary, Document, Object, ObjectId, StringFormat};
+use std::io::Write as _;
+
+use lopdf::{Dictionary, Document, Object, ObjectId, Writer, text_string};
 
 /// A place in the merged document: a page, counted from 1, and a point on
 /// it in Typst's coordinates (points from the page's top left).
@@ -40,185 +47,339 @@ pub(super) struct Bookmark {
 /// is this and the entry's index in `contents`.
 pub(super) const CONTENTS_LINK: &str = "kr-contents:";
 
-/// Merges the front matter and the parts (in order) into one PDF.
-pub(super) fn merge(
-    front: &[u8],
-    parts: impl IntoIterator<Item = Vec<u8>>,
+/// The objects the merge makes for the whole: the root structure element,
+/// the structure tree root and the page tree root. A part's objects are
+/// numbered after these.
+const ROOT_ELEM: ObjectId = (1, 0);
+const STRUCT_ROOT: ObjectId = (2, 0);
+const PAGES_ROOT: ObjectId = (3, 0);
+
+/// The merged file as it is written: the parts' objects so far, and what
+/// spans the parts.
+pub(super) struct Merger {
+    out: Vec<u8>,
+    /// Where each object starts in `out`, by object number.
+    offsets: Vec<Option<(usize, u16)>>,
+    next_id: u32,
     lift: u8,
-    contents: &[Place],
-    bookmarks: &[Bookmark],
-) -> Result<Vec<u8>, String> {
-    let mut merged = Merged::new(load(front)?)?;
-    for bytes in parts {
-        let part = load(&bytes)?;
-        drop(bytes);
-        merged.append(part, lift)?;
-    }
-    merged.finish(contents, bookmarks)
-}
-
-fn load(bytes: &[u8]) -> Result<Document, String> {
-    Document::load_mem(bytes).map_err(|e| format!("reading a part's PDF: {e}"))
-}
-
-fn broken(what: &str) -> String {
-    format!("a part's PDF has no {what}")
-}
-
-/// The merged document while the parts are appended: the front matter's
-/// document, its tops growing by each part's.
-struct Merged {
-    doc: Document,
-    all: Tops,
-    /// How many of the pages are the front matter's.
-    front_pages: usize,
     parts: usize,
-}
-
-/// What a part's PDF holds at its top, read once it is renumbered. Of
-/// the merged document: the front matter's page tree and structure tree
-/// root, whose `Document` element (`root_elem`) is the root of all.
-struct Tops {
-    pages_root: ObjectId,
-    pages: Vec<ObjectId>,
-    struct_root: ObjectId,
-    root_elem: ObjectId,
+    /// The parts' pages, in order, with their heights in points.
+    pages: Vec<(ObjectId, f64)>,
+    /// The parts' root structure elements.
+    sections: Vec<ObjectId>,
     parent_tree: Vec<(i64, Object)>,
     next_key: i64,
     ids: Vec<(Vec<u8>, Object)>,
     role_map: Dictionary,
 }
 
-impl Merged {
-    fn new(mut front: Document) -> Result<Merged, String> {
-        relabel(&mut front, 0, 0, 0);
-        let all = tops(&front, 0, 0)?;
-        Ok(Merged {
-            front_pages: all.pages.len(),
-            doc: front,
-            all,
+/// What a part brings to the whole, once its objects are renumbered.
+struct Taken {
+    pages: Vec<(ObjectId, f64)>,
+    root_elem: ObjectId,
+}
+
+impl Merger {
+    /// A merge of parts whose headings are typeset `lift` levels higher
+    /// than they are.
+    pub(super) fn new(lift: u8) -> Merger {
+        let mut out = Vec::with_capacity(1 << 20);
+        out.extend_from_slice(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
+        Merger {
+            out,
+            offsets: vec![None; PAGES_ROOT.0 as usize + 1],
+            next_id: PAGES_ROOT.0 + 1,
+            lift,
             parts: 0,
-        })
+            pages: Vec::new(),
+            sections: Vec::new(),
+            parent_tree: Vec::new(),
+            next_key: 0,
+            ids: Vec::new(),
+            role_map: Dictionary::new(),
+        }
     }
 
-    fn append(&mut self, mut part: Document, lift: u8) -> Result<(), String> {
+    /// Appends the next part: its pages follow those of the parts before.
+    pub(super) fn append(&mut self, pdf: &[u8]) -> Result<(), String> {
         self.parts += 1;
-        part.renumber_objects_with(self.doc.max_id + 1);
-        let deepest = relabel(&mut part, self.parts, self.all.next_key, lift);
-        let tops = tops(&part, self.parts, self.all.next_key)?;
-        let inherited = inheritable(&part, tops.pages_root);
+        let mut part = load(pdf)?;
+        let taken = self.take(&mut part, self.parts, self.lift, Dictionary::new())?;
+        self.pages.extend(taken.pages);
+        self.sections.push(taken.root_elem);
+        self.write_all(&part)
+    }
+
+    /// Adds the front matter (whose pages come first and whose contents
+    /// link to `contents`) and the bookmarks, and ends the file.
+    pub(super) fn finish(
+        mut self,
+        front: &[u8],
+        contents: &[Place],
+        bookmarks: &[Bookmark],
+    ) -> Result<Vec<u8>, String> {
+        let mut front = load(front)?;
+        let mut keep = Dictionary::new();
+        for key in [b"Root".as_slice(), b"Info"] {
+            if let Ok(value) = front.trailer.get(key) {
+                keep.set(key.to_vec(), value.clone());
+            }
+        }
+        let file_id = front.trailer.get(b"ID").ok().cloned();
+        let lang = root_elem_lang(&front);
+        let taken = self.take(&mut front, 0, 0, keep)?;
+        let catalog_id = front
+            .trailer
+            .get(b"Root")
+            .and_then(Object::as_reference)
+            .map_err(|_| broken("catalog"))?;
+        let info_id = front.trailer.get(b"Info").ok().cloned();
+        let mut pages = taken.pages.clone();
+        pages.append(&mut self.pages);
+        self.pages = pages;
+        self.sections.insert(0, taken.root_elem);
+
+        self.link_contents(&mut front, taken.pages.len(), contents)?;
+        let outline = self.outline(bookmarks)?;
+        let catalog = dict_mut(&mut front, catalog_id)?;
+        catalog.set("Pages", PAGES_ROOT);
+        catalog.set("StructTreeRoot", STRUCT_ROOT);
+        if let Some(outline) = outline {
+            catalog.set("Outlines", outline);
+        }
+        count_pages_in_metadata(&mut front, catalog_id, self.pages.len())?;
+        self.write_all(&front)?;
+        drop(front);
+        self.write_trees(lang)?;
+
+        let mut trailer = Dictionary::new();
+        trailer.set("Size", i64::from(self.next_id));
+        trailer.set("Root", catalog_id);
+        if let Some(info) = info_id {
+            trailer.set("Info", info);
+        }
+        if let Some(id) = file_id {
+            trailer.set("ID", id);
+        }
+        self.end(&trailer)
+    }
+
+    /// Prepares a part's objects for the whole: drops its own trees (its
+    /// catalog too, unless `keep` names it), numbers its objects on from
+    /// those written, relabels its structure (`relabel`), and hangs its
+    /// pages and root element in the whole's trees.
+    fn take(
+        &mut self,
+        doc: &mut Document,
+        n: usize,
+        lift: u8,
+        mut keep: Dictionary,
+    ) -> Result<Taken, String> {
+        let tops = tops(doc)?;
+        // A kept catalog stays without the part's own trees.
+        if let Ok(catalog) = keep.get(b"Root").and_then(Object::as_reference) {
+            let catalog = dict_mut(doc, catalog)?;
+            for key in [b"Pages".as_slice(), b"StructTreeRoot", b"Outlines"] {
+                catalog.remove(key);
+            }
+        }
+        let inherited = inheritable(doc, tops.pages_root);
         for page in &tops.pages {
-            let dict = dict_mut(&mut part, *page)?;
-            dict.set("Parent", self.all.pages_root);
+            let dict = dict_mut(doc, *page)?;
             for (key, value) in &inherited {
                 if !dict.has(key) {
                     dict.set(key.clone(), value.clone());
                 }
             }
+            dict.remove(b"Parent");
         }
-        // The part's root element becomes a section of the whole.
-        let elem = dict_mut(&mut part, tops.root_elem)?;
-        elem.set("S", Object::Name(b"Sect".to_vec()));
-        elem.set("P", self.all.root_elem);
-        let root = dict_mut(&mut self.doc, self.all.root_elem)?;
-        let mut kids = match root.remove(b"K") {
-            Some(Object::Array(kids)) => kids,
-            Some(kid) => vec![kid],
-            None => Vec::new(),
+        dict_mut(doc, tops.root_elem)?.remove(b"P");
+        // What is kept is what the trailer reaches: the pages, the root
+        // element, the trees' values (and with them every element).
+        let refs = |ids: &[ObjectId]| {
+            ids.iter()
+                .map(|id| Object::Reference(*id))
+                .collect::<Vec<_>>()
         };
-        kids.push(Object::Reference(tops.root_elem));
-        root.set("K", kids);
+        keep.set("KrPages", refs(&tops.pages));
+        keep.set("KrElem", tops.root_elem);
+        keep.set(
+            "KrParents",
+            tops.parent_tree
+                .iter()
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>(),
+        );
+        keep.set(
+            "KrIds",
+            tops.ids.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+        );
+        doc.trailer = keep;
+        doc.prune_objects();
+        doc.renumber_objects_with(self.next_id);
+        self.next_id = doc.max_id + 1;
 
-        self.all.pages.extend(tops.pages);
-        self.all.parent_tree.extend(tops.parent_tree);
-        self.all.next_key += tops.next_key;
-        self.all.ids.extend(tops.ids);
+        let mut kept = |key: &[u8]| -> Result<Vec<Object>, String> {
+            let list = doc.trailer.remove(key);
+            match list {
+                Some(Object::Array(list)) => Ok(list),
+                _ => Err(broken("kept objects")),
+            }
+        };
+        let page_ids: Vec<ObjectId> = kept(b"KrPages")?
+            .iter()
+            .filter_map(|p| p.as_reference().ok())
+            .collect();
+        let parents = kept(b"KrParents")?;
+        let ids = kept(b"KrIds")?;
+        let root_elem = doc
+            .trailer
+            .remove(b"KrElem")
+            .and_then(|e| e.as_reference().ok())
+            .ok_or_else(|| broken("document element"))?;
+
+        let deepest = relabel(doc, n, self.next_key, lift);
+        let mut pages = Vec::with_capacity(page_ids.len());
+        for id in page_ids {
+            let dict = dict_mut(doc, id)?;
+            dict.set("Parent", PAGES_ROOT);
+            let height = dict
+                .get(b"MediaBox")
+                .ok()
+                .and_then(|b| b.as_array().ok())
+                .and_then(|b| Some(number(b.get(3)?)? - number(b.get(1)?)?))
+                .ok_or_else(|| broken("page size"))?;
+            pages.push((id, height));
+        }
+        let elem = dict_mut(doc, root_elem)?;
+        elem.set("S", Object::Name(b"Sect".to_vec()));
+        elem.set("P", ROOT_ELEM);
+
+        let offset = self.next_key;
+        self.parent_tree.extend(
+            tops.parent_tree
+                .iter()
+                .zip(parents)
+                .map(|((k, _), v)| (k + offset, v)),
+        );
+        self.next_key += tops.next_key;
+        let prefix = id_prefix(n);
+        self.ids
+            .extend(tops.ids.into_iter().zip(ids).map(|((mut k, _), v)| {
+                prefixed(&mut k, &prefix);
+                (k, v)
+            }));
         for (key, value) in tops.role_map.iter() {
-            if !self.all.role_map.has(key) {
-                self.all.role_map.set(key.clone(), value.clone());
+            if !self.role_map.has(key) {
+                self.role_map.set(key.clone(), value.clone());
             }
         }
         // PDF 1.7 has headings H1 to H6; a deeper one is a paragraph, as
         // Typst maps them.
         for level in 7..=deepest {
-            self.all.role_map.set(
+            self.role_map.set(
                 format!("H{level}").into_bytes(),
                 Object::Name(b"P".to_vec()),
             );
         }
-        self.doc.max_id = part.max_id;
-        self.doc.objects.append(&mut part.objects);
-        Ok(())
+        Ok(Taken { pages, root_elem })
     }
 
-    fn finish(mut self, contents: &[Place], bookmarks: &[Bookmark]) -> Result<Vec<u8>, String> {
-        let pages = dict_mut(&mut self.doc, self.all.pages_root)?;
-        pages.set("Count", self.all.pages.len() as i64);
-        pages.set(
-            "Kids",
-            self.all
-                .pages
+    /// The structure tree's root and `Document` element, and the page tree.
+    fn write_trees(&mut self, lang: Option<Object>) -> Result<(), String> {
+        let mut elem = Dictionary::new();
+        elem.set("Type", Object::Name(b"StructElem".to_vec()));
+        elem.set("S", Object::Name(b"Document".to_vec()));
+        elem.set("P", STRUCT_ROOT);
+        if let Some(lang) = lang {
+            elem.set("Lang", lang);
+        }
+        elem.set(
+            "K",
+            self.sections
                 .iter()
-                .map(|p| Object::Reference(*p))
+                .map(|s| Object::Reference(*s))
                 .collect::<Vec<_>>(),
         );
+        self.write(ROOT_ELEM, &elem.into())?;
 
-        let parent_tree = tree(
-            &mut self.doc,
-            b"Nums",
-            std::mem::take(&mut self.all.parent_tree),
-        );
-        self.all.ids.sort_by(|a, b| a.0.cmp(&b.0));
-        let ids: Vec<(Object, Object)> = std::mem::take(&mut self.all.ids)
+        let parent_tree = std::mem::take(&mut self.parent_tree);
+        let parent_tree = self.tree(b"Nums", parent_tree)?;
+        let mut ids = std::mem::take(&mut self.ids);
+        ids.sort_by(|a, b| a.0.cmp(&b.0));
+        let ids: Vec<(Object, Object)> = ids
             .into_iter()
-            .map(|(k, v)| (Object::String(k, StringFormat::Literal), v))
+            .map(|(k, v)| (Object::String(k, lopdf::StringFormat::Literal), v))
             .collect();
-        let id_tree = (!ids.is_empty()).then(|| tree(&mut self.doc, b"Names", ids));
-        let role_map = std::mem::take(&mut self.all.role_map);
-        let root = dict_mut(&mut self.doc, self.all.struct_root)?;
+        let mut root = Dictionary::new();
+        root.set("Type", Object::Name(b"StructTreeRoot".to_vec()));
+        root.set("K", vec![Object::Reference(ROOT_ELEM)]);
         root.set("ParentTree", parent_tree);
-        root.set("ParentTreeNextKey", self.all.next_key);
-        root.remove(b"IDTree");
-        if let Some(id_tree) = id_tree {
-            root.set("IDTree", id_tree);
+        root.set("ParentTreeNextKey", self.next_key);
+        if !ids.is_empty() {
+            root.set("IDTree", self.tree(b"Names", ids)?);
         }
-        if !role_map.is_empty() {
-            root.set("RoleMap", role_map);
+        if !self.role_map.is_empty() {
+            root.set("RoleMap", std::mem::take(&mut self.role_map));
         }
+        self.write(STRUCT_ROOT, &root.into())?;
 
-        self.link_contents(contents)?;
-        let outline = self.outline(bookmarks)?;
-        let pages = self.all.pages.len();
-        let catalog = self.doc.catalog_mut().map_err(|_| broken("catalog"))?;
-        catalog.remove(b"Outlines");
-        if let Some(outline) = outline {
-            catalog.set("Outlines", outline);
+        let mut pages = Dictionary::new();
+        pages.set("Type", Object::Name(b"Pages".to_vec()));
+        pages.set("Count", self.pages.len() as i64);
+        pages.set(
+            "Kids",
+            self.pages
+                .iter()
+                .map(|(p, _)| Object::Reference(*p))
+                .collect::<Vec<_>>(),
+        );
+        self.write(PAGES_ROOT, &pages.into())
+    }
+
+    /// A number tree (`Nums`) or name tree (`Names`) of sorted `pairs`:
+    /// one node when they are few, else leaves under one root.
+    fn tree<K: Into<Object>>(
+        &mut self,
+        kind: &[u8],
+        pairs: Vec<(K, Object)>,
+    ) -> Result<Object, String> {
+        let pairs: Vec<(Object, Object)> = pairs.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        let node = |pairs: &[(Object, Object)]| {
+            let mut d = Dictionary::new();
+            d.set(
+                kind.to_vec(),
+                pairs
+                    .iter()
+                    .flat_map(|(k, v)| [k.clone(), v.clone()])
+                    .collect::<Vec<_>>(),
+            );
+            d
+        };
+        if pairs.len() <= TREE_LEAF {
+            return Ok(Object::Dictionary(node(&pairs)));
         }
-        self.count_pages_in_metadata(pages)?;
-        self.doc.prune_objects();
-        let mut out = Vec::new();
-        self.doc
-            .save_to(&mut out)
-            .map_err(|e| format!("writing the merged PDF: {e}"))?;
-        Ok(out)
+        let mut kids = Vec::new();
+        for chunk in pairs.chunks(TREE_LEAF) {
+            let mut leaf = node(chunk);
+            if let (Some(first), Some(last)) = (chunk.first(), chunk.last()) {
+                leaf.set("Limits", vec![first.0.clone(), last.0.clone()]);
+            }
+            kids.push(Object::Reference(self.add(&leaf.into())?));
+        }
+        let mut root = Dictionary::new();
+        root.set("Kids", kids);
+        Ok(Object::Dictionary(root))
     }
 
     /// An XYZ destination of `place`, as Typst makes them: 10 pt above the
     /// point, in PDF's coordinates (from the bottom left).
     fn destination(&self, place: Place) -> Result<Object, String> {
-        let page = *place
+        let (page, height) = *place
             .page
             .checked_sub(1)
-            .and_then(|i| self.all.pages.get(i))
+            .and_then(|i| self.pages.get(i))
             .ok_or_else(|| format!("no page {} to link to", place.page))?;
-        let height = self
-            .doc
-            .get_dictionary(page)
-            .ok()
-            .and_then(|d| d.get(b"MediaBox").ok())
-            .and_then(|b| b.as_array().ok())
-            .and_then(|b| Some(number(b.get(3)?)? - number(b.get(1)?)?))
-            .ok_or_else(|| broken("page size"))?;
         let y = height - (place.y - 10.0).max(0.0);
         Ok(Object::Array(vec![
             Object::Reference(page),
@@ -229,22 +390,24 @@ impl Merged {
         ]))
     }
 
-    /// Turns the front matter's `kr-contents:<n>` links into links to
-    /// `contents[n]`.
-    fn link_contents(&mut self, contents: &[Place]) -> Result<(), String> {
+    /// Turns the links `kr-contents:<n>` on the first `front_pages` pages
+    /// (the front matter's, in `front`) into links to `contents[n]`.
+    fn link_contents(
+        &self,
+        front: &mut Document,
+        front_pages: usize,
+        contents: &[Place],
+    ) -> Result<(), String> {
         let mut annots = Vec::new();
-        for page in &self.all.pages[..self.front_pages] {
-            if let Ok(Object::Array(list)) = self
-                .doc
-                .get_dictionary(*page)
-                .and_then(|d| d.get(b"Annots"))
+        for (page, _) in &self.pages[..front_pages] {
+            if let Ok(Object::Array(list)) =
+                front.get_dictionary(*page).and_then(|d| d.get(b"Annots"))
             {
                 annots.extend(list.iter().filter_map(|a| a.as_reference().ok()));
             }
         }
         for id in annots {
-            let Some(n) = self
-                .doc
+            let Some(n) = front
                 .get_dictionary(id)
                 .ok()
                 .and_then(|a| a.get(b"A").ok())
@@ -260,7 +423,7 @@ impl Merged {
                 .get(n)
                 .ok_or_else(|| format!("the contents have no entry {n}"))?;
             let dest = self.destination(*place)?;
-            let annot = dict_mut(&mut self.doc, id)?;
+            let annot = dict_mut(front, id)?;
             annot.remove(b"A");
             annot.set("Dest", dest);
         }
@@ -287,8 +450,8 @@ impl Merged {
             parent.push(p);
             open.push(i);
         }
-        let root = self.doc.new_object_id();
-        let ids: Vec<ObjectId> = bookmarks.iter().map(|_| self.doc.new_object_id()).collect();
+        let root = self.new_id();
+        let ids: Vec<ObjectId> = bookmarks.iter().map(|_| self.new_id()).collect();
         let node = |p: usize| if p == 0 { root } else { ids[p - 1] };
         for siblings in &children {
             for (at, &i) in siblings.iter().enumerate() {
@@ -308,7 +471,7 @@ impl Merged {
                     item.set("Count", -(own.len() as i64));
                 }
                 item.set("Dest", self.destination(bookmarks[i].place)?);
-                self.doc.objects.insert(ids[i], Object::Dictionary(item));
+                self.write(ids[i], &item.into())?;
             }
         }
         let top = &children[0];
@@ -319,44 +482,144 @@ impl Merged {
             outline.set("Last", ids[last]);
         }
         outline.set("Count", top.len() as i64);
-        self.doc.objects.insert(root, Object::Dictionary(outline));
+        self.write(root, &outline.into())?;
         Ok(Some(root))
     }
 
-    /// The XMP metadata names the number of pages: the front matter's until
-    /// now.
-    fn count_pages_in_metadata(&mut self, pages: usize) -> Result<(), String> {
-        let Ok(id) = self
-            .doc
-            .catalog()
-            .and_then(|c| c.get(b"Metadata"))
-            .and_then(|m| m.as_reference())
-        else {
-            return Ok(());
-        };
-        let Ok(Object::Stream(stream)) = self.doc.get_object_mut(id) else {
-            return Err(broken("metadata stream"));
-        };
-        let xml = stream
-            .get_plain_content()
-            .map_err(|e| format!("reading the metadata: {e}"))?;
-        let (open, close) = (
-            b"<xmpTPg:NPages>".as_slice(),
-            b"</xmpTPg:NPages>".as_slice(),
-        );
-        let Some(start) = find(&xml, open).map(|i| i + open.len()) else {
-            return Ok(());
-        };
-        let Some(end) = find(&xml[start..], close).map(|i| i + start) else {
-            return Ok(());
-        };
-        let mut out = Vec::with_capacity(xml.len());
-        out.extend_from_slice(&xml[..start]);
-        out.extend_from_slice(pages.to_string().as_bytes());
-        out.extend_from_slice(&xml[end..]);
-        stream.set_plain_content(out);
+    fn new_id(&mut self) -> ObjectId {
+        let id = (self.next_id, 0);
+        self.next_id += 1;
+        id
+    }
+
+    /// Writes `object` as a new object.
+    fn add(&mut self, object: &Object) -> Result<ObjectId, String> {
+        let id = self.new_id();
+        self.write(id, object)?;
+        Ok(id)
+    }
+
+    /// Writes every object of `doc` (numbered by `take`).
+    fn write_all(&mut self, doc: &Document) -> Result<(), String> {
+        for (id, object) in &doc.objects {
+            self.write(*id, object)?;
+        }
         Ok(())
     }
+
+    fn write(&mut self, id: ObjectId, object: &Object) -> Result<(), String> {
+        let n = id.0 as usize;
+        if self.offsets.len() <= n {
+            self.offsets.resize(n + 1, None);
+        }
+        self.offsets[n] = Some((self.out.len(), id.1));
+        let io = |e: std::io::Error| format!("writing the merged PDF: {e}");
+        let space = |yes: bool| if yes { " " } else { "" };
+        write!(
+            self.out,
+            "{} {} obj\n{}",
+            id.0,
+            id.1,
+            space(Writer::need_separator(object))
+        )
+        .map_err(io)?;
+        Writer::write_object(&mut self.out, object)
+            .map_err(|e| format!("writing the merged PDF: {e}"))?;
+        write!(
+            self.out,
+            "{}\nendobj\n",
+            space(Writer::need_end_separator(object))
+        )
+        .map_err(io)
+    }
+
+    /// The cross-reference table and the trailer.
+    fn end(mut self, trailer: &Dictionary) -> Result<Vec<u8>, String> {
+        let start = self.out.len();
+        let size = self.next_id as usize;
+        self.offsets.resize(size, None);
+        let mut xref = format!("xref\n0 {size}\n0000000000 65535 f\r\n");
+        for entry in &self.offsets[1..] {
+            xref.push_str(&match entry {
+                Some((offset, generation)) => format!("{offset:010} {generation:05} n\r\n"),
+                None => "0000000000 00000 f\r\n".to_string(),
+            });
+        }
+        self.out.extend_from_slice(xref.as_bytes());
+        self.out.extend_from_slice(b"trailer\n");
+        Writer::write_object(&mut self.out, &trailer.clone().into())
+            .map_err(|e| format!("writing the merged PDF: {e}"))?;
+        self.out
+            .extend_from_slice(format!("\nstartxref\n{start}\n%%EOF\n").as_bytes());
+        Ok(self.out)
+    }
+}
+
+fn load(bytes: &[u8]) -> Result<Document, String> {
+    Document::load_mem(bytes).map_err(|e| format!("reading a part's PDF: {e}"))
+}
+
+fn broken(what: &str) -> String {
+    format!("a part's PDF has no {what}")
+}
+
+/// The language of a part's root structure element, if it names one.
+fn root_elem_lang(doc: &Document) -> Option<Object> {
+    let tops = tops(doc).ok()?;
+    doc.get_dictionary(tops.root_elem)
+        .ok()?
+        .get(b"Lang")
+        .ok()
+        .cloned()
+}
+
+/// What a part's PDF holds at its top.
+struct Tops {
+    pages_root: ObjectId,
+    pages: Vec<ObjectId>,
+    root_elem: ObjectId,
+    parent_tree: Vec<(i64, Object)>,
+    next_key: i64,
+    ids: Vec<(Vec<u8>, Object)>,
+    role_map: Dictionary,
+}
+
+/// The XMP metadata names the number of pages: the front matter's until
+/// now.
+fn count_pages_in_metadata(
+    doc: &mut Document,
+    catalog: ObjectId,
+    pages: usize,
+) -> Result<(), String> {
+    let Ok(id) = doc
+        .get_dictionary(catalog)
+        .and_then(|c| c.get(b"Metadata"))
+        .and_then(Object::as_reference)
+    else {
+        return Ok(());
+    };
+    let Ok(Object::Stream(stream)) = doc.get_object_mut(id) else {
+        return Err(broken("metadata stream"));
+    };
+    let xml = stream
+        .get_plain_content()
+        .map_err(|e| format!("reading the metadata: {e}"))?;
+    let (open, close) = (
+        b"<xmpTPg:NPages>".as_slice(),
+        b"</xmpTPg:NPages>".as_slice(),
+    );
+    let Some(start) = find(&xml, open).map(|i| i + open.len()) else {
+        return Ok(());
+    };
+    let Some(end) = find(&xml[start..], close).map(|i| i + start) else {
+        return Ok(());
+    };
+    let mut out = Vec::with_capacity(xml.len());
+    out.extend_from_slice(&xml[..start]);
+    out.extend_from_slice(pages.to_string().as_bytes());
+    out.extend_from_slice(&xml[end..]);
+    stream.set_plain_content(out);
+    Ok(())
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -376,24 +639,11 @@ fn dict_mut(doc: &mut Document, id: ObjectId) -> Result<&mut Dictionary, String>
         .map_err(|_| format!("object {} {} is not a dictionary", id.0, id.1))
 }
 
-/// A PDF text string: ASCII as it is, anything else as UTF-16BE with its
-/// byte order mark.
-fn text_string(text: &str) -> Object {
-    if text.is_ascii() {
-        return Object::String(text.as_bytes().to_vec(), StringFormat::Literal);
-    }
-    let mut bytes = vec![0xFE, 0xFF];
-    for unit in text.encode_utf16() {
-        bytes.extend_from_slice(&unit.to_be_bytes());
-    }
-    Object::String(bytes, StringFormat::Hexadecimal)
-}
-
 /// Makes part `n`'s structure unique in the merged document: its element
 /// ids (and the table cells' references to them) get the prefix `p<n>-`,
 /// its pages' and annotations' keys into the parent tree run on from
 /// `offset`; its headings are tagged `lift` levels deeper. (The trees'
-/// keys are relabelled as they are read, by `tops`.) Returns the deepest
+/// keys are relabelled by `Merger::take`.) Returns the deepest
 /// heading level.
 fn relabel(doc: &mut Document, n: usize, offset: i64, lift: u8) -> u16 {
     let mut to = Relabel {
@@ -471,9 +721,8 @@ fn prefixed(id: &mut Vec<u8>, prefix: &[u8]) {
     id.splice(0..0, prefix.iter().copied());
 }
 
-/// The page tree's root, pages, structure tree and its trees of part `n`,
-/// the trees' keys relabelled as `relabel` did the rest.
-fn tops(doc: &Document, n: usize, offset: i64) -> Result<Tops, String> {
+/// The page tree's root, pages, structure tree and its trees of a part.
+fn tops(doc: &Document) -> Result<Tops, String> {
     let catalog = doc.catalog().map_err(|_| broken("catalog"))?;
     let pages_root = catalog
         .get(b"Pages")
@@ -496,25 +745,18 @@ fn tops(doc: &Document, n: usize, offset: i64) -> Result<Tops, String> {
     let parent_tree = match root.get(b"ParentTree") {
         Ok(node) => flatten(doc, node, b"Nums")
             .into_iter()
-            .map(|(k, v)| Ok((k.as_i64().map_err(|_| broken("parent tree"))? + offset, v)))
+            .map(|(k, v)| Ok((k.as_i64().map_err(|_| broken("parent tree"))?, v)))
             .collect::<Result<Vec<_>, String>>()?,
         Err(_) => Vec::new(),
     };
     let next_key = root
         .get(b"ParentTreeNextKey")
         .and_then(Object::as_i64)
-        .unwrap_or_else(|_| {
-            let last = parent_tree.iter().map(|(k, _)| k - offset + 1).max();
-            last.unwrap_or(0)
-        });
+        .unwrap_or_else(|_| parent_tree.iter().map(|(k, _)| k + 1).max().unwrap_or(0));
     let ids = match root.get(b"IDTree") {
         Ok(node) => flatten(doc, node, b"Names")
             .into_iter()
-            .map(|(k, v)| {
-                let mut id = k.as_str().map_err(|_| broken("id tree"))?.to_vec();
-                prefixed(&mut id, &id_prefix(n));
-                Ok((id, v))
-            })
+            .map(|(k, v)| Ok((k.as_str().map_err(|_| broken("id tree"))?.to_vec(), v)))
             .collect::<Result<Vec<_>, String>>()?,
         Err(_) => Vec::new(),
     };
@@ -527,7 +769,6 @@ fn tops(doc: &Document, n: usize, offset: i64) -> Result<Tops, String> {
     Ok(Tops {
         pages_root,
         pages: doc.page_iter().collect(),
-        struct_root,
         root_elem,
         parent_tree,
         next_key,
@@ -572,57 +813,9 @@ fn inheritable(doc: &Document, pages_root: ObjectId) -> Vec<(Vec<u8>, Object)> {
 /// Leaves of a number or name tree hold at most this many pairs.
 const TREE_LEAF: usize = 512;
 
-/// A number tree (`Nums`) or name tree (`Names`) of sorted `pairs`: one
-/// node when they are few, else leaves under one root.
-fn tree<K: Into<Object>>(doc: &mut Document, kind: &[u8], pairs: Vec<(K, Object)>) -> Object {
-    let pairs: Vec<(Object, Object)> = pairs.into_iter().map(|(k, v)| (k.into(), v)).collect();
-    let node = |pairs: &[(Object, Object)]| {
-        let mut d = Dictionary::new();
-        d.set(
-            kind.to_vec(),
-            pairs
-                .iter()
-                .flat_map(|(k, v)| [k.clone(), v.clone()])
-                .collect::<Vec<_>>(),
-        );
-        d
-    };
-    if pairs.len() <= TREE_LEAF {
-        return Object::Dictionary(node(&pairs));
-    }
-    let kids: Vec<Object> = pairs
-        .chunks(TREE_LEAF)
-        .map(|chunk| {
-            let mut leaf = node(chunk);
-            if let (Some(first), Some(last)) = (chunk.first(), chunk.last()) {
-                leaf.set("Limits", vec![first.0.clone(), last.0.clone()]);
-            }
-            Object::Reference(doc.add_object(leaf))
-        })
-        .collect();
-    let mut root = Dictionary::new();
-    root.set("Kids", kids);
-    Object::Dictionary(root)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_strings_are_ascii_or_utf16() {
-        assert_eq!(
-            text_string("Drift"),
-            Object::String(b"Drift".to_vec(), StringFormat::Literal)
-        );
-        assert_eq!(
-            text_string("Vård"),
-            Object::String(
-                vec![0xFE, 0xFF, 0, b'V', 0, 0xE5, 0, b'r', 0, b'd'],
-                StringFormat::Hexadecimal
-            )
-        );
-    }
 
     #[test]
     fn relabelling_prefixes_ids_offsets_keys_and_deepens_headings() {

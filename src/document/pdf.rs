@@ -29,7 +29,7 @@ use super::{
     blocks::{Block, Cell, Chart, Document, Heading, Mark, Span, Table},
     draw,
     html::bedomning_colours,
-    merge::{self, Bookmark, CONTENTS_LINK, Place},
+    merge::{Bookmark, CONTENTS_LINK, Merger, Place},
 };
 
 struct Fonts {
@@ -285,8 +285,9 @@ struct TypesetPart {
     info: DocumentInfo,
 }
 
-/// The parts typeset, exported and merged: the parts first, then the
-/// front matter with the contents made from the parts' headings and pages.
+/// The parts typeset, exported and merged: the parts first, each merged as
+/// soon as it is exported, then the front matter with the contents made
+/// from the parts' headings and pages.
 ///
 /// A part's layout does not depend on where it starts, only its footers'
 /// page numbers do: so the parts are typeset without footers, two at a time
@@ -326,7 +327,7 @@ fn joined(doc: &Document) -> Result<Vec<u8>, String> {
     for _ in 0..3 {
         let mut own = Vec::new();
         let mut marks: Vec<Entry> = Vec::new();
-        let mut pdfs: Vec<Vec<u8>> = Vec::with_capacity(parts.len());
+        let mut merger = Merger::new(PART_LIFT);
         let mut next_page = 0;
         typeset_all(parts.len() + 1, &source_of, &mut |job, part| {
             if job == 0 {
@@ -340,8 +341,7 @@ fn joined(doc: &Document) -> Result<Vec<u8>, String> {
                 page: h.page + start - 1,
                 ..h.clone()
             }));
-            pdfs.push(export(numbered(doc, part, start)?)?);
-            Ok(())
+            merger.append(&export(numbered(doc, part, start)?)?)
         })?;
         let front_len_now = front_len.unwrap_or(0);
         let contents: Vec<Entry> = own
@@ -367,7 +367,7 @@ fn joined(doc: &Document) -> Result<Vec<u8>, String> {
         let places: Vec<Place> = contents.iter().map(|e| place(e.page, e.x, e.y)).collect();
         let front = export(front)?;
         let started = std::time::Instant::now();
-        let merged = merge::merge(&front, pdfs, PART_LIFT, &places, &bookmarks);
+        let merged = merger.finish(&front, &places, &bookmarks);
         tracing::debug!(
             rss_mib = ?crate::memory::resident_mib(),
             ms = started.elapsed().as_millis(),
