@@ -110,6 +110,10 @@ pub struct WebhookSettings {
     pub disable_after_secs: u64,
     /// How long one attempt may take (and a claim lasts, doubled).
     pub timeout_ms: u64,
+    /// Whether webhooks may go to loopback and private addresses
+    /// (`WEBHOOK_ALLOW_PRIVATE`): a relay on the same machine or network,
+    /// tests. Off, a webhook is sent only to public addresses.
+    pub allow_private: bool,
     /// How often the process scheduler looks for deadlines that passed and
     /// obligations that came into being (`PROCESS_EVENTS_INTERVAL_MS`);
     /// 0: never (another instance announces them).
@@ -125,6 +129,7 @@ impl Default for WebhookSettings {
             retry_max_ms: 3_600_000,
             disable_after_secs: 5 * 86_400,
             timeout_ms: 10_000,
+            allow_private: false,
             process_events_ms: 60_000,
         }
     }
@@ -149,6 +154,7 @@ impl WebhookSettings {
             retry_max_ms: env_u64("WEBHOOK_RETRY_MAX_MS", d.retry_max_ms)?,
             disable_after_secs: env_u64("WEBHOOK_DISABLE_AFTER_DAYS", 5)?.saturating_mul(86_400),
             timeout_ms: env_u64("WEBHOOK_TIMEOUT_MS", d.timeout_ms)?.max(100),
+            allow_private: env_bool("WEBHOOK_ALLOW_PRIVATE", d.allow_private)?,
             process_events_ms: match env_u64("PROCESS_EVENTS_INTERVAL_MS", d.process_events_ms)? {
                 0 => 0,
                 ms => ms.max(10),

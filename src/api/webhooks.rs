@@ -236,7 +236,7 @@ pub async fn list_webhooks(cx: Ctx, page: ApiQuery<PageParams>) -> Result<HttpRe
 #[utoipa::path(tag = "webhooks", request_body = CreateWebhook,
     responses(
         (status = 201, description = "Created; `secret` is shown this once", body = WebhookDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid URL, event type or secret", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid URL (not https, or not a public address unless the deployment allows private ones), event type or secret", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/webhooks")]
 pub async fn create_webhook(
@@ -245,6 +245,7 @@ pub async fn create_webhook(
 ) -> Result<HttpResponse, ApiError> {
     cx.authorized(Action::Create, target)?;
     let b = body.0;
+    webhooks::check_target(b.url.trim(), cx.state.settings.webhooks.allow_private)?;
     let spec = WebhookSpec {
         url: b.url.trim().to_string(),
         description: b.description.map(|d| d.trim().to_string()),
@@ -270,6 +271,9 @@ impl Patch<UpdateWebhook> for Webhooks {
         current: webhook::Model,
         b: UpdateWebhook,
     ) -> Result<webhook::Model, ApiError> {
+        if let Some(url) = &b.url {
+            webhooks::check_target(url.trim(), cx.state.settings.webhooks.allow_private)?;
+        }
         let changes = WebhookChanges {
             url: b.url.map(|u| u.trim().to_string()),
             description: b.description.map(|d| d.map(|d| d.trim().to_string())),

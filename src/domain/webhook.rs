@@ -161,6 +161,55 @@ pub fn backoff(attempts: u32, base_ms: u64, max_ms: u64) -> u64 {
     base_ms.saturating_mul(1u64 << doublings).min(max_ms)
 }
 
+/// Whether `ip` is an address of the public internet. A webhook is sent
+/// only there unless the deployment allows private targets: otherwise a
+/// kommun's integration could make the service post to its own loopback,
+/// the cloud's metadata service (169.254.169.254) or the machines of its
+/// private network (server-side request forgery).
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    fn v4(ip: Ipv4Addr) -> bool {
+        let [a, b, c, _] = ip.octets();
+        !(ip.is_unspecified()
+            || ip.is_loopback()
+            || ip.is_private()
+            || ip.is_link_local()
+            || ip.is_broadcast()
+            || ip.is_documentation()
+            || ip.is_multicast()
+            || a == 0
+            || a >= 240
+            // Shared address space (carrier-grade NAT), 100.64.0.0/10.
+            || (a == 100 && (64..128).contains(&b))
+            // IETF protocol assignments, 192.0.0.0/24.
+            || (a == 192 && b == 0 && c == 0)
+            // Benchmarking, 198.18.0.0/15.
+            || (a == 198 && (b == 18 || b == 19)))
+    }
+    fn v6(ip: Ipv6Addr) -> bool {
+        if let Some(mapped) = ip.to_ipv4_mapped() {
+            return v4(mapped);
+        }
+        let first = ip.segments()[0];
+        !(ip.is_unspecified()
+            || ip.is_loopback()
+            || ip.is_multicast()
+            // Unique local fc00::/7, link-local fe80::/10.
+            || (first & 0xfe00) == 0xfc00
+            || (first & 0xffc0) == 0xfe80
+            // Documentation 2001:db8::/32.
+            || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+            // IPv4-compatible (deprecated) and NAT64 64:ff9b::/96 carry an
+            // IPv4 address that may be private.
+            || ip.segments()[..6] == [0; 6]
+            || ip.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0])
+    }
+    match ip {
+        IpAddr::V4(ip) => v4(ip),
+        IpAddr::V6(ip) => v6(ip),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +254,48 @@ mod tests {
         assert_eq!(backoff(4, 1000, 60_000), 8000);
         assert_eq!(backoff(30, 1000, 60_000), 60_000);
         assert_eq!(backoff(u32::MAX, u64::MAX, u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn only_public_addresses_are_public() {
+        let public = [
+            "93.184.215.14",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+        ];
+        let private = [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "192.0.2.1",
+            "198.18.0.1",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "ff02::1",
+            "2001:db8::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+            "64:ff9b::a00:1",
+        ];
+        for ip in public {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in private {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        // Next to the private ranges, public.
+        for ip in ["172.32.0.1", "100.128.0.1", "11.0.0.1"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
     }
 }

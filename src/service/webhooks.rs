@@ -220,6 +220,100 @@ pub fn check_url(text: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
+/// A subscription's URL whose host is a loopback or private address (or
+/// `localhost`) is refused unless the deployment allows private targets
+/// (`WEBHOOK_ALLOW_PRIVATE`). A name is checked again at each delivery,
+/// against the addresses it resolves to then (`PublicOnly`).
+pub fn check_target(text: &str, allow_private: bool) -> Result<(), ServiceError> {
+    match refusal(text, allow_private) {
+        None => Ok(()),
+        Some(why) => Err(ServiceError::Validation(vec![FieldError::new(
+            "url",
+            format!("must be a public address: {why}"),
+        )])),
+    }
+}
+
+/// Why a webhook may not be sent to `url`, judged by its host alone.
+fn refusal(url: &str, allow_private: bool) -> Option<String> {
+    if allow_private {
+        return None;
+    }
+    let url = reqwest::Url::parse(url).ok()?;
+    let not_public = |host: &dyn std::fmt::Display| {
+        format!("{host} is not a public address (WEBHOOK_ALLOW_PRIVATE allows it)")
+    };
+    let host = url.host_str()?;
+    let literal = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+        return (!rules::is_public(ip)).then(|| not_public(&ip));
+    }
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    (name == "localhost" || name.ends_with(".localhost")).then(|| not_public(&name))
+}
+
+/// Resolves a webhook's host to its public addresses only: a name that
+/// resolves to none (a loopback or private address, perhaps changed since
+/// the subscription was checked) is not connected to.
+struct PublicOnly;
+
+/// The error of a name that has no public address.
+#[derive(Debug)]
+struct NotPublic {
+    host: String,
+    address: Option<std::net::IpAddr>,
+}
+
+impl std::fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.address {
+            Some(ip) => write!(
+                f,
+                "refused: {} resolves to {ip}, not a public address (WEBHOOK_ALLOW_PRIVATE allows it)",
+                self.host
+            ),
+            None => write!(f, "refused: {} has no address", self.host),
+        }
+    }
+}
+
+impl std::error::Error for NotPublic {}
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_string();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<std::net::SocketAddr> = all
+                .iter()
+                .copied()
+                .filter(|a| rules::is_public(a.ip()))
+                .collect();
+            if public.is_empty() {
+                let address = all.first().map(|a| a.ip());
+                return Err(Box::new(NotPublic { host, address }) as _);
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// The delivery client: no redirects (a redirect could lead anywhere),
+/// the attempt's timeout, and public addresses only unless allowed.
+fn delivery_client(settings: &WebhookSettings) -> Result<reqwest::Client, reqwest::Error> {
+    let builder = reqwest::Client::builder()
+        .timeout(Duration::from_millis(settings.timeout_ms))
+        .redirect(reqwest::redirect::Policy::none());
+    if settings.allow_private {
+        builder.build()
+    } else {
+        builder
+            .dns_resolver(std::sync::Arc::new(PublicOnly))
+            .build()
+    }
+}
+
 /// Field errors of a list of event types.
 pub fn check_event_types(types: &[String], errors: &mut Vec<FieldError>) {
     if types.is_empty() || types.len() > rules::MAX_EVENT_TYPES {
@@ -496,11 +590,7 @@ async fn abandon_pending(db: &impl ConnectionTrait, webhook_id: Uuid) -> Result<
 /// Delivers the outbox until the process ends: every pending head that is
 /// due, then waits for a commit or the poll interval.
 pub async fn run_worker(db: DatabaseConnection, settings: WebhookSettings) {
-    let client = match reqwest::Client::builder()
-        .timeout(Duration::from_millis(settings.timeout_ms))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-    {
+    let client = match delivery_client(&settings) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "webhook delivery cannot start");
@@ -608,7 +698,11 @@ async fn deliver_subscription(
             // Not due yet, or another worker has it.
             return Ok(());
         }
-        let outcome = send(client, &subscription.url, &key, &delivery).await;
+        let outcome = match refusal(&subscription.url, settings.allow_private) {
+            // A URL stored before the deployment refused private targets.
+            Some(why) => Err((None, format!("refused: {why}"))),
+            None => send(client, &subscription.url, &key, &delivery).await,
+        };
         let done = Utc::now();
         let attempts = delivery.attempts.saturating_add(1);
         let mut row = webhook_delivery::ActiveModel {
@@ -714,6 +808,20 @@ async fn disable(
 
 /// One attempt: the HTTP status of a 2xx answer, or the status (if any)
 /// and what went wrong.
+/// The first cause of `error` that is a `T`.
+fn cause<'a, T: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<T>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
+}
+
 async fn send(
     client: &reqwest::Client,
     url: &str,
@@ -733,6 +841,9 @@ async fn send(
         .send()
         .await
         .map_err(|e| {
+            if let Some(refused) = cause::<NotPublic>(&e) {
+                return (None, refused.to_string());
+            }
             let what = if e.is_timeout() {
                 "timed out"
             } else if e.is_connect() {
@@ -747,5 +858,73 @@ async fn send(
         Ok(status)
     } else {
         Err((Some(status), format!("the receiver answered {status}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_that_are_not_public_are_refused_unless_allowed() {
+        for url in [
+            "https://10.0.0.1/x",
+            "https://[::1]:8443/x",
+            "http://LOCALHOST:8080/",
+            "https://api.localhost./x",
+            "https://169.254.169.254/latest/meta-data/",
+        ] {
+            assert!(refusal(url, false).is_some(), "{url}");
+            assert_eq!(refusal(url, true), None, "{url}");
+        }
+        assert_eq!(refusal("https://example.org/hook", false), None);
+        assert_eq!(refusal("https://8.8.8.8/hook", false), None);
+    }
+
+    /// The delivery client connects to public addresses only: a name that
+    /// resolves to loopback is refused before any connection, and reached
+    /// when private targets are allowed.
+    #[tokio::test]
+    async fn a_name_of_a_loopback_address_is_not_connected_to() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://localhost:{}/",
+            listener.local_addr().unwrap().port()
+        );
+        let answer = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = socket.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the request ended early");
+                request.extend_from_slice(&buf[..n]);
+            }
+            socket
+                .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                .await
+                .unwrap();
+        });
+        let post = |settings: WebhookSettings| {
+            let url = url.clone();
+            async move { delivery_client(&settings).unwrap().post(&url).send().await }
+        };
+        let error = post(WebhookSettings::default()).await.unwrap_err();
+        let refused = cause::<NotPublic>(&error).expect("refused by the resolver");
+        assert!(
+            refused
+                .to_string()
+                .starts_with("refused: localhost resolves to 127.0.0.1"),
+            "{refused}"
+        );
+        assert!(!answer.is_finished(), "nothing connected");
+        let allowed = WebhookSettings {
+            allow_private: true,
+            ..Default::default()
+        };
+        let response = post(allowed).await.unwrap();
+        assert_eq!(response.status(), 204);
+        answer.await.unwrap();
     }
 }

@@ -15,6 +15,7 @@ use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
 use kommunrapport::{auth::Role, startup::Application};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
@@ -458,6 +459,83 @@ async fn subscriptions_are_checked(backend: Backend) {
 }
 
 both_databases!(subscriptions_are_checked);
+
+/// Unless the deployment allows private targets, a webhook goes to public
+/// addresses only: a subscription to a loopback, private, link-local or
+/// cloud-metadata address (or `localhost`) is refused, and a URL stored
+/// before (here written straight to the table) is refused at delivery,
+/// with the reason in the delivery log and nothing sent.
+async fn private_targets_are_refused_unless_allowed(backend: Backend) {
+    let app = spawn_with(backend, |s| {
+        fast(s);
+        s.webhooks.allow_private = false;
+    })
+    .await;
+    let token = app.katrineholm().await;
+    for url in [
+        "http://127.0.0.1:9/hook",
+        "http://localhost:9/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.1/hook",
+        "https://[fd00::1]/hook",
+        "https://[::ffff:192.168.0.1]/hook",
+    ] {
+        let p = app
+            .post(
+                "/api/v1/webhooks",
+                &token,
+                &json!({"url": url, "event_types": ["*"]}),
+            )
+            .problem(422)
+            .await;
+        assert_eq!(error_fields(&p), ["url"], "{url}: {p}");
+        assert!(p.to_string().contains("public address"), "{url}: {p}");
+    }
+    let hook = subscribe(&app, &token, "https://example.org/hook", json!(["namnd"])).await;
+    let path = format!("/api/v1/webhooks/{}", id_of(&hook));
+    let p = app
+        .patch(&path, &token, &json!({"url": "https://192.168.1.10/hook"}))
+        .if_match(1)
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["url"], "{p}");
+
+    let receiver = Receiver::start(0);
+    app.db()
+        .await
+        .execute_unprepared(&format!(
+            "UPDATE webhook SET url = '{}' WHERE url = 'https://example.org/hook'",
+            receiver.url
+        ))
+        .await
+        .unwrap();
+    app.create_namnd(&token, "VON", "namnd").await;
+    let started = Instant::now();
+    let delivery = loop {
+        let log = app
+            .get(&format!("{path}/deliveries"), &token)
+            .returns(200)
+            .await;
+        if let Some(d) = log["items"]
+            .as_array()
+            .and_then(|items| items.first())
+            .filter(|d| d["attempts"].as_i64() > Some(0))
+        {
+            break d.clone();
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "{log}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let error = delivery["last_error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("refused: 127.0.0.1 is not a public address"),
+        "{delivery}"
+    );
+    assert_eq!(delivery["last_status_code"], Value::Null);
+    assert!(receiver.got().is_empty());
+}
+
+both_databases!(private_targets_are_refused_unless_allowed);
 
 fn day(offset: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
