@@ -62,6 +62,8 @@ pub(super) struct Merger {
     offsets: Vec<Option<(usize, u16)>>,
     next_id: u32,
     lift: u8,
+    /// The word for a page in a link's description ("sida" in Swedish).
+    page_word: &'static str,
     parts: usize,
     /// The parts' pages, in order, with their heights in points.
     pages: Vec<(ObjectId, f64)>,
@@ -81,8 +83,8 @@ struct Taken {
 
 impl Merger {
     /// A merge of parts whose headings are typeset `lift` levels higher
-    /// than they are.
-    pub(super) fn new(lift: u8) -> Merger {
+    /// than they are, in a language whose word for a page is `page_word`.
+    pub(super) fn new(lift: u8, page_word: &'static str) -> Merger {
         let mut out = Vec::with_capacity(1 << 20);
         out.extend_from_slice(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n");
         Merger {
@@ -90,6 +92,7 @@ impl Merger {
             offsets: vec![None; PAGES_ROOT.0 as usize + 1],
             next_id: PAGES_ROOT.0 + 1,
             lift,
+            page_word,
             parts: 0,
             pages: Vec::new(),
             sections: Vec::new(),
@@ -391,7 +394,8 @@ impl Merger {
     }
 
     /// Turns the links `kr-contents:<n>` on the first `front_pages` pages
-    /// (the front matter's, in `front`) into links to `contents[n]`.
+    /// (the front matter's, in `front`) into links to `contents[n]`,
+    /// described by its page.
     fn link_contents(
         &self,
         front: &mut Document,
@@ -426,6 +430,10 @@ impl Merger {
             let annot = dict_mut(front, id)?;
             annot.remove(b"A");
             annot.set("Dest", dest);
+            // The link's description, read out instead of its URL: the page,
+            // as Typst describes a link to a place.
+            let described = format!("{} {}", self.page_word, place.page);
+            annot.set("Contents", text_string(&described));
         }
         Ok(())
     }

@@ -327,7 +327,7 @@ fn joined(doc: &Document) -> Result<Vec<u8>, String> {
     for _ in 0..3 {
         let mut own = Vec::new();
         let mut marks: Vec<Entry> = Vec::new();
-        let mut merger = Merger::new(PART_LIFT);
+        let mut merger = Merger::new(PART_LIFT, PAGE_WORD);
         let mut next_page = 0;
         typeset_all(parts.len() + 1, &source_of, &mut |job, part| {
             if job == 0 {
@@ -646,6 +646,10 @@ fn part_markup(doc: &Document, blocks: &[Block], before: Figures) -> String {
 /// again (`merge::merge`), and they look as their level does
 /// (`LIFTED_HEADINGS`).
 pub(super) const PART_LIFT: u8 = 1;
+
+/// How a link to a page is described to assistive technology: as Typst
+/// describes its links to a place in a Swedish document ("sida 3").
+const PAGE_WORD: &str = "sida";
 
 /// A part's headings of levels 1 and 2 look like levels 2 and 3: level 2's
 /// size of `PREAMBLE`, level 3's of Typst (1 em of the text's 10 pt), and

@@ -650,13 +650,14 @@ fn assert_one_structure(pdf: &[u8], text: &[&str]) {
             "bookmark {title} on page {page}"
         );
     }
-    // The contents' links go to the chapters.
-    let links: Vec<usize> = doc
-        .get_page_annotations(pages[1])
-        .unwrap()
-        .iter()
-        .filter_map(|a| a.get(b"Dest").ok().map(|d| page_of(&get(d))))
-        .collect();
+    // The contents' links go to the chapters, described by their page.
+    let mut links = Vec::new();
+    for link in doc.get_page_annotations(pages[1]).unwrap() {
+        let page = page_of(&get(link.get(b"Dest").unwrap()));
+        let description = link.get(b"Contents").unwrap().as_str().unwrap();
+        assert_eq!(description, format!("sida {page}").as_bytes());
+        links.push(page);
+    }
     for (title, page) in chapters.iter().filter(|(t, _)| t != "Innehållsförteckning") {
         assert!(links.contains(page), "{title}: {links:?}");
     }
