@@ -343,8 +343,35 @@ pub struct VersionCache(Mutex<KeptVersions>);
 
 #[derive(Default)]
 struct KeptVersions {
-    versions: HashMap<Uuid, Arc<ParsedVersion>>,
+    /// Each version with when it was last used (`clock`).
+    versions: HashMap<Uuid, (Arc<ParsedVersion>, u64)>,
     bytes: usize,
+    /// Counts uses: the least recently used version goes first.
+    clock: u64,
+}
+
+impl KeptVersions {
+    fn tick(&mut self) -> u64 {
+        self.clock += 1;
+        self.clock
+    }
+
+    /// Drops the least recently used versions until `size` more bytes fit.
+    fn make_room(&mut self, size: usize) {
+        while self.bytes + size > CACHED_VERSION_BYTES {
+            let Some(oldest) = self
+                .versions
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(id, _)| *id)
+            else {
+                return;
+            };
+            if let Some((old, _)) = self.versions.remove(&oldest) {
+                self.bytes -= old.bytes();
+            }
+        }
+    }
 }
 
 /// At most this many bytes of parsed versions are kept: the decided
@@ -354,25 +381,28 @@ const CACHED_VERSION_BYTES: usize = 128 << 20;
 
 impl VersionCache {
     fn get(&self, id: Uuid) -> Option<Arc<ParsedVersion>> {
-        self.0.lock().ok()?.versions.get(&id).cloned()
+        let mut kept = self.0.lock().ok()?;
+        let now = kept.tick();
+        let (parsed, used) = kept.versions.get_mut(&id)?;
+        *used = now;
+        Some(parsed.clone())
     }
 
-    /// Keeps `parsed`; when it would pass the bound, what was kept goes
-    /// first (every entry is as cheap to read again as any other). A
-    /// version larger than the bound is not kept.
+    /// Keeps `parsed`; when it would pass the bound, the least recently
+    /// used versions go first (the versions of the period being read stay).
+    /// A version larger than the bound is not kept.
     fn put(&self, id: Uuid, parsed: Arc<ParsedVersion>) {
         let size = parsed.bytes();
         if size > CACHED_VERSION_BYTES {
             return;
         }
         if let Ok(mut kept) = self.0.lock() {
-            if kept.bytes + size > CACHED_VERSION_BYTES {
-                kept.versions.clear();
-                kept.bytes = 0;
-            }
-            if let Some(old) = kept.versions.insert(id, parsed) {
+            if let Some((old, _)) = kept.versions.remove(&id) {
                 kept.bytes -= old.bytes();
             }
+            kept.make_room(size);
+            let now = kept.tick();
+            kept.versions.insert(id, (parsed, now));
             kept.bytes += size;
         }
     }
@@ -574,7 +604,7 @@ mod tests {
     }
 
     #[test]
-    fn the_version_cache_is_bounded_in_bytes() {
+    fn the_version_cache_is_bounded_in_bytes_and_drops_the_least_recently_used() {
         let cache = VersionCache::default();
         let mb = version_of(1 << 20);
         // Canonical text and the part: about twice the text.
@@ -584,13 +614,19 @@ mod tests {
             cache.put(*id, mb.clone());
             assert!(cache.kept_bytes() <= CACHED_VERSION_BYTES);
         }
-        // The latest is kept; the bound was reached and the cache restarted.
-        assert!(cache.get(ids[199]).is_some());
-        assert!(cache.get(ids[0]).is_none());
-        assert_eq!(
-            cache.kept_bytes(),
-            cache.0.lock().unwrap().versions.len() * mb.bytes()
-        );
+        // The latest are kept, as many as fit; the first went.
+        let kept = cache.0.lock().unwrap().versions.len();
+        assert_eq!(kept, CACHED_VERSION_BYTES / mb.bytes());
+        assert!(ids[200 - kept..].iter().all(|id| cache.get(*id).is_some()));
+        assert!(ids[..200 - kept].iter().all(|id| cache.get(*id).is_none()));
+        assert_eq!(cache.kept_bytes(), kept * mb.bytes());
+        // A version read is kept over those read before it: the oldest
+        // kept, once read, stays when the next one comes.
+        let oldest = ids[200 - kept];
+        assert!(cache.get(oldest).is_some());
+        cache.put(Uuid::now_v7(), mb.clone());
+        assert!(cache.get(oldest).is_some());
+        assert!(cache.get(ids[200 - kept + 1]).is_none());
         // The same version again counts once.
         let before = cache.kept_bytes();
         cache.put(ids[199], mb.clone());
