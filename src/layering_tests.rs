@@ -93,3 +93,11 @@ fn auth_and_shared_state_do_not_depend_on_startup_or_the_api() {
     found.extend(offenders("state.rs", &forbidden, &["startup", "api"]));
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Query strings are read by `ApiQuery` (or `common::query_values`), which
+/// answer a parameter that does not parse with a problem naming it.
+#[test]
+fn the_api_reads_query_strings_one_way() {
+    let found = offenders("api", &["web::Query<", "web::Query::"], &[]);
+    assert!(found.is_empty(), "{found:#?}");
+}

@@ -250,12 +250,11 @@ fn run(
                 .into_utoipa_app()
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(max_body))
+                // Query strings are read by `ApiQuery`, which names the
+                // parameter that fails; no handler extracts `web::Query`.
                 .app_data(web::PathConfig::default().error_handler(|err, _| {
                     tracing::debug!(%err, "bad path parameter");
                     ApiError::NotFound(format!("no such resource: {err}")).into()
-                }))
-                .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    ApiError::BadRequest(format!("invalid query parameters: {err}")).into()
                 })),
         );
         // The document utoipa collected while registering is dropped.

@@ -66,6 +66,15 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
     })
 }
 
+/// The values of the parameter `name` in `query`, in order, however often
+/// it is given (percent-decoding that is not UTF-8 becomes U+FFFD).
+pub fn query_values(query: &str, name: &str) -> Vec<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .collect()
+}
+
 /// `name` of serde's "missing field `name`".
 fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()

@@ -10,7 +10,6 @@ use actix_web::{
     body::{BoxBody, MessageBody},
     dev::{ServiceRequest, ServiceResponse},
     middleware::Next,
-    web,
 };
 
 use super::common::NUL_MESSAGE;
@@ -18,18 +17,14 @@ use crate::error::{ApiError, FieldError};
 
 /// The parameters of `query` whose name or value holds NUL, once each.
 fn with_nul(query: &str) -> Vec<FieldError> {
-    let Ok(pairs) = web::Query::<Vec<(String, String)>>::from_query(query) else {
-        // Not form-encoded text at all: the operation's own parsing says so.
-        return Vec::new();
-    };
     let mut named: Vec<String> = Vec::new();
-    for (name, value) in pairs.0 {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         if !name.contains('\0') && !value.contains('\0') {
             continue;
         }
         // A NUL in the name itself is shown as U+FFFD by the problem.
-        if !named.contains(&name) {
-            named.push(name);
+        if !named.iter().any(|n| *n == name) {
+            named.push(name.into_owned());
         }
     }
     named

@@ -435,13 +435,11 @@ impl IncludePart {
     /// repeated, or both), each once and in a stable order however often
     /// and in whatever order they are asked for.
     pub fn from_query(query: &str) -> Result<Vec<IncludePart>, ApiError> {
-        let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-            .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))?;
+        let values = super::common::query_values(query, "include");
         let mut parts = Vec::new();
-        let names = pairs
+        let names = values
             .iter()
-            .filter(|(key, _)| key == "include")
-            .flat_map(|(_, value)| value.split(','))
+            .flat_map(|value| value.split(','))
             .map(str::trim);
         for name in names {
             if name.is_empty() {

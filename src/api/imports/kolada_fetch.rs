@@ -94,15 +94,9 @@ pub struct KoladaFetchQuery {
 
 /// The values of the list parameter `name` in `query`: comma-separated,
 /// repeated, or both; none when it is absent.
-fn listed(query: &str, name: &str) -> Result<Option<String>, ApiError> {
-    let pairs = web::Query::<Vec<(String, String)>>::from_query(query)
-        .map_err(|e| ApiError::BadRequest(format!("invalid query parameters: {e}")))?;
-    let values: Vec<&str> = pairs
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
-        .collect();
-    Ok((!values.is_empty()).then(|| values.join(",")))
+fn listed(query: &str, name: &str) -> Option<String> {
+    let values = crate::api::common::query_values(query, name);
+    (!values.is_empty()).then(|| values.join(","))
 }
 
 /// What a fetched Kolada import did (or, in a dry run, would do): the
@@ -180,7 +174,7 @@ pub(crate) fn from_date(text: Option<&str>) -> Result<Option<chrono::NaiveDate>,
 }
 
 fn years(query: &str) -> Result<Vec<i32>, ApiError> {
-    let mut years = match listed(query, "years")? {
+    let mut years = match listed(query, "years") {
         None => Vec::new(),
         Some(text) => list(&text, "years", parse_year)?,
     };
@@ -202,7 +196,7 @@ async fn kpis(
     kommun_id: uuid::Uuid,
     query: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let mut kpis = match listed(query, "kolada_id")? {
+    let mut kpis = match listed(query, "kolada_id") {
         Some(text) => list(&text, "kolada_id", parse_kpi)?,
         None => imports::indicators_by_kpi(&state.db, kommun_id, None)
             .await?
@@ -323,9 +317,7 @@ mod tests {
         );
         assert_eq!(years("dry_run=true").unwrap(), Vec::<i32>::new());
         assert_eq!(
-            listed("kolada_id=U21468&kolada_id=N31816", "kolada_id")
-                .unwrap()
-                .as_deref(),
+            listed("kolada_id=U21468&kolada_id=N31816", "kolada_id").as_deref(),
             Some("U21468,N31816")
         );
     }
