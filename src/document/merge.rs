@@ -79,6 +79,8 @@ pub(super) struct Merger {
 struct Taken {
     pages: Vec<(ObjectId, f64)>,
     root_elem: ObjectId,
+    /// The language the root element names, if any.
+    lang: Option<Object>,
 }
 
 impl Merger {
@@ -129,7 +131,6 @@ impl Merger {
             }
         }
         let file_id = front.trailer.get(b"ID").ok().cloned();
-        let lang = root_elem_lang(&front);
         let taken = self.take(&mut front, 0, 0, keep)?;
         let catalog_id = front
             .trailer
@@ -137,12 +138,11 @@ impl Merger {
             .and_then(Object::as_reference)
             .map_err(|_| broken("catalog"))?;
         let info_id = front.trailer.get(b"Info").ok().cloned();
-        let mut pages = taken.pages.clone();
-        pages.append(&mut self.pages);
-        self.pages = pages;
+        let front_pages = taken.pages.len();
+        self.pages.splice(0..0, taken.pages);
         self.sections.insert(0, taken.root_elem);
 
-        self.link_contents(&mut front, taken.pages.len(), contents)?;
+        self.link_contents(&mut front, front_pages, contents)?;
         let outline = self.outline(bookmarks)?;
         let catalog = dict_mut(&mut front, catalog_id)?;
         catalog.set("Pages", PAGES_ROOT);
@@ -153,7 +153,7 @@ impl Merger {
         count_pages_in_metadata(&mut front, catalog_id, self.pages.len())?;
         self.write_all(&front)?;
         drop(front);
-        self.write_trees(lang)?;
+        self.write_trees(taken.lang)?;
 
         let mut trailer = Dictionary::new();
         trailer.set("Size", i64::from(self.next_id));
@@ -257,6 +257,7 @@ impl Merger {
         let elem = dict_mut(doc, root_elem)?;
         elem.set("S", Object::Name(b"Sect".to_vec()));
         elem.set("P", ROOT_ELEM);
+        let lang = elem.get(b"Lang").ok().cloned();
 
         let offset = self.next_key;
         self.parent_tree.extend(
@@ -285,7 +286,11 @@ impl Merger {
                 Object::Name(b"P".to_vec()),
             );
         }
-        Ok(Taken { pages, root_elem })
+        Ok(Taken {
+            pages,
+            root_elem,
+            lang,
+        })
     }
 
     /// The structure tree's root and `Document` element, and the page tree.
@@ -569,16 +574,6 @@ fn load(bytes: &[u8]) -> Result<Document, String> {
 
 fn broken(what: &str) -> String {
     format!("a part's PDF has no {what}")
-}
-
-/// The language of a part's root structure element, if it names one.
-fn root_elem_lang(doc: &Document) -> Option<Object> {
-    let tops = tops(doc).ok()?;
-    doc.get_dictionary(tops.root_elem)
-        .ok()?
-        .get(b"Lang")
-        .ok()
-        .cloned()
 }
 
 /// What a part's PDF holds at its top.

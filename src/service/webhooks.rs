@@ -200,12 +200,7 @@ pub fn check_url(text: &str, errors: &mut Vec<FieldError>) {
         return bad("must be an absolute https URL");
     };
     let host = url.host_str().unwrap_or_default();
-    let loopback = host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let loopback = host == "localhost" || literal_ip(host).is_some_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" if !host.is_empty() => {}
         "http" if loopback => {}
@@ -244,12 +239,19 @@ fn refusal(url: &str, allow_private: bool) -> Option<String> {
         format!("{host} is not a public address (WEBHOOK_ALLOW_PRIVATE allows it)")
     };
     let host = url.host_str()?;
-    let literal = host.trim_start_matches('[').trim_end_matches(']');
-    if let Ok(ip) = literal.parse::<std::net::IpAddr>() {
+    if let Some(ip) = literal_ip(host) {
         return (!rules::is_public(ip)).then(|| not_public(&ip));
     }
     let name = host.trim_end_matches('.').to_ascii_lowercase();
     (name == "localhost" || name.ends_with(".localhost")).then(|| not_public(&name))
+}
+
+/// The address a URL's host names literally (`[…]` around IPv6).
+fn literal_ip(host: &str) -> Option<std::net::IpAddr> {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse()
+        .ok()
 }
 
 /// Resolves a webhook's host to its public addresses only: a name that
