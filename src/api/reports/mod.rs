@@ -2,24 +2,28 @@
 //! sections, åtgärdsplan and its drift/investering tables with derived
 //! figures. `GET /reports/{id}?include=…` returns it whole in one request.
 
+pub mod action_plans;
+pub mod sections;
+pub mod tables;
+
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+pub use action_plans::ActionPlanDto;
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
 use chrono::NaiveDate;
+pub use sections::SectionDto;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::assessments::authorized;
-use super::decided::BasisQuery;
 use super::{
     common::{
-        ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, computed,
-        created, encode_cursor, versioned,
+        ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, created,
+        encode_cursor, versioned,
     },
-    figures::{TableDto, Unit, UnitQuery, table_dto},
+    figures::{TableDto, Unit, table_dto},
     read_cache::{Snapshot, json},
     resource::Ctx,
-    values::{ValueInput, to_writes},
 };
 use crate::{
     auth::{Action, Principal, Role, authorize},
@@ -27,10 +31,10 @@ use crate::{
         BudgetLineKind,
         structure::{ReportStatus, ReportType},
     },
-    entity::{action_plan, namnd, period, report, report_section},
+    entity::{namnd, period, report},
     error::{ApiError, FieldError},
     service::{
-        budget_lines::{self, TableRow},
+        budget_lines::{self},
         crud,
         reports::{self, ReportContext, Transition, Visibility},
         versions,
@@ -104,61 +108,6 @@ impl ReportDto {
 
     pub fn of(ctx: &ReportContext) -> Result<Self, ApiError> {
         Self::new(&ctx.report, &ctx.namnd, &ctx.period)
-    }
-}
-
-/// A narrative section (markdown).
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"key": "verksamhetsrapport", "title": "Verksamhetsrapport", "body": "Under året har …", "position": 3, "version": 2, "updated_at": "2025-02-01T10:00:00Z"}))]
-pub struct SectionDto {
-    pub key: String,
-    pub title: String,
-    /// Markdown.
-    pub body: String,
-    pub position: i32,
-    pub version: i32,
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<report_section::Model> for SectionDto {
-    fn from(s: report_section::Model) -> Self {
-        SectionDto {
-            key: s.key,
-            title: s.title,
-            body: s.body,
-            position: s.position,
-            version: s.version,
-            updated_at: s.updated_at,
-        }
-    }
-}
-
-/// One row of the åtgärdsplan.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(example = json!({"id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071b0", "avvikelse": "Underskott hemtjänst −4 mnkr",
-    "atgard": "Se över planeringen av hemtjänstinsatser", "ekonomisk_effekt": "2 mnkr 2024", "verksamhetseffekt": "Effektivare planering",
-    "position": 1, "version": 1}))]
-pub struct ActionPlanDto {
-    pub id: Uuid,
-    pub avvikelse: String,
-    pub atgard: String,
-    pub ekonomisk_effekt: String,
-    pub verksamhetseffekt: String,
-    pub position: i32,
-    pub version: i32,
-}
-
-impl From<action_plan::Model> for ActionPlanDto {
-    fn from(p: action_plan::Model) -> Self {
-        ActionPlanDto {
-            id: p.id,
-            avvikelse: p.avvikelse,
-            atgard: p.atgard,
-            ekonomisk_effekt: p.ekonomisk_effekt,
-            verksamhetseffekt: p.verksamhetseffekt,
-            position: p.position,
-            version: p.version,
-        }
     }
 }
 
@@ -778,23 +727,6 @@ pub async fn reopen_report(
     step(cx, *id, Action::Reopen, Transition::Reopen { reason }).await
 }
 
-/// List a report's sections.
-#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), BasisQuery),
-    responses((status = 200, description = "Sections in order, all on one page", body = Page<SectionDto>)))]
-#[get("/reports/{id}/sections")]
-pub async fn list_sections(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    basis: ApiQuery<BasisQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
-        let rows = reports::sections(db, report_id).await?;
-        Ok(rows.into_iter().map(SectionDto::from).collect())
-    };
-    part_page(&state, &principal, *id, basis.basis, "sections", rows).await
-}
-
 /// All of a report's `part` on one page: as decided when the report reads
 /// as its decided version, else the rows `live` reads now.
 async fn part_page<T: Serialize>(
@@ -820,395 +752,6 @@ async fn part_page<T: Serialize>(
     }))
 }
 
-/// A section's new content; absent fields are kept (a new section needs a title).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"body": "Under året har verksamheten …"}))]
-pub struct PutSection {
-    pub title: Option<String>,
-    /// Markdown.
-    pub body: Option<String>,
-    pub position: Option<i32>,
-}
-
-impl Input for PutSection {
-    const READ_ONLY: &'static [&'static str] = &["key", "version", "updated_at"];
-    fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if let Some(t) = &self.title
-            && (t.trim().is_empty() || t.chars().count() > 200)
-        {
-            errors.push(FieldError::new("title", "must be 1–200 characters"));
-        }
-        if self.body.as_ref().is_some_and(|b| b.len() > 1_000_000) {
-            errors.push(FieldError::new("body", "must be at most 1 MB"));
-        }
-        errors
-    }
-}
-
-/// Create or change a section (while the report is utkast). `If-Match`
-/// (the section's ETag) guards a change when given.
-#[utoipa::path(tag = "reports", request_body = PutSection,
-    params(("id" = Uuid, Path, description = "Report id"), ("key" = String, Path, description = "Section key, e.g. verksamhetsrapport"),
-        ("If-Match" = Option<String>, Header, description = "Optional: ETag of the section")),
-    responses(
-        (status = 200, description = "Changed", body = SectionDto, headers(("ETag" = String))),
-        (status = 201, description = "Created", body = SectionDto, headers(("ETag" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The section changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[put("/reports/{id}/sections/{key}")]
-pub async fn put_section(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, String)>,
-    body: ApiJson<PutSection>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, key) = path.into_inner();
-    let valid_key = !key.is_empty()
-        && key.len() <= 60
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if !valid_key {
-        return Err(ApiError::validation(
-            "key",
-            "must be 1–60 characters a–z, 0–9 and _",
-        ));
-    }
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let expected = super::common::optional_if_match_version(&req)?;
-    let body = body.0;
-    let write = reports::SectionWrite {
-        title: body.title.map(|t| t.trim().to_string()),
-        body: body.body,
-        position: body.position,
-    };
-    let (model, was_created) = reports::put_section(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &ctx,
-        &key,
-        write,
-        expected,
-    )
-    .await?;
-    let status = if was_created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let version = model.version;
-    Ok(versioned(&req, status, version, &SectionDto::from(model)))
-}
-
-/// Read the report's driftredovisning or investeringsredovisning with derived figures.
-#[utoipa::path(tag = "reports",
-    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery, BasisQuery),
-    responses(
-        (status = 200, description = "Lines with figures, children nested, and the total", body = TableDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
-    ))]
-#[get("/reports/{id}/{kind}")]
-pub async fn get_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, BudgetLineKind)>,
-    query: ApiQuery<UnitQuery>,
-    basis: ApiQuery<BasisQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, kind) = path.into_inner();
-    let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
-    let ctx = authorized(&state, &principal, id, Action::Read).await?;
-    let unit = query.unit.unwrap_or_default();
-    let part = match kind {
-        BudgetLineKind::Drift => "drift",
-        BudgetLineKind::Investering => "investering",
-    };
-    let key = format!(
-        "report/{}/{part}?unit={unit:?}&basis={:?}",
-        ctx.report.id,
-        basis.basis.unwrap_or_default()
-    );
-    snapshot
-        .respond(&req, &state, key, || async {
-            match super::decided::decided(&state, &ctx, basis.basis).await? {
-                Some(d) => json(&d.part(part, unit)),
-                None => json(&table(&state.db, &ctx, kind, unit).await?),
-            }
-        })
-        .await
-}
-
-/// One line of a table upsert.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"code": "aldreomsorg", "name": "Äldreomsorg", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -314902000}]}))]
-pub struct TableLineInput {
-    pub code: String,
-    /// Required for a new line.
-    pub name: Option<String>,
-    /// Code of the parent line (e.g. RS 51 for its sub-rows).
-    pub parent_code: Option<String>,
-    /// `YYYY-MM`, for projects.
-    pub planned_completion: Option<String>,
-    #[serde(default)]
-    pub values: Vec<ValueInput>,
-}
-
-/// A whole driftredovisning (or investeringsredovisning) for the report's nämnd.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"costs_positive": false, "lines": [
-    {"code": "forvaltningsgemensamt", "name": "Förvaltningsgemensamt", "values": [
-        {"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -20790000},
-        {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -29814000}]}]}))]
-pub struct PutTable {
-    /// Amounts are written with costs as positive numbers (converted on the way in).
-    #[serde(default)]
-    pub costs_positive: bool,
-    pub lines: Vec<TableLineInput>,
-}
-
-impl Input for PutTable {
-    const READ_ONLY: &'static [&'static str] = &["rows", "total", "avvikelse", "unit"];
-    fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        if self.lines.is_empty() {
-            errors.push(FieldError::new("lines", "must have at least one line"));
-        }
-        for (i, line) in self.lines.iter().enumerate() {
-            super::budget_lines::check_code(&line.code, &format!("lines[{i}].code"), &mut errors);
-            if let Some(name) = &line.name {
-                super::budget_lines::check_name(name, &format!("lines[{i}].name"), &mut errors);
-            }
-            super::budget_lines::parse_completion(
-                line.planned_completion.as_deref(),
-                &format!("lines[{i}].planned_completion"),
-                &mut errors,
-            );
-            if let Err(mut e) = to_writes(
-                &line.values,
-                &format!("lines[{i}].values"),
-                self.costs_positive,
-            ) {
-                errors.append(&mut e);
-            }
-        }
-        errors
-    }
-}
-
-/// Enter a whole driftredovisning or investeringsredovisning for the report:
-/// lines are created or renamed by code and their values created or
-/// replaced, in one transaction; every row's errors come back together and
-/// nothing is written unless all rows are valid.
-#[utoipa::path(tag = "reports", request_body = PutTable,
-    params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
-    responses(
-        (status = 200, description = "The table after the write", body = TableDto),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Row errors; nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[put("/reports/{id}/{kind}")]
-pub async fn put_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, BudgetLineKind)>,
-    query: ApiQuery<UnitQuery>,
-    body: ApiJson<PutTable>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, kind) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let body = body.0;
-    let mut rows = Vec::with_capacity(body.lines.len());
-    for (i, line) in body.lines.iter().enumerate() {
-        let mut errors = Vec::new();
-        let planned_completion = super::budget_lines::parse_completion(
-            line.planned_completion.as_deref(),
-            &format!("lines[{i}].planned_completion"),
-            &mut errors,
-        );
-        rows.push(TableRow {
-            code: line.code.clone(),
-            name: line.name.as_ref().map(|n| n.trim().to_string()),
-            parent_code: line.parent_code.clone(),
-            planned_completion,
-            values: to_writes(
-                &line.values,
-                &format!("lines[{i}].values"),
-                body.costs_positive,
-            )
-            .map_err(ApiError::Validation)?,
-        });
-    }
-    budget_lines::put_table(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        ctx.namnd.id,
-        kind,
-        &rows,
-    )
-    .await?;
-    computed(
-        &req,
-        &table(&state.db, &ctx, kind, query.unit.unwrap_or_default()).await?,
-    )
-}
-
-/// A row of the åtgärdsplan.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"avvikelse": "Underskott hemtjänst", "atgard": "Översyn av planeringen", "ekonomisk_effekt": "2 mnkr", "verksamhetseffekt": "Effektivare planering"}))]
-pub struct ActionPlanInput {
-    /// Not blank.
-    #[schema(pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
-    pub avvikelse: String,
-    /// Not blank.
-    #[schema(pattern = r"^[^\x00]*[^\s\x00][^\x00]*$")]
-    pub atgard: String,
-    #[serde(default)]
-    pub ekonomisk_effekt: String,
-    #[serde(default)]
-    pub verksamhetseffekt: String,
-    pub position: Option<i32>,
-}
-
-impl Input for ActionPlanInput {
-    fn validate(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
-        for (field, value) in [("avvikelse", &self.avvikelse), ("atgard", &self.atgard)] {
-            if value.trim().is_empty() {
-                errors.push(FieldError::new(field, "is required"));
-            }
-        }
-        errors
-    }
-}
-
-impl ActionPlanInput {
-    fn fields(self) -> reports::ActionPlanFields {
-        reports::ActionPlanFields {
-            avvikelse: self.avvikelse,
-            atgard: self.atgard,
-            ekonomisk_effekt: self.ekonomisk_effekt,
-            verksamhetseffekt: self.verksamhetseffekt,
-            position: self.position,
-        }
-    }
-}
-
-/// The report's åtgärdsplan.
-#[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), BasisQuery),
-    responses((status = 200, description = "Rows in order, all on one page", body = Page<ActionPlanDto>)))]
-#[get("/reports/{id}/action-plans")]
-pub async fn list_action_plans(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    basis: ApiQuery<BasisQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
-        let rows = reports::action_plans(db, report_id).await?;
-        Ok(rows.into_iter().map(ActionPlanDto::from).collect())
-    };
-    part_page(&state, &principal, *id, basis.basis, "action_plans", rows).await
-}
-
-/// Add a row to the åtgärdsplan (while utkast).
-#[utoipa::path(tag = "reports", request_body = ActionPlanInput, params(("id" = Uuid, Path, description = "Report id")),
-    responses(
-        (status = 201, description = "Created", body = ActionPlanDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/reports/{id}/action-plans")]
-pub async fn create_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-    body: ApiJson<ActionPlanInput>,
-) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&state, &principal, *id, Action::Update).await?;
-    let model = reports::create_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &ctx,
-        body.0.fields(),
-    )
-    .await?;
-    let dto = ActionPlanDto::from(model);
-    Ok(created(&req, dto.version, dto.id, &dto))
-}
-
-/// Change a row of the åtgärdsplan. Needs `If-Match`.
-#[utoipa::path(tag = "reports", request_body = ActionPlanInput,
-    params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = ActionPlanDto),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/reports/{id}/action-plans/{plan_id}")]
-pub async fn update_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, Uuid)>,
-    body: ApiJson<ActionPlanInput>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, plan_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
-    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
-    check_if_match(&req, current.version)?;
-    let model = reports::update_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &current,
-        body.0.fields(),
-    )
-    .await?;
-    let dto = ActionPlanDto::from(model);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Remove a row of the åtgärdsplan. Needs `If-Match`.
-#[utoipa::path(tag = "reports",
-    params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Removed"),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/reports/{id}/action-plans/{plan_id}")]
-pub async fn delete_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
-    let (id, plan_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Delete).await?;
-    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
-    check_if_match(&req, current.version)?;
-    reports::delete_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &current,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
-}
-
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_reports)
         .service(create_report)
@@ -1218,12 +761,12 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(approve_report)
         .service(return_report)
         .service(reopen_report)
-        .service(list_sections)
-        .service(put_section)
-        .service(list_action_plans)
-        .service(create_action_plan)
-        .service(update_action_plan)
-        .service(delete_action_plan)
-        .service(get_table)
-        .service(put_table);
+        .service(sections::list_sections)
+        .service(sections::put_section)
+        .service(action_plans::list_action_plans)
+        .service(action_plans::create_action_plan)
+        .service(action_plans::update_action_plan)
+        .service(action_plans::delete_action_plan)
+        .service(tables::get_table)
+        .service(tables::put_table);
 }

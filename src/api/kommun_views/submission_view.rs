@@ -1,0 +1,208 @@
+//! `/kommun/submissions`: which nämnder have submitted their report for a
+//! period, and how they stand against its deadlines.
+
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::{Format, view_period};
+use crate::api::{
+    csv,
+    read_cache::{json, request_key},
+};
+use crate::{
+    auth::Principal,
+    domain::{
+        process::{DeadlineKind, DeadlineState},
+        structure::ReportType,
+    },
+    error::ApiError,
+    service::{consolidation, deadlines},
+    state::AppState,
+};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SubmissionQuery {
+    pub period_id: Uuid,
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub report_type: ReportType,
+    pub format: Option<Format>,
+}
+
+/// Where one nämnd's report stands.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"namnd_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182", "namnd": "VON", "name": "Vård- och omsorgsnämnden",
+    "status": "godkand", "report_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f6071a0", "created_at": "2025-01-15T09:00:00Z",
+    "submitted_at": "2025-02-10T08:00:00Z", "approved_at": "2025-02-27T15:00:00Z", "beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22",
+    "deadlines": [{"deadline_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "kind": "underlag",
+        "due_date": "2025-02-07", "met_on": "2025-02-10", "state": "late", "days_late": 3}]}))]
+pub struct SubmissionRow {
+    pub namnd_id: Uuid,
+    pub namnd: String,
+    pub name: String,
+    /// `saknas` (no report yet), `utkast`, `for_beslut` or `godkand`.
+    pub status: String,
+    pub report_id: Option<Uuid>,
+    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub approved_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub beslut_datum: Option<NaiveDate>,
+    pub beslut_paragraf: Option<String>,
+    /// The nämnd against the process calendar's deadlines of the period and
+    /// type (`/deadlines`): underlag, nämndbeslut and inlämning, its own
+    /// date where it has one, else the kommun's. Empty without deadlines.
+    pub deadlines: Vec<DeadlineStatus>,
+}
+
+/// A nämnd against one deadline, as of today.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"deadline_id": "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607190", "kind": "underlag",
+    "due_date": "2025-02-07", "met_on": "2025-02-10", "state": "late", "days_late": 3}))]
+pub struct DeadlineStatus {
+    pub deadline_id: Uuid,
+    pub kind: DeadlineKind,
+    pub due_date: NaiveDate,
+    /// When the nämnd met it: underlag when its report was submitted,
+    /// nämndbeslut its beslut_datum, inlämning when it was approved.
+    pub met_on: Option<NaiveDate>,
+    pub state: DeadlineState,
+    /// Days after the date it was met (late), or that have passed without
+    /// it (missing); null otherwise.
+    pub days_late: Option<i64>,
+}
+
+/// The nämnd steps of the process calendar as the submissions CSV names
+/// them: per step a date, a state and days late.
+const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
+    (DeadlineKind::Underlag, "Underlag"),
+    (DeadlineKind::Namndbeslut, "Nämndbeslut"),
+    (DeadlineKind::Inlamning, "Inlämning"),
+];
+
+/// Submission status for a period and report type: which nämnder have no
+/// report, or one in utkast, for_beslut or godkand, with dates.
+#[utoipa::path(tag = "kommun", params(SubmissionQuery),
+    responses(
+        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A row per nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<SubmissionRow>,
+            content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf;Underlag senast;Underlag läge;Underlag dagar sent;Nämndbeslut senast;Nämndbeslut läge;Nämndbeslut dagar sent;Inlämning senast;Inlämning läge;Inlämning dagar sent\r\nBIN;Bildningsnämnden;saknas;;;;;;2025-02-07;missing;20;;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22;2025-02-07;late;3;;;;;;\r\n")))),
+        (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+#[get("/kommun/submissions")]
+pub async fn submissions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: crate::api::common::ApiQuery<SubmissionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
+    let key = format!(
+        "{}&today={}",
+        request_key(&req),
+        chrono::Utc::now().date_naive()
+    );
+    snapshot
+        .respond(&req, &state, key, || async {
+            let deadlines =
+                deadlines::of_period(&state.db, kommun_id, query.period_id, query.report_type)
+                    .await?;
+            let today = chrono::Utc::now().date_naive();
+            let rows: Vec<SubmissionRow> = consolidation::submissions(
+                &state.db,
+                kommun_id,
+                query.period_id,
+                query.report_type.as_str(),
+            )
+            .await?
+            .into_iter()
+            .map(|(n, r)| SubmissionRow {
+                deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
+                    .into_iter()
+                    .map(|d| DeadlineStatus {
+                        deadline_id: d.deadline_id,
+                        kind: d.kind,
+                        due_date: d.due_date,
+                        met_on: d.met_on,
+                        state: d.state,
+                        days_late: d.days_late,
+                    })
+                    .collect(),
+                namnd_id: n.id,
+                namnd: n.code,
+                name: n.name,
+                status: r
+                    .as_ref()
+                    .map(|r| r.status.to_string())
+                    .unwrap_or_else(|| "saknas".into()),
+                report_id: r.as_ref().map(|r| r.id),
+                created_at: r.as_ref().map(|r| r.created_at),
+                submitted_at: r.as_ref().and_then(|r| r.submitted_at),
+                approved_at: r.as_ref().and_then(|r| r.approved_at),
+                beslut_datum: r.as_ref().and_then(|r| r.beslut_datum),
+                beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
+            })
+            .collect();
+            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
+                let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+                    d.map(|d| d.format("%Y-%m-%d").to_string())
+                        .unwrap_or_default()
+                };
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut cells = vec![
+                            r.namnd.clone(),
+                            r.name.clone(),
+                            r.status.clone(),
+                            date(r.created_at),
+                            date(r.submitted_at),
+                            date(r.approved_at),
+                            r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
+                            r.beslut_paragraf.clone().unwrap_or_default(),
+                        ];
+                        // Per nämnd step: its date, the nämnd's state, days late.
+                        for (kind, _) in DEADLINE_COLUMNS {
+                            let d = r.deadlines.iter().find(|d| d.kind == kind);
+                            cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
+                            cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
+                            cells.push(
+                                d.and_then(|d| d.days_late)
+                                    .map(|n| n.to_string())
+                                    .unwrap_or_default(),
+                            );
+                        }
+                        cells
+                    })
+                    .collect();
+                let name = format!(
+                    "inlamning-{}-{}-{}.csv",
+                    query.report_type, spec.year, spec.kind
+                );
+                let mut headers: Vec<String> = [
+                    "Nämnd",
+                    "Namn",
+                    "Status",
+                    "Skapad",
+                    "Inlämnad",
+                    "Godkänd",
+                    "Beslutsdatum",
+                    "Paragraf",
+                ]
+                .map(String::from)
+                .to_vec();
+                for (_, label) in DEADLINE_COLUMNS {
+                    headers.push(format!("{label} senast"));
+                    headers.push(format!("{label} läge"));
+                    headers.push(format!("{label} dagar sent"));
+                }
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                return Ok(csv::answer(&name, &headers, &cells));
+            }
+            json(&rows)
+        })
+        .await
+}
