@@ -121,12 +121,11 @@ pub struct AssessmentList {
     responses((status = 200, description = "The assessments", body = AssessmentList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/assessments")]
 pub async fn list_assessments(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let live = async || assessment_list(&state.db, &ctx).await;
     super::decided::part_or_live(&req, &state, &ctx, basis.basis, "assessments", live).await

@@ -4,7 +4,7 @@
 //! status and comment for each.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -24,7 +24,6 @@ use crate::{
         assignments::{self, AssignmentFull, AssignmentSpec, AssignmentStatus},
         goals,
     },
-    state::AppState,
 };
 
 /// An assignment (uppdrag).
@@ -407,12 +406,11 @@ pub struct AssignmentStatusList {
     responses((status = 200, description = "The statuses", body = AssignmentStatusList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/assignment-statuses")]
 pub async fn list_statuses(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let live = async || status_list(&state.db, &ctx).await;
     let part = "assignment_statuses";

@@ -3,7 +3,7 @@
 //! transaction as each change.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
@@ -11,11 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::{Page, PageParams, encode_cursor};
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     entity::audit_log,
     error::ApiError,
-    state::AppState,
 };
 
 /// One recorded change.
@@ -86,11 +86,11 @@ pub struct AuditQuery {
     responses((status = 200, description = "One page of entries", body = Page<AuditEntry>)))]
 #[get("/audit")]
 pub async fn list_audit(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<AuditQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

@@ -2,7 +2,7 @@
 //! (investering) of a nämnd, with their values per month or whole period.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use super::{
     },
     values::{ValueInput, ValueOutput, output_of, to_writes},
 };
+use crate::api::resource::Ctx;
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::{BudgetLineKind, YearMonth},
@@ -233,11 +234,11 @@ fn hide_forbidden_read(err: ApiError, id: Uuid) -> ApiError {
     responses((status = 200, description = "One page of lines", body = Page<BudgetLineDto>)))]
 #[get("/budget-lines")]
 pub async fn list_budget_lines(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<BudgetLineQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let page = page.parse()?;
     let Some(kommun_id) = principal.kommun_id else {
         return Ok(HttpResponse::Ok().json(Page::<BudgetLineDto> {
@@ -298,11 +299,10 @@ pub async fn list_budget_lines(
     ))]
 #[post("/budget-lines")]
 pub async fn create_budget_line(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateBudgetLine>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     let body = body.0;
     let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
@@ -347,12 +347,8 @@ pub async fn create_budget_line(
         (status = 304, description = "Not modified"),
     ))]
 #[get("/budget-lines/{id}")]
-pub async fn get_budget_line(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (line, namnd) = authorized_line(&state, &principal, *id, Action::Read).await?;
     let dto = BudgetLineDto::new(line, &namnd.code);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
@@ -370,12 +366,11 @@ pub async fn get_budget_line(
     ))]
 #[patch("/budget-lines/{id}")]
 pub async fn update_budget_line(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<UpdateBudgetLine>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (line, namnd) = authorized_line(&state, &principal, *id, Action::Update).await?;
     check_if_match(&req, line.version)?;
     let body = body.0;
@@ -418,12 +413,8 @@ pub async fn update_budget_line(
         (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[delete("/budget-lines/{id}")]
-pub async fn delete_budget_line(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (line, _) = authorized_line(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, line.version)?;
     budget_lines::delete(&state.db, &actor(&req, &principal, line.kommun_id), &line).await?;
@@ -450,11 +441,8 @@ async fn line_values(state: &AppState, line_id: Uuid) -> Result<LineValues, ApiE
 #[utoipa::path(tag = "budget-lines", params(("id" = Uuid, Path, description = "Line id")),
     responses((status = 200, description = "Values", body = LineValues)))]
 #[get("/budget-lines/{id}/values")]
-pub async fn get_values(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_values(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorized_line(&state, &principal, *id, Action::Read).await?;
     Ok(HttpResponse::Ok().json(line_values(&state, *id).await?))
 }
@@ -468,12 +456,11 @@ pub async fn get_values(
     ))]
 #[put("/budget-lines/{id}/values")]
 pub async fn put_values(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<PutValues>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (line, _) = authorized_line(&state, &principal, *id, Action::Update).await?;
     let writes =
         to_writes(&body.0.values, "values", body.0.costs_positive).map_err(ApiError::Validation)?;

@@ -5,7 +5,7 @@
 //! [`crate::service::changes`] for how the order is kept.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,12 +13,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::parse_limit;
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     entity::change_feed,
     error::ApiError,
     service::changes,
-    state::AppState,
 };
 
 /// One change.
@@ -126,10 +126,10 @@ impl From<change_feed::Model> for ChangeDto {
     ))]
 #[get("/changes")]
 pub async fn list_changes(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

@@ -24,8 +24,9 @@ use super::{
     report_parts,
     reports::{ActionPlanDto, IncludePart, ReportDto, SectionDto, table},
 };
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal},
+    auth::Action,
     domain::{BudgetLineKind, structure::ReportStatus},
     entity::report_version,
     error::ApiError,
@@ -323,12 +324,8 @@ pub struct VersionList {
 #[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id")),
     responses((status = 200, description = "The versions", body = VersionList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/versions")]
-pub async fn list_versions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_versions(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let items = versions::list(&state.db, ctx.report.kommun_id, ctx.report.id)
         .await?
@@ -357,12 +354,8 @@ pub async fn list_versions(
         (status = 404, description = "No such version", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/reports/{id}/versions/{number}")]
-pub async fn get_version(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    path: web::Path<(Uuid, i32)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_version(cx: Ctx, path: web::Path<(Uuid, i32)>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, number) = path.into_inner();
     let ctx = authorized(&state, &principal, id, Action::Read).await?;
     let version = versions::get(&state.db, ctx.report.kommun_id, ctx.report.id, number).await?;
@@ -437,11 +430,8 @@ pub struct ReportDiff {
         (status = 404, description = "Not found, or never approved", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[get("/reports/{id}/diff")]
-pub async fn diff_report(
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn diff_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
         return Err(ApiError::NotFound(

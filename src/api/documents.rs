@@ -16,8 +16,9 @@ use super::{
     decided,
     read_cache::{Answer, Snapshot},
 };
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     document::{
         self, Document, Meta, ReportDoc,
         kommun::{IndicatorLine, KommunInput, MatrixArea, MatrixGoal, NamndPart},
@@ -168,12 +169,11 @@ pub async fn render(doc: Document, format: Format, file_stem: &str) -> Result<An
     ))]
 #[get("/reports/{id}/document")]
 pub async fn get_report_document(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: ApiQuery<FormatQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, *id, Action::Read).await?;
     let format = format_of(&req, query.format.as_deref())?;
@@ -259,11 +259,10 @@ async fn namnd_part(
     ))]
 #[get("/kommun/document")]
 pub async fn get_kommun_document(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KommunDocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

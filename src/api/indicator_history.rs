@@ -10,12 +10,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::indicators::query_year;
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     domain::{Gender, ValueSource},
     error::ApiError,
     service::indicators::{self, ValueVersion},
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -104,11 +104,11 @@ pub struct ValueHistoryPage {
 )]
 #[get("/indicators/{id}/values/history")]
 pub async fn get_indicator_values_history(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: ApiQuery<ValueHistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

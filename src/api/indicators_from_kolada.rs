@@ -2,7 +2,7 @@
 //! KPI ids or a KPI group ("Kommunens kvalitet i korthet", Agenda 2030),
 //! ready to link to goals. Their polarity is left for a person to set.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,14 +11,14 @@ use super::{
     common::{ApiJson, Input, actor},
     indicators::{IndicatorDto, check_kolada},
 };
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     error::{ApiError, FieldError},
     service::{
         indicators::IndicatorData,
         kolada_indicators::{self, GroupChoice},
     },
-    state::AppState,
 };
 
 /// Most Kolada ids one request creates indicators for.
@@ -122,11 +122,10 @@ pub struct FromKoladaReport {
     ))]
 #[post("/indicators/from-kolada")]
 pub async fn create_indicators_from_kolada(
-    req: actix_web::HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<FromKolada>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Create,

@@ -3,7 +3,7 @@
 //! report prints (this year and last year side by side).
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -11,14 +11,14 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::{Input, Page, PageParams};
+use super::resource::authorized_namnd;
 use super::resource::{Create, Ctx, Patch};
-use super::volume_measures::{authorized_namnd, max_abs, page_of_readable_namnder};
+use super::volume_measures::{max_abs, page_of_readable_namnder};
 use crate::{
-    auth::{Action, Principal},
+    auth::Action,
     entity::{key_figure, namnd},
     error::{ApiError, FieldError},
     service::key_figures,
-    state::AppState,
 };
 
 pub use crate::domain::structure::KeyFigureUnit;
@@ -311,11 +311,11 @@ pub struct KeyFigureTableQuery {
 )]
 #[get("/key-figures")]
 pub async fn list_key_figures(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KeyFigureQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let page = page.parse()?;
     let filter = key_figures::KeyFigureFilter { year: query.year };
     let db = &state.db;
@@ -344,10 +344,10 @@ pub async fn list_key_figures(
 )]
 #[get("/key-figures/table")]
 pub async fn key_figure_table(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KeyFigureTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     let namnd_id = match (&query.namnd, query.namnd_id) {
         (Some(code), given) => {

@@ -2,19 +2,19 @@
 //! admin creates its kommun once (bootstrap) and may rename it.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::common::{ApiJson, Input, Page, PageParams, actor, check_if_match, created, versioned};
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     domain::structure::KommunKod,
     entity::kommun,
     error::{ApiError, FieldError},
     service::{crud, kommuner},
-    state::AppState,
 };
 
 /// A kommun (the tenant).
@@ -109,11 +109,11 @@ pub struct KommunQuery {
 )]
 #[get("/kommuner")]
 pub async fn list_kommuner(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KommunQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     page.parse()?;
     let wanted = query
         .code
@@ -151,12 +151,8 @@ pub async fn list_kommuner(
     )
 )]
 #[post("/kommuner")]
-pub async fn create_kommun(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateKommun>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_kommun(cx: Ctx, body: ApiJson<CreateKommun>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let body = body.0;
     if body.code != principal.kommun_code {
         return Err(ApiError::Forbidden(
@@ -185,12 +181,8 @@ pub async fn create_kommun(
     )
 )]
 #[get("/kommuner/{id}")]
-pub async fn get_kommun(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_kommun(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let own = principal.require_kommun()?;
     if *id != own {
         return Err(crud::not_found::<kommun::Entity>(*id).into());
@@ -223,12 +215,11 @@ pub async fn get_kommun(
 )]
 #[patch("/kommuner/{id}")]
 pub async fn update_kommun(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<UpdateKommun>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let own = principal.require_kommun()?;
     if *id != own {
         return Err(crud::not_found::<kommun::Entity>(*id).into());

@@ -4,7 +4,7 @@
 //! (`/kommun/obligations`, the open ones).
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, web};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use super::common::{
     ApiJson, Input, Page, PageParams, actor, check_if_match, computed, created, double_option,
     encode_cursor, versioned,
 };
+use crate::api::resource::Ctx;
 use crate::{
     auth::{Action, Principal, Target, authorize},
     domain::process::DeadlineState,
@@ -25,7 +26,6 @@ use crate::{
         obligations::{self, Obligation, RuleChanges, RuleSpec},
         reports,
     },
-    state::AppState,
 };
 
 /// An obligation rule.
@@ -182,10 +182,10 @@ fn target(principal: &Principal) -> Target<'_> {
     responses((status = 200, description = "One page of rules", body = Page<ObligationRuleDto>)))]
 #[get("/obligation-rules")]
 pub async fn list_obligation_rules(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorize(&principal, Action::Read, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let (rows, next) = obligations::list(&state.db, kommun_id, &page.parse()?).await?;
@@ -206,11 +206,10 @@ pub async fn list_obligation_rules(
     ))]
 #[post("/obligation-rules")]
 pub async fn create_obligation_rule(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<CreateObligationRule>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Create, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let b = body.0;
@@ -232,12 +231,8 @@ pub async fn create_obligation_rule(
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
     ))]
 #[get("/obligation-rules/{id}")]
-pub async fn get_obligation_rule(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_obligation_rule(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Read, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let dto = rule_dto(crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?)?;
@@ -256,12 +251,11 @@ pub async fn get_obligation_rule(
     ))]
 #[patch("/obligation-rules/{id}")]
 pub async fn update_obligation_rule(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<UpdateObligationRule>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Update, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let current = crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?;
@@ -297,11 +291,10 @@ pub async fn update_obligation_rule(
     ))]
 #[delete("/obligation-rules/{id}")]
 pub async fn delete_obligation_rule(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Delete, target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let current = crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?;
@@ -379,11 +372,10 @@ impl From<Obligation> for ObligationDto {
     ))]
 #[get("/reports/{id}/obligations")]
 pub async fn list_report_obligations(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     let ctx = reports::load(&state.db, kommun_id, *id).await?;
     authorize(&principal, Action::Read, ctx.target(&principal))?;
@@ -412,11 +404,10 @@ pub struct ObligationQuery {
     ))]
 #[get("/kommun/obligations")]
 pub async fn kommun_obligations(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<ObligationQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

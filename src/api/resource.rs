@@ -50,10 +50,37 @@ impl FromRequest for Ctx {
     }
 }
 
+/// The nämnd of kommun `kommun_id`, after checking `action` on its figures.
+pub(crate) async fn authorized_namnd(
+    db: &impl sea_orm::ConnectionTrait,
+    principal: &Principal,
+    kommun_id: Uuid,
+    namnd_id: Uuid,
+    action: Action,
+) -> Result<crate::entity::namnd::Model, ApiError> {
+    let namnd =
+        crate::service::crud::get::<crate::entity::namnd::Entity>(db, kommun_id, namnd_id).await?;
+    authorize(
+        principal,
+        action,
+        Target::NamndFigures {
+            kommun: &principal.kommun_code,
+            namnd: &namnd.code,
+        },
+    )?;
+    Ok(namnd)
+}
+
 /// Who a resource's rows are authorised against, given the caller.
 pub type TargetOf = for<'a> fn(&'a Principal) -> Target<'a>;
 
 impl Ctx {
+    /// The request, the state and the caller, for a handler that works with
+    /// them one by one.
+    pub fn into_parts(self) -> (HttpRequest, web::Data<AppState>, Principal) {
+        (self.req, self.state, self.principal)
+    }
+
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.state.db
     }
@@ -95,14 +122,7 @@ impl Ctx {
         action: Action,
     ) -> Result<crate::entity::namnd::Model, ApiError> {
         let kommun_id = self.principal.require_kommun()?;
-        super::volume_measures::authorized_namnd(
-            self.db(),
-            &self.principal,
-            kommun_id,
-            namnd_id,
-            action,
-        )
-        .await
+        authorized_namnd(self.db(), &self.principal, kommun_id, namnd_id, action).await
     }
 
     /// The audit actor of this request.
@@ -306,7 +326,7 @@ macro_rules! namnd_item {
                     id,
                 )
                 .await?;
-                let namnd = $crate::api::volume_measures::authorized_namnd(
+                let namnd = $crate::api::resource::authorized_namnd(
                     cx.db(),
                     &cx.principal,
                     kommun_id,

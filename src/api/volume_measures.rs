@@ -509,26 +509,6 @@ where
     }))
 }
 
-/// The nämnd of kommun `kommun_id`, after checking `action` on its figures.
-pub(crate) async fn authorized_namnd(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    kommun_id: Uuid,
-    namnd_id: Uuid,
-    action: Action,
-) -> Result<namnd::Model, ApiError> {
-    let namnd = crud::get::<namnd::Entity>(db, kommun_id, namnd_id).await?;
-    authorize(
-        principal,
-        action,
-        Target::NamndFigures {
-            kommun: &principal.kommun_code,
-            namnd: &namnd.code,
-        },
-    )?;
-    Ok(namnd)
-}
-
 /// List volume measures of the nämnder you may see.
 #[utoipa::path(
     tag = "volume-measures",
@@ -537,11 +517,11 @@ pub(crate) async fn authorized_namnd(
 )]
 #[get("/volume-measures")]
 pub async fn list_volume_measures(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<VolumeMeasureQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let page = page.parse()?;
     let db = &state.db;
     page_of_readable_namnder(

@@ -45,6 +45,19 @@ pub mod webhook_delivery;
 #[cfg(test)]
 mod stored_enum_tests;
 
+/// The rest of an entity whose table sea-orm needs no relations for (joins
+/// are written in the services) and whose rows save without hooks: the empty
+/// `Relation` and the default `ActiveModelBehavior`.
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+pub(crate) use no_relations;
+
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
     ValueSource,

@@ -4,7 +4,7 @@
 use crate::api::common::ApiQuery;
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,12 +15,13 @@ use super::{
     ImportProblem, RowError, authorize_namnder, check_year, decimal_json, is_json_mime, mime,
     namnder_by_code, refused,
 };
+use crate::api::resource::Ctx;
 use crate::{
     api::{
         budget_lines::format_month, common::actor, csv, decimal::from_ore, kommun_views::Format,
         values::MonthRange,
     },
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     domain::{BudgetLineKind, Measure, mapping::DimensionCodes},
     entity::namnd,
     error::ApiError,
@@ -261,12 +262,11 @@ fn ore_json(ore: Option<i64>) -> Value {
     ))]
 #[post("/imports/flat")]
 pub async fn import_flat(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<FlatImportQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let started = std::time::Instant::now();
     let kommun_id = principal.require_kommun()?;
     let mime = mime(&req);
@@ -531,11 +531,10 @@ const CSV_COLUMNS: [&str; 7] = [
     ))]
 #[get("/exports/flat")]
 pub async fn export_flat(
-    req: actix_web::HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<FlatExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     check_year(query.year)?;
     let mut namnder: Vec<namnd::Model> = namnd_map(&state.db, kommun_id)

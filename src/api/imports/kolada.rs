@@ -2,7 +2,7 @@
 //! Kolada's JSON format (v3; v2 files import too), uploaded and exported.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -12,6 +12,7 @@ use super::{
     ImportProblem, KoladaImportQuery, RawBody, RowError, check_year, decimal_json, is_json_mime,
     mime, refused,
 };
+use crate::api::resource::Ctx;
 use crate::{
     api::common::actor,
     auth::{Action, Principal, Target, authorize},
@@ -171,12 +172,11 @@ pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uui
     ))]
 #[post("/imports/kolada")]
 pub async fn import_kolada(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KoladaImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = kolada_access(&principal, Action::Update)?;
     if !is_json_mime(&mime(&req)) {
         return Err(ApiError::UnsupportedMediaType(
@@ -276,10 +276,10 @@ pub struct KoladaExportQuery {
     ))]
 #[get("/exports/kolada")]
 pub async fn export_kolada(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KoladaExportQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let kommun_id = kolada_access(&principal, Action::Read)?;
     check_year(query.year)?;
     let entries = imports::export_kolada(&state.db, kommun_id, query.year).await?;

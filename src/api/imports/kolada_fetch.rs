@@ -4,14 +4,15 @@
 //! uploaded file, so a fetch that fails anywhere writes nothing.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::kolada::{KoladaImportReport, apply_kolada, kolada_access};
+use crate::api::resource::Ctx;
 use crate::{
     api::{common::actor, indicators::check_kolada},
-    auth::{Action, Principal},
+    auth::Action,
     domain::{MAX_YEAR, MIN_YEAR, ValueSource},
     error::{ApiError, FieldError},
     service::{import_readers::parse_kolada, imports, kolada_fetch},
@@ -241,11 +242,10 @@ async fn kpis(
     ))]
 #[post("/imports/kolada/fetch")]
 pub async fn fetch_kolada(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<KoladaFetchQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = kolada_access(&principal, Action::Update)?;
     let years = years(req.query_string())?;
     let from_date = from_date(query.from_date.as_deref())?;

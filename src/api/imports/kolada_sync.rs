@@ -4,15 +4,16 @@
 //! municipality group it compares itself with). The same sync runs in the background when
 //! `KOLADA_SYNC_INTERVAL_SECS` is set (see `startup`).
 
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::kolada::{KoladaChangeDto, kolada_access};
+use crate::api::resource::Ctx;
 use crate::{
     api::common::{ApiJson, Input, actor},
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     entity::kolada_sync,
     error::{ApiError, FieldError},
     service::{imports::KoladaChange, kolada_comparisons as comparisons, kolada_sync as sync},
@@ -177,10 +178,8 @@ fn change_dto(c: KoladaChange) -> KoladaChangeDto {
         (status = 200, description = "The sync state", body = KoladaSyncStateDto),
     ))]
 #[get("/imports/kolada/sync")]
-pub async fn get_kolada_sync(
-    state: web::Data<AppState>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get_kolada_sync(cx: Ctx) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let kommun_id = kolada_access(&principal, Action::Read)?;
     let model = sync::state(&state.db, kommun_id).await?;
     Ok(HttpResponse::Ok().json(KoladaSyncStateDto::of(&state, &model)))
@@ -203,11 +202,8 @@ pub async fn get_kolada_sync(
         (status = 504, description = "The Kolada server did not answer in time; recorded in the state, nothing imported", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/imports/kolada/sync")]
-pub async fn post_kolada_sync(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-) -> Result<HttpResponse, ApiError> {
+pub async fn post_kolada_sync(cx: Ctx) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = kolada_access(&principal, Action::Update)?;
     let actor = actor(&req, &principal, kommun_id);
     let run = sync::run(
@@ -244,11 +240,10 @@ pub async fn post_kolada_sync(
     ))]
 #[patch("/imports/kolada/sync")]
 pub async fn patch_kolada_sync(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     body: ApiJson<UpdateKoladaSync>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Update,

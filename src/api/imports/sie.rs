@@ -4,7 +4,7 @@
 //! written like flat rows: dry run, row errors, all or nothing, idempotent.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -14,9 +14,10 @@ use super::{
     flat::{FlatImport, FlatImportReport, file_line, write_rows},
     mime, namnder_by_code, refused,
 };
+use crate::api::resource::Ctx;
 use crate::{
     api::common::actor,
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     domain::sie::{self, LineError},
     error::ApiError,
     service::{
@@ -24,7 +25,6 @@ use crate::{
         imports::RowIssue,
         mapped_imports::{sie_rows, sum_same_values},
     },
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -114,12 +114,11 @@ fn issue_of(e: LineError) -> RowIssue {
     ))]
 #[post("/imports/sie")]
 pub async fn import_sie(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<SieImportQuery>,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     authorize(
         &principal,

@@ -133,11 +133,11 @@ async fn goal_ids_for(
 )]
 #[get("/indicators")]
 pub async fn list_indicators(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<IndicatorQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     authorize(&principal, Action::Read, plan(&principal))?;
     let page = page.parse()?;
     let year = query_year(query.year.as_deref(), "year")?;
@@ -258,11 +258,10 @@ pub struct AppendixDto {
 )]
 #[get("/indicators/table")]
 pub async fn indicator_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
@@ -522,12 +521,11 @@ async fn dto_of(
 )]
 #[get("/indicators/{id}")]
 pub async fn get_indicator(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: ApiQuery<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Read, plan(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
@@ -558,12 +556,11 @@ fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
 )]
 #[put("/indicators/{id}/riktvarden")]
 pub async fn put_riktvarden(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<PutRiktvarden>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Update, plan(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let entries = body.0.entries().map_err(ApiError::Validation)?;
@@ -599,12 +596,11 @@ pub async fn put_riktvarden(
 )]
 #[put("/indicators/{id}/values")]
 pub async fn put_values(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<PutIndicatorValues>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Update,
@@ -645,12 +641,11 @@ pub async fn put_values(
 )]
 #[put("/indicators/{id}/overrides/{year}")]
 pub async fn put_overrides(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, String)>,
     body: ApiJson<PutOverrides>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(&principal, Action::Update, plan(&principal))?;
     let (id, year) = path.into_inner();
     let year = query_year(Some(&year), "year")?

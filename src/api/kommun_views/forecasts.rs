@@ -1,19 +1,19 @@
 //! `/kommun/prognossakerhet`: how close each nämnd's prognoser came to the
 //! year's utfall.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Format;
+use crate::api::resource::Ctx;
 use crate::api::{common::computed, csv};
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     error::ApiError,
     service::kommun_views as views,
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -78,11 +78,10 @@ pub struct ForecastRow {
     ))]
 #[get("/kommun/prognossakerhet")]
 pub async fn forecast_accuracy(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: crate::api::common::ApiQuery<ForecastQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     authorize(
         &principal,
         Action::Read,

@@ -1,23 +1,22 @@
 //! `/kommun/goal-matrix`, `/kommun/indicators`, `/kommun/assignments`: the
 //! plan's goals, indicators and assignments across every nämnd.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Format, view_period};
+use crate::api::resource::Ctx;
 use crate::{
     api::{
         common::computed,
         csv,
         read_cache::{Snapshot, json, request_key},
     },
-    auth::Principal,
     domain::{Bedomning, Trend, structure::ReportType},
     error::ApiError,
     service::kommun_views as views,
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -130,11 +129,10 @@ impl From<views::MatrixArea> for MatrixArea {
     ))]
 #[get("/kommun/goal-matrix")]
 pub async fn goal_matrix(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: crate::api::common::ApiQuery<PlanViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
     let key = request_key(&req);
     snapshot
@@ -246,11 +244,10 @@ pub struct IndicatorOverviewRow {
         content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada;Riket;Jämförelsegrupp\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;;;\r\n"))))))]
 #[get("/kommun/indicators")]
 pub async fn indicator_overview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: crate::api::common::ApiQuery<IndicatorOverviewQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     crate::auth::authorize(
         &principal,
         crate::auth::Action::Read,
@@ -365,11 +362,10 @@ pub struct AssignmentOverviewRow {
     ))]
 #[get("/kommun/assignments")]
 pub async fn assignment_overview(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: crate::api::common::ApiQuery<PlanViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
     let key = request_key(&req);
     snapshot

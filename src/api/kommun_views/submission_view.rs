@@ -1,26 +1,25 @@
 //! `/kommun/submissions`: which nämnder have submitted their report for a
 //! period, and how they stand against its deadlines.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Format, view_period};
+use crate::api::resource::Ctx;
 use crate::api::{
     csv,
     read_cache::{json, request_key},
 };
 use crate::{
-    auth::Principal,
     domain::{
         process::{DeadlineKind, DeadlineState},
         structure::ReportType,
     },
     error::ApiError,
     service::{consolidation, deadlines},
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -94,11 +93,10 @@ const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
     ))]
 #[get("/kommun/submissions")]
 pub async fn submissions(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: crate::api::common::ApiQuery<SubmissionQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
     let key = format!(
         "{}&today={}",

@@ -3,26 +3,25 @@
 
 use std::collections::HashMap;
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Format, view_period};
+use crate::api::resource::Ctx;
 use crate::api::{
     csv,
     figures::{FiguresDto, TableDto, Unit, table_dto},
     read_cache::{json, request_key},
 };
 use crate::{
-    auth::Principal,
     domain::{
         BudgetLineKind,
         structure::{PeriodKind, ReportType},
     },
     error::ApiError,
     service::{consolidation, kommun_views as views, versions},
-    state::AppState,
 };
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -120,12 +119,11 @@ fn figure_cells(f: &FiguresDto) -> Vec<String> {
     ))]
 #[get("/kommun/{kind}")]
 pub async fn kommun_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     kind: web::Path<BudgetLineKind>,
     query: crate::api::common::ApiQuery<KommunTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kind = kind.into_inner();
     let (kommun_id, spec, period, snapshot) =
         view_period(&state, &principal, query.period_id).await?;

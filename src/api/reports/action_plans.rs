@@ -1,6 +1,6 @@
 //! `/reports/{id}/action-plans`: the report's åtgärdsplan, row by row.
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -9,12 +9,12 @@ use super::part_page;
 use crate::api::assessments::authorized;
 use crate::api::common::{ApiJson, Input, Page, actor, check_if_match, created, versioned};
 use crate::api::decided::BasisQuery;
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal},
+    auth::Action,
     entity::action_plan,
     error::{ApiError, FieldError},
     service::reports::{self},
-    state::AppState,
 };
 
 /// One row of the åtgärdsplan.
@@ -93,11 +93,11 @@ impl ActionPlanInput {
     responses((status = 200, description = "Rows in order, all on one page", body = Page<ActionPlanDto>)))]
 #[get("/reports/{id}/action-plans")]
 pub async fn list_action_plans(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
         let rows = reports::action_plans(db, report_id).await?;
         Ok(rows.into_iter().map(ActionPlanDto::from).collect())
@@ -114,12 +114,11 @@ pub async fn list_action_plans(
     ))]
 #[post("/reports/{id}/action-plans")]
 pub async fn create_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Update).await?;
     let model = reports::create_action_plan(
         &state.db,
@@ -144,12 +143,11 @@ pub async fn create_action_plan(
     ))]
 #[patch("/reports/{id}/action-plans/{plan_id}")]
 pub async fn update_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, plan_id) = path.into_inner();
     let ctx = authorized(&state, &principal, id, Action::Update).await?;
     let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
@@ -176,11 +174,10 @@ pub async fn update_action_plan(
     ))]
 #[delete("/reports/{id}/action-plans/{plan_id}")]
 pub async fn delete_action_plan(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, plan_id) = path.into_inner();
     let ctx = authorized(&state, &principal, id, Action::Delete).await?;
     let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;

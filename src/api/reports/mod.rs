@@ -8,7 +8,7 @@ pub mod tables;
 
 use crate::api::common::ApiQuery;
 pub use action_plans::ActionPlanDto;
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, post, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, post, web};
 use chrono::NaiveDate;
 pub use sections::SectionDto;
 use serde::{Deserialize, Serialize};
@@ -177,11 +177,11 @@ pub struct ReportQuery {
     responses((status = 200, description = "One page of reports", body = Page<ReportDto>)))]
 #[get("/reports")]
 pub async fn list_reports(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     query: ApiQuery<ReportQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let page = page.parse()?;
     let empty = || {
         HttpResponse::Ok().json(Page::<ReportDto> {
@@ -265,12 +265,8 @@ impl Input for CreateReport {
         (status = 422, description = "Unknown nämnd or period, or a period of the wrong kind", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/reports")]
-pub async fn create_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    body: ApiJson<CreateReport>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_report(cx: Ctx, body: ApiJson<CreateReport>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     let body = body.0;
     let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
@@ -434,12 +430,11 @@ pub async fn table(
     ))]
 #[get("/reports/{id}")]
 pub async fn get_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     query: ApiQuery<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let includes = IncludePart::from_query(req.query_string())?;
     // The kommun's change number before anything the answer is made of.
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
@@ -553,12 +548,8 @@ async fn detail(
         (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[delete("/reports/{id}")]
-pub async fn delete_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let ctx = authorized(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, ctx.report.version)?;
     reports::delete(
@@ -642,12 +633,11 @@ impl Input for ApproveReport {
     ))]
 #[post("/reports/{id}/approve")]
 pub async fn approve_report(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     body: ApiJson<ApproveReport>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let body = body.0;
     let ctx = authorized(&state, &principal, *id, Action::Approve).await?;
     check_optional_if_match(&req, ctx.report.version)?;

@@ -1,6 +1,6 @@
 //! `/reports/{id}/sections`: the report's narrative sections (markdown).
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, get, http::StatusCode, put, web};
+use actix_web::{HttpResponse, get, http::StatusCode, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -9,12 +9,12 @@ use super::part_page;
 use crate::api::assessments::authorized;
 use crate::api::common::{ApiJson, Input, Page, actor, versioned};
 use crate::api::decided::BasisQuery;
+use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal},
+    auth::Action,
     entity::report_section,
     error::{ApiError, FieldError},
     service::reports::{self},
-    state::AppState,
 };
 
 /// A narrative section (markdown).
@@ -48,11 +48,11 @@ impl From<report_section::Model> for SectionDto {
     responses((status = 200, description = "Sections in order, all on one page", body = Page<SectionDto>)))]
 #[get("/reports/{id}/sections")]
 pub async fn list_sections(
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     id: web::Path<Uuid>,
     basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (_, state, principal) = cx.into_parts();
     let rows = async |db: &sea_orm::DatabaseConnection, report_id| {
         let rows = reports::sections(db, report_id).await?;
         Ok(rows.into_iter().map(SectionDto::from).collect())
@@ -101,12 +101,11 @@ impl Input for PutSection {
     ))]
 #[put("/reports/{id}/sections/{key}")]
 pub async fn put_section(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, String)>,
     body: ApiJson<PutSection>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, key) = path.into_inner();
     let valid_key = !key.is_empty()
         && key.len() <= 60

@@ -1,7 +1,7 @@
 //! `/reports/{id}/{kind}`: the report's driftredovisning and
 //! investeringsredovisning with derived figures, read and written whole.
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::table;
 use crate::api::assessments::authorized;
 use crate::api::decided::BasisQuery;
+use crate::api::resource::Ctx;
 use crate::api::{
     common::{ApiJson, Input, actor, computed},
     figures::{TableDto, UnitQuery},
@@ -16,11 +17,10 @@ use crate::api::{
     values::{ValueInput, to_writes},
 };
 use crate::{
-    auth::{Action, Principal},
+    auth::Action,
     domain::BudgetLineKind,
     error::{ApiError, FieldError},
     service::budget_lines::{self, TableRow},
-    state::AppState,
 };
 
 /// Read the report's driftredovisning or investeringsredovisning with derived figures.
@@ -32,13 +32,12 @@ use crate::{
     ))]
 #[get("/reports/{id}/{kind}")]
 pub async fn get_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, BudgetLineKind)>,
     query: ApiQuery<UnitQuery>,
     basis: ApiQuery<BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, kind) = path.into_inner();
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
     let ctx = authorized(&state, &principal, id, Action::Read).await?;
@@ -142,13 +141,12 @@ impl Input for PutTable {
     ))]
 #[put("/reports/{id}/{kind}")]
 pub async fn put_table(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    principal: Principal,
+    cx: Ctx,
     path: web::Path<(Uuid, BudgetLineKind)>,
     query: ApiQuery<UnitQuery>,
     body: ApiJson<PutTable>,
 ) -> Result<HttpResponse, ApiError> {
+    let (req, state, principal) = cx.into_parts();
     let (id, kind) = path.into_inner();
     let ctx = authorized(&state, &principal, id, Action::Update).await?;
     let body = body.0;
