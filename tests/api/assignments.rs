@@ -98,9 +98,7 @@ async fn seed000_assignments(backend: Backend) {
         .get("/api/v1/assignments?namnd=BMN&limit=100", &lasare)
         .returns(200)
         .await;
-    let expected = s["assignments"]
-        .as_array()
-        .unwrap()
+    let expected = array(&s["assignments"])
         .iter()
         .filter(|a| {
             a["huvudansvar"].is_null()

@@ -275,9 +275,7 @@ async fn the_secret_opens_the_feed_only_and_revoking_ends_it(backend: Backend) {
         .get("/api/v1/audit?resource_type=calendar_feed", &admin)
         .returns(200)
         .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
+    let actions: Vec<&str> = array(&audit["items"])
         .iter()
         .filter(|e| e["resource_id"] == feed["id"])
         .map(|e| e["action"].as_str().unwrap())

@@ -164,12 +164,7 @@ async fn an_approved_report_reads_as_decided(backend: Backend) {
         .returns(200)
         .await;
     assert_eq!(diff["changed_since_decision"], true);
-    let paths: Vec<&str> = diff["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["path"].as_str().unwrap())
-        .collect();
+    let paths: Vec<&str> = texts(&diff["differences"], "path");
     assert!(
         paths
             .iter()
@@ -486,12 +481,7 @@ async fn closed_months_refuse_every_value_write(backend: Backend) {
         )
         .returns(200)
         .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = texts(&audit["items"], "action");
     assert_eq!(actions, ["create", "close", "reopen"]);
 }
 both_databases!(closed_months_refuse_every_value_write);

@@ -12,12 +12,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
 
     let token = app.token(Role::Kommunledning);
     let (_, namnder) = app.get("/api/v1/namnder?limit=500", &token).reply().await;
-    let codes: Vec<&str> = namnder["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = texts(&namnder["items"], "code");
     for code in [
         "KS/KLF", "KS/SBF", "BIN", "BMN", "KULN", "STN", "SOCN", "VIAN", "VON", "KFAB", "KVAAB",
         "VSR",
@@ -57,9 +52,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         .await;
     let mut compared = 0;
     for measure in seed["volume_measures"].as_array().unwrap() {
-        let row = whole["volume_measures"]
-            .as_array()
-            .unwrap()
+        let row = array(&whole["volume_measures"])
             .iter()
             .find(|r| r["name"] == measure["name"])
             .unwrap_or_else(|| panic!("{} served", measure["name"]));
@@ -109,9 +102,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         .reply()
         .await;
     assert_eq!(status, 200, "{table}");
-    let served: Vec<&Value> = table["goal_areas"]
-        .as_array()
-        .unwrap()
+    let served: Vec<&Value> = array(&table["goal_areas"])
         .iter()
         .flat_map(|a| a["goals"].as_array().unwrap().iter())
         .flat_map(|g| g["indicators"].as_array().unwrap().iter())
@@ -141,9 +132,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
     }
     assert!(mismatches.is_empty(), "{}", mismatches.join("\n"));
     assert_eq!(served.len(), seed["indicators"].as_array().unwrap().len());
-    let plans: Vec<&Value> = table["goal_areas"]
-        .as_array()
-        .unwrap()
+    let plans: Vec<&Value> = array(&table["goal_areas"])
         .iter()
         .map(|a| &a["plan"])
         .collect();
@@ -159,9 +148,7 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         .get("/api/v1/indicators/table?year=2020", &token)
         .reply()
         .await;
-    let goals_2020: Vec<&Value> = table_2020["goal_areas"]
-        .as_array()
-        .unwrap()
+    let goals_2020: Vec<&Value> = array(&table_2020["goal_areas"])
         .iter()
         .inspect(|a| assert_eq!(a["plan"], "Kommunplan 2019-2022"))
         .flat_map(|a| a["goals"].as_array().unwrap().iter())
@@ -181,16 +168,9 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
             .get(&format!("/api/v1/goals/{}", id_of(served)), &token)
             .reply()
             .await;
-        let mut codes: Vec<&str> = goal["medansvariga"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["code"].as_str().unwrap())
-            .collect();
+        let mut codes: Vec<&str> = texts(&goal["medansvariga"], "code");
         codes.sort_unstable();
-        let mut listed: Vec<&str> = printed["ansvariga"]
-            .as_array()
-            .unwrap()
+        let mut listed: Vec<&str> = array(&printed["ansvariga"])
             .iter()
             .map(|c| c.as_str().unwrap())
             .collect();
@@ -232,15 +212,11 @@ async fn demo_data_matches_the_seeds(backend: Backend) {
         .await;
     let seed002 = seeds::seed("seed002");
     for printed in seed002["namnd_goals"].as_array().unwrap() {
-        let served = own_goals["items"]
-            .as_array()
-            .unwrap()
+        let served = array(&own_goals["items"])
             .iter()
             .find(|g| g["title"] == printed["title"])
             .unwrap();
-        let linked = kf_goals["items"]
-            .as_array()
-            .unwrap()
+        let linked = array(&kf_goals["items"])
             .iter()
             .find(|k| k["id"] == served["bar_pa_goal_id"])
             .map(|k| &k["title"]);
@@ -443,9 +419,7 @@ async fn kommun_view_matches_the_report(app: &TestApp, token: &str, report: &Val
             )
             .reply()
             .await;
-        let row = view["namnder"]
-            .as_array()
-            .unwrap()
+        let row = array(&view["namnder"])
             .iter()
             .find(|r| r["namnd"] == report["namnd"]);
         if row.map(|r| &r["figures"]) != Some(&own["total"]) {

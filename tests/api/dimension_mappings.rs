@@ -42,9 +42,7 @@ pub async fn von_values(app: &TestApp, year: i32) -> Vec<(String, String, String
         .returns(200)
         .await;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-    let mut values: Vec<_> = doc["rows"]
-        .as_array()
-        .unwrap()
+    let mut values: Vec<_> = array(&doc["rows"])
         .iter()
         .map(|r| {
             (
@@ -147,9 +145,7 @@ async fn mappings_are_versioned_validated_and_audited(backend: Backend) {
         )
         .reply()
         .await;
-    let actions: Vec<&str> = audit["items"]
-        .as_array()
-        .unwrap()
+    let actions: Vec<&str> = array(&audit["items"])
         .iter()
         .filter_map(|e| e["action"].as_str())
         .collect();

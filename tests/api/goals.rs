@@ -27,22 +27,13 @@ async fn seed000_goals_read_back(backend: Backend) {
             .returns(200)
             .await;
         assert_eq!(served["huvudansvar"]["code"], g["huvudansvar"], "{title}");
-        let medansvariga: Vec<&str> = served["medansvariga"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n["code"].as_str().unwrap())
-            .collect();
-        let printed: Vec<&str> = g["medansvariga"]
-            .as_array()
-            .unwrap()
+        let medansvariga: Vec<&str> = texts(&served["medansvariga"], "code");
+        let printed: Vec<&str> = array(&g["medansvariga"])
             .iter()
             .map(|c| c.as_str().unwrap())
             .collect();
         assert_eq!(medansvariga, printed, "line {}", g["source_line"]);
-        let numbers: Vec<&Value> = served["agenda2030"]
-            .as_array()
-            .unwrap()
+        let numbers: Vec<&Value> = array(&served["agenda2030"])
             .iter()
             .map(|a| &a["number"])
             .collect();

@@ -432,6 +432,25 @@ impl TestApp {
 }
 
 /// The `"id"` of a JSON object: a created resource or an item of a list.
+/// `value`, which must be a JSON array.
+pub fn array(value: &Value) -> &Vec<Value> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {value}"))
+}
+
+/// The text `field` of every element of the array `list`, in order.
+pub fn texts<'a>(list: &'a Value, field: &str) -> Vec<&'a str> {
+    array(list)
+        .iter()
+        .map(|v| {
+            v[field]
+                .as_str()
+                .unwrap_or_else(|| panic!("{field} is not text in {v}"))
+        })
+        .collect()
+}
+
 pub fn id_of(value: &Value) -> String {
     value["id"]
         .as_str()

@@ -101,9 +101,7 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
     assert_eq!(report["rows"], 5);
     assert_eq!(report["changes"].as_array().unwrap().len(), 3, "{report}");
     assert_eq!(report["unchanged"], 2, "83 for U23471 2023 and the null M");
-    let skipped: Vec<u64> = report["skipped"]
-        .as_array()
-        .unwrap()
+    let skipped: Vec<u64> = array(&report["skipped"])
         .iter()
         .map(|s| s["index"].as_u64().unwrap())
         .collect();
@@ -114,9 +112,7 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
             .unwrap()
             .contains("1882")
     );
-    let change = report["changes"]
-        .as_array()
-        .unwrap()
+    let change = array(&report["changes"])
         .iter()
         .find(|c| c["kpi"] == "U21468" && c["gender"] == "T")
         .unwrap();
@@ -462,9 +458,7 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
     let p = post_csv(&app, &token, "", file.as_bytes().to_vec())
         .problem(422)
         .await;
-    let errors: Vec<(u64, &str)> = p["errors"]
-        .as_array()
-        .unwrap()
+    let errors: Vec<(u64, &str)> = array(&p["errors"])
         .iter()
         .map(|e| {
             (
@@ -551,9 +545,7 @@ async fn a_broken_file_is_refused_with_its_rows(backend: Backend) {
         .post("/api/v1/imports/flat", &token, &doc)
         .problem(422)
         .await;
-    let errors: Vec<(u64, &str)> = p["errors"]
-        .as_array()
-        .unwrap()
+    let errors: Vec<(u64, &str)> = array(&p["errors"])
         .iter()
         .map(|e| (e["index"].as_u64().unwrap(), e["field"].as_str().unwrap()))
         .collect();

@@ -67,9 +67,7 @@ pub async fn enter_plan_000(app: &TestApp) -> Plan000 {
         .await;
         assert_eq!(created["trend_threshold"], json!(1.5), "{name}");
         let iid = id_of(&created);
-        let values: Vec<Value> = i["values"]
-            .as_array()
-            .unwrap()
+        let values: Vec<Value> = array(&i["values"])
             .iter()
             .map(|v| json!({"year": v["year"], "gender": v["gender"], "value": v["value"]}))
             .collect();
@@ -206,9 +204,7 @@ async fn seed000_appendix_read_back(backend: Backend) {
         }
         // utfall columns, riktvärde, källa, Kolada id
         for v in i["values"].as_array().unwrap() {
-            let served = row["utfall"]
-                .as_array()
-                .unwrap()
+            let served = array(&row["utfall"])
                 .iter()
                 .find(|u| u["year"] == v["year"]);
             if served.map(|u| decimal(&u["value"])) != Some(decimal(&v["value"])) {

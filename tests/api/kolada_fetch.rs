@@ -1132,9 +1132,7 @@ async fn comparisons_come_with_the_sync_and_stand_beside_the_values(backend: Bac
         .get("/api/v1/audit?resource_type=indicator_comparisons", &admin)
         .returns(200)
         .await;
-    let entry = audit["items"]
-        .as_array()
-        .unwrap()
+    let entry = array(&audit["items"])
         .iter()
         .find(|e| e["resource_type"] == "indicator_comparisons")
         .cloned()

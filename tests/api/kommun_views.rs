@@ -64,13 +64,7 @@ async fn kommun_driftredovisning(backend: Backend) {
         .reply()
         .await;
     let admin = app.token(Role::Admin);
-    for (i, line) in lines_page["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .take(2)
-        .enumerate()
-    {
+    for (i, line) in array(&lines_page["items"]).iter().take(2).enumerate() {
         let url = app.url(&format!("/api/v1/budget-lines/{}/values", id_of(line)));
         let body_json = serde_json::json!({"values": [
             {"measure": "prognos", "made_at": "2024-08", "amount": -1000000 * (i as i64 + 1)},
@@ -367,9 +361,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         &format!("/api/v1/kommun/goal-matrix?period_id={helar}&type=arsredovisning"),
     )
     .await;
-    let goals: Vec<&Value> = matrix
-        .as_array()
-        .unwrap()
+    let goals: Vec<&Value> = array(&matrix)
         .iter()
         .flat_map(|a| a["goals"].as_array().unwrap().iter())
         .collect();
@@ -379,9 +371,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         .iter()
         .find(|g| g["title"] == "Ökad nöjdhet med hemtjänsten")
         .unwrap();
-    let von = hemtjanst["cells"]
-        .as_array()
-        .unwrap()
+    let von = array(&hemtjanst["cells"])
         .iter()
         .find(|c| c["namnd"] == "VON")
         .unwrap();
@@ -398,9 +388,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
             .iter()
             .any(|c| c["namnd"] == "STN" && c["role"] == "medansvar")
     );
-    let area_total: u64 = matrix
-        .as_array()
-        .unwrap()
+    let area_total: u64 = array(&matrix)
         .iter()
         .map(|a| a["summary"]["rod"].as_u64().unwrap())
         .sum();
@@ -427,9 +415,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
     let rod = rod.as_array().unwrap();
     assert!(!rod.is_empty() && rod.len() < 40);
     assert!(rod.iter().all(|r| r["bedomning"] == "rod"));
-    let hemtjanst_indicator = all
-        .as_array()
-        .unwrap()
+    let hemtjanst_indicator = array(&all)
         .iter()
         .find(|r| r["kolada_id"] == "U21468")
         .unwrap();
@@ -514,9 +500,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         &format!("/api/v1/kommun/assignments?period_id={helar}&type=arsredovisning"),
     )
     .await;
-    let von_rows: Vec<&Value> = uppdrag
-        .as_array()
-        .unwrap()
+    let von_rows: Vec<&Value> = array(&uppdrag)
         .iter()
         .filter(|r| r["namnd"] == "VON")
         .collect();

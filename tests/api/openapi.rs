@@ -172,12 +172,7 @@ fn optional_parameters_are_not_prefilled() {
 #[test]
 fn every_tag_used_is_declared_in_order() {
     let doc: Value = serde_json::from_str(&kommunrapport::api::openapi_json()).unwrap();
-    let declared: Vec<&str> = doc["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let declared: Vec<&str> = texts(&doc["tags"], "name");
     let mut used = std::collections::BTreeSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {

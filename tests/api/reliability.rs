@@ -491,9 +491,7 @@ async fn two_instances_share_one_database(backend: Backend) {
         .reply()
         .await;
     assert_eq!(feed_a["items"], feed_b["items"]);
-    let seqs: Vec<i64> = feed_a["items"]
-        .as_array()
-        .unwrap()
+    let seqs: Vec<i64> = array(&feed_a["items"])
         .iter()
         .map(|c| c["seq"].as_i64().unwrap())
         .collect();

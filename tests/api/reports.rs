@@ -224,12 +224,7 @@ async fn sections_are_offered_and_edited(backend: Backend) {
         .reply()
         .await;
     assert_eq!(sections["next_cursor"], Value::Null, "{sections}");
-    let keys: Vec<&str> = sections["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["key"].as_str().unwrap())
-        .collect();
+    let keys: Vec<&str> = texts(&sections["items"], "key");
     assert!(
         keys.contains(&"verksamhetsrapport")
             && keys.contains(&"forvantad_utveckling")

@@ -106,9 +106,7 @@ pub async fn enter_money(app: &TestApp, admin: &str, seed: &Value) -> String {
     let id = id_of(&report);
     for kind in ["drift", "investering"] {
         for costs_positive in [false, true] {
-            let lines: Vec<Value> = seed["budget_lines"]
-                .as_array()
-                .unwrap()
+            let lines: Vec<Value> = array(&seed["budget_lines"])
                 .iter()
                 .filter(|l| l["kind"] == kind && l["costs_positive"].as_bool().unwrap_or(false) == costs_positive)
                 .map(|l| {
@@ -195,9 +193,7 @@ pub async fn compare_money(
             .returns(200)
             .await;
         let rows = table["rows"].as_array().unwrap();
-        for line in seed["budget_lines"]
-            .as_array()
-            .unwrap()
+        for line in array(&seed["budget_lines"])
             .iter()
             .filter(|l| l["kind"] == kind)
         {
@@ -222,9 +218,7 @@ pub async fn compare_money(
                 let field = field_for(measure, &printed_period, period);
                 // Columns printed only as deviations, without the figures
                 // behind them, cannot be recomputed.
-                let has_values = line["values"]
-                    .as_array()
-                    .unwrap()
+                let has_values = array(&line["values"])
                     .iter()
                     .any(|v| v["period"] == printed_period.as_str());
                 if field.contains('?') || !has_values {
@@ -244,9 +238,7 @@ pub async fn compare_money(
         } else {
             "investeringsredovisning"
         };
-        for total in seed["printed_totals"]
-            .as_array()
-            .unwrap()
+        for total in array(&seed["printed_totals"])
             .iter()
             .filter(|t| t["table"] == table_name && t.get("row").is_none())
         {
@@ -261,9 +253,7 @@ pub async fn compare_money(
             }
             let field = field_for(measure, total["period"].as_str().unwrap(), period);
             let total_period = total["period"].as_str().unwrap();
-            let has_values = seed["budget_lines"]
-                .as_array()
-                .unwrap()
+            let has_values = array(&seed["budget_lines"])
                 .iter()
                 .filter(|l| l["kind"] == kind)
                 .any(|l| {

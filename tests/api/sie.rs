@@ -163,9 +163,7 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     let p = post_sie(&app, &token, &query, file.clone())
         .problem(422)
         .await;
-    let got: Vec<(u64, String)> = p["errors"]
-        .as_array()
-        .unwrap()
+    let got: Vec<(u64, String)> = array(&p["errors"])
         .iter()
         .map(|e| {
             (

@@ -201,12 +201,7 @@ async fn create_read_update_delete(backend: Backend) {
             .get(&format!("/api/v1/volume-measures?{filter}"), &admin)
             .returns(200)
             .await;
-        let names: Vec<&str> = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["namnd"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = texts(&list["items"], "namnd");
         assert_eq!(names, ["VON", "VON"], "{filter}");
     }
     let page: Value = app
@@ -478,12 +473,7 @@ async fn access_follows_the_namnd(backend: Backend) {
         .get("/api/v1/volume-measures", &socn_redaktor)
         .returns(200)
         .await;
-    let codes: Vec<&str> = own["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["namnd"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = texts(&own["items"], "namnd");
     assert_eq!(codes, ["SOCN"]);
 
     let von_redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
