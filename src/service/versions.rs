@@ -433,6 +433,46 @@ pub async fn parsed(
     Ok(parsed)
 }
 
+/// How many stored documents one query reads when several are missing
+/// from the cache: a bound on what is held unparsed at once.
+const READ_AT_ONCE: usize = 8;
+
+/// The parsed documents of `versions` by id: those the cache holds, the rest
+/// read a few per query (a kommun view needs every nämnd's, and one query
+/// per version was a round trip each).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn parsed_all<'a>(
+    db: &impl ConnectionTrait,
+    cache: &VersionCache,
+    versions: impl IntoIterator<Item = &'a VersionMeta>,
+) -> Result<HashMap<Uuid, Arc<ParsedVersion>>, ServiceError> {
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    for version in versions {
+        match cache.get(version.id) {
+            Some(parsed) => {
+                found.insert(version.id, parsed);
+            }
+            None => missing.push(version.id),
+        }
+    }
+    for ids in missing.chunks(READ_AT_ONCE) {
+        let stored = report_version::Entity::find()
+            .filter(report_version::Column::Id.is_in(ids.iter().copied()))
+            .all(db)
+            .await?;
+        for row in stored {
+            let parsed = Arc::new(ParsedVersion::parse(row.document)?);
+            cache.put(row.id, parsed.clone());
+            found.insert(row.id, parsed);
+        }
+    }
+    if missing.iter().any(|id| !found.contains_key(id)) {
+        return Err(ServiceError::NotFound("the decided version is gone".into()));
+    }
+    Ok(found)
+}
+
 /// Version `number` of a report of the kommun.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(

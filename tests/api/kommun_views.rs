@@ -1,7 +1,7 @@
 //! The kommunledningsförvaltning's consolidated views and the audit log, on the demo data.
 
 use kommunrapport::auth::Role;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::{both_databases, helpers::*};
 
@@ -405,7 +405,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         .get("/api/v1/kommun/indicators?year=2024", &token)
         .reply()
         .await;
-    assert_eq!(all.as_array().unwrap().len(), 40);
+    assert_eq!(array(&all).len(), 41, "seed 000 lines 1164-1210");
     let rod = read(
         &app,
         &token,
@@ -461,7 +461,7 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         "{hemtjanst_latest}"
     );
     let latest = latest.as_array().unwrap();
-    assert_eq!(latest.len(), 40);
+    assert_eq!(latest.len(), 41);
     let mut years: Vec<i64> = latest.iter().filter_map(|r| r["year"].as_i64()).collect();
     years.sort_unstable();
     years.dedup();
@@ -923,3 +923,87 @@ async fn many_indicators_keep_their_own_figures(backend: Backend) {
     }
 }
 both_databases!(many_indicators_keep_their_own_figures);
+
+/// Ten nämnder with decided årsredovisningar: the kommun view reads each
+/// row from its own decided version (more versions than one query reads, so
+/// the cache is filled in several), and again the same from the cache.
+async fn every_decided_namnd_reads_from_its_version(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let helar = helar(&app, &admin).await;
+    let (_, namnder) = app.get("/api/v1/namnder?limit=100", &admin).reply().await;
+    let others: Vec<&Value> = array(&namnder["items"])
+        .iter()
+        .filter(|n| n["code"] != "VON")
+        .take(9)
+        .collect();
+    assert_eq!(others.len(), 9, "{namnder}");
+    for (i, namnd) in others.iter().enumerate() {
+        let namnd_id = id_of(namnd);
+        let line = app
+            .post(
+                "/api/v1/budget-lines",
+                &admin,
+                &json!({"namnd_id": namnd_id, "kind": "drift", "code": "verksamhet", "name": "Verksamhet"}),
+            )
+            .returns(201)
+            .await;
+        let utfall = -1_000_000 * (i as i64 + 1);
+        app.put(
+            &format!("/api/v1/budget-lines/{}/values", id_of(&line)),
+            &admin,
+            &json!({"values": [
+                {"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": utfall},
+                {"measure": "budget", "period": {"from": "2024-01", "to": "2024-12"}, "amount": utfall - 5000},
+            ]}),
+        )
+        .returns(200)
+        .await;
+        let report = app
+            .post(
+                "/api/v1/reports",
+                &admin,
+                &json!({"namnd_id": namnd_id, "period_id": helar, "type": "arsredovisning"}),
+            )
+            .returns(201)
+            .await;
+        let report = id_of(&report);
+        app.post(
+            &format!("/api/v1/reports/{report}/submit"),
+            &admin,
+            &json!({}),
+        )
+        .returns(200)
+        .await;
+        app.post(
+            &format!("/api/v1/reports/{report}/approve"),
+            &admin,
+            &json!({"beslut_datum": "2025-02-27", "beslut_paragraf": format!("§ {}", 30 + i)}),
+        )
+        .returns(200)
+        .await;
+    }
+    let path = format!("/api/v1/kommun/drift?period_id={helar}");
+    let first = read(&app, &admin, &path).await;
+    for (i, namnd) in others.iter().enumerate() {
+        let row = row(&first["namnder"], "namnd", namnd["code"].as_str().unwrap());
+        assert_eq!(row["basis"], "beslutad", "{row}");
+        assert_eq!(row["decided_version"], 1, "{row}");
+        let utfall = -1_000_000 * (i as i64 + 1);
+        assert_eq!(row["figures"]["utfall"], Value::from(utfall), "{row}");
+        assert_eq!(row["figures"]["avvikelse"], Value::from(5000), "{row}");
+    }
+    let von = row(&first["namnder"], "namnd", "VON");
+    assert_eq!(von["basis"], "beslutad");
+    // The total sums the ten decided rows.
+    let rows_utfall: i64 = array(&first["namnder"])
+        .iter()
+        .filter_map(|r| r["figures"]["utfall"].as_i64())
+        .sum();
+    assert_eq!(first["total"]["utfall"], Value::from(rows_utfall));
+    // Read again from the cache (another unit, so not the kept answer).
+    let again = read(&app, &admin, &format!("{path}&unit=kr")).await;
+    assert_eq!(again["namnder"], first["namnder"]);
+}
+
+both_databases!(every_decided_namnd_reads_from_its_version);

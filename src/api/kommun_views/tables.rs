@@ -168,13 +168,17 @@ pub async fn kommun_table(
                     None => HashMap::new(),
                 },
             };
+            let documents =
+                versions::parsed_all(&state.db, &state.versions, decided.values()).await?;
             let mut rows = Vec::with_capacity(data.namnder.len());
             let mut bases = Vec::with_capacity(data.namnder.len());
             for (n, figures) in &data.namnder {
                 let (shown, base, basis, version) = match decided.get(&n.id) {
                     Some(v) => {
-                        let parsed = versions::parsed(&state.db, &state.versions, v).await?;
-                        let (shown, base) = decided_total(&parsed, kind, unit)?;
+                        let parsed = documents.get(&v.id).ok_or_else(|| {
+                            ApiError::Unexpected("a decided version was not read".into())
+                        })?;
+                        let (shown, base) = decided_total(parsed, kind, unit)?;
                         (
                             shown,
                             base,
