@@ -1,15 +1,9 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
-#[sea_orm(table_name = "kommun")]
-pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)]
-    pub id: Uuid,
-    pub code: String,
-    pub name: String,
-    pub version: i32,
-    pub created_at: ChronoDateTimeUtc,
-    pub updated_at: ChronoDateTimeUtc,
+super::versioned_entity! {
+    #[sea_orm(table_name = "kommun")]
+    pub struct Model {
+        pub code: String,
+        pub name: String,
+    }
 }
-
-super::no_relations!();

@@ -58,6 +58,44 @@ macro_rules! no_relations {
 }
 pub(crate) use no_relations;
 
+/// The entity of a versioned resource of a kommun: its `Model` with the
+/// columns every such table has around its own (`id` first; `version`,
+/// `created_at` and `updated_at` last, which `tenant_entity!` and the write
+/// path rely on), serialised in that order as its audit shape, and no
+/// relations. A table says only its own columns:
+///
+/// ```ignore
+/// super::versioned_entity! {
+///     #[sea_orm(table_name = "goal_area")]
+///     pub struct Model {
+///         pub kommun_id: Uuid,
+///         pub name: String,
+///     }
+/// }
+/// ```
+macro_rules! versioned_entity {
+    (
+        $(#[$meta:meta])*
+        pub struct Model {
+            $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)*
+        }
+    ) => {
+        #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
+        $(#[$meta])*
+        pub struct Model {
+            #[sea_orm(primary_key, auto_increment = false)]
+            pub id: Uuid,
+            $($(#[$field_meta])* pub $field: $ty,)*
+            pub version: i32,
+            pub created_at: ChronoDateTimeUtc,
+            pub updated_at: ChronoDateTimeUtc,
+        }
+
+        $crate::entity::no_relations!();
+    };
+}
+pub(crate) use versioned_entity;
+
 use crate::domain::{
     Aggregation, Bedomning, BudgetLineKind, Gender, GoalKind, Measure, OverrideKind, Polarity,
     ValueSource,
