@@ -64,7 +64,7 @@ pub(crate) use no_relations;
 /// path rely on), serialised in that order as its audit shape, and no
 /// relations. A table says only its own columns:
 ///
-/// ```ignore
+/// ```text
 /// super::versioned_entity! {
 ///     #[sea_orm(table_name = "goal_area")]
 ///     pub struct Model {
