@@ -3,6 +3,7 @@
 //! nämnder; `/api/v1/reports/{id}/assignment-statuses`: the report nämnd's
 //! status and comment for each.
 
+use super::resource::plan_target;
 use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
@@ -17,7 +18,7 @@ use super::{
     resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     entity::{assignment_status, namnd},
     error::{ApiError, FieldError},
     service::{
@@ -251,12 +252,6 @@ pub struct AssignmentQuery {
     /// Part of the title or description (case-insensitive).
     #[param(example = "boendekedjan")]
     pub q: Option<String>,
-}
-
-fn plan_target(principal: &Principal) -> Target<'_> {
-    Target::Plan {
-        kommun: &principal.kommun_code,
-    }
 }
 
 /// List assignments.

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     document::{
         self, Document, Meta, ReportDoc,
         kommun::{IndicatorLine, KommunInput, MatrixArea, MatrixGoal, NamndPart},
@@ -266,9 +266,7 @@ pub async fn get_kommun_document(
     authorize(
         &principal,
         Action::Read,
-        Target::Consolidated {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::consolidated_target(&principal),
     )?;
     let format = format_of(&req, query.format.as_deref())?;
     let kommun_id = principal.require_kommun()?;

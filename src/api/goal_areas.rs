@@ -1,6 +1,7 @@
 //! `/api/v1/goal-areas`: the övergripande mål (målområden) of a plan period,
 //! e.g. "Trygg omsorg & vård" of "Kommunplan 2023-2026".
 
+use super::resource::plan_target;
 use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use super::{
     resource::{self, Create, Ctx, Patch, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     entity::goal_area,
     error::{ApiError, FieldError},
     service::goals,
@@ -143,12 +144,6 @@ pub struct GoalAreaQuery {
     /// Only the areas of this plan.
     #[param(example = "Kommunplan 2023-2026")]
     pub plan: Option<String>,
-}
-
-fn plan_target(principal: &Principal) -> Target<'_> {
-    Target::Plan {
-        kommun: &principal.kommun_code,
-    }
 }
 
 /// List goal areas (in creation order; `position` orders them within a plan).

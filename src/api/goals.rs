@@ -3,6 +3,7 @@
 //! the nämnder's own goals (kind `namnd`) with "bäring på" a kommun goal and
 //! a target that is a number or a text.
 
+use super::resource::plan_target;
 use crate::api::common::ApiQuery;
 use std::collections::HashMap;
 
@@ -18,7 +19,7 @@ use super::{
     resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, authorize},
     domain::Bedomning,
     entity::namnd,
     error::{ApiError, FieldError},
@@ -383,12 +384,6 @@ pub struct GoalQuery {
     pub report_id: Option<Uuid>,
     /// Goals assessed with this bedömning in `report_id`.
     pub bedomning: Option<Bedomning>,
-}
-
-fn plan_target(principal: &Principal) -> Target<'_> {
-    Target::Plan {
-        kommun: &principal.kommun_code,
-    }
 }
 
 /// List goals.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::indicators::query_year;
 use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     domain::{Gender, ValueSource},
     error::ApiError,
     service::indicators::{self, ValueVersion},
@@ -112,9 +112,7 @@ pub async fn get_indicator_values_history(
     authorize(
         &principal,
         Action::Read,
-        Target::Plan {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::plan_target(&principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     let year = query_year(query.year.as_deref(), "year")?;

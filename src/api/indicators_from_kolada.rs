@@ -13,7 +13,7 @@ use super::{
 };
 use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     error::{ApiError, FieldError},
     service::{
         indicators::IndicatorData,
@@ -129,9 +129,7 @@ pub async fn create_indicators_from_kolada(
     authorize(
         &principal,
         Action::Create,
-        Target::Plan {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::plan_target(&principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     let base = &state.settings.kolada_base_url;

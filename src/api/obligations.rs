@@ -411,9 +411,7 @@ pub async fn kommun_obligations(
     authorize(
         &principal,
         Action::Read,
-        Target::Consolidated {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::consolidated_target(&principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     let today = chrono::Utc::now().date_naive();

@@ -74,6 +74,20 @@ pub(crate) async fn authorized_namnd(
 /// Who a resource's rows are authorised against, given the caller.
 pub type TargetOf = for<'a> fn(&'a Principal) -> Target<'a>;
 
+/// The kommun's plan (goal areas, goals, indicators, assignments).
+pub fn plan_target(principal: &Principal) -> Target<'_> {
+    Target::Plan {
+        kommun: &principal.kommun_code,
+    }
+}
+
+/// The kommunledningsförvaltning's consolidated views over every nämnd.
+pub fn consolidated_target(principal: &Principal) -> Target<'_> {
+    Target::Consolidated {
+        kommun: &principal.kommun_code,
+    }
+}
+
 impl Ctx {
     /// The request, the state and the caller, for a handler that works with
     /// them one by one.

@@ -421,16 +421,10 @@ pub async fn parsed(
     cache: &VersionCache,
     version: &VersionMeta,
 ) -> Result<Arc<ParsedVersion>, ServiceError> {
-    if let Some(parsed) = cache.get(version.id) {
-        return Ok(parsed);
-    }
-    let stored = report_version::Entity::find_by_id(version.id)
-        .one(db)
+    parsed_all(db, cache, [version])
         .await?
-        .ok_or_else(|| ServiceError::NotFound("the decided version is gone".into()))?;
-    let parsed = Arc::new(ParsedVersion::parse(stored.document)?);
-    cache.put(version.id, parsed.clone());
-    Ok(parsed)
+        .remove(&version.id)
+        .ok_or_else(|| ServiceError::NotFound("the decided version is gone".into()))
 }
 
 /// How many stored documents one query reads when several are missing

@@ -13,7 +13,7 @@ use super::kolada::{KoladaChangeDto, kolada_access};
 use crate::api::resource::Ctx;
 use crate::{
     api::common::{ApiJson, Input, actor},
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     entity::kolada_sync,
     error::{ApiError, FieldError},
     service::{imports::KoladaChange, kolada_comparisons as comparisons, kolada_sync as sync},
@@ -247,9 +247,7 @@ pub async fn patch_kolada_sync(
     authorize(
         &principal,
         Action::Update,
-        Target::Plan {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::plan_target(&principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     let model = match body.0.comparison_group {

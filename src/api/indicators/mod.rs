@@ -11,6 +11,7 @@ pub use dto::*;
 pub use input::*;
 pub use years::*;
 
+use super::resource::plan_target;
 use crate::api::common::ApiQuery;
 use std::collections::BTreeSet;
 
@@ -25,7 +26,7 @@ use super::common::{ApiJson, Page, PageParams, actor, encode_cursor, versioned};
 use super::read_cache::{Snapshot, json};
 use super::resource::{Create, Ctx, Delete, Item, Patch};
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Target, authorize},
     domain::{Gender, Polarity},
     entity::indicator,
     error::ApiError,
@@ -85,12 +86,6 @@ pub struct TableQuery {
     pub namnd: Option<String>,
 }
 
-fn plan(principal: &Principal) -> Target<'_> {
-    Target::Plan {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// Goal ids selected by goal, goal area and nämnd filters; None when no
 /// such filter is given.
 async fn goal_ids_for(
@@ -138,7 +133,7 @@ pub async fn list_indicators(
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan(&principal))?;
+    authorize(&principal, Action::Read, plan_target(&principal))?;
     let page = page.parse()?;
     let year = query_year(query.year.as_deref(), "year")?;
     let Some(kommun_id) = principal.kommun_id else {
@@ -262,7 +257,7 @@ pub async fn indicator_table(
     query: ApiQuery<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan(&principal))?;
+    authorize(&principal, Action::Read, plan_target(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
     let snapshot = Snapshot::take(&state, kommun_id).await?;
@@ -420,7 +415,7 @@ impl Item for Indicators {
     type Current = indicator::Model;
     type Dto = IndicatorDto;
     async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<indicator::Model, ApiError> {
-        cx.row::<indicator::Entity>(id, action, plan).await
+        cx.row::<indicator::Entity>(id, action, plan_target).await
     }
     fn id(current: &indicator::Model) -> Uuid {
         current.id
@@ -436,7 +431,7 @@ impl Item for Indicators {
 
 impl Create<CreateIndicator> for Indicators {
     async fn create(cx: &Ctx, b: CreateIndicator) -> Result<indicator::Model, ApiError> {
-        cx.authorized(Action::Create, plan)?;
+        cx.authorized(Action::Create, plan_target)?;
         let spec = indicators::IndicatorSpec {
             name: b.name.trim().to_string(),
             unit: b.unit.trim().to_string(),
@@ -526,7 +521,7 @@ pub async fn get_indicator(
     query: ApiQuery<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan(&principal))?;
+    authorize(&principal, Action::Read, plan_target(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
     let data = indicators::load_one(&state.db, kommun_id, *id).await?;
@@ -561,7 +556,7 @@ pub async fn put_riktvarden(
     body: ApiJson<PutRiktvarden>,
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Update, plan(&principal))?;
+    authorize(&principal, Action::Update, plan_target(&principal))?;
     let kommun_id = principal.require_kommun()?;
     let entries = body.0.entries().map_err(ApiError::Validation)?;
     let expected = optional_version(&req)?;
@@ -646,7 +641,7 @@ pub async fn put_overrides(
     body: ApiJson<PutOverrides>,
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Update, plan(&principal))?;
+    authorize(&principal, Action::Update, plan_target(&principal))?;
     let (id, year) = path.into_inner();
     let year = query_year(Some(&year), "year")?
         .ok_or_else(|| ApiError::validation("year", "give the year"))?;

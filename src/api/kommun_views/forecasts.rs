@@ -11,7 +11,7 @@ use super::Format;
 use crate::api::resource::Ctx;
 use crate::api::{common::computed, csv};
 use crate::{
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     error::ApiError,
     service::kommun_views as views,
 };
@@ -85,9 +85,7 @@ pub async fn forecast_accuracy(
     authorize(
         &principal,
         Action::Read,
-        Target::Consolidated {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::consolidated_target(&principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     // Checked after the authorisation: a caller who may not read the view

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::read_cache::Snapshot;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, authorize},
     domain::{ReportPeriod, structure::PeriodSpec},
     error::ApiError,
     service::kommun_views as views,
@@ -45,9 +45,7 @@ async fn view_period(
     authorize(
         principal,
         Action::Read,
-        Target::Consolidated {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::consolidated_target(principal),
     )?;
     let kommun_id = principal.require_kommun()?;
     let snapshot = Snapshot::take(state, kommun_id).await?;

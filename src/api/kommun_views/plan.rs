@@ -251,9 +251,7 @@ pub async fn indicator_overview(
     crate::auth::authorize(
         &principal,
         crate::auth::Action::Read,
-        crate::auth::Target::Consolidated {
-            kommun: &principal.kommun_code,
-        },
+        crate::api::resource::consolidated_target(&principal),
     )?;
     if let Some(year) = query.year {
         crate::api::indicators::parse_year(&year.into())
