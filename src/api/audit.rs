@@ -3,6 +3,7 @@
 //! transaction as each change.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::audit_target;
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -12,11 +13,7 @@ use uuid::Uuid;
 
 use super::common::{Page, PageParams, encode_cursor};
 use crate::api::resource::Ctx;
-use crate::{
-    auth::{Action, Target, authorize},
-    entity::audit_log,
-    error::ApiError,
-};
+use crate::{auth::Action, entity::audit_log, error::ApiError};
 
 /// One recorded change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,14 +87,8 @@ pub async fn list_audit(
     query: ApiQuery<AuditQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, audit_target)?;
     let (_, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        Target::AuditLog {
-            kommun: &principal.kommun_code,
-        },
-    )?;
     let page = page.parse()?;
     let Some(kommun_id) = principal.kommun_id else {
         return Ok(HttpResponse::Ok().json(Page::<AuditEntry> {

@@ -2,6 +2,7 @@
 //! (investering) of a nämnd, with their values per month or whole period.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::namnd_figures;
 use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, authorize},
     domain::{BudgetLineKind, YearMonth},
     entity::{budget_line, namnd},
     error::{ApiError, FieldError},
@@ -209,10 +210,7 @@ async fn authorized_line(
     let kommun_id = principal.require_kommun()?;
     let line = crud::get::<budget_line::Entity>(&state.db, kommun_id, id).await?;
     let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, line.namnd_id).await?;
-    let target = Target::NamndFigures {
-        kommun: &principal.kommun_code,
-        namnd: &namnd.code,
-    };
+    let target = namnd_figures(principal, &namnd.code);
     if action == Action::Read {
         authorize(principal, action, target).map_err(|e| hide_forbidden_read(e, id))?;
     } else {
@@ -274,10 +272,7 @@ pub async fn list_budget_lines(
         if authorize(
             &principal,
             Action::Read,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: &namnd.code,
-            },
+            namnd_figures(&principal, &namnd.code),
         )
         .is_ok()
         {
@@ -311,10 +306,7 @@ pub async fn create_budget_line(
     authorize(
         &principal,
         Action::Create,
-        Target::NamndFigures {
-            kommun: &principal.kommun_code,
-            namnd: &namnd.code,
-        },
+        namnd_figures(&principal, &namnd.code),
     )?;
     let mut errors = Vec::new();
     let write = budget_lines::LineWrite {

@@ -7,6 +7,7 @@
 //! token, and the secret is no token anywhere else.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::calendar_feeds_target;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use super::{
     resource::{self, Ctx, Item},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::{Action, Principal},
     domain::calendar,
     entity::calendar_feed,
     error::{ApiError, FieldError},
@@ -110,12 +111,6 @@ pub struct FeedListQuery {
     pub cursor: Option<String>,
 }
 
-fn target(principal: &Principal) -> Target<'_> {
-    Target::CalendarFeeds {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// The nämnder a feed of `principal` shows: the one asked for (a
 /// nämnd-scoped role only its own: 403 otherwise), else the whole kommun,
 /// or a nämnd-scoped role's own nämnder.
@@ -145,7 +140,7 @@ pub async fn create_calendar_feed(
     cx: Ctx,
     body: ApiJson<CreateCalendarFeed>,
 ) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, target)?;
+    cx.authorized(Action::Create, calendar_feeds_target)?;
     let b = body.0;
     let principal = &cx.principal;
     let spec = FeedSpec {
@@ -176,7 +171,7 @@ pub async fn list_calendar_feeds(
     cx: Ctx,
     query: ApiQuery<FeedListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Read, target)?;
+    let kommun_id = cx.authorized(Action::Read, calendar_feeds_target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
@@ -196,7 +191,9 @@ impl Item for CalendarFeeds {
     type Current = calendar_feed::Model;
     type Dto = CalendarFeedDto;
     async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<calendar_feed::Model, ApiError> {
-        let model = cx.row::<calendar_feed::Entity>(id, action, target).await?;
+        let model = cx
+            .row::<calendar_feed::Entity>(id, action, calendar_feeds_target)
+            .await?;
         if model.subject != cx.principal.subject {
             return Err(crud::not_found::<calendar_feed::Entity>(id).into());
         }
@@ -230,7 +227,7 @@ crate::api::resource::item_routes! {
     ))]
 #[delete("/calendar-feeds/{id}")]
 pub async fn delete_calendar_feed(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Delete, target)?;
+    cx.authorized(Action::Delete, calendar_feeds_target)?;
     let expected = optional_if_match_version(&cx.req)?;
     let (actor, subject) = (cx.actor()?, &cx.principal.subject);
     calendar_feeds::revoke(cx.db(), &actor, subject, *id, expected).await?;

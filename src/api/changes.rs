@@ -5,6 +5,7 @@
 //! [`crate::service::changes`] for how the order is kept.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::change_feed_target;
 use actix_web::{HttpResponse, get};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
@@ -14,12 +15,7 @@ use uuid::Uuid;
 
 use super::common::parse_limit;
 use crate::api::resource::Ctx;
-use crate::{
-    auth::{Action, Target, authorize},
-    entity::change_feed,
-    error::ApiError,
-    service::changes,
-};
+use crate::{auth::Action, entity::change_feed, error::ApiError, service::changes};
 
 /// One change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,14 +125,8 @@ pub async fn list_changes(
     cx: Ctx,
     query: ApiQuery<ChangesQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, change_feed_target)?;
     let (_, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        Target::ChangeFeed {
-            kommun: &principal.kommun_code,
-        },
-    )?;
     let limit = parse_limit(query.limit.as_deref())?;
     let after = since(&query)?;
     let mut rows = match principal.kommun_id {

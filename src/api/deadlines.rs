@@ -4,6 +4,7 @@
 //! them.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::structure_target;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,7 +16,7 @@ use super::{
     resource::{self, Create, Ctx, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     domain::{process::DeadlineKind, structure::ReportType},
     entity::deadline,
     error::ApiError,
@@ -106,12 +107,6 @@ pub struct DeadlineQuery {
     pub cursor: Option<String>,
 }
 
-fn target(principal: &Principal) -> Target<'_> {
-    Target::Structure {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// List the kommun's deadlines (every role), in creation order.
 #[utoipa::path(tag = "deadlines", params(DeadlineQuery),
     responses((status = 200, description = "One page of deadlines", body = Page<DeadlineDto>)))]
@@ -125,7 +120,7 @@ pub async fn list_deadlines(
         limit: query.limit,
         cursor: query.cursor,
     };
-    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+    let Some((kommun_id, page)) = cx.listing(structure_target, &page)? else {
         return Ok(resource::empty_page::<DeadlineDto>());
     };
     let (period_id, report_type) = (query.period_id, query.report_type);
@@ -138,7 +133,7 @@ pub async fn list_deadlines(
 
 impl Create<CreateDeadline> for Deadlines {
     async fn create(cx: &Ctx, b: CreateDeadline) -> Result<deadline::Model, ApiError> {
-        cx.authorized(Action::Create, target)?;
+        cx.authorized(Action::Create, structure_target)?;
         let spec = DeadlineSpec {
             period_id: b.period_id,
             report_type: b.report_type,
@@ -150,7 +145,7 @@ impl Create<CreateDeadline> for Deadlines {
     }
 }
 
-crate::api::resource::row_item!(Deadlines, deadline, DeadlineDto, target, delete);
+crate::api::resource::row_item!(Deadlines, deadline, DeadlineDto, structure_target, delete);
 
 impl Patch<UpdateDeadline> for Deadlines {
     async fn patch(

@@ -4,6 +4,7 @@
 //! `POST /imports/sie`.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::dimension_mappings_target;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -14,7 +15,7 @@ use super::{
     resource::{self, Create, Ctx, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     domain::sie::DimensionChoice,
     entity::dimension_mapping,
     error::{ApiError, FieldError},
@@ -261,12 +262,6 @@ impl Input for UpdateDimensionMapping {
     }
 }
 
-fn target(principal: &Principal) -> Target<'_> {
-    Target::DimensionMappings {
-        kommun: &principal.kommun_code,
-    }
-}
-
 fn choice(sie: Option<SieDimensionsDto>) -> DimensionChoice {
     let sie = sie.unwrap_or_default();
     DimensionChoice {
@@ -284,7 +279,7 @@ pub async fn list_dimension_mappings(
     cx: Ctx,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+    let Some((kommun_id, page)) = cx.listing(dimension_mappings_target, &page)? else {
         return Ok(resource::empty_page::<DimensionMappingDto>());
     };
     let (rows, next) = mappings::list(cx.db(), kommun_id, &page).await?;
@@ -297,7 +292,7 @@ impl Create<CreateDimensionMapping> for Mappings {
         cx: &Ctx,
         b: CreateDimensionMapping,
     ) -> Result<dimension_mapping::Model, ApiError> {
-        cx.authorized(Action::Create, target)?;
+        cx.authorized(Action::Create, dimension_mappings_target)?;
         let spec = MappingSpec {
             name: b.name.trim().to_string(),
             description: b.description.map(|d| d.trim().to_string()),
@@ -312,7 +307,7 @@ crate::api::resource::row_item!(
     Mappings,
     dimension_mapping,
     DimensionMappingDto,
-    target,
+    dimension_mappings_target,
     dto = |_, m| dto_of(m),
     delete
 );

@@ -4,6 +4,7 @@
 //! today's figures and says "Utkast" on every page.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::consolidated_target;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -18,7 +19,7 @@ use super::{
 };
 use crate::api::resource::Ctx;
 use crate::{
-    auth::{Action, authorize},
+    auth::Action,
     document::{
         self, Document, Meta, ReportDoc,
         kommun::{IndicatorLine, KommunInput, MatrixArea, MatrixGoal, NamndPart},
@@ -262,12 +263,8 @@ pub async fn get_kommun_document(
     cx: Ctx,
     query: ApiQuery<KommunDocumentQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, consolidated_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        crate::api::resource::consolidated_target(&principal),
-    )?;
     let format = format_of(&req, query.format.as_deref())?;
     let kommun_id = principal.require_kommun()?;
     let snapshot = Snapshot::take(&state, kommun_id).await?;

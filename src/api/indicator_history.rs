@@ -10,9 +10,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::indicators::query_year;
-use crate::api::resource::Ctx;
+use crate::api::resource::{Ctx, plan_target};
 use crate::{
-    auth::{Action, authorize},
+    auth::Action,
     domain::{Gender, ValueSource},
     error::ApiError,
     service::indicators::{self, ValueVersion},
@@ -108,13 +108,8 @@ pub async fn get_indicator_values_history(
     id: web::Path<Uuid>,
     query: ApiQuery<ValueHistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        crate::api::resource::plan_target(&principal),
-    )?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, plan_target)?;
+    let (_, state, _principal) = cx.into_parts();
     let year = query_year(query.year.as_deref(), "year")?;
     let gender = query
         .gender

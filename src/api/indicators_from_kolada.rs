@@ -12,8 +12,9 @@ use super::{
     indicators::{IndicatorDto, check_kolada},
 };
 use crate::api::resource::Ctx;
+use crate::api::resource::plan_target;
 use crate::{
-    auth::{Action, authorize},
+    auth::Action,
     error::{ApiError, FieldError},
     service::{
         indicators::IndicatorData,
@@ -125,13 +126,8 @@ pub async fn create_indicators_from_kolada(
     cx: Ctx,
     body: ApiJson<FromKolada>,
 ) -> Result<HttpResponse, ApiError> {
+    let kommun_id = cx.authorized(Action::Create, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Create,
-        crate::api::resource::plan_target(&principal),
-    )?;
-    let kommun_id = principal.require_kommun()?;
     let base = &state.settings.kolada_base_url;
     let (group, ids) = match (body.0.kpis, body.0.kpi_group) {
         (Some(kpis), _) => (None, kpis),

@@ -1,6 +1,7 @@
 //! `/api/v1/namnder`: the nämnder, styrelser and bolag of the caller's kommun.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::structure_target;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -11,7 +12,7 @@ use super::{
     resource::{self, Create, Ctx, Patch, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     domain::structure::{NamndCode, NamndKind},
     entity::namnd,
     error::{ApiError, FieldError},
@@ -123,12 +124,6 @@ pub struct NamndQuery {
     pub kind: Option<NamndKind>,
 }
 
-fn structure(principal: &Principal) -> Target<'_> {
-    Target::Structure {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// List the nämnder of your kommun.
 #[utoipa::path(
     tag = "namnder",
@@ -141,7 +136,7 @@ pub async fn list_namnder(
     query: ApiQuery<NamndQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
+    let Some((kommun_id, page)) = cx.listing(structure_target, &page)? else {
         return Ok(empty_page::<NamndDto>());
     };
     let filter = namnder::NamndFilter {
@@ -156,7 +151,7 @@ pub async fn list_namnder(
 
 impl Create<CreateNamnd> for Namnder {
     async fn create(cx: &Ctx, body: CreateNamnd) -> Result<namnd::Model, ApiError> {
-        cx.authorized(Action::Create, structure)?;
+        cx.authorized(Action::Create, structure_target)?;
         let new = namnder::NewNamnd {
             code: NamndCode::parse(&body.code).map_err(|e| ApiError::validation("code", e))?,
             name: body.name.trim().to_string(),
@@ -170,7 +165,7 @@ crate::api::resource::row_item!(
     Namnder,
     namnd,
     NamndDto,
-    structure,
+    structure_target,
     dto = |cx, m| Ok(NamndDto::from_model(m, &cx.principal.kommun_code)),
     delete
 );

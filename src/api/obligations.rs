@@ -4,25 +4,22 @@
 //! (`/kommun/obligations`, the open ones).
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use crate::api::resource::{consolidated_target, structure_target};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{
-    ApiJson, Input, Page, PageParams, actor, check_if_match, computed, created, double_option,
-    encode_cursor, versioned,
-};
-use crate::api::resource::Ctx;
+use super::common::{Input, Page, PageParams, computed, double_option};
+use crate::api::resource::{self as resource, Create, Ctx, Patch};
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, authorize},
     domain::process::DeadlineState,
     entity::obligation_rule,
     error::{ApiError, FieldError},
     service::{
-        crud,
         obligations::{self, Obligation, RuleChanges, RuleSpec},
         reports,
     },
@@ -171,12 +168,6 @@ impl Input for UpdateObligationRule {
     }
 }
 
-fn target(principal: &Principal) -> Target<'_> {
-    Target::Structure {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// List the kommun's obligation rules (every role).
 #[utoipa::path(tag = "obligations", params(PageParams),
     responses((status = 200, description = "One page of rules", body = Page<ObligationRuleDto>)))]
@@ -185,128 +176,64 @@ pub async fn list_obligation_rules(
     cx: Ctx,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let (_, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let (rows, next) = obligations::list(&state.db, kommun_id, &page.parse()?).await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows
-            .into_iter()
-            .map(rule_dto)
-            .collect::<Result<Vec<_>, _>>()?,
-        next_cursor: next.map(encode_cursor),
-    }))
-}
-
-/// Add an obligation rule (admin, kommunledning).
-#[utoipa::path(tag = "obligations", request_body = CreateObligationRule,
-    responses(
-        (status = 201, description = "Created", body = ObligationRuleDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/obligation-rules")]
-pub async fn create_obligation_rule(
-    cx: Ctx,
-    body: ApiJson<CreateObligationRule>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Create, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let b = body.0;
-    let spec = RuleSpec {
-        name: b.name.trim().to_string(),
-        min_deviation_percent: b.min_deviation_percent,
-        min_deviation_kr: b.min_deviation_kr,
-        within_days: b.within_days,
+    let Some((kommun_id, page)) = cx.listing(structure_target, &page)? else {
+        return Ok(resource::empty_page::<ObligationRuleDto>());
     };
-    let dto =
-        rule_dto(obligations::create(&state.db, &actor(&req, &principal, kommun_id), spec).await?)?;
-    Ok(created(&req, dto.version, dto.id, &dto))
+    let (rows, next) = obligations::list(cx.db(), kommun_id, &page).await?;
+    let items = rows.into_iter().map(rule_dto).collect::<Result<_, _>>()?;
+    Ok(resource::page(items, next))
 }
 
-/// Read an obligation rule.
-#[utoipa::path(tag = "obligations", params(("id" = Uuid, Path, description = "Rule id")),
-    responses(
-        (status = 200, description = "The rule", body = ObligationRuleDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    ))]
-#[get("/obligation-rules/{id}")]
-pub async fn get_obligation_rule(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let dto = rule_dto(crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+impl Create<CreateObligationRule> for Rules {
+    async fn create(cx: &Ctx, b: CreateObligationRule) -> Result<obligation_rule::Model, ApiError> {
+        cx.authorized(Action::Create, structure_target)?;
+        let spec = RuleSpec {
+            name: b.name.trim().to_string(),
+            min_deviation_percent: b.min_deviation_percent,
+            min_deviation_kr: b.min_deviation_kr,
+            within_days: b.within_days,
+        };
+        Ok(obligations::create(cx.db(), &cx.actor()?, spec).await?)
+    }
 }
 
-/// Change an obligation rule (admin, kommunledning). Needs `If-Match`.
-#[utoipa::path(tag = "obligations", request_body = UpdateObligationRule,
-    params(("id" = Uuid, Path, description = "Rule id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = ObligationRuleDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed by someone else since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid, or no threshold left", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[patch("/obligation-rules/{id}")]
-pub async fn update_obligation_rule(
-    cx: Ctx,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateObligationRule>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Update, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    let b = body.0;
-    let changes = RuleChanges {
-        name: b.name.map(|n| n.trim().to_string()),
-        min_deviation_percent: b.min_deviation_percent,
-        min_deviation_kr: b.min_deviation_kr,
-        within_days: b.within_days,
-    };
-    let model = obligations::update(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-        changes,
-    )
-    .await?;
-    let dto = rule_dto(model)?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+crate::api::resource::row_item!(
+    Rules,
+    obligation_rule,
+    ObligationRuleDto,
+    structure_target,
+    dto = |_, m| rule_dto(m),
+    delete
+);
+
+impl Patch<UpdateObligationRule> for Rules {
+    async fn patch(
+        cx: &Ctx,
+        current: obligation_rule::Model,
+        b: UpdateObligationRule,
+    ) -> Result<obligation_rule::Model, ApiError> {
+        let changes = RuleChanges {
+            name: b.name.map(|n| n.trim().to_string()),
+            min_deviation_percent: b.min_deviation_percent,
+            min_deviation_kr: b.min_deviation_kr,
+            within_days: b.within_days,
+        };
+        let actor = cx.actor()?;
+        Ok(obligations::update(cx.db(), &actor, current.id, current.version, changes).await?)
+    }
 }
 
-/// Remove an obligation rule (admin, kommunledning); its obligations go
-/// with it. Needs `If-Match`.
-#[utoipa::path(tag = "obligations",
-    params(("id" = Uuid, Path, description = "Rule id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[delete("/obligation-rules/{id}")]
-pub async fn delete_obligation_rule(
-    cx: Ctx,
-    id: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Delete, target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
-    let current = crud::get::<obligation_rule::Entity>(&state.db, kommun_id, *id).await?;
-    check_if_match(&req, current.version)?;
-    obligations::delete(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        current.version,
-    )
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+crate::api::resource::item_routes! {
+    Rules, ObligationRuleDto, "obligations", "/obligation-rules/{id}", "Rule id";
+    create: /// Add an obligation rule (admin, kommunledning).
+        create_obligation_rule(CreateObligationRule) "/obligation-rules" "Created", 422 "Invalid";
+    get: /// Read an obligation rule.
+        get_obligation_rule "The rule";
+    patch: /// Change an obligation rule (admin, kommunledning). Needs `If-Match`.
+        update_obligation_rule(UpdateObligationRule) "Changed", 422 "Invalid, or no threshold left";
+    delete: /// Remove an obligation rule (admin, kommunledning); its obligations go
+        /// with it. Needs `If-Match`.
+        delete_obligation_rule "Deleted";
 }
 
 /// An obligation: an åtgärdsplan due for an approved report.
@@ -407,30 +334,21 @@ pub async fn kommun_obligations(
     cx: Ctx,
     query: ApiQuery<ObligationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        crate::api::resource::consolidated_target(&principal),
-    )?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, consolidated_target)?;
     let today = chrono::Utc::now().date_naive();
     let items: Vec<ObligationDto> =
-        obligations::of_kommun(&state.db, kommun_id, query.all.unwrap_or(false), today)
+        obligations::of_kommun(cx.db(), kommun_id, query.all.unwrap_or(false), today)
             .await?
             .into_iter()
             .map(ObligationDto::from)
             .collect();
-    computed(&req, &items)
+    computed(&cx.req, &items)
 }
 
 /// Before `reports` and `kommun_views`, whose `{kind}` paths would take these.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_obligation_rules)
-        .service(create_obligation_rule)
-        .service(get_obligation_rule)
-        .service(update_obligation_rule)
-        .service(delete_obligation_rule)
-        .service(list_report_obligations)
+    cfg.service(list_obligation_rules);
+    item_services(cfg);
+    cfg.service(list_report_obligations)
         .service(kommun_obligations);
 }

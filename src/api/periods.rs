@@ -2,6 +2,7 @@
 //! end and label are derived from kind, year and number.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::structure_target;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,7 @@ use super::{
     resource::{self, Create, Ctx, Item, empty_page},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     domain::structure::{PeriodKind, PeriodSpec},
     entity::period,
     error::{ApiError, FieldError},
@@ -114,12 +115,6 @@ pub struct PeriodQuery {
     pub year: Option<i32>,
 }
 
-fn structure(principal: &Principal) -> Target<'_> {
-    Target::Structure {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// List the periods of your kommun.
 #[utoipa::path(
     tag = "periods",
@@ -132,7 +127,7 @@ pub async fn list_periods(
     query: ApiQuery<PeriodQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let Some((kommun_id, page)) = cx.listing(structure, &page)? else {
+    let Some((kommun_id, page)) = cx.listing(structure_target, &page)? else {
         return Ok(empty_page::<PeriodDto>());
     };
     let filter = periods::PeriodFilter {
@@ -147,7 +142,7 @@ pub async fn list_periods(
 
 impl Create<CreatePeriod> for Periods {
     async fn create(cx: &Ctx, body: CreatePeriod) -> Result<period::Model, ApiError> {
-        cx.authorized(Action::Create, structure)?;
+        cx.authorized(Action::Create, structure_target)?;
         let spec = body.spec().map_err(|e| ApiError::Validation(vec![e]))?;
         Ok(periods::create(cx.db(), &cx.actor()?, spec).await?)
     }
@@ -157,7 +152,7 @@ crate::api::resource::row_item!(
     Periods,
     period,
     PeriodDto,
-    structure,
+    structure_target,
     dto = |cx, m| PeriodDto::from_model(m, &cx.principal.kommun_code),
     delete
 );

@@ -60,31 +60,54 @@ pub(crate) async fn authorized_namnd(
 ) -> Result<crate::entity::namnd::Model, ApiError> {
     let namnd =
         crate::service::crud::get::<crate::entity::namnd::Entity>(db, kommun_id, namnd_id).await?;
-    authorize(
-        principal,
-        action,
-        Target::NamndFigures {
-            kommun: &principal.kommun_code,
-            namnd: &namnd.code,
-        },
-    )?;
+    authorize(principal, action, namnd_figures(principal, &namnd.code))?;
     Ok(namnd)
 }
 
 /// Who a resource's rows are authorised against, given the caller.
 pub type TargetOf = for<'a> fn(&'a Principal) -> Target<'a>;
 
-/// The kommun's plan (goal areas, goals, indicators, assignments).
-pub fn plan_target(principal: &Principal) -> Target<'_> {
-    Target::Plan {
-        kommun: &principal.kommun_code,
-    }
+/// One [`TargetOf`] function per [`Target`] that names only the caller's
+/// kommun, so that a handler says which part of the kommun it touches
+/// and no more.
+macro_rules! kommun_targets {
+    ($($(#[doc = $doc:literal])* $name:ident => $variant:ident;)*) => {$(
+        $(#[doc = $doc])*
+        pub fn $name(principal: &Principal) -> Target<'_> {
+            Target::$variant { kommun: &principal.kommun_code }
+        }
+    )*};
 }
 
-/// The kommunledningsförvaltning's consolidated views over every nämnd.
-pub fn consolidated_target(principal: &Principal) -> Target<'_> {
-    Target::Consolidated {
+kommun_targets! {
+    /// The kommun's plan (goal areas, goals, indicators, assignments).
+    plan_target => Plan;
+    /// The kommunledningsförvaltning's consolidated views over every nämnd.
+    consolidated_target => Consolidated;
+    /// Organisation and calendar: nämnder, periods, deadlines, obligation
+    /// rules.
+    structure_target => Structure;
+    /// Indicator values (utfall), also written by integrations.
+    indicator_values_target => IndicatorValues;
+    /// The audit log.
+    audit_target => AuditLog;
+    /// The change feed.
+    change_feed_target => ChangeFeed;
+    /// Dimension mappings (ledger codes to nämnd and line).
+    dimension_mappings_target => DimensionMappings;
+    /// A figure file whose nämnder are known only once its rows are mapped.
+    figure_import_target => FigureImport;
+    /// Webhook subscriptions and their deliveries.
+    webhooks_target => Webhooks;
+    /// The caller's own calendar feeds.
+    calendar_feeds_target => CalendarFeeds;
+}
+
+/// The figures of nämnd `namnd` of the caller's kommun.
+pub fn namnd_figures<'a>(principal: &'a Principal, namnd: &'a str) -> Target<'a> {
+    Target::NamndFigures {
         kommun: &principal.kommun_code,
+        namnd,
     }
 }
 
@@ -97,6 +120,12 @@ impl Ctx {
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
         &self.state.db
+    }
+
+    /// Checks `action` on `target` (for a handler that also answers a
+    /// caller whose kommun does not exist yet).
+    pub fn check(&self, action: Action, target: TargetOf) -> Result<(), ApiError> {
+        authorize(&self.principal, action, target(&self.principal))
     }
 
     /// The caller's kommun after checking `action` on `target`.

@@ -3,6 +3,7 @@
 //! period figures a report shows.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::namnd_figures;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -15,7 +16,7 @@ use super::{
     resource::{Create, Ctx, Item, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, authorize},
     domain::{Aggregation, ReportPeriod, YearMonth},
     entity::{namnd, period, volume_measure},
     error::{ApiError, FieldError},
@@ -443,10 +444,7 @@ pub(crate) async fn readable_namnder(
     let mut visible = Vec::new();
     let mut refused = None;
     for n in query.order_by_asc(namnd::Column::Id).all(db).await? {
-        let target = Target::NamndFigures {
-            kommun: &principal.kommun_code,
-            namnd: &n.code,
-        };
+        let target = namnd_figures(principal, &n.code);
         match authorize(principal, Action::Read, target) {
             Ok(()) => visible.push(n),
             Err(e) => {

@@ -6,6 +6,7 @@
 //! the outbox.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::webhooks_target;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -16,7 +17,7 @@ use super::{
     resource::{self, Ctx, Delete, Patch},
 };
 use crate::{
-    auth::{Action, Principal, Target},
+    auth::Action,
     domain::webhook::DeliveryStatus,
     entity::{webhook, webhook_delivery},
     error::{ApiError, FieldError},
@@ -212,18 +213,12 @@ fn delivery_dto(m: webhook_delivery::Model) -> DeliveryDto {
     }
 }
 
-fn target(principal: &Principal) -> Target<'_> {
-    Target::Webhooks {
-        kommun: &principal.kommun_code,
-    }
-}
-
 /// List the kommun's webhooks (admin, integration), in creation order.
 #[utoipa::path(tag = "webhooks", params(PageParams),
     responses((status = 200, description = "One page of webhooks", body = Page<WebhookDto>)))]
 #[get("/webhooks")]
 pub async fn list_webhooks(cx: Ctx, page: ApiQuery<PageParams>) -> Result<HttpResponse, ApiError> {
-    let Some((kommun_id, page)) = cx.listing(target, &page)? else {
+    let Some((kommun_id, page)) = cx.listing(webhooks_target, &page)? else {
         return Ok(resource::empty_page::<WebhookDto>());
     };
     let (rows, next) = webhooks::list(cx.db(), kommun_id, &page).await?;
@@ -243,7 +238,7 @@ pub async fn create_webhook(
     cx: Ctx,
     body: ApiJson<CreateWebhook>,
 ) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, target)?;
+    cx.authorized(Action::Create, webhooks_target)?;
     let b = body.0;
     webhooks::check_target(b.url.trim(), cx.state.settings.webhooks.allow_private)?;
     let spec = WebhookSpec {
@@ -261,7 +256,7 @@ crate::api::resource::row_item!(
     Webhooks,
     webhook,
     WebhookDto,
-    target,
+    webhooks_target,
     dto = |_, m| dto_of(m, None)
 );
 
@@ -328,7 +323,7 @@ pub async fn list_webhook_deliveries(
     id: web::Path<Uuid>,
     query: ApiQuery<DeliveryParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Read, target)?;
+    let kommun_id = cx.authorized(Action::Read, webhooks_target)?;
     let query = query.into_inner();
     let page = PageParams {
         limit: query.limit,
@@ -356,7 +351,7 @@ pub async fn replay_webhook_delivery(
     cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    cx.authorized(Action::Create, target)?;
+    cx.authorized(Action::Create, webhooks_target)?;
     let (id, delivery_id) = path.into_inner();
     let copy = webhooks::replay(cx.db(), &cx.actor()?, id, delivery_id).await?;
     Ok(HttpResponse::Accepted().json(delivery_dto(copy)))

@@ -211,17 +211,6 @@ pub async fn update(
     .await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    let current = super::crud::get::<indicator::Entity>(db, actor.kommun_id, id).await?;
-    super::crud::delete_audited::<indicator::Entity>(db, actor, &current, expected_version).await
-}
-
 #[derive(Default)]
 pub struct IndicatorFilter {
     pub kolada_id: Option<String>,

@@ -139,16 +139,6 @@ pub async fn update(
     .await
 }
 
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    let current = crud::get::<obligation_rule::Entity>(db, actor.kommun_id, id).await?;
-    crud::delete_audited::<obligation_rule::Entity>(db, actor, &current, expected_version).await
-}
-
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -2,6 +2,7 @@
 //! CSV or JSON, as planning systems and ledgers export them.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::namnd_figures;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, web};
@@ -21,7 +22,7 @@ use crate::{
         budget_lines::format_month, common::actor, csv, decimal::from_ore, kommun_views::Format,
         values::MonthRange,
     },
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     domain::{BudgetLineKind, Measure, mapping::DimensionCodes},
     entity::namnd,
     error::ApiError,
@@ -541,16 +542,8 @@ pub async fn export_flat(
         .await?
         .into_values()
         .collect();
-    let readable = |code: &str| {
-        authorize(
-            &principal,
-            Action::Read,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: code,
-            },
-        )
-    };
+    let readable =
+        |code: &str| authorize(&principal, Action::Read, namnd_figures(&principal, code));
     match &query.namnd {
         Some(code) => {
             namnder.retain(|n| &n.code == code);

@@ -2,6 +2,7 @@
 //! Kolada's JSON format (v3; v2 files import too), uploaded and exported.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::indicator_values_target;
 use actix_web::{HttpResponse, get, post};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -15,7 +16,7 @@ use super::{
 use crate::api::resource::Ctx;
 use crate::{
     api::common::actor,
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, authorize},
     domain::{Gender, ValueSource},
     error::ApiError,
     service::{
@@ -141,13 +142,7 @@ pub struct KoladaImportReport {
 /// policy of every Kolada import and export).
 pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uuid, ApiError> {
     let kommun_id = principal.require_kommun()?;
-    authorize(
-        principal,
-        action,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    authorize(principal, action, indicator_values_target(principal))?;
     Ok(kommun_id)
 }
 

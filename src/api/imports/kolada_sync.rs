@@ -11,9 +11,10 @@ use utoipa::ToSchema;
 
 use super::kolada::{KoladaChangeDto, kolada_access};
 use crate::api::resource::Ctx;
+use crate::api::resource::plan_target;
 use crate::{
     api::common::{ApiJson, Input, actor},
-    auth::{Action, authorize},
+    auth::Action,
     entity::kolada_sync,
     error::{ApiError, FieldError},
     service::{imports::KoladaChange, kolada_comparisons as comparisons, kolada_sync as sync},
@@ -243,13 +244,8 @@ pub async fn patch_kolada_sync(
     cx: Ctx,
     body: ApiJson<UpdateKoladaSync>,
 ) -> Result<HttpResponse, ApiError> {
+    let kommun_id = cx.authorized(Action::Update, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Update,
-        crate::api::resource::plan_target(&principal),
-    )?;
-    let kommun_id = principal.require_kommun()?;
     let model = match body.0.comparison_group {
         None => sync::state(&state.db, kommun_id).await?,
         Some(group) => {

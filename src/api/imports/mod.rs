@@ -27,8 +27,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::api::resource::namnd_figures;
 use crate::{
-    auth::{Action, Principal, Target, authorize},
+    auth::{Action, Principal, authorize},
     domain::{MAX_YEAR, MIN_YEAR},
     entity::namnd,
     error::ApiError,
@@ -188,14 +189,7 @@ pub(super) fn authorize_namnder<'a>(
 ) -> Result<(), ApiError> {
     let codes: std::collections::BTreeSet<&str> = codes.into_iter().collect();
     for code in codes {
-        authorize(
-            principal,
-            Action::Update,
-            Target::NamndFigures {
-                kommun: &principal.kommun_code,
-                namnd: code,
-            },
-        )?;
+        authorize(principal, Action::Update, namnd_figures(principal, code))?;
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! written like flat rows: dry run, row errors, all or nothing, idempotent.
 
 use crate::api::common::ApiQuery;
+use crate::api::resource::figure_import_target;
 use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -17,7 +18,7 @@ use super::{
 use crate::api::resource::Ctx;
 use crate::{
     api::common::actor,
-    auth::{Action, Target, authorize},
+    auth::{Action, authorize},
     domain::sie::{self, LineError},
     error::ApiError,
     service::{
@@ -120,13 +121,7 @@ pub async fn import_sie(
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
-    authorize(
-        &principal,
-        Action::Create,
-        Target::FigureImport {
-            kommun: &principal.kommun_code,
-        },
-    )?;
+    authorize(&principal, Action::Create, figure_import_target(&principal))?;
     if !matches!(
         mime(&req).as_str(),
         "application/octet-stream" | "text/plain"

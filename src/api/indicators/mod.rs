@@ -13,6 +13,7 @@ pub use years::*;
 
 use super::resource::plan_target;
 use crate::api::common::ApiQuery;
+use crate::api::resource::indicator_values_target;
 use std::collections::BTreeSet;
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
@@ -26,7 +27,7 @@ use super::common::{ApiJson, Page, PageParams, actor, encode_cursor, versioned};
 use super::read_cache::{Snapshot, json};
 use super::resource::{Create, Ctx, Delete, Item, Patch};
 use crate::{
-    auth::{Action, Target, authorize},
+    auth::Action,
     domain::{Gender, Polarity},
     entity::indicator,
     error::ApiError,
@@ -132,8 +133,8 @@ pub async fn list_indicators(
     query: ApiQuery<IndicatorQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, plan_target)?;
     let (_, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan_target(&principal))?;
     let page = page.parse()?;
     let year = query_year(query.year.as_deref(), "year")?;
     let Some(kommun_id) = principal.kommun_id else {
@@ -256,8 +257,8 @@ pub async fn indicator_table(
     cx: Ctx,
     query: ApiQuery<TableQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan_target(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
     let snapshot = Snapshot::take(&state, kommun_id).await?;
@@ -520,8 +521,8 @@ pub async fn get_indicator(
     id: web::Path<Uuid>,
     query: ApiQuery<YearQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Read, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Read, plan_target(&principal))?;
     let year = query_year(query.year.as_deref(), "year")?;
     let kommun_id = principal.require_kommun()?;
     let data = indicators::load_one(&state.db, kommun_id, *id).await?;
@@ -555,9 +556,8 @@ pub async fn put_riktvarden(
     id: web::Path<Uuid>,
     body: ApiJson<PutRiktvarden>,
 ) -> Result<HttpResponse, ApiError> {
+    let kommun_id = cx.authorized(Action::Update, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Update, plan_target(&principal))?;
-    let kommun_id = principal.require_kommun()?;
     let entries = body.0.entries().map_err(ApiError::Validation)?;
     let expected = optional_version(&req)?;
     let data = indicators::put_riktvarden(
@@ -595,15 +595,8 @@ pub async fn put_values(
     id: web::Path<Uuid>,
     body: ApiJson<PutIndicatorValues>,
 ) -> Result<HttpResponse, ApiError> {
+    let kommun_id = cx.authorized(Action::Update, indicator_values_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Update,
-        Target::IndicatorValues {
-            kommun: &principal.kommun_code,
-        },
-    )?;
-    let kommun_id = principal.require_kommun()?;
     let writes = body.0.writes().map_err(ApiError::Validation)?;
     let expected = optional_version(&req)?;
     let data = indicators::put_values(
@@ -640,8 +633,8 @@ pub async fn put_overrides(
     path: web::Path<(Uuid, String)>,
     body: ApiJson<PutOverrides>,
 ) -> Result<HttpResponse, ApiError> {
+    cx.check(Action::Update, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    authorize(&principal, Action::Update, plan_target(&principal))?;
     let (id, year) = path.into_inner();
     let year = query_year(Some(&year), "year")?
         .ok_or_else(|| ApiError::validation("year", "give the year"))?;

@@ -9,12 +9,9 @@ use uuid::Uuid;
 
 use super::Format;
 use crate::api::resource::Ctx;
+use crate::api::resource::consolidated_target;
 use crate::api::{common::computed, csv};
-use crate::{
-    auth::{Action, authorize},
-    error::ApiError,
-    service::kommun_views as views,
-};
+use crate::{auth::Action, error::ApiError, service::kommun_views as views};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -81,13 +78,8 @@ pub async fn forecast_accuracy(
     cx: Ctx,
     query: crate::api::common::ApiQuery<ForecastQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    authorize(
-        &principal,
-        Action::Read,
-        crate::api::resource::consolidated_target(&principal),
-    )?;
-    let kommun_id = principal.require_kommun()?;
+    let kommun_id = cx.authorized(Action::Read, consolidated_target)?;
+    let (req, state, _principal) = cx.into_parts();
     // Checked after the authorisation: a caller who may not read the view
     // learns nothing about its parameters.
     let years = crate::domain::MIN_YEAR..=crate::domain::MAX_YEAR;
