@@ -153,8 +153,10 @@ impl Patch<UpdateDeadline> for Deadlines {
         current: deadline::Model,
         b: UpdateDeadline,
     ) -> Result<deadline::Model, ApiError> {
-        let actor = cx.actor()?;
-        Ok(deadlines::update(cx.db(), &actor, current.id, current.version, b.due_date).await?)
+        let changes = deadlines::DeadlineChanges {
+            due_date: b.due_date,
+        };
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

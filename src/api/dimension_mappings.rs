@@ -326,8 +326,7 @@ impl Patch<UpdateDimensionMapping> for Mappings {
             sie_verksamhet_dim: sie.map(|s| s.verksamhet),
             rules: b.rules.map(|r| r.iter().map(RuleSpec::from).collect()),
         };
-        let actor = cx.actor()?;
-        Ok(mappings::update(cx.db(), &actor, current.id, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

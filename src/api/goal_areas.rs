@@ -194,7 +194,7 @@ impl Patch<UpdateGoalArea> for GoalAreas {
             to_year: opt_year(&b.to_year).map_err(|e| ApiError::validation("to_year", e))?,
             position: b.position,
         };
-        Ok(goals::update_area(cx.db(), &cx.actor()?, current.id, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

@@ -436,7 +436,8 @@ impl Patch<UpdateKeyFigure> for KeyFigures {
         };
         let actor = cx.actor()?;
         let model =
-            key_figures::update(cx.db(), &actor, &current, current.version, changes).await?;
+            crate::service::crud::patch(cx.db(), &actor, current.id, current.version, changes)
+                .await?;
         Ok((model, namnd))
     }
 }

@@ -234,14 +234,10 @@ pub async fn update_kommun(
     let current = crud::get::<kommun::Entity>(&state.db, own, own).await?;
     check_if_match(&req, current.version)?;
     let actor = actor(&req, &principal, own);
-    let model = kommuner::rename(
-        &state.db,
-        &actor,
-        &current,
-        current.version,
-        body.0.name.trim(),
-    )
-    .await?;
+    let changes = kommuner::KommunChanges {
+        name: body.0.name.trim().to_string(),
+    };
+    let model = crud::patch(&state.db, &actor, own, current.version, changes).await?;
     let dto = KommunDto::from(model);
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }

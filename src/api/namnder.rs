@@ -185,7 +185,7 @@ impl Patch<UpdateNamnd> for Namnder {
             name: body.name.map(|n| n.trim().to_string()),
             kind: body.kind,
         };
-        Ok(namnder::update(cx.db(), &cx.actor()?, &current, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

@@ -218,8 +218,7 @@ impl Patch<UpdateObligationRule> for Rules {
             min_deviation_kr: b.min_deviation_kr,
             within_days: b.within_days,
         };
-        let actor = cx.actor()?;
-        Ok(obligations::update(cx.db(), &actor, current.id, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

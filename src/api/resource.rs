@@ -174,6 +174,24 @@ impl Ctx {
         Ok(super::common::actor(&self.req, &self.principal, kommun_id))
     }
 
+    /// Writes `changes` to row `id` as this request's caller, if the row is
+    /// still at `version` (the version the client's If-Match named).
+    pub async fn patch_row<C: crate::service::crud::RowChanges>(
+        &self,
+        id: Uuid,
+        version: i32,
+        changes: C,
+    ) -> Result<<C::Entity as sea_orm::EntityTrait>::Model, ApiError>
+    where
+        <C::Entity as sea_orm::EntityTrait>::Model: crate::service::write::Resource
+            + sea_orm::IntoActiveModel<<C::Entity as sea_orm::EntityTrait>::ActiveModel>,
+        <C::Entity as sea_orm::EntityTrait>::ActiveModel:
+            sea_orm::ActiveModelTrait<Entity = C::Entity> + Send,
+    {
+        let actor = self.actor()?;
+        Ok(crate::service::crud::patch(self.db(), &actor, id, version, changes).await?)
+    }
+
     /// `body` with its ETag (200, or 304 for a matching If-None-Match).
     pub fn ok<T: Serialize>(&self, version: i32, body: &T) -> HttpResponse {
         versioned(&self.req, StatusCode::OK, version, body)

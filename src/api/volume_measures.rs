@@ -570,8 +570,7 @@ impl Patch<UpdateVolumeMeasure> for VolumeMeasures {
             aggregation: body.aggregation,
             position: body.position,
         };
-        let actor = cx.actor()?;
-        let model = volumes::update(cx.db(), &actor, &current, current.version, changes).await?;
+        let model = cx.patch_row(current.id, current.version, changes).await?;
         Ok((model, namnd))
     }
 }

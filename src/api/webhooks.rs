@@ -276,8 +276,7 @@ impl Patch<UpdateWebhook> for Webhooks {
             enabled: b.enabled,
             secret: b.secret,
         };
-        let actor = cx.actor()?;
-        Ok(webhooks::update(cx.db(), &actor, current.id, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 

@@ -184,28 +184,53 @@ where
     .await
 }
 
-/// Writes `changes` to `current` if it is still at `expected_version`, as
-/// one audited write; a violation of `taken`'s key is
-/// [`ServiceError::Taken`] naming its field.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update_audited<E, A>(
+/// What a `PATCH` of one row of a versioned resource writes: the changes
+/// a client asked for, turned into columns by [`RowChanges::columns`] and
+/// written by [`patch`].
+#[allow(async_fn_in_trait)]
+pub trait RowChanges {
+    type Entity: TenantEntity;
+    /// The unique key a change can collide with (a 409 naming its field).
+    const TAKEN: Option<&'static super::error::Taken> = None;
+    /// The columns to write over `current`, which is read in the write's
+    /// transaction: checks that need the row or the database (closed
+    /// periods, references) are made here, and refuse the whole write.
+    async fn columns(
+        self,
+        w: &super::write::Write<'_>,
+        current: &<Self::Entity as EntityTrait>::Model,
+    ) -> Columns<Self>;
+}
+
+/// What [`RowChanges::columns`] gives: the columns to write, or why not.
+pub type Columns<C> = Result<<<C as RowChanges>::Entity as EntityTrait>::ActiveModel, ServiceError>;
+
+/// Writes `changes` to row `id` of the caller's kommun if it is still at
+/// `expected_version` (412 otherwise), as one audited write.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = <C::Entity as TenantEntity>::NOUN))]
+pub async fn patch<C: RowChanges>(
     db: &sea_orm::DatabaseConnection,
     actor: &super::audit::Actor,
-    current: &E::Model,
+    id: Uuid,
     expected_version: i32,
-    changes: A,
-    taken: &super::error::Taken,
-) -> Result<E::Model, ServiceError>
+    changes: C,
+) -> Result<<C::Entity as EntityTrait>::Model, ServiceError>
 where
-    E: TenantEntity,
-    E::Model: super::write::Resource + IntoActiveModel<A>,
-    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    <C::Entity as EntityTrait>::Model:
+        super::write::Resource + IntoActiveModel<<C::Entity as EntityTrait>::ActiveModel>,
+    <C::Entity as EntityTrait>::ActiveModel: sea_orm::ActiveModelTrait<Entity = C::Entity> + Send,
 {
     super::write::audited(db, actor, async |w| {
-        w.update::<E, A>(current, expected_version, changes).await
+        let current = get::<C::Entity>(w.db(), w.kommun_id(), id).await?;
+        let columns = changes.columns(w, &current).await?;
+        w.update::<C::Entity, _>(&current, expected_version, columns)
+            .await
     })
     .await
-    .map_err(|e| taken.service(e))
+    .map_err(|e| match C::TAKEN {
+        Some(taken) => taken.service(e),
+        None => e,
+    })
 }
 
 /// Implements [`TenantEntity`] for an entity module with the standard

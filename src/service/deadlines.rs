@@ -2,6 +2,7 @@
 //! written through the one write path, and where each nämnd stands
 //! against them (derived on read from its report's dates).
 
+use super::crud::{Columns, RowChanges};
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -13,7 +14,7 @@ use super::{
     audit::Actor,
     crud::{self, PageRequest},
     error::ServiceError,
-    write::audited,
+    write::{Write, audited},
 };
 use crate::{
     domain::{
@@ -106,25 +107,20 @@ pub async fn create(
 
 /// Moves a deadline to another date (the only thing that changes; another
 /// kind or period is another deadline).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    due_date: Option<NaiveDate>,
-) -> Result<deadline::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let current = crud::get::<deadline::Entity>(w.db(), w.kommun_id(), id).await?;
-        let changes = deadline::ActiveModel {
-            due_date: due_date.map(Set).unwrap_or(NotSet),
+pub struct DeadlineChanges {
+    pub due_date: Option<NaiveDate>,
+}
+
+impl RowChanges for DeadlineChanges {
+    type Entity = deadline::Entity;
+
+    async fn columns(self, _: &Write<'_>, _: &deadline::Model) -> Columns<Self> {
+        Ok(deadline::ActiveModel {
+            due_date: self.due_date.map(Set).unwrap_or(NotSet),
             updated_at: Set(Utc::now()),
             ..Default::default()
-        };
-        w.update::<deadline::Entity, _>(&current, expected_version, changes)
-            .await
-    })
-    .await
+        })
+    }
 }
 
 /// One page of the kommun's deadlines, optionally of one period and type.

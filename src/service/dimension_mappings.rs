@@ -4,11 +4,12 @@
 //! each target nämnd and line exists and runs in one transaction with its
 //! audit entry.
 
-use super::write::audited;
+use super::crud::{Columns, RowChanges};
+use super::write::{Write, audited};
 use std::collections::HashMap;
 
 use chrono::Utc;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, NotSet};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, NotSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -21,17 +22,20 @@ use crate::{
     },
     entity::dimension_mapping,
     service::crud::PageRequest,
-    service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
+    service::error::{FieldError, ServiceError, Taken, UniqueKey},
 };
 
 crud::tenant_entity!(dimension_mapping, "dimension mapping", "dimension_mapping");
 
-const UQ_NAME: UniqueKey = UniqueKey {
-    name: "uq_dimension_mapping_kommun_name",
-    table: "dimension_mapping",
-    columns: &["kommun_id", "name"],
+const NAME_TAKEN: Taken = Taken {
+    key: UniqueKey {
+        name: "uq_dimension_mapping_kommun_name",
+        table: "dimension_mapping",
+        columns: &["kommun_id", "name"],
+    },
+    field: "name",
+    message: "your kommun already has a dimension mapping with this name",
 };
-const NAME_TAKEN: &str = "your kommun already has a dimension mapping with this name";
 
 /// Most rules one mapping holds.
 pub const MAX_RULES: usize = 2000;
@@ -272,41 +276,25 @@ pub async fn create(
             created_at: Set(now),
             updated_at: Set(now),
         };
-        let model = dimension_mapping::Entity::insert(model)
-            .exec_with_returning(txn)
-            .await
-            .map_err(|e| unique_violation(e, &UQ_NAME, "name", NAME_TAKEN))?;
-        w.record(
-            "dimension_mapping",
-            Some(model.id),
-            "create",
-            None::<&()>,
-            Some(&model),
-        )?;
-        Ok(model)
+        w.insert(model, &NAME_TAKEN).await
     })
     .await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: MappingChanges,
-) -> Result<dimension_mapping::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = crud::get::<dimension_mapping::Entity>(txn, actor.kommun_id, id).await?;
+impl RowChanges for MappingChanges {
+    type Entity = dimension_mapping::Entity;
+    const TAKEN: Option<&'static Taken> = Some(&NAME_TAKEN);
+
+    async fn columns(self, w: &Write<'_>, _: &dimension_mapping::Model) -> Columns<Self> {
+        let changes = self;
         let rules = match &changes.rules {
             Some(rules) => {
-                refuse_missing_targets(txn, actor.kommun_id, rules).await?;
+                refuse_missing_targets(w.db(), w.kommun_id(), rules).await?;
                 Set(rules_json(rules)?)
             }
             None => NotSet,
         };
-        let active = dimension_mapping::ActiveModel {
+        Ok(dimension_mapping::ActiveModel {
             name: changes.name.map(Set).unwrap_or(NotSet),
             description: changes.description.map(Set).unwrap_or(NotSet),
             sie_ansvar_dim: changes
@@ -320,29 +308,8 @@ pub async fn update(
             rules,
             updated_at: Set(Utc::now()),
             ..Default::default()
-        };
-        let after = crud::update_versioned::<dimension_mapping::Entity, _>(
-            txn,
-            actor.kommun_id,
-            id,
-            expected_version,
-            active,
-        )
-        .await
-        .map_err(|e| match e {
-            ServiceError::Db(db_err) => unique_violation(db_err, &UQ_NAME, "name", NAME_TAKEN),
-            other => other,
-        })?;
-        w.record(
-            "dimension_mapping",
-            Some(id),
-            "update",
-            Some(&before),
-            Some(&after),
-        )?;
-        Ok(after)
-    })
-    .await
+        })
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

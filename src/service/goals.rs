@@ -3,7 +3,8 @@
 //! own goals with "bäring på" a kommun goal and a target. Every write runs
 //! in a transaction with its audit entry.
 
-use super::write::{Resource, audited};
+use super::crud::{Columns, RowChanges};
+use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::Utc;
@@ -218,20 +219,14 @@ pub async fn create_area(
     .await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update_area(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: GoalAreaChanges,
-) -> Result<goal_area::Model, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = super::crud::get::<goal_area::Entity>(txn, kommun_id, id).await?;
-        let from = changes.from_year.unwrap_or(before.from_year);
-        let to = changes.to_year.unwrap_or(before.to_year);
+impl RowChanges for GoalAreaChanges {
+    type Entity = goal_area::Entity;
+    const TAKEN: Option<&'static Taken> = Some(&AREA_TAKEN);
+
+    async fn columns(self, _: &Write<'_>, current: &goal_area::Model) -> Columns<Self> {
+        let changes = self;
+        let from = changes.from_year.unwrap_or(current.from_year);
+        let to = changes.to_year.unwrap_or(current.to_year);
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
@@ -249,11 +244,8 @@ pub async fn update_area(
             updated_at: Set(Utc::now()),
             ..Default::default()
         };
-        w.update::<goal_area::Entity, _>(&before, expected_version, active)
-            .await
-            .map_err(|e| AREA_TAKEN.service(e))
-    })
-    .await
+        Ok(active)
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

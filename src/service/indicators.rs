@@ -4,6 +4,7 @@
 //! strings; every write runs in a transaction with its audit entry and
 //! bumps the indicator's version.
 
+use super::crud::{Columns, RowChanges};
 use super::write::{Write, audited};
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -167,20 +168,13 @@ pub async fn create_in(
     Ok(model)
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: IndicatorChanges,
-) -> Result<indicator::Model, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = super::crud::get::<indicator::Entity>(txn, kommun_id, id).await?;
+impl RowChanges for IndicatorChanges {
+    type Entity = indicator::Entity;
+
+    async fn columns(self, _: &Write<'_>, _: &indicator::Model) -> Columns<Self> {
+        let changes = self;
         let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
-        let active = indicator::ActiveModel {
+        Ok(indicator::ActiveModel {
             name: set(changes.name),
             unit: set(changes.unit),
             polarity: changes.polarity.map(Set).unwrap_or(NotSet),
@@ -196,19 +190,8 @@ pub async fn update(
             position: changes.position.map(Set).unwrap_or(NotSet),
             updated_at: Set(Utc::now()),
             ..Default::default()
-        };
-        let after = super::crud::update_versioned::<indicator::Entity, _>(
-            txn,
-            kommun_id,
-            id,
-            expected_version,
-            active,
-        )
-        .await?;
-        w.record("indicator", Some(id), "update", Some(&before), Some(&after))?;
-        Ok(after)
-    })
-    .await
+        })
+    }
 }
 
 #[derive(Default)]

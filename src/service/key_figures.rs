@@ -1,6 +1,7 @@
 //! Staff key figures (nyckeltal) of a nämnd per year, with values for T, K
 //! and M stored as canonical decimal strings.
 
+use super::crud::{Columns, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -12,7 +13,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{audit::Actor, write::audited};
+use super::{
+    audit::Actor,
+    write::{Write, audited},
+};
 use crate::{
     domain::structure::KeyFigureUnit,
     entity::key_figure,
@@ -134,40 +138,32 @@ pub async fn create(
     .await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &key_figure::Model,
-    expected_version: i32,
-    changes: KeyFigureChanges,
-) -> Result<key_figure::Model, ServiceError> {
-    let changes_year = changes.year;
-    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
-    let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
-    let active = key_figure::ActiveModel {
-        name: set(changes.name),
-        unit: changes.unit.map(Set).unwrap_or(NotSet),
-        year: changes.year.map(Set).unwrap_or(NotSet),
-        measured: set(changes.measured),
-        value_t: value(changes.t),
-        value_k: value(changes.k),
-        value_m: value(changes.m),
-        position: changes.position.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    let new_year = changes_year;
-    audited(db, actor, async |w| {
+/// A change of a key figure, refused when its year's bokslut is closed, or
+/// the year it moves to is.
+impl RowChanges for KeyFigureChanges {
+    type Entity = key_figure::Entity;
+    const TAKEN: Option<&'static Taken> = Some(&NAME_TAKEN);
+
+    async fn columns(self, w: &Write<'_>, current: &key_figure::Model) -> Columns<Self> {
         w.ensure_open_year(current.year).await?;
-        if let Some(year) = new_year {
+        if let Some(year) = self.year {
             w.ensure_open_year(year).await?;
         }
-        w.update::<key_figure::Entity, _>(current, expected_version, active)
-            .await
-    })
-    .await
-    .map_err(|e| NAME_TAKEN.service(e))
+        let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+        let value = |v: Option<Option<Decimal>>| v.map(|d| Set(text_of(d))).unwrap_or(NotSet);
+        Ok(key_figure::ActiveModel {
+            name: set(self.name),
+            unit: self.unit.map(Set).unwrap_or(NotSet),
+            year: self.year.map(Set).unwrap_or(NotSet),
+            measured: set(self.measured),
+            value_t: value(self.t),
+            value_k: value(self.k),
+            value_m: value(self.m),
+            position: self.position.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        })
+    }
 }
 
 /// Deletes a key figure, unless its year's bokslut is closed.

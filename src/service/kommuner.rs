@@ -1,3 +1,5 @@
+use super::crud::{Columns, RowChanges};
+use super::write::Write;
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -83,22 +85,19 @@ async fn insert(
         })
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn rename(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &kommun::Model,
-    expected_version: i32,
-    name: &str,
-) -> Result<kommun::Model, ServiceError> {
-    let changes = kommun::ActiveModel {
-        name: Set(name.to_string()),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    audited(db, actor, async |w| {
-        w.update::<kommun::Entity, _>(current, expected_version, changes)
-            .await
-    })
-    .await
+/// A new name for the kommun (its code never changes).
+pub struct KommunChanges {
+    pub name: String,
+}
+
+impl RowChanges for KommunChanges {
+    type Entity = kommun::Entity;
+
+    async fn columns(self, _: &Write<'_>, _: &kommun::Model) -> Columns<Self> {
+        Ok(kommun::ActiveModel {
+            name: Set(self.name),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        })
+    }
 }

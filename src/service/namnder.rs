@@ -1,3 +1,4 @@
+use super::crud::{Columns, RowChanges};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, NotSet,
@@ -11,7 +12,7 @@ use crate::{
     service::{
         audit::Actor,
         error::{ServiceError, Taken, UniqueKey},
-        write::audited,
+        write::{Write, audited},
     },
 };
 
@@ -66,31 +67,20 @@ pub async fn create(
     audited(db, actor, async |w| w.insert(model, &CODE_TAKEN).await).await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &namnd::Model,
-    expected_version: i32,
-    changes: NamndChanges,
-) -> Result<namnd::Model, ServiceError> {
-    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
-    let active = namnd::ActiveModel {
-        code: set(changes.code.map(|c| c.as_str().to_string())),
-        name: set(changes.name),
-        kind: changes.kind.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    super::crud::update_audited::<namnd::Entity, _>(
-        db,
-        actor,
-        current,
-        expected_version,
-        active,
-        &CODE_TAKEN,
-    )
-    .await
+impl RowChanges for NamndChanges {
+    type Entity = namnd::Entity;
+    const TAKEN: Option<&'static Taken> = Some(&CODE_TAKEN);
+
+    async fn columns(self, _: &Write<'_>, _: &namnd::Model) -> Columns<Self> {
+        let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+        Ok(namnd::ActiveModel {
+            code: set(self.code.map(|c| c.as_str().to_string())),
+            name: set(self.name),
+            kind: self.kind.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        })
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

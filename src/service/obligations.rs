@@ -9,6 +9,7 @@
 //! after the approval (the approved report is locked; the measures come in
 //! the next one).
 
+use super::crud::{Columns, RowChanges};
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
@@ -25,7 +26,7 @@ use super::{
     crud::{self, PageRequest},
     error::ServiceError,
     reports::{self, ReportContext},
-    write::audited,
+    write::{Write, audited},
 };
 use crate::{
     domain::{
@@ -98,19 +99,14 @@ pub struct RuleChanges {
     pub within_days: Option<u32>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: RuleChanges,
-) -> Result<obligation_rule::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let current = crud::get::<obligation_rule::Entity>(w.db(), w.kommun_id(), id).await?;
+impl RowChanges for RuleChanges {
+    type Entity = obligation_rule::Entity;
+
+    async fn columns(self, _: &Write<'_>, current: &obligation_rule::Model) -> Columns<Self> {
+        let changes = self;
         let percent = match changes.min_deviation_percent {
             Some(p) => Some(p),
-            None => domain_rule(&current)?.min_percent.map(Some),
+            None => domain_rule(current)?.min_percent.map(Some),
         };
         let kr = changes.min_deviation_kr.unwrap_or(current.min_deviation_kr);
         if percent.flatten().is_none() && kr.is_none() {
@@ -133,10 +129,8 @@ pub async fn update(
             updated_at: Set(Utc::now()),
             ..Default::default()
         };
-        w.update::<obligation_rule::Entity, _>(&current, expected_version, active)
-            .await
-    })
-    .await
+        Ok(active)
+    }
 }
 
 pub async fn list(

@@ -2,6 +2,7 @@
 //! and the period figures a report shows. Months are stored as `yyyymm`;
 //! values as canonical decimal strings.
 
+use super::crud::{Columns, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -13,7 +14,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{audit::Actor, write::audited};
+use super::{
+    audit::Actor,
+    write::{Write, audited},
+};
 use crate::{
     domain::structure::VolumeValueKind,
     domain::{Aggregation, MonthValue, ReportPeriod, VolumePrognos, YearMonth, volume_figures},
@@ -133,32 +137,21 @@ pub async fn create(
     .await
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &volume_measure::Model,
-    expected_version: i32,
-    changes: MeasureChanges,
-) -> Result<volume_measure::Model, ServiceError> {
-    let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
-    let active = volume_measure::ActiveModel {
-        name: set(changes.name),
-        unit: set(changes.unit),
-        aggregation: changes.aggregation.map(Set).unwrap_or(NotSet),
-        position: changes.position.map(Set).unwrap_or(NotSet),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    };
-    super::crud::update_audited::<volume_measure::Entity, _>(
-        db,
-        actor,
-        current,
-        expected_version,
-        active,
-        &NAME_TAKEN,
-    )
-    .await
+impl RowChanges for MeasureChanges {
+    type Entity = volume_measure::Entity;
+    const TAKEN: Option<&'static Taken> = Some(&NAME_TAKEN);
+
+    async fn columns(self, _: &Write<'_>, _: &volume_measure::Model) -> Columns<Self> {
+        let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
+        Ok(volume_measure::ActiveModel {
+            name: set(self.name),
+            unit: set(self.unit),
+            aggregation: self.aggregation.map(Set).unwrap_or(NotSet),
+            position: self.position.map(Set).unwrap_or(NotSet),
+            updated_at: Set(Utc::now()),
+            ..Default::default()
+        })
+    }
 }
 
 /// One page of the measures of `namnd_ids` (the nämnder the caller sees).

@@ -33,6 +33,7 @@
 //! audited; creating, changing, deleting, disabling a subscription and
 //! replaying a delivery are.
 
+use super::crud::{Columns, RowChanges};
 use std::{sync::LazyLock, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -48,7 +49,7 @@ use super::{
     changes::Change,
     crud::{self, PageRequest},
     error::{FieldError, ServiceError},
-    write::audited,
+    write::{Write, audited},
 };
 use crate::{
     config::WebhookSettings,
@@ -413,16 +414,11 @@ pub struct WebhookChanges {
     pub secret: Option<String>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: WebhookChanges,
-) -> Result<webhook::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let current = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), id).await?;
+impl RowChanges for WebhookChanges {
+    type Entity = webhook::Entity;
+
+    async fn columns(self, w: &Write<'_>, current: &webhook::Model) -> Columns<Self> {
+        let changes = self;
         let mut active = webhook::ActiveModel {
             url: changes.url.map(Set).unwrap_or(NotSet),
             description: changes.description.map(Set).unwrap_or(NotSet),
@@ -442,15 +438,13 @@ pub async fn update(
             }
             Some(false) if current.enabled => {
                 active.enabled = Set(false);
-                active.disabled_reason = Set(Some(format!("disabled by {}", actor.principal)));
-                abandon_pending(w.db(), id).await?;
+                active.disabled_reason = Set(Some(format!("disabled by {}", w.actor().principal)));
+                abandon_pending(w.db(), current.id).await?;
             }
             _ => {}
         }
-        w.update::<webhook::Entity, _>(&current, expected_version, active)
-            .await
-    })
-    .await
+        Ok(active)
+    }
 }
 
 /// Deletes a subscription with its delivery log.

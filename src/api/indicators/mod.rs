@@ -468,8 +468,7 @@ impl Patch<UpdateIndicator> for Indicators {
             divided_by_gender: b.divided_by_gender,
             position: b.position,
         };
-        let actor = cx.actor()?;
-        Ok(indicators::update(cx.db(), &actor, current.id, current.version, changes).await?)
+        cx.patch_row(current.id, current.version, changes).await
     }
 }
 
