@@ -15,31 +15,11 @@ use super::{
     resource::Ctx,
 };
 use crate::{
-    auth::{Action, Principal, authorize},
+    auth::Action,
     domain::{Bedomning, Trend},
     error::{ApiError, FieldError},
-    service::{
-        assessments,
-        reports::{self, ReportContext},
-    },
-    state::AppState,
+    service::{assessments, reports::ReportContext},
 };
-
-/// Loads a report and checks that `action` is allowed on it (a report one
-/// may not see is "not found").
-pub async fn authorized(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<ReportContext, ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let ctx = reports::load(&state.db, kommun_id, id).await?;
-    // Reports one may not see are "not found" even for the first check.
-    authorize(principal, Action::Read, ctx.target(principal))?;
-    authorize(principal, action, ctx.target(principal))?;
-    Ok(ctx)
-}
 
 /// The nämnd's assessment of a goal in a report.
 #[derive(Debug, Serialize, ToSchema)]
@@ -125,8 +105,8 @@ pub async fn list_assessments(
     id: web::Path<Uuid>,
     basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = cx.report(*id, Action::Read).await?;
+    let (req, state, _) = cx.into_parts();
     let live = async || assessment_list(&state.db, &ctx).await;
     super::decided::part_or_live(&req, &state, &ctx, basis.basis, "assessments", live).await
 }
@@ -227,7 +207,7 @@ pub async fn put_assessment(
     body: ApiJson<PutAssessment>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, goal_id) = path.into_inner();
-    let ctx = authorized(&cx.state, &cx.principal, id, Action::Update).await?;
+    let ctx = cx.report(id, Action::Update).await?;
     let expected = optional_version(&cx.req)?;
     let b = body.0;
     let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);

@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    assessments::{authorized, optional_version},
+    assessments::optional_version,
     common::{ApiJson, Input, Page, PageParams, actor, double_option},
     goals::{NamndRef, clean},
     resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
@@ -405,8 +405,8 @@ pub async fn list_statuses(
     id: web::Path<Uuid>,
     basis: ApiQuery<super::decided::BasisQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = cx.report(*id, Action::Read).await?;
+    let (req, state, _) = cx.into_parts();
     let live = async || status_list(&state.db, &ctx).await;
     let part = "assignment_statuses";
     super::decided::part_or_live(&req, &state, &ctx, basis.basis, part, live).await
@@ -477,7 +477,7 @@ pub async fn put_status(
     body: ApiJson<PutAssignmentStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, assignment_id) = path.into_inner();
-    let ctx = authorized(&cx.state, &cx.principal, id, Action::Update).await?;
+    let ctx = cx.report(id, Action::Update).await?;
     let expected = optional_version(&cx.req)?;
     let b = body.0;
     let comment = b.comment.map(|c| c.trim().to_string());

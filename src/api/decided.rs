@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    assessments::{assessment_list, authorized},
+    assessments::assessment_list,
     assignments::status_list,
     audit::AuditEntry,
     common::{computed, with_etag},
@@ -325,8 +325,8 @@ pub struct VersionList {
     responses((status = 200, description = "The versions", body = VersionList, headers(("ETag" = String)))))]
 #[get("/reports/{id}/versions")]
 pub async fn list_versions(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = cx.report(*id, Action::Read).await?;
+    let (req, state, _) = cx.into_parts();
     let items = versions::list(&state.db, ctx.report.kommun_id, ctx.report.id)
         .await?
         .iter()
@@ -355,9 +355,9 @@ pub async fn list_versions(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse,
     ))]
 #[get("/reports/{id}/versions/{number}")]
 pub async fn get_version(cx: Ctx, path: web::Path<(Uuid, i32)>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let (id, number) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Read).await?;
+    let ctx = cx.report(id, Action::Read).await?;
+    let (req, state, _) = cx.into_parts();
     let version = versions::get(&state.db, ctx.report.kommun_id, ctx.report.id, number).await?;
     let tag = format!("\"{}\"", version.sha256);
     let digest = hex_to_bytes(&version.sha256)
@@ -431,8 +431,8 @@ pub struct ReportDiff {
     ))]
 #[get("/reports/{id}/diff")]
 pub async fn diff_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (_, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = cx.report(*id, Action::Read).await?;
+    let (_, state, _) = cx.into_parts();
     let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
         return Err(ApiError::NotFound(
             "the report has no decided version; it was never approved".into(),

@@ -13,9 +13,9 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{
-    assessments::authorized,
     decided,
     read_cache::{Answer, Snapshot},
+    resource::authorized_report,
 };
 use crate::api::resource::Ctx;
 use crate::{
@@ -176,7 +176,7 @@ pub async fn get_report_document(
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = authorized_report(&state, &principal, *id, Action::Read).await?;
     let format = format_of(&req, query.format.as_deref())?;
     let key = format!("report/{}/document?{format:?}", ctx.report.id);
     snapshot

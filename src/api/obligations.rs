@@ -15,14 +15,11 @@ use uuid::Uuid;
 use super::common::{Input, Page, PageParams, computed, double_option};
 use crate::api::resource::{self as resource, Create, Ctx, Patch};
 use crate::{
-    auth::{Action, authorize},
+    auth::Action,
     domain::process::DeadlineState,
     entity::obligation_rule,
     error::{ApiError, FieldError},
-    service::{
-        obligations::{self, Obligation, RuleChanges, RuleSpec},
-        reports,
-    },
+    service::obligations::{self, Obligation, RuleChanges, RuleSpec},
 };
 
 /// An obligation rule.
@@ -301,18 +298,15 @@ pub async fn list_report_obligations(
     cx: Ctx,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let kommun_id = principal.require_kommun()?;
-    let ctx = reports::load(&state.db, kommun_id, *id).await?;
-    authorize(&principal, Action::Read, ctx.target(&principal))?;
-    let rules = obligations::rules_of(&state.db, kommun_id).await?;
+    let ctx = cx.report(*id, Action::Read).await?;
+    let rules = obligations::rules_of(cx.db(), ctx.report.kommun_id).await?;
     let today = chrono::Utc::now().date_naive();
-    let items: Vec<ObligationDto> = obligations::of_report(&state.db, &ctx, &rules, today)
+    let items: Vec<ObligationDto> = obligations::of_report(cx.db(), &ctx, &rules, today)
         .await?
         .into_iter()
         .map(ObligationDto::from)
         .collect();
-    computed(&req, &items)
+    computed(&cx.req, &items)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

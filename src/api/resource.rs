@@ -64,6 +64,22 @@ pub(crate) async fn authorized_namnd(
     Ok(namnd)
 }
 
+/// Loads a report and checks that `action` is allowed on it (a report one
+/// may not see is "not found").
+pub async fn authorized_report(
+    state: &AppState,
+    principal: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<crate::service::reports::ReportContext, ApiError> {
+    let kommun_id = principal.require_kommun()?;
+    let ctx = crate::service::reports::load(&state.db, kommun_id, id).await?;
+    // Reports one may not see are "not found" even for the first check.
+    authorize(principal, Action::Read, ctx.target(principal))?;
+    authorize(principal, action, ctx.target(principal))?;
+    Ok(ctx)
+}
+
 /// Who a resource's rows are authorised against, given the caller.
 pub type TargetOf = for<'a> fn(&'a Principal) -> Target<'a>;
 
@@ -155,6 +171,16 @@ impl Ctx {
     ) -> Result<E::Model, ApiError> {
         let kommun_id = self.authorized(action, target)?;
         Ok(crate::service::crud::get::<E>(self.db(), kommun_id, id).await?)
+    }
+
+    /// The report `id` of the caller's kommun after checking `action` on it
+    /// (a report the caller may not see is not found).
+    pub async fn report(
+        &self,
+        id: Uuid,
+        action: Action,
+    ) -> Result<crate::service::reports::ReportContext, ApiError> {
+        authorized_report(&self.state, &self.principal, id, action).await
     }
 
     /// The nämnd `namnd_id` of the caller's kommun after checking `action`

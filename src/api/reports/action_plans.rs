@@ -6,7 +6,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::part_page;
-use crate::api::assessments::authorized;
 use crate::api::common::{ApiJson, Input, Page, actor, check_if_match, created, versioned};
 use crate::api::decided::BasisQuery;
 use crate::api::resource::Ctx;
@@ -118,8 +117,8 @@ pub async fn create_action_plan(
     id: web::Path<Uuid>,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
+    let ctx = cx.report(*id, Action::Update).await?;
     let (req, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Update).await?;
     let model = reports::create_action_plan(
         &state.db,
         &actor(&req, &principal, ctx.report.kommun_id),
@@ -147,9 +146,9 @@ pub async fn update_action_plan(
     path: web::Path<(Uuid, Uuid)>,
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let (id, plan_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let ctx = cx.report(id, Action::Update).await?;
+    let (req, state, principal) = cx.into_parts();
     let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
     check_if_match(&req, current.version)?;
     let model = reports::update_action_plan(
@@ -177,9 +176,9 @@ pub async fn delete_action_plan(
     cx: Ctx,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let (id, plan_id) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Delete).await?;
+    let ctx = cx.report(id, Action::Delete).await?;
+    let (req, state, principal) = cx.into_parts();
     let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
     check_if_match(&req, current.version)?;
     reports::delete_action_plan(

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::assessments::authorized;
+use super::resource::authorized_report;
 use super::{
     common::{
         ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, created,
@@ -438,7 +438,7 @@ pub async fn get_report(
     let includes = IncludePart::from_query(req.query_string())?;
     // The kommun's change number before anything the answer is made of.
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
-    let ctx = authorized(&state, &principal, *id, Action::Read).await?;
+    let ctx = authorized_report(&state, &principal, *id, Action::Read).await?;
     let unit = query.unit.unwrap_or_default();
     let key = format!(
         "report/{}?include={}&unit={unit:?}&basis={:?}",
@@ -549,8 +549,8 @@ async fn detail(
     ))]
 #[delete("/reports/{id}")]
 pub async fn delete_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
+    let ctx = cx.report(*id, Action::Delete).await?;
     let (req, state, principal) = cx.into_parts();
-    let ctx = authorized(&state, &principal, *id, Action::Delete).await?;
     check_if_match(&req, ctx.report.version)?;
     reports::delete(
         &state.db,
@@ -567,7 +567,7 @@ async fn step(
     action: Action,
     transition: Transition,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(&cx.state, &cx.principal, id, action).await?;
+    let ctx = cx.report(id, action).await?;
     check_optional_if_match(&cx.req, ctx.report.version)?;
     let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
     let model = reports::transition(cx.db(), &actor, &ctx, transition).await?;
@@ -639,7 +639,7 @@ pub async fn approve_report(
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
     let body = body.0;
-    let ctx = authorized(&state, &principal, *id, Action::Approve).await?;
+    let ctx = authorized_report(&state, &principal, *id, Action::Approve).await?;
     check_optional_if_match(&req, ctx.report.version)?;
     let decision = versions::Decision {
         beslut_datum: body.beslut_datum,
@@ -727,7 +727,7 @@ async fn part_page<T: Serialize>(
     part: &str,
     live: impl AsyncFnOnce(&sea_orm::DatabaseConnection, Uuid) -> Result<Vec<T>, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized(state, principal, id, Action::Read).await?;
+    let ctx = authorized_report(state, principal, id, Action::Read).await?;
     if let Some(d) = super::decided::decided(state, &ctx, basis).await? {
         let items = d.part(part, Unit::Kr);
         return Ok(

@@ -6,10 +6,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::part_page;
-use crate::api::assessments::authorized;
 use crate::api::common::{ApiJson, Input, Page, actor, versioned};
 use crate::api::decided::BasisQuery;
 use crate::api::resource::Ctx;
+use crate::api::resource::authorized_report;
 use crate::{
     auth::Action,
     entity::report_section,
@@ -118,7 +118,7 @@ pub async fn put_section(
             "must be 1–60 characters a–z, 0–9 and _",
         ));
     }
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let ctx = authorized_report(&state, &principal, id, Action::Update).await?;
     let expected = crate::api::common::optional_if_match_version(&req)?;
     let body = body.0;
     let write = reports::SectionWrite {

@@ -7,9 +7,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::table;
-use crate::api::assessments::authorized;
 use crate::api::decided::BasisQuery;
 use crate::api::resource::Ctx;
+use crate::api::resource::authorized_report;
 use crate::api::{
     common::{ApiJson, Input, actor, computed},
     figures::{TableDto, UnitQuery},
@@ -40,7 +40,7 @@ pub async fn get_table(
     let (req, state, principal) = cx.into_parts();
     let (id, kind) = path.into_inner();
     let snapshot = Snapshot::take(&state, principal.require_kommun()?).await?;
-    let ctx = authorized(&state, &principal, id, Action::Read).await?;
+    let ctx = authorized_report(&state, &principal, id, Action::Read).await?;
     let unit = query.unit.unwrap_or_default();
     let part = match kind {
         BudgetLineKind::Drift => "drift",
@@ -146,9 +146,9 @@ pub async fn put_table(
     query: ApiQuery<UnitQuery>,
     body: ApiJson<PutTable>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let (id, kind) = path.into_inner();
-    let ctx = authorized(&state, &principal, id, Action::Update).await?;
+    let ctx = cx.report(id, Action::Update).await?;
+    let (req, state, principal) = cx.into_parts();
     let body = body.0;
     let mut rows = Vec::with_capacity(body.lines.len());
     for (i, line) in body.lines.iter().enumerate() {
