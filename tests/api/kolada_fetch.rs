@@ -149,19 +149,7 @@ fn fetch(app: &TestApp, token: &str, query: &str) -> RequestBuilder {
 /// The stored value of the indicator with Kolada id `kpi`, as
 /// `GET /api/v1/indicators/{id}` shows it.
 async fn indicator_value(app: &TestApp, token: &str, kpi: &str, year: i32, gender: &str) -> Value {
-    let id = app
-        .id_of(&format!("/api/v1/indicators?kolada_id={kpi}"), token)
-        .await;
-    let indicator = app
-        .get(&format!("/api/v1/indicators/{id}"), token)
-        .returns(200)
-        .await;
-    indicator["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["year"] == year && v["gender"] == gender)
-        .map_or(Value::Null, |v| v["value"].clone())
+    provenance(app, token, kpi, year, gender).await["value"].clone()
 }
 
 /// (kpi, year, gender, before, after) of each change of a report.
