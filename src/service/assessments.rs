@@ -182,15 +182,11 @@ pub async fn put(
             None => {
                 check_none_yet("assessment", expected_version)?;
                 let model = assessment::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(kommun_id),
                     report_id: Set(ctx.report.id),
                     goal_id: Set(goal_id),
                     bedomning: Set(bedomning),
                     comment: Set(comment),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                    ..Default::default()
                 };
                 Ok((w.insert_keyed(model, &UQ, "assessment").await?, true))
             }

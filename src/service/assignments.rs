@@ -464,15 +464,11 @@ pub async fn put_status(
             None => {
                 check_none_yet("status", expected_version)?;
                 let model = assignment_status::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(kommun_id),
                     report_id: Set(ctx.report.id),
                     assignment_id: Set(assignment_id),
                     status: Set(status),
                     comment: Set(comment),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                    ..Default::default()
                 };
                 Ok((w.insert_keyed(model, &UQ_STATUS, "status").await?, true))
             }

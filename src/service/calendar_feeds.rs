@@ -95,18 +95,13 @@ pub async fn create(
                 ));
             }
         }
-        let now = Utc::now();
         w.insert_new(calendar_feed::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(w.kommun_id()),
             subject: Set(spec.subject),
             role: Set(spec.role),
             name: Set(spec.name),
             namnder: Set(namnder),
             secret_hash: Set(hash),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         })
         .await
     })

@@ -25,7 +25,29 @@ pub trait TenantEntity: EntityTrait {
     fn id_column() -> Self::Column;
     fn kommun_column() -> Self::Column;
     fn version_column() -> Self::Column;
+    fn created_column() -> Self::Column;
+    fn updated_column() -> Self::Column;
     fn id_of(model: &Self::Model) -> Uuid;
+}
+
+/// `model`, a new row of kommun `kommun_id` that says its own columns,
+/// with the columns every row has: a new id (unless it has one already),
+/// the kommun, version 1 and both timestamps now.
+pub fn new_row<A>(mut model: A, kommun_id: Uuid) -> Result<A, ServiceError>
+where
+    A: sea_orm::ActiveModelTrait,
+    A::Entity: TenantEntity,
+{
+    type E<A> = <A as sea_orm::ActiveModelTrait>::Entity;
+    let now = chrono::Utc::now();
+    if model.is_not_set(E::<A>::id_column()) {
+        model.try_set(E::<A>::id_column(), Uuid::now_v7().into())?;
+    }
+    model.try_set(E::<A>::kommun_column(), kommun_id.into())?;
+    model.try_set(E::<A>::version_column(), 1i32.into())?;
+    model.try_set(E::<A>::created_column(), now.into())?;
+    model.try_set(E::<A>::updated_column(), now.into())?;
+    Ok(model)
 }
 
 pub fn not_found<E: TenantEntity>(id: Uuid) -> ServiceError {
@@ -249,6 +271,12 @@ macro_rules! tenant_entity {
             }
             fn version_column() -> Self::Column {
                 $crate::entity::$module::Column::Version
+            }
+            fn created_column() -> Self::Column {
+                $crate::entity::$module::Column::CreatedAt
+            }
+            fn updated_column() -> Self::Column {
+                $crate::entity::$module::Column::UpdatedAt
             }
             fn id_of(model: &Self::Model) -> uuid::Uuid {
                 model.id

@@ -87,18 +87,13 @@ pub async fn create(
 ) -> Result<deadline::Model, ServiceError> {
     audited(db, actor, async |w| {
         check(w.db(), w.kommun_id(), &spec).await?;
-        let now = Utc::now();
         w.insert_new(deadline::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(w.kommun_id()),
             period_id: Set(spec.period_id),
             report_type: Set(spec.report_type),
             kind: Set(spec.kind),
             due_date: Set(spec.due_date),
             namnd_id: Set(spec.namnd_id),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         })
         .await
     })

@@ -263,18 +263,13 @@ pub async fn create(
     audited(db, actor, async |w| {
         let txn = w.db();
         refuse_missing_targets(txn, actor.kommun_id, &spec.rules).await?;
-        let now = Utc::now();
         let model = dimension_mapping::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(actor.kommun_id),
             name: Set(spec.name),
             description: Set(spec.description),
             sie_ansvar_dim: Set(dim_column(spec.sie.ansvar)),
             sie_verksamhet_dim: Set(dim_column(spec.sie.verksamhet)),
             rules: Set(rules_json(&spec.rules)?),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
     })

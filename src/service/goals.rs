@@ -201,18 +201,13 @@ pub async fn create_area(
             spec.position,
         )
         .await?;
-        let now = Utc::now();
         let model = goal_area::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(actor.kommun_id),
             plan: Set(spec.plan),
             name: Set(spec.name),
             from_year: Set(spec.from_year),
             to_year: Set(spec.to_year),
             position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
         w.insert(model, &AREA_TAKEN).await
     })

@@ -116,10 +116,7 @@ pub async fn create(
             new.position,
         )
         .await?;
-        let now = Utc::now();
         let model = key_figure::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(actor.kommun_id),
             namnd_id: Set(new.namnd_id),
             name: Set(new.name),
             unit: Set(new.unit),
@@ -129,9 +126,7 @@ pub async fn create(
             value_k: Set(text_of(new.k)),
             value_m: Set(text_of(new.m)),
             position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
     })

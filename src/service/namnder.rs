@@ -53,16 +53,11 @@ pub async fn create(
     actor: &Actor,
     new: NewNamnd,
 ) -> Result<namnd::Model, ServiceError> {
-    let now = Utc::now();
     let model = namnd::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(actor.kommun_id),
         code: Set(new.code.as_str().to_string()),
         name: Set(new.name),
         kind: Set(new.kind),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+        ..Default::default()
     };
     audited(db, actor, async |w| w.insert(model, &CODE_TAKEN).await).await
 }

@@ -44,10 +44,7 @@ pub async fn create(
     actor: &Actor,
     spec: PeriodSpec,
 ) -> Result<period::Model, ServiceError> {
-    let now = Utc::now();
     let model = period::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(actor.kommun_id),
         kind: Set(spec.kind),
         year: Set(spec.year),
         number: Set(spec.number as i32),
@@ -55,9 +52,7 @@ pub async fn create(
         end_date: Set(spec.end_date()),
         closed_at: Set(None),
         closed_by: Set(None),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
+        ..Default::default()
     };
     audited(db, actor, async |w| w.insert(model, &PERIOD_TAKEN).await).await
 }

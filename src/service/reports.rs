@@ -463,16 +463,12 @@ pub async fn put_section(
                     }
                 };
                 let model = report_section::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(actor.kommun_id),
                     report_id: Set(ctx.report.id),
                     key: Set(key.to_string()),
                     title: Set(title),
                     body: Set(write.body.unwrap_or_default()),
                     position: Set(position),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
+                    ..Default::default()
                 };
                 (w.insert_new(model).await?, true)
             }
@@ -526,19 +522,14 @@ pub async fn create_action_plan(
                     + 1
             }
         };
-        let now = Utc::now();
         let model = action_plan::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(actor.kommun_id),
             report_id: Set(ctx.report.id),
             avvikelse: Set(fields.avvikelse),
             atgard: Set(fields.atgard),
             ekonomisk_effekt: Set(fields.ekonomisk_effekt),
             verksamhetseffekt: Set(fields.verksamhetseffekt),
             position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
         w.insert_new(model).await
     })

@@ -119,18 +119,13 @@ pub async fn create(
             new.position,
         )
         .await?;
-        let now = Utc::now();
         let model = volume_measure::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(actor.kommun_id),
             namnd_id: Set(new.namnd_id),
             name: Set(new.name),
             unit: Set(new.unit),
             aggregation: Set(new.aggregation),
             position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
     })

@@ -381,10 +381,7 @@ pub async fn create(
     };
     let types = types_json(&spec.event_types)?;
     let model = audited(db, actor, async |w| {
-        let now = Utc::now();
         w.insert_new(webhook::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(w.kommun_id()),
             url: Set(spec.url),
             description: Set(spec.description),
             event_types: Set(types),
@@ -392,9 +389,7 @@ pub async fn create(
             enabled: Set(true),
             failing_since: Set(None),
             disabled_reason: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         })
         .await
     })

@@ -245,7 +245,9 @@ impl<'a> Write<'a> {
         )
     }
 
-    /// Inserts `model` and records it as created; a violation of `taken`'s
+    /// Inserts `model`, a new row of the kommun that says only its own
+    /// columns ([`crud::new_row`] adds the id, the kommun, the version and
+    /// the timestamps), and records it as created; a violation of `taken`'s
     /// key is [`super::error::ServiceError::Taken`] naming its field.
     pub async fn insert<A>(
         &self,
@@ -254,6 +256,7 @@ impl<'a> Write<'a> {
     ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
         self.insert_mapped(model, |e| taken.db(e)).await
@@ -267,6 +270,7 @@ impl<'a> Write<'a> {
     ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
         self.insert_mapped(model, ServiceError::from).await
@@ -284,6 +288,7 @@ impl<'a> Write<'a> {
     ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
         self.insert_mapped(model, |e| {
@@ -304,8 +309,10 @@ impl<'a> Write<'a> {
     ) -> Result<<A::Entity as sea_orm::EntityTrait>::Model, ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
+        let model = crud::new_row(model, self.kommun_id())?;
         let created = <A::Entity as sea_orm::EntityTrait>::insert(model)
             .exec_with_returning(&self.txn)
             .await
