@@ -236,15 +236,10 @@ pub async fn create(
         )
         .await?;
         let id = Uuid::now_v7();
-        let now = Utc::now();
         let mut model = active(&spec);
         model.id = Set(id);
-        model.kommun_id = Set(kommun_id);
         model.position = Set(position);
-        model.version = Set(1);
-        model.created_at = Set(now);
-        model.updated_at = Set(now);
-        assignment::Entity::insert(model)
+        assignment::Entity::insert(super::crud::new_row(model, kommun_id)?)
             .exec_without_returning(txn)
             .await?;
         write_links(txn, kommun_id, id, &spec).await?;

@@ -647,11 +647,9 @@ pub async fn create(
             .as_ref()
             .map(Target::to_stored)
             .unwrap_or_default();
-        let now = Utc::now();
         let id = Uuid::now_v7();
         let model = goal::ActiveModel {
             id: Set(id),
-            kommun_id: Set(kommun_id),
             kind: Set(spec.kind),
             goal_area_id: Set(spec.goal_area_id),
             title: Set(spec.title.clone()),
@@ -665,11 +663,9 @@ pub async fn create(
             target_value: Set(target_value),
             target_text: Set(target_text),
             position: Set(position),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
-        goal::Entity::insert(model)
+        goal::Entity::insert(super::crud::new_row(model, kommun_id)?)
             .exec_without_returning(txn)
             .await?;
         write_links(txn, kommun_id, id, &spec).await?;

@@ -137,10 +137,7 @@ pub async fn create_in(
             .await?
             .map_or(1, |m| m.position.saturating_add(1)),
     };
-    let now = Utc::now();
-    let model = indicator::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        kommun_id: Set(kommun_id),
+    w.insert_new(indicator::ActiveModel {
         name: Set(spec.name),
         unit: Set(spec.unit),
         polarity: Set(spec.polarity),
@@ -149,23 +146,11 @@ pub async fn create_in(
         kolada_id: Set(spec.kolada_id),
         divided_by_gender: Set(spec.divided_by_gender),
         position: Set(position),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
         description: Set(spec.description),
         polarity_confirmed: Set(spec.polarity_confirmed),
-    };
-    let model = indicator::Entity::insert(model)
-        .exec_with_returning(txn)
-        .await?;
-    w.record(
-        "indicator",
-        Some(model.id),
-        "create",
-        None::<&()>,
-        Some(&model),
-    )?;
-    Ok(model)
+        ..Default::default()
+    })
+    .await
 }
 
 impl RowChanges for IndicatorChanges {

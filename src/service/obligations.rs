@@ -68,24 +68,16 @@ pub async fn create(
     spec: RuleSpec,
 ) -> Result<obligation_rule::Model, ServiceError> {
     audited(db, actor, async |w| {
-        let now = Utc::now();
-        let model = obligation_rule::Entity::insert(obligation_rule::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(w.kommun_id()),
+        w.insert_new(obligation_rule::ActiveModel {
             name: Set(spec.name),
             min_deviation_percent: Set(spec
                 .min_deviation_percent
                 .map(|d| d.normalize().to_string())),
             min_deviation_kr: Set(spec.min_deviation_kr),
             within_days: Set(i32::try_from(spec.within_days).unwrap_or(i32::MAX)),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         })
-        .exec_with_returning(w.db())
-        .await?;
-        w.created(&model)?;
-        Ok(model)
+        .await
     })
     .await
 }

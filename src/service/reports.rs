@@ -143,11 +143,9 @@ pub async fn create(
     }
     audited(db, actor, async |w| {
         let txn = w.db();
-        let now = Utc::now();
         let id = Uuid::now_v7();
         let model = report::ActiveModel {
             id: Set(id),
-            kommun_id: Set(actor.kommun_id),
             namnd_id: Set(namnd.id),
             period_id: Set(period.id),
             report_type: Set(report_type),
@@ -158,11 +156,9 @@ pub async fn create(
             submitted_at: Set(None),
             approved_at: Set(None),
             diarienummer: Set(None),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
+            ..Default::default()
         };
-        let created = report::Entity::insert(model)
+        let created = report::Entity::insert(crud::new_row(model, actor.kommun_id)?)
             .exec_with_returning(txn)
             .await
             .map_err(|e| match unique_violation(e, &UQ_REPORT, "type", "") {
@@ -173,27 +169,26 @@ pub async fn create(
                 )),
                 other => other,
             })?;
-        let sections =
-            report_type
-                .standard_sections()
-                .iter()
-                .enumerate()
-                .map(|(i, (key, title))| report_section::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    kommun_id: Set(actor.kommun_id),
+        let sections = report_type
+            .standard_sections()
+            .iter()
+            .enumerate()
+            .map(|(i, (key, title))| {
+                let section = report_section::ActiveModel {
                     report_id: Set(id),
                     key: Set((*key).into()),
                     title: Set((*title).into()),
                     body: Set(String::new()),
                     position: Set(i as i32 + 1),
-                    version: Set(1),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                });
+                    ..Default::default()
+                };
+                crud::new_row(section, actor.kommun_id)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         report_section::Entity::insert_many(sections)
             .exec_without_returning(txn)
             .await?;
-        w.record("report", Some(id), "create", None::<&()>, Some(&created))?;
+        w.created(&created)?;
         Ok(created)
     })
     .await
