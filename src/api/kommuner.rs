@@ -2,13 +2,13 @@
 //! admin creates its kommun once (bootstrap) and may rename it.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Input, Page, PageParams, actor, check_if_match, created, versioned};
-use crate::api::resource::Ctx;
+use super::common::{ApiJson, Input, Page, PageParams, actor, created};
+use crate::api::resource::{Ctx, Item, Patch, kommun_target};
 use crate::{
     auth::{Action, Target, authorize},
     domain::structure::KommunKod,
@@ -121,13 +121,7 @@ pub async fn list_kommuner(
         .is_none_or(|c| c == principal.kommun_code);
     let items = match principal.kommun_id {
         Some(id) if wanted => {
-            authorize(
-                &principal,
-                Action::Read,
-                Target::Kommun {
-                    code: &principal.kommun_code,
-                },
-            )?;
+            authorize(&principal, Action::Read, kommun_target(&principal))?;
             vec![KommunDto::from(
                 crud::get::<kommun::Entity>(&state.db, id, id).await?,
             )]
@@ -171,80 +165,53 @@ pub async fn create_kommun(cx: Ctx, body: ApiJson<CreateKommun>) -> Result<HttpR
     Ok(created(&req, dto.version, dto.id, &dto))
 }
 
-/// Read your kommun.
-#[utoipa::path(
-    tag = "kommuner",
-    params(("id" = Uuid, Path, description = "Kommun id")),
-    responses(
-        (status = 200, description = "The kommun", body = KommunDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified since the ETag in If-None-Match"),
-    )
-)]
-#[get("/kommuner/{id}")]
-pub async fn get_kommun(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let own = principal.require_kommun()?;
-    if *id != own {
-        return Err(crud::not_found::<kommun::Entity>(*id).into());
+/// The caller's own kommun, the only one a token sees.
+pub struct Kommuner;
+
+impl Item for Kommuner {
+    type Current = kommun::Model;
+    type Dto = KommunDto;
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<kommun::Model, ApiError> {
+        let own = cx.principal.require_kommun()?;
+        if id != own {
+            return Err(crud::not_found::<kommun::Entity>(id).into());
+        }
+        authorize(&cx.principal, action, kommun_target(&cx.principal))?;
+        Ok(crud::get::<kommun::Entity>(cx.db(), own, own).await?)
     }
-    authorize(
-        &principal,
-        Action::Read,
-        Target::Kommun {
-            code: &principal.kommun_code,
-        },
-    )?;
-    let dto = KommunDto::from(crud::get::<kommun::Entity>(&state.db, own, own).await?);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    fn id(current: &kommun::Model) -> Uuid {
+        current.id
+    }
+    fn version(current: &kommun::Model) -> i32 {
+        current.version
+    }
+    async fn dto(_: &Ctx, current: kommun::Model) -> Result<KommunDto, ApiError> {
+        Ok(KommunDto::from(current))
+    }
 }
 
-/// Rename your kommun (admin). Needs `If-Match`.
-#[utoipa::path(
-    tag = "kommuner",
-    request_body = UpdateKommun,
-    params(
-        ("id" = Uuid, Path, description = "Kommun id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", example = "\"1\""),
-    ),
-    responses(
-        (status = 200, description = "Renamed", body = KommunDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name, or an attempt to change the code", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
-    )
-)]
-#[patch("/kommuner/{id}")]
-pub async fn update_kommun(
-    cx: Ctx,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateKommun>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let own = principal.require_kommun()?;
-    if *id != own {
-        return Err(crud::not_found::<kommun::Entity>(*id).into());
+impl Patch<UpdateKommun> for Kommuner {
+    async fn patch(
+        cx: &Ctx,
+        current: kommun::Model,
+        body: UpdateKommun,
+    ) -> Result<kommun::Model, ApiError> {
+        let changes = kommuner::KommunChanges {
+            name: body.name.trim().to_string(),
+        };
+        cx.patch_row(current.id, current.version, changes).await
     }
-    authorize(
-        &principal,
-        Action::Update,
-        Target::Kommun {
-            code: &principal.kommun_code,
-        },
-    )?;
-    let current = crud::get::<kommun::Entity>(&state.db, own, own).await?;
-    check_if_match(&req, current.version)?;
-    let actor = actor(&req, &principal, own);
-    let changes = kommuner::KommunChanges {
-        name: body.0.name.trim().to_string(),
-    };
-    let model = crud::patch(&state.db, &actor, own, current.version, changes).await?;
-    let dto = KommunDto::from(model);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+}
+
+crate::api::resource::item_routes! {
+    Kommuner, KommunDto, "kommuner", "/kommuner/{id}", "Kommun id";
+    get: /// Read your kommun.
+        get_kommun "The kommun";
+    patch: /// Rename your kommun (admin). Needs `If-Match`.
+        update_kommun(UpdateKommun) "Renamed", 422 "Invalid name, or an attempt to change the code";
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_kommuner)
-        .service(create_kommun)
-        .service(get_kommun)
-        .service(update_kommun);
+    cfg.service(list_kommuner).service(create_kommun);
+    item_services(cfg);
 }

@@ -119,6 +119,13 @@ kommun_targets! {
     calendar_feeds_target => CalendarFeeds;
 }
 
+/// The caller's kommun itself (its name).
+pub fn kommun_target(principal: &Principal) -> Target<'_> {
+    Target::Kommun {
+        code: &principal.kommun_code,
+    }
+}
+
 /// The figures of nämnd `namnd` of the caller's kommun.
 pub fn namnd_figures<'a>(principal: &'a Principal, namnd: &'a str) -> Target<'a> {
     Target::NamndFigures {
