@@ -801,13 +801,15 @@ async fn load_plan(
         let goal_id = match existing {
             Some(g) => g.id,
             None if known_plan => continue,
-            None => match goals::create(db, actor, spec).await {
-                Ok(g) => g.model.id,
-                Err(e) => {
-                    tracing::warn!(goal = %title, error = %e, "demo goal skipped");
-                    continue;
+            None => {
+                match crate::service::linked::create::<goals::GoalFull>(db, actor, spec).await {
+                    Ok(g) => g.model.id,
+                    Err(e) => {
+                        tracing::warn!(goal = %title, error = %e, "demo goal skipped");
+                        continue;
+                    }
                 }
-            },
+            }
         };
         for a in g
             .get("assessments")
@@ -876,13 +878,17 @@ async fn load_plan(
             .await?;
         let assignment_id = match existing {
             Some(a) => a.id,
-            None => match assignments::create(db, actor, spec).await {
-                Ok(a) => a.model.id,
-                Err(e) => {
-                    tracing::warn!(assignment = %title, error = %e, "demo uppdrag skipped");
-                    continue;
+            None => {
+                match crate::service::linked::create::<assignments::AssignmentFull>(db, actor, spec)
+                    .await
+                {
+                    Ok(a) => a.model.id,
+                    Err(e) => {
+                        tracing::warn!(assignment = %title, error = %e, "demo uppdrag skipped");
+                        continue;
+                    }
                 }
-            },
+            }
         };
         for st in u
             .get("statuses")
@@ -1014,7 +1020,7 @@ async fn load_namnd_goal(
         target,
         position: None,
     };
-    match goals::create(db, actor, spec).await {
+    match crate::service::linked::create::<goals::GoalFull>(db, actor, spec).await {
         Ok(created) => {
             let comment = text(g, "comment").unwrap_or_default();
             if let Err(e) = assessments::put(

@@ -295,7 +295,7 @@ impl Item for Assignments {
     type Dto = AssignmentDto;
     async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<AssignmentFull, ApiError> {
         let kommun_id = cx.authorized(action, plan_target)?;
-        Ok(assignments::get_full(cx.db(), kommun_id, id).await?)
+        Ok(crate::service::linked::get::<AssignmentFull>(cx.db(), kommun_id, id).await?)
     }
     fn id(current: &AssignmentFull) -> Uuid {
         current.model.id
@@ -320,21 +320,34 @@ impl Patch<UpdateAssignment> for Assignments {
     ) -> Result<AssignmentFull, ApiError> {
         let spec = body.merge(current.spec()).map_err(ApiError::Validation)?;
         let (id, version) = (current.model.id, current.model.version);
-        Ok(assignments::update(cx.db(), &cx.actor()?, id, version, spec).await?)
+        Ok(crate::service::linked::update::<AssignmentFull>(
+            cx.db(),
+            &cx.actor()?,
+            id,
+            version,
+            spec,
+        )
+        .await?)
     }
 }
 
 impl Delete for Assignments {
     async fn delete(cx: &Ctx, current: AssignmentFull) -> Result<(), ApiError> {
         let (id, version) = (current.model.id, current.model.version);
-        Ok(assignments::delete(cx.db(), &cx.actor()?, id, version).await?)
+        Ok(
+            crate::service::linked::delete::<AssignmentFull>(cx.db(), &cx.actor()?, id, version)
+                .await?,
+        )
     }
 }
 
 impl Create<CreateAssignment> for Assignments {
     async fn create(cx: &Ctx, body: CreateAssignment) -> Result<AssignmentFull, ApiError> {
         cx.authorized(Action::Create, plan_target)?;
-        Ok(assignments::create(cx.db(), &cx.actor()?, body.spec()).await?)
+        Ok(
+            crate::service::linked::create::<AssignmentFull>(cx.db(), &cx.actor()?, body.spec())
+                .await?,
+        )
     }
 }
 

@@ -446,7 +446,7 @@ impl Item for Goals {
     type Dto = GoalDto;
     async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<GoalFull, ApiError> {
         let kommun_id = cx.authorized(action, plan_target)?;
-        Ok(goals::get_full(cx.db(), kommun_id, id).await?)
+        Ok(crate::service::linked::get::<GoalFull>(cx.db(), kommun_id, id).await?)
     }
     fn id(current: &GoalFull) -> Uuid {
         current.model.id
@@ -464,14 +464,17 @@ impl Patch<UpdateGoal> for Goals {
     async fn patch(cx: &Ctx, current: GoalFull, body: UpdateGoal) -> Result<GoalFull, ApiError> {
         let spec = body.merge(current.spec()?).map_err(ApiError::Validation)?;
         let (id, version) = (current.model.id, current.model.version);
-        Ok(goals::update(cx.db(), &cx.actor()?, id, version, spec).await?)
+        Ok(
+            crate::service::linked::update::<GoalFull>(cx.db(), &cx.actor()?, id, version, spec)
+                .await?,
+        )
     }
 }
 
 impl Delete for Goals {
     async fn delete(cx: &Ctx, current: GoalFull) -> Result<(), ApiError> {
         let (id, version) = (current.model.id, current.model.version);
-        Ok(goals::delete(cx.db(), &cx.actor()?, id, version).await?)
+        Ok(crate::service::linked::delete::<GoalFull>(cx.db(), &cx.actor()?, id, version).await?)
     }
 }
 
@@ -479,7 +482,7 @@ impl Create<CreateGoal> for Goals {
     async fn create(cx: &Ctx, body: CreateGoal) -> Result<GoalFull, ApiError> {
         cx.authorized(Action::Create, plan_target)?;
         let spec = body.spec().map_err(ApiError::Validation)?;
-        Ok(goals::create(cx.db(), &cx.actor()?, spec).await?)
+        Ok(crate::service::linked::create::<GoalFull>(cx.db(), &cx.actor()?, spec).await?)
     }
 }
 

@@ -148,7 +148,7 @@ pub async fn put(
     let kommun_id = ctx.report.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
-        let goal = goals::get_full(txn, kommun_id, goal_id).await?;
+        let goal = super::linked::get::<goals::GoalFull>(txn, kommun_id, goal_id).await?;
         if !goal.concerns(ctx.namnd.id) {
             return Err(ServiceError::validation(
                 "goal_id",

@@ -1,6 +1,7 @@
 //! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
 //! and per report the status each nämnd gives them.
 
+use super::linked::Linked;
 use super::write::{Resource, audited, check_none_yet, check_version};
 use std::collections::HashMap;
 
@@ -102,200 +103,122 @@ impl AssignmentFull {
     }
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn with_links(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    models: Vec<assignment::Model>,
-) -> Result<Vec<AssignmentFull>, ServiceError> {
-    if models.is_empty() {
-        return Ok(Vec::new());
+impl Linked for AssignmentFull {
+    type Entity = assignment::Entity;
+    type Spec = AssignmentSpec;
+
+    /// Attaches the medansvariga (one query).
+    async fn with_links(
+        db: &impl ConnectionTrait,
+        kommun_id: Uuid,
+        models: Vec<assignment::Model>,
+    ) -> Result<Vec<AssignmentFull>, ServiceError> {
+        if models.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for l in assignment_namnd::Entity::find()
+            .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
+            .filter(assignment_namnd::Column::AssignmentId.is_in(models.iter().map(|m| m.id)))
+            .order_by_asc(assignment_namnd::Column::Position)
+            .all(db)
+            .await?
+        {
+            links.entry(l.assignment_id).or_default().push(l.namnd_id);
+        }
+        Ok(models
+            .into_iter()
+            .map(|model| AssignmentFull {
+                medansvariga: links.remove(&model.id).unwrap_or_default(),
+                model,
+            })
+            .collect())
     }
-    let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for l in assignment_namnd::Entity::find()
-        .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
-        .filter(assignment_namnd::Column::AssignmentId.is_in(models.iter().map(|m| m.id)))
-        .order_by_asc(assignment_namnd::Column::Position)
-        .all(db)
-        .await?
-    {
-        links.entry(l.assignment_id).or_default().push(l.namnd_id);
+
+    async fn check_refs(
+        txn: &DatabaseTransaction,
+        kommun_id: Uuid,
+        _: Option<Uuid>,
+        spec: &AssignmentSpec,
+    ) -> Result<(), ServiceError> {
+        let mut errors = Vec::new();
+        check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
+        if let Some(g) = spec.goal_id
+            && super::crud::get::<goal::Entity>(txn, kommun_id, g)
+                .await
+                .is_err()
+        {
+            errors.push(FieldError::new(
+                "goal_id",
+                format!("no goal with id {g} in this kommun"),
+            ));
+        }
+        let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
+        check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
     }
-    Ok(models
-        .into_iter()
-        .map(|model| AssignmentFull {
-            medansvariga: links.remove(&model.id).unwrap_or_default(),
-            model,
+
+    fn columns(spec: &AssignmentSpec) -> Result<assignment::ActiveModel, ServiceError> {
+        Ok(assignment::ActiveModel {
+            plan: Set(spec.plan.clone()),
+            goal_area_id: Set(spec.goal_area_id),
+            goal_id: Set(spec.goal_id),
+            title: Set(spec.title.clone()),
+            description: Set(spec.description.clone()),
+            huvudansvar_id: Set(spec.huvudansvar),
+            alla_namnder: Set(spec.alla_namnder),
+            planned_start: Set(spec.planned_start),
+            slutdatum: Set(spec.slutdatum),
+            sarskilt: Set(spec.sarskilt),
+            ..Default::default()
         })
-        .collect())
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn get_full(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    id: Uuid,
-) -> Result<AssignmentFull, ServiceError> {
-    let model = super::crud::get::<assignment::Entity>(db, kommun_id, id).await?;
-    with_links(db, kommun_id, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| super::crud::not_found::<assignment::Entity>(id))
-}
-
-async fn check_refs(
-    txn: &DatabaseTransaction,
-    kommun_id: Uuid,
-    spec: &AssignmentSpec,
-) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
-    if let Some(g) = spec.goal_id
-        && super::crud::get::<goal::Entity>(txn, kommun_id, g)
-            .await
-            .is_err()
-    {
-        errors.push(FieldError::new(
-            "goal_id",
-            format!("no goal with id {g} in this kommun"),
-        ));
     }
-    let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
-    check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Validation(errors))
-    }
-}
 
-async fn write_links(
-    txn: &DatabaseTransaction,
-    kommun_id: Uuid,
-    id: Uuid,
-    spec: &AssignmentSpec,
-) -> Result<(), ServiceError> {
-    assignment_namnd::Entity::delete_many()
-        .filter(assignment_namnd::Column::AssignmentId.eq(id))
-        .exec(txn)
-        .await?;
-    let rows: Vec<assignment_namnd::ActiveModel> = spec
-        .medansvariga
-        .iter()
-        .enumerate()
-        .map(|(i, n)| assignment_namnd::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            assignment_id: Set(id),
-            namnd_id: Set(*n),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-        })
-        .collect();
-    if !rows.is_empty() {
-        assignment_namnd::Entity::insert_many(rows)
+    fn position(spec: &AssignmentSpec) -> Option<i32> {
+        spec.position
+    }
+
+    fn position_column() -> assignment::Column {
+        assignment::Column::Position
+    }
+
+    fn position_of(row: &assignment::Model) -> i32 {
+        row.position
+    }
+
+    async fn write_links(
+        txn: &DatabaseTransaction,
+        kommun_id: Uuid,
+        id: Uuid,
+        spec: &AssignmentSpec,
+    ) -> Result<(), ServiceError> {
+        assignment_namnd::Entity::delete_many()
+            .filter(assignment_namnd::Column::AssignmentId.eq(id))
             .exec(txn)
             .await?;
-    }
-    Ok(())
-}
-
-fn active(spec: &AssignmentSpec) -> assignment::ActiveModel {
-    assignment::ActiveModel {
-        plan: Set(spec.plan.clone()),
-        goal_area_id: Set(spec.goal_area_id),
-        goal_id: Set(spec.goal_id),
-        title: Set(spec.title.clone()),
-        description: Set(spec.description.clone()),
-        huvudansvar_id: Set(spec.huvudansvar),
-        alla_namnder: Set(spec.alla_namnder),
-        planned_start: Set(spec.planned_start),
-        slutdatum: Set(spec.slutdatum),
-        sarskilt: Set(spec.sarskilt),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: AssignmentSpec,
-) -> Result<AssignmentFull, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        check_refs(txn, kommun_id, &spec).await?;
-        let position = super::crud::next_position::<assignment::Entity>(
-            txn,
-            kommun_id,
-            Condition::all(),
-            assignment::Column::Position,
-            |m| m.position,
-            spec.position,
-        )
-        .await?;
-        let id = Uuid::now_v7();
-        let mut model = active(&spec);
-        model.id = Set(id);
-        model.position = Set(position);
-        assignment::Entity::insert(super::crud::new_row(model, kommun_id)?)
-            .exec_without_returning(txn)
-            .await?;
-        write_links(txn, kommun_id, id, &spec).await?;
-        let after = get_full(txn, kommun_id, id).await?;
-        w.created(&after)?;
-        Ok(after)
-    })
-    .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    spec: AssignmentSpec,
-) -> Result<AssignmentFull, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = get_full(txn, kommun_id, id).await?;
-        check_refs(txn, kommun_id, &spec).await?;
-        let mut changes = active(&spec);
-        if let Some(p) = spec.position {
-            changes.position = Set(p);
+        let rows: Vec<assignment_namnd::ActiveModel> = spec
+            .medansvariga
+            .iter()
+            .enumerate()
+            .map(|(i, n)| assignment_namnd::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                assignment_id: Set(id),
+                namnd_id: Set(*n),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        if !rows.is_empty() {
+            assignment_namnd::Entity::insert_many(rows)
+                .exec(txn)
+                .await?;
         }
-        super::crud::update_versioned::<assignment::Entity, _>(
-            txn,
-            kommun_id,
-            id,
-            expected_version,
-            changes,
-        )
-        .await?;
-        write_links(txn, kommun_id, id, &spec).await?;
-        let after = get_full(txn, kommun_id, id).await?;
-        w.updated(&before, &after)?;
-        Ok(after)
-    })
-    .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    audited(db, actor, async |w| {
-        let before = get_full(w.db(), actor.kommun_id, id).await?;
-        w.delete_whole::<assignment::Entity, _>(&before, expected_version)
-            .await
-    })
-    .await
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -359,7 +282,7 @@ pub async fn list(
     let condition = condition(db, kommun_id, filter).await?;
     let (rows, next) =
         super::crud::list::<assignment::Entity>(db, kommun_id, condition, page).await?;
-    Ok((with_links(db, kommun_id, rows).await?, next))
+    Ok((AssignmentFull::with_links(db, kommun_id, rows).await?, next))
 }
 
 // ---------------------------------------------------------------------------
@@ -390,7 +313,7 @@ pub async fn for_report(
         .order_by_asc(assignment::Column::Id)
         .all(db)
         .await?;
-    let assignments = with_links(db, kommun_id, rows).await?;
+    let assignments = AssignmentFull::with_links(db, kommun_id, rows).await?;
     let mut statuses: HashMap<Uuid, assignment_status::Model> = assignment_status::Entity::find()
         .filter(assignment_status::Column::KommunId.eq(kommun_id))
         .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
@@ -428,7 +351,7 @@ pub async fn put_status(
     let kommun_id = ctx.report.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
-        let a = get_full(txn, kommun_id, assignment_id).await?;
+        let a = super::linked::get::<AssignmentFull>(txn, kommun_id, assignment_id).await?;
         if !a.concerns(ctx.namnd.id) {
             return Err(ServiceError::validation(
                 "assignment_id",

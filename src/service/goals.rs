@@ -4,6 +4,7 @@
 //! in a transaction with its audit entry.
 
 use super::crud::{Columns, RowChanges};
+use super::linked::Linked;
 use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
 
@@ -421,63 +422,6 @@ impl GoalFull {
     }
 }
 
-/// Attaches medansvariga and indicators to `models` (two queries).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn with_links(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    models: Vec<goal::Model>,
-) -> Result<Vec<GoalFull>, ServiceError> {
-    if models.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-    let mut medansvariga: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for l in goal_namnd::Entity::find()
-        .filter(goal_namnd::Column::KommunId.eq(kommun_id))
-        .filter(goal_namnd::Column::GoalId.is_in(ids.clone()))
-        .order_by_asc(goal_namnd::Column::Position)
-        .all(db)
-        .await?
-    {
-        medansvariga.entry(l.goal_id).or_default().push(l.namnd_id);
-    }
-    let mut indicators: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for l in goal_indicator::Entity::find()
-        .filter(goal_indicator::Column::KommunId.eq(kommun_id))
-        .filter(goal_indicator::Column::GoalId.is_in(ids))
-        .order_by_asc(goal_indicator::Column::Position)
-        .all(db)
-        .await?
-    {
-        indicators
-            .entry(l.goal_id)
-            .or_default()
-            .push(l.indicator_id);
-    }
-    Ok(models
-        .into_iter()
-        .map(|model| GoalFull {
-            medansvariga: medansvariga.remove(&model.id).unwrap_or_default(),
-            indicator_ids: indicators.remove(&model.id).unwrap_or_default(),
-            model,
-        })
-        .collect())
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn get_full(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    id: Uuid,
-) -> Result<GoalFull, ServiceError> {
-    let model = super::crud::get::<goal::Entity>(db, kommun_id, id).await?;
-    with_links(db, kommun_id, vec![model])
-        .await?
-        .pop()
-        .ok_or_else(|| super::crud::not_found::<goal::Entity>(id))
-}
-
 /// A 422 for a goal area the kommun does not have.
 pub async fn check_goal_area(
     db: &impl ConnectionTrait,
@@ -517,104 +461,6 @@ pub async fn check_responsible(
     check_namnder(db, kommun_id, "medansvariga", medansvariga, errors).await
 }
 
-/// 422s for references to rows the kommun does not have.
-async fn check_refs(
-    txn: &DatabaseTransaction,
-    kommun_id: Uuid,
-    id: Option<Uuid>,
-    spec: &GoalSpec,
-) -> Result<(), ServiceError> {
-    let mut errors = Vec::new();
-    check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
-    let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
-    check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
-    if !spec.indicator_ids.is_empty() {
-        let found: BTreeSet<Uuid> = indicator::Entity::find()
-            .filter(indicator::Column::KommunId.eq(kommun_id))
-            .filter(indicator::Column::Id.is_in(spec.indicator_ids.iter().copied()))
-            .all(txn)
-            .await?
-            .into_iter()
-            .map(|m| m.id)
-            .collect();
-        for (i, ind) in spec.indicator_ids.iter().enumerate() {
-            if !found.contains(ind) {
-                errors.push(FieldError::new(
-                    format!("indicator_ids[{i}]"),
-                    format!("no indicator with id {ind} in this kommun"),
-                ));
-            }
-        }
-    }
-    if let Some(b) = spec.bar_pa_goal_id {
-        match super::crud::get::<goal::Entity>(txn, kommun_id, b).await {
-            Ok(g) if g.kind == GoalKind::Kommun && Some(g.id) != id => {}
-            Ok(_) => errors.push(FieldError::new(
-                "bar_pa_goal_id",
-                "must be another goal of the kommun plan (kind kommun)",
-            )),
-            Err(_) => errors.push(FieldError::new(
-                "bar_pa_goal_id",
-                format!("no goal with id {b} in this kommun"),
-            )),
-        }
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ServiceError::Validation(errors))
-    }
-}
-
-async fn write_links(
-    txn: &DatabaseTransaction,
-    kommun_id: Uuid,
-    goal_id: Uuid,
-    spec: &GoalSpec,
-) -> Result<(), ServiceError> {
-    goal_namnd::Entity::delete_many()
-        .filter(goal_namnd::Column::GoalId.eq(goal_id))
-        .exec(txn)
-        .await?;
-    goal_indicator::Entity::delete_many()
-        .filter(goal_indicator::Column::GoalId.eq(goal_id))
-        .exec(txn)
-        .await?;
-    let namnder: Vec<goal_namnd::ActiveModel> = spec
-        .medansvariga
-        .iter()
-        .enumerate()
-        .map(|(i, n)| goal_namnd::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            goal_id: Set(goal_id),
-            namnd_id: Set(*n),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-        })
-        .collect();
-    if !namnder.is_empty() {
-        goal_namnd::Entity::insert_many(namnder).exec(txn).await?;
-    }
-    let indicators: Vec<goal_indicator::ActiveModel> = spec
-        .indicator_ids
-        .iter()
-        .enumerate()
-        .map(|(i, ind)| goal_indicator::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(kommun_id),
-            goal_id: Set(goal_id),
-            indicator_id: Set(*ind),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-        })
-        .collect();
-    if !indicators.is_empty() {
-        goal_indicator::Entity::insert_many(indicators)
-            .exec(txn)
-            .await?;
-    }
-    Ok(())
-}
-
 fn agenda_text(numbers: &[u8]) -> String {
     numbers
         .iter()
@@ -623,33 +469,109 @@ fn agenda_text(numbers: &[u8]) -> String {
         .join(",")
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: GoalSpec,
-) -> Result<GoalFull, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        check_refs(txn, kommun_id, None, &spec).await?;
-        let position = super::crud::next_position::<goal::Entity>(
-            txn,
-            kommun_id,
-            Condition::all(),
-            goal::Column::Position,
-            |m| m.position,
-            spec.position,
-        )
-        .await?;
+impl Linked for GoalFull {
+    type Entity = goal::Entity;
+    type Spec = GoalSpec;
+
+    /// Attaches medansvariga and indicators to `models` (two queries).
+    async fn with_links(
+        db: &impl ConnectionTrait,
+        kommun_id: Uuid,
+        models: Vec<goal::Model>,
+    ) -> Result<Vec<GoalFull>, ServiceError> {
+        if models.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut medansvariga: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for l in goal_namnd::Entity::find()
+            .filter(goal_namnd::Column::KommunId.eq(kommun_id))
+            .filter(goal_namnd::Column::GoalId.is_in(ids.clone()))
+            .order_by_asc(goal_namnd::Column::Position)
+            .all(db)
+            .await?
+        {
+            medansvariga.entry(l.goal_id).or_default().push(l.namnd_id);
+        }
+        let mut indicators: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for l in goal_indicator::Entity::find()
+            .filter(goal_indicator::Column::KommunId.eq(kommun_id))
+            .filter(goal_indicator::Column::GoalId.is_in(ids))
+            .order_by_asc(goal_indicator::Column::Position)
+            .all(db)
+            .await?
+        {
+            indicators
+                .entry(l.goal_id)
+                .or_default()
+                .push(l.indicator_id);
+        }
+        Ok(models
+            .into_iter()
+            .map(|model| GoalFull {
+                medansvariga: medansvariga.remove(&model.id).unwrap_or_default(),
+                indicator_ids: indicators.remove(&model.id).unwrap_or_default(),
+                model,
+            })
+            .collect())
+    }
+
+    /// 422s for references to rows the kommun does not have.
+    async fn check_refs(
+        txn: &DatabaseTransaction,
+        kommun_id: Uuid,
+        id: Option<Uuid>,
+        spec: &GoalSpec,
+    ) -> Result<(), ServiceError> {
+        let mut errors = Vec::new();
+        check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
+        let (huvudansvar, medansvariga) = (spec.huvudansvar, &spec.medansvariga);
+        check_responsible(txn, kommun_id, huvudansvar, medansvariga, &mut errors).await?;
+        if !spec.indicator_ids.is_empty() {
+            let found: BTreeSet<Uuid> = indicator::Entity::find()
+                .filter(indicator::Column::KommunId.eq(kommun_id))
+                .filter(indicator::Column::Id.is_in(spec.indicator_ids.iter().copied()))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|m| m.id)
+                .collect();
+            for (i, ind) in spec.indicator_ids.iter().enumerate() {
+                if !found.contains(ind) {
+                    errors.push(FieldError::new(
+                        format!("indicator_ids[{i}]"),
+                        format!("no indicator with id {ind} in this kommun"),
+                    ));
+                }
+            }
+        }
+        if let Some(b) = spec.bar_pa_goal_id {
+            match super::crud::get::<goal::Entity>(txn, kommun_id, b).await {
+                Ok(g) if g.kind == GoalKind::Kommun && Some(g.id) != id => {}
+                Ok(_) => errors.push(FieldError::new(
+                    "bar_pa_goal_id",
+                    "must be another goal of the kommun plan (kind kommun)",
+                )),
+                Err(_) => errors.push(FieldError::new(
+                    "bar_pa_goal_id",
+                    format!("no goal with id {b} in this kommun"),
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Validation(errors))
+        }
+    }
+
+    fn columns(spec: &GoalSpec) -> Result<goal::ActiveModel, ServiceError> {
         let (target_value, target_text) = spec
             .target
             .as_ref()
             .map(Target::to_stored)
             .unwrap_or_default();
-        let id = Uuid::now_v7();
-        let model = goal::ActiveModel {
-            id: Set(id),
+        Ok(goal::ActiveModel {
             kind: Set(spec.kind),
             goal_area_id: Set(spec.goal_area_id),
             title: Set(spec.title.clone()),
@@ -662,86 +584,70 @@ pub async fn create(
             target_year: Set(spec.target_year),
             target_value: Set(target_value),
             target_text: Set(target_text),
-            position: Set(position),
             ..Default::default()
-        };
-        goal::Entity::insert(super::crud::new_row(model, kommun_id)?)
-            .exec_without_returning(txn)
+        })
+    }
+
+    fn position(spec: &GoalSpec) -> Option<i32> {
+        spec.position
+    }
+
+    fn position_column() -> goal::Column {
+        goal::Column::Position
+    }
+
+    fn position_of(row: &goal::Model) -> i32 {
+        row.position
+    }
+
+    async fn write_links(
+        txn: &DatabaseTransaction,
+        kommun_id: Uuid,
+        goal_id: Uuid,
+        spec: &GoalSpec,
+    ) -> Result<(), ServiceError> {
+        goal_namnd::Entity::delete_many()
+            .filter(goal_namnd::Column::GoalId.eq(goal_id))
+            .exec(txn)
             .await?;
-        write_links(txn, kommun_id, id, &spec).await?;
-        let after = get_full(txn, kommun_id, id).await?;
-        w.created(&after)?;
-        Ok(after)
-    })
-    .await
-}
-
-/// Replaces the goal with `spec` (the caller merged its changes into the
-/// current goal and checked the result with [`check_spec`]).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn update(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-    spec: GoalSpec,
-) -> Result<GoalFull, ServiceError> {
-    let kommun_id = actor.kommun_id;
-    audited(db, actor, async |w| {
-        let txn = w.db();
-        let before = get_full(txn, kommun_id, id).await?;
-        check_refs(txn, kommun_id, Some(id), &spec).await?;
-        let (target_value, target_text) = spec
-            .target
-            .as_ref()
-            .map(Target::to_stored)
-            .unwrap_or_default();
-        let active = goal::ActiveModel {
-            kind: Set(spec.kind),
-            goal_area_id: Set(spec.goal_area_id),
-            title: Set(spec.title.clone()),
-            description: Set(spec.description.clone()),
-            huvudansvar_id: Set(spec.huvudansvar),
-            alla_namnder: Set(spec.alla_namnder),
-            agenda2030: Set(agenda_text(&spec.agenda2030)),
-            bar_pa_goal_id: Set(spec.bar_pa_goal_id),
-            bar_pa: Set(spec.bar_pa.clone()),
-            target_year: Set(spec.target_year),
-            target_value: Set(target_value),
-            target_text: Set(target_text),
-            position: spec.position.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
-            ..Default::default()
-        };
-        super::crud::update_versioned::<goal::Entity, _>(
-            txn,
-            kommun_id,
-            id,
-            expected_version,
-            active,
-        )
-        .await?;
-        write_links(txn, kommun_id, id, &spec).await?;
-        let after = get_full(txn, kommun_id, id).await?;
-        w.updated(&before, &after)?;
-        Ok(after)
-    })
-    .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    audited(db, actor, async |w| {
-        let before = get_full(w.db(), actor.kommun_id, id).await?;
-        w.delete_whole::<goal::Entity, _>(&before, expected_version)
-            .await
-    })
-    .await
+        goal_indicator::Entity::delete_many()
+            .filter(goal_indicator::Column::GoalId.eq(goal_id))
+            .exec(txn)
+            .await?;
+        let namnder: Vec<goal_namnd::ActiveModel> = spec
+            .medansvariga
+            .iter()
+            .enumerate()
+            .map(|(i, n)| goal_namnd::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                goal_id: Set(goal_id),
+                namnd_id: Set(*n),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        if !namnder.is_empty() {
+            goal_namnd::Entity::insert_many(namnder).exec(txn).await?;
+        }
+        let indicators: Vec<goal_indicator::ActiveModel> = spec
+            .indicator_ids
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| goal_indicator::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                kommun_id: Set(kommun_id),
+                goal_id: Set(goal_id),
+                indicator_id: Set(*ind),
+                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
+            })
+            .collect();
+        if !indicators.is_empty() {
+            goal_indicator::Entity::insert_many(indicators)
+                .exec(txn)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[derive(Default)]
@@ -831,7 +737,7 @@ pub async fn list(
 ) -> Result<(Vec<GoalFull>, Option<Uuid>), ServiceError> {
     let condition = condition(db, kommun_id, filter).await?;
     let (rows, next) = super::crud::list::<goal::Entity>(db, kommun_id, condition, page).await?;
-    Ok((with_links(db, kommun_id, rows).await?, next))
+    Ok((GoalFull::with_links(db, kommun_id, rows).await?, next))
 }
 
 /// Every goal `namnd_id` answers for, by position (not paginated: a report
@@ -854,7 +760,7 @@ pub async fn of_namnd(
         .order_by_asc(goal::Column::Id)
         .all(db)
         .await?;
-    with_links(db, kommun_id, rows).await
+    GoalFull::with_links(db, kommun_id, rows).await
 }
 
 /// Ids of every goal matching `filter` (not paginated).

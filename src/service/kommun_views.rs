@@ -156,7 +156,8 @@ pub async fn goal_matrix(
         .order_by_asc(goal::Column::Position)
         .all(db)
         .await?;
-    let goals = goals::with_links(db, kommun_id, models).await?;
+    let goals =
+        <goals::GoalFull as super::linked::Linked>::with_links(db, kommun_id, models).await?;
     let mut suggestions = assessments::suggestions(db, kommun_id, &goals, year).await?;
     let reports = consolidation::reports_by_namnd(db, kommun_id, period_id, report_type).await?;
     let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
@@ -398,7 +399,9 @@ pub async fn assignment_overview(
         .order_by_asc(assignment::Column::Position)
         .all(db)
         .await?;
-    let list = assignments::with_links(db, kommun_id, models).await?;
+    let list =
+        <assignments::AssignmentFull as super::linked::Linked>::with_links(db, kommun_id, models)
+            .await?;
     let reports = consolidation::reports_by_namnd(db, kommun_id, period_id, report_type).await?;
     let report_ids: Vec<Uuid> = reports.values().map(|r| r.id).collect();
     let statuses: HashMap<(Uuid, Uuid), assignment_status::Model> = if report_ids.is_empty() {

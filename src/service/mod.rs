@@ -27,6 +27,7 @@ pub mod kolada_sync;
 pub mod kommun_views;
 pub mod kommuner;
 pub mod line_input;
+pub mod linked;
 pub mod mapped_imports;
 pub mod namnder;
 pub mod obligations;

@@ -1,0 +1,170 @@
+//! Plan resources written as their row and the rows that link it to
+//! others: a goal with its medansvariga nämnder and indicators, an
+//! assignment with its medansvariga. Creating, changing and deleting one is
+//! one audited write of the row and its links together, recorded as the
+//! whole resource (so the audit log and the change feed show the links a
+//! change made).
+
+use sea_orm::{
+    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait,
+};
+use uuid::Uuid;
+
+use super::{
+    audit::Actor,
+    crud::{self, TenantEntity},
+    error::ServiceError,
+    write::{Resource, audited},
+};
+
+type Row<L> = <<L as Linked>::Entity as EntityTrait>::Model;
+type Columns<L> = <<L as Linked>::Entity as EntityTrait>::ActiveModel;
+
+/// A resource shown as its row of `Entity` with its links, written from a
+/// `Spec` (the whole resource as the client gives it).
+#[allow(async_fn_in_trait)]
+pub trait Linked: Resource + Sized {
+    type Entity: TenantEntity;
+    type Spec;
+
+    /// The rows with their links, in the rows' order.
+    async fn with_links(
+        db: &impl ConnectionTrait,
+        kommun_id: Uuid,
+        rows: Vec<Row<Self>>,
+    ) -> Result<Vec<Self>, ServiceError>;
+
+    /// 422 naming each reference in `spec` that is not a row of the kommun
+    /// (`id`: the resource being changed; None when it is being created).
+    async fn check_refs(
+        db: &DatabaseTransaction,
+        kommun_id: Uuid,
+        id: Option<Uuid>,
+        spec: &Self::Spec,
+    ) -> Result<(), ServiceError>;
+
+    /// The row's own columns from `spec`, without its position.
+    fn columns(spec: &Self::Spec) -> Result<Columns<Self>, ServiceError>;
+
+    /// The position `spec` asks for; None places a new one last and leaves
+    /// a changed one where it is.
+    fn position(spec: &Self::Spec) -> Option<i32>;
+
+    fn position_column() -> <Self::Entity as EntityTrait>::Column;
+
+    fn position_of(row: &Row<Self>) -> i32;
+
+    /// Replaces the links of row `id` with those of `spec`.
+    async fn write_links(
+        db: &DatabaseTransaction,
+        kommun_id: Uuid,
+        id: Uuid,
+        spec: &Self::Spec,
+    ) -> Result<(), ServiceError>;
+}
+
+/// Resource `id` of the kommun with its links.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = L::TYPE))]
+pub async fn get<L: Linked>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<L, ServiceError> {
+    let row = crud::get::<L::Entity>(db, kommun_id, id).await?;
+    L::with_links(db, kommun_id, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| crud::not_found::<L::Entity>(id))
+}
+
+/// Creates the resource `spec` describes, last unless it asks for a
+/// position.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = L::TYPE))]
+pub async fn create<L: Linked>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    spec: L::Spec,
+) -> Result<L, ServiceError>
+where
+    Columns<L>: ActiveModelTrait<Entity = L::Entity> + Send,
+{
+    let kommun_id = actor.kommun_id;
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        L::check_refs(txn, kommun_id, None, &spec).await?;
+        let position = crud::next_position::<L::Entity>(
+            txn,
+            kommun_id,
+            Condition::all(),
+            L::position_column(),
+            L::position_of,
+            L::position(&spec),
+        )
+        .await?;
+        let id = Uuid::now_v7();
+        let mut row = L::columns(&spec)?;
+        row.try_set(<L::Entity as TenantEntity>::id_column(), id.into())?;
+        row.try_set(L::position_column(), position.into())?;
+        L::Entity::insert(crud::new_row(row, kommun_id)?)
+            .exec_without_returning(txn)
+            .await?;
+        L::write_links(txn, kommun_id, id, &spec).await?;
+        let after = get::<L>(txn, kommun_id, id).await?;
+        w.created(&after)?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Replaces resource `id` with `spec` if it is still at
+/// `expected_version` (the caller merged its changes into the current
+/// resource and checked the result).
+#[tracing::instrument(level = "debug", skip_all, fields(resource = L::TYPE))]
+pub async fn update<L: Linked>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    spec: L::Spec,
+) -> Result<L, ServiceError>
+where
+    Columns<L>: ActiveModelTrait<Entity = L::Entity> + Send,
+    Row<L>: sea_orm::IntoActiveModel<Columns<L>>,
+{
+    let kommun_id = actor.kommun_id;
+    audited(db, actor, async |w| {
+        let txn = w.db();
+        let before = get::<L>(txn, kommun_id, id).await?;
+        L::check_refs(txn, kommun_id, Some(id), &spec).await?;
+        let mut row = L::columns(&spec)?;
+        if let Some(position) = L::position(&spec) {
+            row.try_set(L::position_column(), position.into())?;
+        }
+        let now = chrono::Utc::now();
+        row.try_set(<L::Entity as TenantEntity>::updated_column(), now.into())?;
+        crud::update_versioned::<L::Entity, _>(txn, kommun_id, id, expected_version, row).await?;
+        L::write_links(txn, kommun_id, id, &spec).await?;
+        let after = get::<L>(txn, kommun_id, id).await?;
+        w.updated(&before, &after)?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes resource `id` with its links if it is still at
+/// `expected_version`.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = L::TYPE))]
+pub async fn delete<L: Linked>(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ServiceError> {
+    audited(db, actor, async |w| {
+        let before = get::<L>(w.db(), w.kommun_id(), id).await?;
+        w.delete_whole::<L::Entity, _>(&before, expected_version)
+            .await
+    })
+    .await
+}
