@@ -2,8 +2,8 @@
 //! each resource writes only what is particular to it.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -214,8 +214,8 @@ pub trait RowChanges {
     type Entity: TenantEntity;
     /// The unique key a change can collide with (a 409 naming its field).
     const TAKEN: Option<&'static super::error::Taken> = None;
-    /// The columns to write over `current`, which is read in the write's
-    /// transaction: checks that need the row or the database (closed
+    /// The columns to write over `current` (`updated_at` is set by
+    /// [`patch`]), which is read in the write's transaction: checks that need the row or the database (closed
     /// periods, references) are made here, and refuse the whole write.
     async fn columns(
         self,
@@ -244,7 +244,9 @@ where
 {
     super::write::audited(db, actor, async |w| {
         let current = get::<C::Entity>(w.db(), w.kommun_id(), id).await?;
-        let columns = changes.columns(w, &current).await?;
+        let mut columns = changes.columns(w, &current).await?;
+        let now = chrono::Utc::now();
+        columns.try_set(<C::Entity as TenantEntity>::updated_column(), now.into())?;
         w.update::<C::Entity, _>(&current, expected_version, columns)
             .await
     })

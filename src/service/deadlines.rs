@@ -3,7 +3,7 @@
 //! against them (derived on read from its report's dates).
 
 use super::crud::{Columns, RowChanges};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     NotSet, QueryFilter, QueryOrder,
@@ -112,7 +112,6 @@ impl RowChanges for DeadlineChanges {
     async fn columns(self, _: &Write<'_>, _: &deadline::Model) -> Columns<Self> {
         Ok(deadline::ActiveModel {
             due_date: self.due_date.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

@@ -8,7 +8,6 @@ use super::crud::{Columns, RowChanges};
 use super::write::{Write, audited};
 use std::collections::HashMap;
 
-use chrono::Utc;
 use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, NotSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -281,8 +280,7 @@ impl RowChanges for MappingChanges {
     const TAKEN: Option<&'static Taken> = Some(&NAME_TAKEN);
 
     async fn columns(self, w: &Write<'_>, _: &dimension_mapping::Model) -> Columns<Self> {
-        let changes = self;
-        let rules = match &changes.rules {
+        let rules = match &self.rules {
             Some(rules) => {
                 refuse_missing_targets(w.db(), w.kommun_id(), rules).await?;
                 Set(rules_json(rules)?)
@@ -290,18 +288,17 @@ impl RowChanges for MappingChanges {
             None => NotSet,
         };
         Ok(dimension_mapping::ActiveModel {
-            name: changes.name.map(Set).unwrap_or(NotSet),
-            description: changes.description.map(Set).unwrap_or(NotSet),
-            sie_ansvar_dim: changes
+            name: self.name.map(Set).unwrap_or(NotSet),
+            description: self.description.map(Set).unwrap_or(NotSet),
+            sie_ansvar_dim: self
                 .sie_ansvar_dim
                 .map(|d| Set(dim_column(d)))
                 .unwrap_or(NotSet),
-            sie_verksamhet_dim: changes
+            sie_verksamhet_dim: self
                 .sie_verksamhet_dim
                 .map(|d| Set(dim_column(d)))
                 .unwrap_or(NotSet),
             rules,
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

@@ -8,7 +8,6 @@ use super::linked::Linked;
 use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder,
@@ -220,9 +219,8 @@ impl RowChanges for GoalAreaChanges {
     const TAKEN: Option<&'static Taken> = Some(&AREA_TAKEN);
 
     async fn columns(self, _: &Write<'_>, current: &goal_area::Model) -> Columns<Self> {
-        let changes = self;
-        let from = changes.from_year.unwrap_or(current.from_year);
-        let to = changes.to_year.unwrap_or(current.to_year);
+        let from = self.from_year.unwrap_or(current.from_year);
+        let to = self.to_year.unwrap_or(current.to_year);
         if let (Some(f), Some(t)) = (from, to)
             && f > t
         {
@@ -232,12 +230,11 @@ impl RowChanges for GoalAreaChanges {
             ));
         }
         let active = goal_area::ActiveModel {
-            plan: changes.plan.map(Set).unwrap_or(NotSet),
-            name: changes.name.map(Set).unwrap_or(NotSet),
-            from_year: changes.from_year.map(Set).unwrap_or(NotSet),
-            to_year: changes.to_year.map(Set).unwrap_or(NotSet),
-            position: changes.position.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
+            plan: self.plan.map(Set).unwrap_or(NotSet),
+            name: self.name.map(Set).unwrap_or(NotSet),
+            from_year: self.from_year.map(Set).unwrap_or(NotSet),
+            to_year: self.to_year.map(Set).unwrap_or(NotSet),
+            position: self.position.map(Set).unwrap_or(NotSet),
             ..Default::default()
         };
         Ok(active)

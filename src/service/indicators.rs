@@ -157,23 +157,21 @@ impl RowChanges for IndicatorChanges {
     type Entity = indicator::Entity;
 
     async fn columns(self, _: &Write<'_>, _: &indicator::Model) -> Columns<Self> {
-        let changes = self;
         let set = |v: Option<String>| v.map(Set).unwrap_or(NotSet);
         Ok(indicator::ActiveModel {
-            name: set(changes.name),
-            unit: set(changes.unit),
-            polarity: changes.polarity.map(Set).unwrap_or(NotSet),
-            polarity_confirmed: if changes.polarity.is_some() {
+            name: set(self.name),
+            unit: set(self.unit),
+            polarity: self.polarity.map(Set).unwrap_or(NotSet),
+            polarity_confirmed: if self.polarity.is_some() {
                 Set(true)
             } else {
                 NotSet
             },
-            trend_threshold: set(changes.trend_threshold.map(canonical)),
-            source: changes.source.map(Set).unwrap_or(NotSet),
-            kolada_id: changes.kolada_id.map(Set).unwrap_or(NotSet),
-            divided_by_gender: changes.divided_by_gender.map(Set).unwrap_or(NotSet),
-            position: changes.position.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
+            trend_threshold: set(self.trend_threshold.map(canonical)),
+            source: self.source.map(Set).unwrap_or(NotSet),
+            kolada_id: self.kolada_id.map(Set).unwrap_or(NotSet),
+            divided_by_gender: self.divided_by_gender.map(Set).unwrap_or(NotSet),
+            position: self.position.map(Set).unwrap_or(NotSet),
             ..Default::default()
         })
     }

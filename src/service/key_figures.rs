@@ -5,7 +5,6 @@ use super::crud::{Columns, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -155,7 +154,6 @@ impl RowChanges for KeyFigureChanges {
             value_k: value(self.k),
             value_m: value(self.m),
             position: self.position.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

@@ -96,7 +96,6 @@ impl RowChanges for KommunChanges {
     async fn columns(self, _: &Write<'_>, _: &kommun::Model) -> Columns<Self> {
         Ok(kommun::ActiveModel {
             name: Set(self.name),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

@@ -1,5 +1,4 @@
 use super::crud::{Columns, RowChanges};
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, NotSet,
 };
@@ -72,7 +71,6 @@ impl RowChanges for NamndChanges {
             code: set(self.code.map(|c| c.as_str().to_string())),
             name: set(self.name),
             kind: self.kind.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

@@ -95,12 +95,11 @@ impl RowChanges for RuleChanges {
     type Entity = obligation_rule::Entity;
 
     async fn columns(self, _: &Write<'_>, current: &obligation_rule::Model) -> Columns<Self> {
-        let changes = self;
-        let percent = match changes.min_deviation_percent {
+        let percent = match self.min_deviation_percent {
             Some(p) => Some(p),
             None => domain_rule(current)?.min_percent.map(Some),
         };
-        let kr = changes.min_deviation_kr.unwrap_or(current.min_deviation_kr);
+        let kr = self.min_deviation_kr.unwrap_or(current.min_deviation_kr);
         if percent.flatten().is_none() && kr.is_none() {
             return Err(ServiceError::validation(
                 "min_deviation_percent",
@@ -108,17 +107,16 @@ impl RowChanges for RuleChanges {
             ));
         }
         let active = obligation_rule::ActiveModel {
-            name: changes.name.map(Set).unwrap_or(NotSet),
-            min_deviation_percent: changes
+            name: self.name.map(Set).unwrap_or(NotSet),
+            min_deviation_percent: self
                 .min_deviation_percent
                 .map(|p| Set(p.map(|d| d.normalize().to_string())))
                 .unwrap_or(NotSet),
-            min_deviation_kr: changes.min_deviation_kr.map(Set).unwrap_or(NotSet),
-            within_days: changes
+            min_deviation_kr: self.min_deviation_kr.map(Set).unwrap_or(NotSet),
+            within_days: self
                 .within_days
                 .map(|d| Set(i32::try_from(d).unwrap_or(i32::MAX)))
                 .unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         };
         Ok(active)

@@ -143,7 +143,6 @@ impl RowChanges for MeasureChanges {
             unit: set(self.unit),
             aggregation: self.aggregation.map(Set).unwrap_or(NotSet),
             position: self.position.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
             ..Default::default()
         })
     }

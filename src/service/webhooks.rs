@@ -413,19 +413,17 @@ impl RowChanges for WebhookChanges {
     type Entity = webhook::Entity;
 
     async fn columns(self, w: &Write<'_>, current: &webhook::Model) -> Columns<Self> {
-        let changes = self;
         let mut active = webhook::ActiveModel {
-            url: changes.url.map(Set).unwrap_or(NotSet),
-            description: changes.description.map(Set).unwrap_or(NotSet),
-            event_types: match &changes.event_types {
+            url: self.url.map(Set).unwrap_or(NotSet),
+            description: self.description.map(Set).unwrap_or(NotSet),
+            event_types: match &self.event_types {
                 Some(t) => Set(types_json(t)?),
                 None => NotSet,
             },
-            secret: changes.secret.map(Set).unwrap_or(NotSet),
-            updated_at: Set(Utc::now()),
+            secret: self.secret.map(Set).unwrap_or(NotSet),
             ..Default::default()
         };
-        match changes.enabled {
+        match self.enabled {
             Some(true) => {
                 active.enabled = Set(true);
                 active.failing_since = Set(None);
