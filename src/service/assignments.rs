@@ -1,7 +1,7 @@
 //! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
 //! and per report the status each nämnd gives them.
 
-use super::linked::Linked;
+use super::linked::{Linked, link_table, read_links, replace_links};
 use super::write::{Resource, audited, check_none_yet, check_version};
 use std::collections::HashMap;
 
@@ -26,6 +26,7 @@ use crate::{
 };
 
 super::crud::tenant_entity!(assignment, "assignment", "assignment");
+link_table!(assignment_namnd, AssignmentId => assignment_id, namnd_id);
 super::crud::tenant_entity!(assignment_status, "assignment status", "assignment_status");
 
 pub use crate::domain::structure::AssignmentStatus;
@@ -113,19 +114,8 @@ impl Linked for AssignmentFull {
         kommun_id: Uuid,
         models: Vec<assignment::Model>,
     ) -> Result<Vec<AssignmentFull>, ServiceError> {
-        if models.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for l in assignment_namnd::Entity::find()
-            .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
-            .filter(assignment_namnd::Column::AssignmentId.is_in(models.iter().map(|m| m.id)))
-            .order_by_asc(assignment_namnd::Column::Position)
-            .all(db)
-            .await?
-        {
-            links.entry(l.assignment_id).or_default().push(l.namnd_id);
-        }
+        let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
+        let mut links = read_links::<assignment_namnd::Entity>(db, kommun_id, &ids).await?;
         Ok(models
             .into_iter()
             .map(|model| AssignmentFull {
@@ -196,28 +186,8 @@ impl Linked for AssignmentFull {
         id: Uuid,
         spec: &AssignmentSpec,
     ) -> Result<(), ServiceError> {
-        assignment_namnd::Entity::delete_many()
-            .filter(assignment_namnd::Column::AssignmentId.eq(id))
-            .exec(txn)
-            .await?;
-        let rows: Vec<assignment_namnd::ActiveModel> = spec
-            .medansvariga
-            .iter()
-            .enumerate()
-            .map(|(i, n)| assignment_namnd::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                assignment_id: Set(id),
-                namnd_id: Set(*n),
-                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            })
-            .collect();
-        if !rows.is_empty() {
-            assignment_namnd::Entity::insert_many(rows)
-                .exec(txn)
-                .await?;
-        }
-        Ok(())
+        let namnder = &spec.medansvariga;
+        replace_links::<assignment_namnd::Entity>(txn, kommun_id, id, namnder).await
     }
 }
 

@@ -4,7 +4,7 @@
 //! in a transaction with its audit entry.
 
 use super::crud::{Columns, RowChanges};
-use super::linked::Linked;
+use super::linked::{Linked, link_table, read_links, replace_links};
 use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
 
@@ -24,6 +24,8 @@ use crate::{
 
 super::crud::tenant_entity!(goal_area, "goal area", "goal_area");
 super::crud::tenant_entity!(goal, "goal", "goal");
+link_table!(goal_namnd, GoalId => goal_id, namnd_id);
+link_table!(goal_indicator, GoalId => goal_id, indicator_id);
 
 /// The Swedish names of the 17 global goals of Agenda 2030.
 pub const AGENDA2030: [&str; 17] = [
@@ -476,33 +478,9 @@ impl Linked for GoalFull {
         kommun_id: Uuid,
         models: Vec<goal::Model>,
     ) -> Result<Vec<GoalFull>, ServiceError> {
-        if models.is_empty() {
-            return Ok(Vec::new());
-        }
         let ids: Vec<Uuid> = models.iter().map(|m| m.id).collect();
-        let mut medansvariga: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for l in goal_namnd::Entity::find()
-            .filter(goal_namnd::Column::KommunId.eq(kommun_id))
-            .filter(goal_namnd::Column::GoalId.is_in(ids.clone()))
-            .order_by_asc(goal_namnd::Column::Position)
-            .all(db)
-            .await?
-        {
-            medansvariga.entry(l.goal_id).or_default().push(l.namnd_id);
-        }
-        let mut indicators: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for l in goal_indicator::Entity::find()
-            .filter(goal_indicator::Column::KommunId.eq(kommun_id))
-            .filter(goal_indicator::Column::GoalId.is_in(ids))
-            .order_by_asc(goal_indicator::Column::Position)
-            .all(db)
-            .await?
-        {
-            indicators
-                .entry(l.goal_id)
-                .or_default()
-                .push(l.indicator_id);
-        }
+        let mut medansvariga = read_links::<goal_namnd::Entity>(db, kommun_id, &ids).await?;
+        let mut indicators = read_links::<goal_indicator::Entity>(db, kommun_id, &ids).await?;
         Ok(models
             .into_iter()
             .map(|model| GoalFull {
@@ -603,47 +581,10 @@ impl Linked for GoalFull {
         goal_id: Uuid,
         spec: &GoalSpec,
     ) -> Result<(), ServiceError> {
-        goal_namnd::Entity::delete_many()
-            .filter(goal_namnd::Column::GoalId.eq(goal_id))
-            .exec(txn)
-            .await?;
-        goal_indicator::Entity::delete_many()
-            .filter(goal_indicator::Column::GoalId.eq(goal_id))
-            .exec(txn)
-            .await?;
-        let namnder: Vec<goal_namnd::ActiveModel> = spec
-            .medansvariga
-            .iter()
-            .enumerate()
-            .map(|(i, n)| goal_namnd::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                goal_id: Set(goal_id),
-                namnd_id: Set(*n),
-                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            })
-            .collect();
-        if !namnder.is_empty() {
-            goal_namnd::Entity::insert_many(namnder).exec(txn).await?;
-        }
-        let indicators: Vec<goal_indicator::ActiveModel> = spec
-            .indicator_ids
-            .iter()
-            .enumerate()
-            .map(|(i, ind)| goal_indicator::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                goal_id: Set(goal_id),
-                indicator_id: Set(*ind),
-                position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            })
-            .collect();
-        if !indicators.is_empty() {
-            goal_indicator::Entity::insert_many(indicators)
-                .exec(txn)
-                .await?;
-        }
-        Ok(())
+        let namnder = &spec.medansvariga;
+        replace_links::<goal_namnd::Entity>(txn, kommun_id, goal_id, namnder).await?;
+        let indicators = &spec.indicator_ids;
+        replace_links::<goal_indicator::Entity>(txn, kommun_id, goal_id, indicators).await
     }
 }
 

@@ -5,9 +5,11 @@
 //! whole resource (so the audit log and the change feed show the links a
 //! change made).
 
+use std::collections::HashMap;
+
 use sea_orm::{
-    ActiveModelTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -167,4 +169,107 @@ pub async fn delete<L: Linked>(
             .await
     })
     .await
+}
+
+/// A table of links from an owner row (a goal, an assignment) to target
+/// rows (nämnder, indicators), kept in the order the client gave them.
+pub trait LinkTable: EntityTrait {
+    fn kommun_column() -> Self::Column;
+    fn owner_column() -> Self::Column;
+    fn position_column() -> Self::Column;
+    /// The owner and the target a link joins.
+    fn ends(link: &Self::Model) -> (Uuid, Uuid);
+    /// A new link of `owner` to `target` at `position`.
+    fn link(kommun_id: Uuid, owner: Uuid, target: Uuid, position: i32) -> Self::ActiveModel;
+}
+
+/// Implements [`LinkTable`] for entity `$module`, whose owner column is
+/// `$owner` (`$Owner` as a column) and target column `$target`.
+macro_rules! link_table {
+    ($module:ident, $Owner:ident => $owner:ident, $target:ident) => {
+        impl $crate::service::linked::LinkTable for $crate::entity::$module::Entity {
+            fn kommun_column() -> Self::Column {
+                $crate::entity::$module::Column::KommunId
+            }
+            fn owner_column() -> Self::Column {
+                $crate::entity::$module::Column::$Owner
+            }
+            fn position_column() -> Self::Column {
+                $crate::entity::$module::Column::Position
+            }
+            fn ends(link: &Self::Model) -> (Uuid, Uuid) {
+                (link.$owner, link.$target)
+            }
+            fn link(
+                kommun_id: Uuid,
+                owner: Uuid,
+                target: Uuid,
+                position: i32,
+            ) -> Self::ActiveModel {
+                $crate::entity::$module::ActiveModel {
+                    id: sea_orm::Set(Uuid::now_v7()),
+                    kommun_id: sea_orm::Set(kommun_id),
+                    $owner: sea_orm::Set(owner),
+                    $target: sea_orm::Set(target),
+                    position: sea_orm::Set(position),
+                }
+            }
+        }
+    };
+}
+pub(crate) use link_table;
+
+/// The targets each of `owners` links to in `T`, in their order.
+pub async fn read_links<T: LinkTable>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    owners: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, ServiceError> {
+    let mut links: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    if owners.is_empty() {
+        return Ok(links);
+    }
+    for link in T::find()
+        .filter(T::kommun_column().eq(kommun_id))
+        .filter(T::owner_column().is_in(owners.iter().copied()))
+        .order_by_asc(T::position_column())
+        .all(db)
+        .await?
+    {
+        let (owner, target) = T::ends(&link);
+        links.entry(owner).or_default().push(target);
+    }
+    Ok(links)
+}
+
+/// Replaces the links of `owner` in `T` with `targets`, in their order.
+pub async fn replace_links<T: LinkTable>(
+    db: &DatabaseTransaction,
+    kommun_id: Uuid,
+    owner: Uuid,
+    targets: &[Uuid],
+) -> Result<(), ServiceError>
+where
+    T::ActiveModel: ActiveModelTrait<Entity = T> + Send,
+{
+    T::delete_many()
+        .filter(T::owner_column().eq(owner))
+        .exec(db)
+        .await?;
+    let links: Vec<T::ActiveModel> = targets
+        .iter()
+        .enumerate()
+        .map(|(i, target)| {
+            T::link(
+                kommun_id,
+                owner,
+                *target,
+                i32::try_from(i).unwrap_or(i32::MAX),
+            )
+        })
+        .collect();
+    if !links.is_empty() {
+        T::insert_many(links).exec(db).await?;
+    }
+    Ok(())
 }
