@@ -416,7 +416,7 @@ impl Create<CreateKeyFigure> for KeyFigures {
     }
 }
 
-crate::api::resource::namnd_item!(KeyFigures, key_figure, KeyFigureDto, key_figures::delete);
+crate::api::resource::namnd_item!(KeyFigures, key_figure, KeyFigureDto);
 
 impl Patch<UpdateKeyFigure> for KeyFigures {
     async fn patch(

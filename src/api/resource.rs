@@ -225,6 +225,17 @@ impl Ctx {
         Ok(crate::service::crud::patch(self.db(), &actor, id, version, changes).await?)
     }
 
+    /// Deletes row `id` of `E` as this request's caller, if the row is
+    /// still at `version` (the version the client's If-Match named).
+    pub async fn delete_row<E>(&self, id: Uuid, version: i32) -> Result<(), ApiError>
+    where
+        E: TenantEntity,
+        E::Model: crate::service::write::Resource,
+    {
+        let actor = self.actor()?;
+        Ok(crate::service::crud::delete::<E>(self.db(), &actor, id, version).await?)
+    }
+
     /// `body` with its ETag (200, or 304 for a matching If-None-Match).
     pub fn ok<T: Serialize>(&self, version: i32, body: &T) -> HttpResponse {
         versioned(&self.req, StatusCode::OK, version, body)
@@ -383,15 +394,8 @@ macro_rules! row_item {
                 cx: &$crate::api::resource::Ctx,
                 current: Self::Current,
             ) -> Result<(), $crate::error::ApiError> {
-                let actor = cx.actor()?;
-                $crate::service::crud::delete_audited::<$crate::entity::$module::Entity>(
-                    cx.db(),
-                    &actor,
-                    &current,
-                    current.version,
-                )
-                .await?;
-                Ok(())
+                cx.delete_row::<$crate::entity::$module::Entity>(current.id, current.version)
+                    .await
             }
         }
     };
@@ -401,9 +405,10 @@ pub(crate) use row_item;
 /// [`Item`] and [`Delete`] for a row that belongs to one nämnd and is
 /// authorised through that nämnd's figures (key figures, volume measures):
 /// loaded with its nämnd, shown by `Dto::from_model(row, namnd_code)`,
-/// deleted by the service's `$delete(db, actor, &row, version)`.
+/// deleted through [`Ctx::delete_row`] (with the entity's
+/// `before_delete`).
 macro_rules! namnd_item {
-    ($name:ident, $module:ident, $dto:ty, $delete:path) => {
+    ($name:ident, $module:ident, $dto:ty) => {
         pub struct $name;
         impl $crate::api::resource::Item for $name {
             type Current = ($crate::entity::$module::Model, $crate::entity::namnd::Model);
@@ -448,7 +453,8 @@ macro_rules! namnd_item {
                 cx: &$crate::api::resource::Ctx,
                 (row, _): Self::Current,
             ) -> Result<(), $crate::error::ApiError> {
-                Ok($delete(cx.db(), &cx.actor()?, &row, row.version).await?)
+                cx.delete_row::<$crate::entity::$module::Entity>(row.id, row.version)
+                    .await
             }
         }
     };

@@ -551,12 +551,7 @@ impl Create<CreateVolumeMeasure> for VolumeMeasures {
     }
 }
 
-crate::api::resource::namnd_item!(
-    VolumeMeasures,
-    volume_measure,
-    VolumeMeasureDto,
-    volumes::delete
-);
+crate::api::resource::namnd_item!(VolumeMeasures, volume_measure, VolumeMeasureDto);
 
 impl Patch<UpdateVolumeMeasure> for VolumeMeasures {
     async fn patch(

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::{
     common::{ApiJson, Input, Page, PageParams, double_option},
-    resource::{self, Ctx, Delete, Patch},
+    resource::{self, Ctx, Patch},
 };
 use crate::{
     auth::Action,
@@ -257,7 +257,8 @@ crate::api::resource::row_item!(
     webhook,
     WebhookDto,
     webhooks_target,
-    dto = |_, m| dto_of(m, None)
+    dto = |_, m| dto_of(m, None),
+    delete
 );
 
 impl Patch<UpdateWebhook> for Webhooks {
@@ -277,13 +278,6 @@ impl Patch<UpdateWebhook> for Webhooks {
             secret: b.secret,
         };
         cx.patch_row(current.id, current.version, changes).await
-    }
-}
-
-impl Delete for Webhooks {
-    async fn delete(cx: &Ctx, current: webhook::Model) -> Result<(), ApiError> {
-        let actor = cx.actor()?;
-        Ok(webhooks::delete(cx.db(), &actor, current.id, current.version).await?)
     }
 }
 

@@ -19,6 +19,7 @@ pub struct PageRequest {
 
 /// A table whose rows belong to one kommun and carry an optimistic-locking
 /// `version`.
+#[allow(async_fn_in_trait)]
 pub trait TenantEntity: EntityTrait {
     /// Name used in messages ("nämnd", "period").
     const NOUN: &'static str;
@@ -28,6 +29,15 @@ pub trait TenantEntity: EntityTrait {
     fn created_column() -> Self::Column;
     fn updated_column() -> Self::Column;
     fn id_of(model: &Self::Model) -> Uuid;
+    /// What [`delete`] checks or removes before the row goes, inside the
+    /// write (a closed year, a delivery log); most rows need nothing.
+    async fn before_delete(
+        w: &super::write::Write<'_>,
+        current: &Self::Model,
+    ) -> Result<(), ServiceError> {
+        let _ = (w, current);
+        Ok(())
+    }
 }
 
 /// `model`, a new row of kommun `kommun_id` that says its own columns,
@@ -187,13 +197,14 @@ pub(super) async fn delete_versioned<E: TenantEntity>(
     Ok(())
 }
 
-/// Deletes `current` if it is still at `expected_version`, as one audited
-/// write.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete_audited<E>(
+/// Deletes row `id` of the writer's kommun if it is still at
+/// `expected_version` (412 otherwise), after its
+/// [`TenantEntity::before_delete`], as one audited write.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = E::NOUN))]
+pub async fn delete<E>(
     db: &sea_orm::DatabaseConnection,
     actor: &super::audit::Actor,
-    current: &E::Model,
+    id: Uuid,
     expected_version: i32,
 ) -> Result<(), ServiceError>
 where
@@ -201,7 +212,9 @@ where
     E::Model: super::write::Resource,
 {
     super::write::audited(db, actor, async |w| {
-        w.delete::<E>(current, expected_version).await
+        let current = get::<E>(w.db(), w.kommun_id(), id).await?;
+        E::before_delete(w, &current).await?;
+        w.delete::<E>(&current, expected_version).await
     })
     .await
 }
@@ -259,9 +272,10 @@ where
 
 /// Implements [`TenantEntity`] for an entity module with the standard
 /// columns, and [`super::write::Resource`] for its model: `$noun` names it
-/// in messages, `$type` in the audit log and the change feed.
+/// in messages, `$type` in the audit log and the change feed; with
+/// `before_delete = f`, [`delete`] awaits `f(w, current)` first.
 macro_rules! tenant_entity {
-    ($module:ident, $noun:literal, $type:literal) => {
+    ($module:ident, $noun:literal, $type:literal $(, before_delete = $hook:path)?) => {
         $crate::service::write::versioned_resource!($module, $type);
         impl $crate::service::crud::TenantEntity for $crate::entity::$module::Entity {
             const NOUN: &'static str = $noun;
@@ -283,6 +297,14 @@ macro_rules! tenant_entity {
             fn id_of(model: &Self::Model) -> uuid::Uuid {
                 model.id
             }
+            $(
+                async fn before_delete(
+                    w: &$crate::service::write::Write<'_>,
+                    current: &Self::Model,
+                ) -> Result<(), $crate::service::error::ServiceError> {
+                    $hook(w, current).await
+                }
+            )?
         }
     };
 }

@@ -23,7 +23,12 @@ use crate::{
     service::error::{ServiceError, Taken, UniqueKey},
 };
 
-super::crud::tenant_entity!(key_figure, "key figure", "key_figure");
+super::crud::tenant_entity!(
+    key_figure,
+    "key figure",
+    "key_figure",
+    before_delete = before_delete
+);
 
 const NAME_TAKEN: Taken = Taken {
     key: UniqueKey {
@@ -159,20 +164,9 @@ impl RowChanges for KeyFigureChanges {
     }
 }
 
-/// Deletes a key figure, unless its year's bokslut is closed.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &key_figure::Model,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    audited(db, actor, async |w| {
-        w.ensure_open_year(current.year).await?;
-        w.delete::<key_figure::Entity>(current, expected_version)
-            .await
-    })
-    .await
+/// A key figure is not deleted once its year's bokslut is closed.
+async fn before_delete(w: &Write<'_>, current: &key_figure::Model) -> Result<(), ServiceError> {
+    w.ensure_open_year(current.year).await
 }
 
 /// One page of the key figures of `namnd_ids` (the nämnder the caller sees).

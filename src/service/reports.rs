@@ -23,7 +23,7 @@ use crate::{
     service::{crud, periods},
 };
 
-super::crud::tenant_entity!(report, "report", "report");
+super::crud::tenant_entity!(report, "report", "report", before_delete = refuse_decided);
 super::crud::tenant_entity!(report_section, "section", "report_section");
 super::crud::tenant_entity!(action_plan, "action plan", "action_plan");
 
@@ -367,21 +367,17 @@ pub async fn list(
     crud::list::<report::Entity>(db, kommun_id, condition, page).await
 }
 
-/// Deletes a draft with its sections and action plans.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    ctx: &ReportContext,
-) -> Result<(), ServiceError> {
-    if versions::latest(db, ctx.report.id).await?.is_some() {
+/// A report goes with its sections and action plans, but not once it has
+/// been decided: its decided versions are kept.
+async fn refuse_decided(w: &Write<'_>, current: &report::Model) -> Result<(), ServiceError> {
+    if versions::latest(w.db(), current.id).await?.is_some() {
         return Err(ServiceError::Conflict(
             "the report was once decided and its decided versions are kept; \
              reopen and change it instead of deleting it"
                 .into(),
         ));
     }
-    crud::delete_audited::<report::Entity>(db, actor, &ctx.report, ctx.report.version).await
+    Ok(())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
@@ -582,15 +578,6 @@ pub async fn update_action_plan(
         Ok(after)
     })
     .await
-}
-
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete_action_plan(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &action_plan::Model,
-) -> Result<(), ServiceError> {
-    crud::delete_audited::<action_plan::Entity>(db, actor, current, current.version).await
 }
 
 /// Ids of the nämnder with these codes in the kommun.

@@ -26,7 +26,12 @@ use crate::{
     service::error::{ServiceError, Taken, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(volume_measure, "volume measure", "volume_measure");
+super::crud::tenant_entity!(
+    volume_measure,
+    "volume measure",
+    "volume_measure",
+    before_delete = before_delete
+);
 
 const NAME_TAKEN: Taken = Taken {
     key: UniqueKey {
@@ -206,23 +211,13 @@ pub async fn values(
     Ok(values)
 }
 
-/// Deletes the measure with its values, unless a value lies in a closed
-/// month (409, as for every value write).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    current: &volume_measure::Model,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    audited(db, actor, async |w| {
-        for v in value_rows(w.db(), current.kommun_id, current.id).await? {
-            w.ensure_open_months(v.from_month, v.to_month).await?;
-        }
-        w.delete::<volume_measure::Entity>(current, expected_version)
-            .await
-    })
-    .await
+/// A measure goes with its values, so not while one lies in a closed month
+/// (409, as for every value write).
+async fn before_delete(w: &Write<'_>, current: &volume_measure::Model) -> Result<(), ServiceError> {
+    for v in value_rows(w.db(), current.kommun_id, current.id).await? {
+        w.ensure_open_months(v.from_month, v.to_month).await?;
+    }
+    Ok(())
 }
 
 /// The stored rows of a measure's values, in month order.

@@ -57,7 +57,7 @@ use crate::{
     entity::{webhook, webhook_delivery},
 };
 
-crud::tenant_entity!(webhook, "webhook", "webhook");
+crud::tenant_entity!(webhook, "webhook", "webhook", before_delete = before_delete);
 
 /// Bumped after every commit that wrote a delivery; the workers of this
 /// process wait on it between polls. One per process rather than per
@@ -440,25 +440,14 @@ impl RowChanges for WebhookChanges {
     }
 }
 
-/// Deletes a subscription with its delivery log.
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn delete(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError> {
-    audited(db, actor, async |w| {
-        let current = crud::get::<webhook::Entity>(w.db(), w.kommun_id(), id).await?;
-        webhook_delivery::Entity::delete_many()
-            .filter(webhook_delivery::Column::KommunId.eq(w.kommun_id()))
-            .filter(webhook_delivery::Column::WebhookId.eq(id))
-            .exec(w.db())
-            .await?;
-        w.delete::<webhook::Entity>(&current, expected_version)
-            .await
-    })
-    .await
+/// A subscription goes with its delivery log.
+async fn before_delete(w: &Write<'_>, current: &webhook::Model) -> Result<(), ServiceError> {
+    webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::KommunId.eq(w.kommun_id()))
+        .filter(webhook_delivery::Column::WebhookId.eq(current.id))
+        .exec(w.db())
+        .await?;
+    Ok(())
 }
 
 pub async fn list(

@@ -32,7 +32,7 @@ use crate::{
     entity::indicator,
     error::ApiError,
     service::{
-        crud, goals,
+        goals,
         indicators::{self, IndicatorData},
         kolada_comparisons,
     },
@@ -474,9 +474,8 @@ impl Patch<UpdateIndicator> for Indicators {
 
 impl Delete for Indicators {
     async fn delete(cx: &Ctx, current: indicator::Model) -> Result<(), ApiError> {
-        let actor = cx.actor()?;
-        let version = current.version;
-        Ok(crud::delete_audited::<indicator::Entity>(cx.db(), &actor, &current, version).await?)
+        cx.delete_row::<indicator::Entity>(current.id, current.version)
+            .await
     }
 }
 

@@ -178,14 +178,9 @@ pub async fn delete_action_plan(
 ) -> Result<HttpResponse, ApiError> {
     let (id, plan_id) = path.into_inner();
     let ctx = cx.report(id, Action::Delete).await?;
-    let (req, state, principal) = cx.into_parts();
-    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
-    check_if_match(&req, current.version)?;
-    reports::delete_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &current,
-    )
-    .await?;
+    let current = reports::action_plan_of(cx.db(), &ctx, plan_id).await?;
+    check_if_match(&cx.req, current.version)?;
+    cx.delete_row::<action_plan::Entity>(current.id, current.version)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

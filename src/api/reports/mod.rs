@@ -550,14 +550,10 @@ async fn detail(
 #[delete("/reports/{id}")]
 pub async fn delete_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let ctx = cx.report(*id, Action::Delete).await?;
-    let (req, state, principal) = cx.into_parts();
-    check_if_match(&req, ctx.report.version)?;
-    reports::delete(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &ctx,
-    )
-    .await?;
+    check_if_match(&cx.req, ctx.report.version)?;
+    let report = &ctx.report;
+    cx.delete_row::<report::Entity>(report.id, report.version)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
