@@ -176,7 +176,7 @@ impl Item for Kommuner {
         if id != own {
             return Err(crud::not_found::<kommun::Entity>(id).into());
         }
-        authorize(&cx.principal, action, kommun_target(&cx.principal))?;
+        cx.check(action, kommun_target)?;
         Ok(crud::get::<kommun::Entity>(cx.db(), own, own).await?)
     }
     fn id(current: &kommun::Model) -> Uuid {

@@ -153,7 +153,7 @@ impl Ctx {
 
     /// The caller's kommun after checking `action` on `target`.
     pub fn authorized(&self, action: Action, target: TargetOf) -> Result<Uuid, ApiError> {
-        authorize(&self.principal, action, target(&self.principal))?;
+        self.check(action, target)?;
         self.principal.require_kommun()
     }
 
@@ -164,7 +164,7 @@ impl Ctx {
         target: TargetOf,
         page: &PageParams,
     ) -> Result<Option<(Uuid, PageRequest)>, ApiError> {
-        authorize(&self.principal, Action::Read, target(&self.principal))?;
+        self.check(Action::Read, target)?;
         let page = page.parse()?;
         Ok(self.principal.kommun_id.map(|kommun_id| (kommun_id, page)))
     }

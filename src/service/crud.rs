@@ -2,8 +2,8 @@
 //! each resource writes only what is particular to it.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 use uuid::Uuid;
@@ -38,6 +38,17 @@ pub trait TenantEntity: EntityTrait {
         let _ = (w, current);
         Ok(())
     }
+}
+
+/// `model` with its `updated_at` now (a change of an existing row).
+pub fn touched<A>(mut model: A) -> Result<A, ServiceError>
+where
+    A: sea_orm::ActiveModelTrait,
+    A::Entity: TenantEntity,
+{
+    let now = chrono::Utc::now();
+    model.try_set(<A::Entity as TenantEntity>::updated_column(), now.into())?;
+    Ok(model)
 }
 
 /// `model`, a new row of kommun `kommun_id` that says its own columns,
@@ -257,9 +268,7 @@ where
 {
     super::write::audited(db, actor, async |w| {
         let current = get::<C::Entity>(w.db(), w.kommun_id(), id).await?;
-        let mut columns = changes.columns(w, &current).await?;
-        let now = chrono::Utc::now();
-        columns.try_set(<C::Entity as TenantEntity>::updated_column(), now.into())?;
+        let columns = touched(changes.columns(w, &current).await?)?;
         w.update::<C::Entity, _>(&current, expected_version, columns)
             .await
     })

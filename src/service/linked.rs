@@ -143,8 +143,7 @@ where
         if let Some(position) = L::position(&spec) {
             row.try_set(L::position_column(), position.into())?;
         }
-        let now = chrono::Utc::now();
-        row.try_set(<L::Entity as TenantEntity>::updated_column(), now.into())?;
+        let row = crud::touched(row)?;
         crud::update_versioned::<L::Entity, _>(txn, kommun_id, id, expected_version, row).await?;
         L::write_links(txn, kommun_id, id, &spec).await?;
         let after = get::<L>(txn, kommun_id, id).await?;
