@@ -8,6 +8,7 @@
 //! database types.
 
 pub mod blocks;
+mod chart;
 mod draw;
 pub mod html;
 pub mod kommun;
