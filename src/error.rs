@@ -9,8 +9,8 @@ use sea_orm::DbErr;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-pub use crate::service::error::{FieldError, UniqueKey, unique_violation};
-use crate::service::error::{ServiceError, cause_chain};
+use crate::service::error::cause_chain;
+pub use crate::service::error::{FieldError, ServiceError, UniqueKey, unique_violation};
 
 /// One invalid field of a request.
 #[derive(ToSchema)]
@@ -44,6 +44,9 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
 }
 
+/// What a request can fail with: the service's failures
+/// ([`ServiceError`], wrapped as they are) and what only HTTP knows
+/// (malformed requests, authentication, content negotiation, limits).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("malformed request: {0}")]
@@ -54,16 +57,6 @@ pub enum ApiError {
     BadQuery(FieldError),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
-    #[error("forbidden: {0}")]
-    Forbidden(String),
-    #[error("not found: {0}")]
-    NotFound(String),
-    #[error("conflict: {0}")]
-    Conflict(String),
-    /// A unique code or name already taken (409): the field that holds it,
-    /// in `errors` as a validation error names its field.
-    #[error("taken: {}: {}", .0.field, .0.message)]
-    Taken(FieldError),
     /// The path exists, the method does not: the methods it takes, as the
     /// `Allow` header lists them.
     #[error("method not allowed")]
@@ -71,69 +64,59 @@ pub enum ApiError {
     /// `Accept` allows none of the forms the operation answers in.
     #[error("not acceptable: {0}")]
     NotAcceptable(String),
-    #[error("stale version")]
-    PreconditionFailed(String),
     #[error("payload too large")]
     PayloadTooLarge(String),
     #[error("unsupported media type")]
     UnsupportedMediaType(String),
-    #[error("validation failed")]
-    Validation(Vec<FieldError>),
     #[error("If-Match required")]
     PreconditionRequired(String),
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// The database aborted the transaction because a concurrent one held
-    /// what it needed (a deadlock, a serialisation failure, a busy SQLite
-    /// file). Nothing was changed; the same request again can succeed.
-    #[error("write contended: {0}")]
-    Contended(String),
-    /// A server this service fetches from (Kolada) failed or sent something
-    /// unusable; the detail says what, and is sent.
-    #[error("upstream failed: {0}")]
-    BadGateway(String),
-    /// A server this service fetches from did not answer in time.
-    #[error("upstream timed out: {0}")]
-    GatewayTimeout(String),
-    #[error("database error: {0}")]
-    Db(DbErr),
-    #[error("unexpected: {0}")]
-    Unexpected(String),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
 }
 
 impl ApiError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
-        ApiError::Validation(vec![FieldError::new(field, message)])
+        ServiceError::validation(field, message).into()
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::NotFound(format!("{what} was not found"))
+        ServiceError::not_found(what).into()
+    }
+
+    /// The service's failure this is, if it is one.
+    pub fn service(&self) -> Option<&ServiceError> {
+        match self {
+            ApiError::Service(err) => Some(err),
+            _ => None,
+        }
     }
 
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::BadRequest(_) | ApiError::BadQuery(_) => ("bad-request", "Malformed request"),
             ApiError::Unauthorized(_) => ("unauthorized", "Authentication required"),
-            ApiError::Forbidden(_) => ("forbidden", "Not allowed"),
-            ApiError::NotFound(_) => ("not-found", "Not found"),
-            ApiError::Conflict(_) | ApiError::Taken(_) => ("conflict", "Conflict"),
             ApiError::MethodNotAllowed { .. } => ("method-not-allowed", "Method not allowed"),
             ApiError::NotAcceptable(_) => ("not-acceptable", "Not acceptable"),
-            ApiError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
             ApiError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
             ApiError::UnsupportedMediaType(_) => {
                 ("unsupported-media-type", "Unsupported media type")
             }
-            ApiError::Validation(_) => ("validation", "Invalid request"),
             ApiError::PreconditionRequired(_) => ("if-match-required", "Precondition required"),
             ApiError::TooManyRequests { .. } => ("rate-limited", "Too many requests"),
-            ApiError::Unavailable(_) => ("unavailable", "Service unavailable"),
-            ApiError::Contended(_) => ("write-conflict", "Concurrent write conflict"),
-            ApiError::BadGateway(_) => ("bad-gateway", "Upstream server failed"),
-            ApiError::GatewayTimeout(_) => ("gateway-timeout", "Upstream server timed out"),
-            ApiError::Db(_) | ApiError::Unexpected(_) => ("internal", "Internal error"),
+            ApiError::Service(err) => match err {
+                ServiceError::Forbidden(_) => ("forbidden", "Not allowed"),
+                ServiceError::NotFound(_) => ("not-found", "Not found"),
+                ServiceError::Conflict(_) | ServiceError::Taken(_) => ("conflict", "Conflict"),
+                ServiceError::PreconditionFailed(_) => ("stale-version", "Precondition failed"),
+                ServiceError::Validation(_) => ("validation", "Invalid request"),
+                ServiceError::Unavailable(_) => ("unavailable", "Service unavailable"),
+                ServiceError::Contended(_) => ("write-conflict", "Concurrent write conflict"),
+                ServiceError::BadGateway(_) => ("bad-gateway", "Upstream server failed"),
+                ServiceError::GatewayTimeout(_) => ("gateway-timeout", "Upstream server timed out"),
+                ServiceError::Db(_) | ServiceError::Unexpected(_) => ("internal", "Internal error"),
+            },
         }
     }
 
@@ -141,46 +124,50 @@ impl ApiError {
         match self {
             ApiError::BadRequest(d)
             | ApiError::Unauthorized(d)
-            | ApiError::Forbidden(d)
-            | ApiError::NotFound(d)
-            | ApiError::Conflict(d)
-            | ApiError::PreconditionFailed(d)
             | ApiError::NotAcceptable(d)
             | ApiError::PayloadTooLarge(d)
             | ApiError::UnsupportedMediaType(d)
-            | ApiError::PreconditionRequired(d)
-            | ApiError::BadGateway(d)
-            | ApiError::GatewayTimeout(d) => d.clone(),
-            ApiError::Taken(error) => format!("{}: {}", error.field, error.message),
+            | ApiError::PreconditionRequired(d) => d.clone(),
             ApiError::BadQuery(error) => {
                 format!("invalid query parameter {}: {}", error.field, error.message)
             }
-            ApiError::Validation(errors) => match errors.len() {
-                1 => format!("{}: {}", errors[0].field, errors[0].message),
-                n => format!("{n} fields are invalid"),
-            },
             ApiError::TooManyRequests { retry_after_secs } => {
                 format!("rate limit exceeded; retry after {retry_after_secs} s")
             }
             ApiError::MethodNotAllowed { allow } => {
                 format!("this path takes {allow}")
             }
-            ApiError::Unavailable(_) => "the database is unavailable; retry later".into(),
-            ApiError::Contended(_) => {
-                "a concurrent write held the data this request needed; nothing was changed; retry"
-                    .into()
-            }
-            ApiError::Db(_) | ApiError::Unexpected(_) => {
-                "an unexpected error occurred; it has been logged".into()
-            }
+            ApiError::Service(err) => match err {
+                ServiceError::Forbidden(d)
+                | ServiceError::NotFound(d)
+                | ServiceError::Conflict(d)
+                | ServiceError::PreconditionFailed(d)
+                | ServiceError::BadGateway(d)
+                | ServiceError::GatewayTimeout(d) => d.clone(),
+                ServiceError::Taken(error) => format!("{}: {}", error.field, error.message),
+                ServiceError::Validation(errors) => match errors.len() {
+                    1 => format!("{}: {}", errors[0].field, errors[0].message),
+                    n => format!("{n} fields are invalid"),
+                },
+                ServiceError::Unavailable(_) => "the database is unavailable; retry later".into(),
+                ServiceError::Contended(_) => {
+                    "a concurrent write held the data this request needed; nothing was changed; retry"
+                        .into()
+                }
+                ServiceError::Db(_) | ServiceError::Unexpected(_) => {
+                    "an unexpected error occurred; it has been logged".into()
+                }
+            },
         }
     }
 
     pub fn problem(&self) -> Problem {
         let (slug, title) = self.slug_and_title();
         let errors: Vec<FieldError> = match self {
-            ApiError::Validation(errors) => errors.clone(),
-            ApiError::Taken(error) | ApiError::BadQuery(error) => vec![error.clone()],
+            ApiError::Service(ServiceError::Validation(errors)) => errors.clone(),
+            ApiError::Service(ServiceError::Taken(error)) | ApiError::BadQuery(error) => {
+                vec![error.clone()]
+            }
             _ => Vec::new(),
         };
         Problem {
@@ -213,78 +200,57 @@ impl From<DbErr> for ApiError {
     }
 }
 
-/// Every way a service call fails has its HTTP status here, and only here.
-impl From<ServiceError> for ApiError {
-    fn from(err: ServiceError) -> Self {
-        match err {
-            ServiceError::Forbidden(d) => ApiError::Forbidden(d),
-            ServiceError::NotFound(d) => ApiError::NotFound(d),
-            ServiceError::Conflict(d) => ApiError::Conflict(d),
-            ServiceError::Taken(e) => ApiError::Taken(e),
-            ServiceError::PreconditionFailed(d) => ApiError::PreconditionFailed(d),
-            ServiceError::Validation(errors) => ApiError::Validation(errors),
-            ServiceError::Unavailable(d) => ApiError::Unavailable(d),
-            ServiceError::Contended(d) => ApiError::Contended(d),
-            ServiceError::BadGateway(d) => ApiError::BadGateway(d),
-            ServiceError::GatewayTimeout(d) => ApiError::GatewayTimeout(d),
-            ServiceError::Db(e) => ApiError::Db(e),
-            ServiceError::Unexpected(d) => ApiError::Unexpected(d),
-        }
-    }
-}
-
 /// An api error met inside a service call (a document the api builds for
-/// a write): the service's own case where there is one.
+/// a write): the service's own failure where it is one.
 pub fn into_service(err: ApiError) -> ServiceError {
     match err {
-        ApiError::Forbidden(d) => ServiceError::Forbidden(d),
-        ApiError::NotFound(d) => ServiceError::NotFound(d),
-        ApiError::Conflict(d) => ServiceError::Conflict(d),
-        ApiError::Taken(e) => ServiceError::Taken(e),
-        ApiError::PreconditionFailed(d) => ServiceError::PreconditionFailed(d),
-        ApiError::Validation(errors) => ServiceError::Validation(errors),
-        ApiError::Unavailable(d) => ServiceError::Unavailable(d),
-        ApiError::Contended(d) => ServiceError::Contended(d),
-        ApiError::Db(e) => ServiceError::Db(e),
+        ApiError::Service(err) => err,
         other => ServiceError::Unexpected(other.to_string()),
     }
 }
 
 impl ResponseError for ApiError {
+    /// Every way a request fails has its HTTP status here, and only here.
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) | ApiError::BadQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) | ApiError::Taken(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            ApiError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) | ApiError::Contended(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
-            ApiError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
-            ApiError::Db(_) | ApiError::Unexpected(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::Service(err) => match err {
+                ServiceError::Forbidden(_) => StatusCode::FORBIDDEN,
+                ServiceError::NotFound(_) => StatusCode::NOT_FOUND,
+                ServiceError::Conflict(_) | ServiceError::Taken(_) => StatusCode::CONFLICT,
+                ServiceError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+                ServiceError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                ServiceError::Unavailable(_) | ServiceError::Contended(_) => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
+                ServiceError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+                ServiceError::GatewayTimeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                ServiceError::Db(_) | ServiceError::Unexpected(_) => {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            },
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Db(err) => {
+        match self.service() {
+            Some(ServiceError::Db(err)) => {
                 tracing::error!(error = %cause_chain(err), "request failed");
             }
-            ApiError::Unexpected(_) | ApiError::Unavailable(_) => {
+            Some(ServiceError::Unexpected(_) | ServiceError::Unavailable(_)) => {
                 tracing::error!(error = %self, "request failed");
             }
-            ApiError::BadGateway(_) | ApiError::GatewayTimeout(_) => {
+            Some(ServiceError::BadGateway(_) | ServiceError::GatewayTimeout(_)) => {
                 tracing::warn!(error = %self, "upstream request failed");
             }
-            ApiError::Contended(_) => {
+            Some(ServiceError::Contended(_)) => {
                 tracing::warn!(error = %self, "write lost to a concurrent one")
             }
             _ => tracing::debug!(error = %self, "request refused"),
@@ -298,10 +264,10 @@ impl ResponseError for ApiError {
             ApiError::TooManyRequests { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
-            ApiError::Unavailable(_) => {
+            ApiError::Service(ServiceError::Unavailable(_)) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
-            ApiError::Contended(_) => {
+            ApiError::Service(ServiceError::Contended(_)) => {
                 response.insert_header((header::RETRY_AFTER, "1"));
             }
             ApiError::MethodNotAllowed { allow } => {
@@ -326,17 +292,23 @@ mod tests {
         let cases: Vec<(ApiError, u16)> = vec![
             (ApiError::BadRequest("x".into()), 400),
             (ApiError::Unauthorized("x".into()), 401),
-            (ApiError::Forbidden("x".into()), 403),
-            (ApiError::NotFound("x".into()), 404),
-            (ApiError::Conflict("x".into()), 409),
-            (ApiError::Taken(FieldError::new("code", "taken")), 409),
+            (ApiError::Service(ServiceError::Forbidden("x".into())), 403),
+            (ApiError::Service(ServiceError::NotFound("x".into())), 404),
+            (ApiError::Service(ServiceError::Conflict("x".into())), 409),
+            (
+                ApiError::Service(ServiceError::Taken(FieldError::new("code", "taken"))),
+                409,
+            ),
             (
                 ApiError::MethodNotAllowed {
                     allow: "GET".into(),
                 },
                 405,
             ),
-            (ApiError::PreconditionFailed("x".into()), 412),
+            (
+                ApiError::Service(ServiceError::PreconditionFailed("x".into())),
+                412,
+            ),
             (ApiError::PayloadTooLarge("x".into()), 413),
             (ApiError::UnsupportedMediaType("x".into()), 415),
             (ApiError::validation("f", "m"), 422),
@@ -347,12 +319,21 @@ mod tests {
                 },
                 429,
             ),
-            (ApiError::Unavailable("x".into()), 503),
-            (ApiError::Contended("x".into()), 503),
-            (ApiError::BadGateway("x".into()), 502),
-            (ApiError::GatewayTimeout("x".into()), 504),
-            (ApiError::Db(DbErr::Custom("x".into())), 500),
-            (ApiError::Unexpected("x".into()), 500),
+            (
+                ApiError::Service(ServiceError::Unavailable("x".into())),
+                503,
+            ),
+            (ApiError::Service(ServiceError::Contended("x".into())), 503),
+            (ApiError::Service(ServiceError::BadGateway("x".into())), 502),
+            (
+                ApiError::Service(ServiceError::GatewayTimeout("x".into())),
+                504,
+            ),
+            (
+                ApiError::Service(ServiceError::Db(DbErr::Custom("x".into()))),
+                500,
+            ),
+            (ApiError::Service(ServiceError::Unexpected("x".into())), 500),
         ];
         for (err, status) in cases {
             assert_eq!(err.status_code().as_u16(), status, "{err:?}");
@@ -362,13 +343,19 @@ mod tests {
 
     #[test]
     fn internal_causes_are_not_sent() {
-        let err = ApiError::Db(DbErr::Custom("secret table detail".into()));
+        let err = ApiError::Service(ServiceError::Db(DbErr::Custom(
+            "secret table detail".into(),
+        )));
         assert!(!err.problem().detail.contains("secret"));
     }
 
     #[test]
     fn a_taken_key_is_a_conflict_naming_its_field() {
-        let problem = ApiError::Taken(FieldError::new("code", "already has this code")).problem();
+        let problem = ApiError::Service(ServiceError::Taken(FieldError::new(
+            "code",
+            "already has this code",
+        )))
+        .problem();
         assert_eq!(problem.status, 409);
         assert_eq!(problem.type_, "/problems/conflict");
         assert_eq!(problem.detail, "code: already has this code");

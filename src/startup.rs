@@ -21,6 +21,7 @@ use tracing::Instrument;
 use utoipa_actix_web::AppExt;
 use uuid::Uuid;
 
+use crate::error::ServiceError;
 use crate::{config::Settings, error::ApiError, state::AppState};
 
 /// Connects with short timeouts so an unreachable database gives a quick
@@ -86,7 +87,7 @@ impl Drop for AbortOnDrop {
 /// up a request; a failure is logged, recorded in the kommun's sync state
 /// and retried at the next interval.
 async fn kolada_sync_loop(state: web::Data<AppState>, interval: std::time::Duration) {
-    use crate::service::{error::ServiceError, kolada_sync};
+    use crate::service::kolada_sync;
     // The first run after one interval: starting the service stays quiet.
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -254,14 +255,17 @@ fn run(
                 // parameter that fails; no handler extracts `web::Query`.
                 .app_data(web::PathConfig::default().error_handler(|err, _| {
                     tracing::debug!(%err, "bad path parameter");
-                    ApiError::NotFound(format!("no such resource: {err}")).into()
+                    ApiError::Service(ServiceError::NotFound(format!("no such resource: {err}")))
+                        .into()
                 })),
         );
         // The document utoipa collected while registering is dropped.
         crate::memory::release_freed();
         app.configure(crate::api::docs)
             .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::NotFound("no such endpoint; see /docs".into()))
+                Err::<HttpResponse, _>(ApiError::Service(ServiceError::NotFound(
+                    "no such endpoint; see /docs".into(),
+                )))
             }))
             .wrap(from_fn(crate::api::query_text::layer))
             .wrap(from_fn(crate::api::revalidate::layer))

@@ -5,6 +5,7 @@
 
 use super::resource::plan_target;
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -318,7 +319,9 @@ impl Patch<UpdateAssignment> for Assignments {
         current: AssignmentFull,
         body: UpdateAssignment,
     ) -> Result<AssignmentFull, ApiError> {
-        let spec = body.merge(current.spec()).map_err(ApiError::Validation)?;
+        let spec = body
+            .merge(current.spec())
+            .map_err(ServiceError::Validation)?;
         let (id, version) = (current.model.id, current.model.version);
         Ok(crate::service::linked::update::<AssignmentFull>(
             cx.db(),

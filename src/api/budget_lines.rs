@@ -3,6 +3,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::namnd_figures;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -220,9 +221,9 @@ async fn authorized_line(
 }
 
 /// A figure one may not read is reported as not found.
-fn hide_forbidden_read(err: ApiError, id: Uuid) -> ApiError {
+fn hide_forbidden_read(err: ServiceError, id: Uuid) -> ServiceError {
     match err {
-        ApiError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id).into(),
+        ServiceError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id),
         other => other,
     }
 }
@@ -454,8 +455,8 @@ pub async fn put_values(
 ) -> Result<HttpResponse, ApiError> {
     let (req, state, principal) = cx.into_parts();
     let (line, _) = authorized_line(&state, &principal, *id, Action::Update).await?;
-    let writes =
-        to_writes(&body.0.values, "values", body.0.costs_positive).map_err(ApiError::Validation)?;
+    let writes = to_writes(&body.0.values, "values", body.0.costs_positive)
+        .map_err(ServiceError::Validation)?;
     budget_lines::put_values(
         &state.db,
         &actor(&req, &principal, line.kommun_id),

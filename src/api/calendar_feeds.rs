@@ -8,6 +8,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::calendar_feeds_target;
+use crate::error::ServiceError;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -117,11 +118,14 @@ pub struct FeedListQuery {
 fn feed_scope(principal: &Principal, namnd: Option<&str>) -> Result<Option<Vec<String>>, ApiError> {
     let scoped = principal.role.is_namnd_scoped();
     match namnd.map(str::trim) {
-        Some(code) if scoped && !principal.has_namnd(code) => Err(ApiError::Forbidden(format!(
-            "role {} may make a feed of its own nämnder only ({})",
-            principal.role,
-            principal.namnder.join(", ")
-        ))),
+        Some(code) if scoped && !principal.has_namnd(code) => {
+            Err(ServiceError::Forbidden(format!(
+                "role {} may make a feed of its own nämnder only ({})",
+                principal.role,
+                principal.namnder.join(", ")
+            ))
+            .into())
+        }
         Some(code) => Ok(Some(vec![code.to_string()])),
         None if scoped => Ok(Some(principal.namnder.clone())),
         None => Ok(None),
@@ -257,8 +261,11 @@ pub async fn get_calendar(
     state: web::Data<AppState>,
     query: ApiQuery<FeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let unknown =
-        || ApiError::NotFound("no calendar feed with this URL (it may have been revoked)".into());
+    let unknown = || {
+        ApiError::Service(ServiceError::NotFound(
+            "no calendar feed with this URL (it may have been revoked)".into(),
+        ))
+    };
     let secret = query
         .token
         .as_deref()

@@ -1,6 +1,7 @@
 //! Plumbing shared by every resource: the JSON body extractor that turns bad
 //! input into problem+json, cursor pagination, and ETag / If-Match handling.
 
+use crate::error::ServiceError;
 use std::{future::Future, pin::Pin};
 
 use actix_web::{
@@ -118,7 +119,7 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut nul = Vec::new();
     nul_fields(&value, "", &mut nul);
     if !nul.is_empty() {
-        return Err(ApiError::Validation(nul));
+        return Err(ServiceError::Validation(nul).into());
     }
     if let serde_json::Value::Object(map) = &value {
         let errors: Vec<FieldError> = T::READ_ONLY
@@ -132,7 +133,7 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
             })
             .collect();
         if !errors.is_empty() {
-            return Err(ApiError::Validation(errors));
+            return Err(ServiceError::Validation(errors).into());
         }
     } else {
         return Err(ApiError::validation("", "the body must be a JSON object"));
@@ -140,16 +141,16 @@ pub fn parse_input<T: Input>(bytes: &[u8]) -> Result<T, ApiError> {
     let input: T = serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." { String::new() } else { path };
-        ApiError::Validation(vec![FieldError::new(
+        ApiError::Service(ServiceError::Validation(vec![FieldError::new(
             field,
             clean_serde_message(&e.inner().to_string()),
-        )])
+        )]))
     })?;
     let errors = input.validate();
     if errors.is_empty() {
         Ok(input)
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ServiceError::Validation(errors).into())
     }
 }
 
@@ -453,9 +454,10 @@ pub fn check_if_match(req: &HttpRequest, current_version: i32) -> Result<(), Api
     if tag_matches(value, current_version) {
         Ok(())
     } else {
-        Err(ApiError::PreconditionFailed(format!(
+        Err(ServiceError::PreconditionFailed(format!(
             "the resource has changed (now version {current_version}); read it again and retry"
-        )))
+        ))
+        .into())
     }
 }
 
@@ -524,8 +526,8 @@ pub fn actor(
 /// A computed view with a strong ETag from its bytes: derived figures can
 /// change without the resource's own version changing.
 pub fn computed<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
-    let bytes =
-        serde_json::to_vec(body).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))?;
+    let bytes = serde_json::to_vec(body)
+        .map_err(|e| ServiceError::Unexpected(format!("serialise: {e}")))?;
     Ok(computed_bytes(req, bytes, "application/json"))
 }
 
@@ -665,7 +667,7 @@ mod tests {
     fn a_nul_character_is_a_field_error_naming_its_path() {
         let err = parse_input::<Sample>(br#"{"name": "ab\u0000cd"}"#).unwrap_err();
         match err {
-            ApiError::Validation(errors) => {
+            ApiError::Service(ServiceError::Validation(errors)) => {
                 assert_eq!(errors.len(), 1);
                 assert_eq!(errors[0].field, "name");
                 assert!(errors[0].message.contains("NUL"));
@@ -693,7 +695,9 @@ mod tests {
         );
         assert_eq!(duplicate_member(br#"{"a":{"b":1},"b":{"a":2.5}}"#), None);
         let err = parse_input::<Sample>(br#"{"name":"a","name":"b"}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation(e) if e[0].field == "name"));
+        assert!(
+            matches!(err, ApiError::Service(ServiceError::Validation(e)) if e[0].field == "name")
+        );
     }
 
     #[test]
@@ -709,7 +713,9 @@ mod tests {
     #[test]
     fn read_only_fields_are_named() {
         let err = parse_input::<Sample>(br#"{"name":"x","id":"1"}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "id"));
+        assert!(
+            matches!(err, ApiError::Service(ServiceError::Validation(ref e)) if e[0].field == "id")
+        );
     }
 
     #[test]
@@ -719,7 +725,9 @@ mod tests {
             Err(ApiError::BadRequest(_))
         ));
         let err = parse_input::<Sample>(br#"{"name": 3}"#).unwrap_err();
-        assert!(matches!(err, ApiError::Validation(ref e) if e[0].field == "name"));
+        assert!(
+            matches!(err, ApiError::Service(ServiceError::Validation(ref e)) if e[0].field == "name")
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! canonical bytes with `Content-Digest`, and the difference between the
 //! decided and the live figures are resources of their own.
 
+use crate::error::ServiceError;
 use std::{collections::BTreeSet, sync::Arc};
 
 use actix_web::{HttpRequest, HttpResponse, get, web};
@@ -109,7 +110,8 @@ impl From<&VersionMeta> for VersionDto {
 }
 
 fn to_value<T: Serialize>(v: &T) -> Result<Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))
+    serde_json::to_value(v)
+        .map_err(|e| ApiError::Service(ServiceError::Unexpected(format!("serialise: {e}"))))
 }
 
 /// Everything the report of `ctx` shows, as a decided version keeps it:
@@ -361,7 +363,7 @@ pub async fn get_version(cx: Ctx, path: web::Path<(Uuid, i32)>) -> Result<HttpRe
     let version = versions::get(&state.db, ctx.report.kommun_id, ctx.report.id, number).await?;
     let tag = format!("\"{}\"", version.sha256);
     let digest = hex_to_bytes(&version.sha256)
-        .ok_or_else(|| ApiError::Unexpected("stored hash is not hex".into()))?;
+        .ok_or_else(|| ServiceError::Unexpected("stored hash is not hex".into()))?;
     // A decided version never changes: clients may keep it for good.
     Ok(with_etag(
         &req,
@@ -434,9 +436,10 @@ pub async fn diff_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, A
     let ctx = cx.report(*id, Action::Read).await?;
     let (_, state, _) = cx.into_parts();
     let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
-        return Err(ApiError::NotFound(
+        return Err(ServiceError::NotFound(
             "the report has no decided version; it was never approved".into(),
-        ));
+        )
+        .into());
     };
     let decided = versions::read_document(&version.document)?;
     let mut live = document(&state.db, &ctx).await?;

@@ -21,6 +21,7 @@
 //!   [`ApiError`] for that status, so its `type`, `title` and `status` are
 //!   those the service sends (the `Problem` schema's example is a 422).
 
+use crate::error::ServiceError;
 use serde_json::{Value, json};
 
 use crate::error::{ApiError, FieldError};
@@ -113,7 +114,9 @@ fn problem_example(status: u16) -> Option<Value> {
             "invalid digit found in string",
         )),
         401 => ApiError::Unauthorized(crate::auth::token::REFUSED.into()),
-        403 => ApiError::Forbidden("role revisor may not update this resource".into()),
+        403 => ApiError::Service(ServiceError::Forbidden(
+            "role revisor may not update this resource".into(),
+        )),
         404 => ApiError::not_found("the resource 019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182"),
         405 => ApiError::MethodNotAllowed {
             allow: "GET, POST".into(),
@@ -121,13 +124,13 @@ fn problem_example(status: u16) -> Option<Value> {
         406 => ApiError::NotAcceptable(
             "this operation answers application/json or text/csv; Accept: application/xml".into(),
         ),
-        409 => ApiError::Taken(FieldError::new(
+        409 => ApiError::Service(ServiceError::Taken(FieldError::new(
             "code",
             "another nämnd of this kommun already has this code",
-        )),
-        412 => ApiError::PreconditionFailed(
+        ))),
+        412 => ApiError::Service(ServiceError::PreconditionFailed(
             "the resource has changed (now version 4); read it again and retry".into(),
-        ),
+        )),
         413 => ApiError::PayloadTooLarge("the request body is larger than 262144 bytes".into()),
         415 => ApiError::UnsupportedMediaType("send the body as application/json".into()),
         422 => ApiError::validation("code", "must be 1–20 characters: A–Z, 0–9, / and -"),
@@ -137,14 +140,14 @@ fn problem_example(status: u16) -> Option<Value> {
         429 => ApiError::TooManyRequests {
             retry_after_secs: 12,
         },
-        500 => ApiError::Unexpected("example".into()),
-        502 => ApiError::BadGateway(
+        500 => ApiError::Service(ServiceError::Unexpected("example".into())),
+        502 => ApiError::Service(ServiceError::BadGateway(
             "the Kolada server answered 500 Internal Server Error; nothing was imported".into(),
-        ),
-        503 => ApiError::Unavailable("example".into()),
-        504 => ApiError::GatewayTimeout(
+        )),
+        503 => ApiError::Service(ServiceError::Unavailable("example".into())),
+        504 => ApiError::Service(ServiceError::GatewayTimeout(
             "the Kolada server did not answer within 30 s; nothing was imported".into(),
-        ),
+        )),
         _ => return None,
     };
     serde_json::to_value(error.problem()).ok()

@@ -5,6 +5,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::consolidated_target;
+use crate::error::ServiceError;
 use actix_web::{HttpRequest, HttpResponse, get, http::header, web};
 use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
@@ -62,10 +63,11 @@ pub fn format_of(req: &HttpRequest, query: Option<&str>) -> Result<Format, ApiEr
         Some("html") => return Ok(Format::Html),
         Some("pdf") => return Ok(Format::Pdf),
         Some(_) => {
-            return Err(ApiError::Validation(vec![FieldError::new(
+            return Err(ServiceError::Validation(vec![FieldError::new(
                 "format",
                 "must be html or pdf",
-            )]));
+            )])
+            .into());
         }
         None => {}
     }
@@ -111,7 +113,7 @@ pub async fn report_doc(
         ),
     };
     let doc = ReportDoc::from_value(&value)
-        .map_err(|e| ApiError::Unexpected(format!("report document: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("report document: {e}")))?;
     Ok((doc, draft))
 }
 
@@ -132,8 +134,8 @@ pub async fn render(doc: Document, format: Format, file_stem: &str) -> Result<An
             // Typesetting takes CPU for a while: off the request threads.
             let bytes = web::block(move || document::pdf::pdf(&doc))
                 .await
-                .map_err(|e| ApiError::Unexpected(format!("typesetting: {e}")))?
-                .map_err(ApiError::Unexpected)?;
+                .map_err(|e| ServiceError::Unexpected(format!("typesetting: {e}")))?
+                .map_err(ServiceError::Unexpected)?;
             ("pdf", "application/pdf", bytes)
         }
     };

@@ -1,5 +1,6 @@
 //! The authenticated caller, extracted from the `Authorization: Bearer` header.
 
+use crate::error::ServiceError;
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
@@ -35,7 +36,7 @@ impl FromRequest for Principal {
         Box::pin(async move {
             let state = req
                 .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
+                .ok_or_else(|| ServiceError::Unexpected("application state missing".into()))?;
             // Already checked by the guard before the request's input was read.
             if let Some(principal) = req.extensions().get::<Principal>().cloned() {
                 return Ok(principal);

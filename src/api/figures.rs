@@ -1,6 +1,7 @@
 //! The drift- and investeringsredovisning of a report as served: each line
 //! with its computed figures, children nested, and the computed total.
 
+use crate::error::ServiceError;
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
@@ -173,7 +174,7 @@ fn row_dto(
 ) -> Result<TableRowDto, ApiError> {
     let line = lines
         .get(&row.id)
-        .ok_or_else(|| ApiError::Unexpected("roll-up returned an unknown line".into()))?;
+        .ok_or_else(|| ServiceError::Unexpected("roll-up returned an unknown line".into()))?;
     Ok(TableRowDto {
         id: line.id,
         code: line.code.clone(),

@@ -5,6 +5,7 @@
 
 use super::resource::plan_target;
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, delete, get, patch, post};
@@ -49,7 +50,11 @@ impl NamndRef {
                 code: n.code.clone(),
                 name: n.name.clone(),
             })
-            .ok_or_else(|| ApiError::Unexpected(format!("nämnd {id} of a goal is missing")))
+            .ok_or_else(|| {
+                ApiError::Service(ServiceError::Unexpected(format!(
+                    "nämnd {id} of a goal is missing"
+                )))
+            })
     }
 }
 
@@ -462,7 +467,9 @@ impl Item for Goals {
 
 impl Patch<UpdateGoal> for Goals {
     async fn patch(cx: &Ctx, current: GoalFull, body: UpdateGoal) -> Result<GoalFull, ApiError> {
-        let spec = body.merge(current.spec()?).map_err(ApiError::Validation)?;
+        let spec = body
+            .merge(current.spec()?)
+            .map_err(ServiceError::Validation)?;
         let (id, version) = (current.model.id, current.model.version);
         Ok(
             crate::service::linked::update::<GoalFull>(cx.db(), &cx.actor()?, id, version, spec)
@@ -481,7 +488,7 @@ impl Delete for Goals {
 impl Create<CreateGoal> for Goals {
     async fn create(cx: &Ctx, body: CreateGoal) -> Result<GoalFull, ApiError> {
         cx.authorized(Action::Create, plan_target)?;
-        let spec = body.spec().map_err(ApiError::Validation)?;
+        let spec = body.spec().map_err(ServiceError::Validation)?;
         Ok(crate::service::linked::create::<GoalFull>(cx.db(), &cx.actor()?, spec).await?)
     }
 }

@@ -281,7 +281,7 @@ pub async fn layer(
             Err(err) => return Ok(req.into_response(err.error_response())),
         };
         if let Err(err) = may_attempt(&principal, action, kind) {
-            return Ok(req.into_response(err.error_response()));
+            return Ok(req.into_response(ApiError::from(err).error_response()));
         }
         // The handler's Principal extractor takes this one (the token is
         // checked and the request counted against the rate limit once).

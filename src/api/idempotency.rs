@@ -8,6 +8,7 @@
 //! database, run once: the others wait for the first's answer and replay
 //! it, or get 409 if it takes longer than [`WAIT_FOR_FIRST`].
 
+use crate::error::ServiceError;
 use actix_web::{
     Error, HttpMessage, HttpResponse, ResponseError,
     body::{BoxBody, MessageBody, to_bytes},
@@ -143,7 +144,8 @@ pub async fn layer(
             release(&state, reserved).await;
             return Ok(ServiceResponse::new(
                 req,
-                ApiError::Unexpected("response body".into()).error_response(),
+                ApiError::Service(ServiceError::Unexpected("response body".into()))
+                    .error_response(),
             ));
         }
     };
@@ -266,9 +268,9 @@ async fn reserve(
             continue;
         }
         if tokio::time::Instant::now() >= deadline {
-            return Err(ApiError::Conflict(format!(
+            return Err(ServiceError::Conflict(format!(
                 "a request with this {HEADER} is still being processed; retry it later to get its answer"
-            )));
+            )).into());
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

@@ -3,6 +3,7 @@
 //! report prints (this year and last year side by side).
 
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -356,7 +357,7 @@ pub async fn key_figure_table(
                 .filter(namnd::Column::Code.eq(code.as_str()))
                 .one(&state.db)
                 .await?
-                .ok_or_else(|| ApiError::NotFound(format!("no nämnd with code {code}")))?
+                .ok_or_else(|| ServiceError::NotFound(format!("no nämnd with code {code}")))?
                 .id;
             if given.is_some_and(|given| given != id) {
                 return Err(ApiError::validation(

@@ -2,6 +2,7 @@
 //! admin creates its kommun once (bootstrap) and may rename it.
 
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, get, patch, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -149,9 +150,10 @@ pub async fn create_kommun(cx: Ctx, body: ApiJson<CreateKommun>) -> Result<HttpR
     let (req, state, principal) = cx.into_parts();
     let body = body.0;
     if body.code != principal.kommun_code {
-        return Err(ApiError::Forbidden(
+        return Err(ServiceError::Forbidden(
             "a token may only create its own kommun (the kommun claim)".into(),
-        ));
+        )
+        .into());
     }
     authorize(
         &principal,

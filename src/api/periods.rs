@@ -3,6 +3,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::structure_target;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -143,7 +144,7 @@ pub async fn list_periods(
 impl Create<CreatePeriod> for Periods {
     async fn create(cx: &Ctx, body: CreatePeriod) -> Result<period::Model, ApiError> {
         cx.authorized(Action::Create, structure_target)?;
-        let spec = body.spec().map_err(|e| ApiError::Validation(vec![e]))?;
+        let spec = body.spec().map_err(|e| ServiceError::Validation(vec![e]))?;
         Ok(periods::create(cx.db(), &cx.actor()?, spec).await?)
     }
 }

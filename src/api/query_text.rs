@@ -5,6 +5,7 @@
 //! pattern on every string parameter says. Runs inside the guard, so a
 //! caller who may not do the operation learns nothing about its input.
 
+use crate::error::ServiceError;
 use actix_web::{
     Error, ResponseError,
     body::{BoxBody, MessageBody},
@@ -54,7 +55,7 @@ pub async fn layer(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     }
-    let response = ApiError::Validation(errors).error_response();
+    let response = ApiError::Service(ServiceError::Validation(errors)).error_response();
     Ok(req.into_response(response))
 }
 

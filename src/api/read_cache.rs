@@ -13,6 +13,7 @@
 //! and names everything the answer depends on in the key: the resource, the
 //! normalised query, and the caller's view where it narrows the answer.
 
+use crate::error::ServiceError;
 use std::future::Future;
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web::Bytes};
@@ -106,5 +107,5 @@ pub fn json<T: serde::Serialize>(body: &T) -> Result<Answer, ApiError> {
             content_type: "application/json",
             headers: Vec::new(),
         })
-        .map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))
+        .map_err(|e| ApiError::Service(ServiceError::Unexpected(format!("serialise: {e}"))))
 }

@@ -2,13 +2,15 @@
 //! key figures, the indicator appendix).
 
 use super::{indicators::AppendixDto, key_figures::KeyFigureRow, volume_measures::VolumeRow};
+use crate::error::ServiceError;
 use crate::{
     error::ApiError,
     service::{key_figures, reports::ReportContext, volumes},
 };
 
 fn json<T: serde::Serialize>(rows: &T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(rows).map_err(|e| ApiError::Unexpected(format!("serialise: {e}")))
+    serde_json::to_value(rows)
+        .map_err(|e| ApiError::Service(ServiceError::Unexpected(format!("serialise: {e}"))))
 }
 
 /// Volymmått for the report period: period value, prognos, the same period

@@ -5,6 +5,7 @@
 //! implementing [`Item`], [`Patch`] and [`Delete`]; [`item_routes!`] then
 //! writes the three `/…/{id}` handlers with their OpenAPI description.
 
+use crate::error::ServiceError;
 use std::{future::Future, pin::Pin};
 
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, http::StatusCode, web};
@@ -38,8 +39,8 @@ impl FromRequest for Ctx {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let principal = Principal::from_request(&req, payload);
         Box::pin(async move {
-            let state =
-                state.ok_or_else(|| ApiError::Unexpected("application state missing".into()))?;
+            let state = state
+                .ok_or_else(|| ServiceError::Unexpected("application state missing".into()))?;
             let principal = principal.await?;
             Ok(Ctx {
                 req,
@@ -148,13 +149,13 @@ impl Ctx {
     /// Checks `action` on `target` (for a handler that also answers a
     /// caller whose kommun does not exist yet).
     pub fn check(&self, action: Action, target: TargetOf) -> Result<(), ApiError> {
-        authorize(&self.principal, action, target(&self.principal))
+        Ok(authorize(&self.principal, action, target(&self.principal))?)
     }
 
     /// The caller's kommun after checking `action` on `target`.
     pub fn authorized(&self, action: Action, target: TargetOf) -> Result<Uuid, ApiError> {
         self.check(action, target)?;
-        self.principal.require_kommun()
+        Ok(self.principal.require_kommun()?)
     }
 
     /// For a list: checks `Read` on `target` and parses the page; None when

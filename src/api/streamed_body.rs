@@ -7,6 +7,7 @@
 //! [`SkipBom`]). The limit is enforced as the chunks arrive; when the parser
 //! stops early (a syntax error), the rest of the body is not read.
 
+use crate::error::ServiceError;
 use std::io::Read;
 
 use actix_web::web::Bytes;
@@ -121,7 +122,7 @@ where
     drop(sender);
     let parsed = parser
         .await
-        .map_err(|e| ApiError::Unexpected(format!("import parser: {e}")))?;
+        .map_err(|e| ServiceError::Unexpected(format!("import parser: {e}")))?;
     match failure {
         Some(e) => Err(e),
         None => Ok(parsed),

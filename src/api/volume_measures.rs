@@ -4,6 +4,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::namnd_figures;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -453,7 +454,7 @@ pub(crate) async fn readable_namnder(
         }
     }
     match refused {
-        Some(e) if visible.is_empty() => Err(e),
+        Some(e) if visible.is_empty() => Err(e.into()),
         _ => Ok(visible),
     }
 }
@@ -614,7 +615,7 @@ pub async fn put_volume_values(
     body: ApiJson<PutVolumeValues>,
 ) -> Result<HttpResponse, ApiError> {
     let (measure, _) = VolumeMeasures::load(&cx, *id, Action::Update).await?;
-    let entries = body.0.entries().map_err(ApiError::Validation)?;
+    let entries = body.0.entries().map_err(ServiceError::Validation)?;
     let values = volumes::put_values(cx.db(), &cx.actor()?, measure.id, entries).await?;
     Ok(HttpResponse::Ok().json(VolumeValues::new(measure.id, values)))
 }
@@ -624,7 +625,7 @@ pub(crate) fn report_period(model: &period::Model) -> Result<ReportPeriod, ApiEr
     let spec = periods::spec_of(model)?;
     let (first, last) = spec.months();
     ReportPeriod::new(spec.year, first, last)
-        .map_err(|e| ApiError::Unexpected(format!("stored period: {e}")))
+        .map_err(|e| ApiError::Service(ServiceError::Unexpected(format!("stored period: {e}"))))
 }
 
 /// A volume measure's figures for a period, as a report shows them: period

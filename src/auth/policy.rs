@@ -3,7 +3,7 @@
 //! roles.
 
 use super::{Principal, Role};
-use crate::error::ApiError;
+use crate::service::error::ServiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -107,9 +107,9 @@ pub fn authorize(
     principal: &Principal,
     action: Action,
     target: Target<'_>,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if principal.kommun_code != target.kommun() {
-        return Err(ApiError::not_found("the resource"));
+        return Err(ServiceError::not_found("the resource"));
     }
     if let Target::Report { namnd, state, .. } = target {
         return authorize_report(principal, action, namnd, state);
@@ -216,7 +216,7 @@ pub enum Kind {
 /// nothing about the input's rules. Derived from [`authorize`] itself by
 /// trying the targets the principal could reach (its own nämnder, every
 /// report state); the handler then authorises the actual target.
-pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<(), ApiError> {
+pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<(), ServiceError> {
     let kommun = principal.kommun_code.as_str();
     // A nämnd the principal's token names, or one no token names (which a
     // role that is not narrowed to nämnder reaches all the same).
@@ -264,7 +264,7 @@ pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<
     let possible = targets.into_iter().any(|target| {
         !matches!(
             authorize(principal, action, target),
-            Err(ApiError::Forbidden(_) | ApiError::NotFound(_))
+            Err(ServiceError::Forbidden(_) | ServiceError::NotFound(_))
         )
     });
     if possible {
@@ -279,7 +279,7 @@ fn sees_namnd(principal: &Principal, namnd: &str) -> bool {
     !principal.role.is_namnd_scoped() || principal.has_namnd(namnd)
 }
 
-fn forbidden(principal: &Principal, action: Action) -> ApiError {
+fn forbidden(principal: &Principal, action: Action) -> ServiceError {
     let verb = match action {
         Action::Read => "read",
         Action::Create => "create",
@@ -290,7 +290,7 @@ fn forbidden(principal: &Principal, action: Action) -> ApiError {
         Action::Return => "return",
         Action::Reopen => "reopen",
     };
-    ApiError::Forbidden(format!(
+    ServiceError::Forbidden(format!(
         "role {} may not {verb} this resource",
         principal.role
     ))
@@ -303,7 +303,7 @@ fn authorize_report(
     action: Action,
     namnd: &str,
     state: ReportState,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     let own = principal.has_namnd(namnd);
     let visible = match principal.role {
         Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration => true,
@@ -312,7 +312,7 @@ fn authorize_report(
     };
     // Creating concerns a report that does not exist yet: nothing to hide.
     if !visible && action != Action::Create {
-        return Err(ApiError::not_found("the report"));
+        return Err(ServiceError::not_found("the report"));
     }
     let role_may = match action {
         Action::Read => true,
@@ -356,7 +356,7 @@ fn authorize_report(
             _ => Err("only an approved (godkand) report can be reopened"),
         },
     };
-    state_allows.map_err(|why| ApiError::Conflict(why.into()))
+    state_allows.map_err(|why| ServiceError::Conflict(why.into()))
 }
 
 #[cfg(test)]
@@ -385,20 +385,20 @@ mod tests {
         assert!(authorize(&own, Action::Update, report(ReportState::Utkast)).is_ok());
         assert!(matches!(
             authorize(&other, Action::Read, report(ReportState::Utkast)),
-            Err(ApiError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
         assert!(authorize(&other, Action::Read, report(ReportState::Godkand)).is_ok());
         assert!(matches!(
             authorize(&other, Action::Update, report(ReportState::Godkand)),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&own, Action::Update, report(ReportState::ForBeslut)),
-            Err(ApiError::Conflict(_))
+            Err(ServiceError::Conflict(_))
         ));
         assert!(matches!(
             authorize(&own, Action::Update, report(ReportState::Godkand)),
-            Err(ApiError::Conflict(_))
+            Err(ServiceError::Conflict(_))
         ));
     }
 
@@ -419,11 +419,11 @@ mod tests {
                 Action::Approve,
                 report(ReportState::ForBeslut)
             ),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&sekreterare, Action::Approve, report(ReportState::Utkast)),
-            Err(ApiError::Conflict(_))
+            Err(ServiceError::Conflict(_))
         ));
         assert!(
             authorize(
@@ -439,7 +439,7 @@ mod tests {
                 Action::Reopen,
                 report(ReportState::Godkand)
             ),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(
             authorize(
@@ -456,11 +456,11 @@ mod tests {
         let lasare = principal(Role::Lasare);
         assert!(matches!(
             authorize(&lasare, Action::Read, report(ReportState::Utkast)),
-            Err(ApiError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
         assert!(matches!(
             authorize(&lasare, Action::Read, report(ReportState::ForBeslut)),
-            Err(ApiError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
         assert!(authorize(&lasare, Action::Read, report(ReportState::Godkand)).is_ok());
         assert!(matches!(
@@ -469,7 +469,7 @@ mod tests {
                 Action::Update,
                 report(ReportState::Utkast)
             ),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
     }
 
@@ -483,19 +483,19 @@ mod tests {
         assert!(authorize(&principal(Role::Integration), Action::Update, figures).is_ok());
         assert!(matches!(
             authorize(&scoped(Role::Redaktor, "SOCN"), Action::Update, figures),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&scoped(Role::Redaktor, "SOCN"), Action::Read, figures),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&principal(Role::Revisor), Action::Update, figures),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&principal(Role::Lasare), Action::Read, figures),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
     }
 
@@ -509,7 +509,7 @@ mod tests {
         assert!(authorize(&feed, Action::Update, figures("VON")).is_ok());
         assert!(matches!(
             authorize(&feed, Action::Create, figures("SOCN")),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         // Reading is not narrowed: an integration reads what it reconciles.
         assert!(authorize(&feed, Action::Read, figures("SOCN")).is_ok());
@@ -545,7 +545,7 @@ mod tests {
                 assert!(
                     matches!(
                         authorize(&integration, action, target),
-                        Err(ApiError::Forbidden(_))
+                        Err(ServiceError::Forbidden(_))
                     ),
                     "{action:?} {target:?}"
                 );
@@ -554,7 +554,7 @@ mod tests {
                 assert!(
                     matches!(
                         authorize(&integration, action, report(state)),
-                        Err(ApiError::Forbidden(_))
+                        Err(ServiceError::Forbidden(_))
                     ),
                     "{action:?} {state:?}"
                 );
@@ -580,7 +580,7 @@ mod tests {
                 Action::Read,
                 Target::Structure { kommun: "1882" },
             );
-            assert!(matches!(err, Err(ApiError::NotFound(_))), "{role}");
+            assert!(matches!(err, Err(ServiceError::NotFound(_))), "{role}");
         }
     }
 
@@ -595,7 +595,7 @@ mod tests {
             let expected = matches!(role, Role::Admin | Role::Kommunledning);
             assert_eq!(result.is_ok(), expected, "{role}");
             if !expected {
-                assert!(matches!(result, Err(ApiError::Forbidden(_))));
+                assert!(matches!(result, Err(ServiceError::Forbidden(_))));
             }
         }
     }
@@ -669,7 +669,7 @@ mod tests {
             );
             assert_eq!(read.is_ok(), expected, "{role}");
             if !expected {
-                assert!(matches!(read, Err(ApiError::Forbidden(_))), "{role}");
+                assert!(matches!(read, Err(ServiceError::Forbidden(_))), "{role}");
             }
             assert!(authorize(&principal(role), Action::Update, feed).is_err());
         }
@@ -679,7 +679,7 @@ mod tests {
                 Action::Read,
                 Target::ChangeFeed { kommun: "1882" }
             ),
-            Err(ApiError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
     }
 
@@ -696,12 +696,12 @@ mod tests {
                 let expected = matches!(role, Role::Admin | Role::Kommunledning);
                 assert_eq!(result.is_ok(), expected, "{role} {action:?}");
                 if !expected {
-                    assert!(matches!(result, Err(ApiError::Forbidden(_))), "{role}");
+                    assert!(matches!(result, Err(ServiceError::Forbidden(_))), "{role}");
                 }
             }
             assert!(matches!(
                 authorize(&principal(role), Action::Submit, plan),
-                Err(ApiError::Forbidden(_))
+                Err(ServiceError::Forbidden(_))
             ));
             assert!(matches!(
                 authorize(
@@ -709,7 +709,7 @@ mod tests {
                     Action::Read,
                     Target::Plan { kommun: "1882" }
                 ),
-                Err(ApiError::NotFound(_))
+                Err(ServiceError::NotFound(_))
             ));
         }
     }
@@ -729,7 +729,7 @@ mod tests {
                 Action::Update,
                 Target::Plan { kommun: "0483" }
             ),
-            Err(ApiError::Forbidden(_))
+            Err(ServiceError::Forbidden(_))
         ));
         assert!(matches!(
             authorize(
@@ -737,7 +737,7 @@ mod tests {
                 Action::Update,
                 Target::IndicatorValues { kommun: "1882" }
             ),
-            Err(ApiError::NotFound(_))
+            Err(ServiceError::NotFound(_))
         ));
     }
 
@@ -767,7 +767,7 @@ mod tests {
                     Action::Read,
                     Target::CalendarFeeds { kommun: "1882" }
                 ),
-                Err(ApiError::NotFound(_))
+                Err(ServiceError::NotFound(_))
             ));
         }
     }

@@ -2,6 +2,7 @@
 //! with a cursor that never skips or repeats a change, also while many
 //! writers commit at once, and never another kommun's changes.
 
+use kommunrapport::error::ServiceError;
 use std::sync::{
     Arc,
     atomic::{AtomicBool, Ordering},
@@ -426,7 +427,10 @@ async fn a_lost_deadlock_is_a_503_to_retry() {
         other => panic!("expected exactly one deadlock victim, got {other:?}"),
     };
     let err = ApiError::from(lost);
-    assert!(matches!(err, ApiError::Contended(_)), "{err:?}");
+    assert!(
+        matches!(err, ApiError::Service(ServiceError::Contended(_))),
+        "{err:?}"
+    );
     let response = err.error_response();
     assert_eq!(response.status().as_u16(), 503);
     assert_eq!(

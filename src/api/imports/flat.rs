@@ -3,6 +3,7 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::namnd_figures;
+use crate::error::ServiceError;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, post, web};
@@ -316,7 +317,7 @@ pub async fn import_flat(
                 );
                 let checked = match read {
                     Ok(read) => read.map(|()| checker.finish()).map_err(ApiError::from),
-                    Err(e) => Err(ApiError::Unexpected(e)),
+                    Err(e) => Err(ServiceError::Unexpected(e).into()),
                 };
                 (namnder, lines, checked)
             })
@@ -344,7 +345,7 @@ pub async fn import_flat(
                 );
                 let checked = match read {
                     Ok(read) => read.map(|()| checker.finish()).map_err(ApiError::from),
-                    Err(e) => Err(ApiError::Unexpected(e)),
+                    Err(e) => Err(ServiceError::Unexpected(e).into()),
                 };
                 (namnder, checked)
             })
@@ -652,7 +653,9 @@ mod tests {
         );
         let status = |text: &str| match json_rows(text) {
             Ok(_) => "ok".to_string(),
-            Err(ApiError::Validation(errors)) => format!("422 {}", errors[0].field),
+            Err(ApiError::Service(ServiceError::Validation(errors))) => {
+                format!("422 {}", errors[0].field)
+            }
             Err(ApiError::BadRequest(_)) => "400".to_string(),
             Err(other) => format!("{other:?}"),
         };

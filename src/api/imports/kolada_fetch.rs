@@ -4,6 +4,7 @@
 //! uploaded file, so a fetch that fails anywhere writes nothing.
 
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -139,7 +140,7 @@ fn list<T>(
     if errors.is_empty() {
         Ok(items)
     } else {
-        Err(ApiError::Validation(errors))
+        Err(ServiceError::Validation(errors).into())
     }
 }
 
@@ -263,12 +264,13 @@ pub async fn fetch_kolada(
     let parsed = parse_kolada(&document, &principal.kommun_code)?;
     let dry_run = query.dry_run.unwrap_or(false);
     if !dry_run && let Some(first) = parsed.errors.first() {
-        return Err(ApiError::BadGateway(format!(
+        return Err(ServiceError::BadGateway(format!(
             "the Kolada server sent {} invalid entries (first: {}: {}); nothing was imported",
             parsed.errors.len(),
             first.field,
             first.message
-        )));
+        ))
+        .into());
     }
     let options = imports::KoladaImportOptions {
         source: ValueSource::Kolada,
@@ -303,7 +305,7 @@ mod tests {
         );
         let err = list("2022,20x4,1066", "years", parse_year).unwrap_err();
         assert!(
-            matches!(err, ApiError::Validation(ref e) if e.len() == 2 && e[0].field == "years")
+            matches!(err, ApiError::Service(ServiceError::Validation(ref e)) if e.len() == 2 && e[0].field == "years")
         );
         assert_eq!(list("U21468", "kolada_id", parse_kpi).unwrap(), ["U21468"]);
         assert!(list("U21468,../x", "kolada_id", parse_kpi).is_err());

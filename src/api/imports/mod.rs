@@ -7,6 +7,7 @@
 //! [`flat`] (rows as CSV or JSON) and
 //! [`sie`]; this module holds what their handlers share.
 
+use crate::error::ServiceError;
 pub mod flat;
 pub mod kolada;
 pub mod kolada_fetch;
@@ -109,7 +110,7 @@ pub(super) fn refused(errors: Vec<RowError>) -> HttpResponse {
 impl From<ReadError> for ApiError {
     fn from(e: ReadError) -> Self {
         match e {
-            ReadError::Invalid(errors) => ApiError::Validation(errors),
+            ReadError::Invalid(errors) => ApiError::Service(ServiceError::Validation(errors)),
             ReadError::NotJson(e) => super::common::not_json(e),
         }
     }

@@ -3,6 +3,7 @@
 //! bedömning the domain derives for a year, and as the appendix table
 //! (`/indicators/table`) grouped by goal area and goal.
 
+use crate::error::ServiceError;
 pub mod dto;
 pub mod input;
 pub mod years;
@@ -556,7 +557,7 @@ pub async fn put_riktvarden(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Update, plan_target)?;
     let (req, state, principal) = cx.into_parts();
-    let entries = body.0.entries().map_err(ApiError::Validation)?;
+    let entries = body.0.entries().map_err(ServiceError::Validation)?;
     let expected = optional_version(&req)?;
     let data = indicators::put_riktvarden(
         &state.db,
@@ -595,7 +596,7 @@ pub async fn put_values(
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Update, indicator_values_target)?;
     let (req, state, principal) = cx.into_parts();
-    let writes = body.0.writes().map_err(ApiError::Validation)?;
+    let writes = body.0.writes().map_err(ServiceError::Validation)?;
     let expected = optional_version(&req)?;
     let data = indicators::put_values(
         &state.db,
@@ -637,7 +638,7 @@ pub async fn put_overrides(
     let year = query_year(Some(&year), "year")?
         .ok_or_else(|| ApiError::validation("year", "give the year"))?;
     let kommun_id = principal.require_kommun()?;
-    let (trend, bedomning) = body.0.overrides().map_err(ApiError::Validation)?;
+    let (trend, bedomning) = body.0.overrides().map_err(ServiceError::Validation)?;
     let expected = optional_version(&req)?;
     let data = indicators::put_overrides(
         &state.db,

@@ -1,6 +1,7 @@
 //! `/kommun/prognossakerhet`: how close each nämnd's prognoser came to the
 //! year's utfall.
 
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, get};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -105,7 +106,7 @@ pub async fn forecast_accuracy(
         ));
     }
     if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
+        return Err(ServiceError::Validation(errors).into());
     }
     let rows: Vec<ForecastRow> = views::forecast_accuracy(&state.db, kommun_id, from_year, to_year)
         .await?

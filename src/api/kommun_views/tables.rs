@@ -1,6 +1,7 @@
 //! `/kommun/{kind}`: every nämnd's drift or investering totals side by
 //! side for a period, with the kommun's total.
 
+use crate::error::ServiceError;
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, get, web};
@@ -176,7 +177,9 @@ pub async fn kommun_table(
                 let (shown, base, basis, version) = match decided.get(&n.id) {
                     Some(v) => {
                         let parsed = documents.get(&v.id).ok_or_else(|| {
-                            ApiError::Unexpected("a decided version was not read".into())
+                            ApiError::Service(ServiceError::Unexpected(
+                                "a decided version was not read".into(),
+                            ))
                         })?;
                         let (shown, base) = decided_total(parsed, kind, unit)?;
                         (
@@ -208,7 +211,7 @@ pub async fn kommun_table(
                 data.total
             } else {
                 crate::domain::summa(bases.iter())
-                    .map_err(|e| ApiError::Unexpected(format!("kommun total: {e}")))?
+                    .map_err(|e| ServiceError::Unexpected(format!("kommun total: {e}")))?
             };
             let dto = KommunTableDto {
                 kind,
@@ -268,8 +271,11 @@ fn decided_total(
         BudgetLineKind::Investering => "investering",
     };
     let figures = |unit: &str| -> Result<FiguresDto, ApiError> {
-        serde_json::from_str(version.total(&format!("{key}.{unit}")).get())
-            .map_err(|e| ApiError::Unexpected(format!("stored version total: {e}")))
+        serde_json::from_str(version.total(&format!("{key}.{unit}")).get()).map_err(|e| {
+            ApiError::Service(ServiceError::Unexpected(format!(
+                "stored version total: {e}"
+            )))
+        })
     };
     let kr = figures("kr")?;
     let shown = match unit {

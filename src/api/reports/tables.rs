@@ -1,6 +1,7 @@
 //! `/reports/{id}/{kind}`: the report's driftredovisning and
 //! investeringsredovisning with derived figures, read and written whole.
 use crate::api::common::ApiQuery;
+use crate::error::ServiceError;
 use actix_web::{HttpResponse, get, put, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -168,7 +169,7 @@ pub async fn put_table(
                 &format!("lines[{i}].values"),
                 body.costs_positive,
             )
-            .map_err(ApiError::Validation)?,
+            .map_err(ServiceError::Validation)?,
         });
     }
     budget_lines::put_table(
