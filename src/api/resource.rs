@@ -518,7 +518,7 @@ macro_rules! item_routes {
                 responses(
                     (status = 200, description = $changed, body = $dto, headers(("ETag" = String))),
                     $((status = 409, description = $taken, body = $crate::error::Problem, content_type = "application/problem+json"),)?
-                    (status = 412, description = "Changed by someone else since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    (status = 412, description = "Changed since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
                     $((status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),)?
                     (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
                 ))]
