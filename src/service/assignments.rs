@@ -172,14 +172,6 @@ impl Linked for AssignmentFull {
         spec.position
     }
 
-    fn position_column() -> assignment::Column {
-        assignment::Column::Position
-    }
-
-    fn position_of(row: &assignment::Model) -> i32 {
-        row.position
-    }
-
     async fn write_links(
         txn: &DatabaseTransaction,
         kommun_id: Uuid,

@@ -123,12 +123,10 @@ pub async fn list<E: TenantEntity>(
 /// `given`, or the position after the last row of the kommun matching
 /// `condition` (1 for the first): where a new row goes when the client
 /// does not place it.
-pub async fn next_position<E: TenantEntity>(
+pub async fn next_position<E: Positioned>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     condition: Condition,
-    column: E::Column,
-    position: fn(&E::Model) -> i32,
     given: Option<i32>,
 ) -> Result<i32, ServiceError> {
     if let Some(p) = given {
@@ -137,11 +135,32 @@ pub async fn next_position<E: TenantEntity>(
     Ok(E::find()
         .filter(E::kommun_column().eq(kommun_id))
         .filter(condition)
-        .order_by_desc(column)
+        .order_by_desc(E::position_column())
         .one(db)
         .await?
-        .map_or(1, |m| position(&m).saturating_add(1)))
+        .map_or(1, |m| E::position_of(&m).saturating_add(1)))
 }
+
+/// An entity whose rows the client orders by their `position` column.
+pub trait Positioned: TenantEntity {
+    fn position_column() -> Self::Column;
+    fn position_of(model: &Self::Model) -> i32;
+}
+
+/// Implements [`Positioned`] for the entities of these modules.
+macro_rules! positioned {
+    ($($module:ident),+ $(,)?) => {$(
+        impl Positioned for crate::entity::$module::Entity {
+            fn position_column() -> Self::Column {
+                crate::entity::$module::Column::Position
+            }
+            fn position_of(model: &Self::Model) -> i32 {
+                model.position
+            }
+        }
+    )+};
+}
+positioned!(goal_area, goal, assignment, key_figure, volume_measure);
 
 /// Writes `changes` to the row if it is still at `expected_version`, bumping
 /// the version; 412 when someone else changed it first.

@@ -198,8 +198,6 @@ pub async fn create_area(
             w.db(),
             actor.kommun_id,
             of_plan,
-            goal_area::Column::Position,
-            |m| m.position,
             spec.position,
         )
         .await?;
@@ -565,14 +563,6 @@ impl Linked for GoalFull {
 
     fn position(spec: &GoalSpec) -> Option<i32> {
         spec.position
-    }
-
-    fn position_column() -> goal::Column {
-        goal::Column::Position
-    }
-
-    fn position_of(row: &goal::Model) -> i32 {
-        row.position
     }
 
     async fn write_links(

@@ -115,8 +115,6 @@ pub async fn create(
             w.db(),
             actor.kommun_id,
             same_year,
-            key_figure::Column::Position,
-            |m| m.position,
             new.position,
         )
         .await?;

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     audit::Actor,
-    crud::{self, TenantEntity},
+    crud::{self, Positioned, TenantEntity},
     error::ServiceError,
     write::{Resource, audited},
 };
@@ -27,7 +27,7 @@ type Columns<L> = <<L as Linked>::Entity as EntityTrait>::ActiveModel;
 /// `Spec` (the whole resource as the client gives it).
 #[allow(async_fn_in_trait)]
 pub trait Linked: Resource + Sized {
-    type Entity: TenantEntity;
+    type Entity: Positioned;
     type Spec;
 
     /// The rows with their links, in the rows' order.
@@ -52,10 +52,6 @@ pub trait Linked: Resource + Sized {
     /// The position `spec` asks for; None places a new one last and leaves
     /// a changed one where it is.
     fn position(spec: &Self::Spec) -> Option<i32>;
-
-    fn position_column() -> <Self::Entity as EntityTrait>::Column;
-
-    fn position_of(row: &Row<Self>) -> i32;
 
     /// Replaces the links of row `id` with those of `spec`.
     async fn write_links(
@@ -95,19 +91,13 @@ where
     audited(db, actor, async |w| {
         let txn = w.db();
         L::check_refs(txn, kommun_id, None, &spec).await?;
-        let position = crud::next_position::<L::Entity>(
-            txn,
-            kommun_id,
-            Condition::all(),
-            L::position_column(),
-            L::position_of,
-            L::position(&spec),
-        )
-        .await?;
+        let position =
+            crud::next_position::<L::Entity>(txn, kommun_id, Condition::all(), L::position(&spec))
+                .await?;
         let id = Uuid::now_v7();
         let mut row = L::columns(&spec)?;
         row.try_set(<L::Entity as TenantEntity>::id_column(), id.into())?;
-        row.try_set(L::position_column(), position.into())?;
+        row.try_set(L::Entity::position_column(), position.into())?;
         L::Entity::insert(crud::new_row(row, kommun_id)?)
             .exec_without_returning(txn)
             .await?;
@@ -141,7 +131,7 @@ where
         L::check_refs(txn, kommun_id, Some(id), &spec).await?;
         let mut row = L::columns(&spec)?;
         if let Some(position) = L::position(&spec) {
-            row.try_set(L::position_column(), position.into())?;
+            row.try_set(L::Entity::position_column(), position.into())?;
         }
         let row = crud::touched(row)?;
         crud::update_versioned::<L::Entity, _>(txn, kommun_id, id, expected_version, row).await?;

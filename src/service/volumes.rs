@@ -119,8 +119,6 @@ pub async fn create(
             w.db(),
             actor.kommun_id,
             of_namnd,
-            volume_measure::Column::Position,
-            |m| m.position,
             new.position,
         )
         .await?;
