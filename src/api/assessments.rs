@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{
     common::{ApiJson, Input, actor},
-    goals::{GoalDto, namnder_of},
+    goals::GoalDto,
     indicators::{BedomningDto, RiktvardeDto, YearValueDto},
     resource::Ctx,
 };
@@ -119,9 +119,9 @@ pub async fn assessment_list(
 ) -> Result<AssessmentList, ApiError> {
     let rows = assessments::for_report(db, ctx).await?;
     let goals: Vec<_> = rows.iter().map(|r| r.goal.clone()).collect();
-    let namnder = namnder_of(db, ctx.report.kommun_id, &goals).await?;
+    let goals = super::linked::dtos(db, ctx.report.kommun_id, &goals).await?;
     let mut items = Vec::with_capacity(rows.len());
-    for r in rows {
+    for (r, goal) in rows.into_iter().zip(goals) {
         let role = if r.goal.model.huvudansvar_id == Some(ctx.namnd.id) {
             "huvudansvar"
         } else if r.goal.medansvariga.contains(&ctx.namnd.id) {
@@ -130,7 +130,7 @@ pub async fn assessment_list(
             "alla_namnder"
         };
         items.push(AssessmentRowDto {
-            goal: GoalDto::new(&r.goal, &namnder)?,
+            goal,
             role: role.to_string(),
             assessment: r.assessment.as_ref().map(AssessmentDto::new),
             suggested_bedomning: r.suggested,

@@ -16,7 +16,8 @@ use super::{
     assessments::optional_version,
     common::{ApiJson, Input, Page, PageParams, actor, double_option},
     goals::{NamndRef, clean},
-    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
+    linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
+    resource::{self, Ctx, empty_page, patch_field},
 };
 use crate::{
     auth::Action,
@@ -95,23 +96,6 @@ impl AssignmentDto {
     }
 }
 
-async fn namnder_of(
-    db: &impl sea_orm::ConnectionTrait,
-    kommun_id: Uuid,
-    rows: &[AssignmentFull],
-) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ApiError> {
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .flat_map(|a| {
-            a.model
-                .huvudansvar_id
-                .into_iter()
-                .chain(a.medansvariga.iter().copied())
-        })
-        .collect();
-    Ok(goals::namnder_by_id(db, kommun_id, ids).await?)
-}
-
 /// A new assignment.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -143,8 +127,14 @@ pub struct CreateAssignment {
     pub position: Option<i32>,
 }
 
+impl NewSpec<AssignmentFull> for CreateAssignment {
+    fn spec(&self) -> Result<AssignmentSpec, Vec<FieldError>> {
+        Ok(self.as_spec())
+    }
+}
+
 impl CreateAssignment {
-    fn spec(&self) -> AssignmentSpec {
+    fn as_spec(&self) -> AssignmentSpec {
         AssignmentSpec {
             plan: clean(self.plan.clone()),
             goal_area_id: self.goal_area_id,
@@ -164,7 +154,7 @@ impl CreateAssignment {
 
 impl Input for CreateAssignment {
     fn validate(&self) -> Vec<FieldError> {
-        let mut errors = assignments::check_spec(&self.spec());
+        let mut errors = assignments::check_spec(&self.as_spec());
         if self.plan.as_ref().is_some_and(|p| p.chars().count() > 200) {
             errors.push(FieldError::new("plan", "must be at most 200 characters"));
         }
@@ -217,7 +207,7 @@ impl Input for UpdateAssignment {
     }
 }
 
-impl UpdateAssignment {
+impl SpecChange<AssignmentFull> for UpdateAssignment {
     fn merge(self, mut s: AssignmentSpec) -> Result<AssignmentSpec, Vec<FieldError>> {
         patch_field(&mut s.plan, self.plan.map(clean));
         patch_field(&mut s.goal_area_id, self.goal_area_id);
@@ -283,79 +273,33 @@ pub async fn list_assignments(
         q: query.q.clone().filter(|q| !q.trim().is_empty()),
     };
     let (rows, next) = assignments::list(db, kommun_id, &filter, &page).await?;
-    let namnder = namnder_of(db, kommun_id, &rows).await?;
-    let items = rows.iter().map(|a| AssignmentDto::new(a, &namnder));
-    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
+    Ok(resource::page(dtos(db, kommun_id, &rows).await?, next))
 }
 
-/// Assignments with their nämnder, for the `/assignments/{id}` handlers.
-pub struct Assignments;
-
-impl Item for Assignments {
-    type Current = AssignmentFull;
+impl Shown for AssignmentFull {
     type Dto = AssignmentDto;
-    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<AssignmentFull, ApiError> {
-        let kommun_id = cx.authorized(action, plan_target)?;
-        Ok(crate::service::linked::get::<AssignmentFull>(cx.db(), kommun_id, id).await?)
+    fn namnder(&self) -> impl Iterator<Item = Uuid> {
+        let huvudansvar = self.model.huvudansvar_id;
+        huvudansvar
+            .into_iter()
+            .chain(self.medansvariga.iter().copied())
     }
-    fn id(current: &AssignmentFull) -> Uuid {
-        current.model.id
+    fn dto(
+        &self,
+        namnder: &std::collections::HashMap<Uuid, namnd::Model>,
+    ) -> Result<AssignmentDto, ApiError> {
+        AssignmentDto::new(self, namnder)
     }
-    fn version(current: &AssignmentFull) -> i32 {
-        current.model.version
+    fn version(&self) -> i32 {
+        self.model.version
     }
-    async fn dto(cx: &Ctx, a: AssignmentFull) -> Result<AssignmentDto, ApiError> {
-        let kommun_id = a.model.kommun_id;
-        AssignmentDto::new(
-            &a,
-            &namnder_of(cx.db(), kommun_id, std::slice::from_ref(&a)).await?,
-        )
-    }
-}
-
-impl Patch<UpdateAssignment> for Assignments {
-    async fn patch(
-        cx: &Ctx,
-        current: AssignmentFull,
-        body: UpdateAssignment,
-    ) -> Result<AssignmentFull, ApiError> {
-        let spec = body
-            .merge(current.spec())
-            .map_err(ServiceError::Validation)?;
-        let (id, version) = (current.model.id, current.model.version);
-        Ok(crate::service::linked::update::<AssignmentFull>(
-            cx.db(),
-            &cx.actor()?,
-            id,
-            version,
-            spec,
-        )
-        .await?)
-    }
-}
-
-impl Delete for Assignments {
-    async fn delete(cx: &Ctx, current: AssignmentFull) -> Result<(), ApiError> {
-        let (id, version) = (current.model.id, current.model.version);
-        Ok(
-            crate::service::linked::delete::<AssignmentFull>(cx.db(), &cx.actor()?, id, version)
-                .await?,
-        )
-    }
-}
-
-impl Create<CreateAssignment> for Assignments {
-    async fn create(cx: &Ctx, body: CreateAssignment) -> Result<AssignmentFull, ApiError> {
-        cx.authorized(Action::Create, plan_target)?;
-        Ok(
-            crate::service::linked::create::<AssignmentFull>(cx.db(), &cx.actor()?, body.spec())
-                .await?,
-        )
+    fn current_spec(&self) -> Result<AssignmentSpec, ServiceError> {
+        Ok(self.spec())
     }
 }
 
 crate::api::resource::item_routes! {
-    Assignments, AssignmentDto, "assignments", "/assignments/{id}", "Assignment id";
+    LinkedItem<AssignmentFull>, AssignmentDto, "assignments", "/assignments/{id}", "Assignment id";
     create: /// Create an assignment (admin, kommunledning).
         create_assignment(CreateAssignment) "/assignments" "Created", 422 "Invalid";
     get: /// Read an assignment.
@@ -435,16 +379,15 @@ pub async fn status_list(
 ) -> Result<AssignmentStatusList, ApiError> {
     let rows = assignments::for_report(db, ctx).await?;
     let all: Vec<AssignmentFull> = rows.iter().map(|r| r.assignment.clone()).collect();
-    let namnder = namnder_of(db, ctx.report.kommun_id, &all).await?;
+    let shown = dtos(db, ctx.report.kommun_id, &all).await?;
     let items = rows
         .iter()
-        .map(|r| {
-            Ok(AssignmentStatusRow {
-                assignment: AssignmentDto::new(&r.assignment, &namnder)?,
-                status: r.status.as_ref().map(AssignmentStatusDto::new),
-            })
+        .zip(shown)
+        .map(|(r, assignment)| AssignmentStatusRow {
+            assignment,
+            status: r.status.as_ref().map(AssignmentStatusDto::new),
         })
-        .collect::<Result<Vec<_>, ApiError>>()?;
+        .collect();
     Ok(AssignmentStatusList {
         report_id: ctx.report.id,
         namnd: ctx.namnd.code.clone(),

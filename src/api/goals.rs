@@ -17,7 +17,8 @@ use uuid::Uuid;
 use super::{
     common::{Input, Page, PageParams, double_option},
     indicators::{RiktvardeDto, de_year},
-    resource::{self, Create, Ctx, Delete, Item, Patch, empty_page, patch_field},
+    linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
+    resource::{self, Ctx, empty_page, patch_field},
 };
 use crate::{
     auth::{Action, authorize},
@@ -152,21 +153,6 @@ impl GoalDto {
     }
 }
 
-/// The nämnder referred to by `goals` (one query).
-pub async fn namnder_of(
-    db: &impl sea_orm::ConnectionTrait,
-    kommun_id: Uuid,
-    goals: &[GoalFull],
-) -> Result<HashMap<Uuid, namnd::Model>, ApiError> {
-    let ids = goals.iter().flat_map(|g| {
-        g.model
-            .huvudansvar_id
-            .into_iter()
-            .chain(g.medansvariga.iter().copied())
-    });
-    Ok(goals::namnder_by_id(db, kommun_id, ids.collect::<Vec<_>>()).await?)
-}
-
 /// A target of a goal: a number (`value`) or a text (`text`), for a year.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -248,7 +234,7 @@ pub(super) fn clean(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
-impl CreateGoal {
+impl NewSpec<GoalFull> for CreateGoal {
     fn spec(&self) -> Result<GoalSpec, Vec<FieldError>> {
         let target = self
             .target
@@ -319,7 +305,7 @@ pub struct UpdateGoal {
     pub position: Option<i32>,
 }
 
-impl UpdateGoal {
+impl SpecChange<GoalFull> for UpdateGoal {
     fn merge(self, mut spec: GoalSpec) -> Result<GoalSpec, Vec<FieldError>> {
         patch_field(&mut spec.kind, self.kind);
         patch_field(&mut spec.goal_area_id, self.goal_area_id);
@@ -438,63 +424,33 @@ pub async fn list_goals(
         ids,
     };
     let (rows, next) = goals::list(&state.db, kommun_id, &filter, &page).await?;
-    let namnder = namnder_of(&state.db, kommun_id, &rows).await?;
-    let items = rows.iter().map(|g| GoalDto::new(g, &namnder));
-    Ok(resource::page(items.collect::<Result<Vec<_>, _>>()?, next))
+    Ok(resource::page(
+        dtos(&state.db, kommun_id, &rows).await?,
+        next,
+    ))
 }
 
-/// Goals with their nämnder, for the `/goals/{id}` handlers.
-pub struct Goals;
-
-impl Item for Goals {
-    type Current = GoalFull;
+impl Shown for GoalFull {
     type Dto = GoalDto;
-    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<GoalFull, ApiError> {
-        let kommun_id = cx.authorized(action, plan_target)?;
-        Ok(crate::service::linked::get::<GoalFull>(cx.db(), kommun_id, id).await?)
+    fn namnder(&self) -> impl Iterator<Item = Uuid> {
+        let huvudansvar = self.model.huvudansvar_id;
+        huvudansvar
+            .into_iter()
+            .chain(self.medansvariga.iter().copied())
     }
-    fn id(current: &GoalFull) -> Uuid {
-        current.model.id
+    fn dto(&self, namnder: &HashMap<Uuid, namnd::Model>) -> Result<GoalDto, ApiError> {
+        GoalDto::new(self, namnder)
     }
-    fn version(current: &GoalFull) -> i32 {
-        current.model.version
+    fn version(&self) -> i32 {
+        self.model.version
     }
-    async fn dto(cx: &Ctx, g: GoalFull) -> Result<GoalDto, ApiError> {
-        let namnder = namnder_of(cx.db(), g.model.kommun_id, std::slice::from_ref(&g)).await?;
-        GoalDto::new(&g, &namnder)
-    }
-}
-
-impl Patch<UpdateGoal> for Goals {
-    async fn patch(cx: &Ctx, current: GoalFull, body: UpdateGoal) -> Result<GoalFull, ApiError> {
-        let spec = body
-            .merge(current.spec()?)
-            .map_err(ServiceError::Validation)?;
-        let (id, version) = (current.model.id, current.model.version);
-        Ok(
-            crate::service::linked::update::<GoalFull>(cx.db(), &cx.actor()?, id, version, spec)
-                .await?,
-        )
-    }
-}
-
-impl Delete for Goals {
-    async fn delete(cx: &Ctx, current: GoalFull) -> Result<(), ApiError> {
-        let (id, version) = (current.model.id, current.model.version);
-        Ok(crate::service::linked::delete::<GoalFull>(cx.db(), &cx.actor()?, id, version).await?)
-    }
-}
-
-impl Create<CreateGoal> for Goals {
-    async fn create(cx: &Ctx, body: CreateGoal) -> Result<GoalFull, ApiError> {
-        cx.authorized(Action::Create, plan_target)?;
-        let spec = body.spec().map_err(ServiceError::Validation)?;
-        Ok(crate::service::linked::create::<GoalFull>(cx.db(), &cx.actor()?, spec).await?)
+    fn current_spec(&self) -> Result<GoalSpec, ServiceError> {
+        self.spec()
     }
 }
 
 crate::api::resource::item_routes! {
-    Goals, GoalDto, "goals", "/goals/{id}", "Goal id";
+    LinkedItem<GoalFull>, GoalDto, "goals", "/goals/{id}", "Goal id";
     create: /// Create a goal (admin, kommunledning).
         create_goal(CreateGoal) "/goals" "Created", 422 "Invalid, e.g. two huvudansvar or unknown nämnd";
     get: /// Read a goal.

@@ -29,6 +29,7 @@ pub mod indicators_from_kolada;
 pub mod key_figures;
 pub mod kommun_views;
 pub mod kommuner;
+pub mod linked;
 mod links;
 pub mod namnder;
 pub mod obligations;

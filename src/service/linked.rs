@@ -27,7 +27,7 @@ type Columns<L> = <<L as Linked>::Entity as EntityTrait>::ActiveModel;
 /// `Spec` (the whole resource as the client gives it).
 #[allow(async_fn_in_trait)]
 pub trait Linked: Resource + Sized {
-    type Entity: Positioned;
+    type Entity: Positioned<ActiveModel: Send, Model: sea_orm::IntoActiveModel<Columns<Self>>>;
     type Spec;
 
     /// The rows with their links, in the rows' order.
@@ -83,10 +83,7 @@ pub async fn create<L: Linked>(
     db: &DatabaseConnection,
     actor: &Actor,
     spec: L::Spec,
-) -> Result<L, ServiceError>
-where
-    Columns<L>: ActiveModelTrait<Entity = L::Entity> + Send,
-{
+) -> Result<L, ServiceError> {
     let kommun_id = actor.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
@@ -119,11 +116,7 @@ pub async fn update<L: Linked>(
     id: Uuid,
     expected_version: i32,
     spec: L::Spec,
-) -> Result<L, ServiceError>
-where
-    Columns<L>: ActiveModelTrait<Entity = L::Entity> + Send,
-    Row<L>: sea_orm::IntoActiveModel<Columns<L>>,
-{
+) -> Result<L, ServiceError> {
     let kommun_id = actor.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
