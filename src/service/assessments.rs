@@ -2,12 +2,12 @@
 //! bedömning and comment, beside the bedömning suggested from the goals'
 //! indicators for the report's year (`domain::suggest_goal_bedomning`).
 
-use super::write::{audited, check_none_yet, check_version};
+use super::write::audited;
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -158,39 +158,21 @@ pub async fn put(
                 ),
             ));
         }
-        let existing = assessment::Entity::find()
-            .filter(assessment::Column::KommunId.eq(kommun_id))
-            .filter(assessment::Column::ReportId.eq(ctx.report.id))
-            .filter(assessment::Column::GoalId.eq(goal_id))
-            .one(txn)
-            .await?;
-        let now = Utc::now();
-        match existing {
-            Some(old) => {
-                check_version("assessment", old.version, expected_version)?;
-                let active = assessment::ActiveModel {
-                    bedomning: Set(bedomning),
-                    comment: Set(comment),
-                    updated_at: Set(now),
-                    ..Default::default()
-                };
-                let after = w
-                    .update::<assessment::Entity, _>(&old, old.version, active)
-                    .await?;
-                Ok((after, false))
-            }
-            None => {
-                check_none_yet("assessment", expected_version)?;
-                let model = assessment::ActiveModel {
-                    report_id: Set(ctx.report.id),
-                    goal_id: Set(goal_id),
-                    bedomning: Set(bedomning),
-                    comment: Set(comment),
-                    ..Default::default()
-                };
-                Ok((w.insert_keyed(model, &UQ, "assessment").await?, true))
-            }
-        }
+        let find = Condition::all()
+            .add(assessment::Column::ReportId.eq(ctx.report.id))
+            .add(assessment::Column::GoalId.eq(goal_id));
+        let columns = assessment::ActiveModel {
+            bedomning: Set(bedomning),
+            comment: Set(comment),
+            ..Default::default()
+        };
+        let keyed = |mut row: assessment::ActiveModel| {
+            row.report_id = Set(ctx.report.id);
+            row.goal_id = Set(goal_id);
+            row
+        };
+        w.put_keyed(find, expected_version, (&UQ, "assessment"), columns, keyed)
+            .await
     })
     .await
 }

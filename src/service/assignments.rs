@@ -2,10 +2,10 @@
 //! and per report the status each nämnd gives them.
 
 use super::linked::{Linked, link_table, read_links, replace_links};
-use super::write::{Resource, audited, check_none_yet, check_version};
+use super::write::{Resource, audited};
 use std::collections::HashMap;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -320,39 +320,22 @@ pub async fn put_status(
                 format!("{} is not responsible for this assignment", ctx.namnd.code),
             ));
         }
-        let existing = assignment_status::Entity::find()
-            .filter(assignment_status::Column::KommunId.eq(kommun_id))
-            .filter(assignment_status::Column::ReportId.eq(ctx.report.id))
-            .filter(assignment_status::Column::AssignmentId.eq(assignment_id))
-            .one(txn)
-            .await?;
-        let now = Utc::now();
-        match existing {
-            Some(old) => {
-                check_version("status", old.version, expected_version)?;
-                let active = assignment_status::ActiveModel {
-                    status: Set(status),
-                    comment: Set(comment),
-                    updated_at: Set(now),
-                    ..Default::default()
-                };
-                let after = w
-                    .update::<assignment_status::Entity, _>(&old, old.version, active)
-                    .await?;
-                Ok((after, false))
-            }
-            None => {
-                check_none_yet("status", expected_version)?;
-                let model = assignment_status::ActiveModel {
-                    report_id: Set(ctx.report.id),
-                    assignment_id: Set(assignment_id),
-                    status: Set(status),
-                    comment: Set(comment),
-                    ..Default::default()
-                };
-                Ok((w.insert_keyed(model, &UQ_STATUS, "status").await?, true))
-            }
-        }
+        let find = Condition::all()
+            .add(assignment_status::Column::ReportId.eq(ctx.report.id))
+            .add(assignment_status::Column::AssignmentId.eq(assignment_id));
+        let columns = assignment_status::ActiveModel {
+            status: Set(status),
+            comment: Set(comment),
+            ..Default::default()
+        };
+        let keyed = |mut row: assignment_status::ActiveModel| {
+            row.report_id = Set(ctx.report.id);
+            row.assignment_id = Set(assignment_id);
+            row
+        };
+        let key = (&UQ_STATUS, "status");
+        w.put_keyed(find, expected_version, key, columns, keyed)
+            .await
     })
     .await
 }

@@ -29,6 +29,7 @@ pub trait TenantEntity: EntityTrait {
     fn created_column() -> Self::Column;
     fn updated_column() -> Self::Column;
     fn id_of(model: &Self::Model) -> Uuid;
+    fn version_of(model: &Self::Model) -> i32;
     /// What [`delete`] checks or removes before the row goes, inside the
     /// write (a closed year, a delivery log); most rows need nothing.
     async fn before_delete(
@@ -324,6 +325,9 @@ macro_rules! tenant_entity {
             }
             fn id_of(model: &Self::Model) -> uuid::Uuid {
                 model.id
+            }
+            fn version_of(model: &Self::Model) -> i32 {
+                model.version
             }
             $(
                 async fn before_delete(

@@ -14,8 +14,8 @@
 //! records of one resource in one transaction fold into one entry.
 
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    IntoActiveModel, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
 };
 use serde::Serialize;
 use std::sync::{
@@ -300,6 +300,47 @@ impl<'a> Write<'a> {
             }
         })
         .await
+    }
+
+    /// The `PUT` of a row under its natural key (the assessment of a goal
+    /// in a report, the status of an assignment): changes the kommun's row
+    /// that `find` selects to `columns`, or inserts `columns` with the key
+    /// `keyed` adds when there is none yet. If-Match (`expected_version`) is
+    /// optional; given, it must name the existing row's version. The row,
+    /// and whether it was created.
+    pub async fn put_keyed<A>(
+        &self,
+        find: sea_orm::Condition,
+        expected_version: Option<i32>,
+        (key, noun): (&super::error::UniqueKey, &str),
+        columns: A,
+        keyed: impl FnOnce(A) -> A,
+    ) -> Result<(<A::Entity as sea_orm::EntityTrait>::Model, bool), ServiceError>
+    where
+        A: sea_orm::ActiveModelTrait + Send,
+        A::Entity: TenantEntity,
+        <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
+    {
+        let existing = <A::Entity as sea_orm::EntityTrait>::find()
+            .filter(<A::Entity as TenantEntity>::kommun_column().eq(self.kommun_id()))
+            .filter(find)
+            .one(&self.txn)
+            .await?;
+        match existing {
+            Some(current) => {
+                let version = <A::Entity as TenantEntity>::version_of(&current);
+                check_version(noun, version, expected_version)?;
+                let changes = crud::touched(columns)?;
+                let after = self
+                    .update::<A::Entity, A>(&current, version, changes)
+                    .await?;
+                Ok((after, false))
+            }
+            None => {
+                check_none_yet(noun, expected_version)?;
+                Ok((self.insert_keyed(keyed(columns), key, noun).await?, true))
+            }
+        }
     }
 
     async fn insert_mapped<A>(
