@@ -196,7 +196,7 @@ pub fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     responses(
         (status = 200, description = "Changed", body = AssessmentDto, headers(("ETag" = String))),
         (status = 201, description = "Created", body = AssessmentDto, headers(("ETag" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
         (status = 412, description = "The assessment changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid, or a goal the nämnd does not answer for", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]

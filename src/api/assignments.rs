@@ -425,7 +425,7 @@ impl Input for PutAssignmentStatus {
     responses(
         (status = 200, description = "Changed", body = AssignmentStatusDto, headers(("ETag" = String))),
         (status = 201, description = "Created", body = AssignmentStatusDto, headers(("ETag" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
         (status = 412, description = "The status changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid, or an assignment the nämnd does not answer for", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]

@@ -353,9 +353,9 @@ pub async fn get_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpRespons
     responses(
         (status = 200, description = "Changed", body = BudgetLineDto, headers(("ETag" = String))),
         (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
         (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::IfMatchMissing,
     ))]
 #[patch("/budget-lines/{id}")]
 pub async fn update_budget_line(
@@ -402,8 +402,8 @@ pub async fn update_budget_line(
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "The line has child lines", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
+        crate::api::responses::IfMatchMissing,
     ))]
 #[delete("/budget-lines/{id}")]
 pub async fn delete_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {

@@ -227,7 +227,7 @@ crate::api::resource::item_routes! {
         ("If-Match" = Option<String>, Header, description = "ETag of the version you read", example = "\"1\"")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
     ))]
 #[delete("/calendar-feeds/{id}")]
 pub async fn delete_calendar_feed(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {

@@ -40,6 +40,7 @@ pub mod report_parts;
 pub mod reports;
 pub mod resource;
 mod response_fields;
+pub mod responses;
 pub mod revalidate;
 mod schema;
 pub mod streamed_body;

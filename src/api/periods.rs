@@ -188,7 +188,7 @@ async fn close_or_reopen(cx: Ctx, id: Uuid, close: bool) -> Result<HttpResponse,
     responses(
         (status = 200, description = "Closed", body = PeriodDto, headers(("ETag" = String))),
         (status = 409, description = "Already closed", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
     )
 )]
 #[post("/periods/{id}/close")]
@@ -206,7 +206,7 @@ pub async fn close_period(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, 
     responses(
         (status = 200, description = "Reopened", body = PeriodDto, headers(("ETag" = String))),
         (status = 409, description = "Not closed", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
     )
 )]
 #[post("/periods/{id}/reopen")]

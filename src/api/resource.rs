@@ -518,9 +518,9 @@ macro_rules! item_routes {
                 responses(
                     (status = 200, description = $changed, body = $dto, headers(("ETag" = String))),
                     $((status = 409, description = $taken, body = $crate::error::Problem, content_type = "application/problem+json"),)?
-                    (status = 412, description = "Changed since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    $crate::api::responses::Stale,
                     $((status = 422, description = $invalid, body = $crate::error::Problem, content_type = "application/problem+json"),)?
-                    (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    $crate::api::responses::IfMatchMissing,
                 ))]
             #[patch($path)]
             pub async fn $patch(
@@ -539,8 +539,8 @@ macro_rules! item_routes {
                 responses(
                     (status = 204, description = $deleted),
                     $((status = 409, description = $conflict, body = $crate::error::Problem, content_type = "application/problem+json"),)?
-                    (status = 412, description = "Changed since you read it", body = $crate::error::Problem, content_type = "application/problem+json"),
-                    (status = 428, description = "If-Match missing", body = $crate::error::Problem, content_type = "application/problem+json"),
+                    $crate::api::responses::Stale,
+                    $crate::api::responses::IfMatchMissing,
                 ))]
             #[delete($path)]
             pub async fn $delete(

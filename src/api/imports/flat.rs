@@ -526,7 +526,7 @@ const CSV_COLUMNS: [&str; 7] = [
 /// costs negative. Only the nämnder whose figures you may read.
 #[utoipa::path(tag = "imports", params(FlatExportQuery),
     responses(
-        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "Flat rows; CSV with `format=csv` or `Accept: text/csv`", body = FlatDocument,
             content((FlatDocument = "application/json"), (String = "text/csv", example = json!("\u{feff}namnd;kind;line;name;month;measure;amount\r\nVON;drift;aldreomsorg;Äldreomsorg;2024-01/2024-12;budget;-320000000\r\n")))),
         (status = 422, description = "Invalid year or unknown nämnd", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -545,7 +545,7 @@ fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
     ),
     responses(
         (status = 200, description = "The indicator with its new riktvärden", body = IndicatorDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
         (status = 422, description = "Invalid (e.g. a year that is not YYYY)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -584,7 +584,7 @@ pub async fn put_riktvarden(
     ),
     responses(
         (status = 200, description = "The indicator with its values", body = IndicatorDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
         (status = 422, description = "Invalid (e.g. a gender other than T, K, M)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -622,7 +622,7 @@ pub async fn put_values(
     ),
     responses(
         (status = 200, description = "The indicator for that year", body = IndicatorDto, headers(("ETag" = String))),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
         (status = 422, description = "Invalid (e.g. an override without a reason)", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]

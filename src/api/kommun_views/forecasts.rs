@@ -69,7 +69,7 @@ pub struct ForecastRow {
 /// only: later corrections do not move a judged forecast.
 #[utoipa::path(tag = "kommun", params(ForecastQuery),
     responses(
-        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per nämnd and year with a decided report; CSV with `format=csv` or `Accept: text/csv`", body = Vec<ForecastRow>,
             content((Vec<ForecastRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;År;Helårsprognos;Utfall;Helårsbudget;Prognossäkerhet;Prognossäkerhet %\r\nVON;Vård- och omsorgsnämnden;2024;-907000000;-907875400;-907425600;875400;0,1\r\n")))),
         (status = 422, description = "Years out of range", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -122,7 +122,7 @@ impl From<views::MatrixArea> for MatrixArea {
 /// colour for each goal and goal area.
 #[utoipa::path(tag = "kommun", params(PlanViewQuery),
     responses(
-        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv` or `Accept: text/csv`", body = Vec<MatrixArea>,
             content((Vec<MatrixArea> = "application/json"), (String = "text/csv", example = json!("\u{feff}Målområde;Resultatmål;Nämnd;Ansvar;Bedömning;Förslag från indikatorer;Kommentar\r\nTrygg omsorg & vård;Ökad nöjdhet med hemtjänsten;VON;huvudansvar;rod;rod;Målet är inte uppfyllt\r\n")))),
         (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -239,7 +239,7 @@ pub struct IndicatorOverviewRow {
 /// Every indicator with latest utfall, trend, riktvärde and bedömning,
 /// filterable by goal area, nämnd and colour.
 #[utoipa::path(tag = "kommun", params(IndicatorOverviewQuery),
-    responses((status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+    responses(crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per indicator; CSV with `format=csv` or `Accept: text/csv`", body = Vec<IndicatorOverviewRow>,
         content((Vec<IndicatorOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Indikator;Målområde;Utfallsår;Utfall;Trend;Riktvärde;Bedömning;Kolada;Riket;Jämförelsegrupp\r\nArbetslöshet 16-64 år (%);Tillväxt, bostäder & fler jobb;2024;9,3;forsamrad;8;rod;;;\r\n"))))))]
 #[get("/kommun/indicators")]
@@ -353,7 +353,7 @@ pub struct AssignmentOverviewRow {
 /// nämnd's report for the period.
 #[utoipa::path(tag = "kommun", params(PlanViewQuery),
     responses(
-        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<AssignmentOverviewRow>,
             content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Uppdrag;Nämnd;Ansvar;Status;Slutdatum;Kommentar\r\nUtveckla boendekedjan för äldre;VON;medansvar;paborjad;;\"Boendeplanen reviderades 2023; renoveringen är prioriterad\"\r\n")))),
         (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),

@@ -113,7 +113,7 @@ fn figure_cells(f: &FiguresDto) -> Vec<String> {
 /// and the kommun total; `namnd` drills down to that nämnd's lines.
 #[utoipa::path(tag = "kommun", params(("kind" = BudgetLineKind, Path, description = "drift or investering"), KommunTableQuery),
     responses(
-        (status = 406, description = "`Accept` allows neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "Per nämnd (or, with `namnd`, that nämnd's lines); CSV with `format=csv` or `Accept: text/csv`", body = KommunTableAnswer,
             content((KommunTableAnswer = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Utfall;Budget;Avvikelse;Avvikelse %;Helårsbudget;Helårsprognos;Prognosavvikelse\r\nVON;Vård- och omsorgsnämnden;-907875;-907426;-450;0;-907426;;\r\nSumma;Kommunen;-907875;-907426;-450;0;-907426;;\r\n")))),
         (status = 422, description = "Unknown period or nämnd", body = crate::error::Problem, content_type = "application/problem+json"),

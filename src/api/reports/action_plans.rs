@@ -108,7 +108,7 @@ pub async fn list_action_plans(
 #[utoipa::path(tag = "reports", request_body = ActionPlanInput, params(("id" = Uuid, Path, description = "Report id")),
     responses(
         (status = 201, description = "Created", body = ActionPlanDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
         (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[post("/reports/{id}/action-plans")]
@@ -135,10 +135,10 @@ pub async fn create_action_plan(
     params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
     responses(
         (status = 200, description = "Changed", body = ActionPlanDto),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
+        crate::api::responses::Stale,
         (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::IfMatchMissing,
     ))]
 #[patch("/reports/{id}/action-plans/{plan_id}")]
 pub async fn update_action_plan(
@@ -167,9 +167,9 @@ pub async fn update_action_plan(
     params(("id" = Uuid, Path, description = "Report id"), ("plan_id" = Uuid, Path, description = "Row id"), ("If-Match" = String, Header, description = "ETag of the row", example = "\"1\"")),
     responses(
         (status = 204, description = "Removed"),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
+        crate::api::responses::Stale,
+        crate::api::responses::IfMatchMissing,
     ))]
 #[delete("/reports/{id}/action-plans/{plan_id}")]
 pub async fn delete_action_plan(

@@ -544,8 +544,8 @@ async fn detail(
     responses(
         (status = 204, description = "Deleted"),
         (status = 409, description = "Not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "Changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 428, description = "If-Match missing", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Stale,
+        crate::api::responses::IfMatchMissing,
     ))]
 #[delete("/reports/{id}")]
 pub async fn delete_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {

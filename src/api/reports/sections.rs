@@ -95,7 +95,7 @@ impl Input for PutSection {
     responses(
         (status = 200, description = "Changed", body = SectionDto, headers(("ETag" = String))),
         (status = 201, description = "Created", body = SectionDto, headers(("ETag" = String))),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
         (status = 412, description = "The section changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]

@@ -137,7 +137,7 @@ impl Input for PutTable {
     params(("id" = Uuid, Path, description = "Report id"), ("kind" = BudgetLineKind, Path, description = "drift or investering"), UnitQuery),
     responses(
         (status = 200, description = "The table after the write", body = TableDto),
-        (status = 409, description = "The report is not a draft", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::NotADraft,
         (status = 422, description = "Row errors; nothing was written", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 #[put("/reports/{id}/{kind}")]
