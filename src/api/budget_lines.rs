@@ -354,7 +354,7 @@ pub async fn get_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpRespons
         (status = 200, description = "Changed", body = BudgetLineDto, headers(("ETag" = String))),
         (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
         crate::api::responses::Stale,
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Invalid,
         crate::api::responses::IfMatchMissing,
     ))]
 #[patch("/budget-lines/{id}")]

@@ -29,3 +29,19 @@ problem_response!(
     /// A write that needs `If-Match` came without it.
     IfMatchMissing, 428, "If-Match missing"
 );
+problem_response!(
+    /// The body or a parameter is invalid; `errors` names the fields.
+    Invalid, 422, "Invalid"
+);
+problem_response!(
+    /// A year out of range.
+    InvalidYear, 422, "Invalid year"
+);
+problem_response!(
+    /// The period named does not exist in the kommun.
+    UnknownPeriod, 422, "Unknown period"
+);
+problem_response!(
+    /// An upload over the configured body limit.
+    FileTooLarge, 413, "The file is larger than the configured body limit"
+);

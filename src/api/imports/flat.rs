@@ -258,7 +258,7 @@ fn ore_json(ore: Option<i64>) -> Value {
         )),
     responses(
         (status = 200, description = "What changed (or would change)", body = FlatImportReport),
-        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::FileTooLarge,
         (status = 415, description = "Neither application/json nor text/csv", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid rows (or a CSV header without the required columns); nothing was imported", body = ImportProblem, content_type = "application/problem+json"),
     ))]

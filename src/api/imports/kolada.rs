@@ -162,7 +162,7 @@ pub(crate) fn kolada_access(principal: &Principal, action: Action) -> Result<Uui
     request_body(content = KoladaFile, content_type = "application/json", description = "A Kolada JSON document (v3 or v2)"),
     responses(
         (status = 200, description = "What changed (or would change)", body = KoladaImportReport),
-        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::FileTooLarge,
         (status = 422, description = "Invalid entries; nothing was imported", body = ImportProblem, content_type = "application/problem+json"),
     ))]
 #[post("/imports/kolada")]
@@ -267,7 +267,7 @@ pub struct KoladaExportQuery {
 #[utoipa::path(tag = "imports", params(KoladaExportQuery),
     responses(
         (status = 200, description = "Kolada v3 JSON", body = KoladaDocument),
-        (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::InvalidYear,
     ))]
 #[get("/exports/kolada")]
 pub async fn export_kolada(

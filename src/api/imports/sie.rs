@@ -109,7 +109,7 @@ fn issue_of(e: LineError) -> RowIssue {
         )),
     responses(
         (status = 200, description = "What changed (or would change)", body = SieImportReport),
-        (status = 413, description = "The file is larger than the configured body limit", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::FileTooLarge,
         (status = 415, description = "Neither application/octet-stream nor text/plain", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "No or unknown mapping, a file that is not SIE (field `file`), or invalid records; nothing was imported", body = crate::api::imports::ImportProblem, content_type = "application/problem+json"),
     ))]

@@ -125,7 +125,7 @@ async fn goal_ids_for(
     params(IndicatorQuery, PageParams),
     responses(
         (status = 200, description = "One page of indicators", body = Page<IndicatorDto>),
-        (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::InvalidYear,
     )
 )]
 #[get("/indicators")]
@@ -250,7 +250,7 @@ pub struct AppendixDto {
     params(TableQuery),
     responses(
         (status = 200, description = "The appendix", body = AppendixDto),
-        (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::InvalidYear,
     )
 )]
 #[get("/indicators/table")]
@@ -511,7 +511,7 @@ async fn dto_of(
     responses(
         (status = 200, description = "The indicator", body = IndicatorDto, headers(("ETag" = String))),
         (status = 304, description = "Not modified since the ETag in If-None-Match"),
-        (status = 422, description = "Invalid year", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::InvalidYear,
     )
 )]
 #[get("/indicators/{id}")]

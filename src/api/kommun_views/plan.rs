@@ -125,7 +125,7 @@ impl From<views::MatrixArea> for MatrixArea {
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv` or `Accept: text/csv`", body = Vec<MatrixArea>,
             content((Vec<MatrixArea> = "application/json"), (String = "text/csv", example = json!("\u{feff}Målområde;Resultatmål;Nämnd;Ansvar;Bedömning;Förslag från indikatorer;Kommentar\r\nTrygg omsorg & vård;Ökad nöjdhet med hemtjänsten;VON;huvudansvar;rod;rod;Målet är inte uppfyllt\r\n")))),
-        (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::UnknownPeriod,
     ))]
 #[get("/kommun/goal-matrix")]
 pub async fn goal_matrix(
@@ -356,7 +356,7 @@ pub struct AssignmentOverviewRow {
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<AssignmentOverviewRow>,
             content((Vec<AssignmentOverviewRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Uppdrag;Nämnd;Ansvar;Status;Slutdatum;Kommentar\r\nUtveckla boendekedjan för äldre;VON;medansvar;paborjad;;\"Boendeplanen reviderades 2023; renoveringen är prioriterad\"\r\n")))),
-        (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::UnknownPeriod,
     ))]
 #[get("/kommun/assignments")]
 pub async fn assignment_overview(

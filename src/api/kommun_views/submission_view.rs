@@ -89,7 +89,7 @@ const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<SubmissionRow>,
             content((Vec<SubmissionRow> = "application/json"), (String = "text/csv", example = json!("\u{feff}Nämnd;Namn;Status;Skapad;Inlämnad;Godkänd;Beslutsdatum;Paragraf;Underlag senast;Underlag läge;Underlag dagar sent;Nämndbeslut senast;Nämndbeslut läge;Nämndbeslut dagar sent;Inlämning senast;Inlämning läge;Inlämning dagar sent\r\nBIN;Bildningsnämnden;saknas;;;;;;2025-02-07;missing;20;;;;;;\r\nVON;Vård- och omsorgsnämnden;godkand;2025-01-15;2025-02-10;2025-02-27;2025-02-27;§ 22;2025-02-07;late;3;;;;;;\r\n")))),
-        (status = 422, description = "Unknown period", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::UnknownPeriod,
     ))]
 #[get("/kommun/submissions")]
 pub async fn submissions(

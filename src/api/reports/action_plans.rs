@@ -109,7 +109,7 @@ pub async fn list_action_plans(
     responses(
         (status = 201, description = "Created", body = ActionPlanDto, headers(("ETag" = String), ("Location" = String))),
         crate::api::responses::NotADraft,
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Invalid,
     ))]
 #[post("/reports/{id}/action-plans")]
 pub async fn create_action_plan(
@@ -137,7 +137,7 @@ pub async fn create_action_plan(
         (status = 200, description = "Changed", body = ActionPlanDto),
         crate::api::responses::NotADraft,
         crate::api::responses::Stale,
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Invalid,
         crate::api::responses::IfMatchMissing,
     ))]
 #[patch("/reports/{id}/action-plans/{plan_id}")]

@@ -97,7 +97,7 @@ impl Input for PutSection {
         (status = 201, description = "Created", body = SectionDto, headers(("ETag" = String))),
         crate::api::responses::NotADraft,
         (status = 412, description = "The section changed since you read it", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid", body = crate::error::Problem, content_type = "application/problem+json"),
+        crate::api::responses::Invalid,
     ))]
 #[put("/reports/{id}/sections/{key}")]
 pub async fn put_section(
