@@ -169,7 +169,7 @@ pub async fn put(
         let keyed = |mut row: assessment::ActiveModel| {
             row.report_id = Set(ctx.report.id);
             row.goal_id = Set(goal_id);
-            row
+            Ok(row)
         };
         w.put_keyed(find, expected_version, (&UQ, "assessment"), columns, keyed)
             .await

@@ -331,7 +331,7 @@ pub async fn put_status(
         let keyed = |mut row: assignment_status::ActiveModel| {
             row.report_id = Set(ctx.report.id);
             row.assignment_id = Set(assignment_id);
-            row
+            Ok(row)
         };
         let key = (&UQ_STATUS, "status");
         w.put_keyed(find, expected_version, key, columns, keyed)

@@ -3,7 +3,7 @@
 
 use super::{
     versions,
-    write::{Write, audited, check_version},
+    write::{Write, audited},
 };
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
@@ -26,6 +26,12 @@ use crate::{
 super::crud::tenant_entity!(report, "report", "report", before_delete = refuse_decided);
 super::crud::tenant_entity!(report_section, "section", "report_section");
 super::crud::tenant_entity!(action_plan, "action plan", "action_plan");
+
+const UQ_SECTION: UniqueKey = UniqueKey {
+    name: "uq_report_section_report_key",
+    table: "report_section",
+    columns: &["report_id", "key"],
+};
 
 const UQ_REPORT: UniqueKey = UniqueKey {
     name: "uq_report_namnd_period_type",
@@ -412,59 +418,46 @@ pub async fn put_section(
     expected_version: Option<i32>,
 ) -> Result<(report_section::Model, bool), ServiceError> {
     audited(db, actor, async |w| {
-        let txn = w.db();
-        let existing = report_section::Entity::find()
-            .filter(report_section::Column::ReportId.eq(ctx.report.id))
-            .filter(report_section::Column::Key.eq(key))
-            .one(txn)
-            .await?;
-        let now = Utc::now();
-        let (model, created) = match existing {
-            Some(current) => {
-                check_version("section", current.version, expected_version)?;
-                let changes = report_section::ActiveModel {
-                    title: write.title.map(Set).unwrap_or_default(),
-                    body: write.body.map(Set).unwrap_or_default(),
-                    position: write.position.map(Set).unwrap_or_default(),
-                    updated_at: Set(now),
-                    ..Default::default()
-                };
-                let after = w
-                    .update::<report_section::Entity, _>(&current, current.version, changes)
-                    .await?;
-                (after, false)
-            }
-            None => {
-                let Some(title) = write.title else {
-                    return Err(ServiceError::validation(
-                        "title",
-                        "is required for a new section",
-                    ));
-                };
-                let position = match write.position {
-                    Some(p) => p,
-                    None => {
-                        sections(txn, ctx.report.id)
-                            .await?
-                            .iter()
-                            .map(|s| s.position)
-                            .max()
-                            .unwrap_or(0)
-                            + 1
-                    }
-                };
-                let model = report_section::ActiveModel {
-                    report_id: Set(ctx.report.id),
-                    key: Set(key.to_string()),
-                    title: Set(title),
-                    body: Set(write.body.unwrap_or_default()),
-                    position: Set(position),
-                    ..Default::default()
-                };
-                (w.insert_new(model).await?, true)
-            }
+        // Where a new section goes when the client does not place it.
+        let last = sections(w.db(), ctx.report.id)
+            .await?
+            .iter()
+            .map(|s| s.position)
+            .max();
+        let find = Condition::all()
+            .add(report_section::Column::ReportId.eq(ctx.report.id))
+            .add(report_section::Column::Key.eq(key));
+        let columns = report_section::ActiveModel {
+            title: write.title.map(Set).unwrap_or_default(),
+            body: write.body.map(Set).unwrap_or_default(),
+            position: write.position.map(Set).unwrap_or_default(),
+            ..Default::default()
         };
-        Ok((model, created))
+        let keyed = |mut row: report_section::ActiveModel| {
+            if row.title.is_not_set() {
+                return Err(ServiceError::validation(
+                    "title",
+                    "is required for a new section",
+                ));
+            }
+            if row.body.is_not_set() {
+                row.body = Set(String::new());
+            }
+            if row.position.is_not_set() {
+                row.position = Set(last.unwrap_or(0) + 1);
+            }
+            row.report_id = Set(ctx.report.id);
+            row.key = Set(key.to_string());
+            Ok(row)
+        };
+        w.put_keyed(
+            find,
+            expected_version,
+            (&UQ_SECTION, "section"),
+            columns,
+            keyed,
+        )
+        .await
     })
     .await
 }

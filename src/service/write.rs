@@ -305,7 +305,7 @@ impl<'a> Write<'a> {
     /// The `PUT` of a row under its natural key (the assessment of a goal
     /// in a report, the status of an assignment): changes the kommun's row
     /// that `find` selects to `columns`, or inserts `columns` with the key
-    /// `keyed` adds when there is none yet. If-Match (`expected_version`) is
+    /// `keyed` adds (or refuses) when there is none yet. If-Match (`expected_version`) is
     /// optional; given, it must name the existing row's version. The row,
     /// and whether it was created.
     pub async fn put_keyed<A>(
@@ -314,7 +314,7 @@ impl<'a> Write<'a> {
         expected_version: Option<i32>,
         (key, noun): (&super::error::UniqueKey, &str),
         columns: A,
-        keyed: impl FnOnce(A) -> A,
+        keyed: impl FnOnce(A) -> Result<A, ServiceError>,
     ) -> Result<(<A::Entity as sea_orm::EntityTrait>::Model, bool), ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
@@ -338,7 +338,7 @@ impl<'a> Write<'a> {
             }
             None => {
                 check_none_yet(noun, expected_version)?;
-                Ok((self.insert_keyed(keyed(columns), key, noun).await?, true))
+                Ok((self.insert_keyed(keyed(columns)?, key, noun).await?, true))
             }
         }
     }
@@ -564,7 +564,7 @@ async fn write_entries(
 
 /// 412 when the client's optional If-Match (`expected`) is not the
 /// `current` version of the `noun`; nothing to check without one.
-pub fn check_version(noun: &str, current: i32, expected: Option<i32>) -> Result<(), ServiceError> {
+fn check_version(noun: &str, current: i32, expected: Option<i32>) -> Result<(), ServiceError> {
     match expected {
         Some(v) if v != current => Err(ServiceError::PreconditionFailed(format!(
             "the {noun} has changed (now version {current}); read it again and retry"
@@ -575,7 +575,7 @@ pub fn check_version(noun: &str, current: i32, expected: Option<i32>) -> Result<
 
 /// 412 when the client sent If-Match (`expected`) for a `noun` that does
 /// not exist yet.
-pub fn check_none_yet(noun: &str, expected: Option<i32>) -> Result<(), ServiceError> {
+fn check_none_yet(noun: &str, expected: Option<i32>) -> Result<(), ServiceError> {
     match expected {
         Some(_) => Err(ServiceError::PreconditionFailed(format!(
             "there is no {noun} yet to match If-Match against"

@@ -259,14 +259,33 @@ async fn sections_are_offered_and_edited(backend: Backend) {
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["title"]);
+    // If-Match names a version of a section that does not exist yet.
+    app.client
+        .put(&new)
+        .bearer_auth(&admin)
+        .if_match(1)
+        .json(&json!({"title": "Egen rubrik", "body": "x"}))
+        .problem(412)
+        .await;
+    let (status, created) = app
+        .client
+        .put(&new)
+        .bearer_auth(&admin)
+        .json(&json!({"title": "Egen rubrik", "body": "x"}))
+        .reply()
+        .await;
+    assert_eq!(status, 201);
+    // Placed after the standard sections, at version 1.
+    let last = sections["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["position"].as_i64())
+        .max()
+        .unwrap();
     assert_eq!(
-        app.client
-            .put(&new)
-            .bearer_auth(&admin)
-            .json(&json!({"title": "Egen rubrik", "body": "x"}))
-            .status()
-            .await,
-        201
+        (created["position"].as_i64(), created["version"].as_i64()),
+        (Some(last + 1), Some(1))
     );
     let (_, whole) = app
         .get(&format!("/api/v1/reports/{id}?include=sections"), &admin)
