@@ -26,11 +26,13 @@ fn u(v: f64) -> String {
 /// Collects the picture's shapes as Typst code inside a fixed-size box.
 struct Canvas {
     out: String,
+    literal: fn(&str) -> String,
 }
 
 impl Canvas {
-    fn new(w: f64, h: f64) -> Canvas {
+    fn new(w: f64, h: f64, literal: fn(&str) -> String) -> Canvas {
         Canvas {
+            literal,
             // Text placed by its baseline, as SVG places it.
             out: format!(
                 "box(width: {}, height: {}, {{ set text(size: 9pt, top-edge: \"baseline\", bottom-edge: \"baseline\", hyphenate: false); ",
@@ -95,7 +97,7 @@ impl Canvas {
             u(dx),
             u(y),
             u(span),
-            super::pdf::lit(text)
+            (self.literal)(text)
         ));
     }
 
@@ -118,10 +120,12 @@ fn stroke(stroke: &Stroke) -> String {
 }
 
 /// The chart's picture as a Typst expression (a box), without its title
-/// and summary (the figure around it carries them).
-pub fn picture(chart: &Chart) -> String {
+/// and summary (the figure around it carries them). Its texts are quoted
+/// by `literal`, the PDF's own string literal (which knows what its fonts
+/// can show).
+pub fn picture(chart: &Chart, literal: fn(&str) -> String) -> String {
     let picture = chart::picture(&chart.kind);
-    let mut c = Canvas::new(picture.width, picture.height);
+    let mut c = Canvas::new(picture.width, picture.height, literal);
     for mark in &picture.marks {
         match mark {
             Mark::Line {

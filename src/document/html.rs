@@ -7,24 +7,8 @@ use std::fmt::Write;
 
 use super::{
     blocks::{Block, Cell, Chart, Cover, Document, Mark, Span, Table},
-    svg,
+    svg::{self, escape},
 };
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 const STYLE: &str = r#"
 :root { color: #1a1a1a; background: #fff; }

@@ -858,7 +858,7 @@ fn chart(c: &Chart, out: &mut String) {
         "#figure(kind: image, supplement: \"Diagram\", caption: figure.caption(position: top, strong({})), alt: {}, {})\n",
         lit(&c.title),
         lit(&format!("{} {}", c.title, c.summary)),
-        draw::picture(c)
+        draw::picture(c, lit)
     ));
     out.push_str(&format!(
         "{} Diagrammets data finns i tabellen ovan.\n\n",

@@ -5,8 +5,23 @@
 use super::{
     blocks::Chart,
     chart::{self, Anchor, Mark, Stroke},
-    html::escape,
 };
+
+/// Escapes text for SVG and HTML: element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// The chart as a standalone SVG document (also embedded in HTML as is).
 pub fn svg(chart: &Chart) -> String {

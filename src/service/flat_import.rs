@@ -22,14 +22,59 @@ use super::write::Write;
 use super::{
     budget_lines::{self, ValueKey, ValueWrite, key_of},
     budget_totals::TotalsDelta,
+    import_readers::RowIssue,
     import_stage::{Op, Stage},
-    imports::{CreatedLine, FlatChange, FlatOutcome, FlatRow, MAX_LISTED, RowIssue},
 };
 use crate::{
     domain::{BudgetLineKind, Measure},
     entity::{budget_line, budget_value, namnd},
     service::error::{ServiceError, unique_violation},
 };
+
+/// One checked flat row: a value of a budget line of a nämnd.
+#[derive(Debug, Clone)]
+pub struct FlatRow {
+    pub index: usize,
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub line: String,
+    /// Name for a new line (or a new name for an existing one).
+    pub name: Option<String>,
+    pub write: ValueWrite,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedLine {
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub code: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlatChange {
+    pub index: usize,
+    pub namnd: String,
+    pub kind: BudgetLineKind,
+    pub line: String,
+    pub measure: Measure,
+    pub from: i32,
+    pub to: i32,
+    pub before_ore: Option<i64>,
+    pub after_ore: Option<i64>,
+}
+
+#[derive(Debug, Default)]
+pub struct FlatOutcome {
+    pub lines_created: Vec<CreatedLine>,
+    pub values_changed: usize,
+    /// The first [`MAX_LISTED`] changed values.
+    pub changes: Vec<FlatChange>,
+    pub unchanged: usize,
+}
+
+/// How many changed values a report lists (the count covers all).
+pub const MAX_LISTED: usize = 1000;
 
 /// Rows per multi-row INSERT (8–12 parameters each, well under the limits
 /// of both databases).

@@ -10,11 +10,12 @@ use rust_decimal::Decimal;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-pub use super::flat_import::FlatRows;
+pub use super::flat_import::{CreatedLine, FlatChange, FlatOutcome, FlatRow, FlatRows, MAX_LISTED};
+pub use super::import_readers::RowIssue;
 use super::write::audited;
 use super::{
     audit::Actor,
-    budget_lines::{self, ValueWrite as LineValueWrite},
+    budget_lines::{self},
     flat_import,
     import_stage::{self, Stage},
     indicators::{self, KoladaSaid, ValueWrite as IndicatorValueWrite},
@@ -24,25 +25,6 @@ use crate::{
     entity::{indicator, namnd},
     service::error::ServiceError,
 };
-
-/// A problem with one row of an imported file: `index` is the row's
-/// position among the file's data rows (0-based).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RowIssue {
-    pub index: usize,
-    pub field: String,
-    pub message: String,
-}
-
-impl RowIssue {
-    pub fn new(index: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
-        RowIssue {
-            index,
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
 
 /// Why an import was refused: row errors, or anything else.
 #[derive(Debug)]
@@ -315,51 +297,6 @@ pub async fn export_kolada(
 
 // ---------------------------------------------------------------------------
 // Flat rows
-
-/// One checked flat row: a value of a budget line of a nämnd.
-#[derive(Debug, Clone)]
-pub struct FlatRow {
-    pub index: usize,
-    pub namnd: String,
-    pub kind: BudgetLineKind,
-    pub line: String,
-    /// Name for a new line (or a new name for an existing one).
-    pub name: Option<String>,
-    pub write: LineValueWrite,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CreatedLine {
-    pub namnd: String,
-    pub kind: BudgetLineKind,
-    pub code: String,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FlatChange {
-    pub index: usize,
-    pub namnd: String,
-    pub kind: BudgetLineKind,
-    pub line: String,
-    pub measure: Measure,
-    pub from: i32,
-    pub to: i32,
-    pub before_ore: Option<i64>,
-    pub after_ore: Option<i64>,
-}
-
-#[derive(Debug, Default)]
-pub struct FlatOutcome {
-    pub lines_created: Vec<CreatedLine>,
-    pub values_changed: usize,
-    /// The first [`MAX_LISTED`] changed values.
-    pub changes: Vec<FlatChange>,
-    pub unchanged: usize,
-}
-
-/// How many changed values a report lists (the count covers all).
-pub const MAX_LISTED: usize = 1000;
 
 /// Writes `rows` (nämnd codes already checked to be in `namnder`) in one
 /// transaction, all or nothing (see [`flat_import::write_rows`]). With

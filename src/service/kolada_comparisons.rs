@@ -21,7 +21,6 @@ use super::{
     error::ServiceError,
     imports::{self, KoladaEntry},
     indicators::{canonical, decimal_of},
-    kolada_sync,
     write::Write,
 };
 use crate::{domain::Gender, entity::indicator_comparison};
@@ -285,21 +284,22 @@ impl Comparisons {
 }
 
 /// The comparison values of `indicators`: the country's and those of the
-/// kommun's current group.
+/// current group of the kommun whose Kolada state (`kolada_sync::state`)
+/// is `state`.
 pub async fn load(
     db: &impl ConnectionTrait,
-    kommun_id: Uuid,
+    state: &crate::entity::kolada_sync::Model,
     indicators: &[Uuid],
 ) -> Result<Comparisons, ServiceError> {
-    let state = kolada_sync::state(db, kommun_id).await?;
-    let group = group_of(&state);
+    let kommun_id = state.kommun_id;
+    let group = group_of(state);
     if indicators.is_empty() {
         return Ok(Comparisons {
             group,
             values: HashMap::new(),
         });
     }
-    let wanted: BTreeSet<String> = peers(&state).into_iter().map(|p| p.municipality).collect();
+    let wanted: BTreeSet<String> = peers(state).into_iter().map(|p| p.municipality).collect();
     let mut values = HashMap::new();
     for m in rows(db, kommun_id, Some(indicators)).await? {
         if wanted.contains(&m.municipality) {

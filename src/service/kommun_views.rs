@@ -352,7 +352,8 @@ pub async fn indicator_overview(
         }
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.indicator_id).collect();
-    let compared = kolada_comparisons::load(db, kommun_id, &ids).await?;
+    let state = super::kolada_sync::state(db, kommun_id).await?;
+    let compared = kolada_comparisons::load(db, &state, &ids).await?;
     for row in &mut rows {
         if row.kolada_id.is_some()
             && let Some(year) = row.utfall_year.or(row.year)

@@ -334,7 +334,8 @@ pub async fn appendix_table(
     )
     .await?;
     let ids: Vec<Uuid> = appendix.indicators.keys().copied().collect();
-    let compared = kolada_comparisons::load(db, kommun_id, &ids).await?;
+    let state = crate::service::kolada_sync::state(db, kommun_id).await?;
+    let compared = kolada_comparisons::load(db, &state, &ids).await?;
     let mut areas = Vec::new();
     for area in appendix
         .areas

@@ -4,11 +4,12 @@
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use super::RowIssue;
 use super::{
     ReadError,
     rows::{AmountCell, RawRow},
 };
-use crate::{domain::money::parse_decimal, service::imports::RowIssue};
+use crate::domain::money::parse_decimal;
 
 /// A whole JSON document (a UTF-8 byte-order mark before it is skipped).
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]

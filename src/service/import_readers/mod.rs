@@ -19,7 +19,7 @@ pub use text::{DecodeError, DecodedChars, SkipBom, decode_borrowed, decode_text}
 use crate::service::error::FieldError;
 
 /// Why a file cannot be read at all (a problem with one row is a
-/// [`RowIssue`](crate::service::imports::RowIssue) instead).
+/// [`RowIssue`] instead).
 #[derive(Debug)]
 pub enum ReadError {
     /// The file has the wrong shape (not text, a CSV header without the
@@ -116,5 +116,24 @@ mod tests {
             |_: i32| {},
         );
         assert!(result.is_err());
+    }
+}
+
+/// A problem with one row of an imported file: `index` is the row's
+/// position among the file's data rows (0-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowIssue {
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+impl RowIssue {
+    pub fn new(index: usize, field: impl Into<String>, message: impl Into<String>) -> Self {
+        RowIssue {
+            index,
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
