@@ -437,7 +437,7 @@ impl Patch<UpdateKeyFigure> for KeyFigures {
         };
         let actor = cx.actor()?;
         let model =
-            crate::service::crud::patch(cx.db(), &actor, current.id, current.version, changes)
+            crate::service::write::patch(cx.db(), &actor, current.id, current.version, changes)
                 .await?;
         Ok((model, namnd))
     }

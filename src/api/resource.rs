@@ -210,7 +210,7 @@ impl Ctx {
 
     /// Writes `changes` to row `id` as this request's caller, if the row is
     /// still at `version` (the version the client's If-Match named).
-    pub async fn patch_row<C: crate::service::crud::RowChanges>(
+    pub async fn patch_row<C: crate::service::write::RowChanges>(
         &self,
         id: Uuid,
         version: i32,
@@ -223,18 +223,18 @@ impl Ctx {
             sea_orm::ActiveModelTrait<Entity = C::Entity> + Send,
     {
         let actor = self.actor()?;
-        Ok(crate::service::crud::patch(self.db(), &actor, id, version, changes).await?)
+        Ok(crate::service::write::patch(self.db(), &actor, id, version, changes).await?)
     }
 
     /// Deletes row `id` of `E` as this request's caller, if the row is
     /// still at `version` (the version the client's If-Match named).
     pub async fn delete_row<E>(&self, id: Uuid, version: i32) -> Result<(), ApiError>
     where
-        E: TenantEntity,
+        E: crate::service::write::BeforeDelete,
         E::Model: crate::service::write::Resource,
     {
         let actor = self.actor()?;
-        Ok(crate::service::crud::delete::<E>(self.db(), &actor, id, version).await?)
+        Ok(crate::service::write::delete::<E>(self.db(), &actor, id, version).await?)
     }
 
     /// `body` with its ETag (200, or 304 for a matching If-None-Match).

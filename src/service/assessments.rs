@@ -23,7 +23,7 @@ use crate::{
     service::error::{ServiceError, UniqueKey},
 };
 
-super::crud::tenant_entity!(assessment, "assessment", "assessment");
+super::write::tenant_entity!(assessment, "assessment", "assessment");
 
 const UQ: UniqueKey = UniqueKey {
     name: "uq_assessment_report_goal",

@@ -25,9 +25,9 @@ use crate::{
     service::error::{FieldError, ServiceError, UniqueKey},
 };
 
-super::crud::tenant_entity!(assignment, "assignment", "assignment");
+super::write::tenant_entity!(assignment, "assignment", "assignment");
 link_table!(assignment_namnd, AssignmentId => assignment_id, namnd_id);
-super::crud::tenant_entity!(assignment_status, "assignment status", "assignment_status");
+super::write::tenant_entity!(assignment_status, "assignment status", "assignment_status");
 
 pub use crate::domain::structure::AssignmentStatus;
 

@@ -25,7 +25,7 @@ use crate::{
     service::{budget_totals::TotalsDelta, crud, crud::PageRequest},
 };
 
-super::crud::tenant_entity!(budget_line, "budget line", "budget_line");
+super::write::tenant_entity!(budget_line, "budget line", "budget_line");
 
 pub const UQ_CODE: UniqueKey = UniqueKey {
     name: "uq_budget_line_namnd_kind_code",

@@ -31,7 +31,7 @@ use crate::{
     entity::{calendar_feed, deadline, kommun, namnd, period},
 };
 
-crud::tenant_entity!(calendar_feed, "calendar feed", "calendar_feed");
+super::write::tenant_entity!(calendar_feed, "calendar feed", "calendar_feed");
 
 /// The SHA-256 of a feed secret, hex: what is stored and looked up.
 pub fn secret_hash(secret: &str) -> String {

@@ -19,7 +19,6 @@ pub struct PageRequest {
 
 /// A table whose rows belong to one kommun and carry an optimistic-locking
 /// `version`.
-#[allow(async_fn_in_trait)]
 pub trait TenantEntity: EntityTrait {
     /// Name used in messages ("nämnd", "period").
     const NOUN: &'static str;
@@ -30,15 +29,6 @@ pub trait TenantEntity: EntityTrait {
     fn updated_column() -> Self::Column;
     fn id_of(model: &Self::Model) -> Uuid;
     fn version_of(model: &Self::Model) -> i32;
-    /// What [`delete`] checks or removes before the row goes, inside the
-    /// write (a closed year, a delivery log); most rows need nothing.
-    async fn before_delete(
-        w: &super::write::Write<'_>,
-        current: &Self::Model,
-    ) -> Result<(), ServiceError> {
-        let _ = (w, current);
-        Ok(())
-    }
 }
 
 /// `model` with its `updated_at` now (a change of an existing row).
@@ -227,117 +217,3 @@ pub(super) async fn delete_versioned<E: TenantEntity>(
     }
     Ok(())
 }
-
-/// Deletes row `id` of the writer's kommun if it is still at
-/// `expected_version` (412 otherwise), after its
-/// [`TenantEntity::before_delete`], as one audited write.
-#[tracing::instrument(level = "debug", skip_all, fields(resource = E::NOUN))]
-pub async fn delete<E>(
-    db: &sea_orm::DatabaseConnection,
-    actor: &super::audit::Actor,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(), ServiceError>
-where
-    E: TenantEntity,
-    E::Model: super::write::Resource,
-{
-    super::write::audited(db, actor, async |w| {
-        let current = get::<E>(w.db(), w.kommun_id(), id).await?;
-        E::before_delete(w, &current).await?;
-        w.delete::<E>(&current, expected_version).await
-    })
-    .await
-}
-
-/// What a `PATCH` of one row of a versioned resource writes: the changes
-/// a client asked for, turned into columns by [`RowChanges::columns`] and
-/// written by [`patch`].
-#[allow(async_fn_in_trait)]
-pub trait RowChanges {
-    type Entity: TenantEntity;
-    /// The unique key a change can collide with (a 409 naming its field).
-    const TAKEN: Option<&'static super::error::Taken> = None;
-    /// The columns to write over `current` (`updated_at` is set by
-    /// [`patch`]), which is read in the write's transaction: checks that need the row or the database (closed
-    /// periods, references) are made here, and refuse the whole write.
-    async fn columns(
-        self,
-        w: &super::write::Write<'_>,
-        current: &<Self::Entity as EntityTrait>::Model,
-    ) -> Columns<Self>;
-}
-
-/// What [`RowChanges::columns`] gives: the columns to write, or why not.
-pub type Columns<C> = Result<<<C as RowChanges>::Entity as EntityTrait>::ActiveModel, ServiceError>;
-
-/// Writes `changes` to row `id` of the caller's kommun if it is still at
-/// `expected_version` (412 otherwise), as one audited write.
-#[tracing::instrument(level = "debug", skip_all, fields(resource = <C::Entity as TenantEntity>::NOUN))]
-pub async fn patch<C: RowChanges>(
-    db: &sea_orm::DatabaseConnection,
-    actor: &super::audit::Actor,
-    id: Uuid,
-    expected_version: i32,
-    changes: C,
-) -> Result<<C::Entity as EntityTrait>::Model, ServiceError>
-where
-    <C::Entity as EntityTrait>::Model:
-        super::write::Resource + IntoActiveModel<<C::Entity as EntityTrait>::ActiveModel>,
-    <C::Entity as EntityTrait>::ActiveModel: sea_orm::ActiveModelTrait<Entity = C::Entity> + Send,
-{
-    super::write::audited(db, actor, async |w| {
-        let current = get::<C::Entity>(w.db(), w.kommun_id(), id).await?;
-        let columns = touched(changes.columns(w, &current).await?)?;
-        w.update::<C::Entity, _>(&current, expected_version, columns)
-            .await
-    })
-    .await
-    .map_err(|e| match C::TAKEN {
-        Some(taken) => taken.service(e),
-        None => e,
-    })
-}
-
-/// Implements [`TenantEntity`] for an entity module with the standard
-/// columns, and [`super::write::Resource`] for its model: `$noun` names it
-/// in messages, `$type` in the audit log and the change feed; with
-/// `before_delete = f`, [`delete`] awaits `f(w, current)` first.
-macro_rules! tenant_entity {
-    ($module:ident, $noun:literal, $type:literal $(, before_delete = $hook:path)?) => {
-        $crate::service::write::versioned_resource!($module, $type);
-        impl $crate::service::crud::TenantEntity for $crate::entity::$module::Entity {
-            const NOUN: &'static str = $noun;
-            fn id_column() -> Self::Column {
-                $crate::entity::$module::Column::Id
-            }
-            fn kommun_column() -> Self::Column {
-                $crate::entity::$module::Column::KommunId
-            }
-            fn version_column() -> Self::Column {
-                $crate::entity::$module::Column::Version
-            }
-            fn created_column() -> Self::Column {
-                $crate::entity::$module::Column::CreatedAt
-            }
-            fn updated_column() -> Self::Column {
-                $crate::entity::$module::Column::UpdatedAt
-            }
-            fn id_of(model: &Self::Model) -> uuid::Uuid {
-                model.id
-            }
-            fn version_of(model: &Self::Model) -> i32 {
-                model.version
-            }
-            $(
-                async fn before_delete(
-                    w: &$crate::service::write::Write<'_>,
-                    current: &Self::Model,
-                ) -> Result<(), $crate::service::error::ServiceError> {
-                    $hook(w, current).await
-                }
-            )?
-        }
-    };
-}
-pub(crate) use tenant_entity;

@@ -2,7 +2,7 @@
 //! written through the one write path, and where each nämnd stands
 //! against them (derived on read from its report's dates).
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -24,7 +24,7 @@ use crate::{
     entity::{deadline, namnd, period, report},
 };
 
-crud::tenant_entity!(deadline, "deadline", "deadline");
+super::write::tenant_entity!(deadline, "deadline", "deadline");
 
 /// A new deadline.
 pub struct DeadlineSpec {

@@ -4,7 +4,7 @@
 //! each target nämnd and line exists and runs in one transaction with its
 //! audit entry.
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use super::write::{Write, audited};
 use std::collections::HashMap;
 
@@ -24,7 +24,7 @@ use crate::{
     service::error::{FieldError, ServiceError, Taken, UniqueKey},
 };
 
-crud::tenant_entity!(dimension_mapping, "dimension mapping", "dimension_mapping");
+super::write::tenant_entity!(dimension_mapping, "dimension mapping", "dimension_mapping");
 
 const NAME_TAKEN: Taken = Taken {
     key: UniqueKey {

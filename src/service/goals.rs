@@ -3,8 +3,8 @@
 //! own goals with "bäring på" a kommun goal and a target. Every write runs
 //! in a transaction with its audit entry.
 
-use super::crud::{Columns, RowChanges};
 use super::linked::{Linked, link_table, read_links, replace_links};
+use super::write::{Columns, RowChanges};
 use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
 
@@ -22,8 +22,8 @@ use crate::{
     service::error::{FieldError, ServiceError, Taken, UniqueKey},
 };
 
-super::crud::tenant_entity!(goal_area, "goal area", "goal_area");
-super::crud::tenant_entity!(goal, "goal", "goal");
+super::write::tenant_entity!(goal_area, "goal area", "goal_area");
+super::write::tenant_entity!(goal, "goal", "goal");
 link_table!(goal_namnd, GoalId => goal_id, namnd_id);
 link_table!(goal_indicator, GoalId => goal_id, indicator_id);
 

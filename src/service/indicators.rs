@@ -4,7 +4,7 @@
 //! strings; every write runs in a transaction with its audit entry and
 //! bumps the indicator's version.
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use super::write::{Write, audited};
 use std::collections::{BTreeSet, HashMap};
 use std::str::FromStr;
@@ -33,7 +33,7 @@ use crate::{
     service::error::ServiceError,
 };
 
-super::crud::tenant_entity!(indicator, "indicator", "indicator");
+super::write::tenant_entity!(indicator, "indicator", "indicator");
 
 pub fn decimal_of(text: &str) -> Result<Decimal, ServiceError> {
     Decimal::from_str(text)

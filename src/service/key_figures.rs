@@ -1,7 +1,7 @@
 //! Staff key figures (nyckeltal) of a nämnd per year, with values for T, K
 //! and M stored as canonical decimal strings.
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -23,7 +23,7 @@ use crate::{
     service::error::{ServiceError, Taken, UniqueKey},
 };
 
-super::crud::tenant_entity!(
+super::write::tenant_entity!(
     key_figure,
     "key figure",
     "key_figure",

@@ -1,5 +1,5 @@
-use super::crud::{Columns, RowChanges};
 use super::write::Write;
+use super::write::{Columns, RowChanges};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
@@ -16,7 +16,7 @@ use crate::{
     },
 };
 
-super::crud::tenant_entity!(kommun, "kommun", "kommun");
+super::write::tenant_entity!(kommun, "kommun", "kommun");
 
 // A kommun is its own tenant: its id is its kommun id.
 impl kommun::Column {

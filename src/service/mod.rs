@@ -31,6 +31,7 @@ pub mod linked;
 pub mod mapped_imports;
 pub mod namnder;
 pub mod obligations;
+pub mod outbox;
 pub mod periods;
 pub mod process_events;
 pub mod reports;

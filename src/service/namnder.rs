@@ -1,4 +1,4 @@
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, NotSet,
 };
@@ -15,7 +15,7 @@ use crate::{
     },
 };
 
-super::crud::tenant_entity!(namnd, "nämnd", "namnd");
+super::write::tenant_entity!(namnd, "nämnd", "namnd");
 
 const CODE_TAKEN: Taken = Taken {
     key: UniqueKey {

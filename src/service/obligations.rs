@@ -9,7 +9,7 @@
 //! after the approval (the approved report is locked; the measures come in
 //! the next one).
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
@@ -37,7 +37,7 @@ use crate::{
     entity::{action_plan, obligation_rule, report},
 };
 
-crud::tenant_entity!(obligation_rule, "obligation rule", "obligation_rule");
+super::write::tenant_entity!(obligation_rule, "obligation rule", "obligation_rule");
 
 /// A rule as given (already checked).
 pub struct RuleSpec {

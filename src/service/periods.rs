@@ -13,7 +13,7 @@ use crate::{
     service::{audit::Actor, write::audited},
 };
 
-super::crud::tenant_entity!(period, "period", "period");
+super::write::tenant_entity!(period, "period", "period");
 
 const PERIOD_TAKEN: Taken = Taken {
     key: UniqueKey {
@@ -33,9 +33,7 @@ pub struct PeriodFilter {
 
 /// The period's kind, year and number as the domain type.
 pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
-    let number = u32::try_from(model.number).ok().filter(|n| *n > 0);
-    PeriodSpec::new(model.kind, model.year, number)
-        .map_err(|(field, e)| ServiceError::Unexpected(format!("stored period {field}: {e}")))
+    model.spec().map_err(ServiceError::Unexpected)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -23,9 +23,9 @@ use crate::{
     service::{crud, periods},
 };
 
-super::crud::tenant_entity!(report, "report", "report", before_delete = refuse_decided);
-super::crud::tenant_entity!(report_section, "section", "report_section");
-super::crud::tenant_entity!(action_plan, "action plan", "action_plan");
+super::write::tenant_entity!(report, "report", "report", before_delete = refuse_decided);
+super::write::tenant_entity!(report_section, "section", "report_section");
+super::write::tenant_entity!(action_plan, "action plan", "action_plan");
 
 const UQ_SECTION: UniqueKey = UniqueKey {
     name: "uq_report_section_report_key",

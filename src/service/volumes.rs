@@ -2,7 +2,7 @@
 //! and the period figures a report shows. Months are stored as `yyyymm`;
 //! values as canonical decimal strings.
 
-use super::crud::{Columns, RowChanges};
+use super::write::{Columns, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -26,7 +26,7 @@ use crate::{
     service::error::{ServiceError, Taken, UniqueKey, unique_violation},
 };
 
-super::crud::tenant_entity!(
+super::write::tenant_entity!(
     volume_measure,
     "volume measure",
     "volume_measure",

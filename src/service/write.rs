@@ -6,7 +6,7 @@
 //! write, so a change without its record cannot exist, and whatever later
 //! hangs on a write (decided versions, period locks, webhooks) has one
 //! place to hang on. The webhook outbox is written here too, from the same
-//! entries, just before the commit (see [`super::webhooks`]).
+//! entries, just before the commit (see [`super::outbox`]).
 //!
 //! Audit entries are collected while the change runs and written just
 //! before the commit. That keeps the change feed's counter row (see
@@ -29,7 +29,7 @@ use super::{
     changes,
     crud::{self, TenantEntity},
     error::ServiceError,
-    webhooks,
+    outbox,
 };
 use crate::{
     domain::YearMonth,
@@ -439,7 +439,7 @@ impl<'a> Write<'a> {
         let deliveries = write_entries(&self.txn, self.actor, entries).await?;
         self.txn.commit().await?;
         if deliveries {
-            webhooks::wake();
+            outbox::wake();
         }
         Ok(())
     }
@@ -480,7 +480,7 @@ async fn closed_periods(
         .await?;
     rows.into_iter()
         .map(|p| {
-            let spec = super::periods::spec_of(&p)?;
+            let spec = p.spec().map_err(ServiceError::Unexpected)?;
             Ok(ClosedPeriod {
                 first: p.start_date.year() * 100 + p.start_date.month() as i32,
                 last: p.end_date.year() * 100 + p.end_date.month() as i32,
@@ -559,7 +559,7 @@ async fn write_entries(
     let first = changes::append(db, actor.kommun_id, &feed).await?;
     // The webhook outbox, from the same entries and numbers, in the same
     // transaction: nothing is sent for a rollback, nothing lost on a commit.
-    webhooks::enqueue(db, actor.kommun_id, &feed, &details, first).await
+    outbox::enqueue(db, actor.kommun_id, &feed, &details, first).await
 }
 
 /// 412 when the client's optional If-Match (`expected`) is not the
@@ -618,6 +618,132 @@ macro_rules! versioned_resource {
     };
 }
 pub(crate) use versioned_resource;
+
+/// What [`delete`] checks or removes before a row goes, inside the write
+/// (a closed year, a delivery log); most rows need nothing.
+#[allow(async_fn_in_trait)]
+pub trait BeforeDelete: TenantEntity {
+    async fn before_delete(w: &Write<'_>, current: &Self::Model) -> Result<(), ServiceError> {
+        let _ = (w, current);
+        Ok(())
+    }
+}
+
+/// Deletes row `id` of the writer's kommun if it is still at
+/// `expected_version` (412 otherwise), after its
+/// [`BeforeDelete::before_delete`], as one audited write.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = E::NOUN))]
+pub async fn delete<E>(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+) -> Result<(), ServiceError>
+where
+    E: BeforeDelete,
+    E::Model: Resource,
+{
+    audited(db, actor, async |w| {
+        let current = crud::get::<E>(w.db(), w.kommun_id(), id).await?;
+        E::before_delete(w, &current).await?;
+        w.delete::<E>(&current, expected_version).await
+    })
+    .await
+}
+
+/// What a `PATCH` of one row of a versioned resource writes: the changes
+/// a client asked for, turned into columns by [`RowChanges::columns`] and
+/// written by [`patch`].
+#[allow(async_fn_in_trait)]
+pub trait RowChanges {
+    type Entity: TenantEntity;
+    /// The unique key a change can collide with (a 409 naming its field).
+    const TAKEN: Option<&'static super::error::Taken> = None;
+    /// The columns to write over `current` (`updated_at` is set by
+    /// [`patch`]), which is read in the write's transaction: checks that need the row or the database (closed
+    /// periods, references) are made here, and refuse the whole write.
+    async fn columns(
+        self,
+        w: &Write<'_>,
+        current: &<Self::Entity as EntityTrait>::Model,
+    ) -> Columns<Self>;
+}
+
+/// What [`RowChanges::columns`] gives: the columns to write, or why not.
+pub type Columns<C> = Result<<<C as RowChanges>::Entity as EntityTrait>::ActiveModel, ServiceError>;
+
+/// Writes `changes` to row `id` of the caller's kommun if it is still at
+/// `expected_version` (412 otherwise), as one audited write.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = <C::Entity as TenantEntity>::NOUN))]
+pub async fn patch<C: RowChanges>(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: i32,
+    changes: C,
+) -> Result<<C::Entity as EntityTrait>::Model, ServiceError>
+where
+    <C::Entity as EntityTrait>::Model:
+        Resource + IntoActiveModel<<C::Entity as EntityTrait>::ActiveModel>,
+    <C::Entity as EntityTrait>::ActiveModel: sea_orm::ActiveModelTrait<Entity = C::Entity> + Send,
+{
+    audited(db, actor, async |w| {
+        let current = crud::get::<C::Entity>(w.db(), w.kommun_id(), id).await?;
+        let columns = crud::touched(changes.columns(w, &current).await?)?;
+        w.update::<C::Entity, _>(&current, expected_version, columns)
+            .await
+    })
+    .await
+    .map_err(|e| match C::TAKEN {
+        Some(taken) => taken.service(e),
+        None => e,
+    })
+}
+
+/// Implements [`crud::TenantEntity`] and [`BeforeDelete`] for an entity module
+/// with the standard columns, and [`Resource`] for its model: `$noun` names it
+/// in messages, `$type` in the audit log and the change feed; with
+/// `before_delete = f`, [`delete`] awaits `f(w, current)` first.
+macro_rules! tenant_entity {
+    ($module:ident, $noun:literal, $type:literal $(, before_delete = $hook:path)?) => {
+        $crate::service::write::versioned_resource!($module, $type);
+        impl $crate::service::crud::TenantEntity for $crate::entity::$module::Entity {
+            const NOUN: &'static str = $noun;
+            fn id_column() -> Self::Column {
+                $crate::entity::$module::Column::Id
+            }
+            fn kommun_column() -> Self::Column {
+                $crate::entity::$module::Column::KommunId
+            }
+            fn version_column() -> Self::Column {
+                $crate::entity::$module::Column::Version
+            }
+            fn created_column() -> Self::Column {
+                $crate::entity::$module::Column::CreatedAt
+            }
+            fn updated_column() -> Self::Column {
+                $crate::entity::$module::Column::UpdatedAt
+            }
+            fn id_of(model: &Self::Model) -> uuid::Uuid {
+                model.id
+            }
+            fn version_of(model: &Self::Model) -> i32 {
+                model.version
+            }
+        }
+        impl $crate::service::write::BeforeDelete for $crate::entity::$module::Entity {
+            $(
+                async fn before_delete(
+                    w: &$crate::service::write::Write<'_>,
+                    current: &Self::Model,
+                ) -> Result<(), $crate::service::error::ServiceError> {
+                    $hook(w, current).await
+                }
+            )?
+        }
+    };
+}
+pub(crate) use tenant_entity;
 
 #[cfg(test)]
 mod tests {
