@@ -121,23 +121,13 @@ pub(super) async fn enqueue(
             if !rules::subscribes(types, change.resource_type, change.action) {
                 continue;
             }
-            rows.push(webhook_delivery::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                kommun_id: Set(kommun_id),
-                webhook_id: Set(subscription.id),
-                seq: Set(seq),
-                event_type: Set(event_type.clone()),
-                payload: Set(payload.clone()),
-                status: Set(DeliveryStatus::Pending),
-                attempts: Set(0),
-                next_attempt_at: Set(now),
-                claimed_until: Set(None),
-                last_attempt_at: Set(None),
-                last_status_code: Set(None),
-                last_error: Set(None),
-                delivered_at: Set(None),
-                created_at: Set(now),
-            });
+            rows.push(pending(
+                (kommun_id, subscription.id),
+                seq,
+                event_type.clone(),
+                payload.clone(),
+                now,
+            ));
         }
     }
     let wrote = !rows.is_empty();
@@ -147,4 +137,32 @@ pub(super) async fn enqueue(
             .await?;
     }
     Ok(wrote)
+}
+
+/// A new delivery of change `seq` to subscription `webhook_id` of the
+/// kommun, due `now`, not tried yet.
+pub fn pending(
+    (kommun_id, webhook_id): (Uuid, Uuid),
+    seq: i64,
+    event_type: String,
+    payload: String,
+    now: DateTime<Utc>,
+) -> webhook_delivery::ActiveModel {
+    webhook_delivery::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        kommun_id: Set(kommun_id),
+        webhook_id: Set(webhook_id),
+        seq: Set(seq),
+        event_type: Set(event_type),
+        payload: Set(payload),
+        status: Set(DeliveryStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(now),
+        claimed_until: Set(None),
+        last_attempt_at: Set(None),
+        last_status_code: Set(None),
+        last_error: Set(None),
+        delivered_at: Set(None),
+        created_at: Set(now),
+    }
 }

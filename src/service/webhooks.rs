@@ -381,23 +381,13 @@ pub async fn replay(
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no delivery {delivery_id}")))?;
         let now = Utc::now();
-        let copy = webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            kommun_id: Set(original.kommun_id),
-            webhook_id: Set(webhook_id),
-            seq: Set(original.seq),
-            event_type: Set(original.event_type.clone()),
-            payload: Set(original.payload.clone()),
-            status: Set(DeliveryStatus::Pending),
-            attempts: Set(0),
-            next_attempt_at: Set(now),
-            claimed_until: Set(None),
-            last_attempt_at: Set(None),
-            last_status_code: Set(None),
-            last_error: Set(None),
-            delivered_at: Set(None),
-            created_at: Set(now),
-        })
+        let copy = webhook_delivery::Entity::insert(super::outbox::pending(
+            (original.kommun_id, webhook_id),
+            original.seq,
+            original.event_type.clone(),
+            original.payload.clone(),
+            now,
+        ))
         .exec_with_returning(w.db())
         .await?;
         w.record(
