@@ -593,7 +593,16 @@ pub async fn audited<T>(
     actor: &Actor,
     change: impl AsyncFnOnce(&Write<'_>) -> Result<T, ServiceError>,
 ) -> Result<T, ServiceError> {
-    let txn = db.begin().await?;
+    // On SQLite a write transaction starts as one (IMMEDIATE): it waits
+    // its turn behind another connection's write (the busy timeout)
+    // instead of failing when its first read would have to become a write
+    // (two instances on one file, a seed beside the service). PostgreSQL
+    // ignores the mode.
+    let immediate = sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    };
+    let txn = db.begin_with_options(immediate).await?;
     let write = Write {
         txn,
         actor,
