@@ -200,6 +200,20 @@ impl From<DbErr> for ApiError {
     }
 }
 
+impl From<crate::auth::Denied> for ApiError {
+    fn from(denied: crate::auth::Denied) -> Self {
+        ServiceError::from(denied).into()
+    }
+}
+
+/// A bearer token that is missing, malformed or not valid: one 401 for
+/// every reason (the reason goes to the debug log).
+impl From<crate::auth::token::Refused> for ApiError {
+    fn from(_: crate::auth::token::Refused) -> Self {
+        ApiError::Unauthorized(crate::auth::token::REFUSED.into())
+    }
+}
+
 /// An api error met inside a service call (a document the api builds for
 /// a write): the service's own failure where it is one.
 pub fn into_service(err: ApiError) -> ServiceError {

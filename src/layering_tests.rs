@@ -94,6 +94,16 @@ fn auth_and_shared_state_do_not_depend_on_startup_or_the_api() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// Authentication and the access policy stand below the service and the
+/// api: they answer in their own terms (`token::Refused`, `Denied`), which
+/// the layers above map to theirs.
+#[test]
+fn auth_answers_in_its_own_terms() {
+    let forbidden = ["crate::service", "crate::error", "actix", "sea_orm"];
+    let found = offenders("auth", &forbidden, &["service", "error"]);
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// Query strings are read by `ApiQuery` (or `common::query_values`), which
 /// answer a parameter that does not parse with a problem naming it.
 #[test]

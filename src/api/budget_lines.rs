@@ -221,10 +221,10 @@ async fn authorized_line(
 }
 
 /// A figure one may not read is reported as not found.
-fn hide_forbidden_read(err: ServiceError, id: Uuid) -> ServiceError {
+fn hide_forbidden_read(err: crate::auth::Denied, id: Uuid) -> ServiceError {
     match err {
-        ServiceError::Forbidden(_) => crud::not_found::<budget_line::Entity>(id),
-        other => other,
+        crate::auth::Denied::Forbidden(_) => crud::not_found::<budget_line::Entity>(id),
+        other => other.into(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::{future::Future, pin::Pin};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 
 use crate::{
-    auth::{Claims, Principal, token::refused},
+    auth::{Claims, Principal, token::Refused},
     error::ApiError,
     state::AppState,
 };
@@ -19,10 +19,10 @@ fn bearer_token(req: &HttpRequest) -> Result<String, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .ok_or_else(refused)?;
-    let (scheme, token) = text.split_once(' ').ok_or_else(refused)?;
+        .ok_or(Refused)?;
+    let (scheme, token) = text.split_once(' ').ok_or(Refused)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
-        return Err(refused());
+        return Err(Refused.into());
     }
     Ok(token.trim().to_string())
 }

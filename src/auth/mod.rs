@@ -8,6 +8,6 @@ pub mod principal;
 pub mod token;
 
 pub use claims::{Claims, Role};
-pub use policy::{Action, Kind, ReportState, Target, authorize, may_attempt};
+pub use policy::{Action, Denied, Kind, ReportState, Target, authorize, may_attempt};
 pub use principal::Principal;
 pub use token::TokenService;

@@ -3,7 +3,6 @@
 //! roles.
 
 use super::{Principal, Role};
-use crate::service::error::ServiceError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -101,15 +100,27 @@ impl Target<'_> {
     }
 }
 
+/// Why the policy refuses, in its own words; the service and the api map
+/// each case to theirs (403, 404, 409).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// Another kommun's, or a report the caller may not see: its existence
+    /// is not revealed.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The role may, but not in the report's workflow state.
+    #[error("conflict: {0}")]
+    Conflict(String),
+}
+
 /// Ok when `principal` may do `action` on `target`. Another kommun's data is
 /// reported as not found, so its existence is never revealed.
-pub fn authorize(
-    principal: &Principal,
-    action: Action,
-    target: Target<'_>,
-) -> Result<(), ServiceError> {
+pub fn authorize(principal: &Principal, action: Action, target: Target<'_>) -> Result<(), Denied> {
     if principal.kommun_code != target.kommun() {
-        return Err(ServiceError::not_found("the resource"));
+        return Err(Denied::NotFound("the resource was not found".into()));
     }
     if let Target::Report { namnd, state, .. } = target {
         return authorize_report(principal, action, namnd, state);
@@ -216,7 +227,7 @@ pub enum Kind {
 /// nothing about the input's rules. Derived from [`authorize`] itself by
 /// trying the targets the principal could reach (its own nämnder, every
 /// report state); the handler then authorises the actual target.
-pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<(), ServiceError> {
+pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<(), Denied> {
     let kommun = principal.kommun_code.as_str();
     // A nämnd the principal's token names, or one no token names (which a
     // role that is not narrowed to nämnder reaches all the same).
@@ -264,7 +275,7 @@ pub fn may_attempt(principal: &Principal, action: Action, kind: Kind) -> Result<
     let possible = targets.into_iter().any(|target| {
         !matches!(
             authorize(principal, action, target),
-            Err(ServiceError::Forbidden(_) | ServiceError::NotFound(_))
+            Err(Denied::Forbidden(_) | Denied::NotFound(_))
         )
     });
     if possible {
@@ -279,7 +290,7 @@ fn sees_namnd(principal: &Principal, namnd: &str) -> bool {
     !principal.role.is_namnd_scoped() || principal.has_namnd(namnd)
 }
 
-fn forbidden(principal: &Principal, action: Action) -> ServiceError {
+fn forbidden(principal: &Principal, action: Action) -> Denied {
     let verb = match action {
         Action::Read => "read",
         Action::Create => "create",
@@ -290,7 +301,7 @@ fn forbidden(principal: &Principal, action: Action) -> ServiceError {
         Action::Return => "return",
         Action::Reopen => "reopen",
     };
-    ServiceError::Forbidden(format!(
+    Denied::Forbidden(format!(
         "role {} may not {verb} this resource",
         principal.role
     ))
@@ -303,7 +314,7 @@ fn authorize_report(
     action: Action,
     namnd: &str,
     state: ReportState,
-) -> Result<(), ServiceError> {
+) -> Result<(), Denied> {
     let own = principal.has_namnd(namnd);
     let visible = match principal.role {
         Role::Admin | Role::Kommunledning | Role::Revisor | Role::Integration => true,
@@ -312,7 +323,7 @@ fn authorize_report(
     };
     // Creating concerns a report that does not exist yet: nothing to hide.
     if !visible && action != Action::Create {
-        return Err(ServiceError::not_found("the report"));
+        return Err(Denied::NotFound("the report was not found".into()));
     }
     let role_may = match action {
         Action::Read => true,
@@ -356,7 +367,7 @@ fn authorize_report(
             _ => Err("only an approved (godkand) report can be reopened"),
         },
     };
-    state_allows.map_err(|why| ServiceError::Conflict(why.into()))
+    state_allows.map_err(|why| Denied::Conflict(why.into()))
 }
 
 #[cfg(test)]
@@ -385,20 +396,20 @@ mod tests {
         assert!(authorize(&own, Action::Update, report(ReportState::Utkast)).is_ok());
         assert!(matches!(
             authorize(&other, Action::Read, report(ReportState::Utkast)),
-            Err(ServiceError::NotFound(_))
+            Err(Denied::NotFound(_))
         ));
         assert!(authorize(&other, Action::Read, report(ReportState::Godkand)).is_ok());
         assert!(matches!(
             authorize(&other, Action::Update, report(ReportState::Godkand)),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&own, Action::Update, report(ReportState::ForBeslut)),
-            Err(ServiceError::Conflict(_))
+            Err(Denied::Conflict(_))
         ));
         assert!(matches!(
             authorize(&own, Action::Update, report(ReportState::Godkand)),
-            Err(ServiceError::Conflict(_))
+            Err(Denied::Conflict(_))
         ));
     }
 
@@ -419,11 +430,11 @@ mod tests {
                 Action::Approve,
                 report(ReportState::ForBeslut)
             ),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&sekreterare, Action::Approve, report(ReportState::Utkast)),
-            Err(ServiceError::Conflict(_))
+            Err(Denied::Conflict(_))
         ));
         assert!(
             authorize(
@@ -439,7 +450,7 @@ mod tests {
                 Action::Reopen,
                 report(ReportState::Godkand)
             ),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(
             authorize(
@@ -456,11 +467,11 @@ mod tests {
         let lasare = principal(Role::Lasare);
         assert!(matches!(
             authorize(&lasare, Action::Read, report(ReportState::Utkast)),
-            Err(ServiceError::NotFound(_))
+            Err(Denied::NotFound(_))
         ));
         assert!(matches!(
             authorize(&lasare, Action::Read, report(ReportState::ForBeslut)),
-            Err(ServiceError::NotFound(_))
+            Err(Denied::NotFound(_))
         ));
         assert!(authorize(&lasare, Action::Read, report(ReportState::Godkand)).is_ok());
         assert!(matches!(
@@ -469,7 +480,7 @@ mod tests {
                 Action::Update,
                 report(ReportState::Utkast)
             ),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
     }
 
@@ -483,19 +494,19 @@ mod tests {
         assert!(authorize(&principal(Role::Integration), Action::Update, figures).is_ok());
         assert!(matches!(
             authorize(&scoped(Role::Redaktor, "SOCN"), Action::Update, figures),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&scoped(Role::Redaktor, "SOCN"), Action::Read, figures),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&principal(Role::Revisor), Action::Update, figures),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(&principal(Role::Lasare), Action::Read, figures),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
     }
 
@@ -509,7 +520,7 @@ mod tests {
         assert!(authorize(&feed, Action::Update, figures("VON")).is_ok());
         assert!(matches!(
             authorize(&feed, Action::Create, figures("SOCN")),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         // Reading is not narrowed: an integration reads what it reconciles.
         assert!(authorize(&feed, Action::Read, figures("SOCN")).is_ok());
@@ -545,7 +556,7 @@ mod tests {
                 assert!(
                     matches!(
                         authorize(&integration, action, target),
-                        Err(ServiceError::Forbidden(_))
+                        Err(Denied::Forbidden(_))
                     ),
                     "{action:?} {target:?}"
                 );
@@ -554,7 +565,7 @@ mod tests {
                 assert!(
                     matches!(
                         authorize(&integration, action, report(state)),
-                        Err(ServiceError::Forbidden(_))
+                        Err(Denied::Forbidden(_))
                     ),
                     "{action:?} {state:?}"
                 );
@@ -580,7 +591,7 @@ mod tests {
                 Action::Read,
                 Target::Structure { kommun: "1882" },
             );
-            assert!(matches!(err, Err(ServiceError::NotFound(_))), "{role}");
+            assert!(matches!(err, Err(Denied::NotFound(_))), "{role}");
         }
     }
 
@@ -595,7 +606,7 @@ mod tests {
             let expected = matches!(role, Role::Admin | Role::Kommunledning);
             assert_eq!(result.is_ok(), expected, "{role}");
             if !expected {
-                assert!(matches!(result, Err(ServiceError::Forbidden(_))));
+                assert!(matches!(result, Err(Denied::Forbidden(_))));
             }
         }
     }
@@ -669,7 +680,7 @@ mod tests {
             );
             assert_eq!(read.is_ok(), expected, "{role}");
             if !expected {
-                assert!(matches!(read, Err(ServiceError::Forbidden(_))), "{role}");
+                assert!(matches!(read, Err(Denied::Forbidden(_))), "{role}");
             }
             assert!(authorize(&principal(role), Action::Update, feed).is_err());
         }
@@ -679,7 +690,7 @@ mod tests {
                 Action::Read,
                 Target::ChangeFeed { kommun: "1882" }
             ),
-            Err(ServiceError::NotFound(_))
+            Err(Denied::NotFound(_))
         ));
     }
 
@@ -696,12 +707,12 @@ mod tests {
                 let expected = matches!(role, Role::Admin | Role::Kommunledning);
                 assert_eq!(result.is_ok(), expected, "{role} {action:?}");
                 if !expected {
-                    assert!(matches!(result, Err(ServiceError::Forbidden(_))), "{role}");
+                    assert!(matches!(result, Err(Denied::Forbidden(_))), "{role}");
                 }
             }
             assert!(matches!(
                 authorize(&principal(role), Action::Submit, plan),
-                Err(ServiceError::Forbidden(_))
+                Err(Denied::Forbidden(_))
             ));
             assert!(matches!(
                 authorize(
@@ -709,7 +720,7 @@ mod tests {
                     Action::Read,
                     Target::Plan { kommun: "1882" }
                 ),
-                Err(ServiceError::NotFound(_))
+                Err(Denied::NotFound(_))
             ));
         }
     }
@@ -729,7 +740,7 @@ mod tests {
                 Action::Update,
                 Target::Plan { kommun: "0483" }
             ),
-            Err(ServiceError::Forbidden(_))
+            Err(Denied::Forbidden(_))
         ));
         assert!(matches!(
             authorize(
@@ -737,7 +748,7 @@ mod tests {
                 Action::Update,
                 Target::IndicatorValues { kommun: "1882" }
             ),
-            Err(ServiceError::NotFound(_))
+            Err(Denied::NotFound(_))
         ));
     }
 
@@ -767,7 +778,7 @@ mod tests {
                     Action::Read,
                     Target::CalendarFeeds { kommun: "1882" }
                 ),
-                Err(ServiceError::NotFound(_))
+                Err(Denied::NotFound(_))
             ));
         }
     }

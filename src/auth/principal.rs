@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use super::claims::Role;
-use crate::service::error::ServiceError;
+use super::policy::Denied;
 
 /// Who is calling. Built only from a validated token.
 #[derive(Debug, Clone)]
@@ -22,9 +22,9 @@ pub struct Principal {
 impl Principal {
     /// The tenant's id, or a 404 when the kommun of the token does not exist
     /// yet (only an admin can create it).
-    pub fn require_kommun(&self) -> Result<Uuid, ServiceError> {
+    pub fn require_kommun(&self) -> Result<Uuid, Denied> {
         self.kommun_id.ok_or_else(|| {
-            ServiceError::NotFound(format!(
+            Denied::NotFound(format!(
                 "kommun {} does not exist yet; an admin creates it with POST /api/v1/kommuner",
                 self.kommun_code
             ))

@@ -24,15 +24,16 @@ use super::{
 use crate::{
     config::{ClaimMapping, JwtSettings},
     domain::structure::KommunKod,
-    error::ApiError,
 };
 
 /// The one answer to every bad token.
 pub const REFUSED: &str = "the bearer token is missing, expired or not valid";
 
-pub fn refused() -> ApiError {
-    ApiError::Unauthorized(REFUSED.into())
-}
+/// A refused bearer token (missing, malformed, expired, badly signed):
+/// one answer for every reason, [`REFUSED`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{}", REFUSED)]
+pub struct Refused;
 
 /// Keys no token is signed with, to spend a verification on tokens that are
 /// refused before their signature is looked at. Their results are discarded.
@@ -170,10 +171,10 @@ impl TokenService {
 
     /// Validates signature, algorithm, exp, nbf and (when configured) iss and
     /// aud. Every refusal is the same 401; the reason goes to the debug log.
-    pub async fn validate(&self, token: &str) -> Result<Claims, ApiError> {
+    pub async fn validate(&self, token: &str) -> Result<Claims, Refused> {
         self.check(token).await.map_err(|reason| {
             tracing::debug!(reason, "bearer token refused");
-            refused()
+            Refused
         })
     }
 
@@ -381,10 +382,7 @@ mod tests {
             jwks_url: None,
             claims: Default::default(),
         });
-        assert!(matches!(
-            other.validate(&token).await,
-            Err(ApiError::Unauthorized(d)) if d == REFUSED
-        ));
+        assert!(matches!(other.validate(&token).await, Err(Refused)));
     }
 
     #[test]

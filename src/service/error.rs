@@ -63,6 +63,17 @@ pub enum ServiceError {
     Unexpected(String),
 }
 
+impl From<crate::auth::Denied> for ServiceError {
+    fn from(denied: crate::auth::Denied) -> Self {
+        use crate::auth::Denied;
+        match denied {
+            Denied::Forbidden(d) => ServiceError::Forbidden(d),
+            Denied::NotFound(d) => ServiceError::NotFound(d),
+            Denied::Conflict(d) => ServiceError::Conflict(d),
+        }
+    }
+}
+
 impl ServiceError {
     pub fn validation(field: impl Into<String>, message: impl Into<String>) -> Self {
         ServiceError::Validation(vec![FieldError::new(field, message)])
