@@ -102,17 +102,14 @@ impl Target<'_> {
 
 /// Why the policy refuses, in its own words; the service and the api map
 /// each case to theirs (403, 404, 409).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Denied {
     /// The role may not do this.
-    #[error("forbidden: {0}")]
     Forbidden(String),
     /// Another kommun's, or a report the caller may not see: its existence
     /// is not revealed.
-    #[error("not found: {0}")]
     NotFound(String),
     /// The role may, but not in the report's workflow state.
-    #[error("conflict: {0}")]
     Conflict(String),
 }
 
