@@ -354,10 +354,6 @@ fn security_headers() -> DefaultHeaders {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// The request id of the current request (accepted from `X-Request-Id` or generated).
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
-
 fn accepted_request_id(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(REQUEST_ID)?.to_str().ok()?;
     let valid = !value.is_empty()
@@ -375,7 +371,8 @@ async fn trace_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = accepted_request_id(&req).unwrap_or_else(|| Uuid::now_v7().to_string());
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    req.extensions_mut()
+        .insert(crate::api::common::RequestId(request_id.clone()));
     let method = req.method().to_string();
     let started = Instant::now();
     // Everything logged while the request runs carries its id.

@@ -509,6 +509,11 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// The request id of the current request (accepted from `X-Request-Id` or
+/// generated), put there by the request logging in `startup`.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
 /// The audit actor of this request.
 pub fn actor(
     req: &HttpRequest,
@@ -516,10 +521,7 @@ pub fn actor(
     kommun_id: Uuid,
 ) -> crate::service::audit::Actor {
     use actix_web::HttpMessage;
-    let request_id = req
-        .extensions()
-        .get::<crate::startup::RequestId>()
-        .map(|r| r.0.clone());
+    let request_id = req.extensions().get::<RequestId>().map(|r| r.0.clone());
     crate::service::audit::Actor::new(principal, kommun_id, request_id)
 }
 
