@@ -962,7 +962,7 @@ async fn decide_approved(
         let ctx = service::reports::load(db, kommun_id, r.id)
             .await
             .map_err(|e| failed(e.to_string()))?;
-        let document = crate::api::decided::document(db, &ctx)
+        let document = crate::api::reports::document(db, &ctx)
             .await
             .map_err(|e| failed(e.to_string()))?;
         let (Some(beslut_datum), Some(beslut_paragraf), Some(decided_at)) = (

@@ -258,7 +258,7 @@ async fn approve(
             status: crate::domain::structure::ReportStatus::Godkand,
             ..ctx.clone()
         };
-        crate::api::decided::document(txn, &decided)
+        crate::api::reports::document(txn, &decided)
             .await
             .map_err(crate::error::into_service)
     })

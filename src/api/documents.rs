@@ -108,7 +108,7 @@ pub async fn report_doc(
             false,
         ),
         None => (
-            decided::document(&state.db, ctx).await?,
+            super::reports::document(&state.db, ctx).await?,
             ctx.status != ReportStatus::Godkand,
         ),
     };

@@ -1,5 +1,5 @@
 //! The create and `/{id}` handlers of a plan resource written through
-//! [`service::linked`] (goals, assignments): loaded, created, changed and
+//! [`crate::service::linked`] (goals, assignments): loaded, created, changed and
 //! deleted the same way. A resource says only how it is shown ([`Shown`])
 //! and how its request bodies become its spec ([`NewSpec`], [`SpecChange`]);
 //! `item_routes!` takes `LinkedItem<ItsType>`.

@@ -111,7 +111,7 @@ pub fn configure_v1(cfg: &mut ServiceConfig) {
     namnder::configure(cfg);
     periods::configure(cfg);
     // Before reports: its GET /reports/{id}/{kind} would take these paths.
-    decided::configure(cfg);
+    reports::decisions::configure(cfg);
     obligations::configure(cfg);
     documents::configure(cfg);
     assessments::configure(cfg);

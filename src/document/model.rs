@@ -1,5 +1,5 @@
 //! The report document as the decided version holds it (see
-//! `api::decided::document`), read back into types. Every member is
+//! `api::reports::document`), read back into types. Every member is
 //! optional: a version decided before a part existed still renders.
 
 use rust_decimal::Decimal;

@@ -3,6 +3,7 @@
 //! figures. `GET /reports/{id}?include=…` returns it whole in one request.
 
 pub mod action_plans;
+pub mod decisions;
 pub mod sections;
 pub mod tables;
 
@@ -10,6 +11,7 @@ use crate::api::common::ApiQuery;
 pub use action_plans::ActionPlanDto;
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, web};
 use chrono::NaiveDate;
+pub use decisions::document;
 pub use sections::SectionDto;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -467,9 +469,9 @@ async fn detail(
     basis: Option<super::decided::Basis>,
 ) -> Result<super::read_cache::Answer, ApiError> {
     let decided = super::decided::decided(state, ctx, basis).await?;
-    let header = super::decided::header(state, ctx, decided.as_ref()).await?;
+    let header = decisions::header(state, ctx, decided.as_ref()).await?;
     if let Some(d) = &decided {
-        return json(&super::decided::DecidedRead {
+        return json(&decisions::DecidedRead {
             decided: d,
             header: &header,
             includes,
@@ -649,7 +651,7 @@ pub async fn approve_report(
             status: ReportStatus::Godkand,
             ..ctx.clone()
         };
-        super::decided::document(txn, &decided)
+        decisions::document(txn, &decided)
             .await
             .map_err(crate::error::into_service)
     })
