@@ -163,3 +163,29 @@ pub struct Header {
     pub decided_version: Option<VersionDto>,
     pub changed_since_decision: Option<bool>,
 }
+
+/// All of a report's `part` on one page: as decided when the report reads
+/// as its decided version, else the rows `live` reads now.
+pub async fn part_page<T: Serialize>(
+    state: &AppState,
+    principal: &crate::auth::Principal,
+    id: uuid::Uuid,
+    basis: Option<Basis>,
+    part: &str,
+    live: impl AsyncFnOnce(&sea_orm::DatabaseConnection, uuid::Uuid) -> Result<Vec<T>, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx =
+        super::resource::authorized_report(state, principal, id, crate::auth::Action::Read).await?;
+    if let Some(d) = decided(state, &ctx, basis).await? {
+        let items = d.part(part, Unit::Kr);
+        return Ok(
+            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
+        );
+    }
+    let items = live(&state.db, ctx.report.id).await?;
+    // Every row on one page (a report has few); the list shape of every list.
+    Ok(HttpResponse::Ok().json(super::common::Page {
+        items,
+        next_cursor: None,
+    }))
+}

@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::part_page;
 use crate::api::common::{ApiJson, Input, Page, actor, check_if_match, created, versioned};
 use crate::api::decided::BasisQuery;
+use crate::api::decided::part_page;
 use crate::api::resource::Ctx;
 use crate::{
     auth::Action,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ActionPlanDto, IncludePart, ReportDto, SectionDto, table};
+use super::{ActionPlanDto, IncludePart, ReportDto, SectionDto, tables::table};
 use crate::api::{
     assessments::assessment_list,
     assignments::status_list,

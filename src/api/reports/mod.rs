@@ -23,12 +23,12 @@ use super::{
         ApiJson, Input, Page, PageParams, actor, check_if_match, check_optional_if_match, created,
         encode_cursor, versioned,
     },
-    figures::{TableDto, Unit, table_dto},
+    figures::{TableDto, Unit},
     read_cache::{Snapshot, json},
     resource::Ctx,
 };
 use crate::{
-    auth::{Action, Principal, Role, authorize},
+    auth::{Action, Role, authorize},
     domain::{
         BudgetLineKind,
         structure::{ReportStatus, ReportType},
@@ -36,7 +36,6 @@ use crate::{
     entity::{namnd, period, report},
     error::{ApiError, FieldError},
     service::{
-        budget_lines::{self},
         crud,
         reports::{self, ReportContext, Transition, Visibility},
         versions,
@@ -407,22 +406,6 @@ impl IncludePart {
     }
 }
 
-pub async fn table(
-    db: &impl sea_orm::ConnectionTrait,
-    ctx: &ReportContext,
-    kind: BudgetLineKind,
-    unit: Unit,
-) -> Result<TableDto, ApiError> {
-    let data = budget_lines::report_table(db, ctx.namnd.id, kind, ctx.report_period()?).await?;
-    table_dto(
-        &data,
-        kind,
-        ctx.spec.label(),
-        unit,
-        ctx.report_type.shows_month_and_ack(),
-    )
-}
-
 /// Read a report; with `include`, its content and derived figures in one response.
 #[utoipa::path(tag = "reports", params(("id" = Uuid, Path, description = "Report id"), DetailParams),
     responses(
@@ -506,10 +489,11 @@ async fn detail(
                 );
             }
             IncludePart::Drift => {
-                detail.drift = Some(table(db, ctx, BudgetLineKind::Drift, unit).await?);
+                detail.drift = Some(tables::table(db, ctx, BudgetLineKind::Drift, unit).await?);
             }
             IncludePart::Investering => {
-                detail.investering = Some(table(db, ctx, BudgetLineKind::Investering, unit).await?);
+                detail.investering =
+                    Some(tables::table(db, ctx, BudgetLineKind::Investering, unit).await?);
             }
             IncludePart::ActionPlans => {
                 detail.action_plans = Some(
@@ -713,31 +697,6 @@ pub async fn reopen_report(
 ) -> Result<HttpResponse, ApiError> {
     let reason = body.0.reason.trim().to_string();
     step(cx, *id, Action::Reopen, Transition::Reopen { reason }).await
-}
-
-/// All of a report's `part` on one page: as decided when the report reads
-/// as its decided version, else the rows `live` reads now.
-async fn part_page<T: Serialize>(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    basis: Option<super::decided::Basis>,
-    part: &str,
-    live: impl AsyncFnOnce(&sea_orm::DatabaseConnection, Uuid) -> Result<Vec<T>, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let ctx = authorized_report(state, principal, id, Action::Read).await?;
-    if let Some(d) = super::decided::decided(state, &ctx, basis).await? {
-        let items = d.part(part, Unit::Kr);
-        return Ok(
-            HttpResponse::Ok().json(serde_json::json!({"items": items, "next_cursor": null}))
-        );
-    }
-    let items = live(&state.db, ctx.report.id).await?;
-    // Every row on one page (a report has few); the list shape of every list.
-    Ok(HttpResponse::Ok().json(Page {
-        items,
-        next_cursor: None,
-    }))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

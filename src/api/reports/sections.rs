@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::part_page;
 use crate::api::common::{ApiJson, Input, Page, actor, versioned};
 use crate::api::decided::BasisQuery;
+use crate::api::decided::part_page;
 use crate::api::resource::Ctx;
 use crate::api::resource::authorized_report;
 use crate::{

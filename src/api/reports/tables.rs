@@ -7,13 +7,12 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::table;
 use crate::api::decided::BasisQuery;
 use crate::api::resource::Ctx;
 use crate::api::resource::authorized_report;
 use crate::api::{
     common::{ApiJson, Input, actor, computed},
-    figures::{TableDto, UnitQuery},
+    figures::{TableDto, Unit, UnitQuery, table_dto},
     read_cache::{Snapshot, json},
     values::{ValueInput, to_writes},
 };
@@ -183,5 +182,25 @@ pub async fn put_table(
     computed(
         &req,
         &table(&state.db, &ctx, kind, query.unit.unwrap_or_default()).await?,
+    )
+}
+
+/// The report's drift or investering table in `unit`, as its nämnd's
+/// lines stand today.
+pub async fn table(
+    db: &impl sea_orm::ConnectionTrait,
+    ctx: &crate::service::reports::ReportContext,
+    kind: BudgetLineKind,
+    unit: Unit,
+) -> Result<TableDto, ApiError> {
+    let data =
+        crate::service::budget_lines::report_table(db, ctx.namnd.id, kind, ctx.report_period()?)
+            .await?;
+    table_dto(
+        &data,
+        kind,
+        ctx.spec.label(),
+        unit,
+        ctx.report_type.shows_month_and_ack(),
     )
 }
