@@ -166,7 +166,7 @@ pub async fn put(
             comment: Set(comment),
             ..Default::default()
         };
-        let keyed = |mut row: assessment::ActiveModel| {
+        let keyed = async |mut row: assessment::ActiveModel| {
             row.report_id = Set(ctx.report.id);
             row.goal_id = Set(goal_id);
             Ok(row)

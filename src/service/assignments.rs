@@ -328,7 +328,7 @@ pub async fn put_status(
             comment: Set(comment),
             ..Default::default()
         };
-        let keyed = |mut row: assignment_status::ActiveModel| {
+        let keyed = async |mut row: assignment_status::ActiveModel| {
             row.report_id = Set(ctx.report.id);
             row.assignment_id = Set(assignment_id);
             Ok(row)

@@ -418,12 +418,6 @@ pub async fn put_section(
     expected_version: Option<i32>,
 ) -> Result<(report_section::Model, bool), ServiceError> {
     audited(db, actor, async |w| {
-        // Where a new section goes when the client does not place it.
-        let last = sections(w.db(), ctx.report.id)
-            .await?
-            .iter()
-            .map(|s| s.position)
-            .max();
         let find = Condition::all()
             .add(report_section::Column::ReportId.eq(ctx.report.id))
             .add(report_section::Column::Key.eq(key));
@@ -433,7 +427,7 @@ pub async fn put_section(
             position: write.position.map(Set).unwrap_or_default(),
             ..Default::default()
         };
-        let keyed = |mut row: report_section::ActiveModel| {
+        let keyed = async |mut row: report_section::ActiveModel| {
             if row.title.is_not_set() {
                 return Err(ServiceError::validation(
                     "title",
@@ -444,6 +438,9 @@ pub async fn put_section(
                 row.body = Set(String::new());
             }
             if row.position.is_not_set() {
+                // A new section the client does not place goes last.
+                let sections = sections(w.db(), ctx.report.id).await?;
+                let last = sections.iter().map(|s| s.position).max();
                 row.position = Set(last.unwrap_or(0) + 1);
             }
             row.report_id = Set(ctx.report.id);

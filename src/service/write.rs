@@ -305,7 +305,7 @@ impl<'a> Write<'a> {
     /// The `PUT` of a row under its natural key (the assessment of a goal
     /// in a report, the status of an assignment): changes the kommun's row
     /// that `find` selects to `columns`, or inserts `columns` with the key
-    /// `keyed` adds (or refuses) when there is none yet. If-Match (`expected_version`) is
+    /// `keyed` adds (or refuses) when there is none yet, reading what it needs. If-Match (`expected_version`) is
     /// optional; given, it must name the existing row's version. The row,
     /// and whether it was created.
     pub async fn put_keyed<A>(
@@ -314,7 +314,7 @@ impl<'a> Write<'a> {
         expected_version: Option<i32>,
         (key, noun): (&super::error::UniqueKey, &str),
         columns: A,
-        keyed: impl FnOnce(A) -> Result<A, ServiceError>,
+        keyed: impl AsyncFnOnce(A) -> Result<A, ServiceError>,
     ) -> Result<(<A::Entity as sea_orm::EntityTrait>::Model, bool), ServiceError>
     where
         A: sea_orm::ActiveModelTrait + Send,
@@ -338,7 +338,10 @@ impl<'a> Write<'a> {
             }
             None => {
                 check_none_yet(noun, expected_version)?;
-                Ok((self.insert_keyed(keyed(columns)?, key, noun).await?, true))
+                Ok((
+                    self.insert_keyed(keyed(columns).await?, key, noun).await?,
+                    true,
+                ))
             }
         }
     }
