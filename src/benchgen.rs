@@ -1108,44 +1108,45 @@ async fn views(db: &DatabaseConnection, kommun_id: Uuid) -> Result<Vec<View>, St
     let helar = latest(PeriodKind::Helar)?;
     let delar = latest(PeriodKind::Delar)?;
     let plan = format!("period_id={helar}&type=arsredovisning");
-    Ok(vec![
-        View {
-            name: "drift (helår)",
-            path: format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
-        },
-        View {
-            name: "drift (delår jan–aug)",
-            path: format!("/api/v1/kommun/drift?period_id={delar}&unit=tkr"),
-        },
-        View {
-            name: "investering (helår)",
-            path: format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
-        },
-        View {
-            name: "drift drill-down N01 (helår)",
-            path: format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=N01"),
-        },
-        View {
-            name: "drift CSV (helår)",
-            path: format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&format=csv"),
-        },
-        View {
-            name: "submissions (årsredovisning)",
-            path: format!("/api/v1/kommun/submissions?{plan}"),
-        },
-        View {
-            name: "goal matrix",
-            path: format!("/api/v1/kommun/goal-matrix?{plan}"),
-        },
-        View {
-            name: "indicator overview",
-            path: "/api/v1/kommun/indicators".into(),
-        },
-        View {
-            name: "uppdrag overview",
-            path: format!("/api/v1/kommun/assignments?{plan}"),
-        },
-    ])
+    let views = [
+        (
+            "drift (helår)",
+            format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr"),
+        ),
+        (
+            "drift (delår jan–aug)",
+            format!("/api/v1/kommun/drift?period_id={delar}&unit=tkr"),
+        ),
+        (
+            "investering (helår)",
+            format!("/api/v1/kommun/investering?period_id={helar}&unit=tkr"),
+        ),
+        (
+            "drift drill-down N01 (helår)",
+            format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&namnd=N01"),
+        ),
+        (
+            "drift CSV (helår)",
+            format!("/api/v1/kommun/drift?period_id={helar}&unit=tkr&format=csv"),
+        ),
+        (
+            "submissions (årsredovisning)",
+            format!("/api/v1/kommun/submissions?{plan}"),
+        ),
+        ("goal matrix", format!("/api/v1/kommun/goal-matrix?{plan}")),
+        (
+            "indicator overview",
+            "/api/v1/kommun/indicators".to_string(),
+        ),
+        (
+            "uppdrag overview",
+            format!("/api/v1/kommun/assignments?{plan}"),
+        ),
+    ];
+    Ok(views
+        .into_iter()
+        .map(|(name, path)| View { name, path })
+        .collect())
 }
 
 struct Timings {

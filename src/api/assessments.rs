@@ -3,17 +3,18 @@
 //! fulfilment), beside the bedömning suggested from the goal's indicators.
 
 use crate::api::common::ApiQuery;
-use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{
-    common::{ApiJson, Input, actor},
+    common::{ApiJson, Input},
     goals::GoalDto,
     indicators::{BedomningDto, RiktvardeDto, YearValueDto},
     resource::Ctx,
 };
+use crate::service::checks::check_markdown;
 use crate::{
     auth::Action,
     domain::{Bedomning, Trend},
@@ -175,17 +176,10 @@ impl Input for PutAssessment {
     const READ_ONLY: &'static [&'static str] =
         &["goal_id", "version", "updated_at", "suggested_bedomning"];
     fn validate(&self) -> Vec<FieldError> {
-        if self.comment.len() > 1_000_000 {
-            vec![FieldError::new("comment", "must be at most 1 MB")]
-        } else {
-            Vec::new()
-        }
+        let mut errors = Vec::new();
+        check_markdown("comment", &self.comment, &mut errors);
+        errors
     }
-}
-
-/// The version in an optional `If-Match` (None for `*`).
-pub fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    super::common::optional_if_match_version(req)
 }
 
 /// Assess a goal in the report (the nämnd's redaktör, while utkast). Only
@@ -207,10 +201,8 @@ pub async fn put_assessment(
     body: ApiJson<PutAssessment>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, goal_id) = path.into_inner();
-    let ctx = cx.report(id, Action::Update).await?;
-    let expected = optional_version(&cx.req)?;
+    let (ctx, expected, actor) = cx.report_put(id).await?;
     let b = body.0;
-    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
     let (model, created) = assessments::put(
         cx.db(),
         &actor,

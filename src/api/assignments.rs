@@ -13,12 +13,12 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    assessments::optional_version,
-    common::{ApiJson, Input, Page, PageParams, actor, double_option},
+    common::{ApiJson, Input, Page, PageParams, double_option},
     goals::{NamndRef, clean},
     linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
     resource::{self, Ctx, empty_page, patch_field},
 };
+use crate::service::checks::{check_at_most, check_markdown, check_text};
 use crate::{
     auth::Action,
     entity::{assignment_status, namnd},
@@ -155,9 +155,7 @@ impl CreateAssignment {
 impl Input for CreateAssignment {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = assignments::check_spec(&self.as_spec());
-        if self.plan.as_ref().is_some_and(|p| p.chars().count() > 200) {
-            errors.push(FieldError::new("plan", "must be at most 200 characters"));
-        }
+        check_at_most("plan", self.plan.as_deref(), 200, &mut errors);
         errors
     }
 }
@@ -201,7 +199,7 @@ impl Input for UpdateAssignment {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(t) = &self.title {
-            goals::check_text("title", t, 2000, &mut errors);
+            check_text("title", t, 2000, &mut errors);
         }
         errors
     }
@@ -409,11 +407,11 @@ pub struct PutAssignmentStatus {
 impl Input for PutAssignmentStatus {
     const READ_ONLY: &'static [&'static str] = &["assignment_id", "version", "updated_at"];
     fn validate(&self) -> Vec<FieldError> {
-        if self.comment.as_ref().is_some_and(|c| c.len() > 1_000_000) {
-            vec![FieldError::new("comment", "must be at most 1 MB")]
-        } else {
-            Vec::new()
+        let mut errors = Vec::new();
+        if let Some(comment) = &self.comment {
+            check_markdown("comment", comment, &mut errors);
         }
+        errors
     }
 }
 
@@ -436,11 +434,9 @@ pub async fn put_status(
     body: ApiJson<PutAssignmentStatus>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, assignment_id) = path.into_inner();
-    let ctx = cx.report(id, Action::Update).await?;
-    let expected = optional_version(&cx.req)?;
+    let (ctx, expected, actor) = cx.report_put(id).await?;
     let b = body.0;
     let comment = b.comment.map(|c| c.trim().to_string());
-    let actor = actor(&cx.req, &cx.principal, ctx.report.kommun_id);
     let (model, created) = assignments::put_status(
         cx.db(),
         &actor,

@@ -18,6 +18,7 @@ use super::{
     common::{ApiJson, Input, Page, PageParams, computed_bytes, optional_if_match_version},
     resource::{self, Ctx, Item},
 };
+use crate::service::checks::check_at_most;
 use crate::{
     auth::{Action, Principal},
     domain::calendar,
@@ -87,9 +88,7 @@ pub struct CreateCalendarFeed {
 impl Input for CreateCalendarFeed {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if self.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-            errors.push(FieldError::new("name", "must be at most 200 characters"));
-        }
+        check_at_most("name", self.name.as_deref(), 200, &mut errors);
         if self
             .namnd
             .as_ref()

@@ -14,16 +14,14 @@ use super::{
     common::{Input, Page, PageParams, double_option},
     resource::{self, Create, Ctx, Patch},
 };
+use crate::service::checks::{check_at_most, check_text};
 use crate::{
     auth::Action,
     domain::sie::DimensionChoice,
     entity::dimension_mapping,
     error::{ApiError, FieldError},
-    service::{
-        dimension_mappings::{
-            self as mappings, MappingChanges, MappingSpec, RuleMatch, RuleSpec, RuleTarget,
-        },
-        goals::check_text,
+    service::dimension_mappings::{
+        self as mappings, MappingChanges, MappingSpec, RuleMatch, RuleSpec, RuleTarget,
     },
 };
 
@@ -204,12 +202,7 @@ fn check_common(
     rules: Option<&[MappingRuleDto]>,
     errors: &mut Vec<FieldError>,
 ) {
-    if description.is_some_and(|d| d.chars().count() > 2000) {
-        errors.push(FieldError::new(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
+    check_at_most("description", description, 2000, errors);
     if let Some(sie) = sie {
         for (field, d) in [("ansvar", sie.ansvar), ("verksamhet", sie.verksamhet)] {
             if d.is_some_and(|n| !(1..=9999).contains(&n)) {

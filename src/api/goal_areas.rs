@@ -13,6 +13,7 @@ use super::{
     indicators::{de_opt_year, parse_year},
     resource::{self, Create, Ctx, Patch, empty_page},
 };
+use crate::service::checks::check_text;
 use crate::{
     auth::Action,
     entity::goal_area,
@@ -108,8 +109,8 @@ fn opt_year(v: &Option<Option<serde_json::Value>>) -> Result<Option<Option<i32>>
 impl Input for CreateGoalArea {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        goals::check_text("plan", &self.plan, 200, &mut errors);
-        goals::check_text("name", &self.name, 200, &mut errors);
+        check_text("plan", &self.plan, 200, &mut errors);
+        check_text("name", &self.name, 200, &mut errors);
         if let (Some(f), Some(t)) = (self.from_year, self.to_year)
             && f > t
         {
@@ -123,10 +124,10 @@ impl Input for UpdateGoalArea {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(p) = &self.plan {
-            goals::check_text("plan", p, 200, &mut errors);
+            check_text("plan", p, 200, &mut errors);
         }
         if let Some(n) = &self.name {
-            goals::check_text("name", n, 200, &mut errors);
+            check_text("name", n, 200, &mut errors);
         }
         if let Err(e) = opt_year(&self.from_year) {
             errors.push(FieldError::new("from_year", e));

@@ -20,6 +20,7 @@ use super::{
     linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
     resource::{self, Ctx, empty_page, patch_field},
 };
+use crate::service::checks::check_text;
 use crate::{
     auth::{Action, authorize},
     domain::Bedomning,
@@ -345,7 +346,7 @@ impl Input for UpdateGoal {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(t) = &self.title {
-            goals::check_text("title", t, 2000, &mut errors);
+            check_text("title", t, 2000, &mut errors);
         }
         if let Some(Some(t)) = &self.target
             && let Err(e) = t.target()

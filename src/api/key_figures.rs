@@ -14,7 +14,8 @@ use uuid::Uuid;
 use super::common::{Input, Page, PageParams};
 use super::resource::authorized_namnd;
 use super::resource::{Create, Ctx, Patch};
-use super::volume_measures::{max_abs, page_of_readable_namnder};
+use super::volume_measures::page_of_readable_namnder;
+use crate::service::checks::{check_at_most, check_figure, check_text};
 use crate::{
     auth::Action,
     entity::{key_figure, namnd},
@@ -144,28 +145,15 @@ pub struct UpdateKeyFigure {
     pub position: Option<i32>,
 }
 
-fn check_name(name: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "must be 1–200 characters"));
-    }
-}
-
 fn check_year(year: i32, errors: &mut Vec<FieldError>) {
     if !(1900..=2200).contains(&year) {
         errors.push(FieldError::new("year", "must be between 1900 and 2200"));
     }
 }
 
-fn check_measured(measured: &str, errors: &mut Vec<FieldError>) {
-    if measured.trim().chars().count() > 60 {
-        errors.push(FieldError::new("measured", "must be at most 60 characters"));
-    }
-}
-
-fn check_value(field: &str, value: Option<Decimal>, errors: &mut Vec<FieldError>) {
-    if value.is_some_and(|v| v.abs() >= max_abs()) {
-        errors.push(FieldError::new(field, "is too large"));
-    }
+fn check_measured(measured: Option<&String>, errors: &mut Vec<FieldError>) {
+    let measured = measured.map(|m| m.trim());
+    check_at_most("measured", measured, 60, errors);
 }
 
 impl Input for CreateKeyFigure {
@@ -173,14 +161,12 @@ impl Input for CreateKeyFigure {
         &["id", "namnd", "version", "created_at", "updated_at"];
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        check_name(&self.name, &mut errors);
+        check_text("name", &self.name, 200, &mut errors);
         check_year(self.year, &mut errors);
-        if let Some(measured) = &self.measured {
-            check_measured(measured, &mut errors);
-        }
-        check_value("t", self.t, &mut errors);
-        check_value("k", self.k, &mut errors);
-        check_value("m", self.m, &mut errors);
+        check_measured(self.measured.as_ref(), &mut errors);
+        check_figure("t", self.t, &mut errors);
+        check_figure("k", self.k, &mut errors);
+        check_figure("m", self.m, &mut errors);
         errors
     }
 }
@@ -197,17 +183,15 @@ impl Input for UpdateKeyFigure {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(name) = &self.name {
-            check_name(name, &mut errors);
+            check_text("name", name, 200, &mut errors);
         }
         if let Some(year) = self.year {
             check_year(year, &mut errors);
         }
-        if let Some(measured) = &self.measured {
-            check_measured(measured, &mut errors);
-        }
-        check_value("t", self.t.flatten(), &mut errors);
-        check_value("k", self.k.flatten(), &mut errors);
-        check_value("m", self.m.flatten(), &mut errors);
+        check_measured(self.measured.as_ref(), &mut errors);
+        check_figure("t", self.t.flatten(), &mut errors);
+        check_figure("k", self.k.flatten(), &mut errors);
+        check_figure("m", self.m.flatten(), &mut errors);
         errors
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::common::{ApiJson, Input, Page, PageParams, actor, created};
 use crate::api::resource::{Ctx, Item, Patch, kommun_target};
+use crate::service::checks::check_text;
 use crate::{
     auth::{Action, Target, authorize},
     domain::structure::KommunKod,
@@ -69,11 +70,9 @@ pub struct UpdateKommun {
 }
 
 fn check_name(name: &str) -> Vec<FieldError> {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        vec![FieldError::new("name", "must be 1–200 characters")]
-    } else {
-        vec![]
-    }
+    let mut errors = Vec::new();
+    check_text("name", name, 200, &mut errors);
+    errors
 }
 
 impl Input for CreateKommun {

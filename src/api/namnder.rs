@@ -11,6 +11,7 @@ use super::{
     common::{Input, Page, PageParams},
     resource::{self, Create, Ctx, Patch, empty_page},
 };
+use crate::service::checks::check_text;
 use crate::{
     auth::Action,
     domain::structure::{NamndCode, NamndKind},
@@ -84,17 +85,11 @@ fn check_code(code: &str, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn check_name(name: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "must be 1–200 characters"));
-    }
-}
-
 impl Input for CreateNamnd {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         check_code(&self.code, &mut errors);
-        check_name(&self.name, &mut errors);
+        check_text("name", &self.name, 200, &mut errors);
         errors
     }
 }
@@ -108,7 +103,7 @@ impl Input for UpdateNamnd {
             check_code(code, &mut errors);
         }
         if let Some(name) = &self.name {
-            check_name(name, &mut errors);
+            check_text("name", name, 200, &mut errors);
         }
         errors
     }

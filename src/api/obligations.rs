@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::common::{Input, Page, PageParams, computed, double_option};
 use crate::api::resource::{self as resource, Create, Ctx, Patch};
+use crate::service::checks::check_text;
 use crate::{
     auth::Action,
     domain::process::DeadlineState,
@@ -112,7 +113,7 @@ fn check_rule(
     errors: &mut Vec<FieldError>,
 ) {
     if let Some(name) = name {
-        crate::service::goals::check_text("name", name, 200, errors);
+        check_text("name", name, 200, errors);
     }
     if percent.is_some_and(|p| p < Decimal::ZERO || p > Decimal::ONE_HUNDRED) {
         errors.push(FieldError::new(

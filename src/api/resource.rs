@@ -191,6 +191,20 @@ impl Ctx {
         authorized_report(&self.state, &self.principal, id, action).await
     }
 
+    /// For a `PUT` of a part of report `id` under its key (an assessment, a
+    /// status, a section): the report, authorised for change; the version
+    /// an optional `If-Match` names (None: create, or overwrite blindly);
+    /// and who writes.
+    pub async fn report_put(
+        &self,
+        id: Uuid,
+    ) -> Result<(crate::service::reports::ReportContext, Option<i32>, Actor), ApiError> {
+        let ctx = self.report(id, Action::Update).await?;
+        let expected = super::common::optional_if_match_version(&self.req)?;
+        let actor = super::common::actor(&self.req, &self.principal, ctx.report.kommun_id);
+        Ok((ctx, expected, actor))
+    }
+
     /// The nämnd `namnd_id` of the caller's kommun after checking `action`
     /// on its figures.
     pub async fn namnd(

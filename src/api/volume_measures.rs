@@ -16,6 +16,7 @@ use super::{
     common::{ApiJson, Input, Page, PageParams, encode_cursor},
     resource::{Create, Ctx, Item, Patch},
 };
+use crate::service::checks::{check_text, max_abs};
 use crate::{
     auth::{Action, Principal, authorize},
     domain::{Aggregation, ReportPeriod, YearMonth},
@@ -101,26 +102,14 @@ pub struct UpdateVolumeMeasure {
     pub position: Option<i32>,
 }
 
-fn check_name(name: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "must be 1–200 characters"));
-    }
-}
-
-fn check_unit(unit: &str, errors: &mut Vec<FieldError>) {
-    if unit.trim().is_empty() || unit.chars().count() > 40 {
-        errors.push(FieldError::new("unit", "must be 1–40 characters"));
-    }
-}
-
 const READ_ONLY: &[&str] = &["id", "namnd", "version", "created_at", "updated_at"];
 
 impl Input for CreateVolumeMeasure {
     const READ_ONLY: &'static [&'static str] = READ_ONLY;
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        check_name(&self.name, &mut errors);
-        check_unit(&self.unit, &mut errors);
+        check_text("name", &self.name, 200, &mut errors);
+        check_text("unit", &self.unit, 40, &mut errors);
         errors
     }
 }
@@ -137,10 +126,10 @@ impl Input for UpdateVolumeMeasure {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(name) = &self.name {
-            check_name(name, &mut errors);
+            check_text("name", name, 200, &mut errors);
         }
         if let Some(unit) = &self.unit {
-            check_unit(unit, &mut errors);
+            check_text("unit", unit, 40, &mut errors);
         }
         errors
     }
@@ -188,12 +177,6 @@ pub struct VolumeValueInput {
 pub struct PutVolumeValues {
     /// At most 1000 values.
     pub values: Vec<VolumeValueInput>,
-}
-
-/// Values must be smaller than this in magnitude (10^18), so sums over any
-/// window never overflow.
-pub(crate) fn max_abs() -> Decimal {
-    Decimal::new(1_000_000_000_000_000_000, 0)
 }
 
 impl PutVolumeValues {

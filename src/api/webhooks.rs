@@ -16,6 +16,7 @@ use super::{
     common::{ApiJson, Input, Page, PageParams, double_option},
     resource::{self, Ctx, Patch},
 };
+use crate::service::checks::check_at_most;
 use crate::{
     auth::Action,
     domain::webhook::DeliveryStatus,
@@ -118,12 +119,7 @@ pub struct UpdateWebhook {
 }
 
 fn check_description(description: Option<&str>, errors: &mut Vec<FieldError>) {
-    if description.is_some_and(|d| d.chars().count() > 2000) {
-        errors.push(FieldError::new(
-            "description",
-            "must be at most 2000 characters",
-        ));
-    }
+    check_at_most("description", description, 2000, errors);
 }
 
 impl Input for CreateWebhook {

@@ -1,7 +1,7 @@
 //! Assignments (uppdrag) of the kommun plan with their responsible nämnder,
 //! and per report the status each nämnd gives them.
 
-use super::linked::{Linked, link_table, read_links, replace_links};
+use super::linked::{Linked, answered_by, link_table, read_links, replace_links};
 use super::write::{Resource, audited};
 use std::collections::HashMap;
 
@@ -15,9 +15,10 @@ use uuid::Uuid;
 
 use super::{
     audit::Actor,
-    goals::{check_goal_area, check_responsibility, check_responsible, check_text},
+    checks::check_text,
+    goals::{check_goal_area, check_responsibility, check_responsible},
     reports::ReportContext,
-    search::contains_folded,
+    search::any_contains_folded,
 };
 use crate::{
     entity::{assignment, assignment_namnd, assignment_status, goal},
@@ -26,7 +27,7 @@ use crate::{
 };
 
 super::write::tenant_entity!(assignment, "assignment", "assignment");
-link_table!(assignment_namnd, AssignmentId => assignment_id, namnd_id);
+link_table!(assignment_namnd, AssignmentId => assignment_id, NamndId => namnd_id);
 super::write::tenant_entity!(assignment_status, "assignment status", "assignment_status");
 
 pub use crate::domain::structure::AssignmentStatus;
@@ -208,28 +209,17 @@ async fn condition(
         condition = condition.add(assignment::Column::Sarskilt.eq(s));
     }
     if let Some(q) = &filter.q {
-        let backend = db.get_database_backend();
-        condition = condition.add(
-            Condition::any()
-                .add(contains_folded(backend, assignment::Column::Title, q))
-                .add(contains_folded(backend, assignment::Column::Description, q)),
-        );
+        let columns = [assignment::Column::Title, assignment::Column::Description];
+        condition = condition.add(any_contains_folded(db.get_database_backend(), columns, q));
     }
     if let Some(n) = filter.namnd_id {
-        let ids: Vec<Uuid> = assignment_namnd::Entity::find()
-            .filter(assignment_namnd::Column::KommunId.eq(kommun_id))
-            .filter(assignment_namnd::Column::NamndId.eq(n))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.assignment_id)
-            .collect();
-        condition = condition.add(
-            Condition::any()
-                .add(assignment::Column::HuvudansvarId.eq(n))
-                .add(assignment::Column::AllaNamnder.eq(true))
-                .add(assignment::Column::Id.is_in(ids)),
-        );
+        let columns = [
+            assignment::Column::HuvudansvarId,
+            assignment::Column::AllaNamnder,
+            assignment::Column::Id,
+        ];
+        let answered = answered_by::<assignment_namnd::Entity, _>(db, kommun_id, columns, n);
+        condition = condition.add(answered.await?);
     }
     Ok(condition)
 }

@@ -3,7 +3,9 @@
 //! own goals with "bäring på" a kommun goal and a target. Every write runs
 //! in a transaction with its audit entry.
 
-use super::linked::{Linked, link_table, read_links, replace_links};
+use super::linked::{
+    Linked, answered_by, link_table, owners_linking_to, read_links, replace_links,
+};
 use super::write::{Columns, RowChanges};
 use super::write::{Resource, Write, audited};
 use std::collections::{BTreeSet, HashMap};
@@ -15,7 +17,7 @@ use sea_orm::{
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{audit::Actor, indicators::Target, search::contains_folded};
+use super::{audit::Actor, checks::check_text, indicators::Target, search::any_contains_folded};
 use crate::{
     entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
     service::crud::PageRequest,
@@ -24,8 +26,8 @@ use crate::{
 
 super::write::tenant_entity!(goal_area, "goal area", "goal_area");
 super::write::tenant_entity!(goal, "goal", "goal");
-link_table!(goal_namnd, GoalId => goal_id, namnd_id);
-link_table!(goal_indicator, GoalId => goal_id, indicator_id);
+link_table!(goal_namnd, GoalId => goal_id, NamndId => namnd_id);
+link_table!(goal_indicator, GoalId => goal_id, IndicatorId => indicator_id);
 
 /// The Swedish names of the 17 global goals of Agenda 2030.
 pub const AGENDA2030: [&str; 17] = [
@@ -144,15 +146,6 @@ pub fn check_responsibility(
                 "is listed twice",
             ));
         }
-    }
-}
-
-pub fn check_text(field: &str, text: &str, max: usize, errors: &mut Vec<FieldError>) {
-    if text.trim().is_empty() || text.chars().count() > max {
-        errors.push(FieldError::new(
-            field,
-            format!("must be 1–{max} characters"),
-        ));
     }
 }
 
@@ -591,22 +584,6 @@ pub struct GoalFilter {
     pub ids: Option<Vec<Uuid>>,
 }
 
-/// Ids of the goals `namnd_id` is medansvarig for.
-async fn medansvar_goal_ids(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-    namnd_id: Uuid,
-) -> Result<Vec<Uuid>, ServiceError> {
-    Ok(goal_namnd::Entity::find()
-        .filter(goal_namnd::Column::KommunId.eq(kommun_id))
-        .filter(goal_namnd::Column::NamndId.eq(namnd_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.goal_id)
-        .collect())
-}
-
 async fn condition(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -620,34 +597,23 @@ async fn condition(
         condition = condition.add(goal::Column::GoalAreaId.eq(area));
     }
     if let Some(n) = filter.namnd_id {
-        let medansvar = medansvar_goal_ids(db, kommun_id, n).await?;
-        condition = condition.add(
-            Condition::any()
-                .add(goal::Column::HuvudansvarId.eq(n))
-                .add(goal::Column::AllaNamnder.eq(true))
-                .add(goal::Column::Id.is_in(medansvar)),
-        );
+        let columns = [
+            goal::Column::HuvudansvarId,
+            goal::Column::AllaNamnder,
+            goal::Column::Id,
+        ];
+        condition =
+            condition.add(answered_by::<goal_namnd::Entity, _>(db, kommun_id, columns, n).await?);
     }
     if let Some(q) = &filter.q {
-        let backend = db.get_database_backend();
-        condition = condition.add(
-            Condition::any()
-                .add(contains_folded(backend, goal::Column::Title, q))
-                .add(contains_folded(backend, goal::Column::Description, q)),
-        );
+        let columns = [goal::Column::Title, goal::Column::Description];
+        condition = condition.add(any_contains_folded(db.get_database_backend(), columns, q));
     }
     if let Some(b) = filter.bar_pa_goal_id {
         condition = condition.add(goal::Column::BarPaGoalId.eq(b));
     }
     if let Some(ind) = filter.indicator_id {
-        let ids: Vec<Uuid> = goal_indicator::Entity::find()
-            .filter(goal_indicator::Column::KommunId.eq(kommun_id))
-            .filter(goal_indicator::Column::IndicatorId.eq(ind))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| l.goal_id)
-            .collect();
+        let ids = owners_linking_to::<goal_indicator::Entity>(db, kommun_id, ind).await?;
         condition = condition.add(goal::Column::Id.is_in(ids));
     }
     if let Some(ids) = &filter.ids {

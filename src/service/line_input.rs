@@ -26,9 +26,7 @@ pub fn check_code(code: &str, field: &str, errors: &mut Vec<FieldError>) {
 
 /// A line name: 1–200 characters.
 pub fn check_name(name: &str, field: &str, errors: &mut Vec<FieldError>) {
-    if name.trim().is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new(field, "must be 1–200 characters"));
-    }
+    super::checks::check_text(field, name, 200, errors);
 }
 
 /// A month `YYYY-MM`, or a field error on `field`.

@@ -158,6 +158,7 @@ pub async fn delete<L: Linked>(
 pub trait LinkTable: EntityTrait {
     fn kommun_column() -> Self::Column;
     fn owner_column() -> Self::Column;
+    fn target_column() -> Self::Column;
     fn position_column() -> Self::Column;
     /// The owner and the target a link joins.
     fn ends(link: &Self::Model) -> (Uuid, Uuid);
@@ -166,15 +167,18 @@ pub trait LinkTable: EntityTrait {
 }
 
 /// Implements [`LinkTable`] for entity `$module`, whose owner column is
-/// `$owner` (`$Owner` as a column) and target column `$target`.
+/// `$owner` (`$Owner` as a column) and target column `$target` (`$Target`).
 macro_rules! link_table {
-    ($module:ident, $Owner:ident => $owner:ident, $target:ident) => {
+    ($module:ident, $Owner:ident => $owner:ident, $Target:ident => $target:ident) => {
         impl $crate::service::linked::LinkTable for $crate::entity::$module::Entity {
             fn kommun_column() -> Self::Column {
                 $crate::entity::$module::Column::KommunId
             }
             fn owner_column() -> Self::Column {
                 $crate::entity::$module::Column::$Owner
+            }
+            fn target_column() -> Self::Column {
+                $crate::entity::$module::Column::$Target
             }
             fn position_column() -> Self::Column {
                 $crate::entity::$module::Column::Position
@@ -222,6 +226,37 @@ pub async fn read_links<T: LinkTable>(
         links.entry(owner).or_default().push(target);
     }
     Ok(links)
+}
+
+/// The owners that link to `target` in `T` (the goals a nämnd is
+/// medansvarig for, the goals an indicator measures).
+pub async fn owners_linking_to<T: LinkTable>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    target: Uuid,
+) -> Result<Vec<Uuid>, ServiceError> {
+    let links = T::find()
+        .filter(T::kommun_column().eq(kommun_id))
+        .filter(T::target_column().eq(target))
+        .all(db)
+        .await?;
+    Ok(links.iter().map(|link| T::ends(link).0).collect())
+}
+
+/// The rows nämnd `namnd_id` answers for, given the columns of a goal or
+/// an assignment (`[huvudansvar, alla_namnder, id]`) and the link table of
+/// its medansvariga: as huvudansvarig, with all nämnder, or as medansvarig.
+pub async fn answered_by<T: LinkTable, C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    [huvudansvar, alla_namnder, id]: [C; 3],
+    namnd_id: Uuid,
+) -> Result<Condition, ServiceError> {
+    let medansvar = owners_linking_to::<T>(db, kommun_id, namnd_id).await?;
+    Ok(Condition::any()
+        .add(huvudansvar.eq(namnd_id))
+        .add(alla_namnder.eq(true))
+        .add(id.is_in(medansvar)))
 }
 
 /// Replaces the links of `owner` in `T` with `targets`, in their order.

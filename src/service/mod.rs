@@ -8,6 +8,7 @@ pub mod budget_lines;
 pub mod budget_totals;
 pub mod calendar_feeds;
 pub mod changes;
+pub mod checks;
 pub mod consolidation;
 pub mod crud;
 pub mod deadlines;

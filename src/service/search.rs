@@ -6,7 +6,7 @@
 //! é, ü, æ, ø …), which covers Swedish and its neighbours' names.
 
 use sea_orm::{
-    ColumnTrait, DbBackend,
+    ColumnTrait, Condition, DbBackend,
     sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
 };
 
@@ -47,6 +47,18 @@ fn folded<C: ColumnTrait>(backend: DbBackend, column: C) -> SimpleExpr {
 /// `column` contains `text`, ignoring case: `lower(column) LIKE '%text%'`.
 pub fn contains_folded<C: ColumnTrait>(backend: DbBackend, column: C, text: &str) -> SimpleExpr {
     Expr::expr(folded(backend, column)).like(LikeExpr::new(like_pattern(text)).escape('\\'))
+}
+
+/// Any of `columns` contains `text`, ignoring case (a search over a
+/// title and a description).
+pub fn any_contains_folded<C: ColumnTrait>(
+    backend: DbBackend,
+    columns: impl IntoIterator<Item = C>,
+    text: &str,
+) -> Condition {
+    columns.into_iter().fold(Condition::any(), |any, column| {
+        any.add(contains_folded(backend, column, text))
+    })
 }
 
 #[cfg(test)]

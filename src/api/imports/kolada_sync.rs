@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use super::kolada::{KoladaChangeDto, kolada_access};
 use crate::api::resource::Ctx;
 use crate::api::resource::plan_target;
+use crate::service::checks::check_text;
 use crate::{
     api::common::{ApiJson, Input, actor},
     auth::Action,
@@ -111,7 +112,7 @@ impl Input for UpdateKoladaSync {
             if let Err(message) = comparisons::check_group_id(&group.id) {
                 errors.push(FieldError::new("comparison_group.id", message));
             }
-            crate::service::goals::check_text(
+            check_text(
                 "comparison_group.name",
                 &group.name,
                 comparisons::MAX_GROUP_NAME,

@@ -7,11 +7,12 @@ use utoipa::ToSchema;
 
 use super::years::de_year;
 use crate::api::common::Input;
+use crate::service::checks::max_abs;
 use crate::{
     domain::{Bedomning, Gender, Override, Polarity, Trend, TrendThreshold},
     error::FieldError,
     service::{
-        goals,
+        checks::{check_at_most, check_text},
         indicators::{self, StoredRiktvarde, ValueWrite},
     },
 };
@@ -119,8 +120,8 @@ impl Input for CreateIndicator {
     const READ_ONLY: &'static [&'static str] = DERIVED;
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        goals::check_text("name", &self.name, 500, &mut errors);
-        goals::check_text("unit", &self.unit, 60, &mut errors);
+        check_text("name", &self.name, 500, &mut errors);
+        check_text("unit", &self.unit, 60, &mut errors);
         check_threshold(self.trend_threshold, &mut errors);
         if let Some(k) = &self.kolada_id {
             check_kolada(k, &mut errors);
@@ -134,10 +135,10 @@ impl Input for UpdateIndicator {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
         if let Some(n) = &self.name {
-            goals::check_text("name", n, 500, &mut errors);
+            check_text("name", n, 500, &mut errors);
         }
         if let Some(u) = &self.unit {
-            goals::check_text("unit", u, 60, &mut errors);
+            check_text("unit", u, 60, &mut errors);
         }
         if let Some(t) = self.trend_threshold {
             check_threshold(t, &mut errors);
@@ -287,26 +288,15 @@ impl PutIndicatorValues {
                 .filter(|t| !t.is_empty())
         };
         for (i, v) in self.values.iter().enumerate() {
-            if v.value
-                .is_some_and(|d| d.abs() >= Decimal::new(1_000_000_000_000_000_000, 0))
-            {
+            if v.value.is_some_and(|d| d.abs() >= max_abs()) {
                 errors.push(FieldError::new(
                     format!("values[{i}].value"),
                     "is too large",
                 ));
             }
-            if v.status.as_ref().is_some_and(|s| s.chars().count() > 40) {
-                errors.push(FieldError::new(
-                    format!("values[{i}].status"),
-                    "must be at most 40 characters",
-                ));
-            }
-            if v.note.as_ref().is_some_and(|s| s.chars().count() > 2000) {
-                errors.push(FieldError::new(
-                    format!("values[{i}].note"),
-                    "must be at most 2000 characters",
-                ));
-            }
+            let (status, note) = (v.status.as_deref(), v.note.as_deref());
+            check_at_most(format!("values[{i}].status"), status, 40, &mut errors);
+            check_at_most(format!("values[{i}].note"), note, 2000, &mut errors);
             if let Some(j) = out
                 .iter()
                 .position(|o| o.year == v.year && o.gender == v.gender)

@@ -17,7 +17,7 @@ use crate::api::common::ApiQuery;
 use crate::api::resource::indicator_values_target;
 use std::collections::BTreeSet;
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
 use chrono::Datelike;
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
@@ -530,11 +530,6 @@ pub async fn get_indicator(
     Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
 }
 
-/// The version in an optional `If-Match` (None for `*`).
-fn optional_version(req: &HttpRequest) -> Result<Option<i32>, ApiError> {
-    super::common::optional_if_match_version(req)
-}
-
 /// Replace the riktvärden of an indicator (admin, kommunledning).
 /// `If-Match` (the indicator's ETag) guards the change when given.
 #[utoipa::path(
@@ -559,7 +554,7 @@ pub async fn put_riktvarden(
     let kommun_id = cx.authorized(Action::Update, plan_target)?;
     let (req, state, principal) = cx.into_parts();
     let entries = body.0.entries().map_err(ServiceError::Validation)?;
-    let expected = optional_version(&req)?;
+    let expected = super::common::optional_if_match_version(&req)?;
     let data = indicators::put_riktvarden(
         &state.db,
         &actor(&req, &principal, kommun_id),
@@ -598,7 +593,7 @@ pub async fn put_values(
     let kommun_id = cx.authorized(Action::Update, indicator_values_target)?;
     let (req, state, principal) = cx.into_parts();
     let writes = body.0.writes().map_err(ServiceError::Validation)?;
-    let expected = optional_version(&req)?;
+    let expected = super::common::optional_if_match_version(&req)?;
     let data = indicators::put_values(
         &state.db,
         &actor(&req, &principal, kommun_id),
@@ -640,7 +635,7 @@ pub async fn put_overrides(
         .ok_or_else(|| ApiError::validation("year", "give the year"))?;
     let kommun_id = principal.require_kommun()?;
     let (trend, bedomning) = body.0.overrides().map_err(ServiceError::Validation)?;
-    let expected = optional_version(&req)?;
+    let expected = super::common::optional_if_match_version(&req)?;
     let data = indicators::put_overrides(
         &state.db,
         &actor(&req, &principal, kommun_id),

@@ -1,17 +1,16 @@
 //! `/reports/{id}/sections`: the report's narrative sections (markdown).
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, get, http::StatusCode, put, web};
+use actix_web::{HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::common::{ApiJson, Input, Page, actor, versioned};
+use crate::api::common::{ApiJson, Input, Page};
 use crate::api::decided::BasisQuery;
 use crate::api::decided::part_page;
 use crate::api::resource::Ctx;
-use crate::api::resource::authorized_report;
+use crate::service::checks::{check_markdown, check_text};
 use crate::{
-    auth::Action,
     entity::report_section,
     error::{ApiError, FieldError},
     service::reports::{self},
@@ -75,13 +74,11 @@ impl Input for PutSection {
     const READ_ONLY: &'static [&'static str] = &["key", "version", "updated_at"];
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
-        if let Some(t) = &self.title
-            && (t.trim().is_empty() || t.chars().count() > 200)
-        {
-            errors.push(FieldError::new("title", "must be 1–200 characters"));
+        if let Some(title) = &self.title {
+            check_text("title", title, 200, &mut errors);
         }
-        if self.body.as_ref().is_some_and(|b| b.len() > 1_000_000) {
-            errors.push(FieldError::new("body", "must be at most 1 MB"));
+        if let Some(body) = &self.body {
+            check_markdown("body", body, &mut errors);
         }
         errors
     }
@@ -105,7 +102,6 @@ pub async fn put_section(
     path: web::Path<(Uuid, String)>,
     body: ApiJson<PutSection>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let (id, key) = path.into_inner();
     let valid_key = !key.is_empty()
         && key.len() <= 60
@@ -118,28 +114,15 @@ pub async fn put_section(
             "must be 1–60 characters a–z, 0–9 and _",
         ));
     }
-    let ctx = authorized_report(&state, &principal, id, Action::Update).await?;
-    let expected = crate::api::common::optional_if_match_version(&req)?;
+    let (ctx, expected, actor) = cx.report_put(id).await?;
     let body = body.0;
     let write = reports::SectionWrite {
         title: body.title.map(|t| t.trim().to_string()),
         body: body.body,
         position: body.position,
     };
-    let (model, was_created) = reports::put_section(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &ctx,
-        &key,
-        write,
-        expected,
-    )
-    .await?;
-    let status = if was_created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    let version = model.version;
-    Ok(versioned(&req, status, version, &SectionDto::from(model)))
+    let (model, created) =
+        reports::put_section(cx.db(), &actor, &ctx, &key, write, expected).await?;
+    let dto = SectionDto::from(model);
+    Ok(cx.put(created, dto.version, &dto))
 }
