@@ -26,11 +26,26 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, FieldError};
 
+/// Every parameter of every operation of the document.
+pub(super) fn parameters_mut(
+    doc: &mut serde_json::Value,
+) -> impl Iterator<Item = &mut serde_json::Value> {
+    doc.get_mut("paths")
+        .and_then(|p| p.as_object_mut())
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+        .filter_map(|operation| operation.get_mut("parameters"))
+        .filter_map(|list| list.as_array_mut())
+        .flatten()
+}
+
 /// Moves the example of every optional parameter where Swagger UI does not
 /// prefill it (see the module).
 pub(super) fn optional_parameters_unfilled(doc: &mut Value) {
     let mut referenced = Vec::new();
-    for parameter in super::parameters_mut(doc) {
+    for parameter in parameters_mut(doc) {
         if parameter.get("required").and_then(|r| r.as_bool()) == Some(true) {
             continue;
         }

@@ -191,7 +191,7 @@ fn with_examples(doc: openapi::OpenApi) -> openapi::OpenApi {
     constrain_text(&mut value);
     declare_revalidation(&mut value);
     links::link_creates_to_reads(&mut value);
-    for parameter in parameters_mut(&mut value) {
+    for parameter in doc_examples::parameters_mut(&mut value) {
         if parameter.get("example").is_some() {
             continue;
         }
@@ -291,19 +291,6 @@ fn constrain_text(value: &mut serde_json::Value) {
         serde_json::Value::Array(items) => items.iter_mut().for_each(constrain_text),
         _ => {}
     }
-}
-
-/// Every parameter of every operation of the document.
-fn parameters_mut(doc: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
-    doc.get_mut("paths")
-        .and_then(|p| p.as_object_mut())
-        .into_iter()
-        .flat_map(|paths| paths.values_mut())
-        .filter_map(|item| item.as_object_mut())
-        .flat_map(|item| item.values_mut())
-        .filter_map(|operation| operation.get_mut("parameters"))
-        .filter_map(|list| list.as_array_mut())
-        .flatten()
 }
 
 /// `Page_*` schemas: `{"items": [<the row's example>], "next_cursor": null}`.

@@ -624,25 +624,44 @@ pub async fn load_one(
         .ok_or_else(|| super::crud::not_found::<indicator::Entity>(id))
 }
 
-/// The indicator's data, in the transaction, for the audit log.
-async fn snapshot(
+/// Starts a change of one of the indicator's parts (its values,
+/// riktvärden or overrides): checks the optional expected version, bumps the
+/// indicator's version and gives the indicator as it was, for the audit log.
+async fn begin_part(
     txn: &DatabaseTransaction,
     kommun_id: Uuid,
     id: Uuid,
-) -> Result<Snapshot, ServiceError> {
-    let d = load_one(txn, kommun_id, id).await?;
-    Ok(Snapshot {
-        values: d.values,
-        riktvarden: d.riktvarden,
-        overrides: d.overrides,
-    })
+    expected_version: Option<i32>,
+) -> Result<IndicatorData, ServiceError> {
+    let before = load_one(txn, kommun_id, id).await?;
+    touch(txn, kommun_id, id, expected_version).await?;
+    Ok(before)
 }
 
-#[derive(Serialize)]
-struct Snapshot {
-    values: Vec<StoredValue>,
-    riktvarden: Vec<StoredRiktvarde>,
-    overrides: Vec<StoredOverride>,
+/// Ends the change [`begin_part`] started: inserts the part's new `rows`
+/// and records the part (`part` of the indicator) as `resource_type`, as
+/// it was `before` and is now.
+async fn finish_part<A, P: Serialize>(
+    w: &Write<'_>,
+    id: Uuid,
+    rows: Vec<A>,
+    before: &IndicatorData,
+    resource_type: &'static str,
+    part: fn(&IndicatorData) -> &P,
+) -> Result<IndicatorData, ServiceError>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    insert_rows(w.db(), rows).await?;
+    let after = load_one(w.db(), w.kommun_id(), id).await?;
+    w.record(
+        resource_type,
+        Some(id),
+        "put",
+        Some(part(before)),
+        Some(part(&after)),
+    )?;
+    Ok(after)
 }
 
 /// Checks the optional expected version and bumps the indicator's version.
@@ -762,8 +781,7 @@ pub async fn write_values(
     let kommun_id = w.kommun_id();
     {
         let txn = w.db();
-        let before = snapshot(txn, kommun_id, id).await?;
-        touch(txn, kommun_id, id, expected_version).await?;
+        let before = begin_part(txn, kommun_id, id, expected_version).await?;
         let existing: HashMap<(i32, Gender), indicator_value::Model> =
             indicator_value::Entity::find()
                 .filter(indicator_value::Column::KommunId.eq(kommun_id))
@@ -867,16 +885,7 @@ pub async fn write_values(
                 .exec(txn)
                 .await?;
         }
-        insert_rows(txn, inserts).await?;
-        let after = load_one(txn, kommun_id, id).await?;
-        w.record(
-            "indicator_values",
-            Some(id),
-            "put",
-            Some(&before.values),
-            Some(&after.values),
-        )?;
-        Ok(after)
+        finish_part(w, id, inserts, &before, "indicator_values", |d| &d.values).await
     }
 }
 
@@ -916,8 +925,7 @@ pub async fn put_riktvarden(
     let kommun_id = actor.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
-        let before = snapshot(txn, kommun_id, id).await?;
-        touch(txn, kommun_id, id, expected_version).await?;
+        let before = begin_part(txn, kommun_id, id, expected_version).await?;
         indicator_riktvarde::Entity::delete_many()
             .filter(indicator_riktvarde::Column::KommunId.eq(kommun_id))
             .filter(indicator_riktvarde::Column::IndicatorId.eq(id))
@@ -939,16 +947,10 @@ pub async fn put_riktvarden(
                 }
             })
             .collect();
-        insert_rows(txn, rows).await?;
-        let after = load_one(txn, kommun_id, id).await?;
-        w.record(
-            "indicator_riktvarden",
-            Some(id),
-            "put",
-            Some(&before.riktvarden),
-            Some(&after.riktvarden),
-        )?;
-        Ok(after)
+        finish_part(w, id, rows, &before, "indicator_riktvarden", |d| {
+            &d.riktvarden
+        })
+        .await
     })
     .await
 }
@@ -967,8 +969,7 @@ pub async fn put_overrides(
     let kommun_id = actor.kommun_id;
     audited(db, actor, async |w| {
         let txn = w.db();
-        let before = snapshot(txn, kommun_id, id).await?;
-        touch(txn, kommun_id, id, expected_version).await?;
+        let before = begin_part(txn, kommun_id, id, expected_version).await?;
         indicator_override::Entity::delete_many()
             .filter(indicator_override::Column::KommunId.eq(kommun_id))
             .filter(indicator_override::Column::IndicatorId.eq(id))
@@ -1003,16 +1004,10 @@ pub async fn put_overrides(
                 updated_at: Set(now),
             });
         }
-        insert_rows(txn, rows).await?;
-        let after = load_one(txn, kommun_id, id).await?;
-        w.record(
-            "indicator_overrides",
-            Some(id),
-            "put",
-            Some(&before.overrides),
-            Some(&after.overrides),
-        )?;
-        Ok(after)
+        finish_part(w, id, rows, &before, "indicator_overrides", |d| {
+            &d.overrides
+        })
+        .await
     })
     .await
 }

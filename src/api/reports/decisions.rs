@@ -14,7 +14,12 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ActionPlanDto, IncludePart, ReportDto, SectionDto, tables::table};
+use super::{
+    action_plans::ActionPlanDto,
+    dto::{IncludePart, ReportDto},
+    sections::SectionDto,
+    tables::table,
+};
 use crate::api::{
     assessments::assessment_list,
     assignments::status_list,
