@@ -633,9 +633,9 @@ async fn begin_part(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<IndicatorData, ServiceError> {
-    let before = load_one(txn, kommun_id, id).await?;
+    // The lock first, so `before` is what this write changes.
     touch(txn, kommun_id, id, expected_version).await?;
-    Ok(before)
+    load_one(txn, kommun_id, id).await
 }
 
 /// Ends the change [`begin_part`] started: inserts the part's new `rows`
@@ -671,7 +671,16 @@ async fn touch(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), ServiceError> {
-    let current = super::crud::get::<indicator::Entity>(txn, kommun_id, id).await?;
+    // Locked until the write commits, so a write without `If-Match` waits
+    // for one in progress and then applies on top of it (see
+    // `Write::put_keyed`).
+    use sea_orm::QuerySelect;
+    let current = indicator::Entity::find_by_id(id)
+        .filter(indicator::Column::KommunId.eq(kommun_id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| super::crud::not_found::<indicator::Entity>(id))?;
     let version = expected_version.unwrap_or(current.version);
     let active = indicator::ActiveModel {
         updated_at: Set(Utc::now()),

@@ -15,7 +15,7 @@
 
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, TransactionTrait,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, TransactionTrait,
 };
 use serde::Serialize;
 use std::sync::{
@@ -321,9 +321,15 @@ impl<'a> Write<'a> {
         A::Entity: TenantEntity,
         <A::Entity as sea_orm::EntityTrait>::Model: Resource + IntoActiveModel<A>,
     {
+        // Locked until the write commits (PostgreSQL; SQLite writes one at
+        // a time already): a `PUT` without `If-Match` overwrites, so one
+        // that arrives while another changes the row waits for it and then
+        // writes over it, instead of finding its version gone (412 to a
+        // client that named no version).
         let existing = <A::Entity as sea_orm::EntityTrait>::find()
             .filter(<A::Entity as TenantEntity>::kommun_column().eq(self.kommun_id()))
             .filter(find)
+            .lock_exclusive()
             .one(&self.txn)
             .await?;
         match existing {

@@ -845,3 +845,130 @@ async fn a_stopped_service_finishes_or_rolls_back_an_import(backend: Backend) {
     }
 }
 both_databases!(a_stopped_service_finishes_or_rolls_back_an_import);
+
+/// Twelve `PUT`s of `path` at once, the `i`th with `body(i)`, without
+/// `If-Match`; every status and body.
+async fn puts_at_once(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    body: fn(usize) -> Value,
+) -> Vec<(u16, Value)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let request = app.put(path, token, &body(i));
+        tasks.spawn(async move { request.reply().await });
+    }
+    tasks.join_all().await
+}
+
+/// Twelve `PUT`s at once of the same report part under a key that has no
+/// row yet (a new section, the assessment of a goal not yet assessed): one
+/// creates it (201); each of the others either changes it afterwards (200)
+/// or is told it was created at the same moment and to retry (409). None
+/// is a server error, and one row stands, holding one of the bodies sent.
+async fn keyed_puts_creating_one_part_at_once(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let assessments = app
+        .get(&format!("/api/v1/reports/{report}/assessments"), &admin)
+        .returns(200)
+        .await;
+    let goal = array(&assessments["items"])
+        .iter()
+        .find(|row| row["assessment"].is_null())
+        .map(|row| row["goal"]["id"].as_str().unwrap().to_string())
+        .expect("a goal the draft has not assessed");
+    let parts = [
+        (
+            format!("/api/v1/reports/{report}/sections/samtidigt_skapad"),
+            (|i: usize| json!({"title": "Samtidigt skapad", "body": format!("Text {i}")}))
+                as fn(usize) -> Value,
+            "body",
+        ),
+        (
+            format!("/api/v1/reports/{report}/assessments/{goal}"),
+            |i: usize| json!({"bedomning": "gul", "comment": format!("Text {i}")}),
+            "comment",
+        ),
+    ];
+    for (path, body, text) in parts {
+        let answers = puts_at_once(&app, &admin, &path, body).await;
+        let statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{path}: {answers:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| [200, 201, 409].contains(s)),
+            "{path}: {answers:?}"
+        );
+        for (status, answer) in &answers {
+            if *status == 409 {
+                assert!(
+                    answer["detail"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("retry")),
+                    "{path}: {answer}"
+                );
+            }
+        }
+        // One row, at the version the successful writes add up to.
+        let written = statuses.iter().filter(|s| **s != 409).count();
+        let now = if path.contains("/sections/") {
+            let list = app
+                .get(&format!("/api/v1/reports/{report}/sections"), &admin)
+                .returns(200)
+                .await;
+            let same: Vec<&Value> = array(&list["items"])
+                .iter()
+                .filter(|s| s["key"] == "samtidigt_skapad")
+                .collect();
+            assert_eq!(same.len(), 1, "{list}");
+            same[0].clone()
+        } else {
+            let list = app
+                .get(&format!("/api/v1/reports/{report}/assessments"), &admin)
+                .returns(200)
+                .await;
+            array(&list["items"])
+                .iter()
+                .find(|row| row["goal"]["id"] == goal.as_str())
+                .map(|row| row["assessment"].clone())
+                .expect("the goal")
+        };
+        assert_eq!(now["version"].as_u64(), Some(written as u64), "{now}");
+        let bodies: Vec<Value> = (0..12).map(|i| body(i)[text].clone()).collect();
+        assert!(bodies.contains(&now[text]), "{now}");
+    }
+}
+both_databases!(keyed_puts_creating_one_part_at_once);
+
+/// Twelve `PUT`s at once of an indicator's riktvärden without `If-Match`:
+/// each overwrites in turn (200), none is told its version is stale (it
+/// named none), and the indicator's version counts every one.
+async fn blind_puts_of_an_indicator_part_overwrite_in_turn(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let indicators = app
+        .get("/api/v1/indicators?limit=1", &admin)
+        .returns(200)
+        .await;
+    let indicator = &array(&indicators["items"])[0];
+    let id = indicator["id"].as_str().unwrap();
+    let version = indicator["version"].as_u64().unwrap();
+    let path = format!("/api/v1/indicators/{id}/riktvarden");
+    let body = |i: usize| json!({"riktvarden": [{"year": 2024, "value": 50 + i}]});
+    let answers = puts_at_once(&app, &admin, &path, body).await;
+    assert!(answers.iter().all(|(s, _)| *s == 200), "{answers:?}");
+    let now = app
+        .get(&format!("/api/v1/indicators/{id}"), &admin)
+        .returns(200)
+        .await;
+    assert_eq!(now["version"].as_u64(), Some(version + 12), "{now}");
+}
+both_databases!(blind_puts_of_an_indicator_part_overwrite_in_turn);
