@@ -487,6 +487,24 @@ async fn goal_matrix_indicators_and_uppdrag(backend: Backend) {
         "{}",
         &csv[..200]
     );
+    // Each row's trend and bedömning as the JSON spells them (columns 5, 7).
+    let json_2024 = read(&app, &token, "/api/v1/kommun/indicators?year=2024").await;
+    let lines: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').collect())
+        .collect();
+    assert_eq!(lines.len(), json_2024.as_array().unwrap().len(), "{csv}");
+    for (row, cells) in json_2024.as_array().unwrap().iter().zip(&lines) {
+        assert_eq!(
+            (cells[4], cells[6]),
+            (
+                row["trend"].as_str().unwrap(),
+                row["bedomning"].as_str().unwrap()
+            ),
+            "{row}"
+        );
+    }
     let p = app
         .get("/api/v1/kommun/indicators?year=99999", &token)
         .problem(422)

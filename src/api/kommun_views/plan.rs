@@ -149,15 +149,7 @@ pub async fn goal_matrix(
             .map(MatrixArea::from)
             .collect();
             if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let name = |b: Option<Bedomning>| {
-                    b.map(|b| {
-                        serde_json::to_value(b)
-                            .ok()
-                            .and_then(|v| v.as_str().map(String::from))
-                            .unwrap_or_default()
-                    })
-                    .unwrap_or_default()
-                };
+                let name = |b: Option<Bedomning>| b.map_or("", Bedomning::as_str).to_string();
                 let mut cells = Vec::new();
                 for a in &rows {
                     for g in &a.goals {
@@ -289,11 +281,6 @@ pub async fn indicator_overview(
                     })
                     .collect();
             if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let s = |v: serde_json::Result<serde_json::Value>| {
-                    v.ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default()
-                };
                 let cells: Vec<Vec<String>> = rows
                     .iter()
                     .map(|r| {
@@ -302,9 +289,9 @@ pub async fn indicator_overview(
                             r.goal_areas.join(", "),
                             r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
                             csv::number(r.utfall),
-                            s(serde_json::to_value(r.trend)),
+                            r.trend.as_str().to_string(),
                             csv::number(r.riktvarde),
-                            s(serde_json::to_value(r.bedomning)),
+                            r.bedomning.as_str().to_string(),
                             r.kolada_id.clone().unwrap_or_default(),
                             csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
                             csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
