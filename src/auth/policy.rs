@@ -344,7 +344,14 @@ fn authorize_report(
     if !role_may {
         return Err(forbidden(principal, action));
     }
-    let state_allows = match action {
+    state_allows(action, state)
+}
+
+/// Whether a report's workflow state allows `action` (409 otherwise),
+/// whoever asks: checked with the rest of the policy before a write, and
+/// again by the write on the report as it is when the write holds it.
+pub fn state_allows(action: Action, state: ReportState) -> Result<(), Denied> {
+    let allowed = match action {
         Action::Read => Ok(()),
         Action::Create | Action::Update | Action::Delete | Action::Submit => match state {
             ReportState::Utkast => Ok(()),
@@ -364,7 +371,7 @@ fn authorize_report(
             _ => Err("only an approved (godkand) report can be reopened"),
         },
     };
-    state_allows.map_err(|why| Denied::Conflict(why.into()))
+    allowed.map_err(|why| Denied::Conflict(why.into()))
 }
 
 #[cfg(test)]

@@ -147,6 +147,7 @@ pub async fn put(
 ) -> Result<(assessment::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     audited(db, actor, async |w| {
+        super::reports::lock_allowing(w, ctx.report.id, crate::auth::Action::Update).await?;
         let txn = w.db();
         let goal = super::linked::get::<goals::GoalFull>(txn, kommun_id, goal_id).await?;
         if !goal.concerns(ctx.namnd.id) {

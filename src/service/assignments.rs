@@ -302,6 +302,7 @@ pub async fn put_status(
 ) -> Result<(assignment_status::Model, bool), ServiceError> {
     let kommun_id = ctx.report.kommun_id;
     audited(db, actor, async |w| {
+        super::reports::lock_allowing(w, ctx.report.id, crate::auth::Action::Update).await?;
         let txn = w.db();
         let a = super::linked::get::<AssignmentFull>(txn, kommun_id, assignment_id).await?;
         if !a.concerns(ctx.namnd.id) {

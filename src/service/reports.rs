@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::audit::Actor;
 use crate::{
-    auth::{Principal, ReportState, Target},
+    auth::{Action, Principal, ReportState, Target, policy::state_allows},
     domain::structure::{PeriodSpec, ReportStatus, ReportType},
     entity::{action_plan, namnd, period, report, report_section, report_version},
     service::crud::PageRequest,
@@ -52,11 +52,7 @@ pub struct ReportContext {
 
 impl ReportContext {
     pub fn state(&self) -> ReportState {
-        match self.status {
-            ReportStatus::Utkast => ReportState::Utkast,
-            ReportStatus::ForBeslut => ReportState::ForBeslut,
-            ReportStatus::Godkand => ReportState::Godkand,
-        }
+        state_of(self.status)
     }
 
     pub fn target<'a>(&'a self, principal: &'a Principal) -> Target<'a> {
@@ -217,6 +213,16 @@ pub enum Transition {
 }
 
 impl Transition {
+    /// The action the policy checks for this step.
+    fn action(&self) -> Action {
+        match self {
+            Transition::Submit => Action::Submit,
+            Transition::Approve { .. } => Action::Approve,
+            Transition::Return { .. } => Action::Return,
+            Transition::Reopen { .. } => Action::Reopen,
+        }
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Transition::Submit => "submit",
@@ -225,6 +231,39 @@ impl Transition {
             Transition::Reopen { .. } => "reopen",
         }
     }
+}
+
+/// The policy's name for a report's status.
+fn state_of(status: ReportStatus) -> ReportState {
+    match status {
+        ReportStatus::Utkast => ReportState::Utkast,
+        ReportStatus::ForBeslut => ReportState::ForBeslut,
+        ReportStatus::Godkand => ReportState::Godkand,
+    }
+}
+
+/// Report `report_id` as it is inside this write, locked until the write
+/// commits (PostgreSQL; SQLite writes one at a time), once its state still
+/// allows `action` (409 otherwise). The policy checked the state before the
+/// write began; checking it again on the row the write holds means that a
+/// part written while someone submits or approves the report at the same
+/// moment does not land in a report that is no longer a draft (nor after
+/// its decided version was frozen), and that of two steps at once only one
+/// is taken, the other told why.
+pub async fn lock_allowing(
+    w: &Write<'_>,
+    report_id: Uuid,
+    action: Action,
+) -> Result<report::Model, ServiceError> {
+    use sea_orm::QuerySelect;
+    let report = report::Entity::find_by_id(report_id)
+        .filter(report::Column::KommunId.eq(w.kommun_id()))
+        .lock_exclusive()
+        .one(w.db())
+        .await?
+        .ok_or_else(|| crud::not_found::<report::Entity>(report_id))?;
+    state_allows(action, state_of(report.status))?;
+    Ok(report)
 }
 
 /// Applies a workflow step the policy has allowed, if the report is still
@@ -306,6 +345,7 @@ async fn take_step(
             }
         }
     }
+    lock_allowing(w, ctx.report.id, step.action()).await?;
     let before = &ctx.report;
     let after = crud::update_versioned::<report::Entity, _>(
         w.db(),
@@ -418,6 +458,7 @@ pub async fn put_section(
     expected_version: Option<i32>,
 ) -> Result<(report_section::Model, bool), ServiceError> {
     audited(db, actor, async |w| {
+        lock_allowing(w, ctx.report.id, Action::Update).await?;
         let find = Condition::all()
             .add(report_section::Column::ReportId.eq(ctx.report.id))
             .add(report_section::Column::Key.eq(key));
@@ -490,6 +531,7 @@ pub async fn create_action_plan(
     fields: ActionPlanFields,
 ) -> Result<action_plan::Model, ServiceError> {
     audited(db, actor, async |w| {
+        lock_allowing(w, ctx.report.id, Action::Update).await?;
         let txn = w.db();
         let position = match fields.position {
             Some(p) => p,
@@ -540,6 +582,7 @@ pub async fn update_action_plan(
     fields: ActionPlanFields,
 ) -> Result<action_plan::Model, ServiceError> {
     audited(db, actor, async |w| {
+        lock_allowing(w, current.report_id, Action::Update).await?;
         let txn = w.db();
         let changes = action_plan::ActiveModel {
             avvikelse: Set(fields.avvikelse),

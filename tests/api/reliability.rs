@@ -972,3 +972,77 @@ async fn blind_puts_of_an_indicator_part_overwrite_in_turn(backend: Backend) {
     assert_eq!(now["version"].as_u64(), Some(version + 12), "{now}");
 }
 both_databases!(blind_puts_of_an_indicator_part_overwrite_in_turn);
+
+/// A draft submitted twelve times at once while its sections are being
+/// written: one submit is taken (200), every other is told the report is
+/// no longer a draft (409, not 412: the state is what stops it); each
+/// section write either lands before the submit (200) or is refused for
+/// the same reason (409); none lands in the submitted report.
+async fn a_report_step_and_its_parts_take_turns(backend: Backend) {
+    let app = demo_app(backend).await;
+    let admin = app.token(Role::Admin);
+    let report = app
+        .id_of("/api/v1/reports?namnd=VON&status=utkast", &admin)
+        .await;
+    let section = format!("/api/v1/reports/{report}/sections/verksamhetsrapport");
+    let sections = format!("/api/v1/reports/{report}/sections?basis=live");
+    let version = async || {
+        let list = app.get(&sections, &admin).returns(200).await;
+        array(&list["items"])
+            .iter()
+            .find(|s| s["key"] == "verksamhetsrapport")
+            .and_then(|s| s["version"].as_u64())
+            .expect("the section")
+    };
+    let before = version().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..12 {
+        let submit = app.post(
+            &format!("/api/v1/reports/{report}/submit"),
+            &admin,
+            &json!({}),
+        );
+        let write = app.put(&section, &admin, &json!({"body": format!("Text {i}")}));
+        tasks.spawn(async move { ("submit", submit.reply().await) });
+        tasks.spawn(async move { ("section", write.reply().await) });
+    }
+    let answers = tasks.join_all().await;
+    let of = |what: &str| -> Vec<&(u16, Value)> {
+        answers
+            .iter()
+            .filter(|(w, _)| *w == what)
+            .map(|(_, a)| a)
+            .collect()
+    };
+    let submits = of("submit");
+    assert_eq!(
+        submits.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "{submits:?}"
+    );
+    for (status, body) in submits.iter().chain(&of("section")) {
+        assert!([200, 409].contains(status), "{answers:?}");
+        if *status == 409 {
+            let detail = body["detail"].as_str().unwrap_or_default();
+            assert!(detail.contains("for_beslut"), "{body}");
+        }
+    }
+    // Every section write that was taken is in the version; none came after.
+    let landed = of("section").iter().filter(|(s, _)| *s == 200).count();
+    assert_eq!(version().await, before + landed as u64, "{answers:?}");
+    let audit = app
+        .get(
+            &format!("/api/v1/audit?resource_type=report&resource_id={report}"),
+            &admin,
+        )
+        .returns(200)
+        .await;
+    assert_eq!(
+        texts(&audit["items"], "action")
+            .iter()
+            .filter(|a| **a == "submit")
+            .count(),
+        1
+    );
+}
+both_databases!(a_report_step_and_its_parts_take_turns);
