@@ -25,7 +25,12 @@ use crate::{
 
 super::write::tenant_entity!(report, "report", "report", before_delete = refuse_decided);
 super::write::tenant_entity!(report_section, "section", "report_section");
-super::write::tenant_entity!(action_plan, "action plan", "action_plan");
+super::write::tenant_entity!(
+    action_plan,
+    "action plan",
+    "action_plan",
+    before_delete = in_a_draft
+);
 
 const UQ_SECTION: UniqueKey = UniqueKey {
     name: "uq_report_section_report_key",
@@ -416,6 +421,7 @@ pub async fn list(
 /// A report goes with its sections and action plans, but not once it has
 /// been decided: its decided versions are kept.
 async fn refuse_decided(w: &Write<'_>, current: &report::Model) -> Result<(), ServiceError> {
+    lock_allowing(w, current.id, Action::Delete).await?;
     if versions::latest(w.db(), current.id).await?.is_some() {
         return Err(ServiceError::Conflict(
             "the report was once decided and its decided versions are kept; \
@@ -424,6 +430,14 @@ async fn refuse_decided(w: &Write<'_>, current: &report::Model) -> Result<(), Se
         ));
     }
     Ok(())
+}
+
+/// An åtgärdsplan row is deleted only while its report is a draft, checked
+/// on the report as the delete holds it (see [`lock_allowing`]).
+async fn in_a_draft(w: &Write<'_>, current: &action_plan::Model) -> Result<(), ServiceError> {
+    lock_allowing(w, current.report_id, Action::Delete)
+        .await
+        .map(drop)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
