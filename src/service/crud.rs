@@ -81,6 +81,24 @@ pub async fn get<E: TenantEntity>(
         .ok_or_else(|| not_found::<E>(id))
 }
 
+/// [`get`] inside a write, locked until the write commits (`FOR UPDATE` on
+/// PostgreSQL; SQLite writes one at a time already): a write that depends
+/// on what it read waits for one in progress on the same row.
+pub async fn get_locked<E: TenantEntity>(
+    txn: &sea_orm::DatabaseTransaction,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<E::Model, ServiceError> {
+    use sea_orm::QuerySelect;
+    E::find()
+        .filter(E::id_column().eq(id))
+        .filter(E::kommun_column().eq(kommun_id))
+        .lock_exclusive()
+        .one(txn)
+        .await?
+        .ok_or_else(|| not_found::<E>(id))
+}
+
 /// One page in id order (UUIDv7: creation order), filtered by `condition`.
 /// Returns the rows and whether more follow.
 #[tracing::instrument(level = "debug", skip_all)]

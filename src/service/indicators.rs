@@ -674,13 +674,7 @@ async fn touch(
     // Locked until the write commits, so a write without `If-Match` waits
     // for one in progress and then applies on top of it (see
     // `Write::put_keyed`).
-    use sea_orm::QuerySelect;
-    let current = indicator::Entity::find_by_id(id)
-        .filter(indicator::Column::KommunId.eq(kommun_id))
-        .lock_exclusive()
-        .one(txn)
-        .await?
-        .ok_or_else(|| super::crud::not_found::<indicator::Entity>(id))?;
+    let current = super::crud::get_locked::<indicator::Entity>(txn, kommun_id, id).await?;
     let version = expected_version.unwrap_or(current.version);
     let active = indicator::ActiveModel {
         updated_at: Set(Utc::now()),

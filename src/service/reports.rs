@@ -260,13 +260,7 @@ pub async fn lock_allowing(
     report_id: Uuid,
     action: Action,
 ) -> Result<report::Model, ServiceError> {
-    use sea_orm::QuerySelect;
-    let report = report::Entity::find_by_id(report_id)
-        .filter(report::Column::KommunId.eq(w.kommun_id()))
-        .lock_exclusive()
-        .one(w.db())
-        .await?
-        .ok_or_else(|| crud::not_found::<report::Entity>(report_id))?;
+    let report = crud::get_locked::<report::Entity>(w.db(), w.kommun_id(), report_id).await?;
     state_allows(action, state_of(report.status))?;
     Ok(report)
 }
