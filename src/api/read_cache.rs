@@ -34,6 +34,30 @@ pub struct Answer {
     pub headers: Vec<(header::HeaderName, String)>,
 }
 
+impl Answer {
+    /// The answer made for this request only: 200 with a strong ETag of
+    /// its bytes, or 304 for a matching `If-None-Match`.
+    pub fn respond(self, req: &HttpRequest) -> HttpResponse {
+        let etag = strong_etag(&self.body);
+        send(req, etag, self.content_type, &self.headers, self.body)
+    }
+}
+
+fn send(
+    req: &HttpRequest,
+    etag: String,
+    content_type: &str,
+    headers: &[(header::HeaderName, String)],
+    body: impl Into<Bytes>,
+) -> HttpResponse {
+    with_etag(req, etag, CACHE_REVALIDATE, |ok| {
+        for (name, value) in headers {
+            ok.insert_header((name.clone(), value.as_str()));
+        }
+        ok.content_type(content_type).body(body.into())
+    })
+}
+
 /// A kommun's change number, read before anything an answer is made of.
 pub struct Snapshot {
     kommun_id: Uuid,
@@ -78,12 +102,13 @@ impl Snapshot {
                 entry
             }
         };
-        Ok(with_etag(req, entry.etag, CACHE_REVALIDATE, |ok| {
-            for (name, value) in &entry.headers {
-                ok.insert_header((name.clone(), value.as_str()));
-            }
-            ok.content_type(entry.content_type).body(entry.body)
-        }))
+        Ok(send(
+            req,
+            entry.etag,
+            entry.content_type,
+            &entry.headers,
+            entry.body,
+        ))
     }
 }
 

@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::Format;
+use super::{Format, json_or_csv};
+use crate::api::csv;
 use crate::api::resource::Ctx;
 use crate::api::resource::consolidated_target;
-use crate::api::{common::computed, csv};
 use crate::{auth::Action, error::ApiError, service::kommun_views as views};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,9 +125,19 @@ pub async fn forecast_accuracy(
             arsredovisning_version: r.arsredovisning_version,
         })
         .collect();
-    if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-        let cells: Vec<Vec<String>> = rows
-            .iter()
+    let file = format!("prognossakerhet-{from_year}-{to_year}.csv");
+    let headers = [
+        "Nämnd",
+        "Namn",
+        "År",
+        "Helårsprognos",
+        "Utfall",
+        "Helårsbudget",
+        "Prognossäkerhet",
+        "Prognossäkerhet %",
+    ];
+    let answer = json_or_csv(&req, query.format, &rows, (&file, &headers), || {
+        rows.iter()
             .map(|r| {
                 vec![
                     r.namnd.clone(),
@@ -140,19 +150,7 @@ pub async fn forecast_accuracy(
                     csv::number(r.prognossakerhet_procent),
                 ]
             })
-            .collect();
-        let headers = [
-            "Nämnd",
-            "Namn",
-            "År",
-            "Helårsprognos",
-            "Utfall",
-            "Helårsbudget",
-            "Prognossäkerhet",
-            "Prognossäkerhet %",
-        ];
-        let name = format!("prognossakerhet-{from_year}-{to_year}.csv");
-        return Ok(csv::response(&name, &headers, &cells));
-    }
-    computed(&req, &rows)
+            .collect()
+    })?;
+    Ok(answer.respond(&req))
 }

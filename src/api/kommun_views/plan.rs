@@ -6,29 +6,18 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Format, view_period};
+use super::{Format, PeriodViewQuery, json_or_csv, period_view};
 use crate::api::resource::Ctx;
 use crate::{
     api::{
         common::computed,
         csv,
-        read_cache::{Snapshot, json, request_key},
+        read_cache::{Snapshot, request_key},
     },
-    domain::{Bedomning, Trend, structure::ReportType},
+    domain::{Bedomning, Trend},
     error::ApiError,
     service::kommun_views as views,
 };
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PlanViewQuery {
-    pub period_id: Uuid,
-    /// The report type whose assessments and statuses are shown.
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub report_type: ReportType,
-    pub format: Option<Format>,
-}
 
 /// Colour counts.
 #[derive(Debug, Default, Clone, Serialize, ToSchema)]
@@ -120,7 +109,7 @@ impl From<views::MatrixArea> for MatrixArea {
 /// period's year × every responsible nämnd with its
 /// bedömning (and the suggestion from the indicators), with counts per
 /// colour for each goal and goal area.
-#[utoipa::path(tag = "kommun", params(PlanViewQuery),
+#[utoipa::path(tag = "kommun", params(PeriodViewQuery),
     responses(
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "Goal areas with their goals and cells; CSV with `format=csv` or `Accept: text/csv`", body = Vec<MatrixArea>,
@@ -130,59 +119,52 @@ impl From<views::MatrixArea> for MatrixArea {
 #[get("/kommun/goal-matrix")]
 pub async fn goal_matrix(
     cx: Ctx,
-    query: crate::api::common::ApiQuery<PlanViewQuery>,
+    query: crate::api::common::ApiQuery<PeriodViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
-    let key = request_key(&req);
-    snapshot
-        .respond(&req, &state, key, || async {
-            let rows: Vec<MatrixArea> = views::goal_matrix(
-                &state.db,
-                kommun_id,
-                query.period_id,
-                spec.year,
-                query.report_type.as_str(),
-            )
-            .await?
-            .into_iter()
-            .map(MatrixArea::from)
-            .collect();
-            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let name = |b: Option<Bedomning>| b.map_or("", Bedomning::as_str).to_string();
-                let mut cells = Vec::new();
-                for a in &rows {
-                    for g in &a.goals {
-                        for c in &g.cells {
-                            cells.push(vec![
-                                a.name.clone(),
-                                g.title.clone(),
-                                c.namnd.clone(),
-                                c.role.clone(),
-                                name(c.bedomning),
-                                name(Some(g.suggested)),
-                                c.comment.clone().unwrap_or_default(),
-                            ]);
-                        }
+    period_view(cx, query.period_id, "", async |v| {
+        let rows: Vec<MatrixArea> = views::goal_matrix(
+            &v.state.db,
+            v.kommun_id,
+            query.period_id,
+            v.spec.year,
+            query.report_type.as_str(),
+        )
+        .await?
+        .into_iter()
+        .map(MatrixArea::from)
+        .collect();
+        let file = format!("malmatris-{}.csv", v.spec.year);
+        let headers = [
+            "Målområde",
+            "Resultatmål",
+            "Nämnd",
+            "Ansvar",
+            "Bedömning",
+            "Förslag från indikatorer",
+            "Kommentar",
+        ];
+        json_or_csv(&v.req, query.format, &rows, (&file, &headers), || {
+            let name = |b: Option<Bedomning>| b.map_or("", Bedomning::as_str).to_string();
+            let mut cells = Vec::new();
+            for a in &rows {
+                for g in &a.goals {
+                    for c in &g.cells {
+                        cells.push(vec![
+                            a.name.clone(),
+                            g.title.clone(),
+                            c.namnd.clone(),
+                            c.role.clone(),
+                            name(c.bedomning),
+                            name(Some(g.suggested)),
+                            c.comment.clone().unwrap_or_default(),
+                        ]);
                     }
                 }
-                return Ok(csv::answer(
-                    &format!("malmatris-{}.csv", spec.year),
-                    &[
-                        "Målområde",
-                        "Resultatmål",
-                        "Nämnd",
-                        "Ansvar",
-                        "Bedömning",
-                        "Förslag från indikatorer",
-                        "Kommentar",
-                    ],
-                    &cells,
-                ));
             }
-            json(&rows)
+            cells
         })
-        .await
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -280,42 +262,42 @@ pub async fn indicator_overview(
                         jamforelse: r.jamforelse.map(Into::into),
                     })
                     .collect();
-            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.name.clone(),
-                            r.goal_areas.join(", "),
-                            r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
-                            csv::number(r.utfall),
-                            r.trend.as_str().to_string(),
-                            csv::number(r.riktvarde),
-                            r.bedomning.as_str().to_string(),
-                            r.kolada_id.clone().unwrap_or_default(),
-                            csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
-                            csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
-                        ]
-                    })
-                    .collect();
-                return Ok(csv::answer(
-                    "indikatorer.csv",
-                    &[
-                        "Indikator",
-                        "Målområde",
-                        "Utfallsår",
-                        "Utfall",
-                        "Trend",
-                        "Riktvärde",
-                        "Bedömning",
-                        "Kolada",
-                        "Riket",
-                        "Jämförelsegrupp",
-                    ],
-                    &cells,
-                ));
-            }
-            json(&rows)
+            let headers = [
+                "Indikator",
+                "Målområde",
+                "Utfallsår",
+                "Utfall",
+                "Trend",
+                "Riktvärde",
+                "Bedömning",
+                "Kolada",
+                "Riket",
+                "Jämförelsegrupp",
+            ];
+            json_or_csv(
+                &req,
+                query.format,
+                &rows,
+                ("indikatorer.csv", &headers),
+                || {
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.name.clone(),
+                                r.goal_areas.join(", "),
+                                r.utfall_year.map(|y| y.to_string()).unwrap_or_default(),
+                                csv::number(r.utfall),
+                                r.trend.as_str().to_string(),
+                                csv::number(r.riktvarde),
+                                r.bedomning.as_str().to_string(),
+                                r.kolada_id.clone().unwrap_or_default(),
+                                csv::number(r.jamforelse.as_ref().and_then(|j| j.country)),
+                                csv::number(r.jamforelse.as_ref().and_then(|j| j.group)),
+                            ]
+                        })
+                        .collect()
+                },
+            )
         })
         .await
 }
@@ -338,7 +320,7 @@ pub struct AssignmentOverviewRow {
 
 /// Every uppdrag × responsible nämnd with the status and comment of the
 /// nämnd's report for the period.
-#[utoipa::path(tag = "kommun", params(PlanViewQuery),
+#[utoipa::path(tag = "kommun", params(PeriodViewQuery),
     responses(
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per uppdrag and nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<AssignmentOverviewRow>,
@@ -348,61 +330,52 @@ pub struct AssignmentOverviewRow {
 #[get("/kommun/assignments")]
 pub async fn assignment_overview(
     cx: Ctx,
-    query: crate::api::common::ApiQuery<PlanViewQuery>,
+    query: crate::api::common::ApiQuery<PeriodViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
-    let key = request_key(&req);
-    snapshot
-        .respond(&req, &state, key, || async {
-            let rows: Vec<AssignmentOverviewRow> = views::assignment_overview(
-                &state.db,
-                kommun_id,
-                query.period_id,
-                query.report_type.as_str(),
-            )
-            .await?
-            .into_iter()
-            .map(|r| AssignmentOverviewRow {
-                assignment_id: r.assignment_id,
-                title: r.title,
-                sarskilt: r.sarskilt,
-                end_date: r.slutdatum,
-                namnd: r.namnd,
-                role: r.role.into(),
-                report_id: r.report_id,
-                status: r.status,
-                comment: r.comment,
-            })
-            .collect();
-            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.title.clone(),
-                            r.namnd.clone(),
-                            r.role.clone(),
-                            r.status.clone().unwrap_or_default(),
-                            r.end_date.map(|d| d.to_string()).unwrap_or_default(),
-                            r.comment.clone().unwrap_or_default(),
-                        ]
-                    })
-                    .collect();
-                return Ok(csv::answer(
-                    &format!("uppdrag-{}.csv", spec.year),
-                    &[
-                        "Uppdrag",
-                        "Nämnd",
-                        "Ansvar",
-                        "Status",
-                        "Slutdatum",
-                        "Kommentar",
-                    ],
-                    &cells,
-                ));
-            }
-            json(&rows)
+    period_view(cx, query.period_id, "", async |v| {
+        let rows: Vec<AssignmentOverviewRow> = views::assignment_overview(
+            &v.state.db,
+            v.kommun_id,
+            query.period_id,
+            query.report_type.as_str(),
+        )
+        .await?
+        .into_iter()
+        .map(|r| AssignmentOverviewRow {
+            assignment_id: r.assignment_id,
+            title: r.title,
+            sarskilt: r.sarskilt,
+            end_date: r.slutdatum,
+            namnd: r.namnd,
+            role: r.role.into(),
+            report_id: r.report_id,
+            status: r.status,
+            comment: r.comment,
         })
-        .await
+        .collect();
+        let file = format!("uppdrag-{}.csv", v.spec.year);
+        let headers = [
+            "Uppdrag",
+            "Nämnd",
+            "Ansvar",
+            "Status",
+            "Slutdatum",
+            "Kommentar",
+        ];
+        json_or_csv(&v.req, query.format, &rows, (&file, &headers), || {
+            rows.iter()
+                .map(|r| {
+                    vec![
+                        r.title.clone(),
+                        r.namnd.clone(),
+                        r.role.clone(),
+                        r.status.clone().unwrap_or_default(),
+                        r.end_date.map(|d| d.to_string()).unwrap_or_default(),
+                        r.comment.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect()
+        })
+    })
+    .await
 }

@@ -3,34 +3,17 @@
 
 use actix_web::{HttpResponse, get};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Format, view_period};
+use super::{PeriodViewQuery, json_or_csv, period_view};
 use crate::api::resource::Ctx;
-use crate::api::{
-    csv,
-    read_cache::{json, request_key},
-};
 use crate::{
-    domain::{
-        process::{DeadlineKind, DeadlineState},
-        structure::ReportType,
-    },
+    domain::process::{DeadlineKind, DeadlineState},
     error::ApiError,
     service::{consolidation, deadlines},
 };
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SubmissionQuery {
-    pub period_id: Uuid,
-    #[serde(rename = "type")]
-    #[param(rename = "type")]
-    pub report_type: ReportType,
-    pub format: Option<Format>,
-}
 
 /// Where one nämnd's report stands.
 #[derive(Debug, Serialize, ToSchema)]
@@ -84,7 +67,7 @@ const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
 
 /// Submission status for a period and report type: which nämnder have no
 /// report, or one in utkast, for_beslut or godkand, with dates.
-#[utoipa::path(tag = "kommun", params(SubmissionQuery),
+#[utoipa::path(tag = "kommun", params(PeriodViewQuery),
     responses(
         crate::api::responses::JsonOrCsvOnly,
         (status = 200, description = "A row per nämnd; CSV with `format=csv` or `Accept: text/csv`", body = Vec<SubmissionRow>,
@@ -94,113 +77,104 @@ const DEADLINE_COLUMNS: [(DeadlineKind, &str); 3] = [
 #[get("/kommun/submissions")]
 pub async fn submissions(
     cx: Ctx,
-    query: crate::api::common::ApiQuery<SubmissionQuery>,
+    query: crate::api::common::ApiQuery<PeriodViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (kommun_id, spec, _, snapshot) = view_period(&state, &principal, query.period_id).await?;
-    let key = format!(
-        "{}&today={}",
-        request_key(&req),
-        chrono::Utc::now().date_naive()
-    );
-    snapshot
-        .respond(&req, &state, key, || async {
-            let deadlines =
-                deadlines::of_period(&state.db, kommun_id, query.period_id, query.report_type)
-                    .await?;
-            let today = chrono::Utc::now().date_naive();
-            let rows: Vec<SubmissionRow> = consolidation::submissions(
-                &state.db,
-                kommun_id,
-                query.period_id,
-                query.report_type.as_str(),
-            )
-            .await?
-            .into_iter()
-            .map(|(n, r)| SubmissionRow {
-                deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
-                    .into_iter()
-                    .map(|d| DeadlineStatus {
-                        deadline_id: d.deadline_id,
-                        kind: d.kind,
-                        due_date: d.due_date,
-                        met_on: d.met_on,
-                        state: d.state,
-                        days_late: d.days_late,
-                    })
-                    .collect(),
-                namnd_id: n.id,
-                namnd: n.code,
-                name: n.name,
-                status: r
-                    .as_ref()
-                    .map(|r| r.status.to_string())
-                    .unwrap_or_else(|| "saknas".into()),
-                report_id: r.as_ref().map(|r| r.id),
-                created_at: r.as_ref().map(|r| r.created_at),
-                submitted_at: r.as_ref().and_then(|r| r.submitted_at),
-                approved_at: r.as_ref().and_then(|r| r.approved_at),
-                beslut_datum: r.as_ref().and_then(|r| r.beslut_datum),
-                beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
-            })
-            .collect();
-            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
-                    d.map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default()
-                };
-                let cells: Vec<Vec<String>> = rows
-                    .iter()
-                    .map(|r| {
-                        let mut cells = vec![
-                            r.namnd.clone(),
-                            r.name.clone(),
-                            r.status.clone(),
-                            date(r.created_at),
-                            date(r.submitted_at),
-                            date(r.approved_at),
-                            r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
-                            r.beslut_paragraf.clone().unwrap_or_default(),
-                        ];
-                        // Per nämnd step: its date, the nämnd's state, days late.
-                        for (kind, _) in DEADLINE_COLUMNS {
-                            let d = r.deadlines.iter().find(|d| d.kind == kind);
-                            cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
-                            cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
-                            cells.push(
-                                d.and_then(|d| d.days_late)
-                                    .map(|n| n.to_string())
-                                    .unwrap_or_default(),
-                            );
-                        }
-                        cells
-                    })
-                    .collect();
-                let name = format!(
-                    "inlamning-{}-{}-{}.csv",
-                    query.report_type, spec.year, spec.kind
-                );
-                let mut headers: Vec<String> = [
-                    "Nämnd",
-                    "Namn",
-                    "Status",
-                    "Skapad",
-                    "Inlämnad",
-                    "Godkänd",
-                    "Beslutsdatum",
-                    "Paragraf",
-                ]
-                .map(String::from)
-                .to_vec();
-                for (_, label) in DEADLINE_COLUMNS {
-                    headers.push(format!("{label} senast"));
-                    headers.push(format!("{label} läge"));
-                    headers.push(format!("{label} dagar sent"));
-                }
-                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                return Ok(csv::answer(&name, &headers, &cells));
-            }
-            json(&rows)
+    // The deadlines' states depend on the day.
+    let today = chrono::Utc::now().date_naive();
+    period_view(cx, query.period_id, &format!("&today={today}"), async |v| {
+        let deadlines =
+            deadlines::of_period(&v.state.db, v.kommun_id, query.period_id, query.report_type)
+                .await?;
+        let rows: Vec<SubmissionRow> = consolidation::submissions(
+            &v.state.db,
+            v.kommun_id,
+            query.period_id,
+            query.report_type.as_str(),
+        )
+        .await?
+        .into_iter()
+        .map(|(n, r)| SubmissionRow {
+            deadlines: deadlines::namnd_deadlines(&deadlines, n.id, r.as_ref(), today)
+                .into_iter()
+                .map(|d| DeadlineStatus {
+                    deadline_id: d.deadline_id,
+                    kind: d.kind,
+                    due_date: d.due_date,
+                    met_on: d.met_on,
+                    state: d.state,
+                    days_late: d.days_late,
+                })
+                .collect(),
+            namnd_id: n.id,
+            namnd: n.code,
+            name: n.name,
+            status: r
+                .as_ref()
+                .map(|r| r.status.to_string())
+                .unwrap_or_else(|| "saknas".into()),
+            report_id: r.as_ref().map(|r| r.id),
+            created_at: r.as_ref().map(|r| r.created_at),
+            submitted_at: r.as_ref().and_then(|r| r.submitted_at),
+            approved_at: r.as_ref().and_then(|r| r.approved_at),
+            beslut_datum: r.as_ref().and_then(|r| r.beslut_datum),
+            beslut_paragraf: r.and_then(|r| r.beslut_paragraf),
         })
-        .await
+        .collect();
+        let file = format!(
+            "inlamning-{}-{}-{}.csv",
+            query.report_type, v.spec.year, v.spec.kind
+        );
+        let mut headers: Vec<String> = [
+            "Nämnd",
+            "Namn",
+            "Status",
+            "Skapad",
+            "Inlämnad",
+            "Godkänd",
+            "Beslutsdatum",
+            "Paragraf",
+        ]
+        .map(String::from)
+        .to_vec();
+        for (_, label) in DEADLINE_COLUMNS {
+            headers.push(format!("{label} senast"));
+            headers.push(format!("{label} läge"));
+            headers.push(format!("{label} dagar sent"));
+        }
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+        json_or_csv(&v.req, query.format, &rows, (&file, &headers), || {
+            rows.iter().map(submission_cells).collect()
+        })
+    })
+    .await
+}
+
+/// A submission row as the CSV shows it: the report's dates, then per
+/// nämnd step of the process its date, the nämnd's state and days late.
+fn submission_cells(r: &SubmissionRow) -> Vec<String> {
+    let date = |d: Option<chrono::DateTime<chrono::Utc>>| {
+        d.map(|d| d.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let mut cells = vec![
+        r.namnd.clone(),
+        r.name.clone(),
+        r.status.clone(),
+        date(r.created_at),
+        date(r.submitted_at),
+        date(r.approved_at),
+        r.beslut_datum.map(|d| d.to_string()).unwrap_or_default(),
+        r.beslut_paragraf.clone().unwrap_or_default(),
+    ];
+    for (kind, _) in DEADLINE_COLUMNS {
+        let d = r.deadlines.iter().find(|d| d.kind == kind);
+        cells.push(d.map(|d| d.due_date.to_string()).unwrap_or_default());
+        cells.push(d.map(|d| d.state.to_string()).unwrap_or_default());
+        cells.push(
+            d.and_then(|d| d.days_late)
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+        );
+    }
+    cells
 }

@@ -9,12 +9,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{Format, view_period};
+use super::{Format, PeriodView, json_or_csv, period_view};
 use crate::api::resource::Ctx;
 use crate::api::{
     csv,
     figures::{FiguresDto, TableDto, Unit, table_dto},
-    read_cache::{json, request_key},
 };
 use crate::{
     domain::{
@@ -124,127 +123,121 @@ pub async fn kommun_table(
     kind: web::Path<BudgetLineKind>,
     query: crate::api::common::ApiQuery<KommunTableQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
     let kind = kind.into_inner();
-    let (kommun_id, spec, period, snapshot) =
-        view_period(&state, &principal, query.period_id).await?;
-    let key = request_key(&req);
-    snapshot
-        .respond(&req, &state, key, || async {
-            let unit = query.unit.unwrap_or_default();
-            let month_and_ack = spec.kind != PeriodKind::Helar;
-            let csv_name = format!("{}-{}-{}.csv", kind_name(kind), spec.year, spec.kind);
-            if let Some(code) = &query.namnd {
-                // Drill-down: only that nämnd's lines.
-                let table = views::namnd_table(&state.db, kommun_id, code, kind, period).await?;
-                let dto: TableDto = table_dto(&table, kind, spec.label(), unit, month_and_ack)?;
-                if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                    let mut rows = Vec::new();
-                    flatten(&dto.rows, 0, &mut rows);
-                    rows.push(
-                        [
-                            vec!["Summa".to_string(), String::new()],
-                            figure_cells(&dto.total),
-                        ]
-                        .concat(),
-                    );
-                    let headers = [&["Kod", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
-                    return Ok(csv::answer(&csv_name, &headers, &rows));
-                }
-                return json(&dto);
-            }
-            let data = consolidation::kommun_table(&state.db, kommun_id, kind, period).await?;
-            let decided = match query.basis.unwrap_or_default() {
-                crate::api::decided::Basis::Live => HashMap::new(),
-                crate::api::decided::Basis::Beslutad => match decided_report_type(spec.kind) {
-                    Some(report_type) => {
-                        versions::decided_for_period(
-                            &state.db,
-                            kommun_id,
-                            query.period_id,
-                            report_type,
-                        )
-                        .await?
-                    }
-                    None => HashMap::new(),
-                },
-            };
-            let documents =
-                versions::parsed_all(&state.db, &state.versions, decided.values()).await?;
-            let mut rows = Vec::with_capacity(data.namnder.len());
-            let mut bases = Vec::with_capacity(data.namnder.len());
-            for (n, figures) in &data.namnder {
-                let (shown, base, basis, version) = match decided.get(&n.id) {
-                    Some(v) => {
-                        let parsed = documents.get(&v.id).ok_or_else(|| {
-                            ApiError::Service(ServiceError::Unexpected(
-                                "a decided version was not read".into(),
-                            ))
-                        })?;
-                        let (shown, base) = decided_total(parsed, kind, unit)?;
-                        (
-                            shown,
-                            base,
-                            crate::api::decided::Basis::Beslutad,
-                            Some(v.number),
-                        )
-                    }
-                    None => (
-                        FiguresDto::new(figures, unit, month_and_ack),
-                        *figures,
-                        crate::api::decided::Basis::Live,
-                        None,
-                    ),
-                };
-                bases.push(base);
-                rows.push(NamndRow {
-                    namnd_id: n.id,
-                    namnd: n.code.clone(),
-                    name: n.name.clone(),
-                    figures: shown,
-                    basis,
-                    decided_version: version,
-                });
-            }
-            // The kommun total of the rows shown, from their exact kronor.
-            let total = if decided.is_empty() {
-                data.total
-            } else {
-                crate::domain::summa(bases.iter())
-                    .map_err(|e| ServiceError::Unexpected(format!("kommun total: {e}")))?
-            };
-            let dto = KommunTableDto {
-                kind,
-                unit,
-                period: spec.label(),
-                namnder: rows,
-                total: FiguresDto::new(&total, unit, month_and_ack),
-            };
-            if csv::wanted(&req, query.format.map(|f| f == Format::Csv))? {
-                let mut rows: Vec<Vec<String>> = dto
-                    .namnder
-                    .iter()
-                    .map(|r| {
-                        [
-                            vec![r.namnd.clone(), r.name.clone()],
-                            figure_cells(&r.figures),
-                        ]
-                        .concat()
-                    })
-                    .collect();
+    period_view(cx, query.period_id, "", async |v| {
+        let unit = query.unit.unwrap_or_default();
+        let file = format!("{}-{}-{}.csv", kind_name(kind), v.spec.year, v.spec.kind);
+        if let Some(code) = &query.namnd {
+            // Drill-down: only that nämnd's lines.
+            let table = views::namnd_table(&v.state.db, v.kommun_id, code, kind, v.period).await?;
+            let month_and_ack = v.spec.kind != PeriodKind::Helar;
+            let dto: TableDto = table_dto(&table, kind, v.spec.label(), unit, month_and_ack)?;
+            let headers = [&["Kod", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
+            return json_or_csv(&v.req, query.format, &dto, (&file, &headers), || {
+                let mut rows = Vec::new();
+                flatten(&dto.rows, 0, &mut rows);
                 rows.push(
                     [
-                        vec!["Summa".to_string(), "Kommunen".to_string()],
+                        vec!["Summa".to_string(), String::new()],
                         figure_cells(&dto.total),
                     ]
                     .concat(),
                 );
-                let headers = [&["Nämnd", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
-                return Ok(csv::answer(&csv_name, &headers, &rows));
-            }
-            json(&dto)
+                rows
+            });
+        }
+        let dto = namnder_table(v, kind, unit, query.basis.unwrap_or_default()).await?;
+        let headers = [&["Nämnd", "Namn"][..], &FIGURE_COLUMNS[..]].concat();
+        json_or_csv(&v.req, query.format, &dto, (&file, &headers), || {
+            let total = [
+                vec!["Summa".to_string(), "Kommunen".to_string()],
+                figure_cells(&dto.total),
+            ]
+            .concat();
+            dto.namnder
+                .iter()
+                .map(|r| {
+                    [
+                        vec![r.namnd.clone(), r.name.clone()],
+                        figure_cells(&r.figures),
+                    ]
+                    .concat()
+                })
+                .chain([total])
+                .collect()
         })
-        .await
+    })
+    .await
+}
+
+/// Every nämnd's row of the kommun table, each from its decided report of
+/// the period where `basis` asks for it and there is one, live otherwise;
+/// the kommun total of the rows shown.
+async fn namnder_table(
+    v: &PeriodView,
+    kind: BudgetLineKind,
+    unit: Unit,
+    basis: crate::api::decided::Basis,
+) -> Result<KommunTableDto, ApiError> {
+    let (state, kommun_id) = (&v.state, v.kommun_id);
+    let month_and_ack = v.spec.kind != PeriodKind::Helar;
+    let data = consolidation::kommun_table(&state.db, kommun_id, kind, v.period).await?;
+    let decided = match (basis, decided_report_type(v.spec.kind)) {
+        (crate::api::decided::Basis::Beslutad, Some(report_type)) => {
+            versions::decided_for_period(&state.db, kommun_id, v.period_id, report_type).await?
+        }
+        _ => HashMap::new(),
+    };
+    let documents = versions::parsed_all(&state.db, &state.versions, decided.values()).await?;
+    let mut rows = Vec::with_capacity(data.namnder.len());
+    let mut bases = Vec::with_capacity(data.namnder.len());
+    for (n, figures) in &data.namnder {
+        let (shown, base, basis, version) = match decided.get(&n.id) {
+            Some(v) => {
+                let parsed = documents.get(&v.id).ok_or_else(|| {
+                    ApiError::Service(ServiceError::Unexpected(
+                        "a decided version was not read".into(),
+                    ))
+                })?;
+                let (shown, base) = decided_total(parsed, kind, unit)?;
+                (
+                    shown,
+                    base,
+                    crate::api::decided::Basis::Beslutad,
+                    Some(v.number),
+                )
+            }
+            None => (
+                FiguresDto::new(figures, unit, month_and_ack),
+                *figures,
+                crate::api::decided::Basis::Live,
+                None,
+            ),
+        };
+        bases.push(base);
+        rows.push(NamndRow {
+            namnd_id: n.id,
+            namnd: n.code.clone(),
+            name: n.name.clone(),
+            figures: shown,
+            basis,
+            decided_version: version,
+        });
+    }
+    // The kommun total of the rows shown, from their exact kronor.
+    let total = if decided.is_empty() {
+        data.total
+    } else {
+        crate::domain::summa(bases.iter())
+            .map_err(|e| ServiceError::Unexpected(format!("kommun total: {e}")))?
+    };
+    Ok(KommunTableDto {
+        kind,
+        unit,
+        period: v.spec.label(),
+        namnder: rows,
+        total: FiguresDto::new(&total, unit, month_and_ack),
+    })
 }
 
 /// The report type whose decision a kommun view of a period shows.
