@@ -188,6 +188,8 @@ async fn every_read_can_be_revalidated(backend: Backend) {
         "/api/v1/changes".to_string(),
         format!("/api/v1/reports/{report}/sections"),
         format!("/api/v1/reports/{report}/versions"),
+        // A CSV answer is kept and revalidated like JSON.
+        "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=2024&format=csv".to_string(),
     ];
     let mut first = Vec::new();
     for path in &lists {
