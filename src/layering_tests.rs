@@ -111,3 +111,34 @@ fn the_api_reads_query_strings_one_way() {
     let found = offenders("api", &["web::Query<", "web::Query::"], &[]);
     assert!(found.is_empty(), "{found:#?}");
 }
+
+/// Every service function a caller outside its file starts (a top-level
+/// `pub async fn`) opens a tracing span, so a log line and a database
+/// error's cause chain name the operation they happened in.
+#[test]
+fn service_entry_points_open_a_span() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/service");
+    let mut missing = Vec::new();
+    for file in rust_files(&root) {
+        let text = std::fs::read_to_string(&file).expect("source file is readable");
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let public = ["pub async fn ", "pub(crate) async fn "];
+            if !public.iter().any(|p| line.starts_with(p)) {
+                continue;
+            }
+            let spanned = lines[..i]
+                .iter()
+                .rev()
+                .take_while(|l| l.starts_with("#[") || l.starts_with("//"))
+                .any(|l| l.starts_with("#[tracing::instrument"));
+            if !spanned {
+                missing.push(format!("{}:{}: {line}", file.display(), i + 1));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "no #[tracing::instrument]: {missing:#?}"
+    );
+}

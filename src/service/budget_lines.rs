@@ -239,6 +239,7 @@ pub enum ValuesOf {
 /// Only the columns the figures need, read by position: a large nämnd has
 /// tens of thousands of values, and decoding whole rows (ids, timestamps)
 /// costs more than the query.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn value_tuples(
     db: &impl ConnectionTrait,
     of: ValuesOf,

@@ -110,6 +110,7 @@ pub async fn create(
 }
 
 /// One page of `subject`'s feeds.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -142,6 +143,7 @@ pub async fn revoke(
 }
 
 /// The feed a secret opens, if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_secret(
     db: &impl ConnectionTrait,
     secret: &str,
@@ -179,6 +181,7 @@ fn midnight(date: NaiveDate) -> DateTime<Utc> {
 /// The calendar of a feed as of `today`: its name and its events (the
 /// kommun's deadlines for every nämnd and those of the feed's nämnder,
 /// then the obligations of its nämnder), by date.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn events(
     db: &impl ConnectionTrait,
     feed: &calendar_feed::Model,

@@ -84,6 +84,7 @@ pub async fn get<E: TenantEntity>(
 /// [`get`] inside a write, locked until the write commits (`FOR UPDATE` on
 /// PostgreSQL; SQLite writes one at a time already): a write that depends
 /// on what it read waits for one in progress on the same row.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get_locked<E: TenantEntity>(
     txn: &sea_orm::DatabaseTransaction,
     kommun_id: Uuid,
@@ -132,6 +133,7 @@ pub async fn list<E: TenantEntity>(
 /// `given`, or the position after the last row of the kommun matching
 /// `condition` (1 for the first): where a new row goes when the client
 /// does not place it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn next_position<E: Positioned>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

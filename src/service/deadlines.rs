@@ -118,6 +118,7 @@ impl RowChanges for DeadlineChanges {
 }
 
 /// One page of the kommun's deadlines, optionally of one period and type.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -136,6 +137,7 @@ pub async fn list(
 }
 
 /// Every deadline of a period and report type.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_period(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

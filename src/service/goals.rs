@@ -413,6 +413,7 @@ impl GoalFull {
 }
 
 /// A 422 for a goal area the kommun does not have.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn check_goal_area(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -433,6 +434,7 @@ pub async fn check_goal_area(
 }
 
 /// 422s for a huvudansvar or medansvariga nämnd the kommun does not have.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn check_responsible(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

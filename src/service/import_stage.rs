@@ -394,6 +394,7 @@ fn made_at(table: &str) -> Option<SystemTime> {
 
 /// Drops the staging tables of the current schema that are more than an
 /// hour old (left by an import that died). Best effort: failures are logged.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep_stale(pool: &PgPool) {
     let tables: Vec<(String,)> = match sqlx::query_as(
         "SELECT tablename::text FROM pg_tables \
@@ -421,6 +422,7 @@ pub async fn sweep_stale(pool: &PgPool) {
 }
 
 /// [`sweep_stale`] on `db` when it is PostgreSQL.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sweep_stale_on(db: &DatabaseConnection) {
     if let Some(pool) = postgres_pool(db) {
         sweep_stale(pool).await;
@@ -434,6 +436,7 @@ pub async fn sweep_stale_on(db: &DatabaseConnection) {
 /// table for every row on a page not so marked). Run in the background
 /// after the import answered; best effort. VACUUM skips pages already
 /// marked, so only what changed since the last one is read.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn vacuum_values(db: &DatabaseConnection) {
     if postgres_pool(db).is_none() {
         return;

@@ -106,6 +106,7 @@ pub struct KoladaOutcome {
 }
 
 /// Indicators of the kommun by Kolada id, in position order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn indicators_by_kpi(
     db: &impl sea_orm::ConnectionTrait,
     kommun_id: Uuid,
@@ -148,6 +149,7 @@ pub async fn import_kolada(
 
 /// [`import_kolada`] as part of a larger write (the sync): compares and
 /// writes the differences.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn write_kolada(
     w: &super::write::Write<'_>,
     entries: &[KoladaEntry],

@@ -122,6 +122,7 @@ pub async fn create(
 }
 
 /// [`create`] as part of a larger write.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_in(
     w: &Write<'_>,
     spec: IndicatorSpec,
@@ -470,6 +471,7 @@ const KOMMUN_WIDE_FROM: usize = 64;
 
 /// The indicators `ids` of the kommun, in no particular order. Many are
 /// read as all of the kommun's and narrowed here (see [`KOMMUN_WIDE_FROM`]).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn models_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -91,6 +91,7 @@ enum Said {
 /// parsed entries) and drops those of municipalities that are not `peers`
 /// any more; returns how many rows changed. A value that is null with an
 /// empty status ("no data") leaves the stored one alone.
+#[tracing::instrument(level = "debug", skip_all)]
 pub(crate) async fn write(
     w: &Write<'_>,
     peers: &[Peer],
@@ -286,6 +287,7 @@ impl Comparisons {
 /// The comparison values of `indicators`: the country's and those of the
 /// current group of the kommun whose Kolada state (`kolada_sync::state`)
 /// is `state`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn load(
     db: &impl ConnectionTrait,
     state: &crate::entity::kolada_sync::Model,

@@ -93,6 +93,7 @@ pub enum GroupChoice {
 
 /// The KPI group titled `title` (exactly, ignoring case), or the only one
 /// whose title contains it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_group(base_url: &str, title: &str) -> Result<GroupChoice, ServiceError> {
     let groups: Vec<KpiGroup> = kolada_fetch::fetch_kpi_groups(base_url, title)
         .await?

@@ -67,6 +67,7 @@ pub fn background_actor(kommun_id: Uuid) -> Actor {
 }
 
 /// The kommun's sync state (a fresh one when it never ran).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn state(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -111,6 +112,7 @@ async fn find(
 /// with. Another group than before clears `last_from_date`, so the next run
 /// fetches everything, the new group's values included. Only these columns
 /// are written: a run holding the lease meanwhile keeps it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_comparison_group(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -180,6 +182,7 @@ pub async fn set_comparison_group(
 
 /// Claims the kommun's lease for `holder` until `now + LEASE`: true when
 /// this call got it, false when another run holds it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     db: &DatabaseConnection,
     actor: &Actor,
@@ -439,6 +442,7 @@ async fn finish(
 }
 
 /// The kommuner with at least one indicator with a Kolada id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn kommuner_to_sync(db: &DatabaseConnection) -> Result<Vec<kommun::Model>, ServiceError> {
     use crate::entity::indicator;
     let ids: std::collections::BTreeSet<Uuid> = indicator::Entity::find()

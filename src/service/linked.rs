@@ -206,6 +206,7 @@ macro_rules! link_table {
 pub(crate) use link_table;
 
 /// The targets each of `owners` links to in `T`, in their order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn read_links<T: LinkTable>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -230,6 +231,7 @@ pub async fn read_links<T: LinkTable>(
 
 /// The owners that link to `target` in `T` (the goals a nämnd is
 /// medansvarig for, the goals an indicator measures).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn owners_linking_to<T: LinkTable>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -246,6 +248,7 @@ pub async fn owners_linking_to<T: LinkTable>(
 /// The rows nämnd `namnd_id` answers for, given the columns of a goal or
 /// an assignment (`[huvudansvar, alla_namnder, id]`) and the link table of
 /// its medansvariga: as huvudansvarig, with all nämnder, or as medansvarig.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn answered_by<T: LinkTable, C: ColumnTrait>(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -260,6 +263,7 @@ pub async fn answered_by<T: LinkTable, C: ColumnTrait>(
 }
 
 /// Replaces the links of `owner` in `T` with `targets`, in their order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn replace_links<T: LinkTable>(
     db: &DatabaseTransaction,
     kommun_id: Uuid,

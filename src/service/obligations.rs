@@ -123,6 +123,7 @@ impl RowChanges for RuleChanges {
     }
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -201,6 +202,7 @@ async fn first_plan(
 
 /// The obligations of a report under the kommun's `rules` (none unless it
 /// is approved), as of `today`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_report(
     db: &impl ConnectionTrait,
     ctx: &ReportContext,
@@ -255,6 +257,7 @@ pub async fn of_report(
 }
 
 /// Every rule of the kommun.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rules_of(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -268,6 +271,7 @@ pub async fn rules_of(
 
 /// The obligations of every approved report of the kommun (only the open
 /// ones unless `all`), by due date.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn of_kommun(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

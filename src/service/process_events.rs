@@ -214,6 +214,7 @@ async fn passed(
 }
 
 /// Announces what is due in one kommun as of `today`.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn run_kommun(
     db: &DatabaseConnection,
     kommun_id: Uuid,
@@ -283,6 +284,7 @@ pub fn obligation_id(report_id: Uuid, rule_id: Uuid) -> Uuid {
 
 /// One round over every kommun. A kommun that fails is logged and the
 /// others still run.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn run(db: &DatabaseConnection, today: NaiveDate) -> RunOutcome {
     let kommuner = match kommun::Entity::find().all(db).await {
         Ok(k) => k,
@@ -308,6 +310,7 @@ pub async fn run(db: &DatabaseConnection, today: NaiveDate) -> RunOutcome {
 
 /// Runs [`run`] every `interval` (the first after one interval) until the
 /// process ends.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn run_scheduler(db: DatabaseConnection, interval: std::time::Duration) {
     let start = tokio::time::Instant::now() + interval;
     let mut ticker = tokio::time::interval_at(start, interval);

@@ -255,6 +255,7 @@ fn state_of(status: ReportStatus) -> ReportState {
 /// moment does not land in a report that is no longer a draft (nor after
 /// its decided version was frozen), and that of two steps at once only one
 /// is taken, the other told why.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn lock_allowing(
     w: &Write<'_>,
     report_id: Uuid,

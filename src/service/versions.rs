@@ -501,6 +501,7 @@ pub async fn list(
 
 /// The latest decided version (without its document) of each approved
 /// report of `report_type` in the period, by nämnd.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn decided_for_period(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,

@@ -315,6 +315,7 @@ async fn before_delete(w: &Write<'_>, current: &webhook::Model) -> Result<(), Se
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -325,6 +326,7 @@ pub async fn list(
 
 /// One page of a subscription's deliveries, oldest first, optionally of one
 /// status.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn deliveries(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
@@ -422,6 +424,7 @@ async fn abandon_pending(db: &impl ConnectionTrait, webhook_id: Uuid) -> Result<
 
 /// Delivers the outbox until the process ends: every pending head that is
 /// due, then waits for a commit or the poll interval.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn run_worker(db: DatabaseConnection, settings: WebhookSettings) {
     let client = match delivery_client(&settings) {
         Ok(c) => c,
@@ -445,6 +448,7 @@ pub async fn run_worker(db: DatabaseConnection, settings: WebhookSettings) {
 
 /// One round: for each subscription with pending deliveries, sends its
 /// heads in order while they succeed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn deliver_due(
     db: &DatabaseConnection,
     client: &reqwest::Client,
