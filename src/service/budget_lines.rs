@@ -234,8 +234,11 @@ pub enum ValuesOf {
     Table(Uuid, BudgetLineKind),
 }
 
-/// (line_id, measure, from_month, to_month, amount_ore) of the values of
-/// `of`; with `report_year`, only those a report of that year reads.
+/// A stored value as the figures read it: (line_id, measure, from_month,
+/// to_month, amount_ore).
+pub type ValueTuple = (Uuid, Measure, i32, i32, i64);
+
+/// The [`ValueTuple`]s of the values of `of`; with `report_year`, only those a report of that year reads.
 /// Only the columns the figures need, read by position: a large nämnd has
 /// tens of thousands of values, and decoding whole rows (ids, timestamps)
 /// costs more than the query.
@@ -244,7 +247,7 @@ pub async fn value_tuples(
     db: &impl ConnectionTrait,
     of: ValuesOf,
     report_year: Option<i32>,
-) -> Result<Vec<(Uuid, Measure, i32, i32, i64)>, ServiceError> {
+) -> Result<Vec<ValueTuple>, ServiceError> {
     use budget_value::Column as C;
     use sea_orm::{JoinType, QuerySelect};
     let mut query = budget_value::Entity::find().select_only().columns([
