@@ -296,9 +296,9 @@ impl Input for PutVolumeValues {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"month": "2024-03", "kind": "utfall", "value": 1234.5}))]
 pub struct VolumeValueDto {
-    /// The month; for a prognos the month it was made. Absent for a whole-period value.
+    /// The month; for a prognos the month it was made. Null for a whole-period value.
     pub month: Option<String>,
-    /// The whole period of a value without months. Absent for a monthly value.
+    /// The whole period of a value without months. Null for a monthly value.
     pub period: Option<MonthRange>,
     pub kind: VolumeValueKind,
     #[serde(with = "super::decimal")]
