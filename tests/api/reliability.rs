@@ -973,6 +973,49 @@ async fn blind_puts_of_an_indicator_part_overwrite_in_turn(backend: Backend) {
 }
 both_databases!(blind_puts_of_an_indicator_part_overwrite_in_turn);
 
+/// Twelve revokes of one calendar feed at once without `If-Match`: one
+/// revokes it (204), the others find it gone (404), none is told it
+/// changed (412: they named no version), and the audit log has one delete.
+async fn blind_revokes_of_a_feed_at_once(backend: Backend) {
+    let app = demo_app(backend).await;
+    let redaktor = app.token_in("0483", Role::Redaktor, &["VON"]);
+    let feed = app
+        .post(
+            "/api/v1/calendar-feeds",
+            &redaktor,
+            &json!({"name": "Outlook"}),
+        )
+        .returns(201)
+        .await;
+    let path = format!("/api/v1/calendar-feeds/{}", id_of(&feed));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..12 {
+        let request = app.delete(&path, &redaktor);
+        tasks.spawn(async move { request.send().await.expect("request").status().as_u16() });
+    }
+    let mut statuses = tasks.join_all().await;
+    statuses.sort();
+    let mut expected = vec![204];
+    expected.extend([404; 11]);
+    assert_eq!(statuses, expected);
+    let audit = app
+        .get(
+            &format!(
+                "/api/v1/audit?resource_type=calendar_feed&resource_id={}",
+                id_of(&feed)
+            ),
+            &app.token(Role::Admin),
+        )
+        .returns(200)
+        .await;
+    assert_eq!(
+        texts(&audit["items"], "action"),
+        ["create", "delete"],
+        "{audit}"
+    );
+}
+both_databases!(blind_revokes_of_a_feed_at_once);
+
 /// A draft submitted twelve times at once while its sections are being
 /// written: one submit is taken (200), every other is told the report is
 /// no longer a draft (409, not 412: the state is what stops it); each
