@@ -4,26 +4,22 @@
 use crate::api::common::ApiQuery;
 use crate::api::resource::namnd_figures;
 use crate::error::ServiceError;
-use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{
-    common::{
-        ApiJson, Input, Page, PageParams, actor, check_if_match, created, double_option,
-        encode_cursor, versioned,
-    },
+    common::{ApiJson, Input, Page, PageParams, double_option, encode_cursor},
     values::{ValueInput, ValueOutput, output_of, to_writes},
 };
-use crate::api::resource::Ctx;
+use crate::api::resource::{Create, Ctx, Delete, Item, Patch};
 use crate::{
-    auth::{Action, Principal, authorize},
+    auth::{Action, authorize},
     domain::{BudgetLineKind, YearMonth},
     entity::{budget_line, namnd},
     error::{ApiError, FieldError},
     service::{budget_lines, crud},
-    state::AppState,
 };
 
 /// A row of the drift- or investeringsredovisning.
@@ -201,23 +197,34 @@ pub struct BudgetLineQuery {
     pub code: Option<String>,
 }
 
-/// The line with its nämnd, after checking `action` is allowed.
-async fn authorized_line(
-    state: &AppState,
-    principal: &Principal,
-    id: Uuid,
-    action: Action,
-) -> Result<(budget_line::Model, namnd::Model), ApiError> {
-    let kommun_id = principal.require_kommun()?;
-    let line = crud::get::<budget_line::Entity>(&state.db, kommun_id, id).await?;
-    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, line.namnd_id).await?;
-    let target = namnd_figures(principal, &namnd.code);
-    if action == Action::Read {
-        authorize(principal, action, target).map_err(|e| hide_forbidden_read(e, id))?;
-    } else {
-        authorize(principal, action, target)?;
+/// A budget line with its nämnd, authorised through the nämnd's figures.
+pub struct BudgetLines;
+
+impl Item for BudgetLines {
+    type Current = (budget_line::Model, namnd::Model);
+    type Dto = BudgetLineDto;
+
+    async fn load(cx: &Ctx, id: Uuid, action: Action) -> Result<Self::Current, ApiError> {
+        let kommun_id = cx.principal.require_kommun()?;
+        let line = crud::get::<budget_line::Entity>(cx.db(), kommun_id, id).await?;
+        let namnd = crud::get::<namnd::Entity>(cx.db(), kommun_id, line.namnd_id).await?;
+        let target = namnd_figures(&cx.principal, &namnd.code);
+        if action == Action::Read {
+            authorize(&cx.principal, action, target).map_err(|e| hide_forbidden_read(e, id))?;
+        } else {
+            authorize(&cx.principal, action, target)?;
+        }
+        Ok((line, namnd))
     }
-    Ok((line, namnd))
+    fn id((line, _): &Self::Current) -> Uuid {
+        line.id
+    }
+    fn version((line, _): &Self::Current) -> i32 {
+        line.version
+    }
+    async fn dto(_: &Ctx, (line, namnd): Self::Current) -> Result<BudgetLineDto, ApiError> {
+        Ok(BudgetLineDto::new(line, &namnd.code))
+    }
 }
 
 /// A figure one may not read is reported as not found.
@@ -286,132 +293,82 @@ pub async fn list_budget_lines(
     }))
 }
 
-/// Create a budget line (admin, kommunledning, integration, the nämnd's redaktör).
-#[utoipa::path(tag = "budget-lines", request_body = CreateBudgetLine,
-    responses(
-        (status = 201, description = "Created", body = BudgetLineDto, headers(("ETag" = String), ("Location" = String))),
-        (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or bad parent", body = crate::error::Problem, content_type = "application/problem+json"),
-    ))]
-#[post("/budget-lines")]
-pub async fn create_budget_line(
-    cx: Ctx,
-    body: ApiJson<CreateBudgetLine>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let kommun_id = principal.require_kommun()?;
-    let body = body.0;
-    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
-        .await
-        .map_err(|_| ApiError::validation("namnd_id", "no nämnd with this id in your kommun"))?;
-    authorize(
-        &principal,
-        Action::Create,
-        namnd_figures(&principal, &namnd.code),
-    )?;
-    let mut errors = Vec::new();
-    let write = budget_lines::LineWrite {
-        planned_completion: parse_completion(
-            body.planned_completion.as_deref(),
-            "planned_completion",
-            &mut errors,
-        ),
-        code: body.code,
-        name: body.name.trim().to_string(),
-        parent_id: body.parent_id,
-        position: body.position,
-    };
-    let model = budget_lines::create(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        namnd.id,
-        body.kind,
-        write,
-    )
-    .await?;
-    let dto = BudgetLineDto::new(model, &namnd.code);
-    Ok(created(&req, dto.version, dto.id, &dto))
-}
-
-/// Read a budget line.
-#[utoipa::path(tag = "budget-lines", params(("id" = Uuid, Path, description = "Line id")),
-    responses(
-        (status = 200, description = "The line", body = BudgetLineDto, headers(("ETag" = String))),
-        (status = 304, description = "Not modified"),
-    ))]
-#[get("/budget-lines/{id}")]
-pub async fn get_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (line, namnd) = authorized_line(&state, &principal, *id, Action::Read).await?;
-    let dto = BudgetLineDto::new(line, &namnd.code);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
-}
-
-/// Change a budget line. Needs `If-Match`.
-#[utoipa::path(tag = "budget-lines", request_body = UpdateBudgetLine,
-    params(("id" = Uuid, Path, description = "Line id"), ("If-Match" = String, Header, description = "ETag you read", example = "\"1\"")),
-    responses(
-        (status = 200, description = "Changed", body = BudgetLineDto, headers(("ETag" = String))),
-        (status = 409, description = "The nämnd already has a line of this kind with this code; names `code`", body = crate::error::Problem, content_type = "application/problem+json"),
-        crate::api::responses::Stale,
-        crate::api::responses::Invalid,
-        crate::api::responses::IfMatchMissing,
-    ))]
-#[patch("/budget-lines/{id}")]
-pub async fn update_budget_line(
-    cx: Ctx,
-    id: web::Path<Uuid>,
-    body: ApiJson<UpdateBudgetLine>,
-) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (line, namnd) = authorized_line(&state, &principal, *id, Action::Update).await?;
-    check_if_match(&req, line.version)?;
-    let body = body.0;
-    let mut errors = Vec::new();
-    let planned_completion = match &body.planned_completion {
-        None => line
+impl Create<CreateBudgetLine> for BudgetLines {
+    async fn create(cx: &Ctx, body: CreateBudgetLine) -> Result<Self::Current, ApiError> {
+        let kommun_id = cx.principal.require_kommun()?;
+        let namnd = crud::get::<namnd::Entity>(cx.db(), kommun_id, body.namnd_id)
+            .await
+            .map_err(|_| {
+                ApiError::validation("namnd_id", "no nämnd with this id in your kommun")
+            })?;
+        authorize(
+            &cx.principal,
+            Action::Create,
+            namnd_figures(&cx.principal, &namnd.code),
+        )?;
+        // Checked by `validate`: a text that is no month is refused before.
+        let planned_completion = body
             .planned_completion
-            .and_then(|k| YearMonth::new(k / 100, (k % 100) as u32).ok()),
-        Some(None) => None,
-        Some(Some(text)) => parse_completion(Some(text), "planned_completion", &mut errors),
-    };
-    let write = budget_lines::LineWrite {
-        code: body.code.unwrap_or_else(|| line.code.clone()),
-        name: body
-            .name
-            .map(|n| n.trim().to_string())
-            .unwrap_or_else(|| line.name.clone()),
-        parent_id: body.parent_id.unwrap_or(line.parent_id),
-        planned_completion,
-        position: body.position,
-    };
-    let model = budget_lines::update(
-        &state.db,
-        &actor(&req, &principal, line.kommun_id),
-        &line,
-        write,
-    )
-    .await?;
-    let dto = BudgetLineDto::new(model, &namnd.code);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+            .as_deref()
+            .and_then(|text| text.parse::<YearMonth>().ok());
+        let write = budget_lines::LineWrite {
+            planned_completion,
+            code: body.code,
+            name: body.name.trim().to_string(),
+            parent_id: body.parent_id,
+            position: body.position,
+        };
+        let model = budget_lines::create(cx.db(), &cx.actor()?, namnd.id, body.kind, write).await?;
+        Ok((model, namnd))
+    }
 }
 
-/// Delete a budget line with its values (not one with child lines). Needs `If-Match`.
-#[utoipa::path(tag = "budget-lines",
-    params(("id" = Uuid, Path, description = "Line id"), ("If-Match" = String, Header, description = "ETag you read", example = "\"1\"")),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 409, description = "The line has child lines", body = crate::error::Problem, content_type = "application/problem+json"),
-        crate::api::responses::Stale,
-        crate::api::responses::IfMatchMissing,
-    ))]
-#[delete("/budget-lines/{id}")]
-pub async fn delete_budget_line(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (line, _) = authorized_line(&state, &principal, *id, Action::Delete).await?;
-    check_if_match(&req, line.version)?;
-    budget_lines::delete(&state.db, &actor(&req, &principal, line.kommun_id), &line).await?;
-    Ok(HttpResponse::NoContent().finish())
+impl Patch<UpdateBudgetLine> for BudgetLines {
+    async fn patch(
+        cx: &Ctx,
+        (line, namnd): Self::Current,
+        body: UpdateBudgetLine,
+    ) -> Result<Self::Current, ApiError> {
+        let planned_completion = match &body.planned_completion {
+            None => line
+                .planned_completion
+                .and_then(|k| YearMonth::new(k / 100, (k % 100) as u32).ok()),
+            Some(None) => None,
+            // Checked by `validate`.
+            Some(Some(text)) => text.parse::<YearMonth>().ok(),
+        };
+        let write = budget_lines::LineWrite {
+            code: body.code.unwrap_or_else(|| line.code.clone()),
+            name: body
+                .name
+                .map(|n| n.trim().to_string())
+                .unwrap_or_else(|| line.name.clone()),
+            parent_id: body.parent_id.unwrap_or(line.parent_id),
+            planned_completion,
+            position: body.position,
+        };
+        let model = budget_lines::update(cx.db(), &cx.actor()?, &line, write).await?;
+        Ok((model, namnd))
+    }
+}
+
+impl Delete for BudgetLines {
+    /// Not a line with child lines; its values go with it.
+    async fn delete(cx: &Ctx, (line, _): Self::Current) -> Result<(), ApiError> {
+        Ok(budget_lines::delete(cx.db(), &cx.actor()?, &line).await?)
+    }
+}
+
+crate::api::resource::item_routes! {
+    BudgetLines, BudgetLineDto, "budget-lines", "/budget-lines/{id}", "Line id";
+    create: /// Create a budget line (admin, kommunledning, integration, the nämnd's redaktör).
+        create_budget_line(CreateBudgetLine) "/budget-lines" "Created", 409 "The nämnd already has a line of this kind with this code; names `code`", 422 "Invalid or bad parent";
+    get: /// Read a budget line.
+        get_budget_line "The line";
+    patch: /// Change a budget line. Needs `If-Match`.
+        update_budget_line(UpdateBudgetLine) "Changed", 422 "Invalid", 409 "The nämnd already has a line of this kind with this code; names `code`";
+    delete: /// Delete a budget line with its values (not one with child lines). Needs `If-Match`.
+        delete_budget_line "Deleted", 409 "The line has child lines";
 }
 
 /// The stored values of a line.
@@ -422,8 +379,11 @@ pub struct LineValues {
     pub values: Vec<ValueOutput>,
 }
 
-async fn line_values(state: &AppState, line_id: Uuid) -> Result<LineValues, ApiError> {
-    let values = budget_lines::values_of(&state.db, &[line_id]).await?;
+async fn line_values(
+    db: &impl sea_orm::ConnectionTrait,
+    line_id: Uuid,
+) -> Result<LineValues, ApiError> {
+    let values = budget_lines::values_of(db, &[line_id]).await?;
     Ok(LineValues {
         line_id,
         values: values.iter().map(output_of).collect(),
@@ -435,9 +395,8 @@ async fn line_values(state: &AppState, line_id: Uuid) -> Result<LineValues, ApiE
     responses((status = 200, description = "Values", body = LineValues)))]
 #[get("/budget-lines/{id}/values")]
 pub async fn get_values(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
-    let (_, state, principal) = cx.into_parts();
-    authorized_line(&state, &principal, *id, Action::Read).await?;
-    Ok(HttpResponse::Ok().json(line_values(&state, *id).await?))
+    BudgetLines::load(&cx, *id, Action::Read).await?;
+    Ok(HttpResponse::Ok().json(line_values(cx.db(), *id).await?))
 }
 
 /// Write values of a line: each (measure, month or period) is created or
@@ -453,26 +412,15 @@ pub async fn put_values(
     id: web::Path<Uuid>,
     body: ApiJson<PutValues>,
 ) -> Result<HttpResponse, ApiError> {
-    let (req, state, principal) = cx.into_parts();
-    let (line, _) = authorized_line(&state, &principal, *id, Action::Update).await?;
+    let (line, _) = BudgetLines::load(&cx, *id, Action::Update).await?;
     let writes = to_writes(&body.0.values, "values", body.0.costs_positive)
         .map_err(ServiceError::Validation)?;
-    budget_lines::put_values(
-        &state.db,
-        &actor(&req, &principal, line.kommun_id),
-        &line,
-        &writes,
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(line_values(&state, *id).await?))
+    budget_lines::put_values(cx.db(), &cx.actor()?, &line, &writes).await?;
+    Ok(HttpResponse::Ok().json(line_values(cx.db(), *id).await?))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_budget_lines)
-        .service(create_budget_line)
-        .service(get_budget_line)
-        .service(update_budget_line)
-        .service(delete_budget_line)
-        .service(get_values)
-        .service(put_values);
+    cfg.service(list_budget_lines);
+    item_services(cfg);
+    cfg.service(get_values).service(put_values);
 }

@@ -480,3 +480,80 @@ async fn the_whole_report_in_one_request(backend: Backend) {
     assert_eq!(app.get(&format!("/api/v1/reports/{id}?include=drift,investering,volume_measures,key_figures,sections,action_plans,assessments,assignment_statuses,indicators&unit=tkr"), &admin).header("If-None-Match", &etag).status().await, 200);
 }
 both_databases!(the_whole_report_in_one_request);
+
+/// A budget line names a nämnd of the caller's kommun (422 otherwise) that
+/// the caller may write figures of (403), and a planned completion that is
+/// a month; a change keeps what it leaves out, `null` clears; a line with
+/// child lines is not deleted, and a delete needs `If-Match`.
+async fn budget_lines_check_their_namnd_and_completion(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = id_of(&app.create_namnd(&admin, "VON", "namnd").await);
+    let line = |namnd: &str, completion: Value| {
+        json!({"namnd_id": namnd, "kind": "investering", "code": "skola", "name": "Ny skola",
+            "planned_completion": completion})
+    };
+    let unknown = "019a8e3c-5b7d-7e1a-9c2f-3d4e5f607182";
+    for (body, field) in [
+        (line(unknown, json!("2025-06")), "namnd_id"),
+        (line(&von, json!("2025-13")), "planned_completion"),
+    ] {
+        let p = app
+            .post("/api/v1/budget-lines", &admin, &body)
+            .problem(422)
+            .await;
+        assert_eq!(error_fields(&p), [field], "{p}");
+    }
+    let socn = app.token_in("0483", Role::Redaktor, &["SOCN"]);
+    app.post("/api/v1/budget-lines", &socn, &line(&von, json!(null)))
+        .problem(403)
+        .await;
+
+    let created = app
+        .post(
+            "/api/v1/budget-lines",
+            &admin,
+            &line(&von, json!("2025-06")),
+        )
+        .returns(201)
+        .await;
+    assert_eq!(created["planned_completion"], "2025-06");
+    assert_eq!(created["namnd"], "VON");
+    let path = format!("/api/v1/budget-lines/{}", id_of(&created));
+    let renamed = app
+        .patch(&path, &admin, &json!({"name": "Nya skolan"}))
+        .if_match(1)
+        .returns(200)
+        .await;
+    assert_eq!(renamed["name"], "Nya skolan");
+    assert_eq!(renamed["planned_completion"], "2025-06", "{renamed}");
+    let p = app
+        .patch(&path, &admin, &json!({"planned_completion": "2025-00"}))
+        .if_match(2)
+        .problem(422)
+        .await;
+    assert_eq!(error_fields(&p), ["planned_completion"]);
+    let cleared = app
+        .patch(&path, &admin, &json!({"planned_completion": null}))
+        .if_match(2)
+        .returns(200)
+        .await;
+    assert_eq!(cleared["planned_completion"], Value::Null);
+
+    let child = json!({"namnd_id": von, "kind": "investering", "code": "kok",
+        "name": "Kök", "parent_id": created["id"]});
+    let child = app
+        .post("/api/v1/budget-lines", &admin, &child)
+        .returns(201)
+        .await;
+    app.delete(&path, &admin).problem(428).await;
+    app.delete(&path, &admin).if_match(3).problem(409).await;
+    let child_path = format!("/api/v1/budget-lines/{}", id_of(&child));
+    app.delete(&child_path, &admin)
+        .if_match(1)
+        .returns(204)
+        .await;
+    app.delete(&path, &admin).if_match(3).returns(204).await;
+    app.get(&path, &admin).problem(404).await;
+}
+both_databases!(budget_lines_check_their_namnd_and_completion);
