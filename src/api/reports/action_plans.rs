@@ -1,11 +1,11 @@
 //! `/reports/{id}/action-plans`: the report's åtgärdsplan, row by row.
 use crate::api::common::ApiQuery;
-use actix_web::{HttpResponse, delete, get, http::StatusCode, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::common::{ApiJson, Input, Page, actor, check_if_match, created, versioned};
+use crate::api::common::{ApiJson, Input, Page, check_if_match};
 use crate::api::decided::BasisQuery;
 use crate::api::decided::part_page;
 use crate::api::resource::Ctx;
@@ -118,16 +118,9 @@ pub async fn create_action_plan(
     body: ApiJson<ActionPlanInput>,
 ) -> Result<HttpResponse, ApiError> {
     let ctx = cx.report(*id, Action::Update).await?;
-    let (req, state, principal) = cx.into_parts();
-    let model = reports::create_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &ctx,
-        body.0.fields(),
-    )
-    .await?;
+    let model = reports::create_action_plan(cx.db(), &cx.actor()?, &ctx, body.0.fields()).await?;
     let dto = ActionPlanDto::from(model);
-    Ok(created(&req, dto.version, dto.id, &dto))
+    Ok(cx.created(dto.version, dto.id, &dto))
 }
 
 /// Change a row of the åtgärdsplan. Needs `If-Match`.
@@ -148,18 +141,12 @@ pub async fn update_action_plan(
 ) -> Result<HttpResponse, ApiError> {
     let (id, plan_id) = path.into_inner();
     let ctx = cx.report(id, Action::Update).await?;
-    let (req, state, principal) = cx.into_parts();
-    let current = reports::action_plan_of(&state.db, &ctx, plan_id).await?;
-    check_if_match(&req, current.version)?;
-    let model = reports::update_action_plan(
-        &state.db,
-        &actor(&req, &principal, ctx.report.kommun_id),
-        &current,
-        body.0.fields(),
-    )
-    .await?;
+    let current = reports::action_plan_of(cx.db(), &ctx, plan_id).await?;
+    check_if_match(&cx.req, current.version)?;
+    let model =
+        reports::update_action_plan(cx.db(), &cx.actor()?, &current, body.0.fields()).await?;
     let dto = ActionPlanDto::from(model);
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    Ok(cx.ok(dto.version, &dto))
 }
 
 /// Remove a row of the åtgärdsplan. Needs `If-Match`.
