@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{ApiJson, Page, PageParams, actor, encode_cursor, versioned};
+use super::common::{ApiJson, Page, PageParams, encode_cursor, versioned};
 use super::read_cache::{Snapshot, json};
 use super::resource::{Create, Ctx, Delete, Item, Patch};
 use crate::{
@@ -551,20 +551,11 @@ pub async fn put_riktvarden(
     id: web::Path<Uuid>,
     body: ApiJson<PutRiktvarden>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Update, plan_target)?;
-    let (req, state, principal) = cx.into_parts();
-    let entries = body.0.entries().map_err(ServiceError::Validation)?;
-    let expected = super::common::optional_if_match_version(&req)?;
-    let data = indicators::put_riktvarden(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        expected,
-        entries,
-    )
-    .await?;
-    let dto = dto_of(&state, kommun_id, &data, None).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    put_part(cx, plan_target, None, async |db, actor, expected| {
+        let entries = body.0.entries().map_err(ServiceError::Validation)?;
+        Ok(indicators::put_riktvarden(db, actor, *id, expected, entries).await?)
+    })
+    .await
 }
 
 /// Write values per year and gender, all or nothing (admin, kommunledning,
@@ -590,20 +581,16 @@ pub async fn put_values(
     id: web::Path<Uuid>,
     body: ApiJson<PutIndicatorValues>,
 ) -> Result<HttpResponse, ApiError> {
-    let kommun_id = cx.authorized(Action::Update, indicator_values_target)?;
-    let (req, state, principal) = cx.into_parts();
-    let writes = body.0.writes().map_err(ServiceError::Validation)?;
-    let expected = super::common::optional_if_match_version(&req)?;
-    let data = indicators::put_values(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        *id,
-        expected,
-        writes,
+    put_part(
+        cx,
+        indicator_values_target,
+        None,
+        async |db, actor, expected| {
+            let writes = body.0.writes().map_err(ServiceError::Validation)?;
+            Ok(indicators::put_values(db, actor, *id, expected, writes).await?)
+        },
     )
-    .await?;
-    let dto = dto_of(&state, kommun_id, &data, None).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    .await
 }
 
 /// Set or clear the trend and bedömning overrides of a year, each with its
@@ -629,25 +616,34 @@ pub async fn put_overrides(
     body: ApiJson<PutOverrides>,
 ) -> Result<HttpResponse, ApiError> {
     cx.check(Action::Update, plan_target)?;
-    let (req, state, principal) = cx.into_parts();
     let (id, year) = path.into_inner();
     let year = query_year(Some(&year), "year")?
         .ok_or_else(|| ApiError::validation("year", "give the year"))?;
-    let kommun_id = principal.require_kommun()?;
-    let (trend, bedomning) = body.0.overrides().map_err(ServiceError::Validation)?;
-    let expected = super::common::optional_if_match_version(&req)?;
-    let data = indicators::put_overrides(
-        &state.db,
-        &actor(&req, &principal, kommun_id),
-        id,
-        expected,
-        year,
-        trend,
-        bedomning,
-    )
-    .await?;
-    let dto = dto_of(&state, kommun_id, &data, Some(year)).await?;
-    Ok(versioned(&req, StatusCode::OK, dto.version, &dto))
+    put_part(cx, plan_target, Some(year), async |db, actor, expected| {
+        let (trend, bedomning) = body.0.overrides().map_err(ServiceError::Validation)?;
+        Ok(indicators::put_overrides(db, actor, id, expected, year, trend, bedomning).await?)
+    })
+    .await
+}
+
+/// A write of a part of an indicator (riktvärden, values, overrides):
+/// authorised for `target`, guarded by `If-Match` when given, answered
+/// with the indicator (assessed for `year` when given) and its ETag.
+async fn put_part(
+    cx: Ctx,
+    target: crate::api::resource::TargetOf,
+    year: Option<i32>,
+    write: impl AsyncFnOnce(
+        &sea_orm::DatabaseConnection,
+        &crate::service::audit::Actor,
+        Option<i32>,
+    ) -> Result<IndicatorData, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let kommun_id = cx.authorized(Action::Update, target)?;
+    let expected = super::common::optional_if_match_version(&cx.req)?;
+    let data = write(cx.db(), &cx.actor()?, expected).await?;
+    let dto = dto_of(&cx.state, kommun_id, &data, year).await?;
+    Ok(cx.ok(dto.version, &dto))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
