@@ -296,11 +296,8 @@ pub async fn list_budget_lines(
 impl Create<CreateBudgetLine> for BudgetLines {
     async fn create(cx: &Ctx, body: CreateBudgetLine) -> Result<Self::Current, ApiError> {
         let kommun_id = cx.principal.require_kommun()?;
-        let namnd = crud::get::<namnd::Entity>(cx.db(), kommun_id, body.namnd_id)
-            .await
-            .map_err(|_| {
-                ApiError::validation("namnd_id", "no nämnd with this id in your kommun")
-            })?;
+        let namnd =
+            crud::get_named::<namnd::Entity>(cx.db(), kommun_id, body.namnd_id, "namnd_id").await?;
         authorize(
             &cx.principal,
             Action::Create,

@@ -348,9 +348,7 @@ async fn check_parent(
                 "would make the line its own ancestor",
             ));
         }
-        let parent = crud::get::<budget_line::Entity>(db, kommun_id, id)
-            .await
-            .map_err(|_| ServiceError::validation(field, "is not a budget line of this kommun"))?;
+        let parent = crud::get_named::<budget_line::Entity>(db, kommun_id, id, field).await?;
         if parent.namnd_id != namnd_id || parent.kind != kind {
             return Err(ServiceError::validation(
                 field,

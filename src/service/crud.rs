@@ -81,6 +81,24 @@ pub async fn get<E: TenantEntity>(
         .ok_or_else(|| not_found::<E>(id))
 }
 
+/// One row a request names by `field`: one that does not exist (or is
+/// another kommun's) is the request's error, 422 naming `field`, not a
+/// missing resource (404); other errors stay what they are.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn get_named<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+    field: &str,
+) -> Result<E::Model, ServiceError> {
+    get::<E>(db, kommun_id, id).await.map_err(|e| match e {
+        ServiceError::NotFound(_) => {
+            ServiceError::validation(field, format!("no {} with this id in your kommun", E::NOUN))
+        }
+        other => other,
+    })
+}
+
 /// [`get`] inside a write, locked until the write commits (`FOR UPDATE` on
 /// PostgreSQL; SQLite writes one at a time already): a write that depends
 /// on what it read waits for one in progress on the same row.

@@ -42,14 +42,8 @@ async fn check(
     kommun_id: Uuid,
     spec: &DeadlineSpec,
 ) -> Result<(), ServiceError> {
-    let period = crud::get::<period::Entity>(db, kommun_id, spec.period_id)
-        .await
-        .map_err(|e| match e {
-            ServiceError::NotFound(_) => {
-                ServiceError::validation("period_id", "no period with this id in your kommun")
-            }
-            other => other,
-        })?;
+    let period =
+        crud::get_named::<period::Entity>(db, kommun_id, spec.period_id, "period_id").await?;
     let kind = super::periods::spec_of(&period)?.kind;
     if !spec.report_type.period_kinds().contains(&kind) {
         return Err(ServiceError::validation(
@@ -67,14 +61,7 @@ async fn check(
                 format!("{} is a date of the kommun, not of one nämnd", spec.kind),
             ));
         }
-        crud::get::<namnd::Entity>(db, kommun_id, namnd_id)
-            .await
-            .map_err(|e| match e {
-                ServiceError::NotFound(_) => {
-                    ServiceError::validation("namnd_id", "no nämnd with this id in your kommun")
-                }
-                other => other,
-            })?;
+        crud::get_named::<namnd::Entity>(db, kommun_id, namnd_id, "namnd_id").await?;
     }
     Ok(())
 }

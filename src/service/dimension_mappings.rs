@@ -198,15 +198,8 @@ pub async fn load_for_import(
     kommun_id: Uuid,
     id: Uuid,
 ) -> Result<LoadedMapping, ServiceError> {
-    let model = crud::get::<dimension_mapping::Entity>(db, kommun_id, id)
-        .await
-        .map_err(|e| match e {
-            ServiceError::NotFound(_) => ServiceError::validation(
-                "mapping_id",
-                format!("no dimension mapping with id {id} in your kommun"),
-            ),
-            other => other,
-        })?;
+    let model =
+        crud::get_named::<dimension_mapping::Entity>(db, kommun_id, id, "mapping_id").await?;
     let dim = |d: Option<i32>| d.and_then(|n| u32::try_from(n).ok());
     Ok(LoadedMapping {
         id: model.id,

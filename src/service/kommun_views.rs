@@ -32,11 +32,7 @@ pub async fn view_period(
     kommun_id: Uuid,
     period_id: Uuid,
 ) -> Result<(PeriodSpec, ReportPeriod), ServiceError> {
-    let period = crud::get::<period::Entity>(db, kommun_id, period_id)
-        .await
-        .map_err(|_| {
-            ServiceError::validation("period_id", "no period with this id in your kommun")
-        })?;
+    let period = crud::get_named::<period::Entity>(db, kommun_id, period_id, "period_id").await?;
     let spec = periods::spec_of(&period)?;
     let (first, last) = spec.months();
     let report_period = ReportPeriod::new(spec.year, first, last)

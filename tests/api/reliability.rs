@@ -669,6 +669,28 @@ async fn a_lost_database_is_503_and_leaves_nothing_partial() {
             "{month}: {value}, acknowledged {acknowledged}"
         );
     }
+
+    // A write that names a nämnd and a period by id, while the database is
+    // away: 503, not 422 "no nämnd with this id" (the row was never read).
+    let von = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let period = app
+        .id_of("/api/v1/periods?kind=helar&year=2024", &admin)
+        .await;
+    proxy.cut();
+    for (path, body) in [
+        (
+            "/api/v1/reports",
+            json!({"namnd_id": von, "period_id": period, "type": "arsredovisning"}),
+        ),
+        (
+            "/api/v1/budget-lines",
+            json!({"namnd_id": von, "kind": "drift", "code": "avbrott", "name": "Avbrott"}),
+        ),
+    ] {
+        let (status, answer) = app.post(path, &admin, &body).reply().await;
+        assert_eq!(status, 503, "{path}: {answer}");
+    }
+    proxy.restore();
 }
 
 /// The service as its own process (`kommunrapport serve`) on `database_url`;

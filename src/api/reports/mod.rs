@@ -156,18 +156,17 @@ pub async fn create_report(cx: Ctx, body: ApiJson<CreateReport>) -> Result<HttpR
     let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     let body = body.0;
-    let namnd = crud::get::<namnd::Entity>(&state.db, kommun_id, body.namnd_id)
-        .await
-        .map_err(|_| ApiError::validation("namnd_id", "no nämnd with this id in your kommun"))?;
+    let namnd =
+        crud::get_named::<namnd::Entity>(&state.db, kommun_id, body.namnd_id, "namnd_id").await?;
     let target = crate::auth::Target::Report {
         kommun: &principal.kommun_code,
         namnd: &namnd.code,
         state: crate::auth::ReportState::Utkast,
     };
     authorize(&principal, Action::Create, target)?;
-    let period = crud::get::<period::Entity>(&state.db, kommun_id, body.period_id)
-        .await
-        .map_err(|_| ApiError::validation("period_id", "no period with this id in your kommun"))?;
+    let period =
+        crud::get_named::<period::Entity>(&state.db, kommun_id, body.period_id, "period_id")
+            .await?;
     let model = reports::create(
         &state.db,
         &actor(&req, &principal, kommun_id),
