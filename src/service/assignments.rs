@@ -135,9 +135,9 @@ impl Linked for AssignmentFull {
         let mut errors = Vec::new();
         check_goal_area(txn, kommun_id, spec.goal_area_id, &mut errors).await?;
         if let Some(g) = spec.goal_id
-            && super::crud::get::<goal::Entity>(txn, kommun_id, g)
-                .await
-                .is_err()
+            && super::crud::find::<goal::Entity>(txn, kommun_id, g)
+                .await?
+                .is_none()
         {
             errors.push(FieldError::new(
                 "goal_id",

@@ -73,12 +73,24 @@ pub async fn get<E: TenantEntity>(
     kommun_id: Uuid,
     id: Uuid,
 ) -> Result<E::Model, ServiceError> {
-    E::find()
+    find::<E>(db, kommun_id, id)
+        .await?
+        .ok_or_else(|| not_found::<E>(id))
+}
+
+/// One row of the kommun, if there is one (None also for another kommun's
+/// ids); a failure to read is an error, never "none".
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn find<E: TenantEntity>(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    id: Uuid,
+) -> Result<Option<E::Model>, ServiceError> {
+    Ok(E::find()
         .filter(E::id_column().eq(id))
         .filter(E::kommun_column().eq(kommun_id))
         .one(db)
-        .await?
-        .ok_or_else(|| not_found::<E>(id))
+        .await?)
 }
 
 /// One row a request names by `field`: one that does not exist (or is

@@ -421,9 +421,9 @@ pub async fn check_goal_area(
     errors: &mut Vec<FieldError>,
 ) -> Result<(), ServiceError> {
     if let Some(area) = goal_area_id
-        && super::crud::get::<goal_area::Entity>(db, kommun_id, area)
-            .await
-            .is_err()
+        && super::crud::find::<goal_area::Entity>(db, kommun_id, area)
+            .await?
+            .is_none()
     {
         errors.push(FieldError::new(
             "goal_area_id",
@@ -514,13 +514,13 @@ impl Linked for GoalFull {
             }
         }
         if let Some(b) = spec.bar_pa_goal_id {
-            match super::crud::get::<goal::Entity>(txn, kommun_id, b).await {
-                Ok(g) if g.kind == GoalKind::Kommun && Some(g.id) != id => {}
-                Ok(_) => errors.push(FieldError::new(
+            match super::crud::find::<goal::Entity>(txn, kommun_id, b).await? {
+                Some(g) if g.kind == GoalKind::Kommun && Some(g.id) != id => {}
+                Some(_) => errors.push(FieldError::new(
                     "bar_pa_goal_id",
                     "must be another goal of the kommun plan (kind kommun)",
                 )),
-                Err(_) => errors.push(FieldError::new(
+                None => errors.push(FieldError::new(
                     "bar_pa_goal_id",
                     format!("no goal with id {b} in this kommun"),
                 )),
