@@ -114,11 +114,9 @@ async fn seed000_assignments(backend: Backend) {
     // Bad input and access.
     let (aid, _) = &ids[0];
     let path = format!("/api/v1/reports/{report}/assignment-statuses/{aid}");
-    let p = app
-        .put(&path, &redaktor, &json!({"status": "pagaende"}))
-        .problem(422)
+    app.put(&path, &redaktor, &json!({"status": "pagaende"}))
+        .invalid(&["status"])
         .await;
-    assert_eq!(error_fields(&p), ["status"]);
     let other = app.token_in("0483", Role::Redaktor, &["SOCN"]);
     app.put(&path, &other, &json!({"status": "klar"}))
         .problem(404)
@@ -146,9 +144,8 @@ async fn seed000_assignments(backend: Backend) {
         .problem(422)
         .await;
     assert_eq!(error_fields(&p), ["medansvariga[0]"]);
-    let p = app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "start_date": "2025-01-01", "end_date": "2024-12-31"})).problem(422)
+    app.post("/api/v1/assignments", &admin, &json!({"title": "X", "huvudansvar": namnder["VON"], "start_date": "2025-01-01", "end_date": "2024-12-31"})).invalid(&["end_date"])
     .await;
-    assert_eq!(error_fields(&p), ["end_date"]);
     app.post(
         "/api/v1/assignments",
         &lasare,

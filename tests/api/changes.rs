@@ -177,17 +177,13 @@ async fn writes_appear_in_commit_order_with_versions(backend: Backend) {
         "since=not-a-cursor".to_string(),
         format!("since={other_list}"),
     ] {
-        let p = app
-            .get(&format!("/api/v1/changes?{query}"), &admin)
-            .problem(422)
+        app.get(&format!("/api/v1/changes?{query}"), &admin)
+            .invalid(&["since"])
             .await;
-        assert_eq!(error_fields(&p), ["since"]);
     }
-    let p = app
-        .get("/api/v1/changes?limit=501", &admin)
-        .problem(422)
+    app.get("/api/v1/changes?limit=501", &admin)
+        .invalid(&["limit"])
         .await;
-    assert_eq!(error_fields(&p), ["limit"]);
 }
 both_databases!(writes_appear_in_commit_order_with_versions);
 

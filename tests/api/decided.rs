@@ -564,14 +564,12 @@ async fn forecast_accuracy_compares_decided_versions(backend: Backend) {
         csv.starts_with('\u{feff}') && csv.contains("Prognossäkerhet %"),
         "{csv}"
     );
-    let problem = app
-        .get(
-            "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=1800",
-            &admin,
-        )
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&problem), ["to_year"]);
+    app.get(
+        "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=1800",
+        &admin,
+    )
+    .invalid(&["to_year"])
+    .await;
     app.get(
         "/api/v1/kommun/prognossakerhet?from_year=2024&to_year=2024",
         &app.token_in("0483", Role::Redaktor, &["VON"]),

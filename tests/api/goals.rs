@@ -124,11 +124,9 @@ async fn seed000_goals_read_back(backend: Backend) {
         "Halverad sjukfrånvaro för kommunens medarbetare"
     );
     // bedomning needs a report.
-    let p = app
-        .get("/api/v1/goals?bedomning=rod", &lasare)
-        .problem(422)
+    app.get("/api/v1/goals?bedomning=rod", &lasare)
+        .invalid(&["report_id"])
         .await;
-    assert_eq!(error_fields(&p), ["report_id"]);
 
     // Change with If-Match: medansvariga replaced.
     let gid = &plan.goals["Ökad nöjdhet med hemtjänsten"];
@@ -427,15 +425,13 @@ async fn seed002_namnd_goals(backend: Backend) {
     );
     // A nämnd goal's bäring på must be a kommun goal.
     let own = namnd_goals["items"][0]["id"].clone();
-    let p = app
-        .post(
-            "/api/v1/goals",
-            &admin,
-            &json!({"kind": "namnd", "title": "X", "huvudansvar": sn["id"], "bar_pa_goal_id": own}),
-        )
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["bar_pa_goal_id"]);
+    app.post(
+        "/api/v1/goals",
+        &admin,
+        &json!({"kind": "namnd", "title": "X", "huvudansvar": sn["id"], "bar_pa_goal_id": own}),
+    )
+    .invalid(&["bar_pa_goal_id"])
+    .await;
 }
 both_databases!(seed002_namnd_goals);
 

@@ -516,6 +516,8 @@ pub trait Call {
     fn problem(self, status: u16) -> impl Future<Output = Value> + Send;
     /// The JSON body of the response, asserting its `status`.
     fn returns(self, status: u16) -> impl Future<Output = Value> + Send;
+    /// The response as a 422 problem naming exactly `fields`, in order.
+    fn invalid<S: AsRef<str> + Sync>(self, fields: &[S]) -> impl Future<Output = Value> + Send;
     /// The status of the response.
     fn status(self) -> impl Future<Output = u16> + Send;
     /// The body of the response as text, whatever its status.
@@ -540,6 +542,16 @@ impl Call for RequestBuilder {
         let (actual, value) = body(client.execute(request).await.expect("request")).await;
         assert_eq!(actual, status, "{what}: {value}");
         value
+    }
+
+    async fn invalid<S: AsRef<str> + Sync>(self, fields: &[S]) -> Value {
+        let (client, request) = self.build_split();
+        let request = request.expect("request");
+        let what = format!("{} {}", request.method(), request.url().path());
+        let p = problem(client.execute(request).await.expect("request"), 422).await;
+        let expected: Vec<&str> = fields.iter().map(AsRef::as_ref).collect();
+        assert_eq!(error_fields(&p), expected, "{what}: {p}");
+        p
     }
 
     async fn status(self) -> u16 {

@@ -178,19 +178,17 @@ async fn kolada_file_updates_seed_000(backend: Backend) {
         .problem(415)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("application/json"));
-    let p = post_kolada(&app, &token, "", &json!({"rows": []}))
-        .problem(422)
+    post_kolada(&app, &token, "", &json!({"rows": []}))
+        .invalid(&["values"])
         .await;
-    assert_eq!(error_fields(&p), ["values"]);
-    let p = post_kolada(
+    post_kolada(
         &app,
         &token,
         "?dry_run=true",
         &json!({"values": [], "count": -1}),
     )
-    .problem(422)
+    .invalid(&["count"])
     .await;
-    assert_eq!(error_fields(&p), ["count"]);
 
     // Export → import changes nothing.
     let export = app.get("/api/v1/exports/kolada", &token).returns(200).await;

@@ -57,12 +57,10 @@ async fn an_admin_bootstraps_and_renames_its_kommun(backend: Backend) {
     .await;
 
     let path = format!("/api/v1/kommuner/{}", id_of(&kommun));
-    let p = app
-        .patch(&path, &admin, &json!({"code": "0484", "name": "K"}))
+    app.patch(&path, &admin, &json!({"code": "0484", "name": "K"}))
         .if_match(1)
-        .problem(422)
+        .invalid(&["code"])
         .await;
-    assert_eq!(error_fields(&p), ["code"]);
     app.patch(&path, &kommunledning, &json!({"name": "K"}))
         .if_match(1)
         .problem(403)
@@ -95,24 +93,20 @@ both_databases!(an_admin_bootstraps_and_renames_its_kommun);
 async fn kommun_input_is_validated(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.token(Role::Admin);
-    let p = app
-        .post(
-            "/api/v1/kommuner",
-            &admin,
-            &json!({"code": "0483", "name": " "}),
-        )
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["name"]);
-    let p = app
-        .post(
-            "/api/v1/kommuner",
-            &admin,
-            &json!({"code": "483", "name": "X"}),
-        )
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&p), ["code"]);
+    app.post(
+        "/api/v1/kommuner",
+        &admin,
+        &json!({"code": "0483", "name": " "}),
+    )
+    .invalid(&["name"])
+    .await;
+    app.post(
+        "/api/v1/kommuner",
+        &admin,
+        &json!({"code": "483", "name": "X"}),
+    )
+    .invalid(&["code"])
+    .await;
     // A valid code other than the token's kommun is refused.
     app.post(
         "/api/v1/kommuner",

@@ -92,14 +92,12 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
     app.create_namnd(&admin, "VON", "namnd").await;
     let post = |body: Value| app.post("/api/v1/namnder", &admin, &body);
 
-    let p = post(json!({"code": "von", "name": "", "kind": "namnd"}))
-        .problem(422)
+    post(json!({"code": "von", "name": "", "kind": "namnd"}))
+        .invalid(&["code", "name"])
         .await;
-    assert_eq!(error_fields(&p), ["code", "name"]);
-    let p = post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
-        .problem(422)
+    post(json!({"code": "SOCN", "name": "Soc", "kind": "kommitte"}))
+        .invalid(&["kind"])
         .await;
-    assert_eq!(error_fields(&p), ["kind"]);
     let p = post(json!({"code": "SOCN", "name": "Soc"}))
         .problem(422)
         .await;
@@ -108,10 +106,9 @@ async fn bad_input_gets_clear_problems(backend: Backend) {
         .problem(422)
         .await;
     assert!(p["detail"].as_str().unwrap().contains("colour"), "{p}");
-    let p = post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
-        .problem(422)
+    post(json!({"id": "x", "code": "SOCN", "name": "Soc", "kind": "namnd"}))
+        .invalid(&["id"])
         .await;
-    assert_eq!(error_fields(&p), ["id"]);
     post(json!(["not", "an", "object"])).problem(422).await;
 
     let malformed = app
@@ -226,12 +223,10 @@ async fn changing_to_a_taken_code_is_refused(backend: Backend) {
         .problem(409)
         .await;
     assert_eq!(error_fields(&p), ["code"]);
-    let p = app
-        .patch(&path, &admin, &json!({"version": 5}))
+    app.patch(&path, &admin, &json!({"version": 5}))
         .if_match(1)
-        .problem(422)
+        .invalid(&["version"])
         .await;
-    assert_eq!(error_fields(&p), ["version"]);
     // A redaktör may read but not change.
     let redaktor = app.token_in("0483", Role::Redaktor, &["SOCN"]);
     app.patch(&path, &redaktor, &json!({"name": "x"}))
@@ -325,15 +320,13 @@ both_databases!(a_duplicate_code_is_a_conflict_naming_code);
 async fn a_nul_character_is_refused_as_invalid_input(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let problem = app
-        .post(
-            "/api/v1/namnder",
-            &admin,
-            &serde_json::json!({"code": "FZ1", "name": "ab\u{0}cd", "kind": "namnd"}),
-        )
-        .problem(422)
-        .await;
-    assert_eq!(error_fields(&problem), ["name"]);
+    app.post(
+        "/api/v1/namnder",
+        &admin,
+        &serde_json::json!({"code": "FZ1", "name": "ab\u{0}cd", "kind": "namnd"}),
+    )
+    .invalid(&["name"])
+    .await;
     // A NUL in a member name is quoted back without it (no answer holds
     // NUL: the conformance check holds the answer to the document).
     let problem = app

@@ -263,11 +263,9 @@ async fn small_contract_fixes(backend: Backend) {
     let admin = app.token(Role::Admin);
     // A cursor the service did not issue: 422 naming cursor; its own works.
     let forged = "AZqTn2hGd0uN1l0wM2cGJw";
-    let p = app
-        .get(&format!("/api/v1/namnder?cursor={forged}"), &admin)
-        .problem(422)
+    app.get(&format!("/api/v1/namnder?cursor={forged}"), &admin)
+        .invalid(&["cursor"])
         .await;
-    assert_eq!(error_fields(&p), ["cursor"]);
     let first = app
         .get("/api/v1/namnder?limit=1", &admin)
         .returns(200)

@@ -161,12 +161,10 @@ async fn create_read_update_delete(backend: Backend) {
         .problem(409)
         .await;
     assert_eq!(error_fields(&p), ["name"]);
-    let p = app
-        .patch(&path, &admin, &json!({"namnd": "SOCN"}))
+    app.patch(&path, &admin, &json!({"namnd": "SOCN"}))
         .if_match(1)
-        .problem(422)
+        .invalid(&["namnd"])
         .await;
-    assert_eq!(error_fields(&p), ["namnd"]);
     let response = app
         .patch(
             &path,
@@ -249,17 +247,14 @@ async fn bad_measures_are_refused(backend: Backend) {
     let von = app.create_namnd(&admin, "VON", "namnd").await;
     let von_id = id_of(&von);
     let post = |body: Value| app.post("/api/v1/volume-measures", &admin, &body);
-    let p = post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
-        .problem(422)
+    post(json!({"namnd_id": von_id, "name": " ", "unit": "", "aggregation": "summa"}))
+        .invalid(&["name", "unit"])
         .await;
-    assert_eq!(error_fields(&p), ["name", "unit"]);
-    let p = post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
-        .problem(422)
+    post(json!({"namnd_id": von_id, "name": "X", "unit": "st", "aggregation": "median"}))
+        .invalid(&["aggregation"])
         .await;
-    assert_eq!(error_fields(&p), ["aggregation"]);
-    let p = post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"})).problem(422)
+    post(json!({"namnd_id": von_id, "namnd": "VON", "name": "X", "unit": "st", "aggregation": "summa"})).invalid(&["namnd"])
     .await;
-    assert_eq!(error_fields(&p), ["namnd"]);
     // A nämnd that is not in the kommun.
     post(json!({"namnd_id": uuid::Uuid::now_v7(), "name": "X", "unit": "st", "aggregation": "summa"})).problem(404)
     .await;
