@@ -547,7 +547,7 @@ async fn load_volumes(
                     aggregation,
                     position: None,
                 };
-                volumes::create(db, &actor(kommun_id), new).await?
+                crate::service::write::create(db, &actor(kommun_id), new).await?
             }
         };
         let mut entries = Vec::new();
@@ -610,7 +610,7 @@ async fn load_key_figures(
             position: None,
         };
         // The same figure printed in two reports is kept once.
-        match key_figures::create(db, &actor(kommun_id), new).await {
+        match crate::service::write::create(db, &actor(kommun_id), new).await {
             Ok(_) | Err(ServiceError::Taken(_)) => {}
             Err(other) => return Err(other),
         }
@@ -680,7 +680,10 @@ async fn load_plan(
             to_year,
             position: a.get("position").and_then(|p| p.as_i64()).map(|p| p as i32),
         };
-        areas.insert(name, goals::create_area(db, actor, spec).await?.id);
+        areas.insert(
+            name,
+            crate::service::write::create(db, actor, spec).await?.id,
+        );
     }
     let mut by_goal: HashMap<String, Vec<Uuid>> = HashMap::new();
     for i in plan.indicators.iter().filter(|_| !known_plan) {

@@ -141,7 +141,7 @@ impl Create<CreateDeadline> for Deadlines {
             due_date: b.due_date,
             namnd_id: b.namnd_id,
         };
-        Ok(deadlines::create(cx.db(), &cx.actor()?, spec).await?)
+        cx.create_row(spec).await
     }
 }
 

@@ -292,7 +292,7 @@ impl Create<CreateDimensionMapping> for Mappings {
             sie: choice(b.sie_dimensions),
             rules: b.rules.iter().map(RuleSpec::from).collect(),
         };
-        Ok(mappings::create(cx.db(), &cx.actor()?, spec).await?)
+        cx.create_row(spec).await
     }
 }
 

@@ -176,7 +176,7 @@ impl Create<CreateGoalArea> for GoalAreas {
             to_year: b.to_year,
             position: b.position,
         };
-        Ok(goals::create_area(cx.db(), &cx.actor()?, spec).await?)
+        cx.create_row(spec).await
     }
 }
 

@@ -396,7 +396,7 @@ impl Create<CreateKeyFigure> for KeyFigures {
             m: body.m,
             position: body.position,
         };
-        let model = key_figures::create(cx.db(), &cx.actor()?, new).await?;
+        let model = cx.create_row(new).await?;
         Ok((model, namnd))
     }
 }

@@ -191,7 +191,7 @@ impl Create<CreateObligationRule> for Rules {
             min_deviation_kr: b.min_deviation_kr,
             within_days: b.within_days,
         };
-        Ok(obligations::create(cx.db(), &cx.actor()?, spec).await?)
+        cx.create_row(spec).await
     }
 }
 

@@ -240,6 +240,15 @@ impl Ctx {
         Ok(crate::service::write::patch(self.db(), &actor, id, version, changes).await?)
     }
 
+    /// Creates a row from `new` as this request's caller.
+    pub async fn create_row<N: crate::service::write::NewRow>(
+        &self,
+        new: N,
+    ) -> Result<<N::Entity as sea_orm::EntityTrait>::Model, ApiError> {
+        let actor = self.actor()?;
+        Ok(crate::service::write::create(self.db(), &actor, new).await?)
+    }
+
     /// Deletes row `id` of `E` as this request's caller, if the row is
     /// still at `version` (the version the client's If-Match named).
     pub async fn delete_row<E>(&self, id: Uuid, version: i32) -> Result<(), ApiError>

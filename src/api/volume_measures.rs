@@ -530,7 +530,7 @@ impl Create<CreateVolumeMeasure> for VolumeMeasures {
             aggregation: body.aggregation,
             position: body.position,
         };
-        let model = volumes::create(cx.db(), &cx.actor()?, new).await?;
+        let model = cx.create_row(new).await?;
         Ok((model, namnd))
     }
 }

@@ -2,19 +2,18 @@
 //! written through the one write path, and where each nämnd stands
 //! against them (derived on read from its report's dates).
 
-use super::write::{Columns, RowChanges};
+use super::write::{Columns, NewRow, RowChanges};
 use chrono::NaiveDate;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
 use super::{
-    audit::Actor,
     crud::{self, PageRequest},
     error::ServiceError,
-    write::{Write, audited},
+    write::Write,
 };
 use crate::{
     domain::{
@@ -66,25 +65,21 @@ async fn check(
     Ok(())
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: DeadlineSpec,
-) -> Result<deadline::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        check(w.db(), w.kommun_id(), &spec).await?;
+impl NewRow for DeadlineSpec {
+    type Entity = deadline::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<deadline::Model, ServiceError> {
+        check(w.db(), w.kommun_id(), &self).await?;
         w.insert_new(deadline::ActiveModel {
-            period_id: Set(spec.period_id),
-            report_type: Set(spec.report_type),
-            kind: Set(spec.kind),
-            due_date: Set(spec.due_date),
-            namnd_id: Set(spec.namnd_id),
+            period_id: Set(self.period_id),
+            report_type: Set(self.report_type),
+            kind: Set(self.kind),
+            due_date: Set(self.due_date),
+            namnd_id: Set(self.namnd_id),
             ..Default::default()
         })
         .await
-    })
-    .await
+    }
 }
 
 /// Moves a deadline to another date (the only thing that changes; another

@@ -4,15 +4,15 @@
 //! each target nämnd and line exists and runs in one transaction with its
 //! audit entry.
 
-use super::write::{Columns, RowChanges};
-use super::write::{Write, audited};
+use super::write::Write;
+use super::write::{Columns, NewRow, RowChanges};
 use std::collections::HashMap;
 
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, NotSet};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, NotSet};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{audit::Actor, budget_lines, crud};
+use super::{budget_lines, crud};
 use crate::{
     domain::{
         BudgetLineKind,
@@ -246,26 +246,22 @@ async fn refuse_missing_targets(
     }
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: MappingSpec,
-) -> Result<dimension_mapping::Model, ServiceError> {
-    audited(db, actor, async |w| {
+impl NewRow for MappingSpec {
+    type Entity = dimension_mapping::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<dimension_mapping::Model, ServiceError> {
         let txn = w.db();
-        refuse_missing_targets(txn, actor.kommun_id, &spec.rules).await?;
+        refuse_missing_targets(txn, w.kommun_id(), &self.rules).await?;
         let model = dimension_mapping::ActiveModel {
-            name: Set(spec.name),
-            description: Set(spec.description),
-            sie_ansvar_dim: Set(dim_column(spec.sie.ansvar)),
-            sie_verksamhet_dim: Set(dim_column(spec.sie.verksamhet)),
-            rules: Set(rules_json(&spec.rules)?),
+            name: Set(self.name),
+            description: Set(self.description),
+            sie_ansvar_dim: Set(dim_column(self.sie.ansvar)),
+            sie_verksamhet_dim: Set(dim_column(self.sie.verksamhet)),
+            rules: Set(rules_json(&self.rules)?),
             ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
-    })
-    .await
+    }
 }
 
 impl RowChanges for MappingChanges {

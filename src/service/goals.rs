@@ -6,18 +6,18 @@
 use super::linked::{
     Linked, answered_by, link_table, owners_linking_to, read_links, replace_links,
 };
-use super::write::{Columns, RowChanges};
-use super::write::{Resource, Write, audited};
+use super::write::{Columns, NewRow, RowChanges};
+use super::write::{Resource, Write};
 use std::collections::{BTreeSet, HashMap};
 
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, NotSet, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    NotSet, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{audit::Actor, checks::check_text, indicators::Target, search::any_contains_folded};
+use super::{checks::check_text, indicators::Target, search::any_contains_folded};
 use crate::{
     entity::{goal, goal_area, goal_indicator, goal_namnd, indicator, namnd},
     service::crud::PageRequest,
@@ -179,32 +179,28 @@ pub struct GoalAreaChanges {
     pub position: Option<i32>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create_area(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: GoalAreaSpec,
-) -> Result<goal_area::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let of_plan = Condition::all().add(goal_area::Column::Plan.eq(spec.plan.as_str()));
+impl NewRow for GoalAreaSpec {
+    type Entity = goal_area::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<goal_area::Model, ServiceError> {
+        let of_plan = Condition::all().add(goal_area::Column::Plan.eq(self.plan.as_str()));
         let position = super::crud::next_position::<goal_area::Entity>(
             w.db(),
-            actor.kommun_id,
+            w.kommun_id(),
             of_plan,
-            spec.position,
+            self.position,
         )
         .await?;
         let model = goal_area::ActiveModel {
-            plan: Set(spec.plan),
-            name: Set(spec.name),
-            from_year: Set(spec.from_year),
-            to_year: Set(spec.to_year),
+            plan: Set(self.plan),
+            name: Set(self.name),
+            from_year: Set(self.from_year),
+            to_year: Set(self.to_year),
             position: Set(position),
             ..Default::default()
         };
         w.insert(model, &AREA_TAKEN).await
-    })
-    .await
+    }
 }
 
 impl RowChanges for GoalAreaChanges {

@@ -1,21 +1,17 @@
 //! Staff key figures (nyckeltal) of a nämnd per year, with values for T, K
 //! and M stored as canonical decimal strings.
 
-use super::write::{Columns, RowChanges};
+use super::write::{Columns, NewRow, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
 };
 use uuid::Uuid;
 
-use super::{
-    audit::Actor,
-    write::{Write, audited},
-};
+use super::write::Write;
 use crate::{
     domain::structure::KeyFigureUnit,
     entity::key_figure,
@@ -100,39 +96,35 @@ pub struct KeyFigureFilter {
     pub year: Option<i32>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    new: NewKeyFigure,
-) -> Result<key_figure::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        w.ensure_open_year(new.year).await?;
+impl NewRow for NewKeyFigure {
+    type Entity = key_figure::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<key_figure::Model, ServiceError> {
+        w.ensure_open_year(self.year).await?;
         let same_year = Condition::all()
-            .add(key_figure::Column::NamndId.eq(new.namnd_id))
-            .add(key_figure::Column::Year.eq(new.year));
+            .add(key_figure::Column::NamndId.eq(self.namnd_id))
+            .add(key_figure::Column::Year.eq(self.year));
         let position = super::crud::next_position::<key_figure::Entity>(
             w.db(),
-            actor.kommun_id,
+            w.kommun_id(),
             same_year,
-            new.position,
+            self.position,
         )
         .await?;
         let model = key_figure::ActiveModel {
-            namnd_id: Set(new.namnd_id),
-            name: Set(new.name),
-            unit: Set(new.unit),
-            year: Set(new.year),
-            measured: Set(new.measured),
-            value_t: Set(text_of(new.t)),
-            value_k: Set(text_of(new.k)),
-            value_m: Set(text_of(new.m)),
+            namnd_id: Set(self.namnd_id),
+            name: Set(self.name),
+            unit: Set(self.unit),
+            year: Set(self.year),
+            measured: Set(self.measured),
+            value_t: Set(text_of(self.t)),
+            value_k: Set(text_of(self.k)),
+            value_m: Set(text_of(self.m)),
             position: Set(position),
             ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
-    })
-    .await
+    }
 }
 
 /// A change of a key figure, refused when its year's bokslut is closed, or

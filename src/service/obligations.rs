@@ -9,24 +9,23 @@
 //! after the approval (the approved report is locked; the measures come in
 //! the next one).
 
-use super::write::{Columns, RowChanges};
+use super::write::{Columns, NewRow, RowChanges};
 use std::str::FromStr;
 
 use chrono::{NaiveDate, Utc};
 use rust_decimal::Decimal;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    NotSet, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder,
 };
 use uuid::Uuid;
 
 use super::{
-    audit::Actor,
     budget_lines,
     crud::{self, PageRequest},
     error::ServiceError,
     reports::{self, ReportContext},
-    write::{Write, audited},
+    write::Write,
 };
 use crate::{
     domain::{
@@ -61,25 +60,21 @@ pub fn domain_rule(m: &obligation_rule::Model) -> Result<ObligationRule, Service
     })
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: RuleSpec,
-) -> Result<obligation_rule::Model, ServiceError> {
-    audited(db, actor, async |w| {
+impl NewRow for RuleSpec {
+    type Entity = obligation_rule::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<obligation_rule::Model, ServiceError> {
         w.insert_new(obligation_rule::ActiveModel {
-            name: Set(spec.name),
-            min_deviation_percent: Set(spec
+            name: Set(self.name),
+            min_deviation_percent: Set(self
                 .min_deviation_percent
                 .map(|d| d.normalize().to_string())),
-            min_deviation_kr: Set(spec.min_deviation_kr),
-            within_days: Set(i32::try_from(spec.within_days).unwrap_or(i32::MAX)),
+            min_deviation_kr: Set(self.min_deviation_kr),
+            within_days: Set(i32::try_from(self.within_days).unwrap_or(i32::MAX)),
             ..Default::default()
         })
         .await
-    })
-    .await
+    }
 }
 
 /// Changes; `None` leaves a field, `Some(None)` clears a threshold.

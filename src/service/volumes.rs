@@ -2,7 +2,7 @@
 //! and the period figures a report shows. Months are stored as `yyyymm`;
 //! values as canonical decimal strings.
 
-use super::write::{Columns, RowChanges};
+use super::write::{Columns, NewRow, RowChanges};
 use std::collections::HashMap;
 use std::str::FromStr;
 
@@ -107,32 +107,28 @@ pub struct MeasureChanges {
     pub position: Option<i32>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    new: NewMeasure,
-) -> Result<volume_measure::Model, ServiceError> {
-    audited(db, actor, async |w| {
-        let of_namnd = Condition::all().add(volume_measure::Column::NamndId.eq(new.namnd_id));
+impl NewRow for NewMeasure {
+    type Entity = volume_measure::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<volume_measure::Model, ServiceError> {
+        let of_namnd = Condition::all().add(volume_measure::Column::NamndId.eq(self.namnd_id));
         let position = super::crud::next_position::<volume_measure::Entity>(
             w.db(),
-            actor.kommun_id,
+            w.kommun_id(),
             of_namnd,
-            new.position,
+            self.position,
         )
         .await?;
         let model = volume_measure::ActiveModel {
-            namnd_id: Set(new.namnd_id),
-            name: Set(new.name),
-            unit: Set(new.unit),
-            aggregation: Set(new.aggregation),
+            namnd_id: Set(self.namnd_id),
+            name: Set(self.name),
+            unit: Set(self.unit),
+            aggregation: Set(self.aggregation),
             position: Set(position),
             ..Default::default()
         };
         w.insert(model, &NAME_TAKEN).await
-    })
-    .await
+    }
 }
 
 impl RowChanges for MeasureChanges {

@@ -669,6 +669,30 @@ where
     .await
 }
 
+/// What a new row of [`NewRow::Entity`] is made from: the counterpart of
+/// [`RowChanges`] for a `POST`, written by [`create`].
+#[allow(async_fn_in_trait)]
+pub trait NewRow {
+    type Entity: TenantEntity;
+    /// Makes the checks the row needs (references, closed periods, its
+    /// place among its siblings) and inserts it, inside the write's
+    /// transaction.
+    async fn insert(
+        self,
+        w: &Write<'_>,
+    ) -> Result<<Self::Entity as EntityTrait>::Model, ServiceError>;
+}
+
+/// Creates one row from `new` as one audited write.
+#[tracing::instrument(level = "debug", skip_all, fields(resource = <N::Entity as TenantEntity>::NOUN))]
+pub async fn create<N: NewRow>(
+    db: &sea_orm::DatabaseConnection,
+    actor: &Actor,
+    new: N,
+) -> Result<<N::Entity as EntityTrait>::Model, ServiceError> {
+    audited(db, actor, async |w| new.insert(w).await).await
+}
+
 /// What a `PATCH` of one row of a versioned resource writes: the changes
 /// a client asked for, turned into columns by [`RowChanges::columns`] and
 /// written by [`patch`].
