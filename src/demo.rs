@@ -27,7 +27,7 @@ use crate::{
     service::{
         audit::Actor,
         budget_lines::{self, TableRow, ValueWrite},
-        key_figures, kommuner, namnder, periods,
+        key_figures, kommuner, namnder,
         reports::{self, SectionWrite, Transition},
         versions::Decision,
         volumes,
@@ -292,7 +292,7 @@ async fn ensure_kommun(db: &DatabaseConnection, data: &KommunData) -> Result<Uui
                 name: n.name.clone(),
                 kind: n.kind.parse::<NamndKind>().map_err(bad)?,
             };
-            namnder::create(db, &actor(kommun.id), new).await?;
+            crate::service::write::create(db, &actor(kommun.id), new).await?;
         }
     }
     Ok(kommun.id)
@@ -314,7 +314,7 @@ async fn ensure_period(
         .await?;
     match existing {
         Some(p) => Ok(p),
-        None => periods::create(db, &actor(kommun_id), spec).await,
+        None => crate::service::write::create(db, &actor(kommun_id), spec).await,
     }
 }
 

@@ -152,7 +152,7 @@ impl Create<CreateNamnd> for Namnder {
             name: body.name.trim().to_string(),
             kind: body.kind,
         };
-        Ok(namnder::create(cx.db(), &cx.actor()?, new).await?)
+        cx.create_row(new).await
     }
 }
 

@@ -145,7 +145,7 @@ impl Create<CreatePeriod> for Periods {
     async fn create(cx: &Ctx, body: CreatePeriod) -> Result<period::Model, ApiError> {
         cx.authorized(Action::Create, structure_target)?;
         let spec = body.spec().map_err(|e| ServiceError::Validation(vec![e]))?;
-        Ok(periods::create(cx.db(), &cx.actor()?, spec).await?)
+        cx.create_row(spec).await
     }
 }
 

@@ -1,7 +1,5 @@
-use super::write::{Columns, RowChanges};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, NotSet,
-};
+use super::write::{Columns, NewRow, RowChanges};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, NotSet};
 use uuid::Uuid;
 
 use crate::{
@@ -9,9 +7,8 @@ use crate::{
     entity::namnd,
     service::crud::PageRequest,
     service::{
-        audit::Actor,
         error::{ServiceError, Taken, UniqueKey},
-        write::{Write, audited},
+        write::Write,
     },
 };
 
@@ -46,19 +43,18 @@ pub struct NamndFilter {
     pub kind: Option<NamndKind>,
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    new: NewNamnd,
-) -> Result<namnd::Model, ServiceError> {
-    let model = namnd::ActiveModel {
-        code: Set(new.code.as_str().to_string()),
-        name: Set(new.name),
-        kind: Set(new.kind),
-        ..Default::default()
-    };
-    audited(db, actor, async |w| w.insert(model, &CODE_TAKEN).await).await
+impl NewRow for NewNamnd {
+    type Entity = namnd::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<namnd::Model, ServiceError> {
+        let model = namnd::ActiveModel {
+            code: Set(self.code.as_str().to_string()),
+            name: Set(self.name),
+            kind: Set(self.kind),
+            ..Default::default()
+        };
+        w.insert(model, &CODE_TAKEN).await
+    }
 }
 
 impl RowChanges for NamndChanges {

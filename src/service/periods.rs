@@ -10,7 +10,10 @@ use crate::{
     entity::period,
     service::crud::PageRequest,
     service::error::{ServiceError, Taken, UniqueKey},
-    service::{audit::Actor, write::audited},
+    service::{
+        audit::Actor,
+        write::{NewRow, Write, audited},
+    },
 };
 
 super::write::tenant_entity!(period, "period", "period");
@@ -36,23 +39,22 @@ pub fn spec_of(model: &period::Model) -> Result<PeriodSpec, ServiceError> {
     model.spec().map_err(ServiceError::Unexpected)
 }
 
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn create(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    spec: PeriodSpec,
-) -> Result<period::Model, ServiceError> {
-    let model = period::ActiveModel {
-        kind: Set(spec.kind),
-        year: Set(spec.year),
-        number: Set(spec.number as i32),
-        start_date: Set(spec.start_date()),
-        end_date: Set(spec.end_date()),
-        closed_at: Set(None),
-        closed_by: Set(None),
-        ..Default::default()
-    };
-    audited(db, actor, async |w| w.insert(model, &PERIOD_TAKEN).await).await
+impl NewRow for PeriodSpec {
+    type Entity = period::Entity;
+
+    async fn insert(self, w: &Write<'_>) -> Result<period::Model, ServiceError> {
+        let model = period::ActiveModel {
+            kind: Set(self.kind),
+            year: Set(self.year),
+            number: Set(self.number as i32),
+            start_date: Set(self.start_date()),
+            end_date: Set(self.end_date()),
+            closed_at: Set(None),
+            closed_by: Set(None),
+            ..Default::default()
+        };
+        w.insert(model, &PERIOD_TAKEN).await
+    }
 }
 
 #[tracing::instrument(level = "debug", skip_all)]
