@@ -598,11 +598,11 @@ pub async fn put_table(
         // Create or rename lines: parents before children.
         let mut created = 0;
         let mut pending: Vec<&TableRow> = rows.iter().collect();
-        let position_base = lines.values().map(|l| l.position).max().unwrap_or(0);
+        let last = lines.values().map(|l| l.position).max();
         let positions: HashMap<&str, i32> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| (r.code.as_str(), position_base + i as i32 + 1))
+            .map(|(i, r)| (r.code.as_str(), crud::position_after(last, i)))
             .collect();
         while !pending.is_empty() {
             let before = pending.len();

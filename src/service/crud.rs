@@ -173,13 +173,22 @@ pub async fn next_position<E: Positioned>(
     if let Some(p) = given {
         return Ok(p);
     }
-    Ok(E::find()
+    let last = E::find()
         .filter(E::kommun_column().eq(kommun_id))
         .filter(condition)
         .order_by_desc(E::position_column())
         .one(db)
         .await?
-        .map_or(1, |m| E::position_of(&m).saturating_add(1)))
+        .map(|m| E::position_of(&m));
+    Ok(position_after(last, 0))
+}
+
+/// The position of the `n`th (from 0) of new rows placed after `last`, the
+/// highest position there is (1, 2, … when there is none). A client may
+/// place a row at `i32::MAX`; rows after it stay there rather than wrap.
+pub fn position_after(last: Option<i32>, n: usize) -> i32 {
+    let step = i32::try_from(n).unwrap_or(i32::MAX).saturating_add(1);
+    last.unwrap_or(0).saturating_add(step)
 }
 
 /// An entity whose rows the client orders by their `position` column.
@@ -266,4 +275,20 @@ pub(super) async fn delete_versioned<E: TenantEntity>(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::position_after;
+
+    #[test]
+    fn new_rows_go_after_the_last_and_stop_at_the_top() {
+        assert_eq!(position_after(None, 0), 1);
+        assert_eq!(position_after(None, 2), 3);
+        assert_eq!(position_after(Some(7), 0), 8);
+        assert_eq!(position_after(Some(-5), 1), -3);
+        assert_eq!(position_after(Some(i32::MAX), 0), i32::MAX);
+        assert_eq!(position_after(Some(i32::MAX - 1), 3), i32::MAX);
+        assert_eq!(position_after(Some(0), usize::MAX), i32::MAX);
+    }
 }

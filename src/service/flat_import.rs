@@ -457,7 +457,7 @@ async fn resolve_lines(
                 .into_iter()
                 .map(|l| (l.code.clone(), l))
                 .collect();
-        let position_base = existing.values().map(|l| l.position).max().unwrap_or(0);
+        let last = existing.values().map(|l| l.position).max();
         let count = counts.entry((namnd.id, *kind)).or_default();
         count.lines = slots.len();
         for (i, &slot) in slots.iter().enumerate() {
@@ -495,7 +495,7 @@ async fn resolve_lines(
                         name,
                         parent_id: None,
                         planned_completion: None,
-                        position: position_base + i as i32 + 1,
+                        position: super::crud::position_after(last, i),
                         version: 1,
                         created_at: now,
                         updated_at: now,

@@ -491,7 +491,7 @@ pub async fn put_section(
                 // A new section the client does not place goes last.
                 let sections = sections(w.db(), ctx.report.id).await?;
                 let last = sections.iter().map(|s| s.position).max();
-                row.position = Set(last.unwrap_or(0) + 1);
+                row.position = Set(crud::position_after(last, 0));
             }
             row.report_id = Set(ctx.report.id);
             row.key = Set(key.to_string());
@@ -545,13 +545,8 @@ pub async fn create_action_plan(
         let position = match fields.position {
             Some(p) => p,
             None => {
-                action_plans(txn, ctx.report.id)
-                    .await?
-                    .iter()
-                    .map(|p| p.position)
-                    .max()
-                    .unwrap_or(0)
-                    + 1
+                let plans = action_plans(txn, ctx.report.id).await?;
+                crud::position_after(plans.iter().map(|p| p.position).max(), 0)
             }
         };
         let model = action_plan::ActiveModel {

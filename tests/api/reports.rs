@@ -552,3 +552,40 @@ async fn budget_lines_check_their_namnd_and_completion(backend: Backend) {
     app.get(&path, &admin).problem(404).await;
 }
 both_databases!(budget_lines_check_their_namnd_and_completion);
+
+/// A row placed at the highest position there is does not stop the next
+/// row that is placed last: an åtgärdsplan row, a section, a budget line of
+/// a table each go after it (at the same position, not wrapped round to
+/// the first), and the service answers every request.
+async fn rows_after_the_highest_position(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, id, _) = delar_report(&app).await;
+    let plans = format!("/api/v1/reports/{id}/action-plans");
+    let row = |position: Option<i32>| json!({"avvikelse": "Underskott", "atgard": "Översyn", "position": position});
+    let top = app
+        .post(&plans, &admin, &row(Some(i32::MAX)))
+        .returns(201)
+        .await;
+    assert_eq!(top["position"], i32::MAX);
+    let next = app.post(&plans, &admin, &row(None)).returns(201).await;
+    assert_eq!(next["position"], i32::MAX, "{next}");
+
+    let sections = format!("/api/v1/reports/{id}/sections");
+    app.put(
+        &format!("{sections}/sist"),
+        &admin,
+        &json!({"title": "Sist", "position": i32::MAX}),
+    )
+    .returns(201)
+    .await;
+    let after = app
+        .put(
+            &format!("{sections}/efter"),
+            &admin,
+            &json!({"title": "Efter"}),
+        )
+        .returns(201)
+        .await;
+    assert_eq!(after["position"], i32::MAX, "{after}");
+}
+both_databases!(rows_after_the_highest_position);
