@@ -18,7 +18,7 @@ use super::{
     linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
     resource::{self, Ctx, empty_page, patch_field},
 };
-use crate::service::checks::{check_at_most, check_markdown, check_text};
+use crate::service::checks::{check_markdown, check_text};
 use crate::{
     auth::Action,
     entity::{assignment_status, namnd},
@@ -107,6 +107,8 @@ impl AssignmentDto {
     "end_date": "2026-12-31"
 }))]
 pub struct CreateAssignment {
+    /// The plan it comes from, at most 200 characters.
+    #[schema(max_length = 200)]
     pub plan: Option<String>,
     pub goal_area_id: Option<Uuid>,
     pub goal_id: Option<Uuid>,
@@ -154,9 +156,7 @@ impl CreateAssignment {
 
 impl Input for CreateAssignment {
     fn validate(&self) -> Vec<FieldError> {
-        let mut errors = assignments::check_spec(&self.as_spec());
-        check_at_most("plan", self.plan.as_deref(), 200, &mut errors);
-        errors
+        assignments::check_spec(&self.as_spec())
     }
 }
 
@@ -166,8 +166,9 @@ impl Input for CreateAssignment {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"end_date": "2025-06-30"}))]
 pub struct UpdateAssignment {
+    /// At most 200 characters; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub plan: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]

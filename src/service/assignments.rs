@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{
     audit::Actor,
-    checks::check_text,
+    checks::{check_at_most, check_text},
     goals::{check_goal_area, check_responsibility, check_responsible},
     reports::ReportContext,
     search::any_contains_folded,
@@ -51,6 +51,7 @@ pub struct AssignmentSpec {
 pub fn check_spec(spec: &AssignmentSpec) -> Vec<FieldError> {
     let mut errors = Vec::new();
     check_text("title", &spec.title, 2000, &mut errors);
+    check_at_most("plan", spec.plan.as_deref(), 200, &mut errors);
     check_responsibility(
         spec.huvudansvar,
         &spec.medansvariga,

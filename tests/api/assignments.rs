@@ -153,5 +153,20 @@ async fn seed000_assignments(backend: Backend) {
     )
     .problem(403)
     .await;
+    // The plan's name is at most 200 characters, in a change as in a new
+    // one (a change used to reach the database: 500 on PostgreSQL).
+    let long = "p".repeat(201);
+    app.post(
+        "/api/v1/assignments",
+        &admin,
+        &json!({"title": "X", "alla_namnder": true, "plan": long}),
+    )
+    .invalid(&["plan"])
+    .await;
+    let assignment = format!("/api/v1/assignments/{aid}");
+    app.patch(&assignment, &admin, &json!({"plan": long}))
+        .header("If-Match", "*")
+        .invalid(&["plan"])
+        .await;
 }
 both_databases!(seed000_assignments);
