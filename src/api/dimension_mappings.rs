@@ -50,8 +50,10 @@ pub struct RuleMatchDto {
 #[schema(example = json!({"namnd": "VON", "line": "aldreomsorg"}))]
 pub struct RuleTargetDto {
     /// Nämnd code.
+    #[schema(max_length = 20)]
     pub namnd: String,
     /// Code of an existing drift line of that nämnd.
+    #[schema(max_length = 40)]
     pub line: String,
 }
 

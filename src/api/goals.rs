@@ -165,6 +165,7 @@ pub struct GoalTargetInput {
     #[serde(default, with = "super::decimal::option")]
     #[schema(value_type = Option<f64>)]
     pub value: Option<Decimal>,
+    #[schema(max_length = 200)]
     pub text: Option<String>,
 }
 
@@ -175,6 +176,7 @@ impl GoalTargetInput {
             (None, Some(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => {
                 Ok(GoalTarget::Text(t.trim().to_string()))
             }
+            (None, Some(_)) => Err(FieldError::new("target.text", "must be 1–200 characters")),
             _ => Err(FieldError::new(
                 "target",
                 "give either value (a number) or text (1–200 characters, e.g. \"öka\")",

@@ -99,6 +99,7 @@ pub struct CreateKeyFigure {
     #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// Measurement date or range, at most 60 characters.
+    #[schema(max_length = 60)]
     pub measured: Option<String>,
     /// Totalt: a number or numeric string, exact.
     #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
@@ -132,6 +133,7 @@ pub struct UpdateKeyFigure {
     #[schema(minimum = 1900, maximum = 2200)]
     pub year: Option<i32>,
     /// Empty text clears it.
+    #[schema(max_length = 60)]
     pub measured: Option<String>,
     #[serde(default, deserialize_with = "patch_decimal")]
     #[schema(value_type = Option<f64>)]

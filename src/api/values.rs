@@ -19,9 +19,15 @@ use crate::{
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"from": "2024-01", "to": "2024-08"}))]
 pub struct MonthRange {
-    #[schema(example = "2024-01")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-01"
+    )]
     pub from: String,
-    #[schema(example = "2024-08")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-08"
+    )]
     pub to: String,
 }
 
@@ -33,11 +39,17 @@ pub struct MonthRange {
 #[schema(example = json!({"measure": "utfall", "month": "2024-03", "amount": -26241000}))]
 pub struct ValueInput {
     pub measure: Measure,
-    #[schema(example = "2024-03")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-03"
+    )]
     pub month: Option<String>,
     pub period: Option<MonthRange>,
     /// For prognos: the month the full-year forecast was made.
-    #[schema(example = "2024-08")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-08"
+    )]
     pub made_at: Option<String>,
     /// Kronor, result convention (income +, cost −) unless the request says
     /// `costs_positive`. A number or a numeric string; null removes.

@@ -143,8 +143,10 @@ pub use crate::domain::structure::VolumeValueKind;
 #[schema(example = json!({"from": "2024-01", "to": "2024-12"}))]
 pub struct MonthRange {
     /// First month, `YYYY-MM`.
+    #[schema(pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub from: String,
     /// Last month, `YYYY-MM`, in the same year, not before `from`.
+    #[schema(pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub to: String,
 }
 
@@ -156,7 +158,10 @@ pub struct MonthRange {
 pub struct VolumeValueInput {
     /// The month (`YYYY-MM`); for a prognos the month it was made. Give
     /// either `month` or `period`.
-    #[schema(example = "2024-03")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-03"
+    )]
     pub month: Option<String>,
     /// A whole period within one year, for values without months (utfall only).
     pub period: Option<MonthRange>,

@@ -85,8 +85,8 @@ pub struct CreateWebhook {
     /// https; plain http only to localhost or 127.0.0.1.
     #[schema(max_length = 2000)]
     pub url: String,
-    /// Up to 2000 characters.
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// 1–100 event types: `*`, a resource type, `type.action`, or the
     /// process events `deadline.pass` and `obligation.create`.
@@ -94,7 +94,7 @@ pub struct CreateWebhook {
     /// Your own secret (`whsec_` + base64 of 24–64 bytes); left out, one
     /// is generated and shown in the answer.
     #[serde(default)]
-    #[schema(pattern = "^whsec_[A-Za-z0-9+/=]+$")]
+    #[schema(max_length = 94, pattern = "^whsec_[A-Za-z0-9+/=]+$")]
     pub secret: Option<String>,
 }
 
@@ -107,14 +107,14 @@ pub struct UpdateWebhook {
     pub url: Option<String>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
     pub event_types: Option<Vec<String>>,
     /// `true` enables a disabled webhook again (pending deliveries of the
     /// time it was disabled are not sent; replay them); `false` disables it.
     pub enabled: Option<bool>,
     /// A new secret (`whsec_` + base64 of 24–64 bytes).
-    #[schema(pattern = "^whsec_[A-Za-z0-9+/=]+$")]
+    #[schema(max_length = 94, pattern = "^whsec_[A-Za-z0-9+/=]+$")]
     pub secret: Option<String>,
 }
 

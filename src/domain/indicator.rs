@@ -93,6 +93,10 @@ impl Trend {
     }
 }
 
+/// A value's status (Kolada's, or one a nämnd records) is at most this many
+/// characters.
+pub const STATUS_MAX_CHARS: usize = 40;
+
 /// Which derived figure of an indicator's year a nämnd overrides. Stored
 /// (and read) by `as_str`/`FromStr` like the `spelled_enum!` enums; its
 /// serde spelling stays the variant name (`Trend`, `Bedomning`), as the

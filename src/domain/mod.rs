@@ -87,9 +87,9 @@ pub use figures::{
 pub use goal::{GoalKind, plan_in_force, suggest_goal_bedomning};
 pub use indicator::{
     Bedomning, Gender, GenderSeries, IndicatorYear, Observation, OverrideKind, Polarity,
-    ThresholdError, Trend, TrendThreshold, ValueSource, bedomning, bedomning_for_year,
-    bedomning_gender_aware, bedomning_of_text_target, derive_indicator_year, fulfilment_ratio,
-    latest_available, latest_two_available, trend_between, trend_for_year,
+    STATUS_MAX_CHARS, ThresholdError, Trend, TrendThreshold, ValueSource, bedomning,
+    bedomning_for_year, bedomning_gender_aware, bedomning_of_text_target, derive_indicator_year,
+    fulfilment_ratio, latest_available, latest_two_available, trend_between, trend_for_year,
 };
 pub use money::{
     Amount, Percent, Ratio, avvikelse, avvikelse_procent, cost_positive_avvikelse,

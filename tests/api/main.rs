@@ -34,6 +34,7 @@ mod reliability;
 mod reports;
 mod seeds;
 mod sie;
+mod text_limits;
 mod volumes;
 mod webhooks;
 mod write_walk;

@@ -10,7 +10,7 @@ use kommunrapport::auth::Role;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use crate::{both_databases, helpers::*};
+use crate::{both_databases, helpers::*, text_limits};
 
 /// A tiny Kolada v2 server: one page with one value of `U21468`.
 fn fake_kolada() -> String {
@@ -49,6 +49,10 @@ struct Walk<'a> {
     audited: BTreeSet<String>,
     /// Operations performed, as `METHOD /path` (the path as sent).
     done: BTreeSet<String>,
+    /// The OpenAPI document.
+    doc: Value,
+    /// Over-long texts not refused as they should be (see `text_limits`).
+    misread_texts: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
@@ -91,12 +95,15 @@ impl<'a> Walk<'a> {
     }
 
     async fn start(app: &'a TestApp, token: String) -> Walk<'a> {
+        let doc = app.client.get(app.url("/openapi.json")).returns(200).await;
         let mut walk = Walk {
             app,
             token,
             since: String::new(),
             audited: BTreeSet::new(),
             done: BTreeSet::new(),
+            doc,
+            misread_texts: Vec::new(),
         };
         walk.new_changes().await;
         walk.audited = walk
@@ -132,6 +139,12 @@ impl<'a> Walk<'a> {
         let (client, request) = request.build_split();
         let request = request.unwrap();
         let operation = format!("{} {}", request.method(), request.url().path());
+        let template = self.template(&operation);
+        if let Some(schema) = text_limits::body_schema(&self.doc, &template) {
+            let wrong =
+                text_limits::refuses_over_long_texts(&client, &request, &self.doc, schema).await;
+            self.misread_texts.extend(wrong);
+        }
         let (status, answer) = body(client.execute(request).await.unwrap()).await;
         assert!(
             (200..300).contains(&status),
@@ -223,20 +236,28 @@ impl<'a> Walk<'a> {
         self.request(Method::GET, path).returns(200).await
     }
 
-    /// The operations of the document (`METHOD /path/{param}`) the walk
-    /// performed: each performed path matched to the template that fits
-    /// it with the most literal segments.
-    fn operations(&self, templates: &BTreeSet<String>) -> BTreeSet<String> {
-        self.done
-            .iter()
-            .filter_map(|done| {
-                templates
-                    .iter()
-                    .filter(|t| fits(t, done))
-                    .max_by_key(|t| t.split('/').filter(|s| !s.starts_with('{')).count())
-                    .cloned()
-            })
-            .collect()
+    /// The write operations of the document, as `METHOD /path/{param}`.
+    fn writes(&self) -> BTreeSet<String> {
+        let mut writes = BTreeSet::new();
+        for (path, item) in self.doc["paths"].as_object().unwrap() {
+            for method in item.as_object().unwrap().keys() {
+                if matches!(method.as_str(), "post" | "put" | "patch" | "delete") {
+                    writes.insert(format!("{} {path}", method.to_uppercase()));
+                }
+            }
+        }
+        writes
+    }
+
+    /// The write operation of the document (`METHOD /path/{param}`) that
+    /// `done` (`METHOD /path` as sent) performs: the template that fits it
+    /// with the most literal segments.
+    fn template(&self, done: &str) -> String {
+        self.writes()
+            .into_iter()
+            .filter(|t| fits(t, done))
+            .max_by_key(|t| t.split('/').filter(|s| !s.starts_with('{')).count())
+            .unwrap_or_else(|| panic!("{done} is no write operation of the document"))
     }
 }
 
@@ -398,7 +419,7 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     w.put(&format!("{path}/overrides/2024"), trend, kind, &i)
         .await;
     let goal = json!({"goal_area_id": a, "title": "Ökad nöjdhet", "kind": "kommun",
-        "huvudansvar": n, "indicator_ids": [i]});
+        "huvudansvar": n, "indicator_ids": [i], "target": {"year": 2024, "text": "Öka"}});
     let goal = w.create("/api/v1/goals", goal, "goal").await;
     let g = id(&goal);
     let path = format!("/api/v1/goals/{g}");
@@ -490,6 +511,10 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         fixed(&n),
     )
     .await;
+    let rows = json!({"rows": [{"namnd": "VON", "line": "hemtjanst", "name": "Hemtjänst",
+        "month": "2024-04", "measure": "utfall", "amount": -25000000}]});
+    let import = w.request(M::POST, "/api/v1/imports/flat").json(&rows);
+    w.step(import, "budget_table", fixed(&n)).await;
     let mapping = json!({"name": "Raindance", "sie_dimensions": {"ansvar": 1},
         "rules": [{"match": {"ansvar": "11*"}, "target": {"namnd": "VON", "line": "aldreomsorg"}}]});
     let mapping = w
@@ -604,28 +629,17 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         .await;
 
     // Every write operation of the document has been walked.
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let mut writes = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in item.as_object().unwrap().keys() {
-            if matches!(method.as_str(), "post" | "put" | "patch" | "delete") {
-                writes.insert(format!("{} {path}", method.to_uppercase()));
-            }
-        }
-    }
-    let walked = w.operations(&writes);
+    let writes = w.writes();
+    let walked: BTreeSet<String> = w.done.iter().map(|done| w.template(done)).collect();
     let missing: Vec<&String> = writes.difference(&walked).collect();
     assert!(
         missing.is_empty(),
         "write operations without a step in write_walk: {missing:?}"
+    );
+    assert!(
+        w.misread_texts.is_empty(),
+        "over-long texts not refused with a 422 naming the field:\n{}",
+        w.misread_texts.join("\n")
     );
 }
 

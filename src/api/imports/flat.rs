@@ -63,7 +63,7 @@ pub struct FlatImportQuery {
 pub struct FlatRowDto {
     /// Nämnd code (required unless the import names a `mapping`).
     #[serde(default)]
-    #[schema(example = "VON")]
+    #[schema(max_length = 20, example = "VON")]
     pub namnd: String,
     /// Default drift.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,7 +71,7 @@ pub struct FlatRowDto {
     /// Line code (verksamhet or project number), unique per nämnd and kind
     /// (required unless the import names a `mapping`).
     #[serde(default)]
-    #[schema(example = "aldreomsorg")]
+    #[schema(max_length = 40, example = "aldreomsorg")]
     pub line: String,
     /// With a `mapping`: the ledger's ansvar code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -85,17 +85,22 @@ pub struct FlatRowDto {
     /// Name of the line: used when the line is created (default: the code)
     /// and renames an existing one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     pub measure: Measure,
     /// `YYYY-MM`: the month of the value (for prognos: the month it was made).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "2024-03")]
+    #[schema(
+        pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$",
+        example = "2024-03"
+    )]
     pub month: Option<String>,
     /// A whole-period value (budget or utfall) instead of `month`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub period: Option<MonthRange>,
     /// For prognos: the month it was made (instead of `month`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub made_at: Option<String>,
     /// Kronor; a number or a numeric string.
     #[serde(with = "crate::api::decimal")]

@@ -36,6 +36,7 @@ pub struct KoladaValueDto {
     #[schema(value_type = Option<f64>)]
     pub value: Value,
     /// Kolada's status; "" when there is nothing to say.
+    #[schema(max_length = 40)]
     pub status: String,
     /// Number of observations behind the value (we write 1, or 0 without a value).
     pub count: u32,

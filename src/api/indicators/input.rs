@@ -9,7 +9,7 @@ use super::years::de_year;
 use crate::api::common::Input;
 use crate::service::checks::max_abs;
 use crate::{
-    domain::{Bedomning, Gender, Override, Polarity, Trend, TrendThreshold},
+    domain::{Bedomning, Gender, Override, Polarity, STATUS_MAX_CHARS, Trend, TrendThreshold},
     error::FieldError,
     service::{
         checks::{check_at_most, check_text},
@@ -164,6 +164,7 @@ pub struct RiktvardeInput {
     #[schema(value_type = Option<f64>)]
     pub value: Option<Decimal>,
     /// A target without a number, e.g. "öka".
+    #[schema(max_length = 200)]
     pub text: Option<String>,
 }
 
@@ -256,6 +257,7 @@ pub struct IndicatorValueInput {
     #[serde(default, with = "crate::api::decimal::option")]
     #[schema(value_type = Option<f64>)]
     pub value: Option<Decimal>,
+    #[schema(max_length = 40)]
     pub status: Option<String>,
     /// E.g. "Mäts vartannat år".
     pub note: Option<String>,
@@ -295,7 +297,12 @@ impl PutIndicatorValues {
                 ));
             }
             let (status, note) = (v.status.as_deref(), v.note.as_deref());
-            check_at_most(format!("values[{i}].status"), status, 40, &mut errors);
+            check_at_most(
+                format!("values[{i}].status"),
+                status,
+                STATUS_MAX_CHARS,
+                &mut errors,
+            );
             check_at_most(format!("values[{i}].note"), note, 2000, &mut errors);
             if let Some(j) = out
                 .iter()

@@ -375,9 +375,12 @@ pub async fn submit_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse,
 #[schema(example = json!({"beslut_datum": "2025-02-27", "beslut_paragraf": "§ 22"}))]
 pub struct ApproveReport {
     pub beslut_datum: NaiveDate,
+    /// 1–50 characters, e.g. § 22.
+    #[schema(max_length = 50)]
     pub beslut_paragraf: String,
     /// The decision's registration number, when the nämnd gives one.
     #[serde(default)]
+    #[schema(max_length = 50)]
     pub diarienummer: Option<String>,
 }
 

@@ -64,6 +64,7 @@ pub async fn list_sections(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"body": "Under året har verksamheten …"}))]
 pub struct PutSection {
+    #[schema(max_length = 200)]
     pub title: Option<String>,
     /// Markdown.
     pub body: Option<String>,

@@ -66,12 +66,16 @@ pub async fn get_table(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"code": "aldreomsorg", "name": "Äldreomsorg", "values": [{"measure": "utfall", "period": {"from": "2024-01", "to": "2024-12"}, "amount": -314902000}]}))]
 pub struct TableLineInput {
+    #[schema(max_length = 40)]
     pub code: String,
     /// Required for a new line.
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     /// Code of the parent line (e.g. RS 51 for its sub-rows).
+    #[schema(max_length = 40)]
     pub parent_code: Option<String>,
     /// `YYYY-MM`, for projects.
+    #[schema(pattern = r"^(19[0-9]{2}|2[01][0-9]{2}|2200)-(0[1-9]|1[0-2])$")]
     pub planned_completion: Option<String>,
     #[serde(default)]
     pub values: Vec<ValueInput>,

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::ReadError;
 use crate::{
-    domain::{Gender, MAX_YEAR, MIN_YEAR, money::parse_decimal},
+    domain::{Gender, MAX_YEAR, MIN_YEAR, STATUS_MAX_CHARS, money::parse_decimal},
     service::imports::{KoladaEntry, KoladaValue, RowIssue},
 };
 
@@ -118,6 +118,11 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
             let status = match v.get("status") {
                 None | Some(Value::Null) => None,
                 Some(Value::String(s)) if s.trim().is_empty() => None,
+                Some(Value::String(s)) if s.trim().chars().count() > STATUS_MAX_CHARS => {
+                    let message = format!("must be at most {STATUS_MAX_CHARS} characters");
+                    parsed.errors.push(kolada_error(i, at("status"), message));
+                    None
+                }
                 Some(Value::String(s)) => Some(s.trim().to_string()),
                 Some(_) => {
                     parsed
@@ -186,4 +191,28 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
         });
     }
     Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn with_status(status: &str) -> ParsedKolada {
+        let doc = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+            "values": [{"gender": "T", "value": 71.5, "status": status}]}]});
+        parse_kolada(&doc, "0483").unwrap()
+    }
+
+    #[test]
+    fn a_status_is_at_most_forty_characters() {
+        let fits = with_status(&"Å".repeat(STATUS_MAX_CHARS));
+        assert!(fits.errors.is_empty());
+        assert_eq!(fits.entries.len(), 1);
+        let long = with_status(&"Å".repeat(STATUS_MAX_CHARS + 1));
+        let fields: Vec<&str> = long.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["values[0].values[0].status"]);
+        assert!(long.entries.is_empty());
+    }
 }

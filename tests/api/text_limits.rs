@@ -1,0 +1,367 @@
+//! Texts have limits, and every write path keeps them. A text field of a
+//! request body either declares `maxLength` in the OpenAPI document (its
+//! column is bounded) or is one of the few unbounded texts listed here. The
+//! write walk (`write_walk.rs`) sends, before each of its writes, a copy
+//! with one limited text one character too long, for every such field the
+//! body holds or leaves out, and expects a 422 (naming exactly that field
+//! when the body held it): a check that lives only on create, or only in
+//! the schema, fails it.
+
+use reqwest::{Client, Request};
+use serde_json::Value;
+
+use crate::helpers::body as body_of;
+
+/// Request-body texts stored unbounded (`text` columns: markdown, comments,
+/// reasons and descriptions), as `Schema.property`.
+const UNBOUNDED: &[&str] = &[
+    "ActionPlanInput.atgard",
+    "ActionPlanInput.avvikelse",
+    "ActionPlanInput.ekonomisk_effekt",
+    "ActionPlanInput.verksamhetseffekt",
+    "BedomningOverrideInput.reason",
+    "CreateAssignment.description",
+    "CreateDimensionMapping.description",
+    "CreateGoal.bar_pa",
+    "CreateGoal.description",
+    "CreateIndicator.source",
+    "IndicatorValueInput.note",
+    "PutAssessment.comment",
+    "PutAssignmentStatus.comment",
+    "PutSection.body",
+    "Reason.reason",
+    "TrendOverrideInput.reason",
+    "UpdateAssignment.description",
+    "UpdateDimensionMapping.description",
+    "UpdateGoal.bar_pa",
+    "UpdateGoal.description",
+    "UpdateIndicator.source",
+];
+
+/// Request-body texts the service matches against a grammar of its own
+/// (event types, Kolada ids, account patterns) and refuses when they do not
+/// fit, whatever their length.
+const MATCHED: &[&str] = &[
+    "CreateWebhook.event_types",
+    "FlatRowDto.ansvar",
+    "FlatRowDto.konto",
+    "FlatRowDto.verksamhet",
+    "FromKolada.kpis",
+    "KoladaEntryDto.kpi",
+    "KoladaEntryDto.municipality",
+    "KoladaValueDto.gender",
+    "RuleMatchDto.ansvar",
+    "RuleMatchDto.konto",
+    "RuleMatchDto.verksamhet",
+    "UpdateWebhook.event_types",
+];
+
+/// The schema `$ref` points at, or `schema` itself.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference.trim_start_matches("#/components/schemas/");
+            resolve(doc, &doc["components"]["schemas"][name])
+        }
+        None => schema,
+    }
+}
+
+/// `schema` and, for `oneOf`/`anyOf`/`allOf`, its alternatives, resolved.
+fn alternatives<'a>(doc: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
+    let schema = resolve(doc, schema);
+    let mut all = vec![schema];
+    for key in ["oneOf", "anyOf", "allOf"] {
+        for alternative in schema[key].as_array().into_iter().flatten() {
+            all.extend(alternatives(doc, alternative));
+        }
+    }
+    all
+}
+
+/// Whether a schema admits strings.
+fn is_string(schema: &Value) -> bool {
+    schema["type"] == "string"
+        || schema["type"]
+            .as_array()
+            .is_some_and(|types| types.iter().any(|t| t == "string"))
+}
+
+/// The string schemas a property may hold: itself or its array's items.
+fn texts_of<'a>(doc: &'a Value, schema: &'a Value) -> Vec<&'a Value> {
+    let mut texts = Vec::new();
+    for alternative in alternatives(doc, schema) {
+        if is_string(alternative) {
+            texts.push(alternative);
+        }
+        if let Some(items) = alternative.get("items") {
+            texts.extend(texts_of(doc, items));
+        }
+    }
+    texts
+}
+
+/// The schema of an array's items.
+fn items<'a>(doc: &'a Value, array: &'a Value) -> Option<&'a Value> {
+    alternatives(doc, array)
+        .into_iter()
+        .find_map(|s| s.get("items"))
+}
+
+/// The `maxLength` a string schema declares.
+fn max_length(doc: &Value, schema: &Value) -> Option<usize> {
+    alternatives(doc, schema)
+        .into_iter()
+        .find_map(|s| s["maxLength"].as_u64())
+        .map(|n| n as usize)
+}
+
+/// One text of a body to make too long: where it is (as the API names
+/// fields in its problems, `values[0].note`), the JSON pointer to it, its
+/// current value if the body has one, and its limit.
+struct LimitedText {
+    field: String,
+    pointer: String,
+    current: Option<String>,
+    limit: usize,
+}
+
+/// Every limited text of `body` (shaped by `schema`): the strings it holds
+/// and, in each object, the limited text properties it leaves out.
+fn limited_texts(doc: &Value, schema: &Value, body: &Value) -> Vec<LimitedText> {
+    let mut found = Vec::new();
+    collect(doc, schema, body, "", "", &mut found);
+    found
+}
+
+fn collect(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    field: &str,
+    pointer: &str,
+    found: &mut Vec<LimitedText>,
+) {
+    match value {
+        Value::Object(members) => {
+            let properties = alternatives(doc, schema)
+                .into_iter()
+                .filter_map(|s| s["properties"].as_object())
+                .flatten();
+            for (name, property_schema) in properties {
+                let field = if field.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{field}.{name}")
+                };
+                let pointer = format!("{pointer}/{name}");
+                match members.get(name) {
+                    Some(member) => collect(doc, property_schema, member, &field, &pointer, found),
+                    None => {
+                        if let Some(limit) = max_length(doc, property_schema) {
+                            found.push(LimitedText {
+                                field,
+                                pointer,
+                                current: None,
+                                limit,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(elements) => {
+            if let Some(item_schema) = items(doc, schema) {
+                for (i, element) in elements.iter().enumerate() {
+                    let field = format!("{field}[{i}]");
+                    let pointer = format!("{pointer}/{i}");
+                    collect(doc, item_schema, element, &field, &pointer, found);
+                }
+            }
+        }
+        Value::String(text) => {
+            if let Some(limit) = max_length(doc, schema) {
+                found.push(LimitedText {
+                    field: field.to_string(),
+                    pointer: pointer.to_string(),
+                    current: Some(text.clone()),
+                    limit,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A text one character over `limit` that is otherwise like `current`:
+/// it keeps the text and repeats its last letter or digit (so a pattern
+/// such as a nämnd code still fits), counting characters, not bytes.
+fn one_too_long(current: Option<&str>, limit: usize) -> String {
+    let current = current.unwrap_or_default();
+    let filler = current
+        .chars()
+        .rev()
+        .find(|c| c.is_alphanumeric())
+        .unwrap_or('Å');
+    let mut text: String = current.chars().take(limit).collect();
+    while text.chars().count() <= limit {
+        text.push(filler);
+    }
+    text
+}
+
+/// The JSON request body schema of `operation` (`METHOD /path/{param}`,
+/// as the document names it), if it takes JSON.
+pub fn body_schema<'a>(doc: &'a Value, operation: &str) -> Option<&'a Value> {
+    let (method, path) = operation.split_once(' ')?;
+    let operation = &doc["paths"][path][method.to_lowercase()];
+    operation["requestBody"]["content"]["application/json"].get("schema")
+}
+
+/// Sends `request` once for every limited text of its JSON body (shaped by
+/// `schema`), with that text one character too long. Each must be refused
+/// (a write that succeeds fails the test at once); the answers that are not
+/// a 422 naming exactly that field are returned. The original request is
+/// not sent.
+pub async fn refuses_over_long_texts(
+    client: &Client,
+    request: &Request,
+    doc: &Value,
+    schema: &Value,
+) -> Vec<String> {
+    let Some(body) = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .and_then(|bytes| serde_json::from_slice::<Value>(bytes).ok())
+    else {
+        return Vec::new();
+    };
+    let operation = format!("{} {}", request.method(), request.url().path());
+    let mut wrong = Vec::new();
+    for text in limited_texts(doc, schema, &body) {
+        let mut variant = body.clone();
+        let long = one_too_long(text.current.as_deref(), text.limit);
+        match variant.pointer_mut(&text.pointer) {
+            Some(slot) => *slot = Value::String(long),
+            None => {
+                let (parent, name) = text.pointer.rsplit_once('/').unwrap();
+                variant.pointer_mut(parent).unwrap()[name] = Value::String(long);
+            }
+        }
+        let mut probe = request.try_clone().unwrap();
+        *probe.body_mut() = Some(serde_json::to_vec(&variant).unwrap().into());
+        let (status, answer) = body_of(client.execute(probe).await.unwrap()).await;
+        let what = format!(
+            "{operation} with {} of {} characters (limit {})",
+            text.field,
+            text.limit + 1,
+            text.limit
+        );
+        assert!(status >= 400, "{what} was accepted: {status} {answer}");
+        // A text the body leaves out may exclude another one it holds (a
+        // riktvärde is a value or a text): then any 422 is right.
+        let named = names_only(&answer, &text.field);
+        if status != 422 || (text.current.is_some() && !named) {
+            wrong.push(format!("{what}: {status} {answer}"));
+        }
+    }
+    wrong
+}
+
+/// Whether the problem's errors name `field` and nothing else: as the path
+/// (`values[0].values[0].status`), or as an import names a row's field (its
+/// `index` in the body's list and the field within the row: `rows[0].line`
+/// is `{"index": 0, "field": "line"}`).
+fn names_only(problem: &Value, field: &str) -> bool {
+    let errors = problem["errors"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let names = |e: &Value| {
+        let Some(name) = e["field"].as_str() else {
+            return false;
+        };
+        name == field
+            || e["index"].as_u64().is_some_and(|i| {
+                field
+                    .split_once('.')
+                    .is_some_and(|(row, rest)| rest == name && row.ends_with(&format!("[{i}]")))
+            })
+    };
+    errors.len() == 1 && names(&errors[0])
+}
+
+/// Whether a pattern bounds a text's length: it has no unbounded
+/// repetition (`*`, `+`), as `^[0-9]{4}$` or `^(19|20)[0-9]{2}-[01][0-9]$`.
+fn bounded(pattern: &str) -> bool {
+    !pattern.contains(['*', '+'])
+}
+
+/// Every text property of every request body declares its `maxLength`,
+/// unless it is a listed unbounded text, an enumeration, a format (date,
+/// uuid) or a pattern that bounds it: a client learns each limit from the
+/// document.
+#[test]
+fn every_request_text_declares_its_limit() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // (the schema's name for the fields it finds, the schema)
+    let mut schemas: Vec<(String, &Value)> = Vec::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            let body = &operation["requestBody"]["content"]["application/json"];
+            schemas.extend(body.get("schema").map(|s| ("(inline)".to_string(), s)));
+        }
+    }
+    let mut unlimited = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((mut name, schema)) = schemas.pop() {
+        if let Some(reference) = schema["$ref"].as_str() {
+            if !seen.insert(reference) {
+                continue;
+            }
+            name = reference
+                .trim_start_matches("#/components/schemas/")
+                .to_string();
+        }
+        let schema = resolve(&doc, schema);
+        let parts = ["oneOf", "anyOf", "allOf"].into_iter();
+        let parts = parts.flat_map(|key| schema[key].as_array().into_iter().flatten());
+        for part in parts.chain(schema.get("items")) {
+            schemas.push((name.clone(), part));
+        }
+        for (property, property_schema) in schema["properties"].as_object().into_iter().flatten() {
+            let free = texts_of(&doc, property_schema).into_iter().any(|s| {
+                s.get("maxLength").is_none()
+                    && s.get("enum").is_none()
+                    && s.get("format").is_none()
+                    && !s["pattern"].as_str().is_some_and(bounded)
+            });
+            let qualified = format!("{name}.{property}");
+            if free
+                && !UNBOUNDED.contains(&qualified.as_str())
+                && !MATCHED.contains(&qualified.as_str())
+            {
+                unlimited.insert(qualified);
+            }
+            schemas.push((name.clone(), property_schema));
+        }
+    }
+    assert!(
+        unlimited.is_empty(),
+        "request texts without maxLength (declare it, or list the field as unbounded): {unlimited:#?}"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_text_one_too_long_counts_characters_and_keeps_its_shape() {
+        assert_eq!(one_too_long(Some("VON"), 5), "VONNNN");
+        assert_eq!(one_too_long(None, 2), "ÅÅÅ");
+        assert_eq!(one_too_long(Some("a b "), 3), "a bb");
+        assert_eq!(one_too_long(Some("åäö"), 3).chars().count(), 4);
+    }
+}
