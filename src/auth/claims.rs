@@ -64,6 +64,21 @@ impl FromStr for Role {
     }
 }
 
+/// A subject is 1–200 characters: the record (audit log, decisions, Kolada
+/// settings, calendar feeds) keeps it whole.
+pub const SUBJECT_MAX_CHARS: usize = 200;
+
+/// Why a subject cannot be recorded, or `None` when it can.
+pub fn subject_problem(subject: &str) -> Option<&'static str> {
+    if subject.is_empty() {
+        Some("the token's sub is empty")
+    } else if subject.chars().count() > SUBJECT_MAX_CHARS {
+        Some("the token's sub is longer than 200 characters")
+    } else {
+        None
+    }
+}
+
 /// The claims of a kommunrapport token.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {

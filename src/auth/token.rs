@@ -18,7 +18,7 @@ use jsonwebtoken::{
 };
 
 use super::{
-    claims::{Claims, Role},
+    claims::{Claims, Role, subject_problem},
     jwks::{Jwks, KeySource},
 };
 use crate::{
@@ -153,6 +153,9 @@ impl TokenService {
         ttl: Duration,
     ) -> Result<String, String> {
         KommunKod::parse(kommun).map_err(|e| format!("--kommun: {e}"))?;
+        if let Some(problem) = subject_problem(subject) {
+            return Err(format!("--sub: {problem}"));
+        }
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(ttl.as_secs()).map_err(|_| "ttl too long".to_string())?;
         let claims = Claims {
@@ -172,7 +175,15 @@ impl TokenService {
     /// Validates signature, algorithm, exp, nbf and (when configured) iss and
     /// aud. Every refusal is the same 401; the reason goes to the debug log.
     pub async fn validate(&self, token: &str) -> Result<Claims, Refused> {
-        self.check(token).await.map_err(|reason| {
+        let checked = self.check(token).await.and_then(|claims| {
+            // Every token, ours or the identity provider's: the record keeps
+            // the kommun and the subject, so they must fit it.
+            if KommunKod::parse(&claims.kommun).is_err() {
+                return Err("the token's kommun is not a kommunkod");
+            }
+            subject_problem(&claims.sub).map_or(Ok(claims), Err)
+        });
+        checked.map_err(|reason| {
             tracing::debug!(reason, "bearer token refused");
             Refused
         })

@@ -119,6 +119,20 @@ async fn every_bad_token_gets_the_same_answer(backend: Backend) {
             hs256(&with("role", json!("emperor")), &secret),
         ),
         ("no sub", hs256(&without("sub"), &secret)),
+        ("empty sub", hs256(&with("sub", json!("")), &secret)),
+        (
+            "bad kommun",
+            hs256(&with("kommun", json!("04831")), &secret),
+        ),
+        // The record keeps a subject of at most 200 characters.
+        (
+            "sub too long",
+            hs256(&with("sub", json!("å".repeat(201))), &secret),
+        ),
+        (
+            "idp sub too long",
+            es256_token(&key, "idp-1", &with("sub", json!("å".repeat(201)))),
+        ),
         ("no audience", hs256(&without("aud"), &secret)),
         ("no issuer", hs256(&without("iss"), &secret)),
         ("alg none", unsigned(r#"{"alg":"none","typ":"JWT"}"#, &good)),
@@ -674,3 +688,33 @@ async fn an_integration_naming_namnder_writes_only_their_figures(backend: Backen
     );
 }
 both_databases!(an_integration_naming_namnder_writes_only_their_figures);
+
+/// A subject of 200 characters (the most a token's sub may have: longer
+/// ones are refused like any bad token, see above) writes and is recorded
+/// whole; the token command refuses to issue a longer one.
+async fn a_subject_fits_the_record(backend: Backend) {
+    let app = spawn_app(backend).await;
+    app.katrineholm().await;
+    let issue = |subject: &str| {
+        let ttl = Duration::from_secs(600);
+        app.tokens.issue(subject, Role::Admin, "0483", &[], ttl)
+    };
+    let longest = "å".repeat(200);
+    let token = issue(&longest).unwrap();
+    let body = json!({"code": "LONG", "name": "Test", "kind": "namnd"});
+    app.post("/api/v1/namnder", &token, &body)
+        .returns(201)
+        .await;
+    let audit = app
+        .get("/api/v1/audit?limit=500", &token)
+        .returns(200)
+        .await;
+    let newest = audit["items"].as_array().unwrap().last().unwrap();
+    assert_eq!(newest["principal"], longest.as_str());
+    let refused = issue(&"å".repeat(201)).unwrap_err();
+    assert_eq!(
+        refused,
+        "--sub: the token's sub is longer than 200 characters"
+    );
+}
+both_databases!(a_subject_fits_the_record);
