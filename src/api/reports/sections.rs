@@ -88,7 +88,7 @@ impl Input for PutSection {
 /// Create or change a section (while the report is utkast). `If-Match`
 /// (the section's ETag) guards a change when given.
 #[utoipa::path(tag = "reports", request_body = PutSection,
-    params(("id" = Uuid, Path, description = "Report id"), ("key" = String, Path, description = "Section key, e.g. verksamhetsrapport"),
+    params(("id" = Uuid, Path, description = "Report id"), ("key" = String, Path, pattern = r"^[a-z0-9_]{1,60}$", description = "Section key, 1–60 characters a–z, 0–9 and _, e.g. verksamhetsrapport"),
         ("If-Match" = Option<String>, Header, description = "Optional: ETag of the section")),
     responses(
         (status = 200, description = "Changed", body = SectionDto, headers(("ETag" = String))),
