@@ -119,6 +119,7 @@ pub struct CreateAssignment {
     /// Id of exactly one nämnd; leave out with `alla_namnder`.
     pub huvudansvar: Option<Uuid>,
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub medansvariga: Vec<Uuid>,
     #[serde(default)]
     pub alla_namnder: bool,
@@ -184,6 +185,7 @@ pub struct UpdateAssignment {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub huvudansvar: Option<Option<Uuid>>,
+    #[schema(max_items = 100)]
     pub medansvariga: Option<Vec<Uuid>>,
     pub alla_namnder: Option<bool>,
     #[serde(default, deserialize_with = "double_option")]

@@ -97,6 +97,7 @@ pub struct GoalDto {
     /// The goal applies to every nämnd ("alla nämnder").
     pub alla_namnder: bool,
     pub agenda2030: Vec<Agenda2030Dto>,
+    #[schema(max_items = 200)]
     pub indicator_ids: Vec<Uuid>,
     /// The kommun goal a nämnd's own goal has bäring på.
     pub bar_pa_goal_id: Option<Uuid>,
@@ -214,13 +215,16 @@ pub struct CreateGoal {
     pub huvudansvar: Option<Uuid>,
     /// Ids of the co-responsible nämnder, not the huvudansvar one.
     #[serde(default)]
+    #[schema(max_items = 100)]
     pub medansvariga: Vec<Uuid>,
     #[serde(default)]
     pub alla_namnder: bool,
     /// Agenda 2030 goal numbers 1–17.
     #[serde(default)]
+    #[schema(max_items = 17)]
     pub agenda2030: Vec<u8>,
     #[serde(default)]
+    #[schema(max_items = 200)]
     pub indicator_ids: Vec<Uuid>,
     /// For a nämnd's own goal: the kommun goal it has bäring på.
     pub bar_pa_goal_id: Option<Uuid>,
@@ -292,9 +296,12 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub huvudansvar: Option<Option<Uuid>>,
+    #[schema(max_items = 100)]
     pub medansvariga: Option<Vec<Uuid>>,
     pub alla_namnder: Option<bool>,
+    #[schema(max_items = 17)]
     pub agenda2030: Option<Vec<u8>>,
+    #[schema(max_items = 200)]
     pub indicator_ids: Option<Vec<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]

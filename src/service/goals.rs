@@ -114,6 +114,41 @@ pub async fn check_namnder(
     Ok(())
 }
 
+/// Most medansvariga nämnder a goal or an assignment lists (a kommun has a
+/// few dozen nämnder at most; the bound keeps a request's queries bounded).
+pub const MAX_MEDANSVARIGA: usize = 100;
+
+/// Most indicators one goal links.
+pub const MAX_GOAL_INDICATORS: usize = 200;
+
+/// Agenda 2030 goal numbers: each 1–17, none twice.
+fn check_agenda2030(numbers: &[u8], errors: &mut Vec<FieldError>) {
+    if numbers.len() > AGENDA2030.len() {
+        let message = format!("at most the {} Agenda 2030 goals", AGENDA2030.len());
+        errors.push(FieldError::new("agenda2030", message));
+        return;
+    }
+    for (i, n) in numbers.iter().enumerate() {
+        if agenda2030_name(*n).is_none() {
+            errors.push(FieldError::new(
+                format!("agenda2030[{i}]"),
+                "must be an Agenda 2030 goal number 1–17",
+            ));
+        }
+    }
+    check_unique("agenda2030", numbers, errors);
+}
+
+/// "is listed twice" on `field[i]` for every repeat in `items`.
+fn check_unique<T: Ord>(field: &str, items: &[T], errors: &mut Vec<FieldError>) {
+    let mut seen = BTreeSet::new();
+    for (i, item) in items.iter().enumerate() {
+        if !seen.insert(item) {
+            errors.push(FieldError::new(format!("{field}[{i}]"), "is listed twice"));
+        }
+    }
+}
+
 /// Checks huvudansvar, medansvariga and alla_namnder of a goal or assignment.
 pub fn check_responsibility(
     huvudansvar: Option<Uuid>,
@@ -132,6 +167,13 @@ pub fn check_responsibility(
             "a goal for all nämnder has no huvudansvar; leave huvudansvar out",
         )),
         _ => {}
+    }
+    if medansvariga.len() > MAX_MEDANSVARIGA {
+        errors.push(FieldError::new(
+            "medansvariga",
+            format!("at most {MAX_MEDANSVARIGA} nämnder"),
+        ));
+        return;
     }
     let mut seen = BTreeSet::new();
     for (i, m) in medansvariga.iter().enumerate() {
@@ -316,28 +358,12 @@ pub fn check_spec(spec: &GoalSpec) -> Vec<FieldError> {
             );
         }
     }
-    let mut seen = BTreeSet::new();
-    for (i, n) in spec.agenda2030.iter().enumerate() {
-        if agenda2030_name(*n).is_none() {
-            errors.push(FieldError::new(
-                format!("agenda2030[{i}]"),
-                "must be an Agenda 2030 goal number 1–17",
-            ));
-        } else if !seen.insert(*n) {
-            errors.push(FieldError::new(
-                format!("agenda2030[{i}]"),
-                "is listed twice",
-            ));
-        }
-    }
-    let mut seen = BTreeSet::new();
-    for (i, id) in spec.indicator_ids.iter().enumerate() {
-        if !seen.insert(*id) {
-            errors.push(FieldError::new(
-                format!("indicator_ids[{i}]"),
-                "is listed twice",
-            ));
-        }
+    check_agenda2030(&spec.agenda2030, &mut errors);
+    if spec.indicator_ids.len() > MAX_GOAL_INDICATORS {
+        let message = format!("at most {MAX_GOAL_INDICATORS} indicators");
+        errors.push(FieldError::new("indicator_ids", message));
+    } else {
+        check_unique("indicator_ids", &spec.indicator_ids, &mut errors);
     }
     if spec.target.is_some() != spec.target_year.is_some() {
         errors.push(FieldError::new(

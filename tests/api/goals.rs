@@ -444,3 +444,49 @@ fn seed_goals_where(seed: &Value, keep: impl Fn(&Value) -> bool) -> usize {
         .filter(|g| keep(g))
         .count()
 }
+
+/// Lists of ids are bounded before anything is looked up: 70,000 ids fit
+/// in the production body limit (4 MB) and once reached PostgreSQL as one
+/// query with more parameters than it takes (500). Each list is refused
+/// whole, on a goal's and an assignment's create and change.
+async fn long_lists_are_refused_whole(backend: Backend) {
+    let app = demo_app_with(backend, |s| s.max_body_bytes = 4 * 1024 * 1024).await;
+    let admin = app.token(Role::Admin);
+    let von = app.id_of("/api/v1/namnder?code=VON", &admin).await;
+    let area = app.id_of("/api/v1/goal-areas?limit=1", &admin).await;
+    let ids =
+        |n: usize| -> Vec<String> { (0..n).map(|_| uuid::Uuid::now_v7().to_string()).collect() };
+    let goal = json!({"goal_area_id": area, "title": "Mål", "kind": "kommun", "huvudansvar": von});
+    let assignment = json!({"goal_area_id": area, "title": "Uppdrag", "huvudansvar": von});
+    let cases = [
+        ("/api/v1/goals", &goal, "medansvariga", json!(ids(70_000))),
+        ("/api/v1/goals", &goal, "indicator_ids", json!(ids(70_000))),
+        ("/api/v1/goals", &goal, "agenda2030", json!(vec![1; 18])),
+        (
+            "/api/v1/assignments",
+            &assignment,
+            "medansvariga",
+            json!(ids(70_000)),
+        ),
+        ("/api/v1/goals", &goal, "medansvariga", json!(ids(101))),
+        ("/api/v1/goals", &goal, "indicator_ids", json!(ids(201))),
+        (
+            "/api/v1/assignments",
+            &assignment,
+            "medansvariga",
+            json!(ids(101)),
+        ),
+    ];
+    for (path, base, field, list) in cases {
+        let mut body = base.clone();
+        body[field] = list.clone();
+        app.post(path, &admin, &body).invalid(&[field]).await;
+        let created = app.post(path, &admin, base).returns(201).await;
+        let change = json!({field: list});
+        app.patch(&format!("{path}/{}", id_of(&created)), &admin, &change)
+            .if_match(1)
+            .invalid(&[field])
+            .await;
+    }
+}
+both_databases!(long_lists_are_refused_whole);
