@@ -17,6 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{ApiError, FieldError};
+use crate::service::checks::nul_fields;
 
 /// A request body type: what it refuses (read-only and derived fields) and
 /// how it validates itself after parsing.
@@ -242,39 +243,6 @@ fn duplicate_member(bytes: &[u8]) -> Option<String> {
     }
     .deserialize(&mut deserializer);
     found.into_inner()
-}
-
-/// What a field or parameter holding U+0000 is told.
-pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
-
-/// Every string (and member name) holding U+0000, which no text column of
-/// either database stores (PostgreSQL refuses it), named by its path.
-fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
-    const MESSAGE: &str = NUL_MESSAGE;
-    match value {
-        serde_json::Value::String(text) if text.contains('\0') => {
-            out.push(FieldError::new(path, MESSAGE));
-        }
-        serde_json::Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                nul_fields(item, &format!("{path}[{i}]"), out);
-            }
-        }
-        serde_json::Value::Object(map) => {
-            for (key, member) in map {
-                let child = if path.is_empty() {
-                    key.clone()
-                } else {
-                    format!("{path}.{key}")
-                };
-                if key.contains('\0') {
-                    out.push(FieldError::new(child.clone(), MESSAGE));
-                }
-                nul_fields(member, &child, out);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// serde's messages end with " at line 1 column 7"; the field path already says where.

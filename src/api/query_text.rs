@@ -13,8 +13,8 @@ use actix_web::{
     middleware::Next,
 };
 
-use super::common::NUL_MESSAGE;
 use crate::error::{ApiError, FieldError};
+use crate::service::checks::NUL_MESSAGE;
 
 /// The parameters of `query` whose name or value holds NUL, once each.
 fn with_nul(query: &str) -> Vec<FieldError> {

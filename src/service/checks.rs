@@ -47,6 +47,39 @@ pub fn max_abs() -> Decimal {
     Decimal::new(1_000_000_000_000_000_000, 0)
 }
 
+/// What a field or parameter holding U+0000 is told.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+
+/// Every string (and member name) holding U+0000, which no text column of
+/// either database stores (PostgreSQL refuses it), named by its path.
+pub fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+    const MESSAGE: &str = NUL_MESSAGE;
+    match value {
+        serde_json::Value::String(text) if text.contains('\0') => {
+            out.push(FieldError::new(path, MESSAGE));
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                nul_fields(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (key, member) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if key.contains('\0') {
+                    out.push(FieldError::new(child.clone(), MESSAGE));
+                }
+                nul_fields(member, &child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A figure within [`max_abs`].
 pub fn check_figure(field: &str, value: Option<Decimal>, errors: &mut Vec<FieldError>) {
     if value.is_some_and(|v| v.abs() >= max_abs()) {

@@ -3,9 +3,10 @@
 //! column is bounded) or is one of the few unbounded texts listed here. The
 //! write walk (`write_walk.rs`) sends, before each of its writes, a copy
 //! with one limited text one character too long, for every such field the
-//! body holds or leaves out, and expects a 422 (naming exactly that field
-//! when the body held it): a check that lives only on create, or only in
-//! the schema, fails it.
+//! body holds or leaves out, and a copy with a NUL in each text it holds
+//! (no text column stores U+0000), and expects a 422 (naming exactly that
+//! field when the body held it): a check that lives only on create, or
+//! only in the schema, or a reader that skips the common one, fails it.
 
 use reqwest::{Client, Request};
 use serde_json::Value;
@@ -218,12 +219,85 @@ pub fn body_schema<'a>(doc: &'a Value, operation: &str) -> Option<&'a Value> {
     operation["requestBody"]["content"]["application/json"].get("schema")
 }
 
-/// Sends `request` once for every limited text of its JSON body (shaped by
-/// `schema`), with that text one character too long. Each must be refused
-/// (a write that succeeds fails the test at once); the answers that are not
-/// a 422 naming exactly that field are returned. The original request is
-/// not sent.
-pub async fn refuses_over_long_texts(
+/// One copy of a body to send: the text at `pointer` (the field `field`)
+/// set to `text`.
+struct Variant {
+    field: String,
+    pointer: String,
+    text: String,
+    /// Whether the body held the field (rather than leaving it out).
+    held: bool,
+    /// What the copy tries, for the failure message.
+    what: String,
+}
+
+/// For every limited text the body holds or leaves out, a copy with that
+/// text one character over its limit.
+fn over_long(doc: &Value, schema: &Value, body: &Value) -> Vec<Variant> {
+    limited_texts(doc, schema, body)
+        .into_iter()
+        .map(|t| Variant {
+            what: format!(
+                "{} of {} characters (limit {})",
+                t.field,
+                t.limit + 1,
+                t.limit
+            ),
+            text: one_too_long(t.current.as_deref(), t.limit),
+            held: t.current.is_some(),
+            field: t.field,
+            pointer: t.pointer,
+        })
+        .collect()
+}
+
+/// For every text the body holds, a copy with a NUL (U+0000) in it, which
+/// no text column stores.
+fn with_nul(body: &Value) -> Vec<Variant> {
+    fn strings(value: &Value, field: &str, pointer: &str, out: &mut Vec<Variant>) {
+        match value {
+            Value::Object(members) => {
+                for (name, member) in members {
+                    let child = if field.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{field}.{name}")
+                    };
+                    strings(member, &child, &format!("{pointer}/{name}"), out);
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    strings(
+                        item,
+                        &format!("{field}[{i}]"),
+                        &format!("{pointer}/{i}"),
+                        out,
+                    );
+                }
+            }
+            Value::String(text) => out.push(Variant {
+                field: field.to_string(),
+                pointer: pointer.to_string(),
+                text: format!("{text}\u{0}"),
+                held: true,
+                what: format!("{field} holding NUL"),
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    strings(body, "", "", &mut out);
+    out
+}
+
+/// Sends `request` once for every variant of its JSON body (shaped by
+/// `schema`) with a text it must refuse: each limited text one character
+/// too long, each text it holds with a NUL. Each must be refused (a write
+/// that succeeds fails the test at once); the answers that are not a 422
+/// naming exactly that field are returned. The original request is not
+/// sent.
+pub async fn refuses_bad_texts(
     client: &Client,
     request: &Request,
     doc: &Value,
@@ -238,30 +312,27 @@ pub async fn refuses_over_long_texts(
     };
     let operation = format!("{} {}", request.method(), request.url().path());
     let mut wrong = Vec::new();
-    for text in limited_texts(doc, schema, &body) {
+    for v in over_long(doc, schema, &body)
+        .into_iter()
+        .chain(with_nul(&body))
+    {
         let mut variant = body.clone();
-        let long = one_too_long(text.current.as_deref(), text.limit);
-        match variant.pointer_mut(&text.pointer) {
-            Some(slot) => *slot = Value::String(long),
+        match variant.pointer_mut(&v.pointer) {
+            Some(slot) => *slot = Value::String(v.text),
             None => {
-                let (parent, name) = text.pointer.rsplit_once('/').unwrap();
-                variant.pointer_mut(parent).unwrap()[name] = Value::String(long);
+                let (parent, name) = v.pointer.rsplit_once('/').unwrap();
+                variant.pointer_mut(parent).unwrap()[name] = Value::String(v.text);
             }
         }
         let mut probe = request.try_clone().unwrap();
         *probe.body_mut() = Some(serde_json::to_vec(&variant).unwrap().into());
         let (status, answer) = body_of(client.execute(probe).await.unwrap()).await;
-        let what = format!(
-            "{operation} with {} of {} characters (limit {})",
-            text.field,
-            text.limit + 1,
-            text.limit
-        );
+        let what = format!("{operation} with {}", v.what);
         assert!(status >= 400, "{what} was accepted: {status} {answer}");
         // A text the body leaves out may exclude another one it holds (a
         // riktvärde is a value or a text): then any 422 is right.
-        let named = names_only(&answer, &text.field);
-        if status != 422 || (text.current.is_some() && !named) {
+        let named = names_only(&answer, &v.field);
+        if status != 422 || (v.held && !named) {
             wrong.push(format!("{what}: {status} {answer}"));
         }
     }

@@ -1,7 +1,9 @@
 //! Every write operation of the OpenAPI document, performed once on a fresh
 //! kommun, leaves exactly one audit entry and one change-feed entry naming
 //! the resource it changed. An operation without a step here fails the
-//! test, so a new endpoint cannot skip the one write path unnoticed.
+//! test, so a new endpoint cannot skip the one write path unnoticed. Before
+//! each write, copies of it with a bad text (too long, or holding NUL) must
+//! be refused (`text_limits.rs`).
 
 use std::collections::BTreeSet;
 
@@ -141,8 +143,7 @@ impl<'a> Walk<'a> {
         let operation = format!("{} {}", request.method(), request.url().path());
         let template = self.template(&operation);
         if let Some(schema) = text_limits::body_schema(&self.doc, &template) {
-            let wrong =
-                text_limits::refuses_over_long_texts(&client, &request, &self.doc, schema).await;
+            let wrong = text_limits::refuses_bad_texts(&client, &request, &self.doc, schema).await;
             self.misread_texts.extend(wrong);
         }
         let (status, answer) = body(client.execute(request).await.unwrap()).await;

@@ -9,7 +9,7 @@ use super::{
     ReadError,
     rows::{AmountCell, RawRow},
 };
-use crate::domain::money::parse_decimal;
+use crate::{domain::money::parse_decimal, service::checks::nul_fields};
 
 /// A whole JSON document (a UTF-8 byte-order mark before it is skipped).
 #[tracing::instrument(skip_all, fields(bytes = bytes.len()))]
@@ -61,6 +61,16 @@ fn json_row<T: DeserializeOwned + Into<RawRow>>(
     i: usize,
     mut item: Value,
 ) -> (RawRow, Option<RowIssue>) {
+    // No text column stores U+0000, and serde's message for a bad value
+    // would quote it back.
+    let mut nul = Vec::new();
+    nul_fields(&item, "", &mut nul);
+    if let Some(first) = nul.into_iter().next() {
+        return (
+            RawRow::default(),
+            Some(RowIssue::new(i, first.field, first.message)),
+        );
+    }
     // The amount is checked apart so that a text amount names its field.
     let amount = match item.as_object_mut().map(|o| o.remove("amount")) {
         Some(None) | Some(Some(Value::Null)) => AmountCell::Missing,

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ReadError;
+use crate::service::checks::nul_fields;
 use crate::{
     domain::{Gender, MAX_YEAR, MIN_YEAR, STATUS_MAX_CHARS, money::parse_decimal},
     service::imports::{KoladaEntry, KoladaValue, RowIssue},
@@ -54,6 +55,15 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
     for (i, item) in list.iter().enumerate() {
         let at = |f: &str| format!("values[{i}].{f}");
         let before = parsed.errors.len();
+        // No text column stores U+0000, and a skipped entry's reason
+        // would quote it back.
+        let mut nul = Vec::new();
+        nul_fields(item, &format!("values[{i}]"), &mut nul);
+        if !nul.is_empty() {
+            let issues = nul.into_iter().map(|e| kolada_error(i, e.field, e.message));
+            parsed.errors.extend(issues);
+            continue;
+        }
         let text = |key: &str, errors: &mut Vec<RowIssue>| match item.get(key) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
             _ => {
@@ -165,9 +175,7 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
         if municipality != kommun_code {
             parsed.skipped.push((
                 i,
-                // The value is quoted back: no NUL in an answer.
-                format!("municipality {municipality} is not your kommun ({kommun_code})")
-                    .replace('\0', "\u{FFFD}"),
+                format!("municipality {municipality} is not your kommun ({kommun_code})"),
             ));
             continue;
         }
