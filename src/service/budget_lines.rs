@@ -3,6 +3,7 @@
 //! them, computed by `domain::line_figures` and `domain::roll_up`.
 
 use super::write::{Write, audited};
+use crate::service::search::in_byte_order;
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::Utc;
@@ -533,7 +534,10 @@ pub async fn lines_of(
         .filter(budget_line::Column::NamndId.eq(namnd_id))
         .filter(budget_line::Column::Kind.eq(kind))
         .order_by_asc(budget_line::Column::Position)
-        .order_by_asc(budget_line::Column::Code)
+        .order_by_asc(in_byte_order(
+            db.get_database_backend(),
+            budget_line::Column::Code,
+        ))
         .all(db)
         .await?)
 }

@@ -3,6 +3,7 @@
 //! pre-aggregated totals (`budget_value_total`) and prognos steps
 //! (`budget_prognos_step`).
 
+use crate::service::search::in_byte_order;
 use std::collections::HashMap;
 
 use sea_orm::{
@@ -41,7 +42,10 @@ pub async fn kommun_table(
 ) -> Result<KommunTable, ServiceError> {
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
-        .order_by_asc(namnd::Column::Code)
+        .order_by_asc(in_byte_order(
+            db.get_database_backend(),
+            namnd::Column::Code,
+        ))
         .all(db)
         .await?;
     let mut sums: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
@@ -248,7 +252,10 @@ pub async fn submissions(
 ) -> Result<Vec<(namnd::Model, Option<report::Model>)>, ServiceError> {
     let namnder = namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
-        .order_by_asc(namnd::Column::Code)
+        .order_by_asc(in_byte_order(
+            db.get_database_backend(),
+            namnd::Column::Code,
+        ))
         .all(db)
         .await?;
     let mut reports: HashMap<Uuid, report::Model> = report::Entity::find()

@@ -5,6 +5,7 @@ use super::{
     versions,
     write::{Write, audited},
 };
+use crate::service::search::in_byte_order;
 use chrono::{NaiveDate, Utc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -443,7 +444,10 @@ pub async fn sections(
     Ok(report_section::Entity::find()
         .filter(report_section::Column::ReportId.eq(report_id))
         .order_by_asc(report_section::Column::Position)
-        .order_by_asc(report_section::Column::Key)
+        .order_by_asc(in_byte_order(
+            db.get_database_backend(),
+            report_section::Column::Key,
+        ))
         .all(db)
         .await?)
 }

@@ -1,4 +1,5 @@
-//! Case-insensitive text search that answers the same on both databases.
+//! Text that compares the same on both databases: case-insensitive search,
+//! and the order of rows by a text column.
 //!
 //! PostgreSQL's `lower()` folds every letter; SQLite's folds ASCII only, so
 //! `q=äldre` would miss "Äldreomsorg" there. On SQLite the column is first
@@ -47,6 +48,17 @@ fn folded<C: ColumnTrait>(backend: DbBackend, column: C) -> SimpleExpr {
 /// `column` contains `text`, ignoring case: `lower(column) LIKE '%text%'`.
 pub fn contains_folded<C: ColumnTrait>(backend: DbBackend, column: C, text: &str) -> SimpleExpr {
     Expr::expr(folded(backend, column)).like(LikeExpr::new(like_pattern(text)).escape('\\'))
+}
+
+/// `column` for `ORDER BY`, in byte order on either database. SQLite
+/// compares text bytewise; PostgreSQL by the database's collation, which in
+/// production is often Swedish or English ("a" before "B", in English "Å"
+/// beside "A"), so there the column is compared `COLLATE "C"`.
+pub fn in_byte_order<C: ColumnTrait>(backend: DbBackend, column: C) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_expr(r#"$1 COLLATE "C""#, Expr::col(column)),
+        _ => Expr::col(column),
+    }
 }
 
 /// Any of `columns` contains `text`, ignoring case (a search over a

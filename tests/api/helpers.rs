@@ -156,7 +156,10 @@ pub fn jwt_settings() -> JwtSettings {
     }
 }
 
-/// A fresh database for `backend`, removed when the guard is dropped.
+/// A fresh database for `backend`, removed when the guard is dropped. A
+/// PostgreSQL database collates as Swedish (ICU `sv-SE`), as a kommun's
+/// server may well be set up, not byte for byte as SQLite compares: an
+/// order that depends on the collation differs between the two here.
 pub async fn fresh_database(backend: Backend) -> TestDatabase {
     let name = format!("kr_test_{}", uuid::Uuid::now_v7().simple());
     let url = match backend {
@@ -170,7 +173,9 @@ pub async fn fresh_database(backend: Backend) -> TestDatabase {
                 panic!("PostgreSQL at {admin_url} is needed for the tests: {e}")
             });
             admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .execute_unprepared(&format!(
+                    "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'sv-SE' LOCALE 'C.UTF-8'"
+                ))
                 .await
                 .expect("create test database");
             admin.close().await.ok();

@@ -188,6 +188,49 @@ async fn workflow_transitions(backend: Backend) {
 }
 both_databases!(workflow_transitions);
 
+/// Rows at one position follow their text byte for byte on both
+/// databases. The tests' PostgreSQL databases collate as Swedish (see
+/// `fresh_database`), where "a" comes before "B" and "a_b" before "a1";
+/// in bytes, as SQLite compares, after.
+async fn rows_at_one_position_follow_their_text_in_byte_order(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (admin, report, von) = delar_report(&app).await;
+    let names = ["b", "B", "a", "Z", "Å"];
+    for name in names {
+        let line =
+            json!({"namnd_id": von, "kind": "drift", "code": name, "name": name, "position": 1});
+        app.post("/api/v1/budget-lines", &admin, &line)
+            .returns(201)
+            .await;
+        let measure = json!({"namnd_id": von, "name": name, "unit": "st", "aggregation": "summa",
+            "position": 1});
+        app.post("/api/v1/volume-measures", &admin, &measure)
+            .returns(201)
+            .await;
+    }
+    let keys = ["ab", "a_b", "a1"];
+    for key in keys {
+        let section = json!({"title": key, "position": 100});
+        let path = format!("/api/v1/reports/{report}/sections/{key}");
+        app.put(&path, &admin, &section).returns(201).await;
+    }
+    let mut in_bytes = names.to_vec();
+    in_bytes.sort_unstable();
+    assert_eq!(in_bytes, ["B", "Z", "a", "b", "Å"]);
+    let table = app
+        .get(&format!("/api/v1/reports/{report}/drift"), &admin)
+        .returns(200)
+        .await;
+    assert_eq!(texts(&table["rows"], "code"), in_bytes);
+    let path = format!("/api/v1/reports/{report}?include=volume_measures,sections");
+    let detail = app.get(&path, &admin).returns(200).await;
+    assert_eq!(texts(&detail["volume_measures"], "name"), in_bytes);
+    let sections = texts(&detail["sections"], "key");
+    let placed: Vec<&str> = sections.into_iter().filter(|k| keys.contains(k)).collect();
+    assert_eq!(placed, ["a1", "a_b", "ab"]);
+}
+both_databases!(rows_at_one_position_follow_their_text_in_byte_order);
+
 async fn a_report_exists_once_and_needs_the_right_period(backend: Backend) {
     let app = spawn_app(backend).await;
     let (admin, _, von) = delar_report(&app).await;
