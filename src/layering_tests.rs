@@ -112,6 +112,17 @@ fn the_api_reads_query_strings_one_way() {
     assert!(found.is_empty(), "{found:#?}");
 }
 
+/// The service and the api take the time from `service::clock::now`
+/// (microseconds, as PostgreSQL keeps them), so a stored time reads back
+/// the same on both databases.
+#[test]
+fn the_time_comes_from_one_clock() {
+    let mut found = offenders("api", &["Utc::now()"], &[]);
+    found.extend(offenders("service", &["Utc::now()"], &[]));
+    found.retain(|f| !f.contains("clock.rs"));
+    assert!(found.is_empty(), "{found:#?}");
+}
+
 /// Every service function a caller outside its file starts (a top-level
 /// `pub async fn`) opens a tracing span, so a log line and a database
 /// error's cause chain name the operation they happened in.

@@ -275,7 +275,7 @@ pub async fn get_calendar(
     let Some(feed) = calendar_feeds::by_secret(&state.db, secret).await? else {
         return Err(unknown());
     };
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::service::clock::now().date_naive();
     let (name, events) = calendar_feeds::events(&state.db, &feed, today).await?;
     let text = calendar::render(&name, &events);
     Ok(computed_bytes(

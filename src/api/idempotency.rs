@@ -219,7 +219,7 @@ async fn reserve(
             location: Set(None),
             etag: Set(None),
             body: Set(String::new()),
-            created_at: Set(chrono::Utc::now()),
+            created_at: Set(crate::service::clock::now()),
         };
         let inserted = idempotency_key::Entity::insert(row)
             .exec_without_returning(&state.db)
@@ -249,14 +249,14 @@ async fn reserve(
         if row.status != PENDING {
             return Ok(Reservation::Replay(row));
         }
-        if chrono::Utc::now() - row.created_at > PENDING_EXPIRES_AFTER {
+        if crate::service::clock::now() - row.created_at > PENDING_EXPIRES_AFTER {
             // The first attempt never answered: take the key over, if no
             // other request did so first.
             let taken = idempotency_key::Entity::update_many()
                 .col_expr(idempotency_key::Column::Id, Expr::value(id))
                 .col_expr(
                     idempotency_key::Column::CreatedAt,
-                    Expr::value(chrono::Utc::now()),
+                    Expr::value(crate::service::clock::now()),
                 )
                 .filter(idempotency_key::Column::Id.eq(row.id))
                 .filter(idempotency_key::Column::Status.eq(PENDING))

@@ -301,7 +301,7 @@ pub async fn list_report_obligations(
 ) -> Result<HttpResponse, ApiError> {
     let ctx = cx.report(*id, Action::Read).await?;
     let rules = obligations::rules_of(cx.db(), ctx.report.kommun_id).await?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::service::clock::now().date_naive();
     let items: Vec<ObligationDto> = obligations::of_report(cx.db(), &ctx, &rules, today)
         .await?
         .into_iter()
@@ -329,7 +329,7 @@ pub async fn kommun_obligations(
     query: ApiQuery<ObligationQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let kommun_id = cx.authorized(Action::Read, consolidated_target)?;
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::service::clock::now().date_naive();
     let items: Vec<ObligationDto> =
         obligations::of_kommun(cx.db(), kommun_id, query.all.unwrap_or(false), today)
             .await?

@@ -130,7 +130,7 @@ async fn apply_values(
     totals: &mut TotalsDelta,
 ) -> Result<usize, ServiceError> {
     let db = w.db();
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let mut changed = 0;
     let mut kept: HashMap<ValueKey, &budget_value::Model> = HashMap::new();
     for v in existing {
@@ -399,7 +399,7 @@ async fn insert_line(
     kind: BudgetLineKind,
     write: LineWrite,
 ) -> Result<budget_line::Model, ServiceError> {
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let position = write.position.unwrap_or(0);
     let model = budget_line::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -453,7 +453,7 @@ pub async fn update(
             parent_id: Set(write.parent_id),
             planned_completion: Set(write.planned_completion.map(month_key)),
             position: write.position.map(Set).unwrap_or_default(),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(crate::service::clock::now()),
             ..Default::default()
         };
         w.update::<budget_line::Entity, _>(current, current.version, changes)
@@ -644,7 +644,7 @@ pub async fn put_table(
                                     .planned_completion
                                     .map(|m| Set(Some(month_key(m))))
                                     .unwrap_or_default(),
-                                updated_at: Set(Utc::now()),
+                                updated_at: Set(crate::service::clock::now()),
                                 ..Default::default()
                             };
                             let after = w

@@ -37,7 +37,7 @@ where
     A: sea_orm::ActiveModelTrait,
     A::Entity: TenantEntity,
 {
-    let now = chrono::Utc::now();
+    let now = crate::service::clock::now();
     model.try_set(<A::Entity as TenantEntity>::updated_column(), now.into())?;
     Ok(model)
 }
@@ -51,7 +51,7 @@ where
     A::Entity: TenantEntity,
 {
     type E<A> = <A as sea_orm::ActiveModelTrait>::Entity;
-    let now = chrono::Utc::now();
+    let now = crate::service::clock::now();
     if model.is_not_set(E::<A>::id_column()) {
         model.try_set(E::<A>::id_column(), Uuid::now_v7().into())?;
     }

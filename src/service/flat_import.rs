@@ -11,7 +11,6 @@ use std::{
     time::Instant,
 };
 
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
     sea_query::OnConflict,
@@ -346,7 +345,7 @@ impl Values<'_> {
     async fn finish(self, txn: &DatabaseTransaction, kommun_id: Uuid) -> Result<(), ServiceError> {
         match self {
             Values::Statements(w) => w.finish(txn).await,
-            Values::Staged(s) => s.apply(txn, kommun_id, Utc::now()).await,
+            Values::Staged(s) => s.apply(txn, kommun_id, crate::service::clock::now()).await,
         }
     }
 }
@@ -372,8 +371,12 @@ impl ValueWriter {
         key: ValueKey,
         amount_ore: i64,
     ) -> Result<(), ServiceError> {
-        self.pending
-            .push(budget_lines::new_value(line, key, amount_ore, Utc::now()));
+        self.pending.push(budget_lines::new_value(
+            line,
+            key,
+            amount_ore,
+            crate::service::clock::now(),
+        ));
         if self.pending.len() >= CHUNK {
             self.flush(txn).await?;
         }
@@ -444,7 +447,7 @@ async fn resolve_lines(
     let mut lines: Vec<Option<budget_line::Model>> = vec![None; rows.slots.len()];
     let mut counts: HashMap<(Uuid, BudgetLineKind), GroupCount> = HashMap::new();
     let mut new_lines = Vec::new();
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     for ((namnd_code, kind), slots) in groups {
         let Some(namnd) = namnder.get(*namnd_code) else {
             return Err(ServiceError::Unexpected(format!(

@@ -679,7 +679,7 @@ async fn touch(
     let current = super::crud::get_locked::<indicator::Entity>(txn, kommun_id, id).await?;
     let version = expected_version.unwrap_or(current.version);
     let active = indicator::ActiveModel {
-        updated_at: Set(Utc::now()),
+        updated_at: Set(crate::service::clock::now()),
         ..Default::default()
     };
     super::crud::update_versioned::<indicator::Entity, _>(txn, kommun_id, id, version, active)
@@ -796,7 +796,7 @@ pub async fn write_values(
                 .into_iter()
                 .map(|m| ((m.year, m.gender), m))
                 .collect();
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         let changed_by = w.actor().principal.clone();
         let mut deletes = Vec::new();
         let mut inserts = Vec::new();
@@ -936,7 +936,7 @@ pub async fn put_riktvarden(
             .filter(indicator_riktvarde::Column::IndicatorId.eq(id))
             .exec(txn)
             .await?;
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         let rows: Vec<indicator_riktvarde::ActiveModel> = riktvarden
             .iter()
             .map(|r| {
@@ -981,7 +981,7 @@ pub async fn put_overrides(
             .filter(indicator_override::Column::Year.eq(year))
             .exec(txn)
             .await?;
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         let mut rows = Vec::new();
         let trend = trend.map(|o| {
             (

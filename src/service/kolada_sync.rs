@@ -230,7 +230,7 @@ pub async fn run(
 ) -> Result<SyncRun, ServiceError> {
     let actor = request.actor;
     let holder = format!("{}-{}", SYNC_PRINCIPAL, Uuid::now_v7());
-    let started = Utc::now();
+    let started = crate::service::clock::now();
     if !claim(db, actor, &holder, started).await? {
         return Err(ServiceError::Conflict(
             "a Kolada sync of your kommun is already running; try again when it has finished"
@@ -387,7 +387,7 @@ async fn finish(
     } = *run;
     let txn = w.db();
     let before = state(txn, kommun_id).await?;
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let mut after = before.clone();
     after.last_finished_at = Some(now);
     after.runs = before.runs.saturating_add(1);

@@ -1,6 +1,5 @@
 use super::write::Write;
 use super::write::{Columns, RowChanges};
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
 };
@@ -63,7 +62,7 @@ async fn insert(
     code: &KommunKod,
     name: &str,
 ) -> Result<kommun::Model, ServiceError> {
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let model = kommun::ActiveModel {
         id: Set(id),
         code: Set(code.as_str().to_string()),

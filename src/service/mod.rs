@@ -9,6 +9,7 @@ pub mod budget_totals;
 pub mod calendar_feeds;
 pub mod changes;
 pub mod checks;
+pub mod clock;
 pub mod consolidation;
 pub mod crud;
 pub mod deadlines;

@@ -97,7 +97,7 @@ pub(super) async fn enqueue(
     if subscriptions.is_empty() {
         return Ok(false);
     }
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let mut rows = Vec::new();
     for (i, change) in changes.iter().enumerate() {
         let seq = first_seq + i as i64;

@@ -1,4 +1,3 @@
-use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter,
@@ -109,7 +108,7 @@ pub async fn set_closed(
             if close { "closed" } else { "open" }
         )));
     }
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let changes = period::ActiveModel {
         closed_at: Set(close.then_some(now)),
         closed_by: Set(close.then(|| actor.principal.clone())),

@@ -20,7 +20,7 @@
 //! days ago or later. A new installation, or one that was down for a
 //! while, does not flood its subscribers with last year's calendar.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     sea_query::OnConflict,
@@ -140,7 +140,7 @@ async fn announce<D: Serialize>(
             kommun_id: Set(kommun_id),
             kind: Set(kind.into()),
             subject_key: Set(key),
-            announced_at: Set(Utc::now()),
+            announced_at: Set(crate::service::clock::now()),
         })
         .on_conflict(
             OnConflict::columns([
@@ -317,7 +317,7 @@ pub async fn run_scheduler(db: DatabaseConnection, interval: std::time::Duration
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let outcome = run(&db, Utc::now().date_naive()).await;
+        let outcome = run(&db, crate::service::clock::now().date_naive()).await;
         if outcome != RunOutcome::default() {
             tracing::info!(
                 deadlines_passed = outcome.deadlines_passed,

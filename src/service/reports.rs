@@ -6,7 +6,7 @@ use super::{
     write::{Write, audited},
 };
 use crate::service::search::in_byte_order;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
     QueryFilter, QueryOrder,
@@ -312,7 +312,7 @@ async fn take_step(
     ctx: &ReportContext,
     step: &Transition,
 ) -> Result<report::Model, ServiceError> {
-    let now = Utc::now();
+    let now = crate::service::clock::now();
     let mut changes = report::ActiveModel {
         updated_at: Set(now),
         ..Default::default()
@@ -598,7 +598,7 @@ pub async fn update_action_plan(
             ekonomisk_effekt: Set(fields.ekonomisk_effekt),
             verksamhetseffekt: Set(fields.verksamhetseffekt),
             position: fields.position.map(Set).unwrap_or_default(),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(crate::service::clock::now()),
             ..Default::default()
         };
         let after = crud::update_versioned::<action_plan::Entity, _>(

@@ -94,7 +94,7 @@ pub async fn freeze(
         previous.as_ref(),
         decision,
         document,
-        (Utc::now(), w.actor().principal.clone()),
+        (crate::service::clock::now(), w.actor().principal.clone()),
     );
     report_version::Entity::insert(version.clone().into_active_model())
         .exec_without_returning(w.db())

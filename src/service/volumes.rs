@@ -7,7 +7,6 @@ use crate::service::search::in_byte_order;
 use std::collections::HashMap;
 use std::str::FromStr;
 
-use chrono::Utc;
 use rust_decimal::Decimal;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -251,7 +250,7 @@ pub async fn put_values(
             .iter()
             .map(|m| ((m.kind, m.from_month, m.to_month), m))
             .collect();
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         let mut inserts = Vec::new();
         let mut deletes = Vec::new();
         let mut changed = false;
@@ -465,7 +464,7 @@ mod tests {
     }
 
     fn measure(aggregation: Aggregation) -> volume_measure::Model {
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         volume_measure::Model {
             id: Uuid::now_v7(),
             kommun_id: Uuid::now_v7(),

@@ -382,7 +382,7 @@ pub async fn replay(
             .one(w.db())
             .await?
             .ok_or_else(|| ServiceError::NotFound(format!("no delivery {delivery_id}")))?;
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         let copy = webhook_delivery::Entity::insert(super::outbox::pending(
             (original.kommun_id, webhook_id),
             original.seq,
@@ -530,7 +530,7 @@ async fn deliver_subscription(
     let claim_for = chrono::Duration::milliseconds((settings.timeout_ms * 2) as i64);
     let mut failing_since = subscription.failing_since;
     while let Some(delivery) = head(db, webhook_id).await? {
-        let now = Utc::now();
+        let now = crate::service::clock::now();
         if !claim(db, delivery.id, now, now + claim_for).await? {
             // Not due yet, or another worker has it.
             return Ok(());
@@ -540,7 +540,7 @@ async fn deliver_subscription(
             Some(why) => Err((None, format!("refused: {why}"))),
             None => send(client, &subscription.url, &key, &delivery).await,
         };
-        let done = Utc::now();
+        let done = crate::service::clock::now();
         let attempts = delivery.attempts.saturating_add(1);
         let mut row = webhook_delivery::ActiveModel {
             id: Set(delivery.id),
@@ -631,7 +631,7 @@ async fn disable(
         let changes = webhook::ActiveModel {
             enabled: Set(false),
             disabled_reason: Set(Some(reason.clone())),
-            updated_at: Set(Utc::now()),
+            updated_at: Set(crate::service::clock::now()),
             ..Default::default()
         };
         w.update::<webhook::Entity, _>(&current, current.version, changes)
@@ -666,7 +666,7 @@ async fn send(
     delivery: &webhook_delivery::Model,
 ) -> Result<u16, (Option<u16>, String)> {
     let id = delivery.id.to_string();
-    let timestamp = Utc::now().timestamp();
+    let timestamp = crate::service::clock::now().timestamp();
     let signature = rules::sign(key, &id, timestamp, &delivery.payload);
     let response = client
         .post(url)

@@ -517,7 +517,7 @@ async fn write_entries(
     if entries.is_empty() {
         return Ok(false);
     }
-    let occurred_at = chrono::Utc::now();
+    let occurred_at = crate::service::clock::now();
     let mut rows = Vec::with_capacity(entries.len());
     let mut feed = Vec::with_capacity(entries.len());
     // What a webhook event carries besides the ids: the event itself, for

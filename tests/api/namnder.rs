@@ -386,3 +386,37 @@ async fn lists_of_a_kommun_not_created_yet_are_empty(backend: Backend) {
     }
 }
 both_databases!(lists_of_a_kommun_not_created_yet_are_empty);
+
+/// Times are kept to the microsecond on both databases (PostgreSQL keeps no
+/// more; SQLite kept nanoseconds), so a time reads back as it was answered
+/// and shows the same digits whichever database is behind.
+async fn times_read_back_to_the_microsecond(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let body = json!({"code": "VON", "name": "Vård- och omsorgsnämnden", "kind": "namnd"});
+    let created = app
+        .post("/api/v1/namnder", &admin, &body)
+        .returns(201)
+        .await;
+    let path = format!("/api/v1/namnder/{}", id_of(&created));
+    let read = app.get(&path, &admin).returns(200).await;
+    let audit = app
+        .get("/api/v1/audit?limit=500", &admin)
+        .returns(200)
+        .await;
+    let entry = audit["items"].as_array().unwrap().last().unwrap();
+    for time in [
+        &created["created_at"],
+        &created["updated_at"],
+        &entry["occurred_at"],
+    ] {
+        let time = time.as_str().unwrap();
+        let fraction = time
+            .split_once('.')
+            .map_or("", |(_, f)| f.trim_end_matches('Z'));
+        assert!(fraction.len() <= 6, "{time}");
+    }
+    assert_eq!(read["created_at"], created["created_at"]);
+    assert_eq!(read["updated_at"], created["updated_at"]);
+}
+both_databases!(times_read_back_to_the_microsecond);

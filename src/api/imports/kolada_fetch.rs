@@ -251,7 +251,7 @@ pub async fn fetch_kolada(
     let years = years(req.query_string())?;
     let from_date = from_date(query.from_date.as_deref())?;
     let kpis = kpis(&state, kommun_id, req.query_string()).await?;
-    let fetched_at = chrono::Utc::now();
+    let fetched_at = crate::service::clock::now();
     let fetched = kolada_fetch::fetch(&kolada_fetch::FetchRequest {
         base_url: &state.settings.kolada_base_url,
         kpis: &kpis,

@@ -127,7 +127,9 @@ impl KoladaSyncStateDto {
     fn of(state: &AppState, m: &kolada_sync::Model) -> Self {
         KoladaSyncStateDto {
             interval_seconds: state.settings.kolada_sync_interval.map(|d| d.as_secs()),
-            running: m.lease_until.is_some_and(|t| t > Utc::now()),
+            running: m
+                .lease_until
+                .is_some_and(|t| t > crate::service::clock::now()),
             last_from_date: m.last_from_date,
             last_started_at: m.last_started_at,
             last_finished_at: m.last_finished_at,

@@ -269,7 +269,7 @@ pub async fn indicator_table(
         query.goal_area_id,
         query.namnd,
         if year.is_none() {
-            chrono::Utc::now().year()
+            crate::service::clock::now().year()
         } else {
             0
         }
@@ -325,7 +325,7 @@ pub async fn appendix_table(
                 .filter_map(|d| d.riktvarden.iter().map(|r| r.year).max())
                 .max()
         })
-        .unwrap_or_else(|| chrono::Utc::now().year());
+        .unwrap_or_else(|| crate::service::clock::now().year());
     let years: Vec<i32> = (year.saturating_sub(2)..=year).collect();
     let namnder = goals::namnder_by_id(
         db,

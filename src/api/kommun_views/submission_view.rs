@@ -80,7 +80,7 @@ pub async fn submissions(
     query: crate::api::common::ApiQuery<PeriodViewQuery>,
 ) -> Result<HttpResponse, ApiError> {
     // The deadlines' states depend on the day.
-    let today = chrono::Utc::now().date_naive();
+    let today = crate::service::clock::now().date_naive();
     period_view(cx, query.period_id, &format!("&today={today}"), async |v| {
         let deadlines =
             deadlines::of_period(&v.state.db, v.kommun_id, query.period_id, query.report_type)
