@@ -54,7 +54,7 @@ pub struct ValueInput {
     /// Kronor, result convention (income +, cost −) unless the request says
     /// `costs_positive`. A number or a numeric string; null removes.
     #[serde(deserialize_with = "crate::api::decimal::option::deserialize")]
-    #[schema(value_type = Option<f64>, example = -26241000)]
+    #[schema(value_type = Option<f64>, minimum = -1_000_000_000_000.0, maximum = 1_000_000_000_000.0, example = -26241000)]
     pub amount: Option<Decimal>,
 }
 

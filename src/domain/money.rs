@@ -176,8 +176,18 @@ pub fn cost_positive_avvikelse(
     )
 }
 
-/// Kronor to integer öre: at most two decimals, within ±92 233 720 368 547 758 kr.
+/// The largest amount one value may have, either way: 10^12 kr (a million
+/// million; a kommun's whole budget is a small fraction of it). Values are
+/// summed per nämnd and month in 64-bit öre, so the bound keeps any total of
+/// up to 92 000 lines exact instead of overflowing.
+pub const MAX_AMOUNT_KR: i64 = 1_000_000_000_000;
+
+/// Kronor to integer öre: at most two decimals, at most [`MAX_AMOUNT_KR`]
+/// either way.
 pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
+    if kronor.abs() > Decimal::from(MAX_AMOUNT_KR) {
+        return Err(AMOUNT_TOO_LARGE.to_string());
+    }
     let ore = kronor
         .checked_mul(Decimal::ONE_HUNDRED)
         .ok_or_else(|| AMOUNT_TOO_LARGE.to_string())?;
@@ -187,9 +197,9 @@ pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
     i64::try_from(ore).map_err(|_| AMOUNT_TOO_LARGE.to_string())
 }
 
-/// An amount beyond what is stored (integer öre in 64 bits).
+/// An amount beyond [`MAX_AMOUNT_KR`].
 const AMOUNT_TOO_LARGE: &str =
-    "is too large: amounts must be between -92233720368547758.08 and 92233720368547758.07 kronor";
+    "is too large: an amount is at most 1000000000000 kronor (10^12) either way";
 
 /// Integer öre to kronor.
 pub fn from_ore(ore: i64) -> Decimal {
@@ -251,7 +261,9 @@ mod tests {
         let err = parse_decimal(&serde_json::json!("12,5")).unwrap_err();
         assert!(err.contains("not a number"), "{err}");
         let err = to_ore(Decimal::MAX).unwrap_err();
-        assert!(err.contains("92233720368547758.07"), "{err}");
+        assert!(err.contains("1000000000000 kronor"), "{err}");
+        assert_eq!(to_ore(dec!(-1000000000000)), Ok(-100_000_000_000_000));
+        assert!(to_ore(dec!(1000000000000.01)).is_err());
     }
 
     fn a(d: Decimal) -> Amount {

@@ -632,3 +632,49 @@ async fn rows_after_the_highest_position(backend: Backend) {
     assert_eq!(after["position"], i32::MAX, "{after}");
 }
 both_databases!(rows_after_the_highest_position);
+
+/// An amount is at most 10^12 kr either way, so the per-nämnd totals kept
+/// in 64-bit öre cannot overflow: two lines of 9·10^16 kr each were
+/// accepted one by one, and their total answered 500 (PostgreSQL, on the
+/// second write; SQLite, on reading the kommun view). At the bound, totals
+/// stay exact.
+async fn amounts_are_bounded_so_totals_stay_exact(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let period = app.create_period(&admin, "helar", 2024).await;
+    let report =
+        json!({"namnd_id": von["id"], "period_id": period["id"], "type": "arsredovisning"});
+    let report = app
+        .post("/api/v1/reports", &admin, &report)
+        .returns(201)
+        .await;
+    let value = |amount: &str| json!({"values": [{"measure": "utfall", "month": "2024-01", "amount": amount}]});
+    for code in ["a", "b"] {
+        let line = json!({"namnd_id": von["id"], "kind": "drift", "code": code, "name": code});
+        let line = app
+            .post("/api/v1/budget-lines", &admin, &line)
+            .returns(201)
+            .await;
+        let path = format!("/api/v1/budget-lines/{}/values", id_of(&line));
+        app.put(&path, &admin, &value("90000000000000000"))
+            .invalid(&["values[0].amount"])
+            .await;
+        app.put(&path, &admin, &value("-1000000000000.01"))
+            .invalid(&["values[0].amount"])
+            .await;
+        app.put(&path, &admin, &value("1000000000000"))
+            .returns(200)
+            .await;
+    }
+    let table = format!("/api/v1/reports/{}/drift", id_of(&report));
+    let table = app.get(&table, &admin).returns(200).await;
+    assert_eq!(table["total"]["utfall"], 2_000_000_000_000_i64);
+    let view = format!("/api/v1/kommun/drift?period_id={}", id_of(&period));
+    let view = app.get(&view, &admin).returns(200).await;
+    assert_eq!(
+        view["namnder"][0]["figures"]["utfall"],
+        2_000_000_000_000_i64
+    );
+}
+both_databases!(amounts_are_bounded_so_totals_stay_exact);

@@ -104,7 +104,7 @@ pub struct FlatRowDto {
     pub made_at: Option<String>,
     /// Kronor; a number or a numeric string.
     #[serde(with = "crate::api::decimal")]
-    #[schema(value_type = f64, example = -26241000)]
+    #[schema(value_type = f64, minimum = -1_000_000_000_000.0, maximum = 1_000_000_000_000.0, example = -26241000)]
     pub amount: Decimal,
 }
 
