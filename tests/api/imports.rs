@@ -1033,3 +1033,36 @@ async fn a_json_file_streams_within_the_import_limit(backend: Backend) {
     );
 }
 both_databases!(a_json_file_streams_within_the_import_limit);
+
+/// A NUL (U+0000) in an imported JSON document, in a value or a member's
+/// name, is refused naming where it is; no answer carries the NUL itself
+/// (U+FFFD stands in where the name is quoted back).
+async fn a_nul_in_an_import_is_refused_without_quoting_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    app.create_namnd(&admin, "VON", "namnd").await;
+    let token = app.token(Role::Integration);
+    let kolada = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
+        "values": [{"gender": "T", "value": 1, "a\u{0}b": 1}, {"gender": "T", "status": "x\u{0}"}]}]});
+    for query in ["", "?dry_run=true"] {
+        let (status, answer) = post_kolada(&app, &token, query, &kolada).reply().await;
+        assert!(matches!(status, 200 | 422), "{status} {answer}");
+        let fields = texts(&answer["errors"], "field");
+        assert_eq!(
+            fields,
+            [
+                "values[0].values[0].a\u{FFFD}b",
+                "values[0].values[1].status"
+            ],
+            "{answer}"
+        );
+    }
+    let rows = json!({"rows": [{"namnd": "VON", "line": "x\u{0}", "month": "2024-01",
+        "measure": "utfall", "amount": 1}]});
+    let p = app
+        .post("/api/v1/imports/flat", &token, &rows)
+        .problem(422)
+        .await;
+    assert_eq!(texts(&p["errors"], "field"), ["line"]);
+}
+both_databases!(a_nul_in_an_import_is_refused_without_quoting_it);

@@ -431,11 +431,9 @@ pub(super) async fn write_rows(
     let to_errors = |issues: Vec<RowIssue>| -> Vec<RowError> {
         let mut errors: Vec<RowError> = issues
             .into_iter()
-            .map(|i| RowError {
-                index: i.index,
-                line_number: line_of(i.index),
-                field: i.field,
-                message: i.message,
+            .map(|i| {
+                let line = line_of(i.index);
+                RowError::new(i, line)
             })
             .collect();
         errors.sort_by_key(|e| e.index);

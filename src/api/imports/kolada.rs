@@ -247,12 +247,7 @@ pub(crate) fn change_dto(c: imports::KoladaChange) -> KoladaChangeDto {
 
 /// A row problem of a Kolada document (which has no line numbers).
 fn row_error(issue: RowIssue) -> RowError {
-    RowError {
-        index: issue.index,
-        line_number: None,
-        field: issue.field,
-        message: issue.message,
-    }
+    RowError::new(issue, None)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -33,8 +33,11 @@ use crate::{
     auth::{Action, Principal, authorize},
     domain::{MAX_YEAR, MIN_YEAR},
     entity::namnd,
-    error::ApiError,
-    service::{import_readers::ReadError, reports::namnd_map},
+    error::{ApiError, without_nul},
+    service::{
+        import_readers::{ReadError, RowIssue},
+        reports::namnd_map,
+    },
     state::AppState,
 };
 
@@ -66,6 +69,20 @@ pub struct RowError {
     /// The column (CSV), or the field path within the row (JSON).
     pub field: String,
     pub message: String,
+}
+
+impl RowError {
+    /// The answer's form of a row's problem. Its field path and message
+    /// may quote the file (a member name, a value) and so hold NUL, which
+    /// no answer carries: U+FFFD stands in.
+    pub(super) fn new(issue: RowIssue, line_number: Option<usize>) -> Self {
+        RowError {
+            index: issue.index,
+            line_number,
+            field: without_nul(issue.field),
+            message: without_nul(issue.message),
+        }
+    }
 }
 
 /// A refused import: RFC 9457 problem details whose `errors` name the rows.
