@@ -5,6 +5,8 @@
 
 use crate::api::common::ApiQuery;
 use crate::api::resource::structure_target;
+use crate::error::FieldError;
+use crate::service::checks::check_date;
 use actix_web::{HttpResponse, delete, get, patch, post};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -79,7 +81,13 @@ pub struct CreateDeadline {
     pub namnd_id: Option<Uuid>,
 }
 
-impl Input for CreateDeadline {}
+impl Input for CreateDeadline {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_date("due_date", Some(self.due_date), &mut errors);
+        errors
+    }
+}
 
 /// A deadline moved.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -89,7 +97,13 @@ pub struct UpdateDeadline {
     pub due_date: Option<NaiveDate>,
 }
 
-impl Input for UpdateDeadline {}
+impl Input for UpdateDeadline {
+    fn validate(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        check_date("due_date", self.due_date, &mut errors);
+        errors
+    }
+}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

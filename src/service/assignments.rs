@@ -3,6 +3,7 @@
 
 use super::linked::{Linked, answered_by, link_table, read_links, replace_links};
 use super::write::{Resource, audited};
+use crate::service::checks::check_date;
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -59,6 +60,8 @@ pub fn check_spec(spec: &AssignmentSpec) -> Vec<FieldError> {
         true,
         &mut errors,
     );
+    check_date("start_date", spec.planned_start, &mut errors);
+    check_date("end_date", spec.slutdatum, &mut errors);
     if let (Some(s), Some(e)) = (spec.planned_start, spec.slutdatum)
         && s > e
     {

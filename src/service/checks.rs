@@ -2,9 +2,11 @@
 //! texts and exact numbers. Each pushes a [`FieldError`] naming the field,
 //! so one request's errors are all reported together.
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::error::FieldError;
+use crate::domain::{MAX_YEAR, MIN_YEAR};
 
 /// Markdown texts (comments, section bodies) are at most this many bytes.
 pub const MARKDOWN_MAX_BYTES: usize = 1_000_000;
@@ -31,6 +33,16 @@ pub fn check_at_most(
             field,
             format!("must be at most {max} characters"),
         ));
+    }
+}
+
+/// A date of a year 1900–2200, as every year the service keeps: a date
+/// outside four-digit years would be answered in a form that is no
+/// `YYYY-MM-DD` (`+10000-01-01`).
+pub fn check_date(field: &str, date: Option<NaiveDate>, errors: &mut Vec<FieldError>) {
+    if date.is_some_and(|d| !(MIN_YEAR..=MAX_YEAR).contains(&d.year())) {
+        let message = format!("must be a date in the years {MIN_YEAR}–{MAX_YEAR}");
+        errors.push(FieldError::new(field, message));
     }
 }
 

@@ -246,3 +246,39 @@ async fn deadlines_are_checked(backend: Backend) {
 }
 
 both_databases!(deadlines_are_checked);
+
+/// Dates are of the years 1900–2200, like every year the service keeps: a
+/// date beyond four-digit years was stored and answered as `+10000-01-01`,
+/// which is no `YYYY-MM-DD` (the document's own `format: date`).
+async fn dates_stay_within_the_years_kept(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let period = app.create_period(&admin, "delar", 2024).await;
+    let deadline = |due: &str| json!({"period_id": period["id"], "type": "delarsrapport", "kind": "inlamning", "due_date": due});
+    for due in ["+10000-01-01", "1899-12-31", "-0001-01-01"] {
+        app.post("/api/v1/deadlines", &admin, &deadline(due))
+            .invalid(&["due_date"])
+            .await;
+    }
+    let created = app
+        .post("/api/v1/deadlines", &admin, &deadline("2200-12-31"))
+        .returns(201)
+        .await;
+    let path = format!("/api/v1/deadlines/{}", id_of(&created));
+    app.patch(&path, &admin, &json!({"due_date": "2201-01-01"}))
+        .if_match(1)
+        .invalid(&["due_date"])
+        .await;
+    let area = json!({"plan": "Kommunplan", "name": "Trygghet"});
+    let area = app
+        .post("/api/v1/goal-areas", &admin, &area)
+        .returns(201)
+        .await;
+    let assignment = json!({"goal_area_id": area["id"], "title": "Utreda", "huvudansvar": von["id"],
+        "start_date": "1900-01-01", "end_date": "+10000-01-01"});
+    app.post("/api/v1/assignments", &admin, &assignment)
+        .invalid(&["end_date"])
+        .await;
+}
+both_databases!(dates_stay_within_the_years_kept);

@@ -9,6 +9,7 @@ pub mod sections;
 pub mod tables;
 
 use crate::api::common::ApiQuery;
+use crate::service::checks::check_date;
 pub use action_plans::ActionPlanDto;
 use actix_web::{HttpResponse, delete, get, http::StatusCode, post, web};
 use chrono::NaiveDate;
@@ -387,6 +388,7 @@ pub struct ApproveReport {
 impl Input for ApproveReport {
     fn validate(&self) -> Vec<FieldError> {
         let mut errors = Vec::new();
+        check_date("beslut_datum", Some(self.beslut_datum), &mut errors);
         let p = self.beslut_paragraf.trim();
         if p.is_empty() || p.chars().count() > 50 {
             errors.push(FieldError::new(
