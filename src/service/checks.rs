@@ -65,10 +65,9 @@ pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
 /// Every string (and member name) holding U+0000, which no text column of
 /// either database stores (PostgreSQL refuses it), named by its path.
 pub fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
-    const MESSAGE: &str = NUL_MESSAGE;
     match value {
         serde_json::Value::String(text) if text.contains('\0') => {
-            out.push(FieldError::new(path, MESSAGE));
+            out.push(FieldError::new(path, NUL_MESSAGE));
         }
         serde_json::Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -83,7 +82,7 @@ pub fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldErro
                     format!("{path}.{key}")
                 };
                 if key.contains('\0') {
-                    out.push(FieldError::new(child.clone(), MESSAGE));
+                    out.push(FieldError::new(child.clone(), NUL_MESSAGE));
                 }
                 nul_fields(member, &child, out);
             }
