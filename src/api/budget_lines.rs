@@ -359,7 +359,7 @@ impl Delete for BudgetLines {
 crate::api::resource::item_routes! {
     BudgetLines, BudgetLineDto, "budget-lines", "/budget-lines/{id}", "Line id";
     create: /// Create a budget line (admin, kommunledning, integration, the nämnd's redaktör).
-        create_budget_line(CreateBudgetLine) "/budget-lines" "Created", 409 "The nämnd already has a line of this kind with this code; names `code`", 422 "Invalid or bad parent";
+        create_budget_line(CreateBudgetLine) "/budget-lines" "Created", 409 "The nämnd already has a line of this kind with this code (names `code`), or 40,000 lines of this kind", 422 "Invalid or bad parent";
     get: /// Read a budget line.
         get_budget_line "The line";
     patch: /// Change a budget line. Needs `If-Match`.

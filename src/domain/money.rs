@@ -178,9 +178,19 @@ pub fn cost_positive_avvikelse(
 
 /// The largest amount one value may have, either way: 10^12 kr (a million
 /// million; a kommun's whole budget is a small fraction of it). Values are
-/// summed per nämnd and month in 64-bit öre, so the bound keeps any total of
-/// up to 92 000 lines exact instead of overflowing.
+/// summed per nämnd and month in 64-bit öre; with [`MAX_LINES_PER_KIND`] the
+/// bound keeps every such total exact instead of overflowing.
 pub const MAX_AMOUNT_KR: i64 = 1_000_000_000_000;
+
+/// The most budget lines of one kind (drift or investering) one nämnd may
+/// have: far beyond any real driftredovisning (a few hundred rows), and low
+/// enough that a nämnd's total of one value per line, and any change of it
+/// (at most twice that, from every line at -max to every line at +max),
+/// fits in 64-bit öre.
+pub const MAX_LINES_PER_KIND: usize = 40_000;
+
+const _: () =
+    assert!(2 * (MAX_AMOUNT_KR as i128) * 100 * (MAX_LINES_PER_KIND as i128) <= i64::MAX as i128);
 
 /// Kronor to integer öre: at most two decimals, at most [`MAX_AMOUNT_KR`]
 /// either way.

@@ -9,14 +9,14 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::Actor;
 use crate::{
-    domain::money::{from_ore, to_ore},
+    domain::money::{MAX_LINES_PER_KIND, from_ore, to_ore},
     domain::{
         self, Amount, BudgetLine, BudgetLineKind, EntryPeriod, LineEntry, LineFigures, Measure,
         ReportPeriod, RolledUpLine, YearMonth,
@@ -385,11 +385,35 @@ pub async fn create(
             "parent_id",
         )
         .await?;
+        let existing = budget_line::Entity::find()
+            .filter(budget_line::Column::NamndId.eq(namnd_id))
+            .filter(budget_line::Column::Kind.eq(kind))
+            .count(txn)
+            .await?;
+        ensure_room(kind, usize::try_from(existing).unwrap_or(usize::MAX), 1)?;
         let created = insert_line(txn, actor.kommun_id, namnd_id, kind, write).await?;
         w.created(&created)?;
         Ok(created)
     })
     .await
+}
+
+/// Refuses a write that would give a nämnd more than [`MAX_LINES_PER_KIND`]
+/// lines of `kind` (`existing` stored, `added` new): 409, nothing written.
+/// The bound keeps the nämnd's totals exact.
+pub fn ensure_room(
+    kind: BudgetLineKind,
+    existing: usize,
+    added: usize,
+) -> Result<(), ServiceError> {
+    let total = existing.saturating_add(added);
+    if added > 0 && total > MAX_LINES_PER_KIND {
+        return Err(ServiceError::Conflict(format!(
+            "the nämnd would have {total} {kind} lines; a nämnd has at most \
+             {MAX_LINES_PER_KIND} lines of one kind"
+        )));
+    }
+    Ok(())
 }
 
 async fn insert_line(
@@ -599,6 +623,11 @@ pub async fn put_table(
         if !errors.is_empty() {
             return Err(ServiceError::Validation(errors));
         }
+        let added = seen
+            .keys()
+            .filter(|code| !lines.contains_key(**code))
+            .count();
+        ensure_room(kind, lines.len(), added)?;
         // Create or rename lines: parents before children.
         let mut created = 0;
         let mut pending: Vec<&TableRow> = rows.iter().collect();

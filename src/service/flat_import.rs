@@ -460,6 +460,12 @@ async fn resolve_lines(
                 .into_iter()
                 .map(|l| (l.code.clone(), l))
                 .collect();
+        let added = slots
+            .iter()
+            .map(|&slot| rows.texts.get(rows.slots[slot as usize].line.code))
+            .filter(|code| !existing.contains_key(*code))
+            .count();
+        budget_lines::ensure_room(*kind, existing.len(), added)?;
         let last = existing.values().map(|l| l.position).max();
         let count = counts.entry((namnd.id, *kind)).or_default();
         count.lines = slots.len();

@@ -633,6 +633,19 @@ async fn rows_after_the_highest_position(backend: Backend) {
 }
 both_databases!(rows_after_the_highest_position);
 
+/// A nämnd VON, the whole year 2024 and VON's årsredovisning for it.
+async fn von_arsredovisning(app: &TestApp, admin: &str) -> (Value, Value, Value) {
+    let von = app.create_namnd(admin, "VON", "namnd").await;
+    let period = app.create_period(admin, "helar", 2024).await;
+    let report =
+        json!({"namnd_id": von["id"], "period_id": period["id"], "type": "arsredovisning"});
+    let report = app
+        .post("/api/v1/reports", admin, &report)
+        .returns(201)
+        .await;
+    (von, period, report)
+}
+
 /// An amount is at most 10^12 kr either way, so the per-nämnd totals kept
 /// in 64-bit öre cannot overflow: two lines of 9·10^16 kr each were
 /// accepted one by one, and their total answered 500 (PostgreSQL, on the
@@ -641,14 +654,7 @@ both_databases!(rows_after_the_highest_position);
 async fn amounts_are_bounded_so_totals_stay_exact(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.katrineholm().await;
-    let von = app.create_namnd(&admin, "VON", "namnd").await;
-    let period = app.create_period(&admin, "helar", 2024).await;
-    let report =
-        json!({"namnd_id": von["id"], "period_id": period["id"], "type": "arsredovisning"});
-    let report = app
-        .post("/api/v1/reports", &admin, &report)
-        .returns(201)
-        .await;
+    let (von, period, report) = von_arsredovisning(&app, &admin).await;
     let value = |amount: &str| json!({"values": [{"measure": "utfall", "month": "2024-01", "amount": amount}]});
     for code in ["a", "b"] {
         let line = json!({"namnd_id": von["id"], "kind": "drift", "code": code, "name": code});
@@ -678,3 +684,70 @@ async fn amounts_are_bounded_so_totals_stay_exact(backend: Backend) {
     );
 }
 both_databases!(amounts_are_bounded_so_totals_stay_exact);
+
+/// A nämnd has at most 40,000 lines of one kind, so that with amounts of at
+/// most 10^12 kr its totals fit in 64-bit öre: a flat import of 93,000 new
+/// lines at 10^12 kr each (a 4 MB file) answered 500 on both databases. The
+/// import, a new line and a report table that would pass the bound are each
+/// refused whole with 409; at the bound the total is exact.
+async fn a_namnd_has_a_bounded_number_of_lines(backend: Backend) {
+    const MAX: usize = 40_000;
+    let app = spawn_with(backend, |s| s.max_import_bytes = 8 * 1024 * 1024).await;
+    let admin = app.katrineholm().await;
+    let (von, period, report) = von_arsredovisning(&app, &admin).await;
+    let ledger = |lines: usize| {
+        let mut csv = String::from("namnd;line;month;measure;amount\r\n");
+        for i in 0..lines {
+            csv.push_str(&format!("VON;l{i:05};2024-01;utfall;1000000000000\r\n"));
+        }
+        csv.into_bytes()
+    };
+    let import = |bytes: Vec<u8>| app.upload("/api/v1/imports/flat", &admin, "text/csv", bytes);
+    let past_the_bound = |problem: Value, lines: usize| {
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        let expected =
+            format!("the nämnd would have {lines} drift lines; a nämnd has at most 40000");
+        assert!(detail.starts_with(&expected), "{problem}");
+    };
+    past_the_bound(import(ledger(MAX + 1)).problem(409).await, MAX + 1);
+    let lines = app
+        .get("/api/v1/budget-lines?limit=1", &admin)
+        .returns(200)
+        .await;
+    assert_eq!(
+        lines["items"],
+        json!([]),
+        "nothing of the refused import is stored"
+    );
+
+    let imported = import(ledger(MAX)).returns(200).await;
+    assert_eq!(
+        imported["lines_created"].as_array().map(Vec::len),
+        Some(MAX)
+    );
+    let view = format!("/api/v1/kommun/drift?period_id={}", id_of(&period));
+    let view = app.get(&view, &admin).returns(200).await;
+    assert_eq!(
+        view["namnder"][0]["figures"]["utfall"],
+        40_000_000_000_000_000_i64
+    );
+
+    let line =
+        json!({"namnd_id": von["id"], "kind": "drift", "code": "one-more", "name": "En till"});
+    let refused = app
+        .post("/api/v1/budget-lines", &admin, &line)
+        .problem(409)
+        .await;
+    past_the_bound(refused, MAX + 1);
+    let investering = json!({"namnd_id": von["id"], "kind": "investering", "code": "one-more", "name": "En till"});
+    app.post("/api/v1/budget-lines", &admin, &investering)
+        .returns(201)
+        .await;
+    let table = json!({"lines": [{"code": "one-more", "name": "En till", "values": []}]});
+    let table_path = format!("/api/v1/reports/{}/drift", id_of(&report));
+    past_the_bound(
+        app.put(&table_path, &admin, &table).problem(409).await,
+        MAX + 1,
+    );
+}
+both_databases!(a_namnd_has_a_bounded_number_of_lines);

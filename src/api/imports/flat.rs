@@ -249,7 +249,9 @@ fn ore_json(ore: Option<i64>) -> Value {
 /// row (`index`, CSV `line_number` counting the header as line 1, `field`).
 /// `dry_run=true` reports the lines that would be created and the values that
 /// would change, and any errors, without writing. Importing the same file
-/// again changes nothing; `GET /exports/flat` writes the same format.
+/// again changes nothing; `GET /exports/flat` writes the same format. A
+/// nämnd has at most 40,000 lines of one kind: a file that would pass that
+/// is refused whole (409).
 ///
 /// Files up to `MAX_IMPORT_BYTES` (default 512 MiB) are accepted; larger
 /// ones get 413. A JSON file is checked row by row while it arrives, so it
