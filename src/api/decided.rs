@@ -17,7 +17,6 @@ use utoipa::{IntoParams, ToSchema};
 use super::{common::computed, figures::Unit};
 use crate::{
     domain::structure::ReportStatus,
-    entity::report_version,
     error::ApiError,
     service::{
         reports::ReportContext,
@@ -64,21 +63,6 @@ pub struct VersionDto {
     pub decided_at: DateTime<Utc>,
     /// The token subject that recorded the approval.
     pub decided_by: String,
-}
-
-impl From<&report_version::Model> for VersionDto {
-    fn from(v: &report_version::Model) -> Self {
-        VersionDto {
-            number: v.number,
-            sha256: v.sha256.clone(),
-            prev_sha256: v.prev_sha256.clone(),
-            beslut_datum: v.beslut_datum,
-            beslut_paragraf: v.beslut_paragraf.clone(),
-            diarienummer: v.diarienummer.clone(),
-            decided_at: v.decided_at,
-            decided_by: v.decided_by.clone(),
-        }
-    }
 }
 
 impl From<&VersionMeta> for VersionDto {

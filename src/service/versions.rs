@@ -490,11 +490,12 @@ pub async fn list(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
     report_id: Uuid,
-) -> Result<Vec<report_version::Model>, ServiceError> {
-    Ok(report_version::Entity::find()
+) -> Result<Vec<VersionMeta>, ServiceError> {
+    Ok(meta_select()
         .filter(report_version::Column::KommunId.eq(kommun_id))
         .filter(report_version::Column::ReportId.eq(report_id))
         .order_by_asc(report_version::Column::Number)
+        .into_model::<VersionMeta>()
         .all(db)
         .await?)
 }

@@ -296,13 +296,19 @@ pub struct ReportDiff {
 pub async fn diff_report(cx: Ctx, id: web::Path<Uuid>) -> Result<HttpResponse, ApiError> {
     let ctx = cx.report(*id, Action::Read).await?;
     let (_, state, _) = cx.into_parts();
-    let Some(version) = versions::latest(&state.db, ctx.report.id).await? else {
+    let Some(version) = versions::latest_meta(&state.db, ctx.report.id).await? else {
         return Err(ServiceError::NotFound(
             "the report has no decided version; it was never approved".into(),
         )
         .into());
     };
-    let decided = versions::read_document(&version.document)?;
+    let stored = versions::get(
+        &state.db,
+        ctx.report.kommun_id,
+        ctx.report.id,
+        version.number,
+    );
+    let decided = versions::read_document(&stored.await?.document)?;
     let mut live = document(&state.db, &ctx).await?;
     only_parts_of(&decided, &mut live);
     let differences = figure_differences(&decided, &live);
