@@ -4,16 +4,15 @@
 
 use crate::api::common::ApiQuery;
 use actix_web::{HttpResponse, get, web};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::indicators::query_year;
+use super::indicators::{IndicatorValueDto, query_year};
 use crate::api::resource::{Ctx, plan_target};
 use crate::{
     auth::Action,
-    domain::{Gender, ValueSource},
+    domain::Gender,
     error::ApiError,
     service::indicators::{self, ValueVersion},
 };
@@ -35,20 +34,9 @@ pub struct ValueHistoryQuery {
     "source": "kolada", "fetched_at": "2026-11-02T05:00:00Z", "kolada_value": 83, "kolada_status": null,
     "valid_from": "2026-11-02T05:00:00Z", "valid_to": "2026-12-03T05:00:00Z", "ended_by": "update"}))]
 pub struct ValueVersionDto {
-    pub year: i32,
-    pub gender: Gender,
-    #[serde(with = "super::decimal::option")]
-    #[schema(value_type = Option<f64>)]
-    pub value: Option<Decimal>,
-    pub status: Option<String>,
-    pub note: Option<String>,
-    pub source: ValueSource,
-    pub fetched_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// What Kolada said at `fetched_at`.
-    #[serde(with = "super::decimal::option")]
-    #[schema(value_type = Option<f64>)]
-    pub kolada_value: Option<Decimal>,
-    pub kolada_status: Option<String>,
+    // The value as it was in this version, its fields beside the others.
+    #[serde(flatten)]
+    pub value: IndicatorValueDto,
     /// Since when the value held.
     pub valid_from: chrono::DateTime<chrono::Utc>,
     /// Until when; null for the current value.
@@ -60,17 +48,8 @@ pub struct ValueVersionDto {
 
 impl From<ValueVersion> for ValueVersionDto {
     fn from(v: ValueVersion) -> Self {
-        let s = v.value;
         ValueVersionDto {
-            year: s.year,
-            gender: s.gender,
-            value: s.value,
-            status: s.status,
-            note: s.note,
-            source: s.source,
-            fetched_at: s.fetched_at,
-            kolada_value: s.kolada_value,
-            kolada_status: s.kolada_status,
+            value: IndicatorValueDto::of(&v.value),
             valid_from: v.valid_from,
             valid_to: v.valid_to,
             ended_by: v.ended_by,
