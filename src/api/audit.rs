@@ -6,14 +6,13 @@ use crate::api::common::ApiQuery;
 use crate::api::resource::audit_target;
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::common::{Page, PageParams, encode_cursor};
+use super::common::{Page, PageParams};
 use crate::api::resource::Ctx;
-use crate::{auth::Action, entity::audit_log, error::ApiError};
+use crate::{entity::audit_log, error::ApiError, service::audit};
 
 /// One recorded change.
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,51 +86,19 @@ pub async fn list_audit(
     query: ApiQuery<AuditQuery>,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, ApiError> {
-    cx.check(Action::Read, audit_target)?;
-    let (_, state, principal) = cx.into_parts();
-    let page = page.parse()?;
-    let Some(kommun_id) = principal.kommun_id else {
-        return Ok(HttpResponse::Ok().json(Page::<AuditEntry> {
-            items: vec![],
-            next_cursor: None,
-        }));
+    let Some((kommun_id, page)) = cx.listing(audit_target, &page)? else {
+        return Ok(super::resource::empty_page::<AuditEntry>());
     };
-    let mut condition = Condition::all().add(audit_log::Column::KommunId.eq(kommun_id));
-    if let Some(t) = &query.resource_type {
-        condition = condition.add(audit_log::Column::ResourceType.eq(t.as_str()));
-    }
-    if let Some(id) = query.resource_id {
-        condition = condition.add(audit_log::Column::ResourceId.eq(id));
-    }
-    if let Some(p) = &query.principal {
-        condition = condition.add(audit_log::Column::Principal.eq(p.as_str()));
-    }
-    if let Some(from) = query.from {
-        condition = condition.add(audit_log::Column::OccurredAt.gte(from));
-    }
-    if let Some(to) = query.to {
-        condition = condition.add(audit_log::Column::OccurredAt.lt(to));
-    }
-    if let Some(after) = page.after {
-        condition = condition.add(audit_log::Column::Id.gt(after));
-    }
-    let mut rows = audit_log::Entity::find()
-        .filter(condition)
-        .order_by_asc(audit_log::Column::Id)
-        .limit(page.limit + 1)
-        .all(&state.db)
-        .await?;
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let next = if more {
-        rows.last().map(|r| encode_cursor(r.id))
-    } else {
-        None
+    let filter = audit::AuditFilter {
+        resource_type: query.resource_type.clone(),
+        resource_id: query.resource_id,
+        principal: query.principal.clone(),
+        from: query.from,
+        to: query.to,
     };
-    Ok(HttpResponse::Ok().json(Page {
-        items: rows.into_iter().map(AuditEntry::from).collect(),
-        next_cursor: next,
-    }))
+    let (rows, next) = audit::list(cx.db(), kommun_id, &filter, &page).await?;
+    let items = rows.into_iter().map(AuditEntry::from).collect();
+    Ok(super::resource::page::<AuditEntry>(items, next))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

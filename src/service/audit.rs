@@ -3,9 +3,10 @@
 //! change without its record (or the reverse) cannot exist. Nothing in the
 //! API updates or deletes it.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::crud::{PageRequest, page_in_id_order};
 use super::error::ServiceError;
 use crate::{auth::Principal, entity::audit_log};
 
@@ -53,4 +54,45 @@ pub async fn touching(
     }
     entries.sort_by_key(|e| e.id);
     Ok(entries)
+}
+
+/// What `GET /audit` filters on; every given part must match.
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    pub resource_type: Option<String>,
+    pub resource_id: Option<Uuid>,
+    pub principal: Option<String>,
+    /// From this time (inclusive).
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Until this time (exclusive).
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One page of the kommun's audit entries, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+    filter: &AuditFilter,
+    page: &PageRequest,
+) -> Result<(Vec<audit_log::Model>, Option<Uuid>), ServiceError> {
+    use audit_log::Column as C;
+    let mut condition = Condition::all().add(C::KommunId.eq(kommun_id));
+    if let Some(t) = &filter.resource_type {
+        condition = condition.add(C::ResourceType.eq(t.as_str()));
+    }
+    if let Some(id) = filter.resource_id {
+        condition = condition.add(C::ResourceId.eq(id));
+    }
+    if let Some(p) = &filter.principal {
+        condition = condition.add(C::Principal.eq(p.as_str()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(C::OccurredAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        condition = condition.add(C::OccurredAt.lt(to));
+    }
+    let query = audit_log::Entity::find().filter(condition);
+    page_in_id_order(db, query, C::Id, |e| e.id, page).await
 }

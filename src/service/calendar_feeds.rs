@@ -194,13 +194,7 @@ pub async fn events(
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such calendar feed".into()))?;
-    let namnder: std::collections::HashMap<Uuid, namnd::Model> = namnd::Entity::find()
-        .filter(namnd::Column::KommunId.eq(kommun_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|n| (n.id, n))
-        .collect();
+    let namnder = super::reports::namnd_map(db, kommun_id).await?;
     let periods: std::collections::HashMap<Uuid, period::Model> = period::Entity::find()
         .filter(period::Column::KommunId.eq(kommun_id))
         .all(db)

@@ -3,12 +3,10 @@
 //! pre-aggregated totals (`budget_value_total`) and prognos steps
 //! (`budget_prognos_step`).
 
-use crate::service::search::in_byte_order;
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -40,14 +38,7 @@ pub async fn kommun_table(
     kind: BudgetLineKind,
     period: ReportPeriod,
 ) -> Result<KommunTable, ServiceError> {
-    let namnder = namnd::Entity::find()
-        .filter(namnd::Column::KommunId.eq(kommun_id))
-        .order_by_asc(in_byte_order(
-            db.get_database_backend(),
-            namnd::Column::Code,
-        ))
-        .all(db)
-        .await?;
+    let namnder = super::namnder::all_by_code(db, kommun_id).await?;
     let mut sums: HashMap<Uuid, Vec<LineEntry>> = HashMap::new();
     for (namnd_id, measure, from, to, amount) in totals_of(db, kommun_id, kind, period).await? {
         sums.entry(namnd_id)
@@ -250,14 +241,7 @@ pub async fn submissions(
     period_id: Uuid,
     report_type: &str,
 ) -> Result<Vec<(namnd::Model, Option<report::Model>)>, ServiceError> {
-    let namnder = namnd::Entity::find()
-        .filter(namnd::Column::KommunId.eq(kommun_id))
-        .order_by_asc(in_byte_order(
-            db.get_database_backend(),
-            namnd::Column::Code,
-        ))
-        .all(db)
-        .await?;
+    let namnder = super::namnder::all_by_code(db, kommun_id).await?;
     let mut reports: HashMap<Uuid, report::Model> = report::Entity::find()
         .filter(report::Column::KommunId.eq(kommun_id))
         .filter(report::Column::PeriodId.eq(period_id))

@@ -139,24 +139,28 @@ pub async fn list<E: TenantEntity>(
     condition: Condition,
     page: &PageRequest,
 ) -> Result<(Vec<E::Model>, Option<Uuid>), ServiceError> {
-    let mut query = E::find()
+    let query = E::find()
         .filter(E::kommun_column().eq(kommun_id))
         .filter(condition);
+    page_in_id_order(db, query, E::id_column(), E::id_of, page).await
+}
+
+/// The page of `query` after `page.after` in the order of its UUIDv7 `id`
+/// column (creation order), and the id to continue after when more follow.
+pub async fn page_in_id_order<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    mut query: sea_orm::Select<E>,
+    id: E::Column,
+    id_of: impl Fn(&E::Model) -> Uuid,
+    page: &PageRequest,
+) -> Result<(Vec<E::Model>, Option<Uuid>), ServiceError> {
     if let Some(after) = page.after {
-        query = query.filter(E::id_column().gt(after));
+        query = query.filter(id.gt(after));
     }
-    let mut rows = query
-        .order_by_asc(E::id_column())
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
+    let mut rows = query.order_by_asc(id).limit(page.limit + 1).all(db).await?;
     let more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
-    let next = if more {
-        rows.last().map(E::id_of)
-    } else {
-        None
-    };
+    let next = if more { rows.last().map(id_of) } else { None };
     Ok((rows, next))
 }
 

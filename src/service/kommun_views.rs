@@ -509,13 +509,7 @@ pub async fn forecast_accuracy(
     let figure = |total: &serde_json::Value, name: &str| -> Option<Decimal> {
         crate::domain::money::parse_decimal(&total[name]).ok()
     };
-    let namnder: HashMap<Uuid, namnd::Model> = namnd::Entity::find()
-        .filter(namnd::Column::KommunId.eq(kommun_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|n| (n.id, n))
-        .collect();
+    let namnder = super::reports::namnd_map(db, kommun_id).await?;
     let mut rows: std::collections::BTreeMap<(String, i32), ForecastAccuracy> = Default::default();
     for r in &reports {
         let (Some(version), Some(&year), Some(namnd)) = (

@@ -1,5 +1,8 @@
 use super::write::{Columns, NewRow, RowChanges};
-use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, NotSet};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter,
+    QueryOrder,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -70,6 +73,21 @@ impl RowChanges for NamndChanges {
             ..Default::default()
         })
     }
+}
+
+/// Every nämnd of the kommun, by code (in byte order on both databases):
+/// the rows of the consolidated views.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn all_by_code(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+) -> Result<Vec<namnd::Model>, ServiceError> {
+    let by_code = super::search::in_byte_order(db.get_database_backend(), namnd::Column::Code);
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .order_by_asc(by_code)
+        .all(db)
+        .await?)
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

@@ -341,22 +341,8 @@ pub async fn deliveries(
     if let Some(status) = status {
         query = query.filter(webhook_delivery::Column::Status.eq(status));
     }
-    if let Some(after) = page.after {
-        query = query.filter(webhook_delivery::Column::Id.gt(after));
-    }
-    let mut rows = query
-        .order_by_asc(webhook_delivery::Column::Id)
-        .limit(page.limit + 1)
-        .all(db)
-        .await?;
-    let more = rows.len() as u64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let next = if more {
-        rows.last().map(|r| r.id)
-    } else {
-        None
-    };
-    Ok((rows, next))
+    let id = webhook_delivery::Column::Id;
+    crud::page_in_id_order(db, query, id, |r| r.id, page).await
 }
 
 /// Sends a delivery again: a new delivery (with its own `webhook-id`) of
