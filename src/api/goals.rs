@@ -20,7 +20,7 @@ use super::{
     linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
     resource::{self, Ctx, empty_page, patch_field},
 };
-use crate::service::checks::check_text;
+use crate::service::checks::{check_text, max_abs};
 use crate::{
     auth::{Action, authorize},
     domain::Bedomning,
@@ -161,10 +161,10 @@ impl GoalDto {
 #[schema(example = json!({"year": 2024, "text": "Öka jmf utfall 2023"}))]
 pub struct GoalTargetInput {
     #[serde(deserialize_with = "de_year")]
-    #[schema(value_type = i32, example = 2024)]
+    #[schema(value_type = i32, example = 2024, minimum = 1900, maximum = 2200)]
     pub year: i32,
     #[serde(default, with = "super::decimal::option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub value: Option<Decimal>,
     #[schema(max_length = 200)]
     pub text: Option<String>,
@@ -173,6 +173,9 @@ pub struct GoalTargetInput {
 impl GoalTargetInput {
     fn target(&self) -> Result<GoalTarget, FieldError> {
         match (&self.value, &self.text) {
+            (Some(v), None) if v.abs() >= max_abs() => {
+                Err(FieldError::new("target.value", "is too large"))
+            }
             (Some(v), None) => Ok(GoalTarget::Value(*v)),
             (None, Some(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => {
                 Ok(GoalTarget::Text(t.trim().to_string()))
@@ -219,9 +222,8 @@ pub struct CreateGoal {
     pub medansvariga: Vec<Uuid>,
     #[serde(default)]
     pub alla_namnder: bool,
-    /// Agenda 2030 goal numbers 1–17.
     #[serde(default)]
-    #[schema(max_items = 17)]
+    #[schema(schema_with = super::schema::agenda2030_numbers)]
     pub agenda2030: Vec<u8>,
     #[serde(default)]
     #[schema(max_items = 200)]
@@ -299,7 +301,7 @@ pub struct UpdateGoal {
     #[schema(max_items = 100)]
     pub medansvariga: Option<Vec<Uuid>>,
     pub alla_namnder: Option<bool>,
-    #[schema(max_items = 17)]
+    #[schema(schema_with = super::schema::agenda2030_numbers_or_null)]
     pub agenda2030: Option<Vec<u8>>,
     #[schema(max_items = 200)]
     pub indicator_ids: Option<Vec<Uuid>>,

@@ -103,15 +103,15 @@ pub struct CreateKeyFigure {
     pub measured: Option<String>,
     /// Totalt: a number or numeric string, exact.
     #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub t: Option<Decimal>,
     /// Kvinnor.
     #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub k: Option<Decimal>,
     /// Män.
     #[serde(default, deserialize_with = "super::decimal::option::deserialize")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub m: Option<Decimal>,
     /// Placed last among the nämnd's figures of the year when left out.
     pub position: Option<i32>,
@@ -136,13 +136,13 @@ pub struct UpdateKeyFigure {
     #[schema(max_length = 60)]
     pub measured: Option<String>,
     #[serde(default, deserialize_with = "patch_decimal")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub t: Option<Option<Decimal>>,
     #[serde(default, deserialize_with = "patch_decimal")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub k: Option<Option<Decimal>>,
     #[serde(default, deserialize_with = "patch_decimal")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub m: Option<Option<Decimal>>,
     pub position: Option<i32>,
 }

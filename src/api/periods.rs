@@ -79,9 +79,10 @@ impl PeriodDto {
 #[schema(example = json!({"kind": "manad", "year": 2023, "number": 3}))]
 pub struct CreatePeriod {
     pub kind: PeriodKind,
-    /// 1900–2200.
+    #[schema(minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// Required for manad (1–12), tertial (1–3) and halvar (1–2); left out otherwise.
+    #[schema(minimum = 1, maximum = 12)]
     pub number: Option<u32>,
 }
 

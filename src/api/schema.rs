@@ -16,6 +16,31 @@ use crate::domain::{
     webhook::DeliveryStatus,
 };
 
+/// Agenda 2030 goal numbers: each 1–17, each at most once.
+pub fn agenda2030_numbers() -> Schema {
+    agenda2030_array(SchemaType::Type(Type::Array))
+}
+
+/// [`agenda2030_numbers`] or `null` (a change that leaves them as they are).
+pub fn agenda2030_numbers_or_null() -> Schema {
+    agenda2030_array(SchemaType::Array(vec![Type::Array, Type::Null]))
+}
+
+fn agenda2030_array(schema_type: SchemaType) -> Schema {
+    let number = ObjectBuilder::new()
+        .schema_type(SchemaType::Type(Type::Integer))
+        .minimum(Some(1))
+        .maximum(Some(17));
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .schema_type(schema_type)
+        .items(number)
+        .max_items(Some(17))
+        .unique_items(true)
+        .description(Some("Agenda 2030 goal numbers 1–17, each at most once."))
+        .build()
+        .into()
+}
+
 /// Any JSON value, with its types named (a schema without `type` does not
 /// read back, and the document is post-processed as data): a scalar, an
 /// object or null, or a list of them (generators need an array's items).

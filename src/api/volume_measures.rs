@@ -167,7 +167,7 @@ pub struct VolumeValueInput {
     pub period: Option<MonthRange>,
     pub kind: VolumeValueKind,
     /// A number or numeric string, exact; `null` deletes the value.
-    #[schema(value_type = Option<f64>, required = true)]
+    #[schema(value_type = Option<f64>, required = true, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub value: serde_json::Value,
 }
 

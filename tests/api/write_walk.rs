@@ -3,7 +3,7 @@
 //! the resource it changed. An operation without a step here fails the
 //! test, so a new endpoint cannot skip the one write path unnoticed. Before
 //! each write, copies of it with a bad text (too long, or holding NUL) must
-//! be refused (`text_limits.rs`).
+//! be refused (`request_limits.rs`).
 
 use std::collections::BTreeSet;
 
@@ -12,7 +12,7 @@ use kommunrapport::auth::Role;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
-use crate::{both_databases, helpers::*, text_limits};
+use crate::{both_databases, helpers::*, request_limits};
 
 /// A tiny Kolada v2 server: one page with one value of `U21468`.
 fn fake_kolada() -> String {
@@ -53,8 +53,8 @@ struct Walk<'a> {
     done: BTreeSet<String>,
     /// The OpenAPI document.
     doc: Value,
-    /// Over-long texts not refused as they should be (see `text_limits`).
-    misread_texts: Vec<String>,
+    /// Bad values not refused as they should be (see `request_limits`).
+    refused_wrongly: Vec<String>,
 }
 
 impl<'a> Walk<'a> {
@@ -105,7 +105,7 @@ impl<'a> Walk<'a> {
             audited: BTreeSet::new(),
             done: BTreeSet::new(),
             doc,
-            misread_texts: Vec::new(),
+            refused_wrongly: Vec::new(),
         };
         walk.new_changes().await;
         walk.audited = walk
@@ -142,9 +142,10 @@ impl<'a> Walk<'a> {
         let request = request.unwrap();
         let operation = format!("{} {}", request.method(), request.url().path());
         let template = self.template(&operation);
-        if let Some(schema) = text_limits::body_schema(&self.doc, &template) {
-            let wrong = text_limits::refuses_bad_texts(&client, &request, &self.doc, schema).await;
-            self.misread_texts.extend(wrong);
+        if let Some(schema) = request_limits::body_schema(&self.doc, &template) {
+            let wrong =
+                request_limits::refuses_bad_values(&client, &request, &self.doc, schema).await;
+            self.refused_wrongly.extend(wrong);
         }
         let (status, answer) = body(client.execute(request).await.unwrap()).await;
         assert!(
@@ -638,9 +639,9 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
         "write operations without a step in write_walk: {missing:?}"
     );
     assert!(
-        w.misread_texts.is_empty(),
-        "over-long texts not refused with a 422 naming the field:\n{}",
-        w.misread_texts.join("\n")
+        w.refused_wrongly.is_empty(),
+        "bad values not refused with a 422 naming the field:\n{}",
+        w.refused_wrongly.join("\n")
     );
 }
 

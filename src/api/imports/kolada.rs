@@ -33,7 +33,7 @@ pub struct KoladaValueDto {
     /// T (totalt), K (kvinnor) or M (män).
     pub gender: String,
     /// The value; null when Kolada has none (then `status` may say why).
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub value: Value,
     /// Kolada's status; "" when there is nothing to say.
     #[schema(max_length = 40)]
@@ -55,6 +55,7 @@ pub struct KoladaEntryDto {
     /// Kommunkod.
     pub municipality: String,
     /// The year.
+    #[schema(minimum = 1900, maximum = 2200)]
     pub period: i32,
     pub values: Vec<KoladaValueDto>,
 }

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::years::de_year;
 use crate::api::common::Input;
-use crate::service::checks::max_abs;
+use crate::service::checks::{check_figure, max_abs};
 use crate::{
     domain::{Bedomning, Gender, Override, Polarity, STATUS_MAX_CHARS, Trend, TrendThreshold},
     error::FieldError,
@@ -38,7 +38,7 @@ pub struct CreateIndicator {
     pub polarity: Polarity,
     /// Percent 0–100 below which a change is `oforandrad` (default 1.5).
     #[serde(default = "default_threshold", with = "crate::api::decimal")]
-    #[schema(value_type = Option<f64>, example = 1.5)]
+    #[schema(value_type = Option<f64>, example = 1.5, minimum = 0, maximum = 100)]
     pub trend_threshold: Decimal,
     /// Källa as printed.
     pub source: Option<String>,
@@ -62,7 +62,7 @@ pub struct UpdateIndicator {
     pub unit: Option<String>,
     pub polarity: Option<Polarity>,
     #[serde(default, with = "crate::api::decimal::option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, minimum = 0, maximum = 100)]
     pub trend_threshold: Option<Decimal>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::api::common::double_option")]
@@ -157,11 +157,11 @@ impl Input for UpdateIndicator {
 pub struct RiktvardeInput {
     /// `YYYY` (number or string).
     #[serde(deserialize_with = "de_year")]
-    #[schema(value_type = i32, example = 2024)]
+    #[schema(value_type = i32, example = 2024, minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// A number or numeric string.
     #[serde(default, with = "crate::api::decimal::option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub value: Option<Decimal>,
     /// A target without a number, e.g. "öka".
     #[schema(max_length = 200)]
@@ -188,6 +188,7 @@ impl PutRiktvarden {
             )]);
         }
         for (i, r) in self.riktvarden.iter().enumerate() {
+            check_figure(&format!("riktvarden[{i}].value"), r.value, &mut errors);
             let target = match (&r.value, &r.text) {
                 (Some(v), None) => Some(indicators::Target::Value(*v)),
                 (None, Some(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => {
@@ -248,14 +249,14 @@ fn total() -> Gender {
 pub struct IndicatorValueInput {
     /// `YYYY` (number or string).
     #[serde(deserialize_with = "de_year")]
-    #[schema(value_type = i32, example = 2024)]
+    #[schema(value_type = i32, example = 2024, minimum = 1900, maximum = 2200)]
     pub year: i32,
     /// T (default), K or M.
     #[serde(default = "total")]
     pub gender: Gender,
     /// A number or numeric string; null when only a status or note is recorded.
     #[serde(default, with = "crate::api::decimal::option")]
-    #[schema(value_type = Option<f64>)]
+    #[schema(value_type = Option<f64>, exclusive_minimum = -1e18, exclusive_maximum = 1e18)]
     pub value: Option<Decimal>,
     #[schema(max_length = 40)]
     pub status: Option<String>,

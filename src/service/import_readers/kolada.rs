@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ReadError;
-use crate::service::checks::nul_fields;
+use crate::service::checks::{max_abs, nul_fields};
 use crate::{
     domain::{Gender, MAX_YEAR, MIN_YEAR, STATUS_MAX_CHARS, money::parse_decimal},
     service::imports::{KoladaEntry, KoladaValue, RowIssue},
@@ -98,6 +98,12 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
         let mut out = Vec::with_capacity(values.len());
         for (j, v) in values.iter().enumerate() {
             let at = |f: &str| format!("values[{i}].values[{j}].{f}");
+            // Not used either (one value is one observation here), but
+            // Kolada's count is a count.
+            if v.get("count").is_some_and(|count| !count.is_u64()) {
+                let message = "must be the number of observations (a whole number from 0)";
+                parsed.errors.push(kolada_error(i, at("count"), message));
+            }
             let gender = match v.get("gender").and_then(Value::as_str) {
                 Some("T") => Some(Gender::T),
                 Some("K") => Some(Gender::K),
@@ -116,7 +122,13 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
             };
             let value = match v.get("value") {
                 None | Some(Value::Null) => Ok(None),
-                Some(raw) => parse_decimal(raw).map(Some),
+                Some(raw) => parse_decimal(raw).and_then(|d| {
+                    if d.abs() < max_abs() {
+                        Ok(Some(d))
+                    } else {
+                        Err("is too large".to_string())
+                    }
+                }),
             };
             let value = match value {
                 Ok(v) => v,

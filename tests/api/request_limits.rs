@@ -1,12 +1,16 @@
-//! Texts have limits, and every write path keeps them. A text field of a
+//! Requests have limits, and every write path keeps them. A text field of a
 //! request body either declares `maxLength` in the OpenAPI document (its
-//! column is bounded) or is one of the few unbounded texts listed here. The
-//! write walk (`write_walk.rs`) sends, before each of its writes, a copy
-//! with one limited text one character too long, for every such field the
-//! body holds or leaves out, and a copy with a NUL in each text it holds
-//! (no text column stores U+0000), and expects a 422 (naming exactly that
-//! field when the body held it): a check that lives only on create, or
-//! only in the schema, or a reader that skips the common one, fails it.
+//! column is bounded) or is one of the few unbounded texts listed here; a
+//! number declares its range (`minimum`/`maximum`, or their exclusive
+//! forms) unless it takes its format's whole range. The write walk
+//! (`write_walk.rs`) sends, before each of its writes, copies of it that
+//! must be refused: each limited text one character too long and each
+//! bounded number just outside each of its bounds, for every such field the
+//! body holds or leaves out, and each text it holds with a NUL (no text
+//! column stores U+0000). Each must get a 422 (naming exactly that field
+//! when the body held it): a check that lives only on create, or only in
+//! the schema, or a reader that skips the common one, fails it; so does a
+//! document that promises less than the service refuses.
 
 use reqwest::{Client, Request};
 use serde_json::Value;
@@ -117,31 +121,31 @@ fn max_length(doc: &Value, schema: &Value) -> Option<usize> {
         .map(|n| n as usize)
 }
 
-/// One text of a body to make too long: where it is (as the API names
+/// One place of a body a copy may set: where it is (as the API names
 /// fields in its problems, `values[0].note`), the JSON pointer to it, its
-/// current value if the body has one, and its limit.
-struct LimitedText {
+/// schema, and its current value (`None` where the body leaves it out).
+struct Slot<'a> {
     field: String,
     pointer: String,
-    current: Option<String>,
-    limit: usize,
+    schema: &'a Value,
+    current: Option<&'a Value>,
 }
 
-/// Every limited text of `body` (shaped by `schema`): the strings it holds
-/// and, in each object, the limited text properties it leaves out.
-fn limited_texts(doc: &Value, schema: &Value, body: &Value) -> Vec<LimitedText> {
+/// Every place of `body` (shaped by `schema`): each scalar it holds and, in
+/// each object, each property it leaves out.
+fn slots<'a>(doc: &'a Value, schema: &'a Value, body: &'a Value) -> Vec<Slot<'a>> {
     let mut found = Vec::new();
     collect(doc, schema, body, "", "", &mut found);
     found
 }
 
-fn collect(
-    doc: &Value,
-    schema: &Value,
-    value: &Value,
+fn collect<'a>(
+    doc: &'a Value,
+    schema: &'a Value,
+    value: &'a Value,
     field: &str,
     pointer: &str,
-    found: &mut Vec<LimitedText>,
+    found: &mut Vec<Slot<'a>>,
 ) {
     match value {
         Value::Object(members) => {
@@ -158,16 +162,12 @@ fn collect(
                 let pointer = format!("{pointer}/{name}");
                 match members.get(name) {
                     Some(member) => collect(doc, property_schema, member, &field, &pointer, found),
-                    None => {
-                        if let Some(limit) = max_length(doc, property_schema) {
-                            found.push(LimitedText {
-                                field,
-                                pointer,
-                                current: None,
-                                limit,
-                            });
-                        }
-                    }
+                    None => found.push(Slot {
+                        field,
+                        pointer,
+                        schema: property_schema,
+                        current: None,
+                    }),
                 }
             }
         }
@@ -180,17 +180,12 @@ fn collect(
                 }
             }
         }
-        Value::String(text) => {
-            if let Some(limit) = max_length(doc, schema) {
-                found.push(LimitedText {
-                    field: field.to_string(),
-                    pointer: pointer.to_string(),
-                    current: Some(text.clone()),
-                    limit,
-                });
-            }
-        }
-        _ => {}
+        scalar => found.push(Slot {
+            field: field.to_string(),
+            pointer: pointer.to_string(),
+            schema,
+            current: Some(scalar),
+        }),
     }
 }
 
@@ -219,12 +214,12 @@ pub fn body_schema<'a>(doc: &'a Value, operation: &str) -> Option<&'a Value> {
     operation["requestBody"]["content"]["application/json"].get("schema")
 }
 
-/// One copy of a body to send: the text at `pointer` (the field `field`)
-/// set to `text`.
+/// One copy of a body to send: the value at `pointer` (the field `field`)
+/// set to `value`.
 struct Variant {
     field: String,
     pointer: String,
-    text: String,
+    value: Value,
     /// Whether the body held the field (rather than leaving it out).
     held: bool,
     /// What the copy tries, for the failure message.
@@ -233,22 +228,66 @@ struct Variant {
 
 /// For every limited text the body holds or leaves out, a copy with that
 /// text one character over its limit.
-fn over_long(doc: &Value, schema: &Value, body: &Value) -> Vec<Variant> {
-    limited_texts(doc, schema, body)
-        .into_iter()
-        .map(|t| Variant {
-            what: format!(
-                "{} of {} characters (limit {})",
-                t.field,
-                t.limit + 1,
-                t.limit
-            ),
-            text: one_too_long(t.current.as_deref(), t.limit),
-            held: t.current.is_some(),
-            field: t.field,
-            pointer: t.pointer,
+fn over_long(doc: &Value, slots: &[Slot]) -> Vec<Variant> {
+    slots
+        .iter()
+        .filter(|s| s.current.is_none_or(Value::is_string))
+        .filter_map(|s| {
+            let limit = max_length(doc, s.schema)?;
+            Some(Variant {
+                what: format!("{} of {} characters (limit {limit})", s.field, limit + 1),
+                value: Value::String(one_too_long(s.current.and_then(Value::as_str), limit)),
+                held: s.current.is_some(),
+                field: s.field.clone(),
+                pointer: s.pointer.clone(),
+            })
         })
         .collect()
+}
+
+/// The numbers just outside the range a number schema declares: above its
+/// `maximum` (or at its `exclusiveMaximum`) and below its `minimum` (or at
+/// its `exclusiveMinimum`), with the bound they pass.
+fn outside(doc: &Value, schema: &Value) -> Vec<(Value, String)> {
+    let step = |bound: &Value, by: i64| match bound.as_i64() {
+        Some(n) => Value::from(n + by),
+        None => Value::from(bound.as_f64().unwrap_or_default() + by as f64),
+    };
+    let mut out = Vec::new();
+    for s in alternatives(doc, schema) {
+        for (key, by) in [
+            ("maximum", 1),
+            ("exclusiveMaximum", 0),
+            ("minimum", -1),
+            ("exclusiveMinimum", 0),
+        ] {
+            if let Some(bound) = s.get(key).filter(|b| b.is_number()) {
+                out.push((step(bound, by), format!("{key} {bound}")));
+            }
+        }
+    }
+    out
+}
+
+/// For every bounded number the body holds or leaves out, a copy with it
+/// just outside each of its bounds.
+fn out_of_range(doc: &Value, slots: &[Slot]) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    for s in slots
+        .iter()
+        .filter(|s| s.current.is_none_or(Value::is_number))
+    {
+        for (value, bound) in outside(doc, s.schema) {
+            variants.push(Variant {
+                what: format!("{} = {value} ({bound})", s.field),
+                value,
+                held: s.current.is_some(),
+                field: s.field.clone(),
+                pointer: s.pointer.clone(),
+            });
+        }
+    }
+    variants
 }
 
 /// For every text the body holds, a copy with a NUL (U+0000) in it, which
@@ -279,7 +318,7 @@ fn with_nul(body: &Value) -> Vec<Variant> {
             Value::String(text) => out.push(Variant {
                 field: field.to_string(),
                 pointer: pointer.to_string(),
-                text: format!("{text}\u{0}"),
+                value: Value::String(format!("{text}\u{0}")),
                 held: true,
                 what: format!("{field} holding NUL"),
             }),
@@ -292,12 +331,12 @@ fn with_nul(body: &Value) -> Vec<Variant> {
 }
 
 /// Sends `request` once for every variant of its JSON body (shaped by
-/// `schema`) with a text it must refuse: each limited text one character
-/// too long, each text it holds with a NUL. Each must be refused (a write
-/// that succeeds fails the test at once); the answers that are not a 422
-/// naming exactly that field are returned. The original request is not
-/// sent.
-pub async fn refuses_bad_texts(
+/// `schema`) with a value it must refuse: each limited text one character
+/// too long, each bounded number just outside each bound, each text it
+/// holds with a NUL. Each must be refused (a write that succeeds fails the
+/// test at once); the answers that are not a 422 naming exactly that field
+/// are returned. The original request is not sent.
+pub async fn refuses_bad_values(
     client: &Client,
     request: &Request,
     doc: &Value,
@@ -312,16 +351,18 @@ pub async fn refuses_bad_texts(
     };
     let operation = format!("{} {}", request.method(), request.url().path());
     let mut wrong = Vec::new();
-    for v in over_long(doc, schema, &body)
+    let slots = slots(doc, schema, &body);
+    let variants = over_long(doc, &slots)
         .into_iter()
-        .chain(with_nul(&body))
-    {
+        .chain(out_of_range(doc, &slots))
+        .chain(with_nul(&body));
+    for v in variants {
         let mut variant = body.clone();
         match variant.pointer_mut(&v.pointer) {
-            Some(slot) => *slot = Value::String(v.text),
+            Some(slot) => *slot = v.value,
             None => {
                 let (parent, name) = v.pointer.rsplit_once('/').unwrap();
-                variant.pointer_mut(parent).unwrap()[name] = Value::String(v.text);
+                variant.pointer_mut(parent).unwrap()[name] = v.value;
             }
         }
         let mut probe = request.try_clone().unwrap();
@@ -329,7 +370,7 @@ pub async fn refuses_bad_texts(
         let (status, answer) = body_of(client.execute(probe).await.unwrap()).await;
         let what = format!("{operation} with {}", v.what);
         assert!(status >= 400, "{what} was accepted: {status} {answer}");
-        // A text the body leaves out may exclude another one it holds (a
+        // A field the body leaves out may exclude another one it holds (a
         // riktvärde is a value or a text): then any 422 is right.
         let named = names_only(&answer, &v.field);
         if status != 422 || (v.held && !named) {
@@ -368,14 +409,10 @@ fn bounded(pattern: &str) -> bool {
     !pattern.contains(['*', '+'])
 }
 
-/// Every text property of every request body declares its `maxLength`,
-/// unless it is a listed unbounded text, an enumeration, a format (date,
-/// uuid) or a pattern that bounds it: a client learns each limit from the
-/// document.
-#[test]
-fn every_request_text_declares_its_limit() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+/// Every property of every request body schema, as (`Schema.property`, its
+/// schema), from the operations' JSON bodies down through references,
+/// `oneOf`/`anyOf`/`allOf` and array items.
+fn request_properties(doc: &Value) -> Vec<(String, &Value)> {
     // (the schema's name for the fields it finds, the schema)
     let mut schemas: Vec<(String, &Value)> = Vec::new();
     for item in doc["paths"].as_object().unwrap().values() {
@@ -384,7 +421,7 @@ fn every_request_text_declares_its_limit() {
             schemas.extend(body.get("schema").map(|s| ("(inline)".to_string(), s)));
         }
     }
-    let mut unlimited = std::collections::BTreeSet::new();
+    let mut properties = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     while let Some((mut name, schema)) = schemas.pop() {
         if let Some(reference) = schema["$ref"].as_str() {
@@ -395,32 +432,93 @@ fn every_request_text_declares_its_limit() {
                 .trim_start_matches("#/components/schemas/")
                 .to_string();
         }
-        let schema = resolve(&doc, schema);
+        let schema = resolve(doc, schema);
         let parts = ["oneOf", "anyOf", "allOf"].into_iter();
         let parts = parts.flat_map(|key| schema[key].as_array().into_iter().flatten());
         for part in parts.chain(schema.get("items")) {
             schemas.push((name.clone(), part));
         }
         for (property, property_schema) in schema["properties"].as_object().into_iter().flatten() {
-            let free = texts_of(&doc, property_schema).into_iter().any(|s| {
+            properties.push((format!("{name}.{property}"), property_schema));
+            schemas.push((name.clone(), property_schema));
+        }
+    }
+    properties
+}
+
+fn openapi_document() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Every text property of every request body declares its `maxLength`,
+/// unless it is a listed unbounded text, an enumeration, a format (date,
+/// uuid) or a pattern that bounds it: a client learns each limit from the
+/// document.
+#[test]
+fn every_request_text_declares_its_limit() {
+    let doc = openapi_document();
+    let unlimited: std::collections::BTreeSet<String> = request_properties(&doc)
+        .into_iter()
+        .filter(|(qualified, schema)| {
+            let free = texts_of(&doc, schema).into_iter().any(|s| {
                 s.get("maxLength").is_none()
                     && s.get("enum").is_none()
                     && s.get("format").is_none()
                     && !s["pattern"].as_str().is_some_and(bounded)
             });
-            let qualified = format!("{name}.{property}");
-            if free
-                && !UNBOUNDED.contains(&qualified.as_str())
+            free && !UNBOUNDED.contains(&qualified.as_str())
                 && !MATCHED.contains(&qualified.as_str())
-            {
-                unlimited.insert(qualified);
-            }
-            schemas.push((name.clone(), property_schema));
-        }
-    }
+        })
+        .map(|(qualified, _)| qualified)
+        .collect();
     assert!(
         unlimited.is_empty(),
         "request texts without maxLength (declare it, or list the field as unbounded): {unlimited:#?}"
+    );
+}
+
+/// Request-body integers that take their format's whole range: a position
+/// (any 32-bit integer orders rows), a kronor threshold and Kolada's counts
+/// (any whole number from 0).
+fn whole_range(qualified: &str) -> bool {
+    qualified.ends_with(".position")
+        || qualified.ends_with(".min_deviation_kr")
+        || ["KoladaFile.count", "KoladaValueDto.count"].contains(&qualified)
+}
+
+/// Every number of every request body declares its range (`minimum` and
+/// `maximum`, or their exclusive forms), unless it is an integer that takes
+/// its format's whole range: a client learns from the document what the
+/// service refuses, and the write walk sends just outside each bound.
+#[test]
+fn every_request_number_declares_its_range() {
+    let doc = openapi_document();
+    let is_number = |s: &Value| {
+        let types = match &s["type"] {
+            Value::Array(types) => types.clone(),
+            one => vec![one.clone()],
+        };
+        types.iter().any(|t| t == "number" || t == "integer")
+    };
+    let bounded = |s: &Value, keys: [&str; 2]| keys.iter().any(|k| s[k].is_number());
+    let open: std::collections::BTreeSet<String> = request_properties(&doc)
+        .into_iter()
+        .filter(|(qualified, schema)| {
+            let numbers = alternatives(&doc, schema)
+                .into_iter()
+                .flat_map(|s| std::iter::once(s).chain(items(&doc, s).map(|i| resolve(&doc, i))));
+            let open = numbers.filter(|s| is_number(s)).any(|s| {
+                !bounded(s, ["minimum", "exclusiveMinimum"])
+                    || !bounded(s, ["maximum", "exclusiveMaximum"])
+            });
+            open && !whole_range(qualified)
+        })
+        .map(|(qualified, _)| qualified)
+        .collect();
+    assert!(
+        open.is_empty(),
+        "request numbers without a declared range (declare minimum and maximum): {open:#?}"
     );
 }
 
