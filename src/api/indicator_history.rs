@@ -24,7 +24,7 @@ pub struct ValueHistoryQuery {
     #[param(example = 2024, value_type = Option<i32>, minimum = 1900, maximum = 2200)]
     pub year: Option<String>,
     /// Only this gender.
-    #[param(example = "T", value_type = Option<String>)]
+    #[param(example = "T", value_type = Option<Gender>)]
     pub gender: Option<String>,
 }
 
