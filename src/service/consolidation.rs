@@ -242,15 +242,7 @@ pub async fn submissions(
     report_type: &str,
 ) -> Result<Vec<(namnd::Model, Option<report::Model>)>, ServiceError> {
     let namnder = super::namnder::all_by_code(db, kommun_id).await?;
-    let mut reports: HashMap<Uuid, report::Model> = report::Entity::find()
-        .filter(report::Column::KommunId.eq(kommun_id))
-        .filter(report::Column::PeriodId.eq(period_id))
-        .filter(report::Column::ReportType.eq(report_type))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.namnd_id, r))
-        .collect();
+    let mut reports = reports_by_namnd(db, kommun_id, period_id, report_type).await?;
     Ok(namnder
         .into_iter()
         .map(|n| {
