@@ -219,10 +219,33 @@ mod tests {
 
     use super::*;
 
-    fn with_status(status: &str) -> ParsedKolada {
+    fn with_value(value: serde_json::Value) -> ParsedKolada {
         let doc = json!({"values": [{"kpi": "U21468", "municipality": "0483", "period": 2024,
-            "values": [{"gender": "T", "value": 71.5, "status": status}]}]});
+            "values": [value]}]});
         parse_kolada(&doc, "0483").unwrap()
+    }
+
+    fn with_status(status: &str) -> ParsedKolada {
+        with_value(json!({"gender": "T", "value": 71.5, "status": status}))
+    }
+
+    fn fields(parsed: &ParsedKolada) -> Vec<&str> {
+        parsed.errors.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_value_is_a_figure_and_its_count_a_count() {
+        let largest = "999999999999999999.9999999999";
+        let fits = with_value(json!({"gender": "T", "value": largest, "count": 3}));
+        assert_eq!((fields(&fits), fits.entries.len()), (vec![], 1));
+        for value in [json!("1e18"), json!(-1_000_000_000_000_000_000_i64)] {
+            let beyond = with_value(json!({"gender": "T", "value": value}));
+            assert_eq!(fields(&beyond), ["values[0].values[0].value"]);
+        }
+        for count in [json!(-1), json!(1.5), json!("1")] {
+            let odd = with_value(json!({"gender": "T", "value": 1, "count": count}));
+            assert_eq!(fields(&odd), ["values[0].values[0].count"]);
+        }
     }
 
     #[test]
@@ -231,8 +254,7 @@ mod tests {
         assert!(fits.errors.is_empty());
         assert_eq!(fits.entries.len(), 1);
         let long = with_status(&"Å".repeat(STATUS_MAX_CHARS + 1));
-        let fields: Vec<&str> = long.errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["values[0].values[0].status"]);
+        assert_eq!(fields(&long), ["values[0].values[0].status"]);
         assert!(long.entries.is_empty());
     }
 }
