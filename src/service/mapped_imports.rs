@@ -10,7 +10,7 @@ use super::{
     imports::{FlatRow, RowIssue},
 };
 use crate::{
-    domain::money::to_ore,
+    domain::money::{MAX_AMOUNT_KR, to_ore},
     domain::{
         BudgetLineKind, EntryPeriod, Measure,
         mapping::{DimensionCodes, MappingRule, MappingTarget, first_match},
@@ -81,8 +81,10 @@ pub fn sum_same_values(rows: Vec<FlatRow>, issues: &mut Vec<RowIssue>) -> Vec<Fl
             continue;
         };
         let first = &mut out[at];
+        // The sum is one value: it keeps the bound of every amount.
+        let within = |ore: &i64| ore.unsigned_abs() <= MAX_AMOUNT_KR.unsigned_abs() * 100;
         let sum = match (first.write.amount_ore, row.write.amount_ore) {
-            (Some(a), Some(b)) => a.checked_add(b).map(Some),
+            (Some(a), Some(b)) => a.checked_add(b).filter(within).map(Some),
             (a, b) => Some(a.or(b)),
         };
         match sum {
@@ -90,7 +92,8 @@ pub fn sum_same_values(rows: Vec<FlatRow>, issues: &mut Vec<RowIssue>) -> Vec<Fl
             None => issues.push(RowIssue::new(
                 row.index,
                 "amount",
-                "the sum of the rows that reach this line and month is too large",
+                "the sum of the rows that reach this line and month is too large: \
+                 a value is at most 1000000000000 kronor (10^12) either way",
             )),
         }
     }

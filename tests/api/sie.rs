@@ -220,3 +220,47 @@ async fn a_broken_sie_file_is_refused_with_its_lines(backend: Backend) {
     assert!(von_values(&app, 2025).await.is_empty());
 }
 both_databases!(a_broken_sie_file_is_refused_with_its_lines);
+
+/// Postings that reach one line and month are summed into one value, which
+/// keeps the bound of every amount (10^12 kr): two ansvar of 6·10^11 kr each
+/// on äldreomsorg were stored as 1.2·10^12 kr (and enough such sums
+/// overflowed the nämnd's totals).
+async fn summed_postings_keep_the_bound_of_an_amount(backend: Backend) {
+    let app = demo_app(backend).await;
+    let mapping = create_von_mapping(&app).await;
+    let token = app.token(Role::Integration);
+    let query = format!("?mapping_id={mapping}");
+    let file = |each: &str| {
+        cp437(&format!(
+            "{HEAD}#PSALDO 0 202501 4010 {{1 \"110\" 20 \"510\"}} {each}\r\n\
+             #PSALDO 0 202501 4010 {{1 \"111\" 20 \"510\"}} {each}\r\n"
+        ))
+    };
+    let p = post_sie(&app, &token, &query, file("600000000000"))
+        .problem(422)
+        .await;
+    let errors = array(&p["errors"]);
+    let got: Vec<(u64, &str)> = errors
+        .iter()
+        .map(|e| {
+            (
+                e["line_number"].as_u64().unwrap(),
+                e["field"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [(19, "amount")], "{p}");
+    assert!(von_values(&app, 2025).await.is_empty(), "nothing applied");
+    post_sie(&app, &token, &query, file("500000000000"))
+        .returns(200)
+        .await;
+    let at_the_bound = json!(-1_000_000_000_000_i64);
+    let value = (
+        "aldreomsorg".into(),
+        "utfall".into(),
+        "2025-01".into(),
+        at_the_bound,
+    );
+    assert_eq!(von_values(&app, 2025).await, [value]);
+}
+both_databases!(summed_postings_keep_the_bound_of_an_amount);
