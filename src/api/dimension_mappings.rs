@@ -177,6 +177,7 @@ pub struct CreateDimensionMapping {
     #[serde(default)]
     pub sie_dimensions: Option<SieDimensionsDto>,
     /// 1–2000 rules, in the order they are tried.
+    #[schema(min_items = 1, max_items = 2000)]
     pub rules: Vec<MappingRuleDto>,
 }
 
@@ -195,6 +196,7 @@ pub struct UpdateDimensionMapping {
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
     pub sie_dimensions: Option<SieDimensionsDto>,
+    #[schema(min_items = 1, max_items = 2000)]
     pub rules: Option<Vec<MappingRuleDto>>,
 }
 

@@ -31,7 +31,7 @@ const MAX_KPIS: usize = 200;
 #[schema(example = json!({"kpi_group": "Kommunens kvalitet i korthet"}))]
 pub struct FromKolada {
     /// Kolada KPI ids (A–Z, 0–9), e.g. `["N00945", "U21468"]`.
-    #[schema(max_items = 200, example = json!(["N00945", "U21468"]))]
+    #[schema(min_items = 1, max_items = 200, example = json!(["N00945", "U21468"]))]
     pub kpis: Option<Vec<String>>,
     /// The title of a Kolada KPI group (exactly, or a part only one group's
     /// title contains).

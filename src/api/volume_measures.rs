@@ -181,6 +181,7 @@ pub struct VolumeValueInput {
 ]}))]
 pub struct PutVolumeValues {
     /// At most 1000 values.
+    #[schema(max_items = 1000)]
     pub values: Vec<VolumeValueInput>,
 }
 

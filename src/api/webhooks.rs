@@ -90,6 +90,7 @@ pub struct CreateWebhook {
     pub description: Option<String>,
     /// 1–100 event types: `*`, a resource type, `type.action`, or the
     /// process events `deadline.pass` and `obligation.create`.
+    #[schema(min_items = 1, max_items = 100)]
     pub event_types: Vec<String>,
     /// Your own secret (`whsec_` + base64 of 24–64 bytes); left out, one
     /// is generated and shown in the answer.
@@ -109,6 +110,7 @@ pub struct UpdateWebhook {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub description: Option<Option<String>>,
+    #[schema(min_items = 1, max_items = 100)]
     pub event_types: Option<Vec<String>>,
     /// `true` enables a disabled webhook again (pending deliveries of the
     /// time it was disabled are not sent; replay them); `false` disables it.

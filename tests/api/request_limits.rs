@@ -2,12 +2,14 @@
 //! request body either declares `maxLength` in the OpenAPI document (its
 //! column is bounded) or is one of the few unbounded texts listed here; a
 //! number declares its range (`minimum`/`maximum`, or their exclusive
-//! forms) unless it takes its format's whole range. The write walk
+//! forms) unless it takes its format's whole range; a list declares its
+//! `maxItems` unless only the body's size bounds it. The write walk
 //! (`write_walk.rs`) sends, before each of its writes, copies of it that
 //! must be refused: each limited text one character too long and each
 //! bounded number just outside each of its bounds, for every such field the
-//! body holds or leaves out, and each text it holds with a NUL (no text
-//! column stores U+0000). Each must get a 422 (naming exactly that field
+//! body holds or leaves out; each bounded list it holds one item too long
+//! (and empty, where it needs items); and each text it holds with a NUL (no
+//! text column stores U+0000). Each must get a 422 (naming exactly that field
 //! when the body held it): a check that lives only on create, or only in
 //! the schema, or a reader that skips the common one, fails it; so does a
 //! document that promises less than the service refuses.
@@ -172,6 +174,12 @@ fn collect<'a>(
             }
         }
         Value::Array(elements) => {
+            found.push(Slot {
+                field: field.to_string(),
+                pointer: pointer.to_string(),
+                schema,
+                current: Some(value),
+            });
             if let Some(item_schema) = items(doc, schema) {
                 for (i, element) in elements.iter().enumerate() {
                     let field = format!("{field}[{i}]");
@@ -222,6 +230,10 @@ struct Variant {
     value: Value,
     /// Whether the body held the field (rather than leaving it out).
     held: bool,
+    /// Whether the answer may name the field's items (`values[1]`) rather
+    /// than the field: a list of too many copies of its items may also
+    /// repeat one.
+    items_named: bool,
     /// What the copy tries, for the failure message.
     what: String,
 }
@@ -238,6 +250,7 @@ fn over_long(doc: &Value, slots: &[Slot]) -> Vec<Variant> {
                 what: format!("{} of {} characters (limit {limit})", s.field, limit + 1),
                 value: Value::String(one_too_long(s.current.and_then(Value::as_str), limit)),
                 held: s.current.is_some(),
+                items_named: false,
                 field: s.field.clone(),
                 pointer: s.pointer.clone(),
             })
@@ -282,6 +295,46 @@ fn out_of_range(doc: &Value, slots: &[Slot]) -> Vec<Variant> {
                 what: format!("{} = {value} ({bound})", s.field),
                 value,
                 held: s.current.is_some(),
+                items_named: false,
+                field: s.field.clone(),
+                pointer: s.pointer.clone(),
+            });
+        }
+    }
+    variants
+}
+
+/// For every bounded list the body holds, a copy with one item more than
+/// its `maxItems` (its items repeated) and, where it needs items
+/// (`minItems`), a copy without any.
+fn wrong_length(doc: &Value, slots: &[Slot]) -> Vec<Variant> {
+    let mut variants = Vec::new();
+    for s in slots {
+        let Some(Value::Array(held)) = s.current else {
+            continue;
+        };
+        let bound = |key: &str| {
+            alternatives(doc, s.schema)
+                .into_iter()
+                .find_map(|a| a[key].as_u64())
+        };
+        let mut lengths = Vec::new();
+        if let Some(max) = bound("maxItems").filter(|_| !held.is_empty()) {
+            let items = held.iter().cycle().take(max as usize + 1).cloned();
+            lengths.push((
+                Value::Array(items.collect()),
+                format!("{} items (limit {max})", max + 1),
+            ));
+        }
+        if bound("minItems").is_some_and(|min| min > 0) {
+            lengths.push((Value::Array(Vec::new()), "no items".to_string()));
+        }
+        for (value, what) in lengths {
+            variants.push(Variant {
+                what: format!("{} of {what}", s.field),
+                value,
+                held: true,
+                items_named: true,
                 field: s.field.clone(),
                 pointer: s.pointer.clone(),
             });
@@ -320,6 +373,7 @@ fn with_nul(body: &Value) -> Vec<Variant> {
                 pointer: pointer.to_string(),
                 value: Value::String(format!("{text}\u{0}")),
                 held: true,
+                items_named: false,
                 what: format!("{field} holding NUL"),
             }),
             _ => {}
@@ -355,6 +409,7 @@ pub async fn refuses_bad_values(
     let variants = over_long(doc, &slots)
         .into_iter()
         .chain(out_of_range(doc, &slots))
+        .chain(wrong_length(doc, &slots))
         .chain(with_nul(&body));
     for v in variants {
         let mut variant = body.clone();
@@ -372,7 +427,8 @@ pub async fn refuses_bad_values(
         assert!(status >= 400, "{what} was accepted: {status} {answer}");
         // A field the body leaves out may exclude another one it holds (a
         // riktvärde is a value or a text): then any 422 is right.
-        let named = names_only(&answer, &v.field);
+        let named =
+            names_only(&answer, &v.field) || (v.items_named && names_within(&answer, &v.field));
         if status != 422 || (v.held && !named) {
             wrong.push(format!("{what}: {status} {answer}"));
         }
@@ -385,10 +441,7 @@ pub async fn refuses_bad_values(
 /// `index` in the body's list and the field within the row: `rows[0].line`
 /// is `{"index": 0, "field": "line"}`).
 fn names_only(problem: &Value, field: &str) -> bool {
-    let errors = problem["errors"]
-        .as_array()
-        .map(Vec::as_slice)
-        .unwrap_or_default();
+    let errors = errors_of(problem);
     let names = |e: &Value| {
         let Some(name) = e["field"].as_str() else {
             return false;
@@ -401,6 +454,25 @@ fn names_only(problem: &Value, field: &str) -> bool {
             })
     };
     errors.len() == 1 && names(&errors[0])
+}
+
+/// Whether the problem names only `field` and its items (`values[3]…`).
+fn names_within(problem: &Value, field: &str) -> bool {
+    let errors = errors_of(problem);
+    let inside = |e: &Value| {
+        e["field"]
+            .as_str()
+            .is_some_and(|name| name == field || name.starts_with(&format!("{field}[")))
+    };
+    !errors.is_empty() && errors.iter().all(inside)
+}
+
+/// The field errors of a problem.
+fn errors_of(problem: &Value) -> &[Value] {
+    problem["errors"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
 }
 
 /// Whether a pattern bounds a text's length: it has no unbounded
@@ -519,6 +591,50 @@ fn every_request_number_declares_its_range() {
     assert!(
         open.is_empty(),
         "request numbers without a declared range (declare minimum and maximum): {open:#?}"
+    );
+}
+
+/// Request-body lists bounded only by the body or file size: a whole
+/// table, the values of a line, and import files (read as they arrive).
+const LONG_LISTS: &[&str] = &[
+    "FlatDocument.rows",
+    "KoladaEntryDto.values",
+    "KoladaFile.values",
+    "PutTable.lines",
+    "PutValues.values",
+    "TableLineInput.values",
+];
+
+/// Every list of every request body declares its `maxItems` unless it is
+/// one of the [`LONG_LISTS`]: the write walk sends one item more.
+#[test]
+fn every_request_list_declares_its_length() {
+    let doc = openapi_document();
+    let is_array = |s: &Value| match &s["type"] {
+        Value::Array(types) => types.iter().any(|t| t == "array"),
+        one => one == "array",
+    };
+    let properties = request_properties(&doc);
+    for long in LONG_LISTS {
+        assert!(
+            properties.iter().any(|(qualified, _)| qualified == long),
+            "{long} is listed as long but is no request property"
+        );
+    }
+    let open: std::collections::BTreeSet<String> = properties
+        .into_iter()
+        .filter(|(qualified, schema)| {
+            let lists = alternatives(&doc, schema)
+                .into_iter()
+                .filter(|s| is_array(s));
+            let open = lists.into_iter().any(|s| s.get("maxItems").is_none());
+            open && !LONG_LISTS.contains(&qualified.as_str())
+        })
+        .map(|(qualified, _)| qualified)
+        .collect();
+    assert!(
+        open.is_empty(),
+        "request lists without maxItems (declare it, or list the field as long): {open:#?}"
     );
 }
 

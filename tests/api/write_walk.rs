@@ -299,7 +299,12 @@ fn etag(answer: &Value) -> String {
 
 async fn every_write_is_audited_and_fed(backend: Backend) {
     let kolada = fake_kolada();
-    let app = spawn_with(backend, |settings| settings.kolada_base_url = kolada).await;
+    // The production body limit: a list one item over its bound fits.
+    let app = spawn_with(backend, |settings| {
+        settings.kolada_base_url = kolada;
+        settings.max_body_bytes = 4 * 1024 * 1024;
+    })
+    .await;
     let token = app.token(Role::Admin);
     let mut w = Walk::start(&app, token).await;
     use Method as M;

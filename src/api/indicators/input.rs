@@ -174,6 +174,7 @@ pub struct RiktvardeInput {
 #[schema(example = json!({"riktvarden": [{"year": 2024, "value": 8.0}, {"year": 2025, "text": "Öka jmf utfall 2024"}]}))]
 pub struct PutRiktvarden {
     /// At most 200.
+    #[schema(max_items = 200)]
     pub riktvarden: Vec<RiktvardeInput>,
 }
 
@@ -275,6 +276,7 @@ pub struct IndicatorValueInput {
 ]}))]
 pub struct PutIndicatorValues {
     /// At most 1000.
+    #[schema(max_items = 1000)]
     pub values: Vec<IndicatorValueInput>,
 }
 
