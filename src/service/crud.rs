@@ -147,6 +147,7 @@ pub async fn list<E: TenantEntity>(
 
 /// The page of `query` after `page.after` in the order of its UUIDv7 `id`
 /// column (creation order), and the id to continue after when more follow.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn page_in_id_order<E: EntityTrait>(
     db: &impl ConnectionTrait,
     mut query: sea_orm::Select<E>,
