@@ -133,8 +133,8 @@ struct Slot<'a> {
     current: Option<&'a Value>,
 }
 
-/// Every place of `body` (shaped by `schema`): each scalar it holds and, in
-/// each object, each property it leaves out.
+/// Every place of `body` (shaped by `schema`): each scalar and each list it
+/// holds and, in each object, each property it leaves out.
 fn slots<'a>(doc: &'a Value, schema: &'a Value, body: &'a Value) -> Vec<Slot<'a>> {
     let mut found = Vec::new();
     collect(doc, schema, body, "", "", &mut found);
