@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -21,7 +21,7 @@ use crate::{
         self, Amount, BudgetLine, BudgetLineKind, EntryPeriod, LineEntry, LineFigures, Measure,
         ReportPeriod, RolledUpLine, YearMonth,
     },
-    entity::{budget_line, budget_value},
+    entity::{budget_line, budget_value, namnd},
     service::error::{FieldError, ServiceError, UniqueKey, unique_violation},
     service::{budget_totals::TotalsDelta, crud, crud::PageRequest},
 };
@@ -385,12 +385,7 @@ pub async fn create(
             "parent_id",
         )
         .await?;
-        let existing = budget_line::Entity::find()
-            .filter(budget_line::Column::NamndId.eq(namnd_id))
-            .filter(budget_line::Column::Kind.eq(kind))
-            .count(txn)
-            .await?;
-        ensure_room(kind, usize::try_from(existing).unwrap_or(usize::MAX), 1)?;
+        ensure_room(txn, namnd_id, kind, 1).await?;
         let created = insert_line(txn, actor.kommun_id, namnd_id, kind, write).await?;
         w.created(&created)?;
         Ok(created)
@@ -399,15 +394,32 @@ pub async fn create(
 }
 
 /// Refuses a write that would give a nämnd more than [`MAX_LINES_PER_KIND`]
-/// lines of `kind` (`existing` stored, `added` new): 409, nothing written.
-/// The bound keeps the nämnd's totals exact.
-pub fn ensure_room(
+/// lines of `kind` by adding `added` new ones: 409, nothing written. The
+/// bound keeps the nämnd's totals exact. The lines are counted with the
+/// nämnd's row locked, so writes that add lines to one nämnd take turns
+/// and cannot pass the bound together.
+pub async fn ensure_room(
+    db: &impl ConnectionTrait,
+    namnd_id: Uuid,
     kind: BudgetLineKind,
-    existing: usize,
     added: usize,
 ) -> Result<(), ServiceError> {
-    let total = existing.saturating_add(added);
-    if added > 0 && total > MAX_LINES_PER_KIND {
+    if added == 0 {
+        return Ok(());
+    }
+    namnd::Entity::find_by_id(namnd_id)
+        .lock_exclusive()
+        .one(db)
+        .await?;
+    let existing = budget_line::Entity::find()
+        .filter(budget_line::Column::NamndId.eq(namnd_id))
+        .filter(budget_line::Column::Kind.eq(kind))
+        .count(db)
+        .await?;
+    let total = usize::try_from(existing)
+        .unwrap_or(usize::MAX)
+        .saturating_add(added);
+    if total > MAX_LINES_PER_KIND {
         return Err(ServiceError::Conflict(format!(
             "the nämnd would have {total} {kind} lines; a nämnd has at most \
              {MAX_LINES_PER_KIND} lines of one kind"
@@ -627,7 +639,7 @@ pub async fn put_table(
             .keys()
             .filter(|code| !lines.contains_key(**code))
             .count();
-        ensure_room(kind, lines.len(), added)?;
+        ensure_room(txn, namnd_id, kind, added).await?;
         // Create or rename lines: parents before children.
         let mut created = 0;
         let mut pending: Vec<&TableRow> = rows.iter().collect();

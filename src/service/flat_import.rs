@@ -465,7 +465,7 @@ async fn resolve_lines(
             .map(|&slot| rows.texts.get(rows.slots[slot as usize].line.code))
             .filter(|code| !existing.contains_key(*code))
             .count();
-        budget_lines::ensure_room(*kind, existing.len(), added)?;
+        budget_lines::ensure_room(txn, namnd.id, *kind, added).await?;
         let last = existing.values().map(|l| l.position).max();
         let count = counts.entry((namnd.id, *kind)).or_default();
         count.lines = slots.len();

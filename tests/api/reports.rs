@@ -751,3 +751,31 @@ async fn a_namnd_has_a_bounded_number_of_lines(backend: Backend) {
     );
 }
 both_databases!(a_namnd_has_a_bounded_number_of_lines);
+
+/// Writes that add lines to one nämnd take turns at the bound: two imports
+/// of 25,000 new lines each, sent at once, cannot together give the nämnd
+/// 50,000 lines; one is applied, the other refused with 409.
+async fn imports_at_once_keep_the_bound_on_lines(backend: Backend) {
+    let app = spawn_with(backend, |s| s.max_import_bytes = 8 * 1024 * 1024).await;
+    let admin = app.katrineholm().await;
+    let von = app.create_namnd(&admin, "VON", "namnd").await;
+    let mut imports = tokio::task::JoinSet::new();
+    for prefix in ["a", "b"] {
+        let mut csv = String::from("namnd;line;month;measure;amount\r\n");
+        for i in 0..25_000 {
+            csv.push_str(&format!(
+                "VON;{prefix}{i:05};2024-01;utfall;1000000000000\r\n"
+            ));
+        }
+        let request = app.upload("/api/v1/imports/flat", &admin, "text/csv", csv.into_bytes());
+        imports.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let mut statuses = imports.join_all().await;
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let line = json!({"namnd_id": von["id"], "kind": "drift", "code": "c", "name": "C"});
+    app.post("/api/v1/budget-lines", &admin, &line)
+        .returns(201)
+        .await;
+}
+both_databases!(imports_at_once_keep_the_bound_on_lines);
