@@ -398,6 +398,7 @@ pub async fn create(
 /// bound keeps the nämnd's totals exact. The lines are counted with the
 /// nämnd's row locked, so writes that add lines to one nämnd take turns
 /// and cannot pass the bound together.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn ensure_room(
     db: &impl ConnectionTrait,
     namnd_id: Uuid,
