@@ -2,8 +2,11 @@
 //! kommun, leaves exactly one audit entry and one change-feed entry naming
 //! the resource it changed. An operation without a step here fails the
 //! test, so a new endpoint cannot skip the one write path unnoticed. Before
-//! each write, copies of it with a bad text (too long, or holding NUL) must
-//! be refused (`request_limits.rs`).
+//! each write, copies of it with a bad value (a text too long or holding
+//! NUL, a number out of range, a list too long: `request_limits.rs`) must
+//! be refused with 422, and copies naming another version in `If-Match`
+//! (412) or, where it is required, leaving it out (428) must be refused
+//! too; none of them may write (the walk counts one audit entry).
 
 use std::collections::BTreeSet;
 
@@ -53,7 +56,8 @@ struct Walk<'a> {
     done: BTreeSet<String>,
     /// The OpenAPI document.
     doc: Value,
-    /// Bad values not refused as they should be (see `request_limits`).
+    /// Bad values (see `request_limits`) and versions not refused as they
+    /// should be.
     refused_wrongly: Vec<String>,
 }
 
@@ -147,6 +151,8 @@ impl<'a> Walk<'a> {
                 request_limits::refuses_bad_values(&client, &request, &self.doc, schema).await;
             self.refused_wrongly.extend(wrong);
         }
+        let wrong = refuses_other_versions(&client, &request, &self.doc, &template).await;
+        self.refused_wrongly.extend(wrong);
         let (status, answer) = body(client.execute(request).await.unwrap()).await;
         assert!(
             (200..300).contains(&status),
@@ -295,6 +301,50 @@ fn fixed(id: &str) -> impl Fn(&Value) -> String {
 
 fn etag(answer: &Value) -> String {
     format!("\"{}\"", answer["version"])
+}
+
+/// Sends copies of `request` that the version guard must refuse, before
+/// it: with `If-Match` naming a version the resource is not at (412), and,
+/// where the document requires `If-Match`, without it (428). Returns the
+/// answers that are not those.
+async fn refuses_other_versions(
+    client: &reqwest::Client,
+    request: &reqwest::Request,
+    doc: &Value,
+    template: &str,
+) -> Vec<String> {
+    let operation = format!("{} {}", request.method(), request.url().path());
+    let (method, path) = template.split_once(' ').unwrap();
+    let parameters = doc["paths"][path][method.to_lowercase()]["parameters"].as_array();
+    let required = parameters
+        .into_iter()
+        .flatten()
+        .any(|p| p["name"] == "If-Match" && p["required"] == true);
+    let given = request.headers().get("If-Match").filter(|v| *v != "*");
+    let mut probes = Vec::new();
+    if given.is_some() {
+        probes.push((Some("\"999999999\""), 412, "another version"));
+    }
+    if required {
+        probes.push((None, 428, "no If-Match"));
+    }
+    let mut wrong = Vec::new();
+    for (if_match, expected, what) in probes {
+        let mut probe = request.try_clone().unwrap();
+        probe.headers_mut().remove("If-Match");
+        if let Some(version) = if_match {
+            probe
+                .headers_mut()
+                .insert("If-Match", version.parse().unwrap());
+        }
+        let (status, answer) = body(client.execute(probe).await.unwrap()).await;
+        if status != expected {
+            wrong.push(format!(
+                "{operation} with {what}: {status} (not {expected}) {answer}"
+            ));
+        }
+    }
+    wrong
 }
 
 async fn every_write_is_audited_and_fed(backend: Backend) {
@@ -645,7 +695,7 @@ async fn every_write_is_audited_and_fed(backend: Backend) {
     );
     assert!(
         w.refused_wrongly.is_empty(),
-        "bad values not refused with a 422 naming the field:\n{}",
+        "bad values or versions not refused as they should be:\n{}",
         w.refused_wrongly.join("\n")
     );
 }
