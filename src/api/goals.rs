@@ -20,7 +20,7 @@ use super::{
     linked::{LinkedItem, NewSpec, Shown, SpecChange, dtos},
     resource::{self, Ctx, empty_page, patch_field},
 };
-use crate::service::checks::{check_text, max_abs};
+use crate::service::checks::{FIGURE_TOO_LARGE, check_text, is_figure};
 use crate::{
     auth::{Action, authorize},
     domain::Bedomning,
@@ -173,8 +173,8 @@ pub struct GoalTargetInput {
 impl GoalTargetInput {
     fn target(&self) -> Result<GoalTarget, FieldError> {
         match (&self.value, &self.text) {
-            (Some(v), None) if v.abs() >= max_abs() => {
-                Err(FieldError::new("target.value", "is too large"))
+            (Some(v), None) if !is_figure(*v) => {
+                Err(FieldError::new("target.value", FIGURE_TOO_LARGE))
             }
             (Some(v), None) => Ok(GoalTarget::Value(*v)),
             (None, Some(t)) if !t.trim().is_empty() && t.chars().count() <= 200 => {

@@ -16,7 +16,7 @@ use super::{
     common::{ApiJson, Input, Page, PageParams, encode_cursor},
     resource::{Create, Ctx, Item, Patch},
 };
-use crate::service::checks::{check_text, max_abs};
+use crate::service::checks::{FIGURE_TOO_LARGE, check_text, is_figure};
 use crate::{
     auth::{Action, Principal, authorize},
     domain::{Aggregation, ReportPeriod, YearMonth},
@@ -248,8 +248,8 @@ impl PutVolumeValues {
             let value = match &input.value {
                 serde_json::Value::Null => Some(None),
                 v => match super::decimal::parse_decimal(v) {
-                    Ok(d) if d.abs() >= max_abs() => {
-                        errors.push(FieldError::new(at(".value"), "is too large"));
+                    Ok(d) if !is_figure(d) => {
+                        errors.push(FieldError::new(at(".value"), FIGURE_TOO_LARGE));
                         None
                     }
                     Ok(d) => Some(Some(d)),

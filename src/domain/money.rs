@@ -196,20 +196,27 @@ const _: () =
 /// either way.
 pub fn to_ore(kronor: Decimal) -> Result<i64, String> {
     if kronor.abs() > Decimal::from(MAX_AMOUNT_KR) {
-        return Err(AMOUNT_TOO_LARGE.to_string());
+        return Err(amount_too_large());
     }
     let ore = kronor
         .checked_mul(Decimal::ONE_HUNDRED)
-        .ok_or_else(|| AMOUNT_TOO_LARGE.to_string())?;
+        .ok_or_else(amount_too_large)?;
     if ore.fract() != Decimal::ZERO {
         return Err("has more than two decimals (amounts are in kronor and öre)".into());
     }
-    i64::try_from(ore).map_err(|_| AMOUNT_TOO_LARGE.to_string())
+    i64::try_from(ore).map_err(|_| amount_too_large())
 }
 
-/// An amount beyond [`MAX_AMOUNT_KR`].
-const AMOUNT_TOO_LARGE: &str =
-    "is too large: an amount is at most 1000000000000 kronor (10^12) either way";
+/// [`MAX_AMOUNT_KR`] in öre, as values are kept.
+pub const MAX_AMOUNT_ORE: i64 = MAX_AMOUNT_KR * 100;
+
+/// The bound of an amount, as a refusal says it.
+pub const AMOUNT_BOUND: &str = "an amount is at most 1000000000000 kronor (10^12) either way";
+
+/// What an amount beyond [`MAX_AMOUNT_KR`] is told.
+fn amount_too_large() -> String {
+    format!("is too large: {AMOUNT_BOUND}")
+}
 
 /// Integer öre to kronor.
 pub fn from_ore(ore: i64) -> Decimal {

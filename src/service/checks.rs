@@ -91,10 +91,18 @@ pub fn nul_fields(value: &serde_json::Value, path: &str, out: &mut Vec<FieldErro
     }
 }
 
+/// What a figure beyond [`max_abs`] is told.
+pub const FIGURE_TOO_LARGE: &str = "is too large";
+
+/// Whether `value` is a figure the service keeps: within [`max_abs`].
+pub fn is_figure(value: Decimal) -> bool {
+    value.abs() < max_abs()
+}
+
 /// A figure within [`max_abs`].
 pub fn check_figure(field: &str, value: Option<Decimal>, errors: &mut Vec<FieldError>) {
-    if value.is_some_and(|v| v.abs() >= max_abs()) {
-        errors.push(FieldError::new(field, "is too large"));
+    if value.is_some_and(|v| !is_figure(v)) {
+        errors.push(FieldError::new(field, FIGURE_TOO_LARGE));
     }
 }
 

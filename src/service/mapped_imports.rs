@@ -10,7 +10,7 @@ use super::{
     imports::{FlatRow, RowIssue},
 };
 use crate::{
-    domain::money::{MAX_AMOUNT_KR, to_ore},
+    domain::money::{AMOUNT_BOUND, MAX_AMOUNT_ORE, to_ore},
     domain::{
         BudgetLineKind, EntryPeriod, Measure,
         mapping::{DimensionCodes, MappingRule, MappingTarget, first_match},
@@ -82,7 +82,7 @@ pub fn sum_same_values(rows: Vec<FlatRow>, issues: &mut Vec<RowIssue>) -> Vec<Fl
         };
         let first = &mut out[at];
         // The sum is one value: it keeps the bound of every amount.
-        let within = |ore: &i64| ore.unsigned_abs() <= MAX_AMOUNT_KR.unsigned_abs() * 100;
+        let within = |ore: &i64| ore.unsigned_abs() <= MAX_AMOUNT_ORE.unsigned_abs();
         let sum = match (first.write.amount_ore, row.write.amount_ore) {
             (Some(a), Some(b)) => a.checked_add(b).filter(within).map(Some),
             (a, b) => Some(a.or(b)),
@@ -92,8 +92,10 @@ pub fn sum_same_values(rows: Vec<FlatRow>, issues: &mut Vec<RowIssue>) -> Vec<Fl
             None => issues.push(RowIssue::new(
                 row.index,
                 "amount",
-                "the sum of the rows that reach this line and month is too large: \
-                 a value is at most 1000000000000 kronor (10^12) either way",
+                format!(
+                    "the sum of the rows that reach this line and month is too large: \
+                     {AMOUNT_BOUND}"
+                ),
             )),
         }
     }

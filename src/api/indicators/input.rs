@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::years::de_year;
 use crate::api::common::Input;
-use crate::service::checks::{check_figure, max_abs};
+use crate::service::checks::check_figure;
 use crate::{
     domain::{Bedomning, Gender, Override, Polarity, STATUS_MAX_CHARS, Trend, TrendThreshold},
     error::FieldError,
@@ -293,12 +293,7 @@ impl PutIndicatorValues {
                 .filter(|t| !t.is_empty())
         };
         for (i, v) in self.values.iter().enumerate() {
-            if v.value.is_some_and(|d| d.abs() >= max_abs()) {
-                errors.push(FieldError::new(
-                    format!("values[{i}].value"),
-                    "is too large",
-                ));
-            }
+            check_figure(&format!("values[{i}].value"), v.value, &mut errors);
             let (status, note) = (v.status.as_deref(), v.note.as_deref());
             check_at_most(
                 format!("values[{i}].status"),

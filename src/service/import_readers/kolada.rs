@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::ReadError;
-use crate::service::checks::{max_abs, nul_fields};
+use crate::service::checks::{FIGURE_TOO_LARGE, is_figure, nul_fields};
 use crate::{
     domain::{Gender, MAX_YEAR, MIN_YEAR, STATUS_MAX_CHARS, money::parse_decimal},
     service::imports::{KoladaEntry, KoladaValue, RowIssue},
@@ -123,10 +123,10 @@ pub fn parse_kolada(doc: &Value, kommun_code: &str) -> Result<ParsedKolada, Read
             let value = match v.get("value") {
                 None | Some(Value::Null) => Ok(None),
                 Some(raw) => parse_decimal(raw).and_then(|d| {
-                    if d.abs() < max_abs() {
+                    if is_figure(d) {
                         Ok(Some(d))
                     } else {
-                        Err("is too large".to_string())
+                        Err(FIGURE_TOO_LARGE.to_string())
                     }
                 }),
             };
