@@ -646,7 +646,7 @@ async fn load_plan(
         service::{assessments, assignments, goals, indicators},
     };
 
-    let namnder: HashMap<String, Uuid> = reports::namnd_map(db, actor.kommun_id)
+    let namnder: HashMap<String, Uuid> = namnder::by_id(db, actor.kommun_id)
         .await?
         .into_values()
         .map(|n| (n.code, n.id))

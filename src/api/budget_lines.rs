@@ -252,7 +252,7 @@ pub async fn list_budget_lines(
             next_cursor: None,
         }));
     };
-    let namnder = crate::service::reports::namnd_map(&state.db, kommun_id).await?;
+    let namnder = crate::service::namnder::by_id(&state.db, kommun_id).await?;
     let namnd_id = match &query.namnd {
         Some(code) => match namnder.values().find(|n| &n.code == code) {
             Some(n) => Some(n.id),

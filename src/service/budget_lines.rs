@@ -571,10 +571,7 @@ pub async fn lines_of(
         .filter(budget_line::Column::NamndId.eq(namnd_id))
         .filter(budget_line::Column::Kind.eq(kind))
         .order_by_asc(budget_line::Column::Position)
-        .order_by_asc(in_byte_order(
-            db.get_database_backend(),
-            budget_line::Column::Code,
-        ))
+        .order_by_asc(in_byte_order(db, budget_line::Column::Code))
         .all(db)
         .await?)
 }

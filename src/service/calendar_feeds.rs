@@ -194,7 +194,7 @@ pub async fn events(
         .one(db)
         .await?
         .ok_or_else(|| ServiceError::NotFound("no such calendar feed".into()))?;
-    let namnder = super::reports::namnd_map(db, kommun_id).await?;
+    let namnder = super::namnder::by_id(db, kommun_id).await?;
     let periods: std::collections::HashMap<Uuid, period::Model> = period::Entity::find()
         .filter(period::Column::KommunId.eq(kommun_id))
         .all(db)

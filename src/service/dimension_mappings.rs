@@ -108,7 +108,7 @@ async fn check_targets(
     kommun_id: Uuid,
     rules: &[RuleSpec],
 ) -> Result<Vec<FieldError>, ServiceError> {
-    let namnder: HashMap<String, Uuid> = super::reports::namnd_map(db, kommun_id)
+    let namnder: HashMap<String, Uuid> = super::namnder::by_id(db, kommun_id)
         .await?
         .into_values()
         .map(|n| (n.code, n.id))

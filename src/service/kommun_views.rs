@@ -509,7 +509,7 @@ pub async fn forecast_accuracy(
     let figure = |total: &serde_json::Value, name: &str| -> Option<Decimal> {
         crate::domain::money::parse_decimal(&total[name]).ok()
     };
-    let namnder = super::reports::namnd_map(db, kommun_id).await?;
+    let namnder = super::namnder::by_id(db, kommun_id).await?;
     let mut rows: std::collections::BTreeMap<(String, i32), ForecastAccuracy> = Default::default();
     for r in &reports {
         let (Some(version), Some(&year), Some(namnd)) = (

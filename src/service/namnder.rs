@@ -82,12 +82,27 @@ pub async fn all_by_code(
     db: &impl ConnectionTrait,
     kommun_id: Uuid,
 ) -> Result<Vec<namnd::Model>, ServiceError> {
-    let by_code = super::search::in_byte_order(db.get_database_backend(), namnd::Column::Code);
+    let by_code = super::search::in_byte_order(db, namnd::Column::Code);
     Ok(namnd::Entity::find()
         .filter(namnd::Column::KommunId.eq(kommun_id))
         .order_by_asc(by_code)
         .all(db)
         .await?)
+}
+
+/// Every nämnd of the kommun by id (a kommun has tens of them).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    kommun_id: Uuid,
+) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ServiceError> {
+    Ok(namnd::Entity::find()
+        .filter(namnd::Column::KommunId.eq(kommun_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|n| (n.id, n))
+        .collect())
 }
 
 #[tracing::instrument(level = "debug", skip_all)]

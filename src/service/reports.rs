@@ -444,10 +444,7 @@ pub async fn sections(
     Ok(report_section::Entity::find()
         .filter(report_section::Column::ReportId.eq(report_id))
         .order_by_asc(report_section::Column::Position)
-        .order_by_asc(in_byte_order(
-            db.get_database_backend(),
-            report_section::Column::Key,
-        ))
+        .order_by_asc(in_byte_order(db, report_section::Column::Key))
         .all(db)
         .await?)
 }
@@ -635,20 +632,5 @@ pub async fn namnd_ids(
         .await?
         .into_iter()
         .map(|n| n.id)
-        .collect())
-}
-
-/// Every nämnd of the kommun by id (a kommun has tens of them).
-#[tracing::instrument(level = "debug", skip_all)]
-pub async fn namnd_map(
-    db: &impl ConnectionTrait,
-    kommun_id: Uuid,
-) -> Result<std::collections::HashMap<Uuid, namnd::Model>, ServiceError> {
-    Ok(namnd::Entity::find()
-        .filter(namnd::Column::KommunId.eq(kommun_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|n| (n.id, n))
         .collect())
 }

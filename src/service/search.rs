@@ -7,7 +7,7 @@
 //! é, ü, æ, ø …), which covers Swedish and its neighbours' names.
 
 use sea_orm::{
-    ColumnTrait, Condition, DbBackend,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend,
     sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
 };
 
@@ -54,8 +54,8 @@ pub fn contains_folded<C: ColumnTrait>(backend: DbBackend, column: C, text: &str
 /// compares text bytewise; PostgreSQL by the database's collation, which in
 /// production is often Swedish or English ("a" before "B", in English "Å"
 /// beside "A"), so there the column is compared `COLLATE "C"`.
-pub fn in_byte_order<C: ColumnTrait>(backend: DbBackend, column: C) -> SimpleExpr {
-    match backend {
+pub fn in_byte_order<C: ColumnTrait>(db: &impl ConnectionTrait, column: C) -> SimpleExpr {
+    match db.get_database_backend() {
         DbBackend::Postgres => Expr::cust_with_expr(r#"$1 COLLATE "C""#, Expr::col(column)),
         _ => Expr::col(column),
     }

@@ -339,10 +339,7 @@ pub async fn volume_rows(
         .filter(volume_measure::Column::KommunId.eq(kommun_id))
         .filter(volume_measure::Column::NamndId.eq(namnd_id))
         .order_by_asc(volume_measure::Column::Position)
-        .order_by_asc(in_byte_order(
-            db.get_database_backend(),
-            volume_measure::Column::Name,
-        ))
+        .order_by_asc(in_byte_order(db, volume_measure::Column::Name))
         .order_by_asc(volume_measure::Column::Id)
         .all(db)
         .await?;

@@ -33,7 +33,7 @@ use crate::{
             AmountCell, DecodedChars, RawRow, RowChecker, pipelined, read_csv, read_json_rows,
         },
         imports::{self, FlatRows, ImportError, RowIssue},
-        reports::namnd_map,
+        namnder,
     },
     state::AppState,
 };
@@ -544,7 +544,7 @@ pub async fn export_flat(
     let (req, state, principal) = cx.into_parts();
     let kommun_id = principal.require_kommun()?;
     check_year(query.year)?;
-    let mut namnder: Vec<namnd::Model> = namnd_map(&state.db, kommun_id)
+    let mut namnder: Vec<namnd::Model> = namnder::by_id(&state.db, kommun_id)
         .await?
         .into_values()
         .collect();

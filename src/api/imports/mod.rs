@@ -36,7 +36,7 @@ use crate::{
     error::{ApiError, without_nul},
     service::{
         import_readers::{ReadError, RowIssue},
-        reports::namnd_map,
+        namnder,
     },
     state::AppState,
 };
@@ -193,7 +193,7 @@ pub(super) async fn namnder_by_code(
     state: &AppState,
     kommun_id: Uuid,
 ) -> Result<HashMap<String, namnd::Model>, ApiError> {
-    Ok(namnd_map(&state.db, kommun_id)
+    Ok(namnder::by_id(&state.db, kommun_id)
         .await?
         .into_values()
         .map(|n| (n.code.clone(), n))

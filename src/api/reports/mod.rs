@@ -80,7 +80,7 @@ pub async fn list_reports(
     let Some(kommun_id) = principal.kommun_id else {
         return Ok(empty());
     };
-    let namnder = reports::namnd_map(&state.db, kommun_id).await?;
+    let namnder = crate::service::namnder::by_id(&state.db, kommun_id).await?;
     let visibility = match principal.role {
         Role::Lasare => Visibility::ApprovedOnly,
         role if role.is_namnd_scoped() => Visibility::OwnOrApproved(
